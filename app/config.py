@@ -1,0 +1,86 @@
+"""One Settings object, read from HOITHI_* environment variables and `.env`."""
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOITHI_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///hoithi.db"
+    # Where the generated secret key file lives when no secret_key is given. Several hosts behind one
+    # load balancer must share one key: set HOITHI_SECRET_KEY on each of them.
+    data_dir: Path | None = None
+    secret_key: str | None = Field(default=None, repr=False)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    token_lifetime_s: int = 12 * 3600
+    jwt_audience: str = "hoithi"
+    # Production default: cookies only travel over HTTPS. A plain-HTTP trial on a LAN (phones hitting a
+    # laptop) sets HOITHI_INSECURE_COOKIES=true.
+    insecure_cookies: bool = False
+    default_locale: str = "vi"
+    # Login throttling (failures per window).
+    login_window_s: int = 900
+    login_max_failures_per_account: int = 10
+    # Generous: a whole office or a mobile carrier's NAT can share one address.
+    login_max_failures_per_ip: int = 100
+    sql_echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return Path(self.data_dir)
+        if self.is_sqlite:
+            db_path = self.database_url.split("///", 1)[-1]
+            if db_path and db_path != ":memory:":
+                return Path(db_path).resolve().parent
+        return Path("var").resolve()
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        return _secret_from_file(self.resolved_data_dir() / ".hoithi-secret")
+
+
+def _secret_from_file(path: Path) -> str:
+    """Read the key kept beside the database, creating it (mode 0600) the first time.
+
+    O_EXCL makes creation race-free when several workers start at once: the loser reads the winner's key.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _wait_for_key(path)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _wait_for_key(path: Path) -> str:
+    import time
+
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"secret key file {path} stays empty")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

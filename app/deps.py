@@ -1,0 +1,125 @@
+"""Annotated dependencies shared by the routers."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import writer
+from app.errors import N_, Forbidden, PasswordChangeRequired
+from app.security import csrf_ok
+from app.services import auth
+from app.services.access import Actor
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_COOKIE = "hoithi_token"
+CSRF_COOKIE = "hoithi_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_secret(request: Request) -> str:
+    return request.app.state.secret
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit on success, roll back on error. Writing requests begin
+    IMMEDIATE on SQLite (see app.db)."""
+    engine = request.app.state.engine
+    bind = engine if request.method in SAFE_METHODS else writer(engine)
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SecretDep = Annotated[str, Depends(get_secret)]
+# scope="function": the commit happens before the response is sent, so a failed commit is an error
+# the client sees, never a success that was not written.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token of an unsafe request: the header htmx sends, or the plain form's field."""
+    if request.method in SAFE_METHODS:
+        return None
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
+
+
+def check_csrf(request: Request, token: str | None, secret: str) -> None:
+    if not csrf_ok(request.cookies.get(CSRF_COOKIE), token, secret=secret):
+        raise Forbidden(N_("Phiên làm việc của trang đã hết hạn. Vui lòng tải lại trang rồi thử lại."),
+                        extra={"reason": "csrf"})
+
+
+def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> None:
+    """For cookie-less forms such as the login form."""
+    check_csrf(request, token, secret)
+
+
+def get_actor(request: Request, session: SessionDep, settings: SettingsDep, secret: SecretDep,
+              csrf: CsrfDep) -> Actor:
+    """The caller, from `Authorization: Bearer` (API clients) or the HttpOnly cookie (pages). A write
+    authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own."""
+    authz = request.headers.get("authorization", "")
+    if authz[:7].lower() == "bearer ":
+        token, via_cookie = authz[7:].strip(), False
+    else:
+        token, via_cookie = request.cookies.get(TOKEN_COOKIE), True
+    actor = auth.actor_from_token(session=session, settings=settings, secret=secret, token=token,
+                                  ip=client_ip(request))
+    if via_cookie and request.method not in SAFE_METHODS:
+        check_csrf(request, csrf, secret)
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def get_page_actor(request: Request, actor: CurrentActor) -> Actor:
+    if actor.member.must_change_password:
+        raise PasswordChangeRequired()
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(get_page_actor)]
+
+
+def get_organiser(actor: CurrentActor) -> Actor:
+    actor.require_any()
+    return actor
+
+
+def get_page_organiser(actor: PageActor) -> Actor:
+    actor.require_any()
+    return actor
+
+
+RequireOrganiser = Annotated[Actor, Depends(get_organiser)]
+PageOrganiser = Annotated[Actor, Depends(get_page_organiser)]

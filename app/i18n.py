@@ -1,0 +1,52 @@
+"""Message catalogues. Source strings are Vietnamese (the default language needs no catalogue);
+app/locale/<lang>/LC_MESSAGES/messages.po translates them. The .po files are compiled in memory at
+start-up, so there is no build step and no binary file in the repository."""
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+SUPPORTED = ("vi", "en")
+DEFAULT = "vi"
+
+
+@lru_cache
+def translations(locale: str) -> gettext.NullTranslations:
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale == DEFAULT or not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+def pick_locale(cookie_value: str | None, accept_language: str | None) -> str:
+    """An explicit choice (cookie) wins; otherwise Vietnamese, the product's language, unless the
+    browser asks for English first."""
+    if cookie_value in SUPPORTED:
+        return cookie_value
+    if accept_language:
+        first = accept_language.split(",")[0].split(";")[0].strip().lower()
+        if first.startswith("en"):
+            return "en"
+    return DEFAULT
+
+
+def translate(message: str, locale: str, **params: object) -> str:
+    text = translations(locale).gettext(message)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text

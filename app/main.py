@@ -1,0 +1,63 @@
+"""create_app(): routers, error handlers, static files. `app.main:app` is the ASGI app."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.errors_http import handle_app_error, handle_http_error, handle_validation_error
+from app.errors import AppError
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class CachedStatic(StaticFiles):
+    """Static files are fetched with ?v=<content hash>, so phones may keep them for a year."""
+
+    def file_response(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="hoithi", version="1", docs_url="/docs", redoc_url=None,
+                  openapi_url="/api/v1/openapi.json")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.secret = settings.resolved_secret_key()
+    app.state.static_version = _static_version()
+
+    app.add_exception_handler(AppError, handle_app_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+
+    from app.routers import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
+    return app
+
+
+def __getattr__(name: str):  # noqa: ANN202
+    # `app.main:app` builds the app on first access, so importing this module has no side effects.
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)

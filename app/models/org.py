@@ -1,0 +1,155 @@
+"""The organisation: units (a tree), members and their scoped roles."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    member = "member"
+    organiser = "organiser"
+    judge = "judge"
+    admin = "admin"
+
+
+class UnitBase(SQLModel):
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="", max_length=64)
+    headcount: int = Field(default=0, ge=0)
+
+
+class Unit(UnitBase, table=True):
+    __table_args__ = (UniqueConstraint("code", name="uq_unit_code"), Index("ix_unit_path", "path"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    # Materialised path of ids, "/1/7/42/": a subtree is one indexed prefix match.
+    path: str = Field(default="/", max_length=512)
+    depth: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MemberBase(SQLModel):
+    full_name: str = Field(max_length=120)
+    phone: str = Field(max_length=15)
+    member_code: str = Field(max_length=32)
+    birth_date: date | None = None
+
+
+class Member(MemberBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("phone", name="uq_member_phone"),
+        UniqueConstraint("member_code", name="uq_member_member_code"),
+        UniqueConstraint("id_number_hash", name="uq_member_id_number_hash"),
+        Index("ix_member_unit_sort", "unit_id", "sort_key"),
+        Index("ix_member_name_birth", "name_folded", "birth_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    # CCCD: only a keyed hash (HMAC) for uniqueness, and the last digits to show it masked.
+    id_number_hash: str | None = Field(default=None, max_length=64)
+    id_number_last: str | None = Field(default=None, max_length=4)
+    active: bool = True
+    password_hash: str = Field(default="", max_length=255)
+    must_change_password: bool = False
+    # Bumped on logout, password change and deactivation; tokens carry it, so old tokens die.
+    token_version: int = 0
+    # Derived from full_name on write: diacritics-free lower-case text for search and duplicate
+    # checks, and a key that sorts the Vietnamese way (given name first).
+    name_folded: str = Field(default="", max_length=120)
+    sort_key: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MemberRole(SQLModel, table=True):
+    """A role held over a unit subtree. Every member is implicitly a plain member; rows here are the
+    organiser, judge and admin grants."""
+
+    __tablename__ = "member_role"
+    __table_args__ = (UniqueConstraint("member_id", "role", "unit_id", name="uq_member_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=16)
+    unit_id: int = Field(foreign_key="unit.id")
+
+
+class UnitCreate(SQLModel):
+    code: str
+    name: str
+    kind: str = ""
+    parent_code: str | None = None
+    headcount: int = 0
+
+
+class UnitUpdate(SQLModel):
+    name: str | None = None
+    kind: str | None = None
+    headcount: int | None = None
+
+
+class UnitPublic(SQLModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    headcount: int
+
+
+class UnitRef(SQLModel):
+    id: int
+    code: str
+    name: str
+
+
+class RoleGrantIn(SQLModel):
+    role: str
+    unit_code: str
+
+
+class RoleGrantOut(SQLModel):
+    role: str
+    unit_code: str
+
+
+class MemberCreate(SQLModel):
+    full_name: str
+    phone: str
+    member_code: str
+    birth_date: date | None = None
+    unit_code: str
+    password: str | None = None
+    id_number: str | None = None
+    roles: list[RoleGrantIn] = []
+    # Members created by someone else choose their own password at first login.
+    must_change_password: bool = True
+
+
+class MemberUpdate(SQLModel):
+    full_name: str | None = None
+    phone: str | None = None
+    member_code: str | None = None
+    birth_date: date | None = None
+    unit_code: str | None = None
+    id_number: str | None = None
+
+
+class MemberPublic(SQLModel):
+    id: int
+    full_name: str
+    phone: str
+    member_code: str
+    birth_date: date | None = None
+    id_number_masked: str | None = None
+    active: bool
+    unit: UnitRef
+    roles: list[RoleGrantOut]

@@ -1,0 +1,8 @@
+from fastapi import APIRouter
+
+from app.routers.api import auth, members, org
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(auth.router)
+router.include_router(org.router)
+router.include_router(members.router)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from app.deps import SecretDep, SessionDep, SettingsDep, client_ip
+from app.errors import N_, Invalid
+from app.services import auth
+
+router = APIRouter(tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str
+    password: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+async def read_credentials(request: Request) -> Credentials:
+    """JSON or an OAuth2-style form: both are in the contract."""
+    ctype = request.headers.get("content-type", "")
+    data: dict[str, object]
+    if ctype.startswith("application/json"):
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise Invalid(N_("Nội dung JSON không hợp lệ.")) from None
+        if not isinstance(data, dict):
+            raise Invalid(N_("Nội dung JSON không hợp lệ."))
+    else:
+        data = dict(await request.form())
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not username.strip():
+        raise Invalid(N_("Thiếu tên đăng nhập."), field="username")
+    if not isinstance(password, str) or not password:
+        raise Invalid(N_("Thiếu mật khẩu."), field="password")
+    return Credentials(username=username, password=password)
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def token(request: Request, creds: Annotated[Credentials, Depends(read_credentials)], session: SessionDep,
+          settings: SettingsDep, secret: SecretDep) -> TokenOut:
+    issued = auth.login(session=session, settings=settings, secret=secret, username=creds.username,
+                        password=creds.password, ip=client_ip(request))
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import RequireOrganiser, SecretDep, SessionDep
+from app.models.org import MemberCreate, MemberPublic
+from app.services import members
+
+router = APIRouter(tags=["members"])
+
+
+@router.post("/members", response_model=MemberPublic, status_code=201)
+def create_member(data: MemberCreate, actor: RequireOrganiser, session: SessionDep,
+                  secret: SecretDep) -> MemberPublic:
+    member = members.create(session=session, actor=actor, data=data, secret=secret)
+    return members.to_public(session=session, member=member)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import CurrentActor, RequireOrganiser, SessionDep
+from app.models.org import MemberPublic, UnitCreate, UnitPublic
+from app.services import members, units
+
+router = APIRouter(tags=["organisation"])
+
+
+@router.get("/me", response_model=MemberPublic)
+def me(actor: CurrentActor, session: SessionDep) -> MemberPublic:
+    return members.to_public(session=session, member=actor.member)
+
+
+@router.get("/units", response_model=list[UnitPublic])
+def list_units(actor: CurrentActor, session: SessionDep) -> list:
+    return units.list_all(session=session)
+
+
+@router.post("/units", response_model=UnitPublic, status_code=201)
+def create_unit(data: UnitCreate, actor: RequireOrganiser, session: SessionDep):  # noqa: ANN201
+    return units.create(session=session, actor=actor, data=data)

@@ -1,0 +1,103 @@
+"""Password hashing, JWT and CSRF tokens."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from jose import JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+# argon2id, m = 12 MiB, t = 3, p = 1: one of OWASP's equivalent argon2id settings, measured here at
+# about 24 ms of CPU per hash (bench/RESULTS.md), inside the 25 ms budget that lets thousands of members
+# log in the minute a round opens. p = 1 because each login runs on one core among many requests.
+# Hashes made with other parameters verify and are rehashed at the next login.
+ARGON2_PARAMS = {"time_cost": 3, "memory_cost": 12 * 1024, "parallelism": 1}
+password_hash = PasswordHash((Argon2Hasher(**ARGON2_PARAMS),))
+
+# Verified when the user does not exist, so an unknown user costs the same time as a wrong password.
+_DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
+
+JWT_ALGORITHM = "HS256"
+MAX_TOKEN_BYTES = 2048
+
+
+def hash_password(password: str) -> str:
+    return password_hash.hash(password)
+
+
+def verify_password(password: str, stored_hash: str | None) -> tuple[bool, str | None]:
+    """(valid, new_hash_or_None). Always spends one full verification."""
+    if not stored_hash:
+        password_hash.verify(password, _DUMMY_HASH)
+        return False, None
+    try:
+        return password_hash.verify_and_update(password, stored_hash)
+    except Exception:  # an unknown or damaged hash is a failed login, not a 500
+        password_hash.verify(password, _DUMMY_HASH)
+        return False, None
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    member_id: int
+    token_version: int
+    issued_at: datetime
+
+
+def create_token(*, member_id: int, token_version: int, secret: str, audience: str,
+                 lifetime_s: int, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    claims = {
+        "sub": str(member_id),
+        "tv": token_version,
+        "aud": audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=lifetime_s)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+
+
+def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | None:
+    """The claims of a valid token, or None. Only HS256 is accepted, whatever the header says."""
+    if not token or len(token) > MAX_TOKEN_BYTES:
+        return None
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != JWT_ALGORITHM:
+            return None
+        claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], audience=audience,
+                            options={"require_exp": True, "require_iat": True, "require_sub": True,
+                                     "require_aud": True})
+        return TokenClaims(
+            member_id=int(claims["sub"]),
+            token_version=int(claims["tv"]),
+            issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+        )
+    except (JWTError, KeyError, TypeError, ValueError):
+        return None
+
+
+def keyed_hash(value: str, *, secret: str, purpose: str) -> str:
+    """HMAC-SHA256 under a key derived for one purpose (e.g. CCCD numbers)."""
+    key = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_csrf_seed() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token_for(seed: str, *, secret: str) -> str:
+    """Signed double submit: the page carries HMAC(seed); the seed lives in a cookie. A cookie planted
+    by another site cannot come with a matching token without the server's key."""
+    return keyed_hash(seed, secret=secret, purpose="csrf")
+
+
+def csrf_ok(seed: str | None, token: str | None, *, secret: str) -> bool:
+    if not seed or not token:
+        return False
+    return hmac.compare_digest(csrf_token_for(seed, secret=secret), token)

@@ -1,0 +1,327 @@
+"""Members: one account per person, validated the same way by forms, the API and imports."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from app.models import Member, MemberRole, Role, Unit
+from app.models.org import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOut, UnitRef
+from app.models.types import utcnow
+from app.security import hash_password, keyed_hash
+from app.services import audit
+from app.services.access import Actor
+from app.services.text import clean, fold, vn_name_sort_key
+
+_PHONE = re.compile(r"^0\d{9,10}$")
+_MEMBER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")  # old CMND (9) or CCCD (12)
+MIN_PASSWORD = 8
+GRANTABLE = (Role.organiser, Role.judge, Role.admin)
+
+
+def normalise_phone(raw: str | None) -> str:
+    digits = re.sub(r"[\s.\-()]", "", clean(raw))
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    elif digits.isdigit() and len(digits) == 9:  # Excel ate the leading zero
+        digits = "0" + digits
+    return digits
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str  # a msgid
+    params: dict[str, object]
+
+
+@dataclass
+class CleanMember:
+    full_name: str
+    phone: str
+    member_code: str
+    birth_date: date | None
+    id_number: str | None
+
+
+def clean_fields(*, full_name: str | None, phone: str | None, member_code: str | None,
+                 birth_date: date | None, id_number: str | None) -> tuple[CleanMember, list[FieldError]]:
+    """Normalise (NFC, phone to 0xxxxxxxxx, code upper-case) and list every problem, field by field."""
+    errors: list[FieldError] = []
+    name = clean(full_name)
+    if not name:
+        errors.append(FieldError("full_name", N_("Thiếu họ và tên."), {}))
+    elif len(name) > 120:
+        errors.append(FieldError("full_name", N_("Họ và tên dài quá 120 ký tự."), {}))
+    phone_n = normalise_phone(phone)
+    if not phone_n:
+        errors.append(FieldError("phone", N_("Thiếu số điện thoại."), {}))
+    elif not _PHONE.match(phone_n):
+        errors.append(FieldError("phone", N_("Số điện thoại {value} không hợp lệ (10 hoặc 11 chữ số, bắt đầu bằng 0)."),
+                                 {"value": clean(phone)}))
+    code = clean(member_code).upper()
+    if not code:
+        errors.append(FieldError("member_code", N_("Thiếu mã hội viên/đảng viên."), {}))
+    elif not _MEMBER_CODE.match(code):
+        errors.append(FieldError("member_code", N_("Mã {value} chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang."),
+                                 {"value": code}))
+    if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= date.today()):
+        errors.append(FieldError("birth_date", N_("Ngày sinh {value} không hợp lý."),
+                                 {"value": birth_date.strftime("%d/%m/%Y")}))
+    idn = re.sub(r"\s", "", clean(id_number)) or None
+    if idn is not None and not _ID_NUMBER.match(idn):
+        errors.append(FieldError("id_number", N_("Số CCCD phải có 12 chữ số (CMND cũ: 9 chữ số)."), {}))
+    return CleanMember(name, phone_n, code, birth_date, idn), errors
+
+
+def check_password(password: str, *, phone: str | None = None) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(N_("Mật khẩu cần ít nhất {n} ký tự."), field="password", n=MIN_PASSWORD)
+    if len(password) > 128:
+        raise Invalid(N_("Mật khẩu dài quá 128 ký tự."), field="password")
+    if phone and password == phone:
+        raise Invalid(N_("Mật khẩu không được trùng số điện thoại."), field="password")
+
+
+def id_number_hash(id_number: str, *, secret: str) -> str:
+    return keyed_hash(id_number, secret=secret, purpose="id_number")
+
+
+def apply_derived(member: Member) -> None:
+    member.name_folded = fold(member.full_name)
+    member.sort_key = vn_name_sort_key(member.full_name)
+
+
+def _raise_first(errors: list[FieldError]) -> None:
+    if errors:
+        e = errors[0]
+        raise Invalid(e.message, field=e.field, **e.params)
+
+
+def _check_unique(*, session: Session, phone: str | None, member_code: str | None, id_hash: str | None,
+                  exclude_id: int | None = None) -> None:
+    checks = [("phone", Member.phone, phone, N_("Số điện thoại {value} đã được dùng cho tài khoản khác.")),
+              ("member_code", Member.member_code, member_code, N_("Mã {value} đã được dùng cho tài khoản khác.")),
+              ("id_number", Member.id_number_hash, id_hash, N_("Số CCCD này đã được dùng cho tài khoản khác."))]
+    for field, column, value, message in checks:
+        if value is None:
+            continue
+        stmt = select(Member.id).where(column == value)
+        if exclude_id is not None:
+            stmt = stmt.where(Member.id != exclude_id)
+        if session.exec(stmt).first() is not None:
+            shown = value if field != "id_number" else ""
+            raise Conflict(message, extra={"field": field}, value=shown)
+
+
+def get(*, session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(N_("Không tìm thấy hội viên."))
+    return member
+
+
+def get_in_scope(*, session: Session, actor: Actor, member_id: int) -> tuple[Member, Unit]:
+    member = get(session=session, member_id=member_id)
+    unit = session.get(Unit, member.unit_id)
+    assert unit is not None
+    if not actor.covers(unit):
+        # Outside the subtree it does not exist, as far as this organiser can tell.
+        raise NotFound(N_("Không tìm thấy hội viên."))
+    return member, unit
+
+
+def _unit_for(session: Session, actor: Actor, unit_code: str) -> Unit:
+    from app.services.units import get_by_code
+
+    unit = get_by_code(session=session, code=unit_code)
+    actor.require(unit)
+    return unit
+
+
+def _grant_roles(session: Session, actor: Actor, member: Member, roles: list, audit_action: str) -> None:
+    from app.services.units import get_by_code
+
+    for grant in roles:
+        role = clean(grant.role).lower()
+        if role == Role.member:
+            continue
+        if role not in GRANTABLE:
+            raise Invalid(N_("Vai trò {role} không có."), field="roles", role=role)
+        unit = get_by_code(session=session, code=grant.unit_code)
+        actor.require(unit)
+        if role == Role.admin and not actor.covers(unit, (Role.admin,)):
+            raise Forbidden(N_("Chỉ quản trị viên mới cấp được quyền quản trị."))
+        exists = session.exec(select(MemberRole.id).where(
+            MemberRole.member_id == member.id, MemberRole.role == role, MemberRole.unit_id == unit.id)).first()
+        if exists is None:
+            session.add(MemberRole(member_id=member.id, role=role, unit_id=unit.id))
+            audit.record(session=session, actor_id=actor.id, action=audit_action, entity="member",
+                         entity_id=member.id, detail={"role": role, "unit": unit.code}, ip=actor.ip)
+
+
+def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -> Member:
+    actor.require_any()
+    fields, errors = clean_fields(full_name=data.full_name, phone=data.phone, member_code=data.member_code,
+                                  birth_date=data.birth_date, id_number=data.id_number)
+    _raise_first(errors)
+    unit = _unit_for(session, actor, data.unit_code)
+    if data.password:
+        check_password(data.password, phone=fields.phone)
+    id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
+    _check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash)
+    member = Member(full_name=fields.full_name, phone=fields.phone, member_code=fields.member_code,
+                    birth_date=fields.birth_date, unit_id=unit.id, id_number_hash=id_hash,
+                    id_number_last=fields.id_number[-4:] if fields.id_number else None,
+                    password_hash=hash_password(data.password) if data.password else "",
+                    must_change_password=data.must_change_password)
+    apply_derived(member)
+    session.add(member)
+    session.flush()
+    audit.record(session=session, actor_id=actor.id, action="member.create", entity="member", entity_id=member.id,
+                 detail={"member_code": member.member_code, "unit": unit.code}, ip=actor.ip)
+    _grant_roles(session, actor, member, data.roles, "member.grant")
+    session.flush()
+    return member
+
+
+def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate, secret: str) -> Member:
+    member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    fields, errors = clean_fields(
+        full_name=data.full_name if data.full_name is not None else member.full_name,
+        phone=data.phone if data.phone is not None else member.phone,
+        member_code=data.member_code if data.member_code is not None else member.member_code,
+        birth_date=data.birth_date if "birth_date" in data.model_fields_set else member.birth_date,
+        id_number=data.id_number)
+    _raise_first(errors)
+    id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
+    _check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash,
+                  exclude_id=member.id)
+    new_unit_id = member.unit_id
+    if data.unit_code:
+        new_unit_id = _unit_for(session, actor, data.unit_code).id
+    before = {"full_name": member.full_name, "phone": member.phone, "member_code": member.member_code,
+              "birth_date": str(member.birth_date) if member.birth_date else None, "unit_id": member.unit_id}
+    member.full_name, member.phone, member.member_code = fields.full_name, fields.phone, fields.member_code
+    member.birth_date, member.unit_id = fields.birth_date, new_unit_id
+    if fields.id_number:
+        member.id_number_hash, member.id_number_last = id_hash, fields.id_number[-4:]
+    apply_derived(member)
+    member.updated_at = utcnow()
+    after = {"full_name": member.full_name, "phone": member.phone, "member_code": member.member_code,
+             "birth_date": str(member.birth_date) if member.birth_date else None, "unit_id": member.unit_id}
+    changed = {k: {"before": before[k], "after": after[k]} for k in before if before[k] != after[k]}
+    if fields.id_number:
+        changed["id_number"] = {"after": mask_id_number(member.id_number_last)}
+    audit.record(session=session, actor_id=actor.id, action="member.update", entity="member", entity_id=member.id,
+                 detail=changed, ip=actor.ip)
+    session.flush()
+    return member
+
+
+def set_active(*, session: Session, actor: Actor, member_id: int, active: bool) -> Member:
+    member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    if member.id == actor.id and not active:
+        raise Invalid(N_("Bạn không thể tự khoá tài khoản của mình."))
+    if member.active != active:
+        member.active = active
+        member.token_version += 1  # deactivation revokes every token at once
+        member.updated_at = utcnow()
+        audit.record(session=session, actor_id=actor.id, action="member.activate" if active else "member.deactivate",
+                     entity="member", entity_id=member.id, ip=actor.ip)
+    session.flush()
+    return member
+
+
+def reset_password(*, session: Session, actor: Actor, member_id: int, new_password: str) -> Member:
+    member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    check_password(new_password, phone=member.phone)
+    member.password_hash = hash_password(new_password)
+    member.must_change_password = True
+    member.token_version += 1
+    audit.record(session=session, actor_id=actor.id, action="member.reset_password", entity="member",
+                 entity_id=member.id, ip=actor.ip)
+    session.flush()
+    return member
+
+
+def mask_id_number(last: str | None) -> str | None:
+    return f"********{last}" if last else None
+
+
+def roles_of(*, session: Session, member_ids: list[int]) -> dict[int, list[RoleGrantOut]]:
+    out: dict[int, list[RoleGrantOut]] = {i: [] for i in member_ids}
+    if not member_ids:
+        return out
+    rows = session.exec(select(MemberRole.member_id, MemberRole.role, Unit.code)
+                        .join(Unit, Unit.id == MemberRole.unit_id)
+                        .where(col(MemberRole.member_id).in_(member_ids))
+                        .order_by(MemberRole.id)).all()
+    for mid, role, code in rows:
+        out[mid].append(RoleGrantOut(role=role, unit_code=code))
+    return out
+
+
+def to_public(*, session: Session, member: Member, unit: Unit | None = None) -> MemberPublic:
+    unit = unit or session.get(Unit, member.unit_id)
+    assert unit is not None and member.id is not None and unit.id is not None
+    # Every member holds the plain member role in their own unit.
+    roles = [RoleGrantOut(role=Role.member, unit_code=unit.code)]
+    roles += roles_of(session=session, member_ids=[member.id])[member.id]
+    return MemberPublic(id=member.id, full_name=member.full_name, phone=member.phone,
+                        member_code=member.member_code, birth_date=member.birth_date,
+                        id_number_masked=mask_id_number(member.id_number_last), active=member.active,
+                        unit=UnitRef(id=unit.id, code=unit.code, name=unit.name), roles=roles)
+
+
+@dataclass
+class MemberPage:
+    rows: list[tuple[Member, Unit]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(*, session: Session, actor: Actor, q: str = "", unit_id: int | None = None, page: int = 1,
+           per_page: int = 50, include_inactive: bool = True) -> MemberPage:
+    """Members in the actor's subtrees (or in one unit's subtree), Vietnamese name order, diacritics
+    ignored in the query ("nguyen thi dao" finds "Nguyễn Thị Đào")."""
+    stmt = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
+    if unit_id is not None:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound(N_("Không tìm thấy đơn vị."))
+        actor.require(unit)
+        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
+    if not include_inactive:
+        stmt = stmt.where(Member.active.is_(True))
+    term = fold(q)
+    if term:
+        digits = normalise_phone(q)
+        stmt = stmt.where(or_(Member.name_folded.contains(term, autoescape=True),
+                              Member.member_code == clean(q).upper(),
+                              Member.phone.startswith(digits, autoescape=True) if digits.isdigit() else False))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    page = max(1, page)
+    rows = session.exec(stmt.order_by(Member.sort_key, Member.id).offset((page - 1) * per_page).limit(per_page)).all()
+    return MemberPage(rows=[(m, u) for m, u in rows], total=total, page=page, per_page=per_page)
+
+
+def likely_duplicates(*, session: Session, member: Member) -> list[Member]:
+    """Other accounts with the same name (diacritics ignored) and birth date: maybe the same person."""
+    if member.birth_date is None:
+        return []
+    return list(session.exec(select(Member).where(Member.name_folded == member.name_folded,
+                                                  Member.birth_date == member.birth_date,
+                                                  Member.id != member.id)).all())

@@ -1,0 +1,114 @@
+"""Every database test runs twice: on a real SQLite file and on a fresh PostgreSQL database.
+
+With CI=true a PostgreSQL that cannot be reached is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from app.config import Settings
+from app.main import create_app
+from app.services import migrate
+
+PG_ADMIN_URL = os.environ.get("HOITHI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+
+
+def _pg_unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"PostgreSQL tests must run in CI but cannot: {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL not reachable: {reason}")
+
+
+def _create_pg_database() -> tuple[str, str]:
+    import psycopg
+
+    name = f"hoithi_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    plain = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # noqa: BLE001
+        _pg_unavailable(str(exc))
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(name: str) -> None:
+    import psycopg
+
+    plain = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "hoithi-test.db"
+        yield f"sqlite:///{path}"
+        return
+    name, url = _create_pg_database()
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, insecure_cookies=True,
+                    data_dir=tmp_path_factory.mktemp("data"), _env_file=None)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):  # noqa: ANN201
+    application = create_app(settings)
+    migrate.upgrade(application.state.engine)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def engine(app) -> Iterator[Engine]:  # noqa: ANN001
+    eng: Engine = app.state.engine
+    yield eng
+    _wipe(eng)
+
+
+def _wipe(eng: Engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def client(app, engine) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(__file__).resolve().parents[1] / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

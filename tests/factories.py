@@ -1,0 +1,59 @@
+"""Factory functions for tests: real rows through the real services where it matters."""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlmodel import Session
+
+from app.models import Member, MemberRole, Unit
+from app.security import hash_password
+from app.services.access import Actor, actor_for
+from app.services.members import apply_derived
+
+PASSWORD = "MatKhau#2025"
+_seq = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def make_unit(session: Session, code: str, *, parent: Unit | None = None, name: str | None = None,
+              kind: str = "Chi bộ", headcount: int = 10) -> Unit:
+    unit = Unit(code=code.upper(), name=name or f"Đơn vị {code}", kind=kind, headcount=headcount,
+                parent_id=parent.id if parent else None, depth=parent.depth + 1 if parent else 0)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    session.commit()
+    return unit
+
+
+def make_member(session: Session, unit: Unit, *, full_name: str | None = None, phone: str | None = None,
+                member_code: str | None = None, password: str = PASSWORD, roles: tuple = (),
+                must_change_password: bool = False, birth_date: date | None = None, active: bool = True) -> Member:
+    n = next(_seq)
+    if password not in _hash_cache:  # one argon2 hash per password keeps the suite quick
+        _hash_cache[password] = hash_password(password)
+    member = Member(full_name=full_name or f"Nguyễn Văn Thử {n}", phone=phone or f"09{n:08d}",
+                    member_code=member_code or f"HV{n:05d}", unit_id=unit.id, birth_date=birth_date,
+                    password_hash=_hash_cache[password], must_change_password=must_change_password, active=active)
+    apply_derived(member)
+    session.add(member)
+    session.flush()
+    for role, scope in roles:
+        session.add(MemberRole(member_id=member.id, role=role, unit_id=scope.id))
+    session.commit()
+    return member
+
+
+def actor(session: Session, member: Member) -> Actor:
+    return actor_for(session=session, member=member, ip="127.0.0.1")
+
+
+def api_token(client, username: str, password: str = PASSWORD) -> str:  # noqa: ANN001
+    r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
