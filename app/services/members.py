@@ -99,13 +99,13 @@ def apply_derived(member: Member) -> None:
     member.sort_key = vn_name_sort_key(member.full_name)
 
 
-def _raise_first(errors: list[FieldError]) -> None:
+def raise_first(errors: list[FieldError]) -> None:
     if errors:
         e = errors[0]
         raise Invalid(e.message, field=e.field, **e.params)
 
 
-def _check_unique(*, session: Session, phone: str | None, member_code: str | None, id_hash: str | None,
+def check_unique(*, session: Session, phone: str | None, member_code: str | None, id_hash: str | None,
                   exclude_id: int | None = None) -> None:
     checks = [("phone", Member.phone, phone, N_("Số điện thoại {value} đã được dùng cho tài khoản khác.")),
               ("member_code", Member.member_code, member_code, N_("Mã {value} đã được dùng cho tài khoản khác.")),
@@ -171,12 +171,12 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
     actor.require_any()
     fields, errors = clean_fields(full_name=data.full_name, phone=data.phone, member_code=data.member_code,
                                   birth_date=data.birth_date, id_number=data.id_number)
-    _raise_first(errors)
+    raise_first(errors)
     unit = _unit_for(session, actor, data.unit_code)
     if data.password:
         check_password(data.password, phone=fields.phone)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
-    _check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash)
+    check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash)
     member = Member(full_name=fields.full_name, phone=fields.phone, member_code=fields.member_code,
                     birth_date=fields.birth_date, unit_id=unit.id, id_number_hash=id_hash,
                     id_number_last=fields.id_number[-4:] if fields.id_number else None,
@@ -200,9 +200,9 @@ def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate
         member_code=data.member_code if data.member_code is not None else member.member_code,
         birth_date=data.birth_date if "birth_date" in data.model_fields_set else member.birth_date,
         id_number=data.id_number)
-    _raise_first(errors)
+    raise_first(errors)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
-    _check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash,
+    check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash,
                   exclude_id=member.id)
     new_unit_id = member.unit_id
     if data.unit_code:
@@ -325,3 +325,36 @@ def likely_duplicates(*, session: Session, member: Member) -> list[Member]:
     return list(session.exec(select(Member).where(Member.name_folded == member.name_folded,
                                                   Member.birth_date == member.birth_date,
                                                   Member.id != member.id)).all())
+
+
+def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, unit_code: str) -> None:
+    from app.models.org import RoleGrantIn
+
+    member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    _grant_roles(session, actor, member, [RoleGrantIn(role=role, unit_code=unit_code)], "member.grant")
+    session.flush()
+
+
+def revoke_role(*, session: Session, actor: Actor, member_id: int, role_id: int) -> None:
+    member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    grant = session.get(MemberRole, role_id)
+    if grant is None or grant.member_id != member.id:
+        raise NotFound(N_("Không tìm thấy vai trò."))
+    scope = session.get(Unit, grant.unit_id)
+    assert scope is not None
+    actor.require(scope)
+    if grant.role == Role.admin and not actor.covers(scope, (Role.admin,)):
+        raise Forbidden(N_("Chỉ quản trị viên mới thu hồi được quyền quản trị."))
+    if member.id == actor.id:
+        raise Invalid(N_("Bạn không thể tự thu hồi quyền của mình."))
+    session.delete(grant)
+    member.token_version += 1  # a revoked right must not live on in old tokens
+    audit.record(session=session, actor_id=actor.id, action="member.revoke", entity="member", entity_id=member.id,
+                 detail={"role": grant.role, "unit": scope.code}, ip=actor.ip)
+    session.flush()
+
+
+def grants_of(*, session: Session, member_id: int) -> list[tuple[MemberRole, Unit]]:
+    rows = session.exec(select(MemberRole, Unit).join(Unit, Unit.id == MemberRole.unit_id)
+                        .where(MemberRole.member_id == member_id).order_by(MemberRole.id)).all()
+    return [(g, u) for g, u in rows]

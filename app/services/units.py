@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from app.models import Unit
+from app.models import Member, Unit
 from app.models.org import UnitCreate, UnitUpdate
 from app.services import audit
-from app.services.access import Actor
+from app.services.access import MANAGE, Actor
 from app.services.text import clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
@@ -147,3 +148,30 @@ def move(*, session: Session, actor: Actor, unit_id: int, new_parent_code: str) 
 
 def subtree_ids(*, session: Session, unit: Unit) -> list[int]:
     return list(session.exec(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))).all())
+
+
+@dataclass
+class SubtreeSummary:
+    unit: Unit
+    units: int
+    headcount: int
+    accounts: int
+
+
+def summaries(*, session: Session, actor: Actor) -> list[SubtreeSummary]:
+    """Per organiser scope: units, declared headcount (a unit declares its own members; a subtree's
+    headcount is the sum over it) and member accounts."""
+    out: list[SubtreeSummary] = []
+    seen: set[int] = set()
+    for grant in actor.grants:
+        if grant.role not in MANAGE or grant.unit_id in seen:
+            continue
+        seen.add(grant.unit_id)
+        inside = Unit.path.startswith(grant.unit_path, autoescape=True)
+        n_units, headcount = session.exec(select(func.count(), func.coalesce(func.sum(Unit.headcount), 0))
+                                          .where(inside)).one()
+        accounts = session.exec(select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id)
+                                .where(inside, Member.active.is_(True))).one()
+        out.append(SubtreeSummary(unit=get(session=session, unit_id=grant.unit_id), units=n_units,
+                                  headcount=int(headcount), accounts=accounts))
+    return out

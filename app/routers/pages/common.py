@@ -1,0 +1,39 @@
+"""What every page router needs: token cookie, safe redirects, and form errors shown in place."""
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from app.config import Settings
+from app.deps import TOKEN_COOKIE
+from app.errors import AppError, Invalid
+from app.templating import translate
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths: an open redirect would let a phishing link borrow our login page."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def redirect(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+def set_token_cookie(response: RedirectResponse, token: str, settings: Settings) -> None:
+    response.set_cookie(TOKEN_COOKIE, token, max_age=settings.token_lifetime_s, httponly=True, samesite="lax",
+                        secure=not settings.insecure_cookies, path="/")
+
+
+def clear_token_cookie(response: RedirectResponse, settings: Settings) -> None:
+    response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="lax", secure=not settings.insecure_cookies)
+
+
+def form_failure(session: Session, request: Request, exc: AppError) -> tuple[str, dict[str, str]]:
+    """Undo the failed action and give (message, {field: message}) for the form to show."""
+    session.rollback()
+    message = translate(request, exc.message, **exc.params)
+    field = exc.field if isinstance(exc, Invalid) else exc.extra.get("field")
+    return message, ({field: message} if field else {})

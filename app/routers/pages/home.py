@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.deps import PageActor, SessionDep
+from app.errors import N_
+from app.models import Unit
+from app.services import units
+from app.services.access import JUDGE
+from app.templating import render, translate
+
+router = APIRouter()
+_MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, actor: PageActor, session: SessionDep, msg: str = ""):  # noqa: ANN201
+    unit = session.get(Unit, actor.member.unit_id)
+    flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
+    judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
+    return render(request, "pages/home.html", {
+        "actor": actor, "unit": unit, "flash": flash,
+        "manage": units.summaries(session=session, actor=actor), "judge_units": judge_units})
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}

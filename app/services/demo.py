@@ -1,0 +1,137 @@
+"""Demo data: the Party Committee of Thủ Dầu Một city (2020–2025 term) with its 35 grassroots units.
+
+Unit names follow the city's wards and agencies; headcounts are illustrative figures that sum to the
+8,292 Party members of the demo organisation. Member accounts are generated names.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date
+
+from sqlmodel import Session, select
+
+from app.models import Member, MemberRole, Role, Unit
+from app.security import hash_password
+from app.services.members import apply_derived
+
+DEMO_PASSWORD = "hoithi@2025"
+ROOT = ("TDM", "Đảng bộ TP. Thủ Dầu Một", "Đảng bộ")
+WARDS = ["Phú Cường", "Hiệp Thành", "Chánh Nghĩa", "Phú Thọ", "Phú Hòa", "Phú Lợi", "Hiệp An", "Định Hòa",
+         "Tân An", "Tương Bình Hiệp", "Chánh Mỹ", "Phú Tân", "Phú Mỹ", "Hòa Phú"]
+WARD_HEADCOUNTS = [620, 575, 560, 530, 590, 495, 352, 391, 337, 322, 309, 244, 423, 272]
+# (code, name, kind, headcount): the other 21 grassroots units.
+AGENCIES = [
+    ("DBQS", "Đảng bộ Quân sự thành phố", "Đảng bộ cơ sở", 326),
+    ("DBCA", "Đảng bộ Công an thành phố", "Đảng bộ cơ sở", 520),
+    ("DBCQD", "Đảng bộ Cơ quan Đảng thành phố", "Đảng bộ cơ sở", 168),
+    ("DBCQCQ", "Đảng bộ Cơ quan Chính quyền thành phố", "Đảng bộ cơ sở", 427),
+    ("DBYT", "Đảng bộ Trung tâm Y tế thành phố", "Đảng bộ cơ sở", 284),
+    ("CBMTTQ", "Chi bộ Cơ quan Ủy ban MTTQ Việt Nam và các đoàn thể thành phố", "Chi bộ", 46),
+    ("CBBQLDA", "Chi bộ Ban Quản lý dự án đầu tư xây dựng thành phố", "Chi bộ", 38),
+    ("CBTTVH", "Chi bộ Trung tâm Văn hóa, Thông tin và Thể thao thành phố", "Chi bộ", 29),
+    ("CBTTCT", "Chi bộ Trung tâm Chính trị thành phố", "Chi bộ", 18),
+    ("CBVKS", "Chi bộ Viện Kiểm sát nhân dân thành phố", "Chi bộ", 24),
+    ("CBTAND", "Chi bộ Tòa án nhân dân thành phố", "Chi bộ", 27),
+    ("CBTHA", "Chi bộ Chi cục Thi hành án dân sự thành phố", "Chi bộ", 31),
+    ("CBCCT", "Chi bộ Chi cục Thuế thành phố", "Chi bộ", 58),
+    ("CBKBNN", "Chi bộ Kho bạc Nhà nước thành phố", "Chi bộ", 21),
+    ("CBBHXH", "Chi bộ Bảo hiểm xã hội thành phố", "Chi bộ", 26),
+    ("CBQLDT", "Chi bộ Phòng Quản lý đô thị thành phố", "Chi bộ", 23),
+    ("CBTHPTTDM", "Chi bộ Trường THPT chuyên Hùng Vương", "Chi bộ", 54),
+    ("CBTHCSCVA", "Chi bộ Trường THCS Chu Văn An", "Chi bộ", 33),
+    ("CBTHCSNVX", "Chi bộ Trường THCS Nguyễn Viết Xuân", "Chi bộ", 28),
+    ("CBCTN", "Chi bộ Công ty Cổ phần Nước – Môi trường (demo)", "Chi bộ", 62),
+    ("CBCTXD", "Chi bộ Công ty TNHH Xây dựng Đô thị (demo)", "Chi bộ", 29),
+]
+# Wards whose Party committee has cells (chi bộ khu phố) below it.
+WARDS_WITH_CELLS = 5
+CELLS_PER_WARD = 4
+DEMO_MEMBERS = 300
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Phan", "Trương", "Bùi", "Đặng", "Đỗ", "Ngô",
+          "Hồ", "Dương", "Đinh", "Lâm", "Mai", "Tạ", "Châu"]
+MIDDLE_M = ["Văn", "Hữu", "Minh", "Đức", "Quốc", "Thanh", "Công", "Tấn", "Hoàng", "Ngọc"]
+MIDDLE_F = ["Thị", "Ngọc", "Thanh", "Thu", "Kim", "Bích", "Mỹ", "Hồng", "Phương", "Diệu"]
+GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hùng", "Khang", "Khoa", "Long", "Lộc", "Nam",
+           "Nghĩa", "Phong", "Phúc", "Quang", "Sơn", "Tài", "Thắng", "Thịnh", "Toàn", "Trung", "Tuấn", "Vinh"]
+GIVEN_F = ["Anh", "Chi", "Diễm", "Dung", "Giang", "Hà", "Hằng", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Loan",
+           "Mai", "My", "Nga", "Ngân", "Nhung", "Oanh", "Phượng", "Quyên", "Thảo", "Trang", "Uyên", "Yến"]
+
+ACCOUNTS = [  # (phone, member_code, name, role)
+    ("0900000001", "QTV-TDM", "Quản trị viên hệ thống", Role.admin),
+    ("0900000002", "BTC-TDM", "Nguyễn Thị Thu Hà", Role.organiser),
+    ("0900000003", "BGK-TDM", "Trần Văn Minh", Role.judge),
+]
+FIRST_MEMBER_PHONE = "0900000100"
+
+
+def has_data(*, session: Session) -> bool:
+    return session.exec(select(Unit.id).limit(1)).first() is not None
+
+
+def credentials_text() -> str:
+    lines = ["Tài khoản mẫu (mật khẩu chung: " + DEMO_PASSWORD + "):"]
+    labels = {Role.admin: "quản trị", Role.organiser: "ban tổ chức", Role.judge: "ban giám khảo"}
+    for phone, _code, name, role in ACCOUNTS:
+        lines.append(f"  {labels[role]:<14} {phone}  ({name})")
+    lines.append(f"  {'hội viên':<14} {FIRST_MEMBER_PHONE}  (và {DEMO_MEMBERS - 1} hội viên khác: 09000001xx…)")
+    return "\n".join(lines)
+
+
+def _add_unit(session: Session, code: str, name: str, kind: str, headcount: int, parent: Unit | None) -> Unit:
+    unit = Unit(code=code, name=name, kind=kind, headcount=headcount, parent_id=parent.id if parent else None,
+                depth=parent.depth + 1 if parent else 0)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    return unit
+
+
+def build_units(session: Session) -> tuple[Unit, list[Unit]]:
+    """The root and its 35 grassroots units (with cells under the first wards). Returns root and leaves."""
+    root = _add_unit(session, *ROOT, headcount=0, parent=None)
+    leaves: list[Unit] = []
+    for i, (ward, headcount) in enumerate(zip(WARDS, WARD_HEADCOUNTS, strict=True)):
+        code = "P-" + "".join(w[0] for w in ward.split()).upper() + f"{i + 1:02d}"
+        if i < WARDS_WITH_CELLS:
+            per_cell = headcount // (CELLS_PER_WARD + 1)
+            own = headcount - per_cell * CELLS_PER_WARD  # the ward's office cell keeps the remainder
+            ward_unit = _add_unit(session, code, f"Đảng bộ phường {ward}", "Đảng bộ cơ sở", own, root)
+            for k in range(1, CELLS_PER_WARD + 1):
+                leaves.append(_add_unit(session, f"{code}-KP{k}", f"Chi bộ Khu phố {k}, phường {ward}", "Chi bộ",
+                                        per_cell, ward_unit))
+        else:
+            leaves.append(_add_unit(session, code, f"Đảng bộ phường {ward}", "Đảng bộ cơ sở", headcount, root))
+    for code, name, kind, headcount in AGENCIES:
+        leaves.append(_add_unit(session, code, name, kind, headcount, root))
+    return root, leaves
+
+
+def load(*, session: Session, secret: str, progress: Callable[[int, int], None] | None = None,
+         seed: int = 2025) -> None:
+    rng = random.Random(seed)
+    root, leaves = build_units(session)
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: argon2 is slow on purpose
+    staff_unit = next(u for u in leaves if u.code == "DBCQD")
+    for phone, code, name, role in ACCOUNTS:
+        member = Member(full_name=name, phone=phone, member_code=code, unit_id=staff_unit.id,
+                        password_hash=password_hash, birth_date=date(1980, 5, 19))
+        apply_derived(member)
+        session.add(member)
+        session.flush()
+        session.add(MemberRole(member_id=member.id, role=role, unit_id=root.id))
+    for n in range(DEMO_MEMBERS):
+        female = rng.random() < 0.5
+        name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
+                         rng.choice(GIVEN_F if female else GIVEN_M)])
+        member = Member(full_name=name, phone=f"09000{100 + n:05d}", member_code=f"DV{n + 1:05d}",
+                        unit_id=leaves[n % len(leaves)].id, password_hash=password_hash,
+                        birth_date=date(rng.randint(1965, 2003), rng.randint(1, 12), rng.randint(1, 28)))
+        apply_derived(member)
+        session.add(member)
+        if progress and n % 25 == 0:
+            progress(n, DEMO_MEMBERS)
+    session.flush()
+    if progress:
+        progress(DEMO_MEMBERS, DEMO_MEMBERS)

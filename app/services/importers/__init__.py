@@ -1,0 +1,154 @@
+"""Reading the spreadsheets people upload: .xlsx or .csv, into rows of cells with their row numbers.
+
+Shared by every importer, so that each one only maps columns to its own fields. Row numbers are the
+ones Excel shows (header = 1), because that is where the organiser goes to fix a cell.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from app.errors import N_
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+_ZIP_MAGIC = b"PK\x03\x04"
+_DELIMITERS = (",", ";", "\t")
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (a msgid and its params); no row is looked at."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+@dataclass
+class Table:
+    header: list[Any]
+    header_row: int
+    # (spreadsheet row number, cells); empty rows are already left out.
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def read_table(content: bytes, filename: str, *, max_rows: int = MAX_ROWS) -> Table:
+    """The first non-empty row is the header. Raises FileProblem."""
+    if len(content) > MAX_BYTES:
+        raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia danh sách thành nhiều tệp nhỏ hơn."),
+                          max_mb=MAX_BYTES // (1024 * 1024))
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix == ".xls":
+        raise FileProblem(N_("Tệp .xls (Excel 97–2003) chưa được hỗ trợ. Hãy mở tệp bằng Excel, chọn "
+                             "\"Lưu thành\" (Save As) kiểu \"Excel Workbook (*.xlsx)\" rồi tải lên lại."))
+    if suffix not in (".xlsx", ".xlsm", ".csv"):
+        raise FileProblem(N_("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."))
+    if not content.strip():
+        raise FileProblem(N_("Tệp trống."))
+    # An .xlsx renamed to .csv (or the other way round) is read for what it is.
+    rows = _xlsx_rows(content) if content.startswith(_ZIP_MAGIC) else _csv_rows(content)
+    table: Table | None = None
+    for number, cells in rows:
+        if _is_empty(cells):
+            continue
+        if table is None:
+            table = Table(header=cells, header_row=number)
+            continue
+        if len(table.rows) >= max_rows:
+            raise FileProblem(N_("Tệp có hơn {max_rows} dòng dữ liệu. Hãy chia thành nhiều tệp nhỏ hơn."),
+                              max_rows=f"{max_rows:,}".replace(",", "."))
+        table.rows.append((number, cells))
+    if table is None:
+        raise FileProblem(N_("Tệp trống."))
+    return table
+
+
+def _is_empty(cells: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _xlsx_rows(content: bytes):  # noqa: ANN202 - a generator of (row number, cells)
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged or foreign file
+        raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên "
+                             "lại.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        # Some generators write a wrong <dimension>; read-only mode would trust it and cut rows off.
+        sheet.reset_dimensions()
+        # read-only iteration starts at row 1 and yields gap rows, so the count is Excel's row number.
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    except FileProblem:
+        raise
+    except Exception:  # noqa: BLE001
+        raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên "
+                             "lại.")) from None
+    finally:
+        workbook.close()
+
+
+def _csv_rows(content: bytes):  # noqa: ANN202
+    text = _decode(content)
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = None
+    if first.lower().startswith("sep=") and len(first.strip()) == 5:
+        # Excel's own hint line; Excel hides it, so the header after it is row 1.
+        delimiter = first.strip()[4]
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delimiter = _sniff(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, list(cells)
+    except csv.Error as exc:
+        raise FileProblem(N_("Tệp CSV bị lỗi ở dòng {row}: {reason}."), row=number + 1, reason=str(exc)) from None
+
+
+def _sniff(header_line: str) -> str:
+    """Comma, semicolon (Excel in a Vietnamese locale) or tab: the one that splits the header into the most
+    columns. The header is known text, so this beats guessing from data rows full of names and dates."""
+    best, best_count = ",", 1
+    for delimiter in _DELIMITERS:
+        try:
+            count = len(next(csv.reader([header_line], delimiter=delimiter), []))
+        except csv.Error:
+            continue
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def _decode(content: bytes) -> str:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:  # NULs mean UTF-16 that happened to decode
+        return text
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(content[:200_000]).best()
+    if guess is not None and guess.encoding:
+        raise FileProblem(N_("Tệp CSV không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi "
+                             "font. Trong Excel, chọn \"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", "
+                             "rồi tải lên lại."), encoding=_encoding_label(guess.encoding))
+    raise FileProblem(N_("Tệp CSV không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "
+                         "\"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."))
+
+
+def _encoding_label(name: str) -> str:
+    name = name.lower().replace("-", "_")
+    if name.startswith("cp") and name[2:].isdigit():
+        return f"Windows-{name[2:]}" if name[2:].startswith("125") else f"CP{name[2:]}"
+    return name.upper().replace("_", "-")
