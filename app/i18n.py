@@ -30,20 +30,14 @@ def translations(locale: str) -> gettext.NullTranslations:
     return Translations(fp=buf)
 
 
-def pick_locale(cookie_value: str | None, accept_language: str | None) -> str:
-    """An explicit choice (cookie) wins; otherwise Vietnamese, the product's language, unless the
-    browser asks for English first."""
-    if cookie_value in SUPPORTED:
-        return cookie_value
-    if accept_language:
-        first = accept_language.split(",")[0].split(";")[0].strip().lower()
-        if first.startswith("en"):
-            return "en"
-    return DEFAULT
+def pick_locale(cookie_value: str | None) -> str:
+    """The language the person chose (cookie), else Vietnamese. Accept-Language is not trusted for
+    this: many Vietnamese phones run in English while their owners expect a Vietnamese contest."""
+    return cookie_value if cookie_value in SUPPORTED else DEFAULT
 
 
-def translate(message: str, locale: str, **params: object) -> str:
-    text = translations(locale).gettext(message)
+def translate(msgid: str, locale: str, /, **params: object) -> str:
+    text = translations(locale).gettext(msgid)
     if params:
         try:
             return text.format(**params)

@@ -47,7 +47,7 @@ env.filters["number"] = _number
 
 
 def request_locale(request: Request) -> str:
-    return i18n.pick_locale(request.cookies.get("lang"), request.headers.get("accept-language"))
+    return i18n.pick_locale(request.cookies.get("lang"))
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
@@ -78,5 +78,5 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     return response
 
 
-def translate(request: Request, message: str, **params: Any) -> str:
-    return i18n.translate(message, request_locale(request), **params)
+def translate(request: Request, msgid: str, /, **params: Any) -> str:
+    return i18n.translate(msgid, request_locale(request), **params)

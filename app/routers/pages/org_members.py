@@ -35,10 +35,12 @@ def _scope_units(session, actor: Actor) -> dict:  # noqa: ANN001
 
 
 @router.get("", response_class=HTMLResponse)
-def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: int | None = None,
+def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "",
                 page: int = 1):  # noqa: ANN201
-    result = members.search(session=session, actor=actor, q=q, unit_id=unit, page=page)
-    ctx = {"actor": actor, "result": result, "q": q, "unit_id": unit, **_scope_units(session, actor)}
+    # The unit filter comes from a <select> whose "all" option is empty.
+    unit_id = int(unit) if unit.isdigit() else None
+    result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
+    ctx = {"actor": actor, "result": result, "q": q, "unit_id": unit_id, **_scope_units(session, actor)}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "member-results":
         return render(request, "partials/org/member_rows.html", ctx)
     return render(request, "pages/org/members.html", ctx)
