@@ -1,0 +1,86 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against a live uvicorn server.
+
+No browser is downloaded: Playwright launches the system Chromium. With CI=true a missing browser
+fails the run instead of skipping it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+CHROMIUM = os.environ.get("HOITHI_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:  # noqa: ANN001
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "live server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    if not Path(CHROMIUM).exists():
+        message = f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, engine):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
+                                  base_url=live_server)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def shot(artifacts_dir: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+    """shot(page, "step"): a full-page screenshot under test-artifacts/, named after the test."""
+    name = request.node.name.replace("[", "-").replace("]", "")
+
+    def take(pg, step: str) -> Path:  # noqa: ANN001
+        path = artifacts_dir / f"{name}-{step}.png"
+        pg.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def no_horizontal_scroll(pg, width: int = 360) -> bool:  # noqa: ANN001
+    pg.set_viewport_size({"width": width, "height": 800})
+    return pg.evaluate("document.documentElement.scrollWidth") <= width
