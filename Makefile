@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench services clean
+.PHONY: setup run test bench services clean i18n
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,3 +34,10 @@ bench: setup services
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache
+
+## Re-extract the Vietnamese source strings and update the English catalogue
+i18n: setup
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o app/locale/messages.pot app
+	@if [ -f app/locale/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update --no-fuzzy-matching -i app/locale/messages.pot -d app/locale -l en; \
+	else $(BIN)/pybabel init -i app/locale/messages.pot -d app/locale -l en; fi

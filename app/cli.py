@@ -79,9 +79,9 @@ def import_members(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
                 typer.echo(f"error: no account {actor_phone}", err=True)
                 raise typer.Exit(2)
             actor = actor_for(session=session, member=member, ip="cli")
-            with typer.progressbar(length=1, label="Đang nhập") as bar:
-                def progress(done: int, total: int) -> None:
-                    bar.length = max(total, 1)
+            rows, _problems = importer.parse(content, file.name)
+            with typer.progressbar(length=max(len(rows), 1), label="Đang nhập") as bar:
+                def progress(done: int) -> None:
                     bar.update(done - bar.pos)
 
                 result = importer.commit(session=session, actor=actor, content=content, filename=file.name,

@@ -31,7 +31,12 @@ def make_engine(settings: Settings) -> Engine:
         )
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(url, echo=settings.sql_echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # psycopg prepares a statement it has run five times, and PostgreSQL may then settle on a generic
+    # plan made while a table was small: a member re-import right after the first one took minutes (a seq
+    # scan testing 500 IN parameters per row). Custom plans cost microseconds of planning per query and
+    # always fit the values at hand.
+    return create_engine(url, echo=settings.sql_echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import N_, AppError, ImportFailed, Invalid, PasswordChangeRequired, Unauthorized
+from app.errors import N_, AppError, Conflict, ImportFailed, Invalid, PasswordChangeRequired, Unauthorized
 from app.i18n import translate as _translate
 
 
@@ -78,3 +78,10 @@ def handle_http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": code, "detail": message}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
     return _toast_or_page(request, message, exc.status_code, dict(getattr(exc, "headers", None) or {}))
+
+
+def handle_integrity_error(request: Request, exc: Exception) -> Response:
+    """A unique constraint that two concurrent requests raced for: the loser is told to try again, as if
+    the service's own check had caught it (which it does when the requests do not overlap)."""
+    return handle_app_error(request, Conflict(N_("Dữ liệu vừa được người khác thay đổi (trùng mã hoặc số điện "
+                                                 "thoại). Vui lòng tải lại và thử lại.")))

@@ -4,14 +4,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.errors_http import handle_app_error, handle_http_error, handle_validation_error
+from sqlalchemy.exc import IntegrityError
+
+from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
 from app.errors import AppError
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(IntegrityError, handle_integrity_error)
 
     from app.routers import api, pages
 

@@ -34,3 +34,12 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Ids are 32-bit INTEGER columns: a larger number from a URL is a row that cannot exist, not a
+# database error (PostgreSQL refuses the comparison, SQLite's driver the parameter).
+MAX_ID = 2**31 - 1
+
+
+def is_db_id(value: int) -> bool:
+    return 0 < value <= MAX_ID

@@ -11,15 +11,17 @@ from sqlmodel import Session, col, select
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, MemberRole, Role, Unit
 from app.models.org import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOut, UnitRef
-from app.models.types import utcnow
+from app.models.types import is_db_id, utcnow
 from app.security import hash_password, keyed_hash
 from app.services import audit
-from app.services.access import Actor
+from app.services.access import MANAGE, Actor
 from app.services.text import clean, fold, vn_name_sort_key
 
-_PHONE = re.compile(r"^0\d{9,10}$")
+# ASCII digits only: \d also matches full-width and other scripts' digits, which would slip past the
+# uniqueness checks (another string, another hash) and never match a login.
+_PHONE = re.compile(r"^0\d{9,10}$", re.ASCII)
 _MEMBER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
-_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$")  # old CMND (9) or CCCD (12)
+_ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$", re.ASCII)  # old CMND (9) or CCCD (12)
 MIN_PASSWORD = 8
 GRANTABLE = (Role.organiser, Role.judge, Role.admin)
 
@@ -122,7 +124,7 @@ def check_unique(*, session: Session, phone: str | None, member_code: str | None
 
 
 def get(*, session: Session, member_id: int) -> Member:
-    member = session.get(Member, member_id)
+    member = session.get(Member, member_id) if is_db_id(member_id) else None
     if member is None:
         raise NotFound(N_("Không tìm thấy hội viên."))
     return member
@@ -136,6 +138,22 @@ def get_in_scope(*, session: Session, actor: Actor, member_id: int) -> tuple[Mem
         # Outside the subtree it does not exist, as far as this organiser can tell.
         raise NotFound(N_("Không tìm thấy hội viên."))
     return member, unit
+
+
+OUTRANKS = N_("Tài khoản này có quyền vượt ngoài phạm vi của bạn; chỉ cấp trên mới thay đổi được.")
+
+
+def has_authority_over(actor: Actor, grants: list[tuple[MemberRole, Unit]]) -> bool:
+    """An account whose own roles reach beyond the actor's subtrees is not the actor's to edit, lock or
+    reset: otherwise an organiser could take over an account with wider powers (an admin, or the
+    organiser of a parent unit, whose home unit lies in the organiser's subtree)."""
+    return all(actor.covers(unit, (Role.admin,) if grant.role == Role.admin else MANAGE) for grant, unit in grants)
+
+
+def _require_authority_over(session: Session, actor: Actor, member: Member) -> None:
+    assert member.id is not None
+    if not has_authority_over(actor, grants_of(session=session, member_id=member.id)):
+        raise Forbidden(OUTRANKS)
 
 
 def _unit_for(session: Session, actor: Actor, unit_code: str) -> Unit:
@@ -194,6 +212,7 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
 
 def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate, secret: str) -> Member:
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    _require_authority_over(session, actor, member)
     fields, errors = clean_fields(
         full_name=data.full_name if data.full_name is not None else member.full_name,
         phone=data.phone if data.phone is not None else member.phone,
@@ -230,6 +249,7 @@ def set_active(*, session: Session, actor: Actor, member_id: int, active: bool) 
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
     if member.id == actor.id and not active:
         raise Invalid(N_("Bạn không thể tự khoá tài khoản của mình."))
+    _require_authority_over(session, actor, member)
     if member.active != active:
         member.active = active
         member.token_version += 1  # deactivation revokes every token at once
@@ -242,6 +262,7 @@ def set_active(*, session: Session, actor: Actor, member_id: int, active: bool) 
 
 def reset_password(*, session: Session, actor: Actor, member_id: int, new_password: str) -> Member:
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
+    _require_authority_over(session, actor, member)
     check_password(new_password, phone=member.phone)
     member.password_hash = hash_password(new_password)
     member.must_change_password = True
@@ -299,7 +320,7 @@ def search(*, session: Session, actor: Actor, q: str = "", unit_id: int | None =
     ignored in the query ("nguyen thi dao" finds "Nguyễn Thị Đào")."""
     stmt = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
     if unit_id is not None:
-        unit = session.get(Unit, unit_id)
+        unit = session.get(Unit, unit_id) if is_db_id(unit_id) else None
         if unit is None:
             raise NotFound(N_("Không tìm thấy đơn vị."))
         actor.require(unit)
@@ -313,18 +334,22 @@ def search(*, session: Session, actor: Actor, q: str = "", unit_id: int | None =
                               Member.member_code == clean(q).upper(),
                               Member.phone.startswith(digits, autoescape=True) if digits.isdigit() else False))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    page = max(1, page)
+    # A page past the end shows the last one (and a page number from a URL cannot overflow OFFSET).
+    page = max(1, min(page, -(-total // per_page)))
     rows = session.exec(stmt.order_by(Member.sort_key, Member.id).offset((page - 1) * per_page).limit(per_page)).all()
     return MemberPage(rows=[(m, u) for m, u in rows], total=total, page=page, per_page=per_page)
 
 
-def likely_duplicates(*, session: Session, member: Member) -> list[Member]:
-    """Other accounts with the same name (diacritics ignored) and birth date: maybe the same person."""
+def likely_duplicates(*, session: Session, member: Member, actor: Actor | None = None) -> list[Member]:
+    """Other accounts with the same name (diacritics ignored) and birth date: maybe the same person.
+    With an actor, only those inside the actor's subtrees: an organiser sees nothing outside them."""
     if member.birth_date is None:
         return []
-    return list(session.exec(select(Member).where(Member.name_folded == member.name_folded,
-                                                  Member.birth_date == member.birth_date,
-                                                  Member.id != member.id)).all())
+    stmt = select(Member).where(Member.name_folded == member.name_folded, Member.birth_date == member.birth_date,
+                                Member.id != member.id)
+    if actor is not None:
+        stmt = stmt.join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
+    return list(session.exec(stmt.order_by(Member.id)).all())
 
 
 def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, unit_code: str) -> None:
@@ -337,7 +362,7 @@ def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, uni
 
 def revoke_role(*, session: Session, actor: Actor, member_id: int, role_id: int) -> None:
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
-    grant = session.get(MemberRole, role_id)
+    grant = session.get(MemberRole, role_id) if is_db_id(role_id) else None
     if grant is None or grant.member_id != member.id:
         raise NotFound(N_("Không tìm thấy vai trò."))
     scope = session.get(Unit, grant.unit_id)
@@ -355,6 +380,15 @@ def revoke_role(*, session: Session, actor: Actor, member_id: int, role_id: int)
 
 
 def grants_of(*, session: Session, member_id: int) -> list[tuple[MemberRole, Unit]]:
-    rows = session.exec(select(MemberRole, Unit).join(Unit, Unit.id == MemberRole.unit_id)
-                        .where(MemberRole.member_id == member_id).order_by(MemberRole.id)).all()
-    return [(g, u) for g, u in rows]
+    return grants_of_many(session=session, member_ids=[member_id]).get(member_id, [])
+
+
+def grants_of_many(*, session: Session, member_ids: list[int]) -> dict[int, list[tuple[MemberRole, Unit]]]:
+    out: dict[int, list[tuple[MemberRole, Unit]]] = {}
+    for start in range(0, len(member_ids), 500):
+        rows = session.exec(select(MemberRole, Unit).join(Unit, Unit.id == MemberRole.unit_id)
+                            .where(col(MemberRole.member_id).in_(member_ids[start:start + 500]))
+                            .order_by(MemberRole.id)).all()
+        for grant, unit in rows:
+            out.setdefault(grant.member_id, []).append((grant, unit))
+    return out

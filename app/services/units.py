@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, Unit
+from app.models.types import is_db_id
 from app.models.org import UnitCreate, UnitUpdate
 from app.services import audit
 from app.services.access import MANAGE, Actor
@@ -29,7 +30,7 @@ def get_by_code(*, session: Session, code: str) -> Unit:
 
 
 def get(*, session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
+    unit = session.get(Unit, unit_id) if is_db_id(unit_id) else None
     if unit is None:
         raise NotFound(N_("Không tìm thấy đơn vị."))
     return unit
@@ -61,7 +62,12 @@ def tree_order(units: list[Unit]) -> list[Unit]:
     return out
 
 
-def _check_fields(*, code: str | None = None, name: str | None = None, headcount: int | None = None) -> None:
+# Far above any real organisation, far below the database's INTEGER limit (an overflow would be a 500).
+MAX_HEADCOUNT = 100_000_000
+
+
+def _check_fields(*, code: str | None = None, name: str | None = None, kind: str | None = None,
+                  headcount: int | None = None) -> None:
     if code is not None and not _CODE.match(code):
         raise Invalid(N_("Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 32 ký tự)."),
                       field="code")
@@ -69,13 +75,17 @@ def _check_fields(*, code: str | None = None, name: str | None = None, headcount
         raise Invalid(N_("Tên đơn vị không được để trống."), field="name")
     if name is not None and len(name) > 200:
         raise Invalid(N_("Tên đơn vị dài quá 200 ký tự."), field="name")
+    if kind is not None and len(kind) > 64:
+        raise Invalid(N_("Loại đơn vị dài quá 64 ký tự."), field="kind")
     if headcount is not None and headcount < 0:
         raise Invalid(N_("Số đảng viên/đoàn viên không được âm."), field="headcount")
+    if headcount is not None and headcount > MAX_HEADCOUNT:
+        raise Invalid(N_("Số đảng viên/đoàn viên quá lớn."), field="headcount")
 
 
 def create(*, session: Session, actor: Actor, data: UnitCreate) -> Unit:
     code, name, kind = normalise_code(data.code), clean(data.name), clean(data.kind)
-    _check_fields(code=code, name=name, headcount=data.headcount)
+    _check_fields(code=code, name=name, kind=kind, headcount=data.headcount)
     parent: Unit | None = None
     if data.parent_code:
         parent = get_by_code(session=session, code=data.parent_code)
@@ -104,7 +114,9 @@ def update_unit(*, session: Session, actor: Actor, unit_id: int, data: UnitUpdat
         _check_fields(name=name)
         changes["name"] = name
     if data.kind is not None:
-        changes["kind"] = clean(data.kind)
+        kind = clean(data.kind)
+        _check_fields(kind=kind)
+        changes["kind"] = kind
     if data.headcount is not None:
         _check_fields(headcount=data.headcount)
         changes["headcount"] = data.headcount

@@ -1,9 +1,10 @@
 from fastapi import APIRouter
 
-from app.routers.pages import auth, home, org_members, org_units
+from app.routers.pages import auth, home, org_import, org_members, org_units
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(home.router)
 router.include_router(org_units.router)
+router.include_router(org_import.router)
 router.include_router(org_members.router)

@@ -38,7 +38,7 @@ def _scope_units(session, actor: Actor) -> dict:  # noqa: ANN001
 def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "",
                 page: int = 1):  # noqa: ANN201
     # The unit filter comes from a <select> whose "all" option is empty.
-    unit_id = int(unit) if unit.isdigit() else None
+    unit_id = int(unit) if unit.isascii() and unit.isdigit() else None  # "²".isdigit(), but int("²") fails
     result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
     ctx = {"actor": actor, "result": result, "q": q, "unit_id": unit_id, **_scope_units(session, actor)}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "member-results":
@@ -82,7 +82,7 @@ def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:  # noqa
             "birth_date": member.birth_date.isoformat() if member.birth_date else "", "unit_code": unit.code}
     return _form_ctx(session, actor, member=member, unit=unit, form=form,
                      masked_id=members.mask_id_number(member.id_number_last),
-                     duplicates=members.likely_duplicates(session=session, member=member),
+                     duplicates=members.likely_duplicates(session=session, member=member, actor=actor),
                      grants=members.grants_of(session=session, member_id=member_id), **extra)
 
 

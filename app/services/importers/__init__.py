@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
 from app.errors import N_
+from app.services.text import clean, fold
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 _ZIP_MAGIC = b"PK\x03\x04"
 _DELIMITERS = (",", ";", "\t")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
 class FileProblem(Exception):
@@ -36,8 +41,9 @@ class Table:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
 
 
-def read_table(content: bytes, filename: str, *, max_rows: int = MAX_ROWS) -> Table:
+def read_table(content: bytes, filename: str, *, max_rows: int | None = None) -> Table:
     """The first non-empty row is the header. Raises FileProblem."""
+    max_rows = max_rows or MAX_ROWS
     if len(content) > MAX_BYTES:
         raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia danh sách thành nhiều tệp nhỏ hơn."),
                           max_mb=MAX_BYTES // (1024 * 1024))
@@ -152,3 +158,67 @@ def _encoding_label(name: str) -> str:
     if name.startswith("cp") and name[2:].isdigit():
         return f"Windows-{name[2:]}" if name[2:].startswith("125") else f"CP{name[2:]}"
     return name.upper().replace("_", "-")
+
+
+# --- cells ---------------------------------------------------------------------------------------------------
+
+def header_key(text: Any) -> str:
+    """"Số điện thoại *", " SO DIEN THOAI", "phone_number", "Ngày sinh (dd/mm/yyyy)" fold to one key."""
+    key = fold(str(text if text is not None else ""))
+    key = re.sub(r"\(.*?\)", " ", key)
+    key = re.sub(r"[_\-/*:.]+", " ", key)
+    return re.sub(r"\s+", " ", key).strip()
+
+
+def column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def cell_text(cell: Any) -> str | None:
+    """A cell as the text the person typed: Excel's 912345678.0 is "912345678", a date is dd/mm/yyyy."""
+    if cell is None:
+        return None
+    if isinstance(cell, datetime | date):
+        return cell.strftime("%d/%m/%Y")
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def cell_date(cell: Any) -> date | str | None:
+    """A real date cell as a date; anything else as text for parse_date (which names what is wrong)."""
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, int | float) and not isinstance(cell, bool) and cell >= 10_000:
+        # A date cell formatted as a number shows Excel's day serial (32,000 is 1987).
+        from openpyxl.utils.datetime import from_excel
+
+        try:
+            return from_excel(cell).date()
+        except (ValueError, OverflowError):
+            pass
+    return cell_text(cell)
+
+
+def parse_date(value: str | date | None) -> tuple[date | None, bool]:
+    """(date, ok). Day first, as dates are written in Vietnam; ISO dates from other systems too. A blank
+    is (None, True)."""
+    if value is None or isinstance(value, date):
+        return value, True
+    text = clean(value)
+    if not text:
+        return None, True
+    try:
+        match = _DMY.match(text)
+        if match:
+            return date(int(match[3]), int(match[2]), int(match[1])), True
+        match = _YMD.match(text)
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3])), True
+    except ValueError:  # 31/02/1990
+        pass
+    return None, False

@@ -1,0 +1,40 @@
+"""Member import over the API: one all-or-nothing request (the pages add a preview step)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import BaseModel
+
+from app.deps import RequireOrganiser, SecretDep, SessionDep
+from app.services.importers import MAX_BYTES
+from app.services.importers import members as member_import
+from app.templating import request_locale
+
+router = APIRouter(tags=["members"])
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str | None
+    message: str
+
+
+class MemberImportOut(BaseModel):
+    created: int
+    updated: int
+    # New accounts left without a password (no row password, no initial_password): they cannot log in until
+    # an organiser sets one.
+    without_password: int = 0
+    errors: list[ImportRowError] = []
+
+
+@router.post("/members/import", response_model=MemberImportOut)
+def import_members(request: Request, actor: RequireOrganiser, session: SessionDep, secret: SecretDep,
+                   file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8)")],
+                   initial_password: Annotated[str | None, Form()] = None) -> MemberImportOut:
+    # One byte over the limit is enough for the service to say the file is too large.
+    content = file.file.read(MAX_BYTES + 1)
+    result = member_import.commit(session=session, actor=actor, content=content, filename=file.filename or "",
+                                  secret=secret, initial_password=initial_password, locale=request_locale(request))
+    return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password)
