@@ -37,7 +37,7 @@ clean:
 
 ## Re-extract the Vietnamese source strings and update the English catalogue
 i18n: setup
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o app/locale/messages.pot app
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output --ignore-dirs=".venv .git test-artifacts" --project=hoithi -o app/locale/messages.pot .
 	@if [ -f app/locale/en/LC_MESSAGES/messages.po ]; then \
 	  $(BIN)/pybabel update --no-fuzzy-matching -i app/locale/messages.pot -d app/locale -l en; \
 	else $(BIN)/pybabel init -i app/locale/messages.pot -d app/locale -l en; fi
