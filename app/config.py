@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 10
     # Generous: a whole office or a mobile carrier's NAT can share one address.
     login_max_failures_per_ip: int = 100
+    # How long a worker may trust its snapshot of a token's member (roles, active, token version). A
+    # logout or deactivation done through another worker or host takes effect within this many seconds.
+    auth_cache_s: float = 5.0
     sql_echo: bool = False
 
     @property

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from app.config import Settings
@@ -21,11 +22,12 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
 
-def get_settings(request: Request) -> Settings:
+# The cheap dependencies are async so that FastAPI does not send each of them through the thread pool.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_secret(request: Request) -> str:
+async def get_secret(request: Request) -> str:
     return request.app.state.secret
 
 
@@ -78,31 +80,42 @@ def check_csrf(request: Request, token: str | None, secret: str) -> None:
                         extra={"reason": "csrf"})
 
 
-def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> None:
+async def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> None:
     """For cookie-less forms such as the login form."""
     check_csrf(request, token, secret)
 
 
-def get_actor(request: Request, session: SessionDep, settings: SettingsDep, secret: SecretDep,
-              csrf: CsrfDep) -> Actor:
+def _load_actor(engine, cache, claims, ip):  # noqa: ANN001, ANN202
+    with Session(engine, expire_on_commit=False) as session:
+        return auth.load_actor(session=session, cache=cache, claims=claims, ip=ip)
+
+
+async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
     """The caller, from `Authorization: Bearer` (API clients) or the HttpOnly cookie (pages). A write
-    authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own."""
+    authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own.
+
+    async on purpose: the usual case (a valid token whose member this process saw in the last few
+    seconds) needs no database and no thread; a cache miss loads the member in the thread pool."""
+    state = request.app.state
     authz = request.headers.get("authorization", "")
     if authz[:7].lower() == "bearer ":
         token, via_cookie = authz[7:].strip(), False
     else:
         token, via_cookie = request.cookies.get(TOKEN_COOKIE), True
-    actor = auth.actor_from_token(session=session, settings=settings, secret=secret, token=token,
-                                  ip=client_ip(request))
+    claims = auth.claims_from_token(settings=state.settings, secret=state.secret, token=token)
     if via_cookie and request.method not in SAFE_METHODS:
-        check_csrf(request, csrf, secret)
+        check_csrf(request, csrf, state.secret)
+    ip = client_ip(request)
+    actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
+    if actor is None:
+        actor = await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
     return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
-def get_page_actor(request: Request, actor: CurrentActor) -> Actor:
+async def get_page_actor(actor: CurrentActor) -> Actor:
     if actor.member.must_change_password:
         raise PasswordChangeRequired()
     return actor
@@ -111,12 +124,12 @@ def get_page_actor(request: Request, actor: CurrentActor) -> Actor:
 PageActor = Annotated[Actor, Depends(get_page_actor)]
 
 
-def get_organiser(actor: CurrentActor) -> Actor:
+async def get_organiser(actor: CurrentActor) -> Actor:
     actor.require_any()
     return actor
 
 
-def get_page_organiser(actor: PageActor) -> Actor:
+async def get_page_organiser(actor: PageActor) -> Actor:
     actor.require_any()
     return actor
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
 from app.errors import AppError
+from app.services import principals
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.secret = settings.resolved_secret_key()
     app.state.static_version = _static_version()
+    app.state.principals = principals.new_cache(settings.auth_cache_s)
 
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -24,9 +24,14 @@ class Grant:
 
 @dataclass
 class Actor:
+    """The person making a request. `member` and `unit` may be detached snapshots shared between
+    requests (app.services.principals): read them, never change them; a service that changes the acting
+    member loads it in its own session."""
+
     member: Member
     grants: list[Grant] = field(default_factory=list)
     ip: str | None = None
+    unit: Unit | None = None
 
     @property
     def id(self) -> int:

@@ -14,9 +14,11 @@ from app.config import Settings
 from app.errors import N_, Invalid, TooManyRequests, Unauthorized
 from app.models import LoginThrottle, Member
 from app.models.types import UTCDateTime, utcnow
-from app.security import create_token, decode_token, hash_password, verify_password
+from app.security import TokenClaims, create_token, decode_token, hash_password, verify_password
+from app.services import principals
+from app.services.principals import PrincipalCache, actor_of
 from app.services import audit
-from app.services.access import Actor, actor_for
+from app.services.access import Actor
 from app.services.members import check_password, normalise_phone
 from app.services.text import clean
 
@@ -89,6 +91,9 @@ def login(*, session: Session, settings: Settings, secret: str, username: str, p
     if wait:
         raise _too_many(wait)
     member = find_by_username(session=session, username=username)
+    # argon2 takes ~25 ms of CPU. On SQLite this request's transaction holds the write lock (BEGIN
+    # IMMEDIATE), so end it before verifying: otherwise every login in the city queues behind one another.
+    session.commit()
     ok, new_hash = verify_password(password or "", member.password_hash if member else None)
     if not ok or member is None or not member.active:
         _count_failure(session=session, settings=settings, keys=keys, now=now)
@@ -113,28 +118,54 @@ def issue(*, member: Member, settings: Settings, secret: str) -> IssuedToken:
     return IssuedToken(access_token=token, expires_in=settings.token_lifetime_s, member=member)
 
 
-def actor_from_token(*, session: Session, settings: Settings, secret: str, token: str | None,
-                     ip: str | None = None) -> Actor:
-    """The acting member of a valid, unrevoked token of an active account; 401 otherwise."""
+INVALID_SESSION = N_("Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.")
+
+
+def claims_from_token(*, settings: Settings, secret: str, token: str | None) -> TokenClaims:
+    """Signature, algorithm, audience and expiry: CPU only, no database."""
     claims = decode_token(token or "", secret=secret, audience=settings.jwt_audience)
     if claims is None:
-        raise Unauthorized(N_("Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại."))
-    member = session.get(Member, claims.member_id)
-    if member is None or not member.active or member.token_version != claims.token_version:
-        raise Unauthorized(N_("Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại."))
-    return actor_for(session=session, member=member, ip=ip)
+        raise Unauthorized(INVALID_SESSION)
+    return claims
+
+
+def cached_actor(*, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor | None:
+    """The actor from this process's cache, if a fresh snapshot is there (no database, no blocking)."""
+    principal = cache.get(claims.member_id)
+    if principal is None:
+        return None
+    return actor_of(_check(principal, claims), ip)
+
+
+def load_actor(*, session: Session, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor:
+    principal = principals.load(session=session, member_id=claims.member_id)
+    if principal is None:
+        raise Unauthorized(INVALID_SESSION)
+    cache.put(principal)
+    return actor_of(_check(principal, claims), ip)
+
+
+def _check(principal: principals.Principal, claims: TokenClaims) -> principals.Principal:
+    member = principal.member
+    if not member.active or member.token_version != claims.token_version:
+        raise Unauthorized(INVALID_SESSION)
+    return principal
 
 
 def logout(*, session: Session, actor: Actor) -> None:
     """Revokes every token of the member (all devices)."""
-    actor.member.token_version += 1
+    member = session.get(Member, actor.id)
+    assert member is not None
+    member.token_version += 1
     audit.record(session=session, actor_id=actor.id, action="auth.logout", entity="member", entity_id=actor.id,
                  ip=actor.ip)
 
 
 def change_password(*, session: Session, settings: Settings, secret: str, actor: Actor, current: str,
                     new: str, confirm: str | None = None) -> IssuedToken:
-    member = actor.member
+    member = session.get(Member, actor.id)
+    if member is None:
+        raise Unauthorized(INVALID_SESSION)
     ok, _ = verify_password(current or "", member.password_hash)
     if not ok:
         raise Invalid(N_("Mật khẩu hiện tại không đúng."), field="current_password")

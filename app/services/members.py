@@ -290,16 +290,26 @@ def roles_of(*, session: Session, member_ids: list[int]) -> dict[int, list[RoleG
     return out
 
 
-def to_public(*, session: Session, member: Member, unit: Unit | None = None) -> MemberPublic:
-    unit = unit or session.get(Unit, member.unit_id)
-    assert unit is not None and member.id is not None and unit.id is not None
+def _public(member: Member, unit: Unit, roles: list[RoleGrantOut]) -> MemberPublic:
+    assert member.id is not None and unit.id is not None
     # Every member holds the plain member role in their own unit.
-    roles = [RoleGrantOut(role=Role.member, unit_code=unit.code)]
-    roles += roles_of(session=session, member_ids=[member.id])[member.id]
     return MemberPublic(id=member.id, full_name=member.full_name, phone=member.phone,
                         member_code=member.member_code, birth_date=member.birth_date,
                         id_number_masked=mask_id_number(member.id_number_last), active=member.active,
-                        unit=UnitRef(id=unit.id, code=unit.code, name=unit.name), roles=roles)
+                        unit=UnitRef(id=unit.id, code=unit.code, name=unit.name),
+                        roles=[RoleGrantOut(role=Role.member, unit_code=unit.code), *roles])
+
+
+def to_public(*, session: Session, member: Member, unit: Unit | None = None) -> MemberPublic:
+    unit = unit or session.get(Unit, member.unit_id)
+    assert unit is not None and member.id is not None
+    return _public(member, unit, roles_of(session=session, member_ids=[member.id])[member.id])
+
+
+def actor_public(actor: Actor) -> MemberPublic:
+    """The acting member as the API shows it, from what authentication already loaded."""
+    assert actor.unit is not None
+    return _public(actor.member, actor.unit, [RoleGrantOut(role=g.role, unit_code=g.unit_code) for g in actor.grants])
 
 
 @dataclass

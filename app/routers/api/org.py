@@ -10,8 +10,9 @@ router = APIRouter(tags=["organisation"])
 
 
 @router.get("/me", response_model=MemberPublic)
-def me(actor: CurrentActor, session: SessionDep) -> MemberPublic:
-    return members.to_public(session=session, member=actor.member)
+async def me(actor: CurrentActor) -> MemberPublic:
+    # Everything is in the actor that authentication loaded (or found cached): no database, no thread.
+    return members.actor_public(actor)
 
 
 @router.get("/units", response_model=list[UnitPublic])

@@ -5,7 +5,6 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import PageActor, SessionDep
 from app.errors import N_
-from app.models import Unit
 from app.services import units
 from app.services.access import JUDGE
 from app.templating import render, translate
@@ -16,7 +15,7 @@ _MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, actor: PageActor, session: SessionDep, msg: str = ""):  # noqa: ANN201
-    unit = session.get(Unit, actor.member.unit_id)
+    unit = actor.unit
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
     return render(request, "pages/home.html", {

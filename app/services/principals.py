@@ -1,0 +1,131 @@
+"""Who a token belongs to, cached per process for a few seconds.
+
+Every authenticated request needs the member behind its token (active? token version? roles?). Reading
+that from the database each time cost more than the rest of a small request together, so each process
+keeps a snapshot for `ttl` seconds (DESIGN.md: per-process caches with short lifetimes). A change made
+through this process — logout, password change, deactivation, roles, units moved — drops the affected
+snapshots as soon as it is committed (session events below, so no service has to remember); a change
+made by another worker or host is seen at most `ttl` seconds later.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from app.models import Member, MemberRole, Unit
+from app.services.access import Actor, Grant
+
+
+@dataclass(frozen=True)
+class Principal:
+    member: Member  # detached; read-only by convention (services reload what they change)
+    unit: Unit  # detached home unit
+    grants: tuple[Grant, ...]
+
+
+class PrincipalCache:
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[int, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, member_id: int) -> Principal | None:
+        if self.ttl <= 0:
+            return None
+        item = self._items.get(member_id)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def put(self, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        assert principal.member.id is not None
+        with self._lock:
+            if len(self._items) > 100_000:  # a bound on memory; snapshots are cheap to reload
+                self._items.clear()
+            self._items[principal.member.id] = (time.monotonic() + self.ttl, principal)
+
+    def forget(self, member_ids: set[int] | None) -> None:
+        """Drop some snapshots, or all of them (None)."""
+        with self._lock:
+            if member_ids is None:
+                self._items.clear()
+            else:
+                for member_id in member_ids:
+                    self._items.pop(member_id, None)
+
+
+_caches: list[PrincipalCache] = []
+
+
+def new_cache(ttl: float) -> PrincipalCache:
+    cache = PrincipalCache(ttl)
+    _caches.append(cache)
+    return cache
+
+
+def load(*, session: Session, member_id: int) -> Principal | None:
+    """Member, home unit and grants in two queries, detached from the session."""
+    row = session.exec(select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.id == member_id)).first()
+    if row is None:
+        return None
+    member, unit = row
+    grants = session.exec(select(MemberRole.role, Unit.id, Unit.code, Unit.path)
+                          .join(Unit, Unit.id == MemberRole.unit_id).where(MemberRole.member_id == member_id)).all()
+    session.expunge(member)
+    session.expunge(unit)
+    return Principal(member=member, unit=unit, grants=tuple(Grant(role=r, unit_id=uid, unit_code=code, unit_path=path)
+                                                            for r, uid, code, path in grants))
+
+
+def actor_of(principal: Principal, ip: str | None) -> Actor:
+    return Actor(member=principal.member, grants=list(principal.grants), ip=ip, unit=principal.unit)
+
+
+# --- invalidation on commit ----------------------------------------------------------------------------
+_KEY = "hoithi_principals_changed"
+
+
+def _mark(session: OrmSession, member_ids: set[int] | None) -> None:
+    current = session.info.get(_KEY, set())
+    if current is None or member_ids is None:
+        session.info[_KEY] = None  # everything
+    else:
+        session.info[_KEY] = current | member_ids
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _after_flush(session: OrmSession, _ctx) -> None:  # noqa: ANN001
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Member) and obj.id is not None:
+            _mark(session, {obj.id})
+        elif isinstance(obj, MemberRole):
+            _mark(session, {obj.member_id})
+        elif isinstance(obj, Unit) and obj in session.dirty:
+            _mark(session, None)  # a renamed or re-hung unit changes every grant below it
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bulk(state) -> None:  # noqa: ANN001
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
+        if state.bind_mapper.class_ in (Member, MemberRole, Unit):
+            _mark(state.session, None)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    if _KEY in session.info:
+        changed = session.info.pop(_KEY)
+        for cache in _caches:
+            cache.forget(changed)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_KEY, None)
