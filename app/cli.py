@@ -66,8 +66,8 @@ def import_members(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
                    initial_password: Annotated[str | None, typer.Option(help="password for new rows without one")] = None) -> None:
     """Import members from an .xlsx or .csv file, all or nothing."""
     from app.errors import AppError, ImportFailed
-    from app.services.auth import find_by_username
     from app.services.access import actor_for
+    from app.services.auth import find_by_username
     from app.services.importers import members as importer
 
     settings = _settings()

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # How long a worker may trust its snapshot of a token's member (roles, active, token version). A
     # logout or deactivation done through another worker or host takes effect within this many seconds.
     auth_cache_s: float = 5.0
+    # Threads per worker for blocking work (database, argon2), and database connections per worker.
+    threads: int = 16
     sql_echo: bool = False
 
     @property

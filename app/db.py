@@ -26,8 +26,8 @@ def make_engine(settings: Settings) -> Engine:
             url,
             echo=settings.sql_echo,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=20,
-            max_overflow=20,
+            pool_size=settings.threads,
+            max_overflow=5,
         )
         _install_sqlite_hooks(engine)
         return engine
@@ -35,8 +35,11 @@ def make_engine(settings: Settings) -> Engine:
     # plan made while a table was small: a member re-import right after the first one took minutes (a seq
     # scan testing 500 IN parameters per row). Custom plans cost microseconds of planning per query and
     # always fit the values at hand.
-    return create_engine(url, echo=settings.sql_echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    # No pre-ping (a round trip on every checkout); connections are recycled instead, and the pool is as
+    # large as the thread pool that uses it (app.main caps that), so a busy worker does not open and close
+    # connections on every request.
+    return create_engine(url, echo=settings.sql_echo, pool_size=settings.threads, max_overflow=5,
+                         pool_recycle=1800, connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

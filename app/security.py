@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,9 @@ from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-# argon2id, m = 12 MiB, t = 3, p = 1: one of OWASP's equivalent argon2id settings, measured here at
-# about 24 ms of CPU per hash (bench/RESULTS.md), inside the 25 ms budget that lets thousands of members
-# log in the minute a round opens. p = 1 because each login runs on one core among many requests.
+# argon2id, m = 12 MiB, t = 3, p = 1: one of OWASP's equivalent argon2id settings, measured on this VM
+# at about 25 ms of CPU per hash when it is quiet (bench/RESULTS.md), the budget that lets thousands of
+# members log in the minute a round opens. p = 1 because each login runs on one core among many requests.
 # Hashes made with other parameters verify and are rehashed at the next login.
 ARGON2_PARAMS = {"time_cost": 3, "memory_cost": 12 * 1024, "parallelism": 1}
 password_hash = PasswordHash((Argon2Hasher(**ARGON2_PARAMS),))
@@ -46,6 +47,7 @@ class TokenClaims:
     member_id: int
     token_version: int
     issued_at: datetime
+    expires_at: float  # POSIX seconds
 
 
 def create_token(*, member_id: int, token_version: int, secret: str, audience: str,
@@ -61,10 +63,22 @@ def create_token(*, member_id: int, token_version: int, secret: str, audience: s
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
 
 
+_verified: dict[tuple[str, str, str], TokenClaims] = {}
+_VERIFIED_MAX = 50_000
+
+
 def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | None:
-    """The claims of a valid token, or None. Only HS256 is accepted, whatever the header says."""
+    """The claims of a valid token, or None. Only HS256 is accepted, whatever the header says.
+
+    A token already verified by this process is not verified again until it expires: signature checks
+    were a quarter of the CPU of a small authenticated request. Revocation is not the signature's job
+    (the token version is checked on every request, app.services.auth)."""
     if not token or len(token) > MAX_TOKEN_BYTES:
         return None
+    key = (token, secret, audience)
+    known = _verified.get(key)
+    if known is not None:
+        return known if known.expires_at > time.time() else None
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != JWT_ALGORITHM:
@@ -72,13 +86,18 @@ def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | Non
         claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], audience=audience,
                             options={"require_exp": True, "require_iat": True, "require_sub": True,
                                      "require_aud": True})
-        return TokenClaims(
+        result = TokenClaims(
             member_id=int(claims["sub"]),
             token_version=int(claims["tv"]),
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+            expires_at=float(claims["exp"]),
         )
     except (JWTError, KeyError, TypeError, ValueError):
         return None
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[key] = result
+    return result
 
 
 def keyed_hash(value: str, *, secret: str, purpose: str) -> str:

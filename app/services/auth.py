@@ -15,11 +15,10 @@ from app.errors import N_, Invalid, TooManyRequests, Unauthorized
 from app.models import LoginThrottle, Member
 from app.models.types import UTCDateTime, utcnow
 from app.security import TokenClaims, create_token, decode_token, hash_password, verify_password
-from app.services import principals
-from app.services.principals import PrincipalCache, actor_of
-from app.services import audit
+from app.services import audit, principals
 from app.services.access import Actor
 from app.services.members import check_password, normalise_phone
+from app.services.principals import PrincipalCache, actor_of
 from app.services.text import clean
 
 BAD_LOGIN = N_("Sai tên đăng nhập hoặc mật khẩu.")

@@ -13,9 +13,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.models import Member, MemberRole, Unit
 from app.services.access import Actor, Grant
@@ -70,18 +70,32 @@ def new_cache(ttl: float) -> PrincipalCache:
     return cache
 
 
+_member_t, _unit_t, _role_t = Member.__table__, Unit.__table__, MemberRole.__table__
+_scope_t = _unit_t.alias("scope")
+# One statement, built once: the member, their home unit and every grant with its unit (a LEFT JOIN, so a
+# plain member comes back as one row with empty grant columns).
+_LOAD = (
+    select(*[c.label(f"m_{c.name}") for c in _member_t.c], *[c.label(f"u_{c.name}") for c in _unit_t.c],
+           _role_t.c.role.label("g_role"), _scope_t.c.id.label("g_unit_id"), _scope_t.c.code.label("g_code"),
+           _scope_t.c.path.label("g_path"))
+    .select_from(_member_t.join(_unit_t, _unit_t.c.id == _member_t.c.unit_id)
+                 .outerjoin(_role_t, _role_t.c.member_id == _member_t.c.id)
+                 .outerjoin(_scope_t, _scope_t.c.id == _role_t.c.unit_id))
+    .where(_member_t.c.id == bindparam("member_id"))
+)
+
+
 def load(*, session: Session, member_id: int) -> Principal | None:
-    """Member, home unit and grants in two queries, detached from the session."""
-    row = session.exec(select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(Member.id == member_id)).first()
-    if row is None:
+    """Member, home unit and grants in one query; the objects are not attached to any session."""
+    rows = session.connection().execute(_LOAD, {"member_id": member_id}).mappings().all()
+    if not rows:
         return None
-    member, unit = row
-    grants = session.exec(select(MemberRole.role, Unit.id, Unit.code, Unit.path)
-                          .join(Unit, Unit.id == MemberRole.unit_id).where(MemberRole.member_id == member_id)).all()
-    session.expunge(member)
-    session.expunge(unit)
-    return Principal(member=member, unit=unit, grants=tuple(Grant(role=r, unit_id=uid, unit_code=code, unit_path=path)
-                                                            for r, uid, code, path in grants))
+    first = rows[0]
+    member = Member(**{c.name: first[f"m_{c.name}"] for c in _member_t.c})
+    unit = Unit(**{c.name: first[f"u_{c.name}"] for c in _unit_t.c})
+    grants = tuple(Grant(role=r["g_role"], unit_id=r["g_unit_id"], unit_code=r["g_code"], unit_path=r["g_path"])
+                   for r in rows if r["g_role"] is not None)
+    return Principal(member=member, unit=unit, grants=grants)
 
 
 def actor_of(principal: Principal, ip: str | None) -> Actor:

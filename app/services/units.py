@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, Unit
-from app.models.types import is_db_id
 from app.models.org import UnitCreate, UnitUpdate
+from app.models.types import is_db_id
 from app.services import audit
 from app.services.access import MANAGE, Actor
 from app.services.text import clean

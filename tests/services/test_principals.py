@@ -46,8 +46,9 @@ def test_logout_in_this_process_revokes_at_once(app, client, session):
 
 
 def test_role_revoked_in_this_process_is_gone_at_once(app, client, session):
-    from app.models import MemberRole
     from sqlmodel import select
+
+    from app.models import MemberRole
 
     member = _setup(session)
     token = api_token(client, "0911000111")

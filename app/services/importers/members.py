@@ -25,10 +25,26 @@ from app.models.types import utcnow
 from app.security import hash_password
 from app.services import audit
 from app.services.access import Actor
-from app.services.importers import (MAX_BYTES, MAX_ROWS, FileProblem, cell_date, cell_text, column_letter,
-                                   header_key, parse_date, read_table)
-from app.services.members import (OUTRANKS, apply_derived, check_password, clean_fields, grants_of_many,
-                                  has_authority_over, id_number_hash)
+from app.services.importers import (
+    MAX_BYTES,
+    MAX_ROWS,
+    FileProblem,
+    cell_date,
+    cell_text,
+    column_letter,
+    header_key,
+    parse_date,
+    read_table,
+)
+from app.services.members import (
+    OUTRANKS,
+    apply_derived,
+    check_password,
+    clean_fields,
+    grants_of_many,
+    has_authority_over,
+    id_number_hash,
+)
 from app.services.text import clean
 from app.services.units import normalise_code
 
