@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
@@ -57,3 +58,28 @@ def api_token(client, username: str, password: str = PASSWORD) -> str:  # noqa: 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Tree:
+    """root ─┬─ a ─┬─ a1
+             │     └─ a2
+             └─ b ─── b1        (two branches, for scope tests)"""
+
+    root: Unit
+    a: Unit
+    a1: Unit
+    a2: Unit
+    b: Unit
+    b1: Unit
+
+
+def make_tree(session: Session, *, codes: tuple[str, str, str, str, str] = ("DB-A", "CB-A1", "CB-A2", "DB-B", "CB-B1"),
+              names: tuple[str | None, ...] = (None,) * 5, headcounts: tuple[int, ...] = (10,) * 6) -> Tree:
+    root = make_unit(session, "ROOT", kind="Đảng bộ", headcount=headcounts[0])
+    a = make_unit(session, codes[0], parent=root, name=names[0], kind="Đảng bộ cơ sở", headcount=headcounts[1])
+    a1 = make_unit(session, codes[1], parent=a, name=names[1], headcount=headcounts[2])
+    a2 = make_unit(session, codes[2], parent=a, name=names[2], headcount=headcounts[3])
+    b = make_unit(session, codes[3], parent=root, name=names[3], kind="Đảng bộ cơ sở", headcount=headcounts[4])
+    b1 = make_unit(session, codes[4], parent=b, name=names[4], headcount=headcounts[5])
+    return Tree(root, a, a1, a2, b, b1)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.models import Member, MemberRole, Unit
 from app.security import verify_password
-from tests.factories import PASSWORD, api_token, make_member, make_unit
+from tests.factories import PASSWORD, Tree, api_token, make_member, make_tree
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTMX = {"HX-Request": "true", "HX-Target": "member-results"}
@@ -68,13 +68,7 @@ def browser(app, engine) -> Iterator[Callable[[str], Browser]]:  # noqa: ANN001
 
 
 @dataclass
-class Org:
-    root: Unit
-    a: Unit
-    a1: Unit
-    a2: Unit
-    b: Unit
-    b1: Unit
+class Org(Tree):
     org_a: Member
     org_b: Member
     admin: Member
@@ -84,12 +78,10 @@ class Org:
 
 @pytest.fixture
 def org(session: Session) -> Org:
-    root = make_unit(session, "ROOT", kind="Đảng bộ")
-    a = make_unit(session, "DB-ALPHA", parent=root, name="Đảng bộ phường Alpha")
-    a1 = make_unit(session, "CB-ALPHA1", parent=a, name="Chi bộ khu phố Alpha 1")
-    a2 = make_unit(session, "CB-ALPHA2", parent=a, name="Chi bộ khu phố Alpha 2")
-    b = make_unit(session, "DB-BETA", parent=root, name="Đảng bộ xã Beta")
-    b1 = make_unit(session, "CB-BETA1", parent=b, name="Chi bộ ấp Beta 1")
+    t = make_tree(session, codes=("DB-ALPHA", "CB-ALPHA1", "CB-ALPHA2", "DB-BETA", "CB-BETA1"),
+                  names=("Đảng bộ phường Alpha", "Chi bộ khu phố Alpha 1", "Chi bộ khu phố Alpha 2", "Đảng bộ xã Beta",
+                         "Chi bộ ấp Beta 1"))
+    root, a, a1, a2, b, b1 = t.root, t.a, t.a1, t.a2, t.b, t.b1
     admin = make_member(session, root, full_name="Quản Trị Viên", phone="0900000001", roles=(("admin", root),))
     org_a = make_member(session, a, full_name="Tổ Chức Alpha", phone="0900000002", roles=(("organiser", a),))
     org_b = make_member(session, b, full_name="Tổ Chức Beta", phone="0900000003", roles=(("organiser", b),))

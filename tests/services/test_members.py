@@ -9,23 +9,17 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.models import AuditEntry, Member, MemberRole, Unit
+from app.models import AuditEntry, Member, MemberRole
 from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
 from app.security import keyed_hash, verify_password
 from app.services import members
 from app.services.access import Actor
 from tests.conftest import TEST_SECRET
-from tests.factories import PASSWORD, actor, api_token, bearer, make_member, make_unit
+from tests.factories import PASSWORD, Tree, actor, api_token, bearer, make_member, make_tree
 
 
 @dataclass
-class Org:
-    root: Unit
-    a: Unit
-    a1: Unit
-    a2: Unit
-    b: Unit
-    b1: Unit
+class Org(Tree):
     admin: Actor
     org_a: Actor
     org_b: Actor
@@ -33,12 +27,8 @@ class Org:
 
 @pytest.fixture
 def org(session: Session) -> Org:
-    root = make_unit(session, "ROOT", kind="Đảng bộ")
-    a = make_unit(session, "DB-A", parent=root)
-    a1 = make_unit(session, "CB-A1", parent=a)
-    a2 = make_unit(session, "CB-A2", parent=a)
-    b = make_unit(session, "DB-B", parent=root)
-    b1 = make_unit(session, "CB-B1", parent=b)
+    t = make_tree(session)
+    root, a, a1, a2, b, b1 = t.root, t.a, t.a1, t.a2, t.b, t.b1
     admin = make_member(session, root, full_name="Quản Trị Viên", roles=(("admin", root),))
     org_a = make_member(session, a, full_name="Tổ Chức A", roles=(("organiser", a),))
     org_b = make_member(session, b, full_name="Tổ Chức B", roles=(("organiser", b),))

@@ -10,17 +10,11 @@ from app.models import AuditEntry, Member, Unit
 from app.models.org import UnitCreate, UnitUpdate
 from app.services import units
 from app.services.access import Actor
-from tests.factories import actor, make_member, make_unit
+from tests.factories import Tree, actor, make_member, make_tree, make_unit
 
 
 @dataclass
-class Org:
-    root: Unit
-    a: Unit
-    a1: Unit
-    a2: Unit
-    b: Unit
-    b1: Unit
+class Org(Tree):
     admin: Actor
     org_a: Actor
     org_b: Actor
@@ -29,12 +23,8 @@ class Org:
 
 @pytest.fixture
 def org(session: Session) -> Org:
-    root = make_unit(session, "ROOT", kind="Đảng bộ", headcount=5)
-    a = make_unit(session, "DB-A", parent=root, kind="Đảng bộ cơ sở", headcount=3)
-    a1 = make_unit(session, "CB-A1", parent=a, headcount=20)
-    a2 = make_unit(session, "CB-A2", parent=a, headcount=7)
-    b = make_unit(session, "DB-B", parent=root, kind="Đảng bộ cơ sở", headcount=4)
-    b1 = make_unit(session, "CB-B1", parent=b, headcount=30)
+    t = make_tree(session, headcounts=(5, 3, 20, 7, 4, 30))
+    root, a, a1, a2, b, b1 = t.root, t.a, t.a1, t.a2, t.b, t.b1
     admin = make_member(session, root, roles=(("admin", root),))
     org_a = make_member(session, a, roles=(("organiser", a),))
     org_b = make_member(session, b, roles=(("organiser", b),))

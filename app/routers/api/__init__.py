@@ -1,8 +1,8 @@
-from fastapi import APIRouter
 
 from app.routers.api import auth, member_import, members, org
+from app.routers.base import make_router
 
-router = APIRouter(prefix="/api/v1")
+router = make_router(prefix="/api/v1")
 router.include_router(auth.router)
 router.include_router(org.router)
 router.include_router(members.router)

@@ -3,14 +3,15 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from app.deps import SecretDep, SessionDep, SettingsDep, client_ip
 from app.errors import N_, Invalid
+from app.routers.base import make_router
 from app.services import auth
 
-router = APIRouter(tags=["auth"])
+router = make_router(tags=["auth"])
 
 
 class Credentials(BaseModel):

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SecretDep, SessionDep
+from app.routers.base import make_router
 from app.services.importers import MAX_BYTES
 from app.services.importers import members as member_import
 from app.templating import request_locale
 
-router = APIRouter(tags=["members"])
+router = make_router(tags=["members"])
 
 
 class ImportRowError(BaseModel):

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.deps import RequireOrganiser, SecretDep, SessionDep
 from app.models.org import MemberCreate, MemberPublic
+from app.routers.base import make_router
 from app.services import members
 
-router = APIRouter(tags=["members"])
+router = make_router(tags=["members"])
 
 
 @router.post("/members", response_model=MemberPublic, status_code=201)

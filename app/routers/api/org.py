@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
 from app.models.org import MemberPublic, UnitCreate, UnitPublic
+from app.routers.base import make_router
 from app.services import members, units
 
-router = APIRouter(tags=["organisation"])
+router = make_router(tags=["organisation"])
 
 
 @router.get("/me", response_model=MemberPublic)

@@ -1,8 +1,8 @@
-from fastapi import APIRouter
 
+from app.routers.base import make_router
 from app.routers.pages import auth, home, org_import, org_members, org_units
 
-router = APIRouter(include_in_schema=False)
+router = make_router(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(home.router)
 router.include_router(org_units.router)

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.deps import CurrentActor, SecretDep, SessionDep, SettingsDep, client_ip, require_csrf
 from app.errors import AppError
+from app.routers.base import make_router
 from app.routers.pages.common import clear_token_cookie, form_failure, redirect, safe_next, set_token_cookie
 from app.services import auth
 from app.templating import render
 
-router = APIRouter()
+router = make_router()
 
 
 @router.get("/login", response_class=HTMLResponse)

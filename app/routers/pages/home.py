@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import PageActor, SessionDep
 from app.errors import N_
+from app.routers.base import make_router
 from app.services import units
 from app.services.access import JUDGE
 from app.templating import render, translate
 
-router = APIRouter()
+router = make_router()
 _MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
 
 

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import AppError, ImportFailed
+from app.routers.base import make_router
 from app.routers.pages.common import form_failure
 from app.services import uploads
 from app.services.importers import MAX_BYTES
 from app.services.importers import members as member_import
 from app.templating import render, request_locale
 
-router = APIRouter(prefix="/org/members/import")
+router = make_router(prefix="/org/members/import")
 HEADERS = {c.field: c.header for c in member_import.COLUMNS}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -3,18 +3,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import N_, AppError, Invalid
 from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
+from app.routers.base import make_router
 from app.routers.pages.common import form_failure, redirect
 from app.services import members, units
 from app.services.access import Actor
 from app.templating import render, translate
 
-router = APIRouter(prefix="/org/members")
+router = make_router(prefix="/org/members")
 _DONE = {"created": N_("Đã thêm hội viên."), "saved": N_("Đã lưu."), "deactivated": N_("Đã khoá tài khoản."),
          "activated": N_("Đã mở khoá tài khoản."), "password": N_("Đã đặt mật khẩu mới; hội viên sẽ phải đổi mật khẩu khi đăng nhập."),
          "role": N_("Đã cập nhật vai trò.")}

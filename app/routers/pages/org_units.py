@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError
 from app.models.org import UnitCreate, UnitUpdate
+from app.routers.base import make_router
 from app.routers.pages.common import form_failure, redirect
 from app.services import units
 from app.services.access import Actor
 from app.templating import render
 
-router = APIRouter(prefix="/org/units")
+router = make_router(prefix="/org/units")
 
 
 def _tree_context(session, actor: Actor) -> dict:  # noqa: ANN001
