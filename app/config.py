@@ -59,31 +59,32 @@ class Settings(BaseSettings):
 def _secret_from_file(path: Path) -> str:
     """Read the key kept beside the database, creating it (mode 0600) the first time.
 
-    O_EXCL makes creation race-free when several workers start at once: the loser reads the winner's key.
+    The key is written to a private temporary file and then hard-linked into place: the link either
+    appears whole or fails because another worker won the race, so nobody ever reads a half-written key.
     """
     try:
-        return path.read_text().strip()
+        return _read_key(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _wait_for_key(path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return _read_key(path)
 
 
-def _wait_for_key(path: Path) -> str:
-    import time
-
-    for _ in range(50):
-        key = path.read_text().strip()
-        if key:
-            return key
-        time.sleep(0.02)
-    raise RuntimeError(f"secret key file {path} stays empty")
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"secret key file {path} is empty; delete it or set HOITHI_SECRET_KEY")
+    return key
 
 
 @lru_cache
