@@ -86,8 +86,10 @@ async def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> N
 
 
 def _load_actor(engine, cache, claims, ip):  # noqa: ANN001, ANN202
-    with Session(engine, expire_on_commit=False) as session:
-        return auth.load_actor(session=session, cache=cache, claims=claims, ip=ip)
+    # One SELECT on a bare connection; on PostgreSQL in autocommit, so no BEGIN/ROLLBACK round trips.
+    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as conn:
+        return auth.load_actor(session=conn, cache=cache, claims=claims, ip=ip)
 
 
 async def get_actor(request: Request, csrf: CsrfDep) -> Actor:

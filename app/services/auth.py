@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, literal, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from app.config import Settings
@@ -136,7 +137,7 @@ def cached_actor(*, cache: PrincipalCache, claims: TokenClaims, ip: str | None) 
     return actor_of(_check(principal, claims), ip)
 
 
-def load_actor(*, session: Session, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor:
+def load_actor(*, session: Session | Connection, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor:
     principal = principals.load(session=session, member_id=claims.member_id)
     if principal is None:
         raise Unauthorized(INVALID_SESSION)

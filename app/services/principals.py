@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, event, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -85,9 +86,14 @@ _LOAD = (
 )
 
 
-def load(*, session: Session, member_id: int) -> Principal | None:
-    """Member, home unit and grants in one query; the objects are not attached to any session."""
-    rows = session.connection().execute(_LOAD, {"member_id": member_id}).mappings().all()
+def load(*, session: Session | Connection, member_id: int) -> Principal | None:
+    """Member, home unit and grants in one query; the objects are not attached to any session.
+
+    Takes a plain Connection too: the authentication of a member this process has not seen lately runs
+    on every cold request, and skipping the ORM session (and, on PostgreSQL, the BEGIN/ROLLBACK round
+    trips of a one-statement read) is most of its cost (bench/RESULTS.md)."""
+    conn = session.connection() if isinstance(session, Session) else session
+    rows = conn.execute(_LOAD, {"member_id": member_id}).mappings().all()
     if not rows:
         return None
     first = rows[0]
