@@ -1,32 +1,16 @@
 """A burst of writers larger than the thread pool must not deadlock on SQLite's write lock."""
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import uvicorn
 
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, make_member, make_unit
-
-
-def _serve(app):  # noqa: ANN001, ANN202
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+from tests.liveserver import serve
 
 
 def test_burst_of_logins_with_a_tiny_thread_pool(engine, settings, session):
@@ -36,7 +20,6 @@ def test_burst_of_logins_with_a_tiny_thread_pool(engine, settings, session):
     # Two threads, twelve logins at once, half of them failures that write throttle counters.
     app = create_app(Settings(database_url=settings.database_url, secret_key=TEST_SECRET, threads=2,
                               insecure_cookies=True, _env_file=None))
-    server, thread, url = _serve(app)
     try:
         def login(n: int) -> int:
             password = PASSWORD if n % 2 else "sai-mat-khau"
@@ -44,13 +27,12 @@ def test_burst_of_logins_with_a_tiny_thread_pool(engine, settings, session):
                            timeout=20)
             return r.status_code
 
-        started = time.monotonic()
-        with ThreadPoolExecutor(12) as pool:
-            codes = list(pool.map(login, range(12)))
-        elapsed = time.monotonic() - started
+        with serve(app) as url:
+            started = time.monotonic()
+            with ThreadPoolExecutor(12) as pool:
+                codes = list(pool.map(login, range(12)))
+            elapsed = time.monotonic() - started
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         app.state.engine.dispose()
     assert sorted(codes) == [200] * 6 + [401] * 6
     assert elapsed < 10, f"logins took {elapsed:.1f} s: writers waited on a lock whose holder had no thread"
