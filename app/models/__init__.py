@@ -1,7 +1,10 @@
 """All tables, imported here so that SQLModel.metadata knows them (Alembic reads it)."""
 from app.models.audit import AuditEntry
 from app.models.auth import LoginThrottle
+from app.models.bank import Question, QuestionOption, Topic
+from app.models.contest import Contest, Round, RoundQuestion
 from app.models.org import Member, MemberRole, Role, Unit
 from app.models.upload import Upload
 
-__all__ = ["AuditEntry", "LoginThrottle", "Member", "MemberRole", "Role", "Unit", "Upload"]
+__all__ = ["AuditEntry", "Contest", "LoginThrottle", "Member", "MemberRole", "Question", "QuestionOption", "Role",
+           "Round", "RoundQuestion", "Topic", "Unit", "Upload"]

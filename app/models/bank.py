@@ -1,0 +1,116 @@
+"""The question bank: topics owned by a unit subtree, questions with their options."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.types import UTCDateTime, utcnow
+
+
+class QuestionKind(StrEnum):
+    single = "single"
+    multiple = "multiple"
+    true_false = "true_false"
+
+
+class Difficulty(StrEnum):
+    easy = "easy"
+    medium = "medium"
+    hard = "hard"
+
+
+class Topic(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)  # owner: organisers of this subtree
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Published as a study set (ôn tập): members in the owner's subtree may browse and practise it.
+    study_published: bool = False
+    created_by_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (Index("ix_question_topic_active", "topic_id", "active", "difficulty"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id")
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    explanation: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_ref: str = Field(default="", max_length=300)  # which part of the resolution
+    difficulty: str = Field(default=Difficulty.medium, max_length=8)
+    # ",tag one,tag two," so that one tag is one LIKE on both databases; folded copy for search.
+    tags: str = Field(default="", max_length=500)
+    text_folded: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    active: bool = True
+    version: int = 1
+    created_by_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class QuestionOption(SQLModel, table=True):
+    __tablename__ = "question_option"
+    __table_args__ = (UniqueConstraint("question_id", "position", name="uq_question_option_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
+    position: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    correct: bool = False
+
+
+# --- API schemas ---------------------------------------------------------------------------------------
+class TopicCreate(SQLModel):
+    name: str
+    description: str = ""
+    unit_code: str | None = None  # default: the organiser's own scope
+
+
+class TopicPublic(SQLModel):
+    id: int
+    name: str
+    description: str
+    unit_code: str
+    study_published: bool
+    questions: int = 0
+
+
+class OptionIn(SQLModel):
+    text: str
+    correct: bool = False
+
+
+class OptionPublic(SQLModel):
+    id: int
+    text: str
+    correct: bool
+
+
+class QuestionCreate(SQLModel):
+    topic_id: int
+    kind: str = QuestionKind.single
+    text: str
+    options: list[OptionIn] = []
+    explanation: str = ""
+    difficulty: str = Difficulty.medium
+    source_ref: str = ""
+    tags: list[str] = []
+
+
+class QuestionPublic(SQLModel):
+    id: int
+    topic_id: int
+    kind: str
+    text: str
+    options: list[OptionPublic]
+    explanation: str
+    difficulty: str
+    source_ref: str
+    tags: list[str]
+    active: bool
+    version: int
