@@ -16,8 +16,11 @@ def main(path: str) -> None:
     with open(PO, "rb") as fh:
         catalog = read_po(fh, locale="en")
     for msgid, msgstr in strings.items():
-        if msgid in catalog:
-            catalog[msgid].string = msgstr
+        message = catalog.get(msgid)
+        if message is None:
+            continue
+        # plural entries: {"singular": [one, many]}
+        message.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
     with open(PO, "wb") as fh:
         write_po(fh, catalog, width=120, sort_output=True, omit_header=False)
 

@@ -157,6 +157,10 @@ def create_question(*, session: Session, actor: Actor, data: QuestionCreate) -> 
                                explanation=data.explanation, difficulty=data.difficulty, source_ref=data.source_ref,
                                tags=data.tags)
     raise_first(errors)
+    return create_checked(session=session, actor=actor, topic=topic, q=q)
+
+
+def create_checked(*, session: Session, actor: Actor, topic: Topic, q: CleanQuestion) -> Question:
     question = add_question(session=session, topic=topic, q=q, actor_id=actor.id)
     session.flush()
     audit.record(session=session, actor_id=actor.id, action="question.create", entity="question",
@@ -204,3 +208,69 @@ def list_questions(*, session: Session, actor: Actor, topic_id: int, q: str = ""
 def touch(question: Question) -> None:
     question.version += 1
     question.updated_at = utcnow()
+
+
+def get_question(*, session: Session, actor: Actor, question_id: int) -> tuple[Question, Topic]:
+    question = session.get(Question, question_id) if is_db_id(question_id) else None
+    if question is None:
+        raise NotFound(N_("Không tìm thấy câu hỏi."))
+    try:
+        topic, _unit = get_topic(session=session, actor=actor, topic_id=question.topic_id)
+    except NotFound:
+        raise NotFound(N_("Không tìm thấy câu hỏi.")) from None
+    return question, topic
+
+
+def _snapshot(question: Question, options: list[QuestionOption]) -> dict:
+    return {"kind": question.kind, "text": question.text, "explanation": question.explanation,
+            "difficulty": question.difficulty, "source_ref": question.source_ref, "tags": tags_list(question.tags),
+            "options": [[o.text, o.correct] for o in options]}
+
+
+def update_question(*, session: Session, actor: Actor, question_id: int, q: CleanQuestion) -> Question:
+    """Replace a question's content. Attempts keep their own snapshot, so this never rewrites history;
+    the version number and the audit entry (before and after) say what changed."""
+    question, _topic = get_question(session=session, actor=actor, question_id=question_id)
+    assert question.id is not None
+    old_options = options_of(session=session, question_ids=[question.id])[question.id]
+    before = _snapshot(question, old_options)
+    for opt in old_options:
+        session.delete(opt)
+    session.flush()
+    question.kind, question.text, question.explanation = q.kind, q.text, q.explanation
+    question.difficulty, question.source_ref, question.tags = q.difficulty, q.source_ref, tags_column(q.tags)
+    question.text_folded = fold(q.text)
+    touch(question)
+    new_options = [QuestionOption(question_id=question.id, position=i, text=t, correct=c)
+                   for i, (t, c) in enumerate(q.options)]
+    session.add_all(new_options)
+    session.flush()
+    audit.record(session=session, actor_id=actor.id, action="question.update", entity="question",
+                 entity_id=question.id, detail={"before": before, "after": _snapshot(question, new_options),
+                                                "version": question.version}, ip=actor.ip)
+    return question
+
+
+def set_question_active(*, session: Session, actor: Actor, question_id: int, active: bool) -> Question:
+    question, _topic = get_question(session=session, actor=actor, question_id=question_id)
+    if question.active != active:
+        question.active = active
+        touch(question)
+        audit.record(session=session, actor_id=actor.id, action="question.activate" if active else "question.deactivate",
+                     entity="question", entity_id=question.id, ip=actor.ip)
+    session.flush()
+    return question
+
+
+def duplicate_question(*, session: Session, actor: Actor, question_id: int) -> Question:
+    question, topic = get_question(session=session, actor=actor, question_id=question_id)
+    assert question.id is not None
+    options = options_of(session=session, question_ids=[question.id])[question.id]
+    copy = add_question(session=session, topic=topic, actor_id=actor.id, q=CleanQuestion(
+        kind=question.kind, text=question.text, options=[(o.text, o.correct) for o in options],
+        explanation=question.explanation, difficulty=question.difficulty, source_ref=question.source_ref,
+        tags=tags_list(question.tags)))
+    session.flush()
+    audit.record(session=session, actor_id=actor.id, action="question.duplicate", entity="question",
+                 entity_id=copy.id, detail={"from": question.id}, ip=actor.ip)
+    return copy

@@ -1,0 +1,166 @@
+"""Organiser pages of the question bank: topics, filtered question lists, the editor with a live preview."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse
+
+from app.deps import PageOrganiser, SessionDep
+from app.errors import AppError
+from app.models.bank import Difficulty, QuestionKind, TopicCreate
+from app.routers.base import make_router
+from app.routers.pages.common import form_failure, redirect
+from app.services import bank, units
+from app.services.access import Actor
+from app.templating import render, translate
+
+router = make_router(prefix="/bank")
+OPTION_SLOTS = 8
+
+
+async def form_fields(request: Request) -> dict[str, Any]:
+    """The posted form as a dict (the editor has too many fields for one parameter each)."""
+    form = await request.form()
+    return {k: form.getlist(k) if k.startswith("opt_correct") else form.get(k) for k in form.keys()}
+
+
+FormDep = Annotated[dict[str, Any], Depends(form_fields)]
+
+
+def _editor_values(form: dict[str, Any]) -> dict[str, Any]:
+    options = []
+    for i in range(OPTION_SLOTS):
+        text = (form.get(f"opt_text_{i}") or "").strip()
+        correct = bool(form.get(f"opt_correct_{i}"))
+        options.append({"text": text, "correct": correct})
+    return {"kind": form.get("kind") or QuestionKind.single, "text": form.get("text") or "",
+            "explanation": form.get("explanation") or "", "difficulty": form.get("difficulty") or Difficulty.medium,
+            "source_ref": form.get("source_ref") or "", "tags": form.get("tags") or "", "options": options}
+
+
+def _check(values: dict[str, Any]) -> tuple[bank.CleanQuestion, list]:
+    return bank.check_question(kind=values["kind"], text=values["text"],
+                               options=[(o["text"], o["correct"]) for o in values["options"] if o["text"]],
+                               explanation=values["explanation"], difficulty=values["difficulty"],
+                               source_ref=values["source_ref"], tags=values["tags"].split(","))
+
+
+def _values_of(question, options) -> dict[str, Any]:  # noqa: ANN001
+    slots = [{"text": o.text, "correct": o.correct} for o in options]
+    slots += [{"text": "", "correct": False}] * (OPTION_SLOTS - len(slots))
+    return {"kind": question.kind, "text": question.text, "explanation": question.explanation,
+            "difficulty": question.difficulty, "source_ref": question.source_ref,
+            "tags": ", ".join(bank.tags_list(question.tags)), "options": slots}
+
+
+def _blank_values() -> dict[str, Any]:
+    return {"kind": QuestionKind.single, "text": "", "explanation": "", "difficulty": Difficulty.medium,
+            "source_ref": "", "tags": "", "options": [{"text": "", "correct": False}] * 4
+            + [{"text": "", "correct": False}] * (OPTION_SLOTS - 4)}
+
+
+@router.get("", response_class=HTMLResponse)
+def topics(request: Request, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    return render(request, "pages/bank/topics.html", _topics_ctx(session, actor))
+
+
+def _topics_ctx(session, actor: Actor, **extra: Any) -> dict[str, Any]:  # noqa: ANN001
+    scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
+    return {"actor": actor, "topics": bank.list_topics(session=session, actor=actor), "units": scope,
+            "min_depth": min((u.depth for u in scope), default=0), "form": {}, "errors": {}, **extra}
+
+
+@router.post("/topics")
+def topic_create(request: Request, actor: PageOrganiser, session: SessionDep, name: Annotated[str, Form()] = "",
+                 description: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = ""):  # noqa: ANN201
+    try:
+        topic = bank.create_topic(session=session, actor=actor,
+                                  data=TopicCreate(name=name, description=description, unit_code=unit_code or None))
+    except AppError as exc:
+        message, errors = form_failure(session, request, exc)
+        return render(request, "pages/bank/topics.html", _topics_ctx(
+            session, actor, error=message, errors=errors,
+            form={"name": name, "description": description, "unit_code": unit_code}), status_code=exc.status_code)
+    return redirect(f"/bank/topics/{topic.id}")
+
+
+@router.get("/topics/{topic_id}", response_class=HTMLResponse)
+def topic_page(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, q: str = "",
+               difficulty: str = "", tag: str = "", done: str = ""):  # noqa: ANN201
+    topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
+    questions = bank.list_questions(session=session, actor=actor, topic_id=topic_id, q=q, difficulty=difficulty, tag=tag)
+    options = bank.options_of(session=session, question_ids=[x.id for x in questions])
+    ctx = {"actor": actor, "topic": topic, "unit": unit, "rows": [(x, options[x.id]) for x in questions],
+           "q": q, "difficulty": difficulty, "tag": tag, "done": done, "tags_list": bank.tags_list}
+    if request.headers.get("hx-target") == "question-results":
+        return render(request, "partials/bank/question_rows.html", ctx)
+    return render(request, "pages/bank/topic.html", ctx)
+
+
+def _editor(request: Request, actor: Actor, topic, values, *, question=None, error=None, errors=None,  # noqa: ANN001
+            status: int = 200):  # noqa: ANN202
+    return render(request, "pages/bank/question_form.html", {
+        "actor": actor, "topic": topic, "question": question, "v": values, "error": error, "errors": errors or {},
+        "kinds": list(QuestionKind), "difficulties": list(Difficulty)}, status_code=status)
+
+
+@router.get("/topics/{topic_id}/questions/new", response_class=HTMLResponse)
+def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
+    return _editor(request, actor, topic, _blank_values())
+
+
+@router.post("/topics/{topic_id}/questions")
+def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+    topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
+    values = _editor_values(form)
+    q, problems = _check(values)
+    if problems:
+        errors = {p.field: translate(request, p.message, **p.params) for p in problems}
+        return _editor(request, actor, topic, values, error=next(iter(errors.values())), errors=errors, status=422)
+    question = bank.create_checked(session=session, actor=actor, topic=topic, q=q)
+    return redirect(f"/bank/topics/{topic.id}?done=created#q-{question.id}")
+
+
+@router.get("/questions/{question_id}", response_class=HTMLResponse)
+def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
+    options = bank.options_of(session=session, question_ids=[question_id])[question_id]
+    return _editor(request, actor, topic, _values_of(question, options), question=question)
+
+
+@router.post("/questions/{question_id}")
+def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+    question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
+    values = _editor_values(form)
+    q, problems = _check(values)
+    if problems:
+        errors = {p.field: translate(request, p.message, **p.params) for p in problems}
+        return _editor(request, actor, topic, values, question=question, error=next(iter(errors.values())),
+                       errors=errors, status=422)
+    bank.update_question(session=session, actor=actor, question_id=question_id, q=q)
+    return redirect(f"/bank/topics/{topic.id}?done=saved#q-{question_id}")
+
+
+@router.post("/questions/{question_id}/active")
+def question_active(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep,
+                    active: Annotated[int, Form()] = 0):  # noqa: ANN201
+    question = bank.set_question_active(session=session, actor=actor, question_id=question_id, active=bool(active))
+    return redirect(f"/bank/topics/{question.topic_id}?done={'activated' if active else 'deactivated'}#q-{question_id}")
+
+
+@router.post("/questions/{question_id}/duplicate")
+def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    copy = bank.duplicate_question(session=session, actor=actor, question_id=question_id)
+    return redirect(f"/bank/questions/{copy.id}")
+
+
+@router.post("/preview", response_class=HTMLResponse)
+def preview(request: Request, actor: PageOrganiser, form: FormDep):  # noqa: ANN201
+    """The question as a member will see it on a phone (no correctness shown), and any problem with it."""
+    values = _editor_values(form)
+    _q, problems = _check(values)
+    messages = [translate(request, p.message, **p.params) for p in problems if values["text"]]
+    return render(request, "partials/bank/preview.html", {"v": values, "problems": messages})
+
