@@ -1,0 +1,81 @@
+"""Study mode: who sees which sets, immediate feedback, and no question of an open round."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from app.errors import NotFound
+from app.models import AuditEntry, Contest, Question, Round, RoundQuestion
+from app.models.bank import OptionIn, QuestionCreate, TopicCreate
+from app.models.types import utcnow
+from app.services import bank, study
+from tests.factories import actor, make_member, make_tree
+
+
+@pytest.fixture
+def world(session):
+    t = make_tree(session)
+    org = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
+    member_a1 = actor(session, make_member(session, t.a1))
+    member_b1 = actor(session, make_member(session, t.b1))
+    topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Chuyển đổi số", unit_code="DB-A"))
+    qs = [bank.create_question(session=session, actor=org, data=QuestionCreate(
+        topic_id=topic.id, text=f"Câu {n}?", difficulty="easy" if n < 2 else "hard",
+        options=[OptionIn(text="Đúng rồi", correct=True), OptionIn(text="Sai rồi")])) for n in range(4)]
+    session.commit()
+    for a in (member_a1, member_b1):
+        from app.services.principals import load
+
+        a.unit = load(session=session, member_id=a.id).unit
+    return t, org, member_a1, member_b1, topic, qs
+
+
+def test_only_published_sets_of_units_above(session, world):
+    _t, org, in_a, in_b, topic, _qs = world
+    assert study.sets_for(session=session, actor=in_a) == []
+    study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
+    assert [x.id for x in study.sets_for(session=session, actor=in_a)] == [topic.id]
+    assert study.sets_for(session=session, actor=in_b) == []
+    with pytest.raises(NotFound):
+        study.open_set(session=session, actor=in_b, topic_id=topic.id)
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "topic.study_publish")).first() is not None
+
+
+def test_feedback_and_nothing_written(session, world):
+    _t, org, in_a, _in_b, topic, qs = world
+    study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
+    s = study.open_set(session=session, actor=in_a, topic_id=topic.id)
+    opts = s.options[qs[0].id]
+    right = study.check_answer(s, qs[0].id, {opts[0].id})
+    wrong = study.check_answer(s, qs[0].id, {opts[1].id})
+    assert right.correct and not wrong.correct and wrong.correct_ids == {opts[0].id}
+    assert session.exec(select(func.count()).select_from(Question)).one() == 4
+
+
+def test_questions_of_open_rounds_are_withheld(session, world):
+    t, org, in_a, _in_b, topic, qs = world
+    study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
+    now = utcnow()
+    contest = Contest(title="Tìm hiểu Nghị quyết", scope_unit_id=t.a.id, status="published", slug="abc123")
+    session.add(contest)
+    session.flush()
+    fixed = Round(contest_id=contest.id, position=1, title="Tuần 1", opens_at=now - timedelta(hours=1),
+                  closes_at=now + timedelta(days=6))
+    drawing = Round(contest_id=contest.id, position=2, title="Tuần 2", opens_at=now - timedelta(hours=1),
+                    closes_at=now + timedelta(days=6), draw=[{"topic_id": topic.id, "difficulty": "hard", "count": 1}])
+    later = Round(contest_id=contest.id, position=3, title="Tuần 3", opens_at=now + timedelta(days=7),
+                  closes_at=now + timedelta(days=14))
+    session.add_all([fixed, drawing, later])
+    session.flush()
+    session.add(RoundQuestion(round_id=fixed.id, question_id=qs[0].id, position=1))
+    session.add(RoundQuestion(round_id=later.id, question_id=qs[1].id, position=1))
+    session.commit()
+    s = study.open_set(session=session, actor=in_a, topic_id=topic.id)
+    # q0 is in an open fixed round; q2, q3 are hard and drawn by an open round; q1 only in a future round.
+    assert [q.id for q in s.questions] == [qs[1].id]
+    assert s.withheld == 3
+    # once the rounds close, everything is back
+    s = study.open_set(session=session, actor=in_a, topic_id=topic.id, now=now + timedelta(days=30))
+    assert len(s.questions) == 4 and s.withheld == 0
