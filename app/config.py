@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     data_dir: Path | None = None
     secret_key: str | None = Field(default=None, repr=False)
     timezone: str = "Asia/Ho_Chi_Minh"
+    # The address people reach the site at, for share links and QR codes (e.g. https://thi.tdm.vn). When
+    # unset, the address of the request is used.
+    public_url: str | None = None
     token_lifetime_s: int = 12 * 3600
     jwt_audience: str = "hoithi"
     # Production default: cookies only travel over HTTPS. A plain-HTTP trial on a LAN (phones hitting a
