@@ -67,3 +67,16 @@ def test_create_admin_then_import(db_env, tmp_path):
     broken.write_text("Họ và tên,Số điện thoại,Mã hội viên,Mã đơn vị\nLê Văn C,,C1,ROOT\n", encoding="utf-8")
     r = _run("import-members", str(broken), "--as", "0901234567")
     assert r.exit_code == 1 and "row 2" in r.output and "nothing was written" in r.output
+
+
+def test_demo_has_a_question_bank(db_env):
+    from app.models import Question, Topic
+
+    assert _run("db", "upgrade").exit_code == 0
+    assert _run("demo").exit_code == 0
+    engine = make_engine(Settings(database_url=db_env, _env_file=None))
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Question)).one() >= 60
+        topics = s.exec(select(Topic)).all()
+        assert len(topics) == 5 and all(t.study_published for t in topics)
+    engine.dispose()

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.models import Member, MemberRole, Role, Unit
 from app.security import hash_password
+from app.services.demo_bank import load_bank
 from app.services.members import apply_derived
 
 DEMO_PASSWORD = "hoithi@2025"
@@ -114,6 +115,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     root, leaves = build_units(session)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: argon2 is slow on purpose
     staff_unit = next(u for u in leaves if u.code == "DBCQD")
+    organiser_id = None
     for phone, code, name, role in ACCOUNTS:
         member = Member(full_name=name, phone=phone, member_code=code, unit_id=staff_unit.id,
                         password_hash=password_hash, birth_date=date(1980, 5, 19))
@@ -121,6 +123,11 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         session.add(member)
         session.flush()
         session.add(MemberRole(member_id=member.id, role=role, unit_id=root.id))
+        if role == Role.organiser:
+            organiser_id = member.id
+    topics = load_bank(session=session, unit=root, actor_id=organiser_id)
+    for topic in topics:
+        topic.study_published = True  # the published "bộ câu hỏi – đáp án" members can practise
     for n in range(DEMO_MEMBERS):
         female = rng.random() < 0.5
         name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
