@@ -356,3 +356,12 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
                  detail={"contest_id": contest.id, "changed": detail}, ip=actor.ip)
     session.flush()
     return round_
+
+
+def get_public(*, session: Session, slug: str) -> tuple[Contest, Unit]:
+    """A published (or finished) contest by its short link; drafts are nobody's business yet."""
+    contest = session.exec(select(Contest).where(Contest.slug == clean(slug))).first()
+    unit = session.get(Unit, contest.scope_unit_id) if contest else None
+    if contest is None or unit is None or contest.status == ContestStatus.draft:
+        raise NotFound(N_("Không tìm thấy cuộc thi."))
+    return contest, unit

@@ -1,0 +1,72 @@
+"""Contest pages: create weekly rounds from one form, publish, share (public page, Open Graph, QR)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.models import Contest, Round
+from app.models.bank import OptionIn, QuestionCreate, TopicCreate
+from app.services import bank
+from tests.factories import actor, make_member, make_tree
+from tests.pagehelpers import csrf_from, page_login
+
+
+@pytest.fixture
+def topic(session, client):
+    t = make_tree(session)
+    org = actor(session, make_member(session, t.a, phone="0900000001", roles=(("organiser", t.a),)))
+    topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Đô thị văn minh", unit_code="DB-A"))
+    for n in range(12):
+        bank.create_question(session=session, actor=org, data=QuestionCreate(
+            topic_id=topic.id, text=f"Câu hỏi số {n}?", options=[OptionIn(text="Có", correct=True), OptionIn(text="Không")]))
+    session.commit()
+    page_login(client, "0900000001")
+    return topic
+
+
+def _form(token: str, topic_id: int, **over) -> dict:
+    monday = (datetime.now() + timedelta(days=7 - datetime.now().weekday())).replace(hour=0, minute=0, second=0,
+                                                                                      microsecond=0)
+    form = {"csrf_token": token, "title": "Tìm hiểu Nghị quyết Đại hội XII", "scope_unit_code": "DB-A",
+            "rules_text": "**Đối tượng:** đảng viên.", "tie_break": "default", "weeks": "3", "round_title": "Tuần",
+            "opens_at": monday.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (monday + timedelta(days=6, hours=23)).strftime("%Y-%m-%dT%H:%M"),
+            "topic_id": str(topic_id), "count": "10", "time_limit_min": "15", "points": "1", "attempts_allowed": "2",
+            "counted_attempt": "best", "results_visibility": "after_close", "shuffle_questions": "1",
+            "shuffle_options": "1", "prediction_kind": "perfect_scorers", "prediction_lock_first": "1"}
+    form.update(over)
+    return form
+
+
+def test_create_publish_share(client, session, topic):
+    token = csrf_from(client.get("/contests/new").text)
+    r = client.post("/contests", data=_form(token, topic.id), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    session.rollback()
+    contest = session.exec(select(Contest)).one()
+    rounds = session.exec(select(Round).where(Round.contest_id == contest.id).order_by(Round.position)).all()
+    assert [r.title for r in rounds] == ["Tuần 1", "Tuần 2", "Tuần 3"]
+    assert rounds[1].opens_at - rounds[0].opens_at == timedelta(days=7)
+    assert rounds[0].attempts_allowed == 2 and rounds[0].draw[0]["count"] == 10
+    assert client.get(f"/c/{contest.slug}").status_code == 404  # a draft is not public
+    page = client.get(f"/contests/{contest.id}")
+    r = client.post(f"/contests/{contest.id}/publish", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    public = client.get(f"/c/{contest.slug}", cookies={})
+    assert public.status_code == 200
+    assert '<meta property="og:title" content="Tìm hiểu Nghị quyết Đại hội XII">' in public.text
+    assert "<strong>Đối tượng:</strong>" in public.text
+    assert client.get(f"/c/{contest.slug}/qr.png").content.startswith(b"\x89PNG")
+    assert b"<svg" in client.get(f"/c/{contest.slug}/qr.svg").content
+
+
+def test_bad_form_keeps_values_and_says_why(client, session, topic):
+    token = csrf_from(client.get("/contests/new").text)
+    r = client.post("/contests", data=_form(token, topic.id, count="50"))
+    assert r.status_code == 422
+    assert "không đủ 50 câu" in r.text
+    assert 'value="Tìm hiểu Nghị quyết Đại hội XII"' in r.text
+    session.rollback()
+    assert session.exec(select(Contest)).first() is None
