@@ -79,4 +79,11 @@ def test_demo_has_a_question_bank(db_env):
         assert s.exec(select(func.count()).select_from(Question)).one() >= 60
         topics = s.exec(select(Topic)).all()
         assert len(topics) == 5 and all(t.study_published for t in topics)
+        from app.models import Contest, Round
+
+        contest = s.exec(select(Contest)).one()
+        assert contest.status == "published" and "Thủ Dầu Một" in contest.title
+        rounds = s.exec(select(Round).where(Round.contest_id == contest.id).order_by(Round.position)).all()
+        assert len(rounds) == 4 and all(r.closes_at > r.opens_at for r in rounds)
+        assert sum(line["count"] for line in rounds[0].draw) == 20
     engine.dispose()

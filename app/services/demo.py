@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -128,6 +129,8 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     topics = load_bank(session=session, unit=root, actor_id=organiser_id)
     for topic in topics:
         topic.study_published = True  # the published "bộ câu hỏi – đáp án" members can practise
+    assert organiser_id is not None
+    load_contest(session=session, root=root, organiser_id=organiser_id, topics=topics)
     for n in range(DEMO_MEMBERS):
         female = rng.random() < 0.5
         name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
@@ -142,3 +145,35 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     session.flush()
     if progress:
         progress(DEMO_MEMBERS, DEMO_MEMBERS)
+
+
+CONTEST_TITLE = "Cuộc thi trực tuyến tìm hiểu Nghị quyết Đại hội Đảng bộ thành phố Thủ Dầu Một lần thứ XII"
+CONTEST_RULES = """**Đối tượng dự thi:** cán bộ, đảng viên thuộc Đảng bộ thành phố Thủ Dầu Một.
+
+**Hình thức:** thi trắc nghiệm trực tuyến trên điện thoại hoặc máy tính, mỗi tuần một vòng.
+
+**Giải thưởng mỗi tuần:** 1 giải Nhất, 2 giải Nhì, 3 giải Ba và 10 giải Khuyến khích (dữ liệu minh hoạ)."""
+
+
+def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: list, now: datetime | None = None) -> None:
+    """The published demo contest: four weekly rounds, Monday to Sunday, from this week on, each drawing
+    four questions from every demo topic."""
+    from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
+    from app.services import contests
+    from app.services.access import actor_for
+
+    organiser = session.get(Member, organiser_id)
+    assert organiser is not None
+    actor = actor_for(session=session, member=organiser)
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    today = (now or datetime.now(tz)).astimezone(tz)
+    monday = (today - timedelta(days=today.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    draw = [DrawLine(topic_id=t.id, count=4) for t in topics]
+    rounds = [RoundIn(title=f"Tuần {n + 1}", opens_at=monday + timedelta(days=7 * n),
+                      closes_at=monday + timedelta(days=7 * n + 6, hours=23, minutes=59), time_limit_s=15 * 60,
+                      draw=draw, attempts_allowed=3, counted_attempt="best",
+                      prediction=PredictionIn(kind="perfect_scorers", lock_first=True))
+              for n in range(4)]
+    contest = contests.create_contest(session=session, actor=actor, data=ContestCreate(
+        title=CONTEST_TITLE, rules_text=CONTEST_RULES, scope_unit_code=root.code, rounds=rounds))
+    contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
