@@ -139,11 +139,19 @@ def list_topics(*, session: Session, actor: Actor) -> list[tuple[Topic, Unit, in
 
 
 # --- questions -----------------------------------------------------------------------------------------
+def question_values(*, topic_id: int, q: CleanQuestion, actor_id: int | None) -> dict:
+    """The columns of a new Question from a checked one (bulk importers insert these directly)."""
+    now = utcnow()
+    return {"topic_id": topic_id, "kind": q.kind, "text": q.text, "explanation": q.explanation,
+            "difficulty": q.difficulty, "source_ref": q.source_ref, "tags": tags_column(q.tags),
+            "text_folded": fold(q.text), "active": True, "version": 1, "created_by_id": actor_id,
+            "created_at": now, "updated_at": now}
+
+
 def add_question(*, session: Session, topic: Topic, q: CleanQuestion, actor_id: int | None) -> Question:
     """Insert a checked question and its options (no audit: callers record one entry per action)."""
-    question = Question(topic_id=topic.id, kind=q.kind, text=q.text, explanation=q.explanation,
-                        difficulty=q.difficulty, source_ref=q.source_ref, tags=tags_column(q.tags),
-                        text_folded=fold(q.text), created_by_id=actor_id)
+    assert topic.id is not None
+    question = Question(**question_values(topic_id=topic.id, q=q, actor_id=actor_id))
     session.add(question)
     session.flush()
     session.add_all([QuestionOption(question_id=question.id, position=i, text=t, correct=c)

@@ -148,12 +148,12 @@ def _decode(content: bytes) -> str:
     if guess is not None and guess.encoding:
         raise FileProblem(N_("Tệp CSV không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi "
                              "font. Trong Excel, chọn \"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", "
-                             "rồi tải lên lại."), encoding=_encoding_label(guess.encoding))
+                             "rồi tải lên lại."), encoding=encoding_label(guess.encoding))
     raise FileProblem(N_("Tệp CSV không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "
                          "\"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."))
 
 
-def _encoding_label(name: str) -> str:
+def encoding_label(name: str) -> str:
     name = name.lower().replace("-", "_")
     if name.startswith("cp") and name[2:].isdigit():
         return f"Windows-{name[2:]}" if name[2:].startswith("125") else f"CP{name[2:]}"

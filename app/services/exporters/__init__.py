@@ -1,0 +1,23 @@
+"""Files people download: each exporter turns what a service loaded into bytes (XLSX, XML, …)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ascii_slug(value: str, *, fallback: str = "tep") -> str:
+    """"Đô thị văn minh" -> "do-thi-van-minh": a file name every browser and Zalo keep intact."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60] or fallback
+
+
+def attachment(filename: str, *, display: str | None = None) -> str:
+    """A Content-Disposition value: an ASCII name, and the Vietnamese one (RFC 6266 filename*) when given."""
+    value = f'attachment; filename="{filename}"'
+    if display and display != filename:
+        value += f"; filename*=UTF-8''{quote(display)}"
+    return value
