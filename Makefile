@@ -31,6 +31,7 @@ services:
 ## Load and size benchmarks; results go to bench/RESULTS.md
 bench: setup services
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.questions
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -327,10 +327,15 @@ def interpret(results: dict) -> list[str]:
 
 
 def write(results: dict, path: Path = RESULTS) -> Path:
-    new = section(results).rstrip() + "\n"
+    return write_section(HEADER, section(results), path)
+
+
+def write_section(header: str, content: str, path: Path = RESULTS) -> Path:
+    """Replace the section that starts with `header` (a "## " line) by `content`, keeping the others."""
+    new = content.rstrip() + "\n"
     text = path.read_text() if path.exists() else PREAMBLE
     lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == HEADER), None)
+    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == header), None)
     if start is None:
         body = text.rstrip() + "\n\n" + new
     else:

@@ -93,3 +93,33 @@ def test_other_subtree_cannot_see_the_topic(app, client, session, org):
         assert "Đô thị văn minh" not in other.get("/bank").text
     session.rollback()
     assert session.exec(select(Topic)).one().id == topic_id
+
+
+AIKEN = """Thủ Dầu Một là đô thị loại mấy?
+A. Loại I
+B. Loại II
+C. Loại III
+ANSWER: A
+
+Dịch vụ công trực tuyến toàn trình cho phép làm gì?
+A) Chỉ tra cứu
+B) Nộp hồ sơ và nhận kết quả trực tuyến
+ANSWER: B
+"""
+
+
+def test_import_from_the_topic_page(client, session, org):
+    topic_id = _new_topic(client)
+    token = csrf_from(client.get(f"/bank/topics/{topic_id}").text)
+    r = client.post(f"/bank/topics/{topic_id}/import", data={"csrf_token": token},
+                    files={"file": ("cau-hoi.txt", AIKEN.encode(), "text/plain")})
+    assert r.status_code == 200, r.text
+    assert "Đã thêm 2 câu hỏi" in r.text
+    bad = AIKEN.replace("ANSWER: B", "ANSWER: Z")
+    r = client.post(f"/bank/topics/{topic_id}/import", data={"csrf_token": token},
+                    files={"file": ("loi.txt", bad.encode(), "text/plain")})
+    assert r.status_code == 422 and "import-errors" in r.text
+    session.rollback()
+    assert len(session.exec(select(Question)).all()) == 2  # the bad file added nothing
+    export = client.get(f"/api/v1/topics/{topic_id}/export.xml")
+    assert export.status_code == 200 and b"<quiz>" in export.content

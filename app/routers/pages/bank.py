@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SessionDep
-from app.errors import AppError
+from app.errors import AppError, ImportFailed
 from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
 from app.routers.pages.common import form_failure, redirect
 from app.services import bank, units
 from app.services.access import Actor
-from app.templating import render, translate
+from app.templating import render, request_locale, translate
 
 router = make_router(prefix="/bank")
 OPTION_SLOTS = 8
@@ -164,3 +164,25 @@ def preview(request: Request, actor: PageOrganiser, form: FormDep):  # noqa: ANN
     messages = [translate(request, p.message, **p.params) for p in problems if values["text"]]
     return render(request, "partials/bank/preview.html", {"v": values, "problems": messages})
 
+
+
+@router.post("/topics/{topic_id}/import", response_class=HTMLResponse)
+def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep,
+                 file: Annotated[UploadFile, File()]):  # noqa: ANN201
+    """All or nothing: either every question of the file is added, or the page lists every bad line."""
+    from app.services.importers import MAX_BYTES
+    from app.services.importers import questions as question_import
+
+    topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
+    content = file.file.read(MAX_BYTES + 1)
+    try:
+        result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
+                                        filename=file.filename or "", locale=request_locale(request))
+    except ImportFailed as exc:
+        session.rollback()
+        return render(request, "pages/bank/import_result.html", {
+            "actor": actor, "topic": topic, "errors": exc.errors, "skipped": exc.extra.get("skipped", []),
+            "filename": file.filename}, status_code=422)
+    return render(request, "pages/bank/import_result.html", {
+        "actor": actor, "topic": topic, "created": result.created, "skipped": result.skipped,
+        "filename": file.filename, "errors": []})
