@@ -70,3 +70,29 @@ def test_bad_form_keeps_values_and_says_why(client, session, topic):
     assert 'value="Tìm hiểu Nghị quyết Đại hội XII"' in r.text
     session.rollback()
     assert session.exec(select(Contest)).first() is None
+
+
+def test_round_edit_and_lock(client, session, topic):
+    token = csrf_from(client.get("/contests/new").text)
+    now = datetime.now()
+    client.post("/contests", data=_form(token, topic.id, weeks="1",
+                                        opens_at=(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                                        closes_at=(now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")))
+    session.rollback()
+    contest = session.exec(select(Contest)).one()
+    round_ = session.exec(select(Round)).one()
+    page = client.get(f"/contests/rounds/{round_.id}")
+    form = {"csrf_token": csrf_from(page.text), "title": "Tuần mở đầu",
+            "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"), "time_limit_min": "20",
+            "attempts_allowed": "2", "cooldown_min": "0", "points": "1", "counted_attempt": "best",
+            "results_visibility": "after_close", "shuffle_questions": "1", "shuffle_options": "1"}
+    assert client.post(f"/contests/rounds/{round_.id}", data=form, follow_redirects=False).status_code == 303  # draft
+    client.post(f"/contests/{contest.id}/publish", data={"csrf_token": form["csrf_token"]})
+    r = client.post(f"/contests/rounds/{round_.id}", data={**form, "time_limit_min": "25"})
+    assert r.status_code == 409 and "không thể đổi thời gian làm bài" in r.text
+    r = client.post(f"/contests/rounds/{round_.id}", data={**form, "title": "Tuần 1 (đã mở)"}, follow_redirects=False)
+    assert r.status_code == 303
+    session.rollback()
+    saved = session.get(Round, round_.id)
+    assert saved.title == "Tuần 1 (đã mở)" and saved.time_limit_s == 20 * 60

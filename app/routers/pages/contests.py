@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
+from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.routers.base import make_router
 from app.routers.pages.bank import FormDep
 from app.routers.pages.common import form_failure, redirect
@@ -148,3 +148,38 @@ def public_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Res
         return Response(sharing.qr_png(url), media_type="image/png", headers=headers)
     return Response(status_code=404)
 
+
+
+def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN001
+    round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
+    ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
+    r = contests.round_public(round_, contest, ids)
+    form = {"title": r.title, "opens_at": r.opens_at.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": r.closes_at.strftime("%Y-%m-%dT%H:%M"), "time_limit_min": r.time_limit_s // 60,
+            "attempts_allowed": r.attempts_allowed, "cooldown_min": r.cooldown_s // 60, "points": r.points_per_question,
+            "counted_attempt": r.counted_attempt, "results_visibility": r.results_visibility,
+            "shuffle_questions": r.shuffle_questions, "shuffle_options": r.shuffle_options}
+    return {"actor": actor, "contest": contest, "r": r, "form": form, "errors": {},
+            "opened": contests.round_is_open(round_, contest), **extra}
+
+
+@router.get("/contests/rounds/{round_id}", response_class=HTMLResponse)
+def round_edit(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    return render(request, "pages/contests/round.html", _round_ctx(session, actor, round_id))
+
+
+@router.post("/contests/rounds/{round_id}", response_class=HTMLResponse)
+def round_update(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+    try:
+        round_ = contests.update_round(session=session, actor=actor, round_id=round_id, data=RoundUpdate(
+            title=form.get("title"), opens_at=_when(form.get("opens_at")), closes_at=_when(form.get("closes_at")),
+            time_limit_s=_int(form, "time_limit_min", 15) * 60, attempts_allowed=_int(form, "attempts_allowed", 1),
+            cooldown_s=_int(form, "cooldown_min", 0) * 60, points_per_question=_int(form, "points", 1),
+            counted_attempt=form.get("counted_attempt"), results_visibility=form.get("results_visibility"),
+            shuffle_questions=bool(form.get("shuffle_questions")), shuffle_options=bool(form.get("shuffle_options"))))
+    except AppError as exc:
+        message, errors = form_failure(session, request, exc)
+        ctx = _round_ctx(session, actor, round_id, error=message, errors=errors)
+        ctx["form"] = {**ctx["form"], **form}
+        return render(request, "pages/contests/round.html", ctx, status_code=exc.status_code)
+    return redirect(f"/contests/{round_.contest_id}")
