@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.models import Contest, Round
@@ -40,7 +41,7 @@ def _form(token: str, topic_id: int, **over) -> dict:
     return form
 
 
-def test_create_publish_share(client, session, topic):
+def test_create_publish_share(app, client, session, topic):
     token = csrf_from(client.get("/contests/new").text)
     r = client.post("/contests", data=_form(token, topic.id), follow_redirects=False)
     assert r.status_code == 303, r.text
@@ -54,7 +55,8 @@ def test_create_publish_share(client, session, topic):
     page = client.get(f"/contests/{contest.id}")
     r = client.post(f"/contests/{contest.id}/publish", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
     assert r.status_code == 303
-    public = client.get(f"/c/{contest.slug}", cookies={})
+    with TestClient(app) as anonymous:  # the share link works for someone who is not logged in
+        public = anonymous.get(f"/c/{contest.slug}")
     assert public.status_code == 200
     assert '<meta property="og:title" content="Tìm hiểu Nghị quyết Đại hội XII">' in public.text
     assert "<strong>Đối tượng:</strong>" in public.text
