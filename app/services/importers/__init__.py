@@ -222,3 +222,44 @@ def parse_date(value: str | date | None) -> tuple[date | None, bool]:
     except ValueError:  # 31/02/1990
         pass
     return None, False
+
+
+@dataclass
+class HeaderProblem:
+    field: str | None
+    message: str  # a msgid
+    params: dict[str, Any]
+
+
+def map_header(header: list[Any], *, columns: Any, ignored: set[str]) -> tuple[list[str | None], list[HeaderProblem]]:
+    """Which field each column of a header row holds, by header text (case, diacritics and spacing
+    ignored; aliases accepted), and what is wrong with the header: unknown columns, one field twice,
+    required columns missing. `columns` are objects with field, header, required and aliases."""
+    keys = {header_key(name): c.field for c in columns for name in (c.header, c.field, *c.aliases)}
+    fields: list[str | None] = []
+    problems: list[HeaderProblem] = []
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
+    for cell in header:
+        shown = clean(str(cell)) if cell is not None else ""
+        key = header_key(shown)
+        fld = keys.get(key)
+        if fld is None:
+            if key and key not in ignored:
+                unknown.append(shown)
+            fields.append(None)
+        elif fld in seen:
+            problems.append(HeaderProblem(fld, N_("Cột \"{first}\" và cột \"{second}\" cùng là một thông tin."),
+                                          {"first": seen[fld], "second": shown}))
+            fields.append(None)
+        else:
+            seen[fld] = shown
+            fields.append(fld)
+    if unknown:
+        problems.append(HeaderProblem(None, N_("Có cột không nhận ra: {columns}. Các cột dùng được: {expected}."),
+                                      {"columns": ", ".join(f"\"{u}\"" for u in unknown),
+                                       "expected": ", ".join(c.header for c in columns)}))
+    missing = [c.header for c in columns if c.required and c.field not in seen]
+    if missing:
+        problems.append(HeaderProblem(None, N_("Thiếu cột bắt buộc: {columns}."), {"columns": ", ".join(missing)}))
+    return fields, problems

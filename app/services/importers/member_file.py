@@ -20,9 +20,9 @@ from app.services.importers import (
     cell_text,
     column_letter,
     header_key,
+    map_header,
     read_table,
 )
-from app.services.text import clean
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,6 @@ FIELD_ORDER = {c.field: i for i, c in enumerate(COLUMNS)}
 _IGNORED_HEADERS = {"stt", "tt", "no", "#"}  # a running number column is in nearly every Vietnamese list
 SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE][+]?\d+$")
 
-_HEADER_KEYS: dict[str, str] = {}
-for _c in COLUMNS:
-    for _name in (_c.header, _c.field, *_c.aliases):
-        _HEADER_KEYS[header_key(_name)] = _c.field
 
 
 @dataclass
@@ -91,32 +87,8 @@ def parse(content: bytes, filename: str, *, locale: str = "vi") -> tuple[list[Ra
         table = read_table(content, filename)
     except FileProblem as exc:
         return [], [row_error(0, None, exc.message, locale, **exc.params)]
-    fields: list[str | None] = []
-    errors: list[dict[str, Any]] = []
-    unknown: list[str] = []
-    seen: dict[str, str] = {}
-    for cell in table.header:
-        shown = clean(str(cell)) if cell is not None else ""
-        key = header_key(shown)
-        fld = _HEADER_KEYS.get(key)
-        if fld is None:
-            if key and key not in _IGNORED_HEADERS:
-                unknown.append(shown)
-            fields.append(None)
-        elif fld in seen:
-            errors.append(row_error(0, fld, N_("Cột \"{first}\" và cột \"{second}\" cùng là một thông tin."), locale,
-                                 first=seen[fld], second=shown))
-            fields.append(None)
-        else:
-            seen[fld] = shown
-            fields.append(fld)
-    if unknown:
-        errors.append(row_error(0, None, N_("Có cột không nhận ra: {columns}. Các cột dùng được: {expected}."), locale,
-                             columns=", ".join(f"\"{u}\"" for u in unknown),
-                             expected=", ".join(c.header for c in COLUMNS)))
-    missing = [c.header for c in COLUMNS if c.required and c.field not in seen]
-    if missing:
-        errors.append(row_error(0, None, N_("Thiếu cột bắt buộc: {columns}."), locale, columns=", ".join(missing)))
+    fields, problems = map_header(table.header, columns=COLUMNS, ignored=_IGNORED_HEADERS)
+    errors = [row_error(0, p.field, p.message, locale, **p.params) for p in problems]
     if errors:
         return [], errors
     named = [bool(header_key(h)) for h in table.header]

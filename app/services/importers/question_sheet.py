@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import N_
-from app.services.importers import MAX_BYTES, FileProblem, cell_text, column_letter, header_key, read_table
+from app.services.importers import MAX_BYTES, FileProblem, cell_text, column_letter, header_key, map_header, read_table
 from app.services.importers.question_base import (
     DIFFICULTY_LABELS,
     KIND_LABELS,
@@ -57,10 +57,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 FIELD_ORDER = {c.field: i for i, c in enumerate(COLUMNS)}
 _IGNORED_HEADERS = {"stt", "tt", "no", "#", "id", "ma cau hoi"}
-_HEADER_KEYS: dict[str, str] = {}
-for _c in COLUMNS:
-    for _name in (_c.header, _c.field, *_c.aliases):
-        _HEADER_KEYS[header_key(_name)] = _c.field
 _TRUE = {"dung", "true", "t", "d", "đ", "co"}
 _FALSE = {"sai", "false", "f", "s", "khong"}
 
@@ -99,30 +95,9 @@ SAMPLES = (
 def parse(content: bytes, filename: str, parsed: Parsed) -> None:
     """Every data row into a draft; header problems are row 0 and stop the reading."""
     table = read_table(content, filename)
-    fields: list[str | None] = []
-    unknown: list[str] = []
-    seen: dict[str, str] = {}
-    for cell in table.header:
-        shown = clean(str(cell)) if cell is not None else ""
-        key = header_key(shown)
-        fld = _HEADER_KEYS.get(key)
-        if fld is None:
-            if key and key not in _IGNORED_HEADERS:
-                unknown.append(shown)
-            fields.append(None)
-        elif fld in seen:
-            parsed.error(0, fld, N_("Cột \"{first}\" và cột \"{second}\" cùng là một thông tin."),
-                         first=seen[fld], second=shown)
-            fields.append(None)
-        else:
-            seen[fld] = shown
-            fields.append(fld)
-    if unknown:
-        parsed.error(0, None, N_("Có cột không nhận ra: {columns}. Các cột dùng được: {expected}."),
-                     columns=", ".join(f"\"{u}\"" for u in unknown), expected=", ".join(c.header for c in COLUMNS))
-    missing = [c.header for c in COLUMNS if c.required and c.field not in seen]
-    if missing:
-        parsed.error(0, None, N_("Thiếu cột bắt buộc: {columns}."), columns=", ".join(missing))
+    fields, problems = map_header(table.header, columns=COLUMNS, ignored=_IGNORED_HEADERS)
+    for problem in problems:
+        parsed.error(0, problem.field, problem.message, **problem.params)
     if parsed.errors:
         return
     named = [bool(header_key(h)) for h in table.header]
