@@ -1,0 +1,31 @@
+"""POST /rounds/{id}/attempts and GET /attempts/{id}: resumable, own attempts only, no key."""
+from __future__ import annotations
+
+from tests.factories import api_token, bearer, make_member
+from tests.services.test_attempts import world  # noqa: F401  (the fixture)
+
+
+def test_start_resume_and_privacy(client, session, world):  # noqa: F811
+    _org, _topic, _qs, round_id, inside, outside = world
+    inside.phone, outside.phone = "0911000001", "0911000002"
+    session.add_all([inside, outside])
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    r = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert len(body["questions"]) == 5 and "correct" not in r.text and body["remaining_s"] > 590
+    again = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me)
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert client.get(f"/api/v1/attempts/{body['id']}", headers=me).json()["questions"] == body["questions"]
+    other = make_member(session, _unit(session, inside), phone="0911000003")
+    them = bearer(api_token(client, other.phone))
+    assert client.get(f"/api/v1/attempts/{body['id']}", headers=them).status_code == 404
+    outsider = bearer(api_token(client, "0911000002"))
+    assert client.post(f"/api/v1/rounds/{round_id}/attempts", headers=outsider).status_code == 403
+
+
+def _unit(session, member):  # noqa: ANN001, ANN202
+    from app.models import Unit
+
+    return session.get(Unit, member.unit_id)

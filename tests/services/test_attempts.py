@@ -1,0 +1,121 @@
+"""Starting attempts: eligibility, one in progress (enforced by the database), a frozen snapshot."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, func, select
+
+from app.db import writer
+from app.errors import Conflict, Forbidden
+from app.models import Attempt, AttemptQuestion
+from app.models.bank import OptionIn, QuestionCreate, TopicCreate
+from app.models.contest import ContestCreate, DrawLine, RoundIn
+from app.models.types import utcnow
+from app.services import attempts, bank, contests
+from app.services.principals import actor_of, load
+from tests.factories import actor, make_member, make_tree
+
+
+def _member_actor(session, member):  # noqa: ANN001, ANN202
+    return actor_of(load(session=session, member_id=member.id), "127.0.0.1")
+
+
+@pytest.fixture
+def world(session):
+    t = make_tree(session)
+    org = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
+    topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Đô thị", unit_code="DB-A"))
+    qs = [bank.create_question(session=session, actor=org, data=QuestionCreate(
+        topic_id=topic.id, text=f"Câu {n}?", options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai"),
+                                                      OptionIn(text="Không rõ")])) for n in range(12)]
+    now = utcnow()
+    contest = contests.create_contest(session=session, actor=org, data=ContestCreate(
+        title="Thi thử", scope_unit_code="DB-A", rounds=[RoundIn(
+            title="Tuần 1", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1), time_limit_s=600,
+            draw=[DrawLine(topic_id=topic.id, count=5)], attempts_allowed=2)]))
+    contests.publish_contest(session=session, actor=org, contest_id=contest.id)
+    round_id = contests.rounds_of(session=session, contest=contest)[0].id
+    inside = make_member(session, t.a1)
+    outside = make_member(session, t.b1)
+    session.commit()
+    return org, topic, qs, round_id, inside, outside
+
+
+def test_start_draws_a_snapshot_and_resumes(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, created = attempts.start(session=session, actor=me, round_id=round_id)
+    assert created and attempt.number == 1
+    assert attempt.deadline_at - attempt.started_at == timedelta(seconds=600)
+    out = attempts.public(session=session, attempt=attempt)
+    assert len(out.questions) == 5 and len({q.text for q in out.questions}) == 5
+    body = out.model_dump_json()
+    assert "correct" not in body and "explanation" not in body and "score" not in body
+    assert all(len(o.id) >= 8 for q in out.questions for o in q.options)
+    again, created_again = attempts.start(session=session, actor=me, round_id=round_id)
+    assert again.id == attempt.id and not created_again
+
+
+def test_twenty_parallel_starts_make_one_attempt(engine, session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    results: list[object] = []
+
+    def go() -> None:
+        try:
+            with Session(writer(engine), expire_on_commit=False) as s:
+                me = _member_actor(s, inside)
+                attempt, _ = attempts.start(session=s, actor=me, round_id=round_id)
+                s.commit()
+                results.append(attempt.id)
+        except Exception as exc:  # noqa: BLE001
+            results.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Attempt)).one() == 1
+    assert session.exec(select(func.count()).select_from(AttemptQuestion)).one() == 5
+
+
+def test_outside_scope_and_attempts_used_up(session, world):
+    _org, _topic, _qs, round_id, inside, outside = world
+    with pytest.raises(Forbidden):
+        attempts.start(session=session, actor=_member_actor(session, outside), round_id=round_id)
+    me = _member_actor(session, inside)
+    for _ in range(2):
+        attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+        attempt.status, attempt.submitted_at = "submitted", utcnow()
+        session.flush()
+    with pytest.raises(Conflict):
+        attempts.start(session=session, actor=me, round_id=round_id)
+
+
+def test_bank_edits_never_change_a_drawn_attempt(session, world):
+    org, _topic, _qs, round_id, inside, _outside = world
+    attempt, _ = attempts.start(session=session, actor=_member_actor(session, inside), round_id=round_id)
+    before = attempts.public(session=session, attempt=attempt).model_dump()
+    first = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                         .order_by(AttemptQuestion.position)).first()
+    q, _errors = bank.check_question(kind="single", text="Đã sửa hoàn toàn?", options=[("X", True), ("Y", False)])
+    bank.update_question(session=session, actor=org, question_id=first.question_id, q=q)
+    session.flush()
+    assert attempts.public(session=session, attempt=attempt).model_dump() == before
+
+
+def test_deadline_passed_is_finalised_with_its_answers(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    later = attempt.deadline_at + timedelta(seconds=1)
+    got = attempts.get_own(session=session, actor=me, attempt_id=attempt.id, now=later)
+    assert got.status == "expired" and got.submitted_at == attempt.deadline_at
+    # and the next start makes a second attempt rather than resuming the expired one
+    second, created = attempts.start(session=session, actor=me, round_id=round_id, now=later)
+    assert created and second.number == 2
