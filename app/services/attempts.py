@@ -6,10 +6,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.errors import N_, Conflict, Forbidden, NotFound, TooManyRequests
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptQuestion, Contest, Round, Unit
 from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
 from app.models.contest import ContestStatus
@@ -41,6 +43,9 @@ def finalise_if_due(*, session: Session, attempt: Attempt, now: datetime) -> Att
         attempt.status = AttemptStatus.expired
         attempt.submitted_at = attempt.deadline_at
         attempt.duration_ms = int((attempt.deadline_at - attempt.started_at).total_seconds() * 1000)
+        round_ = session.get(Round, attempt.round_id)
+        assert round_ is not None
+        attempt.score, attempt.correct_count = score(session, attempt, round_)
         session.flush()
     return attempt
 
@@ -118,3 +123,99 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
                                       options=[OptionOut(id=o["id"], text=o["text"]) for o in q.options])
                    for q in questions],
         answers={a.position: a.option_ids for a in answers})
+
+
+GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
+
+
+def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now - GRACE)
+    if attempt.status != AttemptStatus.in_progress:
+        raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
+    if now > attempt.deadline_at + GRACE:
+        raise Conflict(N_("Đã hết giờ làm bài; câu trả lời không được ghi nhận."))
+    return attempt
+
+
+def save_answer(*, session: Session, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
+                now: datetime | None = None) -> datetime:
+    """One tap, one save. Saving the same position again replaces it (an upsert, so fifty retries of
+    the same tap leave one answer)."""
+    now = now or utcnow()
+    attempt = _in_progress(session, actor, attempt_id, now)
+    question = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
+                                                          AttemptQuestion.position == position)).first()
+    if question is None:
+        raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)
+    valid = {o["id"] for o in question.options}
+    chosen = list(dict.fromkeys(option_ids))
+    if any(o not in valid for o in chosen):
+        raise Invalid(N_("Phương án đã chọn không thuộc câu hỏi này."), field="option_ids")
+    if question.kind != "multiple" and len(chosen) > 1:
+        raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
+    table = Answer.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(attempt_id=attempt.id, position=position, option_ids=chosen, saved_at=now)
+    session.execute(stmt.on_conflict_do_update(index_elements=["attempt_id", "position"],
+                                               set_={"option_ids": chosen, "saved_at": now}))
+    return now
+
+
+def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: int,
+                    now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    attempt = _in_progress(session, actor, attempt_id, now)
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    if not round_.prediction_kind:
+        raise Conflict(N_("Vòng thi này không có câu hỏi dự đoán."))
+    if value < 0 or value > 100_000_000:
+        raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
+    if round_.prediction_lock_first:
+        # A member's prediction is fixed by their first submitted attempt: resubmitting the same answers
+        # with another guess each time would otherwise buy the tie-break.
+        first = session.exec(select(Attempt.prediction).where(
+            Attempt.round_id == attempt.round_id, Attempt.member_id == actor.id, Attempt.id != attempt.id,
+            col(Attempt.status).in_([AttemptStatus.submitted, AttemptStatus.expired]),
+            col(Attempt.prediction).is_not(None)).order_by(Attempt.number)).first()
+        if first is not None and first != value:
+            raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=first)
+    attempt.prediction, attempt.prediction_saved_at = value, now
+    session.flush()
+    return now
+
+
+def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
+    """(score, correct answers) from the attempt's own snapshot: a question counts only when the chosen
+    options are exactly the correct ones."""
+    questions = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)).all()
+    answers = {a.position: set(a.option_ids) for a in
+               session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
+    correct = sum(1 for q in questions
+                  if answers.get(q.position) == {o["id"] for o in q.options if o["correct"]})
+    return correct * round_.points_per_question, correct
+
+
+def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now - GRACE)
+    if attempt.status == AttemptStatus.in_progress:
+        attempt.status = AttemptStatus.submitted
+        attempt.submitted_at = min(now, attempt.deadline_at)
+        attempt.duration_ms = int((attempt.submitted_at - attempt.started_at).total_seconds() * 1000)
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    if attempt.score is None:
+        attempt.score, attempt.correct_count = score(session, attempt, round_)
+    session.flush()
+    return attempt
+
+
+def score_visible(*, session: Session, attempt: Attempt, now: datetime | None = None) -> bool:
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    if attempt.status == AttemptStatus.in_progress:
+        return False
+    if round_.results_visibility == "immediate":
+        return True
+    return (now or utcnow()) >= round_.closes_at or round_.status == "closed"

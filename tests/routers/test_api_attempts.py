@@ -29,3 +29,27 @@ def _unit(session, member):  # noqa: ANN001, ANN202
     from app.models import Unit
 
     return session.get(Unit, member.unit_id)
+
+
+def test_answer_predict_submit_over_the_api(client, session, world):  # noqa: F811
+    _org, _topic, _qs, round_id, inside, _outside = world
+    inside.phone = "0911000001"
+    session.add(inside)
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+    first = attempt["questions"][0]
+    r = client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=me,
+                   json={"option_ids": [first["options"][0]["id"]]})
+    assert r.status_code == 200 and "saved_at" in r.json()
+    assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=me).json()["answers"] == {
+        "1": [first["options"][0]["id"]]}
+    assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/99", headers=me,
+                      json={"option_ids": []}).status_code == 404
+    assert client.put(f"/api/v1/attempts/{attempt['id']}/prediction", headers=me, json={"value": 37}).status_code == 200
+    done = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=me)
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
+    assert "score" not in done.json()  # results after the round closes
+    late = client.put(f"/api/v1/attempts/{attempt['id']}/answers/2", headers=me,
+                      json={"option_ids": [attempt["questions"][1]["options"][0]["id"]]})
+    assert late.status_code == 409 and late.json()["error"] == "Conflict"

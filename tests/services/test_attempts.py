@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.db import writer
-from app.errors import Conflict, Forbidden
-from app.models import Attempt, AttemptQuestion
+from app.errors import Conflict, Forbidden, Invalid
+from app.models import Answer, Attempt, AttemptQuestion
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.models.contest import ContestCreate, DrawLine, RoundIn
+from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
 from app.services import attempts, bank, contests
 from app.services.principals import actor_of, load
@@ -34,7 +34,8 @@ def world(session):
     contest = contests.create_contest(session=session, actor=org, data=ContestCreate(
         title="Thi thử", scope_unit_code="DB-A", rounds=[RoundIn(
             title="Tuần 1", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1), time_limit_s=600,
-            draw=[DrawLine(topic_id=topic.id, count=5)], attempts_allowed=2)]))
+            draw=[DrawLine(topic_id=topic.id, count=5)], attempts_allowed=2,
+            prediction=PredictionIn(kind="perfect_scorers", lock_first=True))]))
     contests.publish_contest(session=session, actor=org, contest_id=contest.id)
     round_id = contests.rounds_of(session=session, contest=contest)[0].id
     inside = make_member(session, t.a1)
@@ -119,3 +120,89 @@ def test_deadline_passed_is_finalised_with_its_answers(session, world):
     # and the next start makes a second attempt rather than resuming the expired one
     second, created = attempts.start(session=session, actor=me, round_id=round_id, now=later)
     assert created and second.number == 2
+
+
+def _questions(session, attempt):  # noqa: ANN001, ANN202
+    return session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                        .order_by(AttemptQuestion.position)).all()
+
+
+def test_answers_scoring_and_visibility(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    qs = _questions(session, attempt)
+    right = [next(o["id"] for o in q.options if o["correct"]) for q in qs]
+    wrong = [next(o["id"] for o in q.options if not o["correct"]) for q in qs]
+    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[wrong[0]])
+    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[right[0]])
+    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=2, option_ids=[right[1]])
+    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=3, option_ids=[wrong[2]])
+    with pytest.raises(Invalid):
+        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=4, option_ids=["not-an-id"])
+    with pytest.raises(Invalid):
+        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=4,
+                             option_ids=[right[3], wrong[3]])  # a single-choice question
+    done = attempts.submit(session=session, actor=me, attempt_id=attempt.id)
+    assert (done.status, done.score, done.correct_count) == ("submitted", 2, 2)
+    assert not attempts.score_visible(session=session, attempt=done)  # after_close, and the round is open
+    with pytest.raises(Conflict):
+        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=4, option_ids=[right[3]])
+
+
+def test_saves_after_deadline_plus_grace_are_refused(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    opt = _questions(session, attempt)[0].options[0]["id"]
+    just_in = attempt.deadline_at + timedelta(seconds=4)
+    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[opt], now=just_in)
+    session.commit()
+    too_late = attempt.deadline_at + timedelta(seconds=6)
+    with pytest.raises(Conflict):
+        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=2, option_ids=[opt],
+                             now=too_late)
+    session.rollback()
+    answers = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    assert [a.position for a in answers] == [1]
+
+
+def test_fifty_parallel_saves_leave_one_answer(engine, session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    opt = _questions(session, attempt)[0].options[1]["id"]
+    session.commit()
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            with Session(writer(engine), expire_on_commit=False) as s:
+                attempts.save_answer(session=s, actor=_member_actor(s, inside), attempt_id=attempt.id, position=1,
+                                     option_ids=[opt])
+                s.commit()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    session.rollback()
+    answers = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    assert len(answers) == 1 and answers[0].option_ids == [opt]
+
+
+def test_prediction_is_locked_by_the_first_submitted_attempt(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    first, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    attempts.save_prediction(session=session, actor=me, attempt_id=first.id, value=120)
+    attempts.save_prediction(session=session, actor=me, attempt_id=first.id, value=150)  # still open: may change
+    attempts.submit(session=session, actor=me, attempt_id=first.id)
+    second, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    with pytest.raises(Conflict):
+        attempts.save_prediction(session=session, actor=me, attempt_id=second.id, value=999)
+    attempts.save_prediction(session=session, actor=me, attempt_id=second.id, value=150)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from app.deps import CurrentActor, SessionDep, client_ip
 from app.models.attempt import AttemptOut
@@ -24,3 +27,44 @@ def start_attempt(request: Request, response: Response, round_id: int, actor: Cu
 def get_attempt(attempt_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
     return attempts.public(session=session, attempt=attempt)
+
+
+class AnswerIn(BaseModel):
+    option_ids: list[str]
+
+
+class PredictionValue(BaseModel):
+    value: int
+
+
+class Saved(BaseModel):
+    saved_at: datetime
+
+
+class Submitted(BaseModel):
+    id: int
+    status: str
+    submitted_at: datetime | None
+    score: int | None = None
+    correct_count: int | None = None
+
+
+@router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)
+def save_answer(attempt_id: int, position: int, data: AnswerIn, actor: CurrentActor, session: SessionDep) -> Saved:
+    return Saved(saved_at=attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
+                                               option_ids=data.option_ids))
+
+
+@router.put("/attempts/{attempt_id}/prediction", response_model=Saved)
+def save_prediction(attempt_id: int, data: PredictionValue, actor: CurrentActor, session: SessionDep) -> Saved:
+    return Saved(saved_at=attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
+                                                   value=data.value))
+
+
+@router.post("/attempts/{attempt_id}/submit", response_model=Submitted, response_model_exclude_none=True)
+def submit(attempt_id: int, actor: CurrentActor, session: SessionDep) -> Submitted:
+    attempt = attempts.submit(session=session, actor=actor, attempt_id=attempt_id)
+    out = Submitted(id=attempt.id, status=attempt.status, submitted_at=attempt.submitted_at)
+    if attempts.score_visible(session=session, attempt=attempt):
+        out.score, out.correct_count = attempt.score, attempt.correct_count
+    return out
