@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     auth_cache_s: float = 5.0
     # Threads per worker for blocking work (database, argon2), and database connections per worker.
     threads: int = 16
+    # How often each worker finalises attempts whose time ran out (0 turns the sweep off).
+    sweep_every_s: float = 30.0
     sql_echo: bool = False
 
     @property

@@ -1,6 +1,7 @@
 """create_app(): routers, error handlers, static files. `app.main:app` is the ASGI app."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import AppError
 from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
-from app.services import principals
+from app.services import principals, sweeper
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -44,7 +45,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # As many threads as database connections: more threads only queue on the pool, and cost CPU in
     # switching (measured in bench/).
     anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.threads
+    task = None
+    if app.state.settings.sweep_every_s > 0:
+        task = asyncio.create_task(sweeper.run_forever(app.state.engine, app.state.settings.sweep_every_s))
     yield
+    if task is not None:
+        task.cancel()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -219,3 +219,19 @@ def score_visible(*, session: Session, attempt: Attempt, now: datetime | None = 
     if round_.results_visibility == "immediate":
         return True
     return (now or utcnow()) >= round_.closes_at or round_.status == "closed"
+
+
+def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) -> int:
+    """Finalise attempts whose deadline (plus grace) has passed, with the answers they have. Safe to run
+    in every worker at once: on PostgreSQL the rows are claimed with SKIP LOCKED, on SQLite the writing
+    transaction is exclusive; an attempt is finalised once either way (the status check is in the WHERE)."""
+    now = now or utcnow()
+    stmt = (select(Attempt).where(Attempt.status == AttemptStatus.in_progress, Attempt.deadline_at < now - GRACE)
+            .order_by(Attempt.deadline_at).limit(batch))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    due = session.exec(stmt).all()
+    for attempt in due:
+        finalise_if_due(session=session, attempt=attempt, now=now)
+    session.flush()
+    return len(due)

@@ -206,3 +206,22 @@ def test_prediction_is_locked_by_the_first_submitted_attempt(session, world):
     with pytest.raises(Conflict):
         attempts.save_prediction(session=session, actor=me, attempt_id=second.id, value=999)
     attempts.save_prediction(session=session, actor=me, attempt_id=second.id, value=150)
+
+
+def test_sweep_finalises_due_attempts_once(engine, session, world):
+    from app.services.sweeper import sweep_once
+
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    opt = next(o["id"] for o in _questions(session, attempt)[0].options if o["correct"])
+    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[opt])
+    session.commit()
+    assert attempts.sweep(session=session) == 0  # not due yet
+    later = attempt.deadline_at + timedelta(seconds=10)
+    assert attempts.sweep(session=session, now=later) == 1
+    session.commit()
+    assert attempts.sweep(session=session, now=later) == 0
+    done = session.get(Attempt, attempt.id)
+    assert (done.status, done.score, done.submitted_at) == ("expired", 1, attempt.deadline_at)
+    assert sweep_once(engine) == 0
