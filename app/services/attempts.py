@@ -235,3 +235,14 @@ def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) ->
         finalise_if_due(session=session, attempt=attempt, now=now)
     session.flush()
     return len(due)
+
+
+def open_rounds_for(*, session: Session, actor: Actor, now: datetime | None = None) -> list[tuple[Round, Contest]]:
+    """Rounds open right now in published contests whose scope includes the member's unit."""
+    now = now or utcnow()
+    assert actor.unit is not None
+    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
+    rows = session.exec(select(Round, Contest).join(Contest, Contest.id == Round.contest_id).where(
+        Contest.status == ContestStatus.published, col(Contest.scope_unit_id).in_(ancestors), Round.status != "closed",
+        Round.opens_at <= now, Round.closes_at > now).order_by(Round.closes_at)).all()
+    return [(r, c) for r, c in rows]

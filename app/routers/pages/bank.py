@@ -22,7 +22,8 @@ OPTION_SLOTS = 8
 async def form_fields(request: Request) -> dict[str, Any]:
     """The posted form as a dict (the editor has too many fields for one parameter each)."""
     form = await request.form()
-    return {k: form.getlist(k) if k.startswith("opt_correct") else form.get(k) for k in form.keys()}
+    return {k: (form.getlist(k) if len(form.getlist(k)) > 1 or k.startswith("opt_correct") else form.get(k))
+            for k in form.keys()}
 
 
 FormDep = Annotated[dict[str, Any], Depends(form_fields)]

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse
 from app.deps import PageActor, SessionDep
 from app.errors import N_
 from app.routers.base import make_router
-from app.services import units
+from app.services import attempts, units
 from app.services.access import JUDGE
 from app.templating import render, translate
 
@@ -21,7 +21,8 @@ def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "")
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
     return render(request, "pages/home.html", {
         "actor": actor, "unit": unit, "flash": flash,
-        "manage": units.summaries(session=session, actor=actor), "judge_units": judge_units})
+        "manage": units.summaries(session=session, actor=actor), "judge_units": judge_units,
+        "open_rounds": attempts.open_rounds_for(session=session, actor=actor)})
 
 
 @router.get("/healthz", include_in_schema=False)
