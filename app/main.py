@@ -14,11 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import sweeper
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import AppError
 from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
-from app.services import principals, sweeper
+from app.services import principals
 
 STATIC_DIR = Path(__file__).parent / "static"
 

@@ -209,7 +209,7 @@ def test_prediction_is_locked_by_the_first_submitted_attempt(session, world):
 
 
 def test_sweep_finalises_due_attempts_once(engine, session, world):
-    from app.services.sweeper import sweep_once
+    from app.sweeper import sweep_once
 
     _org, _topic, _qs, round_id, inside, _outside = world
     me = _member_actor(session, inside)

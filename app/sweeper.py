@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from fastapi.concurrency import run_in_threadpool
+import anyio.to_thread
 from sqlalchemy.engine import Engine
 
 from app.db import session_scope
@@ -23,7 +23,7 @@ async def run_forever(engine: Engine, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         try:
-            finalised = await run_in_threadpool(sweep_once, engine)
+            finalised = await anyio.to_thread.run_sync(sweep_once, engine)
             if finalised:
                 log.info("finalised %d attempts past their deadline", finalised)
         except Exception:  # a failed sweep is retried at the next tick, never kills the worker
