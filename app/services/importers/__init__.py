@@ -135,7 +135,23 @@ def _sniff(header_line: str) -> str:
     return best
 
 
-def _decode(content: bytes) -> str:
+_CSV_NOT_UTF8 = (
+    N_("Tệp CSV không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "
+       "\"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."),
+    N_("Tệp CSV không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn \"Lưu thành\" (Save As), "
+       "kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."),
+)
+
+
+def decode_utf8(content: bytes, *, advice: tuple[str, str], utf16: bool = False) -> str:
+    """The file as text if it is UTF-8 (BOM allowed; UTF-16 with a BOM too when `utf16`). A legacy code
+    page (TCVN3, VNI, Windows-1258 …) is refused with `advice`: (message naming the guessed encoding,
+    message when no guess), rather than turned into broken Vietnamese letters."""
+    if utf16 and content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -146,11 +162,12 @@ def _decode(content: bytes) -> str:
 
     guess = from_bytes(content[:200_000]).best()
     if guess is not None and guess.encoding:
-        raise FileProblem(N_("Tệp CSV không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi "
-                             "font. Trong Excel, chọn \"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", "
-                             "rồi tải lên lại."), encoding=encoding_label(guess.encoding))
-    raise FileProblem(N_("Tệp CSV không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "
-                         "\"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."))
+        raise FileProblem(advice[0], encoding=encoding_label(guess.encoding))
+    raise FileProblem(advice[1])
+
+
+def _decode(content: bytes) -> str:
+    return decode_utf8(content, advice=_CSV_NOT_UTF8)
 
 
 def encoding_label(name: str) -> str:

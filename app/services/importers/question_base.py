@@ -11,7 +11,7 @@ from typing import Any
 
 from app.errors import N_
 from app.i18n import translate
-from app.services.importers import FileProblem, encoding_label
+from app.services.importers import FileProblem, decode_utf8
 from app.services.text import fold
 
 MAX_QUESTIONS = 50_000
@@ -49,30 +49,17 @@ class Parsed:
         self.drafts.append(draft)
 
 
-def decode_text(content: bytes) -> str:
-    """A plain-text file (Aiken, GIFT) as text. UTF-8 (with or without BOM) and Notepad's "Unicode"
-    (UTF-16 with BOM) are read; a legacy code page (TCVN3, VNI, Windows-1258) is refused with a clear
-    error rather than turned into broken Vietnamese letters."""
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return content.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and "\x00" not in text:
-        return text
-    from charset_normalizer import from_bytes
+_TEXT_NOT_UTF8 = (
+    N_("Tệp không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình "
+       "soạn thảo (ví dụ Notepad), chọn \"Lưu thành\" (Save As) với bảng mã UTF-8 rồi tải lên lại."),
+    N_("Tệp không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình soạn thảo (ví dụ "
+       "Notepad), chọn \"Lưu thành\" (Save As) với bảng mã UTF-8 rồi tải lên lại."),
+)
 
-    guess = from_bytes(content[:200_000]).best()
-    if guess is not None and guess.encoding:
-        raise FileProblem(N_("Tệp không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. "
-                             "Hãy mở tệp bằng trình soạn thảo (ví dụ Notepad), chọn \"Lưu thành\" (Save As) với "
-                             "bảng mã UTF-8 rồi tải lên lại."), encoding=encoding_label(guess.encoding))
-    raise FileProblem(N_("Tệp không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình soạn "
-                         "thảo (ví dụ Notepad), chọn \"Lưu thành\" (Save As) với bảng mã UTF-8 rồi tải lên lại."))
+
+def decode_text(content: bytes) -> str:
+    """A plain-text file (Aiken, GIFT); Notepad's "Unicode" (UTF-16 with BOM) is read too."""
+    return decode_utf8(content, advice=_TEXT_NOT_UTF8, utf16=True)
 
 
 # --- text helpers shared by the formats --------------------------------------------------------------------
