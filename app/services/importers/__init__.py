@@ -280,3 +280,24 @@ def map_header(header: list[Any], *, columns: Any, ignored: set[str]) -> tuple[l
     if missing:
         problems.append(HeaderProblem(None, N_("Thiếu cột bắt buộc: {columns}."), {"columns": ", ".join(missing)}))
     return fields, problems
+
+
+def add_guide_sheet(workbook: Any, rows: list[tuple[str, bool, str]], notes: list[str]) -> None:
+    """The "Hướng dẫn" sheet every template carries: one row per column (name, required, how to fill
+    it in), then general notes."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet = workbook.create_sheet("Hướng dẫn")
+    sheet.append(["Cột", "Bắt buộc", "Cách ghi"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for header, required, guide in rows:
+        sheet.append([header, "Có" if required else "Không", guide])
+    sheet.append([])
+    for line in notes:
+        sheet.append([line])
+    for letter, width in (("A", 20), ("B", 10), ("C", 100)):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -16,6 +16,7 @@ from app.services.importers import (
     MAX_BYTES,
     MAX_ROWS,
     FileProblem,
+    add_guide_sheet,
     cell_date,
     cell_text,
     column_letter,
@@ -130,7 +131,7 @@ _TEXT_FIELDS = {"phone", "member_code", "birth_date", "unit_code", "id_number", 
 
 def template_xlsx() -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
@@ -150,28 +151,14 @@ def template_xlsx() -> bytes:
     sheet.column_dimensions["A"].width = 28
     sheet.freeze_panes = "A2"
 
-    guide = workbook.create_sheet("Hướng dẫn")
-    guide.append(["Cột", "Bắt buộc", "Cách ghi"])
-    for cell in guide[1]:
-        cell.font = bold
-    for column in COLUMNS:
-        guide.append([column.header, "Có" if column.required else "Không", column.guide])
-    guide.append([])
-    for line in (
+    add_guide_sheet(workbook, [(c.header, c.required, c.guide) for c in COLUMNS], [
             "Dòng 1 là tiêu đề, giữ nguyên tên cột. Mỗi dòng tiếp theo là một người; dòng trống được bỏ qua.",
             "Dòng mẫu ở trang \"Danh sách\" cần xoá hoặc sửa trước khi tải lên.",
             "Người đã có (trùng số điện thoại hoặc mã hội viên) được cập nhật họ tên, ngày sinh, đơn vị, CCCD; "
             "mật khẩu của họ giữ nguyên.",
             "Tệp có lỗi thì không ghi dòng nào: hệ thống liệt kê mọi lỗi kèm số dòng để sửa rồi tải lên lại.",
             f"Tối đa {MAX_ROWS:,} dòng và {MAX_BYTES // (1024 * 1024)} MB mỗi tệp.".replace(",", "."),
-            "Nếu lưu thành CSV, chọn kiểu \"CSV UTF-8 (*.csv)\" để giữ tiếng Việt có dấu."):
-        guide.append([line])
-    guide.column_dimensions["A"].width = 20
-    guide.column_dimensions["B"].width = 10
-    guide.column_dimensions["C"].width = 100
-    for row in guide.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            "Nếu lưu thành CSV, chọn kiểu \"CSV UTF-8 (*.csv)\" để giữ tiếng Việt có dấu."])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

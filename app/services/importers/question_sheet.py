@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import N_
-from app.services.importers import MAX_BYTES, FileProblem, cell_text, column_letter, header_key, map_header, read_table
+from app.services.importers import MAX_BYTES, FileProblem, add_guide_sheet, cell_text, column_letter, header_key, map_header, read_table
 from app.services.importers.question_base import (
     DIFFICULTY_LABELS,
     KIND_LABELS,
@@ -171,7 +171,7 @@ def _letters(answer: str) -> set[str] | None:
 def workbook_bytes(rows: list[list[Any]], *, sheet_title: str = "Câu hỏi", guide: bool = True) -> bytes:
     """The template's layout with these data rows: bold frozen header, wrapped text, a guide sheet."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
@@ -190,35 +190,21 @@ def workbook_bytes(rows: list[list[Any]], *, sheet_title: str = "Câu hỏi", gu
                 cell.data_type = "s"  # an option "=5" is text, never a formula
     sheet.freeze_panes = "C2"
     if guide:
-        _guide(workbook.create_sheet("Hướng dẫn"), bold, Alignment)
+        _guide(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _guide(sheet: Any, bold: Any, alignment: Any) -> None:
-    sheet.append(["Cột", "Bắt buộc", "Cách ghi"])
-    for cell in sheet[1]:
-        cell.font = bold
-    for column in COLUMNS:
-        if column.guide:
-            header = "Phương án A … H" if column.field == "option_A" else column.header
-            sheet.append([header, "Có" if column.required else "Không", column.guide])
-    sheet.append([])
-    for line in (
+def _guide(workbook: Any) -> None:
+    rows = [("Phương án A … H" if c.field == "option_A" else c.header, c.required, c.guide) for c in COLUMNS if c.guide]
+    add_guide_sheet(workbook, rows, [
             "Dòng 1 là tiêu đề, giữ nguyên tên cột. Mỗi dòng tiếp theo là một câu hỏi; dòng trống được bỏ qua.",
             "Các dòng mẫu ở trang \"Câu hỏi\" cần xoá hoặc sửa trước khi tải lên.",
             "Tệp có lỗi thì không ghi câu nào: hệ thống liệt kê mọi lỗi kèm số dòng để sửa rồi tải lên lại.",
             f"Tối đa {MAX_BYTES // (1024 * 1024)} MB mỗi tệp.",
             "Nếu lưu thành CSV, chọn kiểu \"CSV UTF-8 (*.csv)\" để giữ tiếng Việt có dấu.",
-            "Cũng nhập được tệp Aiken (.txt), GIFT (.gift) và Moodle XML (.xml) của Moodle."):
-        sheet.append([line])
-    sheet.column_dimensions["A"].width = 20
-    sheet.column_dimensions["B"].width = 10
-    sheet.column_dimensions["C"].width = 100
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = alignment(wrap_text=True, vertical="top")
+            "Cũng nhập được tệp Aiken (.txt), GIFT (.gift) và Moodle XML (.xml) của Moodle."])
 
 
 def template_xlsx() -> bytes:
