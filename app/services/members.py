@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, MemberRole, Role, Unit
@@ -14,7 +14,8 @@ from app.models.org import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOu
 from app.models.types import is_db_id, utcnow
 from app.security import hash_password, keyed_hash
 from app.services import audit
-from app.services.access import MANAGE, Actor
+from app.services.access import Actor
+from app.services.roles import OUTRANKS, grant_all, grants_of, has_authority_over, roles_of
 from app.services.text import clean, fold, vn_name_sort_key
 
 # ASCII digits only: \d also matches full-width and other scripts' digits, which would slip past the
@@ -23,7 +24,6 @@ _PHONE = re.compile(r"^0\d{9,10}$", re.ASCII)
 _MEMBER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _ID_NUMBER = re.compile(r"^\d{9}$|^\d{12}$", re.ASCII)  # old CMND (9) or CCCD (12)
 MIN_PASSWORD = 8
-GRANTABLE = (Role.organiser, Role.judge, Role.admin)
 
 
 def normalise_phone(raw: str | None) -> str:
@@ -140,16 +140,6 @@ def get_in_scope(*, session: Session, actor: Actor, member_id: int) -> tuple[Mem
     return member, unit
 
 
-OUTRANKS = N_("Tài khoản này có quyền vượt ngoài phạm vi của bạn; chỉ cấp trên mới thay đổi được.")
-
-
-def has_authority_over(actor: Actor, grants: list[tuple[MemberRole, Unit]]) -> bool:
-    """An account whose own roles reach beyond the actor's subtrees is not the actor's to edit, lock or
-    reset: otherwise an organiser could take over an account with wider powers (an admin, or the
-    organiser of a parent unit, whose home unit lies in the organiser's subtree)."""
-    return all(actor.covers(unit, (Role.admin,) if grant.role == Role.admin else MANAGE) for grant, unit in grants)
-
-
 def _require_authority_over(session: Session, actor: Actor, member: Member) -> None:
     assert member.id is not None
     if not has_authority_over(actor, grants_of(session=session, member_id=member.id)):
@@ -162,27 +152,6 @@ def _unit_for(session: Session, actor: Actor, unit_code: str) -> Unit:
     unit = get_by_code(session=session, code=unit_code)
     actor.require(unit)
     return unit
-
-
-def _grant_roles(session: Session, actor: Actor, member: Member, roles: list, audit_action: str) -> None:
-    from app.services.units import get_by_code
-
-    for grant in roles:
-        role = clean(grant.role).lower()
-        if role == Role.member:
-            continue
-        if role not in GRANTABLE:
-            raise Invalid(N_("Vai trò {role} không có."), field="roles", role=role)
-        unit = get_by_code(session=session, code=grant.unit_code)
-        actor.require(unit)
-        if role == Role.admin and not actor.covers(unit, (Role.admin,)):
-            raise Forbidden(N_("Chỉ quản trị viên mới cấp được quyền quản trị."))
-        exists = session.exec(select(MemberRole.id).where(
-            MemberRole.member_id == member.id, MemberRole.role == role, MemberRole.unit_id == unit.id)).first()
-        if exists is None:
-            session.add(MemberRole(member_id=member.id, role=role, unit_id=unit.id))
-            audit.record(session=session, actor_id=actor.id, action=audit_action, entity="member",
-                         entity_id=member.id, detail={"role": role, "unit": unit.code}, ip=actor.ip)
 
 
 def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -> Member:
@@ -205,7 +174,7 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
     session.flush()
     audit.record(session=session, actor_id=actor.id, action="member.create", entity="member", entity_id=member.id,
                  detail={"member_code": member.member_code, "unit": unit.code}, ip=actor.ip)
-    _grant_roles(session, actor, member, data.roles, "member.grant")
+    grant_all(session=session, actor=actor, member=member, roles=data.roles, audit_action="member.grant")
     session.flush()
     return member
 
@@ -275,19 +244,6 @@ def reset_password(*, session: Session, actor: Actor, member_id: int, new_passwo
 
 def mask_id_number(last: str | None) -> str | None:
     return f"********{last}" if last else None
-
-
-def roles_of(*, session: Session, member_ids: list[int]) -> dict[int, list[RoleGrantOut]]:
-    out: dict[int, list[RoleGrantOut]] = {i: [] for i in member_ids}
-    if not member_ids:
-        return out
-    rows = session.exec(select(MemberRole.member_id, MemberRole.role, Unit.code)
-                        .join(Unit, Unit.id == MemberRole.unit_id)
-                        .where(col(MemberRole.member_id).in_(member_ids))
-                        .order_by(MemberRole.id)).all()
-    for mid, role, code in rows:
-        out[mid].append(RoleGrantOut(role=role, unit_code=code))
-    return out
 
 
 def _public(member: Member, unit: Unit, roles: list[RoleGrantOut]) -> MemberPublic:
@@ -366,7 +322,8 @@ def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, uni
     from app.models.org import RoleGrantIn
 
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
-    _grant_roles(session, actor, member, [RoleGrantIn(role=role, unit_code=unit_code)], "member.grant")
+    grant_all(session=session, actor=actor, member=member, roles=[RoleGrantIn(role=role, unit_code=unit_code)],
+              audit_action="member.grant")
     session.flush()
 
 
@@ -387,18 +344,3 @@ def revoke_role(*, session: Session, actor: Actor, member_id: int, role_id: int)
     audit.record(session=session, actor_id=actor.id, action="member.revoke", entity="member", entity_id=member.id,
                  detail={"role": grant.role, "unit": scope.code}, ip=actor.ip)
     session.flush()
-
-
-def grants_of(*, session: Session, member_id: int) -> list[tuple[MemberRole, Unit]]:
-    return grants_of_many(session=session, member_ids=[member_id]).get(member_id, [])
-
-
-def grants_of_many(*, session: Session, member_ids: list[int]) -> dict[int, list[tuple[MemberRole, Unit]]]:
-    out: dict[int, list[tuple[MemberRole, Unit]]] = {}
-    for start in range(0, len(member_ids), 500):
-        rows = session.exec(select(MemberRole, Unit).join(Unit, Unit.id == MemberRole.unit_id)
-                            .where(col(MemberRole.member_id).in_(member_ids[start:start + 500]))
-                            .order_by(MemberRole.id)).all()
-        for grant, unit in rows:
-            out.setdefault(grant.member_id, []).append((grant, unit))
-    return out

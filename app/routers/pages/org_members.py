@@ -11,7 +11,7 @@ from app.errors import N_, AppError, Invalid
 from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
 from app.routers.base import make_router
 from app.routers.pages.common import form_failure, redirect
-from app.services import members, units
+from app.services import members, roles, units
 from app.services.access import Actor
 from app.templating import render, translate
 
@@ -84,7 +84,7 @@ def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:  # noqa
     return _form_ctx(session, actor, member=member, unit=unit, form=form,
                      masked_id=members.mask_id_number(member.id_number_last),
                      duplicates=members.likely_duplicates(session=session, member=member, actor=actor),
-                     grants=members.grants_of(session=session, member_id=member_id), **extra)
+                     grants=roles.grants_of(session=session, member_id=member_id), **extra)
 
 
 @router.get("/{member_id}", response_class=HTMLResponse)

@@ -37,14 +37,12 @@ from app.services.importers.member_file import (
     template_xlsx,
 )
 from app.services.members import (
-    OUTRANKS,
     apply_derived,
     check_password,
     clean_fields,
-    grants_of_many,
-    has_authority_over,
     id_number_hash,
 )
+from app.services.roles import OUTRANKS, grants_of_many, has_authority_over
 from app.services.text import clean
 from app.services.units import normalise_code
 
