@@ -1,5 +1,5 @@
 """All tables, imported here so that SQLModel.metadata knows them (Alembic reads it)."""
-from app.models.attempt import Answer, Attempt, AttemptQuestion
+from app.models.attempt import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.audit import AuditEntry
 from app.models.auth import LoginThrottle
 from app.models.bank import Question, QuestionOption, Topic
@@ -7,5 +7,5 @@ from app.models.contest import Contest, Round, RoundQuestion
 from app.models.org import Member, MemberRole, Role, Unit
 from app.models.upload import Upload
 
-__all__ = ["Answer", "Attempt", "AttemptQuestion", "AuditEntry", "Contest", "LoginThrottle", "Member", "MemberRole",
+__all__ = ["Answer", "Attempt", "AttemptEvent", "AttemptQuestion", "AuditEntry", "Contest", "LoginThrottle", "Member", "MemberRole",
            "Question", "QuestionOption", "Role", "Round", "RoundQuestion", "Topic", "Unit", "Upload"]

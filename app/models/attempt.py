@@ -71,6 +71,18 @@ class Answer(SQLModel, table=True):
     saved_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class AttemptEvent(SQLModel, table=True):
+    """What the page reported while the attempt was open (the page was hidden, shown again). A soft
+    signal for judges; timing never depends on it. `at` is the server's clock on arrival."""
+
+    __tablename__ = "attempt_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempt.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=16)  # "hide" | "show"
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 # --- API schemas ---------------------------------------------------------------------------------------
 class OptionOut(SQLModel):
     id: str

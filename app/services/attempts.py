@@ -12,12 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
-from app.models import Answer, Attempt, AttemptQuestion, Contest, Round, Unit
+from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
 from app.models.contest import ContestStatus
 from app.models.types import is_db_id, utcnow
 from app.services import drawing
-from app.services.access import Actor
+from app.services.access import JUDGE, Actor
+
+GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
 
 
 def _round_for(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
@@ -99,9 +101,26 @@ def start(*, session: Session, actor: Actor, round_id: int, ip: str | None = Non
     return attempt, True
 
 
-def get_own(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+def get_own(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None,
+            grace: bool = False) -> Attempt:
+    """The actor's own attempt, finalised first if its deadline has passed (with `grace`, only once the
+    grace for answers still in flight has passed too: the caller is about to save)."""
     attempt = session.get(Attempt, attempt_id) if is_db_id(attempt_id) else None
     if attempt is None or attempt.member_id != actor.id:
+        raise NotFound(N_("Không tìm thấy lượt thi."))
+    now = now or utcnow()
+    return finalise_if_due(session=session, attempt=attempt, now=now - GRACE if grace else now)
+
+
+def get_readable(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+    """The owner's attempt, or any attempt of a member whose unit (when the attempt started) lies in a
+    judge's scope. Anyone else is told it does not exist."""
+    attempt = session.get(Attempt, attempt_id) if is_db_id(attempt_id) else None
+    if attempt is not None and attempt.member_id != actor.id:
+        unit = session.get(Unit, attempt.unit_id)
+        if unit is None or not actor.covers(unit, JUDGE):
+            attempt = None
+    if attempt is None:
         raise NotFound(N_("Không tìm thấy lượt thi."))
     return finalise_if_due(session=session, attempt=attempt, now=now or utcnow())
 
@@ -125,11 +144,8 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
         answers={a.position: a.option_ids for a in answers})
 
 
-GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
-
-
 def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
-    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now - GRACE)
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True)
     if attempt.status != AttemptStatus.in_progress:
         raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
     if now > attempt.deadline_at + GRACE:
@@ -185,6 +201,28 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     return now
 
 
+EVENT_KINDS = ("hide", "show")
+MAX_EVENTS = 300  # per attempt: enough for a real round, too few to fill the table from a script
+
+
+def record_event(*, session: Session, actor: Actor, attempt_id: int, kind: str, now: datetime | None = None) -> bool:
+    """The page was hidden or shown again (another app, the screen off). Kept with the server's time as a
+    soft signal for judges; never used for timing. False when not recorded (attempt over, or too many)."""
+    if kind not in EVENT_KINDS:
+        raise Invalid(N_("Loại sự kiện không hợp lệ."), field="kind")
+    now = now or utcnow()
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now)
+    if attempt.status != AttemptStatus.in_progress:
+        return False
+    count = session.exec(select(func.count()).select_from(AttemptEvent)
+                         .where(AttemptEvent.attempt_id == attempt.id)).one()
+    if count >= MAX_EVENTS:
+        return False
+    session.add(AttemptEvent(attempt_id=attempt.id, kind=kind, at=now))
+    session.flush()
+    return True
+
+
 def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
     """(score, correct answers) from the attempt's own snapshot: a question counts only when the chosen
     options are exactly the correct ones."""
@@ -198,7 +236,7 @@ def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
 
 def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
     now = now or utcnow()
-    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now - GRACE)
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True)
     if attempt.status == AttemptStatus.in_progress:
         attempt.status = AttemptStatus.submitted
         attempt.submitted_at = min(now, attempt.deadline_at)

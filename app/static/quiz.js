@@ -1,13 +1,68 @@
-// Countdown from the server's remaining seconds (the phone's clock is never trusted for time).
+// The quiz page's few lines of JS. Time comes from the server (remaining seconds when the page was made);
+// the phone's clock is never trusted. Without JS the page still works through plain form posts.
 (function () {
   var el = document.getElementById("countdown");
-  if (!el) return;
-  var end = performance.now() + Number(el.dataset.remaining) * 1000;
-  function tick() {
-    var s = Math.max(0, Math.round((end - performance.now()) / 1000));
-    el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-    if (s === 0) { location.reload(); return; }
-    setTimeout(tick, 1000);
+  if (el) {
+    var end = performance.now() + Number(el.dataset.remaining) * 1000;
+    var tick = function () {
+      var s = Math.max(0, Math.round((end - performance.now()) / 1000));
+      el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+      if (s === 0) { location.reload(); return; }  // the server finalises the attempt and shows the result
+      setTimeout(tick, 1000);
+    };
+    tick();
   }
-  tick();
+
+  var form = document.getElementById("quiz");
+  if (!form) return;
+  var msg = form.dataset;
+
+  // Answered n/N, counted from the boxes ticked on this page.
+  function recount() {
+    var n = 0;
+    form.querySelectorAll("fieldset.q").forEach(function (fs) {
+      if (fs.querySelector("input:checked")) n++;
+    });
+    document.getElementById("answered").textContent = n;
+  }
+  form.addEventListener("change", recount);
+
+  // A save that never reached the server (no network, timeout, server error) is marked, offered a
+  // retry, and retried by itself when the phone is back online. A refusal (time is up) is shown as sent.
+  function failed(elt) {
+    var box = document.getElementById(elt.getAttribute("hx-target").slice(1));
+    elt.dataset.failed = "1";
+    box.innerHTML = "";
+    var span = document.createElement("span");
+    span.className = "field-error";
+    span.textContent = "✗ " + msg.failedText;
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "btn secondary small";
+    btn.textContent = msg.retryText;
+    btn.addEventListener("click", function () { htmx.trigger(elt, "change"); });
+    box.appendChild(span);
+    box.appendChild(btn);
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    var box = document.getElementById((e.detail.elt.getAttribute("hx-target") || "#").slice(1));
+    if (box) box.innerHTML = '<span class="muted">' + msg.savingText + "</span>";
+  });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    var xhr = e.detail.xhr;
+    if (e.detail.successful) { delete e.detail.elt.dataset.failed; return; }
+    if (!xhr || xhr.status === 0 || xhr.status >= 500) failed(e.detail.elt);
+  });
+  window.addEventListener("online", function () {
+    form.querySelectorAll("[data-failed]").forEach(function (elt) { htmx.trigger(elt, "change"); });
+  });
+
+  // Page hidden / shown again: a soft signal for the judges, sent without waiting for an answer.
+  document.addEventListener("visibilitychange", function () {
+    if (!navigator.sendBeacon) return;
+    var data = new FormData();
+    data.append("kind", document.visibilityState === "hidden" ? "hide" : "show");
+    data.append("csrf_token", msg.csrf);
+    navigator.sendBeacon("/attempts/" + msg.attempt + "/events", data);
+  });
 })();

@@ -53,3 +53,36 @@ def test_answer_predict_submit_over_the_api(client, session, world):  # noqa: F8
     late = client.put(f"/api/v1/attempts/{attempt['id']}/answers/2", headers=me,
                       json={"option_ids": [attempt["questions"][1]["options"][0]["id"]]})
     assert late.status_code == 409 and late.json()["error"] == "Conflict"
+
+
+def test_a_judge_of_the_scope_reads_an_attempt_over_the_api(client, session, world):  # noqa: F811
+    _org, _topic, _qs, round_id, inside, outside = world
+    inside.phone = "0911000001"
+    session.add(inside)
+    session.commit()
+    a1 = _unit(session, inside)
+    judge = make_member(session, a1, phone="0911000004", roles=(("judge", a1),))
+    far_judge = make_member(session, _unit(session, outside), phone="0911000005",
+                            roles=(("judge", _unit(session, outside)),))
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=bearer(api_token(client, judge.phone)))
+    assert seen.status_code == 200 and seen.json()["questions"] == attempt["questions"]
+    assert client.get(f"/api/v1/attempts/{attempt['id']}",
+                      headers=bearer(api_token(client, far_judge.phone))).status_code == 404
+    # a judge reads; only the owner writes
+    assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=bearer(api_token(client, judge.phone)),
+                      json={"option_ids": []}).status_code == 404
+
+
+def test_page_events_over_the_api(client, session, world):  # noqa: F811
+    _org, _topic, _qs, round_id, inside, _outside = world
+    inside.phone = "0911000001"
+    session.add(inside)
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+    assert client.post(f"/api/v1/attempts/{attempt['id']}/events", headers=me, json={"kind": "hide"}).status_code == 204
+    bad = client.post(f"/api/v1/attempts/{attempt['id']}/events", headers=me, json={"kind": "blur"})
+    assert bad.status_code == 422 and bad.json()["error"]

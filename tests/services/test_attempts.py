@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.db import writer
-from app.errors import Conflict, Forbidden, Invalid
-from app.models import Answer, Attempt, AttemptQuestion
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
@@ -28,7 +28,8 @@ def world(session):
     org = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
     topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Đô thị", unit_code="DB-A"))
     qs = [bank.create_question(session=session, actor=org, data=QuestionCreate(
-        topic_id=topic.id, text=f"Câu {n}?", options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai"),
+        topic_id=topic.id, text=f"Câu {n}?", explanation=f"Giải thích bí mật số {n}.",
+        options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai"),
                                                       OptionIn(text="Không rõ")])) for n in range(12)]
     now = utcnow()
     contest = contests.create_contest(session=session, actor=org, data=ContestCreate(
@@ -225,3 +226,49 @@ def test_sweep_finalises_due_attempts_once(engine, session, world):
     done = session.get(Attempt, attempt.id)
     assert (done.status, done.score, done.submitted_at) == ("expired", 1, attempt.deadline_at)
     assert sweep_once(engine) == 0
+
+
+def test_page_events_are_kept_with_server_time_while_open(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    at = attempt.started_at + timedelta(seconds=30)
+    assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide", now=at)
+    assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="show",
+                                 now=at + timedelta(seconds=9))
+    with pytest.raises(Invalid):
+        attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="blur")
+    rows = session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+                        .order_by(AttemptEvent.id)).all()
+    assert [(e.kind, e.at) for e in rows] == [("hide", at), ("show", at + timedelta(seconds=9))]
+    attempts.submit(session=session, actor=me, attempt_id=attempt.id)
+    assert not attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide")
+
+
+def test_page_events_are_capped_per_attempt(session, world, monkeypatch):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    monkeypatch.setattr(attempts, "MAX_EVENTS", 3)
+    kept = [attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide") for _ in range(5)]
+    assert kept == [True, True, True, False, False]
+
+
+def test_judges_of_the_scope_read_an_attempt_others_do_not(session, world):
+    _org, _topic, _qs, round_id, inside, outside = world
+    from app.models import Unit
+
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    unit_a = session.get(Unit, session.get(Unit, inside.unit_id).parent_id)
+    unit_b1 = session.get(Unit, outside.unit_id)
+    judge_a = actor(session, make_member(session, unit_a, roles=(("judge", unit_a),)))
+    judge_b = actor(session, make_member(session, unit_b1, roles=(("judge", unit_b1),)))
+    organiser_a = actor(session, make_member(session, unit_a, roles=(("organiser", unit_a),)))
+    assert attempts.get_readable(session=session, actor=me, attempt_id=attempt.id).id == attempt.id
+    assert attempts.get_readable(session=session, actor=judge_a, attempt_id=attempt.id).id == attempt.id
+    for nobody in (judge_b, organiser_a, _member_actor(session, outside)):
+        with pytest.raises(NotFound):
+            attempts.get_readable(session=session, actor=nobody, attempt_id=attempt.id)
+    with pytest.raises(NotFound):  # reading is not writing: a judge cannot save into it
+        attempts.save_answer(session=session, actor=judge_a, attempt_id=attempt.id, position=1, option_ids=[])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -25,7 +26,8 @@ def start_attempt(request: Request, response: Response, round_id: int, actor: Cu
 
 @router.get("/attempts/{attempt_id}", response_model=AttemptOut)
 def get_attempt(attempt_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
-    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
+    """The owner, or a judge whose scope holds the member's unit."""
+    attempt = attempts.get_readable(session=session, actor=actor, attempt_id=attempt_id)
     return attempts.public(session=session, attempt=attempt)
 
 
@@ -35,6 +37,10 @@ class AnswerIn(BaseModel):
 
 class PredictionValue(BaseModel):
     value: int
+
+
+class EventIn(BaseModel):
+    kind: Literal["hide", "show"]
 
 
 class Saved(BaseModel):
@@ -68,3 +74,10 @@ def submit(attempt_id: int, actor: CurrentActor, session: SessionDep) -> Submitt
     if attempts.score_visible(session=session, attempt=attempt):
         out.score, out.correct_count = attempt.score, attempt.correct_count
     return out
+
+
+@router.post("/attempts/{attempt_id}/events", status_code=204)
+def page_event(attempt_id: int, data: EventIn, actor: CurrentActor, session: SessionDep) -> Response:
+    """The app was hidden or shown again: a soft signal kept for the judges."""
+    attempts.record_event(session=session, actor=actor, attempt_id=attempt_id, kind=data.kind)
+    return Response(status_code=204)

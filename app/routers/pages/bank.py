@@ -3,30 +3,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
 from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
-from app.routers.pages.common import form_failure, redirect
+from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services import bank, units
 from app.services.access import Actor
 from app.templating import render, request_locale, translate
 
 router = make_router(prefix="/bank")
 OPTION_SLOTS = 8
-
-
-async def form_fields(request: Request) -> dict[str, Any]:
-    """The posted form as a dict (the editor has too many fields for one parameter each)."""
-    form = await request.form()
-    return {k: (form.getlist(k) if len(form.getlist(k)) > 1 or k.startswith("opt_correct") else form.get(k))
-            for k in form.keys()}
-
-
-FormDep = Annotated[dict[str, Any], Depends(form_fields)]
 
 
 def _editor_values(form: dict[str, Any]) -> dict[str, Any]:

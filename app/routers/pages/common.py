@@ -1,7 +1,9 @@
 """What every page router needs: token cookie, safe redirects, and form errors shown in place."""
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
@@ -37,3 +39,14 @@ def form_failure(session: Session, request: Request, exc: AppError) -> tuple[str
     message = translate(request, exc.message, **exc.params)
     field = exc.field if isinstance(exc, Invalid) else exc.extra.get("field")
     return message, ({field: message} if field else {})
+
+
+async def form_fields(request: Request) -> dict[str, Any]:
+    """The posted form as a dict (for forms with too many fields, or fields
+    named by data, for one parameter each)."""
+    form = await request.form()
+    return {k: (form.getlist(k) if len(form.getlist(k)) > 1 or k.startswith("opt_correct") else form.get(k))
+            for k in form.keys()}
+
+
+FormDep = Annotated[dict[str, Any], Depends(form_fields)]

@@ -11,8 +11,7 @@ from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
 from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.routers.base import make_router
-from app.routers.pages.bank import FormDep
-from app.routers.pages.common import form_failure, redirect
+from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services import bank, contests, sharing, units
 from app.services.access import Actor
 from app.templating import render

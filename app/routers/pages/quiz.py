@@ -1,19 +1,49 @@
-"""Taking a round on a phone: start or resume, tap to save (htmx), or post the whole form without JS."""
+"""Taking a round on a phone: start or resume, tap to save (htmx), or post the whole form without JS; review
+what is unanswered, submit, see the result the round's visibility rule allows."""
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Any
+
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.deps import PageActor, SessionDep, client_ip
-from app.errors import AppError
-from app.models import Round
+from app.errors import N_, AppError, Conflict, Invalid
+from app.models import Attempt, Round
+from app.models.attempt import AttemptStatus
 from app.routers.base import make_router
-from app.routers.pages.bank import FormDep
-from app.routers.pages.common import form_failure, redirect
-from app.services import attempts
-from app.templating import render
+from app.routers.pages.common import FormDep, form_failure, redirect
+from app.services import attempt_review, attempts
+from app.services.access import Actor
+from app.templating import render, translate
 
 router = make_router()
+
+
+def _chosen(form: dict[str, Any], position: int) -> list[str] | None:
+    """The options posted for one question; None when the form did not carry that question at all.
+    (Checkbox questions carry an empty hidden field, so unticking every box clears the answer.)"""
+    key = f"q{position}"
+    if key not in form:
+        return None
+    value = form[key]
+    return [v for v in (value if isinstance(value, list) else [value]) if v]
+
+
+def _prediction(text: str) -> int:
+    text = text.strip().replace(".", "").replace(",", "").replace(" ", "")
+    if not text.isdigit():
+        raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="prediction")
+    return int(text)
+
+
+def _take_page(request: Request, actor: Actor, session, attempt: Attempt, *, error: str | None = None,  # noqa: ANN001
+               status_code: int = 200) -> HTMLResponse:
+    a = attempts.public(session=session, attempt=attempt)
+    return render(request, "pages/quiz/take.html", {
+        "actor": actor, "a": a, "round": session.get(Round, attempt.round_id), "error": error,
+        "answered": sum(1 for ids in a.answers.values() if ids), "saved": request.query_params.get("saved")},
+        status_code=status_code)
 
 
 @router.post("/rounds/{round_id}/start")
@@ -24,24 +54,20 @@ def start(request: Request, round_id: int, actor: PageActor, session: SessionDep
 
 
 @router.get("/attempts/{attempt_id}", response_class=HTMLResponse)
-def quiz(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
+def take(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
-    if attempt.status != "in_progress":
+    if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
-    round_ = session.get(Round, attempt.round_id)
-    return render(request, "pages/quiz/take.html", {
-        "actor": actor, "a": attempts.public(session=session, attempt=attempt), "round": round_})
+    return _take_page(request, actor, session, attempt)
 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
 def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, session: SessionDep,
              form: FormDep):  # noqa: ANN201
     """htmx: one question's choice, saved at once; the fragment says so (or why not)."""
-    chosen = form.get(f"q{position}")
-    option_ids = chosen if isinstance(chosen, list) else [chosen] if chosen else []
     try:
         saved_at = attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
-                                        option_ids=option_ids)
+                                        option_ids=_chosen(form, position) or [])
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
         return render(request, "partials/quiz/saved.html", {"ok": False, "message": message},
@@ -49,37 +75,92 @@ def save_one(request: Request, attempt_id: int, position: int, actor: PageActor,
     return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
 
 
-@router.post("/attempts/{attempt_id}", response_class=HTMLResponse)
-def save_all(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep):  # noqa: ANN201
-    """Without JavaScript the whole form comes at once: save every answer (and the prediction), then
-    submit if that button was pressed."""
-    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
-    public = attempts.public(session=session, attempt=attempt)
+@router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
+def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep,
+                    form: FormDep):  # noqa: ANN201
+    """htmx: the prediction, saved as soon as the field changes."""
     try:
-        for q in public.questions:
-            chosen = form.get(f"q{q.position}")
-            if chosen:
-                attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=q.position,
-                                     option_ids=chosen if isinstance(chosen, list) else [chosen])
-        if (form.get("prediction") or "").strip():
-            attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
-                                     value=int(form["prediction"]) if form["prediction"].strip().isdigit() else -1)
-        if form.get("submit"):
-            attempts.submit(session=session, actor=actor, attempt_id=attempt_id)
-            return redirect(f"/attempts/{attempt_id}/result")
+        saved_at = attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
+                                            value=_prediction(form.get("prediction") or ""))
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
-        round_ = session.get(Round, attempt.round_id)
-        return render(request, "pages/quiz/take.html", {
-            "actor": actor, "a": attempts.public(session=session, attempt=attempt), "round": round_,
-            "error": message}, status_code=exc.status_code)
-    return redirect(f"/attempts/{attempt_id}")
+        return render(request, "partials/quiz/saved.html", {"ok": False, "message": message},
+                      status_code=exc.status_code)
+    return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
+
+
+@router.post("/attempts/{attempt_id}/events", status_code=204)
+def page_event(attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> Response:
+    """navigator.sendBeacon from the page: hidden / shown again. Nothing to show, so no body."""
+    attempts.record_event(session=session, actor=actor, attempt_id=attempt_id, kind=str(form.get("kind") or ""))
+    return Response(status_code=204)
+
+
+@router.post("/attempts/{attempt_id}", response_class=HTMLResponse)
+def save_all(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep):  # noqa: ANN201
+    """Without JavaScript the whole form comes at once: save every answer and the prediction, then go to
+    the review step (or back to the questions). A bad field does not undo the others."""
+    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, grace=True)
+    if attempt.status != AttemptStatus.in_progress:
+        return redirect(f"/attempts/{attempt_id}/result")
+    problems: list[str] = []
+    for q in attempts.public(session=session, attempt=attempt).questions:
+        chosen = _chosen(form, q.position)
+        if chosen is None:
+            continue
+        try:
+            attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=q.position,
+                                 option_ids=chosen)
+        except Invalid as exc:
+            problems.append(translate(request, N_("Câu {n}:"), n=q.position) + " " +
+                            translate(request, exc.message, **exc.params))
+        except Conflict as exc:  # time is up: what was saved before stands, the attempt is finalised
+            problems.append(translate(request, exc.message, **exc.params))
+            break
+    if (form.get("prediction") or "").strip():
+        try:
+            attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
+                                     value=_prediction(form["prediction"]))
+        except AppError as exc:
+            problems.append(translate(request, exc.message, **exc.params))
+    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
+    if attempt.status != AttemptStatus.in_progress:
+        return redirect(f"/attempts/{attempt_id}/result")
+    if problems:
+        return _take_page(request, actor, session, attempt, error=" ".join(problems), status_code=422)
+    if form.get("review"):
+        return redirect(f"/attempts/{attempt_id}/review")
+    return redirect(f"/attempts/{attempt_id}?saved=1")
+
+
+@router.get("/attempts/{attempt_id}/review", response_class=HTMLResponse)
+def review_before_submit(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
+    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
+    if attempt.status != AttemptStatus.in_progress:
+        return redirect(f"/attempts/{attempt_id}/result")
+    a = attempts.public(session=session, attempt=attempt)
+    return render(request, "pages/quiz/review.html", {
+        "actor": actor, "a": a, "round": session.get(Round, attempt.round_id),
+        "unanswered": attempt_review.unanswered(session=session, attempt=attempt)})
+
+
+@router.post("/attempts/{attempt_id}/submit")
+def submit(attempt_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
+    attempts.submit(session=session, actor=actor, attempt_id=attempt_id)
+    return redirect(f"/attempts/{attempt_id}/result")
 
 
 @router.get("/attempts/{attempt_id}/result", response_class=HTMLResponse)
 def result(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
-    visible = attempts.score_visible(session=session, attempt=attempt)
+    if attempt.status == AttemptStatus.in_progress:
+        return redirect(f"/attempts/{attempt_id}")
     round_ = session.get(Round, attempt.round_id)
-    return render(request, "pages/quiz/result.html", {"actor": actor, "attempt": attempt, "visible": visible,
-                                                      "round": round_})
+    assert round_ is not None
+    lines = attempt_review.history(session=session, attempt=attempt)
+    return render(request, "pages/quiz/result.html", {
+        "actor": actor, "attempt": attempt, "round": round_,
+        "visible": attempts.score_visible(session=session, attempt=attempt),
+        "items": attempt_review.review(session=session, attempt=attempt), "history": lines,
+        "left": attempt_review.attempts_left(round_=round_, used=len(lines)),
+        "again": attempt_review.can_start_again(round_=round_, lines=lines)})
