@@ -57,9 +57,13 @@
     form.querySelectorAll("[data-failed]").forEach(function (elt) { htmx.trigger(elt, "change"); });
   });
 
-  // Page hidden / shown again: a soft signal for the judges, sent without waiting for an answer.
+  // Page hidden / shown again: a soft signal for the judges, sent without waiting for an answer. Leaving
+  // the page (reload, "Lưu", review) hides it too; that is not switching away, so it is not reported.
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
   document.addEventListener("visibilitychange", function () {
-    if (!navigator.sendBeacon) return;
+    if (leaving || !navigator.sendBeacon) return;
     var data = new FormData();
     data.append("kind", document.visibilityState === "hidden" ? "hide" : "show");
     data.append("csrf_token", msg.csrf);
