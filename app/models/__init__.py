@@ -5,7 +5,9 @@ from app.models.auth import LoginThrottle
 from app.models.bank import Question, QuestionOption, Topic
 from app.models.contest import Contest, Round, RoundQuestion
 from app.models.org import Member, MemberRole, Role, Unit
+from app.models.standing import ContestStanding, Standing, UnitStanding
 from app.models.upload import Upload
 
 __all__ = ["Answer", "Attempt", "AttemptEvent", "AttemptQuestion", "AuditEntry", "Contest", "LoginThrottle", "Member", "MemberRole",
-           "Question", "QuestionOption", "Role", "Round", "RoundQuestion", "Topic", "Unit", "Upload"]
+           "Question", "QuestionOption", "Role", "Round", "RoundQuestion", "Topic", "Unit", "Upload",
+           "ContestStanding", "Standing", "UnitStanding"]

@@ -41,6 +41,10 @@ class Attempt(SQLModel, table=True):
     prediction_saved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=300)
+    question_count: int = 0  # as drawn; a perfect score is correct_count == question_count
+    # A judge's decision (issue 6): a disqualified attempt counts for nothing, not even the official totals.
+    disqualified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    disqualify_reason: str = Field(default="", max_length=500)
 
 
 class AttemptQuestion(SQLModel, table=True):

@@ -35,6 +35,7 @@ class Contest(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    unit_rank_by: str = Field(default="participation_rate", max_length=32)  # how unit standings are ranked
 
 
 class Round(SQLModel, table=True):
@@ -65,6 +66,8 @@ class Round(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     sealed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     seal_digest: str | None = Field(default=None, max_length=64)
+    # When the stored standings were last built (live ones are rebuilt at most every few seconds).
+    standings_built_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class RoundQuestion(SQLModel, table=True):

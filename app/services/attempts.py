@@ -39,16 +39,22 @@ def current(*, session: Session, round_id: int, member_id: int) -> Attempt | Non
                                               Attempt.status == AttemptStatus.in_progress)).first()
 
 
+def finalise(*, session: Session, attempt: Attempt, at: datetime) -> Attempt:
+    """End an open attempt at `at` with the answers it has (time ran out, or the round was closed)."""
+    attempt.status = AttemptStatus.expired
+    attempt.submitted_at = at
+    attempt.duration_ms = max(0, int((at - attempt.started_at).total_seconds() * 1000))
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    attempt.score, attempt.correct_count = score(session, attempt, round_)
+    session.flush()
+    return attempt
+
+
 def finalise_if_due(*, session: Session, attempt: Attempt, now: datetime) -> Attempt:
     """An attempt past its deadline is finalised with the answers it has: never lost, never extended."""
     if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
-        attempt.status = AttemptStatus.expired
-        attempt.submitted_at = attempt.deadline_at
-        attempt.duration_ms = int((attempt.deadline_at - attempt.started_at).total_seconds() * 1000)
-        round_ = session.get(Round, attempt.round_id)
-        assert round_ is not None
-        attempt.score, attempt.correct_count = score(session, attempt, round_)
-        session.flush()
+        finalise(session=session, attempt=attempt, at=attempt.deadline_at)
     return attempt
 
 
@@ -97,6 +103,10 @@ def start(*, session: Session, actor: Actor, round_id: int, ip: str | None = Non
     ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
     drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng,
                      shuffle_options=round_.shuffle_options)
+    attempt.question_count = len(ids)
+    if round_.prediction_kind and round_.prediction_lock_first:
+        attempt.prediction = locked_prediction(session=session, round_id=round_id, member_id=actor.id,
+                                               except_attempt_id=attempt.id)
     session.flush()
     return attempt, True
 
@@ -177,6 +187,20 @@ def save_answer(*, session: Session, actor: Actor, attempt_id: int, position: in
     return now
 
 
+def locked_prediction(*, session: Session, round_id: int, member_id: int, except_attempt_id: int | None = None
+                      ) -> int | None:
+    """The prediction of the member's first submitted attempt that has one. Where the round locks
+    predictions it stands for every later attempt: resubmitting the same answers with another guess each
+    time would otherwise buy the tie-break."""
+    stmt = select(Attempt.prediction).where(
+        Attempt.round_id == round_id, Attempt.member_id == member_id,
+        col(Attempt.status).in_([AttemptStatus.submitted, AttemptStatus.expired]),
+        col(Attempt.prediction).is_not(None)).order_by(Attempt.number)
+    if except_attempt_id is not None:
+        stmt = stmt.where(Attempt.id != except_attempt_id)
+    return session.exec(stmt).first()
+
+
 def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: int,
                     now: datetime | None = None) -> datetime:
     now = now or utcnow()
@@ -188,12 +212,8 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     if value < 0 or value > 100_000_000:
         raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
     if round_.prediction_lock_first:
-        # A member's prediction is fixed by their first submitted attempt: resubmitting the same answers
-        # with another guess each time would otherwise buy the tie-break.
-        first = session.exec(select(Attempt.prediction).where(
-            Attempt.round_id == attempt.round_id, Attempt.member_id == actor.id, Attempt.id != attempt.id,
-            col(Attempt.status).in_([AttemptStatus.submitted, AttemptStatus.expired]),
-            col(Attempt.prediction).is_not(None)).order_by(Attempt.number)).first()
+        first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id,
+                                  except_attempt_id=attempt.id)
         if first is not None and first != value:
             raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=first)
     attempt.prediction, attempt.prediction_saved_at = value, now
