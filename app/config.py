@@ -38,8 +38,12 @@ class Settings(BaseSettings):
     auth_cache_s: float = 5.0
     # Threads per worker for blocking work (database, argon2), and database connections per worker.
     threads: int = 16
-    # How often each worker finalises attempts whose time ran out (0 turns the sweep off).
+    # How often each worker finalises attempts whose time ran out and closes rounds past closes_at
+    # (0 turns the sweep off).
     sweep_every_s: float = 30.0
+    # How often each worker looks for open rounds whose live standings are due a rebuild (every round is
+    # rebuilt at most every 5 s across all workers, and only when it has new submissions).
+    live_every_s: float = 5.0
     sql_echo: bool = False
 
     @property

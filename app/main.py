@@ -48,8 +48,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # switching (measured in bench/).
     anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.threads
     task = None
-    if app.state.settings.sweep_every_s > 0:
-        task = asyncio.create_task(sweeper.run_forever(app.state.engine, app.state.settings.sweep_every_s))
+    settings = app.state.settings
+    if settings.sweep_every_s > 0:
+        task = asyncio.create_task(sweeper.run_forever(app.state.engine, settings.sweep_every_s, settings.live_every_s))
     yield
     if task is not None:
         task.cancel()

@@ -1,30 +1,48 @@
-"""The in-app periodic sweep: no extra service to start. Each worker runs it; the sweep itself is safe
-to run concurrently (app.services.attempts.sweep)."""
+"""The in-app periodic work: no extra service to start. Each worker runs it; every part is safe to run
+concurrently in several workers and hosts (see app.services.attempts.sweep and app.services.closing)."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import anyio.to_thread
 from sqlalchemy.engine import Engine
 
 from app.db import session_scope
-from app.services import attempts
+from app.services import attempts, closing
 
 log = logging.getLogger("hoithi.sweeper")
 
 
 def sweep_once(engine: Engine) -> int:
+    """Finalise attempts past their deadline, then close rounds past closes_at."""
     with session_scope(engine) as session:
-        return attempts.sweep(session=session)
+        finalised = attempts.sweep(session=session)
+    with session_scope(engine) as session:
+        closed = closing.close_due(session=session)
+    if closed:
+        log.info("closed %d rounds at their closing time", closed)
+    return finalised
 
 
-async def run_forever(engine: Engine, every_s: float) -> None:
+def refresh_once(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return closing.refresh_live(session=session)
+
+
+async def run_forever(engine: Engine, every_s: float, live_every_s: float = 0) -> None:
+    tick = min(x for x in (every_s, live_every_s) if x > 0)
+    last_sweep = time.monotonic()
     while True:
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(tick)
         try:
-            finalised = await anyio.to_thread.run_sync(sweep_once, engine)
-            if finalised:
-                log.info("finalised %d attempts past their deadline", finalised)
-        except Exception:  # a failed sweep is retried at the next tick, never kills the worker
-            log.exception("attempt sweep failed")
+            if live_every_s > 0:
+                await anyio.to_thread.run_sync(refresh_once, engine)
+            if time.monotonic() - last_sweep >= every_s:
+                last_sweep = time.monotonic()
+                finalised = await anyio.to_thread.run_sync(sweep_once, engine)
+                if finalised:
+                    log.info("finalised %d attempts past their deadline", finalised)
+        except Exception:  # a failed pass is retried at the next tick, never kills the worker
+            log.exception("sweep failed")

@@ -44,8 +44,10 @@ def snapshot(*, session: Session, attempt_id: int, question_ids: list[int], rng:
     rows = []
     for position, qid in enumerate(question_ids, start=1):
         q = questions[qid]
-        opts: list[dict[str, Any]] = [{"id": secrets.token_urlsafe(6), "text": o.text, "correct": o.correct}
-                                      for o in options[qid]]
+        # "qp": the option's position in the bank question, so that a corrected key can be mapped onto this
+        # snapshot by an audited re-score (app.services.rescoring). Never sent to the phone.
+        opts: list[dict[str, Any]] = [{"id": secrets.token_urlsafe(6), "text": o.text, "correct": o.correct,
+                                       "qp": o.position} for o in options[qid]]
         if shuffle_options:
             rng.shuffle(opts)
         rows.append(AttemptQuestion(attempt_id=attempt_id, position=position, question_id=qid,

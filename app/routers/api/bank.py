@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from fastapi import Query
+from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SessionDep
 from app.models.bank import QuestionCreate, QuestionPublic, TopicCreate, TopicPublic
 from app.routers.base import make_router
-from app.services import bank
+from app.services import bank, rescoring
 
 router = make_router(tags=["question bank"])
 
@@ -39,3 +40,18 @@ def topic_questions(topic_id: int, actor: RequireOrganiser, session: SessionDep,
                                     tag=tag, include_inactive=include_inactive)
     options = bank.options_of(session=session, question_ids=[x.id for x in questions])
     return [bank.to_public(x, options[x.id]) for x in questions]
+
+
+class RescoreOut(BaseModel):
+    question_id: int
+    attempts_changed: int
+    scores_changed: int
+    rounds: list[int]
+    sealed_skipped: int
+    unmatched: int
+
+
+@router.post("/questions/{question_id}/rescore", response_model=RescoreOut)
+def rescore_question(question_id: int, actor: RequireOrganiser, session: SessionDep) -> RescoreOut:
+    """Apply the question's current key to every attempt that drew it (sealed rounds excepted); audited."""
+    return RescoreOut(**vars(rescoring.rescore_question(session=session, actor=actor, question_id=question_id)))

@@ -11,7 +11,7 @@ from app.errors import AppError, ImportFailed
 from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import bank, units
+from app.services import bank, rescoring, units
 from app.services.access import Actor
 from app.templating import render, request_locale, translate
 
@@ -90,10 +90,10 @@ def topic_page(request: Request, topic_id: int, actor: PageOrganiser, session: S
 
 
 def _editor(request: Request, actor: Actor, topic, values, *, question=None, error=None, errors=None,  # noqa: ANN001
-            status: int = 200):  # noqa: ANN202
+            status: int = 200, rescored: rescoring.Rescore | None = None):  # noqa: ANN202
     return render(request, "pages/bank/question_form.html", {
         "actor": actor, "topic": topic, "question": question, "v": values, "error": error, "errors": errors or {},
-        "kinds": list(QuestionKind), "difficulties": list(Difficulty)}, status_code=status)
+        "kinds": list(QuestionKind), "difficulties": list(Difficulty), "rescored": rescored}, status_code=status)
 
 
 @router.get("/topics/{topic_id}/questions/new", response_class=HTMLResponse)
@@ -139,6 +139,14 @@ def question_active(request: Request, question_id: int, actor: PageOrganiser, se
                     active: Annotated[int, Form()] = 0):  # noqa: ANN201
     question = bank.set_question_active(session=session, actor=actor, question_id=question_id, active=bool(active))
     return redirect(f"/bank/topics/{question.topic_id}?done={'activated' if active else 'deactivated'}#q-{question_id}")
+
+
+@router.post("/questions/{question_id}/rescore", response_class=HTMLResponse)
+def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    result = rescoring.rescore_question(session=session, actor=actor, question_id=question_id)
+    question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
+    options = bank.options_of(session=session, question_ids=[question_id])[question_id]
+    return _editor(request, actor, topic, _values_of(question, options), question=question, rescored=result)
 
 
 @router.post("/questions/{question_id}/duplicate")
