@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # How often each worker looks for open rounds whose live standings are due a rebuild (every round is
     # rebuilt at most every 5 s across all workers, and only when it has new submissions).
     live_every_s: float = 5.0
+    # How long a worker may serve a leaderboard it has already read (0 turns the cache off).
+    board_cache_s: float = 5.0
     sql_echo: bool = False
 
     @property

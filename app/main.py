@@ -20,7 +20,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import AppError
 from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
-from app.services import principals
+from app.services import principals, standings
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret = settings.resolved_secret_key()
     app.state.static_version = _static_version()
     app.state.principals = principals.new_cache(settings.auth_cache_s)
+    app.state.boards = standings.BoardCache(settings.board_cache_s)
 
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

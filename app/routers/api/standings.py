@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel
 
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
@@ -87,17 +88,21 @@ def close_round(round_id: int, actor: RequireOrganiser, session: SessionDep) -> 
 
 
 @router.get("/rounds/{round_id}/standings", response_model=StandingsPage)
-def round_standings(round_id: int, actor: CurrentActor, session: SessionDep, unit_code: str | None = None,
-                    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> StandingsPage:
+def round_standings(request: Request, round_id: int, actor: CurrentActor, session: SessionDep,
+                    unit_code: str | None = None, limit: int = Query(50, ge=1, le=500),
+                    offset: int = Query(0, ge=0)) -> StandingsPage:
+    cache = request.app.state.boards
     total, rows = standings.round_board(session=session, actor=actor, round_id=round_id, unit_code=unit_code,
-                                        limit=limit, offset=offset)
-    _round, contest, _scope = standings.board_round(session=session, actor=actor, round_id=round_id)
-    return _page(total, rows, zone(contest))
+                                        limit=limit, offset=offset, cache=cache)
+    info = standings.round_info(session=session, actor=actor, round_id=round_id, cache=cache)
+    return _page(total, rows, ZoneInfo(info.timezone))
 
 
 @router.get("/rounds/{round_id}/unit-standings", response_model=UnitStandings)
-def unit_standings(round_id: int, actor: CurrentActor, session: SessionDep, parent_code: str | None = None) -> UnitStandings:
-    rows = standings.unit_board(session=session, actor=actor, round_id=round_id, parent_code=parent_code)
+def unit_standings(request: Request, round_id: int, actor: CurrentActor, session: SessionDep,
+                   parent_code: str | None = None) -> UnitStandings:
+    rows = standings.unit_board(session=session, actor=actor, round_id=round_id, parent_code=parent_code,
+                                cache=request.app.state.boards)
     return UnitStandings(rows=[UnitStandingRow(
         rank=r.rank, unit=UnitRef(code=r.code, name=r.name), participants=r.participants, attempts=r.attempts,
         headcount=r.headcount, participation_rate=r.participation_rate, average_score=r.average_score,
@@ -105,8 +110,10 @@ def unit_standings(round_id: int, actor: CurrentActor, session: SessionDep, pare
 
 
 @router.get("/contests/{contest_id}/standings", response_model=StandingsPage)
-def contest_standings(contest_id: int, actor: CurrentActor, session: SessionDep, unit_code: str | None = None,
-                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> StandingsPage:
+def contest_standings(request: Request, contest_id: int, actor: CurrentActor, session: SessionDep,
+                      unit_code: str | None = None, limit: int = Query(50, ge=1, le=500),
+                      offset: int = Query(0, ge=0)) -> StandingsPage:
     contest, total, rows = standings.contest_board(session=session, actor=actor, contest_id=contest_id,
-                                                   unit_code=unit_code, limit=limit, offset=offset)
+                                                   unit_code=unit_code, limit=limit, offset=offset,
+                                                   cache=request.app.state.boards)
     return _page(total, rows, zone(contest))

@@ -1,0 +1,334 @@
+"""`python -m bench.standings`: closing and ranking a big round, and reading the boards (issue 5).
+
+1. close: a union of 100,000 members in 1,000 cells (20 grassroots units of 50 cells), 200,000 submitted
+   attempts in one round (two per member, scores spread 0-20, predictions, durations); the time of
+   app.services.closing.close_round (official counts, prediction truth, member standings, unit standings,
+   contest standings), run in-process on a throw-away SQLite file and PostgreSQL database.
+2. read: GET /api/v1/rounds/{id}/standings (the whole union and one cell's board, 50 rows) and the
+   leaderboard page GET /rounds/{id}/board, against the bare FastAPI endpoint of bench.bare_app served
+   the same way in the same run, interleaved (wrk, round robin over many members' tokens).
+3. big close: the same close with 1,000,000 attempts (ten per member) on PostgreSQL.
+
+Writes the "Issue 5" section of bench/RESULTS.md after a full run (or with --write).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shlex
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from bench import measure, report, seed
+from bench.load import Request
+from bench.run import OUT, log, machine_facts, summary_line
+from bench.servers import Server, stop_all
+
+HEADER = "## Issue 5 — closing a round and reading the boards"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.standings", description=__doc__.split("\n\n")[0])
+    p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    p.add_argument("--members", type=int, default=100_000)
+    p.add_argument("--cells", type=int, default=1_000)
+    p.add_argument("--attempts-per-member", type=int, default=2)
+    p.add_argument("--big-attempts-per-member", type=int, default=10, help="PostgreSQL big close (0 = skip)")
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--write", action="store_true")
+    return p.parse_args(argv)
+
+
+def populate(url: str, data_dir: Path, *, members: int, cells: int) -> dict:
+    """Units, members (one shared password hash), a published contest with one round open now."""
+    from app.config import Settings
+    from app.db import make_engine, session_scope
+    from app.models import Contest, Member, Round, Unit
+    from app.security import hash_password
+    from app.services import migrate
+    from app.services.members import apply_derived
+
+    settings = Settings(database_url=url, secret_key=seed.SECRET, data_dir=data_dir, _env_file=None)
+    engine = make_engine(settings)
+    migrate.upgrade(engine)
+    branches = 20
+    per_branch = max(1, cells // branches)
+    now = datetime.now(UTC)
+    with session_scope(engine) as s:
+        root = Unit(code="TINH", name="Đảng bộ Tỉnh Đo Tải", kind="Đảng bộ", headcount=members, path="/")
+        s.add(root)
+        s.flush()
+        root.path = f"/{root.id}/"
+        cell_units = []
+        for b in range(branches):
+            branch = Unit(code=f"DB{b:02d}", name=f"Đảng bộ cơ sở {b + 1}", kind="Đảng bộ cơ sở", parent_id=root.id,
+                          headcount=members // branches, depth=1, path="/")
+            s.add(branch)
+            s.flush()
+            branch.path = f"{root.path}{branch.id}/"
+            for c in range(per_branch):
+                cell = Unit(code=f"CB{b:02d}{c:03d}", name=f"Chi bộ {c + 1} – ĐBCS {b + 1}", kind="Chi bộ",
+                            parent_id=branch.id, headcount=max(1, members // (branches * per_branch)), depth=2, path="/")
+                s.add(cell)
+                s.flush()
+                cell.path = f"{branch.path}{cell.id}/"
+                cell_units.append(cell)
+        pw = hash_password(seed.PASSWORD)
+        rows = []
+        for i in range(members):
+            m = Member(full_name=f"Trần Thị Xếp Hạng {i + 1}", phone=f"08{i:08d}", member_code=f"XH{i:07d}",
+                       unit_id=cell_units[i % len(cell_units)].id, password_hash=pw)
+            apply_derived(m)
+            rows.append(m.model_dump(exclude={"id"}))
+        for start in range(0, len(rows), 5000):
+            s.execute(insert(Member), rows[start:start + 5000])
+        contest = Contest(title="Tìm hiểu Nghị quyết (đo tải)", scope_unit_id=root.id, status="published",
+                          slug="dotai01", published_at=now)
+        s.add(contest)
+        s.flush()
+        round_ = Round(contest_id=contest.id, position=1, title="Tuần 1", opens_at=now - timedelta(days=6),
+                       closes_at=now + timedelta(days=1), prediction_kind="perfect_scorers", results_visibility="immediate")
+        s.add(round_)
+        s.flush()
+        ids = {"round": round_.id, "contest": contest.id, "cell": cell_units[0].code, "root_id": root.id}
+    engine.dispose()
+    return ids
+
+
+def add_attempts(url: str, round_id: int, per_member: int) -> float:
+    """Submitted attempts for every member, generated inside the database (deterministic pseudo-random
+    scores 0-20 of 20 questions, durations 60-900 s, predictions): seconds taken."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    t0 = time.monotonic()
+    if url.startswith("sqlite"):
+        series = f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {per_member}) "
+        started = "datetime('now', '-3 days', '+' || ((m.id * 13 + g.n * 7) % 200000) || ' seconds')"
+        submitted = "datetime('now', '-3 days', '+' || ((m.id * 13 + g.n * 7) % 200000 + 60 + (m.id * 31 + g.n) % 840) || ' seconds')"
+        deadline = "datetime('now', '-2 days')"
+        source = "member m CROSS JOIN g"
+    else:
+        series = ""
+        started = "now() - interval '3 days' + ((m.id * 13 + g.n * 7) % 200000) * interval '1 second'"
+        submitted = (f"{started} + (60 + (m.id * 31 + g.n) % 840) * interval '1 second'")
+        deadline = "now() - interval '2 days'"
+        source = f"member m CROSS JOIN generate_series(1, {per_member}) AS g(n)"
+    score = "CASE WHEN (m.id * 7 + g.n * 3) % 50 = 0 THEN 20 ELSE (m.id * 7919 + g.n * 104729) % 20 END"
+    sql = (f"{series}INSERT INTO attempt (round_id, member_id, unit_id, number, status, seed, started_at, deadline_at, "
+           "submitted_at, score, correct_count, duration_ms, prediction, question_count, disqualify_reason) "
+           f"SELECT {round_id}, m.id, m.unit_id, g.n, 'submitted', 'bench', {started}, {deadline}, {submitted}, "
+           f"{score}, {score}, (60 + (m.id * 31 + g.n) % 840) * 1000, (m.id * 17) % 5000, 20, '' FROM {source}")
+    with engine.begin() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+    return time.monotonic() - t0
+
+
+def close_round(url: str, data_dir: Path, round_id: int) -> dict:
+    """Close the round in-process, timed by part."""
+    from app.config import Settings
+    from app.db import make_engine, session_scope
+    from app.models import Round
+    from app.services import closing, ranking
+
+    settings = Settings(database_url=url, secret_key=seed.SECRET, data_dir=data_dir, _env_file=None)
+    engine = make_engine(settings)
+    timings: dict[str, float] = {}
+    original = {name: getattr(ranking, name) for name in ("official_counts", "build_round", "build_units",
+                                                          "build_contest")}
+
+    def timed(name):  # noqa: ANN001, ANN202
+        def run(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            t = time.monotonic()
+            try:
+                return original[name](*a, **k)
+            finally:
+                timings[name] = timings.get(name, 0.0) + time.monotonic() - t
+        return run
+
+    for name in original:
+        setattr(ranking, name, timed(name))
+    try:
+        t0 = time.monotonic()
+        with session_scope(engine) as s:  # the sweep's path: the round's closing time has come
+            closes_at = s.get(Round, round_id).closes_at
+            assert closing.close_due(session=s, now=closes_at + timedelta(seconds=1)) == 1
+        timings["total"] = time.monotonic() - t0
+        with session_scope(engine, write=False) as s:
+            closed = s.get(Round, round_id)
+            totals, truth = dict(closed.totals), closed.prediction_truth
+    finally:
+        for name, fn in original.items():
+            setattr(ranking, name, fn)
+        engine.dispose()
+    timings["build_round_only"] = timings.get("build_round", 0.0) - timings.get("build_units", 0.0)
+    return {"seconds": timings, "totals": totals, "truth": truth}
+
+
+def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Namespace, bare: Server,
+              workdir: Path, db_name: str | None) -> list[dict]:
+    """The boards of the closed round against the bare endpoint, interleaved."""
+    from sqlmodel import select
+
+    from app.config import Settings
+    from app.db import make_engine, session_scope
+    from app.models import Member
+    from app.security import create_token
+
+    settings = Settings(database_url=url, secret_key=seed.SECRET, data_dir=data_dir, _env_file=None)
+    engine = make_engine(settings)
+    with session_scope(engine, write=False) as s:
+        rows = s.exec(select(Member.id, Member.token_version).order_by(Member.id).limit(2000)).all()
+    engine.dispose()
+    tokens = [create_token(member_id=mid, token_version=tv, secret=seed.SECRET, audience=settings.jwt_audience,
+                           lifetime_s=settings.token_lifetime_s) for mid, tv in rows]
+    env = {**seed.BenchDB(kind=kind, url=url, data_dir=data_dir, usernames=[], tokens=[], members=0).server_env(),
+           "HOITHI_SWEEP_EVERY_S": "0"}
+    rid = ids["round"]
+    targets = {
+        "API: whole union, 50 rows": [Request("GET", f"/api/v1/rounds/{rid}/standings?limit=50",
+                                              {"Authorization": f"Bearer {t}"}) for t in tokens],
+        "API: one cell's board": [Request("GET", f"/api/v1/rounds/{rid}/standings?unit_code={ids['cell']}&limit=50",
+                                          {"Authorization": f"Bearer {t}"}) for t in tokens],
+        "API: unit standings": [Request("GET", f"/api/v1/rounds/{rid}/unit-standings",
+                                        {"Authorization": f"Bearer {t}"}) for t in tokens],
+        "page: /rounds/{id}/board": [Request("GET", f"/rounds/{rid}/board", {"Cookie": f"hoithi_token={t}"})
+                                     for t in tokens],
+    }
+    bare_reqs = [Request("GET", "/ping", {"Authorization": f"Bearer {t}"}) for t in tokens]
+    out = []
+    with Server(f"app-{kind}", "app.main:app", workers=args.workers, env=env,
+                log_path=workdir / f"uvicorn-standings-{kind}.log") as app:
+        for i, (label, reqs) in enumerate(targets.items()):
+            try:
+                measure.check(app, reqs[0])
+            except Exception as exc:  # noqa: BLE001  (a page not built yet is reported, not fatal)
+                log(f"{kind}: {label}: not measured ({exc})")
+                out.append({"label": label, "skipped": str(exc)[:200]})
+                continue
+            pair = {"label": label}
+            order = (("bare", bare, bare_reqs), ("app", app, reqs))
+            for name, server, rq in (order if i % 2 == 0 else order[::-1]):
+                r = measure.run(server, rq, connections=args.connections, duration_s=args.duration,
+                                warmup_s=args.warmup, workdir=workdir, label=f"{kind}-{i}-{name}",
+                                pg_database=db_name if server is app else None)
+                log(f"{kind}: {label:28s} {name:4s} {summary_line(r)}")
+                pair[name] = r
+            pair["ratio"] = pair["app"]["rps"] / pair["bare"]["rps"] if pair["bare"]["rps"] else 0.0
+            out.append(pair)
+    return out
+
+
+def bench_database(kind: str, args: argparse.Namespace, bare: Server, workdir: Path) -> dict:
+    if kind == "postgresql" and (reason := seed.pg_available()):
+        return {"kind": kind, "skipped": reason}
+    out: dict = {"kind": kind}
+    with tempfile.TemporaryDirectory(prefix=f"hoithi-standings-{kind}-") as tmp, seed.database(kind, Path(tmp)) as url:
+        t0 = time.monotonic()
+        ids = populate(url, Path(tmp), members=args.members, cells=args.cells)
+        out["seed_s"] = time.monotonic() - t0
+        out["attempts_s"] = add_attempts(url, ids["round"], args.attempts_per_member)
+        log(f"{kind}: {args.members} members in {args.cells} cells ({out['seed_s']:.0f} s), "
+            f"{args.members * args.attempts_per_member} attempts ({out['attempts_s']:.0f} s)")
+        out["close"] = close_round(url, Path(tmp), ids["round"])
+        log(f"{kind}: close {json.dumps({k: round(v, 2) for k, v in out['close']['seconds'].items()})}, "
+            f"totals {out['close']['totals']}, truth {out['close']['truth']}")
+        db_name = url.rsplit("/", 1)[-1] if kind == "postgresql" else None
+        out["reads"] = read_runs(kind, url, Path(tmp), ids, args, bare, workdir, db_name)
+    if kind == "postgresql" and args.big_attempts_per_member:
+        with tempfile.TemporaryDirectory(prefix="hoithi-standings-big-") as tmp, seed.database(kind, Path(tmp)) as url:
+            ids = populate(url, Path(tmp), members=args.members, cells=args.cells)
+            out["big_attempts_s"] = add_attempts(url, ids["round"], args.big_attempts_per_member)
+            out["big_close"] = close_round(url, Path(tmp), ids["round"])
+            log(f"{kind}: big close ({args.members * args.big_attempts_per_member} attempts) "
+                f"{json.dumps({k: round(v, 2) for k, v in out['big_close']['seconds'].items()})}")
+    return out
+
+
+def _row(label: str, r: dict, ratio: str = "") -> str:
+    errs = sum(r["errors"].values()) if isinstance(r["errors"], dict) else r["errors"]
+    return (f"| {label} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r.get('p99_ms', 0):.1f} | {errs} | "
+            f"{r['server_cpu_ms_per_req']:.2f} | {ratio} |")
+
+
+def section(results: dict) -> str:
+    lines = [f"Command: `{results['command']}` (in `make bench`), started {results['started_at']}, took "
+             f"{results['elapsed_s']:.0f} s. Code: {report._git_rev()}.", "",  # noqa: SLF001
+             report.machine_line(results), "",
+             f"Data: {results['args']['members']:,} members in {results['args']['cells']:,} cells (20 grassroots "
+             f"units of 50 cells under one union), {results['args']['attempts_per_member']} submitted attempts "
+             "per member in one round, made in the database (scores 0-20, one attempt in 50 perfect). "
+             "The close is app.services.closing.close_due at the round's closing time, in-process: official "
+             "counts and prediction truth, member standings (one INSERT … SELECT with window functions), unit "
+             "standings for all 1,021 units, contest standings.", "",
+             "### Close", "", "| database | attempts | close total s | counts s | member standings s | unit standings s "
+             "| contest standings s | participants | perfect scorers | truth |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for db in results["databases"]:
+        if "skipped" in db:
+            lines.append(f"| {db['kind']} | skipped: {db['skipped']} |")
+            continue
+        for key, n in (("close", results["args"]["attempts_per_member"]), ("big_close", results["args"]["big_attempts_per_member"])):
+            if key not in db:
+                continue
+            c = db[key]
+            t = c["seconds"]
+            lines.append(f"| {db['kind']} | {results['args']['members'] * n:,} | **{t['total']:.1f}** | "
+                         f"{t.get('official_counts', 0):.2f} | {t.get('build_round_only', 0):.2f} | "
+                         f"{t.get('build_units', 0):.2f} | {t.get('build_contest', 0):.2f} | "
+                         f"{c['totals']['participants']:,} | {c['totals']['perfect_scorers']:,} | {c['truth']:,} |")
+    lines += ["", f"### Reading the boards of the closed round ({results['args']['connections']} connections, "
+              f"{results['args']['duration']} s per run, uvicorn --workers {results['args']['workers']})", "",
+              "| run | req/s | p50 ms | p99 ms | errors | server CPU ms/req | app : bare |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for db in results["databases"]:
+        for pair in db.get("reads", []):
+            if "skipped" in pair:
+                lines.append(f"| {db['kind']}: {pair['label']} | not measured: {pair['skipped']} | | | | | |")
+                continue
+            lines.append(_row(f"{db['kind']}: bare /ping", pair["bare"]))
+            lines.append(_row(f"{db['kind']}: {pair['label']}", pair["app"], f"**{pair['ratio']:.2f}**"))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    stamp = datetime.now(UTC)
+    workdir = OUT / f"standings-{stamp.strftime('%Y%m%dT%H%M%SZ')}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    command = "python -m bench.standings" + ("" if not (argv or sys.argv[1:]) else " " + shlex.join(argv or sys.argv[1:]))
+    results: dict = {"command": command, "started_at": stamp.isoformat(timespec="seconds"), "machine": machine_facts(),
+                     "args": vars(args)}
+    random.seed(1)
+    t0 = time.monotonic()
+    try:
+        with Server("bare", "bench.bare_app:app", workers=args.workers, env={},
+                    log_path=workdir / "uvicorn-bare.log") as bare:
+            results["databases"] = [bench_database(kind, args, bare, workdir) for kind in dbs]
+    finally:
+        stop_all()
+    results["elapsed_s"] = time.monotonic() - t0
+    (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    text_ = section(results)
+    print(text_)
+    full = args.db == "both" and args.members == 100_000
+    if full or args.write:
+        report.write_section(HEADER, HEADER + "\n\n" + text_)
+        log("wrote bench/RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
