@@ -90,15 +90,16 @@ def close_due(*, session: Session, now: datetime | None = None, batch: int = 5) 
 
 
 def refresh_live(*, session: Session, now: datetime | None = None) -> int:
-    """Rebuild the provisional standings of open rounds with immediate results that have new submissions
-    since their last build, at most every LIVE_EVERY. The round's standings_built_at is claimed with a
+    """Rebuild the provisional standings of open rounds that have new submissions since their last build,
+    at most every LIVE_EVERY (where results come after close, the boards show participation only: the
+    services hide the scores). The round's standings_built_at is claimed with a
     conditional UPDATE, so of several workers only one rebuilds a round in each interval."""
     now = now or utcnow()
     newer = exists().where(Attempt.round_id == Round.id, col(Attempt.submitted_at).is_not(None),
                            or_(col(Round.standings_built_at).is_(None), Attempt.submitted_at > Round.standings_built_at))
     due = session.exec(select(Round.id).join(Contest, Contest.id == Round.contest_id).where(
         Contest.status == ContestStatus.published, Round.status != "closed", Round.opens_at <= now,
-        Round.closes_at > now, Round.results_visibility == "immediate",
+        Round.closes_at > now,
         or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY), newer)).all()
     rebuilt = 0
     for round_id in due:

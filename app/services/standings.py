@@ -89,6 +89,13 @@ class BoardCache:
             self._items[key] = value
         return value
 
+    def peek(self, key: tuple) -> Any:
+        """The cached value, or None (never blocks on the database)."""
+        if self._items is None:
+            return None
+        with self._lock:
+            return self._items.get(key)
+
     def clear(self) -> None:
         if self._items is not None:
             with self._lock:
@@ -163,6 +170,20 @@ def round_info(*, session: Session, actor: Actor, round_id: int, cache: BoardCac
     if not _allowed(actor, info.scope_path):
         raise NotFound(N_("Không tìm thấy vòng thi."))
     return info
+
+
+def check_cached(*, actor: Actor, round_id: int, cache: BoardCache, need_scores: bool) -> bool:
+    """The same checks as round_info (and, with need_scores, as round_board's visibility rule) on the
+    cached round only, without touching the database: True when they pass, False when the round is not
+    cached (then the caller takes the database path, which checks again). Raises like round_board."""
+    info = cache.peek(("info", round_id))
+    if info is None:
+        return False
+    if not _allowed(actor, info.scope_path):
+        raise NotFound(N_("Không tìm thấy vòng thi."))
+    if need_scores and not scores_visible(info):
+        raise Conflict(N_("Bảng xếp hạng được công bố sau khi vòng thi đóng."))
+    return True
 
 
 def _can_see(session: Session, actor: Actor, contest: Contest) -> Unit:
@@ -294,12 +315,14 @@ def unit_board(*, session: Session, actor: Actor, round_id: int, parent_code: st
     return _cached(cache, ("units", round_id, (parent_code or "").upper(), visible), make)
 
 
-def round_totals(*, session: Session, round_: Round) -> dict[str, int]:
-    """The frozen official totals of a closed round; the running ones while it is open."""
+def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = None) -> dict[str, int]:
+    """The frozen official totals of a closed round; the running ones while it is open (counted at most
+    once per cache lifetime: a count over a million attempts is not for every page view)."""
     if round_.status == "closed" and round_.totals:
         return dict(round_.totals)
-    assert round_.id is not None
-    return ranking.official_counts(session=session, round_id=round_.id)
+    round_id = round_.id
+    assert round_id is not None
+    return _cached(cache, ("totals", round_id), lambda: ranking.official_counts(session=session, round_id=round_id))
 
 
 def contest_board(*, session: Session, actor: Actor, contest_id: int, unit_code: str | None = None,

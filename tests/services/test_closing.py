@@ -118,10 +118,10 @@ def test_live_standings_rebuild_at_most_every_few_seconds_and_only_when_new(sess
     assert closing.refresh_live(session=session, now=now + timedelta(seconds=6)) == 1
     assert [score for _m, _r, score, _a in _table(session, r.id)] == [4, 3]
     assert closing.refresh_live(session=session, now=now + timedelta(seconds=20)) == 0  # nothing new
-    r.results_visibility = "after_close"
+    r.results_visibility = "after_close"  # still built (participation per unit is live), shown without scores
     c = add(session, r, make_member(session, arena.tree.a1), score=5)
     c.submitted_at = now + timedelta(seconds=21)
-    assert closing.refresh_live(session=session, now=now + timedelta(seconds=30)) == 0  # no live ranking
+    assert closing.refresh_live(session=session, now=now + timedelta(seconds=30)) == 1
 
 
 def test_rescore_after_a_key_correction(session, world):  # noqa: F811

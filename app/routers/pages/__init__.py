@@ -1,6 +1,6 @@
 
 from app.routers.base import make_router
-from app.routers.pages import auth, bank, contests, home, org_import, org_members, org_units, quiz, study
+from app.routers.pages import auth, bank, boards, contests, home, org_import, org_members, org_units, quiz, study
 
 router = make_router(include_in_schema=False)
 router.include_router(auth.router)
@@ -12,3 +12,4 @@ router.include_router(bank.router)
 router.include_router(study.router)
 router.include_router(contests.router)
 router.include_router(quiz.router)
+router.include_router(boards.router)
