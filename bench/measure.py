@@ -23,6 +23,8 @@ def check(server: Server, req: Request, expect: int = 200) -> dict:
         conn.close()
     if resp.status != expect:
         raise RuntimeError(f"{req.method} {req.path} on {server.name}: {resp.status} {body[:500]!r}")
+    if resp.getheader("content-type", "").startswith("text/html"):
+        return {"html_bytes": len(body)}
     return json.loads(body) if body else {}
 
 
