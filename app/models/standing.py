@@ -18,6 +18,8 @@ class Standing(SQLModel, table=True):
         Index("ix_standing_round_rank", "round_id", "rank"),
         # a unit subtree's board is one prefix match on the path, already in rank order
         Index("ix_standing_round_path_rank", "round_id", "unit_path", "rank"),
+        # a member's rank card: how many of their own unit rank ahead of them
+        Index("ix_standing_round_unit_rank", "round_id", "unit_id", "rank"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -89,6 +89,7 @@ def upgrade() -> None:
     with op.batch_alter_table('standing', schema=None) as batch_op:
         batch_op.create_index('ix_standing_round_path_rank', ['round_id', 'unit_path', 'rank'], unique=False)
         batch_op.create_index('ix_standing_round_rank', ['round_id', 'rank'], unique=False)
+        batch_op.create_index('ix_standing_round_unit_rank', ['round_id', 'unit_id', 'rank'], unique=False)
 
     with op.batch_alter_table('attempt', schema=None) as batch_op:
         batch_op.add_column(sa.Column('question_count', sa.Integer(), nullable=False, server_default='0'))
@@ -123,6 +124,7 @@ def downgrade() -> None:
         batch_op.drop_column('question_count')
 
     with op.batch_alter_table('standing', schema=None) as batch_op:
+        batch_op.drop_index('ix_standing_round_unit_rank')
         batch_op.drop_index('ix_standing_round_rank')
         batch_op.drop_index('ix_standing_round_path_rank')
 
