@@ -189,7 +189,7 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
     settings = Settings(database_url=url, secret_key=seed.SECRET, data_dir=data_dir, _env_file=None)
     engine = make_engine(settings)
     with session_scope(engine, write=False) as s:
-        rows = s.exec(select(Member.id, Member.token_version).order_by(Member.id).limit(2000)).all()
+        rows = s.exec(select(Member.id, Member.token_version).order_by(Member.id).limit(500)).all()
     engine.dispose()
     tokens = [create_token(member_id=mid, token_version=tv, secret=seed.SECRET, audience=settings.jwt_audience,
                            lifetime_s=settings.token_lifetime_s) for mid, tv in rows]
