@@ -32,6 +32,9 @@ services:
 bench: setup services
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.questions
+	$(BIN)/python -m bench.attempts
+	$(BIN)/python -m bench.standings
+	$(BIN)/python -m bench.pageweight
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -66,24 +66,33 @@ def _ratio_stats(db: dict) -> tuple[float, float] | None:
     return ratio, cpu_ratio
 
 
-def section(results: dict) -> str:
+def command_line(results: dict, what: str = "") -> str:
+    return (f"Command: `{results['command']}`{what}, started "
+            f"{results['started_at'].replace('T', ' ').replace('+00:00', ' UTC')}, took "
+            f"{results['elapsed_s']:.0f} s. Code: {_git_rev()}.")
+
+
+def machine_line(results: dict) -> str:
+    """The machine, the versions and the load client (bench.run.machine_facts), for any issue's section."""
     m = results["machine"]
-    a = results["args"]
     pk = m["packages"]
     pg_version = next((d.get("server_version") for d in _dbs(results) if d["kind"] == "postgresql"), None)
+    return (f"Machine: nproc = {m['nproc']} ({m['cpu_model']}), {m['mem_gib']} GiB, Linux {m['kernel']}, "
+            f"load average at start {m['loadavg_at_start'][0]:.2f}; Python {m['python']}, SQLite {m['sqlite']}"
+            + (f", PostgreSQL {pg_version} on the same machine" if pg_version else "")
+            + f"; FastAPI {pk['fastapi']}, Starlette {pk['starlette']}, uvicorn {pk['uvicorn']} "
+              f"(uvloop {pk['uvloop']}, httptools {pk['httptools']}), SQLAlchemy {pk['SQLAlchemy']}, "
+              f"psycopg {pk['psycopg']}, argon2-cffi {pk['argon2-cffi']}. Load client: {m['client']}, "
+              "one client thread, on 127.0.0.1, on the same 2 cores as the servers.")
+
+
+def section(results: dict) -> str:
+    a = results["args"]
     lines = [HEADER, ""]
     what = " (what `make bench` runs)" if results["command"] == "python -m bench.run" else ""
-    lines.append(f"Command: `{results['command']}`{what}, started "
-                 f"{results['started_at'].replace('T', ' ').replace('+00:00', ' UTC')}, took "
-                 f"{results['elapsed_s']:.0f} s. Code: {_git_rev()}.")
+    lines.append(command_line(results, what))
     lines.append("")
-    lines.append(f"Machine: nproc = {m['nproc']} ({m['cpu_model']}), {m['mem_gib']} GiB, Linux {m['kernel']}, "
-                 f"load average at start {m['loadavg_at_start'][0]:.2f}; Python {m['python']}, SQLite {m['sqlite']}"
-                 + (f", PostgreSQL {pg_version} on the same machine" if pg_version else "")
-                 + f"; FastAPI {pk['fastapi']}, Starlette {pk['starlette']}, uvicorn {pk['uvicorn']} "
-                   f"(uvloop {pk['uvloop']}, httptools {pk['httptools']}), SQLAlchemy {pk['SQLAlchemy']}, "
-                   f"psycopg {pk['psycopg']}, argon2-cffi {pk['argon2-cffi']}. Load client: {m['client']}, "
-                   "one client thread, on 127.0.0.1, on the same 2 cores as the servers.")
+    lines.append(machine_line(results))
     lines.append("")
     lines.append(f"Servers: `uvicorn --workers {a['workers']} --no-access-log` for the app (`app.main:app`, "
                  "HOITHI_DATABASE_URL on a throw-away database) and for the yardstick "
@@ -293,7 +302,7 @@ def interpret(results: dict) -> list[str]:
         out.append(text + ".")
         b = d.get("breakdown")
         if b:
-            def top(v: str) -> str:
+            def top(v: str, b: dict = b) -> str:
                 funcs = list(b[v]["app_functions_pct"].items())[:4]
                 return ", ".join(f"`{k.split(':')[-1]}` {x:.0f}%" for k, x in funcs)
 
