@@ -43,7 +43,16 @@ def _number(value: int | float | None) -> str:
     return text.replace(",", ".") if _locale.get() == "vi" else text
 
 
+def _mmss(value: int | None, unit: str = "s") -> str:
+    """A duration as m:ss (time left, time taken): seconds, or milliseconds with unit="ms"."""
+    if value is None:
+        return ""
+    seconds = value // 1000 if unit == "ms" else value
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 env.filters["number"] = _number
+env.filters["mmss"] = _mmss
 
 
 def request_locale(request: Request) -> str:
