@@ -160,6 +160,7 @@ def _load_info(session: Session, round_id: int) -> RoundInfo:
 
 
 def _allowed(actor: Actor, scope_path: str) -> bool:
+    """Who may look at a contest's boards: its members, and organisers and judges whose subtree holds it."""
     inside = actor.unit is not None and actor.unit.path.startswith(scope_path)
     return inside or any(scope_path.startswith(p) for p in actor.paths((*MANAGE, *JUDGE)))
 
@@ -189,8 +190,7 @@ def check_cached(*, actor: Actor, round_id: int, cache: BoardCache, need_scores:
 def _can_see(session: Session, actor: Actor, contest: Contest) -> Unit:
     scope = session.get(Unit, contest.scope_unit_id)
     assert scope is not None
-    inside = actor.unit is not None and actor.unit.path.startswith(scope.path)
-    if contest.status == ContestStatus.draft or not (inside or actor.covers(scope, (*MANAGE, *JUDGE))):
+    if contest.status == ContestStatus.draft or not _allowed(actor, scope.path):
         raise NotFound(N_("Không tìm thấy cuộc thi."))
     return scope
 
