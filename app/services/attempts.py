@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
 from app.models.contest import ContestStatus
@@ -163,28 +163,61 @@ def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime)
     return attempt
 
 
+def _check_choice(question: tuple[str, list[dict]] | None, position: int, option_ids: list[str]) -> list[str]:
+    """The chosen option ids, once each, if they belong to the question (kind, options) and fit its kind."""
+    if question is None:
+        raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)
+    kind, options = question
+    valid = {o["id"] for o in options}
+    chosen = list(dict.fromkeys(option_ids))
+    if any(o not in valid for o in chosen):
+        raise Invalid(N_("Phương án đã chọn không thuộc câu hỏi này."), field="option_ids")
+    if kind != "multiple" and len(chosen) > 1:
+        raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
+    return chosen
+
+
+def _upsert(session: Session, attempt_id: int, position: int, chosen: list[str], now: datetime) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Answer.__table__).values(attempt_id=attempt_id, position=position, option_ids=chosen, saved_at=now)
+    session.execute(stmt.on_conflict_do_update(index_elements=["attempt_id", "position"],
+                                               set_={"option_ids": chosen, "saved_at": now}))
+
+
+# Only what the check needs (every tap of every member comes through here): not the text or explanation.
+_CHOICE_COLUMNS = (AttemptQuestion.position, AttemptQuestion.kind, AttemptQuestion.options)
+
+
 def save_answer(*, session: Session, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
                 now: datetime | None = None) -> datetime:
     """One tap, one save. Saving the same position again replaces it (an upsert, so fifty retries of
     the same tap leave one answer)."""
     now = now or utcnow()
     attempt = _in_progress(session, actor, attempt_id, now)
-    question = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
-                                                          AttemptQuestion.position == position)).first()
-    if question is None:
-        raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)
-    valid = {o["id"] for o in question.options}
-    chosen = list(dict.fromkeys(option_ids))
-    if any(o not in valid for o in chosen):
-        raise Invalid(N_("Phương án đã chọn không thuộc câu hỏi này."), field="option_ids")
-    if question.kind != "multiple" and len(chosen) > 1:
-        raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
-    table = Answer.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(attempt_id=attempt.id, position=position, option_ids=chosen, saved_at=now)
-    session.execute(stmt.on_conflict_do_update(index_elements=["attempt_id", "position"],
-                                               set_={"option_ids": chosen, "saved_at": now}))
+    assert attempt.id is not None
+    row = session.exec(select(*_CHOICE_COLUMNS).where(AttemptQuestion.attempt_id == attempt.id,
+                                                      AttemptQuestion.position == position)).first()
+    chosen = _check_choice((row[1], row[2]) if row else None, position, option_ids)
+    _upsert(session, attempt.id, position, chosen, now)
     return now
+
+
+def save_answers(*, session: Session, actor: Actor, attempt_id: int, answers: dict[int, list[str]],
+                 now: datetime | None = None) -> dict[int, AppError]:
+    """A whole form at once (a browser without JavaScript): every valid answer is saved, each bad one is
+    reported by its position and does not undo the others. Time up raises, as for one save."""
+    now = now or utcnow()
+    attempt = _in_progress(session, actor, attempt_id, now)
+    assert attempt.id is not None
+    questions = {pos: (kind, options) for pos, kind, options in
+                 session.exec(select(*_CHOICE_COLUMNS).where(AttemptQuestion.attempt_id == attempt.id)).all()}
+    problems: dict[int, AppError] = {}
+    for position, option_ids in sorted(answers.items()):
+        try:
+            _upsert(session, attempt.id, position, _check_choice(questions.get(position), position, option_ids), now)
+        except (Invalid, NotFound) as exc:
+            problems[position] = exc
+    return problems
 
 
 def locked_prediction(*, session: Session, round_id: int, member_id: int, except_attempt_id: int | None = None

@@ -272,3 +272,19 @@ def test_judges_of_the_scope_read_an_attempt_others_do_not(session, world):
             attempts.get_readable(session=session, actor=nobody, attempt_id=attempt.id)
     with pytest.raises(NotFound):  # reading is not writing: a judge cannot save into it
         attempts.save_answer(session=session, actor=judge_a, attempt_id=attempt.id, position=1, option_ids=[])
+
+
+def test_a_whole_form_saves_the_good_answers_and_names_the_bad_ones(session, world):
+    _org, _topic, _qs, round_id, inside, _outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    qs = _questions(session, attempt)
+    right = [next(o["id"] for o in q.options if o["correct"]) for q in qs]
+    problems = attempts.save_answers(session=session, actor=me, attempt_id=attempt.id,
+                                     answers={1: [right[0]], 2: ["giả"], 3: [right[2]], 9: [right[0]]})
+    assert sorted(problems) == [2, 9] and isinstance(problems[2], Invalid) and isinstance(problems[9], NotFound)
+    saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id).order_by(Answer.position)).all()
+    assert [(a.position, a.option_ids) for a in saved] == [(1, [right[0]]), (3, [right[2]])]
+    with pytest.raises(Conflict):
+        attempts.save_answers(session=session, actor=me, attempt_id=attempt.id, answers={4: [right[3]]},
+                              now=attempt.deadline_at + timedelta(seconds=6))

@@ -2,10 +2,14 @@
 what is unanswered, submit, see the result the round's visibility rule allows."""
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from app.deps import PageActor, SessionDep, client_ip
 from app.errors import N_, AppError, Conflict, Invalid
@@ -37,7 +41,7 @@ def _prediction(text: str) -> int:
     return int(text)
 
 
-def _take_page(request: Request, actor: Actor, session, attempt: Attempt, *, error: str | None = None,  # noqa: ANN001
+def _take_page(request: Request, actor: Actor, session: Session, attempt: Attempt, *, error: str | None = None,
                status_code: int = 200) -> HTMLResponse:
     a = attempts.public(session=session, attempt=attempt)
     return render(request, "pages/quiz/take.html", {
@@ -61,32 +65,31 @@ def take(request: Request, attempt_id: int, actor: PageActor, session: SessionDe
     return _take_page(request, actor, session, attempt)
 
 
-@router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
-def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, session: SessionDep,
-             form: FormDep):  # noqa: ANN201
-    """htmx: one question's choice, saved at once; the fragment says so (or why not)."""
+def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> HTMLResponse:
+    """The fragment an htmx save swaps in under its field: saved at what time, or why not."""
     try:
-        saved_at = attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
-                                        option_ids=_chosen(form, position) or [])
+        saved_at = save()
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
         return render(request, "partials/quiz/saved.html", {"ok": False, "message": message},
                       status_code=exc.status_code)
     return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
+
+
+@router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
+def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, session: SessionDep,
+             form: FormDep):  # noqa: ANN201
+    """htmx: one question's choice, saved at once."""
+    return _saved(request, session, lambda: attempts.save_answer(
+        session=session, actor=actor, attempt_id=attempt_id, position=position, option_ids=_chosen(form, position) or []))
 
 
 @router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
 def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep,
                     form: FormDep):  # noqa: ANN201
     """htmx: the prediction, saved as soon as the field changes."""
-    try:
-        saved_at = attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
-                                            value=_prediction(form.get("prediction") or ""))
-    except AppError as exc:
-        message, _ = form_failure(session, request, exc)
-        return render(request, "partials/quiz/saved.html", {"ok": False, "message": message},
-                      status_code=exc.status_code)
-    return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
+    return _saved(request, session, lambda: attempts.save_prediction(
+        session=session, actor=actor, attempt_id=attempt_id, value=_prediction(form.get("prediction") or "")))
 
 
 @router.post("/attempts/{attempt_id}/events", status_code=204)
@@ -103,20 +106,15 @@ def save_all(request: Request, attempt_id: int, actor: PageActor, session: Sessi
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, grace=True)
     if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
+    answers = {int(key[1:]): _chosen(form, int(key[1:])) or [] for key in form if re.fullmatch(r"q\d{1,4}", key)}
     problems: list[str] = []
-    for q in attempts.public(session=session, attempt=attempt).questions:
-        chosen = _chosen(form, q.position)
-        if chosen is None:
-            continue
-        try:
-            attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=q.position,
-                                 option_ids=chosen)
-        except Invalid as exc:
-            problems.append(translate(request, N_("Câu {n}:"), n=q.position) + " " +
+    try:
+        for position, exc in attempts.save_answers(session=session, actor=actor, attempt_id=attempt_id,
+                                                   answers=answers).items():
+            problems.append(translate(request, N_("Câu {n}:"), n=position) + " " +
                             translate(request, exc.message, **exc.params))
-        except Conflict as exc:  # time is up: what was saved before stands, the attempt is finalised
-            problems.append(translate(request, exc.message, **exc.params))
-            break
+    except Conflict as exc:  # time is up: what was saved before stands, the attempt is finalised below
+        problems.append(translate(request, exc.message, **exc.params))
     if (form.get("prediction") or "").strip():
         try:
             attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
