@@ -160,19 +160,12 @@ def bench_saves(app: Server, bare: Server, db: seed.BenchDB, saves: list[Request
     pings = [Request("GET", "/ping", {"Authorization": r.headers["Authorization"]}) for r in saves]
     measure.check(app, saves[0])
     measure.check(bare, pings[0])
-    rounds = []
-    for i in range(args.rounds):
-        pair = {}
-        order = (("bare", bare, pings), ("save", app, saves))
-        for name, server, reqs in (order if i % 2 == 0 else order[::-1]):
-            r = measure.run(server, reqs, connections=args.save_connections, duration_s=args.duration,
-                            warmup_s=args.warmup, workdir=workdir, label=f"{name}-{db.kind}-{i + 1}",
-                            pg_database=db.pg_database if server is app else None)
-            log(f"{db.kind}: round {i + 1} {name:4s} {summary_line(r)}  p95 {r['p95_ms']:.1f} ms")
-            pair[name] = r
-        pair["ratio"] = pair["save"]["rps"] / pair["bare"]["rps"] if pair["bare"]["rps"] else 0.0
-        log(f"{db.kind}: round {i + 1} ratio saves : bare = {pair['ratio']:.2f}")
-        rounds.append(pair)
+    rounds = measure.against_bare(
+        app, saves, bare, pings, name="save", rounds=args.rounds, connections=args.save_connections,
+        duration_s=args.duration, warmup_s=args.warmup, workdir=workdir, label=db.kind, pg_database=db.pg_database,
+        log=lambda n, which, r: log(f"{db.kind}: round {n} {which:4s} {summary_line(r)}  p95 {r['p95_ms']:.1f} ms"))
+    for n, pair in enumerate(rounds, start=1):
+        log(f"{db.kind}: round {n} ratio saves : bare = {pair['ratio']:.2f}")
     return rounds
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import load, procstat, seed
@@ -65,3 +66,24 @@ def run(server: Server, requests: list[Request], *, connections: int, duration_s
         # Cores kept busy by everything else on the machine (other tests, other databases) meanwhile.
         "other_cores": max(0.0, machine["busy"] * procstat.NPROC - ours),
     }
+
+
+def against_bare(app: Server, app_reqs: list[Request], bare: Server, bare_reqs: list[Request], *, name: str,
+                 rounds: int, first: int = 0, connections: int, duration_s: int, warmup_s: int, workdir: Path,
+                 label: str, pg_database: str | None, log: Callable[[int, str, dict], None]) -> list[dict]:
+    """`rounds` pairs of runs, the app (results under `name`) and the bare yardstick in turn, the order swapped
+    every round so that both see the same machine; each pair with its ratio app : bare (requests/s).
+    `first` shifts which one goes first; log(round, which, result) is called after each run."""
+    pairs = []
+    for i in range(first, first + rounds):
+        pair: dict = {}
+        order = (("bare", bare, bare_reqs), (name, app, app_reqs))
+        for which, server, reqs in (order if i % 2 == 0 else order[::-1]):
+            r = run(server, reqs, connections=connections, duration_s=duration_s, warmup_s=warmup_s,
+                    workdir=workdir, label=f"{label}-{which}-{i + 1}",
+                    pg_database=pg_database if server is app else None)
+            log(i + 1, which, r)
+            pair[which] = r
+        pair["ratio"] = pair[name]["rps"] / pair["bare"]["rps"] if pair["bare"]["rps"] else 0.0
+        pairs.append(pair)
+    return pairs

@@ -164,19 +164,13 @@ def bench_database(kind: str, args: argparse.Namespace, parts: set[str], bare: S
                 body = measure.check(app, me_reqs[0])
                 assert body.get("phone") == db.usernames[0], body
                 measure.check(bare, bare_reqs[0])
-                out["rounds"] = []
-                for i in range(args.rounds):
-                    pair = {}
-                    order = (("bare", bare, bare_reqs), ("me", app, me_reqs))
-                    for name, server, reqs in (order if i % 2 == 0 else order[::-1]):
-                        r = measure.run(server, reqs, connections=args.me_connections, duration_s=args.duration,
-                                        warmup_s=args.warmup, workdir=workdir, label=f"{name}-{kind}-{i + 1}",
-                                        pg_database=db.pg_database if server is app else None)
-                        log(f"{kind}: round {i + 1} {name:4s} {summary_line(r)}")
-                        pair[name] = r
-                    pair["ratio"] = pair["me"]["rps"] / pair["bare"]["rps"] if pair["bare"]["rps"] else 0.0
-                    log(f"{kind}: round {i + 1} ratio /me : bare = {pair['ratio']:.2f}")
-                    out["rounds"].append(pair)
+                out["rounds"] = measure.against_bare(
+                    app, me_reqs, bare, bare_reqs, name="me", rounds=args.rounds, connections=args.me_connections,
+                    duration_s=args.duration, warmup_s=args.warmup, workdir=workdir, label=kind,
+                    pg_database=db.pg_database,
+                    log=lambda n, which, r: log(f"{kind}: round {n} {which:4s} {summary_line(r)}"))
+                for n, pair in enumerate(out["rounds"], start=1):
+                    log(f"{kind}: round {n} ratio /me : bare = {pair['ratio']:.2f}")
                 if len(db.tokens) > db.members:
                     # Every request from a member not seen for minutes: what /me costs when no per-process
                     # cache can help (a real contest: thousands of members, each asking now and then).

@@ -217,16 +217,12 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
                 log(f"{kind}: {label}: not measured ({exc})")
                 out.append({"label": label, "skipped": str(exc)[:200]})
                 continue
-            pair = {"label": label}
-            order = (("bare", bare, bare_reqs), ("app", app, reqs))
-            for name, server, rq in (order if i % 2 == 0 else order[::-1]):
-                r = measure.run(server, rq, connections=args.connections, duration_s=args.duration,
-                                warmup_s=args.warmup, workdir=workdir, label=f"{kind}-{i}-{name}",
-                                pg_database=db_name if server is app else None)
-                log(f"{kind}: {label:28s} {name:4s} {summary_line(r)}")
-                pair[name] = r
-            pair["ratio"] = pair["app"]["rps"] / pair["bare"]["rps"] if pair["bare"]["rps"] else 0.0
-            out.append(pair)
+            (pair,) = measure.against_bare(
+                app, reqs, bare, bare_reqs, name="app", rounds=1, first=i, connections=args.connections,
+                duration_s=args.duration, warmup_s=args.warmup, workdir=workdir, label=f"{kind}-{i}",
+                pg_database=db_name,
+                log=lambda _n, which, r, label=label: log(f"{kind}: {label:28s} {which:4s} {summary_line(r)}"))
+            out.append({"label": label, **pair})
     return out
 
 
