@@ -7,11 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.models import Contest, Round
+from app.models import Contest, Member, Round
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.services import bank
 from tests.factories import actor, make_member, make_tree
 from tests.pagehelpers import csrf_from, page_login
+from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -98,3 +99,32 @@ def test_round_edit_and_lock(client, session, topic):
     session.rollback()
     saved = session.get(Round, round_.id)
     assert saved.title == "Tuần 1 (đã mở)" and saved.time_limit_s == 20 * 60
+
+
+def test_organiser_closes_a_round_by_hand(client, session, arena):  # noqa: F811
+    r = arena.rounds[1]  # open now
+    people = [make_member(session, arena.tree.a1) for _ in range(2)]
+    add(session, r, people[0], score=5, prediction=1)
+    add(session, r, people[1], score=3, prediction=4)
+    org = session.get(Member, arena.org.id)
+    org.phone = "0911000200"
+    people[0].phone = "0911000201"
+    session.add_all([org, people[0]])
+    session.commit()
+    page_login(client, "0911000201")
+    member_page = client.get("/")
+    denied = client.post(f"/contests/rounds/{r.id}/close", data={"csrf_token": csrf_from(member_page.text)})
+    assert denied.status_code == 403
+    client.cookies.clear()
+    page_login(client, "0911000200")
+    page = client.get(f"/contests/rounds/{r.id}")
+    assert "Đóng vòng thi ngay" in page.text
+    done = client.post(f"/contests/rounds/{r.id}/close", data={"csrf_token": csrf_from(page.text)},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
+    assert "Vòng thi đã đóng lúc" in page.text and 'id="truth">1</b>' in page.text
+    assert "Đóng vòng thi ngay" not in page.text and f'href="/rounds/{r.id}/board"' in page.text
+    session.rollback()
+    session.refresh(r)
+    assert (r.status, r.totals["participants"]) == ("closed", 2)

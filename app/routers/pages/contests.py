@@ -12,7 +12,7 @@ from app.errors import N_, AppError, Invalid
 from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import bank, contests, sharing, units
+from app.services import bank, closing, contests, sharing, units
 from app.services.access import Actor
 from app.templating import render
 
@@ -158,7 +158,7 @@ def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, 
             "attempts_allowed": r.attempts_allowed, "cooldown_min": r.cooldown_s // 60, "points": r.points_per_question,
             "counted_attempt": r.counted_attempt, "results_visibility": r.results_visibility,
             "shuffle_questions": r.shuffle_questions, "shuffle_options": r.shuffle_options}
-    return {"actor": actor, "contest": contest, "r": r, "form": form, "errors": {},
+    return {"actor": actor, "contest": contest, "r": r, "round": round_, "form": form, "errors": {},
             "opened": contests.round_is_open(round_, contest), **extra}
 
 
@@ -182,3 +182,10 @@ def round_update(request: Request, round_id: int, actor: PageOrganiser, session:
         ctx["form"] = {**ctx["form"], **form}
         return render(request, "pages/contests/round.html", ctx, status_code=exc.status_code)
     return redirect(f"/contests/{round_.contest_id}")
+
+
+@router.post("/contests/rounds/{round_id}/close")
+def round_close(round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    """End the round now (before its closing time), the same close the sweep does at closes_at."""
+    closing.close_round(session=session, actor=actor, round_id=round_id)
+    return redirect(f"/contests/rounds/{round_id}#close-round")
