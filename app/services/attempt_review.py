@@ -82,9 +82,8 @@ def review(*, session: Session, attempt: Attempt, now: datetime | None = None) -
     items = []
     for q in questions:
         chosen = answers.get(q.position, set())
-        key = {o["id"] for o in q.options if o["correct"]}
         items.append(ReviewItem(
             position=q.position, text=q.text, kind=q.kind, explanation=q.explanation,
             options=[ReviewOption(o["text"], o["id"] in chosen, bool(o["correct"])) for o in q.options],
-            answered=bool(chosen), right=chosen == key))
+            answered=bool(chosen), right=attempts.is_right(chosen, q.options)))
     return items

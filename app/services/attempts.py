@@ -276,14 +276,19 @@ def record_event(*, session: Session, actor: Actor, attempt_id: int, kind: str, 
     return True
 
 
+def is_right(chosen: set[str] | None, options: list[dict]) -> bool:
+    """The scoring rule: a question counts only when the chosen options are exactly the correct ones
+    (for a multiple-choice question, all of them and nothing else)."""
+    return chosen == {o["id"] for o in options if o["correct"]}
+
+
 def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
-    """(score, correct answers) from the attempt's own snapshot: a question counts only when the chosen
-    options are exactly the correct ones."""
-    questions = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)).all()
+    """(score, correct answers) from the attempt's own snapshot."""
+    questions = session.exec(select(AttemptQuestion.position, AttemptQuestion.options)
+                             .where(AttemptQuestion.attempt_id == attempt.id)).all()
     answers = {a.position: set(a.option_ids) for a in
                session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
-    correct = sum(1 for q in questions
-                  if answers.get(q.position) == {o["id"] for o in q.options if o["correct"]})
+    correct = sum(1 for position, options in questions if is_right(answers.get(position), options))
     return correct * round_.points_per_question, correct
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from app.models import Attempt, AttemptQuestion, Round
+from app.models import Answer, Attempt, AttemptQuestion, Round
 from app.models.attempt import AttemptStatus
 from app.services import attempts, audit, bank, closing
 from app.services.access import Actor
@@ -57,6 +58,11 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
                         .join(Round, Round.id == Attempt.round_id)
                         .where(AttemptQuestion.question_id == question.id)
                         .order_by(col(Attempt.id))).all()
+    # Every answer given to this question, in one query: only this question's mark can change.
+    answers = {(a.attempt_id, a.position): set(a.option_ids) for a in session.exec(
+        select(Answer).join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Answer.attempt_id,
+                                                  AttemptQuestion.position == Answer.position))
+        .where(AttemptQuestion.question_id == question.id)).all()}
     touched_rounds: dict[int, Round] = {}
     for aq, attempt, round_ in rows:
         if round_.sealed_at is not None:
@@ -68,16 +74,16 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
             continue
         if [o["correct"] for o in fixed] == [o["correct"] for o in aq.options]:
             continue
+        chosen = answers.get((attempt.id, aq.position))
+        change = int(attempts.is_right(chosen, fixed)) - int(attempts.is_right(chosen, aq.options))
         aq.options = fixed
         session.add(aq)
-        session.flush()
         result.attempts_changed += 1
-        if attempt.status != AttemptStatus.in_progress:
-            before = attempt.score
-            attempt.score, attempt.correct_count = attempts.score(session, attempt, round_)
+        if attempt.status != AttemptStatus.in_progress and change:
+            attempt.correct_count = (attempt.correct_count or 0) + change
+            attempt.score = (attempt.score or 0) + change * round_.points_per_question
             session.add(attempt)
-            if attempt.score != before:
-                result.scores_changed += 1
+            result.scores_changed += 1
         touched_rounds[round_.id] = round_  # type: ignore[index]
     session.flush()
     for round_ in touched_rounds.values():
