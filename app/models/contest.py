@@ -66,6 +66,14 @@ class Round(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     sealed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     seal_digest: str | None = Field(default=None, max_length=64)
+    sealed_by: int | None = Field(default=None, foreign_key="member.id")
+    # Prize tiers in order: [{"name": "Giải Nhất", "count": 1}, …]; the cap is a share of the participants.
+    prize_tiers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prize_cap_share: float | None = None
+    unit_prize_tiers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prizes_confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # Plausible minimum time per question; quicker attempts are flagged for the judges.
+    min_seconds_per_question: int = 2
     # When the stored standings were last built (live ones are rebuilt at most every few seconds).
     standings_built_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
