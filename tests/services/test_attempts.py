@@ -1,6 +1,7 @@
 """Starting attempts: eligibility, one in progress (enforced by the database), a frozen snapshot."""
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import timedelta
 
@@ -288,3 +289,42 @@ def test_a_whole_form_saves_the_good_answers_and_names_the_bad_ones(session, wor
     with pytest.raises(Conflict):
         attempts.save_answers(session=session, actor=me, attempt_id=attempt.id, answers={4: [right[3]]},
                               now=attempt.deadline_at + timedelta(seconds=6))
+
+
+def test_quick_save_takes_only_the_usual_case(engine, session, world):
+    """The fast path saves a fitting tap of the owner in time, and hands everything else back (None) to
+    save_answer; fifty parallel quick saves of one tap leave one answer."""
+    _org, _topic, _qs, round_id, inside, outside = world
+    me = _member_actor(session, inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
+    opts = [o["id"] for o in _questions(session, attempt)[0].options]
+    session.commit()
+    quick = functools.partial(attempts.quick_save, engine=engine, attempt_id=attempt.id)
+    assert quick(member_id=outside.id, position=1, option_ids=[opts[0]]) is None  # not theirs
+    assert quick(member_id=inside.id, position=99, option_ids=[opts[0]]) is None  # no such question
+    assert quick(member_id=inside.id, position=1, option_ids=[opts[0]],
+                 now=attempt.deadline_at + timedelta(seconds=6)) is None  # too late
+    with pytest.raises(Invalid):
+        quick(member_id=inside.id, position=1, option_ids=["not-an-option"])
+    with pytest.raises(Invalid):
+        quick(member_id=inside.id, position=1, option_ids=opts[:2])  # a single-choice question
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            assert quick(member_id=inside.id, position=1, option_ids=[opts[1]]) is not None
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    session.rollback()
+    answers = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    assert [(a.position, a.option_ids) for a in answers] == [(1, [opts[1]])]
+    attempts.submit(session=session, actor=me, attempt_id=attempt.id)
+    session.commit()
+    assert quick(member_id=inside.id, position=2, option_ids=[opts[0]]) is None  # over: save_answer says so
