@@ -13,7 +13,7 @@ from app.db import writer
 from app.errors import N_, Forbidden, PasswordChangeRequired
 from app.security import csrf_ok
 from app.services import auth
-from app.services.access import Actor
+from app.services.access import JUDGE, Actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_COOKIE = "hoithi_token"
@@ -138,3 +138,17 @@ async def get_page_organiser(actor: PageActor) -> Actor:
 
 RequireOrganiser = Annotated[Actor, Depends(get_organiser)]
 PageOrganiser = Annotated[Actor, Depends(get_page_organiser)]
+
+
+async def get_judge(actor: CurrentActor) -> Actor:
+    actor.require_any(JUDGE)
+    return actor
+
+
+async def get_page_judge(actor: PageActor) -> Actor:
+    actor.require_any(JUDGE)
+    return actor
+
+
+RequireJudge = Annotated[Actor, Depends(get_judge)]
+PageJudge = Annotated[Actor, Depends(get_page_judge)]

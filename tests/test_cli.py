@@ -70,7 +70,7 @@ def test_create_admin_then_import(db_env, tmp_path):
 
 
 def test_demo_has_a_question_bank(db_env):
-    from app.models import Question, Topic
+    from app.models import AttemptFlag, Question, Topic
 
     assert _run("db", "upgrade").exit_code == 0
     assert _run("demo").exit_code == 0
@@ -81,9 +81,14 @@ def test_demo_has_a_question_bank(db_env):
         assert len(topics) == 5 and all(t.study_published for t in topics)
         from app.models import Contest, Round
 
-        contest = s.exec(select(Contest)).one()
+        contest, past = s.exec(select(Contest).order_by(Contest.id)).all()
         assert contest.status == "published" and "Thủ Dầu Một" in contest.title
         rounds = s.exec(select(Round).where(Round.contest_id == contest.id).order_by(Round.position)).all()
         assert len(rounds) == 4 and all(r.closes_at > r.opens_at for r in rounds)
         assert sum(line["count"] for line in rounds[0].draw) == 20
+        # the past contest gives judges a closed round to audit, with attempts that raise flags
+        closed = s.exec(select(Round).where(Round.contest_id == past.id)).one()
+        assert closed.status == "closed" and closed.totals["participants"] == 120
+        kinds = set(s.exec(select(AttemptFlag.kind).where(AttemptFlag.round_id == closed.id)).all())
+        assert kinds >= {"too_fast", "shared_ip"}
     engine.dispose()

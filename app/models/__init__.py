@@ -9,6 +9,7 @@ from app.models.org import Member, MemberRole, Role, Unit
 from app.models.standing import ContestStanding, Standing, UnitStanding
 from app.models.upload import Upload
 
-__all__ = ["Answer", "Attempt", "AttemptEvent", "AttemptFlag", "Prize", "AttemptQuestion", "AuditEntry", "Contest", "LoginThrottle", "Member", "MemberRole",
+__all__ = ["Answer", "Attempt", "AttemptEvent", "AttemptFlag", "Prize",
+           "AttemptQuestion", "AuditEntry", "Contest", "LoginThrottle", "Member", "MemberRole",
            "Question", "QuestionOption", "Role", "Round", "RoundQuestion", "Topic", "Unit", "Upload",
            "ContestStanding", "Standing", "UnitStanding"]

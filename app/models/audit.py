@@ -12,7 +12,7 @@ from app.models.types import UTCDateTime, utcnow
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"), Index("ix_audit_entry_unit_at", "unit_id", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
@@ -22,3 +22,6 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str = Field(default="", max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     ip: str | None = Field(default=None, max_length=64)
+    # Where it happened, for who may read it: organisers and judges whose subtree holds this unit (the
+    # contest's scope for a round's acts, the acting member's unit otherwise).
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")

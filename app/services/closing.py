@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import delete, exists, or_, update
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict
-from app.models import Attempt, Contest, Round
+from app.models import Attempt, Contest, Prize, Round
 from app.models.attempt import AttemptStatus
 from app.models.contest import ContestStatus
 from app.models.types import utcnow
-from app.services import attempts, audit, contests, ranking
+from app.services import attempts, audit, contests, flags, ranking
 from app.services.access import Actor
 
 LIVE_EVERY = timedelta(seconds=5)  # live standings are rebuilt at most this often, whatever the viewers
@@ -51,9 +51,10 @@ def _close(session: Session, round_: Round, *, now: datetime, actor_id: int | No
     contest = session.get(Contest, round_.contest_id)
     assert contest is not None
     ranking.build_contest(session=session, contest=contest)
+    raised = flags.compute_round_flags(session=session, round_id=round_.id, now=now)
     audit.record(session=session, actor_id=actor_id, action="round.close", entity="round", entity_id=round_.id,
-                 ip=ip, detail={"totals": counts, "prediction_truth": round_.prediction_truth,
-                                "finalised": len(open_), "early": now < round_.closes_at})
+                 ip=ip, unit_id=contest.scope_unit_id, detail={"totals": counts, "prediction_truth": round_.prediction_truth,
+                                "finalised": len(open_), "early": now < round_.closes_at, "flags": raised})
     session.flush()
     return round_
 
@@ -128,9 +129,21 @@ def rebuild_after_change(*, session: Session, round_: Round) -> None:
     truth = ranking.truth_of(round_, counts)
     if round_.status == "closed":
         round_.totals, round_.prediction_truth = counts, truth
+        void_prizes(session=session, round_=round_)
         session.add(round_)
     ranking.build_round(session=session, round_=round_, truth=truth)
     if round_.status == "closed":
         contest = session.get(Contest, round_.contest_id)
         assert contest is not None
         ranking.build_contest(session=session, contest=contest)
+
+
+def void_prizes(*, session: Session, round_: Round) -> bool:
+    """Drop a confirmed prize allocation: the standings or the prize rules changed, so it no longer follows
+    from them (app.services.prizes). True when there was one."""
+    if round_.prizes_confirmed_at is None:
+        return False
+    session.execute(delete(Prize).where(Prize.round_id == round_.id))
+    round_.prizes_confirmed_at = None
+    session.add(round_)
+    return True

@@ -117,11 +117,30 @@ def rules_summary(contest: Contest, rounds: Sequence[Round], question_counts: Ma
     for round_ in sorted(rounds, key=lambda r: r.position):
         count = counts.get(round_.id or 0) or sum(int(line["count"]) for line in round_.draw)
         out.extend(_round_sentences(round_, count, tz, contest.tie_break, locale))
-    rules = [translate(_TIE[key], locale) for key in contest.tie_break if key in _TIE]
-    if rules:
-        chain = rules[0] + "".join(translate(N_("; nếu bằng nhau thì {rule}"), locale, rule=r) for r in rules[1:])
-        out.append(translate(N_("Xếp hạng mỗi vòng: {chain}."), locale, chain=chain))
+    chain = tie_chain(contest, locale=locale)
+    if chain:
+        out.append(chain)
     if len(rounds) > 1:
         out.append(translate(N_("Xếp hạng chung cuộc theo tổng điểm các vòng; nếu bằng nhau thì xét lần lượt các "
                                 "tiêu chí như trên, tính trên tổng các vòng."), locale))
     return out
+
+
+def tie_chain(contest: Contest, *, locale: str = "vi") -> str | None:
+    """The ranking sentence: the contest's tie-break chain in words."""
+    rules = [translate(_TIE[key], locale) for key in contest.tie_break if key in _TIE]
+    if not rules:
+        return None
+    chain = rules[0] + "".join(translate(N_("; nếu bằng nhau thì {rule}"), locale, rule=r) for r in rules[1:])
+    return translate(N_("Xếp hạng mỗi vòng: {chain}."), locale, chain=chain)
+
+
+def counted_rule(round_: Round, *, locale: str = "vi") -> str:
+    """Which attempt counts, in words (with a capital, as a sentence of its own)."""
+    text = translate(_COUNTED[CountedAttempt(round_.counted_attempt)], locale)
+    return text[:1].upper() + text[1:] + "."
+
+
+def truth_label(round_: Round, *, locale: str = "vi") -> str | None:
+    """What the prediction question's true value is, in words ("số người tham gia")."""
+    return translate(_TRUTH[PredictionKind(round_.prediction_kind)], locale) if round_.prediction_kind else None

@@ -140,7 +140,7 @@ def create_contest(*, session: Session, actor: Actor, data: ContestCreate) -> Co
         _set_questions(session, round_, clean_round.question_ids)
     audit.record(session=session, actor_id=actor.id, action="contest.create", entity="contest", entity_id=contest.id,
                  detail={"title": contest.title, "scope": unit.code, "rounds": len(rounds), "slug": contest.slug},
-                 ip=actor.ip)
+                 ip=actor.ip, unit_id=contest.scope_unit_id)
     session.flush()
     return contest
 
@@ -249,7 +249,7 @@ def publish_contest(*, session: Session, actor: Actor, contest_id: int) -> Conte
     contest.published_at = utcnow()
     session.add(contest)
     audit.record(session=session, actor_id=actor.id, action="contest.publish", entity="contest",
-                 entity_id=contest.id, detail={"slug": contest.slug}, ip=actor.ip)
+                 entity_id=contest.id, detail={"slug": contest.slug}, ip=actor.ip, unit_id=contest.scope_unit_id)
     session.flush()
     return contest
 
@@ -261,7 +261,7 @@ def close_contest(*, session: Session, actor: Actor, contest_id: int) -> Contest
     contest.status = ContestStatus.closed
     session.add(contest)
     audit.record(session=session, actor_id=actor.id, action="contest.close", entity="contest", entity_id=contest.id,
-                 ip=actor.ip)
+                 ip=actor.ip, unit_id=contest.scope_unit_id)
     session.flush()
     return contest
 
@@ -288,7 +288,8 @@ def update_contest(*, session: Session, actor: Actor, contest_id: int, data: Con
             setattr(contest, key, value)
         session.add(contest)
         audit.record(session=session, actor_id=actor.id, action="contest.update", entity="contest",
-                     entity_id=contest.id, detail={"before": before, "after": changes}, ip=actor.ip)
+                     entity_id=contest.id, detail={"before": before, "after": changes}, ip=actor.ip,
+                     unit_id=contest.scope_unit_id)
         session.flush()
     return contest
 
@@ -353,7 +354,7 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
     if "question_ids" in changed:
         _set_questions(session, round_, clean_round.question_ids)
     audit.record(session=session, actor_id=actor.id, action="round.update", entity="round", entity_id=round_.id,
-                 detail={"contest_id": contest.id, "changed": detail}, ip=actor.ip)
+                 detail={"contest_id": contest.id, "changed": detail}, ip=actor.ip, unit_id=contest.scope_unit_id)
     session.flush()
     return round_
 

@@ -143,6 +143,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         if progress and n % 25 == 0:
             progress(n, DEMO_MEMBERS)
     session.flush()
+    load_past_contest(session=session, root=root, organiser_id=organiser_id, topics=topics, rng=rng)
     if progress:
         progress(DEMO_MEMBERS, DEMO_MEMBERS)
 
@@ -177,3 +178,48 @@ def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: lis
     contest = contests.create_contest(session=session, actor=actor, data=ContestCreate(
         title=CONTEST_TITLE, rules_text=CONTEST_RULES, scope_unit_code=root.code, rounds=rounds))
     contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
+
+
+PAST_TITLE = "Thi thử: tìm hiểu Nghị quyết Đại hội XIII của Đảng (đã kết thúc)"
+PAST_TAKERS = 120
+
+
+def load_past_contest(*, session: Session, root: Unit, organiser_id: int, topics: list, rng: random.Random,
+                      now: datetime | None = None) -> None:
+    """A contest whose one round ended last week, taken by some demo members through the real attempt service and
+    closed, so that judges have something to audit, award, seal and export. A few attempts are meant to be
+    flagged: three are far too quick, six come from one IP address."""
+    from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
+    from app.services import attempts, closing, contests
+    from app.services.access import actor_for
+
+    organiser = session.get(Member, organiser_id)
+    assert organiser is not None
+    actor = actor_for(session=session, member=organiser)
+    end = (now or datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))) - timedelta(days=7)
+    start = end - timedelta(days=6)
+    contest = contests.create_contest(session=session, actor=actor, data=ContestCreate(
+        title=PAST_TITLE, rules_text="Vòng thi thử để làm quen với cách thi trực tuyến.", scope_unit_code=root.code,
+        rounds=[RoundIn(title="Vòng thi thử", opens_at=start, closes_at=end, time_limit_s=10 * 60,
+                        draw=[DrawLine(topic_id=t.id, count=2) for t in topics], attempts_allowed=1,
+                        prediction=PredictionIn(kind="participants", lock_first=True))]))
+    contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
+    round_ = contests.rounds_of(session=session, contest=contest)[0]
+    takers = session.exec(select(Member).where(Member.member_code.startswith("DV")).order_by(Member.id)
+                          .limit(PAST_TAKERS)).all()
+    for n, member in enumerate(takers):
+        at = start + timedelta(minutes=37 * n + rng.randint(0, 30))
+        ip = "203.0.113.25" if n % 20 == 0 else f"198.51.100.{n % 250 + 1}"
+        taker = actor_for(session=session, member=member)
+        taker.unit = session.get(Unit, member.unit_id)
+        attempt, _ = attempts.start(session=session, actor=taker, round_id=round_.id, ip=ip, now=at,
+                                    user_agent="Mozilla/5.0 (Linux; Android 11) Zalo/demo")
+        shown = attempts.public(session=session, attempt=attempt, now=at)
+        hurried = n % 40 == 7  # answers twenty questions in a few seconds
+        picks = {q.position: [(q.options[0] if hurried or rng.random() < 0.25 else rng.choice(q.options)).id]
+                 for q in shown.questions}
+        attempts.save_answers(session=session, actor=taker, attempt_id=attempt.id, answers=picks, now=at)
+        attempts.save_prediction(session=session, actor=taker, attempt_id=attempt.id, value=rng.randint(60, 180), now=at)
+        took = timedelta(seconds=rng.randint(4, 9) if hurried else rng.randint(150, 560))
+        attempts.submit(session=session, actor=taker, attempt_id=attempt.id, now=at + took)
+    closing.close_round(session=session, actor=actor, round_id=round_.id, now=end + timedelta(minutes=1))

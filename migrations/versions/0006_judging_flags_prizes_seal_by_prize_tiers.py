@@ -57,6 +57,12 @@ def upgrade() -> None:
     with op.batch_alter_table('attempt_flag', schema=None) as batch_op:
         batch_op.create_index('ix_attempt_flag_round_kind', ['round_id', 'kind'], unique=False)
 
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_audit_entry_unit_at', ['unit_id', 'at'], unique=False)
+        batch_op.create_foreign_key('fk_audit_entry_unit', 'unit', ['unit_id'], ['id'])
+    op.execute("UPDATE audit_entry SET unit_id = (SELECT member.unit_id FROM member WHERE member.id = audit_entry.actor_id)")
+
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sealed_by', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('prize_tiers', sa.JSON(), nullable=False, server_default='[]'))
@@ -69,6 +75,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_audit_entry_unit', type_='foreignkey')
+        batch_op.drop_index('ix_audit_entry_unit_at')
+        batch_op.drop_column('unit_id')
+
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.drop_constraint('fk_round_sealed_by_member', type_='foreignkey')
         batch_op.drop_column('min_seconds_per_question')

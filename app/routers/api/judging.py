@@ -1,0 +1,162 @@
+"""What judges do (JSON): disqualify and reinstate, flags, prizes, the seal and the result files.
+Rules in app.services.judging, flags, prizes, sealing and results."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from fastapi import Query
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from starlette.background import BackgroundTask
+
+from app.deps import RequireJudge, SessionDep
+from app.models import Attempt
+from app.routers.base import make_router
+from app.services import flags, judging, prizes, results, sealing
+from app.services.exporters import attachment
+
+router = make_router(tags=["judging"])
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class JudgedAttempt(BaseModel):
+    id: int
+    round_id: int
+    member_id: int
+    number: int
+    status: str
+    score: int | None
+    correct_count: int | None
+    duration_ms: int | None
+    submitted_at: datetime | None
+    disqualified_at: datetime | None
+    disqualify_reason: str
+
+
+def _judged(a: Attempt) -> JudgedAttempt:
+    return JudgedAttempt.model_validate(a, from_attributes=True)
+
+
+@router.post("/attempts/{attempt_id}/disqualify", response_model=JudgedAttempt)
+def disqualify(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
+    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=True,
+                                            reason=data.reason))
+
+
+@router.post("/attempts/{attempt_id}/reinstate", response_model=JudgedAttempt)
+def reinstate(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
+    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=False,
+                                            reason=data.reason))
+
+
+class MemberDecision(BaseModel):
+    changed: int
+
+
+@router.post("/rounds/{round_id}/members/{member_id}/disqualify", response_model=MemberDecision)
+def disqualify_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge,
+                      session: SessionDep) -> MemberDecision:
+    return MemberDecision(changed=judging.set_member_disqualified(
+        session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=True, reason=data.reason))
+
+
+@router.post("/rounds/{round_id}/members/{member_id}/reinstate", response_model=MemberDecision)
+def reinstate_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge,
+                     session: SessionDep) -> MemberDecision:
+    return MemberDecision(changed=judging.set_member_disqualified(
+        session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=False, reason=data.reason))
+
+
+class FlagOut(BaseModel):
+    attempt_id: int
+    member_id: int
+    kind: str
+    explanation: str
+    detail: dict
+
+
+@router.get("/rounds/{round_id}/flags", response_model=list[FlagOut])
+def round_flags(round_id: int, actor: RequireJudge, session: SessionDep, kind: str | None = None) -> list[FlagOut]:
+    judged = judging.judge_round(session=session, actor=actor, round_id=round_id)
+    return [FlagOut(attempt_id=f.attempt_id, member_id=f.member_id, kind=f.kind, explanation=flags.explain(f),
+                    detail=f.detail)
+            for f in judging.flags_in(session=session, judged=judged, kind=kind)]
+
+
+@router.post("/rounds/{round_id}/flags", response_model=dict[str, int])
+def recompute_flags(round_id: int, actor: RequireJudge, session: SessionDep) -> dict[str, int]:
+    """Compute the round's flags again now (they are also computed when the round closes)."""
+    return judging.recompute_flags(session=session, actor=actor, round_id=round_id)
+
+
+class AwardOut(BaseModel):
+    tier: int
+    tier_name: str
+    rank: int
+    member_id: int | None
+    full_name: str
+    member_code: str
+    unit_code: str
+    unit_name: str
+    score: int | None
+
+
+class AllocationOut(BaseModel):
+    confirmed_at: datetime | None
+    participants: int
+    cap: int | None
+    awards: list[AwardOut]
+    unit_awards: list[AwardOut]
+    notes: list[str]
+
+
+def _allocation(judged: judging.JudgedRound, allocation: prizes.Allocation) -> AllocationOut:
+    from app.i18n import translate
+
+    return AllocationOut(
+        confirmed_at=judged.round.prizes_confirmed_at, participants=allocation.participants, cap=allocation.cap,
+        awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.awards],
+        unit_awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.unit_awards],
+        notes=[translate(msg, "vi", **params) for msg, params in allocation.notes])
+
+
+@router.put("/rounds/{round_id}/prizes", response_model=AllocationOut)
+def set_prize_rules(round_id: int, data: prizes.PrizeRulesIn, actor: RequireJudge, session: SessionDep) -> AllocationOut:
+    """Set the tiers (and cap, and collective tiers); answers the allocation they give, not yet confirmed."""
+    prizes.set_rules(session=session, actor=actor, round_id=round_id, data=data)
+    return _allocation(*prizes.preview(session=session, actor=actor, round_id=round_id))
+
+
+@router.get("/rounds/{round_id}/prizes", response_model=AllocationOut)
+def prize_preview(round_id: int, actor: RequireJudge, session: SessionDep) -> AllocationOut:
+    return _allocation(*prizes.preview(session=session, actor=actor, round_id=round_id))
+
+
+@router.post("/rounds/{round_id}/prizes/confirm", response_model=AllocationOut)
+def confirm_prizes(round_id: int, actor: RequireJudge, session: SessionDep) -> AllocationOut:
+    return _allocation(*prizes.confirm(session=session, actor=actor, round_id=round_id))
+
+
+class Sealed(BaseModel):
+    sealed_at: datetime
+    digest: str
+
+
+@router.post("/rounds/{round_id}/seal", response_model=Sealed)
+def seal(round_id: int, actor: RequireJudge, session: SessionDep) -> Sealed:
+    round_ = sealing.seal(session=session, actor=actor, round_id=round_id)
+    assert round_.sealed_at is not None and round_.seal_digest is not None
+    return Sealed(sealed_at=round_.sealed_at, digest=round_.seal_digest)
+
+
+@router.get("/rounds/{round_id}/export.{fmt}", response_class=FileResponse)
+def export(round_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None,
+           part: str = Query("ranking", description="CSV only: ranking | units | winners")) -> FileResponse:
+    """XLSX (ranked list, unit statistics, winners with contact data), CSV (one part) or the PDF minutes."""
+    out = results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code, part=part)
+    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
+                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})

@@ -1,0 +1,217 @@
+"""The judges' result files of a round: the ranked list, unit statistics and the winners with the contact
+data prizes are paid with, for the whole scope or one unit, as XLSX, CSV or the PDF minutes.
+
+Rows come from the stored standings (app.services.ranking) in a fixed order (rank, then the Vietnamese name
+order, then member id), read in batches and written straight to a temporary file, so a list of any length
+is never held in memory; the router streams the file. The ranked list's cells, as printed in the CSV, are
+also what the seal's digest is computed over (app.services.sealing), so the CSV can be checked against it."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+from sqlmodel import Session
+
+from app.errors import N_, Invalid
+from app.i18n import translate
+from app.models import Member, Standing, Unit, UnitStanding
+from app.models.judging import Prize
+from app.models.types import utcnow
+from app.services import contest_rules, contests
+from app.services.access import Actor
+from app.services.exporters import XLSX, ascii_slug
+from app.services.exporters.minutes_pdf import Minutes, write_minutes_pdf
+from app.services.exporters.sheets import Column, Part, Report, iter_csv, write_xlsx
+from app.services.judging import JudgedRound, judge_round
+
+BATCH = 2000
+FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+PARTS = ("ranking", "units", "winners")
+
+
+def ranking_columns() -> list[Column]:
+    """The ranked list: what the judges sign, and (as printed in the CSV) what the seal's digest covers."""
+    return [Column(N_("Hạng"), 7, "int"), Column(N_("Mã hội viên"), 14), Column(N_("Họ và tên"), 28),
+            Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30), Column(N_("Điểm"), 8, "int"),
+            Column(N_("Số câu đúng"), 10, "int"), Column(N_("Số câu"), 8, "int"), Column(N_("Dự đoán"), 10, "int"),
+            Column(N_("Sai số dự đoán"), 12, "int"), Column(N_("Thời gian làm bài (mili giây)"), 14, "int"),
+            Column(N_("Nộp bài lúc"), 20, "datetime"), Column(N_("Số lượt thi"), 10, "int"), Column(N_("Giải"), 18)]
+
+
+def ranking_rows(session: Session, round_id: int, unit_path: str) -> Iterator[tuple[Any, ...]]:
+    """The ranked list of a round inside a unit subtree, in the fixed order, read in batches."""
+    stmt = (select(Standing.rank, Member.member_code, Member.full_name, Unit.code, Unit.name, Standing.score,
+                   Standing.correct_count, Standing.question_count, Standing.prediction, Standing.prediction_error,
+                   Standing.duration_ms, Standing.submitted_at, Standing.attempts, Prize.tier_name)
+            .join(Member, Member.id == Standing.member_id).join(Unit, Unit.id == Standing.unit_id)
+            .outerjoin(Prize, and_(Prize.round_id == Standing.round_id, Prize.member_id == Standing.member_id))
+            .where(Standing.round_id == round_id, Standing.unit_path.startswith(unit_path, autoescape=True))
+            .order_by(Standing.rank, Member.sort_key, Standing.member_id)
+            .execution_options(yield_per=BATCH))
+    for row in session.execute(stmt):
+        yield tuple(row)
+
+
+def _units_part(session: Session, judged: JudgedRound) -> Part:
+    columns = [Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 32), Column(N_("Thuộc"), 26),
+               Column(N_("Hạng trong cấp"), 10, "int"), Column(N_("Số người dự thi"), 12, "int"),
+               Column(N_("Số lượt thi"), 10, "int"), Column(N_("Số hội viên"), 12, "int"),
+               Column(N_("Tỉ lệ tham gia"), 12, "percent"), Column(N_("Điểm trung bình"), 12, "float"),
+               Column(N_("Số người đạt điểm tối đa"), 14, "int"), Column(N_("Giải tập thể"), 18)]
+    parent = Unit.__table__.alias("parent")
+    stmt = (select(Unit.code, Unit.name, parent.c.name, UnitStanding.rank, UnitStanding.participants,
+                   UnitStanding.attempts, UnitStanding.headcount, UnitStanding.participation_rate,
+                   UnitStanding.average_score, UnitStanding.perfect_count, Prize.tier_name)
+            .join(Unit, Unit.id == UnitStanding.unit_id)
+            .outerjoin(parent, parent.c.id == UnitStanding.parent_id)
+            .outerjoin(Prize, and_(Prize.round_id == UnitStanding.round_id, Prize.unit_id == UnitStanding.unit_id,
+                                   Prize.collective.is_(True)))
+            .where(UnitStanding.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
+            .order_by(Unit.path))
+    return Part(N_("Thống kê đơn vị"), columns, (tuple(r) for r in session.execute(stmt)))
+
+
+def _winner_rows(session: Session, judged: JudgedRound) -> Iterator[tuple[Any, ...]]:
+    stmt = (select(Prize.tier_name, Prize.rank, Member.full_name, Member.member_code, Member.birth_date, Member.phone,
+                   Member.id_number_last, Unit.code, Unit.name, Standing.score, Standing.submitted_at)
+            .join(Member, Member.id == Prize.member_id).join(Unit, Unit.id == Prize.unit_id)
+            .join(Standing, and_(Standing.round_id == Prize.round_id, Standing.member_id == Prize.member_id))
+            .where(Prize.round_id == judged.round.id, Prize.collective.is_(False),
+                   Unit.path.startswith(judged.unit.path, autoescape=True))
+            .order_by(Prize.tier, Prize.rank, Member.sort_key, Member.id))
+    for r in session.execute(stmt):
+        yield (*r[:6], f"…{r.id_number_last}" if r.id_number_last else None, *r[7:])
+
+
+def winners_part(session: Session, judged: JudgedRound) -> Part:
+    columns = [Column(N_("Giải"), 18), Column(N_("Hạng"), 7, "int"), Column(N_("Họ và tên"), 28),
+               Column(N_("Mã hội viên"), 14), Column(N_("Ngày sinh"), 12, "date"), Column(N_("Số điện thoại"), 14),
+               Column(N_("CCCD (4 số cuối)"), 12), Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30),
+               Column(N_("Điểm"), 8, "int"), Column(N_("Nộp bài lúc"), 20, "datetime")]
+    return Part(N_("Đạt giải"), columns, _winner_rows(session, judged))
+
+
+def unit_winners_part(session: Session, judged: JudgedRound) -> Part:
+    columns = [Column(N_("Giải"), 18), Column(N_("Hạng"), 7, "int"), Column(N_("Mã đơn vị"), 12),
+               Column(N_("Đơn vị"), 32)]
+    stmt = (select(Prize.tier_name, Prize.rank, Unit.code, Unit.name).join(Unit, Unit.id == Prize.unit_id)
+            .where(Prize.round_id == judged.round.id, Prize.collective.is_(True),
+                   Unit.path.startswith(judged.unit.path, autoescape=True))
+            .order_by(Prize.tier, Prize.rank, Unit.code))
+    return Part(N_("Giải tập thể"), columns, [tuple(r) for r in session.execute(stmt)])
+
+
+def _translated(part: Part, locale: str) -> Part:
+    part.title = translate(part.title, locale)
+    for c in part.columns:
+        c.header = translate(c.header, locale)
+    return part
+
+
+@dataclass
+class ExportFile:
+    path: str  # a temporary file; the caller removes it once sent
+    filename: str  # ASCII
+    display_name: str
+    media_type: str
+
+
+def _when(value: datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S") if value else ""
+
+
+def _notes(judged: JudgedRound, tz: ZoneInfo, locale: str) -> list[str]:
+    r = judged.round
+    lines = [translate(N_("Cuộc thi: {title}"), locale, title=judged.contest.title),
+             translate(N_("Vòng thi: {title}"), locale, title=r.title),
+             translate(N_("Phạm vi: {unit}"), locale, unit=f"{judged.unit.code} — {judged.unit.name}"),
+             translate(N_("Xuất lúc: {at}"), locale, at=_when(utcnow(), tz))]
+    if r.sealed_at and r.seal_digest:
+        lines.append(translate(N_("Niêm phong lúc {at}; mã SHA-256 của danh sách xếp hạng toàn cuộc thi: {digest}"),
+                               locale, at=_when(r.sealed_at, tz), digest=r.seal_digest))
+    else:
+        lines.append(translate(N_("Kết quả chưa được niêm phong."), locale))
+    if r.prize_tiers and r.prizes_confirmed_at is None:
+        lines.append(translate(N_("Danh sách giải chưa được xác nhận."), locale))
+    return lines
+
+
+def export_round(*, session: Session, actor: Actor, round_id: int, fmt: str, unit_code: str | None = None,
+                 part: str = "ranking", locale: str = "vi") -> ExportFile:
+    """Write a round's result file for a judge of the unit asked for (default: the judge's whole reach)."""
+    if fmt not in FORMATS:
+        raise Invalid(N_("Định dạng tệp không hỗ trợ: {fmt}."), field="format", fmt=fmt)
+    if part not in PARTS:
+        raise Invalid(N_("Phần cần xuất không hợp lệ: {part}."), field="part", part=part)
+    judged = judge_round(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    round_, tz = judged.round, contests.zone(judged.contest)
+    if round_.status != "closed":
+        raise Invalid(N_("Vòng thi chưa đóng: chưa có kết quả chính thức để xuất."), field="round")
+    name = f"ket-qua-{ascii_slug(round_.title)}-{ascii_slug(judged.unit.code)}.{fmt}"
+    display = translate(N_("Kết quả {round} - {unit}.{fmt}"), locale, round=round_.title, unit=judged.unit.name, fmt=fmt)
+    fd, path = tempfile.mkstemp(prefix="hoithi-export-", suffix=f".{fmt}")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if fmt == "xlsx":
+                parts = [_translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_.id, judged.unit.path)),
+                                     locale),
+                         _translated(_units_part(session, judged), locale), _translated(winners_part(session, judged), locale)]
+                if round_.unit_prize_tiers:
+                    parts.append(_translated(unit_winners_part(session, judged), locale))
+                write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=_notes(judged, tz, locale)), fh)
+            elif fmt == "csv":
+                chosen = {"ranking": lambda: Part(N_("Xếp hạng"), ranking_columns(),
+                                                  ranking_rows(session, round_.id, judged.unit.path)),
+                          "units": lambda: _units_part(session, judged), "winners": lambda: winners_part(session, judged)}
+                for chunk in iter_csv(_translated(chosen[part](), locale), tz):
+                    fh.write(chunk)
+            else:
+                write_minutes_pdf(minutes(session=session, judged=judged, locale=locale), fh)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return ExportFile(path=path, filename=name, display_name=display, media_type=FORMATS[fmt])
+
+
+def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Minutes:
+    """What the "Biên bản xét giải" states: the criteria, the totals, the prediction truth, the winners, the
+    digest (when sealed) and the signature block."""
+    round_, contest, tz = judged.round, judged.contest, contests.zone(judged.contest)
+    t = lambda msgid, **kw: translate(msgid, locale, **kw)  # noqa: E731
+    criteria = [contest_rules.counted_rule(round_, locale=locale)]
+    chain = contest_rules.tie_chain(contest, locale=locale)
+    if chain:
+        criteria.append(chain)
+    if round_.prize_tiers:
+        tiers = ", ".join(f"{x['count']} {x['name']}" for x in round_.prize_tiers)
+        criteria.append(t(N_("Cơ cấu giải: {tiers}; mỗi người nhận nhiều nhất một giải trong vòng thi."), tiers=tiers))
+    if round_.prize_cap_share:
+        criteria.append(t(N_("Tổng số giải không quá {share}% số người dự thi."), share=f"{round_.prize_cap_share * 100:g}"))
+    totals = round_.totals or {}
+    rows = [(t(N_("Số người dự thi")), str(totals.get("participants", 0))),
+            (t(N_("Số lượt thi hợp lệ")), str(totals.get("attempts", 0))),
+            (t(N_("Số người đạt điểm tối đa")), str(totals.get("perfect_scorers", 0)))]
+    if judged.unit.headcount:
+        rows.append((t(N_("Số hội viên của đơn vị")), str(judged.unit.headcount)))
+    prediction = None
+    label = contest_rules.truth_label(round_, locale=locale)
+    if label:
+        truth = "" if round_.prediction_truth is None else str(round_.prediction_truth)
+        prediction = (round_.prediction_prompt or label, t(N_("{value} ({label})"), value=truth, label=label))
+    winners = _translated(winners_part(session, judged), locale)
+    winners.rows = list(winners.rows)
+    unit_winners = _translated(unit_winners_part(session, judged), locale) if round_.unit_prize_tiers else None
+    today = (round_.sealed_at or utcnow()).astimezone(tz)
+    return Minutes(
+        organisation=judged.scope.name, contest_title=contest.title, round_title=round_.title,
+        place_date=t(N_("Ngày {d} tháng {m} năm {y}"), d=f"{today.day:02d}", m=f"{today.month:02d}", y=today.year),
+        criteria=criteria, totals=rows, prediction=prediction, winners=winners, unit_winners=unit_winners,
+        digest=round_.seal_digest, sealed_at=_when(round_.sealed_at, tz) or None,
+        signatures=[t(N_("TRƯỞNG BAN GIÁM KHẢO")), t(N_("THƯ KÝ"))], tz=tz)
+

@@ -1,0 +1,121 @@
+"""The judges' pages: round audit view with filters and flags, one attempt in full with the decision form,
+prizes shown then confirmed, the seal, the downloads, and the audit log page; members are kept out."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlmodel import select
+
+from app.models import Attempt, AttemptEvent, Member
+from app.services import closing
+from tests.factories import make_member
+from tests.pagehelpers import csrf_from, page_login
+from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
+
+
+def _as(client, session, member: Member, phone: str) -> None:  # noqa: ANN001
+    member.phone = phone
+    session.add(member)
+    session.commit()
+    client.cookies.clear()
+    assert page_login(client, phone).status_code == 303
+
+
+def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, session, arena):  # noqa: F811
+    r = arena.rounds[0]
+    t = arena.tree
+    people = [make_member(session, u, full_name=n) for u, n in (
+        (t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))]
+    attempts = [add(session, r, m, score=s, duration_s=d) for m, s, d in zip(people, (5, 4, 3), (60, 2, 50), strict=True)]
+    attempts[1].ip, attempts[1].user_agent = "203.0.113.7", "Mozilla/5.0 (Linux; Android 10) Zalo"
+    session.add(AttemptEvent(attempt_id=attempts[1].id, kind="hide"))
+    session.commit()
+    judge = session.get(Member, arena.org.id)
+    _as(client, session, judge, "0911000300")
+    page = client.post(f"/contests/rounds/{r.id}/close", data={"csrf_token": csrf_from(client.get("/").text)},
+                       follow_redirects=False)
+    assert page.status_code == 303
+
+    home = client.get("/judging")
+    assert home.status_code == 200 and f"/judging/rounds/{r.id}" in home.text
+    view = client.get(f"/judging/rounds/{r.id}")
+    assert view.status_code == 200
+    assert "Nguyễn Thị Ánh Tuyết" in view.text and "Làm quá nhanh (1)" in view.text
+    fast = client.get(f"/judging/rounds/{r.id}?flag=too_fast")
+    assert "Phạm Văn Đức" in fast.text and "Nguyễn Thị Ánh Tuyết" not in fast.text
+    ranged = client.get(f"/judging/rounds/{r.id}?min_score=4&unit_code=DB-A")
+    assert "Nguyễn Thị Ánh Tuyết" in ranged.text and "Lê Thị Hoa" not in ranged.text
+
+    detail = client.get(f"/judging/attempts/{attempts[1].id}")
+    assert detail.status_code == 200
+    for text in ("203.0.113.7", "Zalo", "rời trang", "dưới mức tối thiểu", "Loại lượt thi"):
+        assert text in detail.text
+    token = csrf_from(detail.text)
+    empty = client.post(f"/judging/attempts/{attempts[1].id}/decision",
+                        data={"csrf_token": token, "action": "disqualify", "reason": ""})
+    assert empty.status_code == 422 and "Cần ghi lý do." in empty.text
+    no_csrf = client.post(f"/judging/attempts/{attempts[1].id}/decision", data={"action": "disqualify", "reason": "x"})
+    assert no_csrf.status_code == 403
+    done = client.post(f"/judging/attempts/{attempts[1].id}/decision",
+                       data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.get(Attempt, attempts[1].id).disqualify_reason == "Làm 5 câu trong 2 giây"
+    assert "Lượt thi bị loại" in client.get(f"/judging/rounds/{r.id}").text
+
+    prizes = client.get(f"/judging/rounds/{r.id}/prizes")
+    token = csrf_from(prizes.text)
+    bad = client.post(f"/judging/rounds/{r.id}/prizes", data={"csrf_token": token, "name_1": "Giải Nhất", "count_1": "1",
+                                                              "cap": "150"})
+    assert bad.status_code == 422 and "100%" in bad.text
+    saved = client.post(f"/judging/rounds/{r.id}/prizes", data={
+        "csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Giải Nhì", "count_2": "1"},
+        follow_redirects=True)
+    assert "chưa xác nhận" in saved.text and saved.text.index("Nguyễn Thị Ánh Tuyết") < saved.text.index("Lê Thị Hoa")
+    confirmed = client.post(f"/judging/rounds/{r.id}/prizes/confirm", data={"csrf_token": token}, follow_redirects=True)
+    assert "đã xác nhận" in confirmed.text
+
+    unticked = client.post(f"/judging/rounds/{r.id}/seal", data={"csrf_token": token})
+    assert unticked.status_code == 422
+    sealed = client.post(f"/judging/rounds/{r.id}/seal", data={"csrf_token": token, "confirm": "yes"},
+                         follow_redirects=True)
+    assert 'id="digest"' in sealed.text and "Đã niêm phong" in sealed.text
+    csv_file = client.get(f"/judging/rounds/{r.id}/export.csv?unit_code=ROOT")
+    rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert [row[2] for row in rows[1:]] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
+    assert client.get(f"/judging/rounds/{r.id}/export.pdf").content.startswith(b"%PDF")
+
+    log = client.get("/audit?action=round.")
+    assert log.status_code == 200
+    entries = log.text[log.text.index('id="entries"'):]
+    for action in ("round.seal", "round.prizes_confirm", "round.close"):
+        assert f"<b>{action}</b>" in entries
+    assert "<b>attempt.disqualify</b>" not in entries
+    exported = client.get("/audit/export.csv?action=attempt.disqualify")
+    lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(lines) == 2 and lines[1][1] == "attempt.disqualify" and "Làm 5 câu trong 2 giây" in lines[1][8]
+    assert client.get("/audit?since=hôm-qua").status_code == 422
+
+
+def test_members_and_other_units_stay_out(client, session, arena):  # noqa: F811
+    r = arena.rounds[0]
+    people = [make_member(session, arena.tree.a1), make_member(session, arena.tree.b1)]
+    attempts = [add(session, r, m, score=3) for m in people]
+    closing.close_round(session=session, actor=arena.org, round_id=r.id)
+    session.commit()
+    _as(client, session, people[0], "0911000310")
+    assert client.get("/judging").status_code == 403
+    assert client.get(f"/judging/attempts/{attempts[0].id}").status_code == 403
+    assert client.get("/audit").status_code == 403
+    cell_judge = make_member(session, arena.tree.a1, roles=(("judge", arena.tree.a1),))
+    _as(client, session, cell_judge, "0911000311")
+    assert client.get(f"/judging/attempts/{attempts[1].id}").status_code == 404
+    assert client.get(f"/judging/attempts/{attempts[0].id}").status_code == 200
+    assert client.get(f"/judging/rounds/{r.id}/prizes").status_code == 403
+    log = client.get("/audit")
+    assert log.status_code == 200
+    assert "<b>round.close</b>" not in log.text  # the round's acts happened at the root, outside the cell
+    others = session.exec(select(Member).where(Member.unit_id == arena.tree.b1.id)).all()
+    assert all(m.member_code not in log.text for m in others)
