@@ -35,6 +35,7 @@ bench: setup services
 	$(BIN)/python -m bench.attempts
 	$(BIN)/python -m bench.standings
 	$(BIN)/python -m bench.pageweight
+	$(BIN)/python -m bench.exports --write-results
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

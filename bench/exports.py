@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.exporters.sheets import Column
 
-HEADER = "## Issue 6: result exports (`python -m bench.exports`)"
+HEADER = "## Issue 6 — result exports (`python -m bench.exports`)"
 FORMATS = ("rows only", "plain csv", "CSV", "XLSX", "PDF")
 GOAL_XLSX_S, GOAL_XLSX_MB = 15.0, 300.0
 WINNERS = 100

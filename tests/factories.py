@@ -83,3 +83,23 @@ def make_tree(session: Session, *, codes: tuple[str, str, str, str, str] = ("DB-
     b = make_unit(session, codes[3], parent=root, name=names[3], kind="Đảng bộ cơ sở", headcount=headcounts[4])
     b1 = make_unit(session, codes[4], parent=b, name=names[4], headcount=headcounts[5])
     return Tree(root, a, a1, a2, b, b1)
+
+
+def in_parallel(fn, n: int) -> list[BaseException]:  # noqa: ANN001
+    """Run fn(i) for i in range(n) on n threads at once; what they raised (empty when all went well)."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            fn(i)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -16,7 +16,7 @@ from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
 from app.services import attempts, bank, contests
 from app.services.principals import actor_of, load
-from tests.factories import actor, make_member, make_tree
+from tests.factories import actor, in_parallel, make_member, make_tree
 
 
 def _member_actor(session, member):  # noqa: ANN001, ANN202
@@ -175,23 +175,13 @@ def test_fifty_parallel_saves_leave_one_answer(engine, session, world):
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
     opt = _questions(session, attempt)[0].options[1]["id"]
     session.commit()
-    errors: list[BaseException] = []
+    def go(_i: int) -> None:
+        with Session(writer(engine), expire_on_commit=False) as s:
+            attempts.save_answer(session=s, actor=_member_actor(s, inside), attempt_id=attempt.id, position=1,
+                                 option_ids=[opt])
+            s.commit()
 
-    def go() -> None:
-        try:
-            with Session(writer(engine), expire_on_commit=False) as s:
-                attempts.save_answer(session=s, actor=_member_actor(s, inside), attempt_id=attempt.id, position=1,
-                                     option_ids=[opt])
-                s.commit()
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=go) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert in_parallel(go, 50) == []
     session.rollback()
     answers = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert len(answers) == 1 and answers[0].option_ids == [opt]
@@ -308,20 +298,10 @@ def test_quick_save_takes_only_the_usual_case(engine, session, world):
         quick(member_id=inside.id, position=1, option_ids=["not-an-option"])
     with pytest.raises(Invalid):
         quick(member_id=inside.id, position=1, option_ids=opts[:2])  # a single-choice question
-    errors: list[BaseException] = []
+    def go(_i: int) -> None:
+        assert quick(member_id=inside.id, position=1, option_ids=[opts[1]]) is not None
 
-    def go() -> None:
-        try:
-            assert quick(member_id=inside.id, position=1, option_ids=[opts[1]]) is not None
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=go) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert in_parallel(go, 50) == []
     session.rollback()
     answers = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert [(a.position, a.option_ids) for a in answers] == [(1, [opts[1]])]
