@@ -1,12 +1,13 @@
 """Flags for judges to review, per round (RULES.md, "Judges"): a reason to look at an attempt, never a decision.
 
 Flags are computed over the round's finished attempts (submitted or expired), disqualified ones included, so that a
-judge still sees why an attempt was set aside; an attempt in progress is never flagged. Each kind is one set-based
-statement (GROUP BY, window functions); Python only shapes the `detail` of the rows it inserts, and the two simple
-kinds are inserted by INSERT … SELECT without leaving the database.
+judge still sees why an attempt was set aside; an attempt in progress is never flagged. Each kind takes one or two
+set-based statements (GROUP BY, window functions); Python only shapes the `detail` of the rows it inserts, and the
+two simple kinds are inserted by INSERT … SELECT without leaving the database.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,24 @@ from itertools import groupby
 from typing import Any
 
 from babel.numbers import format_decimal
-from sqlalchemy import JSON, BigInteger, Integer, String, and_, cast, column, delete, func, insert, literal, literal_column, select, true
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    any_,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -44,7 +62,8 @@ def _finished(round_id: int) -> Any:
 
 
 def _json_object(dialect: str, *pairs: tuple[str, Any]) -> Any:
-    # json_build_object takes "any": a key bound as a parameter would need a cast on PostgreSQL, a literal does not.
+    # The keys are this module's own constants, never input: safe as SQL literals, and no parameter to type for
+    # json_build_object, whose arguments are "any".
     args = [x for key, value in pairs for x in (literal_column(f"'{key}'"), value)]
     return func.json_build_object(*args) if dialect == "postgresql" else func.json_object(*args)
 
@@ -113,19 +132,20 @@ def _duplicate_identity(session: Session, round_: Round, now: datetime) -> list[
 
 def _maybe_alike(round_id: int, settings: FlagSettings) -> Any:
     """The attempts that could share their answer set with enough others, judged without opening any option list:
-    the same answered questions with as many options chosen in each (compared through a few sums, so a collision
-    only lets an attempt through to the exact comparison). In a drawn round this leaves hardly any attempt."""
+    the same answered questions (compared through a few sums, so a collision only lets an attempt through to the
+    exact comparison). In a drawn round this leaves hardly any attempt."""
     a, aq, ans = Attempt.__table__.c, AttemptQuestion.__table__, Answer.__table__
-    qid, chosen = cast(aq.c.question_id, BigInteger), func.json_array_length(ans.c.option_ids)
-    answered = func.count()
-    per = (select(a.id, answered.label("answered"), func.sum(qid).label("s1"), func.sum(qid * (qid % 1000003)).label("s2"),
-                  func.sum(qid * chosen).label("s3"))
+    qid, answered = cast(aq.c.question_id, BigInteger), func.count()
+    per = (select(a.id, answered.label("answered"), func.sum(qid).label("s1"), func.sum(qid * (qid % 1000003)).label("s2"))
            .select_from(Attempt.__table__.join(ans, ans.c.attempt_id == a.id)
                         .join(aq, and_(aq.c.attempt_id == ans.c.attempt_id, aq.c.position == ans.c.position)))
-           .where(_finished(round_id), chosen > 0).group_by(a.id)
+           # A cleared answer is stored as the JSON text "[]": compared as text, no JSON is parsed here.
+           .where(_finished(round_id), cast(ans.c.option_ids, String) != "[]")
+           # In the order of the (round, member, number) index, so that SQLite groups without sorting.
+           .group_by(a.member_id, a.number, a.id)
            .having(answered >= settings.identical_min_answered).subquery("per"))
     p = per.c
-    sized = select(p.id, func.count().over(partition_by=[p.answered, p.s1, p.s2, p.s3]).label("size")).subquery("sized")
+    sized = select(p.id, func.count().over(partition_by=[p.answered, p.s1, p.s2]).label("size")).subquery("sized")
     return select(sized.c.id).where(sized.c.size >= settings.identical_min_attempts)
 
 
@@ -134,6 +154,11 @@ def _identical_answers(session: Session, round_id: int, dialect: str, now: datet
     """Option ids are random per snapshot, so two attempts never share them: an answer set is compared as the set
     of (question id, the chosen option's position in the bank question, "qp"), whatever the display order. Snapshots
     made before "qp" was recorded fall back on the option's text, as re-scoring does."""
+    # The few attempts left are named to the exact comparison by value: PostgreSQL then plans for their true number
+    # (index look-ups) instead of reading every snapshot of the round.
+    alike = session.execute(_maybe_alike(round_id, settings)).scalars().all()
+    if not alike:
+        return []
     a, aq, ans = Attempt.__table__.c, AttemptQuestion.__table__, Answer.__table__
     if dialect == "postgresql":  # one parse of each option list into typed columns
         chosen = func.json_array_elements_text(ans.c.option_ids).table_valued(column("value", String)).alias("chosen")
@@ -141,11 +166,13 @@ def _identical_answers(session: Session, round_id: int, dialect: str, now: datet
                   .table_valued(column("id", String), column("qp", Integer), column("text", String))
                   .render_derived(name="opt", with_types=True))
         option_id, key = option.c.id, func.coalesce(cast(option.c.qp, String), option.c.text)
+        among = a.id == any_(literal(list(alike), ARRAY(Integer)))
     else:
         chosen = func.json_each(ans.c.option_ids).table_valued(column("value", String)).alias("chosen")
         option = func.json_each(aq.c.options).table_valued(column("value", JSON)).alias("opt")
         option_id = option.c.value["id"].as_string()
         key = func.coalesce(option.c.value["qp"].as_string(), option.c.value["text"].as_string())
+        among = a.id.in_(select(func.json_each(json.dumps(list(alike))).table_valued("value").c.value))
     items = (
         select(a.id.label("attempt_id"), a.member_id, aq.c.question_id,
                (cast(aq.c.question_id, String) + literal(".") + key).label("item"))
@@ -153,7 +180,7 @@ def _identical_answers(session: Session, round_id: int, dialect: str, now: datet
                      .join(aq, and_(aq.c.attempt_id == ans.c.attempt_id, aq.c.position == ans.c.position))
                      .join(chosen, true())
                      .join(option, option_id == chosen.c.value))
-        .where(_finished(round_id), a.id.in_(_maybe_alike(round_id, settings)))
+        .where(_finished(round_id), among)
     ).subquery("items")
     i = items.c
     # A window over the whole partition keeps the concatenation in order on SQLite too (its GROUP_CONCAT takes no
@@ -169,15 +196,8 @@ def _identical_answers(session: Session, round_id: int, dialect: str, now: datet
     grouped = select(s.attempt_id, s.member_id, s.signature,
                      func.count().over(partition_by=s.signature).label("size")).where(s.rn == 1).subquery("grouped")
     g = grouped.c
-    stmt = select(g.attempt_id, g.member_id, g.signature, g.size).where(g.size >= settings.identical_min_attempts)
-    if dialect == "postgresql":
-        # PostgreSQL takes every JSON function call for 100 rows, so on a big round it expects billions and spends
-        # seconds JIT-compiling a statement that runs in less: off for this statement (and back, as it was).
-        jit = session.execute(select(func.current_setting("jit"))).scalar_one()
-        session.execute(select(func.set_config("jit", "off", True)))
-    found = session.execute(stmt.order_by(g.signature, g.attempt_id)).all()
-    if dialect == "postgresql":
-        session.execute(select(func.set_config("jit", jit, True)))
+    found = session.execute(select(g.attempt_id, g.member_id, g.signature, g.size)
+                            .where(g.size >= settings.identical_min_attempts).order_by(g.signature, g.attempt_id)).all()
     rows = []
     for _signature, group in groupby(found, key=lambda r: r.signature):
         members = [(r.attempt_id, r.member_id, int(r.size)) for r in group]
@@ -199,12 +219,19 @@ def compute_round_flags(*, session: Session, round_id: int, settings: FlagSettin
         raise NotFound(N_("Không tìm thấy vòng thi."))
     now = now or utcnow()
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # PostgreSQL takes every JSON function call for 100 rows, so on a big round it expects billions and spends
+        # seconds JIT-compiling statements that run in less: off while the flags are computed, then as it was.
+        jit = session.execute(select(func.current_setting("jit"))).scalar_one()
+        session.execute(select(func.set_config("jit", "off", True)))
     session.execute(delete(AttemptFlag).where(col(AttemptFlag.round_id) == round_id))
     _too_fast(session, round_, dialect, now)
     _shared_ip(session, round_id, dialect, now, settings.shared_ip_min_accounts)
     rows = _duplicate_identity(session, round_, now) + _identical_answers(session, round_id, dialect, now, settings)
     for start in range(0, len(rows), _CHUNK):
         session.execute(insert(AttemptFlag), rows[start:start + _CHUNK])
+    if dialect == "postgresql":
+        session.execute(select(func.set_config("jit", jit, True)))
     session.flush()
     counts = dict.fromkeys(KINDS, 0)
     counts.update(session.execute(select(AttemptFlag.kind, func.count()).where(col(AttemptFlag.round_id) == round_id)

@@ -85,11 +85,14 @@ def test_too_fast_under_two_seconds_a_question_but_not_at_exactly_two(session, a
     quick = add(session, r, make_member(session, arena.tree.a1), duration_ms=39_999, qn=20)
     exact = add(session, r, make_member(session, arena.tree.a1), duration_ms=40_000, qn=20)
     add(session, r, make_member(session, arena.tree.a1), duration_ms=1_000, status="in_progress")
+    set_aside = add(session, r, make_member(session, arena.tree.a1), duration_ms=5_000, qn=20)
+    set_aside.disqualified_at = utcnow()  # still flagged: the judge sees why it was set aside
+    session.flush()
     got = flagged(session, arena, "too_fast")
-    assert got == {quick.id: {"duration_ms": 39_999, "question_count": 20, "min_s_per_question": 2}}
-    assert exact.id not in got
+    assert got[quick.id] == {"duration_ms": 39_999, "question_count": 20, "min_s_per_question": 2}
+    assert set(got) == {quick.id, set_aside.id}
     r.min_seconds_per_question = 3  # the round's own minimum: now 40 s for 20 questions is too fast as well
-    assert set(flagged(session, arena, "too_fast")) == {quick.id, exact.id}
+    assert set(flagged(session, arena, "too_fast")) == {quick.id, exact.id, set_aside.id}
 
 
 def test_shared_ip_from_five_accounts_but_not_four(session, arena):
@@ -156,6 +159,10 @@ def test_identical_answers_need_enough_attempts_and_enough_answers(session, aren
     pair = [answered(session, arena, make_member(session, t.a1), WRONG) for _ in range(2)]  # only two alike
     few = {0: 1, 1: 1, 2: 1, 3: 1}  # four answered, under the minimum of five
     sparse = [answered(session, arena, make_member(session, t.a2), few) for _ in range(4)]
+    cleared = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == sparse[0].id,
+                                                         AttemptQuestion.question_id == arena.question_ids[4])).one()
+    session.add(Answer(attempt_id=sparse[0].id, position=cleared.position, option_ids=[]))  # chosen, then cleared
+    session.flush()
     assert flagged(session, arena, "identical_answers") == {}
     got = flagged(session, arena, "identical_answers", identical_min_attempts=2, identical_min_answered=4)
     assert set(got) == {a.id for a in pair + sparse}
