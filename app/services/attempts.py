@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.db import writer
+from app.db import session_scope, writer
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
@@ -160,11 +160,15 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
         answers={a.position: a.option_ids for a in answers})
 
 
+def _too_late(deadline_at: datetime, now: datetime) -> bool:
+    return now > deadline_at + GRACE
+
+
 def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
     attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True)
     if attempt.status != AttemptStatus.in_progress:
         raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
-    if now > attempt.deadline_at + GRACE:
+    if _too_late(attempt.deadline_at, now):
         raise Conflict(N_("Đã hết giờ làm bài; câu trả lời không được ghi nhận."))
     return attempt
 
@@ -229,12 +233,25 @@ def quick_save(*, engine: Engine, member_id: int, attempt_id: int, position: int
     with _SQLITE_WRITER if sqlite else nullcontext(), _writer_of(engine).begin() as conn:
         row = conn.execute(_QUICK_READ, {"attempt_id": attempt_id, "position": position}).first()
         if (row is None or row.member_id != member_id or row.status != AttemptStatus.in_progress
-                or now > row.deadline_at + GRACE or row.kind is None):
+                or _too_late(row.deadline_at, now) or row.kind is None):
             return None
         chosen = _check_choice((row.kind, row.options), position, option_ids)
         conn.execute(_quick_upsert(engine.dialect.name),
                      {"attempt_id": attempt_id, "position": position, "option_ids": chosen, "saved_at": now})
     return now
+
+
+def save_tap(*, engine: Engine, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
+             now: datetime | None = None) -> datetime:
+    """One tap from the API or the quiz page: the quick path, or else save_answer in its own unit of work,
+    which saves or says why not. Runs in one worker thread; it opens what it needs itself."""
+    saved = quick_save(engine=engine, member_id=actor.id, attempt_id=attempt_id, position=position,
+                       option_ids=option_ids, now=now)
+    if saved is not None:
+        return saved
+    with session_scope(engine) as session:
+        return save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
+                           option_ids=option_ids, now=now)
 
 
 # Only what the check needs (every tap of every member comes through here): not the text or explanation.

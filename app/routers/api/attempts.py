@@ -7,7 +7,6 @@ from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from app.db import session_scope
 from app.deps import CurrentActor, SessionDep, client_ip
 from app.models.attempt import AttemptOut
 from app.routers.base import make_router
@@ -61,15 +60,9 @@ class Submitted(BaseModel):
 async def save_answer(request: Request, attempt_id: int, position: int, data: AnswerIn, actor: CurrentActor) -> Response:
     """The busiest endpoint (every tap of every member): one thread hop for the usual case, a short
     transaction on a bare connection; anything unusual goes through the full service, which explains it."""
-    engine = request.app.state.engine
-    saved = await run_in_threadpool(lambda: attempts.quick_save(
-        engine=engine, member_id=actor.id, attempt_id=attempt_id, position=position, option_ids=data.option_ids))
-    if saved is None:
-        def full() -> datetime:
-            with session_scope(engine) as session:
-                return attempts.save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
-                                            option_ids=data.option_ids)
-        saved = await run_in_threadpool(full)
+    saved = await run_in_threadpool(lambda: attempts.save_tap(
+        engine=request.app.state.engine, actor=actor, attempt_id=attempt_id, position=position,
+        option_ids=data.option_ids))
     return Response(Saved(saved_at=saved).model_dump_json(), media_type="application/json")
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -77,11 +78,16 @@ def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> 
 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
-def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, session: SessionDep,
-             form: FormDep):  # noqa: ANN201
-    """htmx: one question's choice, saved at once."""
-    return _saved(request, session, lambda: attempts.save_answer(
-        session=session, actor=actor, attempt_id=attempt_id, position=position, option_ids=_chosen(form, position) or []))
+async def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, form: FormDep):  # noqa: ANN201
+    """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap)."""
+    try:
+        saved_at = await run_in_threadpool(lambda: attempts.save_tap(
+            engine=request.app.state.engine, actor=actor, attempt_id=attempt_id, position=position,
+            option_ids=_chosen(form, position) or []))
+    except AppError as exc:  # save_tap's own unit of work has already rolled back
+        return render(request, "partials/quiz/saved.html",
+                      {"ok": False, "message": translate(request, exc.message, **exc.params)}, status_code=exc.status_code)
+    return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
 
 
 @router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
