@@ -160,6 +160,7 @@ class AttemptAudit:
     member: Member
     unit: Unit
     round: Round
+    contest: Contest
     answers: list[AnswerView]
     events: list[AttemptEvent]
     flags: list[tuple[AttemptFlag, str]]  # with its explanation
@@ -190,7 +191,9 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
     raised = flags.round_flags(session=session, round_id=round_.id, attempt_ids=[attempt.id])
     others = list(session.exec(select(Attempt).where(Attempt.round_id == round_.id, Attempt.member_id == member.id,
                                                       Attempt.id != attempt.id).order_by(Attempt.number)).all())
-    return AttemptAudit(attempt=attempt, member=member, unit=unit, round=round_, answers=views, events=events,
+    contest = session.get(Contest, round_.contest_id)
+    assert contest is not None
+    return AttemptAudit(attempt=attempt, member=member, unit=unit, round=round_, contest=contest, answers=views, events=events,
                         flags=[(f, flags.explain(f)) for f in raised], others=others)
 
 
@@ -202,6 +205,16 @@ def flags_in(*, session: Session, judged: JudgedRound, kind: str | None = None) 
     if kind:
         stmt = stmt.where(AttemptFlag.kind == kind)
     return list(session.exec(stmt.order_by(AttemptFlag.kind, AttemptFlag.attempt_id)).all())
+
+
+def flag_counts(*, session: Session, judged: JudgedRound) -> dict[str, int]:
+    """How many attempts inside the judged unit each kind of flag marks (one GROUP BY, not the flags themselves)."""
+    rows = session.execute(
+        select(AttemptFlag.kind, func.count()).join(Attempt, Attempt.id == AttemptFlag.attempt_id)
+        .join(Unit, Unit.id == Attempt.unit_id)
+        .where(AttemptFlag.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
+        .group_by(AttemptFlag.kind)).all()
+    return {kind: int(n) for kind, n in rows}
 
 
 def recompute_flags(*, session: Session, actor: Actor, round_id: int) -> dict[str, int]:

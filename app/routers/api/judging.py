@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
 from app.deps import RequireJudge, SessionDep
+from app.i18n import translate
 from app.models import Attempt
 from app.routers.base import make_router
 from app.services import flags, judging, prizes, results, sealing
@@ -115,8 +116,6 @@ class AllocationOut(BaseModel):
 
 
 def _allocation(judged: judging.JudgedRound, allocation: prizes.Allocation) -> AllocationOut:
-    from app.i18n import translate
-
     return AllocationOut(
         confirmed_at=judged.round.prizes_confirmed_at, participants=allocation.participants, cap=allocation.cap,
         awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.awards],

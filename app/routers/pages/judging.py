@@ -17,7 +17,7 @@ from app.errors import N_, AppError, Invalid
 from app.models.judging import FlagKind
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import contests, judging, prizes, results, sealing
+from app.services import judging, prizes, results, sealing
 from app.services.access import Actor
 from app.services.exporters import attachment
 from app.templating import render, request_locale, translate
@@ -51,14 +51,12 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
     min_score, max_score = _int(q.get("min_score")), _int(q.get("max_score"))
     total, rows = judging.board(session=session, judged=judged, min_score=min_score, max_score=max_score, flag=flag,
                                 limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    counts: dict[str, int] = {}
-    for f in judging.flags_in(session=session, judged=judged):
-        counts[f.kind] = counts.get(f.kind, 0) + 1
+    counts = judging.flag_counts(session=session, judged=judged)
     filters = {k: v for k, v in (("unit_code", unit_code), ("flag", flag), ("min_score", min_score),
                                  ("max_score", max_score)) if v is not None}
     return {"actor": actor, "j": judged, "round": judged.round, "contest": judged.contest, "rows": rows, "total": total,
             "page": page, "pages": max(1, ceil(total / PER_PAGE)), "filters": filters, "query": urlencode(filters),
-            "flag_counts": counts, "flag_kinds": FLAG_KINDS, "tz": contests.zone(judged.contest),
+            "flag_counts": counts, "flag_kinds": FLAG_KINDS,
             "out": judging.disqualified(session=session, judged=judged),
             "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
             "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)), **extra}
@@ -101,14 +99,11 @@ def judging_export(request: Request, round_id: int, fmt: str, actor: PageJudge, 
 @router.get("/judging/attempts/{attempt_id}", response_class=HTMLResponse)
 def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
     view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
-    return render(request, "pages/judging/attempt.html", _attempt_ctx(session, actor, view))
+    return render(request, "pages/judging/attempt.html", _attempt_ctx(actor, view))
 
 
-def _attempt_ctx(session: Any, actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict[str, Any]:
-    from app.models import Contest
-
-    contest = session.get(Contest, view.round.contest_id)
-    return {"actor": actor, "v": view, "a": view.attempt, "tz": contests.zone(contest), **extra}
+def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict[str, Any]:
+    return {"actor": actor, "v": view, "a": view.attempt, **extra}
 
 
 @router.post("/judging/attempts/{attempt_id}/decision", response_class=HTMLResponse)
@@ -127,7 +122,7 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
         message, errors = form_failure(session, request, exc)
         view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
         return render(request, "pages/judging/attempt.html",
-                      _attempt_ctx(session, actor, view, error=message, errors=errors, reason=form.get("reason", "")),
+                      _attempt_ctx(actor, view, error=message, errors=errors, reason=form.get("reason", "")),
                       status_code=exc.status_code)
     return redirect(f"/judging/attempts/{attempt_id}#decision")
 
