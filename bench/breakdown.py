@@ -36,9 +36,10 @@ class Driver:
 
     async def request(self, req: Request) -> tuple[int, bytes]:
         body = req.body.encode()
+        path, _, query = req.path.partition("?")
         scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-                 "method": req.method, "scheme": "http", "path": req.path, "raw_path": req.path.encode(),
-                 "query_string": b"", "root_path": "", "client": ("127.0.0.1", 40000),
+                 "method": req.method, "scheme": "http", "path": path, "raw_path": path.encode(),
+                 "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 40000),
                  "server": ("127.0.0.1", 8000), "state": {},
                  "headers": [(b"host", b"127.0.0.1:8000")]
                  + [(k.lower().encode(), v.encode()) for k, v in req.headers.items()]}
