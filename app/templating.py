@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from app import i18n
 from app.deps import CSRF_COOKIE
@@ -59,32 +61,85 @@ def request_locale(request: Request) -> str:
     return i18n.pick_locale(request.cookies.get("lang"))
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
-           headers: dict[str, str] | None = None) -> HTMLResponse:
-    locale = request_locale(request)
+def hole(name: str) -> Markup:
+    """Where a shared page (render_shared) takes a personal piece, filled per request by fill_holes."""
+    return Markup(f"<!--hole:{name}-->")
+
+
+env.globals["hole"] = hole
+# The CSRF token's place in a shared page: markup, so autoescape leaves it as is, while anything a person
+# typed (a name) is escaped and so can never spell a hole.
+CSRF_HOLE = hole("csrf")
+
+
+def _csrf_seed(request: Request) -> tuple[str, str | None]:
+    """The browser's CSRF seed, and a new one to set when it has none."""
+    seed = request.cookies.get(CSRF_COOKIE)
+    return (seed, None) if seed else ((new := new_csrf_seed()), new)
+
+
+def _render_html(request: Request, name: str, context: dict[str, Any], locale: str, csrf_token: str) -> str:
     token = _locale.set(locale)
     try:
-        settings = request.app.state.settings
-        seed = request.cookies.get(CSRF_COOKIE)
-        new_seed = None
-        if not seed:
-            seed = new_seed = new_csrf_seed()
-        tz = ZoneInfo(settings.timezone)
+        tz = ZoneInfo(request.app.state.settings.timezone)
 
         def local(ts: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
             return ts.astimezone(tz).strftime(fmt) if ts else ""
 
-        ctx = {"request": request, "locale": locale, "csrf_token": csrf_token_for(seed, secret=request.app.state.secret),
-               "local": local, "path": request.url.path, "static_version": request.app.state.static_version}
-        ctx.update(context or {})
-        html = env.get_template(name).render(ctx)
+        ctx = {"request": request, "locale": locale, "csrf_token": csrf_token, "local": local,
+               "path": request.url.path, "static_version": request.app.state.static_version}
+        ctx.update(context)
+        return env.get_template(name).render(ctx)
     finally:
         _locale.reset(token)
+
+
+def _respond(request: Request, html: str, new_seed: str | None, status_code: int,
+             headers: dict[str, str] | None) -> HTMLResponse:
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if new_seed:
         response.set_cookie(CSRF_COOKIE, new_seed, httponly=True, samesite="lax",
-                            secure=not settings.insecure_cookies, path="/")
+                            secure=not request.app.state.settings.insecure_cookies, path="/")
     return response
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    seed, new_seed = _csrf_seed(request)
+    html = _render_html(request, name, context or {}, request_locale(request),
+                        csrf_token_for(seed, secret=request.app.state.secret))
+    return _respond(request, html, new_seed, status_code, headers)
+
+
+def render_fragment(request: Request, name: str, context: dict[str, Any]) -> str:
+    """A piece of a page as text (a hole's filling), in the request's locale."""
+    return _render_html(request, name, context, request_locale(request), "")
+
+
+class PageCache(Protocol):
+    def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any: ...
+
+
+def render_shared(request: Request, name: str, *, cache: PageCache, key: tuple, context: Callable[[], dict[str, Any]],
+                  fill: Callable[[str], str] = lambda html: html, lasting: bool = False) -> HTMLResponse:
+    """A page that thousands of people ask for in the same minutes and that is the same for all of them but
+    for a few personal pieces (a leaderboard): rendered once per path, `key` and locale into `cache`, with
+    the CSRF token and each personal piece left as a hole ({{ hole("name") }} in the template), which
+    `fill` and the CSRF token fill per request. Everything `context()` returns is shown to everyone who
+    gets the same key, so it must hold nothing personal; the key must name whatever else the page
+    depends on (e.g. the roles that decide the navigation). `lasting`: see BoardCache."""
+    locale = request_locale(request)
+    shared = cache.get_or(("html", locale, request.url.path, *key),
+                          lambda: _render_html(request, name, context(), locale, CSRF_HOLE), lasting=lasting)
+    seed, new_seed = _csrf_seed(request)
+    html = fill_holes(fill(shared), {"csrf": csrf_token_for(seed, secret=request.app.state.secret)})
+    return _respond(request, html, new_seed, 200, None)
+
+
+def fill_holes(html: str, pieces: dict[str, str]) -> str:
+    for name, piece in pieces.items():
+        html = html.replace(f"<!--hole:{name}-->", piece)
+    return html
 
 
 def translate(request: Request, msgid: str, /, **params: Any) -> str:

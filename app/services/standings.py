@@ -7,14 +7,16 @@ visibility rule allows (the unit table then shows participation only)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cachetools import TTLCache
-from sqlalchemy import event, func, select
+from cachetools import LRUCache
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.errors import N_, Conflict, NotFound
@@ -67,34 +69,52 @@ class RankCard:
 
 class BoardCache:
     """Per-process and short-lived (DESIGN.md): the same board is asked for by thousands of phones in the
-    same minutes, and between two rebuilds of the standings it does not change. Entries live `ttl`
-    seconds; a commit in this process that changes a round (closed, rebuilt, re-scored) drops them all at
-    once (session event below), another worker's change is seen within `ttl`. Routers pass the app's
-    cache in; without one (services, tests) every read goes to the database."""
+    same minutes, and between two rebuilds of the standings it does not change. An entry is fresh for `ttl`
+    seconds (`lasting_ttl` for what is keyed by the round's standings_built_at, which the short-lived round
+    info entry notices changing); for another `ttl` it is stale: the first to ask then recomputes it while everyone else gets the
+    stale value at once, so an expiry never sends every viewer to the database together (and the board is
+    recomputed at most once per `ttl` per worker, whatever the number of viewers). A commit in this process
+    that changes a round (closed, rebuilt, re-scored) drops every entry at once (session event below);
+    another worker's change is seen within 2 × `ttl`. Routers pass the app's cache in; without one
+    (services, tests) every read goes to the database."""
 
-    def __init__(self, ttl: float, maxsize: int = 20_000) -> None:
-        self._items: TTLCache | None = TTLCache(maxsize=maxsize, ttl=ttl) if ttl > 0 else None
+    def __init__(self, ttl: float, maxsize: int = 20_000, lasting_ttl: float | None = None) -> None:
+        self.ttl = ttl
+        self.lasting_ttl = lasting_ttl if lasting_ttl is not None else 12 * ttl
+        self._items: LRUCache | None = LRUCache(maxsize=maxsize) if ttl > 0 else None
+        self._refreshing: set[tuple] = set()
         self._lock = threading.Lock()
         _caches.append(self)
 
-    def get_or(self, key: tuple, make: Callable[[], Any]) -> Any:
+    def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any:
         if self._items is None:
             return make()
+        ttl = self.lasting_ttl if lasting else self.ttl
+        now = time.monotonic()
         with self._lock:
-            hit = self._items.get(key, _MISSING)
-        if hit is not _MISSING:
-            return hit
-        value = make()  # outside the lock: two misses at once may both compute, neither waits on the other
-        with self._lock:
-            self._items[key] = value
-        return value
+            value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
+            age = now - made_at
+            if value is not _MISSING and age < ttl:
+                return value
+            if value is not _MISSING and age < 2 * ttl and key in self._refreshing:
+                return value  # someone is recomputing it: the stale value meanwhile
+            self._refreshing.add(key)
+        try:
+            value = make()  # outside the lock: two first misses may both compute, neither waits on the other
+            with self._lock:
+                self._items[key] = (value, time.monotonic(), ttl)
+            return value
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
     def peek(self, key: tuple) -> Any:
-        """The cached value, or None (never blocks on the database)."""
+        """The fresh cached value, or None (never blocks on the database; a stale value is get_or's to give)."""
         if self._items is None:
             return None
         with self._lock:
-            return self._items.get(key)
+            value, made_at, ttl = self._items.get(key, (None, 0.0, 0.0))
+        return value if time.monotonic() - made_at < ttl else None
 
     def clear(self) -> None:
         if self._items is not None:
@@ -119,8 +139,8 @@ def _drop_stale_boards(session: OrmSession) -> None:
             cache.clear()
 
 
-def _cached(cache: BoardCache | None, key: tuple, make: Callable[[], Any]) -> Any:
-    return cache.get_or(key, make) if cache is not None else make()
+def _cached(cache: BoardCache | None, key: tuple, make: Callable[[], Any], lasting: bool = False) -> Any:
+    return cache.get_or(key, make, lasting=lasting) if cache is not None else make()
 
 
 @dataclass(frozen=True)
@@ -144,6 +164,7 @@ class RoundInfo:
     scope_code: str
     scope_name: str
     scope_path: str
+    standings_built_at: datetime | None  # in the keys of what is read from the standings (see BoardCache)
 
 
 def _load_info(session: Session, round_id: int) -> RoundInfo:
@@ -156,7 +177,7 @@ def _load_info(session: Session, round_id: int) -> RoundInfo:
     return RoundInfo(round_.id, round_.title, round_.status, round_.opens_at, round_.closes_at,
                      round_.results_visibility, round_.prediction_kind, round_.prediction_truth, dict(round_.totals),
                      contest.id, contest.title, contest.status, contest.timezone, scope.id, scope.code, scope.name,
-                     scope.path)
+                     scope.path, round_.standings_built_at)
 
 
 def _allowed(actor: Actor, scope_path: str) -> bool:
@@ -263,7 +284,8 @@ def round_board(*, session: Session, actor: Actor, round_id: int, unit_code: str
         unit = _subtree(session, info.scope_id, info.scope_path, unit_code)
         return _rows(session, Standing, Standing.round_id, round_id, unit, info.scope_id, limit, offset)
 
-    return _cached(cache, ("round", round_id, (unit_code or "").upper(), limit, offset), make)
+    return _cached(cache, ("round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset), make,
+                   lasting=True)
 
 
 def _clamp(limit: int) -> int:
@@ -275,23 +297,43 @@ def rank_card(*, session: Session, actor: Actor, round_id: int, cache: BoardCach
     info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
     if not scores_visible(info):
         return None
-    return _cached(cache, ("card", round_id, actor.id), lambda: _card(session, round_id, actor.id, cache))
+    built = info.standings_built_at
+    return _cached(cache, ("card", round_id, built, actor.id), lambda: _card(session, round_id, built, actor.id, cache),
+                   lasting=True)
 
 
-def _card(session: Session, round_id: int, member_id: int, cache: BoardCache | None) -> RankCard | None:
-    mine = session.execute(select(Standing).where(Standing.round_id == round_id,
-                                                 Standing.member_id == member_id)).scalars().first()
+def _my_rank_statement() -> Any:
+    ahead = aliased(Standing)
+    in_unit_ahead = (select(func.count()).select_from(ahead)
+                     .where(ahead.round_id == Standing.round_id, ahead.unit_id == Standing.unit_id,
+                            ahead.rank < Standing.rank).scalar_subquery())
+    return (select(Standing.rank, Standing.score, Standing.unit_id, in_unit_ahead)
+            .where(Standing.round_id == bindparam("round_id"), Standing.member_id == bindparam("member_id")))
+
+
+_MY_RANK = _my_rank_statement()  # built once: an aliased subquery costs more to build than to run
+
+
+def _card(session: Session, round_id: int, built: datetime | None, member_id: int,
+          cache: BoardCache | None) -> RankCard | None:
+    """One query for the member (their rank, and how many of their unit rank ahead of them); the counts and
+    the unit's name are shared by everyone who looks, so cached apart."""
+    mine = session.execute(_MY_RANK, {"round_id": round_id, "member_id": member_id}).first()
     if mine is None:
         return None
-    total = _cached(cache, ("count", round_id), lambda: session.execute(
-        select(func.count()).select_from(Standing).where(Standing.round_id == round_id)).scalar_one())
-    in_unit = [Standing.round_id == round_id, Standing.unit_id == mine.unit_id]
-    unit_total = session.execute(select(func.count()).select_from(Standing).where(*in_unit)).scalar_one()
-    ahead = session.execute(select(func.count()).select_from(Standing)
-                            .where(*in_unit, Standing.rank < mine.rank)).scalar_one()
-    unit = session.get(Unit, mine.unit_id)
-    return RankCard(rank=mine.rank, total=int(total), unit_rank=int(ahead) + 1, unit_total=int(unit_total),
-                    unit_name=unit.name if unit else "", score=mine.score)
+    rank, score, unit_id, unit_ahead = mine
+    total = _cached(cache, ("count", round_id, built), lambda: session.execute(
+        select(func.count()).select_from(Standing).where(Standing.round_id == round_id)).scalar_one(), lasting=True)
+
+    def unit_facts() -> tuple[int, str]:
+        count = session.execute(select(func.count()).select_from(Standing)
+                                .where(Standing.round_id == round_id, Standing.unit_id == unit_id)).scalar_one()
+        unit = session.get(Unit, unit_id)
+        return int(count), unit.name if unit else ""
+
+    unit_total, unit_name = _cached(cache, ("unit_count", round_id, built, unit_id), unit_facts, lasting=True)
+    return RankCard(rank=rank, total=int(total), unit_rank=int(unit_ahead) + 1, unit_total=unit_total,
+                    unit_name=unit_name, score=score)
 
 
 def unit_board(*, session: Session, actor: Actor, round_id: int, parent_code: str | None = None,
@@ -312,7 +354,8 @@ def unit_board(*, session: Session, actor: Actor, round_id: int, parent_code: st
                         perfect_count=s.perfect_count if visible else None)
                 for s, code, name, kind in rows]
 
-    return _cached(cache, ("units", round_id, (parent_code or "").upper(), visible), make)
+    return _cached(cache, ("units", round_id, info.standings_built_at, (parent_code or "").upper(), visible), make,
+                   lasting=True)
 
 
 def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = None) -> dict[str, int]:

@@ -64,7 +64,7 @@ def test_round_board_in_rank_order_with_the_rank_card(client, session, arena):  
     assert re.findall(r'<td class="rank">(\d+)</td>', html) == ["1", "2", "3", "4", "5", "6"]
     assert "Bạn xếp thứ 2/3 trong Đơn vị CB-A1 · thứ 3/6 toàn Đơn vị ROOT" in html
     assert "Điểm của bạn: 4" in html
-    assert re.search(r'<tr class="me" aria-current="true">\s*<td class="rank">3</td>', html)
+    assert re.search(r'<tr data-m="\d+" class="me" aria-current="true">\s*<td class="rank">3</td>', html)
     assert "0:30" in html and "0:50" in html  # durations as m:ss
     truth = re.search(r'<div class="stat" id="truth"><b>(\d+)</b>', html)
     assert truth and truth.group(1) == "2"  # two perfect scorers
@@ -227,3 +227,49 @@ def test_home_links_to_the_open_rounds_board(client, session, arena):  # noqa: F
     s = _seed(session, arena)
     page_login(client, s.by_name["Trần Thị An"].phone)
     assert f'href="/rounds/{arena.rounds[1].id}/board"' in client.get("/").text
+
+
+def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, session, arena):  # noqa: F811
+    """The round board is rendered once for everyone who may see it (render_shared, the app's 5 s cache is on
+    in tests): each member still gets their own rank card, row mark, unit links and CSRF token, and the
+    navigation follows each viewer's roles, whoever filled the cache first."""
+    from fastapi.testclient import TestClient
+
+    from tests.pagehelpers import csrf_from
+
+    s = _seed(session, arena)
+    r1 = arena.rounds[0]
+    _close(session, arena, r1)
+    pages = {}
+    for name in ("Phạm Thị Cúc", "Vũ Thị Em"):
+        with TestClient(app, base_url="http://testserver") as c:
+            page_login(c, s.by_name[name].phone)
+            pages[name] = (c.get(f"/rounds/{r1.id}/board").text, c.cookies.get("hoithi_csrf"))
+    cuc, em = pages["Phạm Thị Cúc"][0], pages["Vũ Thị Em"][0]
+    assert "Bạn xếp thứ 2/3 trong Đơn vị CB-A1" in cuc and "Bạn xếp thứ 2/2 trong Đơn vị CB-B1" in em
+    assert "CB-B1" not in re.search(r'id="rank-card">.*?</div>', cuc, re.S).group(0)
+    mark = r'<tr data-m="(\d+)" class="me"'
+    assert re.findall(mark, cuc) == [str(s.by_name["Phạm Thị Cúc"].id)]
+    assert re.findall(mark, em) == [str(s.by_name["Vũ Thị Em"].id)]
+    assert "unit=CB-A1" in cuc and "unit=CB-A1" not in em and "unit=CB-B1" in em
+    assert csrf_from(cuc) != csrf_from(em) and "<!--hole:" not in cuc + em
+    assert 'href="/org/units"' not in cuc  # a member's navigation
+    page_login(client, arena.org.member.phone)  # an organiser after the members: the organiser's navigation
+    org = client.get(f"/rounds/{r1.id}/board").text
+    assert 'href="/org/units"' in org and "rank-card" not in org and 'class="me"' not in org
+    client.post("/logout", data={"csrf_token": csrf_from(org)})
+    page_login(client, s.by_name["Vũ Thị Em"].phone)
+    assert 'href="/org/units"' not in client.get(f"/rounds/{r1.id}/board").text
+
+
+def test_a_name_cannot_forge_a_hole_in_a_shared_board(client, session, arena):  # noqa: F811
+    s = _seed(session, arena)
+    m = s.by_name["Đỗ Văn Phúc"]
+    m.full_name = '<!--hole:csrf--> <!--hole:card-->'
+    session.add(m)
+    session.commit()
+    r1 = arena.rounds[0]
+    _close(session, arena, r1)
+    page_login(client, s.by_name["Phạm Thị Cúc"].phone)
+    html = client.get(f"/rounds/{r1.id}/board").text
+    assert "&lt;!--hole:csrf--&gt; &lt;!--hole:card--&gt;" in html and html.count('id="rank-card"') == 1

@@ -33,3 +33,30 @@ def test_no_cache_when_the_lifetime_is_zero(session, arena):  # noqa: F811
     calls = []
     assert cache.get_or(("k",), lambda: calls.append(1) or 7) == 7
     assert cache.get_or(("k",), lambda: calls.append(1) or 8) == 8 and len(calls) == 2
+
+
+def test_a_stale_board_is_recomputed_by_one_while_the_others_get_it_at_once(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(standings.time, "monotonic", lambda: clock[0])
+    cache = standings.BoardCache(ttl=5)
+    assert cache.get_or(("k",), lambda: "v1") == "v1"
+    clock[0] += 3
+    assert cache.get_or(("k",), lambda: "never") == "v1" and cache.peek(("k",)) == "v1"  # fresh
+    clock[0] += 3  # stale: the first to ask recomputes; whoever asks meanwhile gets the stale value
+    assert cache.peek(("k",)) is None
+    during = []
+    assert cache.get_or(("k",), lambda: during.append(cache.get_or(("k",), lambda: "not twice")) or "v2") == "v2"
+    assert during == ["v1"] and cache.get_or(("k",), lambda: "never") == "v2"
+
+    def fails() -> str:
+        raise RuntimeError
+    clock[0] += 6
+    try:
+        cache.get_or(("k",), fails)
+    except RuntimeError:
+        pass
+    assert cache.get_or(("k",), lambda: "v3") == "v3"  # a failed recomputation does not leave it stuck
+    clock[0] += 11  # older than twice the lifetime: nobody gets it any more
+    during.clear()
+    assert cache.get_or(("k",), lambda: during.append(cache.get_or(("k",), lambda: "v4")) or "v5") == "v5"
+    assert during == ["v4"]

@@ -16,10 +16,10 @@ from app.deps import PageActor, SessionDep
 from app.errors import Conflict
 from app.models import Round, Unit
 from app.models.types import utcnow
-from app.routers.base import make_router
+from app.routers.base import from_memory_or_database, make_router
 from app.services import contests, standings, units
 from app.services.access import Actor
-from app.templating import render, translate
+from app.templating import fill_holes, render, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
 PER_PAGE = 50
@@ -55,7 +55,8 @@ def _phase(round_: Round) -> str:
 
 
 def _board_rows(request: Request, session: Session, actor: Actor, round_: Round, unit: str, page: int) -> dict[str, Any]:
-    """The table fragment's context: one page of the board, or why there is none yet."""
+    """The table fragment's context: one page of the board, or why there is none yet. The same for everyone
+    who may look (shared pages): the member's own row is marked per request by _mark_me."""
     assert round_.id is not None
     try:
         total, rows = standings.round_board(session=session, actor=actor, round_id=round_.id, unit_code=unit or None,
@@ -65,34 +66,90 @@ def _board_rows(request: Request, session: Session, actor: Actor, round_: Round,
         total, rows, message = 0, [], translate(request, exc.message, **exc.params)
     query = urlencode({"unit": unit, "page": page})
     return {"round": round_, "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit,
-            "message": message, "me": actor.id, "base_url": f"/rounds/{round_.id}/board", "board_id": "board",
+            "message": message, "base_url": f"/rounds/{round_.id}/board", "board_id": "board",
             "poll_url": f"/rounds/{round_.id}/board/rows?{query}" if round_.status != "closed" else None}
 
 
+def _mark_me(html: str, member_id: int) -> str:
+    """The member's own row on a shared board (rows.html gives every row its member's id)."""
+    row = f'<tr data-m="{member_id}">'
+    return html.replace(row, f'<tr data-m="{member_id}" class="me" aria-current="true">', 1)
+
+
+def _key(actor: Actor, unit: str, page: int) -> tuple:
+    """What a shared board page depends on besides its path and locale: the unit and page shown, and the
+    roles that decide the navigation in base.html."""
+    return unit.upper(), page, frozenset(g.role for g in actor.grants)
+
+
+def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base: str, unit: str) -> str:
+    """The links to the member's own units: shared by all members of a unit, so cached per unit."""
+    def make() -> str:
+        scope = session.get(Unit, scope_id)
+        assert scope is not None
+        current = _current(session, scope, unit)
+        return render_fragment(request, "partials/boards/mine.html", {
+            "base": base, "current": current, "own_trail": _trail(session, scope, actor.unit)})
+    return request.app.state.boards.get_or(
+        ("mine", request_locale(request), base, unit.upper(), actor.unit.id if actor.unit else None), make, lasting=True)
+
+
 @router.get("/rounds/{round_id}/board", response_class=HTMLResponse)
-def round_board(request: Request, round_id: int, actor: PageActor, session: SessionDep, unit: str = "",
-                page: int = 1):  # noqa: ANN201
-    round_, contest, scope = standings.board_round(session=session, actor=actor, round_id=round_id)
-    # the sub-units of the unit shown, for the picker; this also refuses a unit outside the contest's scope
+async def round_board(request: Request, round_id: int, actor: PageActor, unit: str = "", page: int = 1):  # noqa: ANN201
+    return await from_memory_or_database(request.app.state.engine, lambda session: _round_board(
+        request, session, actor, round_id, unit, page))
+
+
+def _round_board(request: Request, session: Session, actor: Actor, round_id: int, unit: str, page: int) -> HTMLResponse:
     cache = request.app.state.boards
-    children = standings.unit_board(session=session, actor=actor, round_id=round_id, parent_code=unit or None,
-                                    cache=cache)
-    current = _current(session, scope, unit)
-    visible = standings.scores_visible(round_)
-    return render(request, "pages/boards/round.html", {
-        "actor": actor, "contest": contest, "scope": scope, "current": current, "children": children,
-        "trail": _trail(session, scope, current), "own_trail": _trail(session, scope, actor.unit),
-        "card": standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache),
-        "totals": standings.round_totals(session=session, round_=round_, cache=cache), "visible": visible,
-        "phase": _phase(round_), **_board_rows(request, session, actor, round_, unit, _page(page))})
+    info = standings.round_info(session=session, actor=actor, round_id=round_id, cache=cache)  # who may look
+    page = _page(page)
+
+    def shared() -> dict[str, Any]:
+        round_, contest, scope = standings.board_round(session=session, actor=actor, round_id=round_id)
+        # the sub-units of the unit shown, for the picker; this also refuses a unit outside the contest's scope
+        children = standings.unit_board(session=session, actor=actor, round_id=round_id, parent_code=unit or None,
+                                        cache=cache)
+        current = _current(session, scope, unit)
+        return {"actor": actor, "contest": contest, "scope": scope, "current": current, "children": children,
+                "trail": _trail(session, scope, current),
+                "totals": standings.round_totals(session=session, round_=round_, cache=cache),
+                "visible": standings.scores_visible(round_), "phase": _phase(round_),
+                **_board_rows(request, session, actor, round_, unit, page)}
+
+    def fill(html: str) -> str:
+        card = standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
+        return _mark_me(fill_holes(html, {
+            "card": render_fragment(request, "partials/boards/card.html", {"card": card, "scope_name": info.scope_name})
+            if card else "",
+            "mine": _mine(request, session, actor, info.scope_id, f"/rounds/{round_id}/board", unit)}), actor.id)
+
+    # a closed round's page changes only with its standings (or a name): kept while they stand
+    return render_shared(request, "pages/boards/round.html", cache=cache, key=(*_key(actor, unit, page),
+                         info.standings_built_at), context=shared, fill=fill, lasting=info.status == "closed")
 
 
 @router.get("/rounds/{round_id}/board/rows", response_class=HTMLResponse)
-def round_board_rows(request: Request, round_id: int, actor: PageActor, session: SessionDep, unit: str = "",
-                     page: int = 1):  # noqa: ANN201
+async def round_board_rows(request: Request, round_id: int, actor: PageActor, unit: str = "",
+                           page: int = 1):  # noqa: ANN201
     """htmx: the board's table alone, polled every 10 s while the round is open."""
-    round_, _contest, _scope = standings.board_round(session=session, actor=actor, round_id=round_id)
-    return render(request, "partials/boards/rows.html", _board_rows(request, session, actor, round_, unit, _page(page)))
+    return await from_memory_or_database(request.app.state.engine, lambda session: _round_board_rows(
+        request, session, actor, round_id, unit, page))
+
+
+def _round_board_rows(request: Request, session: Session, actor: Actor, round_id: int, unit: str,
+                      page: int) -> HTMLResponse:
+    cache = request.app.state.boards
+    info = standings.round_info(session=session, actor=actor, round_id=round_id, cache=cache)  # who may look
+    page = _page(page)
+
+    def shared() -> dict[str, Any]:
+        round_, _contest, _scope = standings.board_round(session=session, actor=actor, round_id=round_id)
+        return _board_rows(request, session, actor, round_, unit, page)
+
+    return render_shared(request, "partials/boards/rows.html", cache=cache, key=(*_key(actor, unit, page),
+                         info.standings_built_at), context=shared, fill=lambda html: _mark_me(html, actor.id),
+                         lasting=info.status == "closed")
 
 
 def _units_ctx(request: Request, session: Session, actor: Actor, round_id: int, parent: str) -> dict[str, Any]:
@@ -125,15 +182,24 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
                   page: int = 1):  # noqa: ANN201
     """Members of the scope may look, unlike /contests/{id} (the organisers' page): the service checks."""
     page = _page(page)
+    cache = request.app.state.boards
     contest, total, rows = standings.contest_board(session=session, actor=actor, contest_id=contest_id,
                                                    unit_code=unit or None, limit=PER_PAGE,
-                                                   offset=(page - 1) * PER_PAGE, cache=request.app.state.boards)
-    scope = session.get(Unit, contest.scope_unit_id)
-    assert scope is not None
-    current = _current(session, scope, unit)
-    return render(request, "pages/boards/contest.html", {
-        "actor": actor, "contest": contest, "scope": scope, "current": current,
-        "trail": _trail(session, scope, current), "own_trail": _trail(session, scope, actor.unit),
-        "rounds": contests.rounds_of(session=session, contest=contest),
-        "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit, "message": None,
-        "me": actor.id, "base_url": f"/contests/{contest_id}/board", "board_id": "contest-board", "poll_url": None})
+                                                   offset=(page - 1) * PER_PAGE, cache=cache)
+    base = f"/contests/{contest_id}/board"
+
+    def shared() -> dict[str, Any]:
+        scope = session.get(Unit, contest.scope_unit_id)
+        assert scope is not None
+        current = _current(session, scope, unit)
+        return {"actor": actor, "contest": contest, "scope": scope, "current": current,
+                "trail": _trail(session, scope, current), "rounds": contests.rounds_of(session=session, contest=contest),
+                "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit, "message": None,
+                "base_url": base, "board_id": "contest-board", "poll_url": None}
+
+    def fill(html: str) -> str:
+        return _mark_me(fill_holes(html, {"mine": _mine(request, session, actor, contest.scope_unit_id, base, unit)}),
+                        actor.id)
+
+    return render_shared(request, "pages/boards/contest.html", cache=cache, key=_key(actor, unit, page), context=shared,
+                         fill=fill)
