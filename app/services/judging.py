@@ -1,5 +1,6 @@
-"""What judges do with a round: look at it (scope checks), disqualify and reinstate, and read an attempt in
-full. Prizes are in app.services.prizes, the seal in app.services.sealing, files in app.services.results.
+"""What judges do with a round: look at it (scope checks, also for a contest as a whole), disqualify and
+reinstate, and read an attempt in full. Prizes are in app.services.prizes, the seal in app.services.sealing, files
+in app.services.results.
 
 Who: a judge (or admin) whose subtree holds the unit in question. A judge of a cell audits and exports
 their cell; deciding for the whole round (prizes, the seal) needs a judge of the contest's scope.
@@ -39,32 +40,56 @@ class JudgedRound:
         return self.unit.id == self.scope.id
 
 
-def judge_round(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None,
-                whole: bool = False) -> JudgedRound:
-    """The round for a judge. Without unit_code: the scope when the judge covers it, else the judge's own
-    unit inside the scope. `whole` asks for the whole scope (prizes, seal). Outside the judge's reach the
-    round does not exist for them; a unit outside it is refused by name."""
-    round_ = session.get(Round, round_id) if is_db_id(round_id) else None
-    contest = session.get(Contest, round_.contest_id) if round_ else None
-    scope = session.get(Unit, contest.scope_unit_id) if contest else None
-    if round_ is None or contest is None or scope is None:
-        raise NotFound(N_("Không tìm thấy vòng thi."))
+@dataclass
+class JudgedContest:
+    contest: Contest
+    scope: Unit  # the contest's scope unit
+    unit: Unit  # the unit asked for (the scope, or a unit inside it the judge covers)
+
+
+def _judged_unit(session: Session, actor: Actor, scope: Unit, unit_code: str | None, missing: str) -> Unit:
+    """The unit a judge asks for inside a contest's scope. Without unit_code: the scope when the judge covers it,
+    else the judge's own unit inside the scope. Outside the judge's reach the contest (or round) does not exist
+    for them (`missing`); a unit outside their reach is refused by name."""
     reach = [p for p in actor.paths(JUDGE) if p.startswith(scope.path) or scope.path.startswith(p)]
     if not reach:
-        raise NotFound(N_("Không tìm thấy vòng thi."))
+        raise NotFound(missing)
     if unit_code:
         unit = units.get_by_code(session=session, code=unit_code)
         if not unit.path.startswith(scope.path):
             raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc thi."), code=unit.code)
         actor.require(unit, JUDGE)
-    elif actor.covers(scope, JUDGE):
-        unit = scope
-    else:  # a judge of a unit inside the scope: their own subtree
-        unit = session.exec(select(Unit).where(Unit.path == min(reach, key=len))).one()
+        return unit
+    if actor.covers(scope, JUDGE):
+        return scope
+    # a judge of a unit inside the scope: their own subtree
+    return session.exec(select(Unit).where(Unit.path == min(reach, key=len))).one()
+
+
+def judge_round(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None,
+                whole: bool = False) -> JudgedRound:
+    """The round for a judge, for the unit asked for (see _judged_unit). `whole` asks for the whole scope
+    (prizes, seal)."""
+    round_ = session.get(Round, round_id) if is_db_id(round_id) else None
+    contest = session.get(Contest, round_.contest_id) if round_ else None
+    scope = session.get(Unit, contest.scope_unit_id) if contest else None
+    if round_ is None or contest is None or scope is None:
+        raise NotFound(N_("Không tìm thấy vòng thi."))
+    unit = _judged_unit(session, actor, scope, unit_code, N_("Không tìm thấy vòng thi."))
     judged = JudgedRound(round=round_, contest=contest, scope=scope, unit=unit)
     if whole and not judged.whole:
         actor.require(scope, JUDGE)
     return judged
+
+
+def judge_contest(*, session: Session, actor: Actor, contest_id: int, unit_code: str | None = None) -> JudgedContest:
+    """A contest as a whole (its totals over the closed rounds) for a judge, with the same reach as a round."""
+    contest = session.get(Contest, contest_id) if is_db_id(contest_id) else None
+    scope = session.get(Unit, contest.scope_unit_id) if contest else None
+    if contest is None or scope is None:
+        raise NotFound(N_("Không tìm thấy cuộc thi."))
+    unit = _judged_unit(session, actor, scope, unit_code, N_("Không tìm thấy cuộc thi."))
+    return JudgedContest(contest=contest, scope=scope, unit=unit)
 
 
 def _judged_attempt(session: Session, actor: Actor, attempt_id: int) -> tuple[Attempt, Round]:

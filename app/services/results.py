@@ -1,5 +1,7 @@
 """The judges' result files of a round: the ranked list, unit statistics and the winners with the contact
-data prizes are paid with, for the whole scope or one unit, as XLSX, CSV or the PDF minutes.
+data prizes are paid with, for the whole scope or one unit, as XLSX, CSV or the PDF minutes; and of a contest as
+a whole: the ranked list over its closed rounds (the stored contest standings, with each round's score), as XLSX
+or CSV.
 
 Rows come from the stored standings (app.services.ranking) in a fixed order (rank, then the Vietnamese name
 order, then member id), read in batches and written straight to a temporary file, so a list of any length
@@ -9,10 +11,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
@@ -20,7 +22,7 @@ from sqlmodel import Session
 
 from app.errors import N_, Invalid
 from app.i18n import translate
-from app.models import Member, Standing, Unit, UnitStanding
+from app.models import Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
 from app.models.judging import Prize
 from app.models.types import utcnow
 from app.services import contest_rules, contests
@@ -28,11 +30,12 @@ from app.services.access import Actor
 from app.services.exporters import XLSX, ascii_slug
 from app.services.exporters.minutes_pdf import Minutes, write_minutes_pdf
 from app.services.exporters.sheets import Column, Part, Report, iter_csv, write_xlsx
-from app.services.judging import JudgedRound, judge_round
+from app.services.judging import JudgedContest, JudgedRound, judge_contest, judge_round
 
 BATCH = 2000
 FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 PARTS = ("ranking", "units", "winners")
+CONTEST_FORMATS = ("xlsx", "csv")
 
 
 def ranking_columns() -> list[Column]:
@@ -155,28 +158,41 @@ def export_round(*, session: Session, actor: Actor, round_id: int, fmt: str, uni
         raise Invalid(N_("Vòng thi chưa đóng: chưa có kết quả chính thức để xuất."), field="round")
     name = f"ket-qua-{ascii_slug(round_.title)}-{ascii_slug(judged.unit.code)}.{fmt}"
     display = translate(N_("Kết quả {round} - {unit}.{fmt}"), locale, round=round_.title, unit=judged.unit.name, fmt=fmt)
+
+    def write(fh: BinaryIO) -> None:
+        if fmt == "xlsx":
+            parts = [_translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_.id, judged.unit.path)),
+                                 locale),
+                     _translated(_units_part(session, judged), locale), _translated(winners_part(session, judged), locale)]
+            if round_.unit_prize_tiers:
+                parts.append(_translated(unit_winners_part(session, judged), locale))
+            write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=_notes(judged, tz, locale)), fh)
+        elif fmt == "csv":
+            chosen = {"ranking": lambda: Part(N_("Xếp hạng"), ranking_columns(),
+                                              ranking_rows(session, round_.id, judged.unit.path)),
+                      "units": lambda: _units_part(session, judged), "winners": lambda: winners_part(session, judged)}
+            _write_csv(fh, _translated(chosen[part](), locale), tz)
+        else:
+            write_minutes_pdf(minutes(session=session, judged=judged, locale=locale), fh)
+
+    return ExportFile(path=_temp_file(fmt, write), filename=name, display_name=display, media_type=FORMATS[fmt])
+
+
+def _temp_file(fmt: str, write: Callable[[BinaryIO], None]) -> str:
+    """A temporary file holding what `write` wrote; removed again when writing fails."""
     fd, path = tempfile.mkstemp(prefix="hoithi-export-", suffix=f".{fmt}")
     try:
         with os.fdopen(fd, "wb") as fh:
-            if fmt == "xlsx":
-                parts = [_translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_.id, judged.unit.path)),
-                                     locale),
-                         _translated(_units_part(session, judged), locale), _translated(winners_part(session, judged), locale)]
-                if round_.unit_prize_tiers:
-                    parts.append(_translated(unit_winners_part(session, judged), locale))
-                write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=_notes(judged, tz, locale)), fh)
-            elif fmt == "csv":
-                chosen = {"ranking": lambda: Part(N_("Xếp hạng"), ranking_columns(),
-                                                  ranking_rows(session, round_.id, judged.unit.path)),
-                          "units": lambda: _units_part(session, judged), "winners": lambda: winners_part(session, judged)}
-                for chunk in iter_csv(_translated(chosen[part](), locale), tz):
-                    fh.write(chunk)
-            else:
-                write_minutes_pdf(minutes(session=session, judged=judged, locale=locale), fh)
+            write(fh)
     except BaseException:
         os.unlink(path)
         raise
-    return ExportFile(path=path, filename=name, display_name=display, media_type=FORMATS[fmt])
+    return path
+
+
+def _write_csv(fh: BinaryIO, part: Part, tz: ZoneInfo) -> None:
+    for chunk in iter_csv(part, tz):
+        fh.write(chunk)
 
 
 def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Minutes:
@@ -215,3 +231,89 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
         digest=round_.seal_digest, sealed_at=_when(round_.sealed_at, tz) or None,
         signatures=[t(N_("TRƯỞNG BAN GIÁM KHẢO")), t(N_("THƯ KÝ"))], tz=tz)
 
+
+
+# --- a contest as a whole ----------------------------------------------------------------------------------
+def closed_rounds(*, session: Session, contest: Contest) -> list[Round]:
+    """The rounds the contest standings add up (the closed ones), in the contest's order."""
+    return [r for r in contests.rounds_of(session=session, contest=contest) if r.status == "closed"]
+
+
+def contest_ranking_columns(rounds: list[Round], locale: str = "vi") -> list[Column]:
+    """The contest's ranked list: totals over the closed rounds in the order the tie-break chain reads them
+    (summed prediction errors and durations, the last submission), then each round's score."""
+    fixed = [Column(N_("Hạng"), 7, "int"), Column(N_("Mã hội viên"), 14), Column(N_("Họ và tên"), 28),
+             Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30), Column(N_("Tổng điểm"), 9, "int"),
+             Column(N_("Số câu đúng"), 10, "int"), Column(N_("Số vòng đã thi"), 10, "int"),
+             Column(N_("Tổng sai số dự đoán"), 12, "int"), Column(N_("Tổng thời gian làm bài (mili giây)"), 14, "int"),
+             Column(N_("Lần nộp bài cuối"), 20, "datetime")]
+    for c in fixed:
+        c.header = translate(c.header, locale)
+    # round titles are the organiser's words: filled in after translation, never looked up in the catalogue
+    return fixed + [Column(translate(N_("Điểm: {round}"), locale, round=r.title), 12, "int") for r in rounds]
+
+
+def contest_ranking_rows(session: Session, contest_id: int, unit_path: str, round_ids: list[int]) -> Iterator[tuple[Any, ...]]:
+    """The contest standings inside a unit subtree, in the fixed order (rank, Vietnamese name order, member id),
+    read in batches; each round's score is one indexed look-up per row (uq_standing_member), so a cell's list
+    does not aggregate the whole contest."""
+    cs = ContestStanding
+    per_round = [select(Standing.score).where(Standing.round_id == rid, Standing.member_id == cs.member_id)
+                 .scalar_subquery().label(f"round_{rid}") for rid in round_ids]
+    stmt = (select(cs.rank, Member.member_code, Member.full_name, Unit.code, Unit.name, cs.score, cs.correct_count,
+                   cs.rounds, cs.prediction_error, cs.duration_ms, cs.submitted_at, *per_round)
+            .join(Member, Member.id == cs.member_id).join(Unit, Unit.id == cs.unit_id)
+            .where(cs.contest_id == contest_id, cs.unit_path.startswith(unit_path, autoescape=True))
+            .order_by(cs.rank, Member.sort_key, cs.member_id)
+            .execution_options(yield_per=BATCH))
+    for row in session.execute(stmt):
+        yield tuple(row)
+
+
+def _contest_notes(judged: JudgedContest, rounds: list[Round], others: list[Round], tz: ZoneInfo, locale: str) -> list[str]:
+    t = lambda msgid, **kw: translate(msgid, locale, **kw)  # noqa: E731
+    lines = [t(N_("Cuộc thi: {title}"), title=judged.contest.title),
+             t(N_("Phạm vi: {unit}"), unit=f"{judged.unit.code} — {judged.unit.name}"),
+             t(N_("Xuất lúc: {at}"), at=_when(utcnow(), tz)),
+             t(N_("Xếp hạng toàn cuộc thi: cộng điểm, sai số dự đoán và thời gian làm bài của các vòng đã đóng; lúc nộp "
+                  "bài là lần nộp cuối cùng."))]
+    chain = contest_rules.tie_chain(judged.contest, locale=locale)
+    if chain:
+        lines.append(chain)
+    for r in rounds:
+        if r.sealed_at and r.seal_digest:
+            lines.append(t(N_("{round}: niêm phong lúc {at}; mã SHA-256: {digest}"), round=r.title,
+                           at=_when(r.sealed_at, tz), digest=r.seal_digest))
+        else:
+            lines.append(t(N_("{round}: chưa niêm phong."), round=r.title))
+    if others:
+        lines.append(t(N_("Chưa tính các vòng chưa đóng: {rounds}."), rounds=", ".join(r.title for r in others)))
+    return lines
+
+
+def export_contest(*, session: Session, actor: Actor, contest_id: int, fmt: str, unit_code: str | None = None,
+                   locale: str = "vi") -> ExportFile:
+    """Write a contest's ranked list over its closed rounds for a judge of the unit asked for (default: the
+    judge's whole reach), as XLSX (with the notes sheet) or CSV."""
+    if fmt not in CONTEST_FORMATS:
+        raise Invalid(N_("Định dạng tệp không hỗ trợ: {fmt}."), field="format", fmt=fmt)
+    judged = judge_contest(session=session, actor=actor, contest_id=contest_id, unit_code=unit_code)
+    contest, tz = judged.contest, contests.zone(judged.contest)
+    rounds = closed_rounds(session=session, contest=contest)
+    if not rounds:
+        raise Invalid(N_("Cuộc thi chưa có vòng thi nào đóng: chưa có kết quả chính thức để xuất."), field="contest")
+    name = f"ket-qua-cuoc-thi-{ascii_slug(contest.title)}-{ascii_slug(judged.unit.code)}.{fmt}"
+    display = translate(N_("Kết quả cuộc thi {contest} - {unit}.{fmt}"), locale, contest=contest.title,
+                        unit=judged.unit.name, fmt=fmt)
+    part = Part(translate(N_("Xếp hạng"), locale), contest_ranking_columns(rounds, locale),
+                contest_ranking_rows(session, contest.id, judged.unit.path, [r.id for r in rounds]))
+
+    def write(fh: BinaryIO) -> None:
+        if fmt == "xlsx":
+            others = [r for r in contests.rounds_of(session=session, contest=contest) if r.status != "closed"]
+            notes = _contest_notes(judged, rounds, others, tz, locale)
+            write_xlsx(Report(title=display, parts=[part], tz=tz, note_lines=notes), fh)
+        else:
+            _write_csv(fh, part, tz)
+
+    return ExportFile(path=_temp_file(fmt, write), filename=name, display_name=display, media_type=FORMATS[fmt])

@@ -1,5 +1,6 @@
 """A judge on a phone (Chromium, 390×844): audits a round, opens a flagged attempt, disqualifies it with a
-reason, sets and confirms prizes, seals, and downloads the Excel file; nothing scrolls sideways at 360 px."""
+reason, sets and confirms prizes, seals, and downloads the Excel files of the round and of the contest; nothing
+scrolls sideways at 360 px."""
 from __future__ import annotations
 
 import io
@@ -74,10 +75,16 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     digest = page.inner_text("#digest").strip()
     assert len(digest) == 64
     with page.expect_download() as info:
-        page.click("text=Excel (.xlsx)")
+        page.click(f"a[href^='/judging/rounds/{r.id}/export.xlsx']")
     data = open(info.value.path(), "rb").read()
     wb = load_workbook(io.BytesIO(data))
     assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == [
         "Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     assert digest in " ".join(str(c.value) for row in wb["Ghi chú"].iter_rows() for c in row)
+    with page.expect_download() as info:  # the contest as a whole, over its one closed round
+        page.click(f"a[href^='/judging/contests/{arena.contest.id}/export.xlsx']")
+    wb = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == [
+        "Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     shot(page, "4-sealed")
+    assert no_horizontal_scroll(page)

@@ -123,3 +123,57 @@ def test_prizes_seal_and_exports(client, session, arena):  # noqa: F811
     assert client.get(f"/api/v1/rounds/{r.id}/export.csv?part=nope", headers=judge).status_code == 422
     assert client.post(f"/api/v1/attempts/{_attempts[0].id}/disqualify", headers=judge,
                        json={"reason": "muộn"}).status_code == 409  # sealed
+
+
+def test_contest_exports_rank_over_closed_rounds_with_scope_checks(client, session, arena):  # noqa: F811
+    org = session.get(Member, arena.org.id)
+    early = _login(client, session, org, "0911000200")
+    none_closed = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv", headers=early)
+    assert none_closed.status_code == 422 and none_closed.json()["error"] == "ValidationError"
+    r1, people, _attempts, judge = _setup(client, session, arena)
+    r2 = arena.rounds[1]
+    tuyet, evil, binh, hoa = people
+    for member, score in ((tuyet, 1), (binh, 5), (hoa, 5)):  # the second name sits the second round out
+        add(session, r2, member, score=score, prediction=1, duration_s=40 if member is binh else 50)
+    session.commit()
+    assert client.post(f"/api/v1/rounds/{r2.id}/close", headers=judge).status_code == 200
+
+    got = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv", headers=judge)
+    assert got.status_code == 200, got.text
+    assert got.content.startswith(b"\xef\xbb\xbf") and got.headers["content-type"].startswith("text/csv")
+    assert "attachment" in got.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0][:6] == ["Hạng", "Mã hội viên", "Họ và tên", "Mã đơn vị", "Đơn vị", "Tổng điểm"]
+    assert rows[0][-2:] == [f"Điểm: {r1.title}", f"Điểm: {r2.title}"]
+    # totals: Bình 3 + 5, Hoa 2 + 5, Tuyết 5 + 1, the formula-like name 4 + nothing
+    assert [(row[0], row[2], row[5], row[-2], row[-1]) for row in rows[1:]] == [
+        ("1", "Trần Văn Bình", "8", "3", "5"), ("2", "Lê Thị Hoa", "7", "2", "5"),
+        ("3", "Nguyễn Thị Ánh Tuyết", "6", "5", "1"), ("4", "'=HYPERLINK(\"http://evil\",\"x\")", "4", "4", "")]
+    assert rows[1][1] == binh.member_code and rows[1][3] == "CB-B1" and rows[1][7] == "2"  # two rounds taken
+
+    xlsx = client.get(f"/api/v1/contests/{arena.contest.id}/export.xlsx", headers=judge)
+    assert xlsx.status_code == 200
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["Xếp hạng", "Ghi chú"]
+    ranking = wb["Xếp hạng"]
+    assert ranking.freeze_panes == "A2"
+    values = list(ranking.iter_rows(min_row=2, values_only=True))
+    assert [v[0] for v in values] == [1, 2, 3, 4] and [v[5] for v in values] == [8, 7, 6, 4]
+    assert values[3][-2:] == (4, None)
+    assert ranking.cell(row=2, column=11).is_date and ranking.cell(row=2, column=11).number_format.startswith("dd/mm/yyyy")
+    notes = " ".join(str(c.value) for row in wb["Ghi chú"].iter_rows() for c in row)
+    assert arena.contest.title in notes and r1.title in notes and "chưa niêm phong" in notes
+
+    unit = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv?unit_code=CB-B1", headers=judge)
+    assert [row[2] for row in csv.reader(io.StringIO(unit.content.decode("utf-8-sig")))][1:] == ["Trần Văn Bình",
+                                                                                              "Lê Thị Hoa"]
+    cell = _login(client, session, make_member(session, arena.tree.a1, roles=(("judge", arena.tree.a1),)), "0911000202")
+    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.csv?unit_code=CB-B1", headers=cell).status_code == 403
+    own = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv", headers=cell)  # their own cell by default
+    assert own.status_code == 200
+    assert [row[0] for row in csv.reader(io.StringIO(own.content.decode("utf-8-sig")))][1:] == ["3", "4"]
+    member = _login(client, session, binh, "0911000201")
+    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.xlsx", headers=member).status_code in (403, 404)
+    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.pdf", headers=judge).status_code == 422
+    assert client.get("/api/v1/contests/999999/export.csv", headers=judge).status_code == 404
+    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.csv?unit_code=NOPE", headers=judge).status_code == 404

@@ -1,10 +1,12 @@
 """The judges' pages: round audit view with filters and flags, one attempt in full with the decision form,
-prizes shown then confirmed, the seal, the downloads, and the audit log page; members are kept out."""
+prizes shown then confirmed, the seal, the downloads (of the round and of the contest over its closed rounds),
+and the audit log page; members are kept out."""
 from __future__ import annotations
 
 import csv
 import io
 
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from app.models import Attempt, AttemptEvent, Member
@@ -86,6 +88,14 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
     assert [row[2] for row in rows[1:]] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     assert client.get(f"/judging/rounds/{r.id}/export.pdf").content.startswith(b"%PDF")
+    contest_files = f"/judging/contests/{arena.contest.id}/export"
+    assert f'{contest_files}.xlsx?unit_code=ROOT"' in sealed.text and f'{contest_files}.csv?unit_code=ROOT"' in sealed.text
+    over_rounds = client.get(f"{contest_files}.csv?unit_code=ROOT")
+    assert over_rounds.status_code == 200 and over_rounds.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(over_rounds.content.decode("utf-8-sig"))))
+    assert [row[2] for row in rows[1:]] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"] and rows[0][-1] == f"Điểm: {r.title}"
+    workbook = load_workbook(io.BytesIO(client.get(f"{contest_files}.xlsx").content))
+    assert [c.value for c in workbook["Xếp hạng"]["A"]] == ["Hạng", 1, 2]
 
     log = client.get("/audit?action=round.")
     assert log.status_code == 200
@@ -108,12 +118,17 @@ def test_members_and_other_units_stay_out(client, session, arena):  # noqa: F811
     _as(client, session, people[0], "0911000310")
     assert client.get("/judging").status_code == 403
     assert client.get(f"/judging/attempts/{attempts[0].id}").status_code == 403
+    assert client.get(f"/judging/contests/{arena.contest.id}/export.xlsx").status_code == 403
     assert client.get("/audit").status_code == 403
     cell_judge = make_member(session, arena.tree.a1, roles=(("judge", arena.tree.a1),))
     _as(client, session, cell_judge, "0911000311")
     assert client.get(f"/judging/attempts/{attempts[1].id}").status_code == 404
     assert client.get(f"/judging/attempts/{attempts[0].id}").status_code == 200
     assert client.get(f"/judging/rounds/{r.id}/prizes").status_code == 403
+    assert client.get(f"/judging/contests/{arena.contest.id}/export.csv?unit_code=CB-B1").status_code == 403
+    own = client.get(f"/judging/contests/{arena.contest.id}/export.csv")
+    assert own.status_code == 200
+    assert [row[1] for row in csv.reader(io.StringIO(own.content.decode("utf-8-sig")))][1:] == [people[0].member_code]
     log = client.get("/audit")
     assert log.status_code == 200
     assert "<b>round.close</b>" not in log.text  # the round's acts happened at the root, outside the cell

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from app.services.exporters.sheets import (
     sheet_title,
     write_xlsx,
 )
+from app.services.results import ranking_columns
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SUBMITTED = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)  # 08:30 in Hà Nội
@@ -68,7 +70,10 @@ def test_xlsx_sheets_headers_and_layout() -> None:
     assert [c.value for c in ws[1]] == ["Hạng", "Họ và tên", "Đơn vị", "Điểm", "Tỉ lệ đúng", "Ngày sinh", "Nộp bài lúc"]
     assert all(c.font.b for c in ws[1])
     assert ws.freeze_panes == "A2"
-    assert [ws.column_dimensions[letter].width for letter in "ABCDEFG"] == [6, 28, 36, 8, 10, 12, 20]
+    # Excel stores a width as characters plus the cell padding (6 characters are kept as 6.71): the whole part
+    # is the width asked for.
+    assert [int(ws.column_dimensions[letter].width) for letter in "ABCDEFG"] == [6, 28, 36, 8, 10, 12, 20]
+    assert ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
     notes = wb["Ghi chú"]
     assert [r[0] for r in notes.iter_rows(min_row=2, values_only=True)] == ["SHA-256: abc123", "Niêm phong lúc 26/11/2026"]
 
@@ -95,6 +100,52 @@ def test_xlsx_formula_like_text_stays_text() -> None:
     cells = [ws.cell(row=3, column=3), ws.cell(row=4, column=2), ws.cell(row=4, column=3), ws.cell(row=5, column=2)]
     assert [c.value for c in cells] == ["'" + HYPERLINK, "'+1", "'-2", "'@x"]
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_xlsx_text_that_looks_like_a_number_link_or_date_stays_text() -> None:
+    looks = ["0912345678", "http://hoithi.vn/c/abc", "1e5", "01/02/2026", "TRUE", "00123"]
+    ws = workbook(Report(title="x", tz=VN, parts=[Part("A", [Column("Giá trị")], ([v] for v in looks))])).active
+    cells = [ws.cell(row=r, column=1) for r in range(2, 2 + len(looks))]
+    assert [c.value for c in cells] == looks
+    assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
+
+
+def test_xlsx_is_written_in_constant_memory_mode() -> None:
+    # Inline strings and no shared string table: what XlsxWriter writes when each row goes to disk as soon as
+    # the next one starts, so that a list of any length is never held (a shared table would hold every name).
+    buf = io.BytesIO()
+    write_xlsx(Report(title="x", tz=VN, parts=[Part("Xếp hạng", COLUMNS, rows_gen())]), buf)
+    with zipfile.ZipFile(buf) as z:
+        assert "xl/sharedStrings.xml" not in z.namelist()
+        assert b't="inlineStr"' in z.read("xl/worksheets/sheet1.xml")
+
+
+def _ranked(n: int) -> Iterator[tuple]:
+    """The ranked list of a round as results.ranking_rows yields it (14 columns; None where the data has none)."""
+    for i in range(1, n + 1):
+        yield (i, f"HV{i:05d}", f"Nguyễn Thị Thử {i}", "CB-01", "Chi bộ 1, Đảng bộ phường Phú Cường", 20 - i, 20 - i, 20,
+               4000 + i if i % 3 else None, i * 7 if i % 3 else None, 61_500 + i, SUBMITTED, 1 + i % 2,
+               "Giải Nhất" if i == 1 else None)
+
+
+def test_xlsx_ranked_list_of_fourteen_columns_reads_back_typed() -> None:
+    columns = ranking_columns()
+    assert len(columns) == 14
+    ws = workbook(Report(title="x", tz=VN, parts=[Part("Xếp hạng", columns, _ranked(300))]))["Xếp hạng"]
+    assert ws.freeze_panes == "A2" and ws.max_row == 301 and ws.max_column == 14
+    assert [c.value for c in ws[1]] == [c.header for c in columns]
+    widths = [ws.column_dimensions[chr(ord("A") + i)].width for i in range(14)]
+    assert [int(w) for w in widths] == [c.width for c in columns]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == list(range(1, 301))  # in order
+    first, second, third = rows[:3]
+    assert first == (1, "HV00001", "Nguyễn Thị Thử 1", "CB-01", "Chi bộ 1, Đảng bộ phường Phú Cường", 19, 19, 20, 4001, 7,
+                     61_501, datetime(2026, 11, 26, 8, 30), 2, "Giải Nhất")
+    assert second[-1] is None and third[8] is None and third[9] is None
+    assert all(isinstance(v, int) for v in first[5:11])
+    stamp = ws.cell(row=2, column=12)
+    assert stamp.is_date and stamp.number_format == "dd/mm/yyyy hh:mm:ss"
+    assert ws.cell(row=2, column=1).number_format == "General"
 
 
 def test_xlsx_control_characters_are_dropped_and_empty_report_opens() -> None:
@@ -191,3 +242,13 @@ def test_csv_streams_a_big_list_lazily() -> None:
 
 def test_csv_header_only_when_no_rows() -> None:
     assert csv_rows(iter_csv(Part("x", COLUMNS[:2], iter(())), VN)) == [["Hạng", "Họ và tên"]]
+
+
+def test_xlsx_refuses_a_list_longer_than_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.errors import Invalid
+    from app.services.exporters import sheets
+
+    monkeypatch.setattr(sheets, "XLSX_MAX_ROWS", 4)  # the header and three rows
+    with pytest.raises(Invalid):
+        write_xlsx(Report(title="x", tz=VN, parts=[Part("Xếp hạng", COLUMNS, rows_gen())]), io.BytesIO())
+    write_xlsx(Report(title="x", tz=VN, parts=[Part("Xếp hạng", COLUMNS, ROWS[:3])]), io.BytesIO())

@@ -1,4 +1,5 @@
-"""What judges do (JSON): disqualify and reinstate, flags, prizes, the seal and the result files.
+"""What judges do (JSON): disqualify and reinstate, flags, prizes, the seal and the result files (of a round or
+of a contest as a whole).
 Rules in app.services.judging, flags, prizes, sealing and results."""
 from __future__ import annotations
 
@@ -156,6 +157,20 @@ def seal(round_id: int, actor: RequireJudge, session: SessionDep) -> Sealed:
 def export(round_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None,
            part: str = Query("ranking", description="CSV only: ranking | units | winners")) -> FileResponse:
     """XLSX (ranked list, unit statistics, winners with contact data), CSV (one part) or the PDF minutes."""
-    out = results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code, part=part)
+    return _download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code,
+                                          part=part))
+
+
+@router.get("/contests/{contest_id}/export.{fmt}", response_class=FileResponse)
+def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: SessionDep,
+                   unit_code: str | None = None) -> FileResponse:
+    """The contest's ranked list over its closed rounds (totals, then each round's score): XLSX or CSV;
+    `?unit_code=` narrows it to a unit's subtree."""
+    return _download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
+                                            unit_code=unit_code))
+
+
+def _download(out: results.ExportFile) -> FileResponse:
+    """The temporary file, streamed, then removed."""
     return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
                         headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})

@@ -59,7 +59,8 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
             "flag_counts": counts, "flag_kinds": FLAG_KINDS,
             "out": judging.disqualified(session=session, judged=judged),
             "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
-            "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)), **extra}
+            "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)),
+            "contest_rounds_closed": len(results.closed_rounds(session=session, contest=judged.contest)), **extra}
 
 
 @router.get("/judging/rounds/{round_id}", response_class=HTMLResponse)
@@ -89,8 +90,18 @@ def judging_seal(request: Request, round_id: int, actor: PageJudge, session: Ses
 @router.get("/judging/rounds/{round_id}/export.{fmt}")
 def judging_export(request: Request, round_id: int, fmt: str, actor: PageJudge, session: SessionDep,
                    unit_code: str | None = None, part: str = "ranking") -> FileResponse:
-    out = results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code or None,
-                               part=part, locale=request_locale(request))
+    return _download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt,
+                                          unit_code=unit_code or None, part=part, locale=request_locale(request)))
+
+
+@router.get("/judging/contests/{contest_id}/export.{fmt}")
+def judging_contest_export(request: Request, contest_id: int, fmt: str, actor: PageJudge, session: SessionDep,
+                           unit_code: str | None = None) -> FileResponse:
+    return _download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
+                                            unit_code=unit_code or None, locale=request_locale(request)))
+
+
+def _download(out: results.ExportFile) -> FileResponse:
     return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
                         headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})
 
