@@ -348,3 +348,9 @@ def public(campaign: EssayCampaign, scope: Unit, now: datetime | None = None) ->
         rubric_max=rubric_max(campaign), graders_per_essay=campaign.graders_per_essay,
         disagreement_share=campaign.disagreement_share, contest_id=campaign.contest_id, contest_weight=campaign.contest_weight)
 
+
+
+def public_of(*, session: Session, campaign: EssayCampaign) -> EssayCampaignPublic:
+    scope = session.get(Unit, campaign.scope_unit_id)
+    assert scope is not None
+    return public(campaign, scope)

@@ -23,7 +23,7 @@ from app.models.essay import Essay, EssayCampaign, EssayStatus, MyEssay
 from app.models.types import is_db_id, utcnow
 from app.services import audit
 from app.services.access import JUDGE, MANAGE, Actor
-from app.services.essay_campaigns import Reach, check_window, get_for_member, home_unit, reach
+from app.services.essay_campaigns import Reach, check_window, get_for_member, home_unit, reach, zone
 from app.services.text import clean, fold, nfc
 
 DRAFT_MAX_CHARS = 60_000  # the hard cap of a working copy, whatever the campaign's word limit
@@ -102,9 +102,11 @@ def view_of(campaign: EssayCampaign, essay: Essay | None, now: datetime | None =
                        saved_at=None, topic="", text="", word_count=0, submitted_at=None, review_comment="",
                        unsubmitted_changes=False, can_edit=can_edit(campaign, None, now))
     changed = essay.submitted_at is not None and (essay.draft_text != essay.text or essay.draft_topic != essay.topic)
+    tz = zone(campaign)
     return MyEssay(id=essay.id, campaign_id=campaign.id, status=essay.status, draft_topic=essay.draft_topic,
-                   draft_text=essay.draft_text, draft_words=essay.draft_words, saved_at=essay.saved_at,
-                   topic=essay.topic, text=essay.text, word_count=essay.word_count, submitted_at=essay.submitted_at,
+                   draft_text=essay.draft_text, draft_words=essay.draft_words, saved_at=essay.saved_at.astimezone(tz),
+                   topic=essay.topic, text=essay.text, word_count=essay.word_count,
+                   submitted_at=essay.submitted_at.astimezone(tz) if essay.submitted_at else None,
                    review_comment=essay.review_comment if essay.status == EssayStatus.returned else "",
                    unsubmitted_changes=changed, can_edit=can_edit(campaign, essay, now),
                    score=essay.score if essay.grade_count else None)

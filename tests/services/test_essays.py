@@ -16,7 +16,7 @@ from app.services import essay_campaigns, essays
 from tests.factories import Tree, actor, make_member, make_tree
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-WORDS = "Nghị quyết Đại hội đã chỉ rõ nhiệm vụ trọng tâm của chi bộ trong nhiệm kỳ. "  # 15 words
+WORDS = "Nghị quyết Đại hội đã chỉ rõ nhiệm vụ trọng tâm của chi bộ trong nhiệm kỳ. "  # 17 words
 
 
 def words(n: int) -> str:

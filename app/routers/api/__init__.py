@@ -1,5 +1,5 @@
 
-from app.routers.api import attempts, auth, bank, contests, judging, member_import, members, org, question_import, standings
+from app.routers.api import attempts, auth, bank, contests, essays, judging, member_import, members, org, question_import, standings
 from app.routers.base import make_router
 
 router = make_router(prefix="/api/v1")
@@ -13,3 +13,4 @@ router.include_router(attempts.router)
 router.include_router(question_import.router)
 router.include_router(standings.router)
 router.include_router(judging.router)
+router.include_router(essays.router)
