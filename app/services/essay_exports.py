@@ -32,8 +32,6 @@ from app.services.results import ExportFile
 
 BATCH = 500
 FORMATS = {"xlsx": XLSX, "pdf": "application/pdf"}
-STATUS_LABELS = {EssayStatus.draft: N_("Đang viết nháp"), EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
-                 EssayStatus.reviewed: N_("Chi bộ đã xem"), EssayStatus.returned: N_("Bị trả lại để sửa")}
 
 
 # --- participation ------------------------------------------------------------------------------------------------
@@ -127,7 +125,7 @@ def summary_parts(*, session: Session, reached: Reach, locale: str = "vi") -> li
     def rows() -> Iterator[tuple[Any, ...]]:
         for e, m, u in _essay_rows(session, reached):
             row = (m.full_name, m.member_code, u.code, u.name, e.topic, e.word_count, _stamp(e.submitted_at, campaign),
-                   t(STATUS_LABELS[EssayStatus(e.status)]), e.review_comment if e.status == EssayStatus.returned else "",
+                   t(essays.STATUS_LABELS[EssayStatus(e.status)]), e.review_comment if e.status == EssayStatus.returned else "",
                    e.grade_count, "; ".join(_points(x) for x in totals.get(e.id, [])), e.score,
                    t(N_("Có")) if e.disagreement else "")
             yield (*row, weighted.get(m.id)) if linked else row
@@ -143,7 +141,7 @@ def summary_parts(*, session: Session, reached: Reach, locale: str = "vi") -> li
                 .order_by(Unit.path, Member.sort_key, Member.id).execution_options(yield_per=BATCH))
         for m, u, essay_id in session.exec(stmt):
             yield (m.full_name, m.member_code, m.phone, u.code, u.name,
-                   t(STATUS_LABELS[EssayStatus.draft]) if essay_id else t(N_("Chưa viết")))
+                   t(essays.STATUS_LABELS[EssayStatus.draft]) if essay_id else t(N_("Chưa viết")))
 
     return [Part(t(N_("Bài thu hoạch")), columns, rows()), Part(t(N_("Chưa nộp")), missing_columns, missing()),
             _participation_part(participation(session=session, campaign=campaign, unit=reached.unit), locale)]
@@ -188,7 +186,7 @@ def bundle(*, session: Session, reached: Reach, locale: str = "vi") -> Bundle:
     def pages() -> Iterator[EssayPage]:
         for e, m, u in _essay_rows(session, reached):
             facts = [(t(N_("Chủ đề")), e.topic), (t(N_("Số chữ")), str(e.word_count)),
-                     (t(N_("Nộp lúc")), _stamp(e.submitted_at, c)), (t(N_("Trạng thái")), t(STATUS_LABELS[EssayStatus(e.status)]))]
+                     (t(N_("Nộp lúc")), _stamp(e.submitted_at, c)), (t(N_("Trạng thái")), t(essays.STATUS_LABELS[EssayStatus(e.status)]))]
             if e.score is not None:
                 facts.append((t(N_("Điểm (trung bình)")), f"{_points(e.score)}/{_points(rubric_max(c))}"))
             yield EssayPage(full_name=m.full_name, member_code=m.member_code, unit_name=u.name, facts=facts,

@@ -29,6 +29,8 @@ from app.services.text import clean, fold, nfc
 DRAFT_MAX_CHARS = 60_000  # the hard cap of a working copy, whatever the campaign's word limit
 COMMENT_MAX = 2000
 HANDED_IN = (EssayStatus.submitted, EssayStatus.reviewed)  # what the judges may grade
+STATUS_LABELS = {EssayStatus.draft: N_("Đang viết nháp"), EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
+                 EssayStatus.reviewed: N_("Chi bộ đã xem"), EssayStatus.returned: N_("Bị trả lại để sửa")}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 
@@ -69,6 +71,14 @@ def own(session: Session, actor: Actor, campaign_id: int) -> tuple[EssayCampaign
     campaign = get_for_member(session=session, actor=actor, campaign_id=campaign_id)
     essay = session.exec(select(Essay).where(Essay.campaign_id == campaign.id, Essay.member_id == actor.id)).first()
     return campaign, essay
+
+
+def mine_in(*, session: Session, actor: Actor, campaign_ids: list[int]) -> dict[int, Essay]:
+    """The member's essays in some campaigns, by campaign id (for their list of campaigns)."""
+    if not campaign_ids:
+        return {}
+    rows = session.exec(select(Essay).where(col(Essay.campaign_id).in_(campaign_ids), Essay.member_id == actor.id)).all()
+    return {e.campaign_id: e for e in rows}
 
 
 def editable(campaign: EssayCampaign, essay: Essay | None, now: datetime, *, grace: bool = False) -> None:
