@@ -108,7 +108,8 @@ def _essay_ctx(request: Request, session: Session, actor: Actor, essay_id: int, 
     campaign: EssayCampaign = view.campaign
     grades = essay_grading.grades_of(session=session, essay_ids=[essay_id])[essay_id]
     own = next((g for g, _name in grades if g.judge_id == actor.id), None)
-    scores = {c["key"]: (own.scores.get(c["key"]) if own else "") for c in campaign.rubric}
+    given = own.scores if own else {}
+    scores = {c["key"]: f"{given[c['key']]:g}" if c["key"] in given else "" for c in campaign.rubric}
     return {"actor": actor, "v": view, "e": view.essay, "c": campaign, "grades": grades, "own": own,
             "scores": scores, "comment": own.comment if own else "", "rubric_max": essay_campaigns.rubric_max(campaign),
             "paragraphs": essays.paragraphs, "status_label": _status(request), "flash": _flash(request), "errors": {},
