@@ -177,16 +177,21 @@ def _contest_link(session: Session, actor: Actor, contest_id: int | None) -> int
         raise Invalid(N_("Không tìm thấy cuộc thi để liên kết."), field="contest_id") from None
 
 
-def _check_whole(campaign: EssayCampaign) -> None:
-    """Rules between fields, checked on the result of a create or an update."""
-    if campaign.closes_at <= campaign.opens_at:
+WHOLE = ("opens_at", "closes_at", "min_words", "max_words", "contest_id", "contest_weight")
+
+
+def _check_whole(values: dict[str, Any]) -> dict[str, Any]:
+    """Rules between fields, checked on the settings as they would be after a create or an update (nothing is
+    applied before they pass). Returns them with the weight cleared when there is no contest link."""
+    if values["closes_at"] <= values["opens_at"]:
         raise Invalid(N_("Hạn chót nhận bài phải sau thời gian bắt đầu."), field="closes_at")
-    if campaign.min_words > campaign.max_words:
+    if values["min_words"] > values["max_words"]:
         raise Invalid(N_("Số chữ tối thiểu không được lớn hơn số chữ tối đa."), field="min_words")
-    if campaign.contest_id is None:
-        campaign.contest_weight = 0.0
-    elif campaign.contest_weight <= 0:
+    if values["contest_id"] is None:
+        return {**values, "contest_weight": 0.0}
+    if values["contest_weight"] <= 0:
         raise Invalid(N_("Có liên kết cuộc thi thì cần hệ số cộng điểm lớn hơn 0."), field="contest_weight")
+    return values
 
 
 def _audit_detail(values: dict[str, Any]) -> dict[str, Any]:
@@ -202,9 +207,8 @@ def create(*, session: Session, actor: Actor, data: EssayCampaignCreate) -> Essa
     except NotFound as exc:
         raise Invalid(exc.message, field="scope_unit_code", **exc.params) from None
     actor.require(scope)
-    values = _check(session, actor, data.model_dump(exclude={"scope_unit_code"}), ZoneInfo(DEFAULT_TZ))
+    values = _check_whole(_check(session, actor, data.model_dump(exclude={"scope_unit_code"}), ZoneInfo(DEFAULT_TZ)))
     campaign = EssayCampaign(**values, scope_unit_id=scope.id, timezone=DEFAULT_TZ, created_by_id=actor.id)
-    _check_whole(campaign)
     session.add(campaign)
     session.flush()
     audit.record(session=session, actor_id=actor.id, action="essay_campaign.create", entity="essay_campaign",
@@ -217,6 +221,7 @@ def update(*, session: Session, actor: Actor, campaign_id: int, data: EssayCampa
     sent = data.model_dump(exclude_unset=True)
     sent = {k: v for k, v in sent.items() if v is not None or k == "contest_id"}
     values = _check(session, actor, sent, zone(campaign))
+    values = {**values, **_check_whole({k: values.get(k, getattr(campaign, k)) for k in WHOLE})}
     changes = {k: v for k, v in values.items() if getattr(campaign, k) != v}
     if "rubric" in changes and session.exec(select(EssayGrade.id).join(Essay, Essay.id == EssayGrade.essay_id)
                                             .where(Essay.campaign_id == campaign.id).limit(1)).first() is not None:
@@ -226,7 +231,6 @@ def update(*, session: Session, actor: Actor, campaign_id: int, data: EssayCampa
     before = {k: getattr(campaign, k) for k in changes}
     for key, value in changes.items():
         setattr(campaign, key, value)
-    _check_whole(campaign)
     campaign.updated_at = utcnow()
     session.add(campaign)
     session.flush()

@@ -156,3 +156,20 @@ def test_the_weighted_essay_score_for_a_linked_contest(graded, session):
     with pytest.raises(Invalid):
         essay_campaigns.update(session=session, actor=org, campaign_id=w.campaign.id,
                                data=EssayCampaignUpdate(contest_weight=0))
+    # the XLSX summary carries the weighted score in its own column
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.services import essay_exports
+
+    out = essay_exports.export(session=session, actor=org, campaign_id=w.campaign.id, fmt="xlsx")
+    try:
+        with open(out.path, "rb") as fh:
+            rows = list(load_workbook(io.BytesIO(fh.read()))["Bài thu hoạch"].values)
+    finally:
+        import os
+
+        os.unlink(out.path)
+    assert rows[0][-1] == "Điểm cộng vào cuộc thi (× 0.2)" and rows[1][-1] == 15.0
+    assert rows[1][9:12] == (2, "80; 70", 75.0)
