@@ -91,4 +91,16 @@ def test_demo_has_a_question_bank(db_env):
         assert closed.status == "closed" and closed.totals["participants"] == 120
         kinds = set(s.exec(select(AttemptFlag.kind).where(AttemptFlag.round_id == closed.id)).all())
         assert kinds >= {"too_fast", "shared_ip"}
+        # an open essay campaign with a rubric, essays handed in, reviewed, returned, one graded by two judges
+        from app.models.essay import Essay, EssayCampaign, EssayGrade
+        from app.services import essay_campaigns
+
+        campaign = s.exec(select(EssayCampaign)).one()
+        assert essay_campaigns.state(campaign) == "open" and essay_campaigns.rubric_max(campaign) == 100
+        written = s.exec(select(Essay).where(Essay.campaign_id == campaign.id)).all()
+        assert sum(e.submitted_at is not None for e in written) == 6 and len(written) == 8
+        assert {e.status for e in written} == {"draft", "submitted", "reviewed", "returned"}
+        graded = [e for e in written if e.grade_count]
+        assert len(graded) == 1 and graded[0].grade_count == 2 and graded[0].score == 73 and graded[0].disagreement
+        assert len(s.exec(select(EssayGrade)).all()) == 2
     engine.dispose()

@@ -31,7 +31,8 @@ ACTIONS = ("auth.login", "auth.logout", "auth.change_password", "member.create",
            "unit.update", "unit.move", "topic.create", "question.create", "question.update", "question.import",
            "question.rescore", "contest.create", "contest.update", "contest.publish", "contest.close", "round.update",
            "round.close", "round.flags", "round.prize_rules", "round.prizes_confirm", "round.seal",
-           "attempt.disqualify", "attempt.reinstate", "member.disqualify", "member.reinstate")
+           "attempt.disqualify", "attempt.reinstate", "member.disqualify", "member.reinstate", "essay_campaign.create",
+           "essay_campaign.update", "essay.review", "essay.return", "essay.grade")
 
 
 @dataclass

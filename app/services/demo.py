@@ -64,6 +64,7 @@ ACCOUNTS = [  # (phone, member_code, name, role)
     ("0900000001", "QTV-TDM", "Quản trị viên hệ thống", Role.admin),
     ("0900000002", "BTC-TDM", "Nguyễn Thị Thu Hà", Role.organiser),
     ("0900000003", "BGK-TDM", "Trần Văn Minh", Role.judge),
+    ("0900000004", "BGK2-TDM", "Lê Thị Thanh Tâm", Role.judge),  # a second judge: essays are graded by two
 ]
 FIRST_MEMBER_PHONE = "0900000100"
 
@@ -117,6 +118,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: argon2 is slow on purpose
     staff_unit = next(u for u in leaves if u.code == "DBCQD")
     organiser_id = None
+    judge_ids: list[int] = []
     for phone, code, name, role in ACCOUNTS:
         member = Member(full_name=name, phone=phone, member_code=code, unit_id=staff_unit.id,
                         password_hash=password_hash, birth_date=date(1980, 5, 19))
@@ -126,6 +128,8 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         session.add(MemberRole(member_id=member.id, role=role, unit_id=root.id))
         if role == Role.organiser:
             organiser_id = member.id
+        if role == Role.judge:
+            judge_ids.append(member.id)
     topics = load_bank(session=session, unit=root, actor_id=organiser_id)
     for topic in topics:
         topic.study_published = True  # the published "bộ câu hỏi – đáp án" members can practise
@@ -144,6 +148,10 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
             progress(n, DEMO_MEMBERS)
     session.flush()
     load_past_contest(session=session, root=root, organiser_id=organiser_id, topics=topics, rng=rng)
+    from app.services.demo_essays import load_essays
+
+    load_essays(session=session, root=root, organiser_id=organiser_id, judge_ids=judge_ids,
+                now=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")))
     if progress:
         progress(DEMO_MEMBERS, DEMO_MEMBERS)
 

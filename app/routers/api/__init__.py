@@ -1,5 +1,5 @@
 
-from app.routers.api import attempts, auth, bank, contests, judging, member_import, members, org, question_import, standings
+from app.routers.api import attempts, auth, bank, contests, essays, judging, member_import, members, org, question_import, standings
 from app.routers.base import make_router
 
 router = make_router(prefix="/api/v1")
@@ -15,3 +15,4 @@ router.include_router(bank.router)
 router.include_router(contests.router)
 router.include_router(question_import.router)
 router.include_router(judging.router)
+router.include_router(essays.router)

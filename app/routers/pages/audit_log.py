@@ -26,7 +26,8 @@ from app.templating import render, translate
 router = make_router()
 PER_PAGE = 50
 GROUPS = (("round.", N_("Vòng thi: đóng, giải, niêm phong")), ("attempt.", N_("Lượt thi: loại, khôi phục")),
-          ("member.", N_("Hội viên")), ("question.", N_("Câu hỏi")), ("contest.", N_("Cuộc thi")), ("auth.", N_("Đăng nhập")))
+          ("member.", N_("Hội viên")), ("question.", N_("Câu hỏi")), ("contest.", N_("Cuộc thi")),
+          ("essay.", N_("Bài thu hoạch: xem, trả lại, chấm")), ("auth.", N_("Đăng nhập")))
 
 
 def _day(value: str | None, field: str) -> date | None:
