@@ -4,9 +4,22 @@ On SQLite every writing transaction starts with BEGIN IMMEDIATE: a deferred tran
 then writes can fail with SQLITE_BUSY half-way, while an immediate one waits on busy_timeout for the
 write lock up front. Read-only sessions keep plain (deferred) BEGIN so readers never queue behind writers
 (WAL lets them read while one writer writes).
+
+SQLite has one writer at a time, and a writer that finds the lock taken waits in SQLite's busy handler,
+which sleeps in growing steps (up to 100 ms): with two uvicorn workers saving taps, the unlucky saves
+waited hundreds of milliseconds for a lock that was free again after one. So writers of every process of
+this machine first queue for a lock of their own: a threading lock inside a process, an flock(2) of a file
+beside the database (`<db>-writer.lock`) between processes, both handed on within a millisecond of their
+release; they reach BEGIN IMMEDIATE only when it is theirs, and release it right after COMMIT or ROLLBACK
+(WriterLockConnection).
 """
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +30,75 @@ from sqlmodel import Session, create_engine
 from app.config import Settings
 
 _IMMEDIATE = "hoithi_immediate"
+BUSY_TIMEOUT_S = 30.0
+_holders: set[int] = set()  # threads holding the writer lock (a nested writer must not wait on itself)
+_process_writer = threading.Lock()  # this process's turn at the machine-wide writer lock
+
+
+class WriterLockConnection(sqlite3.Connection):
+    """A pysqlite connection that holds the machine-wide writer lock from its BEGIN IMMEDIATE to the end of
+    that transaction. Threads of a process queue on a threading lock (woken the moment it is free); the one
+    that has it waits for the other processes on an flock(2) of the lock file, polled every millisecond or
+    less. Both waits end after `timeout` seconds (busy_timeout's) with "database is locked", as SQLite's
+    own wait would."""
+
+    lock_path: str | None = None
+    timeout: float = 30.0
+    _lock_fd: int | None = None
+    _owner: int = 0
+
+    def take_writer_lock(self) -> None:
+        me = threading.get_ident()
+        if self.lock_path is None or self._lock_fd is not None or me in _holders:
+            return  # (a writer inside another writer of the same thread falls back on busy_timeout, as before)
+        deadline = time.monotonic() + self.timeout
+        if not _process_writer.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            pause = 0.0001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        os.close(fd)
+                        raise sqlite3.OperationalError("database is locked") from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.001)
+        except BaseException:
+            _process_writer.release()
+            raise
+        self._lock_fd, self._owner = fd, me
+        _holders.add(me)
+
+    def release_writer_lock(self) -> None:
+        if self._lock_fd is not None:
+            fd, self._lock_fd = self._lock_fd, None
+            _holders.discard(self._owner)
+            os.close(fd)  # closing the file releases its flock
+            _process_writer.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self.release_writer_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self.release_writer_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer_lock()
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -25,11 +107,11 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(
             url,
             echo=settings.sql_echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S, "factory": WriterLockConnection},
             pool_size=settings.threads,
             max_overflow=5,
         )
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, _lock_path(engine))
         return engine
     # psycopg prepares a statement it has run five times, and PostgreSQL may then settle on a generic
     # plan made while a table was small: a member re-import right after the first one took minutes (a seq
@@ -42,22 +124,40 @@ def make_engine(settings: Settings) -> Engine:
                          pool_recycle=1800, connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _lock_path(engine: Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + "-writer.lock"
+
+
+def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        if isinstance(dbapi_conn, WriterLockConnection):
+            dbapi_conn.lock_path = lock_path
+            dbapi_conn.timeout = BUSY_TIMEOUT_S
         # Take transaction control away from pysqlite so that BEGIN is ours to emit.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         if conn.get_execution_options().get(_IMMEDIATE):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_conn = conn.connection.dbapi_connection
+            if isinstance(dbapi_conn, WriterLockConnection):
+                dbapi_conn.take_writer_lock()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if isinstance(dbapi_conn, WriterLockConnection):
+                    dbapi_conn.release_writer_lock()
+                raise
         else:
             conn.exec_driver_sql("BEGIN")
 

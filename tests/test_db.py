@@ -43,3 +43,56 @@ def test_timestamps_come_back_aware_utc(session):
     session.expire_all()
     got = session.get(Unit, unit.id).created_at
     assert got == local and got.tzinfo is not None and got.utcoffset() == UTC.utcoffset(None)
+
+
+def _lock_is_free(path: str) -> bool:
+    """Asked from another process, as a second uvicorn worker would."""
+    import subprocess
+    import sys
+
+    code = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+            "try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError: sys.exit(1)\n")
+    return subprocess.run([sys.executable, "-c", code, path], check=False).returncode == 0
+
+
+def test_sqlite_writers_of_every_process_queue_on_one_lock_held_for_the_transaction(engine):
+    import pytest
+    from sqlalchemy import text
+
+    from app.db import writer
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the writer lock is SQLite's (PostgreSQL has row locks)")
+    path = engine.url.database + "-writer.lock"
+    with engine.connect() as conn:  # a reader takes nothing
+        conn.execute(text("SELECT 1")).all()
+        assert _lock_is_free(path)
+    with writer(engine).begin() as conn:
+        conn.execute(text("SELECT 1")).all()
+        assert not _lock_is_free(path)
+    assert _lock_is_free(path)  # released at COMMIT
+    try:
+        with session_scope(engine) as s:
+            s.add(Unit(code="RB", name="Quay lui", path="/rb/"))
+            s.flush()
+            assert not _lock_is_free(path)
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert _lock_is_free(path)  # and at ROLLBACK
+    order: list[str] = []
+
+    def second() -> None:
+        with session_scope(engine) as s:
+            s.add(Unit(code="W2", name="Người ghi thứ hai", path="/w2/"))
+        order.append("second committed")
+
+    with session_scope(engine) as s:
+        s.add(Unit(code="W1", name="Người ghi thứ nhất", path="/w1/"))
+        s.flush()
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(0.2)
+        order.append("first commits")  # the second writer is still waiting, in the queue
+    t.join(5)
+    assert order == ["first commits", "second committed"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 import functools
 import random
 import secrets
-import threading
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -197,9 +195,6 @@ def _upsert(session: Session, attempt_id: int, position: int, chosen: list[str],
     session.execute(_upsert_stmt(session.get_bind().dialect.name, attempt_id, position, chosen, now))
 
 
-# SQLite has one writer at a time. Threads of one process wait for it here, in order, rather than in SQLite's
-# busy handler, which sleeps in growing steps (up to 100 ms) and made the slowest saves wait over a second.
-_SQLITE_WRITER = threading.Lock()
 _a, _q = Attempt.__table__.c, AttemptQuestion.__table__.c
 # Built once: every tap runs these two, with only the parameters changing.
 _QUICK_READ = (select(_a.member_id, _a.status, _a.deadline_at, _q.kind, _q.options)
@@ -229,8 +224,7 @@ def quick_save(*, engine: Engine, member_id: int, attempt_id: int, position: int
     upsert saves. Returns None when any of that does not hold, and the caller then takes save_answer, which
     says why (or finalises an attempt past its deadline). A choice that does not fit raises as there."""
     now = now or utcnow()
-    sqlite = engine.dialect.name == "sqlite"
-    with _SQLITE_WRITER if sqlite else nullcontext(), _writer_of(engine).begin() as conn:
+    with _writer_of(engine).begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
         row = conn.execute(_QUICK_READ, {"attempt_id": attempt_id, "position": position}).first()
         if (row is None or row.member_id != member_id or row.status != AttemptStatus.in_progress
                 or _too_late(row.deadline_at, now) or row.kind is None):

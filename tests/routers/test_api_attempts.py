@@ -86,3 +86,32 @@ def test_page_events_over_the_api(client, session, world):  # noqa: F811
     assert client.post(f"/api/v1/attempts/{attempt['id']}/events", headers=me, json={"kind": "hide"}).status_code == 204
     bad = client.post(f"/api/v1/attempts/{attempt['id']}/events", headers=me, json={"kind": "blur"})
     assert bad.status_code == 422 and bad.json()["error"]
+
+
+def test_a_revoked_token_saves_nothing_whether_or_not_the_member_is_cached(app, client, session, world):  # noqa: F811
+    """The save loads a member this process has not seen in its own thread hop (deps.Caller): the token
+    checks (signature, revoked by logout, inactive member) hold on that path as on the cached one."""
+    _org, _topic, _qs, round_id, inside, _outside = world
+    inside.phone = "0911000002"
+    session.add(inside)
+    session.commit()
+    me = bearer(api_token(client, "0911000002"))
+    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+    choice = {"option_ids": [attempt["questions"][0]["options"][0]["id"]]}
+    url = f"/api/v1/attempts/{attempt['id']}/answers/1"
+    app.state.principals.forget(None)  # not cached: loaded in the save's hop
+    assert client.put(url, headers=me, json=choice).status_code == 200
+    assert client.put(url, headers={"Authorization": "Bearer nonsense"}, json=choice).status_code == 401
+    inside.token_version += 1  # logged out on another device
+    session.add(inside)
+    session.commit()
+    app.state.principals.forget(None)
+    r = client.put(url, headers=me, json=choice)
+    assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
+    fresh = bearer(api_token(client, "0911000002"))
+    assert client.put(url, headers=fresh, json=choice).status_code == 200
+    inside.active = False
+    session.add(inside)
+    session.commit()
+    app.state.principals.forget(None)
+    assert client.put(url, headers=fresh, json=choice).status_code == 401

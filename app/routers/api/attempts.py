@@ -7,7 +7,7 @@ from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from app.deps import CurrentActor, SessionDep, client_ip
+from app.deps import CurrentActor, CurrentCaller, SessionDep, client_ip
 from app.models.attempt import AttemptOut
 from app.routers.base import make_router
 from app.services import attempts
@@ -57,11 +57,12 @@ class Submitted(BaseModel):
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)
-async def save_answer(request: Request, attempt_id: int, position: int, data: AnswerIn, actor: CurrentActor) -> Response:
-    """The busiest endpoint (every tap of every member): one thread hop for the usual case, a short
-    transaction on a bare connection; anything unusual goes through the full service, which explains it."""
+async def save_answer(request: Request, attempt_id: int, position: int, data: AnswerIn, caller: CurrentCaller) -> Response:
+    """The busiest endpoint (every tap of every member): one thread hop (which also loads the member when
+    this process has not seen them lately), a short transaction on a bare connection; anything unusual
+    goes through the full service, which explains it."""
     saved = await run_in_threadpool(lambda: attempts.save_tap(
-        engine=request.app.state.engine, actor=actor, attempt_id=attempt_id, position=position,
+        engine=request.app.state.engine, actor=caller.actor_now(), attempt_id=attempt_id, position=position,
         option_ids=data.option_ids))
     return Response(Saved(saved_at=saved).model_dump_json(), media_type="application/json")
 
