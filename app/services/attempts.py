@@ -1,26 +1,27 @@
 """Starting and resuming attempts. The server owns time: deadline = min(start + time limit, closes_at)."""
 from __future__ import annotations
 
-import functools
 import random
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func
+import anyio.to_thread
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.db import session_scope, writer
+from app.db import session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
 from app.models.contest import ContestStatus
 from app.models.types import is_db_id, utcnow
-from app.services import drawing
+from app.services import drawing, taps
 from app.services.access import JUDGE, Actor
 
 GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
@@ -195,57 +196,52 @@ def _upsert(session: Session, attempt_id: int, position: int, chosen: list[str],
     session.execute(_upsert_stmt(session.get_bind().dialect.name, attempt_id, position, chosen, now))
 
 
-_a, _q = Attempt.__table__.c, AttemptQuestion.__table__.c
-# Built once: every tap runs these two, with only the parameters changing.
-_QUICK_READ = (select(_a.member_id, _a.status, _a.deadline_at, _q.kind, _q.options)
-               .select_from(Attempt.__table__.outerjoin(
-                   AttemptQuestion.__table__, and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))))
-               .where(_a.id == bindparam("attempt_id")))
-
-
-@functools.cache
-def _quick_upsert(dialect: str) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Answer.__table__).values(attempt_id=bindparam("attempt_id"), position=bindparam("position"),
-                                           option_ids=bindparam("option_ids"), saved_at=bindparam("saved_at"))
-    return stmt.on_conflict_do_update(index_elements=["attempt_id", "position"],
-                                      set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at})
-
-
-@functools.cache
-def _writer_of(engine: Engine) -> Engine:
-    return writer(engine)
+def _tap_writer(engine: Engine) -> taps.TapWriter:
+    return taps.writer_for(engine, _check_choice, _too_late)
 
 
 def quick_save(*, engine: Engine, member_id: int, attempt_id: int, position: int, option_ids: list[str],
-               now: datetime | None = None) -> datetime | None:
-    """A tap in the usual case, in one short transaction on a bare connection (no ORM session): one read
-    checks that the attempt is the member's, in progress and in time, and gets the question's options; one
-    upsert saves. Returns None when any of that does not hold, and the caller then takes save_answer, which
-    says why (or finalises an attempt past its deadline). A choice that does not fit raises as there."""
-    now = now or utcnow()
-    with _writer_of(engine).begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
-        row = conn.execute(_QUICK_READ, {"attempt_id": attempt_id, "position": position}).first()
-        if (row is None or row.member_id != member_id or row.status != AttemptStatus.in_progress
-                or _too_late(row.deadline_at, now) or row.kind is None):
-            return None
-        chosen = _check_choice((row.kind, row.options), position, option_ids)
-        conn.execute(_quick_upsert(engine.dialect.name),
-                     {"attempt_id": attempt_id, "position": position, "option_ids": chosen, "saved_at": now})
-    return now
+               now: datetime | None = None, token_version: int | None = None) -> datetime | None:
+    """A tap in the usual case, saved by this process's tap writer with the taps waiting beside it
+    (app.services.taps); None when it is not the usual case (then save_answer says why). Blocks this thread
+    until the tap is committed."""
+    return _tap_writer(engine).submit(taps.new_tap(
+        member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position,
+        option_ids=option_ids, now=now)).result()
+
+
+def save_alone(*, engine: Engine, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
+               now: datetime | None = None) -> datetime:
+    """save_answer in its own unit of work: saves, or says why not (and finalises an attempt past its time)."""
+    with session_scope(engine) as session:
+        return save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
+                           option_ids=option_ids, now=now)
 
 
 def save_tap(*, engine: Engine, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
              now: datetime | None = None) -> datetime:
-    """One tap from the API or the quiz page: the quick path, or else save_answer in its own unit of work,
-    which saves or says why not. Runs in one worker thread; it opens what it needs itself."""
+    """One tap, in a worker thread: the quick path, or else save_alone."""
     saved = quick_save(engine=engine, member_id=actor.id, attempt_id=attempt_id, position=position,
                        option_ids=option_ids, now=now)
     if saved is not None:
         return saved
-    with session_scope(engine) as session:
-        return save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position,
-                           option_ids=option_ids, now=now)
+    return save_alone(engine=engine, actor=actor, attempt_id=attempt_id, position=position, option_ids=option_ids,
+                      now=now)
+
+
+async def save_tap_async(*, engine: Engine, member_id: int, token_version: int | None, actor: Callable[[], Actor],
+                         attempt_id: int, position: int, option_ids: list[str]) -> datetime:
+    """One tap from the API or the quiz page, on the event loop: the usual case waits for the tap writer
+    with no thread of the pool; the rest takes save_alone in the pool. `token_version` is the session's,
+    checked in the tap's own read (None when the caller has checked the session); `actor()` gives the
+    caller (loading the member if need be) in that thread."""
+    saved = await taps.wait(_tap_writer(engine).submit(taps.new_tap(
+        member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position,
+        option_ids=option_ids)))
+    if saved is not None:
+        return saved
+    return await anyio.to_thread.run_sync(lambda: save_alone(
+        engine=engine, actor=actor(), attempt_id=attempt_id, position=position, option_ids=option_ids))
 
 
 # Only what the check needs (every tap of every member comes through here): not the text or explanation.

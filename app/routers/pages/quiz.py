@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -79,11 +78,11 @@ def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
 async def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, form: FormDep):  # noqa: ANN201
-    """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap)."""
+    """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async)."""
     try:
-        saved_at = await run_in_threadpool(lambda: attempts.save_tap(
-            engine=request.app.state.engine, actor=actor, attempt_id=attempt_id, position=position,
-            option_ids=_chosen(form, position) or []))
+        saved_at = await attempts.save_tap_async(
+            engine=request.app.state.engine, member_id=actor.id, token_version=None, actor=lambda: actor,
+            attempt_id=attempt_id, position=position, option_ids=_chosen(form, position) or [])
     except AppError as exc:  # save_tap's own unit of work has already rolled back
         return render(request, "partials/quiz/saved.html",
                       {"ok": False, "message": translate(request, exc.message, **exc.params)}, status_code=exc.status_code)

@@ -1,0 +1,151 @@
+"""Saving taps in the usual case, many to a transaction (group commit).
+
+Every member taps every answer: in the busiest minutes thousands of saves a second, each a read (is the
+attempt the member's, in progress, in time; the question's options) and an upsert. Given a transaction
+each, they queue one by one for SQLite's single writer lock (and on PostgreSQL each pays a commit). Here
+the taps of a process go to one writer thread, which saves all that are waiting in one transaction and
+then answers each of them: a save is acknowledged only once it is committed, taps of one answer keep
+their order (last wins), and the queue wait is one transaction of the taps ahead, not one per tap.
+
+Anything unusual (not the member's, over, late, no such question, the session revoked, or a database
+error) is handed back as None, and the caller then takes attempts.save_answer, which explains it or
+finalises the attempt; a choice that does not fit the question raises Invalid as save_answer would.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+
+from app.db import writer
+from app.errors import AppError
+from app.models import Answer, Attempt, AttemptQuestion, Member
+from app.models.attempt import AttemptStatus
+from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 500  # taps in one transaction at most
+
+_a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
+# Built once: every tap runs these two, with only the parameters changing.
+_READ = (select(_a.member_id, _a.status, _a.deadline_at, _q.kind, _q.options, _m.active, _m.token_version)
+         .select_from(Attempt.__table__
+                      .join(Member.__table__, _m.id == _a.member_id)
+                      .outerjoin(AttemptQuestion.__table__,
+                                 and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))))
+         .where(_a.id == bindparam("attempt_id")))
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Answer.__table__).values(attempt_id=bindparam("attempt_id"), position=bindparam("position"),
+                                           option_ids=bindparam("option_ids"), saved_at=bindparam("saved_at"))
+    return stmt.on_conflict_do_update(index_elements=["attempt_id", "position"],
+                                      set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at})
+
+
+@dataclass
+class Tap:
+    member_id: int
+    token_version: int | None  # the session's, checked against the member's; None: the caller checked it
+    attempt_id: int
+    position: int
+    option_ids: list[str]
+    now: datetime
+    done: Future = field(default_factory=Future)
+
+
+class TapWriter:
+    """One per process and engine: a daemon thread that saves the waiting taps in one transaction."""
+
+    def __init__(self, engine: Engine, check: Callable[..., list[str]], too_late: Callable[..., bool]) -> None:
+        self.engine = engine
+        self._engine = writer(engine)
+        self._dialect = engine.dialect.name
+        self._check, self._too_late = check, too_late
+        self._queue: queue.SimpleQueue[Tap] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def submit(self, tap: Tap) -> Future:
+        if self._thread is None:
+            with self._start:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="hoithi-taps", daemon=True)
+                    self._thread.start()
+        self._queue.put(tap)
+        return tap.done
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._save(batch)
+
+    def _save(self, batch: list[Tap]) -> None:
+        outcomes: list[tuple[Tap, Any, BaseException | None]] = []
+        try:
+            with self._engine.begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
+                for tap in batch:
+                    try:
+                        outcomes.append((tap, self._one(conn, tap), None))
+                    except AppError as exc:  # a choice that does not fit: that tap's answer (a database error
+                        outcomes.append((tap, None, exc))  # fails the whole transaction, below)
+        except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
+            log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
+            outcomes = [(tap, None, None) for tap in batch]
+        for tap, saved, exc in outcomes:
+            if exc is not None:
+                tap.done.set_exception(exc)
+            else:
+                tap.done.set_result(saved)
+
+    def _one(self, conn: Connection, tap: Tap) -> datetime | None:
+        row = conn.execute(_READ, {"attempt_id": tap.attempt_id, "position": tap.position}).first()
+        if (row is None or row.member_id != tap.member_id or row.status != AttemptStatus.in_progress
+                or self._too_late(row.deadline_at, tap.now) or row.kind is None or not row.active
+                or (tap.token_version is not None and row.token_version != tap.token_version)):
+            return None
+        chosen = self._check((row.kind, row.options), tap.position, tap.option_ids)
+        conn.execute(_upsert(self._dialect), {"attempt_id": tap.attempt_id, "position": tap.position,
+                                              "option_ids": chosen, "saved_at": tap.now})
+        return tap.now
+
+
+_writers: dict[int, TapWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def writer_for(engine: Engine, check: Callable[..., list[str]], too_late: Callable[..., bool]) -> TapWriter:
+    with _writers_lock:
+        found = _writers.get(id(engine))
+        if found is None or found.engine is not engine:  # (an id reused by a new engine)
+            found = _writers[id(engine)] = TapWriter(engine, check, too_late)
+        return found
+
+
+def new_tap(*, member_id: int, token_version: int | None, attempt_id: int, position: int, option_ids: list[str],
+            now: datetime | None = None) -> Tap:
+    return Tap(member_id, token_version, attempt_id, position, list(option_ids), now or utcnow())
+
+
+async def wait(done: Future) -> Any:
+    """On the event loop: the writer's answer, without a thread of the pool waiting for it."""
+    return await asyncio.wrap_future(done)
