@@ -3,9 +3,10 @@
 Every member taps every answer: in the busiest minutes thousands of saves a second, each a read (is the
 attempt the member's, in progress, in time; the question's options) and an upsert. Given a transaction
 each, they queue one by one for SQLite's single writer lock (and on PostgreSQL each pays a commit). Here
-the taps of a process go to one writer thread, which saves all that are waiting in one transaction and
-then answers each of them: a save is acknowledged only once it is committed, taps of one answer keep
-their order (last wins), and the queue wait is one transaction of the taps ahead, not one per tap.
+the taps of a process go to one writer thread, which saves all that are waiting in one transaction (two
+reads and one upsert, whatever their number) and then answers each of them: a save is acknowledged only
+once it is committed, taps of one answer keep their order (last wins), and the queue wait is one
+transaction of the taps ahead, not one per tap.
 
 Anything unusual (not the member's, over, late, no such question, the session revoked, or a database
 error) is handed back as None, and the caller then takes attempts.save_answer, which explains it or
@@ -24,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from app.db import writer
 from app.errors import AppError
@@ -39,13 +40,12 @@ log = logging.getLogger(__name__)
 BATCH = 500  # taps in one transaction at most
 
 _a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
-# Built once: every tap runs these two, with only the parameters changing.
-_READ = (select(_a.member_id, _a.status, _a.deadline_at, _q.kind, _q.options, _m.active, _m.token_version)
-         .select_from(Attempt.__table__
-                      .join(Member.__table__, _m.id == _a.member_id)
-                      .outerjoin(AttemptQuestion.__table__,
-                                 and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))))
-         .where(_a.id == bindparam("attempt_id")))
+# Built once: a batch runs these three, whatever its size (two reads, one upsert of all its answers).
+_ATTEMPTS = (select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version)
+             .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id))
+             .where(_a.id.in_(bindparam("ids", expanding=True))))
+_QUESTIONS = (select(_q.attempt_id, _q.position, _q.kind, _q.options)
+              .where(tuple_(_q.attempt_id, _q.position).in_(bindparam("pairs", expanding=True))))
 
 
 @functools.cache
@@ -103,11 +103,25 @@ class TapWriter:
         outcomes: list[tuple[Tap, Any, BaseException | None]] = []
         try:
             with self._engine.begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
+                attempts = {r.id: r for r in conn.execute(_ATTEMPTS, {"ids": sorted({t.attempt_id for t in batch})})}
+                questions = {(r.attempt_id, r.position): r for r in conn.execute(
+                    _QUESTIONS, {"pairs": sorted({(t.attempt_id, t.position) for t in batch})})}
+                answers: dict[tuple[int, int], dict] = {}  # one row per answer: the batch's last tap of it
                 for tap in batch:
                     try:
-                        outcomes.append((tap, self._one(conn, tap), None))
-                    except AppError as exc:  # a choice that does not fit: that tap's answer (a database error
-                        outcomes.append((tap, None, exc))  # fails the whole transaction, below)
+                        chosen = self._decide(tap, attempts.get(tap.attempt_id),
+                                              questions.get((tap.attempt_id, tap.position)))
+                    except AppError as exc:  # a choice that does not fit: that tap's answer
+                        outcomes.append((tap, None, exc))
+                        continue
+                    if chosen is not None:
+                        key = (tap.attempt_id, tap.position)
+                        answers.pop(key, None)
+                        answers[key] = {"attempt_id": tap.attempt_id, "position": tap.position,
+                                        "option_ids": chosen, "saved_at": tap.now}
+                    outcomes.append((tap, None if chosen is None else tap.now, None))
+                if answers:
+                    conn.execute(_upsert(self._dialect), list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
             log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
             outcomes = [(tap, None, None) for tap in batch]
@@ -117,16 +131,13 @@ class TapWriter:
             else:
                 tap.done.set_result(saved)
 
-    def _one(self, conn: Connection, tap: Tap) -> datetime | None:
-        row = conn.execute(_READ, {"attempt_id": tap.attempt_id, "position": tap.position}).first()
-        if (row is None or row.member_id != tap.member_id or row.status != AttemptStatus.in_progress
-                or self._too_late(row.deadline_at, tap.now) or row.kind is None or not row.active
-                or (tap.token_version is not None and row.token_version != tap.token_version)):
+    def _decide(self, tap: Tap, attempt: Any, question: Any) -> list[str] | None:
+        """The options to save for this tap, or None when it is not the usual case."""
+        if (attempt is None or question is None or attempt.member_id != tap.member_id
+                or attempt.status != AttemptStatus.in_progress or self._too_late(attempt.deadline_at, tap.now)
+                or not attempt.active or (tap.token_version is not None and attempt.token_version != tap.token_version)):
             return None
-        chosen = self._check((row.kind, row.options), tap.position, tap.option_ids)
-        conn.execute(_upsert(self._dialect), {"attempt_id": tap.attempt_id, "position": tap.position,
-                                              "option_ids": chosen, "saved_at": tap.now})
-        return tap.now
+        return self._check((question.kind, question.options), tap.position, tap.option_ids)
 
 
 _writers: dict[int, TapWriter] = {}
