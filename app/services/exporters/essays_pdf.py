@@ -7,7 +7,6 @@ Vietnamese letter renders and stays searchable. Essay text is the members' own: 
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -15,8 +14,9 @@ from typing import BinaryIO
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from app.services.exporters.minutes_pdf import FONT_DIR, MARGIN, SANS
+from app.services.exporters.minutes_pdf import MARGIN, SANS, prepare
 from app.services.exporters.sheets import VN_TZ, Part, format_cell
+from app.services.text import nfc
 
 
 @dataclass
@@ -43,8 +43,7 @@ class Bundle:
     footer: str = "Trang {page}/{{nb}}"
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+_nfc = nfc
 
 
 class _BundlePDF(FPDF):
@@ -61,14 +60,7 @@ class _BundlePDF(FPDF):
 def _new_pdf(bundle: Bundle) -> _BundlePDF:
     pdf = _BundlePDF(orientation="portrait", unit="mm", format="A4")
     pdf.footer_text = bundle.footer
-    pdf.add_font(SANS, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(SANS, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(True, margin=MARGIN + 3)
-    pdf.set_title(_nfc(f"{bundle.title} — {bundle.campaign_title} — {bundle.unit_name}"))
-    pdf.set_author(_nfc(bundle.organisation))
-    pdf.set_creator("hoithi")
-    pdf.set_lang("vi")
+    prepare(pdf, title=f"{bundle.title} — {bundle.campaign_title} — {bundle.unit_name}", author=bundle.organisation)
     return pdf
 
 

@@ -11,7 +11,6 @@ paragraph and is several times slower on lists of this size.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import Align, XPos, YPos
 
 from app.services.exporters.sheets import VN_TZ, Column, Part, format_cell
+from app.services.text import nfc
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
 SANS, MONO = "DejaVuSans", "DejaVuSansMono"
@@ -58,8 +58,7 @@ class Minutes:
     tz: ZoneInfo = field(default=VN_TZ)
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+_nfc = nfc
 
 
 class _MinutesPDF(FPDF):
@@ -71,16 +70,23 @@ class _MinutesPDF(FPDF):
 
 def _new_pdf(minutes: Minutes) -> _MinutesPDF:
     pdf = _MinutesPDF(orientation="portrait", unit="mm", format="A4")
+    prepare(pdf, title=f"Biên bản xét giải — {minutes.contest_title} — {minutes.round_title}",
+            author=minutes.organisation, mono=True)
+    return pdf
+
+
+def prepare(pdf: FPDF, *, title: str, author: str, mono: bool = False) -> None:
+    """What every PDF of hoithi shares: DejaVu embedded (Vietnamese), A4 margins, Vietnamese metadata."""
     pdf.add_font(SANS, "", FONT_DIR / "DejaVuSans.ttf")
     pdf.add_font(SANS, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.add_font(MONO, "", FONT_DIR / "DejaVuSansMono.ttf")
+    if mono:
+        pdf.add_font(MONO, "", FONT_DIR / "DejaVuSansMono.ttf")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=MARGIN + 3)
-    pdf.set_title(_nfc(f"Biên bản xét giải — {minutes.contest_title} — {minutes.round_title}"))
-    pdf.set_author(_nfc(minutes.organisation))
+    pdf.set_title(_nfc(title))
+    pdf.set_author(_nfc(author))
     pdf.set_creator("hoithi")
     pdf.set_lang("vi")
-    return pdf
 
 
 def _heading_block(pdf: FPDF, minutes: Minutes) -> None:
