@@ -244,9 +244,10 @@ def interpret(results: dict) -> list[str]:
             if busy < 0.85:
                 out.append(f"{kind}: during the saves the app's processes kept only {cores:.2f} cores busy (the bare "
                            f"endpoint {bare_cores:.2f}) while the machine was {busy:.0%} busy: saves wait as well as compute"
-                           + (" — on SQLite each one holds the database's single write lock from its first "
-                              "statement (BEGIN IMMEDIATE) to its commit, so saves run one at a time, and waiting "
-                              "ones poll the lock (busy_timeout)" if kind == "sqlite" else "") + ".")
+                           + " — each worker's taps wait for its tap writer thread (app.services.taps), which "
+                             "saves those waiting together in one transaction"
+                           + (", and the two workers' writers take turns at SQLite's single write lock (app.db)"
+                              if kind == "sqlite" else ", and each commit waits for PostgreSQL's WAL flush") + ".")
         b = d.get("breakdown")
         if b and st:
             def top(v: str, b: dict = b) -> str:
