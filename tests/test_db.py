@@ -55,14 +55,16 @@ def _lock_is_free(path: str) -> bool:
     return subprocess.run([sys.executable, "-c", code, path], check=False).returncode == 0
 
 
-def test_sqlite_writers_of_every_process_queue_on_one_lock_held_for_the_transaction(engine):
-    import pytest
+def test_sqlite_writers_of_every_process_queue_on_one_lock_held_for_the_transaction(tmp_path):
+    """SQLite only (PostgreSQL has row locks): its own database file, not the both-databases fixture."""
     from sqlalchemy import text
 
-    from app.db import writer
+    from app.config import Settings
+    from app.db import make_engine, writer
+    from app.services import migrate
 
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the writer lock is SQLite's (PostgreSQL has row locks)")
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path}/lock.db", secret_key="x" * 32, _env_file=None))
+    migrate.upgrade(engine)
     path = engine.url.database + "-writer.lock"
     with engine.connect() as conn:  # a reader takes nothing
         conn.execute(text("SELECT 1")).all()
@@ -96,3 +98,4 @@ def test_sqlite_writers_of_every_process_queue_on_one_lock_held_for_the_transact
         order.append("first commits")  # the second writer is still waiting, in the queue
     t.join(5)
     assert order == ["first commits", "second committed"]
+    engine.dispose()
