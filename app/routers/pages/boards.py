@@ -117,11 +117,17 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
                 "visible": standings.scores_visible(round_), "phase": _phase(round_),
                 **_board_rows(request, session, actor, round_, unit, page)}
 
+    def card() -> str:
+        mine = standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
+        return render_fragment(request, "partials/boards/card.html",
+                               {"card": mine, "scope_name": info.scope_name}) if mine else ""
+
     def fill(html: str) -> str:
-        card = standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
+        # the card as HTML, kept like the rank card it shows (standings_built_at; visibility in the key)
+        key = ("card-html", request_locale(request), round_id, info.standings_built_at, standings.scores_visible(info),
+               actor.id)
         return _mark_me(fill_holes(html, {
-            "card": render_fragment(request, "partials/boards/card.html", {"card": card, "scope_name": info.scope_name})
-            if card else "",
+            "card": cache.get_or(key, card, lasting=True),
             "mine": _mine(request, session, actor, info.scope_id, f"/rounds/{round_id}/board", unit)}), actor.id)
 
     # a closed round's page changes only with its standings (or a name): kept while they stand
