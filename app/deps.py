@@ -141,6 +141,14 @@ class Caller:
         """In a worker thread: the cached actor, or the member loaded now (one SELECT)."""
         return self.cached or _load_actor(self.engine, self.cache, self.claims, self.ip)
 
+    def actor_with(self, session: Any) -> Actor:
+        """For routers.base.from_memory_or_database: the cached actor, else the member loaded now; on the
+        event loop (NO_DATABASE) a member to load asks for the thread instead, by using the session."""
+        if self.cached is not None:
+            return self.cached
+        session.connection  # noqa: B018  (NO_DATABASE raises NeedsDatabase here; a real session is left alone)
+        return self.actor_now()
+
 
 async def get_caller(request: Request, csrf: CsrfDep) -> Caller:
     state = request.app.state
@@ -153,6 +161,11 @@ CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
 async def get_page_actor(actor: CurrentActor) -> Actor:
+    return page_actor(actor)
+
+
+def page_actor(actor: Actor) -> Actor:
+    """A page's caller: one who must change their password gets the form for it, not the page."""
     if actor.member.must_change_password:
         raise PasswordChangeRequired()
     return actor

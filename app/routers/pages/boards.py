@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from app.deps import PageActor, SessionDep
+from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import Conflict
 from app.models import Round, Unit
 from app.models.types import utcnow
@@ -95,9 +95,11 @@ def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base:
 
 
 @router.get("/rounds/{round_id}/board", response_class=HTMLResponse)
-async def round_board(request: Request, round_id: int, actor: PageActor, unit: str = "", page: int = 1):  # noqa: ANN201
+async def round_board(request: Request, round_id: int, caller: CurrentCaller, unit: str = "",
+                      page: int = 1):  # noqa: ANN201
+    """A member not seen lately is loaded in the same thread hop as the board (deps.Caller), not one of its own."""
     return await from_memory_or_database(request.app.state.engine, lambda session: _round_board(
-        request, session, actor, round_id, unit, page))
+        request, session, page_actor(caller.actor_with(session)), round_id, unit, page))
 
 
 def _round_board(request: Request, session: Session, actor: Actor, round_id: int, unit: str, page: int) -> HTMLResponse:
@@ -136,11 +138,11 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
 
 
 @router.get("/rounds/{round_id}/board/rows", response_class=HTMLResponse)
-async def round_board_rows(request: Request, round_id: int, actor: PageActor, unit: str = "",
+async def round_board_rows(request: Request, round_id: int, caller: CurrentCaller, unit: str = "",
                            page: int = 1):  # noqa: ANN201
     """htmx: the board's table alone, polled every 10 s while the round is open."""
     return await from_memory_or_database(request.app.state.engine, lambda session: _round_board_rows(
-        request, session, actor, round_id, unit, page))
+        request, session, page_actor(caller.actor_with(session)), round_id, unit, page))
 
 
 def _round_board_rows(request: Request, session: Session, actor: Actor, round_id: int, unit: str,
