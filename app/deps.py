@@ -1,7 +1,6 @@
 """Annotated dependencies shared by the routers."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -87,32 +86,6 @@ async def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> N
     check_csrf(request, token, secret)
 
 
-_background: set[asyncio.Task] = set()  # background reloads of member snapshots, kept until done
-
-
-def _refresh_soon(state: Any, claims: TokenClaims, ip: str | None) -> None:
-    """Reload a member's snapshot past half its life, in the thread pool, while this request goes on with it.
-    A member now refused (logged out, deactivated) is dropped, so their next request is refused."""
-    async def reload() -> None:
-        try:
-            await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
-        except Exception:  # noqa: BLE001  (refused or failed: the next request loads it again and says why)
-            state.principals.forget({claims.member_id})
-        finally:
-            state.principals.refreshed(claims.member_id)
-
-    task = asyncio.get_running_loop().create_task(reload())
-    _background.add(task)
-    task.add_done_callback(_background.discard)
-
-
-def _cached_actor(state: Any, claims: TokenClaims, ip: str | None) -> Actor | None:
-    actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
-    if actor is not None and state.principals.due_for_refresh(claims.member_id):
-        _refresh_soon(state, claims, ip)
-    return actor
-
-
 def _load_actor(engine, cache, claims, ip):  # noqa: ANN001, ANN202
     # One SELECT on a bare connection; on PostgreSQL in autocommit, so no BEGIN/ROLLBACK round trips.
     options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
@@ -143,7 +116,7 @@ async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
     seconds) needs no database and no thread; a cache miss loads the member in the thread pool."""
     state = request.app.state
     claims, ip = _claims(request, csrf)
-    actor = _cached_actor(state, claims, ip)
+    actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
     if actor is None:
         actor = await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
     return actor
@@ -180,7 +153,8 @@ class Caller:
 async def get_caller(request: Request, csrf: CsrfDep) -> Caller:
     state = request.app.state
     claims, ip = _claims(request, csrf)
-    return Caller(state.engine, state.principals, claims, ip, _cached_actor(state, claims, ip))
+    return Caller(state.engine, state.principals, claims, ip,
+                  auth.cached_actor(cache=state.principals, claims=claims, ip=ip))
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

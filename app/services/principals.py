@@ -33,7 +33,6 @@ class PrincipalCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._items: dict[int, tuple[float, Principal]] = {}
-        self._refreshing: set[int] = set()
         self._lock = threading.Lock()
 
     def get(self, member_id: int) -> Principal | None:
@@ -43,23 +42,6 @@ class PrincipalCache:
         if item is None or item[0] < time.monotonic():
             return None
         return item[1]
-
-    def due_for_refresh(self, member_id: int) -> bool:
-        """True once for a snapshot past half its life: the caller then reloads it in the background while
-        requests go on using it, so a member who keeps asking never waits for the reload (the snapshot is
-        never older than `ttl`)."""
-        item = self._items.get(member_id)
-        if item is None or item[0] - time.monotonic() > self.ttl / 2:
-            return False
-        with self._lock:
-            if member_id in self._refreshing:
-                return False
-            self._refreshing.add(member_id)
-            return True
-
-    def refreshed(self, member_id: int) -> None:
-        with self._lock:
-            self._refreshing.discard(member_id)
 
     def put(self, principal: Principal) -> None:
         if self.ttl <= 0:
