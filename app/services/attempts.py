@@ -5,12 +5,9 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -24,7 +21,7 @@ from app.models.types import is_db_id, utcnow
 from app.services import drawing, taps
 from app.services.access import JUDGE, Actor
 
-GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
+GRACE = taps.GRACE
 
 
 def _round_for(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
@@ -159,55 +156,18 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
         answers={a.position: a.option_ids for a in answers})
 
 
-def _too_late(deadline_at: datetime, now: datetime) -> bool:
-    return now > deadline_at + GRACE
-
-
 def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
     attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True)
     if attempt.status != AttemptStatus.in_progress:
         raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
-    if _too_late(attempt.deadline_at, now):
+    if taps.too_late(attempt.deadline_at, now):
         raise Conflict(N_("Đã hết giờ làm bài; câu trả lời không được ghi nhận."))
     return attempt
 
 
-def _check_choice(question: tuple[str, list[dict]] | None, position: int, option_ids: list[str]) -> list[str]:
-    """The chosen option ids, once each, if they belong to the question (kind, options) and fit its kind."""
-    if question is None:
-        raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)
-    kind, options = question
-    valid = {o["id"] for o in options}
-    chosen = list(dict.fromkeys(option_ids))
-    if any(o not in valid for o in chosen):
-        raise Invalid(N_("Phương án đã chọn không thuộc câu hỏi này."), field="option_ids")
-    if kind != "multiple" and len(chosen) > 1:
-        raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
-    return chosen
-
-
-def _upsert_stmt(dialect: str, attempt_id: int, position: int, chosen: list[str], now: datetime) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Answer.__table__).values(attempt_id=attempt_id, position=position, option_ids=chosen, saved_at=now)
-    return stmt.on_conflict_do_update(index_elements=["attempt_id", "position"], set_={"option_ids": chosen, "saved_at": now})
-
-
 def _upsert(session: Session, attempt_id: int, position: int, chosen: list[str], now: datetime) -> None:
-    session.execute(_upsert_stmt(session.get_bind().dialect.name, attempt_id, position, chosen, now))
-
-
-def _tap_writer(engine: Engine) -> taps.TapWriter:
-    return taps.writer_for(engine, _check_choice, _too_late)
-
-
-def quick_save(*, engine: Engine, member_id: int, attempt_id: int, position: int, option_ids: list[str],
-               now: datetime | None = None, token_version: int | None = None) -> datetime | None:
-    """A tap in the usual case, saved by this process's tap writer with the taps waiting beside it
-    (app.services.taps); None when it is not the usual case (then save_answer says why). Blocks this thread
-    until the tap is committed."""
-    return _tap_writer(engine).submit(taps.new_tap(
-        member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position,
-        option_ids=option_ids, now=now)).result()
+    session.execute(taps.upsert_statement(session.get_bind().dialect.name),
+                    {"attempt_id": attempt_id, "position": position, "option_ids": chosen, "saved_at": now})
 
 
 def save_alone(*, engine: Engine, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
@@ -218,24 +178,13 @@ def save_alone(*, engine: Engine, actor: Actor, attempt_id: int, position: int, 
                            option_ids=option_ids, now=now)
 
 
-def save_tap(*, engine: Engine, actor: Actor, attempt_id: int, position: int, option_ids: list[str],
-             now: datetime | None = None) -> datetime:
-    """One tap, in a worker thread: the quick path, or else save_alone."""
-    saved = quick_save(engine=engine, member_id=actor.id, attempt_id=attempt_id, position=position,
-                       option_ids=option_ids, now=now)
-    if saved is not None:
-        return saved
-    return save_alone(engine=engine, actor=actor, attempt_id=attempt_id, position=position, option_ids=option_ids,
-                      now=now)
-
-
 async def save_tap_async(*, engine: Engine, member_id: int, token_version: int | None, actor: Callable[[], Actor],
                          attempt_id: int, position: int, option_ids: list[str]) -> datetime:
     """One tap from the API or the quiz page, on the event loop: the usual case waits for the tap writer
     with no thread of the pool; the rest takes save_alone in the pool. `token_version` is the session's,
     checked in the tap's own read (None when the caller has checked the session); `actor()` gives the
     caller (loading the member if need be) in that thread."""
-    saved = await taps.wait(_tap_writer(engine).submit(taps.new_tap(
+    saved = await taps.wait(taps.writer_for(engine).submit(taps.new_tap(
         member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position,
         option_ids=option_ids)))
     if saved is not None:
@@ -257,7 +206,7 @@ def save_answer(*, session: Session, actor: Actor, attempt_id: int, position: in
     assert attempt.id is not None
     row = session.exec(select(*_CHOICE_COLUMNS).where(AttemptQuestion.attempt_id == attempt.id,
                                                       AttemptQuestion.position == position)).first()
-    chosen = _check_choice((row[1], row[2]) if row else None, position, option_ids)
+    chosen = taps.check_choice((row[1], row[2]) if row else None, position, option_ids)
     _upsert(session, attempt.id, position, chosen, now)
     return now
 
@@ -274,7 +223,7 @@ def save_answers(*, session: Session, actor: Actor, attempt_id: int, answers: di
     problems: dict[int, AppError] = {}
     for position, option_ids in sorted(answers.items()):
         try:
-            _upsert(session, attempt.id, position, _check_choice(questions.get(position), position, option_ids), now)
+            _upsert(session, attempt.id, position, taps.check_choice(questions.get(position), position, option_ids), now)
         except (Invalid, NotFound) as exc:
             problems[position] = exc
     return problems

@@ -19,10 +19,9 @@ import functools
 import logging
 import queue
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
@@ -31,13 +30,32 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from app.db import writer
-from app.errors import AppError
+from app.errors import N_, AppError, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptQuestion, Member
 from app.models.attempt import AttemptStatus
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 500  # taps in one transaction at most
+GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
+
+
+def too_late(deadline_at: datetime, now: datetime) -> bool:
+    return now > deadline_at + GRACE
+
+
+def check_choice(question: tuple[str, list[dict]] | None, position: int, option_ids: list[str]) -> list[str]:
+    """The chosen option ids, once each, if they belong to the question (kind, options) and fit its kind."""
+    if question is None:
+        raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)
+    kind, options = question
+    valid = {o["id"] for o in options}
+    chosen = list(dict.fromkeys(option_ids))
+    if any(o not in valid for o in chosen):
+        raise Invalid(N_("Phương án đã chọn không thuộc câu hỏi này."), field="option_ids")
+    if kind != "multiple" and len(chosen) > 1:
+        raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
+    return chosen
 
 _a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
 # Built once: a batch runs these three, whatever its size (two reads, one upsert of all its answers).
@@ -60,7 +78,8 @@ _QUESTIONS = (select(_q.attempt_id, _q.position, _q.kind, _q.options)
 
 
 @functools.cache
-def _upsert(dialect: str) -> Any:
+def upsert_statement(dialect: str) -> Any:
+    """Save an answer (attempt_id, position, option_ids, saved_at), replacing the one saved before."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(Answer.__table__).values(attempt_id=bindparam("attempt_id"), position=bindparam("position"),
                                            option_ids=bindparam("option_ids"), saved_at=bindparam("saved_at"))
@@ -82,11 +101,10 @@ class Tap:
 class TapWriter:
     """One per process and engine: a daemon thread that saves the waiting taps in one transaction."""
 
-    def __init__(self, engine: Engine, check: Callable[..., list[str]], too_late: Callable[..., bool]) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._engine = writer(engine)
         self._dialect = engine.dialect.name
-        self._check, self._too_late = check, too_late
         self._queue: queue.SimpleQueue[Tap] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -130,7 +148,7 @@ class TapWriter:
                                         "option_ids": chosen, "saved_at": tap.now}
                     outcomes.append((tap, None if chosen is None else tap.now, None))
                 if answers:
-                    conn.execute(_upsert(self._dialect), list(answers.values()))
+                    conn.execute(upsert_statement(self._dialect), list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
             log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
             outcomes = [(tap, None, None) for tap in batch]
@@ -160,27 +178,36 @@ class TapWriter:
     def _decide(self, tap: Tap, attempt: Any, question: Any) -> list[str] | None:
         """The options to save for this tap, or None when it is not the usual case."""
         if (attempt is None or question is None or attempt.member_id != tap.member_id
-                or attempt.status != AttemptStatus.in_progress or self._too_late(attempt.deadline_at, tap.now)
+                or attempt.status != AttemptStatus.in_progress or too_late(attempt.deadline_at, tap.now)
                 or not attempt.active or (tap.token_version is not None and attempt.token_version != tap.token_version)):
             return None
-        return self._check((question.kind, question.options), tap.position, tap.option_ids)
+        return check_choice((question.kind, question.options), tap.position, tap.option_ids)
 
 
 _writers: dict[int, TapWriter] = {}
 _writers_lock = threading.Lock()
 
 
-def writer_for(engine: Engine, check: Callable[..., list[str]], too_late: Callable[..., bool]) -> TapWriter:
+def writer_for(engine: Engine) -> TapWriter:
     with _writers_lock:
         found = _writers.get(id(engine))
         if found is None or found.engine is not engine:  # (an id reused by a new engine)
-            found = _writers[id(engine)] = TapWriter(engine, check, too_late)
+            found = _writers[id(engine)] = TapWriter(engine)
         return found
 
 
 def new_tap(*, member_id: int, token_version: int | None, attempt_id: int, position: int, option_ids: list[str],
             now: datetime | None = None) -> Tap:
     return Tap(member_id, token_version, attempt_id, position, list(option_ids), now or utcnow())
+
+
+def save(*, engine: Engine, member_id: int, attempt_id: int, position: int, option_ids: list[str],
+         now: datetime | None = None, token_version: int | None = None) -> datetime | None:
+    """A tap in the usual case, from a thread: blocks it until the tap is committed with the others waiting
+    beside it; None when it is not the usual case (then attempts.save_answer says why)."""
+    return writer_for(engine).submit(new_tap(
+        member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position,
+        option_ids=option_ids, now=now)).result()
 
 
 async def wait(done: Future) -> Any:

@@ -14,7 +14,7 @@ from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
-from app.services import attempts, bank, contests
+from app.services import attempts, bank, contests, taps
 from app.services.principals import actor_of, load
 from tests.factories import actor, in_parallel, make_member, make_tree
 
@@ -289,7 +289,7 @@ def test_quick_save_takes_only_the_usual_case(engine, session, world):
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
     opts = [o["id"] for o in _questions(session, attempt)[0].options]
     session.commit()
-    quick = functools.partial(attempts.quick_save, engine=engine, attempt_id=attempt.id)
+    quick = functools.partial(taps.save, engine=engine, attempt_id=attempt.id)
     assert quick(member_id=outside.id, position=1, option_ids=[opts[0]]) is None  # not theirs
     assert quick(member_id=inside.id, position=99, option_ids=[opts[0]]) is None  # no such question
     assert quick(member_id=inside.id, position=1, option_ids=[opts[0]],

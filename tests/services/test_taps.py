@@ -14,7 +14,7 @@ from tests.services.test_attempts import _member_actor, _questions, world  # noq
 
 def _batch(engine, items):  # noqa: ANN001, ANN202
     """Saves `items` as one batch (as the writer thread does with the taps waiting at once)."""
-    writer = attempts._tap_writer(engine)  # noqa: SLF001
+    writer = taps.writer_for(engine)
     batch = [taps.new_tap(**item) for item in items]
     writer._save(batch)  # noqa: SLF001
     return [t.done.exception() or t.done.result() for t in batch]
@@ -53,13 +53,13 @@ def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(engine, s
     session.commit()
     from sqlalchemy import text
 
-    monkeypatch.setattr(taps, "_upsert", lambda _dialect: text("INSERT INTO no_such_table VALUES (:attempt_id)"))
+    monkeypatch.setattr(taps, "upsert_statement", lambda _dialect: text("INSERT INTO no_such_table VALUES (:attempt_id)"))
     base = {"member_id": inside.id, "token_version": None, "attempt_id": attempt.id, "position": 1}
     assert _batch(engine, [{**base, "option_ids": [one[0]]}, {**base, "option_ids": [one[1]]}]) == [None, None]
     session.rollback()
     assert session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all() == []  # the first rolled back
     monkeypatch.undo()
-    saved = attempts.quick_save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=1,
+    saved = taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=1,
                                 option_ids=[one[0]])
     assert saved is not None
 
@@ -78,11 +78,11 @@ def test_many_taps_at_once_are_all_saved(engine, session, world, n):  # noqa: F8
     def tap(i: int) -> None:
         q = qs[i % len(qs)]
         choice = q.options[i % len(q.options)]["id"]
-        assert attempts.quick_save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=q.position,
+        assert taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=q.position,
                                    option_ids=[choice]) is not None
 
     assert in_parallel(tap, n) == []
     session.rollback()
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert {a.position for a in saved} == {q.position for q in qs}
-    assert len({id(attempts._tap_writer(engine)) for _ in range(3)}) == 1  # noqa: SLF001  (one writer per engine)
+    assert len({id(taps.writer_for(engine)) for _ in range(3)}) == 1  # one writer per engine
