@@ -20,9 +20,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -177,3 +179,34 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class NeedsDatabase(Exception):  # noqa: N818  (a signal, not an error)
+    """Raised by NO_DATABASE: what was asked for is not in this worker's memory."""
+
+
+class _NoDatabase:
+    """Stands in for a session on the event loop: any use of it means the answer needs the database."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise NeedsDatabase(name)
+
+
+NO_DATABASE: Any = _NoDatabase()
+
+
+async def from_memory_or_database(engine: Engine, answer: Callable[[Session], Any]) -> Any:
+    """Thousands of phones ask for the same board within seconds. First try to answer on the event loop
+    with NO_DATABASE as the session: when everything the answer needs is in the per-process caches, it
+    comes back at once, with no thread-pool hop. Else (NeedsDatabase, raised before anything was sent or
+    changed) answer again in the thread pool on a read-only session, as a sync endpoint would."""
+    try:
+        return answer(NO_DATABASE)
+    except NeedsDatabase:
+        pass
+
+    def with_database() -> Any:
+        with session_scope(engine, write=False) as session:
+            return answer(session)
+
+    return await anyio.to_thread.run_sync(with_database)

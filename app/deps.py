@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import writer
+from app.db import NO_DATABASE, NeedsDatabase, writer
 from app.errors import N_, Forbidden, PasswordChangeRequired
 from app.security import TokenClaims, csrf_ok
 from app.services import auth
@@ -142,11 +142,12 @@ class Caller:
         return self.cached or _load_actor(self.engine, self.cache, self.claims, self.ip)
 
     def actor_with(self, session: Any) -> Actor:
-        """For routers.base.from_memory_or_database: the cached actor, else the member loaded now; on the
-        event loop (NO_DATABASE) a member to load asks for the thread instead, by using the session."""
+        """For db.from_memory_or_database: the cached actor, else the member loaded now; on the event loop
+        (NO_DATABASE) a member to load sends the answer to the thread pool."""
         if self.cached is not None:
             return self.cached
-        session.connection  # noqa: B018  (NO_DATABASE raises NeedsDatabase here; a real session is left alone)
+        if session is NO_DATABASE:
+            raise NeedsDatabase("member")
         return self.actor_now()
 
 

@@ -85,8 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
 
     from app.routers import api, pages
+    from app.routers.base import include_at_root
 
-    app.include_router(api.router)
+    include_at_root(app, api.router)  # a page request skips the API's routes at once
     app.include_router(pages.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return app

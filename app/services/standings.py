@@ -108,14 +108,6 @@ class BoardCache:
             with self._lock:
                 self._refreshing.discard(key)
 
-    def peek(self, key: tuple) -> Any:
-        """The fresh cached value, or None (never blocks on the database; a stale value is get_or's to give)."""
-        if self._items is None:
-            return None
-        with self._lock:
-            value, made_at, ttl = self._items.get(key, (None, 0.0, 0.0))
-        return value if time.monotonic() - made_at < ttl else None
-
     def clear(self) -> None:
         if self._items is not None:
             with self._lock:
@@ -194,18 +186,12 @@ def round_info(*, session: Session, actor: Actor, round_id: int, cache: BoardCac
     return info
 
 
-def check_cached(*, actor: Actor, round_id: int, cache: BoardCache, need_scores: bool) -> bool:
-    """The same checks as round_info (and, with need_scores, as round_board's visibility rule) on the
-    cached round only, without touching the database: True when they pass, False when the round is not
-    cached (then the caller takes the database path, which checks again). Raises like round_board."""
-    info = cache.peek(("info", round_id))
-    if info is None:
-        return False
-    if not _allowed(actor, info.scope_path):
-        raise NotFound(N_("Không tìm thấy vòng thi."))
-    if need_scores and not scores_visible(info):
+def scored_round(*, session: Session, actor: Actor, round_id: int, cache: BoardCache | None = None) -> RoundInfo:
+    """round_info, for a board that shows scores: refused until the round's visibility rule allows them."""
+    info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
+    if not scores_visible(info):
         raise Conflict(N_("Bảng xếp hạng được công bố sau khi vòng thi đóng."))
-    return True
+    return info
 
 
 def _can_see(session: Session, actor: Actor, contest: Contest) -> Unit:
@@ -275,9 +261,7 @@ def _rows(session: Session, table: Any, key: Any, key_value: int, unit: tuple[in
 
 def round_board(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, limit: int = 50,
                 offset: int = 0, cache: BoardCache | None = None) -> tuple[int, list[BoardRow]]:
-    info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
-    if not scores_visible(info):
-        raise Conflict(N_("Bảng xếp hạng được công bố sau khi vòng thi đóng."))
+    info = scored_round(session=session, actor=actor, round_id=round_id, cache=cache)
     limit, offset = _clamp(limit), max(0, offset)
 
     def make() -> tuple[int, list[BoardRow]]:

@@ -2,7 +2,7 @@
 from app.routers.api import attempts, auth, bank, contests, essays, judging, member_import, members, org, question_import, standings
 from app.routers.base import make_router
 
-router = make_router(prefix="/api/v1", only_under_prefix=True)
+router = make_router(prefix="/api/v1")
 # Routes are tried in order: answer saves and the boards, asked for by thousands at once, first; no two
 # routers share a path, so the order changes nothing else.
 router.include_router(attempts.router)

@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 from fastapi import Query, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.db import session_scope
+from app.db import from_memory_or_database
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
 from app.routers.base import make_router
 from app.services import closing, standings
@@ -84,10 +83,11 @@ def _page(total: int, rows: list[standings.BoardRow], tz: Any) -> StandingsPage:
         duration_ms=r.duration_ms, submitted_at=r.submitted_at.astimezone(tz)) for r in rows])
 
 
-def _json(cache: standings.BoardCache, key: tuple, make: Callable[[], BaseModel]) -> Response:
+def _json(cache: standings.BoardCache, key: tuple, make: Callable[[], BaseModel], lasting: bool = False) -> Response:
     """The encoded body, from the board cache (a Response goes out as it is: FastAPI does not validate and
     encode the model a second time)."""
-    return Response(cache.get_or(key, lambda: make().model_dump_json().encode()), media_type="application/json")
+    return Response(cache.get_or(key, lambda: make().model_dump_json().encode(), lasting=lasting),
+                    media_type="application/json")
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundClosed)
@@ -98,23 +98,21 @@ def close_round(round_id: int, actor: RequireOrganiser, session: SessionDep) -> 
                        prediction_truth=round_.prediction_truth, totals=Totals(**round_.totals))
 
 
-async def _board(request: Request, actor: Actor, round_id: int, key: Callable[[], tuple], need_scores: bool,
+async def _board(request: Request, actor: Actor, round_id: int, need_scores: bool,
+                 key: Callable[[standings.RoundInfo], tuple],
                  build: Callable[[Session, standings.BoardCache], BaseModel]) -> Response:
-    """Thousands of phones ask for the same board within seconds. When this worker has the round and the
-    encoded page cached, answer from memory here (the scope and visibility checks run on the cached
-    round); otherwise read the database in the thread pool, as a sync endpoint would."""
+    """Thousands of phones ask for the same board within seconds: answered from this worker's memory when the
+    round and the encoded body are cached, else read in the thread pool (db.from_memory_or_database). Who
+    may look, and whether scores may be seen, is checked on every request. The body is keyed by the round's
+    standings_built_at, so it is kept while the standings stand (BoardCache)."""
     cache: standings.BoardCache = request.app.state.boards
-    if standings.check_cached(actor=actor, round_id=round_id, cache=cache, need_scores=need_scores):
-        body = cache.peek(key())
-        if body is not None:
-            return Response(body, media_type="application/json")
+    check = standings.scored_round if need_scores else standings.round_info
 
-    def from_database() -> Response:
-        with session_scope(request.app.state.engine, write=False) as session:
-            model = build(session, cache)  # the service checks scope and visibility again
-            return _json(cache, key(), lambda: model)
+    def answer(session: Session) -> Response:
+        info = check(session=session, actor=actor, round_id=round_id, cache=cache)
+        return _json(cache, key(info), lambda: build(session, cache), lasting=True)
 
-    return await anyio.to_thread.run_sync(from_database)
+    return await from_memory_or_database(request.app.state.engine, answer)
 
 
 @router.get("/rounds/{round_id}/standings", response_model=StandingsPage)
@@ -126,8 +124,8 @@ async def round_standings(request: Request, round_id: int, actor: CurrentActor, 
         info = standings.round_info(session=session, actor=actor, round_id=round_id, cache=cache)
         return _page(total, rows, ZoneInfo(info.timezone))
 
-    return await _board(request, actor, round_id,
-                        lambda: ("api-round", round_id, (unit_code or "").upper(), limit, offset), True, build)
+    return await _board(request, actor, round_id, True, lambda info: (
+        "api-round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset), build)
 
 
 @router.get("/rounds/{round_id}/unit-standings", response_model=UnitStandings)
@@ -140,11 +138,11 @@ async def unit_standings(request: Request, round_id: int, actor: CurrentActor, p
             headcount=r.headcount, participation_rate=r.participation_rate, average_score=r.average_score,
             perfect_count=r.perfect_count) for r in rows])
 
-    def key() -> tuple:  # the scores in the table depend on visibility, so the key does too
-        info = request.app.state.boards.peek(("info", round_id))
-        return ("api-units", round_id, (parent_code or "").upper(), info is not None and standings.scores_visible(info))
+    def key(info: standings.RoundInfo) -> tuple:  # the scores in the table depend on visibility, so the key does too
+        return ("api-units", round_id, info.standings_built_at, (parent_code or "").upper(),
+                standings.scores_visible(info))
 
-    return await _board(request, actor, round_id, key, False, build)
+    return await _board(request, actor, round_id, False, key, build)
 
 
 @router.get("/contests/{contest_id}/standings", response_model=StandingsPage)

@@ -12,11 +12,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from app.db import from_memory_or_database
 from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import Conflict
 from app.models import Round, Unit
 from app.models.types import utcnow
-from app.routers.base import from_memory_or_database, make_router
+from app.routers.base import make_router
 from app.services import contests, standings, units
 from app.services.access import Actor
 from app.templating import fill_holes, render, render_fragment, render_shared, request_locale, translate
