@@ -189,6 +189,9 @@ _writers_lock = threading.Lock()
 
 
 def writer_for(engine: Engine) -> TapWriter:
+    found = _writers.get(id(engine))
+    if found is not None and found.engine is engine:  # every tap: no lock once the writer exists
+        return found
     with _writers_lock:
         found = _writers.get(id(engine))
         if found is None or found.engine is not engine:  # (an id reused by a new engine)

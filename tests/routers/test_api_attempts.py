@@ -31,13 +31,18 @@ def _unit(session, member):  # noqa: ANN001, ANN202
     return session.get(Unit, member.unit_id)
 
 
+def _started(client, session, member, round_id: int, phone: str) -> tuple[dict, dict]:  # noqa: ANN001
+    """The member logged in over the API (by `phone`) with an attempt started: (headers, attempt)."""
+    member.phone = phone
+    session.add(member)
+    session.commit()
+    me = bearer(api_token(client, phone))
+    return me, client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+
+
 def test_answer_predict_submit_over_the_api(client, session, world):  # noqa: F811
     _org, _topic, _qs, round_id, inside, _outside = world
-    inside.phone = "0911000001"
-    session.add(inside)
-    session.commit()
-    me = bearer(api_token(client, "0911000001"))
-    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+    me, attempt = _started(client, session, inside, round_id, "0911000001")
     first = attempt["questions"][0]
     r = client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=me,
                    json={"option_ids": [first["options"][0]["id"]]})
@@ -89,14 +94,10 @@ def test_page_events_over_the_api(client, session, world):  # noqa: F811
 
 
 def test_a_revoked_token_saves_nothing_whether_or_not_the_member_is_cached(app, client, session, world):  # noqa: F811
-    """The save loads a member this process has not seen in its own thread hop (deps.Caller): the token
-    checks (signature, revoked by logout, inactive member) hold on that path as on the cached one."""
+    """A save checks the session in the tap's own read, and a member this process has not seen is loaded on
+    the long path (deps.Caller): a bad signature, a revoked session or an inactive member saves nothing."""
     _org, _topic, _qs, round_id, inside, _outside = world
-    inside.phone = "0911000002"
-    session.add(inside)
-    session.commit()
-    me = bearer(api_token(client, "0911000002"))
-    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+    me, attempt = _started(client, session, inside, round_id, "0911000002")
     choice = {"option_ids": [attempt["questions"][0]["options"][0]["id"]]}
     url = f"/api/v1/attempts/{attempt['id']}/answers/1"
     app.state.principals.forget(None)  # not cached: loaded in the save's hop
