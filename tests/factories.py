@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -58,6 +59,13 @@ def api_token(client, username: str, password: str = PASSWORD) -> str:  # noqa: 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def local_time(days: int, hour: int) -> str:
+    """A wall-clock time in Vietnam `days` from today at `hour`:00, as a form or the API takes it
+    ("2026-12-01T07:00"): tests that need a future window must not carry a date that passes."""
+    day = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() + timedelta(days=days)
+    return f"{day.isoformat()}T{hour:02d}:00"
 
 
 @dataclass

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.models import Role
-from tests.factories import api_token, bearer, make_member
+from tests.factories import api_token, bearer, local_time, make_member
 from tests.services.test_essays import WORDS, world  # noqa: F401  (the fixture)
 
 OPENS = datetime.now(UTC) - timedelta(days=1)
@@ -23,14 +23,15 @@ def _auth(client, member) -> dict:  # noqa: ANN001
 
 def test_campaign_create_list_and_errors(client, world):  # noqa: F811
     org = _auth(client, world.org)
+    opens = local_time(10, 7)
     body = {"title": "Thu hoạch chuyên đề 2026", "prompt": "Viết về …", "topics": ["Kinh tế số", "Chuyển đổi số"],
-            "scope_unit_code": "DB-A", "opens_at": "2026-12-01T07:00:00", "closes_at": "2026-12-15T17:00:00",
+            "scope_unit_code": "DB-A", "opens_at": opens, "closes_at": local_time(24, 17),
             "min_words": 100, "max_words": 1500, "rubric": [{"label": "Nội dung", "max_points": 70},
                                                             {"label": "Hình thức", "max_points": 30}]}
     r = client.post("/api/v1/essay-campaigns", headers=org, json=body)
     assert r.status_code == 201, r.text
     out = r.json()
-    assert out["opens_at"] == "2026-12-01T07:00:00+07:00" and out["state"] == "upcoming" and out["rubric_max"] == 100
+    assert out["opens_at"] == f"{opens}:00+07:00" and out["state"] == "upcoming" and out["rubric_max"] == 100
     assert [c["key"] for c in out["rubric"]] == ["noi_dung", "hinh_thuc"]
     bad = client.post("/api/v1/essay-campaigns", headers=org, json={**body, "min_words": 2000})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError" and bad.json()["field"] == "min_words"

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.models import Role
 from app.models.essay import Essay, EssayCampaign
-from tests.factories import make_member
+from tests.factories import local_time, make_member
 from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_essays import WORDS, world  # noqa: F401  (the fixture)
 
@@ -104,25 +104,26 @@ def test_the_cell_reviews_returns_and_searches_and_a_judge_grades(client, world)
 
 def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(client, world):  # noqa: F811
     token = _as(client, world.org)
+    opens, closes = local_time(10, 7), local_time(30, 17)
     new = client.get("/essays/campaigns/new")
     assert new.status_code == 200 and "Nội dung, nhận thức về Nghị quyết | 50" in new.text
     bad = client.post("/essays/campaigns", data={"csrf_token": token, "title": "Thu hoạch", "scope_unit_code": "DB-A",
-                                                 "opens_at": "2026-12-01T07:00", "closes_at": "2026-12-20T17:00",
+                                                 "opens_at": opens, "closes_at": closes,
                                                  "min_words": "10", "max_words": "100", "rubric": "Nội dung 50"})
     assert bad.status_code == 422 and "Tên tiêu chí | điểm tối đa" in bad.text
     made = client.post("/essays/campaigns", data={
-        "csrf_token": token, "title": "Thu hoạch chuyên đề", "scope_unit_code": "DB-A", "opens_at": "2026-12-01T07:00",
-        "closes_at": "2026-12-20T17:00", "min_words": "10", "max_words": "100", "topics": "Một\nHai\n",
+        "csrf_token": token, "title": "Thu hoạch chuyên đề", "scope_unit_code": "DB-A", "opens_at": opens,
+        "closes_at": closes, "min_words": "10", "max_words": "100", "topics": "Một\nHai\n",
         "rubric": "Nội dung | 70\nHình thức | 30", "graders_per_essay": "2", "disagreement_pct": "15"},
         follow_redirects=False)
     assert made.status_code == 303
     campaign = world.session.exec(select(EssayCampaign).where(EssayCampaign.title == "Thu hoạch chuyên đề")).one()
     assert campaign.topics == ["Một", "Hai"] and campaign.disagreement_share == 0.15
     edit = client.get(f"/essays/campaigns/{campaign.id}/edit")
-    assert "2026-12-01T07:00" in edit.text and "Nội dung | 70" in edit.text
+    assert opens in edit.text and "Nội dung | 70" in edit.text
     saved = client.post(f"/essays/campaigns/{campaign.id}/edit", data={
-        "csrf_token": token, "title": "Thu hoạch chuyên đề (sửa)", "opens_at": "2026-12-01T07:00",
-        "closes_at": "2026-12-21T17:00", "min_words": "10", "max_words": "100", "topics": "Một\nHai",
+        "csrf_token": token, "title": "Thu hoạch chuyên đề (sửa)", "opens_at": opens,
+        "closes_at": local_time(31, 17), "min_words": "10", "max_words": "100", "topics": "Một\nHai",
         "rubric": "Nội dung | 70\nHình thức | 30", "graders_per_essay": "2", "disagreement_pct": "15"}, follow_redirects=True)
     assert saved.status_code == 200 and "Thu hoạch chuyên đề (sửa)" in saved.text
 
