@@ -30,6 +30,9 @@ services:
 
 ## Load and size benchmarks; results go to bench/RESULTS.md
 bench: setup services
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "bench: Debian's wrk is not installed; the Python load client (bench/pyload.py) is used"
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.questions
 	$(BIN)/python -m bench.attempts

@@ -123,14 +123,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
           proxy_headers: Annotated[bool, typer.Option(help="trust X-Forwarded-* from --forwarded-allow-ips")] = False,
           forwarded_allow_ips: str = "127.0.0.1") -> None:
-    """Serve the app with uvicorn."""
-    import uvicorn
+    """Serve the app with uvicorn; several workers each accept on their own socket (app.serving)."""
+    from app import serving
 
     settings = _settings()
     settings.resolved_secret_key()  # create the key file once, before the workers race for it
     typer.echo(f"hoithi: http://{host}:{port}  (database {settings.database_url.split('@')[-1]})")
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=proxy_headers,
-                forwarded_allow_ips=forwarded_allow_ips)
+    try:
+        status = serving.serve("app.main:app", host=host, port=port, workers=workers, proxy_headers=proxy_headers,
+                               forwarded_allow_ips=forwarded_allow_ips)
+    except OSError as exc:
+        typer.echo(f"hoithi: cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(3) from exc
+    raise typer.Exit(status)
 
 
 def main() -> None:

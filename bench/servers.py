@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 class Server:
-    """`uvicorn <target> --workers N` in its own process group, logging to log_path.
+    """`python -m app.serving <target> --workers N` in its own process group, logging to log_path.
 
     Access logs are off for the app and the yardstick alike; the startup lines stay on (level info),
     because "Application startup complete." once per worker is how readiness is known."""
@@ -44,7 +44,9 @@ class Server:
     def start(self, timeout_s: float = 60) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOITHI_")}
         env.update(self.env)
-        cmd = [sys.executable, "-m", "uvicorn", self.target, "--host", HOST, "--port", str(self.port),
+        # served like `hoithi serve`: with several workers, each on its own SO_REUSEPORT socket (app.serving),
+        # so a run's connections spread over the workers instead of all landing on whichever woke first
+        cmd = [sys.executable, "-m", "app.serving", self.target, "--host", HOST, "--port", str(self.port),
                "--workers", str(self.workers), "--no-access-log", "--log-level", "info"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")  # noqa: SIM115  (closed with the process)

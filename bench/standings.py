@@ -291,7 +291,7 @@ def section(results: dict) -> str:
                          f"{t.get('build_units', 0):.2f} | {t.get('build_contest', 0):.2f} | "
                          f"{c['totals']['participants']:,} | {c['totals']['perfect_scorers']:,} | {c['truth']:,} |")
     lines += ["", f"### Reading the boards of the closed round ({results['args']['connections']} connections, "
-              f"{results['args']['duration']} s per run, uvicorn --workers {results['args']['workers']})", "",
+              f"{results['args']['duration']} s per run, {results['args']['workers']} uvicorn workers, each on its own SO_REUSEPORT socket)", "",
               "Requests go round robin over 500 members' tokens, so each member asks again within a fraction of a "
               "second (their rank card stays in the worker's cache), except the cold page run: "
               f"{COLD:,} other members in turn, each asking once, so every rank card and every member's unit "
