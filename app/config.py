@@ -33,9 +33,13 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 10
     # Generous: a whole office or a mobile carrier's NAT can share one address.
     login_max_failures_per_ip: int = 100
-    # How long a worker may trust its snapshot of a token's member (roles, active, token version). A
-    # logout or deactivation done through another worker or host takes effect within this many seconds.
+    # How stale a worker's snapshot of a token's member (roles, active, token version) may be: a logout,
+    # deactivation or role change done through another worker or host takes effect within this many
+    # seconds (each worker reads the change feed twice as often; app.services.principals).
     auth_cache_s: float = 5.0
+    # How long a snapshot is kept while the change feed is read (a change made in the database by hand,
+    # outside the app, writes no feed entry and is seen after this long).
+    auth_max_age_s: float = 600.0
     # Threads per worker for blocking work (database, argon2), and database connections per worker.
     threads: int = 16
     # How often each worker finalises attempts whose time ran out and closes rounds past closes_at

@@ -55,12 +55,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # start-up (modules, templates, SQL metadata) is left out of them for good.
     gc.set_threshold(50_000, 20, 100)
     gc.freeze()
-    task = None
+    tasks = []
     settings = app.state.settings
     if settings.sweep_every_s > 0:
-        task = asyncio.create_task(sweeper.run_forever(app.state.engine, settings.sweep_every_s, settings.live_every_s))
+        tasks.append(asyncio.create_task(sweeper.run_forever(app.state.engine, settings.sweep_every_s,
+                                                             settings.live_every_s)))
+    if settings.auth_cache_s > 0:
+        tasks.append(asyncio.create_task(principals.watch(app.state.engine, app.state.principals)))
     yield
-    if task is not None:
+    for task in tasks:
         task.cancel()
 
 
@@ -72,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.secret = settings.resolved_secret_key()
     app.state.static_version = _static_version()
-    app.state.principals = principals.new_cache(settings.auth_cache_s)
+    app.state.principals = principals.new_cache(settings.auth_cache_s, settings.auth_max_age_s)
     app.state.boards = standings.BoardCache(settings.board_cache_s)
 
     app.add_exception_handler(AppError, handle_app_error)

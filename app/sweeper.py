@@ -10,7 +10,7 @@ import anyio.to_thread
 from sqlalchemy.engine import Engine
 
 from app.db import session_scope
-from app.services import attempts, closing
+from app.services import attempts, closing, principals
 
 log = logging.getLogger("hoithi.sweeper")
 
@@ -21,6 +21,8 @@ def sweep_once(engine: Engine) -> int:
         finalised = attempts.sweep(session=session)
     with session_scope(engine) as session:
         closed = closing.close_due(session=session)
+    with session_scope(engine) as session:
+        principals.prune_feed(session=session)
     if closed:
         log.info("closed %d rounds at their closing time", closed)
     return finalised

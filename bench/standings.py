@@ -208,8 +208,13 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
                                           {"Authorization": f"Bearer {t}"}) for t in tokens],
         "API: unit standings": [Request("GET", f"/api/v1/rounds/{rid}/unit-standings",
                                         {"Authorization": f"Bearer {t}"}) for t in tokens],
-        "page: /rounds/{id}/board": [Request("GET", f"/rounds/{rid}/board", {"Cookie": f"hoithi_token={t}"})
-                                     for t in tokens],
+        # a browser sends back the CSRF seed cookie its first page set; the cold run is each member's first visit
+        "page: /rounds/{id}/board": [Request("GET", f"/rounds/{rid}/board",
+                                             {"Cookie": f"hoithi_token={t}; hoithi_csrf=seed{i:06d}"})
+                                     for i, t in enumerate(tokens)],
+        "page, gzip (as phones ask)": [Request("GET", f"/rounds/{rid}/board",
+                                               {"Cookie": f"hoithi_token={t}; hoithi_csrf=seed{i:06d}",
+                                                "Accept-Encoding": "gzip"}) for i, t in enumerate(tokens)],
         f"page, cold: {COLD:,} members in turn": [Request("GET", f"/rounds/{rid}/board", {"Cookie": f"hoithi_token={t}"})
                                                   for t in cold_tokens],
     }

@@ -65,3 +65,121 @@ def test_role_revoked_in_this_process_is_gone_at_once(app, client, session):
 def test_cache_disabled_with_zero_ttl():
     cache = PrincipalCache(ttl=0)
     assert cache.get(1) is None
+
+
+# --- the change feed: what another worker learns ----------------------------------------------------------
+def _other_worker(ttl: float = 5.0, max_age: float = 600.0) -> PrincipalCache:
+    """A cache this process's commits do not reach (not made by new_cache): like another worker's, it learns
+    of changes only by reading the feed."""
+    return PrincipalCache(ttl, max_age)
+
+
+def _snapshot(engine, cache: PrincipalCache, member_id: int):  # noqa: ANN001, ANN202
+    from app.services import principals
+
+    with engine.connect() as conn:
+        p = principals.load(session=conn, member_id=member_id)
+    cache.put(p)
+    return p
+
+
+def test_a_logout_reaches_another_worker_through_the_feed(session, engine):
+    from app.db import session_scope
+    from app.services import auth, principals
+
+    member = _setup(session)
+    session.commit()
+    other = _other_worker()
+    principals.read_feed(engine, other)
+    p = _snapshot(engine, other, member.id)
+    assert other.get(member.id) is p
+    with session_scope(engine) as s:
+        auth.logout(session=s, actor=principals.actor_of(principals.load(session=s, member_id=member.id), None))
+    assert other.get(member.id) is p  # not read yet: the snapshot still stands
+    assert principals.read_feed(engine, other) == 1
+    assert other.get(member.id) is None
+    assert principals.read_feed(engine, other) == 0  # an entry is applied once
+    fresh = _snapshot(engine, other, member.id)
+    assert other.get(member.id) is fresh and fresh.member.token_version == p.member.token_version + 1
+
+
+def test_snapshots_outlive_the_ttl_only_while_the_feed_is_read(session, engine):
+    from app.services import principals
+
+    member = _setup(session)
+    session.commit()
+    other = _other_worker(ttl=0.4, max_age=60)
+    principals.read_feed(engine, other)
+    p = _snapshot(engine, other, member.id)
+    for _ in range(3):  # 0.6 s in all, past the ttl, reading the feed every 0.2 s
+        time.sleep(0.2)
+        principals.read_feed(engine, other)
+    assert other.get(member.id) is p
+    time.sleep(0.45)  # the feed not read for longer than the ttl: snapshots older than the ttl are not trusted
+    assert other.get(member.id) is None
+
+
+def test_a_snapshot_read_before_a_change_was_seen_is_not_kept(session, engine):
+    from app.db import session_scope
+    from app.models import Member
+    from app.services import principals
+
+    member = _setup(session)
+    session.commit()
+    other = _other_worker()
+    with engine.connect() as conn:
+        before = principals.load(session=conn, member_id=member.id)  # a slow request read the old row
+    with session_scope(engine) as s:
+        s.get(Member, member.id).active = False
+    principals.read_feed(engine, other)
+    other.put(before)  # ... and only now stores it
+    assert other.get(member.id) is None
+
+
+def test_a_renamed_unit_drops_every_snapshot_and_old_entries_are_pruned(session, engine):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from app.db import session_scope
+    from app.models import MemberChange, Unit
+    from app.models.types import utcnow
+    from app.services import principals
+
+    member = _setup(session)
+    second = make_member(session, session.exec(select(Unit).where(Unit.code == "ROOT")).one(), phone="0911000222")
+    session.commit()
+    other = _other_worker()
+    principals.read_feed(engine, other)
+    _snapshot(engine, other, member.id)
+    _snapshot(engine, other, second.id)
+    with session_scope(engine) as s:
+        s.exec(select(Unit).where(Unit.code == "ROOT")).one().name = "Đảng bộ mới"
+    with session_scope(engine, write=False) as s:
+        assert s.exec(select(MemberChange.member_id)).all()[-1] is None  # "everyone"
+    principals.read_feed(engine, other)
+    assert other.get(member.id) is None and other.get(second.id) is None
+    with session_scope(engine) as s:
+        for entry in s.exec(select(MemberChange)).all():
+            entry.changed_at = utcnow() - principals.FEED_KEEP - timedelta(minutes=1)
+        s.add(MemberChange(member_id=member.id, changed_at=utcnow()))
+    with session_scope(engine) as s:
+        assert principals.prune_feed(session=s) >= 1
+    with session_scope(engine, write=False) as s:
+        assert s.exec(select(MemberChange.member_id)).all() == [member.id]
+
+
+def test_a_bulk_change_of_many_members_is_one_everyone_entry(session, engine):
+    from sqlalchemy import update
+    from sqlmodel import select
+
+    from app.db import session_scope
+    from app.models import Member, MemberChange
+
+    _setup(session)
+    session.commit()
+    last = session.exec(select(MemberChange.id).order_by(MemberChange.id.desc())).first() or 0
+    with session_scope(engine) as s:
+        s.execute(update(Member).values(must_change_password=True))
+    with session_scope(engine, write=False) as s:
+        assert s.exec(select(MemberChange.member_id).where(MemberChange.id > last)).all() == [None]
