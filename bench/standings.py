@@ -43,7 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--attempts-per-member", type=int, default=2)
     p.add_argument("--big-attempts-per-member", type=int, default=10, help="PostgreSQL big close (0 = skip)")
     p.add_argument("--duration", type=int, default=10)
-    p.add_argument("--warmup", type=int, default=2)
+    # long enough for both workers to have seen each of the 500 members once (their login snapshot and rank
+    # card), so that the measured run is the steady state of members looking again; the cold run is the rest
+    p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--write", action="store_true")
@@ -297,10 +299,13 @@ def section(results: dict) -> str:
                          f"{c['totals']['participants']:,} | {c['totals']['perfect_scorers']:,} | {c['truth']:,} |")
     lines += ["", f"### Reading the boards of the closed round ({results['args']['connections']} connections, "
               f"{results['args']['duration']} s per run, {results['args']['workers']} uvicorn workers, each on its own SO_REUSEPORT socket)", "",
-              "Requests go round robin over 500 members' tokens, so each member asks again within a fraction of a "
-              "second (their rank card stays in the worker's cache), except the cold page run: "
-              f"{COLD:,} other members in turn, each asking once, so every rank card and every member's unit "
-              "links are read from the database (what a page view costs when most members look once).", "",
+              f"Each run follows {results['args']['warmup']} s of warm-up with the same requests. Requests go round "
+              "robin over 500 members' tokens, so each member asks again within a fraction of a second (their login "
+              "snapshot and rank card stay in the worker's cache), and page requests carry the CSRF seed cookie a "
+              "browser got with its first page; the gzip run also asks for gzip, as phones do (wrk does not by "
+              f"default). The cold page run is the exception: {COLD:,} other members in turn, each asking once "
+              "with no cookie but the login, so every login snapshot, rank card and member's unit links are read "
+              "from the database (what a page view costs when most members look once).", "",
               "| run | req/s | p50 ms | p99 ms | errors | server CPU ms/req | app : bare |",
               "|---|---:|---:|---:|---:|---:|---:|"]
     for db in results["databases"]:
