@@ -16,6 +16,7 @@ from markupsafe import Markup
 from app import i18n
 from app.deps import CSRF_COOKIE
 from app.security import csrf_token_for, new_csrf_seed
+from app.shared_page import SharedPage, accepts_gzip, hole
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=i18n.DEFAULT)
@@ -61,15 +62,8 @@ def request_locale(request: Request) -> str:
     return i18n.pick_locale(request.cookies.get("lang"))
 
 
-def hole(name: str) -> Markup:
-    """Where a shared page (render_shared) takes a personal piece, filled per request by fill_holes."""
-    return Markup(f"<!--hole:{name}-->")
-
-
 env.globals["hole"] = hole
-# The CSRF token's place in a shared page: markup, so autoescape leaves it as is, while anything a person
-# typed (a name) is escaped and so can never spell a hole.
-CSRF_HOLE = hole("csrf")
+CSRF_HOLE = hole("csrf")  # the CSRF token's place in a shared page
 
 
 def _csrf_seed(request: Request) -> tuple[str, str | None]:
@@ -94,7 +88,7 @@ def _render_html(request: Request, name: str, context: dict[str, Any], locale: s
         _locale.reset(token)
 
 
-def _respond(request: Request, html: str, new_seed: str | None, status_code: int,
+def _respond(request: Request, html: str | bytes, new_seed: str | None, status_code: int,
              headers: dict[str, str] | None) -> HTMLResponse:
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if new_seed:
@@ -121,25 +115,26 @@ class PageCache(Protocol):
 
 
 def render_shared(request: Request, name: str, *, cache: PageCache, key: tuple, context: Callable[[], dict[str, Any]],
-                  fill: Callable[[str], str] = lambda html: html, lasting: bool = False) -> HTMLResponse:
+                  fills: Callable[[], dict[str, str]] = dict, mark: tuple[str, str] | None = None,
+                  lasting: bool = False) -> HTMLResponse:
     """A page that thousands of people ask for in the same minutes and that is the same for all of them but
-    for a few personal pieces (a leaderboard): rendered once per path, `key` and locale into `cache`, with
-    the CSRF token and each personal piece left as a hole ({{ hole("name") }} in the template), which
-    `fill` and the CSRF token fill per request. Everything `context()` returns is shown to everyone who
-    gets the same key, so it must hold nothing personal; the key must name whatever else the page
-    depends on (e.g. the roles that decide the navigation). `lasting`: see BoardCache."""
+    for a few personal pieces (a leaderboard): rendered once per path, `key` and locale into `cache` (and
+    compressed once, app.shared_page), with the CSRF token and each personal piece left as a hole
+    ({{ hole("name") }} in the template), which the CSRF token and `fills()` (pieces by hole name) fill per
+    request; `mark` = (text, replacement) marks one spot of the shared text for this person (their own row).
+    Everything `context()` returns is shown to everyone who gets the same key, so it must hold nothing
+    personal; the key must name whatever else the page depends on (e.g. the roles that decide the
+    navigation). `lasting`: see BoardCache."""
     locale = request_locale(request)
-    shared = cache.get_or(("html", locale, request.url.path, *key),
-                          lambda: _render_html(request, name, context(), locale, CSRF_HOLE), lasting=lasting)
+    shared: SharedPage = cache.get_or(
+        ("html", locale, request.url.path, *key),
+        lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)), lasting=lasting)
     seed, new_seed = _csrf_seed(request)
-    html = fill_holes(fill(shared), {"csrf": csrf_token_for(seed, secret=request.app.state.secret)})
-    return _respond(request, html, new_seed, 200, None)
-
-
-def fill_holes(html: str, pieces: dict[str, str]) -> str:
-    for name, piece in pieces.items():
-        html = html.replace(f"<!--hole:{name}-->", piece)
-    return html
+    body, gzipped = shared.body({**fills(), "csrf": csrf_token_for(seed, secret=request.app.state.secret)}, mark=mark,
+                                gzip=accepts_gzip(request.headers.get("accept-encoding", "")))
+    # compressed here, the gzip middleware passes it on as it is (and says Vary for a plain answer itself)
+    return _respond(request, body, new_seed, 200,
+                    {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else None)
 
 
 def translate(request: Request, msgid: str, /, **params: Any) -> str:

@@ -273,3 +273,28 @@ def test_a_name_cannot_forge_a_hole_in_a_shared_board(client, session, arena):  
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     html = client.get(f"/rounds/{r1.id}/board").text
     assert "&lt;!--hole:csrf--&gt; &lt;!--hole:card--&gt;" in html and html.count('id="rank-card"') == 1
+
+
+def test_a_shared_board_is_gzipped_from_its_pieces_for_phones_that_ask(client, session, arena):  # noqa: F811
+    """Phones ask for gzip: the shared page comes compressed (app.shared_page, not the middleware) and reads the
+    same as the plain one, with this member's card, row mark and CSRF token."""
+    import gzip
+
+    import httpx
+
+    s = _seed(session, arena)
+    r1 = arena.rounds[0]
+    _close(session, arena, r1)
+    page_login(client, s.by_name["Phạm Thị Cúc"].phone)
+    client.get(f"/rounds/{r1.id}/board")  # the CSRF seed cookie, as a browser has it after its first page
+    plain = client.get(f"/rounds/{r1.id}/board", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    with client.stream("GET", f"/rounds/{r1.id}/board", headers={"Accept-Encoding": "gzip"}) as packed:
+        raw = b"".join(packed.iter_raw())
+        assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "Accept-Encoding"
+    assert len(raw) < len(plain.content) * 0.6
+    assert gzip.decompress(raw) == plain.content
+    assert re.search(r'class="me" aria-current="true">\s*<td class="rank">3</td>', plain.text)
+    assert "Bạn xếp thứ 2/3 trong Đơn vị CB-A1" in plain.text
+    rows = client.get(f"/rounds/{r1.id}/board/rows", headers={"Accept-Encoding": "gzip", "HX-Request": "true"})
+    assert isinstance(rows, httpx.Response) and 'class="me"' in rows.text

@@ -20,7 +20,7 @@ from app.models.types import utcnow
 from app.routers.base import make_router
 from app.services import contests, standings, units
 from app.services.access import Actor
-from app.templating import fill_holes, render, render_fragment, render_shared, request_locale, translate
+from app.templating import render, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
 PER_PAGE = 50
@@ -57,7 +57,7 @@ def _phase(round_: Round) -> str:
 
 def _board_rows(request: Request, session: Session, actor: Actor, round_: Round, unit: str, page: int) -> dict[str, Any]:
     """The table fragment's context: one page of the board, or why there is none yet. The same for everyone
-    who may look (shared pages): the member's own row is marked per request by _mark_me."""
+    who may look (shared pages): the member's own row is marked per request (_mark_me)."""
     assert round_.id is not None
     try:
         total, rows = standings.round_board(session=session, actor=actor, round_id=round_.id, unit_code=unit or None,
@@ -71,10 +71,9 @@ def _board_rows(request: Request, session: Session, actor: Actor, round_: Round,
             "poll_url": f"/rounds/{round_.id}/board/rows?{query}" if round_.status != "closed" else None}
 
 
-def _mark_me(html: str, member_id: int) -> str:
+def _mark_me(member_id: int) -> tuple[str, str]:
     """The member's own row on a shared board (rows.html gives every row its member's id)."""
-    row = f'<tr data-m="{member_id}">'
-    return html.replace(row, f'<tr data-m="{member_id}" class="me" aria-current="true">', 1)
+    return f'<tr data-m="{member_id}">', f'<tr data-m="{member_id}" class="me" aria-current="true">'
 
 
 def _key(actor: Actor, unit: str, page: int) -> tuple:
@@ -125,17 +124,17 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
         return render_fragment(request, "partials/boards/card.html",
                                {"card": mine, "scope_name": info.scope_name}) if mine else ""
 
-    def fill(html: str) -> str:
+    def fills() -> dict[str, str]:
         # the card as HTML, kept like the rank card it shows (standings_built_at; visibility in the key)
         key = ("card-html", request_locale(request), round_id, info.standings_built_at, standings.scores_visible(info),
                actor.id)
-        return _mark_me(fill_holes(html, {
-            "card": cache.get_or(key, card, lasting=True),
-            "mine": _mine(request, session, actor, info.scope_id, f"/rounds/{round_id}/board", unit)}), actor.id)
+        return {"card": cache.get_or(key, card, lasting=True),
+                "mine": _mine(request, session, actor, info.scope_id, f"/rounds/{round_id}/board", unit)}
 
     # a closed round's page changes only with its standings (or a name): kept while they stand
     return render_shared(request, "pages/boards/round.html", cache=cache, key=(*_key(actor, unit, page),
-                         info.standings_built_at), context=shared, fill=fill, lasting=info.status == "closed")
+                         info.standings_built_at), context=shared, fills=fills, mark=_mark_me(actor.id),
+                         lasting=info.status == "closed")
 
 
 @router.get("/rounds/{round_id}/board/rows", response_class=HTMLResponse)
@@ -157,7 +156,7 @@ def _round_board_rows(request: Request, session: Session, actor: Actor, round_id
         return _board_rows(request, session, actor, round_, unit, page)
 
     return render_shared(request, "partials/boards/rows.html", cache=cache, key=(*_key(actor, unit, page),
-                         info.standings_built_at), context=shared, fill=lambda html: _mark_me(html, actor.id),
+                         info.standings_built_at), context=shared, mark=_mark_me(actor.id),
                          lasting=info.status == "closed")
 
 
@@ -206,9 +205,8 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
                 "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit, "message": None,
                 "base_url": base, "board_id": "contest-board", "poll_url": None}
 
-    def fill(html: str) -> str:
-        return _mark_me(fill_holes(html, {"mine": _mine(request, session, actor, contest.scope_unit_id, base, unit)}),
-                        actor.id)
+    def fills() -> dict[str, str]:
+        return {"mine": _mine(request, session, actor, contest.scope_unit_id, base, unit)}
 
     return render_shared(request, "pages/boards/contest.html", cache=cache, key=_key(actor, unit, page), context=shared,
-                         fill=fill)
+                         fills=fills, mark=_mark_me(actor.id))

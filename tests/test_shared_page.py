@@ -1,0 +1,68 @@
+"""app.shared_page: a shared page cut at its holes, filled per request, and gzipped from pieces deflated once.
+Every gzipped body must decompress (Python's gzip and zlib, as a browser's decoder would) to exactly the plain
+body; the e2e board test reads such pages in Chromium."""
+from __future__ import annotations
+
+import gzip
+import random
+import zlib
+
+from app.shared_page import GZIP_MIN_BYTES, SharedPage, accepts_gzip, hole
+
+ROWS = "".join(f'<tr data-m="{i}"><td>{i}</td><td>Nguyễn Thị Đào {i}</td><td>Chi bộ {i % 7}</td></tr>\n'
+               for i in range(1, 80))
+PAGE = (f'<html><head><meta name="csrf" content="{hole("csrf")}"></head><body>{hole("card")}'
+        f'<nav>{hole("mine")}</nav><table>{ROWS}</table>'
+        f'<form><input name="csrf_token" value="{hole("csrf")}"></form></body></html>')
+FILLS = {"csrf": "tok-123", "card": "<div class=card>Thứ 37/412 trong Chi bộ 3</div>", "mine": "<a href=/x>Chi bộ 3</a>"}
+
+
+def _naive(html: str, fills: dict[str, str], mark: tuple[str, str] | None = None) -> str:
+    if mark:
+        html = html.replace(mark[0], mark[1], 1)
+    for name, piece in fills.items():
+        html = html.replace(f"<!--hole:{name}-->", piece)
+    return html
+
+
+def test_holes_are_filled_and_an_unfilled_hole_is_empty():
+    page = SharedPage.cut(PAGE)
+    assert page.holes == ("csrf", "card", "mine", "csrf")
+    body, gzipped = page.body(FILLS)
+    assert not gzipped and body.decode() == _naive(PAGE, FILLS)
+    body, _ = page.body({"csrf": "t"})
+    assert b"<!--hole:" not in body and b"<nav></nav>" in body
+
+
+def test_the_mark_changes_the_first_occurrence_in_the_shared_text_only():
+    page = SharedPage.cut(PAGE)
+    mark = ('<tr data-m="5">', '<tr data-m="5" class="me">')
+    body, _ = page.body(FILLS, mark=mark)
+    assert body.decode() == _naive(PAGE, FILLS, mark) and body.count(b'class="me"') == 1
+    # a hole's filling is the person's own: a mark never reaches into it
+    body, _ = page.body({**FILLS, "card": '<tr data-m="5">'}, mark=mark)
+    assert body.count(b'class="me"') == 1
+    assert body.index(b'class="me"') > body.index(b"<table>")
+
+
+def test_gzipped_bodies_decompress_to_the_plain_body():
+    rng = random.Random(5)
+    page = SharedPage.cut(PAGE)
+    for _ in range(50):
+        fills = {name: "".join(rng.choice("aăâbcdđeêghiklmnoôơpqrstuưvxy <>/&") for _ in range(rng.randrange(0, 400)))
+                 for name in ("csrf", "card", "mine")}
+        member = rng.randrange(0, 90)
+        mark = (f'<tr data-m="{member}">', f'<tr data-m="{member}" class="me" aria-current="true">')
+        plain, gzipped = page.body(fills, mark=mark)
+        packed, gzipped = page.body(fills, mark=mark, gzip=True)
+        assert gzipped and not plain.startswith(b"\x1f\x8b")
+        assert gzip.decompress(packed) == plain
+        assert zlib.decompress(packed, wbits=31) == plain  # one gzip member, CRC and length checked
+        assert len(packed) < len(plain) / 3
+
+
+def test_a_small_answer_is_not_gzipped_and_accepts_gzip_reads_the_header():
+    page = SharedPage.cut(f"<p>{hole('csrf')}</p>")
+    body, gzipped = page.body({"csrf": "x"}, gzip=True)
+    assert not gzipped and body == b"<p>x</p>" and len(body) < GZIP_MIN_BYTES
+    assert accepts_gzip("gzip, deflate, br") and not accepts_gzip("identity") and not accepts_gzip("")
