@@ -99,8 +99,9 @@ class PrincipalCache:
                     self._items.pop(member_id, None)
                     self._forgotten[member_id] = now
 
-    def apply_feed(self, entries: list[tuple[int, int | None]], read_at: float) -> None:
-        """Entries (id, member_id) of the feed, read by a query that began at `read_at` (monotonic)."""
+    def apply_feed(self, entries: list[tuple[int, int | None]], read_at: float) -> int:
+        """Entries (id, member_id) of the feed, read by a query that began at `read_at` (monotonic); returns
+        how many were new."""
         new = [(i, m) for i, m in entries if i not in self._applied]
         if any(m is None for _, m in new):
             self.forget(None)
@@ -114,6 +115,7 @@ class PrincipalCache:
             longest_read = 60.0  # no snapshot read takes longer: older drop times can go
             self._forgotten = {m: t for m, t in self._forgotten.items() if t > read_at - longest_read}
             self.read_feed_at = max(self.read_feed_at, read_at)
+        return len(new)
 
 
 _caches: list[PrincipalCache] = []
@@ -229,9 +231,7 @@ def read_feed(engine: Engine, cache: PrincipalCache) -> int:
     began = time.monotonic()
     with engine.connect() as conn:
         entries = [(i, m) for i, m in conn.execute(_FEED, {"since": utcnow() - FEED_LOOKBACK})]
-    before = len(cache._applied)  # noqa: SLF001
-    cache.apply_feed(entries, began)
-    return len(cache._applied) - before  # noqa: SLF001
+    return cache.apply_feed(entries, began)
 
 
 async def watch(engine: Engine, cache: PrincipalCache) -> None:
