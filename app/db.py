@@ -164,6 +164,12 @@ def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def reader(engine: Engine) -> Engine:
+    """For a request that only reads and needs no snapshot across its statements (a board): on PostgreSQL in
+    autocommit, so no BEGIN and COMMIT round trips around its one or two SELECTs; SQLite's are local."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
+
+
 def writer(engine: Engine) -> Engine:
     """The same engine (and pool) whose transactions begin IMMEDIATE on SQLite; a no-op elsewhere."""
     return engine.execution_options(**{_IMMEDIATE: True})
@@ -199,14 +205,14 @@ async def from_memory_or_database(engine: Engine, answer: Callable[[Session], An
     """Thousands of phones ask for the same board within seconds. First try to answer on the event loop
     with NO_DATABASE as the session: when everything the answer needs is in the per-process caches, it
     comes back at once, with no thread-pool hop. Else (NeedsDatabase, raised before anything was sent or
-    changed) answer again in the thread pool on a read-only session, as a sync endpoint would."""
+    changed) answer again in the thread pool on a read-only session (reader), as a sync endpoint would."""
     try:
         return answer(NO_DATABASE)
     except NeedsDatabase:
         pass
 
     def with_database() -> Any:
-        with session_scope(engine, write=False) as session:
+        with Session(reader(engine), expire_on_commit=False) as session:
             return answer(session)
 
     return await anyio.to_thread.run_sync(with_database)

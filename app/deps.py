@@ -148,7 +148,8 @@ class Caller:
             return self.cached
         if session is NO_DATABASE:
             raise NeedsDatabase("member")
-        return self.actor_now()
+        # on the answer's own connection: one checkout per request, not two
+        return auth.load_actor(session=session, cache=self.cache, claims=self.claims, ip=self.ip)
 
 
 async def get_caller(request: Request, csrf: CsrfDep) -> Caller:
