@@ -8,7 +8,7 @@ one core, and the requests per second of a run halving at random. On Linux each 
 own socket to the same address with SO_REUSEPORT, and the kernel spreads new connections over the
 workers' sockets by a hash of their addresses.
 
-One worker, or a system without SO_REUSEPORT, is served by plain uvicorn.run.
+One worker, or a system other than Linux, is served by plain uvicorn.run.
 
 `python -m app.serving TARGET --workers N --port P` serves any ASGI app this way (bench/ serves its
 yardstick app like the real one).
@@ -57,7 +57,8 @@ def _worker(target: str, host: str, port: int, options: dict[str, Any]) -> None:
 def serve(target: str, *, host: str, port: int, workers: int, **options: Any) -> int:
     """Serve `target` with `workers` processes until SIGINT or SIGTERM; a worker that dies is replaced.
     Returns the exit status: 0 after a requested stop, 3 when the workers could not start."""
-    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+    # Linux balances a SO_REUSEPORT group; BSD and macOS give every connection to the last socket bound
+    if workers <= 1 or not sys.platform.startswith("linux"):
         uvicorn.run(target, host=host, port=port, workers=workers, **options)
         return 0
     _listening_socket(host, port).close()  # a taken port is said here, once, not by every worker
