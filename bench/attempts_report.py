@@ -61,7 +61,8 @@ def section(results: dict) -> str:
     lines = [HEADER, "", command_line(results, " (part of `make bench`)" if results["command"] == "python -m bench.attempts"
                                       else ""), "", machine_line(results), ""]
     lines.append(
-        f"Servers: `python -m app.serving --workers {a['workers']} --no-access-log` (uvicorn, each worker on its own SO_REUSEPORT socket) for the app (`app.main:app` on a throw-away "
+        f"Servers: `python -m app.serving --workers {a['workers']} --no-access-log` (uvicorn, each worker on its own "
+        "SO_REUSEPORT socket) for the app (`app.main:app` on a throw-away "
         "database, bench/seed.py) and for the yardstick (`bench.bare_app:app`, `GET /ping` → `{\"ok\": true}`). "
         f"The bench unit holds {a['members']} + {a['round_members']} members, logged in beforehand (Bearer tokens "
         f"minted as app.services.auth does), and one published contest whose round is open now: {a['draw']} of "

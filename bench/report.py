@@ -94,7 +94,8 @@ def section(results: dict) -> str:
     lines.append("")
     lines.append(machine_line(results))
     lines.append("")
-    lines.append(f"Servers: `python -m app.serving --workers {a['workers']} --no-access-log` (uvicorn, each worker on its own SO_REUSEPORT socket) for the app (`app.main:app`, "
+    lines.append(f"Servers: `python -m app.serving --workers {a['workers']} --no-access-log` (uvicorn, each worker on "
+                 "its own SO_REUSEPORT socket) for the app (`app.main:app`, "
                  "HOITHI_DATABASE_URL on a throw-away database) and for the yardstick "
                  "(`bench.bare_app:app`, `@app.get(\"/ping\") def ping(): return {\"ok\": True}`). "
                  f"{a['members']} members, one password hash shared by all; requests go round robin over all "

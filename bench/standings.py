@@ -305,7 +305,8 @@ def section(results: dict) -> str:
                          f"{t.get('build_units', 0):.2f} | {t.get('build_contest', 0):.2f} | "
                          f"{c['totals']['participants']:,} | {c['totals']['perfect_scorers']:,} | {c['truth']:,} |")
     lines += ["", f"### Reading the boards of the closed round ({results['args']['connections']} connections, "
-              f"{results['args']['duration']} s per run, {results['args']['workers']} uvicorn workers, each on its own SO_REUSEPORT socket)", "",
+              f"{results['args']['duration']} s per run, {results['args']['workers']} uvicorn workers, each on its own "
+              "SO_REUSEPORT socket)", "",
               f"Each run follows {results['args']['warmup']} s of warm-up with the same requests. Requests go round "
               "robin over 500 members' tokens, so each member asks again within a fraction of a second (their login "
               "snapshot and rank card stay in the worker's cache), and page requests carry the CSRF seed cookie a "

@@ -129,4 +129,6 @@ def test_a_taken_port_is_said_once_and_stops_the_server(tmp_path):
         finally:
             _stop(proc)
     assert proc.returncode != 0
-    assert "cannot listen on 127.0.0.1:" in log.read_text() and "Address already in use" in log.read_text() and "Started worker process" not in log.read_text()
+    text = log.read_text()
+    assert "cannot listen on 127.0.0.1:" in text and "Address already in use" in text
+    assert "Started worker process" not in text

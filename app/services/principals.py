@@ -180,7 +180,7 @@ def _mark(session: OrmSession, member_ids: set[int] | None) -> None:
 @event.listens_for(OrmSession, "after_flush")
 def _after_flush(session: OrmSession, _ctx) -> None:  # noqa: ANN001
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Member) and obj.id is not None:
+        if isinstance(obj, Member) and obj.id is not None and obj not in session.new:  # a new one has no snapshot
             _mark(session, {obj.id})
         elif isinstance(obj, MemberRole):
             _mark(session, {obj.member_id})

@@ -183,3 +183,20 @@ def test_a_bulk_change_of_many_members_is_one_everyone_entry(session, engine):
         s.execute(update(Member).values(must_change_password=True))
     with session_scope(engine, write=False) as s:
         assert s.exec(select(MemberChange.member_id).where(MemberChange.id > last)).all() == [None]
+
+
+def test_a_new_member_writes_no_feed_entry(session, engine):
+    from sqlmodel import select
+
+    from app.models import MemberChange, Unit
+
+    root = make_unit(session, "ROOT")
+    session.commit()
+    last = session.exec(select(MemberChange.id).order_by(MemberChange.id.desc())).first() or 0
+    newcomer = make_member(session, session.get(Unit, root.id), phone="0911000333")
+    session.commit()
+    assert newcomer.id is not None
+    assert session.exec(select(MemberChange.member_id).where(MemberChange.id > last)).all() == []
+    newcomer.active = False
+    session.commit()
+    assert session.exec(select(MemberChange.member_id).where(MemberChange.id > last)).all() == [newcomer.id]
