@@ -129,13 +129,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     settings = _settings()
     settings.resolved_secret_key()  # create the key file once, before the workers race for it
     typer.echo(f"hoithi: http://{host}:{port}  (database {settings.database_url.split('@')[-1]})")
-    try:
-        status = serving.serve("app.main:app", host=host, port=port, workers=workers, proxy_headers=proxy_headers,
-                               forwarded_allow_ips=forwarded_allow_ips)
-    except OSError as exc:
-        typer.echo(f"hoithi: cannot listen on {host}:{port}: {exc}", err=True)
-        raise typer.Exit(3) from exc
-    raise typer.Exit(status)
+    raise typer.Exit(serving.serve("app.main:app", host=host, port=port, workers=workers,
+                                   proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips))
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from app.db import make_engine
 from app.errors import AppError
 from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
 from app.services import principals, standings
+from app.shared_page import GZIP_MIN_BYTES
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Phones on 3G: pages, htmx and the CSS travel compressed (htmx.min.js 52 kB → about 16 kB). Small
     # bodies (most API answers) are left alone; compressing them costs more than it saves.
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
 
     from app.routers import api, pages
     from app.routers.base import include_at_root

@@ -61,7 +61,11 @@ def serve(target: str, *, host: str, port: int, workers: int, **options: Any) ->
     if workers <= 1 or not sys.platform.startswith("linux"):
         uvicorn.run(target, host=host, port=port, workers=workers, **options)
         return 0
-    _listening_socket(host, port).close()  # a taken port is said here, once, not by every worker
+    try:  # a taken port is said here, once, not by every worker
+        _listening_socket(host, port).close()
+    except OSError as exc:
+        print(f"hoithi: cannot listen on {host}:{port}: {exc}", file=sys.stderr, flush=True)
+        return 3
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     ctx = multiprocessing.get_context("spawn")
     stop = threading.Event()
@@ -108,12 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-access-log", action="store_true")
     p.add_argument("--log-level", default="info")
     args = p.parse_args(argv)
-    try:
-        return serve(args.target, host=args.host, port=args.port, workers=args.workers,
-                     access_log=not args.no_access_log, log_level=args.log_level)
-    except OSError as exc:
-        print(f"hoithi: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 3
+    return serve(args.target, host=args.host, port=args.port, workers=args.workers,
+                 access_log=not args.no_access_log, log_level=args.log_level)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ _HOLE = re.compile(r"<!--hole:([a-z_]+)-->")
 # gzip header: magic, deflate, no flags, no modification time, no extra flags, unknown OS
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 _LAST_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empty final block
-GZIP_MIN_BYTES = 1000  # as the gzip middleware: smaller answers are sent as they are
+GZIP_MIN_BYTES = 1000  # here and in the gzip middleware (app.main): smaller answers are sent as they are
 
 
 def hole(name: str) -> Markup:

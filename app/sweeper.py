@@ -16,13 +16,13 @@ log = logging.getLogger("hoithi.sweeper")
 
 
 def sweep_once(engine: Engine) -> int:
-    """Finalise attempts past their deadline, then close rounds past closes_at."""
+    """Finalise attempts past their deadline (and drop day-old member change entries), then close rounds past
+    closes_at."""
     with session_scope(engine) as session:
         finalised = attempts.sweep(session=session)
+        principals.prune_feed(session=session)
     with session_scope(engine) as session:
         closed = closing.close_due(session=session)
-    with session_scope(engine) as session:
-        principals.prune_feed(session=session)
     if closed:
         log.info("closed %d rounds at their closing time", closed)
     return finalised

@@ -200,33 +200,36 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
         cold_warmup = s.exec(select(Member.id, Member.token_version).order_by(Member.id)
                              .offset(500 + COLD).limit(COLD_WARMUP)).all()
     engine.dispose()
-    tokens = [create_token(member_id=mid, token_version=tv, secret=seed.SECRET, audience=settings.jwt_audience,
-                           lifetime_s=settings.token_lifetime_s) for mid, tv in rows]
-    cold_tokens, cold_warmup_tokens = ([create_token(member_id=mid, token_version=tv, secret=seed.SECRET,
-                                                     audience=settings.jwt_audience, lifetime_s=settings.token_lifetime_s)
-                                        for mid, tv in rows_] for rows_ in (cold, cold_warmup))
+
+    def minted(members: list) -> list[str]:  # noqa: ANN001
+        return [create_token(member_id=mid, token_version=tv, secret=seed.SECRET, audience=settings.jwt_audience,
+                             lifetime_s=settings.token_lifetime_s) for mid, tv in members]
+
+    tokens, cold_tokens, cold_warmup_tokens = minted(rows), minted(cold), minted(cold_warmup)
     env = {**seed.BenchDB(kind=kind, url=url, data_dir=data_dir, usernames=[], tokens=[], members=0).server_env(),
            "HOITHI_SWEEP_EVERY_S": "0"}
     rid = ids["round"]
+
+    def pages(members: list[str], *, csrf: bool = True, **headers: str) -> list[Request]:
+        """The round board as browsers ask: a browser sends back the CSRF seed cookie its first page set (csrf),
+        a member's first visit has only the login cookie."""
+        return [Request("GET", f"/rounds/{rid}/board", {
+            "Cookie": f"hoithi_token={t}" + (f"; hoithi_csrf=seed{i:06d}" if csrf else ""), **headers})
+            for i, t in enumerate(members)]
+
+    def api(path: str) -> list[Request]:
+        return [Request("GET", path, {"Authorization": f"Bearer {t}"}) for t in tokens]
+
+    cold_label = f"page, cold: {COLD:,} members in turn"
     targets = {
-        "API: whole union, 50 rows": [Request("GET", f"/api/v1/rounds/{rid}/standings?limit=50",
-                                              {"Authorization": f"Bearer {t}"}) for t in tokens],
-        "API: one cell's board": [Request("GET", f"/api/v1/rounds/{rid}/standings?unit_code={ids['cell']}&limit=50",
-                                          {"Authorization": f"Bearer {t}"}) for t in tokens],
-        "API: unit standings": [Request("GET", f"/api/v1/rounds/{rid}/unit-standings",
-                                        {"Authorization": f"Bearer {t}"}) for t in tokens],
-        # a browser sends back the CSRF seed cookie its first page set; the cold run is each member's first visit
-        "page: /rounds/{id}/board": [Request("GET", f"/rounds/{rid}/board",
-                                             {"Cookie": f"hoithi_token={t}; hoithi_csrf=seed{i:06d}"})
-                                     for i, t in enumerate(tokens)],
-        "page, gzip (as phones ask)": [Request("GET", f"/rounds/{rid}/board",
-                                               {"Cookie": f"hoithi_token={t}; hoithi_csrf=seed{i:06d}",
-                                                "Accept-Encoding": "gzip"}) for i, t in enumerate(tokens)],
-        f"page, cold: {COLD:,} members in turn": [Request("GET", f"/rounds/{rid}/board", {"Cookie": f"hoithi_token={t}"})
-                                                  for t in cold_tokens],
+        "API: whole union, 50 rows": api(f"/api/v1/rounds/{rid}/standings?limit=50"),
+        "API: one cell's board": api(f"/api/v1/rounds/{rid}/standings?unit_code={ids['cell']}&limit=50"),
+        "API: unit standings": api(f"/api/v1/rounds/{rid}/unit-standings"),
+        "page: /rounds/{id}/board": pages(tokens),
+        "page, gzip (as phones ask)": pages(tokens, **{"Accept-Encoding": "gzip"}),
+        cold_label: pages(cold_tokens, csrf=False),
     }
-    warmups = {f"page, cold: {COLD:,} members in turn": [
-        Request("GET", f"/rounds/{rid}/board", {"Cookie": f"hoithi_token={t}"}) for t in cold_warmup_tokens]}
+    warmups = {cold_label: pages(cold_warmup_tokens, csrf=False)}
     bare_reqs = [Request("GET", "/ping", {"Authorization": f"Bearer {t}"}) for t in tokens]
     out = []
     with Server(f"app-{kind}", "app.main:app", workers=args.workers, env=env,
