@@ -26,12 +26,23 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
-    if connection.in_transaction():
-        connection.commit()
+                      render_as_batch=sqlite, compare_type=True)
+    # Batch mode copies and drops a table; with foreign keys on, the drop would cascade into its children.
+    _foreign_keys(connection, sqlite, on=False)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+        if connection.in_transaction():
+            connection.commit()
+    finally:
+        _foreign_keys(connection, sqlite, on=True)
+
+
+def _foreign_keys(connection, sqlite: bool, *, on: bool) -> None:  # noqa: ANN001
+    if sqlite and not connection.in_transaction():  # the pragma is a no-op inside a transaction
+        connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -74,6 +74,9 @@ class Round(SQLModel, table=True):
     prizes_confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     # Plausible minimum time per question; quicker attempts are flagged for the judges.
     min_seconds_per_question: int = 2
+    # Set when a sealed round's unit table was recomputed under the subtree-headcount rule (migration 0009):
+    # the sealed ranked list and its digest stand, the unit figures shown beside them changed.
+    units_recomputed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     # When the stored standings were last built (live ones are rebuilt at most every few seconds).
     standings_built_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 

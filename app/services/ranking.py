@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 from app.models import Attempt, Contest, ContestStanding, Round, Standing, Unit, UnitStanding
 from app.models.attempt import AttemptStatus
 from app.models.types import utcnow
+from app.services.units import subtree_totals
 
 FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
 
@@ -129,7 +130,8 @@ def _unit_key(row: dict[str, Any], criterion: str) -> tuple:
 
 
 def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
-    """Every unit of the contest's scope, with its whole subtree's figures, ranked among its siblings."""
+    """Every unit of the contest's scope, with its whole subtree's figures, ranked among its siblings. The rate
+    is the subtree's participants over the subtree's declared headcount, so a ward never outranks all its cells."""
     scope = session.get(Unit, contest.scope_unit_id)
     assert scope is not None and round_.id is not None
     units = session.execute(select(Unit.id, Unit.parent_id, Unit.path, Unit.headcount)
@@ -140,6 +142,7 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
         func.sum(case((and_(s.question_count > 0, s.correct_count == s.question_count), 1), else_=0)),
     ).where(s.round_id == round_.id).group_by(s.unit_id)).all()
     path_of = {uid: path for uid, _parent, path, _hc in units}
+    headcounts = subtree_totals((path, headcount or 0) for _uid, _parent, path, headcount in units)
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # participants, attempts, score, perfect
     for unit_id, participants, attempts_, score, perfect in direct:
         path = path_of.get(unit_id)
@@ -153,10 +156,11 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
                 t[2] += int(score or 0)
                 t[3] += int(perfect or 0)
     rows = []
-    for uid, parent_id, _path, headcount in units:
+    for uid, parent_id, _path, _own in units:
         participants, attempts_, score, perfect = totals[uid]
+        headcount = headcounts.get(uid, 0)
         rows.append({"round_id": round_.id, "unit_id": uid, "parent_id": parent_id, "participants": participants,
-                     "attempts": attempts_, "headcount": headcount or 0,
+                     "attempts": attempts_, "headcount": headcount,
                      "participation_rate": round(participants / headcount, 6) if headcount else None,
                      "average_score": round(score / participants, 4) if participants else None,
                      "perfect_count": perfect})

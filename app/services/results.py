@@ -36,6 +36,9 @@ BATCH = 2000
 FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 PARTS = ("ranking", "units", "winners")
 CONTEST_FORMATS = ("xlsx", "csv")
+UNITS_RECOMPUTED = N_("Thống kê đơn vị được tính lại lúc {at} sau khi niêm phong: tỉ lệ tham gia của một đơn vị là số "
+                      "người dự thi của cả đơn vị và các đơn vị trực thuộc chia cho tổng số khai báo của chúng. Danh "
+                      "sách xếp hạng cá nhân và mã niêm phong không đổi.")
 
 
 def ranking_columns() -> list[Column]:
@@ -140,6 +143,8 @@ def _notes(judged: JudgedRound, tz: ZoneInfo, locale: str) -> list[str]:
                                locale, at=_when(r.sealed_at, tz), digest=r.seal_digest))
     else:
         lines.append(translate(N_("Kết quả chưa được niêm phong."), locale))
+    if r.units_recomputed_at:
+        lines.append(translate(UNITS_RECOMPUTED, locale, at=_when(r.units_recomputed_at, tz)))
     if r.prize_tiers and r.prizes_confirmed_at is None:
         lines.append(translate(N_("Danh sách giải chưa được xác nhận."), locale))
     return lines
@@ -213,8 +218,10 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
     rows = [(t(N_("Số người dự thi")), str(totals.get("participants", 0))),
             (t(N_("Số lượt thi hợp lệ")), str(totals.get("attempts", 0))),
             (t(N_("Số người đạt điểm tối đa")), str(totals.get("perfect_scorers", 0)))]
-    if judged.unit.headcount:
-        rows.append((t(N_("Số hội viên của đơn vị")), str(judged.unit.headcount)))
+    headcount = session.execute(select(UnitStanding.headcount).where(
+        UnitStanding.round_id == round_.id, UnitStanding.unit_id == judged.unit.id)).scalar()
+    if headcount:  # the subtree's declared headcount, as the unit statistics count it
+        rows.append((t(N_("Số hội viên của đơn vị")), str(headcount)))
     prediction = None
     label = contest_rules.truth_label(round_, locale=locale)
     if label:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.errors import N_, Conflict, NotFound
-from app.models import Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
+from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
 from app.models.contest import ContestStatus
 from app.models.types import is_db_id, utcnow
 from app.services import ranking, units
@@ -218,6 +218,35 @@ def scores_visible(round_: Round | RoundInfo, now: datetime | None = None) -> bo
     """The ranking shows scores once the round's results may be seen: closed, or open with immediate results."""
     now = now or utcnow()
     return round_.status == "closed" or now >= round_.closes_at or round_.results_visibility == "immediate"
+
+
+def shown_keys(contest: Contest, round_: Round | None = None, *, predicted: bool = True) -> list[str]:
+    """The tie-break keys after the score that a board shows as columns, in the chain's order, so its order
+    explains itself. The prediction's error is known only once a round's truth is frozen at close."""
+    if round_ is not None:
+        predicted = bool(round_.prediction_kind) and round_.status == "closed"
+    return [k for k in contest.tie_break if k != "score" and (k != "prediction_error" or predicted)]
+
+
+@dataclass(frozen=True)
+class Disqualified:
+    """What a board says after judges disqualified attempts: how many, when last, and the reasons given."""
+
+    count: int
+    last_at: datetime
+    reasons: list[str]
+
+
+def disqualified(*, session: Session, round_id: int) -> Disqualified | None:
+    a = Attempt.__table__.c
+    count, last_at = session.execute(select(func.count(), func.max(a.disqualified_at)).where(
+        a.round_id == round_id, a.disqualified_at.is_not(None))).one()
+    if not count:
+        return None
+    reasons = session.execute(select(a.disqualify_reason).where(
+        a.round_id == round_id, a.disqualified_at.is_not(None), a.disqualify_reason != "")
+        .group_by(a.disqualify_reason).order_by(func.max(a.disqualified_at).desc()).limit(3)).scalars().all()
+    return Disqualified(int(count), last_at, list(reasons))
 
 
 def _subtree(session: Session, scope_id: int, scope_path: str, unit_code: str | None) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
@@ -156,6 +157,20 @@ def move(*, session: Session, actor: Actor, unit_id: int, new_parent_code: str) 
     session.flush()
     session.expire_all()
     return get(session=session, unit_id=unit_id)
+
+
+def subtree_totals(rows: Iterable[tuple[str, int]]) -> dict[int, int]:
+    """Sum a per-unit figure over each unit's subtree: `rows` are (path, own value) for every unit of a
+    subtree (paths like "/1/7/42/"); the answer maps each unit id to its own value plus all its descendants'.
+    Units above the given ones are left out."""
+    rows = list(rows)
+    known = {int(path.strip("/").split("/")[-1]) for path, _ in rows}
+    totals = dict.fromkeys(known, 0)
+    for path, value in rows:
+        for ancestor in (int(x) for x in path.strip("/").split("/")):
+            if ancestor in known:
+                totals[ancestor] += value
+    return totals
 
 
 def subtree_ids(*, session: Session, unit: Unit) -> list[int]:

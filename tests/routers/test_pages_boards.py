@@ -178,11 +178,11 @@ def test_unit_standings_rows_and_rates(client, session, arena):  # noqa: F811
     html = client.get(f"/rounds/{r1.id}/units").text
     a = re.search(r'<tr id="u-DB-A">(.*?)</tr>', html, re.S).group(1)
     b = re.search(r'<tr id="u-DB-B">(.*?)</tr>', html, re.S).group(1)
-    assert html.index('id="u-DB-A"') < html.index('id="u-DB-B"')  # 10% of 40 ahead of 6.7% of 30
+    assert html.index('id="u-DB-A"') < html.index('id="u-DB-B"')  # 4 of 70 (A's subtree) ahead of 2 of 42
     assert '<td class="rank">1</td>' in a and '<td class="rank">2</td>' in b
-    assert '<span class="participants">4</span>/40' in a and "10,0%" in a and "3,75" in a
+    assert '<span class="participants">4</span>/70' in a and "5,7%" in a and "3,75" in a
     assert re.search(r'class="num perfect"[^>]*>1<', a)
-    assert '<span class="participants">2</span>/30' in b and "6,7%" in b and "4,00" in b
+    assert '<span class="participants">2</span>/42' in b and "4,8%" in b and "4,00" in b
     assert f'href="/rounds/{r1.id}/units?parent=DB-A"' in a and f'href="/rounds/{r1.id}/board?unit=DB-A"' in a
     assert "hx-trigger" not in html
     sub = client.get(f"/rounds/{r1.id}/units", params={"parent": "DB-A"}).text
@@ -298,3 +298,49 @@ def test_a_shared_board_is_gzipped_from_its_pieces_for_phones_that_ask(client, s
     assert "Bạn xếp thứ 2/3 trong Đơn vị CB-A1" in plain.text
     rows = client.get(f"/rounds/{r1.id}/board/rows", headers={"Accept-Encoding": "gzip", "HX-Request": "true"})
     assert isinstance(rows, httpx.Response) and 'class="me"' in rows.text
+
+
+def test_the_board_explains_its_order_and_says_what_judges_changed(client, session, arena):  # noqa: F811
+    """Every key of the chain is a column (prediction and its error once the truth is frozen), the chain is
+    written under the board, and a disqualification is announced with its reason."""
+    from sqlmodel import select
+
+    from app.models import Attempt
+    from app.services import judging
+
+    s = _seed(session, arena)
+    r1 = arena.rounds[0]
+    _close(session, arena, r1)
+    page_login(client, s.by_name["Phạm Thị Cúc"].phone)
+    html = client.get(f"/rounds/{r1.id}/board").text
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    assert [h for h in ("Điểm", "Dự đoán (lệch)", "Thời gian", "Nộp lúc") if h in head] == [
+        "Điểm", "Dự đoán (lệch)", "Thời gian", "Nộp lúc"]
+    assert head.index("Dự đoán") < head.index("Thời gian") < head.index("Nộp lúc")  # the chain's order
+    assert re.search(r'<td class="num pred">2<div class="muted sub">±0</div>', html)  # guessed 2, truth 2
+    rule = re.search(r'<p class="hint" id="ranking-rule">(.*?)</p>', html, re.S).group(1)
+    assert "điểm cao hơn xếp trên; nếu bằng nhau thì dự đoán sát hơn" in rule
+    assert 'id="board-changed"' not in html
+    cheat = session.exec(select(Attempt).where(Attempt.round_id == r1.id,
+                                               Attempt.member_id == s.by_name["Trần Thị An"].id)).one()
+    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True,
+                             reason="Làm bài hộ")
+    session.commit()
+    html = client.get(f"/rounds/{r1.id}/board").text
+    note = re.search(r'<p class="notice" id="board-changed">(.*?)</p>', html, re.S).group(1)
+    assert "đã loại 1 lượt thi" in note and "Lý do: Làm bài hộ." in note
+    assert "Trần Thị An" not in html
+
+
+def test_open_round_with_immediate_results_shows_no_prediction_column(client, session, arena):  # noqa: F811
+    s = _seed(session, arena)
+    r1 = arena.rounds[0]
+    r1.results_visibility = "immediate"
+    session.add(r1)
+    session.commit()
+    ranking.build_round(session=session, round_=r1, truth=None)
+    session.commit()
+    page_login(client, s.by_name["Phạm Thị Cúc"].phone)
+    html = client.get(f"/rounds/{r1.id}/board").text
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    assert "Thời gian" in head and "Dự đoán" not in head  # the truth is not known before close

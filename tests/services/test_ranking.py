@@ -156,15 +156,45 @@ def test_unit_figures_and_sibling_ranks(session, arena):
     rows = {u.unit_id: u for u in session.exec(select(UnitStanding).where(UnitStanding.round_id == r.id)).all()}
     assert (rows[t.a1.id].participants, rows[t.a1.id].participation_rate, rows[t.a1.id].average_score) == (2, 0.2, 4.0)
     assert (rows[t.a.id].participants, rows[t.a.id].attempts, rows[t.a.id].perfect_count) == (3, 3, 1)
-    assert rows[t.a.id].participation_rate == pytest.approx(3 / 40)
-    assert (rows[t.root.id].participants, rows[t.root.id].headcount) == (4, 100)
-    # siblings under A: A1 20% beats A2 (1 of 20 = 5%); under ROOT: B (1 of 30) is behind A (3 of 40)
+    # a unit's headcount is its subtree's: A declares 40 of its own, A1 10 and A2 20
+    assert (rows[t.a.id].headcount, rows[t.a.id].participation_rate) == (70, pytest.approx(3 / 70, abs=1e-6))
+    assert (rows[t.b.id].headcount, rows[t.b.id].participation_rate) == (42, pytest.approx(1 / 42, abs=1e-6))
+    assert (rows[t.root.id].participants, rows[t.root.id].headcount) == (4, 212)
+    assert rows[t.root.id].participation_rate == pytest.approx(4 / 212, abs=1e-6)
+    # siblings under A: A1 20% beats A2 (1 of 20 = 5%); under ROOT: B (1 of 42) is behind A (3 of 70)
     assert (rows[t.a1.id].rank, rows[t.a2.id].rank) == (1, 2)
     assert (rows[t.a.id].rank, rows[t.b.id].rank) == (1, 2)
     arena.contest.unit_rank_by = "average_score"
     build(session, r)
     rows = {u.unit_id: u for u in session.exec(select(UnitStanding).where(UnitStanding.round_id == r.id)).all()}
     assert (rows[t.b.id].rank, rows[t.a.id].rank) == (1, 2)  # average 5.0 against 4.0
+
+
+def test_a_ward_never_outranks_all_its_cells_on_participation(session, arena):
+    """The demo's case: a ward that declares members of its own next to its cells. Counting the subtree's
+    participants over the ward's own headcount gave the ward 12/106 above cells at 2.8 %."""
+    r = arena.rounds[0]
+    t = arena.tree
+    t.a.headcount, t.a1.headcount, t.a2.headcount = 6, 50, 50
+    for unit, n in ((t.a1, 2), (t.a2, 1)):
+        for _ in range(n):
+            add(session, r, make_member(session, unit), score=3)
+    build(session, r)
+    rows = {u.unit_id: u for u in session.exec(select(UnitStanding).where(UnitStanding.round_id == r.id)).all()}
+    ward, cells = rows[t.a.id], [rows[t.a1.id], rows[t.a2.id]]
+    assert (ward.participants, ward.headcount) == (3, 106)
+    assert [c.participation_rate for c in cells] == [pytest.approx(0.04), pytest.approx(0.02)]
+    assert min(c.participation_rate for c in cells) <= ward.participation_rate <= max(c.participation_rate
+                                                                                     for c in cells)
+
+
+def test_subtree_totals_over_a_deep_tree() -> None:
+    from app.services.units import subtree_totals
+
+    rows = [("/1/", 5), ("/1/2/", 3), ("/1/2/4/", 20), ("/1/2/4/8/", 7), ("/1/3/", 4)]
+    assert subtree_totals(rows) == {1: 39, 2: 30, 4: 27, 8: 7, 3: 4}
+    # a subtree taken below the root: its ancestors are not in it
+    assert subtree_totals(rows[1:4]) == {2: 30, 4: 27, 8: 7}
 
 
 def test_cell_board_is_the_union_board_filtered_and_reranked(session, arena):

@@ -15,10 +15,10 @@ from sqlmodel import Session
 from app.db import from_memory_or_database
 from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import Conflict
-from app.models import Round, Unit
+from app.models import Contest, Round, Unit
 from app.models.types import utcnow
 from app.routers.base import make_router
-from app.services import contests, standings, units
+from app.services import contest_rules, contests, standings, units
 from app.services.access import Actor
 from app.templating import render, render_fragment, render_shared, request_locale, translate
 
@@ -55,7 +55,8 @@ def _phase(round_: Round) -> str:
     return "upcoming" if utcnow() < round_.opens_at else "open"
 
 
-def _board_rows(request: Request, session: Session, actor: Actor, round_: Round, unit: str, page: int) -> dict[str, Any]:
+def _board_rows(request: Request, session: Session, actor: Actor, round_: Round, contest: Contest, unit: str,
+                page: int) -> dict[str, Any]:
     """The table fragment's context: one page of the board, or why there is none yet. The same for everyone
     who may look (shared pages): the member's own row is marked per request (_mark_me)."""
     assert round_.id is not None
@@ -68,6 +69,7 @@ def _board_rows(request: Request, session: Session, actor: Actor, round_: Round,
     query = urlencode({"unit": unit, "page": page})
     return {"round": round_, "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit,
             "message": message, "base_url": f"/rounds/{round_.id}/board", "board_id": "board",
+            "keys": standings.shown_keys(contest, round_),
             "poll_url": f"/rounds/{round_.id}/board/rows?{query}" if round_.status != "closed" else None}
 
 
@@ -117,7 +119,9 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
                 "trail": _trail(session, scope, current),
                 "totals": standings.round_totals(session=session, round_=round_, cache=cache),
                 "visible": standings.scores_visible(round_), "phase": _phase(round_),
-                **_board_rows(request, session, actor, round_, unit, page)}
+                "ranking_rule": contest_rules.tie_chain(contest, locale=request_locale(request)),
+                "disqualified": standings.disqualified(session=session, round_id=round_id),
+                **_board_rows(request, session, actor, round_, contest, unit, page)}
 
     def card() -> str:
         mine = standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
@@ -152,8 +156,8 @@ def _round_board_rows(request: Request, session: Session, actor: Actor, round_id
     page = _page(page)
 
     def shared() -> dict[str, Any]:
-        round_, _contest, _scope = standings.board_round(session=session, actor=actor, round_id=round_id)
-        return _board_rows(request, session, actor, round_, unit, page)
+        round_, contest, _scope = standings.board_round(session=session, actor=actor, round_id=round_id)
+        return _board_rows(request, session, actor, round_, contest, unit, page)
 
     return render_shared(request, "partials/boards/rows.html", cache=cache, key=(*_key(actor, unit, page),
                          info.standings_built_at), context=shared, mark=_mark_me(actor.id),
@@ -200,8 +204,11 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
         scope = session.get(Unit, contest.scope_unit_id)
         assert scope is not None
         current = _current(session, scope, unit)
+        rounds = contests.rounds_of(session=session, contest=contest)
         return {"actor": actor, "contest": contest, "scope": scope, "current": current,
-                "trail": _trail(session, scope, current), "rounds": contests.rounds_of(session=session, contest=contest),
+                "trail": _trail(session, scope, current), "rounds": rounds,
+                "keys": standings.shown_keys(contest, predicted=any(r.prediction_kind for r in rounds)),
+                "ranking_rule": contest_rules.tie_chain(contest, locale=request_locale(request)),
                 "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit, "message": None,
                 "base_url": base, "board_id": "contest-board", "poll_url": None}
 
