@@ -44,3 +44,20 @@ def translate(msgid: str, locale: str, /, **params: object) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def percent(rate: float | None, locale: str, digits: int = 1) -> str:
+    """A share as people write it: "0,8 %" in Vietnamese (decimal comma, a no-break space before the
+    sign), "0.8%" in English; "—" when there is no rate."""
+    if rate is None:
+        return "—"
+    text = f"{rate * 100:.{digits}f}"
+    return f"{text.replace('.', ',')}\u00a0%" if locale == "vi" else f"{text}%"
+
+
+def number(value: int | float | None, locale: str) -> str:
+    """Digit grouping as people read it: 8.292 in Vietnamese, 8,292 in English."""
+    if value is None:
+        return ""
+    text = f"{value:,}"
+    return text.replace(",", ".") if locale == "vi" else text

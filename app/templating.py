@@ -38,11 +38,7 @@ env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignor
 
 
 def _number(value: int | float | None) -> str:
-    """Vietnamese digit grouping: 8.292."""
-    if value is None:
-        return ""
-    text = f"{value:,}"
-    return text.replace(",", ".") if _locale.get() == "vi" else text
+    return i18n.number(value, _locale.get())
 
 
 def _mmss(value: int | None, unit: str = "s") -> str:
@@ -53,7 +49,12 @@ def _mmss(value: int | None, unit: str = "s") -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _pct(rate: float | None, digits: int = 1) -> str:
+    return i18n.percent(rate, _locale.get(), digits)
+
+
 env.filters["number"] = _number
+env.filters["pct"] = _pct
 env.filters["mmss"] = _mmss
 
 

@@ -138,6 +138,20 @@ def list_topics(*, session: Session, actor: Actor) -> list[tuple[Topic, Unit, in
     return [(t, u, int(n)) for t, u, n in rows]
 
 
+def active_by_topic(*, session: Session, actor: Actor) -> list[tuple[Topic, list[Question]]]:
+    """Every active question the organiser reaches, by topic: what a round's fixed list is picked from."""
+    rows = session.exec(select(Topic, Question).join(Unit, Unit.id == Topic.unit_id)
+                        .join(Question, Question.topic_id == Topic.id)
+                        .where(actor.unit_filter(), Question.active.is_(True))
+                        .order_by(Topic.name, Topic.id, Question.id)).all()
+    out: list[tuple[Topic, list[Question]]] = []
+    for topic, question in rows:
+        if not out or out[-1][0].id != topic.id:
+            out.append((topic, []))
+        out[-1][1].append(question)
+    return out
+
+
 # --- questions -----------------------------------------------------------------------------------------
 def question_values(*, topic_id: int, q: CleanQuestion, actor_id: int | None) -> dict:
     """The columns of a new Question from a checked one (bulk importers insert these directly)."""

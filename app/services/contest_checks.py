@@ -208,35 +208,70 @@ def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], b
             return
 
 
-def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:  # noqa: ANN001
-    """Can the bank serve every attempt of this draw? Lines on one topic draw from the same questions:
-    a line of one difficulty needs that many of it, and all lines of the topic together (the "any
-    difficulty" lines included) need that many in total."""
+@dataclass(frozen=True)
+class Shortage:
+    """A draw the bank cannot serve: the lines of `topic_id` of `difficulty` (None: all its lines) need
+    `count` questions and the topic has `available` active ones."""
+
+    topic_id: int
+    difficulty: str | None
+    available: int
+    count: int
+
+
+def draw_shortages(draw: list[dict[str, Any]], available: dict[int, dict[str, int]]) -> list[Shortage]:
+    """Lines on one topic draw from the same questions: a line of one difficulty needs that many of it, and
+    all lines of the topic together (the "any difficulty" lines included) need that many in total.
+    `available` maps topic id → difficulty → active questions."""
     by_topic: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line in draw:
         by_topic[line["topic_id"]].append(line)
+    out = []
     for topic_id, lines in by_topic.items():
+        have = available.get(topic_id, {})
+        need: dict[str, int] = defaultdict(int)
+        for line in lines:
+            if line["difficulty"]:
+                need[line["difficulty"]] += line["count"]
+        short = [Shortage(topic_id, d, have.get(d, 0), n) for d, n in need.items() if n > have.get(d, 0)]
+        total = sum(line["count"] for line in lines)
+        if not short and total > sum(have.values()):
+            short = [Shortage(topic_id, None, sum(have.values()), total)]
+        out += short
+    return out
+
+
+def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Active questions per topic and difficulty."""
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for topic_id, difficulty, n in session.exec(
+            select(Question.topic_id, Question.difficulty, func.count())
+            .where(col(Question.topic_id).in_(topic_ids), Question.active.is_(True))
+            .group_by(Question.topic_id, Question.difficulty)).all():
+        out[topic_id][difficulty] = int(n)
+    return out
+
+
+def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:  # noqa: ANN001
+    """Can the bank serve every attempt of this draw (draw_shortages)? Topics out of reach do not exist."""
+    topics: dict[int, Topic] = {}
+    for line in draw:
+        topic_id = line["topic_id"]
         topic = session.get(Topic, topic_id) if is_db_id(topic_id) else None
         unit = session.get(Unit, topic.unit_id) if topic else None
         if topic is None or unit is None or (actor is not None and not actor.covers(unit)):
             bad("draw", N_("Vòng {round}: không tìm thấy chủ đề số {id}."), id=topic_id)
             return
-        available = dict(session.exec(
-            select(Question.difficulty, func.count()).where(Question.topic_id == topic_id, Question.active.is_(True))
-            .group_by(Question.difficulty)).all())
-        need: dict[str, int] = defaultdict(int)
-        for line in lines:
-            if line["difficulty"]:
-                need[line["difficulty"]] += line["count"]
-        for diff, count in need.items():
-            if count > available.get(diff, 0):
-                bad("draw", _SHORT[Difficulty(diff)], topic=topic.name, available=available.get(diff, 0), count=count)
-                return
-        total, have = sum(line["count"] for line in lines), sum(available.values())
-        if total > have:
+        topics[topic_id] = topic
+    for short in draw_shortages(draw, active_counts(session=session, topic_ids=list(topics)))[:1]:
+        name = topics[short.topic_id].name
+        if short.difficulty:
+            bad("draw", _SHORT[Difficulty(short.difficulty)], topic=name, available=short.available,
+                count=short.count)
+        else:
             bad("draw", N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu đang dùng, không đủ {count} câu "
-                           "cho các dòng rút của chủ đề này."), topic=topic.name, available=have, count=total)
-            return
+                           "cho các dòng rút của chủ đề này."), topic=name, available=short.available,
+                count=short.count)
 
 
 def check_order(windows: list[tuple[datetime, datetime]]) -> None:

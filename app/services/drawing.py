@@ -35,10 +35,10 @@ def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) ->
     return chosen
 
 
-def snapshot(*, session: Session, attempt_id: int, question_ids: list[int], rng: random.Random,
-             shuffle_options: bool) -> list[AttemptQuestion]:
-    """Freeze the drawn questions into the attempt. Option ids are random keys: they say nothing about
-    the order in the bank or about correctness."""
+def drawn(*, session: Session, question_ids: list[int], rng: random.Random, shuffle_options: bool,
+          attempt_id: int = 0) -> list[AttemptQuestion]:
+    """The drawn questions as an attempt freezes them, not yet stored. Option ids are random keys: they say
+    nothing about the order in the bank or about correctness."""
     questions = {q.id: q for q in session.exec(select(Question).where(col(Question.id).in_(question_ids))).all()}
     options = options_of(session=session, question_ids=question_ids)
     rows = []
@@ -53,5 +53,20 @@ def snapshot(*, session: Session, attempt_id: int, question_ids: list[int], rng:
         rows.append(AttemptQuestion(attempt_id=attempt_id, position=position, question_id=qid,
                                     question_version=q.version, kind=q.kind, text=q.text, explanation=q.explanation,
                                     options=opts))
+    return rows
+
+
+def snapshot(*, session: Session, attempt_id: int, question_ids: list[int], rng: random.Random,
+             shuffle_options: bool) -> list[AttemptQuestion]:
+    """Freeze the drawn questions into the attempt."""
+    rows = drawn(session=session, question_ids=question_ids, rng=rng, shuffle_options=shuffle_options,
+                 attempt_id=attempt_id)
     session.add_all(rows)
     return rows
+
+
+def sample(*, session: Session, round_: Round) -> list[AttemptQuestion]:
+    """A draw as a member would get one, for the organiser's preview: nothing is stored."""
+    rng = random.Random(secrets.token_hex(8))
+    ids = pick_question_ids(session=session, round_=round_, rng=rng)
+    return drawn(session=session, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)

@@ -55,7 +55,7 @@ def zone(campaign: EssayCampaign) -> ZoneInfo:
 
 def when(value: datetime | None, campaign: EssayCampaign) -> str:
     """A time as people read it in messages: 17:00 30/11/2026, in the campaign's zone."""
-    return value.astimezone(zone(campaign)).strftime("%H:%M %d/%m/%Y") if value else ""
+    return value.astimezone(zone(campaign)).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def state(campaign: EssayCampaign, now: datetime | None = None) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Invalid
-from app.i18n import translate
+from app.i18n import number, percent, translate
 from app.models import Member, Unit
 from app.models.essay import Essay, EssayCampaign, EssayGrade, EssayStatus
 from app.models.types import utcnow
@@ -171,12 +171,12 @@ def counts(*, session: Session, reached: Reach, locale: str = "vi") -> list[tupl
     graded = session.exec(select(func.count()).select_from(Essay).join(Unit, Unit.id == Essay.unit_id).where(
         Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0,
         Unit.path.startswith(reached.unit.path, autoescape=True))).one()
-    rate = f"{handed / headcount * 100:.1f}%".replace(".", ",") if headcount else "—"
-    return [(t(N_("Số hội viên (khai báo)")), str(headcount)), (t(N_("Số bài đã nộp")), str(handed)),
+    rate = percent(handed / headcount if headcount else None, locale)
+    return [(t(N_("Số hội viên (khai báo)")), number(headcount, locale)), (t(N_("Số bài đã nộp")), number(handed, locale)),
             (t(N_("Tỉ lệ tham gia")), rate),
-            (t(N_("Chi bộ đã xem")), str(by_status.get(EssayStatus.reviewed, 0))),
-            (t(N_("Bị trả lại để sửa")), str(by_status.get(EssayStatus.returned, 0))),
-            (t(N_("Đã được chấm điểm")), str(graded))]
+            (t(N_("Chi bộ đã xem")), number(by_status.get(EssayStatus.reviewed, 0), locale)),
+            (t(N_("Bị trả lại để sửa")), number(by_status.get(EssayStatus.returned, 0), locale)),
+            (t(N_("Đã được chấm điểm")), number(graded, locale))]
 
 
 def bundle(*, session: Session, reached: Reach, locale: str = "vi") -> Bundle:

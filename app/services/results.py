@@ -36,6 +36,8 @@ BATCH = 2000
 FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 PARTS = ("ranking", "units", "winners")
 CONTEST_FORMATS = ("xlsx", "csv")
+CSV_PART_NAMES = {"ranking": ("xep-hang", N_("Xếp hạng")), "units": ("thong-ke-don-vi", N_("Thống kê đơn vị")),
+                  "winners": ("dat-giai", N_("Đạt giải"))}
 UNITS_RECOMPUTED = N_("Thống kê đơn vị được tính lại lúc {at} sau khi niêm phong: tỉ lệ tham gia của một đơn vị là số "
                       "người dự thi của cả đơn vị và các đơn vị trực thuộc chia cho tổng số khai báo của chúng. Danh "
                       "sách xếp hạng cá nhân và mã niêm phong không đổi.")
@@ -46,7 +48,8 @@ def ranking_columns() -> list[Column]:
     return [Column(N_("Hạng"), 7, "int"), Column(N_("Mã hội viên"), 14), Column(N_("Họ và tên"), 28),
             Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30), Column(N_("Điểm"), 8, "int"),
             Column(N_("Số câu đúng"), 10, "int"), Column(N_("Số câu"), 8, "int"), Column(N_("Dự đoán"), 10, "int"),
-            Column(N_("Sai số dự đoán"), 12, "int"), Column(N_("Thời gian làm bài (mili giây)"), 14, "int"),
+            Column(N_("Sai số dự đoán"), 12, "int"), Column(N_("Thời gian làm bài"), 12, "duration_ms",
+                                                          N_("Thời gian làm bài (mili giây)")),
             Column(N_("Nộp bài lúc"), 20, "datetime"), Column(N_("Số lượt thi"), 10, "int"), Column(N_("Giải"), 18)]
 
 
@@ -117,6 +120,7 @@ def _translated(part: Part, locale: str) -> Part:
     part.title = translate(part.title, locale)
     for c in part.columns:
         c.header = translate(c.header, locale)
+        c.csv_header = c.csv_header and translate(c.csv_header, locale)
     return part
 
 
@@ -161,8 +165,11 @@ def export_round(*, session: Session, actor: Actor, round_id: int, fmt: str, uni
     round_, tz = judged.round, contests.zone(judged.contest)
     if round_.status != "closed":
         raise Invalid(N_("Vòng thi chưa đóng: chưa có kết quả chính thức để xuất."), field="round")
-    name = f"ket-qua-{ascii_slug(round_.title)}-{ascii_slug(judged.unit.code)}.{fmt}"
-    display = translate(N_("Kết quả {round} - {unit}.{fmt}"), locale, round=round_.title, unit=judged.unit.name, fmt=fmt)
+    # the three CSV parts are three files: each gets its own name, so one download never overwrites another
+    slug, label = ("ket-qua", N_("Kết quả")) if fmt != "csv" else CSV_PART_NAMES[part]
+    name = f"{slug}-{ascii_slug(round_.title)}-{ascii_slug(judged.unit.code)}.{fmt}"
+    display = translate(N_("{label} {round} - {unit}.{fmt}"), locale, label=translate(label, locale),
+                        round=round_.title, unit=judged.unit.name, fmt=fmt)
 
     def write(fh: BinaryIO) -> None:
         if fmt == "xlsx":
@@ -252,7 +259,8 @@ def contest_ranking_columns(rounds: list[Round], locale: str = "vi") -> list[Col
     fixed = [Column(N_("Hạng"), 7, "int"), Column(N_("Mã hội viên"), 14), Column(N_("Họ và tên"), 28),
              Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30), Column(N_("Tổng điểm"), 9, "int"),
              Column(N_("Số câu đúng"), 10, "int"), Column(N_("Số vòng đã thi"), 10, "int"),
-             Column(N_("Tổng sai số dự đoán"), 12, "int"), Column(N_("Tổng thời gian làm bài (mili giây)"), 14, "int"),
+             Column(N_("Tổng sai số dự đoán"), 12, "int"), Column(N_("Tổng thời gian làm bài"), 12, "duration_ms",
+                                                                    N_("Tổng thời gian làm bài (mili giây)")),
              Column(N_("Lần nộp bài cuối"), 20, "datetime")]
     for c in fixed:
         c.header = translate(c.header, locale)

@@ -23,6 +23,7 @@ def test_organiser_creates_and_publishes_a_contest(page, engine, shot, viewport)
             bank.create_question(session=s, actor=org, data=QuestionCreate(
                 topic_id=topic.id, text=f"Câu hỏi chuyển đổi số {n}?",
                 options=[OptionIn(text="Đúng hướng", correct=True), OptionIn(text="Chưa đúng")]))
+        topic_id = topic.id
         s.commit()
     page.set_viewport_size(viewport)
     page.goto("/login")
@@ -37,7 +38,12 @@ def test_organiser_creates_and_publishes_a_contest(page, engine, shot, viewport)
     page.fill("#f-weeks", "4")
     page.fill("#f-opens_at", monday.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#f-closes_at", (monday + timedelta(days=6, hours=23)).strftime("%Y-%m-%dT%H:%M"))
-    page.fill("#f-count", "10")
+    page.locator("select[name=draw_topic_id]").first.select_option(str(topic_id))
+    page.wait_for_selector("#draw-rows .avail")  # the bank's count for the row, checked on the server
+    assert "có 15 câu" in page.inner_text("#draw-rows")
+    page.locator("input[name=draw_count]").first.fill("10")
+    page.locator("input[name=draw_count]").first.blur()
+    page.wait_for_function("document.querySelector('#draw-total').innerText.includes('10 câu')")
     if viewport["width"] < 400:
         assert no_horizontal_scroll(page)
         page.set_viewport_size(viewport)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -103,6 +104,11 @@ def test_prizes_seal_and_exports(client, session, arena):  # noqa: F811
     assert [v[0] for v in values] == [1, 2, 3, 4] and values[0][2] == "Nguyễn Thị Ánh Tuyết"
     assert values[1][2].startswith("'=")  # neutralised: a spreadsheet shows it as text
     assert ranking.cell(row=2, column=12).number_format.startswith("dd/mm/yyyy")
+    # a duration is an Excel duration shown m:ss, exact to the millisecond; the CSV keeps the milliseconds
+    duration = ranking.cell(row=2, column=11)
+    assert ranking.cell(row=1, column=11).value == "Thời gian làm bài" and duration.number_format == "[m]:ss"
+    assert duration.value == timedelta(seconds=60)  # openpyxl reads an Excel duration back as a timedelta
+    assert rows[0][10] == "Thời gian làm bài (mili giây)" and rows[1][10] == "60000"
     winners = list(wb["Đạt giải"].iter_rows(min_row=2, values_only=True))
     assert [(w[0], w[2], w[5]) for w in winners] == [("Giải Nhất", "Nguyễn Thị Ánh Tuyết", people[0].phone),
                                                     ("Giải Nhì", "'=HYPERLINK(\"http://evil\",\"x\")", people[1].phone)]
@@ -117,6 +123,9 @@ def test_prizes_seal_and_exports(client, session, arena):  # noqa: F811
     assert text.index("Nguyễn Thị Ánh Tuyết") < text.index("HYPERLINK")
     assert "TRƯỞNG BAN GIÁM KHẢO" in text
 
+    names = {part: client.get(f"/api/v1/rounds/{r.id}/export.csv?part={part}", headers=judge)
+             .headers["content-disposition"] for part in ("ranking", "units", "winners")}
+    assert "xep-hang-" in names["ranking"] and "thong-ke-don-vi-" in names["units"] and "dat-giai-" in names["winners"]
     unit = client.get(f"/api/v1/rounds/{r.id}/export.csv?unit_code=CB-B1&part=units", headers=judge)
     assert [row[0] for row in csv.reader(io.StringIO(unit.content.decode("utf-8-sig")))][1:] == ["CB-B1"]
     assert client.get(f"/api/v1/rounds/{r.id}/export.doc", headers=judge).status_code == 422

@@ -180,15 +180,15 @@ def test_unit_standings_rows_and_rates(client, session, arena):  # noqa: F811
     b = re.search(r'<tr id="u-DB-B">(.*?)</tr>', html, re.S).group(1)
     assert html.index('id="u-DB-A"') < html.index('id="u-DB-B"')  # 4 of 70 (A's subtree) ahead of 2 of 42
     assert '<td class="rank">1</td>' in a and '<td class="rank">2</td>' in b
-    assert '<span class="participants">4</span>/70' in a and "5,7%" in a and "3,75" in a
+    assert '<span class="participants">4</span>/70' in a and "5,7\u00a0%" in a and "3,75" in a
     assert re.search(r'class="num perfect"[^>]*>1<', a)
-    assert '<span class="participants">2</span>/42' in b and "4,8%" in b and "4,00" in b
+    assert '<span class="participants">2</span>/42' in b and "4,8\u00a0%" in b and "4,00" in b
     assert f'href="/rounds/{r1.id}/units?parent=DB-A"' in a and f'href="/rounds/{r1.id}/board?unit=DB-A"' in a
     assert "hx-trigger" not in html
     sub = client.get(f"/rounds/{r1.id}/units", params={"parent": "DB-A"}).text
     a1 = re.search(r'<tr id="u-CB-A1">(.*?)</tr>', sub, re.S).group(1)
     a2 = re.search(r'<tr id="u-CB-A2">(.*?)</tr>', sub, re.S).group(1)
-    assert "30,0%" in a1 and "3,67" in a1 and "5,0%" in a2 and "4,00" in a2
+    assert "30,0\u00a0%" in a1 and "3,67" in a1 and "5,0\u00a0%" in a2 and "4,00" in a2
     assert "Các đơn vị trực thuộc Đơn vị DB-A" in sub
     leaf = client.get(f"/rounds/{r1.id}/units", params={"parent": "CB-A1"}).text  # a cell has no sub-units
     assert 'id="units-empty"' in leaf and f'href="/rounds/{r1.id}/board?unit=CB-A1"' in leaf
@@ -317,7 +317,7 @@ def test_the_board_explains_its_order_and_says_what_judges_changed(client, sessi
     assert [h for h in ("Điểm", "Dự đoán (lệch)", "Thời gian", "Nộp lúc") if h in head] == [
         "Điểm", "Dự đoán (lệch)", "Thời gian", "Nộp lúc"]
     assert head.index("Dự đoán") < head.index("Thời gian") < head.index("Nộp lúc")  # the chain's order
-    assert re.search(r'<td class="num pred">2<div class="muted sub">±0</div>', html)  # guessed 2, truth 2
+    assert re.search(r'<td class="num key pred">2<div class="muted sub">±0</div>', html)  # guessed 2, truth 2
     rule = re.search(r'<p class="hint" id="ranking-rule">(.*?)</p>', html, re.S).group(1)
     assert "điểm cao hơn xếp trên; nếu bằng nhau thì dự đoán sát hơn" in rule
     assert 'id="board-changed"' not in html

@@ -35,7 +35,8 @@ def _form(token: str, topic_id: int, **over) -> dict:
             "rules_text": "**Đối tượng:** đảng viên.", "tie_break": "default", "weeks": "3", "round_title": "Tuần",
             "opens_at": monday.strftime("%Y-%m-%dT%H:%M"),
             "closes_at": (monday + timedelta(days=6, hours=23)).strftime("%Y-%m-%dT%H:%M"),
-            "topic_id": str(topic_id), "count": "10", "time_limit_min": "15", "points": "1", "attempts_allowed": "2",
+            "source": "draw", "draw_topic_id": [str(topic_id), ""], "draw_difficulty": ["", ""],
+            "draw_count": ["10", ""], "time_limit_min": "15", "points": "1", "attempts_allowed": "2",
             "counted_attempt": "best", "results_visibility": "after_close", "shuffle_questions": "1",
             "shuffle_options": "1", "prediction_kind": "perfect_scorers", "prediction_lock_first": "1"}
     form.update(over)
@@ -67,7 +68,7 @@ def test_create_publish_share(app, client, session, topic):
 
 def test_bad_form_keeps_values_and_says_why(client, session, topic):
     token = csrf_from(client.get("/contests/new").text)
-    r = client.post("/contests", data=_form(token, topic.id, count="50"))
+    r = client.post("/contests", data=_form(token, topic.id, draw_count=["50", ""]))
     assert r.status_code == 422
     assert "không đủ 50 câu" in r.text
     assert 'value="Tìm hiểu Nghị quyết Đại hội XII"' in r.text
@@ -128,3 +129,122 @@ def test_organiser_closes_a_round_by_hand(client, session, arena):  # noqa: F811
     session.rollback()
     session.refresh(r)
     assert (r.status, r.totals["participants"]) == ("closed", 2)
+
+
+def _second_topic(session, topic) -> object:  # noqa: ANN001
+    """A second topic with 3 easy and 2 hard questions, in the organiser's unit."""
+    from app.models import Unit
+
+    org = actor(session, session.exec(select(Member).where(Member.phone == "0900000001")).one())
+    other = bank.create_topic(session=session, actor=org, data=TopicCreate(
+        name="Chuyển đổi số", unit_code=session.get(Unit, topic.unit_id).code))
+    for n, level in enumerate(("easy",) * 3 + ("hard",) * 2):
+        bank.create_question(session=session, actor=org, data=QuestionCreate(
+            topic_id=other.id, text=f"Chuyển đổi số {n}?", difficulty=level,
+            options=[OptionIn(text="Có", correct=True), OptionIn(text="Không")]))
+    session.commit()
+    return other
+
+
+def test_a_draw_over_several_topics_and_difficulties(client, session, topic):
+    """Rows of topic × difficulty × count, with what the bank holds for each row checked as they change."""
+    other = _second_topic(session, topic)
+    page = client.get("/contests/new")
+    assert 'name="draw_topic_id"' in page.text and "Chuyển đổi số (5)" in page.text
+    token = csrf_from(page.text)
+    check = client.post("/contests/draw-check", data={
+        "source": "draw", "draw_topic_id": [str(topic.id), str(other.id), str(other.id)],
+        "draw_difficulty": ["", "easy", "hard"], "draw_count": ["8", "2", "3"]}, headers={"X-CSRF-Token": token})
+    assert check.status_code == 200
+    assert "có 12 câu" in check.text and "có 3 câu" in check.text and "không đủ: có 2 câu" in check.text
+    assert "Mỗi lượt thi: 13 câu" in check.text
+    r = client.post("/contests", data=_form(token, topic.id, weeks="1", draw_topic_id=[
+        str(topic.id), str(other.id), str(other.id), ""], draw_difficulty=["", "easy", "hard", ""],
+        draw_count=["8", "2", "2", ""]), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    session.rollback()
+    round_ = session.exec(select(Round)).one()
+    assert round_.draw == [{"topic_id": topic.id, "difficulty": None, "count": 8},
+                           {"topic_id": other.id, "difficulty": "easy", "count": 2},
+                           {"topic_id": other.id, "difficulty": "hard", "count": 2}]
+    short = client.post("/contests", data=_form(token, topic.id, draw_topic_id=[str(other.id)],
+                                                draw_difficulty=["hard"], draw_count=["3"]))
+    assert short.status_code == 422 and "chỉ có 2 câu mức khó" in short.text
+
+
+def test_a_round_takes_a_fixed_list_and_a_prediction_on_its_page(client, session, topic):
+    from app.models import Question
+
+    token = csrf_from(client.get("/contests/new").text)
+    client.post("/contests", data=_form(token, topic.id, weeks="1"))
+    session.rollback()
+    round_ = session.exec(select(Round)).one()
+    page = client.get(f"/contests/rounds/{round_.id}").text
+    assert 'name="prediction_kind"' in page and 'value="draw" checked' in page
+    picked = [str(q.id) for q in session.exec(select(Question).where(Question.topic_id == topic.id)
+                                              .order_by(Question.id)).all()[:3]]
+    fixed = client.post("/contests/draw-check", data={"source": "fixed"}, headers={"X-CSRF-Token": token})
+    assert fixed.text.count('name="question_ids"') == 12
+    form = {"csrf_token": token, "title": "Tuần 1", "opens_at": page.split('id="f-opens_at"')[1].split('value="')[1][:16],
+            "closes_at": page.split('id="f-closes_at"')[1].split('value="')[1][:16], "time_limit_min": "10",
+            "attempts_allowed": "1", "cooldown_min": "0", "points": "1", "counted_attempt": "best",
+            "results_visibility": "after_close", "shuffle_questions": "1", "shuffle_options": "1",
+            "source": "fixed", "question_ids": picked, "prediction_kind": "participants",
+            "prediction_prompt": "Bao nhiêu người dự thi?"}
+    r = client.post(f"/contests/rounds/{round_.id}", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    session.rollback()
+    saved = session.get(Round, round_.id)
+    assert saved.draw == [] and saved.prediction_kind == "participants" and not saved.prediction_lock_first
+    again = client.get(f"/contests/rounds/{round_.id}").text
+    assert 'value="fixed" checked' in again and again.count("checked> Câu hỏi số") == 3
+    dropped = client.post(f"/contests/rounds/{round_.id}", data={**form, "prediction_kind": ""},
+                          follow_redirects=False)
+    assert dropped.status_code == 303
+    session.rollback()
+    assert session.get(Round, round_.id).prediction_kind is None
+
+
+def test_contest_title_and_rules_are_edited_on_a_page(client, session, topic):
+    token = csrf_from(client.get("/contests/new").text)
+    client.post("/contests", data=_form(token, topic.id, weeks="1"))
+    session.rollback()
+    contest = session.exec(select(Contest)).one()
+    detail = client.get(f"/contests/{contest.id}").text
+    assert f'href="/contests/{contest.id}/edit"' in detail and "<strong>Đối tượng:</strong>" in detail
+    edit = client.get(f"/contests/{contest.id}/edit").text
+    assert 'name="tie_break"' in edit and "<select" in edit
+    r = client.post(f"/contests/{contest.id}/edit", data={"csrf_token": token, "title": "Tìm hiểu Nghị quyết XIII",
+                                                          "rules_text": "Giải **tuần**.", "tie_break": "duration_first"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    session.rollback()
+    contest = session.get(Contest, contest.id)
+    assert (contest.title, contest.tie_break[1]) == ("Tìm hiểu Nghị quyết XIII", "duration")
+    client.post(f"/contests/{contest.id}/publish", data={"csrf_token": token})
+    locked = client.get(f"/contests/{contest.id}/edit").text
+    assert 'id="tie-break-locked"' in locked and "<select" not in locked
+    r = client.post(f"/contests/{contest.id}/edit", data={"csrf_token": token, "title": "",
+                                                          "rules_text": "", "tie_break": "keep"})
+    assert r.status_code == 422 and 'role="alert"' in r.text
+
+
+def test_preview_as_a_member_records_nothing_and_shows_no_key(client, session, topic):
+    from sqlalchemy import func
+
+    from app.models import Attempt, AttemptQuestion
+
+    token = csrf_from(client.get("/contests/new").text)
+    client.post("/contests", data=_form(token, topic.id, weeks="1"))
+    session.rollback()
+    contest = session.exec(select(Contest)).one()
+    round_ = session.exec(select(Round)).one()
+    assert f'href="/contests/rounds/{round_.id}/preview"' in client.get(f"/contests/{contest.id}").text
+    page = client.get(f"/contests/rounds/{round_.id}/preview")
+    assert page.status_code == 200
+    assert page.text.count('class="card q"') == 10 and "Câu 10/10" in page.text
+    assert "Mỗi lượt thi gồm 10 câu hỏi" in page.text and 'id="preview-note"' in page.text
+    assert "correct" not in page.text and "✓" not in page.text
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Attempt)).one() == 0
+    assert session.exec(select(func.count()).select_from(AttemptQuestion)).one() == 0

@@ -48,7 +48,7 @@ def test_a_member_writes_saves_submits_and_gets_a_receipt(client, world):  # noq
     done = client.post(f"/essays/campaigns/{c.id}/write", data={"csrf_token": token, "topic": "Xây dựng Đảng",
                                                                 "text": text, "action": "submit"}, follow_redirects=True)
     assert done.status_code == 200 and 'id="receipt"' in done.text
-    assert re.search(r'id="receipt-words">19<', done.text) and re.search(r'id="receipt-time">\d\d:\d\d:\d\d \d\d/\d\d/\d{4}<',
+    assert re.search(r'id="receipt-words">19<', done.text) and re.search(r'id="receipt-time">\d\d/\d\d/\d{4} \d\d:\d\d:\d\d<',
                                                                          done.text)
     assert EVIL not in done.text and "&lt;b&gt;đậm&lt;/b&gt;" in done.text
     assert "Bạn đã nộp bài lúc" in client.get(f"/essays/campaigns/{c.id}/write").text

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn, RoundUpdate
+from app.models.contest import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import bank, closing, contests, sharing, units
+from app.services import bank, closing, contest_checks, contests, drawing, sharing, units
 from app.services.access import Actor
 from app.templating import render
 
@@ -45,22 +45,54 @@ def _when(value: str | None) -> datetime | None:
         return None
 
 
+def _list(form: dict[str, Any], key: str) -> list[str]:
+    value = form.get(key)
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def draw_from_form(form: dict[str, Any]) -> list[DrawLine]:
+    """The draw rows (topic × difficulty × count); a row without a topic is an empty row of the form."""
+    topics, diffs, counts = _list(form, "draw_topic_id"), _list(form, "draw_difficulty"), _list(form, "draw_count")
+    lines = []
+    for i, topic in enumerate(topics):
+        if not topic.strip():
+            continue
+        row = {"topic": topic, "count": counts[i] if i < len(counts) else ""}
+        lines.append(DrawLine(topic_id=_int(row, "topic", 0), count=_int(row, "count", 0),
+                              difficulty=(diffs[i] if i < len(diffs) else "") or None))
+    return lines
+
+
+def source_from_form(form: dict[str, Any]) -> tuple[list[DrawLine] | None, list[int] | None]:
+    """(draw, question_ids): one source of questions, as the organiser chose it."""
+    if form.get("source") == "fixed":
+        ids = [_int({"id": v}, "id", 0) for v in _list(form, "question_ids")]
+        return None, ids
+    return draw_from_form(form), None
+
+
+def prediction_from_form(form: dict[str, Any]) -> PredictionIn | None:
+    if not form.get("prediction_kind"):
+        return None
+    return PredictionIn(kind=form["prediction_kind"], prompt=form.get("prediction_prompt") or "",
+                        lock_first=bool(form.get("prediction_lock_first")))
+
+
 def contest_from_form(form: dict[str, Any]) -> ContestCreate:
     """The create form: one round's settings repeated weekly (Monday to Monday is the common pattern)."""
     weeks = max(1, min(_int(form, "weeks", 1), 52))
     opens, closes = _when(form.get("opens_at")), _when(form.get("closes_at"))
-    draw = [DrawLine(topic_id=_int(form, "topic_id", 0), count=_int(form, "count", 10),
-                     difficulty=form.get("difficulty") or None)] if form.get("topic_id") else None
-    prediction = (PredictionIn(kind=form["prediction_kind"], prompt=form.get("prediction_prompt") or "",
-                               lock_first=bool(form.get("prediction_lock_first")))
-                  if form.get("prediction_kind") else None)
+    draw, question_ids = source_from_form(form)
+    prediction = prediction_from_form(form)
     rounds = []
     for week in range(weeks):
         shift = timedelta(days=7 * week)
         rounds.append(RoundIn(
             title=f"{(form.get('round_title') or 'Tuần').strip()} {week + 1}" if weeks > 1 else (form.get("round_title") or ""),
             opens_at=opens + shift if opens else None, closes_at=closes + shift if closes else None,
-            time_limit_s=_int(form, "time_limit_min", 15) * 60, draw=draw,
+            time_limit_s=_int(form, "time_limit_min", 15) * 60, draw=draw, question_ids=question_ids,
             shuffle_questions=bool(form.get("shuffle_questions")), shuffle_options=bool(form.get("shuffle_options")),
             attempts_allowed=_int(form, "attempts_allowed", 1), cooldown_s=_int(form, "cooldown_min", 0) * 60,
             counted_attempt=form.get("counted_attempt") or "best", points_per_question=_int(form, "points", 1),
@@ -70,16 +102,45 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
                          tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"), rounds=rounds)
 
 
+def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:  # noqa: ANN001
+    """What the question-source part of a round form shows: the draw rows with what the bank holds for each,
+    the bank to pick a fixed list from, and whether the bank can serve the draw (contest_checks)."""
+    topics = bank.list_topics(session=session, actor=actor)
+    counts = contest_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics])
+    try:
+        lines = [line.model_dump() for line in draw_from_form(form)]
+    except Invalid:
+        lines = []
+    shortages = contest_checks.draw_shortages(lines, counts)
+    rows = [{**line, "available": (counts.get(line["topic_id"], {}).get(line["difficulty"], 0) if line["difficulty"]
+                                   else sum(counts.get(line["topic_id"], {}).values())),
+             "short": any(x.topic_id == line["topic_id"] and x.difficulty in (None, line["difficulty"])
+                          for x in shortages)} for line in lines]
+    rows += [{"topic_id": None, "difficulty": None, "count": None, "available": None, "short": False}] * blank_rows
+    chosen = {str(v) for v in _list(form, "question_ids")}
+    return {"topics": topics, "counts": counts, "draw_rows": rows, "shortages": shortages,
+            "draw_total": sum(line["count"] for line in lines), "chosen": chosen,
+            "bank": bank.active_by_topic(session=session, actor=actor) if form.get("source") == "fixed" or chosen
+            else None}
+
+
 def _form_ctx(session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:  # noqa: ANN001
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"actor": actor, "form": form, "units": scope, "min_depth": min((u.depth for u in scope), default=0),
-            "topics": bank.list_topics(session=session, actor=actor), "errors": {}, **extra}
+            "errors": {}, **source_ctx(session, actor, form), **extra}
 
 
-DEFAULT_FORM = {"weeks": "4", "time_limit_min": "15", "count": "20", "attempts_allowed": "1", "points": "1",
+DEFAULT_FORM = {"weeks": "4", "time_limit_min": "15", "attempts_allowed": "1", "points": "1",
                 "shuffle_questions": "1", "shuffle_options": "1", "counted_attempt": "best",
                 "results_visibility": "after_close", "prediction_kind": "perfect_scorers", "prediction_lock_first": "1",
-                "round_title": "Tuần", "tie_break": "default"}
+                "round_title": "Tuần", "tie_break": "default", "source": "draw"}
+
+
+@router.post("/contests/draw-check", response_class=HTMLResponse)
+def draw_check(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+    """htmx: the question-source part of a round form again, with what the bank holds for each draw row."""
+    return render(request, "partials/contests/source.html", {"form": form, "errors": {},
+                                                              **source_ctx(session, actor, form, blank_rows=1)})
 
 
 @router.get("/contests", response_class=HTMLResponse)
@@ -109,7 +170,36 @@ def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, sess
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     public = contests.contest_public(session=session, contest=contest)
     return render(request, "pages/contests/detail.html", {
-        "actor": actor, "c": public, "share_url": sharing.contest_url(_base_url(request), contest.slug)})
+        "actor": actor, "c": public, "share_url": sharing.contest_url(_base_url(request), contest.slug),
+        "rules_html": sharing.render_rules(contest.rules_text)})
+
+
+def _edit_form(contest: Any) -> dict[str, Any]:
+    preset = next((k for k, v in TIE_BREAK_PRESETS.items() if v == list(contest.tie_break)), "default")
+    return {"title": contest.title, "rules_text": contest.rules_text, "tie_break": preset}
+
+
+@router.get("/contests/{contest_id}/edit", response_class=HTMLResponse)
+def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
+    return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest,
+                                                         "form": _edit_form(contest), "errors": {}})
+
+
+@router.post("/contests/{contest_id}/edit", response_class=HTMLResponse)
+def contest_save(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep,
+                 form: FormDep):  # noqa: ANN201
+    try:
+        contests.update_contest(session=session, actor=actor, contest_id=contest_id, data=ContestUpdate(
+            title=form.get("title") or "", rules_text=form.get("rules_text") or "",
+            tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default")))
+    except AppError as exc:
+        message, errors = form_failure(session, request, exc)
+        contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
+        return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest, "form": form,
+                                                             "errors": errors, "error": message},
+                      status_code=exc.status_code)
+    return redirect(f"/contests/{contest_id}")
 
 
 @router.post("/contests/{contest_id}/publish", response_class=HTMLResponse)
@@ -121,7 +211,8 @@ def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, ses
         contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
         return render(request, "pages/contests/detail.html", {
             "actor": actor, "c": contests.contest_public(session=session, contest=contest), "error": message,
-            "share_url": sharing.contest_url(_base_url(request), contest.slug)}, status_code=exc.status_code)
+            "share_url": sharing.contest_url(_base_url(request), contest.slug),
+            "rules_html": sharing.render_rules(contest.rules_text)}, status_code=exc.status_code)
     return redirect(f"/contests/{contest_id}")
 
 
@@ -153,35 +244,61 @@ def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, 
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
     r = contests.round_public(round_, contest, ids)
-    form = {"title": r.title, "opens_at": r.opens_at.strftime("%Y-%m-%dT%H:%M"),
-            "closes_at": r.closes_at.strftime("%Y-%m-%dT%H:%M"), "time_limit_min": r.time_limit_s // 60,
-            "attempts_allowed": r.attempts_allowed, "cooldown_min": r.cooldown_s // 60, "points": r.points_per_question,
-            "counted_attempt": r.counted_attempt, "results_visibility": r.results_visibility,
-            "shuffle_questions": r.shuffle_questions, "shuffle_options": r.shuffle_options}
+    form: dict[str, Any] = {
+        "title": r.title, "opens_at": r.opens_at.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": r.closes_at.strftime("%Y-%m-%dT%H:%M"), "time_limit_min": r.time_limit_s // 60,
+        "attempts_allowed": r.attempts_allowed, "cooldown_min": r.cooldown_s // 60, "points": r.points_per_question,
+        "counted_attempt": r.counted_attempt, "results_visibility": r.results_visibility,
+        "shuffle_questions": r.shuffle_questions, "shuffle_options": r.shuffle_options,
+        "source": "fixed" if ids else "draw", "question_ids": [str(i) for i in ids],
+        "draw_topic_id": [str(d.topic_id) for d in r.draw], "draw_difficulty": [d.difficulty or "" for d in r.draw],
+        "draw_count": [str(d.count) for d in r.draw],
+        "prediction_kind": round_.prediction_kind or "", "prediction_prompt": round_.prediction_prompt,
+        "prediction_lock_first": round_.prediction_lock_first}
     return {"actor": actor, "contest": contest, "r": r, "round": round_, "form": form, "errors": {},
-            "opened": contests.round_is_open(round_, contest), **extra}
+            "opened": contests.round_is_open(round_, contest), "form_for": form, **extra}
 
 
 @router.get("/contests/rounds/{round_id}", response_class=HTMLResponse)
 def round_edit(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
-    return render(request, "pages/contests/round.html", _round_ctx(session, actor, round_id))
+    ctx = _round_ctx(session, actor, round_id)
+    return render(request, "pages/contests/round.html", {**ctx, **source_ctx(session, actor, ctx["form"])})
 
 
 @router.post("/contests/rounds/{round_id}", response_class=HTMLResponse)
 def round_update(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
     try:
+        # a locked (disabled) part of the form is not posted, and what is not posted does not change
+        extra: dict[str, Any] = {}
+        if "source" in form:
+            extra["draw"], extra["question_ids"] = source_from_form(form)
+        if "prediction_kind" in form:
+            extra["prediction"] = prediction_from_form(form)
         round_ = contests.update_round(session=session, actor=actor, round_id=round_id, data=RoundUpdate(
             title=form.get("title"), opens_at=_when(form.get("opens_at")), closes_at=_when(form.get("closes_at")),
             time_limit_s=_int(form, "time_limit_min", 15) * 60, attempts_allowed=_int(form, "attempts_allowed", 1),
             cooldown_s=_int(form, "cooldown_min", 0) * 60, points_per_question=_int(form, "points", 1),
             counted_attempt=form.get("counted_attempt"), results_visibility=form.get("results_visibility"),
-            shuffle_questions=bool(form.get("shuffle_questions")), shuffle_options=bool(form.get("shuffle_options"))))
+            shuffle_questions=bool(form.get("shuffle_questions")), shuffle_options=bool(form.get("shuffle_options")),
+            **extra))
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         ctx = _round_ctx(session, actor, round_id, error=message, errors=errors)
         ctx["form"] = {**ctx["form"], **form}
-        return render(request, "pages/contests/round.html", ctx, status_code=exc.status_code)
+        return render(request, "pages/contests/round.html", {**ctx, **source_ctx(session, actor, ctx["form"])},
+                      status_code=exc.status_code)
     return redirect(f"/contests/{round_.contest_id}")
+
+
+@router.get("/contests/rounds/{round_id}/preview", response_class=HTMLResponse)
+def round_preview(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+    """"Xem như thí sinh": the rules and a sample draw as a member sees them; nothing is recorded."""
+    round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
+    return render(request, "pages/contests/preview.html", {
+        "actor": actor, "round": round_, "contest": contest,
+        "c": contests.contest_public(session=session, contest=contest),
+        "rules_html": sharing.render_rules(contest.rules_text),
+        "questions": drawing.sample(session=session, round_=round_)})
 
 
 @router.post("/contests/rounds/{round_id}/close")

@@ -31,7 +31,8 @@ from xlsxwriter.worksheet import Worksheet
 from app.errors import N_, Invalid
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-KINDS = ("text", "int", "float", "date", "datetime", "percent")
+KINDS = ("text", "int", "float", "date", "datetime", "percent", "duration_ms")
+MS_PER_DAY = 86_400_000
 NOTES_SHEET = "Ghi chú"
 CSV_CHUNK_ROWS = 500
 XLSX_MAX_ROWS = 1_048_576  # rows of a sheet in Excel, the header included
@@ -44,7 +45,8 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 # The control characters XML 1.0 cannot carry (tab, line feed and carriage return it can).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_XLSX_FORMATS = {"float": "0.00", "percent": "0.00%", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm:ss"}
+_XLSX_FORMATS = {"float": "0.00", "percent": "0.00%", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm:ss",
+                 "duration_ms": "[m]:ss"}
 _HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "valign": "vcenter", "text_wrap": True}
 # constant_memory: each row goes to a temporary file as soon as the next one starts, so memory stays flat
 # whatever the length of the list (strings are then written inline, not into a shared table). The strings_to_*
@@ -58,6 +60,9 @@ class Column:
     header: str  # Vietnamese, e.g. "Hạng", "Họ và tên"
     width: int = 14  # XLSX column width in characters
     kind: str = "text"  # one of KINDS
+    # The CSV's header where it differs: a duration is a number of milliseconds there (the seal digest hashes
+    # the CSV's cells), an Excel duration shown m:ss in the XLSX.
+    csv_header: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -165,6 +170,8 @@ def _xlsx_plan(ws: Worksheet, kind: type, column: Column, tz: ZoneInfo, formats:
     if issubclass(kind, int | float):
         if column.kind == "percent":
             return ws.write_number, None, formats.number["percent"]
+        if column.kind == "duration_ms":  # a fraction of a day, as Excel keeps durations; exact to the ms
+            return ws.write_number, (lambda v: v / MS_PER_DAY), formats.number["duration_ms"]
         return ws.write_number, None, formats.number["float"] if column.kind == "float" or issubclass(kind, float) else None
     return ws.write_string, (lambda v: _xlsx_text(format_cell(v, column, tz))), None
 
@@ -216,7 +223,7 @@ def iter_csv(part: Part, tz: ZoneInfo) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = part.columns
-    writer.writerow([unicodedata.normalize("NFC", c.header) for c in columns])
+    writer.writerow([unicodedata.normalize("NFC", c.csv_header or c.header) for c in columns])
     pending = codecs.BOM_UTF8
     count = 0
     for row in part.rows:
