@@ -24,7 +24,7 @@ from app.services.access import JUDGE, Actor
 GRACE = taps.GRACE
 
 
-def _round_for(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
+def round_for_member(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
     round_ = session.get(Round, round_id) if is_db_id(round_id) else None
     contest = session.get(Contest, round_.contest_id) if round_ else None
     if round_ is None or contest is None or contest.status == ContestStatus.draft:
@@ -64,7 +64,7 @@ def start(*, session: Session, actor: Actor, round_id: int, ip: str | None = Non
           now: datetime | None = None) -> tuple[Attempt, bool]:
     """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
     now = now or utcnow()
-    round_, _contest = _round_for(session, actor, round_id)
+    round_, _contest = round_for_member(session, actor, round_id)
     if now < round_.opens_at:
         raise Conflict(N_("Vòng thi chưa mở."))
     if now >= round_.closes_at or round_.status == "closed":
@@ -340,14 +340,3 @@ def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) ->
         finalise_if_due(session=session, attempt=attempt, now=now)
     session.flush()
     return len(due)
-
-
-def open_rounds_for(*, session: Session, actor: Actor, now: datetime | None = None) -> list[tuple[Round, Contest]]:
-    """Rounds open right now in published contests whose scope includes the member's unit."""
-    now = now or utcnow()
-    assert actor.unit is not None
-    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    rows = session.exec(select(Round, Contest).join(Contest, Contest.id == Round.contest_id).where(
-        Contest.status == ContestStatus.published, col(Contest.scope_unit_id).in_(ancestors), Round.status != "closed",
-        Round.opens_at <= now, Round.closes_at > now).order_by(Round.closes_at)).all()
-    return [(r, c) for r, c in rows]

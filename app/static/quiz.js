@@ -4,10 +4,34 @@
   var el = document.getElementById("countdown");
   if (el) {
     var end = performance.now() + Number(el.dataset.remaining) * 1000;
+    var warned = false;
+    // At 0:00 one request ends the attempt (the server takes only what was saved in time), once the saves
+    // in flight are answered; a reload here would repeat itself until the server's deadline passed.
+    var finish = function (waited) {
+      if (document.querySelector(".htmx-request") && waited < 3000) {
+        setTimeout(function () { finish(waited + 200); }, 200);
+        return;
+      }
+      var f = document.createElement("form");
+      f.method = "post";
+      f.action = el.dataset.submit;
+      var t = document.createElement("input");
+      t.type = "hidden"; t.name = "csrf_token"; t.value = el.dataset.csrf;
+      f.appendChild(t);
+      document.body.appendChild(f);
+      f.submit();
+    };
     var tick = function () {
       var s = Math.max(0, Math.round((end - performance.now()) / 1000));
       el.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-      if (s === 0) { location.reload(); return; }  // the server finalises the attempt and shows the result
+      if (s <= 60 && !warned) {
+        warned = true;
+        var bar = el.closest(".quiz-bar");
+        if (bar) bar.classList.add("ending");
+        var note = document.getElementById("last-minute");
+        if (note) note.hidden = false;
+      }
+      if (s === 0) { finish(0); return; }
       setTimeout(tick, 1000);
     };
     tick();
@@ -21,7 +45,10 @@
   function recount() {
     var n = 0;
     form.querySelectorAll("fieldset.q").forEach(function (fs) {
-      if (fs.querySelector("input:checked")) n++;
+      var done = !!fs.querySelector("input:checked");
+      if (done) n++;
+      var cell = document.querySelector('#grid a[data-q="' + fs.id.slice(1) + '"]');
+      if (cell) cell.classList.toggle("done", done);
     });
     document.getElementById("answered").textContent = n;
   }

@@ -24,6 +24,8 @@ def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noq
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
+    page.click(f'a[href="/rounds/{round_id}/enter"]')  # home → the round's rules and its start step
+    page.wait_for_url(f"**/rounds/{round_id}/enter")
     page.click(f'form[action="/rounds/{round_id}/start"] button')
     page.wait_for_url("**/attempts/*")
     attempt_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
@@ -56,6 +58,9 @@ def test_a_whole_round_with_javascript(page, session, world, shot):  # noqa: F81
         page.check(f'input[value="{right[pos]}"]')
         page.wait_for_selector(f"#saved-{pos} >> text=Đã lưu")
     assert page.inner_text("#answered") == "2"
+    assert page.locator("#grid a.done").count() == 2  # the numbered grid marks what is answered
+    color = page.eval_on_selector(f'label.opt:has(input[value="{right[1]}"])', "e => getComputedStyle(e).backgroundColor")
+    assert color == "rgb(234, 241, 255)"  # a chosen option looks chosen (blue), not wrong (red)
     shot(page, "1-two-saved")
     page.reload()  # halfway: the same attempt, its answers and the time left
     assert page.url.endswith(f"/attempts/{attempt_id}")
@@ -120,3 +125,32 @@ def test_a_whole_round_without_javascript(page_without_js, session, world, shot)
         page.check(f'input[value="{right[pos]}"]')
     page.fill("#prediction", "1234")
     _finish(page, session, attempt_id, shot)
+
+
+def test_at_zero_one_request_ends_the_attempt(page, session, world, shot):  # noqa: F811
+    """The last minute is announced; at 0:00 the page posts the submit once (no reload burst: every open
+    phone does this at the same second when a round closes)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models.types import utcnow
+
+    attempt_id, right = _login_and_start(page, session, world)
+    page.check(f'input[value="{right[1]}"]')
+    page.wait_for_selector("#saved-1 >> text=Đã lưu")
+    session.rollback()  # a write first: a read snapshot cannot take SQLite's write lock behind the server's
+    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(deadline_at=utcnow() + timedelta(seconds=4)))
+    session.commit()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(f"{r.method} {r.url.split('/', 3)[-1]}"))
+    page.reload()
+    assert page.locator("#last-minute").is_visible()
+    shot(page, "last-minute")
+    page.wait_for_url(f"**/attempts/{attempt_id}/result", timeout=15_000)
+    own = [r for r in requests if f"attempts/{attempt_id}" in r and "static" not in r]
+    assert own.count(f"POST attempts/{attempt_id}/submit") == 1
+    assert own.count(f"GET attempts/{attempt_id}") == 1  # the reload above, and no other
+    session.rollback()
+    done = session.get(Attempt, attempt_id)
+    assert done.status in ("submitted", "expired") and done.correct_count == 1

@@ -22,8 +22,10 @@ def _start(client, session, world):  # noqa: ANN001, ANN202, F811
     session.commit()
     page_login(client, "0911000001")
     home = client.get("/")
-    assert f'action="/rounds/{round_id}/start"' in home.text
-    r = client.post(f"/rounds/{round_id}/start", data={"csrf_token": csrf_from(home.text)}, follow_redirects=False)
+    assert f'href="/rounds/{round_id}/enter"' in home.text and "/start" not in home.text  # rules first
+    rules = client.get(f"/rounds/{round_id}/enter")
+    assert f'action="/rounds/{round_id}/start"' in rules.text and "Bắt đầu làm bài (" in rules.text
+    r = client.post(f"/rounds/{round_id}/start", data={"csrf_token": csrf_from(rules.text)}, follow_redirects=False)
     assert r.status_code == 303
     attempt_id = int(r.headers["location"].rsplit("/", 1)[1])
     session.rollback()
@@ -147,3 +149,28 @@ def test_no_response_carries_the_key_or_score_before_visibility(client, session,
     # and option ids say nothing about which one is right: none equals or contains a position or a flag
     for q in client.get(f"/api/v1/attempts/{attempt_id}", headers=me).json()["questions"]:
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{8,}", o["id"]) for o in q["options"])
+
+
+def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, world):  # noqa: F811
+    """In progress: time left and "Làm tiếp"; no attempt left: no start button anywhere, and a start posted
+    anyway lands on the rules page with the reason, not on an error page."""
+    round_ = session.get(Round, world[3])
+    round_.attempts_allowed = 1
+    session.add(round_)
+    session.commit()
+    attempt_id, _right, _wrong, _home = _start(client, session, world)
+    round_id = world[3]
+    home = client.get("/").text
+    assert "Bạn đang làm dở bài thi: còn" in home and f'href="/attempts/{attempt_id}"' in home
+    assert "đã thi 1/1 lượt" in home
+    token = csrf_from(home)
+    assert client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    home = client.get("/").text
+    assert "/start" not in home and f'href="/rounds/{round_id}/enter"' in home and "Xem thể lệ" in home
+    assert f'href="/attempts/{attempt_id}/result"' in home
+    rules = client.get(f"/rounds/{round_id}/enter").text
+    assert "Bạn đã dùng hết lượt thi của vòng này." in rules and 'id="start-form"' not in rules
+    again = client.post(f"/rounds/{round_id}/start", data={"csrf_token": token})
+    assert again.status_code == 409 and "Bạn đã dùng hết 1 lượt thi của vòng này." in again.text
+    assert 'id="rules"' in again.text  # the rules page, with the reason on top

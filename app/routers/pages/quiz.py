@@ -12,14 +12,14 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.deps import PageActor, SessionDep, client_ip
-from app.errors import N_, AppError, Conflict, Invalid
+from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
 from app.models import Attempt, Round
 from app.models.attempt import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import attempt_review, attempts
+from app.services import attempt_review, attempts, contests, member_rounds, sharing
 from app.services.access import Actor
-from app.templating import render, translate
+from app.templating import render, request_locale, translate
 
 router = make_router()
 
@@ -44,16 +44,40 @@ def _prediction(text: str) -> int:
 def _take_page(request: Request, actor: Actor, session: Session, attempt: Attempt, *, error: str | None = None,
                status_code: int = 200) -> HTMLResponse:
     a = attempts.public(session=session, attempt=attempt)
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    locked = (attempts.locked_prediction(session=session, round_id=round_.id, member_id=actor.id,  # type: ignore[arg-type]
+                                         except_attempt_id=attempt.id)
+              if round_.prediction_kind and round_.prediction_lock_first else None)
     return render(request, "pages/quiz/take.html", {
-        "actor": actor, "a": a, "round": session.get(Round, attempt.round_id), "error": error,
+        "actor": actor, "a": a, "round": round_, "error": error, "locked_prediction": locked,
         "answered": sum(1 for ids in a.answers.values() if ids), "saved": request.query_params.get("saved")},
         status_code=status_code)
 
 
+def _enter_page(request: Request, actor: Actor, session: Session, round_id: int, error: str | None = None,
+                status_code: int = 200) -> HTMLResponse:
+    card = member_rounds.card_for(session=session, actor=actor, round_id=round_id)
+    return render(request, "pages/quiz/enter.html", {
+        "actor": actor, "card": card, "error": error,
+        "c": contests.contest_public(session=session, contest=card.contest, locale=request_locale(request)),
+        "rules_html": sharing.render_rules(card.contest.rules_text)}, status_code=status_code)
+
+
+@router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
+def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
+    """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài"."""
+    return _enter_page(request, actor, session, round_id)
+
+
 @router.post("/rounds/{round_id}/start")
 def start(request: Request, round_id: int, actor: PageActor, session: SessionDep):  # noqa: ANN201
-    attempt, _created = attempts.start(session=session, actor=actor, round_id=round_id, ip=client_ip(request),
-                                       user_agent=request.headers.get("user-agent"))
+    try:
+        attempt, _created = attempts.start(session=session, actor=actor, round_id=round_id, ip=client_ip(request),
+                                           user_agent=request.headers.get("user-agent"))
+    except (Conflict, TooManyRequests) as exc:  # no attempt left, a wait, a closed round: say so on the rules page
+        message, _ = form_failure(session, request, exc)
+        return _enter_page(request, actor, session, round_id, error=message, status_code=exc.status_code)
     return redirect(f"/attempts/{attempt.id}")
 
 
