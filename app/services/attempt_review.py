@@ -7,9 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.models import Answer, Attempt, AttemptQuestion, Round
-from app.models.attempt import AttemptStatus
-from app.models.types import utcnow
+from app.models import Answer, Attempt, AttemptQuestion
 from app.services import attempts
 
 
@@ -51,23 +49,6 @@ def history(*, session: Session, attempt: Attempt, now: datetime | None = None) 
     rows = session.exec(select(Attempt).where(Attempt.round_id == attempt.round_id,
                                               Attempt.member_id == attempt.member_id).order_by(col(Attempt.number))).all()
     return [HistoryLine(a, attempts.score_visible(session=session, attempt=a, now=now)) for a in rows]
-
-
-def attempts_left(*, round_: Round, used: int) -> int | None:
-    """None when the round allows unlimited attempts."""
-    if not round_.attempts_allowed:
-        return None
-    return max(0, round_.attempts_allowed - used)
-
-
-def can_start_again(*, round_: Round, lines: list[HistoryLine], now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    if round_.status == "closed" or not (round_.opens_at <= now < round_.closes_at):
-        return False
-    if any(line.attempt.status == AttemptStatus.in_progress for line in lines):
-        return False
-    left = attempts_left(round_=round_, used=len(lines))
-    return left is None or left > 0
 
 
 def review(*, session: Session, attempt: Attempt, now: datetime | None = None) -> list[ReviewItem]:

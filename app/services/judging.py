@@ -82,6 +82,11 @@ def judge_round(*, session: Session, actor: Actor, round_id: int, unit_code: str
     return judged
 
 
+def reach_unit(*, session: Session, actor: Actor, judged: JudgedRound) -> Unit:
+    """The widest unit of the round the judge may look at (what a unit picker offers, with its subtree)."""
+    return _judged_unit(session, actor, judged.scope, None, N_("Không tìm thấy vòng thi."))
+
+
 def judge_contest(*, session: Session, actor: Actor, contest_id: int, unit_code: str | None = None) -> JudgedContest:
     """A contest as a whole (its totals over the closed rounds) for a judge, with the same reach as a round."""
     contest = session.get(Contest, contest_id) if is_db_id(contest_id) else None

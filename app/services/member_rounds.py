@@ -23,7 +23,7 @@ UPCOMING_DAYS = 14  # how far ahead home announces the next round
 class RoundCard:
     round: Round
     contest: Contest
-    phase: str  # "open" | "upcoming"
+    phase: str  # "open" | "upcoming" | "closed"
     used: int  # attempts started
     in_progress: Attempt | None
     last: Attempt | None  # the latest finished attempt
@@ -56,7 +56,8 @@ class RoundCard:
 
 
 def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -> RoundCard:
-    phase = "upcoming" if now < round_.opens_at else "open"
+    phase = ("closed" if round_.status == "closed" or now >= round_.closes_at
+             else "upcoming" if now < round_.opens_at else "open")
     in_progress = next((a for a in mine if a.status == AttemptStatus.in_progress), None)
     finished = [a for a in mine if a.status != AttemptStatus.in_progress and a.submitted_at is not None]
     last = max(finished, key=lambda a: a.number, default=None)

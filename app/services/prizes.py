@@ -141,6 +141,19 @@ def _groups(rows: Iterable[Any]) -> Iterable[list[Any]]:
         yield group
 
 
+def _note_cap(out: Allocation, tiers: list[dict[str, Any]], share: float, total: int) -> None:
+    """Say which tiers the cap cut, so nobody reads a missing consolation prize as an error."""
+    given: dict[int, int] = {}
+    for award in out.awards:
+        given[award.tier] = given.get(award.tier, 0) + 1
+    cut = [f"{t['name']} {given.get(i, 0)}/{t['count']}" for i, t in enumerate(tiers, start=1)
+           if given.get(i, 0) < t["count"]]
+    out.notes.append((N_("Giới hạn {share}% số người dự thi cho phép tối đa {cap} giải ({participants} người dự thi), "
+                         "ít hơn {total} giải của cơ cấu; số giải được trao: {cut}."),
+                      {"share": f"{share * 100:g}", "cap": out.cap, "participants": out.participants, "total": total,
+                       "cut": ", ".join(cut)}))
+
+
 def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
     """The allocation the rules give on the stored standings (nothing is written)."""
     round_ = judged.round
@@ -159,6 +172,8 @@ def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
         out.awards = _walk(_groups(rows), round_.prize_tiers, limit, lambda r, tier, name: Award(
             tier=tier, tier_name=name, rank=r.rank, unit_id=r.unit_id, unit_code=r.code, unit_name=r.name,
             member_id=r.member_id, full_name=r.full_name, member_code=r.member_code, score=r.score), out.notes)
+        if out.cap is not None and out.cap < total:
+            _note_cap(out, round_.prize_tiers, round_.prize_cap_share or 0.0, total)
     unit_total = sum(t["count"] for t in round_.unit_prize_tiers)
     if unit_total:
         rows = session.execute(

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.errors import N_, Invalid
 from app.i18n import translate
-from app.models import Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
+from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
 from app.models.judging import Prize
 from app.models.types import utcnow
 from app.services import contest_rules, contests
@@ -104,6 +104,18 @@ def winners_part(session: Session, judged: JudgedRound) -> Part:
                Column(N_("CCCD (4 số cuối)"), 12), Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30),
                Column(N_("Điểm"), 8, "int"), Column(N_("Nộp bài lúc"), 20, "datetime")]
     return Part(N_("Đạt giải"), columns, _winner_rows(session, judged))
+
+
+def disqualified_part(session: Session, judged: JudgedRound) -> Part:
+    """Every disqualified attempt inside the judged unit, with when and why: the minutes list them."""
+    columns = [Column(N_("Họ và tên"), 28), Column(N_("Mã đơn vị"), 12), Column(N_("Lượt"), 6, "int"),
+               Column(N_("Loại lúc"), 18, "datetime"), Column(N_("Lý do"), 40)]
+    rows = [(m.full_name, u.code, a.number, a.disqualified_at, a.disqualify_reason) for a, m, u in session.execute(
+        select(Attempt, Member, Unit).join(Member, Member.id == Attempt.member_id).join(Unit, Unit.id == Attempt.unit_id)
+        .where(Attempt.round_id == judged.round.id, Attempt.disqualified_at.is_not(None),
+               Unit.path.startswith(judged.unit.path, autoescape=True))
+        .order_by(Attempt.disqualified_at, Attempt.id)).all()]
+    return Part(N_("Lượt thi bị loại"), columns, rows)
 
 
 def unit_winners_part(session: Session, judged: JudgedRound) -> Part:
@@ -237,11 +249,14 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
     winners = _translated(winners_part(session, judged), locale)
     winners.rows = list(winners.rows)
     unit_winners = _translated(unit_winners_part(session, judged), locale) if round_.unit_prize_tiers else None
+    disqualified = _translated(disqualified_part(session, judged), locale)
+    disqualified.rows = list(disqualified.rows)
     today = (round_.sealed_at or utcnow()).astimezone(tz)
     return Minutes(
         organisation=judged.scope.name, contest_title=contest.title, round_title=round_.title,
         place_date=t(N_("Ngày {d} tháng {m} năm {y}"), d=f"{today.day:02d}", m=f"{today.month:02d}", y=today.year),
         criteria=criteria, totals=rows, prediction=prediction, winners=winners, unit_winners=unit_winners,
+        disqualified=disqualified,
         digest=round_.seal_digest, sealed_at=_when(round_.sealed_at, tz) or None,
         signatures=[t(N_("TRƯỞNG BAN GIÁM KHẢO")), t(N_("THƯ KÝ"))], tz=tz)
 

@@ -173,6 +173,11 @@ def subtree_totals(rows: Iterable[tuple[str, int]]) -> dict[int, int]:
     return totals
 
 
+def in_subtree(*, session: Session, unit: Unit) -> list[Unit]:
+    """The unit and every unit under it, depth first (for pickers)."""
+    return tree_order(list(session.exec(select(Unit).where(Unit.path.startswith(unit.path, autoescape=True))).all()))
+
+
 def subtree_ids(*, session: Session, unit: Unit) -> list[int]:
     return list(session.exec(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))).all())
 

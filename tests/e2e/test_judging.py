@@ -46,6 +46,7 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     page.click("button:has-text('Loại lượt thi')")  # no reason: the browser itself asks for one
     assert page.url.endswith(f"/judging/attempts/{quick.id}")
     page.fill("#f-reason", "Làm 5 câu trong 3 giây")
+    page.check("input[name=confirm]")
     page.click("button:has-text('Loại lượt thi')")
     page.wait_for_selector("text=Khôi phục lượt thi")
     assert "Bị loại" in page.inner_text("main")

@@ -7,6 +7,7 @@ import csv
 import io
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlmodel import select
 
 from app.models import Attempt, AttemptEvent, Member
@@ -46,6 +47,8 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     assert "Nguyễn Thị Ánh Tuyết" in view.text and "Làm quá nhanh (1)" in view.text
     fast = client.get(f"/judging/rounds/{r.id}?flag=too_fast")
     assert "Phạm Văn Đức" in fast.text and "Nguyễn Thị Ánh Tuyết" not in fast.text
+    assert '<select id="f-unit" name="unit_code">' in view.text and "(CB-A1)</option>" in view.text  # a picker
+    assert "1:00" in view.text and "0:02" in view.text  # durations as m:ss
     ranged = client.get(f"/judging/rounds/{r.id}?min_score=4&unit_code=DB-A")
     assert "Nguyễn Thị Ánh Tuyết" in ranged.text and "Lê Thị Hoa" not in ranged.text
 
@@ -59,10 +62,15 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     assert empty.status_code == 422 and "Cần ghi lý do." in empty.text
     no_csrf = client.post(f"/judging/attempts/{attempts[1].id}/decision", data={"action": "disqualify", "reason": "x"})
     assert no_csrf.status_code == 403
+    unconfirmed = client.post(f"/judging/attempts/{attempts[1].id}/decision",
+                              data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây"})
+    assert unconfirmed.status_code == 422 and "ô xác nhận" in unconfirmed.text
     done = client.post(f"/judging/attempts/{attempts[1].id}/decision",
-                       data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây"},
-                       follow_redirects=False)
+                       data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây",
+                             "confirm": "yes"}, follow_redirects=False)
     assert done.status_code == 303
+    said = client.get(done.headers["location"]).text
+    assert 'id="decision-done"' in said and "Đã loại lượt thi này" in said
     session.expire_all()
     assert session.get(Attempt, attempts[1].id).disqualify_reason == "Làm 5 câu trong 2 giây"
     assert "Lượt thi bị loại" in client.get(f"/judging/rounds/{r.id}").text
@@ -72,6 +80,11 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     bad = client.post(f"/judging/rounds/{r.id}/prizes", data={"csrf_token": token, "name_1": "Giải Nhất", "count_1": "1",
                                                               "cap": "150"})
     assert bad.status_code == 422 and "100%" in bad.text
+    assert "(% số người dự thi" in prizes.text  # the label as written (it once came out garbled)
+    capped = client.post(f"/judging/rounds/{r.id}/prizes", data={
+        "csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Khuyến khích", "count_2": "2",
+        "cap": "50"}, follow_redirects=True)
+    assert "cho phép tối đa 1 giải (2 người dự thi), ít hơn 3 giải" in capped.text and "Khuyến khích 0/2" in capped.text
     saved = client.post(f"/judging/rounds/{r.id}/prizes", data={
         "csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Giải Nhì", "count_2": "1"},
         follow_redirects=True)
@@ -87,7 +100,9 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     csv_file = client.get(f"/judging/rounds/{r.id}/export.csv?unit_code=ROOT")
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
     assert [row[2] for row in rows[1:]] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
-    assert client.get(f"/judging/rounds/{r.id}/export.pdf").content.startswith(b"%PDF")
+    pdf = client.get(f"/judging/rounds/{r.id}/export.pdf").content
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Lượt thi bị loại" in text and "Làm 5 câu trong 2 giây" in text and "Phạm Văn Đức" in text
     contest_files = f"/judging/contests/{arena.contest.id}/export"
     assert f'{contest_files}.xlsx?unit_code=ROOT"' in sealed.text and f'{contest_files}.csv?unit_code=ROOT"' in sealed.text
     over_rounds = client.get(f"{contest_files}.csv?unit_code=ROOT")

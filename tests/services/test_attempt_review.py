@@ -50,23 +50,29 @@ def test_review_waits_for_visibility_then_shows_key_choice_and_explanation(sessi
 
 
 def test_history_attempts_left_and_starting_again(session, world):  # noqa: F811
+    """member_rounds.RoundCard is the one rule of "may a new attempt start", for home, rules and result."""
+    from app.services import member_rounds
+
     _org, _topic, _qs, round_id, inside, _outside = world
     me = _member_actor(session, inside)
     round_ = session.get(Round, round_id)
+
+    def card(now=None):  # noqa: ANN001, ANN202
+        return member_rounds.card_for(session=session, actor=me, round_id=round_id, now=now)
+
     first, _ = attempts.start(session=session, actor=me, round_id=round_id)
-    lines = attempt_review.history(session=session, attempt=first)
-    assert attempt_review.attempts_left(round_=round_, used=len(lines)) == 1
-    assert not attempt_review.can_start_again(round_=round_, lines=lines)  # one is in progress
+    assert (card().left, card().can_start) == (1, False)  # one is in progress
+    assert card().seconds_left > 0
     attempts.submit(session=session, actor=me, attempt_id=first.id)
-    lines = attempt_review.history(session=session, attempt=first)
-    assert attempt_review.can_start_again(round_=round_, lines=lines)
-    assert not attempt_review.can_start_again(round_=round_, lines=lines, now=round_.closes_at)
+    assert card().can_start and card().last.id == first.id and not card().score_visible
+    assert not card(now=round_.closes_at).can_start and card(now=round_.closes_at).phase == "closed"
     second, _ = attempts.start(session=session, actor=me, round_id=round_id)
     attempts.submit(session=session, actor=me, attempt_id=second.id)
     lines = attempt_review.history(session=session, attempt=second)
     assert [line.attempt.number for line in lines] == [1, 2] and not any(line.visible for line in lines)
-    assert attempt_review.attempts_left(round_=round_, used=2) == 0
-    assert not attempt_review.can_start_again(round_=round_, lines=lines)
+    assert (card().left, card().can_start) == (0, False)
     round_.attempts_allowed = 0
-    assert attempt_review.attempts_left(round_=round_, used=2) is None
-    assert attempt_review.can_start_again(round_=round_, lines=lines, now=utcnow() + timedelta(seconds=1))
+    assert card().left is None and card(now=utcnow() + timedelta(seconds=1)).can_start
+    round_.cooldown_s = 600  # a wait after the last attempt: no start, and when it ends
+    waiting = card()
+    assert not waiting.can_start and waiting.wait_until == second.submitted_at + timedelta(seconds=600)

@@ -17,7 +17,7 @@ from app.errors import N_, AppError, Invalid
 from app.models.judging import FlagKind
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import judging, prizes, results, sealing
+from app.services import judging, prizes, results, sealing, standings, units
 from app.services.access import Actor
 from app.services.exporters import attachment
 from app.templating import render, request_locale, translate
@@ -27,6 +27,7 @@ PER_PAGE = 50
 FLAG_LABELS = {FlagKind.too_fast: N_("Làm quá nhanh"), FlagKind.shared_ip: N_("Chung địa chỉ IP"),
                FlagKind.duplicate_identity: N_("Nghi trùng người"), FlagKind.identical_answers: N_("Đáp án giống hệt")}
 FLAG_KINDS = tuple(FLAG_LABELS)
+DONE = ("disqualified", "reinstated", "disqualified-member", "reinstated-member")
 
 
 def _int(value: Any) -> int | None:
@@ -38,8 +39,10 @@ def _int(value: Any) -> int | None:
 
 @router.get("/judging", response_class=HTMLResponse)
 def judging_home(request: Request, actor: PageJudge, session: SessionDep):  # noqa: ANN201
-    return render(request, "pages/judging/rounds.html", {
-        "actor": actor, "rounds": judging.rounds_for(session=session, actor=actor)})
+    by_contest: dict[int, tuple[Any, list[Any]]] = {}
+    for r, c in judging.rounds_for(session=session, actor=actor):
+        by_contest.setdefault(c.id, (c, []))[1].append(r)
+    return render(request, "pages/judging/rounds.html", {"actor": actor, "contests": list(by_contest.values())})
 
 
 def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
@@ -55,6 +58,9 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
     filters = {k: v for k, v in (("unit_code", unit_code), ("flag", flag), ("min_score", min_score),
                                  ("max_score", max_score)) if v is not None}
     return {"actor": actor, "j": judged, "round": judged.round, "contest": judged.contest, "rows": rows, "total": total,
+            "totals": standings.round_totals(session=session, round_=judged.round, cache=request.app.state.boards),
+            "units": units.in_subtree(session=session, unit=judging.reach_unit(session=session, actor=actor,
+                                                                               judged=judged)),
             "page": page, "pages": max(1, ceil(total / PER_PAGE)), "filters": filters, "query": urlencode(filters),
             "flag_counts": counts, "flag_kinds": FLAG_KINDS,
             "out": judging.disqualified(session=session, judged=judged),
@@ -110,7 +116,8 @@ def _download(out: results.ExportFile) -> FileResponse:
 @router.get("/judging/attempts/{attempt_id}", response_class=HTMLResponse)
 def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
     view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
-    return render(request, "pages/judging/attempt.html", _attempt_ctx(actor, view))
+    done = request.query_params.get("done")
+    return render(request, "pages/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
 
 
 def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict[str, Any]:
@@ -121,6 +128,8 @@ def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict
 def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep):  # noqa: ANN201
     whole_member = form.get("scope") == "member"
     try:
+        if form.get("confirm") != "yes" and (form.get("reason") or "").strip():  # a missing reason is said first
+            raise Invalid(N_("Hãy đánh dấu ô xác nhận trước khi quyết định."), field="confirm")
         if whole_member:
             view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
             judging.set_member_disqualified(session=session, actor=actor, round_id=view.round.id,
@@ -135,7 +144,8 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
         return render(request, "pages/judging/attempt.html",
                       _attempt_ctx(actor, view, error=message, errors=errors, reason=form.get("reason", "")),
                       status_code=exc.status_code)
-    return redirect(f"/judging/attempts/{attempt_id}#decision")
+    done = "reinstated" if form.get("action") == "reinstate" else "disqualified"
+    return redirect(f"/judging/attempts/{attempt_id}?done={done}{'-member' if whole_member else ''}#decision")
 
 
 # --- prizes ------------------------------------------------------------------------------------------------

@@ -184,10 +184,10 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
         return redirect(f"/attempts/{attempt_id}")
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
-    lines = attempt_review.history(session=session, attempt=attempt)
+    card = member_rounds.card_for(session=session, actor=actor, round_id=round_.id)  # type: ignore[arg-type]
     return render(request, "pages/quiz/result.html", {
         "actor": actor, "attempt": attempt, "round": round_,
         "visible": attempts.score_visible(session=session, attempt=attempt),
-        "items": attempt_review.review(session=session, attempt=attempt), "history": lines,
-        "left": attempt_review.attempts_left(round_=round_, used=len(lines)),
-        "again": attempt_review.can_start_again(round_=round_, lines=lines)})
+        "items": attempt_review.review(session=session, attempt=attempt),
+        "history": attempt_review.history(session=session, attempt=attempt),
+        "left": card.left, "again": card.can_start})

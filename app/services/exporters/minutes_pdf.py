@@ -55,6 +55,7 @@ class Minutes:
     sealed_at: str | None  # already formatted
     signatures: list[str]  # e.g. ["TRƯỞNG BAN GIÁM KHẢO", "THƯ KÝ"]
     annex: Part | None = None  # the full ranked list, appended as ANNEX_TITLE
+    disqualified: Part | None = None  # attempts the judges disqualified, with their reasons
     tz: ZoneInfo = field(default=VN_TZ)
 
 
@@ -350,6 +351,10 @@ def write_minutes_pdf(minutes: Minutes, fh: BinaryIO) -> None:
     if minutes.unit_winners is not None:
         section("Giải tập thể")
         _table(pdf, minutes.unit_winners, minutes.tz)
+    if minutes.disqualified is not None:
+        section("Lượt thi bị loại")
+        if _table(pdf, minutes.disqualified, minutes.tz) == 0:
+            pdf.multi_cell(0, 5.5, "Không có lượt thi nào bị loại.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     section("Niêm phong kết quả")
     _seal(pdf, minutes)
     _signatures(pdf, minutes.signatures)
