@@ -191,6 +191,7 @@ class MyEssay(SQLModel):
     unsubmitted_changes: bool  # the working copy differs from what was handed in
     can_edit: bool
     score: float | None = None  # shown once graded
+    state: str = "none"  # what the member is told, the same on the list and the page: essays.MY_STATES
 
 
 class ReviewIn(SQLModel):

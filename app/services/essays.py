@@ -29,6 +29,10 @@ from app.services.text import clean, fold, nfc
 DRAFT_MAX_CHARS = 60_000  # the hard cap of a working copy, whatever the campaign's word limit
 COMMENT_MAX = 2000
 HANDED_IN = (EssayStatus.submitted, EssayStatus.reviewed)  # what the judges may grade
+# The member's own view of their essay, one word for the list and the essay page alike.
+MY_STATES = {"none": N_("Chưa viết"), "draft": N_("Đang viết nháp"), "returned": N_("Bị trả lại để sửa"),
+             "changed": N_("Đã nộp; có bản sửa chưa nộp"), "submitted": N_("Đã nộp, chờ chi bộ xem"),
+             "reviewed": N_("Chi bộ đã xem"), "graded": N_("Đã chấm điểm")}
 STATUS_LABELS = {EssayStatus.draft: N_("Đang viết nháp"), EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
                  EssayStatus.reviewed: N_("Chi bộ đã xem"), EssayStatus.returned: N_("Bị trả lại để sửa")}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -119,7 +123,19 @@ def view_of(campaign: EssayCampaign, essay: Essay | None, now: datetime | None =
                    submitted_at=essay.submitted_at.astimezone(tz) if essay.submitted_at else None,
                    review_comment=essay.review_comment if essay.status == EssayStatus.returned else "",
                    unsubmitted_changes=changed, can_edit=can_edit(campaign, essay, now),
-                   score=essay.score if essay.grade_count else None)
+                   score=essay.score if essay.grade_count else None, state=_my_state(essay, changed))
+
+
+def _my_state(essay: Essay, changed: bool) -> str:
+    if essay.submitted_at is None:
+        return "draft"
+    if essay.status == EssayStatus.returned:
+        return "returned"
+    if changed:
+        return "changed"
+    if essay.grade_count:
+        return "graded"
+    return "reviewed" if essay.status == EssayStatus.reviewed else "submitted"
 
 
 def _new_essay(session: Session, actor: Actor, campaign: EssayCampaign, now: datetime) -> Essay:

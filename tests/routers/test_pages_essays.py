@@ -134,3 +134,34 @@ def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(clien
     assert client.get("/essays/campaigns/new").status_code == 403
     assert client.get(f"/essays/campaigns/{world.campaign.id}/review").status_code == 403
     assert client.get("/essays/grading").status_code == 403
+
+
+def test_the_essay_list_and_the_essay_page_say_the_same_state(client, world):  # noqa: F811
+    """Nothing written, a draft, handed in, returned by the cell, edited after handing in: one word on both."""
+    from app.services import essays
+    from tests.factories import actor
+
+    c, s = world.campaign, world.session
+    _as(client, world.member)
+    me = actor(s, world.member)
+
+    def both() -> tuple[str, str]:
+        listed = re.search(rf'id="my-state-{c.id}">([^<]*)<', client.get("/essays").text).group(1)
+        shown = re.search(r'id="my-state">([^<]*)<', client.get(f"/essays/campaigns/{c.id}/write").text).group(1)
+        return listed, shown
+
+    assert both() == ("Chưa viết", "Chưa viết")
+    essays.save_draft(session=s, actor=me, campaign_id=c.id, topic="Xây dựng Đảng", text=WORDS)
+    s.commit()
+    assert both() == ("Đang viết nháp", "Đang viết nháp")
+    essay = essays.submit(session=s, actor=me, campaign_id=c.id)
+    s.commit()
+    assert both() == ("Đã nộp, chờ chi bộ xem", "Đã nộp, chờ chi bộ xem")
+    essays.review(session=s, actor=actor(s, world.cell_org), essay_id=essay.id, action="returned",
+                  comment="Cần thêm giải pháp.")
+    s.commit()
+    assert both() == ("Bị trả lại để sửa", "Bị trả lại để sửa")
+    essays.submit(session=s, actor=me, campaign_id=c.id)
+    essays.save_draft(session=s, actor=me, campaign_id=c.id, topic="Xây dựng Đảng", text=WORDS + " Thêm ý.")
+    s.commit()
+    assert both() == ("Đã nộp; có bản sửa chưa nộp", "Đã nộp; có bản sửa chưa nộp")

@@ -29,6 +29,10 @@ def _flash(request: Request) -> str | None:
     return translate(request, _DONE[done]) if done in _DONE else None
 
 
+def _my_label(request: Request) -> Any:
+    return lambda state: translate(request, essays.MY_STATES.get(state, state))
+
+
 def _status(request: Request) -> Any:
     return lambda status: translate(request, essays.STATUS_LABELS.get(status, status)) if status else ""
 
@@ -36,12 +40,14 @@ def _status(request: Request) -> Any:
 @router.get("/essays", response_class=HTMLResponse)
 def essay_home(request: Request, actor: PageActor, session: SessionDep):  # noqa: ANN201
     opened = essay_campaigns.open_for_member(session=session, actor=actor)
-    mine = essays.mine_in(session=session, actor=actor, campaign_ids=[c.id for c in opened if c.id is not None])
+    found = essays.mine_in(session=session, actor=actor, campaign_ids=[c.id for c in opened if c.id is not None])
+    mine = {c.id: essays.view_of(c, found.get(c.id)) for c in opened if c.id is not None}
     managed = essay_campaigns.list_managed(session=session, actor=actor) if actor.has_role(*MANAGE) else []
     judged = essay_campaigns.list_visible(session=session, actor=actor, roles=JUDGE) if actor.has_role(*JUDGE) else []
     return render(request, "pages/essays/index.html", {
         "actor": actor, "opened": opened, "mine": mine, "managed": managed, "judged": judged,
-        "state": essay_campaigns.state, "covers": lambda unit: actor.covers(unit), "status_label": _status(request)})
+        "state": essay_campaigns.state, "covers": lambda unit: actor.covers(unit), "status_label": _status(request),
+        "my_label": _my_label(request)})
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -50,7 +56,8 @@ def _write_ctx(request: Request, session: Session, actor: Actor, campaign_id: in
     mine = essays.view_of(campaign, essay)
     form = {"topic": mine.draft_topic, "text": mine.draft_text}
     return {"actor": actor, "c": campaign, "mine": mine, "form": form, "state": essay_campaigns.state(campaign),
-            "paragraphs": essays.paragraphs, "status_label": _status(request), "flash": _flash(request), "errors": {}, **extra}
+            "paragraphs": essays.paragraphs, "status_label": _status(request), "flash": _flash(request), "errors": {},
+            "my_label": _my_label(request), **extra}
 
 
 @router.get("/essays/campaigns/{campaign_id}/write", response_class=HTMLResponse)
