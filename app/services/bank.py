@@ -43,7 +43,8 @@ def check_question(*, kind: str | None, text: str | None, options: list[tuple[st
     errors: list[FieldError] = []
     kind_n = clean(kind).lower() or QuestionKind.single
     if kind_n not in set(QuestionKind):
-        errors.append(FieldError("kind", N_("Loại câu hỏi {value} không có (single, multiple, true_false)."),
+        errors.append(FieldError("kind", N_("Loại câu hỏi {value} không có (Một lựa chọn, Nhiều lựa chọn, Đúng/Sai; "
+                                                     "trong API: single, multiple, true_false)."),
                                  {"value": kind_n}))
     text_n = clean(text)
     if not text_n:
@@ -71,7 +72,8 @@ def check_question(*, kind: str | None, text: str | None, options: list[tuple[st
         errors.append(FieldError("options", N_("Câu nhiều lựa chọn cần ít nhất một đáp án đúng."), {}))
     diff = clean(difficulty).lower() or Difficulty.medium
     if diff not in set(Difficulty):
-        errors.append(FieldError("difficulty", N_("Mức độ {value} không có (easy, medium, hard)."), {"value": diff}))
+        errors.append(FieldError("difficulty", N_("Mức độ {value} không có (Dễ, Trung bình, Khó; trong API: easy, medium, "
+                                                               "hard)."), {"value": diff}))
     tag_list = [clean(t) for t in (tags or []) if clean(t)]
     if any("," in t or len(t) > 40 for t in tag_list):
         errors.append(FieldError("tags", N_("Mỗi nhãn tối đa 40 ký tự và không chứa dấu phẩy."), {}))

@@ -178,8 +178,8 @@ def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:  # no
     for i, line in enumerate(lines, start=1):
         diff = clean(line.difficulty).lower() or None
         if diff is not None and diff not in set(Difficulty):
-            bad("draw", N_("Vòng {round}: mức độ {value} ở dòng rút {line} không có (easy, medium, hard, hoặc để "
-                           "trống là mọi mức)."), value=clean(line.difficulty), line=i)
+            bad("draw", N_("Vòng {round}: mức độ {value} ở dòng rút {line} không có (Dễ, Trung bình, Khó, hoặc để "
+                           "trống là mọi mức; trong API: easy, medium, hard)."), value=clean(line.difficulty), line=i)
         if line.count < 1:
             bad("draw", N_("Vòng {round}: số câu rút ở dòng {line} phải lớn hơn 0."), line=i)
         out.append({"topic_id": line.topic_id, "difficulty": diff, "count": line.count})

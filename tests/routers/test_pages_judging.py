@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -116,8 +117,13 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     assert log.status_code == 200
     entries = log.text[log.text.index('id="entries"'):]
     for action in ("round.seal", "round.prizes_confirm", "round.close"):
-        assert f"<b>{action}</b>" in entries
-    assert "<b>attempt.disqualify</b>" not in entries
+        assert f'data-action="{action}"' in entries
+    assert 'data-action="attempt.disqualify"' not in entries
+    # sentences: who did what to what, with a link to it
+    assert re.search(rf'niêm phong kết quả vòng thi <a href="/judging/rounds/{r.id}">#{r.id}</a>', entries)
+    assert ">round.seal" not in entries.split("<details")[0]  # the machine name only in the technical view
+    reasons = client.get("/audit?action=attempt.").text
+    assert "loại lượt thi" in reasons and "(lý do: Làm 5 câu trong 2 giây)" in reasons
     exported = client.get("/audit/export.csv?action=attempt.disqualify")
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert len(lines) == 2 and lines[1][1] == "attempt.disqualify" and "Làm 5 câu trong 2 giây" in lines[1][8]

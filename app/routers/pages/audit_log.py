@@ -17,11 +17,11 @@ from starlette.background import BackgroundTask
 from app.deps import PageActor, SessionDep
 from app.errors import N_, Invalid
 from app.routers.base import make_router
-from app.services import audit
+from app.services import audit, audit_text
 from app.services.access import JUDGE, MANAGE
 from app.services.exporters import attachment
 from app.services.exporters.sheets import Column, Part, iter_csv
-from app.templating import render, translate
+from app.templating import render, request_locale, translate
 
 router = make_router()
 PER_PAGE = 50
@@ -60,8 +60,8 @@ def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int
     total, rows = audit.search(session=session, actor=actor, log_filter=f, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render(request, "pages/audit/log.html", {
         "actor": actor, "f": f, "form": {"since": shown.get("since", ""), "until": shown.get("until", "")},
-        "rows": [(e, who, unit, json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else "")
-                 for e, who, unit in rows],
+        "rows": [(e, audit_text.say(e, who, request_locale(request)), unit,
+                  json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else "") for e, who, unit in rows],
         "total": total, "page": page, "pages": max(1, ceil(total / PER_PAGE)), "query": urlencode(shown),
         "actions": audit.ACTIONS, "groups": [(g, translate(request, label)) for g, label in GROUPS]})
 

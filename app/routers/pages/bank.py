@@ -12,6 +12,7 @@ from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services import bank, rescoring, units
+from app.services.importers import question_sheet
 from app.services.access import Actor
 from app.templating import render, request_locale, translate
 
@@ -181,7 +182,7 @@ def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session:
         session.rollback()
         return render(request, "pages/bank/import_result.html", {
             "actor": actor, "topic": topic, "errors": exc.errors, "skipped": exc.extra.get("skipped", []),
-            "filename": file.filename}, status_code=422)
+            "filename": file.filename, "headers": question_sheet.HEADERS}, status_code=422)
     return render(request, "pages/bank/import_result.html", {
         "actor": actor, "topic": topic, "created": result.created, "skipped": result.skipped,
-        "filename": file.filename, "errors": []})
+        "filename": file.filename, "errors": [], "headers": question_sheet.HEADERS})

@@ -56,6 +56,9 @@ COLUMNS: tuple[Column, ...] = (
            "Không bắt buộc. Các nhãn cách nhau bởi dấu phẩy, mỗi nhãn tối đa 40 ký tự."),
 )
 FIELD_ORDER = {c.field: i for i, c in enumerate(COLUMNS)}
+# How a report names the field of an error: the template's own column headers (Vietnamese source strings).
+HEADERS = {**{c.field: c.header for c in COLUMNS}, "options": N_("Phương án"), "file": N_("Tệp"),
+           "format": N_("Định dạng tệp")}
 _IGNORED_HEADERS = {"stt", "tt", "no", "#", "id", "ma cau hoi"}
 _TRUE = {"dung", "true", "t", "d", "đ", "co"}
 _FALSE = {"sai", "false", "f", "s", "khong"}
