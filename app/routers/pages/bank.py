@@ -12,8 +12,8 @@ from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services import bank, rescoring, units
-from app.services.importers import question_sheet
 from app.services.access import Actor
+from app.services.importers import question_sheet
 from app.templating import render, request_locale, translate
 
 router = make_router(prefix="/bank")
