@@ -44,3 +44,14 @@ def test_member_first_login_forced_password_change(page, engine, shot):
     # the tap targets of the main navigation are at least 44 px high
     heights = page.eval_on_selector_all("header nav a, header nav button", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44
+
+
+def test_api_docs_render_in_the_browser_without_a_network(page):
+    """Swagger UI draws the OpenAPI from assets this server ships (the test browser reaches no other host)."""
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+    assert "hoithi" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock").count() > 10  # the operations are listed
+    assert len(hosts) == 1, hosts

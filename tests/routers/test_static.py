@@ -16,3 +16,18 @@ def test_static_is_cached_and_compressed(client):
 def test_small_api_answers_are_not_compressed(client):
     r = client.get("/api/v1/me", headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 401 and "content-encoding" not in r.headers
+
+
+def test_api_docs_work_offline(client):
+    """/docs loads Swagger UI (5.x, which reads OpenAPI 3.1) from this server, never from a CDN."""
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(r"url: '([^']+)'", page.text)
+    assert "/docs-assets/swagger-ui-bundle.js" in urls and "/docs-assets/swagger-ui.css" in urls
+    assert all(u.startswith("/") for u in urls), urls  # nothing from another host
+    js = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert js.status_code == 200 and b"SwaggerUIBundle" in js.content[:2000]
+    assert re.search(rb"5\.\d+\.\d+", js.content)
+    assert client.get("/api/v1/openapi.json").json()["openapi"].startswith("3.1")
