@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # laptop) sets HOITHI_INSECURE_COOKIES=true.
     insecure_cookies: bool = False
     default_locale: str = "vi"
+    # What pages call members: "auto" takes it from the top unit's kind (Đảng bộ → đảng viên, Đoàn → đoàn
+    # viên, else hội viên); or one of hoi_vien, dang_vien, doan_vien.
+    member_term: str = "auto"
     # Login throttling (failures per window).
     login_window_s: int = 900
     login_max_failures_per_account: int = 10

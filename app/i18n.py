@@ -17,10 +17,58 @@ SUPPORTED = ("vi", "en")
 DEFAULT = "vi"
 
 
+# What the organisation calls its members. The source strings say "hội viên"; a Party committee says
+# "đảng viên", the Youth Union "đoàn viên". Only the interface's own words change, never a person's text.
+MEMBER_TERMS = {"hoi_vien": "hội viên", "dang_vien": "đảng viên", "doan_vien": "đoàn viên"}
+_SOURCE_TERMS = ("đảng viên/đoàn viên", "đảng viên, đoàn viên", "hội viên")
+_term = {"word": MEMBER_TERMS["hoi_vien"]}
+
+
+def set_member_term(key: str) -> None:
+    _term["word"] = MEMBER_TERMS.get(key, MEMBER_TERMS["hoi_vien"])
+
+
+def member_term() -> str:
+    return _term["word"]
+
+
+def term_for_kind(kind: str) -> str:
+    """The word a top unit's kind implies: Đảng bộ → đảng viên, Đoàn … → đoàn viên, anything else hội viên."""
+    folded = kind.casefold()
+    if "đảng" in folded:
+        return "dang_vien"
+    if "đoàn" in folded:
+        return "doan_vien"
+    return "hoi_vien"
+
+
+def _with_term(text: str) -> str:
+    word = _term["word"]
+    for source in _SOURCE_TERMS:
+        if source in text:
+            text = text.replace(source, word)
+        capital = source[:1].upper() + source[1:]
+        if capital in text:
+            text = text.replace(capital, word[:1].upper() + word[1:])
+    return text
+
+
+class _Vietnamese(gettext.NullTranslations):
+    """The source language, with the organisation's word for its members."""
+
+    def gettext(self, message: str) -> str:
+        return _with_term(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return _with_term(msgid1 if n == 1 else msgid2)
+
+
 @lru_cache
 def translations(locale: str) -> gettext.NullTranslations:
     po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if locale == DEFAULT or not po_path.exists():
+    if locale == DEFAULT:
+        return _Vietnamese()
+    if not po_path.exists():
         return gettext.NullTranslations()
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale=locale)

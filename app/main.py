@@ -56,6 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Far fewer collections (a young generation of 50,000 objects instead of 700), and what exists after
     # start-up (modules, templates, SQL metadata) is left out of them for good.
     gc.set_threshold(50_000, 20, 100)
+    await anyio.to_thread.run_sync(_resolve_member_term, app)
     gc.freeze()
     tasks = []
     settings = app.state.settings
@@ -67,6 +68,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     for task in tasks:
         task.cancel()
+
+
+def _resolve_member_term(app: FastAPI) -> None:
+    """The organisation's word for its members, for this process (a change of the top unit's kind is seen at
+    the next start)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from app import i18n
+    from app.services import units
+
+    key = app.state.settings.member_term
+    if key == "auto":
+        try:
+            with Session(app.state.engine) as session:
+                key = units.member_term_key(session=session)
+        except SQLAlchemyError:  # no schema yet: the default word until the next start
+            key = "hoi_vien"
+    i18n.set_member_term(key)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -40,3 +40,31 @@ def test_english_catalogue_is_complete():
             broken.append(msgid)
     assert not missing, f"{len(missing)} messages lack English: {missing[:10]}"
     assert not broken, f"translations whose fields differ from the source: {broken[:10]}"
+
+
+def test_the_organisation_word_for_members_changes_the_interface_not_peoples_text(client, session):
+    """A Party committee's pages say "đảng viên" where the source says "hội viên"; what people typed (a
+    name, a question) keeps its own words; English stays "member"."""
+    from app import i18n
+    from app.services import units
+    from tests.factories import make_member, make_unit
+    from tests.pagehelpers import page_login
+
+    top = make_unit(session, "DB-TDM", name="Đảng bộ có hội viên trong tên", kind="Đảng bộ")
+    make_member(session, top, phone="0933000001", roles=(("organiser", top),))
+    assert units.member_term_key(session=session) in ("dang_vien", "hoi_vien")  # the oldest top unit decides
+    assert i18n.term_for_kind("Đảng bộ") == "dang_vien" and i18n.term_for_kind("Đoàn cơ sở") == "doan_vien"
+    assert i18n.term_for_kind("Hội Nông dân") == "hoi_vien"
+    page_login(client, "0933000001")
+    try:
+        i18n.set_member_term("dang_vien")
+        page = client.get("/org/members").text
+        assert "Mã đảng viên" in page or "đảng viên" in page
+        assert "hội viên" not in page.replace("Đảng bộ có hội viên trong tên", "")
+        assert "Đảng bộ có hội viên trong tên" in page  # a unit's own name is not rewritten
+        assert i18n.translate("Số hội viên của đơn vị", "vi") == "Số đảng viên của đơn vị"
+        assert i18n.translate("Tổng số đảng viên/đoàn viên", "vi") == "Tổng số đảng viên"
+        i18n.set_member_term("doan_vien")
+        assert i18n.translate("Hội viên", "vi") == "Đoàn viên"
+    finally:
+        i18n.set_member_term("hoi_vien")

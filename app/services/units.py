@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from app.i18n import term_for_kind
 from app.models import Member, Unit
 from app.models.org import UnitCreate, UnitUpdate
 from app.models.types import is_db_id
@@ -171,6 +172,12 @@ def subtree_totals(rows: Iterable[tuple[str, int]]) -> dict[int, int]:
             if ancestor in known:
                 totals[ancestor] += value
     return totals
+
+
+def member_term_key(*, session: Session) -> str:
+    """What the top unit's kind calls its members (i18n.MEMBER_TERMS): Đảng bộ → đảng viên, and so on."""
+    top = session.exec(select(Unit).where(col(Unit.parent_id).is_(None)).order_by(Unit.id)).first()
+    return term_for_kind(top.kind if top else "")
 
 
 def in_subtree(*, session: Session, unit: Unit) -> list[Unit]:
