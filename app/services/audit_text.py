@@ -87,3 +87,12 @@ def say(entry: AuditEntry, who: str | None, locale: str) -> Said:
     detail: dict[str, Any] = entry.detail or {}
     notes = [translate(_WORDS[k], locale, value=detail[k]) for k in _WORDS if detail.get(k) not in (None, "")]
     return Said(sentence, target, link, notes)
+
+
+def label(action: str, locale: str) -> str:
+    """The action alone, for a filter: "Niêm phong kết quả vòng thi"."""
+    template = SENTENCES.get(action)
+    if template is None:
+        return action
+    text = " ".join(translate(template, locale, who="", target="").split())
+    return text[:1].upper() + text[1:]
