@@ -63,7 +63,8 @@ def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int
         "rows": [(e, audit_text.say(e, who, request_locale(request)), unit,
                   json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else "") for e, who, unit in rows],
         "total": total, "page": page, "pages": max(1, ceil(total / PER_PAGE)), "query": urlencode(shown),
-        "actions": [(a, audit_text.label(a, request_locale(request))) for a in audit.ACTIONS], "groups": [(g, translate(request, label)) for g, label in GROUPS]})
+        "actions": [(a, audit_text.label(a, request_locale(request))) for a in audit.ACTIONS],
+        "groups": [(g, translate(request, label)) for g, label in GROUPS]})
 
 
 @router.get("/audit/export.csv")
