@@ -48,7 +48,7 @@ def ranking_columns() -> list[Column]:
     return [Column(N_("Hạng"), 7, "int"), Column(N_("Mã hội viên"), 14), Column(N_("Họ và tên"), 28),
             Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 30), Column(N_("Điểm"), 8, "int"),
             Column(N_("Số câu đúng"), 10, "int"), Column(N_("Số câu"), 8, "int"), Column(N_("Dự đoán"), 10, "int"),
-            Column(N_("Sai số dự đoán"), 12, "int"), Column(N_("Thời gian làm bài"), 12, "duration_ms",
+            Column(N_("Sai số dự đoán"), 12, "int"), Column(N_("Thời gian làm bài"), 14, "duration_ms",
                                                           N_("Thời gian làm bài (mili giây)")),
             Column(N_("Nộp bài lúc"), 20, "datetime"), Column(N_("Số lượt thi"), 10, "int"), Column(N_("Giải"), 18)]
 

@@ -8,7 +8,7 @@ import itertools
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -140,9 +140,10 @@ def test_xlsx_ranked_list_of_fourteen_columns_reads_back_typed() -> None:
     assert [r[0] for r in rows] == list(range(1, 301))  # in order
     first, second, third = rows[:3]
     assert first == (1, "HV00001", "Nguyễn Thị Thử 1", "CB-01", "Chi bộ 1, Đảng bộ phường Phú Cường", 19, 19, 20, 4001, 7,
-                     61_501, datetime(2026, 11, 26, 8, 30), 2, "Giải Nhất")
+                     timedelta(milliseconds=61_501), datetime(2026, 11, 26, 8, 30), 2, "Giải Nhất")
     assert second[-1] is None and third[8] is None and third[9] is None
-    assert all(isinstance(v, int) for v in first[5:11])
+    assert all(isinstance(v, int) for v in first[5:10])
+    assert ws.cell(row=2, column=11).number_format == "[m]:ss"  # an Excel duration shown m:ss, exact to the ms
     stamp = ws.cell(row=2, column=12)
     assert stamp.is_date and stamp.number_format == "dd/mm/yyyy hh:mm:ss"
     assert ws.cell(row=2, column=1).number_format == "General"
