@@ -8,7 +8,7 @@ import itertools
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime, timezone, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
