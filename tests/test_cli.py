@@ -78,7 +78,9 @@ def test_demo_has_a_question_bank(db_env):
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Question)).one() >= 60
         topics = s.exec(select(Topic)).all()
-        assert len(topics) == 5 and all(t.study_published for t in topics)
+        assert len(topics) == 5
+        studied = [t for t in topics if t.study_published]
+        assert len(studied) == 2 and all(t.study_public and t.study_slug for t in studied)  # public Q&A sets
         from app.models import Contest, Round
 
         contest, past = s.exec(select(Contest).order_by(Contest.id)).all()
@@ -86,6 +88,7 @@ def test_demo_has_a_question_bank(db_env):
         rounds = s.exec(select(Round).where(Round.contest_id == contest.id).order_by(Round.position)).all()
         assert len(rounds) == 4 and all(r.closes_at > r.opens_at for r in rounds)
         assert sum(line["count"] for line in rounds[0].draw) == 20
+        assert not {line["topic_id"] for line in rounds[0].draw} & {t.id for t in studied}  # study stays open
         # the past contest gives judges a closed round to audit, with attempts that raise flags
         closed = s.exec(select(Round).where(Round.contest_id == past.id)).one()
         assert closed.status == "closed" and closed.totals["participants"] == 120

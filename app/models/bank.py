@@ -29,6 +29,9 @@ class Topic(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Published as a study set (ôn tập): members in the owner's subtree may browse and practise it.
     study_published: bool = False
+    # ... and anyone without an account, through /s/<study_slug> (the link shared on the Fanpage or Zalo).
+    study_public: bool = False
+    study_slug: str | None = Field(default=None, max_length=16, unique=True)
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -77,6 +80,7 @@ class TopicPublic(SQLModel):
     description: str
     unit_code: str
     study_published: bool
+    study_public: bool = False
     questions: int = 0
 
 

@@ -36,6 +36,9 @@ class Contest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     unit_rank_by: str = Field(default="participation_rate", max_length=32)  # how unit standings are ranked
+    # Whether rounds may draw from published study sets (their questions are then withheld from study until
+    # every round that may ask them has closed). Off: the study sets stay open to study during the contest.
+    study_draw: bool = False
 
 
 class Round(SQLModel, table=True):
@@ -169,6 +172,7 @@ class ContestCreate(SQLModel):
     rules_text: str = ""
     scope_unit_code: str = ""
     tie_break: list[str] | None = None  # None: DEFAULT_TIE_BREAK
+    study_draw: bool = False  # rounds may draw from published study sets
     rounds: list[RoundIn] = []
 
 
@@ -176,6 +180,7 @@ class ContestUpdate(SQLModel):
     title: str | None = None
     rules_text: str | None = None
     tie_break: list[str] | None = None
+    study_draw: bool | None = None
 
 
 class RoundPublic(SQLModel):
@@ -210,5 +215,6 @@ class ContestPublic(SQLModel):
     tie_break: list[str]
     timezone: str
     published_at: datetime | None
+    study_draw: bool = False
     rounds: list[RoundPublic]
     rules_summary: list[str] = []  # the generated "Thể lệ" sentences

@@ -94,10 +94,11 @@ def check_tie_break(keys: list[str] | None) -> list[str]:
 
 
 def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: int, prefix: str,
-                data: RoundIn, check_bank: bool = True) -> CleanRound:
+                data: RoundIn, check_bank: bool = True, study_draw: bool = True) -> CleanRound:
     """Normalise one round and raise the first problem. `actor` None skips the scope check of the
     questions (publishing re-checks only that the bank can still serve the round); `check_bank` False
-    skips the bank altogether (an edit that leaves the questions alone)."""
+    skips the bank altogether (an edit that leaves the questions alone); `study_draw` False refuses
+    questions of published study sets (the contest's setting)."""
     errors: list[FieldError] = []
     n = {"round": number}
 
@@ -164,6 +165,9 @@ def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: 
     else:
         check_draw(session=session, actor=actor, draw=draw, bad=bad)
     raise_first(errors)
+    if check_bank and not study_draw:
+        _check_not_studied(session, ids, draw, bad)
+        raise_first(errors)
     assert opens is not None and closes is not None
     return CleanRound(title=title, opens_at=opens, closes_at=closes, time_limit_s=data.time_limit_s,
                       question_ids=ids, draw=draw, shuffle_questions=data.shuffle_questions,
@@ -272,6 +276,20 @@ def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, An
             bad("draw", N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu đang dùng, không đủ {count} câu "
                            "cho các dòng rút của chủ đề này."), topic=name, available=short.available,
                 count=short.count)
+
+
+def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:  # noqa: ANN001
+    """A contest that keeps the study sets open does not ask their questions: members have seen the key."""
+    topic_ids = {line["topic_id"] for line in draw}
+    if ids:
+        topic_ids |= set(session.exec(select(Question.topic_id).where(col(Question.id).in_(ids))).all())
+    studied = session.exec(select(Topic).where(col(Topic.id).in_(topic_ids), Topic.study_published.is_(True))
+                           .order_by(Topic.name)).first()
+    if studied is not None:
+        bad("question_ids" if ids else "draw", N_("Vòng {round}: chủ đề «{topic}» là bộ câu hỏi ôn tập đã công bố; "
+                                                  "cuộc thi này không ra đề từ bộ ôn tập (đổi trong cài đặt cuộc "
+                                                  "thi, khi đó câu hỏi được ẩn khỏi phần ôn tập cho đến khi vòng "
+                                                  "thi đóng)."), topic=studied.name)
 
 
 def check_order(windows: list[tuple[datetime, datetime]]) -> None:

@@ -124,11 +124,11 @@ def create_contest(*, session: Session, actor: Actor, data: ContestCreate) -> Co
     if len(data.rounds) > MAX_ROUNDS:
         raise Invalid(N_("Một cuộc thi có tối đa {max} vòng thi."), field="rounds", max=MAX_ROUNDS)
     tz = ZoneInfo(DEFAULT_TZ)
-    rounds = [check_round(session=session, actor=actor, tz=tz, number=i + 1, prefix=f"rounds.{i}.", data=r)
-              for i, r in enumerate(data.rounds)]
+    rounds = [check_round(session=session, actor=actor, tz=tz, number=i + 1, prefix=f"rounds.{i}.", data=r,
+                          study_draw=data.study_draw) for i, r in enumerate(data.rounds)]
     check_order([(r.opens_at, r.closes_at) for r in rounds])
     contest = Contest(title=title or "", rules_text=rules_text or "", scope_unit_id=unit.id, tie_break=tie_break,
-                      timezone=DEFAULT_TZ, slug=_new_slug(session), created_by_id=actor.id)
+                      timezone=DEFAULT_TZ, slug=_new_slug(session), created_by_id=actor.id, study_draw=data.study_draw)
     session.add(contest)
     session.flush()
     for position, clean_round in enumerate(rounds, start=1):
@@ -211,7 +211,7 @@ def contest_public(*, session: Session, contest: Contest, locale: str = "vi") ->
     tz = zone(contest)
     return ContestPublic(id=contest.id, status=contest.status, title=contest.title, slug=contest.slug,
                          rules_text=contest.rules_text, scope_unit_code=unit.code, tie_break=list(contest.tie_break),
-                         timezone=contest.timezone,
+                         timezone=contest.timezone, study_draw=contest.study_draw,
                          published_at=contest.published_at.astimezone(tz) if contest.published_at else None,
                          rounds=[round_public(r, contest, ids[r.id]) for r in rounds if r.id is not None],
                          rules_summary=rules_summary(contest, rounds, {k: len(v) for k, v in ids.items()},
@@ -244,7 +244,7 @@ def publish_contest(*, session: Session, actor: Actor, contest_id: int) -> Conte
     for i, round_ in enumerate(rounds):
         assert round_.id is not None
         check_round(session=session, actor=None, tz=zone(contest), number=round_.position, prefix=f"rounds.{i}.",
-                    data=_as_round_in(round_, ids[round_.id]))
+                    data=_as_round_in(round_, ids[round_.id]), study_draw=contest.study_draw)
     contest.status = ContestStatus.published
     contest.published_at = utcnow()
     session.add(contest)
@@ -281,6 +281,11 @@ def update_contest(*, session: Session, actor: Actor, contest_id: int, data: Con
                 raise Conflict(N_("Chỉ đổi được thứ tự xếp hạng khi cuộc thi còn là bản nháp."),
                                extra={"field": "tie_break"})
             changes["tie_break"] = tie_break
+    if data.study_draw is not None and data.study_draw != contest.study_draw:
+        if contest.status != ContestStatus.draft and not data.study_draw:
+            raise Conflict(N_("Cuộc thi đã công bố: không chuyển sang «không ra đề từ bộ ôn tập» được nữa."),
+                           extra={"field": "study_draw"})
+        changes["study_draw"] = data.study_draw
     changes = {k: v for k, v in changes.items() if getattr(contest, k) != v}
     if changes:
         before = {k: getattr(contest, k) for k in changes}
@@ -320,7 +325,7 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
         raise Conflict(N_("Vòng {round} đã kết thúc: chỉ còn đổi được tên vòng."), round=round_.position)
     clean_round = check_round(session=session, actor=actor, tz=zone(contest), number=round_.position, prefix="",
                               data=RoundIn.model_validate(merged),
-                              check_bank="question_ids" in patch or "draw" in patch)
+                              check_bank="question_ids" in patch or "draw" in patch, study_draw=contest.study_draw)
     siblings = [r for r in rounds_of(session=session, contest=contest) if r.id != round_.id]
     before = [r for r in siblings if r.position < round_.position]
     after = [r for r in siblings if r.position > round_.position]

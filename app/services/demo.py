@@ -131,10 +131,14 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         if role == Role.judge:
             judge_ids.append(member.id)
     topics = load_bank(session=session, unit=root, actor_id=organiser_id)
-    for topic in topics:
-        topic.study_published = True  # the published "bộ câu hỏi – đáp án" members can practise
+    # The contest asks three topics; the other two are the published "bộ câu hỏi – đáp" anyone can study,
+    # by link too, while the contest runs (contests keep study sets out of their rounds by default).
+    contest_topics, study_sets = topics[:STUDY_FROM], topics[STUDY_FROM:]
+    for topic in study_sets:
+        topic.study_published, topic.study_public = True, True
+        topic.study_slug = f"ontap{topic.id}"
     assert organiser_id is not None
-    load_contest(session=session, root=root, organiser_id=organiser_id, topics=topics)
+    load_contest(session=session, root=root, organiser_id=organiser_id, topics=contest_topics)
     for n in range(DEMO_MEMBERS):
         female = rng.random() < 0.5
         name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
@@ -147,7 +151,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         if progress and n % 25 == 0:
             progress(n, DEMO_MEMBERS)
     session.flush()
-    load_past_contest(session=session, root=root, organiser_id=organiser_id, topics=topics, rng=rng)
+    load_past_contest(session=session, root=root, organiser_id=organiser_id, topics=contest_topics, rng=rng)
     from app.services.demo_essays import load_essays
 
     load_essays(session=session, root=root, organiser_id=organiser_id, judge_ids=judge_ids,
@@ -156,6 +160,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         progress(DEMO_MEMBERS, DEMO_MEMBERS)
 
 
+STUDY_FROM = 3  # the demo topics from this index on are the published study sets
 CONTEST_TITLE = "Cuộc thi trực tuyến tìm hiểu Nghị quyết Đại hội Đảng bộ thành phố Thủ Dầu Một lần thứ XII"
 CONTEST_RULES = """**Đối tượng dự thi:** cán bộ, đảng viên thuộc Đảng bộ thành phố Thủ Dầu Một.
 
@@ -166,7 +171,7 @@ CONTEST_RULES = """**Đối tượng dự thi:** cán bộ, đảng viên thuộ
 
 def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: list, now: datetime | None = None) -> None:
     """The published demo contest: four weekly rounds, Monday to Sunday, from this week on, each drawing
-    four questions from every demo topic."""
+    twenty questions from the contest's topics."""
     from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services import contests
     from app.services.access import actor_for
@@ -177,7 +182,7 @@ def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: lis
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     today = (now or datetime.now(tz)).astimezone(tz)
     monday = (today - timedelta(days=today.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    draw = [DrawLine(topic_id=t.id, count=4) for t in topics]
+    draw = [DrawLine(topic_id=t.id, count=count) for t, count in zip(topics, (7, 7, 6), strict=True)]
     rounds = [RoundIn(title=f"Tuần {n + 1}", opens_at=monday + timedelta(days=7 * n),
                       closes_at=monday + timedelta(days=7 * n + 6, hours=23, minutes=59), time_limit_s=15 * 60,
                       draw=draw, attempts_allowed=3, counted_attempt="best",
@@ -209,7 +214,8 @@ def load_past_contest(*, session: Session, root: Unit, organiser_id: int, topics
     contest = contests.create_contest(session=session, actor=actor, data=ContestCreate(
         title=PAST_TITLE, rules_text="Vòng thi thử để làm quen với cách thi trực tuyến.", scope_unit_code=root.code,
         rounds=[RoundIn(title="Vòng thi thử", opens_at=start, closes_at=end, time_limit_s=10 * 60,
-                        draw=[DrawLine(topic_id=t.id, count=2) for t in topics], attempts_allowed=1,
+                        draw=[DrawLine(topic_id=t.id, count=count) for t, count in zip(topics, (4, 3, 3), strict=True)],
+                        attempts_allowed=1,
                         prediction=PredictionIn(kind="participants", lock_first=True))]))
     contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
     round_ = contests.rounds_of(session=session, contest=contest)[0]

@@ -14,6 +14,10 @@ def contest_url(base_url: str, slug: str) -> str:
     return f"{base_url.rstrip('/')}/c/{slug}"
 
 
+def study_url(base_url: str, slug: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{slug}"
+
+
 def qr_png(url: str, *, scale: int = 8) -> bytes:
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="png", scale=scale, border=2)

@@ -73,9 +73,46 @@ def test_questions_of_open_rounds_are_withheld(session, world):
     session.add(RoundQuestion(round_id=later.id, question_id=qs[1].id, position=1))
     session.commit()
     s = study.open_set(session=session, actor=in_a, topic_id=topic.id)
-    # q0 is in an open fixed round; q2, q3 are hard and drawn by an open round; q1 only in a future round.
-    assert [q.id for q in s.questions] == [qs[1].id]
-    assert s.withheld == 3
+    # q0 is in an open fixed round; q2, q3 are hard and drawn by an open round; q1 is in a round opening next
+    # week: withheld too (it once showed, with its key, two days before its round)
+    assert [q.id for q in s.questions] == []
+    assert s.withheld == 4
+    between = study.open_set(session=session, actor=in_a, topic_id=topic.id, now=now + timedelta(days=6, hours=1))
+    assert [q.id for q in between.questions] == [qs[0].id, qs[2].id, qs[3].id]  # only the next round's is kept
     # once the rounds close, everything is back
     s = study.open_set(session=session, actor=in_a, topic_id=topic.id, now=now + timedelta(days=30))
     assert len(s.questions) == 4 and s.withheld == 0
+
+
+def test_a_contest_says_whether_its_rounds_may_ask_study_sets(session, world):
+    """By default a contest keeps the published sets out of its rounds (members have seen their keys), so the
+    sets stay open to study during the contest; a contest may allow them, and then they are withheld."""
+    from app.errors import Conflict, Invalid
+    from app.models.contest import ContestCreate, ContestUpdate, DrawLine, RoundIn
+    from app.services import contests
+
+    _t, org, _in_a, _in_b, topic, _qs = world
+    study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
+    now = utcnow()
+
+    def contest(**kw):  # noqa: ANN003, ANN202
+        return contests.create_contest(session=session, actor=org, data=ContestCreate(
+            title="Tìm hiểu", scope_unit_code="DB-A", **kw, rounds=[RoundIn(
+                title="Tuần 1", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),
+                draw=[DrawLine(topic_id=topic.id, count=2)])]))
+
+    with pytest.raises(Invalid) as refused:
+        contest()
+    assert "bộ câu hỏi ôn tập đã công bố" in refused.value.message
+    allowed = contest(study_draw=True)
+    assert allowed.study_draw
+    with pytest.raises(Conflict):  # a published contest cannot stop allowing it (its rounds already do)
+        contests.publish_contest(session=session, actor=org, contest_id=allowed.id)
+        contests.update_contest(session=session, actor=org, contest_id=allowed.id, data=ContestUpdate(study_draw=False))
+    # a set used by a contest that keeps study sets out cannot be published under it
+    study.set_published(session=session, actor=org, topic_id=topic.id, published=False)
+    keeper = contest()
+    contests.publish_contest(session=session, actor=org, contest_id=keeper.id)
+    with pytest.raises(Conflict) as kept:
+        study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
+    assert kept.value.params["contest"] == "Tìm hiểu" and kept.value.params["round"] == "Tuần 1"

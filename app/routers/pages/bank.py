@@ -10,8 +10,8 @@ from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
 from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
-from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import bank, rescoring, units
+from app.routers.pages.common import FormDep, form_failure, public_base_url, redirect
+from app.services import bank, rescoring, sharing, units
 from app.services.access import Actor
 from app.services.importers import question_sheet
 from app.templating import render, request_locale, translate
@@ -80,14 +80,20 @@ def topic_create(request: Request, actor: PageOrganiser, session: SessionDep, na
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)
 def topic_page(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, q: str = "",
                difficulty: str = "", tag: str = "", done: str = ""):  # noqa: ANN201
-    topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
-    questions = bank.list_questions(session=session, actor=actor, topic_id=topic_id, q=q, difficulty=difficulty, tag=tag)
-    options = bank.options_of(session=session, question_ids=[x.id for x in questions])
-    ctx = {"actor": actor, "topic": topic, "unit": unit, "rows": [(x, options[x.id]) for x in questions],
-           "q": q, "difficulty": difficulty, "tag": tag, "done": done, "tags_list": bank.tags_list}
+    ctx = topic_ctx(request, session, actor, topic_id, q=q, difficulty=difficulty, tag=tag, done=done)
     if request.headers.get("hx-target") == "question-results":
         return render(request, "partials/bank/question_rows.html", ctx)
     return render(request, "pages/bank/topic.html", ctx)
+
+
+def topic_ctx(request: Request, session: Any, actor: Actor, topic_id: int, *, q: str = "", difficulty: str = "",
+              tag: str = "", done: str = "", error: str | None = None) -> dict[str, Any]:
+    topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
+    questions = bank.list_questions(session=session, actor=actor, topic_id=topic_id, q=q, difficulty=difficulty, tag=tag)
+    options = bank.options_of(session=session, question_ids=[x.id for x in questions])
+    return {"actor": actor, "topic": topic, "unit": unit, "rows": [(x, options[x.id]) for x in questions],
+            "q": q, "difficulty": difficulty, "tag": tag, "done": done, "tags_list": bank.tags_list, "error": error,
+            "share_url": sharing.study_url(public_base_url(request), topic.study_slug) if topic.study_slug else None}
 
 
 def _editor(request: Request, actor: Actor, topic, values, *, question=None, error=None, errors=None,  # noqa: ANN001

@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.config import Settings
 from app.deps import TOKEN_COOKIE
 from app.errors import AppError, Invalid
+from app.services import sharing
 from app.templating import translate
 
 
@@ -50,3 +51,18 @@ async def form_fields(request: Request) -> dict[str, Any]:
 
 
 FormDep = Annotated[dict[str, Any], Depends(form_fields)]
+
+
+def public_base_url(request: Request) -> str:
+    """The address share links and QR codes point at."""
+    return request.app.state.settings.public_url or str(request.base_url)
+
+
+def qr_response(url: str, ext: str) -> Response:
+    """A share link as a QR code (SVG or PNG), cached a day by phones and proxies."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+    if ext == "svg":
+        return Response(sharing.qr_svg(url), media_type="image/svg+xml", headers=headers)
+    if ext == "png":
+        return Response(sharing.qr_png(url), media_type="image/png", headers=headers)
+    return Response(status_code=404)

@@ -11,7 +11,7 @@ from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
 from app.models.contest import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.routers.base import make_router
-from app.routers.pages.common import FormDep, form_failure, redirect
+from app.routers.pages.common import FormDep, form_failure, public_base_url, qr_response, redirect
 from app.services import bank, closing, contest_checks, contests, drawing, sharing, units
 from app.services.access import Actor
 from app.templating import render
@@ -22,10 +22,6 @@ TIE_BREAK_PRESETS = {
     "duration_first": ["score", "duration", "prediction_error", "submitted_at"],
     "no_prediction": ["score", "duration", "submitted_at"],
 }
-
-
-def _base_url(request: Request) -> str:
-    return request.app.state.settings.public_url or str(request.base_url)
 
 
 def _int(form: dict[str, Any], key: str, default: int) -> int:
@@ -99,7 +95,8 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
             results_visibility=form.get("results_visibility") or "after_close", prediction=prediction))
     return ContestCreate(title=form.get("title") or "", rules_text=form.get("rules_text") or "",
                          scope_unit_code=form.get("scope_unit_code") or "",
-                         tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"), rounds=rounds)
+                         tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
+                         study_draw=bool(form.get("study_draw")), rounds=rounds)
 
 
 def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:  # noqa: ANN001
@@ -170,13 +167,14 @@ def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, sess
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     public = contests.contest_public(session=session, contest=contest)
     return render(request, "pages/contests/detail.html", {
-        "actor": actor, "c": public, "share_url": sharing.contest_url(_base_url(request), contest.slug),
+        "actor": actor, "c": public, "share_url": sharing.contest_url(public_base_url(request), contest.slug),
         "rules_html": sharing.render_rules(contest.rules_text)})
 
 
 def _edit_form(contest: Any) -> dict[str, Any]:
     preset = next((k for k, v in TIE_BREAK_PRESETS.items() if v == list(contest.tie_break)), "default")
-    return {"title": contest.title, "rules_text": contest.rules_text, "tie_break": preset}
+    return {"title": contest.title, "rules_text": contest.rules_text, "tie_break": preset,
+            "study_draw": contest.study_draw}
 
 
 @router.get("/contests/{contest_id}/edit", response_class=HTMLResponse)
@@ -192,7 +190,8 @@ def contest_save(request: Request, contest_id: int, actor: PageOrganiser, sessio
     try:
         contests.update_contest(session=session, actor=actor, contest_id=contest_id, data=ContestUpdate(
             title=form.get("title") or "", rules_text=form.get("rules_text") or "",
-            tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default")))
+            tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
+            study_draw=bool(form.get("study_draw"))))
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
@@ -211,7 +210,7 @@ def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, ses
         contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
         return render(request, "pages/contests/detail.html", {
             "actor": actor, "c": contests.contest_public(session=session, contest=contest), "error": message,
-            "share_url": sharing.contest_url(_base_url(request), contest.slug),
+            "share_url": sharing.contest_url(public_base_url(request), contest.slug),
             "rules_html": sharing.render_rules(contest.rules_text)}, status_code=exc.status_code)
     return redirect(f"/contests/{contest_id}")
 
@@ -221,7 +220,7 @@ def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, ses
 def public_contest(request: Request, slug: str, session: SessionDep):  # noqa: ANN201
     contest, unit = contests.get_public(session=session, slug=slug)
     public = contests.contest_public(session=session, contest=contest)
-    url = sharing.contest_url(_base_url(request), contest.slug)
+    url = sharing.contest_url(public_base_url(request), contest.slug)
     return render(request, "pages/contests/public.html", {
         "c": public, "unit": unit, "share_url": url, "rules_html": sharing.render_rules(contest.rules_text),
         "description": " ".join(public.rules_summary[:2])[:200]})
@@ -230,14 +229,7 @@ def public_contest(request: Request, slug: str, session: SessionDep):  # noqa: A
 @router.get("/c/{slug}/qr.{ext}")
 def public_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Response:
     contest, _unit = contests.get_public(session=session, slug=slug)
-    url = sharing.contest_url(_base_url(request), contest.slug)
-    headers = {"Cache-Control": "public, max-age=86400"}
-    if ext == "svg":
-        return Response(sharing.qr_svg(url), media_type="image/svg+xml", headers=headers)
-    if ext == "png":
-        return Response(sharing.qr_png(url), media_type="image/png", headers=headers)
-    return Response(status_code=404)
-
+    return qr_response(sharing.contest_url(public_base_url(request), contest.slug), ext)
 
 
 def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN001

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse
 from app.deps import PageActor, SessionDep
 from app.errors import N_
 from app.routers.base import make_router
-from app.services import essay_campaigns, member_rounds, units
+from app.services import essay_campaigns, member_rounds, study, units
 from app.services.access import JUDGE
 from app.templating import render, translate
 
@@ -23,6 +23,7 @@ def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "")
         "actor": actor, "unit": unit, "flash": flash,
         "manage": units.summaries(session=session, actor=actor), "judge_units": judge_units,
         "cards": member_rounds.cards_for(session=session, actor=actor),
+        "study_sets": len(study.sets_for(session=session, actor=actor)),
         "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor)})
 
 
