@@ -95,3 +95,36 @@ def test_commit_of_someone_elses_upload_is_404(client, session, organiser):
     token = csrf_from(client.get("/org/members/import").text)
     r = client.post(f"/org/members/import/{upload_id}/commit", data={"csrf_token": token})
     assert r.status_code == 404
+
+
+def test_changes_to_existing_members_are_shown_and_confirmed(client, session, organiser):
+    """A row that matches an existing member by phone shows each changed field old → new; the import writes
+    them only with the organiser's explicit confirmation of exactly those changes (a rename is never silent)."""
+    import re
+
+    known = make_member(session, organiser, full_name="Lê Văn Cũ", phone="0911000077", member_code="HV77")
+    body = (HEADER + "Lê Văn Mới,0911000077,HV77,,CB1\nPhạm Thị Mới,0911000078,HV78,,CB1\n").encode()
+    r = _upload(client, body)
+    assert r.status_code == 200, r.text
+    table = re.search(r'<table id="import-changes">(.*?)</table>', r.text, re.S).group(1)
+    assert "Lê Văn Cũ" in table and "<b>Lê Văn Mới</b>" in table and "HV77" in table
+    assert "ROOT" in table and "<b>CB1</b>" in table  # the unit moves too
+    assert 'name="confirm_changes"' in r.text
+    digest = re.search(r'name="confirm_changes" value="([0-9a-f]+)"', r.text).group(1)
+    session.rollback()
+    upload_id = session.exec(select(Upload.id).order_by(Upload.id.desc())).first()
+    token = csrf_from(r.text)
+    unconfirmed = client.post(f"/org/members/import/{upload_id}/commit",
+                              data={"csrf_token": token, "initial_password": "BanDau#2025"})
+    assert unconfirmed.status_code == 409 and 'id="import-changes"' in unconfirmed.text
+    session.rollback()
+    assert session.get(Member, known.id).full_name == "Lê Văn Cũ"
+    assert session.exec(select(Member).where(Member.phone == "0911000078")).first() is None  # nothing written
+    wrong = client.post(f"/org/members/import/{upload_id}/commit",
+                        data={"csrf_token": token, "initial_password": "BanDau#2025", "confirm_changes": "0" * 32})
+    assert wrong.status_code == 409
+    done = client.post(f"/org/members/import/{upload_id}/commit",
+                       data={"csrf_token": token, "initial_password": "BanDau#2025", "confirm_changes": digest})
+    assert done.status_code == 200, done.text
+    session.rollback()
+    assert session.get(Member, known.id).full_name == "Lê Văn Mới"

@@ -21,12 +21,23 @@ class ImportRowError(BaseModel):
     message: str
 
 
+class MemberChangeOut(BaseModel):
+    """A field of an existing member the import changed (so a rename through the API is not silent either)."""
+
+    row: int
+    member_code: str
+    field: str
+    old: str
+    new: str
+
+
 class MemberImportOut(BaseModel):
     created: int
     updated: int
     # New accounts left without a password (no row password, no initial_password): they cannot log in until
     # an organiser sets one.
     without_password: int = 0
+    changes: list[MemberChangeOut] = []
     errors: list[ImportRowError] = []
 
 
@@ -38,4 +49,6 @@ def import_members(request: Request, actor: RequireOrganiser, session: SessionDe
     content = file.file.read(MAX_BYTES + 1)
     result = member_import.commit(session=session, actor=actor, content=content, filename=file.filename or "",
                                   secret=secret, initial_password=initial_password, locale=request_locale(request))
-    return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password)
+    return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password,
+                           changes=[MemberChangeOut(row=c.row, member_code=c.member_code, field=c.field, old=c.old,
+                                                    new=c.new) for c in result.changes])

@@ -54,13 +54,14 @@ def import_upload(request: Request, actor: PageOrganiser, session: SessionDep, s
 
 @router.post("/{upload_id}/commit", response_class=HTMLResponse)
 def import_commit(request: Request, upload_id: int, actor: PageOrganiser, session: SessionDep, secret: SecretDep,
-                  initial_password: Annotated[str, Form()] = ""):  # noqa: ANN201
-    """Step 2: all or nothing. The file is checked again: the database may have changed since the preview."""
+                  initial_password: Annotated[str, Form()] = "", confirm_changes: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Step 2: all or nothing. The file is checked again: the database may have changed since the preview, and
+    changes to existing members are written only as the organiser confirmed them (never a silent rename)."""
     try:
         upload = uploads.pending(session=session, actor=actor, upload_id=upload_id, kind="members")
         result = member_import.commit(session=session, actor=actor, content=upload.content, filename=upload.filename,
                                       secret=secret, initial_password=initial_password or None,
-                                      locale=request_locale(request))
+                                      locale=request_locale(request), confirmed_changes=confirm_changes)
         uploads.mark_committed(session=session, upload=upload)
     except ImportFailed as exc:
         session.rollback()
@@ -69,7 +70,14 @@ def import_commit(request: Request, upload_id: int, actor: PageOrganiser, sessio
                                                                   "headers": HEADERS},
                       status_code=422)
     except AppError as exc:
-        message, _ = form_failure(session, request, exc)
+        message, errors = form_failure(session, request, exc)
+        if "confirm_changes" in errors:  # the same file, the changes as they are now, to confirm again
+            plan = member_import.preview(session=session, actor=actor, content=upload.content, filename=upload.filename,
+                                         secret=secret, initial_password=initial_password or None,
+                                         locale=request_locale(request))
+            return render(request, "pages/org/import_preview.html", {
+                "actor": actor, "plan": plan, "upload": upload, "initial_password": initial_password,
+                "headers": HEADERS, "error": message}, status_code=exc.status_code)
         return render(request, "pages/org/import.html", {"actor": actor, "columns": member_import.COLUMNS,
                                                          "error": message}, status_code=exc.status_code)
     return render(request, "pages/org/import_done.html", {"actor": actor, "result": result, "filename": upload.filename})

@@ -7,6 +7,7 @@ updates that member; any other row creates one.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,7 +47,7 @@ from app.services.roles import OUTRANKS, grants_of_many, has_authority_over
 from app.services.text import clean
 from app.services.units import normalise_code
 
-__all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "ImportPlan", "ImportResult", "RawRow", "RowPlan", "commit",
+__all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "Change", "ImportPlan", "ImportResult", "RawRow", "RowPlan", "commit",
            "parse", "preview", "template_csv", "template_xlsx"]
 
 CHUNK = 500
@@ -65,6 +66,18 @@ class RowPlan:
     id_number_last: str | None
     password: str | None = None  # creates only; updates never touch the password
     member: Member | None = None  # updates only
+    changes: list[Change] = field(default_factory=list)  # updates only: what the row changes, field by field
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an existing member a row changes, as the organiser must see it before confirming."""
+
+    row: int
+    member_code: str  # the member's code before the change (how the organiser knows who it is)
+    field: str  # a COLUMNS field: full_name, phone, member_code, birth_date, unit_code, id_number
+    old: str
+    new: str
 
 
 @dataclass
@@ -82,12 +95,42 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def changes(self) -> list[Change]:
+        return [c for p in self.updates for c in p.changes]
+
+    @property
+    def changes_digest(self) -> str:
+        """What the organiser confirms: the exact changes shown (the database may move before the commit)."""
+        text = "\n".join(f"{c.row}\t{c.member_code}\t{c.field}\t{c.old}\t{c.new}" for c in self.changes)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
 
 @dataclass
 class ImportResult:
     created: int
     updated: int
     without_password: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+
+def _changes(row: int, member: Member, c: _Checked, unit: Unit, id_hash: str | None,
+             units: dict[int, Unit]) -> list[Change]:
+    old_unit = units.get(member.unit_id)
+    pairs = [("full_name", member.full_name, c.full_name), ("phone", member.phone, c.phone),
+             ("member_code", member.member_code, c.member_code),
+             ("birth_date", _day(member.birth_date), _day(c.birth_date)),
+             ("unit_code", old_unit.code if old_unit else "", unit.code)]
+    out = [Change(row, member.member_code, f, old, new) for f, old, new in pairs if old != new]
+    if id_hash and id_hash != member.id_number_hash:  # shown masked, like everywhere else
+        out.append(Change(row, member.member_code, "id_number",
+                          f"…{member.id_number_last}" if member.id_number_last else "", f"…{c.id_number[-4:]}"
+                          if c.id_number else ""))
+    return out
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 # --- checking ------------------------------------------------------------------------------------------------
@@ -241,7 +284,8 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
             continue
         item = RowPlan(row=row, full_name=c.full_name, phone=c.phone, member_code=c.member_code,
                        birth_date=c.birth_date, unit=unit, id_number_hash=id_hash,
-                       id_number_last=c.id_number[-4:] if c.id_number else None, password=password, member=member)
+                       id_number_last=c.id_number[-4:] if c.id_number else None, password=password, member=member,
+                       changes=_changes(row, member, c, unit, id_hash, member_units) if member is not None else [])
         (plan.updates if member is not None else plan.creates).append(item)
     plan.without_password = sum(1 for p in plan.creates if not p.password)
     errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
@@ -288,11 +332,16 @@ def _check_row(raw: RawRow, err: Callable[..., None]) -> _Checked:
 
 def commit(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
            initial_password: str | None = None, progress: Callable[[int], None] | None = None,
-           locale: str = "vi") -> ImportResult:
+           locale: str = "vi", confirmed_changes: str | None = None) -> ImportResult:
+    """`confirmed_changes`: the changes_digest of the preview the organiser confirmed (pages); where it is
+    given, changes to existing members are written only if they are still exactly those."""
     plan = preview(session=session, actor=actor, content=content, filename=filename, secret=secret,
                    initial_password=initial_password, locale=locale)
     if plan.errors:
         raise ImportFailed(plan.errors)
+    if confirmed_changes is not None and plan.changes and confirmed_changes != plan.changes_digest:
+        raise Conflict(N_("Các thay đổi với hội viên đã có chưa được xác nhận, hoặc đã khác so với lúc kiểm tra. "
+                          "Hãy xem lại danh sách thay đổi rồi xác nhận."), extra={"field": "confirm_changes"})
     # argon2 is slow by design: a file sharing one initial password hashes it once, not once per row.
     hashes = {pw: hash_password(pw) for pw in {p.password for p in plan.creates if p.password}}
     done = 0
@@ -337,6 +386,7 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
                           "thử lại.")) from None
     audit.record(session=session, actor_id=actor.id, action="member.import", entity="member",
                  detail={"filename": filename, "created": len(plan.creates), "updated": len(plan.updates),
-                         "without_password": plan.without_password}, ip=actor.ip)
+                         "without_password": plan.without_password, "changed_fields": len(plan.changes)}, ip=actor.ip)
     session.flush()
-    return ImportResult(created=len(plan.creates), updated=len(plan.updates), without_password=plan.without_password)
+    return ImportResult(created=len(plan.creates), updated=len(plan.updates), without_password=plan.without_password,
+                        changes=plan.changes)
