@@ -8,7 +8,6 @@ import io
 from openpyxl import load_workbook
 
 from app.models import Member
-from app.services import closing
 from tests.e2e.conftest import no_horizontal_scroll
 from tests.factories import PASSWORD, make_member
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
@@ -20,7 +19,6 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     people = [make_member(session, u, full_name=n) for u, n in (
         (t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))]
     quick = [add(session, r, m, score=s, duration_s=d) for m, s, d in zip(people, (5, 4, 3), (60, 3, 50), strict=True)][1]
-    closing.close_round(session=session, actor=arena.org, round_id=r.id)
     judge = session.get(Member, arena.org.id)
     judge.phone = "0911000400"
     session.add(judge)
@@ -31,6 +29,11 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
+    # the round is still open: the organiser (this judge is one too) ends it now, from its page
+    page.goto(f"/contests/rounds/{r.id}")
+    page.click("button:has-text('Đóng vòng thi ngay')")
+    page.wait_for_selector("#truth")
+    shot(page, "0-closed")
     page.goto("/judging")
     page.click(f"a[href='/judging/rounds/{r.id}']")
     page.wait_for_url(f"**/judging/rounds/{r.id}")
@@ -59,10 +62,13 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     page.fill("#f-count_1", "1")
     page.fill("#f-name_2", "Giải Nhì")
     page.fill("#f-count_2", "1")
+    page.fill("#f-unit_name_1", "Giải tập thể")  # the unit with the best participation rate
+    page.fill("#f-unit_count_1", "1")
     page.click("text=Lưu cơ cấu giải và xem danh sách")
     page.wait_for_selector("#awards")
     rows = page.locator("#awards tbody tr").all_inner_texts()
     assert "Nguyễn Thị Ánh Tuyết" in rows[0] and "Lê Thị Hoa" in rows[1]
+    assert "Giải tập thể" in page.inner_text("#unit-awards")
     page.click("text=Xác nhận danh sách đạt giải như trên")
     page.wait_for_selector("text=đã xác nhận")
     shot(page, "3-prizes")
@@ -87,5 +93,17 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     wb = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
     assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == [
         "Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
+    names = set()
+    for href, magic in ((f"/judging/rounds/{r.id}/export.csv", b"\xef\xbb\xbf"),
+                        (f"/judging/rounds/{r.id}/export.pdf", b"%PDF")):
+        with page.expect_download() as info:
+            page.click(f"a[href^='{href}']")
+        assert open(info.value.path(), "rb").read().startswith(magic)
+        names.add(info.value.suggested_filename)
+    for part in ("units", "winners"):  # the three CSV parts are three files with three names
+        with page.expect_download() as info:
+            page.click(f"a[href$='part={part}']")
+        names.add(info.value.suggested_filename)
+    assert len(names) == 4, names
     shot(page, "4-sealed")
     assert no_horizontal_scroll(page)
