@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import Attempt, Contest, Round, Unit
+from app.models import Attempt, Contest, Round, Standing, Unit
 from app.models.attempt import AttemptStatus
 from app.models.contest import ContestStatus
 from app.models.types import utcnow
@@ -113,6 +114,53 @@ def card_for(*, session: Session, actor: Actor, round_id: int, now: datetime | N
     round_, contest = attempts.round_for_member(session, actor, round_id)
     assert round_.id is not None
     return _card(round_, contest, _mine(session, actor, [round_.id], now)[round_.id], now)
+
+
+@dataclass(frozen=True)
+class MyResult:
+    """A round the member took: the latest finished attempt, and the rank once the board shows scores."""
+
+    round: Round
+    contest: Contest
+    last: Attempt
+    visible: bool
+    rank: int | None
+    ranked: int | None  # how many were ranked
+
+
+def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[MyResult]:
+    """The member's rounds, newest first: two queries, whatever the number of rounds."""
+    now = now or utcnow()
+    rows = session.exec(select(Attempt, Round, Contest).join(Round, Round.id == Attempt.round_id)
+                        .join(Contest, Contest.id == Round.contest_id)
+                        .where(Attempt.member_id == actor.id, col(Attempt.submitted_at).is_not(None))
+                        .order_by(col(Attempt.submitted_at).desc())).all()
+    picked: dict[int, tuple[Attempt, Round, Contest]] = {}
+    for a, r, c in rows:
+        if r.id not in picked and len(picked) < limit:
+            picked[r.id] = (a, r, c)  # type: ignore[index]
+    ranks = dict(session.exec(select(Standing.round_id, Standing.rank).where(
+        Standing.member_id == actor.id, col(Standing.round_id).in_(list(picked)))).all()) if picked else {}
+    totals = dict(session.exec(select(Standing.round_id, func.count()).where(
+        col(Standing.round_id).in_(list(picked))).group_by(Standing.round_id)).all()) if picked else {}
+    out = []
+    for round_id, (a, r, c) in picked.items():
+        visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == "closed"
+        out.append(MyResult(r, c, a, visible, ranks.get(round_id) if visible else None,
+                            totals.get(round_id) if visible else None))
+    return out
+
+
+def past_contests(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[Contest]:
+    """Contests of the member's scope whose every round has closed, newest first (their boards stay)."""
+    now = now or utcnow()
+    assert actor.unit is not None
+    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
+    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != "closed",
+                                        Round.closes_at > now).exists()
+    return list(session.exec(select(Contest).where(
+        col(Contest.scope_unit_id).in_(ancestors), Contest.status != ContestStatus.draft, ~still_open)
+        .order_by(col(Contest.published_at).desc()).limit(limit)).all())
 
 
 def scope_of(*, session: Session, contest: Contest) -> Unit:

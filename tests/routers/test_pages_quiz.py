@@ -174,3 +174,30 @@ def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, 
     again = client.post(f"/rounds/{round_id}/start", data={"csrf_token": token})
     assert again.status_code == 409 and "Bạn đã dùng hết 1 lượt thi của vòng này." in again.text
     assert 'id="rules"' in again.text  # the rules page, with the reason on top
+
+
+def test_home_lists_my_results_and_past_contests(client, session, world):  # noqa: F811
+    from datetime import timedelta
+
+    from app.models import Contest
+    from app.services import closing
+
+    attempt_id, _right, _wrong, _home = _start(client, session, world)
+    home = client.get("/").text
+    assert 'id="my-results"' not in home  # nothing handed in yet
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home)})
+    home = client.get("/").text
+    mine = re.search(r'<ul class="list" id="my-results">(.*?)</ul>', home, re.S).group(1)
+    assert f'href="/attempts/{attempt_id}/result"' in mine and "kết quả công bố sau khi vòng thi đóng" in mine
+    assert 'id="past-contests"' not in home
+    session.rollback()
+    round_ = session.get(Round, world[3])
+    closing.close_round(session=session, actor=world[0], round_id=round_.id)
+    round_.closes_at = round_.opens_at + timedelta(minutes=1)
+    session.add(round_)
+    session.commit()
+    home = client.get("/").text
+    mine = re.search(r'<ul class="list" id="my-results">(.*?)</ul>', home, re.S).group(1)
+    assert "điểm · hạng 1/1" in mine
+    contest = session.get(Contest, round_.contest_id)
+    assert f'href="/contests/{contest.id}/board"' in re.search(r'id="past-contests">(.*?)</ul>', home, re.S).group(1)

@@ -24,6 +24,8 @@ def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "")
         "manage": units.summaries(session=session, actor=actor), "judge_units": judge_units,
         "cards": member_rounds.cards_for(session=session, actor=actor),
         "study_sets": len(study.sets_for(session=session, actor=actor)),
+        "results": member_rounds.my_results(session=session, actor=actor),
+        "past": member_rounds.past_contests(session=session, actor=actor),
         "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor)})
 
 
