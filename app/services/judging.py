@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
-from app.errors import N_, Conflict, Invalid, NotFound
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Member, Round, Standing, Unit
 from app.models.judging import AttemptFlag
 from app.models.types import is_db_id, utcnow
@@ -66,6 +66,10 @@ def _judged_unit(session: Session, actor: Actor, scope: Unit, unit_code: str | N
     return session.exec(select(Unit).where(Unit.path == min(reach, key=len))).one()
 
 
+OWN_ATTEMPT = N_("Giám khảo không xem xét, loại hay khôi phục lượt thi của chính mình: việc này do giám khảo "
+                  "khác làm.")
+
+
 def judge_round(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None,
                 whole: bool = False) -> JudgedRound:
     """The round for a judge, for the unit asked for (see _judged_unit). `whole` asks for the whole scope
@@ -102,6 +106,8 @@ def _judged_attempt(session: Session, actor: Actor, attempt_id: int) -> tuple[At
     unit = session.get(Unit, attempt.unit_id) if attempt else None
     if attempt is None or unit is None or not actor.covers(unit, JUDGE):
         raise NotFound(N_("Không tìm thấy lượt thi."))
+    if attempt.member_id == actor.id:
+        raise Forbidden(OWN_ATTEMPT)
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
     return attempt, round_
@@ -149,6 +155,8 @@ def set_member_disqualified(*, session: Session, actor: Actor, round_id: int, me
     member = session.get(Member, member_id) if is_db_id(member_id) else None
     if member is None:
         raise NotFound(N_("Không tìm thấy hội viên."))
+    if member.id == actor.id:
+        raise Forbidden(OWN_ATTEMPT)
     text = _reason(reason)
     _check_changeable(judged.round)
     mine = select(Attempt.id).join(Unit, Unit.id == Attempt.unit_id).where(
@@ -181,7 +189,7 @@ class AnswerView:
     kind: str
     options: list[dict]  # as drawn: id, text, correct, chosen
     saved_at: datetime | None
-    right: bool
+    right: bool | None  # None while the key is withheld
 
 
 @dataclass
@@ -195,6 +203,7 @@ class AttemptAudit:
     events: list[AttemptEvent]
     flags: list[tuple[AttemptFlag, str]]  # with its explanation
     others: list[Attempt]  # the member's other attempts in the round
+    key_shown: bool = True  # False while the round is open: nobody sees a key before the round closes
 
 
 def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> AttemptAudit:
@@ -204,6 +213,7 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
     member = session.get(Member, attempt.member_id)
     unit = session.get(Unit, attempt.unit_id)
     assert member is not None and unit is not None
+    shown = round_closed(round_)
     drawn = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                          .order_by(AttemptQuestion.position)).all()
     saved = {a.position: a for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
@@ -213,9 +223,9 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
         chosen = set(answer.option_ids) if answer else set()
         views.append(AnswerView(
             position=q.position, text=q.text, kind=q.kind, saved_at=answer.saved_at if answer else None,
-            options=[{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")), "chosen": o["id"] in chosen}
-                     for o in q.options],
-            right=is_right(chosen if answer else None, q.options)))
+            options=[{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")) and shown,
+                      "chosen": o["id"] in chosen} for o in q.options],
+            right=is_right(chosen if answer else None, q.options) if shown else None))
     events = list(session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
                                .order_by(AttemptEvent.at, AttemptEvent.id)).all())
     raised = flags.round_flags(session=session, round_id=round_.id, attempt_ids=[attempt.id])
@@ -224,7 +234,12 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
     contest = session.get(Contest, round_.contest_id)
     assert contest is not None
     return AttemptAudit(attempt=attempt, member=member, unit=unit, round=round_, contest=contest, answers=views, events=events,
-                        flags=[(f, flags.explain(f)) for f in raised], others=others)
+                        flags=[(f, flags.explain(f)) for f in raised], others=others, key_shown=shown)
+
+
+def round_closed(round_: Round, now: datetime | None = None) -> bool:
+    """A round's keys may be read (by judges, on an attempt) once it has closed: by hand, or by its time."""
+    return round_.status == "closed" or (now or utcnow()) >= round_.closes_at
 
 
 # --- flags ---------------------------------------------------------------------------------------------

@@ -155,3 +155,43 @@ def test_members_and_other_units_stay_out(client, session, arena):  # noqa: F811
     assert "<b>round.close</b>" not in log.text  # the round's acts happened at the root, outside the cell
     others = session.exec(select(Member).where(Member.unit_id == arena.tree.b1.id)).all()
     assert all(m.member_code not in log.text for m in others)
+
+
+def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(client, session, arena):  # noqa: F811
+    """Found by an outside probe: a judge taking the round read the key of their own attempt on its judging
+    page (a script scored 17/20 in 8.5 s) and could reinstate it. Own attempts are refused outright, and no
+    attempt shows its key while the round is open."""
+    from app.services import attempts
+    from app.services.access import actor_for
+
+    r = arena.rounds[1]  # open now
+    judge = session.get(Member, arena.org.id)
+    mai = make_member(session, arena.tree.a1, full_name="Hoàng Thị Mai")
+    taken = {}
+    for who in (judge, mai):  # real attempts: drawn questions with their key
+        taker = actor_for(session=session, member=who)
+        taker.unit = session.get(type(arena.tree.a1), who.unit_id)
+        attempt, _ = attempts.start(session=session, actor=taker, round_id=r.id)
+        attempts.submit(session=session, actor=taker, attempt_id=attempt.id)
+        taken[who.id] = attempt
+    own, other = taken[judge.id], taken[mai.id]
+    session.commit()
+    _as(client, session, judge, "0911000310")
+    token = csrf_from(client.get("/").text)
+    assert client.get(f"/judging/attempts/{own.id}").status_code == 403
+    for action in ("disqualify", "reinstate"):
+        r_own = client.post(f"/judging/attempts/{own.id}/decision",
+                            data={"csrf_token": token, "action": action, "reason": "x", "confirm": "yes"})
+        assert r_own.status_code == 403
+    page = client.get(f"/judging/attempts/{other.id}")
+    assert page.status_code == 200 and 'id="key-withheld"' in page.text
+    assert "đáp án</b>" not in page.text and 'class="tag ok"' not in page.text
+    # over the API as well: the judge's own attempt cannot be disqualified
+    from tests.factories import api_token, bearer
+
+    api = bearer(api_token(client, "0911000310"))
+    assert client.post(f"/api/v1/attempts/{own.id}/disqualify", headers=api, json={"reason": "x"}).status_code == 403
+    closing.close_round(session=session, actor=arena.org, round_id=r.id)
+    session.commit()
+    shown = client.get(f"/judging/attempts/{other.id}").text
+    assert 'id="key-withheld"' not in shown and "đáp án</b>" in shown
