@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, literal, or_
+from sqlalchemy import case, func, literal, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ from app.services.members import check_password, normalise_phone
 from app.services.principals import PrincipalCache, actor_of
 from app.services.text import clean
 
-BAD_LOGIN = N_("Sai tên đăng nhập hoặc mật khẩu.")
+BAD_LOGIN = N_("Sai tên đăng nhập hoặc mật khẩu (hoặc tài khoản đang bị khoá: hỏi ban tổ chức đơn vị bạn).")
 
 
 @dataclass
@@ -32,40 +32,58 @@ class IssuedToken:
     member: Member
 
 
-def _throttle_keys(username: str, ip: str | None) -> list[tuple[str, str]]:
-    keys = [("acct", f"acct:{clean(username).lower()[:120]}")]
+def _throttle_keys(username: str, member: Member | None, ip: str | None) -> list[tuple[str, str]]:
+    """Attempts count per account, not per typed string: "+84 912…", "0912.…", the member code all name one
+    account. An unknown name counts under its normalised form, so variants of it share one count too."""
+    if member is not None:
+        account = f"acct:m{member.id}"
+    else:
+        name = clean(username)
+        phone = normalise_phone(name)
+        account = f"acct:u:{phone if phone.isdigit() else name.upper()}"[:160]
+    keys = [("acct", account)]
     if ip:
         keys.append(("ip", f"ip:{ip}"))
     return keys
 
 
-def _blocked_for(*, session: Session, settings: Settings, keys: list[tuple[str, str]], now: datetime) -> int:
-    """Seconds until the caller may try again, 0 if not blocked."""
-    limits = {"acct": settings.login_max_failures_per_account, "ip": settings.login_max_failures_per_ip}
-    wait = 0
-    for kind, key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            continue
-        ends = row.window_start + timedelta(seconds=settings.login_window_s)
-        if now < ends and row.failures >= limits[kind]:
-            wait = max(wait, math.ceil((ends - now).total_seconds()))
-    return wait
+def _limits(settings: Settings) -> dict[str, int]:
+    return {"acct": settings.login_max_failures_per_account, "ip": settings.login_max_failures_per_ip,
+            "ok": settings.login_max_successes_per_account}
 
 
-def _count_failure(*, session: Session, settings: Settings, keys: list[tuple[str, str]], now: datetime) -> None:
-    """One upsert per key, so concurrent failures from several workers all count."""
+def _bump(session: Session, settings: Settings, key: str, now: datetime, step: int = 1) -> tuple[int, datetime]:
+    """Add `step` to a key's count in the current window (a new window if the last one ended); one upsert,
+    so concurrent requests from every worker each see their own count. Returns (count, window start)."""
     table = LoginThrottle.__table__
     cutoff = literal(now - timedelta(seconds=settings.login_window_s), UTCDateTime())
     expired = table.c.window_start <= cutoff
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for _kind, key in keys:
-        stmt = insert(table).values(key=key, window_start=now, failures=1)
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-            "failures": case((expired, 1), else_=table.c.failures + 1),
-            "window_start": case((expired, literal(now, UTCDateTime())), else_=table.c.window_start),
-        })
-        session.execute(stmt)
+    stmt = insert(table).values(key=key, window_start=now, failures=max(step, 0))
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
+        "failures": case((expired, max(step, 0)), else_=func.max(table.c.failures + step, 0)
+                         if session.get_bind().dialect.name == "sqlite" else func.greatest(table.c.failures + step, 0)),
+        "window_start": case((expired, literal(now, UTCDateTime())), else_=table.c.window_start),
+    }).returning(table.c.failures, table.c.window_start)
+    count, start = session.execute(stmt).one()
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=now.tzinfo)
+    return int(count), start
+
+
+def _reserve(*, session: Session, settings: Settings, keys: list[tuple[str, str]], now: datetime) -> int:
+    """Count this attempt before the password is checked: check and count are one step, so 60 guesses at
+    once meet the same limit as 60 in a row. Returns the seconds to wait, 0 if the attempt may go on."""
+    limits = _limits(settings)
+    for kind, key in keys:
+        count, start = _bump(session, settings, key, now)
+        if count > limits[kind]:
+            return max(1, math.ceil((start + timedelta(seconds=settings.login_window_s) - now).total_seconds()))
+    return 0
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _too_many(wait_s: int) -> TooManyRequests:
@@ -86,27 +104,33 @@ def login(*, session: Session, settings: Settings, secret: str, username: str, p
     answer after the same work (one argon2 verification). Failures are counted per account and per IP
     and committed even though the call then fails, so a flood of guesses meets 429 with Retry-After."""
     now = utcnow()
-    keys = _throttle_keys(username, ip)
-    wait = _blocked_for(session=session, settings=settings, keys=keys, now=now)
-    if wait:
-        raise _too_many(wait)
     member = find_by_username(session=session, username=username)
+    keys = _throttle_keys(username, member, ip)
+    if member is not None:  # a burst of correct logins to one account is refused as well (before argon2)
+        oks = session.get(LoginThrottle, f"ok:m{member.id}")
+        if oks is not None and oks.failures >= _limits(settings)["ok"] and \
+                _as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s) > now:
+            session.commit()
+            raise _too_many(math.ceil((_as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s)
+                                       - now).total_seconds()))
+    wait = _reserve(session=session, settings=settings, keys=keys, now=now)
     # argon2 takes ~25 ms of CPU. On SQLite this request's transaction holds the write lock (BEGIN
     # IMMEDIATE), so end it before verifying: otherwise every login in the city queues behind one another.
     session.commit()
+    if wait:
+        raise _too_many(wait)
     ok, new_hash = verify_password(password or "", member.password_hash if member else None)
     if not ok or member is None or not member.active:
-        _count_failure(session=session, settings=settings, keys=keys, now=now)
-        if member is not None and ok and not member.active:
-            session.commit()
-            raise Unauthorized(N_("Tài khoản đã bị khoá. Liên hệ ban tổ chức đơn vị bạn."))
-        session.commit()
+        # the same answer for a locked account: the answer must not tell a guesser the password was right
         raise Unauthorized(BAD_LOGIN)
     if new_hash:
         member.password_hash = new_hash
     acct = session.get(LoginThrottle, keys[0][1])
     if acct is not None:
         session.delete(acct)
+    if len(keys) > 1:  # a success is no failure of the address (a carrier NAT shares one)
+        _bump(session, settings, keys[1][1], now, step=-1)
+    _bump(session, settings, f"ok:m{member.id}", now)
     audit.record(session=session, actor_id=member.id, action="auth.login", entity="member", entity_id=member.id, ip=ip)
     return issue(member=member, settings=settings, secret=secret)
 

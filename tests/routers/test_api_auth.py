@@ -204,3 +204,54 @@ def test_rehash_on_login_when_parameters_change(client, session, member):
     new_hash = session.get(Member, member.id).password_hash
     assert new_hash != old_hash
     assert "m=12288,t=3,p=1" in new_hash
+
+
+def test_the_failure_limit_counts_the_account_not_the_typed_string(client, app, member):
+    """An outside probe got 10 failures for each way of writing one phone (+84…, 84…, spaces, dots, dashes,
+    parentheses, the member code): 90 guesses in 5 s. Every spelling now counts for the one account."""
+    limit = app.state.settings.login_max_failures_per_account
+    spellings = ["0912345678", "+84912345678", "84912345678", "0912 345 678", "0912.345.678", "0912-345-678",
+                 "(0912) 345678", member.member_code, member.member_code.lower()]
+    answers = [client.post("/api/v1/auth/token", json={"username": spellings[n % len(spellings)],
+                                                       "password": "doan-bua"}).status_code
+               for n in range(limit + 5)]
+    assert answers[:limit] == [401] * limit and answers[limit:] == [429] * 5
+    # an unknown phone's spellings share one count too
+    unknown = [client.post("/api/v1/auth/token", json={"username": u, "password": "x"}).status_code
+               for u in ["0987000111", "+84987000111", "0987 000 111"] * 4]
+    assert unknown.count(429) == 12 - limit
+
+
+def test_concurrent_guesses_meet_the_same_limit(client, app, member):
+    """Check and count are one step: 40 wrong passwords at once get at most `limit` real verifications."""
+    from tests.factories import in_parallel
+
+    limit = app.state.settings.login_max_failures_per_account
+    codes: list[int] = []
+    errors = in_parallel(lambda i: codes.append(client.post("/api/v1/auth/token", json={
+        "username": "0912345678", "password": f"doan-{i}"}).status_code), 40)
+    assert not errors
+    assert codes.count(401) == limit and codes.count(429) == 40 - limit
+
+
+def test_a_burst_of_correct_logins_to_one_account_waits(client, app, member):
+    settings = app.state.settings
+    old = settings.login_max_successes_per_account
+    settings.login_max_successes_per_account = 3
+    try:
+        codes = [client.post("/api/v1/auth/token", json={"username": "0912345678", "password": PASSWORD}).status_code
+                 for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+    finally:
+        settings.login_max_successes_per_account = old
+
+
+def test_a_locked_account_answers_like_a_wrong_password(client, session, member):
+    """The probe read "account locked" only when the password was right: that told it the password."""
+    m = session.get(Member, member.id)
+    m.active = False
+    session.add(m)
+    session.commit()
+    right = client.post("/api/v1/auth/token", json={"username": "0912345678", "password": PASSWORD})
+    wrong = client.post("/api/v1/auth/token", json={"username": "0912345678", "password": "doan-bua"})
+    assert right.status_code == wrong.status_code == 401 and right.json() == wrong.json()
