@@ -75,8 +75,19 @@ async def submitted_csrf(request: Request) -> str | None:
 CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
 
 
+def csrf_cookie(request: Request) -> str:
+    """The CSRF seed's cookie name: with the __Host- prefix wherever cookies are Secure, so no other host of
+    the domain (nor plain HTTP) can set it."""
+    return CSRF_COOKIE if request.app.state.settings.insecure_cookies else "__Host-" + CSRF_COOKIE
+
+
+def csrf_session(request: Request) -> str | None:
+    """What a page's CSRF token is bound to: the login cookie it was made under (none before login)."""
+    return request.cookies.get(TOKEN_COOKIE)
+
+
 def check_csrf(request: Request, token: str | None, secret: str) -> None:
-    if not csrf_ok(request.cookies.get(CSRF_COOKIE), token, secret=secret):
+    if not csrf_ok(request.cookies.get(csrf_cookie(request)), token, secret=secret, session=csrf_session(request)):
         raise Forbidden(N_("Phiên làm việc của trang đã hết hạn. Vui lòng tải lại trang rồi thử lại."),
                         extra={"reason": "csrf"})
 

@@ -110,13 +110,14 @@ def new_csrf_seed() -> str:
     return secrets.token_urlsafe(24)
 
 
-def csrf_token_for(seed: str, *, secret: str) -> str:
-    """Signed double submit: the page carries HMAC(seed); the seed lives in a cookie. A cookie planted
-    by another site cannot come with a matching token without the server's key."""
-    return keyed_hash(seed, secret=secret, purpose="csrf")
+def csrf_token_for(seed: str, *, secret: str, session: str | None = None) -> str:
+    """Signed double submit: the page carries HMAC(seed, session); the seed lives in a cookie. A cookie
+    planted by another site cannot come with a matching token without the server's key, and a token taken
+    from one session (an anonymous login page, say) is worth nothing with another session's cookie."""
+    return keyed_hash(f"{seed}\n{session or ''}", secret=secret, purpose="csrf")
 
 
-def csrf_ok(seed: str | None, token: str | None, *, secret: str) -> bool:
+def csrf_ok(seed: str | None, token: str | None, *, secret: str, session: str | None = None) -> bool:
     if not seed or not token:
         return False
-    return hmac.compare_digest(csrf_token_for(seed, secret=secret), token)
+    return hmac.compare_digest(csrf_token_for(seed, secret=secret, session=session), token)

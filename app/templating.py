@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import i18n
-from app.deps import CSRF_COOKIE
+from app.deps import csrf_cookie, csrf_session
 from app.security import csrf_token_for, new_csrf_seed
 from app.shared_page import SharedPage, accepts_gzip, hole
 
@@ -68,8 +68,12 @@ CSRF_HOLE = hole("csrf")  # the CSRF token's place in a shared page
 
 def _csrf_seed(request: Request) -> tuple[str, str | None]:
     """The browser's CSRF seed, and a new one to set when it has none."""
-    seed = request.cookies.get(CSRF_COOKIE)
+    seed = request.cookies.get(csrf_cookie(request))
     return (seed, None) if seed else ((new := new_csrf_seed()), new)
+
+
+def _csrf_token(request: Request, seed: str) -> str:
+    return csrf_token_for(seed, secret=request.app.state.secret, session=csrf_session(request))
 
 
 def _render_html(request: Request, name: str, context: dict[str, Any], locale: str, csrf_token: str) -> str:
@@ -92,7 +96,7 @@ def _respond(request: Request, html: str | bytes, new_seed: str | None, status_c
              headers: dict[str, str] | None) -> HTMLResponse:
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if new_seed:
-        response.set_cookie(CSRF_COOKIE, new_seed, httponly=True, samesite="lax",
+        response.set_cookie(csrf_cookie(request), new_seed, httponly=True, samesite="lax",
                             secure=not request.app.state.settings.insecure_cookies, path="/")
     return response
 
@@ -100,8 +104,7 @@ def _respond(request: Request, html: str | bytes, new_seed: str | None, status_c
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
            headers: dict[str, str] | None = None) -> HTMLResponse:
     seed, new_seed = _csrf_seed(request)
-    html = _render_html(request, name, context or {}, request_locale(request),
-                        csrf_token_for(seed, secret=request.app.state.secret))
+    html = _render_html(request, name, context or {}, request_locale(request), _csrf_token(request, seed))
     return _respond(request, html, new_seed, status_code, headers)
 
 
@@ -130,7 +133,7 @@ def render_shared(request: Request, name: str, *, cache: PageCache, key: tuple, 
         ("html", locale, request.url.path, *key),
         lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)), lasting=lasting)
     seed, new_seed = _csrf_seed(request)
-    body, gzipped = shared.body({**fills(), "csrf": csrf_token_for(seed, secret=request.app.state.secret)}, mark=mark,
+    body, gzipped = shared.body({**fills(), "csrf": _csrf_token(request, seed)}, mark=mark,
                                 gzip=accepts_gzip(request.headers.get("accept-encoding", "")))
     # compressed here, the gzip middleware passes it on as it is (and says Vary for a plain answer itself)
     return _respond(request, body, new_seed, 200,

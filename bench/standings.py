@@ -214,7 +214,7 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
         """The round board as browsers ask: a browser sends back the CSRF seed cookie its first page set (csrf),
         a member's first visit has only the login cookie."""
         return [Request("GET", f"/rounds/{rid}/board", {
-            "Cookie": f"hoithi_token={t}" + (f"; hoithi_csrf=seed{i:06d}" if csrf else ""), **headers})
+            "Cookie": f"hoithi_token={t}" + (f"; __Host-hoithi_csrf=seed{i:06d}" if csrf else ""), **headers})
             for i, t in enumerate(members)]
 
     def api(path: str) -> list[Request]:

@@ -129,3 +129,30 @@ def test_english_catalogue(client, session, cell):
     r = client.get("/login")
     assert '<html lang="en">' in r.text
     assert "Log in" in r.text
+
+
+def test_a_csrf_token_is_bound_to_its_session(app, client, session, cell):
+    """The probe took a token pair from an anonymous /login and it passed with a victim's cookie. A page's
+    token is now bound to the login cookie it was made under."""
+    make_member(session, cell, phone="0911111120")
+    with TestClient(app) as attacker:
+        stolen = csrf_from(attacker.get("/login").text)
+        seed = attacker.cookies.get("hoithi_csrf")
+    assert page_login(client, "0911111120").status_code == 303
+    client.cookies.set("hoithi_csrf", seed)  # the attacker's seed planted, with the token made for it
+    r = client.post("/logout", data={"csrf_token": stolen}, follow_redirects=False)
+    assert r.status_code == 403
+    own = csrf_from(client.get("/").text)  # the same seed, a page made under the victim's own login
+    assert client.post("/logout", data={"csrf_token": own}, follow_redirects=False).status_code == 303
+
+
+def test_the_csrf_cookie_has_the_host_prefix_when_secure(engine, settings, session, cell):
+    secure_app = create_app(Settings(database_url=settings.database_url, secret_key=TEST_SECRET, _env_file=None))
+    with TestClient(secure_app, base_url="https://testserver") as c:
+        r = c.get("/login")
+        cookie = [h for h in r.headers.get_list("set-cookie") if "csrf" in h][0]
+        assert cookie.startswith("__Host-hoithi_csrf=") and "Secure" in cookie and "Path=/" in cookie
+        assert "Domain" not in cookie
+        make_member(session, cell, phone="0911111121")
+        assert page_login(c, "0911111121").status_code == 303  # and the form works with it
+    secure_app.state.engine.dispose()

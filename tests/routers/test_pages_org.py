@@ -49,7 +49,8 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Browse
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     assert client.cookies.get("hoithi_token")
-    return Browser(client, csrf)
+    # the login page's token was bound to no session; pages after login carry one bound to this one
+    return Browser(client, csrf_from(client.get("/").text))
 
 
 @pytest.fixture
