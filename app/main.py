@@ -22,6 +22,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import AppError
 from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
+from app.http_guard import HttpGuard
 from app.services import principals, standings
 from app.shared_page import GZIP_MIN_BYTES
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Phones on 3G: pages, htmx and the CSS travel compressed (htmx.min.js 52 kB → about 16 kB). Small
     # bodies (most API answers) are left alone; compressing them costs more than it saves.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
+    app.add_middleware(HttpGuard, secure_cookies=not settings.insecure_cookies)  # outermost: before any body
 
     from app.routers import api, pages
     from app.routers.base import include_at_root

@@ -46,8 +46,11 @@ def page(browser, live_server, engine):  # noqa: ANN001, ANN201
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
                                   base_url=live_server)
     pg = context.new_page()
+    blocked: list[str] = []  # what the pages' Content-Security-Policy refused: a page that needs it is broken
+    pg.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_organiser_imports_members(page, engine, shot, tmp_path):
 
     page.click("text=Xem danh sách hội viên")
     page.fill("#q", "vo van kiet")
-    page.wait_for_function("document.querySelector('#member-results').innerText.includes('Võ Văn Kiệt')")
+    page.wait_for_selector("#member-results:has-text('Võ Văn Kiệt')")
     shot(page, "5-search")
     with Session(engine) as s:
         imported = s.exec(select(Member).where(Member.phone.like("0912%"))).all()
