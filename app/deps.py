@@ -130,7 +130,14 @@ async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
     actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
     if actor is None:
         actor = await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
+    if actor.member.must_change_password and request.url.path.startswith("/api/") and \
+            (request.method, request.url.path) not in BEFORE_PASSWORD_CHANGE:
+        raise PasswordChangeRequired()  # pages send such a member to the form (page_actor)
     return actor
+
+
+# What a member who must choose a new password may still do over the API.
+BEFORE_PASSWORD_CHANGE = {("GET", "/api/v1/me"), ("POST", "/api/v1/auth/password")}
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

@@ -83,6 +83,15 @@ def clean_fields(*, full_name: str | None, phone: str | None, member_code: str |
     return CleanMember(name, phone_n, code, birth_date, idn), errors
 
 
+# Passwords that guessing lists try first (global lists and the Vietnamese favourites), lower-cased.
+COMMON_PASSWORDS = frozenset("""
+12345678 123456789 1234567890 12341234 123123123 11111111 00000000 88888888 66666666 99999999 87654321
+11223344 12344321 123456789a 1234567a 1234abcd abc12345 abcd1234 a1234567 password password1 password123
+passw0rd iloveyou qwertyui qwerty123 qwertyuiop 1q2w3e4r 1qaz2wsx zaq12wsx asdfghjk aaaaaaaa
+anhyeuem anhyeuem1 emyeuanh matkhau matkhau1 matkhau123 vietnam1 vietnam123 admin123 hoithi123
+""".split())
+
+
 def check_password(password: str, *, phone: str | None = None) -> None:
     if len(password) < MIN_PASSWORD:
         raise Invalid(N_("Mật khẩu cần ít nhất {n} ký tự."), field="password", n=MIN_PASSWORD)
@@ -90,6 +99,8 @@ def check_password(password: str, *, phone: str | None = None) -> None:
         raise Invalid(N_("Mật khẩu dài quá 128 ký tự."), field="password")
     if phone and password == phone:
         raise Invalid(N_("Mật khẩu không được trùng số điện thoại."), field="password")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) == 1:
+        raise Invalid(N_("Mật khẩu này quá phổ biến, dễ bị dò ra. Hãy chọn mật khẩu khác."), field="password")
 
 
 def id_number_hash(id_number: str, *, secret: str) -> str:

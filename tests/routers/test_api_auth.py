@@ -255,3 +255,36 @@ def test_a_locked_account_answers_like_a_wrong_password(client, session, member)
     right = client.post("/api/v1/auth/token", json={"username": "0912345678", "password": PASSWORD})
     wrong = client.post("/api/v1/auth/token", json={"username": "0912345678", "password": "doan-bua"})
     assert right.status_code == wrong.status_code == 401 and right.json() == wrong.json()
+
+
+def test_a_forced_password_change_holds_over_the_api_too(client, session, member):
+    """The forced change was enforced on pages only: the API answered everything. Now every call but
+    GET /me and POST /auth/password is 403 PasswordChangeRequired until the password is changed."""
+    m = session.get(Member, member.id)
+    m.must_change_password = True
+    session.add(m)
+    session.commit()
+    token = bearer(api_token(client, "0912345678"))
+    assert client.get("/api/v1/me", headers=token).status_code == 200
+    refused = client.get("/api/v1/units", headers=token)
+    assert refused.status_code == 403 and refused.json()["error"] == "PasswordChangeRequired"
+    bad = client.post("/api/v1/auth/password", headers=token, json={"current_password": "sai", "new_password": "x"})
+    assert bad.status_code == 422
+    common = client.post("/api/v1/auth/password", headers=token,
+                         json={"current_password": PASSWORD, "new_password": "12345678"})
+    assert common.status_code == 422 and "phổ biến" in common.json()["detail"]
+    done = client.post("/api/v1/auth/password", headers=token,
+                       json={"current_password": PASSWORD, "new_password": "Ca-Phe-Sua-Da-2026"})
+    assert done.status_code == 204 and done.content == b""
+    assert client.get("/api/v1/me", headers=token).status_code == 401  # every old token is revoked
+    fresh = bearer(api_token(client, "0912345678", "Ca-Phe-Sua-Da-2026"))
+    assert client.get("/api/v1/units", headers=fresh).status_code == 200
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "PASSWORD", "aaaaaaaaaa", "matkhau123"])
+def test_the_most_common_passwords_are_refused(weak):
+    from app.errors import Invalid
+    from app.services.members import check_password
+
+    with pytest.raises(Invalid):
+        check_password(weak)

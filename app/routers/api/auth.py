@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import Depends, Request
-from pydantic import BaseModel
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel, Field
 
-from app.deps import SecretDep, SessionDep, SettingsDep, client_ip
+from app.deps import CurrentActor, SecretDep, SessionDep, SettingsDep, client_ip
 from app.errors import N_, Invalid
 from app.routers.base import make_router
 from app.services import auth
@@ -52,3 +52,18 @@ def token(request: Request, creds: Annotated[Credentials, Depends(read_credentia
     issued = auth.login(session=session, settings=settings, secret=secret, username=creds.username,
                         password=creds.password, ip=client_ip(request))
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+
+@router.post("/auth/password", status_code=204, responses={204: {"description": "Changed; other tokens revoked"}})
+def change_password(data: PasswordChange, actor: CurrentActor, session: SessionDep, settings: SettingsDep,
+                    secret: SecretDep) -> Response:
+    """The one call (with GET /me) a member who must choose a new password may make. Every token of the
+    member, this one included, is revoked: log in again with the new password."""
+    auth.change_password(session=session, settings=settings, secret=secret, actor=actor,
+                         current=data.current_password, new=data.new_password)
+    return Response(status_code=204)
