@@ -114,10 +114,13 @@ def start(*, session: Session, actor: Actor, round_id: int, ip: str | None = Non
 
 
 def get_own(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None,
-            grace: bool = False) -> Attempt:
+            grace: bool = False, lock: str | None = None) -> Attempt:
     """The actor's own attempt, finalised first if its deadline has passed (with `grace`, only once the
-    grace for answers still in flight has passed too: the caller is about to save)."""
-    attempt = session.get(Attempt, attempt_id) if is_db_id(attempt_id) else None
+    grace for answers still in flight has passed too: the caller is about to save). `lock` takes the
+    attempt's row lock on PostgreSQL ("share" to save an answer, "update" to end the attempt), so a save
+    and a submit of one attempt happen one after the other; SQLite's writes are serialised anyway."""
+    options = {"read": lock == "share"} if lock else None
+    attempt = session.get(Attempt, attempt_id, with_for_update=options) if is_db_id(attempt_id) else None
     if attempt is None or attempt.member_id != actor.id:
         raise NotFound(N_("Không tìm thấy lượt thi."))
     now = now or utcnow()
@@ -157,7 +160,7 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
 
 
 def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
-    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True)
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="share")
     if attempt.status != AttemptStatus.in_progress:
         raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
     if taps.too_late(attempt.deadline_at, now):
@@ -303,7 +306,7 @@ def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
 
 def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
     now = now or utcnow()
-    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True)
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="update")
     if attempt.status == AttemptStatus.in_progress:
         attempt.status = AttemptStatus.submitted
         attempt.submitted_at = min(now, attempt.deadline_at)

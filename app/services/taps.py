@@ -62,6 +62,10 @@ _a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.
 _ATTEMPTS = (select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version)
              .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id))
              .where(_a.id.in_(bindparam("ids", expanding=True))))
+# PostgreSQL: the batch's attempts are read with a share lock, which a submit's row lock waits for (and
+# the other way round), so a tap is checked against the attempt's status as it is when it is written: a
+# save racing a submit is either in the score or refused, never acknowledged and left out.
+_ATTEMPTS_LOCKED = _ATTEMPTS.with_for_update(read=True, of=Attempt.__table__)
 # On SQLite, where a statement is a function call and not a round trip, a tap's one read (measured faster
 # than the two batch reads below, whose IN lists cost more than they save there).
 _READ_ONE = (select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _q.kind, _q.options)
@@ -170,7 +174,7 @@ class TapWriter:
                         questions[key] = row
             return attempts, questions
         ids = sorted({t.attempt_id for t in batch})
-        attempts = {r.id: r for r in conn.execute(_ATTEMPTS, {"ids": ids})}
+        attempts = {r.id: r for r in conn.execute(_ATTEMPTS_LOCKED, {"ids": ids})}
         questions = {(r.attempt_id, r.position): r for r in conn.execute(
             _QUESTIONS, {"ids": ids, "positions": sorted({t.position for t in batch})})}
         return attempts, questions
