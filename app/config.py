@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     # The address people reach the site at, for share links and QR codes (e.g. https://thi.tdm.vn). When
     # unset, the address of the request is used.
     public_url: str | None = None
+    # Host names this server answers to (comma-separated); others get 400. Share links and QR codes use
+    # public_url, else the request's host only when it is one of these (or, with neither set, a loopback or
+    # LAN address: a trial on a laptop).
+    allowed_hosts: str = ""
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
     token_lifetime_s: int = 12 * 3600
     jwt_audience: str = "hoithi"
     # Production default: cookies only travel over HTTPS. A plain-HTTP trial on a LAN (phones hitting a

@@ -12,6 +12,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Phones on 3G: pages, htmx and the CSS travel compressed (htmx.min.js 52 kB → about 16 kB). Small
     # bodies (most API answers) are left alone; compressing them costs more than it saves.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
+    if settings.allowed_host_list:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(HttpGuard, secure_cookies=not settings.insecure_cookies)  # outermost: before any body
 
     from app.routers import api, pages

@@ -248,3 +248,41 @@ def test_preview_as_a_member_records_nothing_and_shows_no_key(client, session, t
     session.rollback()
     assert session.exec(select(func.count()).select_from(Attempt)).one() == 0
     assert session.exec(select(func.count()).select_from(AttemptQuestion)).one() == 0
+
+
+def test_a_forged_host_never_reaches_share_links_or_cached_qr_codes(app, client, session, topic):
+    """The Host header reached share links, Open Graph tags and the QR code, which proxies cache for a day."""
+    token = csrf_from(client.get("/contests/new").text)
+    client.post("/contests", data=_form(token, topic.id, weeks="1"))
+    session.rollback()
+    contest = session.exec(select(Contest)).one()
+    client.post(f"/contests/{contest.id}/publish", data={"csrf_token": token})
+    forged = {"Host": "evil.example"}
+    page = client.get(f"/c/{contest.slug}", headers=forged)
+    assert "evil.example" not in page.text
+    assert f'<meta property="og:url" content="/c/{contest.slug}">' in page.text  # relative: no trusted host
+    qr = client.get(f"/c/{contest.slug}/qr.svg", headers=forged)
+    assert qr.headers["cache-control"] == "no-store"
+    local = client.get(f"/c/{contest.slug}", headers={"Host": "127.0.0.1:8000"})  # a trial on a laptop
+    assert f"http://127.0.0.1:8000/c/{contest.slug}" in local.text
+    settings = app.state.settings
+    settings.public_url = "https://thi.example.vn"
+    try:
+        fixed = client.get(f"/c/{contest.slug}/qr.svg", headers=forged)
+        assert "max-age=86400" in fixed.headers["cache-control"]
+        assert "https://thi.example.vn/c/" in client.get(f"/c/{contest.slug}", headers=forged).text
+    finally:
+        settings.public_url = None
+
+
+def test_allowed_hosts_refuse_other_hosts(engine, settings):
+    from app.config import Settings
+    from app.main import create_app
+    from tests.conftest import TEST_SECRET
+
+    strict = create_app(Settings(database_url=settings.database_url, secret_key=TEST_SECRET, insecure_cookies=True,
+                                 allowed_hosts="thi.example.vn", _env_file=None))
+    with TestClient(strict, base_url="http://thi.example.vn") as c:
+        assert c.get("/login").status_code == 200
+        assert c.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    strict.state.engine.dispose()

@@ -1,6 +1,7 @@
 """What every page router needs: token cookie, safe redirects, and form errors shown in place."""
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -54,13 +55,32 @@ FormDep = Annotated[dict[str, Any], Depends(form_fields)]
 
 
 def public_base_url(request: Request) -> str:
-    """The address share links and QR codes point at."""
-    return request.app.state.settings.public_url or str(request.base_url)
+    """The address share links and QR codes point at: HOITHI_PUBLIC_URL; else the request's own address, but
+    only for a host the server may be called by (a forged Host header must not reach a QR code that proxies
+    cache for a day). Without a trusted address the links are relative to this site."""
+    settings = request.app.state.settings
+    if settings.public_url:
+        return settings.public_url
+    return str(request.base_url) if trusted_host(request) else "/"
 
 
-def qr_response(url: str, ext: str) -> Response:
-    """A share link as a QR code (SVG or PNG), cached a day by phones and proxies."""
-    headers = {"Cache-Control": "public, max-age=86400"}
+def trusted_host(request: Request) -> bool:
+    host = (request.url.hostname or "").lower()
+    allowed = request.app.state.settings.allowed_host_list
+    if allowed:
+        return host in allowed
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    return address.is_loopback or address.is_private
+
+
+def qr_response(request: Request, url: str, ext: str) -> Response:
+    """A share link as a QR code (SVG or PNG), cached a day by phones and proxies when its address is the
+    configured public one (never a request's own Host header)."""
+    fixed = bool(request.app.state.settings.public_url)
+    headers = {"Cache-Control": "public, max-age=86400" if fixed else "no-store"}
     if ext == "svg":
         return Response(sharing.qr_svg(url), media_type="image/svg+xml", headers=headers)
     if ext == "png":

@@ -229,7 +229,7 @@ def public_contest(request: Request, slug: str, session: SessionDep):  # noqa: A
 @router.get("/c/{slug}/qr.{ext}")
 def public_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Response:
     contest, _unit = contests.get_public(session=session, slug=slug)
-    return qr_response(sharing.contest_url(public_base_url(request), contest.slug), ext)
+    return qr_response(request, sharing.contest_url(public_base_url(request), contest.slug), ext)
 
 
 def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN001

@@ -49,7 +49,7 @@ def public_study(request: Request, slug: str, session: SessionDep, i: int = 0, q
 @router.get("/s/{slug}/qr.{ext}")
 def public_study_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Response:
     s = study.public_set(session=session, slug=slug)
-    return qr_response(sharing.study_url(public_base_url(request), s.topic.study_slug or slug), ext)
+    return qr_response(request, sharing.study_url(public_base_url(request), s.topic.study_slug or slug), ext)
 
 
 @router.get("/study/{topic_id}", response_class=HTMLResponse)
