@@ -24,7 +24,7 @@ from app.models.types import is_db_id, utcnow
 from app.services import audit
 from app.services.access import JUDGE, MANAGE, Actor
 from app.services.essay_campaigns import Reach, check_window, get_for_member, home_unit, reach, zone
-from app.services.text import clean, fold, nfc
+from app.services.text import INVISIBLE, clean, fold, nfc
 
 DRAFT_MAX_CHARS = 60_000  # the hard cap of a working copy, whatever the campaign's word limit
 COMMENT_MAX = 2000
@@ -35,14 +35,14 @@ MY_STATES = {"none": N_("Chưa viết"), "draft": N_("Đang viết nháp"), "ret
              "reviewed": N_("Chi bộ đã xem"), "graded": N_("Đã chấm điểm")}
 STATUS_LABELS = {EssayStatus.draft: N_("Đang viết nháp"), EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
                  EssayStatus.reviewed: N_("Chi bộ đã xem"), EssayStatus.returned: N_("Bị trả lại để sửa")}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 
 
 # --- text --------------------------------------------------------------------------------------------------------
 def clean_text(value: str | None) -> str:
     """NFC, one kind of line end, no control characters, no trailing spaces, no blank lines around."""
-    text = _CONTROL.sub("", nfc(value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    text = INVISIBLE.sub("", nfc(value or "").replace("\r\n", "\n").replace("\r", "\n"))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 

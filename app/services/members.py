@@ -123,6 +123,10 @@ def check_unique(*, session: Session, phone: str | None, member_code: str | None
     checks = [("phone", Member.phone, phone, N_("Số điện thoại {value} đã được dùng cho tài khoản khác.")),
               ("member_code", Member.member_code, member_code, N_("Mã {value} đã được dùng cho tài khoản khác.")),
               ("id_number", Member.id_number_hash, id_hash, N_("Số CCCD này đã được dùng cho tài khoản khác."))]
+    # a code written like another account's phone (or a phone that is another's code) would make a login
+    # by that name ambiguous
+    checks += [("member_code", Member.phone, member_code, N_("Mã {value} trùng số điện thoại của tài khoản khác.")),
+               ("phone", Member.member_code, phone, N_("Số điện thoại {value} trùng mã của tài khoản khác."))]
     for field, column, value, message in checks:
         if value is None:
             continue

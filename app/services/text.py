@@ -5,6 +5,12 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# What may not enter as text: control characters (line breaks are white space and folded where text is one
+# line), the invisible format characters that reverse or hide text (U+202E turns "exe.txt" into "txt.exe";
+# zero-width ones make two equal names differ, so duplicates go unseen) and the non-characters U+FFFE/FFFF,
+# which XML (XLSX, Moodle XML) cannot carry.
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]")
 
 # The Vietnamese alphabet, with the letters borrowed for foreign names at their Latin places.
 _ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
@@ -19,10 +25,10 @@ def nfc(value: str) -> str:
 
 
 def clean(value: str | None) -> str:
-    """NFC, trimmed, inner runs of white space folded to one space."""
+    """NFC, trimmed, inner runs of white space folded to one space, nothing invisible (INVISIBLE)."""
     if value is None:
         return ""
-    return _SPACES.sub(" ", nfc(value)).strip()
+    return _SPACES.sub(" ", INVISIBLE.sub("", nfc(value))).strip()
 
 
 def fold(value: str) -> str:

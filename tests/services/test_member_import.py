@@ -390,3 +390,21 @@ def test_import_cannot_rewrite_an_account_with_wider_powers(session):
                             filename="x.csv", secret="s" * 40)
     assert [(e["row"], e["field"]) for e in plan.errors] == [(2, "phone")]
     assert "vượt ngoài phạm vi" in plan.errors[0]["message"]
+
+
+def test_a_code_that_is_a_phone_elsewhere_is_refused(session, org):
+    """A member code equal to another account's phone (in the database or the same file) makes a login by it
+    ambiguous; a name with invisible characters is stored without them."""
+    make_member(session, org["a1"], phone="0933000101", member_code="HV7001")
+    session.commit()
+    content = csv_bytes([
+        ["A", "0933000102", "0933000101", "", "CBA1", "", ""],  # code = an existing account's phone
+        ["B", "0933000103", "HV7003", "", "CBA1", "", ""],
+        ["C", "0933000104", "0933000103", "", "CBA1", "", ""],  # code = row 3's phone
+        ["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""],
+    ])
+    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+    assert [(e["row"], e["field"]) for e in plan.errors] == [(2, "member_code"), (4, "member_code")]
+    clean_rows = csv_bytes([["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""]])
+    plan = preview(session=session, actor=org["actor"], content=clean_rows, filename="x.csv", secret=TEST_SECRET)
+    assert plan.errors == [] and plan.creates[0].full_name == "D"

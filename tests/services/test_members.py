@@ -487,3 +487,23 @@ def test_reset_password_forces_change(session: Session, org: Org) -> None:
     assert ei.value.field == "password"
     with pytest.raises(NotFound):
         members.reset_password(session=session, actor=org.org_a, member_id=org.org_b.id, new_password="MoiDatLai#9")
+
+
+def test_invisible_characters_never_enter_a_name(session: Session, org: Org) -> None:
+    """The probe stored names with U+202E (right-to-left override) and zero-width characters: they display
+    reversed or hide a duplicate ("Nguyễn\\u200bThị" is not "Nguyễn Thị" to a comparison)."""
+    m = create(session, org.org_a, full_name="Nguyễn\u200b Thị\u202e Đào\ufeff\u0001", phone="0912000001",
+               member_code="HV-INV")
+    assert session.get(Member, m.id).full_name == "Nguyễn Thị Đào"
+
+
+def test_a_code_may_not_be_another_accounts_phone(session: Session, org: Org) -> None:
+    """A login by "0912345678" would not know which account is meant."""
+    create(session, org.org_a, phone="0912345678", member_code="HV-001")
+    with pytest.raises(Conflict) as ei:
+        create(session, org.org_a, phone="0912999999", member_code="0912345678")
+    assert ei.value.extra["field"] == "member_code"
+    session.rollback()
+    create(session, org.org_a, phone="0912888888", member_code="0912888888")  # its own phone: one account
+    with pytest.raises(Conflict):
+        create(session, org.org_a, phone="0912777777", member_code="0912888888")

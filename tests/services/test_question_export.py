@@ -103,3 +103,27 @@ def test_another_subtree_cannot_export(session, ctx):
     for fn in (qe.to_xlsx, qe.to_moodle_xml):
         with pytest.raises(NotFound):
             fn(session=session, actor=ctx["org_b"], topic_id=ctx["source"].id)
+
+
+def test_moodle_xml_keys_a_true_false_by_its_words_and_survives_what_was_stored(session, ctx):
+    """Found with Moodle's fixtures: a true/false stored as [Sai ✓, Đúng] was exported as "true"; a topic
+    named with "/" became two categories; a control character stored before input was cleaned made the file
+    unparseable."""
+    from app.models import QuestionOption, Topic
+
+    org, topic = ctx["org_a"], ctx["source"]
+    t = session.get(Topic, topic.id)
+    t.name = "Nghị quyết 01/NQ-TU"
+    q = bank.create_question(session=session, actor=org, data=QuestionCreate(
+        topic_id=topic.id, kind="true_false", text="Câu đúng sai ngược thứ tự.",
+        options=[OptionIn(text="Sai", correct=True), OptionIn(text="Đúng")]))
+    stored = session.exec(select(QuestionOption).where(QuestionOption.question_id == q.id)).first()
+    stored.text = "Sai\x01"  # as stored by an older version, before input dropped control characters
+    session.add_all([t, stored])
+    session.commit()
+    out = qe.to_moodle_xml(session=session, actor=org, topic_id=topic.id)
+    root = ElementTree.fromstring(out.content)  # parses: nothing XML cannot carry
+    assert root.find("question/category/text").text == "$course$/top/Nghị quyết 01//NQ-TU"
+    tf = [x for x in root.findall("question") if (x.findtext("questiontext/text") or "").startswith("<p>Câu đúng sai")][0]
+    assert [(a.findtext("text"), a.get("fraction")) for a in tf.findall("answer")] == [("true", "0"),
+                                                                                    ("false", "100")]

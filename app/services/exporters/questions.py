@@ -7,6 +7,7 @@ and difficulty as a "Mức độ: …" tag, since the format has no field for it
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
@@ -18,6 +19,7 @@ from app.services.access import Actor
 from app.services.exporters import XLSX, ascii_slug
 from app.services.importers.question_base import DIFFICULTY_LABELS, DIFFICULTY_TAG
 from app.services.importers.question_sheet import sheet_row, workbook_bytes
+from app.services.text import fold
 
 MOODLE_XML = "application/xml"
 
@@ -56,11 +58,35 @@ def to_xlsx(*, session: Session, actor: Actor, topic_id: int, include_inactive: 
     return Export(workbook_bytes(rows), filename, display, XLSX)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what XML 1.0 cannot carry at all
+_TRUE_WORDS = {"dung", "true", "d", "t", "co", "yes"}
+
+
+def _x(value: str) -> str:
+    """Text that XML can hold, whatever was stored before input was cleaned."""
+    return _NOT_XML.sub("", value)
+
+
 def _text_block(parent: Element, tag: str, value: str, *, paragraph: bool = True) -> Element:
     # Moodle writes HTML here; our text is plain, so it is escaped (then XML-escaped once more on output).
     element = SubElement(parent, tag, {"format": "html"})
+    value = _x(value)
     SubElement(element, "text").text = f"<p>{html.escape(value)}</p>" if paragraph and value else html.escape(value)
     return element
+
+
+def _is_true(options: list[QuestionOption]) -> bool:
+    """Whether the statement of a true/false question is true: the option that says "Đúng" (or "True") is the
+    right one. Options may be stored in either order ([Sai ✓, Đúng] was once exported as "true")."""
+    for option in options:
+        if fold(option.text).strip(" .") in _TRUE_WORDS:
+            return option.correct
+    return bool(options and options[0].correct)
+
+
+def _category(name: str) -> str:
+    """Moodle splits a category path at "/"; a slash inside a name is written "//"."""
+    return "$course$/top/" + _x(name).replace("/", "//")
 
 
 def _fraction(share: float) -> str:
@@ -70,20 +96,19 @@ def _fraction(share: float) -> str:
 def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]]) -> bytes:
     quiz = Element("quiz")
     category = SubElement(quiz, "question", {"type": "category"})
-    SubElement(SubElement(category, "category"), "text").text = f"$course$/top/{topic.name}"
+    SubElement(SubElement(category, "category"), "text").text = _category(topic.name)
     _text_block(category, "info", topic.description)
     for q, opts in items:
         kind = "truefalse" if q.kind == bank.QuestionKind.true_false else "multichoice"
         element = SubElement(quiz, "question", {"type": kind})
-        SubElement(SubElement(element, "name"), "text").text = q.text[:80]
+        SubElement(SubElement(element, "name"), "text").text = _x(q.text)[:80]
         _text_block(element, "questiontext", q.text)
         _text_block(element, "generalfeedback", q.explanation)
         SubElement(element, "defaultgrade").text = "1"
         SubElement(element, "penalty").text = "1" if kind == "truefalse" else "0.3333333"
         SubElement(element, "hidden").text = "0"
         if kind == "truefalse":
-            # Our true/false questions list "Đúng" first: the first option is Moodle's "true".
-            truth = bool(opts and opts[0].correct)
+            truth = _is_true(opts)
             for word, right in (("true", truth), ("false", not truth)):
                 answer = SubElement(element, "answer", {"fraction": "100" if right else "0",
                                                         "format": "moodle_auto_format"})
@@ -102,12 +127,12 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
                 else:  # Moodle wants the correct shares to add up to 100 %; a wrong tick costs its share
                     fraction = _fraction(100 / right) if option.correct else "-" + _fraction(100 / wrong)
                 answer = SubElement(element, "answer", {"fraction": fraction, "format": "html"})
-                SubElement(answer, "text").text = html.escape(option.text)
+                SubElement(answer, "text").text = html.escape(_x(option.text))
                 _text_block(answer, "feedback", "", paragraph=False)
         tags = [*bank.tags_list(q.tags), DIFFICULTY_TAG.format(label=DIFFICULTY_LABELS.get(q.difficulty, q.difficulty))]
         tags_element = SubElement(element, "tags")
         for tag in tags:
-            SubElement(SubElement(tags_element, "tag"), "text").text = tag
+            SubElement(SubElement(tags_element, "tag"), "text").text = _x(tag)
     indent(quiz)
     return tostring(quiz, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -44,7 +44,7 @@ _CONTROL_START = ("\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 # The control characters XML 1.0 cannot carry (tab, line feed and carriage return it can).
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XLSX_FORMATS = {"float": "0.00", "percent": "0.00%", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm:ss",
                  "duration_ms": "[m]:ss"}
 _HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "valign": "vcenter", "text_wrap": True}

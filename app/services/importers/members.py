@@ -166,6 +166,8 @@ class _Known:
     units: dict[str, Unit]  # by code
     by_phone: dict[str, Member]
     by_code: dict[str, Member]
+    code_is_phone: dict[str, Member]  # a member code of the file that is some account's phone
+    phone_is_code: dict[str, Member]  # a phone of the file that is some account's member code
     hashes: dict[int, str]  # row -> CCCD hash
     hash_owner: dict[str, int]  # CCCD hash -> member id
     member_units: dict[int, Unit]  # by id: the rows' units and the units of the members they match
@@ -174,15 +176,21 @@ class _Known:
 def _lookups(session: Session, checked: list[_Checked], secret: str) -> _Known:
     """What the database knows about the file's values, in a few IN queries per 500 rows."""
     units = {u.code: u for u in _load(session, Unit.code, {c.unit_code for c in checked}, Unit)}
-    by_phone = {m.phone: m for m in _load(session, Member.phone, {c.phone for c in checked}, Member)}
-    by_code = {m.member_code: m for m in _load(session, Member.member_code, {c.member_code for c in checked},
-                                               Member)}
+    phones, codes = {c.phone for c in checked}, {c.member_code for c in checked}
+    # one pass per column also finds the crossings: a code that is an account's phone, a phone that is one's code
+    digit_codes = {c for c in codes if c.isdigit()}
+    found_by_phone = _load(session, Member.phone, phones | digit_codes, Member)
+    found_by_code = _load(session, Member.member_code, codes | phones, Member)
+    by_phone = {m.phone: m for m in found_by_phone if m.phone in phones}
+    by_code = {m.member_code: m for m in found_by_code if m.member_code in codes}
+    code_is_phone = {m.phone: m for m in found_by_phone if m.phone in digit_codes}
+    phone_is_code = {m.member_code: m for m in found_by_code if m.member_code in phones}
     hashes = {c.raw.row: id_number_hash(c.id_number, secret=secret) for c in checked if c.id_number}
     hash_owner = dict(_load(session, Member.id_number_hash, set(hashes.values()), Member.id_number_hash, Member.id))
     unit_ids = {m.unit_id for m in (*by_phone.values(), *by_code.values())} - {u.id for u in units.values()}
     member_units = {u.id: u for u in _load(session, Unit.id, unit_ids, Unit)}
     member_units.update({u.id: u for u in units.values()})
-    return _Known(units, by_phone, by_code, hashes, hash_owner, member_units)
+    return _Known(units, by_phone, by_code, code_is_phone, phone_is_code, hashes, hash_owner, member_units)
 
 
 def preview(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
@@ -267,6 +275,7 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
                     row=first_member[member.id], code=member.member_code)
                 continue
             first_member[member.id] = row
+        _crossed(c, member, known, first_phone, first_code, usable, err)
         owner = hash_owner.get(id_hash) if id_hash and "id_number" in usable else None
         if owner is not None and (member is None or owner != member.id):
             err(row, "id_number", N_("Số CCCD này đã được dùng cho tài khoản khác."))
@@ -290,6 +299,21 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
     plan.without_password = sum(1 for p in plan.creates if not p.password)
     errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
     return plan
+
+
+def _crossed(c: _Checked, member: Member | None, known: _Known, first_phone: dict[str, int],
+             first_code: dict[str, int], usable: set[str], err: Callable[..., None]) -> None:
+    """A member code that is some account's (or row's) phone, or a phone that is one's code: a login by that
+    name would be ambiguous."""
+    row = c.raw.row
+    other = known.code_is_phone.get(c.member_code) if "member_code" in usable else None
+    if (other is not None and (member is None or other.id != member.id)) or \
+            ("member_code" in usable and first_phone.get(c.member_code, row) != row):
+        err(row, "member_code", N_("Mã {value} trùng số điện thoại của tài khoản khác."), value=c.member_code)
+    other = known.phone_is_code.get(c.phone) if "phone" in usable else None
+    if (other is not None and (member is None or other.id != member.id)) or \
+            ("phone" in usable and first_code.get(c.phone, row) != row):
+        err(row, "phone", N_("Số điện thoại {value} trùng mã của tài khoản khác."), value=c.phone)
 
 
 def _check_row(raw: RawRow, err: Callable[..., None]) -> _Checked:
