@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
@@ -220,3 +221,10 @@ async def get_page_judge(actor: PageActor) -> Actor:
 
 RequireJudge = Annotated[Actor, Depends(get_judge)]
 PageJudge = Annotated[Actor, Depends(get_page_judge)]
+
+
+# Bounds of the numbers a URL may carry: beyond them an ORDER BY … OFFSET or an id no longer fits a 64-bit
+# integer (SQLite raised OverflowError, a 500); inside them every real list and attempt fits.
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+Offset = Annotated[int, Query(ge=0, le=100_000_000)]
+Position = Annotated[int, FastAPIPath(ge=1, le=1000)]

@@ -85,3 +85,8 @@ def handle_integrity_error(request: Request, exc: Exception) -> Response:
     the service's own check had caught it (which it does when the requests do not overlap)."""
     return handle_app_error(request, Conflict(N_("Dữ liệu vừa được người khác thay đổi (trùng mã hoặc số điện "
                                                  "thoại). Vui lòng tải lại và thử lại.")))
+
+
+def handle_too_deep(request: Request, exc: Exception) -> Response:
+    """A body nested deeper than the JSON parser's stack (the probe sent 100,000 brackets): bad input."""
+    return handle_app_error(request, Invalid(N_("Nội dung JSON không hợp lệ.")))

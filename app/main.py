@@ -22,7 +22,13 @@ from app import sweeper
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import AppError
-from app.errors_http import handle_app_error, handle_http_error, handle_integrity_error, handle_validation_error
+from app.errors_http import (
+    handle_app_error,
+    handle_http_error,
+    handle_integrity_error,
+    handle_too_deep,
+    handle_validation_error,
+)
 from app.http_guard import HttpGuard
 from app.services import principals, standings
 from app.shared_page import GZIP_MIN_BYTES
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
+    app.add_exception_handler(RecursionError, handle_too_deep)
 
     # Phones on 3G: pages, htmx and the CSS travel compressed (htmx.min.js 52 kB → about 16 kB). Small
     # bodies (most API answers) are left alone; compressing them costs more than it saves.

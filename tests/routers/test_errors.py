@@ -1,6 +1,8 @@
 """Expected conditions never become a 500."""
 from __future__ import annotations
 
+import pytest
+
 from app.services import members
 from tests.factories import api_token, bearer, make_member, make_unit
 
@@ -28,3 +30,31 @@ def test_unknown_page_is_vietnamese_404(client):
     r = client.get("/khong-co-trang-nay")
     assert r.status_code == 404
     assert "Không tìm thấy" in r.text
+
+
+@pytest.mark.parametrize(("method", "path", "kw"), [
+    ("GET", "/api/v1/rounds/1/standings?offset=9223372036854775808", {}),
+    ("GET", "/api/v1/rounds/1/standings?offset=-1", {}),
+    ("PUT", "/api/v1/attempts/1/answers/99999999999999999999", {"json": {"option_ids": ["x"]}}),
+    ("POST", "/api/v1/auth/token", {"content": b"[" * 100_000 + b"]" * 100_000,
+                                    "headers": {"Content-Type": "application/json"}}),
+    ("POST", "/api/v1/units", {"content": b'{"code":' + b"[" * 60_000 + b"]" * 60_000 + b"}",
+                               "headers": {"Content-Type": "application/json"}}),
+])
+def test_numbers_and_nesting_beyond_reason_are_client_errors(client, method, path, kw):
+    """The probe's overflowing offset, oversized answer position and 100,000-deep JSON were 500s."""
+    r = client.request(method, path, **kw)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
+    assert r.json()["error"]
+
+
+def test_judge_and_list_pages_take_any_number(client, session):
+    from tests.pagehelpers import page_login
+
+    root = make_unit(session, "ROOT", kind="Đảng bộ")
+    make_member(session, root, phone="0944000001", roles=(("organiser", root), ("judge", root), ("admin", root)))
+    page_login(client, "0944000001")
+    for url in ("/audit?page=9223372036854775807", "/org/members?page=99999999999999999999",
+                "/judging/rounds/1?min_score=1180591620717411303424&max_score=-1180591620717411303424&page=2e9"):
+        r = client.get(url)
+        assert r.status_code < 500, (url, r.status_code)

@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from app.deps import CurrentActor, CurrentCaller, SessionDep, client_ip
+from app.deps import CurrentActor, CurrentCaller, Position, SessionDep, client_ip
 from app.models.attempt import AttemptOut
 from app.routers.base import make_router
 from app.services import attempts
@@ -56,7 +56,8 @@ class Submitted(BaseModel):
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)
-async def save_answer(request: Request, attempt_id: int, position: int, data: AnswerIn, caller: CurrentCaller) -> Response:
+async def save_answer(request: Request, attempt_id: int, position: Position, data: AnswerIn,
+                      caller: CurrentCaller) -> Response:
     """The busiest endpoint (every tap of every member): in the usual case no thread hop and no member load
     (the tap's own read checks the session), saved with the other waiting taps in one transaction; anything
     unusual goes through the full service, in the thread pool, which explains it."""

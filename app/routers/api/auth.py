@@ -32,7 +32,7 @@ async def read_credentials(request: Request) -> Credentials:
     if ctype.startswith("application/json"):
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # 100,000 nested brackets exhaust the parser's stack
             raise Invalid(N_("Nội dung JSON không hợp lệ.")) from None
         if not isinstance(data, dict):
             raise Invalid(N_("Nội dung JSON không hợp lệ."))

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.db import from_memory_or_database
-from app.deps import CurrentActor, RequireOrganiser, SessionDep
+from app.deps import CurrentActor, Offset, RequireOrganiser, SessionDep
 from app.routers.base import make_router
 from app.services import closing, standings
 from app.services.access import Actor
@@ -117,7 +117,7 @@ async def _board(request: Request, actor: Actor, round_id: int, need_scores: boo
 
 @router.get("/rounds/{round_id}/standings", response_model=StandingsPage)
 async def round_standings(request: Request, round_id: int, actor: CurrentActor, unit_code: str | None = None,
-                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> Response:
+                          limit: int = Query(50, ge=1, le=500), offset: Offset = 0) -> Response:
     def build(session: Session, cache: standings.BoardCache) -> BaseModel:
         total, rows = standings.round_board(session=session, actor=actor, round_id=round_id, unit_code=unit_code,
                                             limit=limit, offset=offset, cache=cache)
@@ -148,7 +148,7 @@ async def unit_standings(request: Request, round_id: int, actor: CurrentActor, p
 @router.get("/contests/{contest_id}/standings", response_model=StandingsPage)
 def contest_standings(request: Request, contest_id: int, actor: CurrentActor, session: SessionDep,
                       unit_code: str | None = None, limit: int = Query(50, ge=1, le=500),
-                      offset: int = Query(0, ge=0)) -> StandingsPage:
+                      offset: Offset = 0) -> StandingsPage:
     cache = request.app.state.boards
     contest, total, rows = standings.contest_board(session=session, actor=actor, contest_id=contest_id,
                                                    unit_code=unit_code, limit=limit, offset=offset, cache=cache)

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.background import BackgroundTask
 
-from app.deps import PageActor, SessionDep
+from app.deps import PageActor, PageNumber, SessionDep
 from app.errors import N_, Invalid
 from app.routers.base import make_router
 from app.services import audit, audit_text
@@ -53,7 +53,7 @@ def _filter(request: Request) -> tuple[audit.LogFilter, dict[str, str]]:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int = 1):  # noqa: ANN201
+def audit_log(request: Request, actor: PageActor, session: SessionDep, page: PageNumber = 1):  # noqa: ANN201
     actor.require_any((*MANAGE, *JUDGE))
     f, shown = _filter(request)
     page = max(page, 1)

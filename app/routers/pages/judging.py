@@ -27,14 +27,17 @@ PER_PAGE = 50
 FLAG_LABELS = {FlagKind.too_fast: N_("Làm quá nhanh"), FlagKind.shared_ip: N_("Chung địa chỉ IP"),
                FlagKind.duplicate_identity: N_("Nghi trùng người"), FlagKind.identical_answers: N_("Đáp án giống hệt")}
 FLAG_KINDS = tuple(FLAG_LABELS)
+MAX_NUMBER = 1_000_000
 DONE = ("disqualified", "reinstated", "disqualified-member", "reinstated-member")
 
 
 def _int(value: Any) -> int | None:
+    """A number typed into a filter, kept within what a score or a page can be (2^70 was a 500)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return max(-MAX_NUMBER, min(MAX_NUMBER, number))
 
 
 @router.get("/judging", response_class=HTMLResponse)
@@ -50,7 +53,7 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
     unit_code = q.get("unit_code") or None
     judged = judging.judge_round(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
     flag = q.get("flag") if q.get("flag") in FLAG_KINDS else None
-    page = max(_int(q.get("page")) or 1, 1)
+    page = max(_int(q.get("page")) or 1, 1)  # at most MAX_NUMBER: an OFFSET that fits
     min_score, max_score = _int(q.get("min_score")), _int(q.get("max_score"))
     total, rows = judging.board(session=session, judged=judged, min_score=min_score, max_score=max_score, flag=flag,
                                 limit=PER_PAGE, offset=(page - 1) * PER_PAGE)

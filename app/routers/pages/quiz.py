@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from app.deps import PageActor, SessionDep, client_ip
+from app.deps import PageActor, Position, SessionDep, client_ip
 from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
 from app.models import Attempt, Round
 from app.models.attempt import AttemptStatus
@@ -101,7 +101,7 @@ def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> 
 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
-async def save_one(request: Request, attempt_id: int, position: int, actor: PageActor, form: FormDep):  # noqa: ANN201
+async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor, form: FormDep):  # noqa: ANN201
     """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async)."""
     try:
         saved_at = await attempts.save_tap_async(
