@@ -225,6 +225,6 @@ PageJudge = Annotated[Actor, Depends(get_page_judge)]
 
 # Bounds of the numbers a URL may carry: beyond them an ORDER BY … OFFSET or an id no longer fits a 64-bit
 # integer (SQLite raised OverflowError, a 500); inside them every real list and attempt fits.
-PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+MAX_PAGE = 1_000_000
 Offset = Annotated[int, Query(ge=0, le=100_000_000)]
 Position = Annotated[int, FastAPIPath(ge=1, le=1000)]

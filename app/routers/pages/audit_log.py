@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.background import BackgroundTask
 
-from app.deps import PageActor, PageNumber, SessionDep
+from app.deps import MAX_PAGE, PageActor, SessionDep
 from app.errors import N_, Invalid
 from app.routers.base import make_router
 from app.services import audit, audit_text
@@ -53,10 +53,10 @@ def _filter(request: Request) -> tuple[audit.LogFilter, dict[str, str]]:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_log(request: Request, actor: PageActor, session: SessionDep, page: PageNumber = 1):  # noqa: ANN201
+def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int = 1):  # noqa: ANN201
     actor.require_any((*MANAGE, *JUDGE))
     f, shown = _filter(request)
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)  # a page past every list, but an OFFSET that fits
     total, rows = audit.search(session=session, actor=actor, log_filter=f, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render(request, "pages/audit/log.html", {
         "actor": actor, "f": f, "form": {"since": shown.get("since", ""), "until": shown.get("until", "")},

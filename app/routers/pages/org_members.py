@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
-from app.deps import PageNumber, PageOrganiser, SecretDep, SessionDep
+from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import N_, AppError, Invalid
 from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
 from app.routers.base import make_router
@@ -37,7 +37,7 @@ def _scope_units(session, actor: Actor) -> dict:  # noqa: ANN001
 
 @router.get("", response_class=HTMLResponse)
 def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "",
-                page: PageNumber = 1):  # noqa: ANN201
+                page: int = 1):  # noqa: ANN201
     # The unit filter comes from a <select> whose "all" option is empty.
     unit_id = int(unit) if unit.isascii() and unit.isdigit() else None  # "²".isdigit(), but int("²") fails
     result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
