@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import N_, AppError, Conflict, ImportFailed, Invalid, PasswordChangeRequired, Unauthorized
+from app.i18n import from_accept_language
 from app.i18n import translate as _translate
 
 
@@ -20,6 +21,8 @@ def _is_api(request: Request) -> bool:
 def _locale(request: Request) -> str:
     from app.templating import request_locale
 
+    if _is_api(request):  # an API client says what it reads; a person chose on the page
+        return from_accept_language(request.headers.get("accept-language"))
     return request_locale(request)
 
 

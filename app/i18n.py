@@ -84,6 +84,24 @@ def pick_locale(cookie_value: str | None) -> str:
     return cookie_value if cookie_value in SUPPORTED else DEFAULT
 
 
+def from_accept_language(header: str | None) -> str:
+    """The language an API client asks for (Accept-Language, by weight), among those there are; else
+    Vietnamese. Pages go by the reader's own choice (pick_locale), not by this header."""
+    best, best_q = DEFAULT, -1.0
+    for part in (header or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower().split("-")[0]
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if lang in SUPPORTED and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
 def translate(msgid: str, locale: str, /, **params: object) -> str:
     text = translations(locale).gettext(msgid)
     if params:

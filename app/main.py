@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import sweeper
+from app import openapi, sweeper
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import AppError
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     _offline_docs(app)
+    app.openapi = lambda: openapi.build(app)  # type: ignore[method-assign]
     return app
 
 

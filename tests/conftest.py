@@ -112,3 +112,23 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[1] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """An app over its own SQLite file holding the demo data (what `make run` shows), for tests that walk or
+    fuzz it as a whole; made once per run."""
+    from app.db import make_engine, session_scope
+    from app.services import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    demo_settings = Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, insecure_cookies=True,
+                             data_dir=path.parent, sweep_every_s=0, _env_file=None)
+    engine = make_engine(demo_settings)
+    migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        demo.load(session=session, secret=TEST_SECRET)
+    engine.dispose()
+    application = create_app(demo_settings)
+    yield application
+    application.state.engine.dispose()

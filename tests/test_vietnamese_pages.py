@@ -10,11 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.db import make_engine, session_scope
-from app.main import create_app
-from app.services import demo, migrate
-from tests.conftest import TEST_SECRET
+from app.services import demo
 from tests.pagehelpers import page_login
 
 # English that has reached Vietnamese pages before, or would if a label were missed: machine names of
@@ -56,21 +52,6 @@ class _Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._hidden:
             self.text.append(data)
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, insecure_cookies=True,
-                        data_dir=path.parent, _env_file=None)
-    engine = make_engine(settings)
-    migrate.upgrade(engine)
-    with session_scope(engine) as session:
-        demo.load(session=session, secret=TEST_SECRET)
-    engine.dispose()
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
 
 
 def _user_text(html: str) -> set[str]:

@@ -7,10 +7,10 @@ from fastapi import File, Form, Request, UploadFile
 from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SecretDep, SessionDep
+from app.i18n import from_accept_language
 from app.routers.base import make_router
 from app.services.importers import MAX_BYTES
 from app.services.importers import members as member_import
-from app.templating import request_locale
 
 router = make_router(tags=["members"])
 
@@ -48,7 +48,8 @@ def import_members(request: Request, actor: RequireOrganiser, session: SessionDe
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = member_import.commit(session=session, actor=actor, content=content, filename=file.filename or "",
-                                  secret=secret, initial_password=initial_password, locale=request_locale(request))
+                                  secret=secret, initial_password=initial_password,
+                                  locale=from_accept_language(request.headers.get("accept-language")))
     return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password,
                            changes=[MemberChangeOut(row=c.row, member_code=c.member_code, field=c.field, old=c.old,
                                                     new=c.new) for c in result.changes])

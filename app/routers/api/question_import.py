@@ -8,12 +8,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SessionDep
+from app.i18n import from_accept_language
 from app.routers.base import make_router
 from app.services.exporters import XLSX, attachment
 from app.services.exporters import questions as question_export
 from app.services.importers import MAX_BYTES
 from app.services.importers import questions as question_import
-from app.templating import request_locale
 
 router = make_router(tags=["question bank"])
 
@@ -42,7 +42,7 @@ def import_questions(request: Request, actor: RequireOrganiser, session: Session
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
-                                    filename=file.filename or "", locale=request_locale(request))
+                                    filename=file.filename or "", locale=from_accept_language(request.headers.get("accept-language")))
     return QuestionImportOut(created=result.created,
                              skipped=[SkippedQuestion(**s) for s in result.skipped])
 
