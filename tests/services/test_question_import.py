@@ -387,3 +387,70 @@ def test_not_a_moodle_file(session, ctx):
 def test_xml_with_doctype_or_entities_is_refused(session, ctx, content):
     error = failed(session, ctx, content, "q.xml")
     assert "DOCTYPE" in error.errors[0]["message"]
+
+
+def test_moodle_gift_examples_partial_credit_markers_and_media():
+    """Lines of Moodle's own question/format/gift/examples.txt: in GIFT "=" is the full credit and "~%50%" a
+    partial credit (single choice), so only "=" is keyed and the report says the partial credit was dropped;
+    with no "=" the positive weights are the right answers of a checkbox question. Format markers never stay
+    in the text; a question with a picture is skipped with the reason, never imported without it."""
+    from app.services.importers.question_base import Parsed
+    from app.services.importers.question_text import parse_aiken, parse_gift
+
+    gift = (
+        "Difficult question.{~wrong answer ~%50%half credit answer =full credit answer}\n\n"
+        "::Jesus' hometown::Jesus Christ was from {\n    ~Jerusalem#This was an important city, but the wrong answer.\n"
+        "    ~%25%Bethlehem#He was born here, but not raised here.\n    ~%50%Galilee#You need to be more specific.\n"
+        "    =Nazareth#Yes! That's right!}.\n\n"
+        "What two people are entombed in Grant's tomb? {\n    ~No one\n    ~%50%Grant\n    ~%50%Grant's wife\n"
+        "    ~Grant's father }\n\n"
+        "[markdown]Who's buried in **Grant's tomb**?{=[plain]no one ~[plain]Grant ~[plain]Jefferson}\n\n"
+        "[html]Which flag is this? <img src=\"@@PLUGINFILE@@/flag.png\">{=Viet Nam ~Laos}\n")
+    parsed = Parsed()
+    parse_gift(gift, parsed)
+    by_text = {d.text: d for d in parsed.drafts}
+    hard = by_text["Difficult question."]
+    assert hard.kind == "single" and [t.strip() for t, c in hard.options if c] == ["full credit answer"]
+    town = by_text["Jesus Christ was from _____ ."]
+    assert town.kind == "single" and [t.strip() for t, c in town.options if c] == ["Nazareth"]
+    tomb = by_text["What two people are entombed in Grant's tomb?"]
+    assert tomb.kind == "multiple" and [t.strip() for t, c in tomb.options if c] == ["Grant", "Grant's wife"]
+    assert [n["line"] for n in parsed.notes] == [1, 3]  # both partial-credit questions are reported
+    marked = [d for d in parsed.drafts if "Grant's tomb**" in d.text][0]
+    assert not any("[plain]" in t or "[markdown]" in t for t, _c in marked.options) and "[markdown]" not in marked.text
+    assert any("hình ảnh" in s["reason"] for s in parsed.skipped)
+    aiken = Parsed()
+    parse_aiken("Thủ đô của Việt Nam?\nA)Hà Nội\nB)Huế\nANSWER: A\n", aiken)  # no space after ")"
+    assert aiken.errors == [] and aiken.drafts[0].options == [("Hà Nội", True), ("Huế", False)]
+
+
+def test_moodle_xml_partial_credit_and_pictures_are_said():
+    from app.services.importers.question_base import Parsed
+    from app.services.importers.question_xml import parse_moodle_xml
+
+    xml = b"""<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice"><name><text>a</text></name>
+    <questiontext format="html"><text>Jesus Christ was from</text></questiontext>
+    <single>true</single>
+    <answer fraction="0"><text>Jerusalem</text></answer>
+    <answer fraction="50"><text>Galilee</text></answer>
+    <answer fraction="100"><text>Nazareth</text></answer>
+  </question>
+  <question type="multichoice"><name><text>b</text></name>
+    <questiontext format="html"><text>Which flag?</text></questiontext>
+    <single>true</single>
+    <answer fraction="100" format="html"><text>&lt;img src="@@PLUGINFILE@@/vn.png"&gt;</text></answer>
+    <answer fraction="0"><text>Laos</text></answer>
+  </question>
+  <question type="truefalse"><name><text>c</text></name>
+    <questiontext format="moodle_auto_format"><text>Old picture question</text></questiontext>
+    <image>flags/vn.png</image>
+    <answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>
+  </question>
+</quiz>"""
+    parsed = Parsed()
+    parse_moodle_xml(xml, parsed)
+    assert [d.text for d in parsed.drafts] == ["Jesus Christ was from"]
+    assert [t for t, c in parsed.drafts[0].options if c] == ["Nazareth"] and len(parsed.notes) == 1
+    assert len(parsed.skipped) == 2 and all("hình ảnh" in s["reason"] for s in parsed.skipped)

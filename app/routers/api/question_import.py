@@ -32,6 +32,7 @@ class ImportRowError(BaseModel):
 class QuestionImportOut(BaseModel):
     created: int
     skipped: list[SkippedQuestion] = []
+    notes: list[SkippedQuestion] = []  # imported, but not quite as the file wrote it (the reason says how)
     errors: list[ImportRowError] = []
 
 
@@ -42,9 +43,10 @@ def import_questions(request: Request, actor: RequireOrganiser, session: Session
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
-                                    filename=file.filename or "", locale=from_accept_language(request.headers.get("accept-language")))
-    return QuestionImportOut(created=result.created,
-                             skipped=[SkippedQuestion(**s) for s in result.skipped])
+                                    filename=file.filename or "",
+                                    locale=from_accept_language(request.headers.get("accept-language")))
+    return QuestionImportOut(created=result.created, skipped=[SkippedQuestion(**s) for s in result.skipped],
+                             notes=[SkippedQuestion(**s) for s in result.notes])
 
 
 def _download(export: question_export.Export) -> Response:

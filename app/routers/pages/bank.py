@@ -190,5 +190,5 @@ def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session:
             "actor": actor, "topic": topic, "errors": exc.errors, "skipped": exc.extra.get("skipped", []),
             "filename": file.filename, "headers": question_sheet.HEADERS}, status_code=422)
     return render(request, "pages/bank/import_result.html", {
-        "actor": actor, "topic": topic, "created": result.created, "skipped": result.skipped,
+        "actor": actor, "topic": topic, "created": result.created, "skipped": result.skipped, "notes": result.notes,
         "filename": file.filename, "errors": [], "headers": question_sheet.HEADERS})

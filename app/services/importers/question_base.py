@@ -35,6 +35,10 @@ class Parsed:
     drafts: list[Draft] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # imported, but not quite as written: said so
+
+    def note(self, line: int, reason: str, /, **params: Any) -> None:
+        self.notes.append({"line": line, "reason": translate(reason, self.locale, **params)})
 
     def error(self, row: int, fld: str | None, message: str, /, **params: Any) -> None:
         self.errors.append({"row": row, "field": fld, "message": translate(message, self.locale, **params)})

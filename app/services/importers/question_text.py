@@ -14,7 +14,7 @@ from app.services.importers.question_base import Draft, Parsed, html_to_text
 
 # --- Aiken -----------------------------------------------------------------------------------------------------
 
-_AIKEN_OPTION = re.compile(r"^([A-Z])[.)]\s+(.*)$")
+_AIKEN_OPTION = re.compile(r"^([A-Z])[.)]\s*(\S.*)$")  # "A) Text", and "A)Text" as files are often typed
 _AIKEN_ANSWER = re.compile(r"^(?:ANSWER|ĐÁP ÁN)\s*:\s*(.*)$", re.IGNORECASE)
 
 
@@ -91,6 +91,7 @@ _TITLE = re.compile(r"^::(.*?)::", re.DOTALL)
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _TRUE_FALSE = re.compile(r"^(TRUE|FALSE|T|F)\s*(#.*)?$", re.IGNORECASE | re.DOTALL)
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
+_MEDIA = re.compile(r"<\s*(img|audio|video|source|object|embed)\b|@@PLUGINFILE@@", re.IGNORECASE)
 
 
 def _blocks(text: str) -> list[tuple[int, str]]:
@@ -120,7 +121,7 @@ def parse_gift(text: str, parsed: Parsed) -> None:
 
 
 def _plain(value: str, is_html: bool) -> str:
-    value = value.translate(_RESTORE)
+    value = _FORMAT.sub("", value, count=1).translate(_RESTORE)  # a marker may open an answer too: "=[plain]…"
     return html_to_text(value)[0] if is_html else value
 
 
@@ -143,6 +144,9 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         parsed.error(line, None, N_("Thiếu dấu ngoặc nhọn đóng phần trả lời."))
         return
     before, answers, after = body[:opening].strip(), body[opening + 1:closing].strip(), body[closing + 1:].strip()
+    if _MEDIA.search(body):
+        parsed.skip(line, N_("Câu hỏi có hình ảnh hoặc âm thanh, hệ thống chưa hiển thị được, bỏ qua."))
+        return
     if "{" in after:
         parsed.skip(line, N_("Câu có nhiều phần trả lời (dạng cloze) chưa được hỗ trợ, bỏ qua."))
         return
@@ -178,6 +182,10 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
     feedbacks: list[str] = []
     checkboxes = False
     has_wrong = False
+    # With an "=" answer the question is single choice (as in Moodle): "=" is the full credit, "~%50%…" a
+    # partial credit hoithi does not give, so only the "=" answer is keyed and the report says so.
+    single = any(part.startswith("=") for part in parts[1:])
+    partial = False
     for part in parts[1:]:
         mark, rest = part[0], part[1:]
         weight = _WEIGHT.match(rest)
@@ -190,13 +198,18 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
             return
         if mark == "~":
             has_wrong = True
-            checkboxes = checkboxes or (value is not None and value > 0)
-        correct = mark == "=" or (value is not None and value > 0)
+            checkboxes = checkboxes or (not single and value is not None and value > 0)
+        # "=%75%…" is partial credit as well: only an unweighted (or 100 %) "=" is the right answer
+        partial = partial or (single and value is not None and 0 < value < 100)
+        correct = (mark == "=" and (value is None or value >= 100)) or (not single and value is not None and value > 0)
         options.append((_plain(text, is_html), correct))
         feedbacks.append(_plain(feedback, is_html))
     if not has_wrong:
         parsed.skip(line, N_("Câu trả lời ngắn (short answer) chưa được hỗ trợ, bỏ qua."))
         return
+    if partial:
+        parsed.note(line, N_("Câu có điểm từng phần (~%n%): chỉ phương án \"=\" được tính là đúng; phần điểm từng "
+                             "phần bị bỏ."))
     kind = "multiple" if checkboxes else "single"
     if not general and kind == "single":
         general = next((f for (_t, c), f in zip(options, feedbacks, strict=True) if c and f.strip()), "")

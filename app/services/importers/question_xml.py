@@ -108,7 +108,8 @@ def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
                         kind=_TYPE_NAMES.get(kind, kind or "?"))
             continue
         text, images = _text(question.find("questiontext"))
-        if images:
+        if images or (question.findtext("image") or "").strip() or question.find("image_base64") is not None:
+            # <image> is how Moodle 1.9 attached a picture to a question
             parsed.skip(line, N_("Câu hỏi có hình ảnh, hệ thống chưa hiển thị được hình trong câu hỏi, bỏ qua."))
             continue
         explanation, _images = _text(question.find("generalfeedback"))
@@ -128,6 +129,13 @@ def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
             single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
             top = max(fractions, default=0)
             draft_kind = "single" if single else "multiple"
-            options = [(_text(a, default_format="moodle_auto_format")[0], f > 0 and (not single or f >= top))
-                       for a, f in zip(answers, fractions, strict=True)]
+            texts = [_text(a, default_format="moodle_auto_format") for a in answers]
+            if any(shown for _t, shown in texts):
+                parsed.skip(line, N_("Phương án có hình ảnh, hệ thống chưa hiển thị được hình trong phương án, "
+                                     "bỏ qua."))
+                continue
+            options = [(t, f > 0 and (not single or f >= top)) for (t, _n), f in zip(texts, fractions, strict=True)]
+            if single and any(0 < f < top for f in fractions):
+                parsed.note(line, N_("Câu có điểm từng phần: chỉ phương án điểm cao nhất được tính là đúng; phần "
+                                     "điểm từng phần bị bỏ."))
         parsed.add(Draft(line=line, kind=draft_kind, text=text, options=options, explanation=explanation, difficulty=difficulty, tags=tags))

@@ -39,6 +39,7 @@ class Plan:
     questions: list[tuple[int, bank.CleanQuestion]] = field(default_factory=list)  # (line, question)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # {line, reason}: imported with a change, said
 
     @property
     def ok(self) -> bool:
@@ -49,6 +50,7 @@ class Plan:
 class ImportResult:
     created: int
     skipped: list[dict[str, Any]]
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse(content: bytes, filename: str, *, locale: str = "vi") -> Plan:
@@ -60,7 +62,7 @@ def parse(content: bytes, filename: str, *, locale: str = "vi") -> Plan:
         parsed.errors = []
         parsed.error(0, None, exc.message, **exc.params)
         parsed.drafts = []
-    plan = Plan(filename=filename, skipped=parsed.skipped, errors=parsed.errors)
+    plan = Plan(filename=filename, skipped=parsed.skipped, errors=parsed.errors, notes=parsed.notes)
     # Every question is checked even when others are broken: the organiser fixes the file in one pass.
     for draft in parsed.drafts:
         q, problems = bank.check_question(kind=draft.kind, text=draft.text, options=draft.options,
@@ -137,4 +139,4 @@ def commit(*, session: Session, actor: Actor, topic_id: int, content: bytes, fil
                  detail={"filename": filename, "created": len(plan.questions), "skipped": len(plan.skipped)},
                  ip=actor.ip)
     session.flush()
-    return ImportResult(created=len(plan.questions), skipped=plan.skipped)
+    return ImportResult(created=len(plan.questions), skipped=plan.skipped, notes=plan.notes)
