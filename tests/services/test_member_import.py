@@ -408,3 +408,63 @@ def test_a_code_that_is_a_phone_elsewhere_is_refused(session, org):
     clean_rows = csv_bytes([["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""]])
     plan = preview(session=session, actor=org["actor"], content=clean_rows, filename="x.csv", secret=TEST_SECRET)
     assert plan.errors == [] and plan.creates[0].full_name == "D"
+
+
+def test_an_import_reads_and_hashes_outside_the_write_lock(engine, org, monkeypatch):
+    """On SQLite a writing transaction holds the machine-wide writer lock: a 4,500-row list with passwords held
+    it 64 s (answer saves stalled, then 500). Reading and hashing now come first; another writer meanwhile
+    waits for nothing."""
+    import threading
+    import time
+
+    from sqlmodel import Session
+
+    from app.db import session_scope, writer
+    from app.models import Unit
+
+    def slow_hash(password: str) -> str:  # argon2 on a busy machine, made slower to measure the overlap
+        time.sleep(1.5)
+        return "slow$" + password
+
+    monkeypatch.setattr(member_import, "hash_password", slow_hash)
+    content = csv_bytes([["Người Chậm", "0933000201", "HVS201", "", "CBA1", "", "MatKhau#Rieng1"]])
+    waited: list[float] = []
+
+    def other_writer() -> None:
+        time.sleep(0.4)  # the import is hashing by now
+        started = time.monotonic()
+        with session_scope(engine) as s:
+            unit = s.get(Unit, org["b1"].id)
+            unit.name = "Chi bộ B1 (đổi tên trong lúc nhập)"
+        waited.append(time.monotonic() - started)
+
+    t = threading.Thread(target=other_writer)
+    with Session(writer(engine), expire_on_commit=False) as s:
+        s.get(Unit, org["a1"].id)  # the request has begun its (writing) transaction, as a page's does
+        t.start()
+        result = commit(session=s, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+        s.commit()
+    t.join()
+    assert result.created == 1 and waited and waited[0] < 0.5, waited
+
+
+def test_a_sheet_of_empty_rows_is_refused_without_reading_it_all():
+    """The probe's 975 KB .xlsx of empty rows was read for 84 s: empty rows now count toward a cap."""
+    import io
+    import time
+
+    import openpyxl
+
+    from app.services.importers import MAX_SCANNED_ROWS
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(["Họ và tên", "Số điện thoại", "Mã hội viên", "Ngày sinh", "Mã đơn vị"])
+    for _ in range(MAX_SCANNED_ROWS + 10):
+        ws.append([None, None, None, None, " "])
+    buf = io.BytesIO()
+    wb.save(buf)
+    started = time.monotonic()
+    raws, errors = member_import.parse(buf.getvalue(), "trong.xlsx")
+    assert raws == [] and "dòng trống" in errors[0]["message"]
+    assert time.monotonic() - started < 30

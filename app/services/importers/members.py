@@ -194,10 +194,12 @@ def _lookups(session: Session, checked: list[_Checked], secret: str) -> _Known:
 
 
 def preview(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
-            initial_password: str | None = None, locale: str = "vi") -> ImportPlan:
+            initial_password: str | None = None, locale: str = "vi",
+            parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None) -> ImportPlan:
+    """`parsed`: the file as `parse` read it, when the caller has read it already."""
     actor.require_any()
     plan = ImportPlan(filename=filename)
-    raws, file_errors = parse(content, filename, locale=locale)
+    raws, file_errors = parsed or parse(content, filename, locale=locale)
     plan.rows = len(raws)
     errors = plan.errors = file_errors
     if file_errors:
@@ -358,16 +360,25 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
            initial_password: str | None = None, progress: Callable[[int], None] | None = None,
            locale: str = "vi", confirmed_changes: str | None = None) -> ImportResult:
     """`confirmed_changes`: the changes_digest of the preview the organiser confirmed (pages); where it is
-    given, changes to existing members are written only if they are still exactly those."""
+    given, changes to existing members are written only if they are still exactly those.
+
+    The slow parts, reading the file and hashing its passwords (argon2, slow on purpose), run before the
+    transaction that checks and writes: on SQLite a writing transaction holds the machine-wide writer lock,
+    and every answer save of the city waited behind a 64 s import. What the caller's session began is
+    committed first for the same reason."""
+    session.commit()
+    parsed = parse(content, filename, locale=locale)
+    passwords = {r.password.strip() for r in parsed[0] if r.password and r.password.strip()}
+    if initial_password and initial_password.strip():
+        passwords.add(initial_password)
+    hashes = {pw: hash_password(pw) for pw in passwords}
     plan = preview(session=session, actor=actor, content=content, filename=filename, secret=secret,
-                   initial_password=initial_password, locale=locale)
+                   initial_password=initial_password, locale=locale, parsed=parsed)
     if plan.errors:
         raise ImportFailed(plan.errors)
     if confirmed_changes is not None and plan.changes and confirmed_changes != plan.changes_digest:
         raise Conflict(N_("Các thay đổi với hội viên đã có chưa được xác nhận, hoặc đã khác so với lúc kiểm tra. "
                           "Hãy xem lại danh sách thay đổi rồi xác nhận."), extra={"field": "confirm_changes"})
-    # argon2 is slow by design: a file sharing one initial password hashes it once, not once per row.
-    hashes = {pw: hash_password(pw) for pw in {p.password for p in plan.creates if p.password}}
     done = 0
     now = utcnow()
     try:

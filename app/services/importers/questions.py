@@ -117,8 +117,11 @@ def preview(*, session: Session, actor: Actor, topic_id: int, content: bytes, fi
 
 def commit(*, session: Session, actor: Actor, topic_id: int, content: bytes, filename: str, locale: str = "vi",
            progress: Callable[[int], None] | None = None) -> ImportResult:
-    topic, plan = preview(session=session, actor=actor, topic_id=topic_id, content=content, filename=filename,
-                          locale=locale)
+    # The file is read before the transaction that writes (and what the caller began is ended): on SQLite a
+    # writing transaction holds the machine-wide writer lock, and answer saves must not wait for a parser.
+    session.commit()
+    plan = parse(content, filename, locale=locale)
+    topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     if plan.errors:
         raise ImportFailed(plan.errors, extra={"created": 0, "skipped": plan.skipped})
     questions, options = Question.__table__, QuestionOption.__table__  # type: ignore[attr-defined]
