@@ -39,6 +39,10 @@ bench: setup services
 	$(BIN)/python -m bench.standings
 	$(BIN)/python -m bench.pageweight
 	$(BIN)/python -m bench.exports --write-results
+	@command -v nginx >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; } || \
+	  echo "bench: Debian's nginx is not installed; the two-host run is skipped"
+	@if command -v nginx >/dev/null 2>&1; then $(BIN)/python -m bench.multihost --write-results; fi
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache
