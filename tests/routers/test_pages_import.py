@@ -128,3 +128,21 @@ def test_changes_to_existing_members_are_shown_and_confirmed(client, session, or
     assert done.status_code == 200, done.text
     session.rollback()
     assert session.get(Member, known.id).full_name == "Lê Văn Mới"
+
+
+def test_a_tcvn3_list_is_converted_when_the_box_is_ticked(client, session, organiser):
+    body = (HEADER + "NguyÔn V¨n §¹t,0911000301,HV301,,CB1\nTrÇn ThÞ H»ng,0911000302,HV302,,CB1\n"
+            "Lª ThÞ Thu,0911000303,HV303,,CB1\n").encode()
+    refused = _upload(client, body)
+    assert refused.status_code == 422 and "TCVN3" in refused.text and "Nguyễn Văn Đạt" in refused.text
+    token = csrf_from(client.get("/org/members/import").text)
+    r = client.post("/org/members/import", data={"csrf_token": token, "initial_password": "BanDau#2025",
+                                                  "legacy": "tcvn3"}, files={"file": ("ds.csv", body, "text/csv")})
+    assert r.status_code == 200 and 'id="legacy-converted"' in r.text and "Trần Thị Hằng" in r.text
+    session.rollback()
+    upload_id = session.exec(select(Upload.id).order_by(Upload.id.desc())).first()
+    done = client.post(f"/org/members/import/{upload_id}/commit",
+                       data={"csrf_token": csrf_from(r.text), "initial_password": "BanDau#2025", "legacy": "tcvn3"})
+    assert done.status_code == 200, done.text
+    session.rollback()
+    assert session.exec(select(Member).where(Member.phone == "0911000301")).one().full_name == "Nguyễn Văn Đạt"

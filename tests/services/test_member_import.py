@@ -468,3 +468,38 @@ def test_a_sheet_of_empty_rows_is_refused_without_reading_it_all():
     raws, errors = member_import.parse(buf.getvalue(), "trong.xlsx")
     assert raws == [] and "dòng trống" in errors[0]["message"]
     assert time.monotonic() - started < 30
+
+
+def test_tcvn3_lists_are_recognised_and_converted_on_request(session, org):
+    """Offices still write in the .VnTime fonts (TCVN3/ABC). Such a file was refused as "ISO8859-10", and the
+    same text saved as UTF-8 ("NguyÔn V¨n §¹t") was stored as it was. Both are recognised, with an example
+    of the conversion, and converted when the organiser says so."""
+    names = [("NguyÔn V¨n §¹t", "Nguyễn Văn Đạt"), ("TrÇn ThÞ Thu H»ng", "Trần Thị Thu Hằng"),
+             ("Lª Quang Vinh", "Lê Quang Vinh")]
+    header = "Họ và tên,Số điện thoại,Mã hội viên,Ngày sinh,Mã đơn vị\n"
+    body = "".join(f"{legacy},09330004{i:02d},HVT{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
+    as_utf8 = (header + body).encode("utf-8")  # TCVN3 text pasted into a UTF-8 file
+    plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET)
+    assert len(plan.errors) == 1 and "TCVN3" in plan.errors[0]["message"]
+    assert "«Nguyễn Văn Đạt»" in plan.errors[0]["message"]  # the conversion, shown before it is made
+    plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET,
+                   legacy=True)
+    assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
+    # the old bytes themselves (a CSV saved from a .VnTime document); the header is plain ASCII there
+    raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("latin-1")
+    refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
+    assert "TCVN3" in refused.errors[0]["message"] and "ISO" not in refused.errors[0]["message"]
+    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET,
+                        legacy=True)
+    assert converted.errors == [] and converted.creates[0].full_name == "Nguyễn Văn Đạt"
+
+
+def test_tcvn3_questions_are_recognised_and_converted():
+    from app.services.importers import questions as qi
+
+    gift = "NghÞ quyÕt §¹i héi lÇn thø mÊy?{=XII ~XI ~X}\n\nThµnh phè trùc thuéc tØnh nµo?{=B×nh D\xad¬ng ~§ång Nai}\n"
+    plan = qi.parse(gift.encode("utf-8"), "nq.gift")
+    assert plan.errors and "TCVN3" in plan.errors[0]["message"]
+    plan = qi.parse(gift.encode("utf-8"), "nq.gift", legacy=True)
+    assert plan.errors == [] and plan.questions[0][1].text == "Nghị quyết Đại hội lần thứ mấy?"
+    assert [t for t, _c in plan.questions[1][1].options] == ["Bình Dương", "Đồng Nai"]

@@ -44,12 +44,15 @@ class MemberImportOut(BaseModel):
 @router.post("/members/import", response_model=MemberImportOut)
 def import_members(request: Request, actor: RequireOrganiser, session: SessionDep, secret: SecretDep,
                    file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8)")],
-                   initial_password: Annotated[str | None, Form()] = None) -> MemberImportOut:
+                   initial_password: Annotated[str | None, Form()] = None,
+                   legacy: Annotated[str, Form(description='"tcvn3": the file is in TCVN3 (.VnTime fonts)')] = ""
+                   ) -> MemberImportOut:
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = member_import.commit(session=session, actor=actor, content=content, filename=file.filename or "",
                                   secret=secret, initial_password=initial_password,
-                                  locale=from_accept_language(request.headers.get("accept-language")))
+                                  locale=from_accept_language(request.headers.get("accept-language")),
+                                  legacy=legacy == "tcvn3")
     return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password,
                            changes=[MemberChangeOut(row=c.row, member_code=c.member_code, field=c.field, old=c.old,
                                                     new=c.new) for c in result.changes])

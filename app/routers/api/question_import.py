@@ -39,12 +39,15 @@ class QuestionImportOut(BaseModel):
 @router.post("/questions/import", response_model=QuestionImportOut)
 def import_questions(request: Request, actor: RequireOrganiser, session: SessionDep,
                      file: Annotated[UploadFile, File(description=".xlsx, .csv, Aiken .txt, GIFT .gift or Moodle .xml")],
-                     topic_id: Annotated[int, Form()]) -> QuestionImportOut:
+                     topic_id: Annotated[int, Form()],
+                     legacy: Annotated[str, Form(description='"tcvn3": the file is in TCVN3 (.VnTime fonts)')] = ""
+                     ) -> QuestionImportOut:
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
                                     filename=file.filename or "",
-                                    locale=from_accept_language(request.headers.get("accept-language")))
+                                    locale=from_accept_language(request.headers.get("accept-language")),
+                                    legacy=legacy == "tcvn3")
     return QuestionImportOut(created=result.created, skipped=[SkippedQuestion(**s) for s in result.skipped],
                              notes=[SkippedQuestion(**s) for s in result.notes])
 

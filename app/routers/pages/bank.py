@@ -174,7 +174,7 @@ def preview(request: Request, actor: PageOrganiser, form: FormDep):  # noqa: ANN
 
 @router.post("/topics/{topic_id}/import", response_class=HTMLResponse)
 def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep,
-                 file: Annotated[UploadFile, File()]):  # noqa: ANN201
+                 file: Annotated[UploadFile, File()], legacy: Annotated[str, Form()] = ""):  # noqa: ANN201
     """All or nothing: either every question of the file is added, or the page lists every bad line."""
     from app.services.importers import MAX_BYTES
     from app.services.importers import questions as question_import
@@ -183,7 +183,8 @@ def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session:
     content = file.file.read(MAX_BYTES + 1)
     try:
         result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
-                                        filename=file.filename or "", locale=request_locale(request))
+                                        filename=file.filename or "", locale=request_locale(request),
+                                        legacy=legacy == "tcvn3")
     except ImportFailed as exc:
         session.rollback()
         return render(request, "pages/bank/import_result.html", {

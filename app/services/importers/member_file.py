@@ -21,6 +21,7 @@ from app.services.importers import (
     cell_text,
     column_letter,
     header_key,
+    legacy_problem,
     map_header,
     read_table,
 )
@@ -82,10 +83,12 @@ def row_error(row: int, fld: str | None, message: str, locale: str, /, **params:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-def parse(content: bytes, filename: str, *, locale: str = "vi") -> tuple[list[RawRow], list[dict[str, Any]]]:
-    """The data rows and the file-level errors (row 0); when there are file-level errors there are no rows."""
+def parse(content: bytes, filename: str, *, locale: str = "vi",
+          legacy: bool = False) -> tuple[list[RawRow], list[dict[str, Any]]]:
+    """The data rows and the file-level errors (row 0); when there are file-level errors there are no rows.
+    `legacy`: the organiser says the file is TCVN3 (.VnTime fonts): its text is turned into Unicode."""
     try:
-        table = read_table(content, filename)
+        table = read_table(content, filename, legacy=legacy)
     except FileProblem as exc:
         return [], [row_error(0, None, exc.message, locale, **exc.params)]
     fields, problems = map_header(table.header, columns=COLUMNS, ignored=_IGNORED_HEADERS)
@@ -108,6 +111,9 @@ def parse(content: bytes, filename: str, *, locale: str = "vi") -> tuple[list[Ra
         return [], errors
     if not rows:
         return [], [row_error(0, None, N_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."), locale)]
+    garbled = None if legacy else legacy_problem([r.full_name or "" for r in rows[:2000]])
+    if garbled is not None:
+        return [], [row_error(0, "full_name", garbled.message, locale, **garbled.params)]
     return rows, []
 
 

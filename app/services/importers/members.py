@@ -195,11 +195,11 @@ def _lookups(session: Session, checked: list[_Checked], secret: str) -> _Known:
 
 def preview(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
             initial_password: str | None = None, locale: str = "vi",
-            parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None) -> ImportPlan:
+            parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None, legacy: bool = False) -> ImportPlan:
     """`parsed`: the file as `parse` read it, when the caller has read it already."""
     actor.require_any()
     plan = ImportPlan(filename=filename)
-    raws, file_errors = parsed or parse(content, filename, locale=locale)
+    raws, file_errors = parsed or parse(content, filename, locale=locale, legacy=legacy)
     plan.rows = len(raws)
     errors = plan.errors = file_errors
     if file_errors:
@@ -358,7 +358,7 @@ def _check_row(raw: RawRow, err: Callable[..., None]) -> _Checked:
 
 def commit(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
            initial_password: str | None = None, progress: Callable[[int], None] | None = None,
-           locale: str = "vi", confirmed_changes: str | None = None) -> ImportResult:
+           locale: str = "vi", confirmed_changes: str | None = None, legacy: bool = False) -> ImportResult:
     """`confirmed_changes`: the changes_digest of the preview the organiser confirmed (pages); where it is
     given, changes to existing members are written only if they are still exactly those.
 
@@ -367,7 +367,7 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
     and every answer save of the city waited behind a 64 s import. What the caller's session began is
     committed first for the same reason."""
     session.commit()
-    parsed = parse(content, filename, locale=locale)
+    parsed = parse(content, filename, locale=locale, legacy=legacy)
     passwords = {r.password.strip() for r in parsed[0] if r.password and r.password.strip()}
     if initial_password and initial_password.strip():
         passwords.add(initial_password)

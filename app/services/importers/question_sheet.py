@@ -97,7 +97,7 @@ SAMPLES = (
 
 def parse(content: bytes, filename: str, parsed: Parsed) -> None:
     """Every data row into a draft; header problems are row 0 and stop the reading."""
-    table = read_table(content, filename)
+    table = read_table(content, filename, legacy=parsed.legacy)
     fields, problems = map_header(table.header, columns=COLUMNS, ignored=_IGNORED_HEADERS)
     for problem in problems:
         parsed.error(0, problem.field, problem.message, **problem.params)

@@ -19,7 +19,7 @@ from app.errors import N_, ImportFailed
 from app.models import Question, QuestionOption, Topic
 from app.services import audit, bank
 from app.services.access import Actor
-from app.services.importers import MAX_BYTES, FileProblem
+from app.services.importers import MAX_BYTES, FileProblem, from_legacy, legacy_problem
 from app.services.importers.question_base import Parsed, decode_text
 from app.services.importers.question_sheet import COLUMNS, FIELD_ORDER, template_csv, template_xlsx
 from app.services.importers.question_text import looks_like_aiken, parse_aiken, parse_gift
@@ -53,11 +53,16 @@ class ImportResult:
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def parse(content: bytes, filename: str, *, locale: str = "vi") -> Plan:
-    """Read and check every question of the file (no database)."""
-    parsed = Parsed(locale=locale)
+def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: bool = False) -> Plan:
+    """Read and check every question of the file (no database). `legacy`: the file is TCVN3 (.VnTime)."""
+    parsed = Parsed(locale=locale, legacy=legacy)
     try:
+        if legacy and PurePath(filename or "").suffix.lower() in (".csv", ".txt", ".gift", ".xml"):
+            content = from_legacy(content)
         _read(content, filename, parsed)
+        garbled = None if legacy else legacy_problem([d.text for d in parsed.drafts[:2000]])
+        if garbled is not None:
+            raise garbled
     except FileProblem as exc:
         parsed.errors = []
         parsed.error(0, None, exc.message, **exc.params)
@@ -116,11 +121,11 @@ def preview(*, session: Session, actor: Actor, topic_id: int, content: bytes, fi
 
 
 def commit(*, session: Session, actor: Actor, topic_id: int, content: bytes, filename: str, locale: str = "vi",
-           progress: Callable[[int], None] | None = None) -> ImportResult:
+           progress: Callable[[int], None] | None = None, legacy: bool = False) -> ImportResult:
     # The file is read before the transaction that writes (and what the caller began is ended): on SQLite a
     # writing transaction holds the machine-wide writer lock, and answer saves must not wait for a parser.
     session.commit()
-    plan = parse(content, filename, locale=locale)
+    plan = parse(content, filename, locale=locale, legacy=legacy)
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     if plan.errors:
         raise ImportFailed(plan.errors, extra={"created": 0, "skipped": plan.skipped})
