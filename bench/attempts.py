@@ -226,13 +226,7 @@ def bench_database(kind: str, args: argparse.Namespace, bare: Server, workdir: P
                                                           reanswer_share=args.reanswer))
                 played.update(cpu.per_request(played["requests"], wall_s=played["wall_s"],
                                               client_cpu_s=played["client_cpu_s"]))
-                ledger = played.pop("ledger")
-                engine = flows.engine_for(db.url, db.data_dir)
-                try:
-                    played["check"] = flows.check_lost(engine, ledger)
-                finally:
-                    engine.dispose()
-                c = played["check"]
+                c = flows.check_played(played, db.url, db.data_dir)
                 log(f"{kind}: whole round, {played['members']} members: {played['wall_s']:.1f} s, "
                     f"{played['requests']} requests ({played['requests_per_s']:.0f}/s), errors {played['errors']}; "
                     f"{c['acknowledged_saves']} saves acknowledged, lost {c['lost']} (missing {c['missing']}, "

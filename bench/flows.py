@@ -277,6 +277,17 @@ def engine_for(url: str, data_dir: Path) -> Engine:
     return make_engine(Settings(database_url=url, secret_key=SECRET, data_dir=data_dir, _env_file=None))
 
 
+def check_played(played: dict, url: str, data_dir: Path) -> dict:
+    """The whole round `play_round` returned, held against the database: its ledger replaced by the check."""
+    ledger = played.pop("ledger")
+    engine = engine_for(url, data_dir)
+    try:
+        played["check"] = check_lost(engine, ledger)
+    finally:
+        engine.dispose()
+    return played["check"]
+
+
 def check_lost(engine: Engine, ledger: Ledger) -> dict:
     """Read the database directly and hold every acknowledged save against it.
 

@@ -185,12 +185,7 @@ def run(args: argparse.Namespace) -> dict:
             threading.Thread(target=kill_a, daemon=True).start()
             played = flows.run_async(flows.play_round(proxy.port, round_id, db.tokens[:args.members],
                                                       concurrency=args.concurrency, reanswer_share=0.2))
-            ledger = played.pop("ledger")
-            engine = flows.engine_for(db.url, db.data_dir)
-            try:
-                played["check"] = flows.check_lost(engine, ledger)
-            finally:
-                engine.dispose()
+            flows.check_played(played, db.url, db.data_dir)
             assert a.proc is not None and a.proc.poll() is not None, "instance A was still running"
             played["killed_a_at_s"] = killed.get("at_s")
             played["a_exit_code"] = a.proc.returncode
