@@ -27,6 +27,7 @@ from app.services.importers import (
     MAX_ROWS,
     parse_date,
 )
+from app.services.importers.member_changes import Change, changes_of
 from app.services.importers.member_file import (
     COLUMNS,
     FIELD_ORDER,
@@ -53,7 +54,6 @@ __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "Change", "ImportPlan", "ImportRe
 CHUNK = 500
 
 
-
 @dataclass
 class RowPlan:
     row: int
@@ -67,17 +67,6 @@ class RowPlan:
     password: str | None = None  # creates only; updates never touch the password
     member: Member | None = None  # updates only
     changes: list[Change] = field(default_factory=list)  # updates only: what the row changes, field by field
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field of an existing member a row changes, as the organiser must see it before confirming."""
-
-    row: int
-    member_code: str  # the member's code before the change (how the organiser knows who it is)
-    field: str  # a COLUMNS field: full_name, phone, member_code, birth_date, unit_code, id_number
-    old: str
-    new: str
 
 
 @dataclass
@@ -112,25 +101,6 @@ class ImportResult:
     updated: int
     without_password: int = 0
     changes: list[Change] = field(default_factory=list)
-
-
-def _changes(row: int, member: Member, c: _Checked, unit: Unit, id_hash: str | None,
-             units: dict[int, Unit]) -> list[Change]:
-    old_unit = units.get(member.unit_id)
-    pairs = [("full_name", member.full_name, c.full_name), ("phone", member.phone, c.phone),
-             ("member_code", member.member_code, c.member_code),
-             ("birth_date", _day(member.birth_date), _day(c.birth_date)),
-             ("unit_code", old_unit.code if old_unit else "", unit.code)]
-    out = [Change(row, member.member_code, f, old, new) for f, old, new in pairs if old != new]
-    if id_hash and id_hash != member.id_number_hash:  # shown masked, like everywhere else
-        out.append(Change(row, member.member_code, "id_number",
-                          f"…{member.id_number_last}" if member.id_number_last else "", f"…{c.id_number[-4:]}"
-                          if c.id_number else ""))
-    return out
-
-
-def _day(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 # --- checking ------------------------------------------------------------------------------------------------
@@ -296,7 +266,10 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
         item = RowPlan(row=row, full_name=c.full_name, phone=c.phone, member_code=c.member_code,
                        birth_date=c.birth_date, unit=unit, id_number_hash=id_hash,
                        id_number_last=c.id_number[-4:] if c.id_number else None, password=password, member=member,
-                       changes=_changes(row, member, c, unit, id_hash, member_units) if member is not None else [])
+                       changes=changes_of(row, member, full_name=c.full_name, phone=c.phone,
+                                                  member_code=c.member_code, birth_date=c.birth_date,
+                                                  id_number=c.id_number, unit=unit, id_hash=id_hash,
+                                                  units=member_units) if member is not None else [])
         (plan.updates if member is not None else plan.creates).append(item)
     plan.without_password = sum(1 for p in plan.creates if not p.password)
     errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
