@@ -1,4 +1,4 @@
-"""Contests and their weekly rounds, with every rule of RULES.md as a setting."""
+"""Contests and their weekly rounds, with every contest rule as a setting."""
 from __future__ import annotations
 
 from datetime import datetime

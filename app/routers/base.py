@@ -12,9 +12,9 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Form
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.routing import Match, get_route_path
@@ -72,3 +72,8 @@ def include_at_root(parent: Any, child: APIRouter) -> None:
     firsts = {path.split("/", 2)[1] for path in paths if path.count("/")}
     if firsts and not any(not f or f.startswith("{") for f in firsts):
         child._segments = frozenset(firsts)
+
+
+# The import forms' choice of legacy Vietnamese code; anything else is a 422, not silently ignored.
+LegacyForm = Annotated[Literal["", "tcvn3", "vni"],
+                       Form(description='"tcvn3" or "vni": the file is typed in that legacy Vietnamese code')]

@@ -1,7 +1,7 @@
 """The question bank: topics owned by a unit subtree and their questions.
 
 `check_question` is the one place a question's rules live: forms, the API and every importer call it.
-Editing a question bumps its version; attempts keep the snapshot they drew (RULES.md), so an edit never
+Editing a question bumps its version; attempts keep the snapshot they drew (docs/rules-as-built.md), so an edit never
 changes what a member was asked.
 """
 from __future__ import annotations

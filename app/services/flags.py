@@ -1,4 +1,4 @@
-"""Flags for judges to review, per round (RULES.md, "Judges"): a reason to look at an attempt, never a decision.
+"""Flags for judges to review, per round (docs/rules-as-built.md, judging): a reason to look at an attempt, never a decision.
 
 Flags are computed over the round's finished attempts (submitted or expired), disqualified ones included, so that a
 judge still sees why an attempt was set aside; an attempt in progress is never flagged. Each kind takes one or two

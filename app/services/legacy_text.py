@@ -1,7 +1,15 @@
-"""Vietnamese written in TCVN3 (ABC), the code of the .VnTime fonts offices still use: recognised and turned
-into Unicode, whether the file kept the old bytes or the text was pasted into (or saved as) UTF-8, where it
-shows as "NghÞ quyÕt §¹i héi". The letters are TCVN 5712's VN3 table; TCVN3 has no capital accented letters
-of its own (headings used the .VnTimeH font on the lower-case codes), so those come out in lower case."""
+"""Vietnamese written in the two legacy codes offices still use, recognised and turned into Unicode, whether
+the file kept the old bytes or the text was pasted into (or saved as) UTF-8:
+
+- TCVN3 (ABC), the .VnTime fonts: one byte a letter; shows as "NghÞ quyÕt §¹i héi". The letters are TCVN
+  5712's VN3 table; TCVN3 has no capital accented letters of its own (headings used the .VnTimeH font on the
+  lower-case codes), so those come out in lower case.
+- VNI (VNI-Windows), the VNI-Times fonts: a base letter followed by a mark byte; shows as
+  "Nghò quyeát Ñaïi hoäi".
+
+Both reuse the codes of letters Vietnamese Unicode has (é, ô …), so a text is taken for one of them only when
+it holds several of the characters Vietnamese never uses, and they are told apart by which: TCVN3 is full of
+symbols (§ ¹ ¬ …), VNI only of letters (ï ä ø ñ …)."""
 from __future__ import annotations
 
 import re
@@ -35,11 +43,10 @@ def looks_tcvn3(text: str) -> bool:
     return telltales >= 3 and telltales / words > 0.05
 
 
-def tcvn3_to_unicode(text: str) -> str:
-    """Each line that shows TCVN3's telltale characters, converted; a line already in Unicode (a template's
-    Vietnamese header above TCVN3 rows, say) is left as it is, since TCVN3 reuses codes of Unicode letters."""
-    return "".join(line.translate(_TABLE) if _TELLTALE.search(line) else line
-                   for line in text.splitlines(keepends=True))
+def _legacy_line(line: str) -> bool:
+    """Text read from a legacy code holds nothing beyond U+00FF; a line that does (ư, ơ, đ, ạ …) is already
+    Unicode (a template's Vietnamese header above the legacy rows, say) and is left as it is."""
+    return all(ord(ch) <= 0xFF for ch in line)
 
 
 _SYMBOLS = set("¡¢£¤¥¦§¨ª¬\u00ad®¯±²³´µ¶·¸¹º¼½¾¿×÷")
@@ -60,28 +67,85 @@ def plain_vietnamese(text: str) -> bool:
     return True
 
 
-def tcvn3_all(text: str) -> str:
-    """Every character converted: text known to be TCVN3 throughout (a file kept in its old bytes)."""
-    return text.translate(_TABLE)
-
-
-def tcvn3_bytes(content: bytes) -> str | None:
-    """A file kept in TCVN3 bytes, as Unicode; None when it does not look like TCVN3."""
+def legacy_bytes(content: bytes) -> tuple[str, str] | None:
+    """(code, text as Unicode) of a file kept in a legacy code's own bytes; None when it is neither."""
     try:
         if plain_vietnamese(content.decode("cp1258")):
             return None  # Windows-1258, whose combining tone marks would look like TCVN3's letters
     except UnicodeDecodeError:
         pass
     text = content.decode("latin-1")
-    return text.translate(_TABLE) if looks_tcvn3(text) else None
+    code = detect(text)
+    return (code, whole(text, code)) if code else None
 
 
-def samples(texts: list[str], limit: int = 3) -> list[tuple[str, str]]:
+def sample_pairs(texts: list[str], code: str, limit: int = 3) -> list[tuple[str, str]]:
     """A few (as written, as converted) pairs to show the organiser before converting."""
+    telltale = _VNI_TELLTALE if code == "vni" else _TELLTALE
     out = []
     for text in texts:
-        if text and _TELLTALE.search(text):
-            out.append((text, text.translate(_TABLE)))
+        if text and telltale.search(text):
+            out.append((text, whole(text, code)))
             if len(out) >= limit:
                 break
     return out
+
+
+# VNI: the mark that follows a vowel (as the Latin-1 letter it shows as) -> the combining marks it stands for
+_VNI_MARKS = {"ù": "\u0301", "ø": "\u0300", "û": "\u0309", "õ": "\u0303", "ï": "\u0323",
+              "â": "\u0302", "á": "\u0302\u0301", "à": "\u0302\u0300", "å": "\u0302\u0309", "ã": "\u0302\u0303",
+              "ä": "\u0302\u0323", "ê": "\u0306", "é": "\u0306\u0301", "è": "\u0306\u0300", "ú": "\u0306\u0309",
+              "ü": "\u0306\u0303", "ë": "\u0306\u0323"}
+_VNI_MARKS.update({k.upper(): v for k, v in list(_VNI_MARKS.items())})
+# letters VNI writes as one byte: ơ ư đ, the i with each tone, and ỵ
+_VNI_SINGLE = {"ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ", "í": "í", "Í": "Í", "ì": "ì",
+               "Ì": "Ì", "æ": "ỉ", "Æ": "Ỉ", "ó": "ĩ", "Ó": "Ĩ", "ò": "ị", "Ò": "Ị", "î": "ỵ", "Î": "Ỵ"}
+_VNI_LETTER = re.compile("([aeouyAEOUYôöÔÖ])([" + "".join(_VNI_MARKS) + "])|([" + "".join(_VNI_SINGLE) + "])")
+_VNI_TELLTALE = re.compile("[ïäëüåøûæîñöÏÄËÜÅØÛÆÎÑÖ]")
+_TCVN3_SYMBOLS = re.compile("[\u00a1-\u00ae\u00b5-\u00be]")
+
+
+def looks_vni(text: str) -> bool:
+    """Whether `text` is VNI shown as Latin-1: several of its mark letters, and none of TCVN3's symbols."""
+    telltales = len(_VNI_TELLTALE.findall(text))
+    words = len(_WORD.findall(text)) or 1
+    return telltales >= 3 and telltales / words > 0.05 and len(_TCVN3_SYMBOLS.findall(text)) < telltales / 4
+
+
+def vni_to_unicode(text: str) -> str:
+    """VNI letters (a vowel and its mark byte, and the one-byte letters) as Unicode, in NFC; one pass, so a
+    letter made from a pair is never read again as a one-byte letter."""
+    def letter(m: re.Match[str]) -> str:
+        if m.group(3):
+            return _VNI_SINGLE[m.group(3)]
+        base = _VNI_SINGLE.get(m.group(1), m.group(1))
+        return unicodedata.normalize("NFC", base + _VNI_MARKS[m.group(2)])
+
+    return _VNI_LETTER.sub(letter, text)
+
+
+def detect(text: str) -> str | None:
+    """"tcvn3", "vni" or None, for text that reached Unicode as Latin-1 letters."""
+    if _TCVN3_SYMBOLS.search(text) and looks_tcvn3(text):
+        return "tcvn3"
+    if looks_vni(text):
+        return "vni"
+    return "tcvn3" if looks_tcvn3(text) else None
+
+
+CODES = {"tcvn3": ".VnTime (TCVN3/ABC)", "vni": "VNI-Times (VNI)"}
+
+
+def whole(text: str, code: str) -> str:
+    """Every character read in `code`: text known to be in it throughout (a file kept in its old bytes)."""
+    return vni_to_unicode(text) if code == "vni" else text.translate(_TABLE)
+
+
+def convert(text: str, code: str) -> str:
+    """Lines written in `code` as Unicode; a line already in Unicode is left alone (_legacy_line)."""
+    return "".join(whole(line, code) if _legacy_line(line) else line for line in text.splitlines(keepends=True))
+
+
+def legacy_code(value: str | None) -> str | None:
+    """A form's choice of legacy code, when it is one."""
+    return value if value in CODES else None

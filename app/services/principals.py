@@ -2,7 +2,7 @@
 
 Every authenticated request needs the member behind its token (active? token version? roles?). Reading
 that from the database each time cost more than the rest of a small request together, so each process
-keeps a snapshot (DESIGN.md: per-process caches). A change made through this process — logout, password
+keeps a snapshot (per-process caches, see README). A change made through this process — logout, password
 change, deactivation, roles, units moved — drops the affected snapshots as soon as it is committed
 (session events below, so no service has to remember). The same commit writes the changed member ids to
 the `member_change` feed, which every worker reads every `ttl / 2` seconds (watch()): a change made

@@ -1,7 +1,7 @@
 """Prizes of a round: the tiers (name and count, in order), an optional cap as a share of the participants,
 collective prizes for units; the allocation is shown first and stored only when a judge confirms it.
 
-Allocation rules (RULES.md, "Judges"), walking the stored standings in rank order:
+Allocation rules (docs/rules-as-built.md, judging), walking the stored standings in rank order:
 - one prize per person per round: the standings hold one row per member;
 - members who share a rank (equal on every key of the tie-break chain) get the same prize; a tied group that
   starts inside a tier gets that tier and uses up places of the following tiers;

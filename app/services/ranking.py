@@ -3,7 +3,7 @@ stored standings (members, units, the contest over its closed rounds). Everythin
 database in a few set-based statements (window functions), so a round of a million attempts is ranked
 without bringing it into Python.
 
-Rules (RULES.md, "Prediction question" and "Ranking"):
+Rules (docs/rules-as-built.md, prediction question and ranking):
 - valid attempts are submitted or expired and not disqualified; only they make the official counts;
 - the counted attempt per member follows the round: best (score, then shorter, then earlier), first,
   last, or first perfect (the first attempt with every answer right; without one, the best);

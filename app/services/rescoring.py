@@ -1,4 +1,4 @@
-"""Re-scoring after a key correction: an explicit, audited act (RULES.md: "a corrected answer key is applied
+"""Re-scoring after a key correction: an explicit, audited act (the contest rule: "a corrected answer key is applied
 by an explicit, audited re-score"). Editing a question never touches attempts by itself.
 
 The question's current key (from the bank) is mapped onto each attempt's own snapshot by the option's

@@ -68,7 +68,7 @@ class RankCard:
 
 
 class BoardCache:
-    """Per-process and short-lived (DESIGN.md): the same board is asked for by thousands of phones in the
+    """Per-process and short-lived : the same board is asked for by thousands of phones in the
     same minutes, and between two rebuilds of the standings it does not change. An entry is fresh for `ttl`
     seconds (`lasting_ttl` for what is keyed by the round's standings_built_at, which the short-lived round
     info entry notices changing); for another `ttl` it is stale: the first to ask then recomputes it while everyone else gets the

@@ -1,4 +1,4 @@
-"""Topics and questions over the API, as API.md fixes them."""
+"""Topics and questions over the API, as the public API contract fixes them."""
 from __future__ import annotations
 
 import pytest

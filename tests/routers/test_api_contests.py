@@ -1,4 +1,4 @@
-"""Contests and rounds over the API, as API.md fixes them."""
+"""Contests and rounds over the API, as the public API contract fixes them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

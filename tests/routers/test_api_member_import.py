@@ -96,3 +96,14 @@ def test_missing_file_is_422(client, session):
     token = api_token(client, "0900000001")
     r = client.post(URL, headers=bearer(token), data={"initial_password": "x"})
     assert r.status_code == 422
+
+
+def test_an_unknown_legacy_code_is_refused(client, session):
+    setup(session)
+    token = api_token(client, "0900000001")
+    content = csv_file([["Lê Văn Một", "0911000001", "HV0001", "", "CB1", "", ""]])
+    r = client.post(URL, headers=bearer(token), data={"legacy": "vni2"},
+                    files={"file": ("ds.csv", content, "text/csv")})
+    assert r.status_code == 422, r.text
+    assert "legacy" in r.text
+    assert count(session) == 2

@@ -1,4 +1,4 @@
-"""POST /api/v1/questions/import and the topic exports, as API.md fixes them."""
+"""POST /api/v1/questions/import and the topic exports, as the public API contract fixes them."""
 from __future__ import annotations
 
 import pytest

@@ -483,14 +483,14 @@ def test_tcvn3_lists_are_recognised_and_converted_on_request(session, org):
     assert len(plan.errors) == 1 and "TCVN3" in plan.errors[0]["message"]
     assert "«Nguyễn Văn Đạt»" in plan.errors[0]["message"]  # the conversion, shown before it is made
     plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET,
-                   legacy=True)
+                   legacy="tcvn3")
     assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
     # the old bytes themselves (a CSV saved from a .VnTime document); the header is plain ASCII there
     raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("latin-1")
     refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
     assert "TCVN3" in refused.errors[0]["message"] and "ISO" not in refused.errors[0]["message"]
     converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET,
-                        legacy=True)
+                        legacy="tcvn3")
     assert converted.errors == [] and converted.creates[0].full_name == "Nguyễn Văn Đạt"
 
 
@@ -500,6 +500,37 @@ def test_tcvn3_questions_are_recognised_and_converted():
     gift = "NghÞ quyÕt §¹i héi lÇn thø mÊy?{=XII ~XI ~X}\n\nThµnh phè trùc thuéc tØnh nµo?{=B×nh D\xad¬ng ~§ång Nai}\n"
     plan = qi.parse(gift.encode("utf-8"), "nq.gift")
     assert plan.errors and "TCVN3" in plan.errors[0]["message"]
-    plan = qi.parse(gift.encode("utf-8"), "nq.gift", legacy=True)
+    plan = qi.parse(gift.encode("utf-8"), "nq.gift", legacy="tcvn3")
+    assert plan.errors == [] and plan.questions[0][1].text == "Nghị quyết Đại hội lần thứ mấy?"
+    assert [t for t, _c in plan.questions[1][1].options] == ["Bình Dương", "Đồng Nai"]
+
+
+def test_vni_lists_are_recognised_and_converted_on_request(session, org):
+    """VNI-Times text ("Nguyeãn Thò Hoàng", a vowel and a mark byte) reached UTF-8 the same way."""
+    names = [("Nguyeãn Thò Hoàng Nhung", "Nguyễn Thị Hồng Nhung"), ("Traàn Vaên Böôøng", "Trần Văn Bường"),
+             ("Ñoã Thuøy Döông", "Đỗ Thùy Dương")]
+    header = "Họ và tên,Số điện thoại,Mã hội viên,Ngày sinh,Mã đơn vị\n"
+    body = "".join(f"{legacy},09330005{i:02d},HVV{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
+    content = (header + body).encode("utf-8")
+    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET)
+    assert len(plan.errors) == 1 and "VNI" in plan.errors[0]["message"]
+    assert "«Trần Văn Bường»" in plan.errors[0]["message"]  # an example of the conversion
+    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET,
+                   legacy="vni")
+    assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
+    raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("cp1252")
+    refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
+    assert "VNI" in refused.errors[0]["message"]
+    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET,
+                        legacy="vni")
+    assert converted.errors == [] and converted.creates[2].full_name == "Đỗ Thùy Dương"
+
+
+def test_vni_questions_are_converted_when_asked():
+    from app.services.importers import questions as qi
+
+    gift = "Nghò quyeát Ñaïi hoäi laàn thöù maáy?{=XII ~XI ~X}\n\nThaønh phoá tröïc thuoäc tænh naøo?{=Bình Döông ~Ñoàng Nai}\n"
+    assert "VNI" in qi.parse(gift.encode("utf-8"), "nq.gift").errors[0]["message"]
+    plan = qi.parse(gift.encode("utf-8"), "nq.gift", legacy="vni")
     assert plan.errors == [] and plan.questions[0][1].text == "Nghị quyết Đại hội lần thứ mấy?"
     assert [t for t, _c in plan.questions[1][1].options] == ["Bình Dương", "Đồng Nai"]

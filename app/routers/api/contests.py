@@ -1,4 +1,4 @@
-"""Contests and rounds over the API, as API.md fixes them. Times go out in the contest's time zone."""
+"""Contests and rounds over the API, as the public API contract fixes them. Times go out in the contest's time zone."""
 from __future__ import annotations
 
 from app.deps import RequireOrganiser, SessionDep

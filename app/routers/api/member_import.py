@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SecretDep, SessionDep
 from app.i18n import from_accept_language
-from app.routers.base import make_router
+from app.routers.base import LegacyForm, make_router
 from app.services.importers import MAX_BYTES
 from app.services.importers import members as member_import
+from app.services.legacy_text import legacy_code
 
 router = make_router(tags=["members"])
 
@@ -45,14 +46,14 @@ class MemberImportOut(BaseModel):
 def import_members(request: Request, actor: RequireOrganiser, session: SessionDep, secret: SecretDep,
                    file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8)")],
                    initial_password: Annotated[str | None, Form()] = None,
-                   legacy: Annotated[str, Form(description='"tcvn3": the file is in TCVN3 (.VnTime fonts)')] = ""
+                   legacy: LegacyForm = ""
                    ) -> MemberImportOut:
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = member_import.commit(session=session, actor=actor, content=content, filename=file.filename or "",
                                   secret=secret, initial_password=initial_password,
                                   locale=from_accept_language(request.headers.get("accept-language")),
-                                  legacy=legacy == "tcvn3")
+                                  legacy=legacy_code(legacy))
     return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password,
                            changes=[MemberChangeOut(row=c.row, member_code=c.member_code, field=c.field, old=c.old,
                                                     new=c.new) for c in result.changes])

@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SessionDep
 from app.i18n import from_accept_language
-from app.routers.base import make_router
+from app.routers.base import LegacyForm, make_router
 from app.services.exporters import XLSX, attachment
 from app.services.exporters import questions as question_export
 from app.services.importers import MAX_BYTES
 from app.services.importers import questions as question_import
+from app.services.legacy_text import legacy_code
 
 router = make_router(tags=["question bank"])
 
@@ -40,14 +41,14 @@ class QuestionImportOut(BaseModel):
 def import_questions(request: Request, actor: RequireOrganiser, session: SessionDep,
                      file: Annotated[UploadFile, File(description=".xlsx, .csv, Aiken .txt, GIFT .gift or Moodle .xml")],
                      topic_id: Annotated[int, Form()],
-                     legacy: Annotated[str, Form(description='"tcvn3": the file is in TCVN3 (.VnTime fonts)')] = ""
+                     legacy: LegacyForm = ""
                      ) -> QuestionImportOut:
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
     result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
                                     filename=file.filename or "",
                                     locale=from_accept_language(request.headers.get("accept-language")),
-                                    legacy=legacy == "tcvn3")
+                                    legacy=legacy_code(legacy))
     return QuestionImportOut(created=result.created, skipped=[SkippedQuestion(**s) for s in result.skipped],
                              notes=[SkippedQuestion(**s) for s in result.notes])
 

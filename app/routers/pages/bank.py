@@ -14,6 +14,7 @@ from app.routers.pages.common import FormDep, form_failure, public_base_url, red
 from app.services import bank, rescoring, sharing, units
 from app.services.access import Actor
 from app.services.importers import question_sheet
+from app.services.legacy_text import legacy_code
 from app.templating import render, request_locale, translate
 
 router = make_router(prefix="/bank")
@@ -184,7 +185,7 @@ def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session:
     try:
         result = question_import.commit(session=session, actor=actor, topic_id=topic_id, content=content,
                                         filename=file.filename or "", locale=request_locale(request),
-                                        legacy=legacy == "tcvn3")
+                                        legacy=legacy_code(legacy))
     except ImportFailed as exc:
         session.rollback()
         return render(request, "pages/bank/import_result.html", {

@@ -12,6 +12,7 @@ from app.routers.pages.common import form_failure
 from app.services import uploads
 from app.services.importers import MAX_BYTES
 from app.services.importers import members as member_import
+from app.services.legacy_text import legacy_code
 from app.templating import render, request_locale
 
 router = make_router(prefix="/org/members/import")
@@ -45,7 +46,7 @@ def import_upload(request: Request, actor: PageOrganiser, session: SessionDep, s
     filename = file.filename or ""
     plan = member_import.preview(session=session, actor=actor, content=content, filename=filename, secret=secret,
                                  initial_password=initial_password or None, locale=request_locale(request),
-                                 legacy=legacy == "tcvn3")
+                                 legacy=legacy_code(legacy))
     upload = None
     if plan.ok:
         upload = uploads.save(session=session, actor=actor, kind="members", filename=filename, content=content)
@@ -65,7 +66,7 @@ def import_commit(request: Request, upload_id: int, actor: PageOrganiser, sessio
         result = member_import.commit(session=session, actor=actor, content=upload.content, filename=upload.filename,
                                       secret=secret, initial_password=initial_password or None,
                                       locale=request_locale(request), confirmed_changes=confirm_changes,
-                                      legacy=legacy == "tcvn3")
+                                      legacy=legacy_code(legacy))
         uploads.mark_committed(session=session, upload=upload)
     except ImportFailed as exc:
         session.rollback()
@@ -78,7 +79,7 @@ def import_commit(request: Request, upload_id: int, actor: PageOrganiser, sessio
         if "confirm_changes" in errors:  # the same file, the changes as they are now, to confirm again
             plan = member_import.preview(session=session, actor=actor, content=upload.content, filename=upload.filename,
                                          secret=secret, initial_password=initial_password or None,
-                                         locale=request_locale(request), legacy=legacy == "tcvn3")
+                                         locale=request_locale(request), legacy=legacy_code(legacy))
             return render(request, "pages/org/import_preview.html", {
                 "actor": actor, "plan": plan, "upload": upload, "initial_password": initial_password,
                 "headers": HEADERS, "error": message, "legacy": legacy}, status_code=exc.status_code)

@@ -93,7 +93,7 @@ def neutralise(value: str) -> str:
 
 
 def _local(value: datetime, tz: ZoneInfo) -> datetime:
-    # Timestamps are stored in UTC (DESIGN.md); a naive one coming from SQLite is UTC too.
+    # Timestamps are stored in UTC; a naive one coming from SQLite is UTC too.
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(tz)

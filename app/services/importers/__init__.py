@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 from app.errors import N_
-from app.services.legacy_text import looks_tcvn3, samples, tcvn3_all, tcvn3_bytes, tcvn3_to_unicode
+from app.services.legacy_text import CODES, convert, detect, legacy_bytes, sample_pairs, whole
 from app.services.text import clean, fold
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -46,9 +46,9 @@ class Table:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
 
 
-def read_table(content: bytes, filename: str, *, max_rows: int | None = None, legacy: bool = False) -> Table:
-    """The first non-empty row is the header. Raises FileProblem. `legacy`: the text is TCVN3 (the .VnTime
-    fonts), as the organiser said: it is turned into Unicode cell by cell."""
+def read_table(content: bytes, filename: str, *, max_rows: int | None = None, legacy: str | None = None) -> Table:
+    """The first non-empty row is the header. Raises FileProblem. `legacy`: the text is in that legacy code
+    ("tcvn3" or "vni", legacy_text.CODES), as the organiser said: it is turned into Unicode cell by cell."""
     max_rows = max_rows or MAX_ROWS
     if len(content) > MAX_BYTES:
         raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia danh sách thành nhiều tệp nhỏ hơn."),
@@ -62,11 +62,12 @@ def read_table(content: bytes, filename: str, *, max_rows: int | None = None, le
     if not content.strip():
         raise FileProblem(N_("Tệp trống."))
     # An .xlsx renamed to .csv (or the other way round) is read for what it is.
-    if legacy and not content.startswith(_ZIP_MAGIC):
-        content = from_legacy(content)
-    rows = _xlsx_rows(content) if content.startswith(_ZIP_MAGIC) else _csv_rows(content)
-    if legacy:
-        rows = ((n, [tcvn3_to_unicode(c) if isinstance(c, str) else c for c in cells]) for n, cells in rows)
+    if content.startswith(_ZIP_MAGIC):
+        rows = _xlsx_rows(content)
+        if legacy:  # a sheet's cells, one by one
+            rows = ((n, [convert(c, legacy) if isinstance(c, str) else c for c in cells]) for n, cells in rows)
+    else:  # a text file, converted as a whole before it is read
+        rows = _csv_rows(from_legacy(content, legacy) if legacy else content)
     table: Table | None = None
     for number, cells in rows:
         if number > MAX_SCANNED_ROWS:
@@ -171,9 +172,11 @@ def decode_utf8(content: bytes, *, advice: tuple[str, str], utf16: bool = False)
         text = None
     if text is not None and "\x00" not in text:  # NULs mean UTF-16 that happened to decode
         return text
-    as_tcvn3 = tcvn3_bytes(content[:200_000])
-    if as_tcvn3 is not None:  # charset-normalizer calls these bytes ISO-8859-10, which helps nobody
-        raise FileProblem(LEGACY_FILE, sample=next((b for _a, b in samples(as_tcvn3.splitlines())), "")[:80])
+    found = legacy_bytes(content[:200_000])
+    if found is not None:  # charset-normalizer calls TCVN3 bytes ISO-8859-10, which helps nobody
+        code, text = found
+        raise FileProblem(LEGACY_FILE, font=CODES[code],
+                          sample=next((b for _a, b in sample_pairs(text.splitlines(), code)), "")[:80])
     from charset_normalizer import from_bytes
 
     guess = from_bytes(content[:200_000]).best()
@@ -182,28 +185,29 @@ def decode_utf8(content: bytes, *, advice: tuple[str, str], utf16: bool = False)
     raise FileProblem(advice[1])
 
 
-LEGACY_FILE = N_("Tệp được soạn bằng phông .VnTime (bảng mã TCVN3/ABC), chưa phải Unicode; ví dụ một dòng sau khi "
-                 "chuyển: «{sample}». Hãy chọn ô «Tệp dùng phông .VnTime (TCVN3)» rồi tải lên lại để hệ thống chuyển "
-                 "sang Unicode.")
-LEGACY_TEXT = N_("Chữ trong tệp là bảng mã TCVN3 (phông .VnTime) bị lưu thành Unicode: «{before}» sẽ thành «{after}». "
-                 "Hãy chọn ô «Tệp dùng phông .VnTime (TCVN3)» rồi tải lên lại để hệ thống chuyển sang Unicode.")
+LEGACY_FILE = N_("Tệp được soạn bằng phông {font}, chưa phải Unicode; ví dụ một dòng sau khi chuyển: «{sample}». Hãy "
+                 "chọn phông cũ {font} ở ô «Tệp dùng phông cũ» rồi tải lên lại để hệ thống chuyển sang Unicode.")
+LEGACY_TEXT = N_("Chữ trong tệp là phông {font} bị lưu thành Unicode: «{before}» sẽ thành «{after}». Hãy chọn phông cũ "
+                 "{font} ở ô «Tệp dùng phông cũ» rồi tải lên lại để hệ thống chuyển sang Unicode.")
 
 
-def from_legacy(content: bytes) -> bytes:
-    """A text file in TCVN3 (its own bytes, or already re-saved as UTF-8) as UTF-8 Unicode."""
+def from_legacy(content: bytes, code: str) -> bytes:
+    """A text file in a legacy code (its own bytes, or already re-saved as UTF-8) as UTF-8 Unicode."""
     try:
-        return tcvn3_to_unicode(content.decode("utf-8-sig")).encode("utf-8")
-    except UnicodeDecodeError:  # the old bytes themselves: every character is TCVN3
-        return tcvn3_all(content.decode("latin-1")).encode("utf-8")
+        return convert(content.decode("utf-8-sig"), code).encode("utf-8")
+    except UnicodeDecodeError:  # the old bytes themselves: every character is in that code
+        return whole(content.decode("cp1252", errors="ignore") if code == "vni" else content.decode("latin-1"),
+                     code).encode("utf-8")
 
 
 def legacy_problem(texts: list[str]) -> FileProblem | None:
     """The file's text is TCVN3 that reached Unicode as Latin-1 letters ("NghÞ quyÕt"): say so, with an
     example of the conversion, instead of storing it."""
-    if not looks_tcvn3(" ".join(texts)):
+    code = detect(" ".join(texts))
+    if code is None:
         return None
-    before, after = (samples(texts) or [("", "")])[0]
-    return FileProblem(LEGACY_TEXT, before=before[:60], after=after[:60])
+    before, after = (sample_pairs(texts, code) or [("", "")])[0]
+    return FileProblem(LEGACY_TEXT, font=CODES[code], before=before[:60], after=after[:60])
 
 
 def _decode(content: bytes) -> str:

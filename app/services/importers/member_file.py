@@ -84,9 +84,9 @@ def row_error(row: int, fld: str | None, message: str, locale: str, /, **params:
 # --- reading -------------------------------------------------------------------------------------------------
 
 def parse(content: bytes, filename: str, *, locale: str = "vi",
-          legacy: bool = False) -> tuple[list[RawRow], list[dict[str, Any]]]:
+          legacy: str | None = None) -> tuple[list[RawRow], list[dict[str, Any]]]:
     """The data rows and the file-level errors (row 0); when there are file-level errors there are no rows.
-    `legacy`: the organiser says the file is TCVN3 (.VnTime fonts): its text is turned into Unicode."""
+    `legacy`: the organiser says the file is in that legacy code ("tcvn3", "vni"): its text becomes Unicode."""
     try:
         table = read_table(content, filename, legacy=legacy)
     except FileProblem as exc:

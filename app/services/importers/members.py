@@ -165,7 +165,7 @@ def _lookups(session: Session, checked: list[_Checked], secret: str) -> _Known:
 
 def preview(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
             initial_password: str | None = None, locale: str = "vi",
-            parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None, legacy: bool = False) -> ImportPlan:
+            parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None, legacy: str | None = None) -> ImportPlan:
     """`parsed`: the file as `parse` read it, when the caller has read it already."""
     actor.require_any()
     plan = ImportPlan(filename=filename)
@@ -331,7 +331,7 @@ def _check_row(raw: RawRow, err: Callable[..., None]) -> _Checked:
 
 def commit(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
            initial_password: str | None = None, progress: Callable[[int], None] | None = None,
-           locale: str = "vi", confirmed_changes: str | None = None, legacy: bool = False) -> ImportResult:
+           locale: str = "vi", confirmed_changes: str | None = None, legacy: str | None = None) -> ImportResult:
     """`confirmed_changes`: the changes_digest of the preview the organiser confirmed (pages); where it is
     given, changes to existing members are written only if they are still exactly those.
 

@@ -32,7 +32,7 @@ class Draft:
 @dataclass
 class Parsed:
     locale: str = "vi"
-    legacy: bool = False  # the organiser says the file is TCVN3 (.VnTime fonts): its text becomes Unicode
+    legacy: str | None = None  # the file's legacy code as the organiser said ("tcvn3", "vni"): made Unicode
     drafts: list[Draft] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)

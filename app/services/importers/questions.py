@@ -53,12 +53,12 @@ class ImportResult:
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: bool = False) -> Plan:
-    """Read and check every question of the file (no database). `legacy`: the file is TCVN3 (.VnTime)."""
+def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: str | None = None) -> Plan:
+    """Read and check every question of the file (no database). `legacy`: its legacy code ("tcvn3", "vni")."""
     parsed = Parsed(locale=locale, legacy=legacy)
     try:
         if legacy and PurePath(filename or "").suffix.lower() in (".csv", ".txt", ".gift", ".xml"):
-            content = from_legacy(content)
+            content = from_legacy(content, legacy)
         _read(content, filename, parsed)
         garbled = None if legacy else legacy_problem([d.text for d in parsed.drafts[:2000]])
         if garbled is not None:
@@ -121,7 +121,7 @@ def preview(*, session: Session, actor: Actor, topic_id: int, content: bytes, fi
 
 
 def commit(*, session: Session, actor: Actor, topic_id: int, content: bytes, filename: str, locale: str = "vi",
-           progress: Callable[[int], None] | None = None, legacy: bool = False) -> ImportResult:
+           progress: Callable[[int], None] | None = None, legacy: str | None = None) -> ImportResult:
     # The file is read before the transaction that writes (and what the caller began is ended): on SQLite a
     # writing transaction holds the machine-wide writer lock, and answer saves must not wait for a parser.
     session.commit()
