@@ -18,7 +18,7 @@ from app.models.types import is_db_id, utcnow
 from app.services import audit
 from app.services.access import MANAGE, Actor
 from app.services.members import FieldError, raise_first
-from app.services.text import clean, fold
+from app.services.text import clean, clean_lines, fold
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 8
 MAX_TEXT = 4000
@@ -46,7 +46,7 @@ def check_question(*, kind: str | None, text: str | None, options: list[tuple[st
         errors.append(FieldError("kind", N_("Loại câu hỏi {value} không có (Một lựa chọn, Nhiều lựa chọn, Đúng/Sai; "
                                                      "trong API: single, multiple, true_false)."),
                                  {"value": kind_n}))
-    text_n = clean(text)
+    text_n = clean_lines(text)
     if not text_n:
         errors.append(FieldError("text", N_("Thiếu nội dung câu hỏi."), {}))
     elif len(text_n) > MAX_TEXT:
@@ -80,7 +80,7 @@ def check_question(*, kind: str | None, text: str | None, options: list[tuple[st
     source = clean(source_ref)
     if len(source) > 300:
         errors.append(FieldError("source_ref", N_("Nguồn trích dẫn dài quá 300 ký tự."), {}))
-    return CleanQuestion(kind_n, text_n, opts, clean(explanation), diff, source, list(dict.fromkeys(tag_list))), errors
+    return CleanQuestion(kind_n, text_n, opts, clean_lines(explanation), diff, source, list(dict.fromkeys(tag_list))), errors
 
 
 def tags_column(tags: list[str]) -> str:

@@ -31,6 +31,15 @@ def clean(value: str | None) -> str:
     return _SPACES.sub(" ", INVISIBLE.sub("", nfc(value))).strip()
 
 
+def clean_lines(value: str | None) -> str:
+    """clean() line by line, for text that may run over several lines (a question quoting a table or a
+    passage): line breaks are kept, empty lines dropped (a blank line would end a question in GIFT)."""
+    if value is None:
+        return ""
+    lines = (clean(line) for line in nfc(value).replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def fold(value: str) -> str:
     """Lower case without diacritics ("Nguyễn Thị Đào" -> "nguyen thi dao"), for search."""
     decomposed = unicodedata.normalize("NFD", clean(value).lower().replace("đ", "d"))

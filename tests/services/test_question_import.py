@@ -454,3 +454,43 @@ def test_moodle_xml_partial_credit_and_pictures_are_said():
     assert [d.text for d in parsed.drafts] == ["Jesus Christ was from"]
     assert [t for t, c in parsed.drafts[0].options if c] == ["Nazareth"] and len(parsed.notes) == 1
     assert len(parsed.skipped) == 2 and all("hình ảnh" in s["reason"] for s in parsed.skipped)
+
+
+def test_tables_and_preformatted_text_keep_their_lines(session, ctx):
+    """A Moodle question quoting a table and a <pre> passage keeps one line per row (cells joined by " | ")
+    and the passage's own lines, and the Moodle XML export brings the same text back."""
+    from app.services.exporters import questions as qe
+
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice"><name><text>t</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Theo bảng
+      dưới đây:</p><table><tr><th>Năm</th><th>Số đảng viên</th></tr>
+      <tr><td>2020</td><td>5.200.000</td></tr><tr><td>2025</td><td>5.600.000</td></tr></table>
+      <pre>Điều 1.
+  Khoản a</pre><p>Số đảng viên tăng bao nhiêu?</p>]]></text></questiontext>
+    <generalfeedback format="html"><text><![CDATA[<p>Tăng</p><p>400.000</p>]]></text></generalfeedback>
+    <single>true</single>
+    <answer fraction="100"><text>400.000</text></answer>
+    <answer fraction="0"><text>200.000</text></answer>
+  </question>
+</quiz>""".encode()
+    run(session, ctx, xml, "bang.xml")
+    [(question, _options)] = stored(session)
+    assert question.text == ("Theo bảng dưới đây:\nNăm | Số đảng viên\n2020 | 5.200.000\n2025 | 5.600.000\n"
+                             "Điều 1.\nKhoản a\nSố đảng viên tăng bao nhiêu?")
+    assert question.explanation == "Tăng\n400.000"
+    exported = qe.to_moodle_xml(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id).content
+    again = bank.create_topic(session=session, actor=ctx["org_a"], data=TopicCreate(name="Bản sao"))
+    session.commit()
+    qi.commit(session=session, actor=ctx["org_a"], topic_id=again.id, content=exported, filename="lai.xml")
+    session.commit()
+    copy = session.exec(select(Question).where(Question.topic_id == again.id)).one()
+    assert (copy.text, copy.explanation) == (question.text, question.explanation)
+
+
+def test_a_typed_question_keeps_line_breaks_but_not_empty_lines():
+    from app.services.bank import check_question
+
+    clean, errors = check_question(kind="single", text="  Câu  hỏi\r\n\r\n  dòng   hai \n", options=[("A", True), ("B", False)])
+    assert errors == [] and clean.text == "Câu hỏi\ndòng hai"

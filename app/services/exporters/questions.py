@@ -19,7 +19,7 @@ from app.services.access import Actor
 from app.services.exporters import XLSX, ascii_slug
 from app.services.importers.question_base import DIFFICULTY_LABELS, DIFFICULTY_TAG
 from app.services.importers.question_sheet import sheet_row, workbook_bytes
-from app.services.text import fold
+from app.services.text import clean, fold
 
 MOODLE_XML = "application/xml"
 
@@ -71,7 +71,8 @@ def _text_block(parent: Element, tag: str, value: str, *, paragraph: bool = True
     # Moodle writes HTML here; our text is plain, so it is escaped (then XML-escaped once more on output).
     element = SubElement(parent, tag, {"format": "html"})
     value = _x(value)
-    SubElement(element, "text").text = f"<p>{html.escape(value)}</p>" if paragraph and value else html.escape(value)
+    body = "<br>\n".join(html.escape(line) for line in value.split("\n"))  # our line breaks are HTML's <br>
+    SubElement(element, "text").text = f"<p>{body}</p>" if paragraph and value else body
     return element
 
 
@@ -101,7 +102,7 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
     for q, opts in items:
         kind = "truefalse" if q.kind == bank.QuestionKind.true_false else "multichoice"
         element = SubElement(quiz, "question", {"type": kind})
-        SubElement(SubElement(element, "name"), "text").text = _x(q.text)[:80]
+        SubElement(SubElement(element, "name"), "text").text = _x(clean(q.text))[:80]
         _text_block(element, "questiontext", q.text)
         _text_block(element, "generalfeedback", q.explanation)
         SubElement(element, "defaultgrade").text = "1"

@@ -116,25 +116,44 @@ def split_difficulty_tag(tags: list[str]) -> tuple[str | None, list[str]]:
 
 
 class _TextOfHtml(HTMLParser):
-    _BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
+    """Line structure survives: blocks and <br> break lines, a table becomes one line per row with its
+    cells joined by " | ", and <pre> keeps its own line breaks; elsewhere source white space is one space."""
+    _BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre",
+               "blockquote"}
+    _CELLS = {"td", "th"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.images = 0
+        self.pre = 0
+        self.cells = 0  # cells seen in the current table row
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._BREAKS:
             self.parts.append("\n")
+            if tag == "pre":
+                self.pre += 1
+            elif tag == "tr":
+                self.cells = 0
+        elif tag in self._CELLS:
+            if self.cells:
+                self.parts.append(" | ")
+            self.cells += 1
         elif tag == "img":
             self.images += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._BREAKS:
             self.parts.append("\n")
+            if tag == "pre" and self.pre:
+                self.pre -= 1
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        self.parts.append(data if self.pre else _SOURCE_SPACE.sub(" ", data))
+
+
+_SOURCE_SPACE = re.compile(r"\s+")
 
 
 def html_to_text(value: str) -> tuple[str, int]:
