@@ -133,8 +133,11 @@ def test_changes_to_existing_members_are_shown_and_confirmed(client, session, or
 def test_a_tcvn3_list_is_converted_when_the_box_is_ticked(client, session, organiser):
     body = (HEADER + "NguyÔn V¨n §¹t,0911000301,HV301,,CB1\nTrÇn ThÞ H»ng,0911000302,HV302,,CB1\n"
             "Lª ThÞ Thu,0911000303,HV303,,CB1\n").encode()
-    refused = _upload(client, body)
-    assert refused.status_code == 422 and "TCVN3" in refused.text and "Nguyễn Văn Đạt" in refused.text
+    offered = _upload(client, body)  # recognised: the preview shows the names converted, nothing written yet
+    assert offered.status_code == 200 and "TCVN3" in offered.text and "Nguyễn Văn Đạt" in offered.text
+    assert 'name="legacy" value="tcvn3"' in offered.text and "NguyÔn" not in offered.text
+    session.rollback()
+    assert session.exec(select(Member).where(Member.phone == "0911000301")).first() is None
     token = csrf_from(client.get("/org/members/import").text)
     r = client.post("/org/members/import", data={"csrf_token": token, "initial_password": "BanDau#2025",
                                                   "legacy": "tcvn3"}, files={"file": ("ds.csv", body, "text/csv")})

@@ -513,7 +513,7 @@ def test_vni_lists_are_recognised_and_converted_on_request(session, org):
     body = "".join(f"{legacy},09330005{i:02d},HVV{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
     content = (header + body).encode("utf-8")
     plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET)
-    assert len(plan.errors) == 1 and "VNI" in plan.errors[0]["message"]
+    assert len(plan.errors) == 1 and "VNI" in plan.errors[0]["message"] and plan.detected_legacy == "vni"
     assert "«Trần Văn Bường»" in plan.errors[0]["message"]  # an example of the conversion
     plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET,
                    legacy="vni")

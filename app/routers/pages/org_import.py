@@ -12,7 +12,7 @@ from app.routers.pages.common import form_failure
 from app.services import uploads
 from app.services.importers import MAX_BYTES
 from app.services.importers import members as member_import
-from app.services.legacy_text import legacy_code
+from app.services.legacy_text import CODES, legacy_code
 from app.templating import render, request_locale
 
 router = make_router(prefix="/org/members/import")
@@ -47,12 +47,20 @@ def import_upload(request: Request, actor: PageOrganiser, session: SessionDep, s
     plan = member_import.preview(session=session, actor=actor, content=content, filename=filename, secret=secret,
                                  initial_password=initial_password or None, locale=request_locale(request),
                                  legacy=legacy_code(legacy))
+    detected = None
+    if not legacy and plan.detected_legacy:
+        # Typed in an old font: show the list converted, for the organiser to check before confirming.
+        detected = legacy = plan.detected_legacy
+        plan = member_import.preview(session=session, actor=actor, content=content, filename=filename,
+                                     secret=secret, initial_password=initial_password or None,
+                                     locale=request_locale(request), legacy=legacy)
     upload = None
     if plan.ok:
         upload = uploads.save(session=session, actor=actor, kind="members", filename=filename, content=content)
     return render(request, "pages/org/import_preview.html", {
         "actor": actor, "plan": plan, "upload": upload, "initial_password": initial_password, "headers": HEADERS,
-        "legacy": legacy}, status_code=200 if plan.ok else 422)
+        "legacy": legacy, "detected_font": CODES[detected] if detected else None},
+        status_code=200 if plan.ok else 422)
 
 
 @router.post("/{upload_id}/commit", response_class=HTMLResponse)

@@ -175,7 +175,7 @@ def decode_utf8(content: bytes, *, advice: tuple[str, str], utf16: bool = False)
     found = legacy_bytes(content[:200_000])
     if found is not None:  # charset-normalizer calls TCVN3 bytes ISO-8859-10, which helps nobody
         code, text = found
-        raise FileProblem(LEGACY_FILE, font=CODES[code],
+        raise FileProblem(LEGACY_FILE, font=CODES[code], code=code,
                           sample=next((b for _a, b in sample_pairs(text.splitlines(), code)), "")[:80])
     from charset_normalizer import from_bytes
 
@@ -207,7 +207,7 @@ def legacy_problem(texts: list[str]) -> FileProblem | None:
     if code is None:
         return None
     before, after = (sample_pairs(texts, code) or [("", "")])[0]
-    return FileProblem(LEGACY_TEXT, font=CODES[code], before=before[:60], after=after[:60])
+    return FileProblem(LEGACY_TEXT, font=CODES[code], code=code, before=before[:60], after=after[:60])
 
 
 def _decode(content: bytes) -> str:

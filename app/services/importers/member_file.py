@@ -90,7 +90,7 @@ def parse(content: bytes, filename: str, *, locale: str = "vi",
     try:
         table = read_table(content, filename, legacy=legacy)
     except FileProblem as exc:
-        return [], [row_error(0, None, exc.message, locale, **exc.params)]
+        return [], [_file_error(exc, None, locale)]
     fields, problems = map_header(table.header, columns=COLUMNS, ignored=_IGNORED_HEADERS)
     errors = [row_error(0, p.field, p.message, locale, **p.params) for p in problems]
     if errors:
@@ -113,8 +113,15 @@ def parse(content: bytes, filename: str, *, locale: str = "vi",
         return [], [row_error(0, None, N_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."), locale)]
     garbled = None if legacy else legacy_problem([r.full_name or "" for r in rows[:2000]])
     if garbled is not None:
-        return [], [row_error(0, "full_name", garbled.message, locale, **garbled.params)]
+        return [], [_file_error(garbled, "full_name", locale)]
     return rows, []
+
+
+def _file_error(problem: FileProblem, fld: str | None, locale: str) -> dict[str, Any]:
+    error = row_error(0, fld, problem.message, locale, **problem.params)
+    if problem.params.get("code"):  # the legacy code the file seems to be in, so a page can offer it
+        error["legacy"] = problem.params["code"]
+    return error
 
 
 def _cell_value(fld: str, cell: Any) -> str | date | None:

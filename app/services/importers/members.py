@@ -85,6 +85,12 @@ class ImportPlan:
         return not self.errors
 
     @property
+    def detected_legacy(self) -> str | None:
+        """The legacy code ("tcvn3", "vni") the file was refused for, when that was its only problem."""
+        codes = {e.get("legacy") for e in self.errors}
+        return codes.pop() if len(codes) == 1 and None not in codes else None
+
+    @property
     def changes(self) -> list[Change]:
         return [c for p in self.updates for c in p.changes]
 
