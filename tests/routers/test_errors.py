@@ -58,3 +58,25 @@ def test_judge_and_list_pages_take_any_number(client, session):
                 "/judging/rounds/1?min_score=1180591620717411303424&max_score=-1180591620717411303424&page=2e9"):
         r = client.get(url)
         assert r.status_code < 500, (url, r.status_code)
+
+
+def test_api_messages_follow_accept_language(client, session):
+    make_member(session, make_unit(session, "ROOT"), phone="0911000444")
+    body = {"username": "0911000444", "password": "sai-mat-khau-1"}
+    vi = client.post("/api/v1/auth/token", json=body)
+    en = client.post("/api/v1/auth/token", json=body, headers={"Accept-Language": "en-US,en;q=0.9,vi;q=0.5"})
+    preferred_vi = client.post("/api/v1/auth/token", json=body, headers={"Accept-Language": "en;q=0.4, vi"})
+    assert vi.status_code == en.status_code == 401
+    assert vi.json()["detail"].startswith("Sai tên đăng nhập")
+    assert en.json()["detail"].startswith("Wrong username or password")
+    assert preferred_vi.json()["detail"] == vi.json()["detail"]
+
+
+def test_openapi_documents_the_errors_and_bodies_the_api_really_has(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    token = doc["paths"]["/api/v1/auth/token"]["post"]
+    assert set(token["requestBody"]["content"]) >= {"application/json", "application/x-www-form-urlencoded"}
+    bad = doc["paths"]["/api/v1/members"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+    error = doc["components"]["schemas"][bad["$ref"].rsplit("/", 1)[1]]
+    assert {"error", "detail", "errors"} <= set(error["properties"])
