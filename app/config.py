@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = 100
     # Correct logins to one account per window: beyond this a burst (a script, a shared password) waits.
     login_max_successes_per_account: int = 30
+    # Phones or member codes an organiser may find taken by members outside their scope per hour (phones
+    # are unique across the whole system, so each refusal says one exists); beyond it they wait.
+    foreign_matches_per_hour: int = 50
     # How stale a worker's snapshot of a token's member (roles, active, token version) may be: a logout,
     # deactivation or role change done through another worker or host takes effect within this many
     # seconds (each worker reads the change feed twice as often; app.services.principals).

@@ -24,6 +24,7 @@ SENTENCES = {
     "member.revoke": N_("{who} thu hồi quyền của tài khoản {target}"),
     "member.disqualify": N_("{who} loại mọi lượt thi của {target} trong một vòng"),
     "member.reinstate": N_("{who} khôi phục các lượt thi của {target} trong một vòng"),
+    "member.foreign_match": N_("{who} gặp số điện thoại hoặc mã đã thuộc hội viên ngoài phạm vi được giao"),
     "unit.create": N_("{who} tạo đơn vị {target}"),
     "unit.update": N_("{who} sửa đơn vị {target}"),
     "unit.move": N_("{who} chuyển đơn vị {target} sang đơn vị cấp trên khác"),
@@ -58,7 +59,8 @@ LINKS = {"round": "/judging/rounds/{id}", "attempt": "/judging/attempts/{id}", "
          "question": "/bank/questions/{id}", "essay": "/essays/{id}", "essay_campaign": "/essays/campaigns/{id}/review"}
 # the details worth a clause of their own; the rest stays in the technical view
 _WORDS = {"reason": N_("lý do: {value}"), "title": N_("tên: {value}"), "code": N_("mã: {value}"),
-          "digest": N_("mã niêm phong: {value}"), "comment": N_("nhận xét: {value}"), "to": N_("đến: {value}")}
+          "digest": N_("mã niêm phong: {value}"), "comment": N_("nhận xét: {value}"), "to": N_("đến: {value}"),
+          "matches": N_("số trường hợp: {value}")}
 
 
 @dataclass(frozen=True)

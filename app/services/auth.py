@@ -5,18 +5,16 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, literal, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.errors import N_, Invalid, TooManyRequests, Unauthorized
 from app.models import LoginThrottle, Member
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import utcnow
 from app.security import TokenClaims, create_token, decode_token, hash_password, verify_password
-from app.services import audit, principals
+from app.services import audit, counters, principals
 from app.services.access import Actor
 from app.services.members import check_password, normalise_phone
 from app.services.principals import PrincipalCache, actor_of
@@ -53,22 +51,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 
 
 def _bump(session: Session, settings: Settings, key: str, now: datetime, step: int = 1) -> tuple[int, datetime]:
-    """Add `step` to a key's count in the current window (a new window if the last one ended); one upsert,
-    so concurrent requests from every worker each see their own count. Returns (count, window start)."""
-    table = LoginThrottle.__table__
-    cutoff = literal(now - timedelta(seconds=settings.login_window_s), UTCDateTime())
-    expired = table.c.window_start <= cutoff
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(key=key, window_start=now, failures=max(step, 0))
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-        "failures": case((expired, max(step, 0)), else_=func.max(table.c.failures + step, 0)
-                         if session.get_bind().dialect.name == "sqlite" else func.greatest(table.c.failures + step, 0)),
-        "window_start": case((expired, literal(now, UTCDateTime())), else_=table.c.window_start),
-    }).returning(table.c.failures, table.c.window_start)
-    count, start = session.execute(stmt).one()
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=now.tzinfo)
-    return int(count), start
+    return counters.bump(session, key, now, window_s=settings.login_window_s, step=step)
 
 
 def _reserve(*, session: Session, settings: Settings, keys: list[tuple[str, str]], now: datetime) -> int:

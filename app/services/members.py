@@ -1,19 +1,21 @@
 """Members: one account per person, validated the same way by forms, the API and imports."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from app.models import Member, MemberRole, Role, Unit
+from app.config import get_settings
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.models import LoginThrottle, Member, MemberRole, Role, Unit
 from app.models.org import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOut, UnitRef
 from app.models.types import is_db_id, utcnow
 from app.security import hash_password, keyed_hash
-from app.services import audit
+from app.services import audit, counters
 from app.services.access import Actor
 from app.services.roles import OUTRANKS, grant_all, grants_of, has_authority_over, roles_of
 from app.services.text import clean, fold, vn_name_sort_key
@@ -118,8 +120,45 @@ def raise_first(errors: list[FieldError]) -> None:
         raise Invalid(e.message, field=e.field, **e.params)
 
 
+FOREIGN_WINDOW_S = 3600
+FOREIGN_LIMIT = N_("Bạn đã gặp quá nhiều số điện thoại hoặc mã thuộc hội viên ngoài phạm vi được giao trong một giờ. "
+                   "Vui lòng đợi {minutes} phút rồi thử lại, hoặc hỏi quản trị hệ thống.")
+
+
+def _foreign_key(actor: Actor) -> str:
+    return f"foreign:m{actor.id}"
+
+
+def foreign_wait(*, session: Session, actor: Actor) -> int:
+    """Seconds this organiser must wait before adding or changing members again, 0 if none: past the hourly
+    limit of matches outside their scope every such request waits, matching or not, so the refusal itself
+    tells nothing."""
+    row = session.get(LoginThrottle, _foreign_key(actor))
+    if row is None or row.failures < get_settings().foreign_matches_per_hour:
+        return 0
+    start = row.window_start if row.window_start.tzinfo else row.window_start.replace(tzinfo=UTC)
+    return max(0, math.ceil((start + timedelta(seconds=FOREIGN_WINDOW_S) - utcnow()).total_seconds()))
+
+
+def foreign_limit(wait_s: int) -> TooManyRequests:
+    return TooManyRequests(FOREIGN_LIMIT, headers={"Retry-After": str(wait_s)}, minutes=max(1, math.ceil(wait_s / 60)))
+
+
+def count_foreign(*, session: Session, actor: Actor, matches: int) -> bool:
+    """Record that an organiser learnt `matches` phones or codes are taken outside their scope: counted and
+    audited in a transaction of its own, so the count outlives the refused request (which has written
+    nothing yet: uniqueness is checked before any write). Returns whether the limit is now passed."""
+    session.rollback()
+    count, _start = counters.bump(session, _foreign_key(actor), utcnow(), window_s=FOREIGN_WINDOW_S, step=matches)
+    audit.record(session=session, actor_id=actor.id, action="member.foreign_match", entity="member",
+                 detail={"matches": matches}, ip=actor.ip)
+    session.commit()
+    return count > get_settings().foreign_matches_per_hour
+
+
 def check_unique(*, session: Session, phone: str | None, member_code: str | None, id_hash: str | None,
-                  exclude_id: int | None = None) -> None:
+                 exclude_id: int | None = None, actor: Actor | None = None) -> None:
+    """`actor`: an organiser's request; a match outside their scope counts toward their hourly limit."""
     checks = [("phone", Member.phone, phone, N_("Số điện thoại {value} đã được dùng cho tài khoản khác.")),
               ("member_code", Member.member_code, member_code, N_("Mã {value} đã được dùng cho tài khoản khác.")),
               ("id_number", Member.id_number_hash, id_hash, N_("Số CCCD này đã được dùng cho tài khoản khác."))]
@@ -130,10 +169,14 @@ def check_unique(*, session: Session, phone: str | None, member_code: str | None
     for field, column, value, message in checks:
         if value is None:
             continue
-        stmt = select(Member.id).where(column == value)
+        stmt = select(Member.unit_id).where(column == value)
         if exclude_id is not None:
             stmt = stmt.where(Member.id != exclude_id)
-        if session.exec(stmt).first() is not None:
+        unit_id = session.exec(stmt).first()
+        if unit_id is not None:
+            unit = session.get(Unit, unit_id)
+            if actor is not None and unit is not None and not actor.covers(unit):
+                count_foreign(session=session, actor=actor, matches=1)
             shown = value if field != "id_number" else ""
             raise Conflict(message, extra={"field": field}, value=shown)
 
@@ -171,6 +214,8 @@ def _unit_for(session: Session, actor: Actor, unit_code: str) -> Unit:
 
 def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -> Member:
     actor.require_any()
+    if wait := foreign_wait(session=session, actor=actor):
+        raise foreign_limit(wait)
     fields, errors = clean_fields(full_name=data.full_name, phone=data.phone, member_code=data.member_code,
                                   birth_date=data.birth_date, id_number=data.id_number)
     raise_first(errors)
@@ -178,7 +223,7 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
     if data.password:
         check_password(data.password, phone=fields.phone)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
-    check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash)
+    check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash, actor=actor)
     member = Member(full_name=fields.full_name, phone=fields.phone, member_code=fields.member_code,
                     birth_date=fields.birth_date, unit_id=unit.id, id_number_hash=id_hash,
                     id_number_last=fields.id_number[-4:] if fields.id_number else None,
@@ -197,6 +242,8 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
 def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate, secret: str) -> Member:
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
     _require_authority_over(session, actor, member)
+    if wait := foreign_wait(session=session, actor=actor):
+        raise foreign_limit(wait)
     fields, errors = clean_fields(
         full_name=data.full_name if data.full_name is not None else member.full_name,
         phone=data.phone if data.phone is not None else member.phone,
@@ -206,7 +253,7 @@ def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate
     raise_first(errors)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
     check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash,
-                  exclude_id=member.id)
+                 exclude_id=member.id, actor=actor)
     new_unit_id = member.unit_id
     if data.unit_code:
         new_unit_id = _unit_for(session, actor, data.unit_code).id

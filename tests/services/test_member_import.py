@@ -534,3 +534,26 @@ def test_vni_questions_are_converted_when_asked():
     plan = qi.parse(gift.encode("utf-8"), "nq.gift", legacy="vni")
     assert plan.errors == [] and plan.questions[0][1].text == "Nghị quyết Đại hội lần thứ mấy?"
     assert [t for t, _c in plan.questions[1][1].options] == ["Bình Dương", "Đồng Nai"]
+
+
+def test_a_list_naming_members_outside_scope_counts_toward_the_hourly_limit(session, org, monkeypatch):
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "foreign_matches_per_hour", 3)
+    outside = [make_member(session, org["b1"], phone=f"095500010{i}") for i in range(5)]
+    session.commit()
+
+    def rows(people):  # noqa: ANN001, ANN202
+        return xlsx([[f"Người Thứ {i}", m.phone, f"HVX{i}", None, "CBA1", None, None] for i, m in enumerate(people)])
+
+    first = preview(session=session, actor=org["actor"], content=rows(outside[:2]), filename="a.xlsx",
+                    secret=TEST_SECRET, initial_password=INITIAL)
+    assert [e["row"] for e in first.errors] == [2, 3] and outside[0].phone in first.errors[0]["message"]
+    second = preview(session=session, actor=org["actor"], content=rows(outside[2:]), filename="b.xlsx",
+                     secret=TEST_SECRET, initial_password=INITIAL)  # 2 + 3 > 3: the rows are no longer named
+    assert len(second.errors) == 1 and second.errors[0]["row"] == 0
+    assert "3 dòng" in second.errors[0]["message"] and not any(m.phone in second.errors[0]["message"] for m in outside)
+    fresh = xlsx([["Người Mới", "0944999999", "HVNEW", None, "CBA1", None, None]])
+    third = preview(session=session, actor=org["actor"], content=fresh, filename="c.xlsx", secret=TEST_SECRET,
+                    initial_password=INITIAL)
+    assert len(third.errors) == 1 and "phút" in third.errors[0]["message"]

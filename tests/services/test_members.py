@@ -507,3 +507,39 @@ def test_a_code_may_not_be_another_accounts_phone(session: Session, org: Org) ->
     create(session, org.org_a, phone="0912888888", member_code="0912888888")  # its own phone: one account
     with pytest.raises(Conflict):
         create(session, org.org_a, phone="0912777777", member_code="0912888888")
+
+
+def test_an_organiser_probing_phones_outside_their_scope_is_counted_then_stopped(session, org, monkeypatch):
+    """Phones are unique system-wide, so a refusal tells that a phone exists in another union: each such
+    match is counted and audited even though its request fails, and past the hourly limit every add or
+    change by that organiser waits (matching or not, so the refusal itself tells nothing)."""
+    from app.config import get_settings
+    from app.errors import TooManyRequests
+    from app.models import LoginThrottle
+
+    monkeypatch.setattr(get_settings(), "foreign_matches_per_hour", 2)
+    for i in range(3):
+        make_member(session, org.b1, phone=f"091700000{i}")
+    inside = make_member(session, org.a1, phone="0917000009")
+    session.commit()
+    with pytest.raises(Conflict):  # inside their own scope: an ordinary duplicate, not counted
+        members.create(session=session, actor=org.org_a, data=data(phone=inside.phone), secret=TEST_SECRET)
+    session.rollback()
+    assert session.get(LoginThrottle, f"foreign:m{org.org_a.id}") is None
+    for i in range(2):
+        with pytest.raises(Conflict):
+            members.create(session=session, actor=org.org_a, data=data(phone=f"091700000{i}", member_code=f"P{i}"),
+                           secret=TEST_SECRET)
+        session.rollback()  # as the request would: the count was committed on its own
+    assert session.get(LoginThrottle, f"foreign:m{org.org_a.id}").failures == 2
+    probes = session.exec(select(AuditEntry).where(AuditEntry.action == "member.foreign_match")).all()
+    assert len(probes) == 2 and all(p.actor_id == org.org_a.id for p in probes)
+    from app.services.audit_text import say
+    assert "ngoài phạm vi" in say(probes[0], "Tổ Chức A", "vi").sentence
+    for phone in ("0917000002", "0917999999"):  # a third match waits, and so does a fresh phone
+        with pytest.raises(TooManyRequests) as info:
+            members.create(session=session, actor=org.org_a, data=data(phone=phone, member_code="NEW"),
+                           secret=TEST_SECRET)
+        assert int(info.value.headers["Retry-After"]) > 0
+    members.create(session=session, actor=org.org_b, data=data(phone="0917999999", member_code="NEW",
+                                                               unit_code="CB-B1"), secret=TEST_SECRET)

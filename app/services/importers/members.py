@@ -39,9 +39,12 @@ from app.services.importers.member_file import (
     template_xlsx,
 )
 from app.services.members import (
+    FOREIGN_LIMIT,
     apply_derived,
     check_password,
     clean_fields,
+    count_foreign,
+    foreign_wait,
     id_number_hash,
 )
 from app.services.roles import OUTRANKS, grants_of_many, has_authority_over
@@ -175,6 +178,9 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
     """`parsed`: the file as `parse` read it, when the caller has read it already."""
     actor.require_any()
     plan = ImportPlan(filename=filename)
+    if wait := foreign_wait(session=session, actor=actor):
+        plan.errors = [row_error(0, None, FOREIGN_LIMIT, locale, minutes=max(1, -(-wait // 60)))]
+        return plan
     raws, file_errors = parsed or parse(content, filename, locale=locale, legacy=legacy)
     plan.rows = len(raws)
     errors = plan.errors = file_errors
@@ -203,6 +209,7 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
     first_code: dict[str, int] = {}
     first_hash: dict[str, int] = {}
     first_member: dict[int, int] = {}
+    foreign: list[tuple[int, str, str, str]] = []  # rows naming members outside the actor's scope
     for c in checked:
         row, before = c.raw.row, len(errors)
         unit = units.get(c.unit_code)
@@ -239,11 +246,11 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
             assert member.id is not None
             if not actor.covers(member_units[member.unit_id]):
                 if matched_by == "phone":
-                    err(row, "phone", N_("Số điện thoại {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn "
-                                         "được giao."), value=c.phone)
+                    foreign.append((row, "phone", N_("Số điện thoại {value} đã thuộc một hội viên ở đơn vị ngoài "
+                                                     "phạm vi bạn được giao."), c.phone))
                 else:
-                    err(row, "member_code", N_("Mã {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được "
-                                               "giao."), value=c.member_code)
+                    foreign.append((row, "member_code", N_("Mã {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi "
+                                                           "bạn được giao."), c.member_code))
                 continue
             if not has_authority_over(actor, grants.get(member.id, [])):
                 err(row, matched_by, OUTRANKS)
@@ -277,9 +284,22 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
                                                   id_number=c.id_number, unit=unit, id_hash=id_hash,
                                                   units=member_units) if member is not None else [])
         (plan.updates if member is not None else plan.creates).append(item)
+    if foreign:
+        # phones are unique system-wide, so these rows tell that such members exist: counted per organiser,
+        # and past the hourly limit no longer listed one by one
+        if count_foreign(session=session, actor=actor, matches=len(foreign)):
+            err(0, None, FOREIGN_HIDDEN, n=len(foreign))
+        else:
+            for row, fld, message, value in foreign:
+                err(row, fld, message, value=value)
     plan.without_password = sum(1 for p in plan.creates if not p.password)
     errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
     return plan
+
+
+FOREIGN_HIDDEN = N_("{n} dòng có số điện thoại hoặc mã thuộc hội viên ở đơn vị ngoài phạm vi bạn được giao. Bạn đã gặp "
+                    "quá nhiều trường hợp như vậy trong một giờ nên các dòng không được liệt kê; hãy hỏi quản trị "
+                    "hệ thống.")
 
 
 def _crossed(c: _Checked, member: Member | None, known: _Known, first_phone: dict[str, int],
