@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
@@ -10,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from app.models.types import UTCDateTime, utcnow
 
 
-class AttemptStatus:
+class AttemptStatus(StrEnum):
     in_progress = "in_progress"
     submitted = "submitted"
     expired = "expired"  # finalised with its saved answers when the deadline passed

@@ -17,6 +17,12 @@ class ContestStatus(StrEnum):
     closed = "closed"
 
 
+class RoundStatus(StrEnum):
+    """A round is scheduled (open between its times) until it is closed, by hand or by its deadline."""
+    scheduled = "scheduled"
+    closed = "closed"
+
+
 TIE_BREAK_KEYS = ("score", "prediction_error", "duration", "submitted_at")
 DEFAULT_TIE_BREAK = ["score", "prediction_error", "duration", "submitted_at"]
 
@@ -63,7 +69,7 @@ class Round(SQLModel, table=True):
     prediction_kind: str | None = Field(default=None, max_length=32)
     prediction_prompt: str = Field(default="", max_length=500)
     prediction_lock_first: bool = True
-    status: str = Field(default="scheduled", max_length=16)  # scheduled | closed
+    status: str = Field(default=RoundStatus.scheduled, max_length=16)
     prediction_truth: int | None = None
     totals: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

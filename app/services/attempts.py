@@ -16,7 +16,7 @@ from app.db import session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
-from app.models.contest import ContestStatus
+from app.models.contest import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services import drawing, taps
 from app.services.access import JUDGE, Actor
@@ -67,7 +67,7 @@ def start(*, session: Session, actor: Actor, round_id: int, ip: str | None = Non
     round_, _contest = round_for_member(session, actor, round_id)
     if now < round_.opens_at:
         raise Conflict(N_("Vòng thi chưa mở."))
-    if now >= round_.closes_at or round_.status == "closed":
+    if now >= round_.closes_at or round_.status == RoundStatus.closed:
         raise Conflict(N_("Vòng thi đã đóng."))
     existing = current(session=session, round_id=round_id, member_id=actor.id)
     if existing is not None:
@@ -326,7 +326,7 @@ def score_visible(*, session: Session, attempt: Attempt, now: datetime | None = 
         return False
     if round_.results_visibility == "immediate":
         return True
-    return (now or utcnow()) >= round_.closes_at or round_.status == "closed"
+    return (now or utcnow()) >= round_.closes_at or round_.status == RoundStatus.closed
 
 
 def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) -> int:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.errors import N_, Conflict
 from app.models import Attempt, Contest, Prize, Round
 from app.models.attempt import AttemptStatus
-from app.models.contest import ContestStatus
+from app.models.contest import ContestStatus, RoundStatus
 from app.models.types import utcnow
 from app.services import attempts, audit, contests, flags, ranking
 from app.services.access import Actor
@@ -43,7 +43,7 @@ def _close(session: Session, round_: Round, *, now: datetime, actor_id: int | No
     counts = ranking.official_counts(session=session, round_id=round_.id)
     round_.totals = counts
     round_.prediction_truth = ranking.truth_of(round_, counts)
-    round_.status = "closed"
+    round_.status = RoundStatus.closed
     round_.closed_at = now
     session.add(round_)
     session.flush()
@@ -66,7 +66,7 @@ def close_round(*, session: Session, actor: Actor, round_id: int, now: datetime 
         raise Conflict(N_("Cuộc thi chưa công bố: chưa có gì để đóng."))
     locked = _locked_round(session, round_.id)
     assert locked is not None
-    if locked.status == "closed":
+    if locked.status == RoundStatus.closed:
         return locked
     now = now or utcnow()
     if now < locked.opens_at:
@@ -78,12 +78,12 @@ def close_due(*, session: Session, now: datetime | None = None, batch: int = 5) 
     """The sweep's part: close rounds of published contests whose closes_at has passed."""
     now = now or utcnow()
     stmt = (select(Round.id).join(Contest, Contest.id == Round.contest_id)
-            .where(Round.status != "closed", Round.closes_at <= now, Contest.status != ContestStatus.draft)
+            .where(Round.status != RoundStatus.closed, Round.closes_at <= now, Contest.status != ContestStatus.draft)
             .order_by(Round.closes_at).limit(batch))
     closed = 0
     for round_id in session.exec(stmt).all():
         round_ = _locked_round(session, round_id, skip_locked=True)
-        if round_ is None or round_.status == "closed":
+        if round_ is None or round_.status == RoundStatus.closed:
             continue  # another worker has it, or had it
         _close(session, round_, now=now, actor_id=None, ip=None)
         closed += 1
@@ -99,13 +99,13 @@ def refresh_live(*, session: Session, now: datetime | None = None) -> int:
     newer = exists().where(Attempt.round_id == Round.id, col(Attempt.submitted_at).is_not(None),
                            or_(col(Round.standings_built_at).is_(None), Attempt.submitted_at > Round.standings_built_at))
     due = session.exec(select(Round.id).join(Contest, Contest.id == Round.contest_id).where(
-        Contest.status == ContestStatus.published, Round.status != "closed", Round.opens_at <= now,
+        Contest.status == ContestStatus.published, Round.status != RoundStatus.closed, Round.opens_at <= now,
         Round.closes_at > now,
         or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY), newer)).all()
     rebuilt = 0
     for round_id in due:
         claimed = session.execute(update(Round).where(
-            Round.id == round_id, Round.status != "closed",
+            Round.id == round_id, Round.status != RoundStatus.closed,
             or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY),
         ).values(standings_built_at=now))
         if claimed.rowcount != 1:
@@ -127,12 +127,12 @@ def rebuild_after_change(*, session: Session, round_: Round) -> None:
         raise Conflict(N_("Kết quả vòng thi đã được niêm phong; không thay đổi được."))
     counts = ranking.official_counts(session=session, round_id=round_.id)
     truth = ranking.truth_of(round_, counts)
-    if round_.status == "closed":
+    if round_.status == RoundStatus.closed:
         round_.totals, round_.prediction_truth = counts, truth
         void_prizes(session=session, round_=round_)
         session.add(round_)
     ranking.build_round(session=session, round_=round_, truth=truth)
-    if round_.status == "closed":
+    if round_.status == RoundStatus.closed:
         contest = session.get(Contest, round_.contest_id)
         assert contest is not None
         ranking.build_contest(session=session, contest=contest)

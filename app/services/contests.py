@@ -24,6 +24,7 @@ from app.models.contest import (
     PredictionIn,
     RoundIn,
     RoundPublic,
+    RoundStatus,
     RoundUpdate,
 )
 from app.models.types import is_db_id, utcnow
@@ -321,7 +322,7 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
         merged["question_ids"] = None
     merged.update(patch)
     only_title = set(patch) <= {"title"}
-    if (contest.status == ContestStatus.closed or round_.status == "closed") and not only_title:
+    if (contest.status == ContestStatus.closed or round_.status == RoundStatus.closed) and not only_title:
         raise Conflict(N_("Vòng {round} đã kết thúc: chỉ còn đổi được tên vòng."), round=round_.position)
     clean_round = check_round(session=session, actor=actor, tz=zone(contest), number=round_.position, prefix="",
                               data=RoundIn.model_validate(merged),

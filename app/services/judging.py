@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Member, Round, Standing, Unit
+from app.models.contest import RoundStatus
 from app.models.judging import AttemptFlag
 from app.models.types import is_db_id, utcnow
 from app.services import audit, closing, flags, units
@@ -239,7 +240,7 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
 
 def round_closed(round_: Round, now: datetime | None = None) -> bool:
     """A round's keys may be read (by judges, on an attempt) once it has closed: by hand, or by its time."""
-    return round_.status == "closed" or (now or utcnow()) >= round_.closes_at
+    return round_.status == RoundStatus.closed or (now or utcnow()) >= round_.closes_at
 
 
 # --- flags ---------------------------------------------------------------------------------------------

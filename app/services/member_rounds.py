@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Attempt, Contest, Round, Standing, Unit
 from app.models.attempt import AttemptStatus
-from app.models.contest import ContestStatus
+from app.models.contest import ContestStatus, RoundStatus
 from app.models.types import utcnow
 from app.services import attempts
 from app.services.access import Actor
@@ -57,7 +57,7 @@ class RoundCard:
 
 
 def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -> RoundCard:
-    phase = ("closed" if round_.status == "closed" or now >= round_.closes_at
+    phase = ("closed" if round_.status == RoundStatus.closed or now >= round_.closes_at
              else "upcoming" if now < round_.opens_at else "open")
     in_progress = next((a for a in mine if a.status == AttemptStatus.in_progress), None)
     finished = [a for a in mine if a.status != AttemptStatus.in_progress and a.submitted_at is not None]
@@ -67,7 +67,7 @@ def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -
         until = last.submitted_at + timedelta(seconds=round_.cooldown_s)
         wait_until = until if until > now else None
     visible = last is not None and (round_.results_visibility == "immediate" or now >= round_.closes_at
-                                    or round_.status == "closed")
+                                    or round_.status == RoundStatus.closed)
     return RoundCard(round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now)
 
 
@@ -91,7 +91,7 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) ->
     assert actor.unit is not None
     ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
     rows = session.exec(select(Round, Contest).join(Contest, Contest.id == Round.contest_id).where(
-        Contest.status == ContestStatus.published, col(Contest.scope_unit_id).in_(ancestors), Round.status != "closed",
+        Contest.status == ContestStatus.published, col(Contest.scope_unit_id).in_(ancestors), Round.status != RoundStatus.closed,
         Round.closes_at > now, Round.opens_at <= now + timedelta(days=UPCOMING_DAYS))
         .order_by(Round.opens_at)).all()
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
@@ -145,7 +145,7 @@ def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime 
         col(Standing.round_id).in_(list(picked))).group_by(Standing.round_id)).all()) if picked else {}
     out = []
     for round_id, (a, r, c) in picked.items():
-        visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == "closed"
+        visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == RoundStatus.closed
         out.append(MyResult(r, c, a, visible, ranks.get(round_id) if visible else None,
                             totals.get(round_id) if visible else None))
     return out
@@ -156,7 +156,7 @@ def past_contests(*, session: Session, actor: Actor, limit: int = 5, now: dateti
     now = now or utcnow()
     assert actor.unit is not None
     ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != "closed",
+    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed,
                                         Round.closes_at > now).exists()
     return list(session.exec(select(Contest).where(
         col(Contest.scope_unit_id).in_(ancestors), Contest.status != ContestStatus.draft, ~still_open)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Invalid
 from app.models import Member, Round, Standing, Unit, UnitStanding
+from app.models.contest import RoundStatus
 from app.models.judging import Prize
 from app.models.types import utcnow
 from app.services import audit, closing
@@ -196,7 +197,7 @@ def confirm(*, session: Session, actor: Actor, round_id: int, now: datetime | No
     """Store the allocation the judges were shown (recomputed here from the same standings)."""
     judged = judge_round(session=session, actor=actor, round_id=round_id, whole=True)
     round_ = judged.round
-    if round_.status != "closed":
+    if round_.status != RoundStatus.closed:
         raise Conflict(N_("Chỉ xét giải khi vòng thi đã đóng."))
     if round_.sealed_at is not None:
         raise Conflict(N_("Kết quả vòng thi đã được niêm phong; không thay đổi được."))

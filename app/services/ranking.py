@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from app.models import Attempt, Contest, ContestStanding, Round, Standing, Unit, UnitStanding
 from app.models.attempt import AttemptStatus
+from app.models.contest import RoundStatus
 from app.models.types import utcnow
 from app.services.units import subtree_totals
 
@@ -200,7 +201,7 @@ def build_contest(*, session: Session, contest: Contest) -> int:
                per(func.sum(s.duration_ms)).label("duration_ms"), per(func.max(s.submitted_at)).label("submitted_at"),
                func.row_number().over(partition_by=s.member_id, order_by=r.closes_at.desc()).label("rn"))
         .join_from(Standing.__table__, Round.__table__, r.id == s.round_id)
-        .where(r.contest_id == contest.id, r.status == "closed")
+        .where(r.contest_id == contest.id, r.status == RoundStatus.closed)
     ).subquery("totals")
     t = totals.c
     ranked = select(literal(contest.id), t.member_id, t.unit_id, t.unit_path,

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.errors import N_, Invalid
 from app.i18n import translate
 from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
+from app.models.contest import RoundStatus
 from app.models.judging import Prize
 from app.models.types import utcnow
 from app.services import contest_rules, contests
@@ -175,7 +176,7 @@ def export_round(*, session: Session, actor: Actor, round_id: int, fmt: str, uni
         raise Invalid(N_("Phần cần xuất không hợp lệ: {part}."), field="part", part=part)
     judged = judge_round(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
     round_, tz = judged.round, contests.zone(judged.contest)
-    if round_.status != "closed":
+    if round_.status != RoundStatus.closed:
         raise Invalid(N_("Vòng thi chưa đóng: chưa có kết quả chính thức để xuất."), field="round")
     # the three CSV parts are three files: each gets its own name, so one download never overwrites another
     slug, label = ("ket-qua", N_("Kết quả")) if fmt != "csv" else CSV_PART_NAMES[part]
@@ -265,7 +266,7 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
 # --- a contest as a whole ----------------------------------------------------------------------------------
 def closed_rounds(*, session: Session, contest: Contest) -> list[Round]:
     """The rounds the contest standings add up (the closed ones), in the contest's order."""
-    return [r for r in contests.rounds_of(session=session, contest=contest) if r.status == "closed"]
+    return [r for r in contests.rounds_of(session=session, contest=contest) if r.status == RoundStatus.closed]
 
 
 def contest_ranking_columns(rounds: list[Round], locale: str = "vi") -> list[Column]:
@@ -340,7 +341,7 @@ def export_contest(*, session: Session, actor: Actor, contest_id: int, fmt: str,
 
     def write(fh: BinaryIO) -> None:
         if fmt == "xlsx":
-            others = [r for r in contests.rounds_of(session=session, contest=contest) if r.status != "closed"]
+            others = [r for r in contests.rounds_of(session=session, contest=contest) if r.status != RoundStatus.closed]
             notes = _contest_notes(judged, rounds, others, tz, locale)
             write_xlsx(Report(title=display, parts=[part], tz=tz, note_lines=notes), fh)
         else:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app.errors import N_, Conflict
 from app.models import Round
+from app.models.contest import RoundStatus
 from app.models.types import utcnow
 from app.services import audit, contests
 from app.services.access import Actor
@@ -43,7 +44,7 @@ def seal(*, session: Session, actor: Actor, round_id: int, now: datetime | None 
     if round_.sealed_at is not None:
         raise Conflict(N_("Vòng thi đã được niêm phong lúc {at}."),
                        at=round_.sealed_at.astimezone(contests.zone(judged.contest)).strftime("%d/%m/%Y %H:%M"))
-    if round_.status != "closed":
+    if round_.status != RoundStatus.closed:
         raise Conflict(N_("Chỉ niêm phong được vòng thi đã đóng."))
     if (round_.prize_tiers or round_.unit_prize_tiers) and round_.prizes_confirmed_at is None:
         raise Conflict(N_("Cần xác nhận danh sách giải trước khi niêm phong."))

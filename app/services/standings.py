@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from app.errors import N_, Conflict, NotFound
 from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
-from app.models.contest import ContestStatus
+from app.models.contest import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services import ranking, units
 from app.services.access import JUDGE, MANAGE, Actor
@@ -217,14 +217,14 @@ def board_round(*, session: Session, actor: Actor, round_id: int) -> tuple[Round
 def scores_visible(round_: Round | RoundInfo, now: datetime | None = None) -> bool:
     """The ranking shows scores once the round's results may be seen: closed, or open with immediate results."""
     now = now or utcnow()
-    return round_.status == "closed" or now >= round_.closes_at or round_.results_visibility == "immediate"
+    return round_.status == RoundStatus.closed or now >= round_.closes_at or round_.results_visibility == "immediate"
 
 
 def shown_keys(contest: Contest, round_: Round | None = None, *, predicted: bool = True) -> list[str]:
     """The tie-break keys after the score that a board shows as columns, in the chain's order, so its order
     explains itself. The prediction's error is known only once a round's truth is frozen at close."""
     if round_ is not None:
-        predicted = bool(round_.prediction_kind) and round_.status == "closed"
+        predicted = bool(round_.prediction_kind) and round_.status == RoundStatus.closed
     return [k for k in contest.tie_break if k != "score" and (k != "prediction_error" or predicted)]
 
 
@@ -374,7 +374,7 @@ def unit_board(*, session: Session, actor: Actor, round_id: int, parent_code: st
 def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = None) -> dict[str, int]:
     """The frozen official totals of a closed round; the running ones while it is open (counted at most
     once per cache lifetime: a count over a million attempts is not for every page view)."""
-    if round_.status == "closed" and round_.totals:
+    if round_.status == RoundStatus.closed and round_.totals:
         return dict(round_.totals)
     round_id = round_.id
     assert round_id is not None

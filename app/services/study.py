@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, NotFound
 from app.models import Contest, Question, QuestionOption, Round, RoundQuestion, Topic
-from app.models.contest import ContestStatus
+from app.models.contest import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services import audit
 from app.services.access import Actor
@@ -53,7 +53,7 @@ def _new_slug(session: Session) -> str:
 def _refuse_if_a_contest_keeps_it(session: Session, topic: Topic) -> None:
     """A contest that keeps the study sets out of its rounds must not find its questions published."""
     for rnd, contest in session.exec(select(Round, Contest).join(Contest, Contest.id == Round.contest_id).where(
-            Contest.study_draw.is_(False), Contest.status != ContestStatus.closed, Round.status != "closed")).all():
+            Contest.study_draw.is_(False), Contest.status != ContestStatus.closed, Round.status != RoundStatus.closed)).all():
         uses = any(line.get("topic_id") == topic.id for line in rnd.draw or []) or session.exec(
             select(RoundQuestion.question_id).join(Question, Question.id == RoundQuestion.question_id).where(
                 RoundQuestion.round_id == rnd.id, Question.topic_id == topic.id)).first() is not None
@@ -75,7 +75,7 @@ def _kept_for_rounds(session: Session, now: datetime):  # noqa: ANN202
     """A WHERE clause on Question: the questions that a round not yet closed may ask (drafts included: an
     organiser preparing next week's round must not find its questions with their keys in study)."""
     rounds = session.exec(select(Round).join(Contest, Contest.id == Round.contest_id).where(
-        Contest.status != ContestStatus.closed, Round.status != "closed", Round.closes_at > now)).all()
+        Contest.status != ContestStatus.closed, Round.status != RoundStatus.closed, Round.closes_at > now)).all()
     if not rounds:
         return false()
     clauses = [col(Question.id).in_(select(RoundQuestion.question_id)

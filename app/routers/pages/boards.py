@@ -16,6 +16,7 @@ from app.db import from_memory_or_database
 from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import Conflict
 from app.models import Contest, Round, Unit
+from app.models.contest import RoundStatus
 from app.models.types import utcnow
 from app.routers.base import make_router
 from app.services import contest_rules, contests, standings, units
@@ -50,7 +51,7 @@ def _current(session: Session, scope: Unit, code: str) -> Unit:
 
 
 def _phase(round_: Round) -> str:
-    if round_.status == "closed":
+    if round_.status == RoundStatus.closed:
         return "closed"
     return "upcoming" if utcnow() < round_.opens_at else "open"
 
@@ -70,7 +71,7 @@ def _board_rows(request: Request, session: Session, actor: Actor, round_: Round,
     return {"round": round_, "rows": rows, "total": total, "page": page, "pages": _pages(total), "unit": unit,
             "message": message, "base_url": f"/rounds/{round_.id}/board", "board_id": "board",
             "keys": standings.shown_keys(contest, round_),
-            "poll_url": f"/rounds/{round_.id}/board/rows?{query}" if round_.status != "closed" else None}
+            "poll_url": f"/rounds/{round_.id}/board/rows?{query}" if round_.status != RoundStatus.closed else None}
 
 
 def _mark_me(member_id: int) -> tuple[str, str]:
@@ -138,7 +139,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
     # a closed round's page changes only with its standings (or a name): kept while they stand
     return render_shared(request, "pages/boards/round.html", cache=cache, key=(*_key(actor, unit, page),
                          info.standings_built_at), context=shared, fills=fills, mark=_mark_me(actor.id),
-                         lasting=info.status == "closed")
+                         lasting=info.status == RoundStatus.closed)
 
 
 @router.get("/rounds/{round_id}/board/rows", response_class=HTMLResponse)
@@ -161,7 +162,7 @@ def _round_board_rows(request: Request, session: Session, actor: Actor, round_id
 
     return render_shared(request, "partials/boards/rows.html", cache=cache, key=(*_key(actor, unit, page),
                          info.standings_built_at), context=shared, mark=_mark_me(actor.id),
-                         lasting=info.status == "closed")
+                         lasting=info.status == RoundStatus.closed)
 
 
 def _units_ctx(request: Request, session: Session, actor: Actor, round_id: int, parent: str) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def _units_ctx(request: Request, session: Session, actor: Actor, round_id: int, 
             "trail": _trail(session, scope, current), "rows": rows, "parent": parent,
             "visible": standings.scores_visible(round_), "phase": _phase(round_),
             "poll_url": (f"/rounds/{round_id}/units/rows?{urlencode({'parent': parent})}"
-                         if round_.status != "closed" else None)}
+                         if round_.status != RoundStatus.closed else None)}
 
 
 @router.get("/rounds/{round_id}/units", response_class=HTMLResponse)
