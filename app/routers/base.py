@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form
+from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
+
+from app.services.exporters import ExportFile, attachment
 
 
 def _commit_in_same_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,3 +82,9 @@ def include_at_root(parent: Any, child: APIRouter) -> None:
 # The import forms' choice of legacy Vietnamese code; anything else is a 422, not silently ignored.
 LegacyForm = Annotated[Literal["", "tcvn3", "vni"],
                        Form(description='"tcvn3" or "vni": the file is typed in that legacy Vietnamese code')]
+
+
+def download(out: ExportFile) -> FileResponse:
+    """An export's temporary file, streamed under its names, then removed."""
+    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
+                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})

@@ -6,12 +6,10 @@ it, else their own subtree). Rows are read from the database in batches and writ
 router streams, as the round exports do (app.services.results)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -25,10 +23,9 @@ from app.services import essays
 from app.services.access import JUDGE, MANAGE, Actor
 from app.services.essay_campaigns import Reach, reach, rubric_max, zone
 from app.services.essay_grading import weighted_scores
-from app.services.exporters import XLSX, ascii_slug
+from app.services.exporters import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.exporters.essays_pdf import Bundle, EssayPage, write_bundle_pdf
 from app.services.exporters.sheets import Column, Part, Report, write_xlsx
-from app.services.results import ExportFile
 
 BATCH = 500
 FORMATS = {"xlsx": XLSX, "pdf": "application/pdf"}
@@ -207,15 +204,12 @@ def export(*, session: Session, actor: Actor, campaign_id: int, fmt: str, unit_c
     kind = "tong-hop" if fmt == "xlsx" else "tap-bai"
     name = f"bai-thu-hoach-{kind}-{ascii_slug(reached.unit.code)}.{fmt}"
     display = translate(N_("Bài thu hoạch - {unit}.{fmt}"), locale, unit=reached.unit.name, fmt=fmt)
-    fd, path = tempfile.mkstemp(prefix="hoithi-essays-", suffix=f".{fmt}")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if fmt == "xlsx":
-                write_xlsx(Report(title=display, parts=summary_parts(session=session, reached=reached, locale=locale),
-                                  tz=zone(reached.campaign), note_lines=_notes(reached, locale)), fh)
-            else:
-                write_bundle_pdf(bundle(session=session, reached=reached, locale=locale), fh)
-    except BaseException:
-        os.unlink(path)
-        raise
-    return ExportFile(path=path, filename=name, display_name=display, media_type=FORMATS[fmt])
+
+    def write(fh: BinaryIO) -> None:
+        if fmt == "xlsx":
+            write_xlsx(Report(title=display, parts=summary_parts(session=session, reached=reached, locale=locale),
+                              tz=zone(reached.campaign), note_lines=_notes(reached, locale)), fh)
+        else:
+            write_bundle_pdf(bundle(session=session, reached=reached, locale=locale), fh)
+
+    return ExportFile(path=temp_file(f".{fmt}", write), filename=name, display_name=display, media_type=FORMATS[fmt])

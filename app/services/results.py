@@ -9,10 +9,7 @@ is never held in memory; the router streams the file. The ranked list's cells, a
 also what the seal's digest is computed over (app.services.sealing), so the CSV can be checked against it."""
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -28,7 +25,7 @@ from app.models.judging import Prize
 from app.models.types import utcnow
 from app.services import contest_rules, contests
 from app.services.access import Actor
-from app.services.exporters import XLSX, ascii_slug
+from app.services.exporters import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.exporters.minutes_pdf import Minutes, write_minutes_pdf
 from app.services.exporters.sheets import Column, Part, Report, iter_csv, write_xlsx
 from app.services.judging import JudgedContest, JudgedRound, judge_contest, judge_round
@@ -137,14 +134,6 @@ def _translated(part: Part, locale: str) -> Part:
     return part
 
 
-@dataclass
-class ExportFile:
-    path: str  # a temporary file; the caller removes it once sent
-    filename: str  # ASCII
-    display_name: str
-    media_type: str
-
-
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S") if value else ""
 
@@ -200,19 +189,7 @@ def export_round(*, session: Session, actor: Actor, round_id: int, fmt: str, uni
         else:
             write_minutes_pdf(minutes(session=session, judged=judged, locale=locale), fh)
 
-    return ExportFile(path=_temp_file(fmt, write), filename=name, display_name=display, media_type=FORMATS[fmt])
-
-
-def _temp_file(fmt: str, write: Callable[[BinaryIO], None]) -> str:
-    """A temporary file holding what `write` wrote; removed again when writing fails."""
-    fd, path = tempfile.mkstemp(prefix="hoithi-export-", suffix=f".{fmt}")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-    except BaseException:
-        os.unlink(path)
-        raise
-    return path
+    return ExportFile(path=temp_file(f".{fmt}", write), filename=name, display_name=display, media_type=FORMATS[fmt])
 
 
 def _write_csv(fh: BinaryIO, part: Part, tz: ZoneInfo) -> None:
@@ -347,4 +324,4 @@ def export_contest(*, session: Session, actor: Actor, contest_id: int, fmt: str,
         else:
             _write_csv(fh, part, tz)
 
-    return ExportFile(path=_temp_file(fmt, write), filename=name, display_name=display, media_type=FORMATS[fmt])
+    return ExportFile(path=temp_file(f".{fmt}", write), filename=name, display_name=display, media_type=FORMATS[fmt])

@@ -2,12 +2,10 @@
 judges' grades, the unit's files. Rules in app.services.essay_campaigns, essays, essay_grading and essay_exports."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
-from starlette.background import BackgroundTask
 
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
 from app.models.essay import (
@@ -21,9 +19,8 @@ from app.models.essay import (
     MyEssay,
     ReviewIn,
 )
-from app.routers.base import make_router
+from app.routers.base import download, make_router
 from app.services import essay_campaigns, essay_exports, essay_grading, essays
-from app.services.exporters import attachment
 
 router = make_router(tags=["essays"])
 
@@ -168,5 +165,4 @@ def grade(essay_id: int, data: GradeIn, actor: CurrentActor, session: SessionDep
 def export(campaign_id: int, fmt: str, actor: CurrentActor, session: SessionDep, unit_code: str | None = None) -> FileResponse:
     """XLSX summary (essays, who has not handed in, participation per unit) or the PDF bundle of the unit's essays."""
     out = essay_exports.export(session=session, actor=actor, campaign_id=campaign_id, fmt=fmt, unit_code=unit_code)
-    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
-                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})
+    return download(out)

@@ -3,20 +3,17 @@ of a contest as a whole).
 Rules in app.services.judging, flags, prizes, sealing and results."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from fastapi import Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
-from starlette.background import BackgroundTask
 
 from app.deps import RequireJudge, SessionDep
 from app.i18n import translate
 from app.models import Attempt
-from app.routers.base import make_router
+from app.routers.base import download, make_router
 from app.services import flags, judging, prizes, results, sealing
-from app.services.exporters import attachment
 
 router = make_router(tags=["judging"])
 
@@ -157,7 +154,7 @@ def seal(round_id: int, actor: RequireJudge, session: SessionDep) -> Sealed:
 def export(round_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None,
            part: str = Query("ranking", description="CSV only: ranking | units | winners")) -> FileResponse:
     """XLSX (ranked list, unit statistics, winners with contact data), CSV (one part) or the PDF minutes."""
-    return _download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code,
+    return download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code,
                                           part=part))
 
 
@@ -166,11 +163,6 @@ def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: Sess
                    unit_code: str | None = None) -> FileResponse:
     """The contest's ranked list over its closed rounds (totals, then each round's score): XLSX or CSV;
     `?unit_code=` narrows it to a unit's subtree."""
-    return _download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
+    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
                                             unit_code=unit_code))
 
-
-def _download(out: results.ExportFile) -> FileResponse:
-    """The temporary file, streamed, then removed."""
-    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
-                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})

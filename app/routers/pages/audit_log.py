@@ -3,23 +3,21 @@ Rules (who reads which entries) in app.services.audit."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date, datetime, time, timedelta
 from math import ceil
+from typing import BinaryIO
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
-from starlette.background import BackgroundTask
 
 from app.deps import MAX_PAGE, PageActor, SessionDep
 from app.errors import N_, Invalid
-from app.routers.base import make_router
+from app.routers.base import download, make_router
 from app.services import audit, audit_text
 from app.services.access import JUDGE, MANAGE
-from app.services.exporters import attachment
+from app.services.exporters import ExportFile, temp_file
 from app.services.exporters.sheets import Column, Part, iter_csv
 from app.templating import render, request_locale, translate
 
@@ -77,10 +75,10 @@ def audit_export(request: Request, actor: PageActor, session: SessionDep) -> Fil
         (N_("Mã người thực hiện"), "text"), (N_("Người thực hiện"), "text"), (N_("Đơn vị"), "text"),
         (N_("Địa chỉ IP"), "text"), (N_("Chi tiết"), "text"))]
     part = Part(translate(request, N_("Nhật ký")), columns, audit.iter_entries(session=session, actor=actor, log_filter=f))
-    fd, path = tempfile.mkstemp(prefix="hoithi-audit-", suffix=".csv")
-    with os.fdopen(fd, "wb") as fh:
+
+    def write(fh: BinaryIO) -> None:
         for chunk in iter_csv(part, tz):
             fh.write(chunk)
-    return FileResponse(path, media_type="text/csv; charset=utf-8", background=BackgroundTask(os.unlink, path),
-                        headers={"Content-Disposition": attachment("nhat-ky.csv")})
+
+    return download(ExportFile(temp_file(".csv", write), "nhat-ky.csv", "nhat-ky.csv", "text/csv; charset=utf-8"))
 

@@ -3,24 +3,21 @@ handed in, who has not, search, files), the judges' queue. Rules in app.services
 essay_grading and essay_exports."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
-from starlette.background import BackgroundTask
 
 from app.deps import PageActor, PageJudge, PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
 from app.models.essay import CriterionIn, EssayCampaign, EssayCampaignCreate, EssayCampaignUpdate
-from app.routers.base import make_router
+from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services import contests, essay_campaigns, essay_exports, essay_grading, essays, units
 from app.services.access import Actor
 from app.services.essay_campaigns import DEFAULT_RUBRIC
-from app.services.exporters import attachment
 from app.templating import render, request_locale, translate
 
 router = make_router()
@@ -157,8 +154,7 @@ def export(request: Request, campaign_id: int, fmt: str, actor: PageActor, sessi
            unit_code: str | None = None) -> FileResponse:
     out = essay_exports.export(session=session, actor=actor, campaign_id=campaign_id, fmt=fmt, unit_code=unit_code or None,
                                locale=request_locale(request))
-    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
-                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})
+    return download(out)
 
 
 # --- the judges ------------------------------------------------------------------------------------------------------

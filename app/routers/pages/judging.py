@@ -3,23 +3,20 @@ with the disqualify / reinstate form, prizes (rules, the allocation shown, confi
 result files. Rules in app.services.judging, prizes, sealing and results."""
 from __future__ import annotations
 
-import os
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
-from starlette.background import BackgroundTask
 
 from app.deps import PageJudge, SessionDep
 from app.errors import N_, AppError, Invalid
 from app.models.judging import FlagKind
-from app.routers.base import make_router
+from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services import judging, prizes, results, sealing, standings, units
 from app.services.access import Actor
-from app.services.exporters import attachment
 from app.templating import render, request_locale, translate
 
 router = make_router()
@@ -99,20 +96,16 @@ def judging_seal(request: Request, round_id: int, actor: PageJudge, session: Ses
 @router.get("/judging/rounds/{round_id}/export.{fmt}")
 def judging_export(request: Request, round_id: int, fmt: str, actor: PageJudge, session: SessionDep,
                    unit_code: str | None = None, part: str = "ranking") -> FileResponse:
-    return _download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt,
+    return download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt,
                                           unit_code=unit_code or None, part=part, locale=request_locale(request)))
 
 
 @router.get("/judging/contests/{contest_id}/export.{fmt}")
 def judging_contest_export(request: Request, contest_id: int, fmt: str, actor: PageJudge, session: SessionDep,
                            unit_code: str | None = None) -> FileResponse:
-    return _download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
+    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
                                             unit_code=unit_code or None, locale=request_locale(request)))
 
-
-def _download(out: results.ExportFile) -> FileResponse:
-    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
-                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})
 
 
 # --- one attempt -----------------------------------------------------------------------------------------

@@ -1,8 +1,13 @@
 """Files people download: each exporter turns what a service loaded into bytes (XLSX, XML, …)."""
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import quote
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,3 +26,23 @@ def attachment(filename: str, *, display: str | None = None) -> str:
     if display and display != filename:
         value += f"; filename*=UTF-8''{quote(display)}"
     return value
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: str  # a temporary file; the router that sends it removes it once sent
+    filename: str  # ASCII
+    display_name: str
+    media_type: str
+
+
+def temp_file(suffix: str, write: Callable[[BinaryIO], None]) -> str:
+    """A temporary file holding what `write` wrote; removed again when writing fails."""
+    fd, path = tempfile.mkstemp(prefix="hoithi-export-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
