@@ -135,7 +135,7 @@ def _lock_path(engine: Engine) -> str | None:
 
 def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record):
         if isinstance(dbapi_conn, WriterLockConnection):
             dbapi_conn.lock_path = lock_path
             dbapi_conn.timeout = BUSY_TIMEOUT_S
@@ -149,7 +149,7 @@ def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         if conn.get_execution_options().get(_IMMEDIATE):
             dbapi_conn = conn.connection.dbapi_connection
             if isinstance(dbapi_conn, WriterLockConnection):
@@ -187,7 +187,7 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             raise
 
 
-class NeedsDatabase(Exception):  # noqa: N818  (a signal, not an error)
+class NeedsDatabase(Exception):
     """Raised by NO_DATABASE: what was asked for is not in this worker's memory."""
 
 

@@ -98,7 +98,7 @@ async def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> N
     check_csrf(request, token, secret)
 
 
-def _load_actor(engine, cache, claims, ip):  # noqa: ANN001, ANN202
+def _load_actor(engine, cache, claims, ip):
     # One SELECT on a bare connection; on PostgreSQL in autocommit, so no BEGIN/ROLLBACK round trips.
     options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn:

@@ -47,7 +47,7 @@ def _static_version() -> str:
 class CachedStatic(StaticFiles):
     """Static files are fetched with ?v=<content hash>, so phones may keep them for a year."""
 
-    def file_response(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def file_response(self, *args, **kwargs):
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
@@ -149,7 +149,7 @@ def _offline_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/docs-assets/favicon.png")
 
 
-def __getattr__(name: str):  # noqa: ANN202
+def __getattr__(name: str):
     # `app.main:app` builds the app on first access, so importing this module has no side effects.
     if name == "app":
         globals()["app"] = create_app()

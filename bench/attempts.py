@@ -235,7 +235,7 @@ def bench_database(kind: str, args: argparse.Namespace, bare: Server, workdir: P
         if args.breakdown:
             try:
                 b = cpu_breakdown(db, round_id, saves, db.tokens[db.members + args.round_members:], args.breakdown)
-            except Exception as exc:  # noqa: BLE001  (the load figures above stay worth keeping)
+            except Exception as exc:
                 log(f"{kind}: in-process breakdown failed: {exc!r}")
                 out["breakdown_error"] = repr(exc)[:300]
                 return out

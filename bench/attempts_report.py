@@ -179,7 +179,7 @@ def breakdown_lines(dbs: list[dict]) -> list[str]:
              "above, from members this process has not seen in the last seconds.", "",
              "| ms of CPU per request | " + " | ".join(d["kind"] for d in broken) + " |", "|---|" + "---:|" * len(broken)]
 
-    def row(label: str, get) -> str:  # noqa: ANN001
+    def row(label: str, get) -> str:
         cells = []
         for d in broken:
             try:

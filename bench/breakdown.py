@@ -24,14 +24,14 @@ from bench.servers import ROOT
 APP_DIR = str(ROOT / "app") + "/"
 
 
-async def _inline_run_sync(func, *args, **_kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+async def _inline_run_sync(func, *args, **_kwargs):
     return func(*args)
 
 
 class Driver:
     """Calls an ASGI app the way uvicorn would, minus the socket."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.app = app
 
     async def request(self, req: Request) -> tuple[int, bytes]:
@@ -101,7 +101,7 @@ def _profile_split(stats: pstats.Stats, total: float) -> dict:
             "self_by_library_pct": {k: round(100 * v / total, 1) for k, v in libs.most_common(10)}}
 
 
-async def _measure(name: str, app, warm: list[Request], timed: list[Request],  # noqa: ANN001
+async def _measure(name: str, app, warm: list[Request], timed: list[Request],
                    profiled: list[Request]) -> dict:
     driver = Driver(app)
     task, inbox = await driver.lifespan()
@@ -127,7 +127,7 @@ async def _measure(name: str, app, warm: list[Request], timed: list[Request],  #
     return {"cpu_ms": cpu_ms, "requests": len(timed), **split}
 
 
-def measure(db, *, iterations: int = 1000) -> dict:  # noqa: ANN001  (bench.seed.BenchDB)
+def measure(db, *, iterations: int = 1000) -> dict:
     """In-process CPU per request of the bare /ping, of GET /api/v1/me from members who asked a moment
     ago ("me") and from members never seen before ("me_cold", when the database has extra members),
     and the cProfile split of each /me."""

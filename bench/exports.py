@@ -148,7 +148,7 @@ def child(fmt: str, rows: int, out: Path) -> dict:
     import fpdf  # noqa: F401 - every library loaded before the baseline, as in a running server
     import xlsxwriter  # noqa: F401
 
-    import app.services.exporters.minutes_pdf  # noqa: F401
+    import app.services.exporters.minutes_pdf
     import app.services.results  # noqa: F401 - the real ranked list's columns (XLSX 14 columns)
     from bench.questions import _reset_peak_rss, _status_kib
 
@@ -163,7 +163,7 @@ def child(fmt: str, rows: int, out: Path) -> dict:
 
 
 def run_child(fmt: str, rows: int, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "bench.exports", "--child", fmt, "--rows", str(rows), "--out", str(out)],  # noqa: S603
+    proc = subprocess.run([sys.executable, "-m", "bench.exports", "--child", fmt, "--rows", str(rows), "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode:
         raise RuntimeError(f"{fmt}: exit {proc.returncode}\n{proc.stderr[-3000:]}")
@@ -218,7 +218,7 @@ def section(results: list[dict], args: argparse.Namespace, started: datetime, el
     return "\n".join([
         HEADER, "",
         f"Command: `python -m bench.exports --rows {args.rows}`, started {started:%Y-%m-%d %H:%M:%S} UTC, took "
-        f"{elapsed:.0f} s. Code: {report._git_rev()}.", "",  # noqa: SLF001
+        f"{elapsed:.0f} s. Code: {report._git_rev()}.", "",
         _machine(), "",
         f"Data: a ranked list of {args.rows:,} members made lazily by a generator (Vietnamese names, 1,000 cells, "
         "9 columns: rank, name, member code, unit, score, share right, time taken, prediction, submitted at), as a "

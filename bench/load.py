@@ -69,7 +69,7 @@ def client_name() -> str:
 def wrk_version() -> str | None:
     if not shutil.which("wrk"):
         return None
-    out = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout  # noqa: S603, S607
+    out = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
     return out.split("[")[0].strip() or "wrk"
 
 
@@ -122,7 +122,7 @@ def _wrk_script(requests: list[Request]) -> str:
 
 def _run_child(cmd: list[str]) -> tuple[str, str, float]:
     """stdout, stderr and the child's own CPU seconds (from wait4's rusage)."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # noqa: S603
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
     out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
     _pid, status, usage = os.wait4(proc.pid, 0)

@@ -38,7 +38,7 @@ def overlap(probe_dir: Path) -> dict:
             "mean_in_flight": sum(k * v for k, v in time_at.items()) / busy}
 
 
-def _build():  # noqa: ANN202
+def _build():
     import app.services.auth as auth_service
     from app.main import create_app
 
@@ -47,7 +47,7 @@ def _build():  # noqa: ANN202
     if verify is None:  # login no longer verifies through this name: nothing to time (0 verifications)
         return create_app()
 
-    def timed_verify(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def timed_verify(*args, **kwargs):
         start = time.monotonic()
         try:
             return verify(*args, **kwargs)
@@ -59,7 +59,7 @@ def _build():  # noqa: ANN202
     return create_app()
 
 
-def __getattr__(name: str):  # noqa: ANN202
+def __getattr__(name: str):
     if name == "app":
         globals()["app"] = _build()
         return globals()["app"]

@@ -64,7 +64,7 @@ def measure() -> list[tuple[str, int, int]]:
 def section(rows: list[tuple[str, int, int]]) -> str:
     first = sum(gz for name, gz, _ in rows if not name.startswith("one tap"))
     html = rows[0][1]
-    lines = [HEADER, "", "Command: `python -m bench.pageweight` (in `make bench`). Code: " + report._git_rev() + ".",  # noqa: SLF001
+    lines = [HEADER, "", "Command: `python -m bench.pageweight` (in `make bench`). Code: " + report._git_rev() + ".",
              "", __doc__.split("\n\n", 1)[1].strip().replace("\n", " "), "",
              "| what | bytes gzip (as sent to a phone) | bytes uncompressed |", "|---|---:|---:|"]
     lines += [f"| {name} | {gz:,} | {plain:,} |" for name, gz, plain in rows]

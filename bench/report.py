@@ -21,9 +21,9 @@ GOAL_RATIO = 0.5
 
 def _git_rev() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,  # noqa: S603, S607
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "app", "migrations"],  # noqa: S603, S607
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "app", "migrations"],
                                cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -62,7 +62,7 @@ def pg_available() -> str | None:
     try:
         with psycopg.connect(_pg_plain(PG_ADMIN_URL), autocommit=True, connect_timeout=5) as conn:
             conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return str(exc).strip().splitlines()[0]
     return None
 

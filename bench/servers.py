@@ -49,7 +49,7 @@ class Server:
         cmd = [sys.executable, "-m", "app.serving", self.target, "--host", HOST, "--port", str(self.port),
                "--workers", str(self.workers), "--no-access-log", "--log-level", "info"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "wb")  # noqa: SIM115  (closed with the process)
+        log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()

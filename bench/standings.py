@@ -152,8 +152,8 @@ def close_round(url: str, data_dir: Path, round_id: int) -> dict:
     original = {name: getattr(ranking, name) for name in ("official_counts", "build_round", "build_units",
                                                           "build_contest")}
 
-    def timed(name):  # noqa: ANN001, ANN202
-        def run(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def timed(name):
+        def run(*a, **k):
             t = time.monotonic()
             try:
                 return original[name](*a, **k)
@@ -201,7 +201,7 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
                              .offset(500 + COLD).limit(COLD_WARMUP)).all()
     engine.dispose()
 
-    def minted(members: list) -> list[str]:  # noqa: ANN001
+    def minted(members: list) -> list[str]:
         return [create_token(member_id=mid, token_version=tv, secret=seed.SECRET, audience=settings.jwt_audience,
                              lifetime_s=settings.token_lifetime_s) for mid, tv in members]
 
@@ -237,7 +237,7 @@ def read_runs(kind: str, url: str, data_dir: Path, ids: dict, args: argparse.Nam
         for i, (label, reqs) in enumerate(targets.items()):
             try:
                 measure.check(app, reqs[0])
-            except Exception as exc:  # noqa: BLE001  (a page not built yet is reported, not fatal)
+            except Exception as exc:
                 log(f"{kind}: {label}: not measured ({exc})")
                 out.append({"label": label, "skipped": str(exc)[:200]})
                 continue
@@ -284,7 +284,7 @@ def _row(label: str, r: dict, ratio: str = "") -> str:
 
 def section(results: dict) -> str:
     lines = [f"Command: `{results['command']}` (in `make bench`), started {results['started_at']}, took "
-             f"{results['elapsed_s']:.0f} s. Code: {report._git_rev()}.", "",  # noqa: SLF001
+             f"{results['elapsed_s']:.0f} s. Code: {report._git_rev()}.", "",
              report.machine_line(results), "",
              f"Data: {results['args']['members']:,} members in {results['args']['cells']:,} cells (20 grassroots "
              f"units of 50 cells under one union), {results['args']['attempts_per_member']} submitted attempts "

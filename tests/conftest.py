@@ -38,7 +38,7 @@ def _create_pg_database() -> tuple[str, str]:
     try:
         with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _pg_unavailable(str(exc))
     return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
@@ -71,7 +71,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings):  # noqa: ANN201
+def app(settings: Settings):
     application = create_app(settings)
     migrate.upgrade(application.state.engine)
     yield application
@@ -79,7 +79,7 @@ def app(settings: Settings):  # noqa: ANN201
 
 
 @pytest.fixture
-def engine(app) -> Iterator[Engine]:  # noqa: ANN001
+def engine(app) -> Iterator[Engine]:
     eng: Engine = app.state.engine
     yield eng
     _wipe(eng)
@@ -102,7 +102,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app, engine) -> Iterator[TestClient]:  # noqa: ANN001
+def client(app, engine) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as c:
         yield c
 
@@ -115,7 +115,7 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def demo_app(tmp_path_factory: pytest.TempPathFactory):
     """An app over its own SQLite file holding the demo data (what `make run` shows), for tests that walk or
     fuzz it as a whole; made once per run."""
     from app.db import make_engine, session_scope

@@ -51,7 +51,7 @@ def actor(session: Session, member: Member) -> Actor:
     return actor_for(session=session, member=member, ip="127.0.0.1")
 
 
-def api_token(client, username: str, password: str = PASSWORD) -> str:  # noqa: ANN001
+def api_token(client, username: str, password: str = PASSWORD) -> str:
     r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
@@ -93,7 +93,7 @@ def make_tree(session: Session, *, codes: tuple[str, str, str, str, str] = ("DB-
     return Tree(root, a, a1, a2, b, b1)
 
 
-def in_parallel(fn, n: int) -> list[BaseException]:  # noqa: ANN001
+def in_parallel(fn, n: int) -> list[BaseException]:
     """Run fn(i) for i in range(n) on n threads at once; what they raised (empty when all went well)."""
     import threading
 
@@ -102,7 +102,7 @@ def in_parallel(fn, n: int) -> list[BaseException]:  # noqa: ANN001
     def run(i: int) -> None:
         try:
             fn(i)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]

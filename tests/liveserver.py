@@ -11,7 +11,7 @@ import uvicorn
 
 
 @contextmanager
-def serve(app, *, lifespan: str = "on") -> Iterator[str]:  # noqa: ANN001
+def serve(app, *, lifespan: str = "on") -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -14,7 +14,7 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def page_login(client, username: str, password: str = PASSWORD, follow: bool = False):  # noqa: ANN001, ANN201
+def page_login(client, username: str, password: str = PASSWORD, follow: bool = False):
     token = csrf_from(client.get("/login").text)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"},
                        follow_redirects=follow)

@@ -13,7 +13,7 @@ from app.services import demo
 
 
 @pytest.fixture
-def db_env(tmp_path, monkeypatch):  # noqa: ANN201
+def db_env(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOITHI_DATABASE_URL", url)
     monkeypatch.setenv("HOITHI_SECRET_KEY", "cli-test-secret-0123456789-abcdefghij")
@@ -22,7 +22,7 @@ def db_env(tmp_path, monkeypatch):  # noqa: ANN201
     get_settings.cache_clear()
 
 
-def _run(*args: str):  # noqa: ANN202
+def _run(*args: str):
     result = CliRunner().invoke(cli, list(args))
     return result
 

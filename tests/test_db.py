@@ -20,7 +20,7 @@ def test_parallel_read_then_write_transactions_all_succeed(engine):
                 s.exec(select(func.count()).select_from(Unit)).one()  # read first …
                 time.sleep(0.01)  # … let the others read too …
                 s.add(Unit(code=f"U{n}", name=f"Đơn vị {n}", path=f"/x{n}/"))  # … then write
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]

@@ -15,7 +15,7 @@ from tests.conftest import _create_pg_database, _drop_pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request, tmp_path):  # noqa: ANN001, ANN201
+def empty_engine(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.db'}", _env_file=None))
         yield engine
@@ -30,11 +30,11 @@ def empty_engine(request, tmp_path):  # noqa: ANN001, ANN201
         _drop_pg_database(name)
 
 
-def _tables(engine) -> set[str]:  # noqa: ANN001
+def _tables(engine) -> set[str]:
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
 
 
-def _diff(engine) -> list:  # noqa: ANN001
+def _diff(engine) -> list:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(ctx, SQLModel.metadata)

@@ -35,13 +35,13 @@ def _free_port() -> int:
 def _start(port: int, workers: int, log: Path, startup_window_s: float = 10.0) -> subprocess.Popen:
     code = ("import sys, app.serving as s; s.STARTUP_WINDOW_S = float(sys.argv[1]); "
             "sys.exit(s.main(sys.argv[2:]))")
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-c", code, str(startup_window_s), "tests.test_serving:app", "--port", str(port),
          "--workers", str(workers), "--no-access-log"],
         cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_for(predicate, timeout_s: float = 30) -> None:  # noqa: ANN001
+def _wait_for(predicate, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():

@@ -177,7 +177,7 @@ def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: 
                       prediction_lock_first=lock_first)
 
 
-def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:  # noqa: ANN001
+def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, line in enumerate(lines, start=1):
         diff = clean(line.difficulty).lower() or None
@@ -190,7 +190,7 @@ def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:  # no
     return out
 
 
-def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad) -> None:  # noqa: ANN001
+def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad) -> None:
     seen: set[int] = set()
     for qid in ids:
         if qid in seen:
@@ -256,7 +256,7 @@ def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[s
     return out
 
 
-def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:  # noqa: ANN001
+def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:
     """Can the bank serve every attempt of this draw (draw_shortages)? Topics out of reach do not exist."""
     topics: dict[int, Topic] = {}
     for line in draw:
@@ -278,7 +278,7 @@ def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, An
                 count=short.count)
 
 
-def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:  # noqa: ANN001
+def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:
     """A contest that keeps the study sets open does not ask their questions: members have seen the key."""
     topic_ids = {line["topic_id"] for line in draw}
     if ids:

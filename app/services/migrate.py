@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def alembic_config(engine: Engine | None = None, connection=None) -> Config:  # noqa: ANN001
+def alembic_config(engine: Engine | None = None, connection=None) -> Config:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     if connection is not None:

@@ -178,7 +178,7 @@ def _mark(session: OrmSession, member_ids: set[int] | None) -> None:
 
 
 @event.listens_for(OrmSession, "after_flush")
-def _after_flush(session: OrmSession, _ctx) -> None:  # noqa: ANN001
+def _after_flush(session: OrmSession, _ctx) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Member) and obj.id is not None and obj not in session.new:  # a new one has no snapshot
             _mark(session, {obj.id})
@@ -189,7 +189,7 @@ def _after_flush(session: OrmSession, _ctx) -> None:  # noqa: ANN001
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
-def _bulk(state) -> None:  # noqa: ANN001
+def _bulk(state) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
         if state.bind_mapper.class_ in (Member, MemberRole, Unit):
             _mark(state.session, None)

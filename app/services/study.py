@@ -71,7 +71,7 @@ def sets_for(*, session: Session, actor: Actor) -> list[Topic]:
                              .order_by(Topic.name)).all())
 
 
-def _kept_for_rounds(session: Session, now: datetime):  # noqa: ANN202
+def _kept_for_rounds(session: Session, now: datetime):
     """A WHERE clause on Question: the questions that a round not yet closed may ask (drafts included: an
     organiser preparing next week's round must not find its questions with their keys in study)."""
     rounds = session.exec(select(Round).join(Contest, Contest.id == Round.contest_id).where(

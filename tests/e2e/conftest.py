@@ -19,13 +19,13 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
-def live_server(app) -> Iterator[str]:  # noqa: ANN001
+def live_server(app) -> Iterator[str]:
     with serve(app, lifespan="off") as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     if not Path(CHROMIUM).exists():
         message = f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')"
         if IN_CI:
@@ -42,7 +42,7 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def page(browser, live_server, engine):  # noqa: ANN001, ANN201
+def page(browser, live_server, engine):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
                                   base_url=live_server)
     pg = context.new_page()
@@ -54,11 +54,11 @@ def page(browser, live_server, engine):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def shot(artifacts_dir: Path, request: pytest.FixtureRequest):  # noqa: ANN201
+def shot(artifacts_dir: Path, request: pytest.FixtureRequest):
     """shot(page, "step"): a full-page screenshot under test-artifacts/, named after the test."""
     name = request.node.name.replace("[", "-").replace("]", "")
 
-    def take(pg, step: str) -> Path:  # noqa: ANN001
+    def take(pg, step: str) -> Path:
         path = artifacts_dir / f"{name}-{step}.png"
         pg.screenshot(path=str(path), full_page=True)
         return path
@@ -66,6 +66,6 @@ def shot(artifacts_dir: Path, request: pytest.FixtureRequest):  # noqa: ANN201
     return take
 
 
-def no_horizontal_scroll(pg, width: int = 360) -> bool:  # noqa: ANN001
+def no_horizontal_scroll(pg, width: int = 360) -> bool:
     pg.set_viewport_size({"width": width, "height": 800})
     return pg.evaluate("document.documentElement.scrollWidth") <= width

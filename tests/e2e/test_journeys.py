@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, actor, make_member, make_unit
 CSV_HEADER = "Câu hỏi,Phương án A,Phương án B,Phương án C,Đáp án đúng,Mức độ\n"
 
 
-def _login(page, phone: str) -> None:  # noqa: ANN001
+def _login(page, phone: str) -> None:
     page.goto("/login")
     page.fill("#username", phone)
     page.fill("#password", PASSWORD)
@@ -25,7 +25,7 @@ def _login(page, phone: str) -> None:  # noqa: ANN001
     page.wait_for_url("**/")
 
 
-def _settled(page) -> None:  # noqa: ANN001
+def _settled(page) -> None:
     """The form part htmx swapped in is in place and listening (a person is never this quick)."""
     for _ in range(200):  # polled from here: the pages' CSP lets no string run as a script inside them
         if not page.evaluate("!!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"):
@@ -34,7 +34,7 @@ def _settled(page) -> None:  # noqa: ANN001
     page.wait_for_timeout(150)
 
 
-def test_an_organiser_builds_a_contest_from_an_empty_bank(page, engine, shot):  # noqa: ANN001
+def test_an_organiser_builds_a_contest_from_an_empty_bank(page, engine, shot):
     with Session(engine) as s:
         root = make_unit(s, "TDM", name="Đảng bộ TP. Thủ Dầu Một", kind="Đảng bộ")
         make_member(s, root, phone="0900000502", roles=(("organiser", root),))
@@ -105,7 +105,7 @@ def test_an_organiser_builds_a_contest_from_an_empty_bank(page, engine, shot):  
         assert s.exec(select(AttemptQuestion)).first() is None  # the preview recorded nothing
 
 
-def test_a_member_goes_from_home_to_both_boards_and_then_has_no_start_button(page, engine, shot):  # noqa: ANN001
+def test_a_member_goes_from_home_to_both_boards_and_then_has_no_start_button(page, engine, shot):
     with Session(engine) as s:
         root = make_unit(s, "TDM2", name="Đảng bộ phường Phú Cường", kind="Đảng bộ")
         cell = make_unit(s, "KP1", parent=root, name="Chi bộ Khu phố 1")

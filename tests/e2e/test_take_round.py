@@ -11,7 +11,7 @@ from tests.factories import PASSWORD
 from tests.services.test_attempts import world  # noqa: F401  (the fixture)
 
 
-def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noqa: ANN001, F811
+def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noqa: F811
     _org, _topic, _qs, round_id, inside, _outside = world
     inside.phone = "0911000001"
     session.add(inside)
@@ -35,7 +35,7 @@ def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noq
     return attempt_id, {q.position: next(o["id"] for o in q.options if o["correct"]) for q in qs}
 
 
-def _finish(page, session, attempt_id: int, shot) -> None:  # noqa: ANN001
+def _finish(page, session, attempt_id: int, shot) -> None:
     page.click("button[name=review]")
     page.wait_for_url(f"**/attempts/{attempt_id}/review")
     assert "Bạn đã trả lời 5/5 câu." in page.inner_text("main")
@@ -98,7 +98,7 @@ def test_a_whole_round_with_javascript(page, session, world, shot):  # noqa: F81
 
 
 @pytest.fixture
-def page_without_js(browser, live_server, engine):  # noqa: ANN001, ANN201
+def page_without_js(browser, live_server, engine):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
                                   base_url=live_server, java_script_enabled=False)
     pg = context.new_page()

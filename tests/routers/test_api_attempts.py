@@ -25,13 +25,13 @@ def test_start_resume_and_privacy(client, session, world):  # noqa: F811
     assert client.post(f"/api/v1/rounds/{round_id}/attempts", headers=outsider).status_code == 403
 
 
-def _unit(session, member):  # noqa: ANN001, ANN202
+def _unit(session, member):
     from app.models import Unit
 
     return session.get(Unit, member.unit_id)
 
 
-def _started(client, session, member, round_id: int, phone: str) -> tuple[dict, dict]:  # noqa: ANN001
+def _started(client, session, member, round_id: int, phone: str) -> tuple[dict, dict]:
     """The member logged in over the API (by `phone`) with an attempt started: (headers, attempt)."""
     member.phone = phone
     session.add(member)

@@ -16,7 +16,7 @@ def tokens(client, session):
             (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))}
 
 
-def _topic(client, headers, name="Đô thị văn minh"):  # noqa: ANN001, ANN202
+def _topic(client, headers, name="Đô thị văn minh"):
     r = client.post("/api/v1/topics", headers=headers, json={"name": name, "description": "Chương trình chỉnh trang đô thị"})
     assert r.status_code == 201, r.text
     return r.json()

@@ -18,7 +18,7 @@ def tokens(client, session):
             (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))}
 
 
-def _bank(client, headers, n_easy=6):  # noqa: ANN001, ANN202
+def _bank(client, headers, n_easy=6):
     topic = client.post("/api/v1/topics", headers=headers, json={"name": "Dịch vụ công trực tuyến"}).json()
     ids = []
     for i in range(n_easy):
@@ -30,7 +30,7 @@ def _bank(client, headers, n_easy=6):  # noqa: ANN001, ANN202
     return topic["id"], ids
 
 
-def _contest(topic_id, ids, *, start=datetime(2031, 3, 3, 8, 0), scope="DB-A"):  # noqa: ANN001, ANN202
+def _contest(topic_id, ids, *, start=datetime(2031, 3, 3, 8, 0), scope="DB-A"):
     week = timedelta(weeks=1)
     return {"title": "Tìm hiểu Nghị quyết", "rules_text": "**Thể lệ**", "scope_unit_code": scope,
             "tie_break": ["score", "duration", "prediction_error"],

@@ -17,7 +17,7 @@ from tests.services.test_essays import WORDS, world  # noqa: F401  (the fixture)
 OPENS = datetime.now(UTC) - timedelta(days=1)
 
 
-def _auth(client, member) -> dict:  # noqa: ANN001
+def _auth(client, member) -> dict:
     return bearer(api_token(client, member.phone))
 
 

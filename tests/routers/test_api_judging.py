@@ -15,14 +15,14 @@ from tests.factories import api_token, bearer, make_member
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
-def _login(client, session, member: Member, phone: str) -> dict:  # noqa: ANN001
+def _login(client, session, member: Member, phone: str) -> dict:
     member.phone = phone
     session.add(member)
     session.commit()
     return bearer(api_token(client, phone))
 
 
-def _setup(client, session, arena):  # noqa: ANN001, ANN202, F811
+def _setup(client, session, arena):  # noqa: F811
     r = arena.rounds[0]
     t = arena.tree
     people = [make_member(session, unit, full_name=name) for unit, name in (

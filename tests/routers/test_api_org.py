@@ -50,7 +50,7 @@ def member_count(session: Session) -> int:
     return len(session.exec(select(Member.id)).all())
 
 
-def assert_error(r, status: int, code: str) -> dict:  # noqa: ANN001
+def assert_error(r, status: int, code: str) -> dict:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()

@@ -36,7 +36,7 @@ def count(session) -> int:
     return session.exec(select(func.count()).select_from(Question)).one()
 
 
-def post(client, headers, topic_id, content: bytes, filename: str):  # noqa: ANN001, ANN201
+def post(client, headers, topic_id, content: bytes, filename: str):
     return client.post(URL, headers=headers, data={"topic_id": str(topic_id)},
                        files={"file": (filename, content, "application/octet-stream")})
 

@@ -8,7 +8,7 @@ from tests.factories import api_token, bearer, make_member
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
-def _login(client, session, member: Member, phone: str) -> dict:  # noqa: ANN001
+def _login(client, session, member: Member, phone: str) -> dict:
     member.phone = phone
     session.add(member)
     session.commit()

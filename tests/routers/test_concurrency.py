@@ -78,7 +78,7 @@ def test_saves_racing_a_submit_are_scored_or_refused(app, session):
                     select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt["id"])).all()}
                 session.rollback()
 
-                def save(pos: int, attempt=attempt, right=right, token=token) -> tuple[int, int]:  # noqa: ANN001
+                def save(pos: int, attempt=attempt, right=right, token=token) -> tuple[int, int]:
                     r = http.put(f"/api/v1/attempts/{attempt['id']}/answers/{pos}", headers=token,
                                  json={"option_ids": [right[pos]]})
                     return pos, r.status_code

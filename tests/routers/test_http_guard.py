@@ -41,7 +41,7 @@ def test_a_body_without_a_length_is_counted_as_it_comes(app):
         parts = urlsplit(url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
 
-        def chunks():  # noqa: ANN202  (just over the limit: the client is done sending before the answer)
+        def chunks():
             for _ in range(BODY_LIMIT // 16_384 + 1):
                 yield b"x" * 16_384
 

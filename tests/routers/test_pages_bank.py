@@ -27,7 +27,7 @@ def _question_form(token: str, **over) -> dict:
     return form
 
 
-def _new_topic(client) -> int:  # noqa: ANN001
+def _new_topic(client) -> int:
     token = csrf_from(client.get("/bank").text)
     r = client.post("/bank/topics", data={"csrf_token": token, "name": "Đô thị văn minh", "unit_code": "DB-A"},
                     follow_redirects=False)

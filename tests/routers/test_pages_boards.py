@@ -27,7 +27,7 @@ class Seeded:
     phones: list[str]
 
 
-def _seed(session, arena, *, second: bool = False) -> Seeded:  # noqa: ANN001, F811
+def _seed(session, arena, *, second: bool = False) -> Seeded:  # noqa: F811
     r1, r2 = arena.rounds
     people: dict[str, Member] = {}
     for n, (name, unit, score, seconds, score2) in enumerate(PEOPLE):
@@ -40,13 +40,13 @@ def _seed(session, arena, *, second: bool = False) -> Seeded:  # noqa: ANN001, F
     return Seeded(people, [m.phone for m in people.values()] + [arena.org.member.phone])
 
 
-def _close(session, arena, *rounds) -> None:  # noqa: ANN001, F811
+def _close(session, arena, *rounds) -> None:  # noqa: F811
     for r in rounds:
         closing.close_round(session=session, actor=arena.org, round_id=r.id)
     session.commit()
 
 
-def _order(html: str, names) -> list[int]:  # noqa: ANN001
+def _order(html: str, names) -> list[int]:
     return [html.index(name) for name in names]
 
 

@@ -131,7 +131,7 @@ def test_organiser_closes_a_round_by_hand(client, session, arena):  # noqa: F811
     assert (r.status, r.totals["participants"]) == ("closed", 2)
 
 
-def _second_topic(session, topic) -> object:  # noqa: ANN001
+def _second_topic(session, topic) -> object:
     """A second topic with 3 easy and 2 hard questions, in the organiser's unit."""
     from app.models import Unit
 

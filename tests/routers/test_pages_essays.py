@@ -16,7 +16,7 @@ from tests.services.test_essays import WORDS, world  # noqa: F401  (the fixture)
 EVIL = "<script>alert('x')</script> <b>đậm</b>"
 
 
-def _as(client, member) -> str:  # noqa: ANN001
+def _as(client, member) -> str:
     client.cookies.clear()
     assert page_login(client, member.phone).status_code == 303
     return csrf_from(client.get("/essays").text)

@@ -30,7 +30,7 @@ def _count(session) -> int:
     return session.exec(select(func.count()).select_from(Member)).one()
 
 
-def _upload(client, body: bytes, name: str = "ds.csv", initial_password: str = "BanDau#2025"):  # noqa: ANN001, ANN202
+def _upload(client, body: bytes, name: str = "ds.csv", initial_password: str = "BanDau#2025"):
     token = csrf_from(client.get("/org/members/import").text)
     return client.post("/org/members/import", data={"csrf_token": token, "initial_password": initial_password},
                        files={"file": (name, body, "text/csv")})

@@ -18,7 +18,7 @@ from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
-def _as(client, session, member: Member, phone: str) -> None:  # noqa: ANN001
+def _as(client, session, member: Member, phone: str) -> None:
     member.phone = phone
     session.add(member)
     session.commit()

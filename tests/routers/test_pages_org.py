@@ -25,10 +25,10 @@ class Browser:
         self.client = client
         self.csrf = csrf
 
-    def get(self, url: str, **kw: object):  # noqa: ANN201
+    def get(self, url: str, **kw: object):
         return self.client.get(url, follow_redirects=False, **kw)
 
-    def post(self, url: str, data: dict | None = None, *, csrf: bool = True, **kw: object):  # noqa: ANN201
+    def post(self, url: str, data: dict | None = None, *, csrf: bool = True, **kw: object):
         form = dict(data or {})
         if csrf:
             form["csrf_token"] = self.csrf
@@ -54,7 +54,7 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Browse
 
 
 @pytest.fixture
-def browser(app, engine) -> Iterator[Callable[[str], Browser]]:  # noqa: ANN001
+def browser(app, engine) -> Iterator[Callable[[str], Browser]]:
     """browser(username) -> a fresh client (own cookies) logged in as that member."""
     clients: list[TestClient] = []
 
@@ -91,7 +91,7 @@ def org(session: Session) -> Org:
     return Org(root, a, a1, a2, b, b1, org_a, org_b, admin, in_a, in_b)
 
 
-def fresh(session: Session, model: type, ident: int):  # noqa: ANN201
+def fresh(session: Session, model: type, ident: int):
     """The row as the database has it now (a new transaction: SQLite snapshots are per transaction)."""
     session.rollback()
     session.expire_all()  # rollback() outside a transaction expires nothing
@@ -124,7 +124,7 @@ def test_login_form_without_csrf_is_refused(client: TestClient, org: Org) -> Non
     assert not client.cookies.get("hoithi_token")
 
 
-def test_plain_member_gets_403_on_org_pages(browser, org: Org) -> None:  # noqa: ANN001
+def test_plain_member_gets_403_on_org_pages(browser, org: Org) -> None:
     b = browser("0911111111")
     for url in ("/org/units", "/org/members", f"/org/units/{org.a1.id}", f"/org/members/{org.in_a.id}"):
         r = b.get(url)
@@ -136,7 +136,7 @@ def test_plain_member_gets_403_on_org_pages(browser, org: Org) -> None:  # noqa:
 
 # --- unit tree --------------------------------------------------------------------------------
 
-def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:  # noqa: ANN001
+def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:
     r = browser("0900000002").get("/org/units")
     assert r.status_code == 200
     for code in ("DB-ALPHA", "CB-ALPHA1", "CB-ALPHA2"):
@@ -152,7 +152,7 @@ def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:  # noqa
     assert 'option value=""' in admin.text
 
 
-def test_create_unit_through_the_form(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_create_unit_through_the_form(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     r = b.post("/org/units", {"parent_code": "CB-ALPHA1", "code": "to-1", "name": "Tổ 1", "kind": "Tổ đảng",
                               "headcount": "12"})
@@ -175,7 +175,7 @@ def test_create_unit_through_the_form(browser, session: Session, org: Org) -> No
     ({"parent_code": "DB-BETA", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "nằm ngoài phạm vi"),
     ({"parent_code": "", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "Chỉ quản trị viên"),
 ])
-def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session, org: Org, form: dict,  # noqa: ANN001
+def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session, org: Org, form: dict,
                                                        status: int, message: str) -> None:
     before = unit_codes(session)
     r = browser("0900000002").post("/org/units", form)
@@ -187,7 +187,7 @@ def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session
     assert unit_codes(session) == before
 
 
-def test_unit_form_with_non_numeric_headcount_is_not_a_500(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_unit_form_with_non_numeric_headcount_is_not_a_500(browser, session: Session, org: Org) -> None:
     before = unit_codes(session)
     r = browser("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "X",
                                                   "headcount": "nhiều"})
@@ -195,14 +195,14 @@ def test_unit_form_with_non_numeric_headcount_is_not_a_500(browser, session: Ses
     assert unit_codes(session) == before
 
 
-def test_field_error_is_shown_beside_the_field(browser, org: Org) -> None:  # noqa: ANN001
+def test_field_error_is_shown_beside_the_field(browser, org: Org) -> None:
     r = browser("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "mã sai", "name": "X"})
     assert 'id="f-code"' in r.text
     assert re.search(r'id="f-code"[^>]*aria-invalid="true"', r.text)
     assert 'id="e-code"' in r.text
 
 
-def test_edit_and_move_unit_through_the_forms(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_edit_and_move_unit_through_the_forms(browser, session: Session, org: Org) -> None:
     b = browser("0900000001")
     assert b.get(f"/org/units/{org.a1.id}").status_code == 200
     r = b.post(f"/org/units/{org.a1.id}", {"name": "Chi bộ Alpha Một", "kind": "Chi bộ", "headcount": "33"})
@@ -220,14 +220,14 @@ def test_edit_and_move_unit_through_the_forms(browser, session: Session, org: Or
     assert fresh(session, Unit, org.b.id).parent_id == org.root.id
 
 
-def test_unit_edit_page_offers_no_move_into_own_subtree(browser, org: Org) -> None:  # noqa: ANN001
+def test_unit_edit_page_offers_no_move_into_own_subtree(browser, org: Org) -> None:
     r = browser("0900000001").get(f"/org/units/{org.a.id}")
     move_form = r.text.split('action="/org/units/%d/move"' % org.a.id)[1]
     assert 'value="CB-BETA1"' in move_form
     assert 'value="CB-ALPHA1"' not in move_form and 'value="DB-ALPHA"' not in move_form
 
 
-def test_bad_unit_edit_rerenders(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_bad_unit_edit_rerenders(browser, session: Session, org: Org) -> None:
     r = browser("0900000002").post(f"/org/units/{org.a1.id}", {"name": "", "kind": "", "headcount": "5"})
     assert r.status_code == 422
     assert "Tên đơn vị không được để trống" in r.text
@@ -236,7 +236,7 @@ def test_bad_unit_edit_rerenders(browser, session: Session, org: Org) -> None:  
 
 # --- out of scope --------------------------------------------------------------------------------
 
-def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, session: Session,  # noqa: ANN001
+def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, session: Session,
                                                                     org: Org) -> None:
     b = browser("0900000002")
     mid = org.in_b.id
@@ -259,7 +259,7 @@ def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, ses
     assert session.exec(select(MemberRole).where(MemberRole.member_id == mid)).all() == []
 
 
-def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, session: Session,  # noqa: ANN001
+def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, session: Session,
                                                                   org: Org) -> None:
     b = browser("0900000002")
     for url in (f"/org/units/{org.b1.id}", f"/org/members?unit={org.b1.id}"):
@@ -278,7 +278,7 @@ def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, sessi
     assert b.get("/org/units/999999").status_code == 404
 
 
-def test_member_detail_shows_duplicates_only_in_scope(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_member_detail_shows_duplicates_only_in_scope(browser, session: Session, org: Org) -> None:
     born = date(1991, 2, 3)
     mine = make_member(session, org.a1, full_name="Lê Thị Hoa", birth_date=born, member_code="HOA-A")
     also_mine = make_member(session, org.a2, full_name="Le Thi Hoa", birth_date=born, member_code="HOA-A2")
@@ -293,7 +293,7 @@ def test_member_detail_shows_duplicates_only_in_scope(browser, session: Session,
 
 # --- member list --------------------------------------------------------------------------------
 
-def test_member_list_and_htmx_search(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_member_list_and_htmx_search(browser, session: Session, org: Org) -> None:
     make_member(session, org.a2, full_name="Lê Văn Đạo", phone="0933333333")
     make_member(session, org.b1, full_name="Đỗ Thị Đào", phone="0944444444")
     b = browser("0900000002")
@@ -321,7 +321,7 @@ def test_member_list_and_htmx_search(browser, session: Session, org: Org) -> Non
     assert "<html" in r.text
 
 
-def test_new_member_link_preselects_the_filtered_unit(browser, org: Org) -> None:  # noqa: ANN001
+def test_new_member_link_preselects_the_filtered_unit(browser, org: Org) -> None:
     b = browser("0900000002")
     r = b.get("/org/members", params={"unit": str(org.a2.id)})
     assert 'href="/org/members/new?unit=CB-ALPHA2"' in r.text
@@ -332,19 +332,19 @@ def test_new_member_link_preselects_the_filtered_unit(browser, org: Org) -> None
 @pytest.mark.parametrize("url", ["/org/members/3000000000", "/org/members/99999999999999999999",
                                  "/org/units/3000000000", "/org/units/99999999999999999999",
                                  "/org/members?unit=3000000000"])
-def test_ids_out_of_range_are_404_not_500(browser, url: str, org: Org) -> None:  # noqa: ANN001
+def test_ids_out_of_range_are_404_not_500(browser, url: str, org: Org) -> None:
     assert browser("0900000002").get(url).status_code == 404
 
 
 @pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "unit=%C2%B2", "unit=abc",
                                    "q=%25_%25&page=2"])
-def test_odd_member_list_queries_are_not_500(browser, query: str, org: Org) -> None:  # noqa: ANN001
+def test_odd_member_list_queries_are_not_500(browser, query: str, org: Org) -> None:
     r = browser("0900000002").get(f"/org/members?{query}")
     assert r.status_code == 200
     assert "Tổ Chức Alpha" in r.text or "Không có hội viên nào khớp" in r.text
 
 
-def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session: Session,  # noqa: ANN001
+def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session: Session,
                                                                 org: Org) -> None:
     boss = make_member(session, org.a1, full_name="Chủ Tịch", phone="0988888888", roles=(("admin", org.root),))
     b = browser("0900000002")
@@ -360,7 +360,7 @@ def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session
 
 # --- CSRF ---------------------------------------------------------------------------------------
 
-def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, session: Session,  # noqa: ANN001
+def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, session: Session,
                                                                   org: Org) -> None:
     b = browser("0900000002")
     before = unit_codes(session)
@@ -381,7 +381,7 @@ def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, sessio
 
 # --- members through the forms --------------------------------------------------------------
 
-def test_create_deactivate_and_reset_member_through_the_forms(browser, client: TestClient, session: Session,  # noqa: ANN001
+def test_create_deactivate_and_reset_member_through_the_forms(browser, client: TestClient, session: Session,
                                                                org: Org) -> None:
     b = browser("0900000002")
     form = b.get("/org/members/new")
@@ -446,7 +446,7 @@ def test_create_deactivate_and_reset_member_through_the_forms(browser, client: T
     ({"phone": "0911 111 111"}, 409, "phone", "đã được dùng cho tài khoản khác"),
     ({"unit_code": "CB-BETA1"}, 403, None, "nằm ngoài phạm vi"),
 ])
-def test_bad_member_form_rerenders_and_writes_nothing(browser, session: Session, org: Org, form: dict,  # noqa: ANN001
+def test_bad_member_form_rerenders_and_writes_nothing(browser, session: Session, org: Org, form: dict,
                                                       status: int, field: str | None, message: str) -> None:
     before = member_ids(session)
     data = {"full_name": "Phạm Thị Mai", "phone": "0955555555", "member_code": "HV-MAI", "birth_date": "",
@@ -461,7 +461,7 @@ def test_bad_member_form_rerenders_and_writes_nothing(browser, session: Session,
     assert member_ids(session) == before
 
 
-def test_update_member_through_the_form(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_update_member_through_the_form(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     mid = org.in_a.id
     r = b.post(f"/org/members/{mid}", {"full_name": "Nguyễn Thị Đào Hoa", "phone": "0911111111",
@@ -477,7 +477,7 @@ def test_update_member_through_the_form(browser, session: Session, org: Org) -> 
     assert fresh(session, Member, mid).full_name == "Nguyễn Thị Đào Hoa"
 
 
-def test_grant_and_revoke_role_through_the_form(browser, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_grant_and_revoke_role_through_the_form(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     mid = org.in_a.id
     r = b.post(f"/org/members/{mid}/roles", {"role": "organiser", "unit_code": "CB-ALPHA1"})

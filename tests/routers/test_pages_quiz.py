@@ -15,7 +15,7 @@ SECRETS = ("Giải thích bí mật", '"correct"', "correct_count", 'id="score"'
            "explanation")
 
 
-def _start(client, session, world):  # noqa: ANN001, ANN202, F811
+def _start(client, session, world):  # noqa: F811
     _org, _topic, _qs, round_id, inside, _outside = world
     inside.phone = "0911000001"
     session.add(inside)

@@ -11,7 +11,7 @@ from app.services import attempt_review, attempts
 from tests.services.test_attempts import _member_actor, world  # noqa: F401  (the fixture)
 
 
-def _key(session, attempt):  # noqa: ANN001, ANN202
+def _key(session, attempt):
     qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                       .order_by(AttemptQuestion.position)).all()
     return ([next(o["id"] for o in q.options if o["correct"]) for q in qs],
@@ -57,7 +57,7 @@ def test_history_attempts_left_and_starting_again(session, world):  # noqa: F811
     me = _member_actor(session, inside)
     round_ = session.get(Round, round_id)
 
-    def card(now=None):  # noqa: ANN001, ANN202
+    def card(now=None):
         return member_rounds.card_for(session=session, actor=me, round_id=round_id, now=now)
 
     first, _ = attempts.start(session=session, actor=me, round_id=round_id)

@@ -19,7 +19,7 @@ from app.services.principals import actor_of, load
 from tests.factories import actor, in_parallel, make_member, make_tree
 
 
-def _member_actor(session, member):  # noqa: ANN001, ANN202
+def _member_actor(session, member):
     return actor_of(load(session=session, member_id=member.id), "127.0.0.1")
 
 
@@ -72,7 +72,7 @@ def test_twenty_parallel_starts_make_one_attempt(engine, session, world):
                 attempt, _ = attempts.start(session=s, actor=me, round_id=round_id)
                 s.commit()
                 results.append(attempt.id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             results.append(exc)
 
     threads = [threading.Thread(target=go) for _ in range(20)]
@@ -124,7 +124,7 @@ def test_deadline_passed_is_finalised_with_its_answers(session, world):
     assert created and second.number == 2
 
 
-def _questions(session, attempt):  # noqa: ANN001, ANN202
+def _questions(session, attempt):
     return session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                         .order_by(AttemptQuestion.position)).all()
 

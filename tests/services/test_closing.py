@@ -55,7 +55,7 @@ def test_two_workers_closing_at_once_close_once(engine, session, arena):  # noqa
                 else:
                     closing.close_due(session=s, now=r.closes_at + timedelta(seconds=1))
                 s.commit()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=go, args=(i % 2 == 0,)) for i in range(4)]

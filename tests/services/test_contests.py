@@ -79,7 +79,7 @@ def body(w: World, **over) -> dict:
     return data
 
 
-def create(session: Session, who: Actor, data: dict):  # noqa: ANN201
+def create(session: Session, who: Actor, data: dict):
     c = contests.create_contest(session=session, actor=who, data=ContestCreate.model_validate(data))
     session.commit()
     return c
@@ -311,7 +311,7 @@ def test_update_contest(session, w):
                             data=ContestUpdate(tie_break=["score", "duration"]))
 
 
-def _open_contest(session: Session, w: World):  # noqa: ANN202
+def _open_contest(session: Session, w: World):
     """Published, round 1 opened yesterday and closes in six days, round 2 next week."""
     now = datetime.now(UTC).replace(microsecond=0)
     data = body(w)

@@ -15,7 +15,7 @@ from tests.services.test_essays import WORDS, World, draft, submit, world  # noq
 
 
 @pytest.fixture
-def graded(world):  # noqa: ANN001, ANN201, F811
+def graded(world):  # noqa: F811
     t = world.tree
     judges = [make_member(world.session, t.root, roles=((Role.judge, t.root),)),
               make_member(world.session, t.a, roles=((Role.judge, t.a),)),
@@ -25,7 +25,7 @@ def graded(world):  # noqa: ANN001, ANN201, F811
     return world, judges, essay
 
 
-def give(world: World, judge, essay_id: int, noi_dung: float, giai_phap: float, trinh_bay: float, comment: str = ""):  # noqa: ANN001, ANN201, F811
+def give(world: World, judge, essay_id: int, noi_dung: float, giai_phap: float, trinh_bay: float, comment: str = ""):  # noqa: F811
     g = essay_grading.grade(session=world.session, actor=actor(world.session, judge), essay_id=essay_id,
                             scores={"noi_dung": noi_dung, "giai_phap": giai_phap, "trinh_bay": trinh_bay}, comment=comment)
     world.session.commit()

@@ -33,11 +33,11 @@ class World:
     member: Member  # writes, in A1
     campaign: EssayCampaign
 
-    def new_campaign(self, **changes) -> EssayCampaign:  # noqa: ANN003
+    def new_campaign(self, **changes) -> EssayCampaign:
         return make_campaign(self.session, self.org, **changes)
 
 
-def make_campaign(session: Session, org: Member, **changes) -> EssayCampaign:  # noqa: ANN003
+def make_campaign(session: Session, org: Member, **changes) -> EssayCampaign:
     values = dict(title="Bài thu hoạch học tập Nghị quyết Đại hội", prompt="Viết về vấn đề bạn tâm đắc nhất.",
                   topics=["Xây dựng Đảng", "Phát triển kinh tế"], scope_unit_code="ROOT",
                   opens_at=NOW - timedelta(days=1), closes_at=NOW + timedelta(days=7), min_words=10, max_words=40,
@@ -50,7 +50,7 @@ def make_campaign(session: Session, org: Member, **changes) -> EssayCampaign:  #
 
 
 @pytest.fixture
-def world(session) -> World:  # noqa: ANN001
+def world(session) -> World:
     t = make_tree(session)
     org = make_member(session, t.root, roles=((Role.organiser, t.root),))
     cell_org = make_member(session, t.a1, roles=((Role.organiser, t.a1),))
@@ -66,7 +66,7 @@ def draft(w: World, who: Member, text: str, topic: str = "Xây dựng Đảng", 
     return e
 
 
-def submit(w: World, who: Member, now: datetime = NOW, **kw) -> Essay:  # noqa: ANN003
+def submit(w: World, who: Member, now: datetime = NOW, **kw) -> Essay:
     e = essays.submit(session=w.session, actor=actor(w.session, who), campaign_id=w.campaign.id, now=now, **kw)
     w.session.commit()
     return e

@@ -52,7 +52,7 @@ def rows_gen() -> Iterator[tuple]:
     yield from ROWS
 
 
-def workbook(report: Report):  # noqa: ANN201
+def workbook(report: Report):
     buf = io.BytesIO()
     write_xlsx(report, buf)
     buf.seek(0)

@@ -352,7 +352,7 @@ def test_large_file_uses_set_based_queries(session, org, engine):
     content = csv_bytes(rows)
     statements = []
 
-    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+    def count(conn, cursor, statement, *args):
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 
@@ -543,7 +543,7 @@ def test_a_list_naming_members_outside_scope_counts_toward_the_hourly_limit(sess
     outside = [make_member(session, org["b1"], phone=f"095500010{i}") for i in range(5)]
     session.commit()
 
-    def rows(people):  # noqa: ANN001, ANN202
+    def rows(people):
         return xlsx([[f"Người Thứ {i}", m.phone, f"HVX{i}", None, "CBA1", None, None] for i, m in enumerate(people)])
 
     first = preview(session=session, actor=org["actor"], content=rows(outside[:2]), filename="a.xlsx",

@@ -435,7 +435,7 @@ def test_likely_duplicates_for_an_organiser_stay_in_scope(session: Session, org:
 
 # --- activation and passwords ---------------------------------------------------------------------
 
-def test_deactivation_revokes_tokens_and_blocks_login(client, session: Session, org: Org) -> None:  # noqa: ANN001
+def test_deactivation_revokes_tokens_and_blocks_login(client, session: Session, org: Org) -> None:
     m = make_member(session, org.a1, phone="0977000111")
     token = api_token(client, "0977000111")
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200

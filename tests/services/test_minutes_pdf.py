@@ -28,7 +28,7 @@ def winners() -> Part:
     return Part("Đạt giải", WINNER_COLUMNS, rows)
 
 
-def minutes(**changes) -> Minutes:  # noqa: ANN003
+def minutes(**changes) -> Minutes:
     values = dict(
         organisation="Đoàn Thanh niên tỉnh Bắc Ninh",
         contest_title="Cuộc thi trực tuyến tìm hiểu Nghị quyết Đại hội Đảng bộ tỉnh lần thứ XX",

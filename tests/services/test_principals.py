@@ -74,7 +74,7 @@ def _other_worker(ttl: float = 5.0, max_age: float = 600.0) -> PrincipalCache:
     return PrincipalCache(ttl, max_age)
 
 
-def _snapshot(engine, cache: PrincipalCache, member_id: int):  # noqa: ANN001, ANN202
+def _snapshot(engine, cache: PrincipalCache, member_id: int):
     from app.services import principals
 
     with engine.connect() as conn:

@@ -33,7 +33,7 @@ def count(session) -> int:
     return session.exec(select(func.count()).select_from(Question)).one()
 
 
-def run(session, ctx, content: bytes, filename: str):  # noqa: ANN201
+def run(session, ctx, content: bytes, filename: str):
     result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id, content=content,
                        filename=filename)
     session.commit()
@@ -65,7 +65,7 @@ def csv_bytes(rows: list[list[str]], header: list[str] = HEADER, encoding: str =
 
 
 def row(kind="", text="Câu hỏi?", options=("Hai", "Ba"), answer="A", explanation="", difficulty="", source="",
-        tags="") -> list[str]:  # noqa: ANN001
+        tags="") -> list[str]:
     opts = list(options) + [""] * (8 - len(options))
     return [kind, text, *opts, answer, explanation, difficulty, source, tags]
 

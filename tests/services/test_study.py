@@ -95,7 +95,7 @@ def test_a_contest_says_whether_its_rounds_may_ask_study_sets(session, world):
     study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
     now = utcnow()
 
-    def contest(**kw):  # noqa: ANN003, ANN202
+    def contest(**kw):
         return contests.create_contest(session=session, actor=org, data=ContestCreate(
             title="Tìm hiểu", scope_unit_code="DB-A", **kw, rounds=[RoundIn(
                 title="Tuần 1", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),

@@ -12,11 +12,11 @@ from app.services import attempts, taps
 from tests.services.test_attempts import _member_actor, _questions, world  # noqa: F401  (the fixture)
 
 
-def _batch(engine, items):  # noqa: ANN001, ANN202
+def _batch(engine, items):
     """Saves `items` as one batch (as the writer thread does with the taps waiting at once)."""
     writer = taps.writer_for(engine)
     batch = [taps.new_tap(**item) for item in items]
-    writer._save(batch)  # noqa: SLF001
+    writer._save(batch)
     return [t.done.exception() or t.done.result() for t in batch]
 
 

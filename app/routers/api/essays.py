@@ -149,7 +149,7 @@ def review(essay_id: int, data: ReviewIn, actor: RequireOrganiser, session: Sess
     return EssayReviewed.model_validate(e, from_attributes=True)
 
 
-def _grade_out(g, e) -> GradeOut:  # noqa: ANN001
+def _grade_out(g, e) -> GradeOut:
     return GradeOut(essay_id=g.essay_id, judge_id=g.judge_id, scores=g.scores, total=g.total, comment=g.comment,
                     essay_score=e.score, grade_count=e.grade_count, disagreement=e.disagreement)
 

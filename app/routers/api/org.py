@@ -20,5 +20,5 @@ def list_units(actor: CurrentActor, session: SessionDep) -> list:
 
 
 @router.post("/units", response_model=UnitPublic, status_code=201)
-def create_unit(data: UnitCreate, actor: RequireOrganiser, session: SessionDep):  # noqa: ANN201
+def create_unit(data: UnitCreate, actor: RequireOrganiser, session: SessionDep):
     return units.create(session=session, actor=actor, data=data)

@@ -16,14 +16,14 @@ router = make_router()
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/"):  # noqa: A002, ANN201
+def login_page(request: Request, next: str = "/"):
     return render(request, "pages/login.html", {"next": safe_next(next)})
 
 
 @router.post("/login", dependencies=[Depends(require_csrf)])
 def login_submit(request: Request, session: SessionDep, settings: SettingsDep, secret: SecretDep,
                  username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-                 next: Annotated[str, Form()] = "/"):  # noqa: A002, ANN201
+                 next: Annotated[str, Form()] = "/"):
     try:
         issued = auth.login(session=session, settings=settings, secret=secret, username=username, password=password,
                             ip=client_ip(request))
@@ -46,14 +46,14 @@ def logout(actor: CurrentActor, session: SessionDep, settings: SettingsDep) -> R
 
 
 @router.get("/password", response_class=HTMLResponse)
-def password_page(request: Request, actor: CurrentActor):  # noqa: ANN201
+def password_page(request: Request, actor: CurrentActor):
     return render(request, "pages/password.html", {"actor": actor, "forced": actor.member.must_change_password})
 
 
 @router.post("/password")
 def password_submit(request: Request, actor: CurrentActor, session: SessionDep, settings: SettingsDep,
                     secret: SecretDep, current_password: Annotated[str, Form()] = "",
-                    new_password: Annotated[str, Form()] = "", confirm_password: Annotated[str, Form()] = ""):  # noqa: ANN201
+                    new_password: Annotated[str, Form()] = "", confirm_password: Annotated[str, Form()] = ""):
     forced = actor.member.must_change_password
     try:
         issued = auth.change_password(session=session, settings=settings, secret=secret, actor=actor,
@@ -68,7 +68,7 @@ def password_submit(request: Request, actor: CurrentActor, session: SessionDep, 
 
 
 @router.get("/lang/{code}")
-def set_language(code: str, settings: SettingsDep, next: str = "/") -> RedirectResponse:  # noqa: A002
+def set_language(code: str, settings: SettingsDep, next: str = "/") -> RedirectResponse:
     response = redirect(safe_next(next))
     if code in ("vi", "en"):
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax", secure=not settings.insecure_cookies)

@@ -39,7 +39,7 @@ def _check(values: dict[str, Any]) -> tuple[bank.CleanQuestion, list]:
                                source_ref=values["source_ref"], tags=values["tags"].split(","))
 
 
-def _values_of(question, options) -> dict[str, Any]:  # noqa: ANN001
+def _values_of(question, options) -> dict[str, Any]:
     slots = [{"text": o.text, "correct": o.correct} for o in options]
     slots += [{"text": "", "correct": False}] * (OPTION_SLOTS - len(slots))
     return {"kind": question.kind, "text": question.text, "explanation": question.explanation,
@@ -54,11 +54,11 @@ def _blank_values() -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def topics(request: Request, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def topics(request: Request, actor: PageOrganiser, session: SessionDep):
     return render(request, "pages/bank/topics.html", _topics_ctx(session, actor))
 
 
-def _topics_ctx(session, actor: Actor, **extra: Any) -> dict[str, Any]:  # noqa: ANN001
+def _topics_ctx(session, actor: Actor, **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"actor": actor, "topics": bank.list_topics(session=session, actor=actor), "units": scope,
             "min_depth": min((u.depth for u in scope), default=0), "form": {}, "errors": {}, **extra}
@@ -66,7 +66,7 @@ def _topics_ctx(session, actor: Actor, **extra: Any) -> dict[str, Any]:  # noqa:
 
 @router.post("/topics")
 def topic_create(request: Request, actor: PageOrganiser, session: SessionDep, name: Annotated[str, Form()] = "",
-                 description: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = ""):  # noqa: ANN201
+                 description: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = ""):
     try:
         topic = bank.create_topic(session=session, actor=actor,
                                   data=TopicCreate(name=name, description=description, unit_code=unit_code or None))
@@ -80,7 +80,7 @@ def topic_create(request: Request, actor: PageOrganiser, session: SessionDep, na
 
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)
 def topic_page(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, q: str = "",
-               difficulty: str = "", tag: str = "", done: str = ""):  # noqa: ANN201
+               difficulty: str = "", tag: str = "", done: str = ""):
     ctx = topic_ctx(request, session, actor, topic_id, q=q, difficulty=difficulty, tag=tag, done=done)
     if request.headers.get("hx-target") == "question-results":
         return render(request, "partials/bank/question_rows.html", ctx)
@@ -97,21 +97,21 @@ def topic_ctx(request: Request, session: Any, actor: Actor, topic_id: int, *, q:
             "share_url": sharing.study_url(public_base_url(request), topic.study_slug) if topic.study_slug else None}
 
 
-def _editor(request: Request, actor: Actor, topic, values, *, question=None, error=None, errors=None,  # noqa: ANN001
-            status: int = 200, rescored: rescoring.Rescore | None = None):  # noqa: ANN202
+def _editor(request: Request, actor: Actor, topic, values, *, question=None, error=None, errors=None,
+            status: int = 200, rescored: rescoring.Rescore | None = None):
     return render(request, "pages/bank/question_form.html", {
         "actor": actor, "topic": topic, "question": question, "v": values, "error": error, "errors": errors or {},
         "kinds": list(QuestionKind), "difficulties": list(Difficulty), "rescored": rescored}, status_code=status)
 
 
 @router.get("/topics/{topic_id}/questions/new", response_class=HTMLResponse)
-def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep):
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     return _editor(request, actor, topic, _blank_values())
 
 
 @router.post("/topics/{topic_id}/questions")
-def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     values = _editor_values(form)
     q, problems = _check(values)
@@ -123,14 +123,14 @@ def question_create(request: Request, topic_id: int, actor: PageOrganiser, sessi
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     options = bank.options_of(session=session, question_ids=[question_id])[question_id]
     return _editor(request, actor, topic, _values_of(question, options), question=question)
 
 
 @router.post("/questions/{question_id}")
-def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     values = _editor_values(form)
     q, problems = _check(values)
@@ -144,13 +144,13 @@ def question_update(request: Request, question_id: int, actor: PageOrganiser, se
 
 @router.post("/questions/{question_id}/active")
 def question_active(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep,
-                    active: Annotated[int, Form()] = 0):  # noqa: ANN201
+                    active: Annotated[int, Form()] = 0):
     question = bank.set_question_active(session=session, actor=actor, question_id=question_id, active=bool(active))
     return redirect(f"/bank/topics/{question.topic_id}?done={'activated' if active else 'deactivated'}#q-{question_id}")
 
 
 @router.post("/questions/{question_id}/rescore", response_class=HTMLResponse)
-def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
     result = rescoring.rescore_question(session=session, actor=actor, question_id=question_id)
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     options = bank.options_of(session=session, question_ids=[question_id])[question_id]
@@ -158,13 +158,13 @@ def question_rescore(request: Request, question_id: int, actor: PageOrganiser, s
 
 
 @router.post("/questions/{question_id}/duplicate")
-def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
     copy = bank.duplicate_question(session=session, actor=actor, question_id=question_id)
     return redirect(f"/bank/questions/{copy.id}")
 
 
 @router.post("/preview", response_class=HTMLResponse)
-def preview(request: Request, actor: PageOrganiser, form: FormDep):  # noqa: ANN201
+def preview(request: Request, actor: PageOrganiser, form: FormDep):
     """The question as a member will see it on a phone (no correctness shown), and any problem with it."""
     values = _editor_values(form)
     _q, problems = _check(values)
@@ -175,7 +175,7 @@ def preview(request: Request, actor: PageOrganiser, form: FormDep):  # noqa: ANN
 
 @router.post("/topics/{topic_id}/import", response_class=HTMLResponse)
 def topic_import(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep,
-                 file: Annotated[UploadFile, File()], legacy: Annotated[str, Form()] = ""):  # noqa: ANN201
+                 file: Annotated[UploadFile, File()], legacy: Annotated[str, Form()] = ""):
     """All or nothing: either every question of the file is added, or the page lists every bad line."""
     from app.services.importers import MAX_BYTES
     from app.services.importers import questions as question_import

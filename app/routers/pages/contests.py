@@ -99,7 +99,7 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
                          study_draw=bool(form.get("study_draw")), rounds=rounds)
 
 
-def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:  # noqa: ANN001
+def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
     """What the question-source part of a round form shows: the draw rows with what the bank holds for each,
     the bank to pick a fixed list from, and whether the bank can serve the draw (contest_checks)."""
     topics = bank.list_topics(session=session, actor=actor)
@@ -121,7 +121,7 @@ def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int =
             else None}
 
 
-def _form_ctx(session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:  # noqa: ANN001
+def _form_ctx(session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"actor": actor, "form": form, "units": scope, "min_depth": min((u.depth for u in scope), default=0),
             "errors": {}, **source_ctx(session, actor, form), **extra}
@@ -134,25 +134,25 @@ DEFAULT_FORM = {"weeks": "4", "time_limit_min": "15", "attempts_allowed": "1", "
 
 
 @router.post("/contests/draw-check", response_class=HTMLResponse)
-def draw_check(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def draw_check(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
     """htmx: the question-source part of a round form again, with what the bank holds for each draw row."""
     return render(request, "partials/contests/source.html", {"form": form, "errors": {},
                                                               **source_ctx(session, actor, form, blank_rows=1)})
 
 
 @router.get("/contests", response_class=HTMLResponse)
-def contest_list(request: Request, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def contest_list(request: Request, actor: PageOrganiser, session: SessionDep):
     return render(request, "pages/contests/list.html",
                   {"actor": actor, "contests": contests.list_contests(session=session, actor=actor)})
 
 
 @router.get("/contests/new", response_class=HTMLResponse)
-def contest_new(request: Request, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def contest_new(request: Request, actor: PageOrganiser, session: SessionDep):
     return render(request, "pages/contests/new.html", _form_ctx(session, actor, dict(DEFAULT_FORM)))
 
 
 @router.post("/contests")
-def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
     try:
         contest = contests.create_contest(session=session, actor=actor, data=contest_from_form(form))
     except AppError as exc:
@@ -163,7 +163,7 @@ def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, 
 
 
 @router.get("/contests/{contest_id}", response_class=HTMLResponse)
-def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     public = contests.contest_public(session=session, contest=contest)
     return render(request, "pages/contests/detail.html", {
@@ -178,7 +178,7 @@ def _edit_form(contest: Any) -> dict[str, Any]:
 
 
 @router.get("/contests/{contest_id}/edit", response_class=HTMLResponse)
-def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest,
                                                          "form": _edit_form(contest), "errors": {}})
@@ -186,7 +186,7 @@ def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, sessio
 
 @router.post("/contests/{contest_id}/edit", response_class=HTMLResponse)
 def contest_save(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep,
-                 form: FormDep):  # noqa: ANN201
+                 form: FormDep):
     try:
         contests.update_contest(session=session, actor=actor, contest_id=contest_id, data=ContestUpdate(
             title=form.get("title") or "", rules_text=form.get("rules_text") or "",
@@ -202,7 +202,7 @@ def contest_save(request: Request, contest_id: int, actor: PageOrganiser, sessio
 
 
 @router.post("/contests/{contest_id}/publish", response_class=HTMLResponse)
-def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
     try:
         contests.publish_contest(session=session, actor=actor, contest_id=contest_id)
     except AppError as exc:
@@ -217,7 +217,7 @@ def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, ses
 
 # --- public --------------------------------------------------------------------------------------------
 @router.get("/c/{slug}", response_class=HTMLResponse)
-def public_contest(request: Request, slug: str, session: SessionDep):  # noqa: ANN201
+def public_contest(request: Request, slug: str, session: SessionDep):
     contest, unit = contests.get_public(session=session, slug=slug)
     public = contests.contest_public(session=session, contest=contest)
     url = sharing.contest_url(public_base_url(request), contest.slug)
@@ -232,7 +232,7 @@ def public_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Res
     return qr_response(request, sharing.contest_url(public_base_url(request), contest.slug), ext)
 
 
-def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN001
+def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
     r = contests.round_public(round_, contest, ids)
@@ -252,13 +252,13 @@ def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, 
 
 
 @router.get("/contests/rounds/{round_id}", response_class=HTMLResponse)
-def round_edit(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def round_edit(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):
     ctx = _round_ctx(session, actor, round_id)
     return render(request, "pages/contests/round.html", {**ctx, **source_ctx(session, actor, ctx["form"])})
 
 
 @router.post("/contests/rounds/{round_id}", response_class=HTMLResponse)
-def round_update(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def round_update(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
     try:
         # a locked (disabled) part of the form is not posted, and what is not posted does not change
         extra: dict[str, Any] = {}
@@ -283,7 +283,7 @@ def round_update(request: Request, round_id: int, actor: PageOrganiser, session:
 
 
 @router.get("/contests/rounds/{round_id}/preview", response_class=HTMLResponse)
-def round_preview(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def round_preview(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):
     """"Xem như thí sinh": the rules and a sample draw as a member sees them; nothing is recorded."""
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     return render(request, "pages/contests/preview.html", {
@@ -294,7 +294,7 @@ def round_preview(request: Request, round_id: int, actor: PageOrganiser, session
 
 
 @router.post("/contests/rounds/{round_id}/close")
-def round_close(round_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def round_close(round_id: int, actor: PageOrganiser, session: SessionDep):
     """End the round now (before its closing time), the same close the sweep does at closes_at."""
     closing.close_round(session=session, actor=actor, round_id=round_id)
     return redirect(f"/contests/rounds/{round_id}#close-round")

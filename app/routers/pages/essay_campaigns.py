@@ -93,12 +93,12 @@ def _form_ctx(session: Session, actor: Actor, form: dict[str, Any], campaign: Es
 
 
 @router.get("/essays/campaigns/new", response_class=HTMLResponse)
-def campaign_new(request: Request, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def campaign_new(request: Request, actor: PageOrganiser, session: SessionDep):
     return render(request, "pages/essays/campaign_form.html", _form_ctx(session, actor, dict(DEFAULT_FORM)))
 
 
 @router.post("/essays/campaigns", response_class=HTMLResponse)
-def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
     try:
         c = essay_campaigns.create(session=session, actor=actor, data=EssayCampaignCreate(
             **_values(form), scope_unit_code=form.get("scope_unit_code") or ""))
@@ -110,13 +110,13 @@ def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep,
 
 
 @router.get("/essays/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
-def campaign_edit(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def campaign_edit(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep):
     c, _scope = essay_campaigns.get_managed(session=session, actor=actor, campaign_id=campaign_id)
     return render(request, "pages/essays/campaign_form.html", _form_ctx(session, actor, _as_form(c), campaign=c))
 
 
 @router.post("/essays/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
-def campaign_save(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):  # noqa: ANN201
+def campaign_save(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
     try:
         essay_campaigns.update(session=session, actor=actor, campaign_id=campaign_id,
                                data=EssayCampaignUpdate(**_values(form)))
@@ -135,7 +135,7 @@ def _units_inside(session: Session, actor: Actor, scope_path: str) -> list:
 
 @router.get("/essays/campaigns/{campaign_id}/review", response_class=HTMLResponse)
 def review_page(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, unit_code: str = "",
-                q: str = "", status: str = ""):  # noqa: ANN201
+                q: str = "", status: str = ""):
     view = essays.overview(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code or None, q=q,
                            status=status if status in essays.STATUS_LABELS else None)
     reached = view.reach
@@ -159,7 +159,7 @@ def export(request: Request, campaign_id: int, fmt: str, actor: PageActor, sessi
 
 # --- the judges ------------------------------------------------------------------------------------------------------
 @router.get("/essays/grading", response_class=HTMLResponse)
-def grading_home(request: Request, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def grading_home(request: Request, actor: PageJudge, session: SessionDep):
     return render(request, "pages/essays/grading.html", {
         "actor": actor, "campaigns": essay_campaigns.list_visible(session=session, actor=actor, roles=("judge", "admin")),
         "state": essay_campaigns.state})
@@ -167,7 +167,7 @@ def grading_home(request: Request, actor: PageJudge, session: SessionDep):  # no
 
 @router.get("/essays/campaigns/{campaign_id}/grading", response_class=HTMLResponse)
 def grading_queue(request: Request, campaign_id: int, actor: PageJudge, session: SessionDep, show: str = "todo",
-                  unit_code: str = ""):  # noqa: ANN201
+                  unit_code: str = ""):
     show = show if show in QUEUE_SHOWS else "todo"
     q = essay_grading.queue(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code or None, show=show)
     return render(request, "pages/essays/queue.html", {

@@ -38,7 +38,7 @@ def _int(value: Any) -> int | None:
 
 
 @router.get("/judging", response_class=HTMLResponse)
-def judging_home(request: Request, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def judging_home(request: Request, actor: PageJudge, session: SessionDep):
     by_contest: dict[int, tuple[Any, list[Any]]] = {}
     for r, c in judging.rounds_for(session=session, actor=actor):
         by_contest.setdefault(c.id, (c, []))[1].append(r)
@@ -70,18 +70,18 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
 
 
 @router.get("/judging/rounds/{round_id}", response_class=HTMLResponse)
-def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
     return render(request, "pages/judging/round.html", _round_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/flags")
-def judging_flags(round_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def judging_flags(round_id: int, actor: PageJudge, session: SessionDep):
     judging.recompute_flags(session=session, actor=actor, round_id=round_id)
     return redirect(f"/judging/rounds/{round_id}#flags")
 
 
 @router.post("/judging/rounds/{round_id}/seal", response_class=HTMLResponse)
-def judging_seal(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):  # noqa: ANN201
+def judging_seal(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
     try:
         if form.get("confirm") != "yes":
             raise Invalid(N_("Hãy đánh dấu ô xác nhận trước khi niêm phong."), field="confirm")
@@ -110,7 +110,7 @@ def judging_contest_export(request: Request, contest_id: int, fmt: str, actor: P
 
 # --- one attempt -----------------------------------------------------------------------------------------
 @router.get("/judging/attempts/{attempt_id}", response_class=HTMLResponse)
-def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):
     view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
     done = request.query_params.get("done")
     return render(request, "pages/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
@@ -121,7 +121,7 @@ def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict
 
 
 @router.post("/judging/attempts/{attempt_id}/decision", response_class=HTMLResponse)
-def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep):  # noqa: ANN201
+def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
     whole_member = form.get("scope") == "member"
     try:
         if form.get("confirm") != "yes" and (form.get("reason") or "").strip():  # a missing reason is said first
@@ -166,12 +166,12 @@ def _prizes_ctx(request: Request, session: Any, actor: Actor, round_id: int, **e
 
 
 @router.get("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
-def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
     return render(request, "pages/judging/prizes.html", _prizes_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
-def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):  # noqa: ANN201
+def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
     try:
         cap = (form.get("cap") or "").replace(",", ".").strip()
         try:
@@ -189,7 +189,7 @@ def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, sessi
 
 
 @router.post("/judging/rounds/{round_id}/prizes/confirm", response_class=HTMLResponse)
-def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, session: SessionDep):  # noqa: ANN201
+def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
     """Confirm the allocation shown on the page (the rules are saved first, so it is the one the judges saw)."""
     try:
         prizes.confirm(session=session, actor=actor, round_id=round_id)

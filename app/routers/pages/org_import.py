@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("", response_class=HTMLResponse)
-def import_page(request: Request, actor: PageOrganiser):  # noqa: ANN201
+def import_page(request: Request, actor: PageOrganiser):
     return render(request, "pages/org/import.html", {"actor": actor, "columns": member_import.COLUMNS})
 
 
@@ -40,7 +40,7 @@ def template_csv(actor: PageOrganiser) -> Response:
 @router.post("", response_class=HTMLResponse)
 def import_upload(request: Request, actor: PageOrganiser, session: SessionDep, secret: SecretDep,
                   file: Annotated[UploadFile, File()], initial_password: Annotated[str, Form()] = "",
-                  legacy: Annotated[str, Form()] = ""):  # noqa: ANN201
+                  legacy: Annotated[str, Form()] = ""):
     """Step 1: keep the file and show what it would do — every bad row with its number, or the rows to add."""
     content = file.file.read(MAX_BYTES + 1)
     filename = file.filename or ""
@@ -66,7 +66,7 @@ def import_upload(request: Request, actor: PageOrganiser, session: SessionDep, s
 @router.post("/{upload_id}/commit", response_class=HTMLResponse)
 def import_commit(request: Request, upload_id: int, actor: PageOrganiser, session: SessionDep, secret: SecretDep,
                   initial_password: Annotated[str, Form()] = "", confirm_changes: Annotated[str, Form()] = "",
-                  legacy: Annotated[str, Form()] = ""):  # noqa: ANN201
+                  legacy: Annotated[str, Form()] = ""):
     """Step 2: all or nothing. The file is checked again: the database may have changed since the preview, and
     changes to existing members are written only as the organiser confirmed them (never a silent rename)."""
     try:

@@ -30,14 +30,14 @@ def _parse_date(value: str) -> date | None:
         raise Invalid(N_("Ngày sinh {value} không hợp lệ."), field="birth_date", value=value) from None
 
 
-def _scope_units(session, actor: Actor) -> dict:  # noqa: ANN001
+def _scope_units(session, actor: Actor) -> dict:
     tree = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"units": tree, "min_depth": min((u.depth for u in tree), default=0)}
 
 
 @router.get("", response_class=HTMLResponse)
 def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "",
-                page: int = 1):  # noqa: ANN201
+                page: int = 1):
     # The unit filter comes from a <select> whose "all" option is empty.
     unit_id = int(unit) if unit.isascii() and unit.isdigit() else None  # "²".isdigit(), but int("²") fails
     result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
@@ -47,12 +47,12 @@ def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: 
     return render(request, "pages/org/members.html", ctx)
 
 
-def _form_ctx(session, actor: Actor, **extra) -> dict:  # noqa: ANN001, ANN003
+def _form_ctx(session, actor: Actor, **extra) -> dict:
     return {"actor": actor, **_scope_units(session, actor), "errors": {}, **extra}
 
 
 @router.get("/new", response_class=HTMLResponse)
-def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit: str = ""):  # noqa: ANN201
+def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit: str = ""):
     return render(request, "pages/org/member_form.html", _form_ctx(session, actor, form={"unit_code": unit}, member=None))
 
 
@@ -61,7 +61,7 @@ def member_create(request: Request, actor: PageOrganiser, session: SessionDep, s
                   full_name: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
                   member_code: Annotated[str, Form()] = "", birth_date: Annotated[str, Form()] = "",
                   unit_code: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = "",
-                  password: Annotated[str, Form()] = "", role: Annotated[str, Form()] = ""):  # noqa: ANN201
+                  password: Annotated[str, Form()] = "", role: Annotated[str, Form()] = ""):
     form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date,
             "unit_code": unit_code, "role": role}
     try:
@@ -77,7 +77,7 @@ def member_create(request: Request, actor: PageOrganiser, session: SessionDep, s
     return redirect(f"/org/members/{member.id}?done=created")
 
 
-def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:  # noqa: ANN001, ANN003
+def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:
     member, unit = members.get_in_scope(session=session, actor=actor, member_id=member_id)
     form = {"full_name": member.full_name, "phone": member.phone, "member_code": member.member_code,
             "birth_date": member.birth_date.isoformat() if member.birth_date else "", "unit_code": unit.code}
@@ -88,12 +88,12 @@ def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:  # noqa
 
 
 @router.get("/{member_id}", response_class=HTMLResponse)
-def member_detail(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, done: str = ""):  # noqa: ANN201
+def member_detail(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, done: str = ""):
     flash = translate(request, _DONE[done]) if done in _DONE else None
     return render(request, "pages/org/member_form.html", _detail_ctx(session, actor, member_id, flash=flash))
 
 
-def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None):  # noqa: ANN001, ANN202
+def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None):
     message, errors = form_failure(session, request, exc)
     ctx = _detail_ctx(session, actor, member_id, error=message, errors=errors)
     if form:
@@ -105,7 +105,7 @@ def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppErr
 def member_update(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, secret: SecretDep,
                   full_name: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
                   member_code: Annotated[str, Form()] = "", birth_date: Annotated[str, Form()] = "",
-                  unit_code: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = ""):  # noqa: ANN201
+                  unit_code: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = ""):
     form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date,
             "unit_code": unit_code}
     try:
@@ -119,7 +119,7 @@ def member_update(request: Request, member_id: int, actor: PageOrganiser, sessio
 
 @router.post("/{member_id}/active")
 def member_active(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep,
-                  active: Annotated[int, Form()] = 0):  # noqa: ANN201
+                  active: Annotated[int, Form()] = 0):
     try:
         members.set_active(session=session, actor=actor, member_id=member_id, active=bool(active))
     except AppError as exc:
@@ -129,7 +129,7 @@ def member_active(request: Request, member_id: int, actor: PageOrganiser, sessio
 
 @router.post("/{member_id}/password")
 def member_password(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep,
-                    new_password: Annotated[str, Form()] = ""):  # noqa: ANN201
+                    new_password: Annotated[str, Form()] = ""):
     try:
         members.reset_password(session=session, actor=actor, member_id=member_id, new_password=new_password)
     except AppError as exc:
@@ -139,7 +139,7 @@ def member_password(request: Request, member_id: int, actor: PageOrganiser, sess
 
 @router.post("/{member_id}/roles")
 def member_grant(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep,
-                 role: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = ""):  # noqa: ANN201
+                 role: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = ""):
     try:
         members.grant_role(session=session, actor=actor, member_id=member_id, role=role, unit_code=unit_code)
     except AppError as exc:
@@ -148,7 +148,7 @@ def member_grant(request: Request, member_id: int, actor: PageOrganiser, session
 
 
 @router.post("/{member_id}/roles/{role_id}/delete")
-def member_revoke(request: Request, member_id: int, role_id: int, actor: PageOrganiser, session: SessionDep):  # noqa: ANN201
+def member_revoke(request: Request, member_id: int, role_id: int, actor: PageOrganiser, session: SessionDep):
     try:
         members.revoke_role(session=session, actor=actor, member_id=member_id, role_id=role_id)
     except AppError as exc:

@@ -17,13 +17,13 @@ from app.templating import render
 router = make_router(prefix="/org/units")
 
 
-def _tree_context(session, actor: Actor) -> dict:  # noqa: ANN001
+def _tree_context(session, actor: Actor) -> dict:
     tree = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"actor": actor, "units": tree, "min_depth": min((u.depth for u in tree), default=0)}
 
 
 @router.get("", response_class=HTMLResponse)
-def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, created: str = ""):  # noqa: ANN201
+def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, created: str = ""):
     return render(request, "pages/org/units.html", {**_tree_context(session, actor), "created": created, "form": {}})
 
 
@@ -31,7 +31,7 @@ def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, creat
 def unit_create(request: Request, actor: PageOrganiser, session: SessionDep,
                 code: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
                 kind: Annotated[str, Form()] = "", parent_code: Annotated[str, Form()] = "",
-                headcount: Annotated[int, Form()] = 0):  # noqa: ANN201
+                headcount: Annotated[int, Form()] = 0):
     form = {"code": code, "name": name, "kind": kind, "parent_code": parent_code, "headcount": headcount}
     try:
         unit = units.create(session=session, actor=actor, data=UnitCreate(**{**form, "parent_code": parent_code or None}))
@@ -42,7 +42,7 @@ def unit_create(request: Request, actor: PageOrganiser, session: SessionDep,
     return redirect(f"/org/units?created={unit.code}#u-{unit.code}")
 
 
-def _edit_context(session, actor: Actor, unit_id: int) -> dict:  # noqa: ANN001
+def _edit_context(session, actor: Actor, unit_id: int) -> dict:
     unit = units.get(session=session, unit_id=unit_id)
     actor.require(unit)
     ctx = _tree_context(session, actor)
@@ -53,14 +53,14 @@ def _edit_context(session, actor: Actor, unit_id: int) -> dict:  # noqa: ANN001
 
 
 @router.get("/{unit_id}", response_class=HTMLResponse)
-def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, saved: int = 0):  # noqa: ANN201
+def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, saved: int = 0):
     return render(request, "pages/org/unit_edit.html", {**_edit_context(session, actor, unit_id), "saved": saved})
 
 
 @router.post("/{unit_id}")
 def unit_update(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep,
                 name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
-                headcount: Annotated[int, Form()] = 0):  # noqa: ANN201
+                headcount: Annotated[int, Form()] = 0):
     try:
         units.update_unit(session=session, actor=actor, unit_id=unit_id,
                           data=UnitUpdate(name=name, kind=kind, headcount=headcount))
@@ -73,7 +73,7 @@ def unit_update(request: Request, unit_id: int, actor: PageOrganiser, session: S
 
 @router.post("/{unit_id}/move")
 def unit_move(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep,
-              parent_code: Annotated[str, Form()] = ""):  # noqa: ANN201
+              parent_code: Annotated[str, Form()] = ""):
     try:
         units.move(session=session, actor=actor, unit_id=unit_id, new_parent_code=parent_code)
     except AppError as exc:

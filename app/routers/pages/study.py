@@ -18,18 +18,18 @@ router = make_router()
 
 
 @router.get("/study", response_class=HTMLResponse)
-def study_sets(request: Request, actor: PageActor, session: SessionDep):  # noqa: ANN201
+def study_sets(request: Request, actor: PageActor, session: SessionDep):
     return render(request, "pages/study/sets.html", {"actor": actor, "sets": study.sets_for(session=session, actor=actor)})
 
 
-def _question_page(request: Request, actor, session, topic_id: int, index: int, feedback=None,  # noqa: ANN001
-                   status: int = 200):  # noqa: ANN202
+def _question_page(request: Request, actor, session, topic_id: int, index: int, feedback=None,
+                   status: int = 200):
     s = study.open_set(session=session, actor=actor, topic_id=topic_id)
     return _render_set(request, actor, s, index, feedback, base=f"/study/{topic_id}", status=status)
 
 
-def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback, *, base: str,  # noqa: ANN001
-                public: bool = False, status: int = 200):  # noqa: ANN202
+def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback, *, base: str,
+                public: bool = False, status: int = 200):
     index = max(0, min(index, len(s.questions) - 1)) if s.questions else 0
     question = s.questions[index] if s.questions else None
     return render(request, "pages/study/question.html", {
@@ -39,7 +39,7 @@ def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback
 
 @router.get("/s/{slug}", response_class=HTMLResponse)
 def public_study(request: Request, slug: str, session: SessionDep, i: int = 0, question_id: int | None = None,
-                 option: Annotated[list[int] | None, Query()] = None):  # noqa: ANN201
+                 option: Annotated[list[int] | None, Query()] = None):
     """A study set opened to everyone: no account; checking an answer is a plain GET (it changes nothing)."""
     s = study.public_set(session=session, slug=slug)
     feedback = study.check_answer(s, question_id, set(option or [])) if question_id is not None else None
@@ -53,14 +53,14 @@ def public_study_qr(request: Request, slug: str, ext: str, session: SessionDep) 
 
 
 @router.get("/study/{topic_id}", response_class=HTMLResponse)
-def study_question(request: Request, topic_id: int, actor: PageActor, session: SessionDep, i: int = 0):  # noqa: ANN201
+def study_question(request: Request, topic_id: int, actor: PageActor, session: SessionDep, i: int = 0):
     return _question_page(request, actor, session, topic_id, i)
 
 
 @router.post("/study/{topic_id}", response_class=HTMLResponse)
 def study_answer(request: Request, topic_id: int, actor: PageActor, session: SessionDep,
                  question_id: Annotated[int, Form()], i: Annotated[int, Form()] = 0,
-                 option: Annotated[list[int], Form()] = []):  # noqa: B006, ANN201
+                 option: Annotated[list[int], Form()] = []):  # noqa: B006
     s = study.open_set(session=session, actor=actor, topic_id=topic_id)
     feedback = study.check_answer(s, question_id, set(option))
     return _question_page(request, actor, session, topic_id, i, feedback=feedback)
@@ -68,7 +68,7 @@ def study_answer(request: Request, topic_id: int, actor: PageActor, session: Ses
 
 @router.post("/bank/topics/{topic_id}/study")
 def toggle_study(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep,
-                 published: Annotated[int, Form()] = 0, public: Annotated[int, Form()] = 0):  # noqa: ANN201
+                 published: Annotated[int, Form()] = 0, public: Annotated[int, Form()] = 0):
     try:
         study.set_published(session=session, actor=actor, topic_id=topic_id, published=bool(published),
                             public=bool(public))

@@ -91,12 +91,12 @@ def _is_empty(cells: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _xlsx_rows(content: bytes):  # noqa: ANN202 - a generator of (row number, cells)
+def _xlsx_rows(content: bytes):
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged or foreign file
+    except Exception:
         raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên "
                              "lại.")) from None
     try:
@@ -108,14 +108,14 @@ def _xlsx_rows(content: bytes):  # noqa: ANN202 - a generator of (row number, ce
             yield number, list(values)
     except FileProblem:
         raise
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên "
                              "lại.")) from None
     finally:
         workbook.close()
 
 
-def _csv_rows(content: bytes):  # noqa: ANN202
+def _csv_rows(content: bytes):
     text = _decode(content)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
