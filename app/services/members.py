@@ -1,21 +1,19 @@
 """Members: one account per person, validated the same way by forms, the API and imports."""
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import date
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from app.config import get_settings
-from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
-from app.models import LoginThrottle, Member, MemberRole, Role, Unit
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from app.models import Member, MemberRole, Role, Unit
 from app.models.org import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOut, UnitRef
 from app.models.types import is_db_id, utcnow
 from app.security import hash_password, keyed_hash
-from app.services import audit, counters
+from app.services import audit, member_probes
 from app.services.access import Actor
 from app.services.roles import OUTRANKS, grant_all, grants_of, has_authority_over, roles_of
 from app.services.text import clean, fold, vn_name_sort_key
@@ -120,42 +118,6 @@ def raise_first(errors: list[FieldError]) -> None:
         raise Invalid(e.message, field=e.field, **e.params)
 
 
-FOREIGN_WINDOW_S = 3600
-FOREIGN_LIMIT = N_("Bạn đã gặp quá nhiều số điện thoại hoặc mã thuộc hội viên ngoài phạm vi được giao trong một giờ. "
-                   "Vui lòng đợi {minutes} phút rồi thử lại, hoặc hỏi quản trị hệ thống.")
-
-
-def _foreign_key(actor: Actor) -> str:
-    return f"foreign:m{actor.id}"
-
-
-def foreign_wait(*, session: Session, actor: Actor) -> int:
-    """Seconds this organiser must wait before adding or changing members again, 0 if none: past the hourly
-    limit of matches outside their scope every such request waits, matching or not, so the refusal itself
-    tells nothing."""
-    row = session.get(LoginThrottle, _foreign_key(actor))
-    if row is None or row.failures < get_settings().foreign_matches_per_hour:
-        return 0
-    start = row.window_start if row.window_start.tzinfo else row.window_start.replace(tzinfo=UTC)
-    return max(0, math.ceil((start + timedelta(seconds=FOREIGN_WINDOW_S) - utcnow()).total_seconds()))
-
-
-def foreign_limit(wait_s: int) -> TooManyRequests:
-    return TooManyRequests(FOREIGN_LIMIT, headers={"Retry-After": str(wait_s)}, minutes=max(1, math.ceil(wait_s / 60)))
-
-
-def count_foreign(*, session: Session, actor: Actor, matches: int) -> bool:
-    """Record that an organiser learnt `matches` phones or codes are taken outside their scope: counted and
-    audited in a transaction of its own, so the count outlives the refused request (which has written
-    nothing yet: uniqueness is checked before any write). Returns whether the limit is now passed."""
-    session.rollback()
-    count, _start = counters.bump(session, _foreign_key(actor), utcnow(), window_s=FOREIGN_WINDOW_S, step=matches)
-    audit.record(session=session, actor_id=actor.id, action="member.foreign_match", entity="member",
-                 detail={"matches": matches}, ip=actor.ip)
-    session.commit()
-    return count > get_settings().foreign_matches_per_hour
-
-
 def check_unique(*, session: Session, phone: str | None, member_code: str | None, id_hash: str | None,
                  exclude_id: int | None = None, actor: Actor | None = None) -> None:
     """`actor`: an organiser's request; a match outside their scope counts toward their hourly limit."""
@@ -176,7 +138,7 @@ def check_unique(*, session: Session, phone: str | None, member_code: str | None
         if unit_id is not None:
             unit = session.get(Unit, unit_id)
             if actor is not None and unit is not None and not actor.covers(unit):
-                count_foreign(session=session, actor=actor, matches=1)
+                member_probes.count(session=session, actor=actor, matches=1)
             shown = value if field != "id_number" else ""
             raise Conflict(message, extra={"field": field}, value=shown)
 
@@ -214,8 +176,8 @@ def _unit_for(session: Session, actor: Actor, unit_code: str) -> Unit:
 
 def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -> Member:
     actor.require_any()
-    if wait := foreign_wait(session=session, actor=actor):
-        raise foreign_limit(wait)
+    if wait := member_probes.wait(session=session, actor=actor):
+        raise member_probes.limit(wait)
     fields, errors = clean_fields(full_name=data.full_name, phone=data.phone, member_code=data.member_code,
                                   birth_date=data.birth_date, id_number=data.id_number)
     raise_first(errors)
@@ -242,8 +204,8 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
 def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate, secret: str) -> Member:
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
     _require_authority_over(session, actor, member)
-    if wait := foreign_wait(session=session, actor=actor):
-        raise foreign_limit(wait)
+    if wait := member_probes.wait(session=session, actor=actor):
+        raise member_probes.limit(wait)
     fields, errors = clean_fields(
         full_name=data.full_name if data.full_name is not None else member.full_name,
         phone=data.phone if data.phone is not None else member.phone,

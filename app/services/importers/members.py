@@ -8,54 +8,43 @@ updates that member; any other row creates one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.errors import N_, Conflict, ImportFailed, Invalid
 from app.models import Member, Unit
 from app.models.types import utcnow
 from app.security import hash_password
-from app.services import audit
+from app.services import audit, member_probes
 from app.services.access import Actor
 from app.services.importers import (
     MAX_BYTES,
     MAX_ROWS,
-    parse_date,
 )
 from app.services.importers.member_changes import Change, changes_of
 from app.services.importers.member_file import (
     COLUMNS,
     FIELD_ORDER,
-    SCIENTIFIC,
     RawRow,
     parse,
     row_error,
     template_csv,
     template_xlsx,
 )
+from app.services.importers.member_rows import CHUNK, check_row, chunks, crossed, lookups
 from app.services.members import (
-    FOREIGN_LIMIT,
     apply_derived,
     check_password,
-    clean_fields,
-    count_foreign,
-    foreign_wait,
-    id_number_hash,
 )
 from app.services.roles import OUTRANKS, grants_of_many, has_authority_over
-from app.services.text import clean
-from app.services.units import normalise_code
 
 __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "Change", "ImportPlan", "ImportResult", "RawRow", "RowPlan", "commit",
            "parse", "preview", "template_csv", "template_xlsx"]
-
-CHUNK = 500
-
 
 @dataclass
 class RowPlan:
@@ -114,72 +103,14 @@ class ImportResult:
 
 # --- checking ------------------------------------------------------------------------------------------------
 
-def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    items = list(values)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _load(session: Session, column: Any, values: set[Any], *entities: Any) -> list[Any]:
-    out: list[Any] = []
-    for chunk in _chunks(sorted(v for v in values if v)):
-        out.extend(session.exec(select(*entities).where(col(column).in_(chunk))).all())
-    return out
-
-
-@dataclass
-class _Checked:
-    raw: RawRow
-    full_name: str
-    phone: str
-    member_code: str
-    birth_date: date | None
-    unit_code: str
-    id_number: str | None
-    password: str | None
-    bad: set[str]  # fields that already have an error
-
-
-@dataclass
-class _Known:
-    units: dict[str, Unit]  # by code
-    by_phone: dict[str, Member]
-    by_code: dict[str, Member]
-    code_is_phone: dict[str, Member]  # a member code of the file that is some account's phone
-    phone_is_code: dict[str, Member]  # a phone of the file that is some account's member code
-    hashes: dict[int, str]  # row -> CCCD hash
-    hash_owner: dict[str, int]  # CCCD hash -> member id
-    member_units: dict[int, Unit]  # by id: the rows' units and the units of the members they match
-
-
-def _lookups(session: Session, checked: list[_Checked], secret: str) -> _Known:
-    """What the database knows about the file's values, in a few IN queries per 500 rows."""
-    units = {u.code: u for u in _load(session, Unit.code, {c.unit_code for c in checked}, Unit)}
-    phones, codes = {c.phone for c in checked}, {c.member_code for c in checked}
-    # one pass per column also finds the crossings: a code that is an account's phone, a phone that is one's code
-    digit_codes = {c for c in codes if c.isdigit()}
-    found_by_phone = _load(session, Member.phone, phones | digit_codes, Member)
-    found_by_code = _load(session, Member.member_code, codes | phones, Member)
-    by_phone = {m.phone: m for m in found_by_phone if m.phone in phones}
-    by_code = {m.member_code: m for m in found_by_code if m.member_code in codes}
-    code_is_phone = {m.phone: m for m in found_by_phone if m.phone in digit_codes}
-    phone_is_code = {m.member_code: m for m in found_by_code if m.member_code in phones}
-    hashes = {c.raw.row: id_number_hash(c.id_number, secret=secret) for c in checked if c.id_number}
-    hash_owner = dict(_load(session, Member.id_number_hash, set(hashes.values()), Member.id_number_hash, Member.id))
-    unit_ids = {m.unit_id for m in (*by_phone.values(), *by_code.values())} - {u.id for u in units.values()}
-    member_units = {u.id: u for u in _load(session, Unit.id, unit_ids, Unit)}
-    member_units.update({u.id: u for u in units.values()})
-    return _Known(units, by_phone, by_code, code_is_phone, phone_is_code, hashes, hash_owner, member_units)
-
-
 def preview(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
             initial_password: str | None = None, locale: str = "vi",
             parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None, legacy: str | None = None) -> ImportPlan:
     """`parsed`: the file as `parse` read it, when the caller has read it already."""
     actor.require_any()
     plan = ImportPlan(filename=filename)
-    if wait := foreign_wait(session=session, actor=actor):
-        plan.errors = [row_error(0, None, FOREIGN_LIMIT, locale, minutes=max(1, -(-wait // 60)))]
+    if wait := member_probes.wait(session=session, actor=actor):
+        plan.errors = [row_error(0, None, member_probes.FOREIGN_LIMIT, locale, minutes=max(1, -(-wait // 60)))]
         return plan
     raws, file_errors = parsed or parse(content, filename, locale=locale, legacy=legacy)
     plan.rows = len(raws)
@@ -197,9 +128,9 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
         except Invalid as exc:
             err(0, "initial_password", exc.message, **exc.params)
 
-    checked = [_check_row(raw, err) for raw in raws]
+    checked = [check_row(raw, err) for raw in raws]
 
-    known = _lookups(session, checked, secret)
+    known = lookups(session, checked, secret)
     units, by_phone, by_code = known.units, known.by_phone, known.by_code
     hashes, hash_owner, member_units = known.hashes, known.hash_owner, known.member_units
     matched_ids = sorted({m.id for m in (*by_phone.values(), *by_code.values()) if m.id is not None})
@@ -260,7 +191,7 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
                     row=first_member[member.id], code=member.member_code)
                 continue
             first_member[member.id] = row
-        _crossed(c, member, known, first_phone, first_code, usable, err)
+        crossed(c, member, known, first_phone, first_code, usable, err)
         owner = hash_owner.get(id_hash) if id_hash and "id_number" in usable else None
         if owner is not None and (member is None or owner != member.id):
             err(row, "id_number", N_("Số CCCD này đã được dùng cho tài khoản khác."))
@@ -287,7 +218,7 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
     if foreign:
         # phones are unique system-wide, so these rows tell that such members exist: counted per organiser,
         # and past the hourly limit no longer listed one by one
-        if count_foreign(session=session, actor=actor, matches=len(foreign)):
+        if member_probes.count(session=session, actor=actor, matches=len(foreign)):
             err(0, None, FOREIGN_HIDDEN, n=len(foreign))
         else:
             for row, fld, message, value in foreign:
@@ -300,57 +231,6 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
 FOREIGN_HIDDEN = N_("{n} dòng có số điện thoại hoặc mã thuộc hội viên ở đơn vị ngoài phạm vi bạn được giao. Bạn đã gặp "
                     "quá nhiều trường hợp như vậy trong một giờ nên các dòng không được liệt kê; hãy hỏi quản trị "
                     "hệ thống.")
-
-
-def _crossed(c: _Checked, member: Member | None, known: _Known, first_phone: dict[str, int],
-             first_code: dict[str, int], usable: set[str], err: Callable[..., None]) -> None:
-    """A member code that is some account's (or row's) phone, or a phone that is one's code: a login by that
-    name would be ambiguous."""
-    row = c.raw.row
-    other = known.code_is_phone.get(c.member_code) if "member_code" in usable else None
-    if (other is not None and (member is None or other.id != member.id)) or \
-            ("member_code" in usable and first_phone.get(c.member_code, row) != row):
-        err(row, "member_code", N_("Mã {value} trùng số điện thoại của tài khoản khác."), value=c.member_code)
-    other = known.phone_is_code.get(c.phone) if "phone" in usable else None
-    if (other is not None and (member is None or other.id != member.id)) or \
-            ("phone" in usable and first_code.get(c.phone, row) != row):
-        err(row, "phone", N_("Số điện thoại {value} trùng mã của tài khoản khác."), value=c.phone)
-
-
-def _check_row(raw: RawRow, err: Callable[..., None]) -> _Checked:
-    """The problems of one row on its own (no database): the field checks of members.clean_fields, plus the
-    import's own cells (date text, unit code, Excel's scientific notation)."""
-    row = raw.row
-    bad: set[str] = set()
-    texts = {"phone": raw.phone, "member_code": raw.member_code, "id_number": raw.id_number}
-    for fld, value in texts.items():
-        if value is not None and SCIENTIFIC.match(clean(value)):
-            # 9.12346E+08 in a CSV saved by Excel: the digits are gone, only the person can restore them.
-            err(row, fld, N_("Ô {value} đã bị Excel đổi sang dạng số mũ nên mất chữ số. Hãy định dạng cột là "
-                             "Văn bản (Text), nhập lại số đầy đủ rồi lưu lại."), value=clean(value))
-            bad.add(fld)
-    birth, date_ok = parse_date(raw.birth_date)
-    if not date_ok:
-        err(row, "birth_date", N_("Ngày sinh {value} không đúng dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 15/05/1990."),
-            value=clean(str(raw.birth_date)))
-        bad.add("birth_date")
-    fields, problems = clean_fields(full_name=raw.full_name, phone=None if "phone" in bad else raw.phone,
-                                    member_code=None if "member_code" in bad else raw.member_code,
-                                    birth_date=birth, id_number=None if "id_number" in bad else raw.id_number)
-    for problem in problems:
-        if problem.field in bad:
-            continue
-        err(row, problem.field, problem.message, **problem.params)
-        bad.add(problem.field)
-    unit_code = normalise_code(raw.unit_code)
-    if not unit_code:
-        err(row, "unit_code", N_("Thiếu mã đơn vị."))
-        bad.add("unit_code")
-    # Cell padding around a password is never meant; a blank cell means "use the shared one".
-    password = raw.password.strip() if raw.password and raw.password.strip() else None
-    return _Checked(raw=raw, full_name=fields.full_name, phone=fields.phone, member_code=fields.member_code,
-                    birth_date=fields.birth_date, unit_code=unit_code, id_number=fields.id_number, password=password,
-                    bad=bad)
 
 
 # --- writing -------------------------------------------------------------------------------------------------
@@ -381,7 +261,7 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
     done = 0
     now = utcnow()
     try:
-        for chunk in _chunks(plan.updates, CHUNK):
+        for chunk in chunks(plan.updates, CHUNK):
             for item in chunk:
                 member = item.member
                 assert member is not None
@@ -399,7 +279,7 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
             done += len(chunk)
             if progress:
                 progress(done)
-        for chunk in _chunks(plan.creates, CHUNK):
+        for chunk in chunks(plan.creates, CHUNK):
             new = []
             for item in chunk:
                 member = Member(full_name=item.full_name, phone=item.phone, member_code=item.member_code,
