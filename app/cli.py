@@ -1,4 +1,5 @@
 """The `hoithi` command."""
+
 from __future__ import annotations
 
 import getpass
@@ -38,11 +39,13 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, 
 
 
 @cli.command("create-admin")
-def create_admin(phone: Annotated[str, typer.Option(help="phone number (login name)")],
-                 name: Annotated[str, typer.Option(help="full name")],
-                 password: Annotated[str | None, typer.Option(help="password (asked for if omitted)")] = None,
-                 unit: Annotated[str | None, typer.Option(help="unit code; default: the first top-level unit")] = None,
-                 member_code: Annotated[str | None, typer.Option(help="member code; default ADMIN-<phone>")] = None) -> None:
+def create_admin(
+    phone: Annotated[str, typer.Option(help="phone number (login name)")],
+    name: Annotated[str, typer.Option(help="full name")],
+    password: Annotated[str | None, typer.Option(help="password (asked for if omitted)")] = None,
+    unit: Annotated[str | None, typer.Option(help="unit code; default: the first top-level unit")] = None,
+    member_code: Annotated[str | None, typer.Option(help="member code; default ADMIN-<phone>")] = None,
+) -> None:
     """Create an administrator over a unit subtree (creating a top-level unit if there is none)."""
     from app.errors import AppError
     from app.services import bootstrap
@@ -52,8 +55,15 @@ def create_admin(phone: Annotated[str, typer.Option(help="phone number (login na
     settings = _settings()
     try:
         with session_scope(make_engine(settings)) as session:
-            member = bootstrap.create_admin(session=session, secret=settings.resolved_secret_key(), phone=phone,
-                                            full_name=name, password=password, unit_code=unit, member_code=member_code)
+            member = bootstrap.create_admin(
+                session=session,
+                secret=settings.resolved_secret_key(),
+                phone=phone,
+                full_name=name,
+                password=password,
+                unit_code=unit,
+                member_code=member_code,
+            )
             typer.echo(f"admin {member.full_name} ({member.phone}) created")
     except AppError as exc:
         typer.echo(f"error: {exc.message.format(**exc.params)}", err=True)
@@ -61,9 +71,11 @@ def create_admin(phone: Annotated[str, typer.Option(help="phone number (login na
 
 
 @cli.command("import-members")
-def import_members(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-                   actor_phone: Annotated[str, typer.Option("--as", help="phone of the organiser/admin importing")],
-                   initial_password: Annotated[str | None, typer.Option(help="password for new rows without one")] = None) -> None:
+def import_members(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    actor_phone: Annotated[str, typer.Option("--as", help="phone of the organiser/admin importing")],
+    initial_password: Annotated[str | None, typer.Option(help="password for new rows without one")] = None,
+) -> None:
     """Import members from an .xlsx or .csv file, all or nothing."""
     from app.errors import AppError, ImportFailed
     from app.services.access import actor_for
@@ -81,12 +93,19 @@ def import_members(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
             actor = actor_for(session=session, member=member, ip="cli")
             rows, _problems = importer.parse(content, file.name)
             with typer.progressbar(length=max(len(rows), 1), label="Đang nhập") as bar:
+
                 def progress(done: int) -> None:
                     bar.update(done - bar.pos)
 
-                result = importer.commit(session=session, actor=actor, content=content, filename=file.name,
-                                         secret=settings.resolved_secret_key(), initial_password=initial_password,
-                                         progress=progress)
+                result = importer.commit(
+                    session=session,
+                    actor=actor,
+                    content=content,
+                    filename=file.name,
+                    secret=settings.resolved_secret_key(),
+                    initial_password=initial_password,
+                    progress=progress,
+                )
         typer.echo(f"created {result.created}, updated {result.updated}")
     except ImportFailed as exc:
         for err in exc.errors:
@@ -110,6 +129,7 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing w
             typer.echo(demo_data.credentials_text())
             return
         with typer.progressbar(length=1, label="Đang tạo dữ liệu mẫu") as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
@@ -119,18 +139,24 @@ def demo(if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing w
 
 
 @cli.command("serve")
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
-          proxy_headers: Annotated[bool, typer.Option(help="trust X-Forwarded-* from --forwarded-allow-ips")] = False,
-          forwarded_allow_ips: str = "127.0.0.1") -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    proxy_headers: Annotated[bool, typer.Option(help="trust X-Forwarded-* from --forwarded-allow-ips")] = False,
+    forwarded_allow_ips: str = "127.0.0.1",
+) -> None:
     """Serve the app with uvicorn; several workers each accept on their own socket (app.serving)."""
     from app import serving
 
     settings = _settings()
     settings.resolved_secret_key()  # create the key file once, before the workers race for it
     typer.echo(f"hoithi: http://{host}:{port}  (database {settings.database_url.split('@')[-1]})")
-    raise typer.Exit(serving.serve("app.main:app", host=host, port=port, workers=workers,
-                                   proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips))
+    raise typer.Exit(
+        serving.serve(
+            "app.main:app", host=host, port=port, workers=workers, proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips
+        )
+    )
 
 
 def main() -> None:

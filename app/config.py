@@ -1,4 +1,5 @@
 """One Settings object, read from HOITHI_* environment variables and `.env`."""
+
 from __future__ import annotations
 
 import os
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     @property
     def allowed_host_list(self) -> list[str]:
         return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+
     token_lifetime_s: int = 12 * 3600
     jwt_audience: str = "hoithi"
     # Production default: cookies only travel over HTTPS. A plain-HTTP trial on a LAN (phones hitting a

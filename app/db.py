@@ -13,6 +13,7 @@ beside the database (`<db>-writer.lock`) between processes, both handed on withi
 release; they reach BEGIN IMMEDIATE only when it is theirs, and release it right after COMMIT or ROLLBACK
 (WriterLockConnection).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -122,8 +123,14 @@ def make_engine(settings: Settings) -> Engine:
     # No pre-ping (a round trip on every checkout); connections are recycled instead, and the pool is as
     # large as the thread pool that uses it (app.main caps that), so a busy worker does not open and close
     # connections on every request.
-    return create_engine(url, echo=settings.sql_echo, pool_size=settings.threads, max_overflow=5,
-                         pool_recycle=1800, connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    return create_engine(
+        url,
+        echo=settings.sql_echo,
+        pool_size=settings.threads,
+        max_overflow=5,
+        pool_recycle=1800,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 def _lock_path(engine: Engine) -> str | None:

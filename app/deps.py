@@ -1,4 +1,5 @@
 """Annotated dependencies shared by the routers."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -89,8 +90,7 @@ def csrf_session(request: Request) -> str | None:
 
 def check_csrf(request: Request, token: str | None, secret: str) -> None:
     if not csrf_ok(request.cookies.get(csrf_cookie(request)), token, secret=secret, session=csrf_session(request)):
-        raise Forbidden(N_("Phiên làm việc của trang đã hết hạn. Vui lòng tải lại trang rồi thử lại."),
-                        extra={"reason": "csrf"})
+        raise Forbidden(N_("Phiên làm việc của trang đã hết hạn. Vui lòng tải lại trang rồi thử lại."), extra={"reason": "csrf"})
 
 
 async def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> None:
@@ -131,8 +131,11 @@ async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
     actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
     if actor is None:
         actor = await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
-    if actor.member.must_change_password and request.url.path.startswith("/api/") and \
-            (request.method, request.url.path) not in BEFORE_PASSWORD_CHANGE:
+    if (
+        actor.member.must_change_password
+        and request.url.path.startswith("/api/")
+        and (request.method, request.url.path) not in BEFORE_PASSWORD_CHANGE
+    ):
         raise PasswordChangeRequired()  # pages send such a member to the form (page_actor)
     return actor
 
@@ -174,8 +177,7 @@ class Caller:
 async def get_caller(request: Request, csrf: CsrfDep) -> Caller:
     state = request.app.state
     claims, ip = _claims(request, csrf)
-    return Caller(state.engine, state.principals, claims, ip,
-                  auth.cached_actor(cache=state.principals, claims=claims, ip=ip))
+    return Caller(state.engine, state.principals, claims, ip, auth.cached_actor(cache=state.principals, claims=claims, ip=ip))
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

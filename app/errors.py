@@ -3,6 +3,7 @@
 Messages are Vietnamese msgids (the English catalogue translates them); `params` fill `{name}` fields
 after translation.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,9 @@ class AppError(Exception):
     code = "BadRequest"
     default_message = N_("Yêu cầu không hợp lệ.")
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None,
-                 extra: dict[str, Any] | None = None, **params: Any) -> None:
+    def __init__(
+        self, message: str | None = None, *, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None, **params: Any
+    ) -> None:
         self.message = message or self.default_message
         self.params = params
         self.headers = headers or {}

@@ -1,4 +1,5 @@
 """One place that turns errors into answers: JSON for /api, a toast for htmx, a page otherwise."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,16 +27,13 @@ def _locale(request: Request) -> str:
     return request_locale(request)
 
 
-def _toast_or_page(request: Request, message: str, status: int, headers: dict[str, str],
-                   extra: dict[str, Any] | None = None) -> Response:
+def _toast_or_page(request: Request, message: str, status: int, headers: dict[str, str], extra: dict[str, Any] | None = None) -> Response:
     from app.templating import render
 
     if request.headers.get("hx-request"):
         headers = {**headers, "HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
-        return render(request, "partials/toast.html", {"message": message, "kind": "error"},
-                      status_code=status, headers=headers)
-    return render(request, "pages/error.html", {"message": message, "status": status, **(extra or {})},
-                  status_code=status, headers=headers)
+        return render(request, "partials/toast.html", {"message": message, "kind": "error"}, status_code=status, headers=headers)
+    return render(request, "pages/error.html", {"message": message, "status": status, **(extra or {})}, status_code=status, headers=headers)
 
 
 def handle_app_error(request: Request, exc: Exception) -> Response:
@@ -58,19 +56,21 @@ def handle_app_error(request: Request, exc: Exception) -> Response:
 
 def handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg", "")}
-              for e in exc.errors()]
+    errors = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg", "")} for e in exc.errors()]
     first = errors[0] if errors else {"field": None, "message": ""}
-    message = _translate(N_("Dữ liệu gửi lên không hợp lệ: {field} — {message}"), _locale(request),
-                         field=first["field"] or "?", message=first["message"])
+    message = _translate(
+        N_("Dữ liệu gửi lên không hợp lệ: {field} — {message}"), _locale(request), field=first["field"] or "?", message=first["message"]
+    )
     if _is_api(request):
         return JSONResponse({"error": "ValidationError", "detail": message, "errors": errors}, status_code=422)
     return _toast_or_page(request, message, 422, {})
 
 
-_HTTP_CODES = {404: ("NotFound", N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.")),
-               405: ("MethodNotAllowed", N_("Thao tác không được hỗ trợ.")),
-               413: ("PayloadTooLarge", N_("Tệp hoặc dữ liệu gửi lên quá lớn."))}
+_HTTP_CODES = {
+    404: ("NotFound", N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.")),
+    405: ("MethodNotAllowed", N_("Thao tác không được hỗ trợ.")),
+    413: ("PayloadTooLarge", N_("Tệp hoặc dữ liệu gửi lên quá lớn.")),
+}
 
 
 def handle_http_error(request: Request, exc: Exception) -> Response:
@@ -78,16 +78,16 @@ def handle_http_error(request: Request, exc: Exception) -> Response:
     code, msg = _HTTP_CODES.get(exc.status_code, ("HTTPError", N_("Yêu cầu không hợp lệ.")))
     message = _translate(msg, _locale(request))
     if _is_api(request):
-        return JSONResponse({"error": code, "detail": message}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse({"error": code, "detail": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
     return _toast_or_page(request, message, exc.status_code, dict(getattr(exc, "headers", None) or {}))
 
 
 def handle_integrity_error(request: Request, exc: Exception) -> Response:
     """A unique constraint that two concurrent requests raced for: the loser is told to try again, as if
     the service's own check had caught it (which it does when the requests do not overlap)."""
-    return handle_app_error(request, Conflict(N_("Dữ liệu vừa được người khác thay đổi (trùng mã hoặc số điện "
-                                                 "thoại). Vui lòng tải lại và thử lại.")))
+    return handle_app_error(
+        request, Conflict(N_("Dữ liệu vừa được người khác thay đổi (trùng mã hoặc số điện thoại). Vui lòng tải lại và thử lại."))
+    )
 
 
 def handle_too_deep(request: Request, exc: Exception) -> Response:

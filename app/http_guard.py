@@ -8,6 +8,7 @@
   answered to a logged-in request that does not say otherwise (pages, personal exports).
 
 A pure ASGI middleware: the board pages it wraps are measured against a bare endpoint (bench/)."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,10 @@ from app.services.importers import MAX_BYTES
 UPLOAD = re.compile(r"/import/?$")
 UPLOAD_LIMIT = MAX_BYTES + 1024 * 1024  # the file, plus the multipart envelope and the other fields
 BODY_LIMIT = 256 * 1024  # forms and JSON: a whole contest with 52 rounds is under 60 KB
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 # Swagger UI starts itself with an inline script: /docs alone may run one
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 TOO_LARGE = "Nội dung gửi lên quá lớn (tối đa {limit} MB). Chưa có gì được ghi."
@@ -35,8 +38,7 @@ def body_limit(path: str) -> int:
 class HttpGuard:
     def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
         self.app = app
-        common = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                  (b"referrer-policy", b"same-origin")]
+        common = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin")]
         if secure_cookies:
             common.append((b"strict-transport-security", b"max-age=31536000"))
         self.headers = [(b"content-security-policy", CSP.encode()), *common]
@@ -105,11 +107,17 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
         body = json.dumps({"error": "PayloadTooLarge", "detail": detail}, ensure_ascii=False).encode()
         ctype = b"application/json"
     else:
-        body = (f'<!doctype html><html lang="{locale}"><meta charset="utf-8"><meta name="viewport" '
-                f'content="width=device-width, initial-scale=1"><title>413</title><p>{detail}</p>'
-                f'<p><a href="/">←</a></p></html>').encode()
+        body = (
+            f'<!doctype html><html lang="{locale}"><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>413</title><p>{detail}</p>'
+            f'<p><a href="/">←</a></p></html>'
+        ).encode()
         ctype = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

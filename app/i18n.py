@@ -1,6 +1,7 @@
 """Message catalogues. Source strings are Vietnamese (the default language needs no catalogue);
 app/locale/<lang>/LC_MESSAGES/messages.po translates them. The .po files are compiled in memory at
 start-up, so there is no build step and no binary file in the repository."""
+
 from __future__ import annotations
 
 import gettext

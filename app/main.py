@@ -1,4 +1,5 @@
 """create_app(): routers, error handlers, static files. `app.main:app` is the ASGI app."""
+
 from __future__ import annotations
 
 import asyncio
@@ -69,8 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = []
     settings = app.state.settings
     if settings.sweep_every_s > 0:
-        tasks.append(asyncio.create_task(sweeper.run_forever(app.state.engine, settings.sweep_every_s,
-                                                             settings.live_every_s)))
+        tasks.append(asyncio.create_task(sweeper.run_forever(app.state.engine, settings.sweep_every_s, settings.live_every_s)))
     if settings.auth_cache_s > 0:
         tasks.append(asyncio.create_task(principals.watch(app.state.engine, app.state.principals)))
     yield
@@ -99,8 +99,7 @@ def _resolve_member_term(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="hoithi", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json", lifespan=lifespan)
+    app = FastAPI(title="hoithi", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.secret = settings.resolved_secret_key()
@@ -143,10 +142,13 @@ def _offline_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "", title="hoithi API",
-                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css",
-                                   swagger_favicon_url="/docs-assets/favicon.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "",
+            title="hoithi API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
 
 
 def __getattr__(name: str):

@@ -1,4 +1,5 @@
 """Password hashing, JWT and CSRF tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,7 @@ class TokenClaims:
     expires_at: float  # POSIX seconds
 
 
-def create_token(*, member_id: int, token_version: int, secret: str, audience: str,
-                 lifetime_s: int, now: datetime | None = None) -> str:
+def create_token(*, member_id: int, token_version: int, secret: str, audience: str, lifetime_s: int, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     claims = {
         "sub": str(member_id),
@@ -83,9 +83,13 @@ def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | Non
         header = jwt.get_unverified_header(token)
         if header.get("alg") != JWT_ALGORITHM:
             return None
-        claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], audience=audience,
-                            options={"require_exp": True, "require_iat": True, "require_sub": True,
-                                     "require_aud": True})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[JWT_ALGORITHM],
+            audience=audience,
+            options={"require_exp": True, "require_iat": True, "require_sub": True, "require_aud": True},
+        )
         result = TokenClaims(
             member_id=int(claims["sub"]),
             token_version=int(claims["tv"]),

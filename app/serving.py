@@ -13,6 +13,7 @@ One worker, or a system other than Linux, is served by plain uvicorn.run.
 `python -m app.serving TARGET --workers N --port P` serves any ASGI app this way (bench/ serves its
 yardstick app like the real one).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -112,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-access-log", action="store_true")
     p.add_argument("--log-level", default="info")
     args = p.parse_args(argv)
-    return serve(args.target, host=args.host, port=args.port, workers=args.workers,
-                 access_log=not args.no_access_log, log_level=args.log_level)
+    return serve(
+        args.target, host=args.host, port=args.port, workers=args.workers, access_log=not args.no_access_log, log_level=args.log_level
+    )
 
 
 if __name__ == "__main__":

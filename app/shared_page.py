@@ -9,6 +9,7 @@ personal pieces are deflated, and the gzip member around the pieces (RFC 1952: a
 deflate blocks, a final empty block, the CRC-32 and length of the whole text) is put together. zlib
 offers no call that joins deflate streams, hence the few lines of framing.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,7 @@ class SharedPage:
         pieces = tuple(p.encode() for p in parts[0::2])
         return cls(pieces, tuple(parts[1::2]), tuple(_deflate(p, 6) for p in pieces))
 
-    def body(self, fills: dict[str, str], *, mark: tuple[str, str] | None = None,
-             gzip: bool = False) -> tuple[bytes, bool]:
+    def body(self, fills: dict[str, str], *, mark: tuple[str, str] | None = None, gzip: bool = False) -> tuple[bytes, bool]:
         """The page with its holes filled (a hole without a filling is left empty) and, with `mark` =
         (text, replacement), the first occurrence of text in the shared pieces replaced (the member's own row
         of a board). Gzipped when asked and worth it; returns (body, gzipped)."""

@@ -1,5 +1,6 @@
 """The in-app periodic work: no extra service to start. Each worker runs it; every part is safe to run
 concurrently in several workers and hosts (see app.services.attempts.sweep and app.services.closing)."""
+
 from __future__ import annotations
 
 import asyncio

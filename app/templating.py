@@ -1,4 +1,5 @@
 """Jinja2 pages: one environment, the request's locale, and the CSRF seed cookie."""
+
 from __future__ import annotations
 
 import contextvars
@@ -32,8 +33,13 @@ def _ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     return text % params
 
 
-env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
-                  extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
@@ -84,25 +90,32 @@ def _render_html(request: Request, name: str, context: dict[str, Any], locale: s
         def local(ts: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
             return ts.astimezone(tz).strftime(fmt) if ts else ""
 
-        ctx = {"request": request, "locale": locale, "csrf_token": csrf_token, "local": local,
-               "path": request.url.path, "static_version": request.app.state.static_version}
+        ctx = {
+            "request": request,
+            "locale": locale,
+            "csrf_token": csrf_token,
+            "local": local,
+            "path": request.url.path,
+            "static_version": request.app.state.static_version,
+        }
         ctx.update(context)
         return env.get_template(name).render(ctx)
     finally:
         _locale.reset(token)
 
 
-def _respond(request: Request, html: str | bytes, new_seed: str | None, status_code: int,
-             headers: dict[str, str] | None) -> HTMLResponse:
+def _respond(request: Request, html: str | bytes, new_seed: str | None, status_code: int, headers: dict[str, str] | None) -> HTMLResponse:
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if new_seed:
-        response.set_cookie(csrf_cookie(request), new_seed, httponly=True, samesite="lax",
-                            secure=not request.app.state.settings.insecure_cookies, path="/")
+        response.set_cookie(
+            csrf_cookie(request), new_seed, httponly=True, samesite="lax", secure=not request.app.state.settings.insecure_cookies, path="/"
+        )
     return response
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
-           headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> HTMLResponse:
     seed, new_seed = _csrf_seed(request)
     html = _render_html(request, name, context or {}, request_locale(request), _csrf_token(request, seed))
     return _respond(request, html, new_seed, status_code, headers)
@@ -117,9 +130,17 @@ class PageCache(Protocol):
     def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any: ...
 
 
-def render_shared(request: Request, name: str, *, cache: PageCache, key: tuple, context: Callable[[], dict[str, Any]],
-                  fills: Callable[[], dict[str, str]] = dict, mark: tuple[str, str] | None = None,
-                  lasting: bool = False) -> HTMLResponse:
+def render_shared(
+    request: Request,
+    name: str,
+    *,
+    cache: PageCache,
+    key: tuple,
+    context: Callable[[], dict[str, Any]],
+    fills: Callable[[], dict[str, str]] = dict,
+    mark: tuple[str, str] | None = None,
+    lasting: bool = False,
+) -> HTMLResponse:
     """A page that thousands of people ask for in the same minutes and that is the same for all of them but
     for a few personal pieces (a leaderboard): rendered once per path, `key` and locale into `cache` (and
     compressed once, app.shared_page), with the CSRF token and each personal piece left as a hole
@@ -131,13 +152,15 @@ def render_shared(request: Request, name: str, *, cache: PageCache, key: tuple, 
     locale = request_locale(request)
     shared: SharedPage = cache.get_or(
         ("html", locale, request.url.path, *key),
-        lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)), lasting=lasting)
+        lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)),
+        lasting=lasting,
+    )
     seed, new_seed = _csrf_seed(request)
-    body, gzipped = shared.body({**fills(), "csrf": _csrf_token(request, seed)}, mark=mark,
-                                gzip=accepts_gzip(request.headers.get("accept-encoding", "")))
+    body, gzipped = shared.body(
+        {**fills(), "csrf": _csrf_token(request, seed)}, mark=mark, gzip=accepts_gzip(request.headers.get("accept-encoding", ""))
+    )
     # compressed here, the gzip middleware passes it on as it is (and says Vary for a plain answer itself)
-    return _respond(request, body, new_seed, 200,
-                    {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else None)
+    return _respond(request, body, new_seed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else None)
 
 
 def translate(request: Request, msgid: str, /, **params: Any) -> str:

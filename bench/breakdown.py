@@ -7,6 +7,7 @@ runs on one thread: `time.thread_time()` then gives its CPU, and cProfile its sp
 threads or the noise of the other processes. Nothing here knows how /me is written: the split is by
 function (those under app/, inclusive) and by library (self time).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,12 +38,21 @@ class Driver:
     async def request(self, req: Request) -> tuple[int, bytes]:
         body = req.body.encode()
         path, _, query = req.path.partition("?")
-        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-                 "method": req.method, "scheme": "http", "path": path, "raw_path": path.encode(),
-                 "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 40000),
-                 "server": ("127.0.0.1", 8000), "state": {},
-                 "headers": [(b"host", b"127.0.0.1:8000")]
-                 + [(k.lower().encode(), v.encode()) for k, v in req.headers.items()]}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": req.method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+            "headers": [(b"host", b"127.0.0.1:8000")] + [(k.lower().encode(), v.encode()) for k, v in req.headers.items()],
+        }
         delivered = False
         status, chunks = 0, []
 
@@ -67,8 +77,7 @@ class Driver:
     async def lifespan(self) -> tuple[asyncio.Task, asyncio.Queue]:
         inbox: asyncio.Queue = asyncio.Queue()
         outbox: asyncio.Queue = asyncio.Queue()
-        task = asyncio.create_task(self.app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
-                                            inbox.get, outbox.put))
+        task = asyncio.create_task(self.app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put))
         await inbox.put({"type": "lifespan.startup"})
         msg = await outbox.get()
         if msg["type"] != "lifespan.startup.complete":
@@ -97,12 +106,13 @@ def _profile_split(stats: pstats.Stats, total: float) -> dict:
             label = f"{Path(filename).relative_to(ROOT)}:{name}"
             app_funcs[label] = max(app_funcs.get(label, 0.0), ct)
     top = sorted(app_funcs.items(), key=lambda kv: -kv[1])[:14]
-    return {"app_functions_pct": {k: round(100 * v / total, 1) for k, v in top},
-            "self_by_library_pct": {k: round(100 * v / total, 1) for k, v in libs.most_common(10)}}
+    return {
+        "app_functions_pct": {k: round(100 * v / total, 1) for k, v in top},
+        "self_by_library_pct": {k: round(100 * v / total, 1) for k, v in libs.most_common(10)},
+    }
 
 
-async def _measure(name: str, app, warm: list[Request], timed: list[Request],
-                   profiled: list[Request]) -> dict:
+async def _measure(name: str, app, warm: list[Request], timed: list[Request], profiled: list[Request]) -> dict:
     driver = Driver(app)
     task, inbox = await driver.lifespan()
     try:
@@ -141,8 +151,8 @@ def measure(db, *, iterations: int = 1000) -> dict:
     def me(tokens: list[str]) -> list[Request]:
         return [Request("GET", "/api/v1/me", {"Authorization": f"Bearer {t}"}) for t in tokens]
 
-    regular = db.tokens[:min(db.members, iterations)]
-    extra = db.tokens[db.members:]
+    regular = db.tokens[: min(db.members, iterations)]
+    extra = db.tokens[db.members :]
     n_cold = min(iterations, len(extra) // 2)
     ping = Request("GET", "/ping")
     # name: (make the app, warm-up requests, timed requests, profiled requests)
@@ -150,8 +160,7 @@ def measure(db, *, iterations: int = 1000) -> dict:
     warm_me = me(regular * (iterations // len(regular) + 1))[:iterations]
     plans["me"] = (lambda: create_app(settings), me(regular), warm_me, warm_me)
     if n_cold >= 100:
-        plans["me_cold"] = (lambda: create_app(settings), me(regular[:200]), me(extra[:n_cold]),
-                            me(extra[n_cold:2 * n_cold]))
+        plans["me_cold"] = (lambda: create_app(settings), me(regular[:200]), me(extra[:n_cold]), me(extra[n_cold : 2 * n_cold]))
     return {"iterations": iterations, **measure_plans(plans)}
 
 

@@ -13,6 +13,7 @@ Same-run baselines: only generating the rows (what every line includes), and wri
 `csv` module (csv.writer.writerows, values as str() makes them). The ratios say what an export adds to that.
 With --write-results the table replaces this issue's section of bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,15 +42,96 @@ GOAL_XLSX_S, GOAL_XLSX_MB = 15.0, 300.0
 WINNERS = 100
 ROOT = Path(__file__).resolve().parent.parent
 
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
-          "Dương", "Lý", "Đinh", "Trịnh", "Mai", "Tạ")
-MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thu", "Thanh", "Quang", "Hoàng", "Phương", "Thị Thu",
-          "Văn Đức", "Thị Ngọc", "Xuân", "Kim")
-GIVEN = ("Anh", "Bảo", "Châu", "Dũng", "Hà", "Hường", "Khôi", "Linh", "Mạnh", "Nghĩa", "Phúc", "Quỳnh", "Tuyết",
-         "Thảo", "Trang", "Việt", "Yến", "Ánh", "Đạt", "Giang", "Huệ", "Lộc", "Nhung", "Sơn", "Tâm", "Ước")
-COMMUNES = ("Yên Phong", "Đông Xuyên", "Tam Đa", "Văn Môn", "Dũng Liệt", "Hòa Tiến", "Long Châu", "Đông Phong",
-            "Thụy Hòa", "Trung Nghĩa", "Đông Tiến", "Yên Trung", "Tam Giang", "Đông Thọ", "Song Hồ", "Xuân Lâm",
-            "Hà Mãn", "Ngũ Thái", "Nguyệt Đức", "Ninh Xá")
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trịnh",
+    "Mai",
+    "Tạ",
+)
+MIDDLE = (
+    "Văn",
+    "Thị",
+    "Hữu",
+    "Đức",
+    "Minh",
+    "Ngọc",
+    "Thu",
+    "Thanh",
+    "Quang",
+    "Hoàng",
+    "Phương",
+    "Thị Thu",
+    "Văn Đức",
+    "Thị Ngọc",
+    "Xuân",
+    "Kim",
+)
+GIVEN = (
+    "Anh",
+    "Bảo",
+    "Châu",
+    "Dũng",
+    "Hà",
+    "Hường",
+    "Khôi",
+    "Linh",
+    "Mạnh",
+    "Nghĩa",
+    "Phúc",
+    "Quỳnh",
+    "Tuyết",
+    "Thảo",
+    "Trang",
+    "Việt",
+    "Yến",
+    "Ánh",
+    "Đạt",
+    "Giang",
+    "Huệ",
+    "Lộc",
+    "Nhung",
+    "Sơn",
+    "Tâm",
+    "Ước",
+)
+COMMUNES = (
+    "Yên Phong",
+    "Đông Xuyên",
+    "Tam Đa",
+    "Văn Môn",
+    "Dũng Liệt",
+    "Hòa Tiến",
+    "Long Châu",
+    "Đông Phong",
+    "Thụy Hòa",
+    "Trung Nghĩa",
+    "Đông Tiến",
+    "Yên Trung",
+    "Tam Giang",
+    "Đông Thọ",
+    "Song Hồ",
+    "Xuân Lâm",
+    "Hà Mãn",
+    "Ngũ Thái",
+    "Nguyệt Đức",
+    "Ninh Xá",
+)
 CELLS = ("Chi đoàn Thôn", "Chi đoàn Khu phố", "Chi đoàn Trường THPT", "Chi đoàn Trạm Y tế", "Chi đoàn Công an")
 SEALED_AT = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 
@@ -57,9 +139,17 @@ SEALED_AT = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 def columns() -> list[Column]:
     from app.services.exporters.sheets import Column  # here, so that the parent process stays small
 
-    return [Column("Hạng", 7, "int"), Column("Họ và tên", 28), Column("Mã hội viên", 12), Column("Đơn vị", 44),
-            Column("Điểm", 7, "int"), Column("Tỉ lệ đúng", 10, "percent"), Column("Thời gian làm bài", 10),
-            Column("Dự đoán", 9, "int"), Column("Nộp bài lúc", 20, "datetime")]
+    return [
+        Column("Hạng", 7, "int"),
+        Column("Họ và tên", 28),
+        Column("Mã hội viên", 12),
+        Column("Đơn vị", 44),
+        Column("Điểm", 7, "int"),
+        Column("Tỉ lệ đúng", 10, "percent"),
+        Column("Thời gian làm bài", 10),
+        Column("Dự đoán", 9, "int"),
+        Column("Nộp bài lúc", 20, "datetime"),
+    ]
 
 
 def wide_columns() -> list[Column]:
@@ -78,8 +168,17 @@ def ranked_rows(n: int, seed: int = 6) -> Iterator[tuple]:
         seconds = 120 + (rank * 1080) // n + rng.randrange(0, 30)
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
         submitted = start + timedelta(seconds=rng.randrange(0, 6 * 24 * 3600))
-        yield (rank, name, f"BN{rank:06d}", units[rng.randrange(len(units))], score, score / 20,
-               f"{seconds // 60:02d}:{seconds % 60:02d}", 4000 + rng.randrange(-500, 500), submitted)
+        yield (
+            rank,
+            name,
+            f"BN{rank:06d}",
+            units[rng.randrange(len(units))],
+            score,
+            score / 20,
+            f"{seconds // 60:02d}:{seconds % 60:02d}",
+            4000 + rng.randrange(-500, 500),
+            submitted,
+        )
 
 
 def wide_rows(n: int, seed: int = 6) -> Iterator[tuple]:
@@ -88,9 +187,22 @@ def wide_rows(n: int, seed: int = 6) -> Iterator[tuple]:
     prizes = ["Giải Nhất"] + ["Giải Nhì"] * 2 + ["Giải Ba"] * 3 + ["Giải Khuyến khích"] * (WINNERS - 6)
     for rank, name, code, unit, score, _share, taken, prediction, submitted in ranked_rows(n, seed):
         minutes, seconds = (int(x) for x in taken.split(":"))
-        yield (rank, code, name, f"CB{zlib.crc32(unit.encode()) % 1000:04d}", unit, score, score, 20, prediction, abs(prediction - 4000),
-               (minutes * 60 + seconds) * 1000 + rank % 1000, submitted, 1 + rank % 3,
-               prizes[rank - 1] if rank <= WINNERS else None)
+        yield (
+            rank,
+            code,
+            name,
+            f"CB{zlib.crc32(unit.encode()) % 1000:04d}",
+            unit,
+            score,
+            score,
+            20,
+            prediction,
+            abs(prediction - 4000),
+            (minutes * 60 + seconds) * 1000 + rank % 1000,
+            submitted,
+            1 + rank % 3,
+            prizes[rank - 1] if rank <= WINNERS else None,
+        )
 
 
 def _export(fmt: str, rows: int, out: Path) -> Path:
@@ -119,25 +231,41 @@ def _export(fmt: str, rows: int, out: Path) -> Path:
                 fh.write(chunk)
         return path
     if fmt in ("XLSX", XLSX_WIDE):
-        part = (Part("Xếp hạng", cols, ranked_rows(rows)) if fmt == "XLSX"
-                else Part("Xếp hạng", wide_columns(), wide_rows(rows)))
+        part = Part("Xếp hạng", cols, ranked_rows(rows)) if fmt == "XLSX" else Part("Xếp hạng", wide_columns(), wide_rows(rows))
         path = out / "xep-hang.xlsx"
         with path.open("wb") as fh:
-            write_xlsx(Report("Danh sách xếp hạng — Tuần 1", [part], tz,
-                              note_lines=["Mã niêm phong SHA-256: " + "0f" * 32, "Niêm phong lúc 26/11/2026 09:00:00"]), fh)
+            write_xlsx(
+                Report(
+                    "Danh sách xếp hạng — Tuần 1",
+                    [part],
+                    tz,
+                    note_lines=["Mã niêm phong SHA-256: " + "0f" * 32, "Niêm phong lúc 26/11/2026 09:00:00"],
+                ),
+                fh,
+            )
         return path
     prizes = ["Giải Nhất"] + ["Giải Nhì"] * 2 + ["Giải Ba"] * 3 + ["Giải Khuyến khích"] * (WINNERS - 6)
-    winners = Part("Đạt giải", [Column("Giải", 16), *cols[:2], cols[3], cols[4], cols[8]],
-                   ((prizes[i], r[0], r[1], r[3], r[4], r[8]) for i, r in enumerate(ranked_rows(WINNERS))))
+    winners = Part(
+        "Đạt giải",
+        [Column("Giải", 16), *cols[:2], cols[3], cols[4], cols[8]],
+        ((prizes[i], r[0], r[1], r[3], r[4], r[8]) for i, r in enumerate(ranked_rows(WINNERS))),
+    )
     minutes = Minutes(
-        organisation="Đoàn Thanh niên tỉnh Bắc Ninh", contest_title="Cuộc thi trực tuyến tìm hiểu Nghị quyết Đại hội "
-        "Đảng bộ tỉnh lần thứ XX", round_title="Tuần 1 (từ 20/11 đến 26/11/2026)",
+        organisation="Đoàn Thanh niên tỉnh Bắc Ninh",
+        contest_title="Cuộc thi trực tuyến tìm hiểu Nghị quyết Đại hội Đảng bộ tỉnh lần thứ XX",
+        round_title="Tuần 1 (từ 20/11 đến 26/11/2026)",
         place_date="Bắc Ninh, ngày 26 tháng 11 năm 2026",
         criteria=["Mỗi người tính lượt thi có điểm cao nhất.", "Bằng điểm: dự đoán gần đúng hơn, rồi làm nhanh hơn."],
         totals=[("Số người dự thi", f"{rows:,}".replace(",", ".")), ("Số lượt thi", f"{2 * rows:,}".replace(",", "."))],
-        prediction=("Có bao nhiêu người trả lời đúng tất cả câu hỏi?", "4.000"), winners=winners, unit_winners=None,
-        digest="0f" * 32, sealed_at="26/11/2026 09:00:00", signatures=["TRƯỞNG BAN GIÁM KHẢO", "THƯ KÝ"],
-        annex=Part("Xếp hạng", cols, ranked_rows(rows)), tz=tz)
+        prediction=("Có bao nhiêu người trả lời đúng tất cả câu hỏi?", "4.000"),
+        winners=winners,
+        unit_winners=None,
+        digest="0f" * 32,
+        sealed_at="26/11/2026 09:00:00",
+        signatures=["TRƯỞNG BAN GIÁM KHẢO", "THƯ KÝ"],
+        annex=Part("Xếp hạng", cols, ranked_rows(rows)),
+        tz=tz,
+    )
     path = out / "bien-ban.pdf"
     with path.open("wb") as fh:
         write_minutes_pdf(minutes, fh)
@@ -157,14 +285,27 @@ def child(fmt: str, rows: int, out: Path) -> dict:
     path = _export(fmt, rows, out)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"format": fmt, "rows": rows, "seconds": seconds, "cpu_s": cpu, "baseline_mb": baseline_kib / 1024,
-            "peak_mb": peak_kib / 1024, "delta_mb": max(peak_kib - baseline_kib, 0) / 1024,
-            "hwm_mb": _status_kib("VmHWM") / 1024, "bytes": path.stat().st_size if path.is_file() else 0}
+    return {
+        "format": fmt,
+        "rows": rows,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "baseline_mb": baseline_kib / 1024,
+        "peak_mb": peak_kib / 1024,
+        "delta_mb": max(peak_kib - baseline_kib, 0) / 1024,
+        "hwm_mb": _status_kib("VmHWM") / 1024,
+        "bytes": path.stat().st_size if path.is_file() else 0,
+    }
 
 
 def run_child(fmt: str, rows: int, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "bench.exports", "--child", fmt, "--rows", str(rows), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.exports", "--child", fmt, "--rows", str(rows), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode:
         raise RuntimeError(f"{fmt}: exit {proc.returncode}\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -181,20 +322,26 @@ def _machine() -> str:
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    return (f"Machine: nproc = {m['nproc']} ({m['cpu_model']}), {m['mem_gib']} GiB, Linux {m['kernel']}, load average "
-            f"at start {m['loadavg_at_start'][0]:.2f}; Python {m['python']}, XlsxWriter {version('XlsxWriter')}, "
-            f"fpdf2 {version('fpdf2')}.")
+    return (
+        f"Machine: nproc = {m['nproc']} ({m['cpu_model']}), {m['mem_gib']} GiB, Linux {m['kernel']}, load average "
+        f"at start {m['loadavg_at_start'][0]:.2f}; Python {m['python']}, XlsxWriter {version('XlsxWriter')}, "
+        f"fpdf2 {version('fpdf2')}."
+    )
 
 
 def table(results: list[dict]) -> str:
     base = next(r for r in results if r["format"] == "plain csv")
-    lines = ["| export | rows | file MB | wall s | CPU s | wall : plain csv | CPU : plain csv | peak RSS MB | "
-             "baseline RSS MB | growth MB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| export | rows | file MB | wall s | CPU s | wall : plain csv | CPU : plain csv | peak RSS MB | baseline RSS MB | growth MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         size = f"{r['bytes'] / 1e6:.1f}" if r["bytes"] else "–"
-        lines.append(f"| {r['format']} | {r['rows']:,} | {size} | {r['seconds']:.2f} | {r['cpu_s']:.2f} | "
-                     f"{r['seconds'] / base['seconds']:.1f}× | {r['cpu_s'] / base['cpu_s']:.1f}× | {r['peak_mb']:.0f} | "
-                     f"{r['baseline_mb']:.0f} | {r['delta_mb']:.0f} |")
+        lines.append(
+            f"| {r['format']} | {r['rows']:,} | {size} | {r['seconds']:.2f} | {r['cpu_s']:.2f} | "
+            f"{r['seconds'] / base['seconds']:.1f}× | {r['cpu_s'] / base['cpu_s']:.1f}× | {r['peak_mb']:.0f} | "
+            f"{r['baseline_mb']:.0f} | {r['delta_mb']:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -205,35 +352,47 @@ def verdict(results: list[dict]) -> str:
             continue
         ok = x["seconds"] < GOAL_XLSX_S and x["peak_mb"] < GOAL_XLSX_MB
         shape = "14 columns, the real ranked list" if x["format"] == XLSX_WIDE else "9 columns"
-        lines.append(f"Goal for {x['rows']:,} rows: XLSX ({shape}) under {GOAL_XLSX_S:.0f} s and under "
-                     f"{GOAL_XLSX_MB:.0f} MB: {'**met**' if ok else '**not met**'} ({x['seconds']:.2f} s wall, "
-                     f"{x['cpu_s']:.2f} s CPU, peak {x['peak_mb']:.0f} MB of which {x['delta_mb']:.0f} MB grew during "
-                     "the export).")
+        lines.append(
+            f"Goal for {x['rows']:,} rows: XLSX ({shape}) under {GOAL_XLSX_S:.0f} s and under "
+            f"{GOAL_XLSX_MB:.0f} MB: {'**met**' if ok else '**not met**'} ({x['seconds']:.2f} s wall, "
+            f"{x['cpu_s']:.2f} s CPU, peak {x['peak_mb']:.0f} MB of which {x['delta_mb']:.0f} MB grew during "
+            "the export)."
+        )
     return "\n\n".join(lines)
 
 
 def section(results: list[dict], args: argparse.Namespace, started: datetime, elapsed: float) -> str:
     from bench import report
 
-    return "\n".join([
-        HEADER, "",
-        f"Command: `python -m bench.exports --rows {args.rows}`, started {started:%Y-%m-%d %H:%M:%S} UTC, took "
-        f"{elapsed:.0f} s. Code: {report._git_rev()}.", "",
-        _machine(), "",
-        f"Data: a ranked list of {args.rows:,} members made lazily by a generator (Vietnamese names, 1,000 cells, "
-        "9 columns: rank, name, member code, unit, score, share right, time taken, prediction, submitted at), as a "
-        "database cursor would hand it over; \"XLSX 14 columns\" writes the same members in the 14 columns of the real "
-        "ranked list (app.services.results.ranking_columns: rank, member code, name, unit code, unit, score, right "
-        "answers, questions, prediction, prediction error, duration, submitted at, attempts, prize). "
-        "XLSX: app.services.exporters.sheets.write_xlsx (XlsxWriter in constant-memory mode, "
-        f"typed cells, plus the \"Ghi chú\" sheet); CSV: sheets.iter_csv written chunk by chunk; PDF: the minutes "
-        f"(minutes_pdf.write_minutes_pdf) with {WINNERS} winners and the whole list as annex. Each line runs in a fresh "
-        "process: baseline RSS is the resident size after imports, just before the export; peak is ru_maxrss "
-        "after it (the peak reset just before the baseline); growth is the difference. \"rows only\" consumes the "
-        "generator and writes nothing; \"plain csv\" is csv.writer.writerows of the same rows: the yardstick.", "",
-        table(results), "",
-        verdict(results), "",
-        per_cell(results), ""])
+    return "\n".join(
+        [
+            HEADER,
+            "",
+            f"Command: `python -m bench.exports --rows {args.rows}`, started {started:%Y-%m-%d %H:%M:%S} UTC, took "
+            f"{elapsed:.0f} s. Code: {report._git_rev()}.",
+            "",
+            _machine(),
+            "",
+            f"Data: a ranked list of {args.rows:,} members made lazily by a generator (Vietnamese names, 1,000 cells, "
+            "9 columns: rank, name, member code, unit, score, share right, time taken, prediction, submitted at), as a "
+            'database cursor would hand it over; "XLSX 14 columns" writes the same members in the 14 columns of the real '
+            "ranked list (app.services.results.ranking_columns: rank, member code, name, unit code, unit, score, right "
+            "answers, questions, prediction, prediction error, duration, submitted at, attempts, prize). "
+            "XLSX: app.services.exporters.sheets.write_xlsx (XlsxWriter in constant-memory mode, "
+            f'typed cells, plus the "Ghi chú" sheet); CSV: sheets.iter_csv written chunk by chunk; PDF: the minutes '
+            f"(minutes_pdf.write_minutes_pdf) with {WINNERS} winners and the whole list as annex. Each line runs in a fresh "
+            "process: baseline RSS is the resident size after imports, just before the export; peak is ru_maxrss "
+            'after it (the peak reset just before the baseline); growth is the difference. "rows only" consumes the '
+            'generator and writes nothing; "plain csv" is csv.writer.writerows of the same rows: the yardstick.',
+            "",
+            table(results),
+            "",
+            verdict(results),
+            "",
+            per_cell(results),
+            "",
+        ]
+    )
 
 
 def per_cell(results: list[dict]) -> str:
@@ -243,9 +402,11 @@ def per_cell(results: list[dict]) -> str:
         if r["format"] in ("CSV", "XLSX", XLSX_WIDE, "PDF"):
             n_cols = len(wide_columns() if r["format"] == XLSX_WIDE else columns())
             parts.append(f"{r['format']} {r['seconds'] * 1e6 / (r['rows'] * n_cols):.1f} µs ({n_cols} columns)")
-    return ("Per cell (wall time): " + ", ".join(parts) + ". The time grows with the cells, so a ranked list with "
-            "more columns takes longer in proportion; memory stays flat except for the PDF, which fpdf2 assembles "
-            "in memory before writing it out.")
+    return (
+        "Per cell (wall time): " + ", ".join(parts) + ". The time grows with the cells, so a ranked list with "
+        "more columns takes longer in proportion; memory stays flat except for the PDF, which fpdf2 assembles "
+        "in memory before writing it out."
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -273,8 +434,12 @@ def main(argv: list[str] | None = None) -> None:
             out.mkdir()
             results.append(run_child(fmt, args.rows, out))
             r = results[-1]
-            print(f"{fmt}: {r['seconds']:.2f} s, CPU {r['cpu_s']:.2f} s, peak {r['peak_mb']:.0f} MB "
-                  f"(+{r['delta_mb']:.0f}), {r['bytes']:,} bytes", file=sys.stderr, flush=True)
+            print(
+                f"{fmt}: {r['seconds']:.2f} s, CPU {r['cpu_s']:.2f} s, peak {r['peak_mb']:.0f} MB "
+                f"(+{r['delta_mb']:.0f}), {r['bytes']:,} bytes",
+                file=sys.stderr,
+                flush=True,
+            )
     text = section(results, args, started, time.perf_counter() - t0)
     print(text)
     if args.write_results:

@@ -6,6 +6,7 @@ much of the CPU the servers need. Unlike pyload and wrk this client reads every 
 need them (the option ids of a started attempt, the saved_at of a save). Requests are never retried: a
 request that fails is counted as an error, and the connection is opened afresh for the next one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +49,10 @@ class Conn:
 
     async def request(self, method: str, path: str, *, token: str, body: Any = None) -> tuple[int, bytes]:
         payload = json.dumps(body).encode() if body is not None else b""
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
-                f"User-Agent: hoithi-bench\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
+            f"User-Agent: hoithi-bench\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
         try:
             return await asyncio.wait_for(self._exchange(head.encode() + payload), self.timeout_s)
         except asyncio.TimeoutError:
@@ -89,8 +92,9 @@ class Tally:
         self.seconds: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, Counter[str]] = defaultdict(Counter)
 
-    async def call(self, conn: Conn, kind: str, method: str, path: str, *, token: str, body: Any = None,
-                   expect: Sequence[int] = (200,)) -> Any:
+    async def call(
+        self, conn: Conn, kind: str, method: str, path: str, *, token: str, body: Any = None, expect: Sequence[int] = (200,)
+    ) -> Any:
         """The parsed JSON answer, or None after counting an error (a status not in `expect` or a failure)."""
         t0 = time.perf_counter()
         try:
@@ -111,9 +115,15 @@ class Tally:
         out = {}
         for kind in sorted(set(self.seconds) | set(self.errors)):
             ms = sorted(x * 1000 for x in self.seconds[kind])
-            out[kind] = {"count": len(ms) + sum(self.errors[kind].values()), "errors": dict(self.errors[kind]),
-                         "p50_ms": _pct(ms, 50), "p95_ms": _pct(ms, 95), "p99_ms": _pct(ms, 99),
-                         "max_ms": ms[-1] if ms else 0.0, "mean_ms": sum(ms) / len(ms) if ms else 0.0}
+            out[kind] = {
+                "count": len(ms) + sum(self.errors[kind].values()),
+                "errors": dict(self.errors[kind]),
+                "p50_ms": _pct(ms, 50),
+                "p95_ms": _pct(ms, 95),
+                "p99_ms": _pct(ms, 99),
+                "max_ms": ms[-1] if ms else 0.0,
+                "mean_ms": sum(ms) / len(ms) if ms else 0.0,
+            }
         return out
 
 
@@ -125,8 +135,11 @@ class Started:
 
 
 def _started(token: str, body: dict) -> Started:
-    return Started(token=token, attempt_id=body["id"],
-                   questions=[(q["position"], q["kind"], [o["id"] for o in q["options"]]) for q in body["questions"]])
+    return Started(
+        token=token,
+        attempt_id=body["id"],
+        questions=[(q["position"], q["kind"], [o["id"] for o in q["options"]]) for q in body["questions"]],
+    )
 
 
 async def _each(items: Sequence[Any], concurrency: int, port: int, fn: Callable[[Conn, Any], Awaitable[None]]) -> None:
@@ -166,17 +179,23 @@ async def start_storm(port: int, round_id: int, tokens: Sequence[str], *, concur
     tally, started = Tally(), []
 
     async def one(conn: Conn, token: str) -> None:
-        body = await tally.call(conn, "start", "POST", f"/api/v1/rounds/{round_id}/attempts", token=token,
-                                expect=(201, 200))
+        body = await tally.call(conn, "start", "POST", f"/api/v1/rounds/{round_id}/attempts", token=token, expect=(201, 200))
         if body is not None:
             started.append(_started(token, body))
 
     t0, cpu0 = time.perf_counter(), time.process_time()
     await _each(tokens, concurrency, port, one)
     wall = time.perf_counter() - t0
-    return {"members": len(tokens), "concurrency": concurrency, "wall_s": wall, "started": started,
-            "starts_per_s": len(started) / wall if wall else 0.0, "errors": tally.error_count(),
-            "latency": tally.summary(), "client_cpu_s": time.process_time() - cpu0}
+    return {
+        "members": len(tokens),
+        "concurrency": concurrency,
+        "wall_s": wall,
+        "started": started,
+        "starts_per_s": len(started) / wall if wall else 0.0,
+        "errors": tally.error_count(),
+        "latency": tally.summary(),
+        "client_cpu_s": time.process_time() - cpu0,
+    }
 
 
 # --- choices --------------------------------------------------------------------------------------------
@@ -234,27 +253,25 @@ def plan_answers(attempt: Started, rng: random.Random, reanswer_share: float) ->
     return out
 
 
-async def play_round(port: int, round_id: int, tokens: Sequence[str], *, concurrency: int, seed: int = 4,
-                     reanswer_share: float = 0.2) -> dict:
+async def play_round(
+    port: int, round_id: int, tokens: Sequence[str], *, concurrency: int, seed: int = 4, reanswer_share: float = 0.2
+) -> dict:
     """Each member: start, save every answer (some twice, with another choice), save a prediction, submit."""
     tally, ledger = Tally(), Ledger()
     rngs = {t: random.Random(f"{seed}:{i}") for i, t in enumerate(tokens)}
 
     async def member(conn: Conn, token: str) -> None:
-        body = await tally.call(conn, "start", "POST", f"/api/v1/rounds/{round_id}/attempts", token=token,
-                                expect=(201, 200))
+        body = await tally.call(conn, "start", "POST", f"/api/v1/rounds/{round_id}/attempts", token=token, expect=(201, 200))
         if body is None:
             return
         attempt, rng = _started(token, body), rngs[token]
         aid = attempt.attempt_id
         ledger.submitted[aid] = False
         for pos, pick in plan_answers(attempt, rng, reanswer_share):
-            saved = await tally.call(conn, "save", "PUT", f"/api/v1/attempts/{aid}/answers/{pos}", token=token,
-                                     body={"option_ids": pick})
+            saved = await tally.call(conn, "save", "PUT", f"/api/v1/attempts/{aid}/answers/{pos}", token=token, body={"option_ids": pick})
             ledger.saves[(aid, pos)].append((pick, datetime.fromisoformat(saved["saved_at"]) if saved else None))
         value = rng.randint(0, 2000)
-        saved = await tally.call(conn, "prediction", "PUT", f"/api/v1/attempts/{aid}/prediction", token=token,
-                                 body={"value": value})
+        saved = await tally.call(conn, "prediction", "PUT", f"/api/v1/attempts/{aid}/prediction", token=token, body={"value": value})
         ledger.predictions[aid] = (value, saved is not None)
         done = await tally.call(conn, "submit", "POST", f"/api/v1/attempts/{aid}/submit", token=token)
         ledger.submitted[aid] = bool(done and done.get("status") == "submitted")
@@ -263,10 +280,18 @@ async def play_round(port: int, round_id: int, tokens: Sequence[str], *, concurr
     await _each(tokens, concurrency, port, member)
     wall = time.perf_counter() - t0
     requests = sum(s["count"] for s in tally.summary().values())
-    return {"members": len(tokens), "concurrency": concurrency, "wall_s": wall, "requests": requests,
-            "requests_per_s": requests / wall if wall else 0.0, "errors": tally.error_count(),
-            "latency": tally.summary(), "client_cpu_s": time.process_time() - cpu0,
-            "acknowledged_saves": ledger.acknowledged, "ledger": ledger}
+    return {
+        "members": len(tokens),
+        "concurrency": concurrency,
+        "wall_s": wall,
+        "requests": requests,
+        "requests_per_s": requests / wall if wall else 0.0,
+        "errors": tally.error_count(),
+        "latency": tally.summary(),
+        "client_cpu_s": time.process_time() - cpu0,
+        "acknowledged_saves": ledger.acknowledged,
+        "ledger": ledger,
+    }
 
 
 def engine_for(url: str, data_dir: Path) -> Engine:
@@ -301,11 +326,10 @@ def check_lost(engine: Engine, ledger: Ledger) -> dict:
     status: dict[int, tuple[str, int | None]] = {}
     with Session(engine) as session:
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+            chunk = ids[i : i + 500]
             for a in session.exec(select(Answer).where(col(Answer.attempt_id).in_(chunk))):
                 rows[(a.attempt_id, a.position)] = (list(a.option_ids), a.saved_at)
-            for aid, st, pred in session.exec(select(Attempt.id, Attempt.status, Attempt.prediction)
-                                              .where(col(Attempt.id).in_(chunk))):
+            for aid, st, pred in session.exec(select(Attempt.id, Attempt.status, Attempt.prediction).where(col(Attempt.id).in_(chunk))):
                 status[aid] = (st, pred)
     missing = differing = overwritten = 0
     for key, sends in ledger.saves.items():
@@ -317,15 +341,20 @@ def check_lost(engine: Engine, ledger: Ledger) -> dict:
         if row is None:
             missing += 1
         elif row != (sends[last][0], sends[last][1]):
-            if any(opts == row[0] for opts, at in sends[last + 1:] if at is None):
+            if any(opts == row[0] for opts, at in sends[last + 1 :] if at is None):
                 overwritten += 1
             else:
                 differing += 1
-    predictions_lost = sum(1 for aid, (value, ok) in ledger.predictions.items()
-                           if ok and status.get(aid, ("", None))[1] != value)
-    return {"attempts": len(ids), "acknowledged_saves": ledger.acknowledged,
-            "positions_acknowledged": sum(1 for s in ledger.saves.values() if any(at for _o, at in s)),
-            "missing": missing, "differing": differing, "lost": missing + differing,
-            "overwritten_unacknowledged": overwritten, "predictions_lost": predictions_lost,
-            "not_submitted": sum(1 for aid in ids if status.get(aid, ("", None))[0] != "submitted"),
-            "submit_not_acknowledged": sum(1 for ok in ledger.submitted.values() if not ok)}
+    predictions_lost = sum(1 for aid, (value, ok) in ledger.predictions.items() if ok and status.get(aid, ("", None))[1] != value)
+    return {
+        "attempts": len(ids),
+        "acknowledged_saves": ledger.acknowledged,
+        "positions_acknowledged": sum(1 for s in ledger.saves.values() if any(at for _o, at in s)),
+        "missing": missing,
+        "differing": differing,
+        "lost": missing + differing,
+        "overwritten_unacknowledged": overwritten,
+        "predictions_lost": predictions_lost,
+        "not_submitted": sum(1 for aid in ids if status.get(aid, ("", None))[0] != "submitted"),
+        "submit_not_acknowledged": sum(1 for ok in ledger.submitted.values() if not ok),
+    }

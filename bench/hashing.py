@@ -1,6 +1,7 @@
 """CPU cost of one argon2id hash and one verification: app.security's parameters against pwdlib's
 defaults. CPU time (process_time, all threads) is what bounds logins per core; wall time is shown too
 because pwdlib's default parallelism = 4 spreads one hash over 4 threads."""
+
 from __future__ import annotations
 
 import statistics
@@ -38,18 +39,34 @@ def measure(samples: int, *, default_samples: int | None = None) -> list[dict]:
     default_hash = default.hash(PASSWORD)
     rows = []
     for label, n, hasher, do_hash, do_verify in (
-        ("app.security (ours)", samples, security.password_hash.hashers[0],
-         lambda: security.hash_password(PASSWORD),
-         lambda: security.verify_password(PASSWORD, ours_hash)),
-        ("pwdlib default (PasswordHash.recommended())", default_samples or samples, default.hashers[0],
-         lambda: default.hash(PASSWORD),
-         lambda: default.verify(PASSWORD, default_hash)),
+        (
+            "app.security (ours)",
+            samples,
+            security.password_hash.hashers[0],
+            lambda: security.hash_password(PASSWORD),
+            lambda: security.verify_password(PASSWORD, ours_hash),
+        ),
+        (
+            "pwdlib default (PasswordHash.recommended())",
+            default_samples or samples,
+            default.hashers[0],
+            lambda: default.hash(PASSWORD),
+            lambda: default.verify(PASSWORD, default_hash),
+        ),
     ):
         assert isinstance(hasher, Argon2Hasher)
         hash_cpu, hash_wall = _timed(do_hash, n)
         verify_cpu, verify_wall = _timed(do_verify, n)
-        rows.append({"label": label, "params": _params(hasher), "samples": n,
-                     "hash_cpu_ms": hash_cpu, "hash_wall_ms": hash_wall,
-                     "verify_cpu_ms": verify_cpu, "verify_wall_ms": verify_wall})
+        rows.append(
+            {
+                "label": label,
+                "params": _params(hasher),
+                "samples": n,
+                "hash_cpu_ms": hash_cpu,
+                "hash_wall_ms": hash_wall,
+                "verify_cpu_ms": verify_cpu,
+                "verify_wall_ms": verify_wall,
+            }
+        )
     assert security.verify_password(PASSWORD, ours_hash) == (True, None), "bench hash would be rehashed"
     return rows

@@ -4,6 +4,7 @@ a C client that leaves the 2 cores to the servers), else bench/pyload.py in a se
 Each request of the list is sent in turn (round robin), so logins and tokens spread over many
 members. Results: requests/s, latency percentiles, errors, and the CPU the client itself used, which
 on a 2-core machine is taken from the servers and therefore reported."""
+
 from __future__ import annotations
 
 import json
@@ -115,15 +116,13 @@ def _wrk_script(requests: list[Request]) -> str:
         headers = "{" + ", ".join(f"[{_lua_str(k)}] = {_lua_str(v)}" for k, v in r.headers.items()) + "}"
         body = _lua_str(r.body) if r.body else "nil"
         specs.append(f"{{{_lua_str(r.method)}, {_lua_str(r.path)}, {headers}, {body}}}")
-    parts = [specs[i:i + 10_000] for i in range(0, len(specs), 10_000)]
-    return _WRK_TEMPLATE % {"parts": ",\n".join("function() return {" + ",\n".join(p) + "} end" for p in parts),
-                            "tag": RESULT_TAG}
+    parts = [specs[i : i + 10_000] for i in range(0, len(specs), 10_000)]
+    return _WRK_TEMPLATE % {"parts": ",\n".join("function() return {" + ",\n".join(p) + "} end" for p in parts), "tag": RESULT_TAG}
 
 
 def _run_child(cmd: list[str]) -> tuple[str, str, float]:
     """stdout, stderr and the child's own CPU seconds (from wait4's rusage)."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -137,34 +136,61 @@ def _run_child(cmd: list[str]) -> tuple[str, str, float]:
 def _parse(out: str) -> dict:
     for line in out.splitlines():
         if line.startswith(RESULT_TAG):
-            return json.loads(line[len(RESULT_TAG):])
+            return json.loads(line[len(RESULT_TAG) :])
     raise RuntimeError(f"no result line in the load client's output:\n{out[-2000:]}")
 
 
-def run(port: int, requests: list[Request], *, connections: int, duration_s: int, workdir: Path,
-        label: str, timeout_s: int = 10) -> LoadResult:
+def run(
+    port: int, requests: list[Request], *, connections: int, duration_s: int, workdir: Path, label: str, timeout_s: int = 10
+) -> LoadResult:
     workdir.mkdir(parents=True, exist_ok=True)
     if shutil.which("wrk"):
         script = workdir / f"{label}.lua"
         script.write_text(_wrk_script(requests))
-        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s}s", f"--timeout={timeout_s}s", "-s", str(script),
-               f"http://{HOST}:{port}/"]
+        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s}s", f"--timeout={timeout_s}s", "-s", str(script), f"http://{HOST}:{port}/"]
         out, _err, cpu = _run_child(cmd)
         r = _parse(out)
         us = 1000.0
-        return LoadResult(client="wrk", connections=connections, duration_s=r["duration_us"] / 1e6,
-                          requests=r["requests"],
-                          errors={k: r[k] for k in ("connect", "read", "write", "status", "timeout") if r[k]},
-                          p50_ms=r["p50"] / us, p90_ms=r["p90"] / us, p99_ms=r["p99"] / us, mean_ms=r["mean"] / us,
-                          max_ms=r["max"] / us, client_cpu_s=cpu, p95_ms=r["p95"] / us)
+        return LoadResult(
+            client="wrk",
+            connections=connections,
+            duration_s=r["duration_us"] / 1e6,
+            requests=r["requests"],
+            errors={k: r[k] for k in ("connect", "read", "write", "status", "timeout") if r[k]},
+            p50_ms=r["p50"] / us,
+            p90_ms=r["p90"] / us,
+            p99_ms=r["p99"] / us,
+            mean_ms=r["mean"] / us,
+            max_ms=r["max"] / us,
+            client_cpu_s=cpu,
+            p95_ms=r["p95"] / us,
+        )
     spec = workdir / f"{label}.json"
-    spec.write_text(json.dumps({"port": port, "connections": connections, "duration_s": duration_s,
-                                "timeout_s": timeout_s, "requests": [q.raw(port) for q in requests]}))
+    spec.write_text(
+        json.dumps(
+            {
+                "port": port,
+                "connections": connections,
+                "duration_s": duration_s,
+                "timeout_s": timeout_s,
+                "requests": [q.raw(port) for q in requests],
+            }
+        )
+    )
     started = time.monotonic()
     out, _err, cpu = _run_child([sys.executable, "-m", "bench.pyload", str(spec)])
     r = _parse(out)
-    return LoadResult(client="pyload", connections=connections,
-                      duration_s=r.get("duration_s", time.monotonic() - started),
-                      requests=r["requests"], errors={k: v for k, v in r["errors"].items() if v},
-                      p50_ms=r["p50_ms"], p90_ms=r["p90_ms"], p99_ms=r["p99_ms"], mean_ms=r["mean_ms"],
-                      max_ms=r["max_ms"], client_cpu_s=cpu, p95_ms=r["p95_ms"])
+    return LoadResult(
+        client="pyload",
+        connections=connections,
+        duration_s=r.get("duration_s", time.monotonic() - started),
+        requests=r["requests"],
+        errors={k: v for k, v in r["errors"].items() if v},
+        p50_ms=r["p50_ms"],
+        p90_ms=r["p90_ms"],
+        p99_ms=r["p99_ms"],
+        mean_ms=r["mean_ms"],
+        max_ms=r["max_ms"],
+        client_cpu_s=cpu,
+        p95_ms=r["p95_ms"],
+    )

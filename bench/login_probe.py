@@ -6,6 +6,7 @@ $HOITHI_BENCH_PROBE_DIR/verify-<pid>.log; `overlap()` reads them back. The app i
 wrapper costs a file append next to ~25 ms of argon2. Only used for the short diagnostic run after the
 login benchmark proper, which serves the plain app.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,9 +34,12 @@ def overlap(probe_dir: Path) -> dict:
         most = max(most, in_flight)
         last = t
     busy = sum(time_at.values()) or 1.0
-    return {"verifications": len(events) // 2, "max_in_flight": most,
-            "share_with_2_or_more": sum(v for k, v in time_at.items() if k >= 2) / busy,
-            "mean_in_flight": sum(k * v for k, v in time_at.items()) / busy}
+    return {
+        "verifications": len(events) // 2,
+        "max_in_flight": most,
+        "share_with_2_or_more": sum(v for k, v in time_at.items() if k >= 2) / busy,
+        "mean_in_flight": sum(k * v for k, v in time_at.items()) / busy,
+    }
 
 
 def _build():

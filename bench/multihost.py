@@ -13,6 +13,7 @@ hosts would be (issue 15, point 18). Each instance is its own process with its o
 The figures replace this issue's section of bench/RESULTS.md with --write-results. Needs nginx on PATH
 (`make bench` installs Debian's nginx-light) and the PostgreSQL the tests use.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,12 @@ class Nginx:
 
     def __enter__(self) -> Nginx:
         exe = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.proc = subprocess.Popen([exe, "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf"), "-g", "daemon off;"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [exe, "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         for _ in range(100):
             try:
                 httpx.get(f"http://{HOST}:{self.port}/healthz", timeout=1)
@@ -122,13 +127,17 @@ def close_twice(a: Server, b: Server, round_id: int, organiser_token: str, db: s
 
     headers = {"Authorization": f"Bearer {organiser_token}"}
     with ThreadPoolExecutor(2) as pool:
-        codes = list(pool.map(lambda s: httpx.post(f"{s.base_url}/api/v1/rounds/{round_id}/close", headers=headers,
-                                                    timeout=120).status_code, (a, b)))
+        codes = list(
+            pool.map(lambda s: httpx.post(f"{s.base_url}/api/v1/rounds/{round_id}/close", headers=headers, timeout=120).status_code, (a, b))
+        )
     engine = flows.engine_for(db.url, db.data_dir)
     try:
         with Session(engine) as s:
-            closes = s.exec(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.action == "round.close", AuditEntry.entity_id == str(round_id))).one()
+            closes = s.exec(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "round.close", AuditEntry.entity_id == str(round_id))
+            ).one()
             rows = s.exec(select(func.count()).select_from(Standing).where(Standing.round_id == round_id)).one()
             participants = (s.get(Round, round_id).totals or {}).get("participants")
     finally:
@@ -146,8 +155,7 @@ def organiser_token(db: seed.BenchDB) -> str:
     try:
         with Session(engine) as s:
             org = s.exec(select(Member).where(Member.phone == "0800000001")).one()
-            return create_token(member_id=org.id, token_version=org.token_version, secret=seed.SECRET,
-                                audience="hoithi", lifetime_s=3600)
+            return create_token(member_id=org.id, token_version=org.token_version, secret=seed.SECRET, audience="hoithi", lifetime_s=3600)
     finally:
         engine.dispose()
 
@@ -162,13 +170,15 @@ def run(args: argparse.Namespace) -> dict:
         db = seed.populate("postgresql", url, tmp, members=args.members + 1)
         round_id = prepare_round(db, questions=40, draw=20)
         # plain HTTP on loopback: cookies without Secure, so the login page works for the logout check
-        env = {**db.server_env(), "HOITHI_AUTH_CACHE_S": str(AUTH_CACHE_S), "HOITHI_SWEEP_EVERY_S": "0",
-               "HOITHI_INSECURE_COOKIES": "true"}
+        env = {**db.server_env(), "HOITHI_AUTH_CACHE_S": str(AUTH_CACHE_S), "HOITHI_SWEEP_EVERY_S": "0", "HOITHI_INSECURE_COOKIES": "true"}
         hosts = []
         for name in ("a", "b"):
             (tmp / name).mkdir()
-            hosts.append(Server(f"host-{name}", "app.main:app", workers=1,
-                                env={**env, "HOITHI_DATA_DIR": str(tmp / name)}, log_path=tmp / f"{name}.log"))
+            hosts.append(
+                Server(
+                    f"host-{name}", "app.main:app", workers=1, env={**env, "HOITHI_DATA_DIR": str(tmp / name)}, log_path=tmp / f"{name}.log"
+                )
+            )
         a, b = hosts
         with a, b, Nginx(tmp, (a.port, b.port)) as proxy:
             log(f"multihost: A :{a.port}, B :{b.port}, nginx :{proxy.port}; {args.members} members play the round")
@@ -183,16 +193,19 @@ def run(args: argparse.Namespace) -> dict:
                 os.killpg(a.proc.pid, signal.SIGKILL)  # the whole host, as a power cut would
 
             threading.Thread(target=kill_a, daemon=True).start()
-            played = flows.run_async(flows.play_round(proxy.port, round_id, db.tokens[:args.members],
-                                                      concurrency=args.concurrency, reanswer_share=0.2))
+            played = flows.run_async(
+                flows.play_round(proxy.port, round_id, db.tokens[: args.members], concurrency=args.concurrency, reanswer_share=0.2)
+            )
             flows.check_played(played, db.url, db.data_dir)
             assert a.proc is not None and a.proc.poll() is not None, "instance A was still running"
             played["killed_a_at_s"] = killed.get("at_s")
             played["a_exit_code"] = a.proc.returncode
             out["round"] = played
             c = played["check"]
-            log(f"multihost: {played['requests']} requests in {played['wall_s']:.1f} s, errors {played['errors']}, "
-                f"{c['acknowledged_saves']} saves acknowledged, lost {c['lost']}")
+            log(
+                f"multihost: {played['requests']} requests in {played['wall_s']:.1f} s, errors {played['errors']}, "
+                f"{c['acknowledged_saves']} saves acknowledged, lost {c['lost']}"
+            )
             a.proc = None
             a.start()  # the host comes back: both close the round at once
             out["close"] = close_twice(a, b, round_id, organiser_token(db), db)
@@ -202,21 +215,25 @@ def run(args: argparse.Namespace) -> dict:
 
 def results_section(r: dict) -> str:
     c, rnd, lo, cl = r["round"]["check"], r["round"], r["logout"], r["close"]
-    return "\n".join([
-        "Command: `python -m bench.multihost --write-results` (part of `make bench`): two app instances (one worker",
-        "each, own port, data directory, lock files and caches) sharing only PostgreSQL, behind Debian's nginx.", "",
-        "| what | figure |", "|---|---|",
-        f"| whole round through nginx | {rnd['members']} members, {rnd['requests']:,} requests in {rnd['wall_s']:.1f} s "
-        f"({rnd['requests_per_s']:.0f}/s), concurrency {rnd['concurrency']} |",
-        f"| instance A killed (SIGKILL, whole process group) | {rnd['killed_a_at_s']} s into the round |",
-        f"| requests that failed (the dead host's in-flight ones) | {rnd['errors']} |",
-        f"| acknowledged saves / lost | {c['acknowledged_saves']:,} / **{c['lost']}** (missing {c['missing']}, "
-        f"differing {c['differing']}) |",
-        f"| acknowledged predictions lost | {c['predictions_lost']} |",
-        f"| logout through A refused by B after | {lo['seen_by_b_after_s']} s (limit HOITHI_AUTH_CACHE_S = {lo['limit_s']} s) |",
-        f"| close sent to A and B at once | answers {cl['answers']}; `round.close` recorded {cl['closes_recorded']}×; "
-        f"{cl['standing_rows']} standing rows for {cl['participants']} participants |",
-    ])
+    return "\n".join(
+        [
+            "Command: `python -m bench.multihost --write-results` (part of `make bench`): two app instances (one worker",
+            "each, own port, data directory, lock files and caches) sharing only PostgreSQL, behind Debian's nginx.",
+            "",
+            "| what | figure |",
+            "|---|---|",
+            f"| whole round through nginx | {rnd['members']} members, {rnd['requests']:,} requests in {rnd['wall_s']:.1f} s "
+            f"({rnd['requests_per_s']:.0f}/s), concurrency {rnd['concurrency']} |",
+            f"| instance A killed (SIGKILL, whole process group) | {rnd['killed_a_at_s']} s into the round |",
+            f"| requests that failed (the dead host's in-flight ones) | {rnd['errors']} |",
+            f"| acknowledged saves / lost | {c['acknowledged_saves']:,} / **{c['lost']}** (missing {c['missing']}, "
+            f"differing {c['differing']}) |",
+            f"| acknowledged predictions lost | {c['predictions_lost']} |",
+            f"| logout through A refused by B after | {lo['seen_by_b_after_s']} s (limit HOITHI_AUTH_CACHE_S = {lo['limit_s']} s) |",
+            f"| close sent to A and B at once | answers {cl['answers']}; `round.close` recorded {cl['closes_recorded']}×; "
+            f"{cl['standing_rows']} standing rows for {cl['participants']} participants |",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ for a year (Cache-Control immutable), so a second visit costs the HTML alone. Bo
 bytes over 50 kB/s (400 kbit/s, a poor 3G link), latency excluded. Rewrites the "Issue 4 — quiz page weight"
 section of bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,13 +32,15 @@ def measure() -> list[tuple[str, int, int]]:
     with tempfile.TemporaryDirectory(prefix="hoithi-weight-") as tmp:
         db = seed.populate("sqlite", f"sqlite:///{Path(tmp) / 'w.db'}", Path(tmp), members=2)
         round_id = prepare_round(db, questions=40, draw=20)
-        app = create_app(Settings(database_url=db.url, secret_key=seed.SECRET, data_dir=Path(tmp), _env_file=None,
-                                  sweep_every_s=0, insecure_cookies=True))
+        app = create_app(
+            Settings(
+                database_url=db.url, secret_key=seed.SECRET, data_dir=Path(tmp), _env_file=None, sweep_every_s=0, insecure_cookies=True
+            )
+        )
         rows = []
         with TestClient(app, base_url="http://127.0.0.1") as client:
             client.cookies.set("hoithi_token", db.tokens[0])
-            started = client.post(f"/api/v1/rounds/{round_id}/attempts",
-                                  headers={"Authorization": f"Bearer {db.tokens[0]}"}).json()
+            started = client.post(f"/api/v1/rounds/{round_id}/attempts", headers={"Authorization": f"Bearer {db.tokens[0]}"}).json()
             page_path = f"/attempts/{started['id']}"
 
             def fetch(path: str) -> tuple[int, int, str]:
@@ -53,8 +56,11 @@ def measure() -> list[tuple[str, int, int]]:
                 rows.append((asset.split("?")[0], gz, plain))
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
             option = started["questions"][0]["options"][0]["id"]
-            tap = client.post(f"{page_path}/answer/1", data={"q1": option},
-                              headers={"HX-Request": "true", "X-CSRF-Token": csrf, "Accept-Encoding": "gzip"})
+            tap = client.post(
+                f"{page_path}/answer/1",
+                data={"q1": option},
+                headers={"HX-Request": "true", "X-CSRF-Token": csrf, "Accept-Encoding": "gzip"},
+            )
             assert tap.status_code == 200, tap.text
             rows.append(("one tap-save (htmx fragment)", tap.num_bytes_downloaded, len(tap.content)))
         app.state.engine.dispose()
@@ -64,12 +70,22 @@ def measure() -> list[tuple[str, int, int]]:
 def section(rows: list[tuple[str, int, int]]) -> str:
     first = sum(gz for name, gz, _ in rows if not name.startswith("one tap"))
     html = rows[0][1]
-    lines = [HEADER, "", "Command: `python -m bench.pageweight` (in `make bench`). Code: " + report._git_rev() + ".",
-             "", __doc__.split("\n\n", 1)[1].strip().replace("\n", " "), "",
-             "| what | bytes gzip (as sent to a phone) | bytes uncompressed |", "|---|---:|---:|"]
+    lines = [
+        HEADER,
+        "",
+        "Command: `python -m bench.pageweight` (in `make bench`). Code: " + report._git_rev() + ".",
+        "",
+        __doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
+        "",
+        "| what | bytes gzip (as sent to a phone) | bytes uncompressed |",
+        "|---|---:|---:|",
+    ]
     lines += [f"| {name} | {gz:,} | {plain:,} |" for name, gz, plain in rows]
-    lines += ["", f"First visit: **{first:,} bytes** (≈ {first / LINK_3G:.1f} s at 50 kB/s); a later visit or a reload "
-              f"halfway: **{html:,} bytes** (≈ {html / LINK_3G:.2f} s); each tap: {rows[-1][1]:,} bytes."]
+    lines += [
+        "",
+        f"First visit: **{first:,} bytes** (≈ {first / LINK_3G:.1f} s at 50 kB/s); a later visit or a reload "
+        f"halfway: **{html:,} bytes** (≈ {html / LINK_3G:.2f} s); each tap: {rows[-1][1]:,} bytes.",
+    ]
     return "\n".join(lines) + "\n"
 
 

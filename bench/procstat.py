@@ -3,6 +3,7 @@
 On a shared, noisy 2-core machine requests per second move with the neighbours; CPU time spent per
 request moves much less, so the benchmark reports both.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ def _stat_fields(pid: int) -> list[str] | None:
     except OSError:
         return None
     # The command name may hold spaces and parentheses: everything after the last ")" is fields 3…
-    return raw[raw.rindex(")") + 2:].split()
+    return raw[raw.rindex(")") + 2 :].split()
 
 
 def _comm(pid: int) -> str:

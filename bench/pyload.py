@@ -4,6 +4,7 @@ sending the next request of a round-robin list as soon as the previous answer is
 Raw asyncio streams rather than httpx: an httpx client spends more CPU per request than a bare FastAPI
 endpoint does, and on a 2-core machine that would measure the client. Run as its own process:
 `python -m bench.pyload spec.json`; prints one result line for bench.load."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,7 @@ import time
 HOST = "127.0.0.1"  # never anything else
 
 
-async def _connection(reqs: list[bytes], offset: int, deadline: float, timeout_s: float, lat: list[float],
-                      errors: dict[str, int]) -> None:
+async def _connection(reqs: list[bytes], offset: int, deadline: float, timeout_s: float, lat: list[float], errors: dict[str, int]) -> None:
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, PORT), timeout_s)
     except (OSError, asyncio.TimeoutError):
@@ -61,13 +61,20 @@ async def main(spec: dict) -> dict:
     started = time.perf_counter()
     deadline = started + spec["duration_s"]
     n = spec["connections"]
-    await asyncio.gather(*[_connection(reqs, k * len(reqs) // n, deadline, spec["timeout_s"], lat, errors)
-                           for k in range(n)])
+    await asyncio.gather(*[_connection(reqs, k * len(reqs) // n, deadline, spec["timeout_s"], lat, errors) for k in range(n)])
     elapsed = time.perf_counter() - started
     ms = sorted(x * 1000 for x in lat)
-    return {"requests": len(ms), "duration_s": elapsed, "errors": errors, "p50_ms": _pct(ms, 50),
-            "p90_ms": _pct(ms, 90), "p95_ms": _pct(ms, 95), "p99_ms": _pct(ms, 99), "mean_ms": sum(ms) / len(ms) if ms else 0.0,
-            "max_ms": ms[-1] if ms else 0.0}
+    return {
+        "requests": len(ms),
+        "duration_s": elapsed,
+        "errors": errors,
+        "p50_ms": _pct(ms, 50),
+        "p90_ms": _pct(ms, 90),
+        "p95_ms": _pct(ms, 95),
+        "p99_ms": _pct(ms, 99),
+        "mean_ms": sum(ms) / len(ms) if ms else 0.0,
+        "max_ms": ms[-1] if ms else 0.0,
+    }
 
 
 if __name__ == "__main__":

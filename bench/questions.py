@@ -10,6 +10,7 @@ Each measurement runs in a fresh process, so its memory figures are its own:
 - Python peak: tracemalloc's peak during a second import of the same file into another topic (tracemalloc
   slows Python down, so that run is not the timed one).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,14 @@ from bench import seed
 
 KINDS = ("single", "single", "multiple", "true_false")
 DIFFICULTIES = ("easy", "medium", "hard")
-TOPICS = ("chỉnh trang đô thị", "nếp sống văn minh đô thị", "nhiệm vụ kép phòng, chống Covid-19",
-          "dịch vụ công trực tuyến", "cải cách hành chính", "xây dựng Đảng")
+TOPICS = (
+    "chỉnh trang đô thị",
+    "nếp sống văn minh đô thị",
+    "nhiệm vụ kép phòng, chống Covid-19",
+    "dịch vụ công trực tuyến",
+    "cải cách hành chính",
+    "xây dựng Đảng",
+)
 
 
 def questions(n: int) -> list[dict]:
@@ -34,17 +41,27 @@ def questions(n: int) -> list[dict]:
     for i in range(1, n + 1):
         kind = KINDS[i % len(KINDS)]
         topic = TOPICS[i % len(TOPICS)]
-        text = (f"Câu {i}: Theo Nghị quyết Đại hội Đảng bộ thành phố Thủ Dầu Một, nội dung nào đúng về {topic} "
-                f"trong giai đoạn 2020–2025 (phương án {i % 7})?")
+        text = (
+            f"Câu {i}: Theo Nghị quyết Đại hội Đảng bộ thành phố Thủ Dầu Một, nội dung nào đúng về {topic} "
+            f"trong giai đoạn 2020–2025 (phương án {i % 7})?"
+        )
         if kind == "true_false":
             options = [("Đúng", i % 2 == 0), ("Sai", i % 2 == 1)]
         else:
             count = 4 + i % 3
             right = {i % count} if kind == "single" else {i % count, (i + 1) % count}
             options = [(f"Phương án {j + 1} về {topic}, mục {i}.{j}", j in right) for j in range(count)]
-        out.append({"kind": kind, "text": text, "options": options, "difficulty": DIFFICULTIES[i % 3],
-                    "explanation": f"Giải thích câu {i}: xem phần {i % 5 + 1} của Nghị quyết.",
-                    "source_ref": f"Phần {i % 5 + 1}, mục {i % 9 + 1}", "tags": [topic.split(",")[0][:40]]})
+        out.append(
+            {
+                "kind": kind,
+                "text": text,
+                "options": options,
+                "difficulty": DIFFICULTIES[i % 3],
+                "explanation": f"Giải thích câu {i}: xem phần {i % 5 + 1} của Nghị quyết.",
+                "source_ref": f"Phần {i % 5 + 1}, mục {i % 9 + 1}",
+                "tags": [topic.split(",")[0][:40]],
+            }
+        )
     return out
 
 
@@ -59,10 +76,20 @@ def moodle_file(items: list[dict]) -> bytes:
     from app.services.bank import tags_column
     from app.services.exporters.questions import moodle_xml
 
-    pairs = [(Question(topic_id=0, kind=q["kind"], text=q["text"], explanation=q["explanation"],
-                       difficulty=q["difficulty"], tags=tags_column(q["tags"])),
-              [QuestionOption(question_id=0, position=j, text=t, correct=c) for j, (t, c) in enumerate(q["options"])])
-             for q in items]
+    pairs = [
+        (
+            Question(
+                topic_id=0,
+                kind=q["kind"],
+                text=q["text"],
+                explanation=q["explanation"],
+                difficulty=q["difficulty"],
+                tags=tags_column(q["tags"]),
+            ),
+            [QuestionOption(question_id=0, position=j, text=t, correct=c) for j, (t, c) in enumerate(q["options"])],
+        )
+        for q in items
+    ]
     return moodle_xml(Topic(unit_id=0, name="Nghị quyết Đại hội"), pairs)
 
 
@@ -81,8 +108,7 @@ def prepare(kind: str, url: str, data_dir: Path) -> None:
             session.add(unit)
             session.flush()
             unit.path = f"/{unit.id}/"
-            member = Member(full_name="Nguyễn Văn Tổ Chức", phone="0900000001", member_code="BTC001",
-                            unit_id=unit.id, password_hash="")
+            member = Member(full_name="Nguyễn Văn Tổ Chức", phone="0900000001", member_code="BTC001", unit_id=unit.id, password_hash="")
             session.add(member)
             session.flush()
             session.add(MemberRole(member_id=member.id, role="organiser", unit_id=unit.id))
@@ -145,16 +171,25 @@ def measure(url: str, data_dir: str, path: str, timed_topic: int, traced_topic: 
         tracemalloc.stop()
     finally:
         engine.dispose()
-    return {"created": created, "seconds": seconds, "parse_seconds": parse_seconds,
-            "rss_growth_mib": (rss_after - rss_before) / 1024, "tracemalloc_peak_mib": peak / 1024 / 1024}
+    return {
+        "created": created,
+        "seconds": seconds,
+        "parse_seconds": parse_seconds,
+        "rss_growth_mib": (rss_after - rss_before) / 1024,
+        "tracemalloc_peak_mib": peak / 1024 / 1024,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.questions", description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=5000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
-                        help="rewrite this issue's section of bench/RESULTS.md (default: yes)")
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="rewrite this issue's section of bench/RESULTS.md (default: yes)",
+    )
     args = parser.parse_args(argv)
     items = questions(args.questions)
     spawn = multiprocessing.get_context("spawn")
@@ -178,22 +213,27 @@ def main(argv: list[str] | None = None) -> None:
                     rows.append((kind, fmt, path.stat().st_size, r))
                     print(f"{kind} {fmt}: {r}", flush=True)
         baseline = {fmt: _baseline(path) for fmt, path in files.items()}
-    lines = [HEADER, "",
-             f"Command: `python -m bench.questions` (part of `make bench`), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
-             f"{args.questions} questions per file; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
-             "each import in a fresh process, on the same 2-core machine as everything else.",
-             "",
-             "Baseline, same run: only reading the same file with its library (openpyxl read-only rows for XLSX, "
-             "ElementTree for XML), nothing checked or written. The ratio says what the import adds to that.",
-             "",
-             "| database | file | size (MiB) | questions | import s | of which reading + checking s | "
-             "baseline read s | import : baseline | RSS growth (MiB) | Python peak, tracemalloc (MiB) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        HEADER,
+        "",
+        f"Command: `python -m bench.questions` (part of `make bench`), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+        f"{args.questions} questions per file; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+        "each import in a fresh process, on the same 2-core machine as everything else.",
+        "",
+        "Baseline, same run: only reading the same file with its library (openpyxl read-only rows for XLSX, "
+        "ElementTree for XML), nothing checked or written. The ratio says what the import adds to that.",
+        "",
+        "| database | file | size (MiB) | questions | import s | of which reading + checking s | "
+        "baseline read s | import : baseline | RSS growth (MiB) | Python peak, tracemalloc (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for kind, fmt, size, r in rows:
         base = baseline[fmt]
-        lines.append(f"| {kind} | {fmt} | {size / 1024 / 1024:.1f} | {r['created']} | {r['seconds']:.2f} | "
-                     f"{r['parse_seconds']:.2f} | {base:.2f} | {r['seconds'] / base:.1f}× | {r['rss_growth_mib']:.0f} | "
-                     f"{r['tracemalloc_peak_mib']:.0f} |")
+        lines.append(
+            f"| {kind} | {fmt} | {size / 1024 / 1024:.1f} | {r['created']} | {r['seconds']:.2f} | "
+            f"{r['parse_seconds']:.2f} | {base:.2f} | {r['seconds'] / base:.1f}× | {r['rss_growth_mib']:.0f} | "
+            f"{r['tracemalloc_peak_mib']:.0f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:

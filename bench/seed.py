@@ -1,5 +1,6 @@
 """Throw-away databases for the load runs: a SQLite file in a temp directory or a fresh PostgreSQL
 database (dropped afterwards), migrated with Alembic and filled with members who share one password."""
+
 from __future__ import annotations
 
 import os
@@ -119,18 +120,20 @@ def populate(kind: str, url: str, data_dir: Path, *, members: int, extra_members
             unit.path = f"/{unit.id}/"
             rows = []
             for i in range(1, total + 1):
-                member = Member(full_name=f"Nguyễn Thị Đo Tải {i}", phone=f"09{i:08d}", member_code=f"BN{i:06d}",
-                                unit_id=unit.id, password_hash=pw_hash)
+                member = Member(
+                    full_name=f"Nguyễn Thị Đo Tải {i}", phone=f"09{i:08d}", member_code=f"BN{i:06d}", unit_id=unit.id, password_hash=pw_hash
+                )
                 apply_derived(member)
                 rows.append(member.model_dump(exclude={"id"}))
             for start in range(0, len(rows), 5000):  # one multi-row INSERT per chunk, not one per member
-                session.execute(insert(Member), rows[start:start + 5000])
+                session.execute(insert(Member), rows[start : start + 5000])
         with session_scope(engine, write=False) as session:
             rows = session.exec(select(Member.id, Member.phone, Member.token_version).order_by(Member.id)).all()
     finally:
         engine.dispose()
     # Tokens are minted the way app.services.auth.issue mints them, so /me needs no login round first.
-    tokens = [create_token(member_id=mid, token_version=tv, secret=SECRET, audience=settings.jwt_audience,
-                           lifetime_s=settings.token_lifetime_s) for mid, _phone, tv in rows]
-    return BenchDB(kind=kind, url=url, data_dir=data_dir, usernames=[phone for _mid, phone, _tv in rows],
-                   tokens=tokens, members=members)
+    tokens = [
+        create_token(member_id=mid, token_version=tv, secret=SECRET, audience=settings.jwt_audience, lifetime_s=settings.token_lifetime_s)
+        for mid, _phone, tv in rows
+    ]
+    return BenchDB(kind=kind, url=url, data_dir=data_dir, usernames=[phone for _mid, phone, _tv in rows], tokens=tokens, members=members)

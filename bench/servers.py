@@ -1,4 +1,5 @@
 """uvicorn servers as subprocesses on free loopback ports: started, waited for, always stopped."""
+
 from __future__ import annotations
 
 import atexit
@@ -46,12 +47,26 @@ class Server:
         env.update(self.env)
         # served like `hoithi serve`: with several workers, each on its own SO_REUSEPORT socket (app.serving),
         # so a run's connections spread over the workers instead of all landing on whichever woke first
-        cmd = [sys.executable, "-m", "app.serving", self.target, "--host", HOST, "--port", str(self.port),
-               "--workers", str(self.workers), "--no-access-log", "--log-level", "info"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "app.serving",
+            self.target,
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+            "--log-level",
+            "info",
+        ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         log.close()
         _running.append(self)
         deadline = time.monotonic() + timeout_s
@@ -71,8 +86,7 @@ class Server:
         """The processes serving requests: the spawned workers, or the server itself with one worker
         (multiprocessing's resource tracker is a child too, and serves nothing)."""
         assert self.proc is not None
-        workers = [p for p in procstat.tree_pids(self.proc.pid)
-                   if p != self.proc.pid and "resource_tracker" not in procstat.cmdline(p)]
+        workers = [p for p in procstat.tree_pids(self.proc.pid) if p != self.proc.pid and "resource_tracker" not in procstat.cmdline(p)]
         return workers or [self.proc.pid]
 
     def cpu_s(self) -> float:

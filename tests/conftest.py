@@ -2,6 +2,7 @@
 
 With CI=true a PostgreSQL that cannot be reached is a failure, not a skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,8 +67,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(database_url=database_url, secret_key=TEST_SECRET, insecure_cookies=True,
-                    data_dir=tmp_path_factory.mktemp("data"), _env_file=None)
+    return Settings(
+        database_url=database_url, secret_key=TEST_SECRET, insecure_cookies=True, data_dir=tmp_path_factory.mktemp("data"), _env_file=None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +124,14 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory):
     from app.services import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    demo_settings = Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, insecure_cookies=True,
-                             data_dir=path.parent, sweep_every_s=0, _env_file=None)
+    demo_settings = Settings(
+        database_url=f"sqlite:///{path}",
+        secret_key=TEST_SECRET,
+        insecure_cookies=True,
+        data_dir=path.parent,
+        sweep_every_s=0,
+        _env_file=None,
+    )
     engine = make_engine(demo_settings)
     migrate.upgrade(engine)
     with session_scope(engine) as session:

@@ -1,4 +1,5 @@
 """Factory functions for tests: real rows through the real services where it matters."""
+
 from __future__ import annotations
 
 import itertools
@@ -18,10 +19,17 @@ _seq = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 
 
-def make_unit(session: Session, code: str, *, parent: Unit | None = None, name: str | None = None,
-              kind: str = "Chi bộ", headcount: int = 10) -> Unit:
-    unit = Unit(code=code.upper(), name=name or f"Đơn vị {code}", kind=kind, headcount=headcount,
-                parent_id=parent.id if parent else None, depth=parent.depth + 1 if parent else 0)
+def make_unit(
+    session: Session, code: str, *, parent: Unit | None = None, name: str | None = None, kind: str = "Chi bộ", headcount: int = 10
+) -> Unit:
+    unit = Unit(
+        code=code.upper(),
+        name=name or f"Đơn vị {code}",
+        kind=kind,
+        headcount=headcount,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+    )
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -29,15 +37,32 @@ def make_unit(session: Session, code: str, *, parent: Unit | None = None, name: 
     return unit
 
 
-def make_member(session: Session, unit: Unit, *, full_name: str | None = None, phone: str | None = None,
-                member_code: str | None = None, password: str = PASSWORD, roles: tuple = (),
-                must_change_password: bool = False, birth_date: date | None = None, active: bool = True) -> Member:
+def make_member(
+    session: Session,
+    unit: Unit,
+    *,
+    full_name: str | None = None,
+    phone: str | None = None,
+    member_code: str | None = None,
+    password: str = PASSWORD,
+    roles: tuple = (),
+    must_change_password: bool = False,
+    birth_date: date | None = None,
+    active: bool = True,
+) -> Member:
     n = next(_seq)
     if password not in _hash_cache:  # one argon2 hash per password keeps the suite quick
         _hash_cache[password] = hash_password(password)
-    member = Member(full_name=full_name or f"Nguyễn Văn Thử {n}", phone=phone or f"09{n:08d}",
-                    member_code=member_code or f"HV{n:05d}", unit_id=unit.id, birth_date=birth_date,
-                    password_hash=_hash_cache[password], must_change_password=must_change_password, active=active)
+    member = Member(
+        full_name=full_name or f"Nguyễn Văn Thử {n}",
+        phone=phone or f"09{n:08d}",
+        member_code=member_code or f"HV{n:05d}",
+        unit_id=unit.id,
+        birth_date=birth_date,
+        password_hash=_hash_cache[password],
+        must_change_password=must_change_password,
+        active=active,
+    )
     apply_derived(member)
     session.add(member)
     session.flush()
@@ -71,8 +96,8 @@ def local_time(days: int, hour: int) -> str:
 @dataclass
 class Tree:
     """root ─┬─ a ─┬─ a1
-             │     └─ a2
-             └─ b ─── b1        (two branches, for scope tests)"""
+    │     └─ a2
+    └─ b ─── b1        (two branches, for scope tests)"""
 
     root: Unit
     a: Unit
@@ -82,8 +107,13 @@ class Tree:
     b1: Unit
 
 
-def make_tree(session: Session, *, codes: tuple[str, str, str, str, str] = ("DB-A", "CB-A1", "CB-A2", "DB-B", "CB-B1"),
-              names: tuple[str | None, ...] = (None,) * 5, headcounts: tuple[int, ...] = (10,) * 6) -> Tree:
+def make_tree(
+    session: Session,
+    *,
+    codes: tuple[str, str, str, str, str] = ("DB-A", "CB-A1", "CB-A2", "DB-B", "CB-B1"),
+    names: tuple[str | None, ...] = (None,) * 5,
+    headcounts: tuple[int, ...] = (10,) * 6,
+) -> Tree:
     root = make_unit(session, "ROOT", kind="Đảng bộ", headcount=headcounts[0])
     a = make_unit(session, codes[0], parent=root, name=names[0], kind="Đảng bộ cơ sở", headcount=headcounts[1])
     a1 = make_unit(session, codes[1], parent=a, name=names[1], headcount=headcounts[2])

@@ -1,4 +1,5 @@
 """A real uvicorn server in a thread, on a free loopback port, for browser and concurrency tests."""
+
 from __future__ import annotations
 
 import socket

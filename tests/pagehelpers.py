@@ -1,4 +1,5 @@
 """Helpers for page tests: log in through the real form, read CSRF tokens from pages."""
+
 from __future__ import annotations
 
 import re
@@ -16,5 +17,6 @@ def csrf_from(html: str) -> str:
 
 def page_login(client, username: str, password: str = PASSWORD, follow: bool = False):
     token = csrf_from(client.get("/login").text)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"},
-                       follow_redirects=follow)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"}, follow_redirects=follow
+    )

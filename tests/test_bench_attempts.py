@@ -1,6 +1,7 @@
 """bench/flows.py at a tiny size against a real server on a SQLite bench database (bench/seed.py): the start
 storm and the whole-round flow run without errors, and the lost-answer check finds nothing when nothing is
 lost and finds every save deleted or changed behind its back. Keeps issue 4's benchmark from rotting."""
+
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
@@ -41,14 +42,13 @@ def test_round_flow_and_the_lost_answer_check(tmp_path):
         assert check["acknowledged_saves"] == ledger.acknowledged and check["positions_acknowledged"] == 15
 
         (gone_attempt, gone_pos), _sends = changed[0]
-        (stale_attempt, stale_pos), stale_sends = changed[-1] if len(changed) > 1 else next(
-            (k, s) for k, s in ledger.saves.items() if k != changed[0][0])
+        (stale_attempt, stale_pos), stale_sends = (
+            changed[-1] if len(changed) > 1 else next((k, s) for k, s in ledger.saves.items() if k != changed[0][0])
+        )
         with Session(engine) as session:
-            session.delete(session.exec(select(Answer).where(Answer.attempt_id == gone_attempt,
-                                                             Answer.position == gone_pos)).one())
+            session.delete(session.exec(select(Answer).where(Answer.attempt_id == gone_attempt, Answer.position == gone_pos)).one())
             # The first choice of a changed answer where the last one should be: last write lost.
-            stale = session.exec(select(Answer).where(Answer.attempt_id == stale_attempt,
-                                                      Answer.position == stale_pos)).one()
+            stale = session.exec(select(Answer).where(Answer.attempt_id == stale_attempt, Answer.position == stale_pos)).one()
             stale.option_ids = stale_sends[0][0] if len(stale_sends) > 1 else ["not-an-option"]
             session.add(stale)
             reopened = session.exec(select(Attempt).where(col(Attempt.id).in_(ledger.attempts))).first()

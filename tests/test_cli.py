@@ -1,4 +1,5 @@
 """The `hoithi` command on a fresh SQLite file: migrate, demo data, first admin, member import."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,7 @@ def test_upgrade_demo_and_login(db_env, tmp_path):
         grassroots = s.exec(select(Unit).where(Unit.parent_id == root.id)).all()
         assert len(grassroots) == 35
         # every grassroots unit's subtree headcount, summed: the 8,292 members of the demo committee
-        total = sum(s.exec(select(func.sum(Unit.headcount)).where(Unit.path.startswith(u.path))).one()
-                    for u in grassroots)
+        total = sum(s.exec(select(func.sum(Unit.headcount)).where(Unit.path.startswith(u.path))).one() for u in grassroots)
         assert total == 8292
         assert any(u.parent_id != root.id for u in s.exec(select(Unit).where(Unit.depth == 2)).all())
         assert s.exec(select(func.count()).select_from(Member)).one() == demo.DEMO_MEMBERS + len(demo.ACCOUNTS)
@@ -58,8 +58,9 @@ def test_create_admin_then_import(db_env, tmp_path):
     bad = _run("create-admin", "--phone", "0901234567", "--name", "Lần Hai", "--password", "QuanTri#2025")
     assert bad.exit_code == 2 and "đã được dùng" in bad.output
     csv_file = tmp_path / "ds.csv"
-    csv_file.write_text("Họ và tên,Số điện thoại,Mã hội viên,Mã đơn vị\nLê Văn A,0912000001,A1,ROOT\n"
-                        "Lê Văn B,0912000002,B1,ROOT\n", encoding="utf-8")
+    csv_file.write_text(
+        "Họ và tên,Số điện thoại,Mã hội viên,Mã đơn vị\nLê Văn A,0912000001,A1,ROOT\nLê Văn B,0912000002,B1,ROOT\n", encoding="utf-8"
+    )
     r = _run("import-members", str(csv_file), "--as", "0901234567", "--initial-password", "BanDau#2025")
     assert r.exit_code == 0, r.output
     assert "created 2" in r.output

@@ -1,5 +1,6 @@
 """Writers in parallel: on SQLite every writing transaction begins IMMEDIATE, so a read-then-write
 never dies half-way with 'database is locked'."""
+
 from __future__ import annotations
 
 import threading
@@ -50,8 +51,10 @@ def _lock_is_free(path: str) -> bool:
     import subprocess
     import sys
 
-    code = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
-            "try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError: sys.exit(1)\n")
+    code = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError: sys.exit(1)\n"
+    )
     return subprocess.run([sys.executable, "-c", code, path], check=False).returncode == 0
 
 

@@ -1,4 +1,5 @@
 """Every Vietnamese message in code and templates has an English translation, with the same fields."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,8 @@ FIELDS = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
 def _source_messages() -> set[str]:
     found: set[str] = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-            str(ROOT), METHOD_MAP, OPTIONS, keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}):
+        str(ROOT), METHOD_MAP, OPTIONS, keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+    ):
         found.update([message] if isinstance(message, str) else [m for m in message if m])
     return found
 

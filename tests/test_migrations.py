@@ -1,4 +1,5 @@
 """Migrations on both databases: up from empty, down to base, up again, and models == migrations."""
+
 from __future__ import annotations
 
 import pytest
@@ -84,28 +85,55 @@ def test_0009_recomputes_unit_rates_over_the_subtree(empty_engine):
         c = Contest(title="C", scope_unit_id=t.root.id, slug="c0009")
         s.add(c)
         s.flush()
-        r = Round(contest_id=c.id, position=1, title="Tuần 1", opens_at=now - timedelta(days=2),
-                  closes_at=now - timedelta(days=1), status="closed", sealed_at=now, seal_digest="d" * 64)
+        r = Round(
+            contest_id=c.id,
+            position=1,
+            title="Tuần 1",
+            opens_at=now - timedelta(days=2),
+            closes_at=now - timedelta(days=1),
+            status="closed",
+            sealed_at=now,
+            seal_digest="d" * 64,
+        )
         s.add(r)
         s.flush()
         # the old rule: participants of the subtree / own headcount
-        old = [(t.root, None, 4, 0, None), (t.a, t.root, 3, 6, 0.5), (t.a1, t.a, 2, 50, 0.04),
-               (t.a2, t.a, 1, 50, 0.02), (t.b, t.root, 1, 10, 0.1), (t.b1, t.b, 1, 40, 0.025)]
+        old = [
+            (t.root, None, 4, 0, None),
+            (t.a, t.root, 3, 6, 0.5),
+            (t.a1, t.a, 2, 50, 0.04),
+            (t.a2, t.a, 1, 50, 0.02),
+            (t.b, t.root, 1, 10, 0.1),
+            (t.b1, t.b, 1, 40, 0.025),
+        ]
         for unit, parent, participants, headcount, rate in old:
-            s.add(UnitStanding(round_id=r.id, unit_id=unit.id, parent_id=parent.id if parent else None, rank=1,
-                               participants=participants, attempts=participants, headcount=headcount,
-                               participation_rate=rate, average_score=3.0, perfect_count=0))
+            s.add(
+                UnitStanding(
+                    round_id=r.id,
+                    unit_id=unit.id,
+                    parent_id=parent.id if parent else None,
+                    rank=1,
+                    participants=participants,
+                    attempts=participants,
+                    headcount=headcount,
+                    participation_rate=rate,
+                    average_score=3.0,
+                    perfect_count=0,
+                )
+            )
         s.commit()
         ids = {"root": t.root.id, "a": t.a.id, "b": t.b.id, "a1": t.a1.id}
         round_id = r.id
     migrate.downgrade(empty_engine, "0008")
     migrate.upgrade(empty_engine)
     with empty_engine.connect() as conn:
-        rows = {u: tuple(x) for u, *x in conn.execute(text(
-            "SELECT unit_id, headcount, participation_rate, rank FROM unit_standing WHERE round_id = :r"),
-            {"r": round_id})}
-        marked, digest = conn.execute(text("SELECT units_recomputed_at, seal_digest FROM round WHERE id = :r"),
-                                      {"r": round_id}).one()
+        rows = {
+            u: tuple(x)
+            for u, *x in conn.execute(
+                text("SELECT unit_id, headcount, participation_rate, rank FROM unit_standing WHERE round_id = :r"), {"r": round_id}
+            )
+        }
+        marked, digest = conn.execute(text("SELECT units_recomputed_at, seal_digest FROM round WHERE id = :r"), {"r": round_id}).one()
     assert rows[ids["a"]][:2] == (106, pytest.approx(3 / 106, abs=1e-6))
     assert rows[ids["b"]][:2] == (50, pytest.approx(1 / 50))
     assert rows[ids["root"]][:2] == (156, pytest.approx(4 / 156, abs=1e-6))

@@ -1,6 +1,7 @@
 """app.serving: several worker processes on one port, each with its own SO_REUSEPORT socket. Real processes on
 loopback: connections opened in one burst are spread over the workers, a worker that dies is replaced, a
 taken port is said once and stops the server, SIGTERM stops every worker."""
+
 from __future__ import annotations
 
 import http.client
@@ -33,12 +34,25 @@ def _free_port() -> int:
 
 
 def _start(port: int, workers: int, log: Path, startup_window_s: float = 10.0) -> subprocess.Popen:
-    code = ("import sys, app.serving as s; s.STARTUP_WINDOW_S = float(sys.argv[1]); "
-            "sys.exit(s.main(sys.argv[2:]))")
+    code = "import sys, app.serving as s; s.STARTUP_WINDOW_S = float(sys.argv[1]); sys.exit(s.main(sys.argv[2:]))"
     return subprocess.Popen(
-        [sys.executable, "-c", code, str(startup_window_s), "tests.test_serving:app", "--port", str(port),
-         "--workers", str(workers), "--no-access-log"],
-        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(startup_window_s),
+            "tests.test_serving:app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _wait_for(predicate, timeout_s: float = 30) -> None:
@@ -81,8 +95,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _worker_pids(log: Path) -> list[int]:
-    return [int(line.split("[")[1].split("]")[0]) for line in log.read_text().splitlines()
-            if "Started worker process" in line]
+    return [int(line.split("[")[1].split("]")[0]) for line in log.read_text().splitlines() if "Started worker process" in line]
 
 
 def test_connections_of_one_burst_reach_every_worker_and_sigterm_stops_them_all(tmp_path):

@@ -1,6 +1,7 @@
 """app.shared_page: a shared page cut at its holes, filled per request, and gzipped from pieces deflated once.
 Every gzipped body must decompress (Python's gzip and zlib, as a browser's decoder would) to exactly the plain
 body; the e2e board test reads such pages in Chromium."""
+
 from __future__ import annotations
 
 import gzip
@@ -9,11 +10,12 @@ import zlib
 
 from app.shared_page import GZIP_MIN_BYTES, SharedPage, accepts_gzip, hole
 
-ROWS = "".join(f'<tr data-m="{i}"><td>{i}</td><td>Nguyễn Thị Đào {i}</td><td>Chi bộ {i % 7}</td></tr>\n'
-               for i in range(1, 80))
-PAGE = (f'<html><head><meta name="csrf" content="{hole("csrf")}"></head><body>{hole("card")}'
-        f'<nav>{hole("mine")}</nav><table>{ROWS}</table>'
-        f'<form><input name="csrf_token" value="{hole("csrf")}"></form></body></html>')
+ROWS = "".join(f'<tr data-m="{i}"><td>{i}</td><td>Nguyễn Thị Đào {i}</td><td>Chi bộ {i % 7}</td></tr>\n' for i in range(1, 80))
+PAGE = (
+    f'<html><head><meta name="csrf" content="{hole("csrf")}"></head><body>{hole("card")}'
+    f"<nav>{hole('mine')}</nav><table>{ROWS}</table>"
+    f'<form><input name="csrf_token" value="{hole("csrf")}"></form></body></html>'
+)
 FILLS = {"csrf": "tok-123", "card": "<div class=card>Thứ 37/412 trong Chi bộ 3</div>", "mine": "<a href=/x>Chi bộ 3</a>"}
 
 
@@ -49,8 +51,10 @@ def test_gzipped_bodies_decompress_to_the_plain_body():
     rng = random.Random(5)
     page = SharedPage.cut(PAGE)
     for _ in range(50):
-        fills = {name: "".join(rng.choice("aăâbcdđeêghiklmnoôơpqrstuưvxy <>/&") for _ in range(rng.randrange(0, 400)))
-                 for name in ("csrf", "card", "mine")}
+        fills = {
+            name: "".join(rng.choice("aăâbcdđeêghiklmnoôơpqrstuưvxy <>/&") for _ in range(rng.randrange(0, 400)))
+            for name in ("csrf", "card", "mine")
+        }
         member = rng.randrange(0, 90)
         mark = (f'<tr data-m="{member}">', f'<tr data-m="{member}" class="me" aria-current="true">')
         plain, gzipped = page.body(fills, mark=mark)

@@ -1,6 +1,7 @@
 """Every page a member, an organiser, a judge and an admin can reach from home on the demo data is Vietnamese:
 a crawl of the links follows each role and fails on English that leaked into a page (machine names, status
 codes, field keys) or on a server error."""
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,68 @@ from tests.pagehelpers import page_login
 
 # English that has reached Vietnamese pages before, or would if a label were missed: machine names of
 # statuses, kinds and settings, field keys, audit actions, and programmer words.
-LEAKS = re.compile(r"\b(" + "|".join((
-    "answer", "difficulty", "easy", "medium", "hard", "single", "multiple", "true_false", "draft", "published",
-    "scheduled", "closed", "submitted", "in_progress", "expired", "disqualified", "after_close", "immediate",
-    "perfect_scorers", "participants", "first_perfect", "best", "first", "last", "prediction_error",
-    "duration", "submitted_at", "participation_rate", "average_score", "auth", "login", "logout", "member",
-    "organiser", "judge", "admin", "round", "contest", "attempt", "essay", "unit", "topic", "question",
-    "None", "null", "undefined", "True", "False", "README", "Traceback", "Error", "error", "page", "of",
-)) + r")\b")
+LEAKS = re.compile(
+    r"\b("
+    + "|".join(
+        (
+            "answer",
+            "difficulty",
+            "easy",
+            "medium",
+            "hard",
+            "single",
+            "multiple",
+            "true_false",
+            "draft",
+            "published",
+            "scheduled",
+            "closed",
+            "submitted",
+            "in_progress",
+            "expired",
+            "disqualified",
+            "after_close",
+            "immediate",
+            "perfect_scorers",
+            "participants",
+            "first_perfect",
+            "best",
+            "first",
+            "last",
+            "prediction_error",
+            "duration",
+            "submitted_at",
+            "participation_rate",
+            "average_score",
+            "auth",
+            "login",
+            "logout",
+            "member",
+            "organiser",
+            "judge",
+            "admin",
+            "round",
+            "contest",
+            "attempt",
+            "essay",
+            "unit",
+            "topic",
+            "question",
+            "None",
+            "null",
+            "undefined",
+            "True",
+            "False",
+            "README",
+            "Traceback",
+            "Error",
+            "error",
+            "page",
+            "of",
+        )
+    )
+    + r")\b"
+)
 # pages that serve files or act, not pages to read
 SKIP = re.compile(r"/(logout|lang/|export\.|template\.|qr\.|docs|api/)|\.(csv|xlsx|pdf|png|svg)(\?|$)")
 ACCOUNTS = {"member": "0900000100", "organiser": "0900000002", "judge": "0900000003", "admin": "0900000001"}
@@ -80,7 +135,7 @@ def test_every_page_a_role_reaches_is_vietnamese(demo_app, role):
             page.feed(r.text)
             text = " ".join(" ".join(page.text).split())
             for match in LEAKS.finditer(text):
-                leaks.append(f"{url}: …{text[max(0, match.start() - 40):match.end() + 40]}…")
+                leaks.append(f"{url}: …{text[max(0, match.start() - 40) : match.end() + 40]}…")
             # one page of each kind is enough: /rounds/7/board and /rounds/8/board are the same template
             for link in page.links:
                 kind = re.sub(r"\d+", "N", link.split("?")[0])

@@ -1,4 +1,5 @@
 """All tables, imported here so that SQLModel.metadata knows them (Alembic reads it)."""
+
 from app.models.attempt import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.audit import AuditEntry
 from app.models.auth import LoginThrottle, MemberChange
@@ -10,8 +11,31 @@ from app.models.org import Member, MemberRole, Role, Unit
 from app.models.standing import ContestStanding, Standing, UnitStanding
 from app.models.upload import Upload
 
-__all__ = ["Answer", "Attempt", "AttemptEvent", "AttemptFlag", "Prize",
-           "AttemptQuestion", "AuditEntry", "Contest", "Essay", "EssayCampaign", "EssayGrade", "LoginThrottle", "Member", "MemberChange",
-           "MemberRole",
-           "Question", "QuestionOption", "Role", "Round", "RoundQuestion", "Topic", "Unit", "Upload",
-           "ContestStanding", "Standing", "UnitStanding"]
+__all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptEvent",
+    "AttemptFlag",
+    "Prize",
+    "AttemptQuestion",
+    "AuditEntry",
+    "Contest",
+    "Essay",
+    "EssayCampaign",
+    "EssayGrade",
+    "LoginThrottle",
+    "Member",
+    "MemberChange",
+    "MemberRole",
+    "Question",
+    "QuestionOption",
+    "Role",
+    "Round",
+    "RoundQuestion",
+    "Topic",
+    "Unit",
+    "Upload",
+    "ContestStanding",
+    "Standing",
+    "UnitStanding",
+]

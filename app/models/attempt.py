@@ -1,4 +1,5 @@
 """Attempts: what a member was asked (a snapshot), what they answered, and when."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,14 @@ class AttemptStatus(StrEnum):
 class Attempt(SQLModel, table=True):
     __table_args__ = (
         # At most one attempt in progress per member and round, whatever the number of workers.
-        Index("uq_attempt_one_in_progress", "round_id", "member_id", unique=True,
-              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index(
+            "uq_attempt_one_in_progress",
+            "round_id",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
         Index("ix_attempt_round_member", "round_id", "member_id", "number"),
     )
 

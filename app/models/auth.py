@@ -1,4 +1,5 @@
 """Login throttling lives in the database so that every worker and host sees the same counts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,6 +23,7 @@ class MemberChange(SQLModel, table=True):
     same transaction as the change (app.services.principals): every worker reads the new ones every few
     seconds and drops those snapshots, so the snapshots can otherwise be kept for minutes. member_id None:
     every member (a unit renamed or moved, a bulk update)."""
+
     __tablename__ = "member_change"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,4 +1,5 @@
 """The question bank: topics owned by a unit subtree, questions with their options."""
+
 from __future__ import annotations
 
 from datetime import datetime

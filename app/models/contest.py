@@ -1,4 +1,5 @@
 """Contests and their weekly rounds, with every contest rule as a setting."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,6 +20,7 @@ class ContestStatus(StrEnum):
 
 class RoundStatus(StrEnum):
     """A round is scheduled (open between its times) until it is closed, by hand or by its deadline."""
+
     scheduled = "scheduled"
     closed = "closed"
 

@@ -1,4 +1,5 @@
 """Bài thu hoạch: essay campaigns of a unit subtree, the members' essays, and the judges' grades."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """What judges decide about a round: flags to review, prizes allocated (the seal is on the round)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,8 +43,7 @@ class Prize(SQLModel, table=True):
     __table_args__ = (
         # at most one prize per person (and per unit) per round
         UniqueConstraint("round_id", "member_id", name="uq_prize_member"),
-        Index("uq_prize_unit", "round_id", "unit_id", unique=True,
-              sqlite_where=text("collective"), postgresql_where=text("collective")),
+        Index("uq_prize_unit", "round_id", "unit_id", unique=True, sqlite_where=text("collective"), postgresql_where=text("collective")),
         Index("ix_prize_round_tier", "round_id", "collective", "tier"),
     )
 

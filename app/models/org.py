@@ -1,4 +1,5 @@
 """The organisation: units (a tree), members and their scoped roles."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,5 +1,6 @@
 """Standings: stored, not recomputed per request. Rebuilt when a round closes, on re-score and on
 disqualification, and (provisionally) every few seconds while a round with immediate results is open."""
+
 from __future__ import annotations
 
 from datetime import datetime

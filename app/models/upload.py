@@ -1,4 +1,5 @@
 """Uploaded files kept between preview and commit, so the two steps may hit different workers."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -7,6 +7,7 @@ every thread of the pool and leave no thread for the holder to commit with: a de
 busy_timeout (seen in bench/: logins at 0 per second). So the endpoint's own hop ends the transaction;
 the dependency's exit then only closes the session.
 """
+
 from __future__ import annotations
 
 import functools
@@ -80,11 +81,14 @@ def include_at_root(parent: Any, child: APIRouter) -> None:
 
 
 # The import forms' choice of legacy Vietnamese code; anything else is a 422, not silently ignored.
-LegacyForm = Annotated[Literal["", "tcvn3", "vni"],
-                       Form(description='"tcvn3" or "vni": the file is typed in that legacy Vietnamese code')]
+LegacyForm = Annotated[Literal["", "tcvn3", "vni"], Form(description='"tcvn3" or "vni": the file is typed in that legacy Vietnamese code')]
 
 
 def download(out: ExportFile) -> FileResponse:
     """An export's temporary file, streamed under its names, then removed."""
-    return FileResponse(out.path, media_type=out.media_type, background=BackgroundTask(os.unlink, out.path),
-                        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)})
+    return FileResponse(
+        out.path,
+        media_type=out.media_type,
+        background=BackgroundTask(os.unlink, out.path),
+        headers={"Content-Disposition": attachment(out.filename, display=out.display_name)},
+    )

@@ -1,4 +1,5 @@
 """Who is acting, and over which unit subtrees. Every scope check in the product goes through here."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,5 +1,6 @@
 """The audit log read as sentences: who did what to what, with a link to it, in the reader's language. The stored
 entries keep their machine names (action, entity, detail) for filters and the CSV; this is how a page says them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,13 +55,27 @@ SENTENCES = {
     "essay.return": N_("{who} trả lại bài thu hoạch {target} để sửa"),
     "essay.grade": N_("{who} chấm bài thu hoạch {target}"),
 }
-LINKS = {"round": "/judging/rounds/{id}", "attempt": "/judging/attempts/{id}", "contest": "/contests/{id}",
-         "member": "/org/members/{id}", "unit": "/org/units/{id}", "topic": "/bank/topics/{id}",
-         "question": "/bank/questions/{id}", "essay": "/essays/{id}", "essay_campaign": "/essays/campaigns/{id}/review"}
+LINKS = {
+    "round": "/judging/rounds/{id}",
+    "attempt": "/judging/attempts/{id}",
+    "contest": "/contests/{id}",
+    "member": "/org/members/{id}",
+    "unit": "/org/units/{id}",
+    "topic": "/bank/topics/{id}",
+    "question": "/bank/questions/{id}",
+    "essay": "/essays/{id}",
+    "essay_campaign": "/essays/campaigns/{id}/review",
+}
 # the details worth a clause of their own; the rest stays in the technical view
-_WORDS = {"reason": N_("lý do: {value}"), "title": N_("tên: {value}"), "code": N_("mã: {value}"),
-          "digest": N_("mã niêm phong: {value}"), "comment": N_("nhận xét: {value}"), "to": N_("đến: {value}"),
-          "matches": N_("số trường hợp: {value}")}
+_WORDS = {
+    "reason": N_("lý do: {value}"),
+    "title": N_("tên: {value}"),
+    "code": N_("mã: {value}"),
+    "digest": N_("mã niêm phong: {value}"),
+    "comment": N_("nhận xét: {value}"),
+    "to": N_("đến: {value}"),
+    "matches": N_("số trường hợp: {value}"),
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +98,9 @@ def say(entry: AuditEntry, who: str | None, locale: str) -> Said:
     target = f"#{entry.entity_id}" if entry.entity_id else ""
     name = who or translate(N_("Hệ thống"), locale)
     template = SENTENCES.get(entry.action)
-    sentence = (translate(template, locale, who=name, target=target) if template
-                else f"{name} · {entry.action} {entry.entity} {target}".strip())
+    sentence = (
+        translate(template, locale, who=name, target=target) if template else f"{name} · {entry.action} {entry.entity} {target}".strip()
+    )
     link = LINKS[entry.entity].format(id=entry.entity_id) if entry.entity in LINKS and entry.entity_id else None
     detail: dict[str, Any] = entry.detail or {}
     notes = [translate(_WORDS[k], locale, value=detail[k]) for k in _WORDS if detail.get(k) not in (None, "")]

@@ -1,4 +1,5 @@
 """Login, tokens, logout and password change."""
+
 from __future__ import annotations
 
 import math
@@ -46,8 +47,11 @@ def _throttle_keys(username: str, member: Member | None, ip: str | None) -> list
 
 
 def _limits(settings: Settings) -> dict[str, int]:
-    return {"acct": settings.login_max_failures_per_account, "ip": settings.login_max_failures_per_ip,
-            "ok": settings.login_max_successes_per_account}
+    return {
+        "acct": settings.login_max_failures_per_account,
+        "ip": settings.login_max_failures_per_ip,
+        "ok": settings.login_max_successes_per_account,
+    }
 
 
 def _bump(session: Session, settings: Settings, key: str, now: datetime, step: int = 1) -> tuple[int, datetime]:
@@ -81,8 +85,7 @@ def find_by_username(*, session: Session, username: str) -> Member | None:
     return session.exec(select(Member).where(or_(Member.phone == phone, Member.member_code == name.upper()))).first()
 
 
-def login(*, session: Session, settings: Settings, secret: str, username: str, password: str,
-          ip: str | None) -> IssuedToken:
+def login(*, session: Session, settings: Settings, secret: str, username: str, password: str, ip: str | None) -> IssuedToken:
     """Check the password and issue a token. A wrong password and an unknown user give the same
     answer after the same work (one argon2 verification). Failures are counted per account and per IP
     and committed even though the call then fails, so a flood of guesses meets 429 with Retry-After."""
@@ -91,11 +94,13 @@ def login(*, session: Session, settings: Settings, secret: str, username: str, p
     keys = _throttle_keys(username, member, ip)
     if member is not None:  # a burst of correct logins to one account is refused as well (before argon2)
         oks = session.get(LoginThrottle, f"ok:m{member.id}")
-        if oks is not None and oks.failures >= _limits(settings)["ok"] and \
-                _as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s) > now:
+        if (
+            oks is not None
+            and oks.failures >= _limits(settings)["ok"]
+            and _as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s) > now
+        ):
             session.commit()
-            raise _too_many(math.ceil((_as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s)
-                                       - now).total_seconds()))
+            raise _too_many(math.ceil((_as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s) - now).total_seconds()))
     wait = _reserve(session=session, settings=settings, keys=keys, now=now)
     # argon2 takes ~25 ms of CPU. On SQLite this request's transaction holds the write lock (BEGIN
     # IMMEDIATE), so end it before verifying: otherwise every login in the city queues behind one another.
@@ -120,8 +125,13 @@ def login(*, session: Session, settings: Settings, secret: str, username: str, p
 
 def issue(*, member: Member, settings: Settings, secret: str) -> IssuedToken:
     assert member.id is not None
-    token = create_token(member_id=member.id, token_version=member.token_version, secret=secret,
-                         audience=settings.jwt_audience, lifetime_s=settings.token_lifetime_s)
+    token = create_token(
+        member_id=member.id,
+        token_version=member.token_version,
+        secret=secret,
+        audience=settings.jwt_audience,
+        lifetime_s=settings.token_lifetime_s,
+    )
     return IssuedToken(access_token=token, expires_in=settings.token_lifetime_s, member=member)
 
 
@@ -164,12 +174,12 @@ def logout(*, session: Session, actor: Actor) -> None:
     member = session.get(Member, actor.id)
     assert member is not None
     member.token_version += 1
-    audit.record(session=session, actor_id=actor.id, action="auth.logout", entity="member", entity_id=actor.id,
-                 ip=actor.ip)
+    audit.record(session=session, actor_id=actor.id, action="auth.logout", entity="member", entity_id=actor.id, ip=actor.ip)
 
 
-def change_password(*, session: Session, settings: Settings, secret: str, actor: Actor, current: str,
-                    new: str, confirm: str | None = None) -> IssuedToken:
+def change_password(
+    *, session: Session, settings: Settings, secret: str, actor: Actor, current: str, new: str, confirm: str | None = None
+) -> IssuedToken:
     member = session.get(Member, actor.id)
     if member is None:
         raise Unauthorized(INVALID_SESSION)
@@ -185,7 +195,6 @@ def change_password(*, session: Session, settings: Settings, secret: str, actor:
     member.must_change_password = False
     member.token_version += 1  # other devices are logged out; this one gets a fresh token
     member.updated_at = utcnow()
-    audit.record(session=session, actor_id=member.id, action="auth.change_password", entity="member",
-                 entity_id=member.id, ip=actor.ip)
+    audit.record(session=session, actor_id=member.id, action="auth.change_password", entity="member", entity_id=member.id, ip=actor.ip)
     session.flush()
     return issue(member=member, settings=settings, secret=secret)

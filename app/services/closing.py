@@ -6,6 +6,7 @@ as it is, so closing twice gives the same standings) and safe when several worke
 PostgreSQL the round's row is locked (the sweep skips rows another worker holds), on SQLite the writing
 transaction is exclusive; the status is checked under that lock either way.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -36,8 +37,7 @@ def _locked_round(session: Session, round_id: int, *, skip_locked: bool = False)
 
 def _close(session: Session, round_: Round, *, now: datetime, actor_id: int | None, ip: str | None) -> Round:
     assert round_.id is not None
-    open_ = session.exec(select(Attempt).where(Attempt.round_id == round_.id,
-                                               Attempt.status == AttemptStatus.in_progress)).all()
+    open_ = session.exec(select(Attempt).where(Attempt.round_id == round_.id, Attempt.status == AttemptStatus.in_progress)).all()
     for attempt in open_:  # the round ends now for everyone: what was saved is what counts
         attempts.finalise(session=session, attempt=attempt, at=min(attempt.deadline_at, now))
     counts = ranking.official_counts(session=session, round_id=round_.id)
@@ -52,9 +52,22 @@ def _close(session: Session, round_: Round, *, now: datetime, actor_id: int | No
     assert contest is not None
     ranking.build_contest(session=session, contest=contest)
     raised = flags.compute_round_flags(session=session, round_id=round_.id, now=now)
-    audit.record(session=session, actor_id=actor_id, action="round.close", entity="round", entity_id=round_.id,
-                 ip=ip, unit_id=contest.scope_unit_id, detail={"totals": counts, "prediction_truth": round_.prediction_truth,
-                                "finalised": len(open_), "early": now < round_.closes_at, "flags": raised})
+    audit.record(
+        session=session,
+        actor_id=actor_id,
+        action="round.close",
+        entity="round",
+        entity_id=round_.id,
+        ip=ip,
+        unit_id=contest.scope_unit_id,
+        detail={
+            "totals": counts,
+            "prediction_truth": round_.prediction_truth,
+            "finalised": len(open_),
+            "early": now < round_.closes_at,
+            "flags": raised,
+        },
+    )
     session.flush()
     return round_
 
@@ -77,9 +90,13 @@ def close_round(*, session: Session, actor: Actor, round_id: int, now: datetime 
 def close_due(*, session: Session, now: datetime | None = None, batch: int = 5) -> int:
     """The sweep's part: close rounds of published contests whose closes_at has passed."""
     now = now or utcnow()
-    stmt = (select(Round.id).join(Contest, Contest.id == Round.contest_id)
-            .where(Round.status != RoundStatus.closed, Round.closes_at <= now, Contest.status != ContestStatus.draft)
-            .order_by(Round.closes_at).limit(batch))
+    stmt = (
+        select(Round.id)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(Round.status != RoundStatus.closed, Round.closes_at <= now, Contest.status != ContestStatus.draft)
+        .order_by(Round.closes_at)
+        .limit(batch)
+    )
     closed = 0
     for round_id in session.exec(stmt).all():
         round_ = _locked_round(session, round_id, skip_locked=True)
@@ -96,18 +113,34 @@ def refresh_live(*, session: Session, now: datetime | None = None) -> int:
     services hide the scores). The round's standings_built_at is claimed with a
     conditional UPDATE, so of several workers only one rebuilds a round in each interval."""
     now = now or utcnow()
-    newer = exists().where(Attempt.round_id == Round.id, col(Attempt.submitted_at).is_not(None),
-                           or_(col(Round.standings_built_at).is_(None), Attempt.submitted_at > Round.standings_built_at))
-    due = session.exec(select(Round.id).join(Contest, Contest.id == Round.contest_id).where(
-        Contest.status == ContestStatus.published, Round.status != RoundStatus.closed, Round.opens_at <= now,
-        Round.closes_at > now,
-        or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY), newer)).all()
+    newer = exists().where(
+        Attempt.round_id == Round.id,
+        col(Attempt.submitted_at).is_not(None),
+        or_(col(Round.standings_built_at).is_(None), Attempt.submitted_at > Round.standings_built_at),
+    )
+    due = session.exec(
+        select(Round.id)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(
+            Contest.status == ContestStatus.published,
+            Round.status != RoundStatus.closed,
+            Round.opens_at <= now,
+            Round.closes_at > now,
+            or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY),
+            newer,
+        )
+    ).all()
     rebuilt = 0
     for round_id in due:
-        claimed = session.execute(update(Round).where(
-            Round.id == round_id, Round.status != RoundStatus.closed,
-            or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY),
-        ).values(standings_built_at=now))
+        claimed = session.execute(
+            update(Round)
+            .where(
+                Round.id == round_id,
+                Round.status != RoundStatus.closed,
+                or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY),
+            )
+            .values(standings_built_at=now)
+        )
         if claimed.rowcount != 1:
             continue
         round_ = session.get(Round, round_id)

@@ -3,6 +3,7 @@
 Every message names the round (1-based, as organisers count) and `field` names the input
 ("rounds.1.closes_at" when creating a contest, "closes_at" when editing one round).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -39,8 +40,7 @@ DEFAULT_PROMPTS = {
 
 _SHORT = {
     Difficulty.easy: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức dễ đang dùng, không đủ {count} câu."),
-    Difficulty.medium: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức trung bình đang dùng, "
-                          "không đủ {count} câu."),
+    Difficulty.medium: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức trung bình đang dùng, không đủ {count} câu."),
     Difficulty.hard: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức khó đang dùng, không đủ {count} câu."),
 }
 
@@ -83,8 +83,11 @@ def check_tie_break(keys: list[str] | None) -> list[str]:
     for raw in keys:
         key = clean(raw).lower()
         if key not in TIE_BREAK_KEYS:
-            raise Invalid(N_("Tiêu chí xếp hạng {value} không có (score, prediction_error, duration, submitted_at)."),
-                          field="tie_break", value=clean(raw))
+            raise Invalid(
+                N_("Tiêu chí xếp hạng {value} không có (score, prediction_error, duration, submitted_at)."),
+                field="tie_break",
+                value=clean(raw),
+            )
         if key in out:
             raise Invalid(N_("Tiêu chí xếp hạng {value} bị lặp lại."), field="tie_break", value=key)
         out.append(key)
@@ -93,8 +96,17 @@ def check_tie_break(keys: list[str] | None) -> list[str]:
     return out
 
 
-def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: int, prefix: str,
-                data: RoundIn, check_bank: bool = True, study_draw: bool = True) -> CleanRound:
+def check_round(
+    *,
+    session: Session,
+    actor: Actor | None,
+    tz: ZoneInfo,
+    number: int,
+    prefix: str,
+    data: RoundIn,
+    check_bank: bool = True,
+    study_draw: bool = True,
+) -> CleanRound:
     """Normalise one round and raise the first problem. `actor` None skips the scope check of the
     questions (publishing re-checks only that the bank can still serve the round); `check_bank` False
     skips the bank altogether (an edit that leaves the questions alone); `study_draw` False refuses
@@ -117,30 +129,41 @@ def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: 
     if opens and closes and closes <= opens:
         bad("closes_at", N_("Vòng {round}: thời gian đóng phải sau thời gian mở."))
     if not MIN_TIME_LIMIT <= data.time_limit_s <= MAX_TIME_LIMIT:
-        bad("time_limit_s", N_("Vòng {round}: thời gian làm bài phải từ {min} đến {max} giây (1 phút đến 3 giờ)."),
-            min=MIN_TIME_LIMIT, max=MAX_TIME_LIMIT)
+        bad(
+            "time_limit_s",
+            N_("Vòng {round}: thời gian làm bài phải từ {min} đến {max} giây (1 phút đến 3 giờ)."),
+            min=MIN_TIME_LIMIT,
+            max=MAX_TIME_LIMIT,
+        )
     if not 0 <= data.attempts_allowed <= MAX_ATTEMPTS:
         bad("attempts_allowed", N_("Vòng {round}: số lần thi phải từ 0 (không giới hạn) đến {max}."), max=MAX_ATTEMPTS)
     if not 0 <= data.cooldown_s <= MAX_COOLDOWN:
-        bad("cooldown_s", N_("Vòng {round}: thời gian chờ giữa hai lần thi phải từ 0 đến {max} giây."),
-            max=MAX_COOLDOWN)
+        bad("cooldown_s", N_("Vòng {round}: thời gian chờ giữa hai lần thi phải từ 0 đến {max} giây."), max=MAX_COOLDOWN)
     counted = clean(data.counted_attempt).lower()
     if counted not in set(CountedAttempt):
-        bad("counted_attempt", N_("Vòng {round}: cách tính lượt thi {value} không có (best, first, last, "
-                                  "first_perfect)."), value=clean(data.counted_attempt))
+        bad(
+            "counted_attempt",
+            N_("Vòng {round}: cách tính lượt thi {value} không có (best, first, last, first_perfect)."),
+            value=clean(data.counted_attempt),
+        )
     if not MIN_POINTS <= data.points_per_question <= MAX_POINTS:
-        bad("points_per_question", N_("Vòng {round}: điểm mỗi câu phải từ {min} đến {max}."),
-            min=MIN_POINTS, max=MAX_POINTS)
+        bad("points_per_question", N_("Vòng {round}: điểm mỗi câu phải từ {min} đến {max}."), min=MIN_POINTS, max=MAX_POINTS)
     visibility = clean(data.results_visibility).lower()
     if visibility not in set(ResultsVisibility):
-        bad("results_visibility", N_("Vòng {round}: cách công bố kết quả {value} không có (immediate, after_close)."),
-            value=clean(data.results_visibility))
+        bad(
+            "results_visibility",
+            N_("Vòng {round}: cách công bố kết quả {value} không có (immediate, after_close)."),
+            value=clean(data.results_visibility),
+        )
     kind, prompt, lock_first = None, "", True
     if data.prediction is not None:
         kind = clean(data.prediction.kind).lower()
         if kind not in set(PredictionKind):
-            bad("prediction.kind", N_("Vòng {round}: loại câu hỏi dự đoán {value} không có (perfect_scorers, "
-                                      "participants, attempts)."), value=clean(data.prediction.kind))
+            bad(
+                "prediction.kind",
+                N_("Vòng {round}: loại câu hỏi dự đoán {value} không có (perfect_scorers, participants, attempts)."),
+                value=clean(data.prediction.kind),
+            )
         prompt = clean(data.prediction.prompt) or DEFAULT_PROMPTS.get(kind, "")  # type: ignore[call-overload]
         if len(prompt) > 500:
             bad("prediction.prompt", N_("Vòng {round}: câu hỏi dự đoán dài quá 500 ký tự."))
@@ -148,15 +171,13 @@ def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: 
     ids = list(data.question_ids or [])
     lines = list(data.draw or [])
     if ids and lines:
-        bad("draw", N_("Vòng {round}: chỉ chọn một nguồn câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên), "
-                       "không chọn cả hai."))
+        bad("draw", N_("Vòng {round}: chỉ chọn một nguồn câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên), không chọn cả hai."))
     draw = _check_draw_lines(lines, bad) if not ids else []
     total = len(ids) or sum(line["count"] for line in draw)
     if not ids and not lines:
         bad("question_ids", N_("Vòng {round}: cần ít nhất một câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên)."))
     elif total > MAX_QUESTIONS:
-        bad("question_ids" if ids else "draw", N_("Vòng {round}: mỗi lượt thi có tối đa {max} câu hỏi."),
-            max=MAX_QUESTIONS)
+        bad("question_ids" if ids else "draw", N_("Vòng {round}: mỗi lượt thi có tối đa {max} câu hỏi."), max=MAX_QUESTIONS)
     raise_first(errors)
     if not check_bank:
         pass
@@ -169,12 +190,24 @@ def check_round(*, session: Session, actor: Actor | None, tz: ZoneInfo, number: 
         _check_not_studied(session, ids, draw, bad)
         raise_first(errors)
     assert opens is not None and closes is not None
-    return CleanRound(title=title, opens_at=opens, closes_at=closes, time_limit_s=data.time_limit_s,
-                      question_ids=ids, draw=draw, shuffle_questions=data.shuffle_questions,
-                      shuffle_options=data.shuffle_options, attempts_allowed=data.attempts_allowed,
-                      cooldown_s=data.cooldown_s, counted_attempt=counted, points_per_question=data.points_per_question,
-                      results_visibility=visibility, prediction_kind=kind, prediction_prompt=prompt,
-                      prediction_lock_first=lock_first)
+    return CleanRound(
+        title=title,
+        opens_at=opens,
+        closes_at=closes,
+        time_limit_s=data.time_limit_s,
+        question_ids=ids,
+        draw=draw,
+        shuffle_questions=data.shuffle_questions,
+        shuffle_options=data.shuffle_options,
+        attempts_allowed=data.attempts_allowed,
+        cooldown_s=data.cooldown_s,
+        counted_attempt=counted,
+        points_per_question=data.points_per_question,
+        results_visibility=visibility,
+        prediction_kind=kind,
+        prediction_prompt=prompt,
+        prediction_lock_first=lock_first,
+    )
 
 
 def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
@@ -182,8 +215,15 @@ def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
     for i, line in enumerate(lines, start=1):
         diff = clean(line.difficulty).lower() or None
         if diff is not None and diff not in set(Difficulty):
-            bad("draw", N_("Vòng {round}: mức độ {value} ở dòng rút {line} không có (Dễ, Trung bình, Khó, hoặc để "
-                           "trống là mọi mức; trong API: easy, medium, hard)."), value=clean(line.difficulty), line=i)
+            bad(
+                "draw",
+                N_(
+                    "Vòng {round}: mức độ {value} ở dòng rút {line} không có (Dễ, Trung bình, Khó, hoặc để "
+                    "trống là mọi mức; trong API: easy, medium, hard)."
+                ),
+                value=clean(line.difficulty),
+                line=i,
+            )
         if line.count < 1:
             bad("draw", N_("Vòng {round}: số câu rút ở dòng {line} phải lớn hơn 0."), line=i)
         out.append({"topic_id": line.topic_id, "difficulty": diff, "count": line.count})
@@ -198,9 +238,19 @@ def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], b
             return
         seen.add(qid)
     valid = [i for i in ids if is_db_id(i)]
-    rows = {q.id: (q, u) for q, u in session.exec(
-        select(Question, Unit).join(Topic, Topic.id == Question.topic_id).join(Unit, Unit.id == Topic.unit_id)
-        .where(col(Question.id).in_(valid))).all()} if valid else {}
+    rows = (
+        {
+            q.id: (q, u)
+            for q, u in session.exec(
+                select(Question, Unit)
+                .join(Topic, Topic.id == Question.topic_id)
+                .join(Unit, Unit.id == Topic.unit_id)
+                .where(col(Question.id).in_(valid))
+            ).all()
+        }
+        if valid
+        else {}
+    )
     for qid in ids:
         q, unit = rows.get(qid, (None, None))
         # A question of another subtree's bank does not exist for this organiser (as bank.get_topic).
@@ -249,9 +299,10 @@ def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[s
     """Active questions per topic and difficulty."""
     out: dict[int, dict[str, int]] = defaultdict(dict)
     for topic_id, difficulty, n in session.exec(
-            select(Question.topic_id, Question.difficulty, func.count())
-            .where(col(Question.topic_id).in_(topic_ids), Question.active.is_(True))
-            .group_by(Question.topic_id, Question.difficulty)).all():
+        select(Question.topic_id, Question.difficulty, func.count())
+        .where(col(Question.topic_id).in_(topic_ids), Question.active.is_(True))
+        .group_by(Question.topic_id, Question.difficulty)
+    ).all():
         out[topic_id][difficulty] = int(n)
     return out
 
@@ -270,12 +321,17 @@ def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, An
     for short in draw_shortages(draw, active_counts(session=session, topic_ids=list(topics)))[:1]:
         name = topics[short.topic_id].name
         if short.difficulty:
-            bad("draw", _SHORT[Difficulty(short.difficulty)], topic=name, available=short.available,
-                count=short.count)
+            bad("draw", _SHORT[Difficulty(short.difficulty)], topic=name, available=short.available, count=short.count)
         else:
-            bad("draw", N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu đang dùng, không đủ {count} câu "
-                           "cho các dòng rút của chủ đề này."), topic=name, available=short.available,
-                count=short.count)
+            bad(
+                "draw",
+                N_(
+                    "Vòng {round}: chủ đề «{topic}» chỉ có {available} câu đang dùng, không đủ {count} câu cho các dòng rút của chủ đề này."
+                ),
+                topic=name,
+                available=short.available,
+                count=short.count,
+            )
 
 
 def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:
@@ -283,18 +339,27 @@ def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, An
     topic_ids = {line["topic_id"] for line in draw}
     if ids:
         topic_ids |= set(session.exec(select(Question.topic_id).where(col(Question.id).in_(ids))).all())
-    studied = session.exec(select(Topic).where(col(Topic.id).in_(topic_ids), Topic.study_published.is_(True))
-                           .order_by(Topic.name)).first()
+    studied = session.exec(select(Topic).where(col(Topic.id).in_(topic_ids), Topic.study_published.is_(True)).order_by(Topic.name)).first()
     if studied is not None:
-        bad("question_ids" if ids else "draw", N_("Vòng {round}: chủ đề «{topic}» là bộ câu hỏi ôn tập đã công bố; "
-                                                  "cuộc thi này không ra đề từ bộ ôn tập (đổi trong cài đặt cuộc "
-                                                  "thi, khi đó câu hỏi được ẩn khỏi phần ôn tập cho đến khi vòng "
-                                                  "thi đóng)."), topic=studied.name)
+        bad(
+            "question_ids" if ids else "draw",
+            N_(
+                "Vòng {round}: chủ đề «{topic}» là bộ câu hỏi ôn tập đã công bố; "
+                "cuộc thi này không ra đề từ bộ ôn tập (đổi trong cài đặt cuộc "
+                "thi, khi đó câu hỏi được ẩn khỏi phần ôn tập cho đến khi vòng "
+                "thi đóng)."
+            ),
+            topic=studied.name,
+        )
 
 
 def check_order(windows: list[tuple[datetime, datetime]]) -> None:
     """Rounds follow one another without overlapping (one may open the minute the previous closes)."""
     for i in range(1, len(windows)):
         if windows[i][0] < windows[i - 1][1]:
-            raise Invalid(N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
-                          field=f"rounds.{i}.opens_at", round=i + 1, previous=i)
+            raise Invalid(
+                N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
+                field=f"rounds.{i}.opens_at",
+                round=i + 1,
+                previous=i,
+            )

@@ -4,6 +4,7 @@ The checks of the settings live in app.services.contest_checks and the generated
 app.services.contest_rules. Once a round has opened, a setting that would make its attempts unequal
 (what is asked, for how long, how often, how it counts) cannot change any more.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -56,9 +57,23 @@ LOCKED = {
 }
 # The API name of each locked setting, for the error's `field`.
 _LOCKED_FIELD = {"prediction_kind": "prediction.kind", "prediction_lock_first": "prediction.lock_first"}
-_ROUND_SETTINGS = ("title", "opens_at", "closes_at", "time_limit_s", "draw", "shuffle_questions", "shuffle_options",
-                   "attempts_allowed", "cooldown_s", "counted_attempt", "points_per_question", "results_visibility",
-                   "prediction_kind", "prediction_prompt", "prediction_lock_first")
+_ROUND_SETTINGS = (
+    "title",
+    "opens_at",
+    "closes_at",
+    "time_limit_s",
+    "draw",
+    "shuffle_questions",
+    "shuffle_options",
+    "attempts_allowed",
+    "cooldown_s",
+    "counted_attempt",
+    "points_per_question",
+    "results_visibility",
+    "prediction_kind",
+    "prediction_prompt",
+    "prediction_lock_first",
+)
 
 
 def zone(contest: Contest) -> ZoneInfo:
@@ -102,8 +117,7 @@ def _apply(round_: Round, clean_round: CleanRound) -> None:
 def _set_questions(session: Session, round_: Round, question_ids: list[int]) -> None:
     session.exec(delete(RoundQuestion).where(col(RoundQuestion.round_id) == round_.id))  # type: ignore[call-overload]
     session.flush()
-    session.add_all([RoundQuestion(round_id=round_.id, question_id=qid, position=i)
-                     for i, qid in enumerate(question_ids, start=1)])
+    session.add_all([RoundQuestion(round_id=round_.id, question_id=qid, position=i) for i, qid in enumerate(question_ids, start=1)])
 
 
 # --- create --------------------------------------------------------------------------------------------
@@ -125,23 +139,45 @@ def create_contest(*, session: Session, actor: Actor, data: ContestCreate) -> Co
     if len(data.rounds) > MAX_ROUNDS:
         raise Invalid(N_("Một cuộc thi có tối đa {max} vòng thi."), field="rounds", max=MAX_ROUNDS)
     tz = ZoneInfo(DEFAULT_TZ)
-    rounds = [check_round(session=session, actor=actor, tz=tz, number=i + 1, prefix=f"rounds.{i}.", data=r,
-                          study_draw=data.study_draw) for i, r in enumerate(data.rounds)]
+    rounds = [
+        check_round(session=session, actor=actor, tz=tz, number=i + 1, prefix=f"rounds.{i}.", data=r, study_draw=data.study_draw)
+        for i, r in enumerate(data.rounds)
+    ]
     check_order([(r.opens_at, r.closes_at) for r in rounds])
-    contest = Contest(title=title or "", rules_text=rules_text or "", scope_unit_id=unit.id, tie_break=tie_break,
-                      timezone=DEFAULT_TZ, slug=_new_slug(session), created_by_id=actor.id, study_draw=data.study_draw)
+    contest = Contest(
+        title=title or "",
+        rules_text=rules_text or "",
+        scope_unit_id=unit.id,
+        tie_break=tie_break,
+        timezone=DEFAULT_TZ,
+        slug=_new_slug(session),
+        created_by_id=actor.id,
+        study_draw=data.study_draw,
+    )
     session.add(contest)
     session.flush()
     for position, clean_round in enumerate(rounds, start=1):
-        round_ = Round(contest_id=contest.id, position=position, title=clean_round.title,
-                       opens_at=clean_round.opens_at, closes_at=clean_round.closes_at)
+        round_ = Round(
+            contest_id=contest.id,
+            position=position,
+            title=clean_round.title,
+            opens_at=clean_round.opens_at,
+            closes_at=clean_round.closes_at,
+        )
         _apply(round_, clean_round)
         session.add(round_)
         session.flush()
         _set_questions(session, round_, clean_round.question_ids)
-    audit.record(session=session, actor_id=actor.id, action="contest.create", entity="contest", entity_id=contest.id,
-                 detail={"title": contest.title, "scope": unit.code, "rounds": len(rounds), "slug": contest.slug},
-                 ip=actor.ip, unit_id=contest.scope_unit_id)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="contest.create",
+        entity="contest",
+        entity_id=contest.id,
+        detail={"title": contest.title, "scope": unit.code, "rounds": len(rounds), "slug": contest.slug},
+        ip=actor.ip,
+        unit_id=contest.scope_unit_id,
+    )
     session.flush()
     return contest
 
@@ -157,9 +193,14 @@ def get_contest(*, session: Session, actor: Actor, contest_id: int) -> Contest:
 
 
 def list_contests(*, session: Session, actor: Actor) -> list[Contest]:
-    return list(session.exec(select(Contest).join(Unit, Unit.id == Contest.scope_unit_id)
-                             .where(actor.unit_filter()).order_by(col(Contest.created_at).desc(),
-                                                                  col(Contest.id).desc())).all())
+    return list(
+        session.exec(
+            select(Contest)
+            .join(Unit, Unit.id == Contest.scope_unit_id)
+            .where(actor.unit_filter())
+            .order_by(col(Contest.created_at).desc(), col(Contest.id).desc())
+        ).all()
+    )
 
 
 def rounds_of(*, session: Session, contest: Contest) -> list[Round]:
@@ -169,8 +210,9 @@ def rounds_of(*, session: Session, contest: Contest) -> list[Round]:
 def question_ids_of(*, session: Session, round_ids: list[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {i: [] for i in round_ids}
     if round_ids:
-        for rq in session.exec(select(RoundQuestion).where(col(RoundQuestion.round_id).in_(round_ids))
-                               .order_by(RoundQuestion.round_id, RoundQuestion.position)).all():
+        for rq in session.exec(
+            select(RoundQuestion).where(col(RoundQuestion.round_id).in_(round_ids)).order_by(RoundQuestion.round_id, RoundQuestion.position)
+        ).all():
             out[rq.round_id].append(rq.question_id)
     return out
 
@@ -189,18 +231,32 @@ def get_round(*, session: Session, actor: Actor, round_id: int) -> tuple[Round, 
 def round_public(round_: Round, contest: Contest, question_ids: list[int]) -> RoundPublic:
     assert round_.id is not None
     tz = zone(contest)
-    prediction = (PredictionIn(kind=round_.prediction_kind, prompt=round_.prediction_prompt,
-                               lock_first=round_.prediction_lock_first) if round_.prediction_kind else None)
-    return RoundPublic(id=round_.id, position=round_.position, title=round_.title,
-                       opens_at=round_.opens_at.astimezone(tz), closes_at=round_.closes_at.astimezone(tz),
-                       time_limit_s=round_.time_limit_s, question_ids=question_ids,
-                       draw=[DrawLine(**line) for line in round_.draw],
-                       question_count=len(question_ids) or sum(line["count"] for line in round_.draw),
-                       shuffle_questions=round_.shuffle_questions, shuffle_options=round_.shuffle_options,
-                       attempts_allowed=round_.attempts_allowed, cooldown_s=round_.cooldown_s,
-                       counted_attempt=round_.counted_attempt, points_per_question=round_.points_per_question,
-                       results_visibility=round_.results_visibility, prediction=prediction, status=round_.status,
-                       prediction_truth=round_.prediction_truth)
+    prediction = (
+        PredictionIn(kind=round_.prediction_kind, prompt=round_.prediction_prompt, lock_first=round_.prediction_lock_first)
+        if round_.prediction_kind
+        else None
+    )
+    return RoundPublic(
+        id=round_.id,
+        position=round_.position,
+        title=round_.title,
+        opens_at=round_.opens_at.astimezone(tz),
+        closes_at=round_.closes_at.astimezone(tz),
+        time_limit_s=round_.time_limit_s,
+        question_ids=question_ids,
+        draw=[DrawLine(**line) for line in round_.draw],
+        question_count=len(question_ids) or sum(line["count"] for line in round_.draw),
+        shuffle_questions=round_.shuffle_questions,
+        shuffle_options=round_.shuffle_options,
+        attempts_allowed=round_.attempts_allowed,
+        cooldown_s=round_.cooldown_s,
+        counted_attempt=round_.counted_attempt,
+        points_per_question=round_.points_per_question,
+        results_visibility=round_.results_visibility,
+        prediction=prediction,
+        status=round_.status,
+        prediction_truth=round_.prediction_truth,
+    )
 
 
 def contest_public(*, session: Session, contest: Contest, locale: str = "vi") -> ContestPublic:
@@ -210,26 +266,45 @@ def contest_public(*, session: Session, contest: Contest, locale: str = "vi") ->
     rounds = rounds_of(session=session, contest=contest)
     ids = question_ids_of(session=session, round_ids=[r.id for r in rounds if r.id is not None])
     tz = zone(contest)
-    return ContestPublic(id=contest.id, status=contest.status, title=contest.title, slug=contest.slug,
-                         rules_text=contest.rules_text, scope_unit_code=unit.code, tie_break=list(contest.tie_break),
-                         timezone=contest.timezone, study_draw=contest.study_draw,
-                         published_at=contest.published_at.astimezone(tz) if contest.published_at else None,
-                         rounds=[round_public(r, contest, ids[r.id]) for r in rounds if r.id is not None],
-                         rules_summary=rules_summary(contest, rounds, {k: len(v) for k, v in ids.items()},
-                                                     locale=locale))
+    return ContestPublic(
+        id=contest.id,
+        status=contest.status,
+        title=contest.title,
+        slug=contest.slug,
+        rules_text=contest.rules_text,
+        scope_unit_code=unit.code,
+        tie_break=list(contest.tie_break),
+        timezone=contest.timezone,
+        study_draw=contest.study_draw,
+        published_at=contest.published_at.astimezone(tz) if contest.published_at else None,
+        rounds=[round_public(r, contest, ids[r.id]) for r in rounds if r.id is not None],
+        rules_summary=rules_summary(contest, rounds, {k: len(v) for k, v in ids.items()}, locale=locale),
+    )
 
 
 # --- lifecycle -----------------------------------------------------------------------------------------
 def _as_round_in(round_: Round, question_ids: list[int]) -> RoundIn:
-    prediction = (PredictionIn(kind=round_.prediction_kind, prompt=round_.prediction_prompt,
-                               lock_first=round_.prediction_lock_first) if round_.prediction_kind else None)
-    return RoundIn(title=round_.title, opens_at=round_.opens_at, closes_at=round_.closes_at,
-                   time_limit_s=round_.time_limit_s, question_ids=question_ids or None,
-                   draw=[DrawLine(**line) for line in round_.draw] or None,
-                   shuffle_questions=round_.shuffle_questions, shuffle_options=round_.shuffle_options,
-                   attempts_allowed=round_.attempts_allowed, cooldown_s=round_.cooldown_s,
-                   counted_attempt=round_.counted_attempt, points_per_question=round_.points_per_question,
-                   results_visibility=round_.results_visibility, prediction=prediction)
+    prediction = (
+        PredictionIn(kind=round_.prediction_kind, prompt=round_.prediction_prompt, lock_first=round_.prediction_lock_first)
+        if round_.prediction_kind
+        else None
+    )
+    return RoundIn(
+        title=round_.title,
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+        time_limit_s=round_.time_limit_s,
+        question_ids=question_ids or None,
+        draw=[DrawLine(**line) for line in round_.draw] or None,
+        shuffle_questions=round_.shuffle_questions,
+        shuffle_options=round_.shuffle_options,
+        attempts_allowed=round_.attempts_allowed,
+        cooldown_s=round_.cooldown_s,
+        counted_attempt=round_.counted_attempt,
+        points_per_question=round_.points_per_question,
+        results_visibility=round_.results_visibility,
+        prediction=prediction,
+    )
 
 
 def publish_contest(*, session: Session, actor: Actor, contest_id: int) -> Contest:
@@ -244,13 +319,28 @@ def publish_contest(*, session: Session, actor: Actor, contest_id: int) -> Conte
     ids = question_ids_of(session=session, round_ids=[r.id for r in rounds if r.id is not None])
     for i, round_ in enumerate(rounds):
         assert round_.id is not None
-        check_round(session=session, actor=None, tz=zone(contest), number=round_.position, prefix=f"rounds.{i}.",
-                    data=_as_round_in(round_, ids[round_.id]), study_draw=contest.study_draw)
+        check_round(
+            session=session,
+            actor=None,
+            tz=zone(contest),
+            number=round_.position,
+            prefix=f"rounds.{i}.",
+            data=_as_round_in(round_, ids[round_.id]),
+            study_draw=contest.study_draw,
+        )
     contest.status = ContestStatus.published
     contest.published_at = utcnow()
     session.add(contest)
-    audit.record(session=session, actor_id=actor.id, action="contest.publish", entity="contest",
-                 entity_id=contest.id, detail={"slug": contest.slug}, ip=actor.ip, unit_id=contest.scope_unit_id)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="contest.publish",
+        entity="contest",
+        entity_id=contest.id,
+        detail={"slug": contest.slug},
+        ip=actor.ip,
+        unit_id=contest.scope_unit_id,
+    )
     session.flush()
     return contest
 
@@ -261,8 +351,15 @@ def close_contest(*, session: Session, actor: Actor, contest_id: int) -> Contest
         raise Conflict(N_("Chỉ kết thúc được cuộc thi đang công bố."))
     contest.status = ContestStatus.closed
     session.add(contest)
-    audit.record(session=session, actor_id=actor.id, action="contest.close", entity="contest", entity_id=contest.id,
-                 ip=actor.ip, unit_id=contest.scope_unit_id)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="contest.close",
+        entity="contest",
+        entity_id=contest.id,
+        ip=actor.ip,
+        unit_id=contest.scope_unit_id,
+    )
     session.flush()
     return contest
 
@@ -279,13 +376,11 @@ def update_contest(*, session: Session, actor: Actor, contest_id: int, data: Con
         tie_break = check_tie_break(data.tie_break)
         if tie_break != list(contest.tie_break):
             if contest.status != ContestStatus.draft:
-                raise Conflict(N_("Chỉ đổi được thứ tự xếp hạng khi cuộc thi còn là bản nháp."),
-                               extra={"field": "tie_break"})
+                raise Conflict(N_("Chỉ đổi được thứ tự xếp hạng khi cuộc thi còn là bản nháp."), extra={"field": "tie_break"})
             changes["tie_break"] = tie_break
     if data.study_draw is not None and data.study_draw != contest.study_draw:
         if contest.status != ContestStatus.draft and not data.study_draw:
-            raise Conflict(N_("Cuộc thi đã công bố: không chuyển sang «không ra đề từ bộ ôn tập» được nữa."),
-                           extra={"field": "study_draw"})
+            raise Conflict(N_("Cuộc thi đã công bố: không chuyển sang «không ra đề từ bộ ôn tập» được nữa."), extra={"field": "study_draw"})
         changes["study_draw"] = data.study_draw
     changes = {k: v for k, v in changes.items() if getattr(contest, k) != v}
     if changes:
@@ -293,9 +388,16 @@ def update_contest(*, session: Session, actor: Actor, contest_id: int, data: Con
         for key, value in changes.items():
             setattr(contest, key, value)
         session.add(contest)
-        audit.record(session=session, actor_id=actor.id, action="contest.update", entity="contest",
-                     entity_id=contest.id, detail={"before": before, "after": changes}, ip=actor.ip,
-                     unit_id=contest.scope_unit_id)
+        audit.record(
+            session=session,
+            actor_id=actor.id,
+            action="contest.update",
+            entity="contest",
+            entity_id=contest.id,
+            detail={"before": before, "after": changes},
+            ip=actor.ip,
+            unit_id=contest.scope_unit_id,
+        )
         session.flush()
     return contest
 
@@ -309,8 +411,7 @@ def round_is_open(round_: Round, contest: Contest, now: datetime | None = None) 
 def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUpdate) -> Round:
     round_, contest = get_round(session=session, actor=actor, round_id=round_id)
     # null means "remove" only where a setting can be absent; elsewhere it is as if the field was not sent.
-    patch = {k: v for k, v in data.model_dump(exclude_unset=True).items()
-             if v is not None or k in ("prediction", "question_ids", "draw")}
+    patch = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k in ("prediction", "question_ids", "draw")}
     now = datetime.now(UTC)
     ids = question_ids_of(session=session, round_ids=[round_id])[round_id]
     current = _as_round_in(round_, ids)
@@ -324,18 +425,33 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
     only_title = set(patch) <= {"title"}
     if (contest.status == ContestStatus.closed or round_.status == RoundStatus.closed) and not only_title:
         raise Conflict(N_("Vòng {round} đã kết thúc: chỉ còn đổi được tên vòng."), round=round_.position)
-    clean_round = check_round(session=session, actor=actor, tz=zone(contest), number=round_.position, prefix="",
-                              data=RoundIn.model_validate(merged),
-                              check_bank="question_ids" in patch or "draw" in patch, study_draw=contest.study_draw)
+    clean_round = check_round(
+        session=session,
+        actor=actor,
+        tz=zone(contest),
+        number=round_.position,
+        prefix="",
+        data=RoundIn.model_validate(merged),
+        check_bank="question_ids" in patch or "draw" in patch,
+        study_draw=contest.study_draw,
+    )
     siblings = [r for r in rounds_of(session=session, contest=contest) if r.id != round_.id]
     before = [r for r in siblings if r.position < round_.position]
     after = [r for r in siblings if r.position > round_.position]
     if before and clean_round.opens_at < before[-1].closes_at:
-        raise Invalid(N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
-                      field="opens_at", round=round_.position, previous=before[-1].position)
+        raise Invalid(
+            N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
+            field="opens_at",
+            round=round_.position,
+            previous=before[-1].position,
+        )
     if after and clean_round.closes_at > after[0].opens_at:
-        raise Invalid(N_("Vòng {round} phải đóng trước khi vòng {next} mở (các vòng không được chồng lên nhau)."),
-                      field="closes_at", round=round_.position, next=after[0].position)
+        raise Invalid(
+            N_("Vòng {round} phải đóng trước khi vòng {next} mở (các vòng không được chồng lên nhau)."),
+            field="closes_at",
+            round=round_.position,
+            next=after[0].position,
+        )
     changed = {name for name in _ROUND_SETTINGS if getattr(clean_round, name) != getattr(round_, name)}
     if clean_round.question_ids != ids:
         changed.add("question_ids")
@@ -344,23 +460,32 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
         for name in sorted((n for n in LOCKED if n in changed), key=lambda n: n not in sent):  # name what was sent first
             raise Conflict(LOCKED[name], round=round_.position, extra={"field": _LOCKED_FIELD.get(name, name)})
         if "closes_at" in changed and round_.closes_at <= now:
-            raise Conflict(N_("Vòng {round} đã đóng: không thể đổi thời gian đóng nữa."), round=round_.position,
-                           extra={"field": "closes_at"})
+            raise Conflict(
+                N_("Vòng {round} đã đóng: không thể đổi thời gian đóng nữa."), round=round_.position, extra={"field": "closes_at"}
+            )
         if "closes_at" in changed and clean_round.closes_at <= now:
-            raise Invalid(N_("Vòng {round} đang mở: thời gian đóng mới phải sau thời điểm hiện tại."),
-                          field="closes_at", round=round_.position)
+            raise Invalid(
+                N_("Vòng {round} đang mở: thời gian đóng mới phải sau thời điểm hiện tại."), field="closes_at", round=round_.position
+            )
     if not changed:
         return round_
-    detail = {name: [_json(getattr(round_, name)), _json(getattr(clean_round, name))]
-              for name in sorted(changed - {"question_ids"})}
+    detail = {name: [_json(getattr(round_, name)), _json(getattr(clean_round, name))] for name in sorted(changed - {"question_ids"})}
     if "question_ids" in changed:
         detail["question_ids"] = [ids, clean_round.question_ids]
     _apply(round_, clean_round)
     session.add(round_)
     if "question_ids" in changed:
         _set_questions(session, round_, clean_round.question_ids)
-    audit.record(session=session, actor_id=actor.id, action="round.update", entity="round", entity_id=round_.id,
-                 detail={"contest_id": contest.id, "changed": detail}, ip=actor.ip, unit_id=contest.scope_unit_id)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="round.update",
+        entity="round",
+        entity_id=round_.id,
+        detail={"contest_id": contest.id, "changed": detail},
+        ip=actor.ip,
+        unit_id=contest.scope_unit_id,
+    )
     session.flush()
     return round_
 

@@ -1,5 +1,6 @@
 """Counts per key over a fixed window (login failures, successes, an organiser's matches outside their
 scope), kept in one table so every worker and host sees the same count."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,11 +23,15 @@ def bump(session: Session, key: str, now: datetime, *, window_s: int, step: int 
     sqlite = session.get_bind().dialect.name == "sqlite"
     insert = sqlite_insert if sqlite else pg_insert
     stmt = insert(table).values(key=key, window_start=now, failures=max(step, 0))
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-        "failures": case((expired, max(step, 0)), else_=func.max(table.c.failures + step, 0)
-                         if sqlite else func.greatest(table.c.failures + step, 0)),
-        "window_start": case((expired, literal(now, UTCDateTime())), else_=table.c.window_start),
-    }).returning(table.c.failures, table.c.window_start)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "failures": case(
+                (expired, max(step, 0)), else_=func.max(table.c.failures + step, 0) if sqlite else func.greatest(table.c.failures + step, 0)
+            ),
+            "window_start": case((expired, literal(now, UTCDateTime())), else_=table.c.window_start),
+        },
+    ).returning(table.c.failures, table.c.window_start)
     count, start = session.execute(stmt).one()
     if start.tzinfo is None:
         start = start.replace(tzinfo=now.tzinfo)

@@ -3,6 +3,7 @@
 Unit names follow the city's wards and agencies; headcounts are illustrative figures that sum to the
 8,292 Party members of the demo organisation. Member accounts are generated names.
 """
+
 from __future__ import annotations
 
 import random
@@ -19,8 +20,22 @@ from app.services.members import apply_derived
 
 DEMO_PASSWORD = "hoithi@2025"
 ROOT = ("TDM", "Đảng bộ TP. Thủ Dầu Một", "Đảng bộ")
-WARDS = ["Phú Cường", "Hiệp Thành", "Chánh Nghĩa", "Phú Thọ", "Phú Hòa", "Phú Lợi", "Hiệp An", "Định Hòa",
-         "Tân An", "Tương Bình Hiệp", "Chánh Mỹ", "Phú Tân", "Phú Mỹ", "Hòa Phú"]
+WARDS = [
+    "Phú Cường",
+    "Hiệp Thành",
+    "Chánh Nghĩa",
+    "Phú Thọ",
+    "Phú Hòa",
+    "Phú Lợi",
+    "Hiệp An",
+    "Định Hòa",
+    "Tân An",
+    "Tương Bình Hiệp",
+    "Chánh Mỹ",
+    "Phú Tân",
+    "Phú Mỹ",
+    "Hòa Phú",
+]
 WARD_HEADCOUNTS = [620, 575, 560, 530, 590, 495, 352, 391, 337, 322, 309, 244, 423, 272]
 # (code, name, kind, headcount): the other 21 grassroots units.
 AGENCIES = [
@@ -51,14 +66,84 @@ WARDS_WITH_CELLS = 5
 CELLS_PER_WARD = 4
 DEMO_MEMBERS = 300
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Phan", "Trương", "Bùi", "Đặng", "Đỗ", "Ngô",
-          "Hồ", "Dương", "Đinh", "Lâm", "Mai", "Tạ", "Châu"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Bùi",
+    "Đặng",
+    "Đỗ",
+    "Ngô",
+    "Hồ",
+    "Dương",
+    "Đinh",
+    "Lâm",
+    "Mai",
+    "Tạ",
+    "Châu",
+]
 MIDDLE_M = ["Văn", "Hữu", "Minh", "Đức", "Quốc", "Thanh", "Công", "Tấn", "Hoàng", "Ngọc"]
 MIDDLE_F = ["Thị", "Ngọc", "Thanh", "Thu", "Kim", "Bích", "Mỹ", "Hồng", "Phương", "Diệu"]
-GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hùng", "Khang", "Khoa", "Long", "Lộc", "Nam",
-           "Nghĩa", "Phong", "Phúc", "Quang", "Sơn", "Tài", "Thắng", "Thịnh", "Toàn", "Trung", "Tuấn", "Vinh"]
-GIVEN_F = ["Anh", "Chi", "Diễm", "Dung", "Giang", "Hà", "Hằng", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Loan",
-           "Mai", "My", "Nga", "Ngân", "Nhung", "Oanh", "Phượng", "Quyên", "Thảo", "Trang", "Uyên", "Yến"]
+GIVEN_M = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Đạt",
+    "Hải",
+    "Hiếu",
+    "Hùng",
+    "Khang",
+    "Khoa",
+    "Long",
+    "Lộc",
+    "Nam",
+    "Nghĩa",
+    "Phong",
+    "Phúc",
+    "Quang",
+    "Sơn",
+    "Tài",
+    "Thắng",
+    "Thịnh",
+    "Toàn",
+    "Trung",
+    "Tuấn",
+    "Vinh",
+]
+GIVEN_F = [
+    "Anh",
+    "Chi",
+    "Diễm",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hằng",
+    "Hạnh",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Loan",
+    "Mai",
+    "My",
+    "Nga",
+    "Ngân",
+    "Nhung",
+    "Oanh",
+    "Phượng",
+    "Quyên",
+    "Thảo",
+    "Trang",
+    "Uyên",
+    "Yến",
+]
 
 ACCOUNTS = [  # (phone, member_code, name, role)
     ("0900000001", "QTV-TDM", "Quản trị viên hệ thống", Role.admin),
@@ -83,8 +168,14 @@ def credentials_text() -> str:
 
 
 def _add_unit(session: Session, code: str, name: str, kind: str, headcount: int, parent: Unit | None) -> Unit:
-    unit = Unit(code=code, name=name, kind=kind, headcount=headcount, parent_id=parent.id if parent else None,
-                depth=parent.depth + 1 if parent else 0)
+    unit = Unit(
+        code=code,
+        name=name,
+        kind=kind,
+        headcount=headcount,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+    )
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -102,8 +193,7 @@ def build_units(session: Session) -> tuple[Unit, list[Unit]]:
             own = headcount - per_cell * CELLS_PER_WARD  # the ward's office cell keeps the remainder
             ward_unit = _add_unit(session, code, f"Đảng bộ phường {ward}", "Đảng bộ cơ sở", own, root)
             for k in range(1, CELLS_PER_WARD + 1):
-                leaves.append(_add_unit(session, f"{code}-KP{k}", f"Chi bộ Khu phố {k}, phường {ward}", "Chi bộ",
-                                        per_cell, ward_unit))
+                leaves.append(_add_unit(session, f"{code}-KP{k}", f"Chi bộ Khu phố {k}, phường {ward}", "Chi bộ", per_cell, ward_unit))
         else:
             leaves.append(_add_unit(session, code, f"Đảng bộ phường {ward}", "Đảng bộ cơ sở", headcount, root))
     for code, name, kind, headcount in AGENCIES:
@@ -111,8 +201,7 @@ def build_units(session: Session) -> tuple[Unit, list[Unit]]:
     return root, leaves
 
 
-def load(*, session: Session, secret: str, progress: Callable[[int, int], None] | None = None,
-         seed: int = 2025) -> None:
+def load(*, session: Session, secret: str, progress: Callable[[int, int], None] | None = None, seed: int = 2025) -> None:
     rng = random.Random(seed)
     root, leaves = build_units(session)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: argon2 is slow on purpose
@@ -120,8 +209,9 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     organiser_id = None
     judge_ids: list[int] = []
     for phone, code, name, role in ACCOUNTS:
-        member = Member(full_name=name, phone=phone, member_code=code, unit_id=staff_unit.id,
-                        password_hash=password_hash, birth_date=date(1980, 5, 19))
+        member = Member(
+            full_name=name, phone=phone, member_code=code, unit_id=staff_unit.id, password_hash=password_hash, birth_date=date(1980, 5, 19)
+        )
         apply_derived(member)
         session.add(member)
         session.flush()
@@ -141,11 +231,15 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     load_contest(session=session, root=root, organiser_id=organiser_id, topics=contest_topics)
     for n in range(DEMO_MEMBERS):
         female = rng.random() < 0.5
-        name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M),
-                         rng.choice(GIVEN_F if female else GIVEN_M)])
-        member = Member(full_name=name, phone=f"09000{100 + n:05d}", member_code=f"DV{n + 1:05d}",
-                        unit_id=leaves[n % len(leaves)].id, password_hash=password_hash,
-                        birth_date=date(rng.randint(1965, 2003), rng.randint(1, 12), rng.randint(1, 28)))
+        name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M), rng.choice(GIVEN_F if female else GIVEN_M)])
+        member = Member(
+            full_name=name,
+            phone=f"09000{100 + n:05d}",
+            member_code=f"DV{n + 1:05d}",
+            unit_id=leaves[n % len(leaves)].id,
+            password_hash=password_hash,
+            birth_date=date(rng.randint(1965, 2003), rng.randint(1, 12), rng.randint(1, 28)),
+        )
         apply_derived(member)
         session.add(member)
         if progress and n % 25 == 0:
@@ -154,8 +248,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     load_past_contest(session=session, root=root, organiser_id=organiser_id, topics=contest_topics, rng=rng)
     from app.services.demo_essays import load_essays
 
-    load_essays(session=session, root=root, organiser_id=organiser_id, judge_ids=judge_ids,
-                now=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")))
+    load_essays(session=session, root=root, organiser_id=organiser_id, judge_ids=judge_ids, now=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")))
     if progress:
         progress(DEMO_MEMBERS, DEMO_MEMBERS)
 
@@ -183,13 +276,24 @@ def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: lis
     today = (now or datetime.now(tz)).astimezone(tz)
     monday = (today - timedelta(days=today.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     draw = [DrawLine(topic_id=t.id, count=count) for t, count in zip(topics, (7, 7, 6), strict=True)]
-    rounds = [RoundIn(title=f"Tuần {n + 1}", opens_at=monday + timedelta(days=7 * n),
-                      closes_at=monday + timedelta(days=7 * n + 6, hours=23, minutes=59), time_limit_s=15 * 60,
-                      draw=draw, attempts_allowed=3, counted_attempt="best",
-                      prediction=PredictionIn(kind="perfect_scorers", lock_first=True))
-              for n in range(4)]
-    contest = contests.create_contest(session=session, actor=actor, data=ContestCreate(
-        title=CONTEST_TITLE, rules_text=CONTEST_RULES, scope_unit_code=root.code, rounds=rounds))
+    rounds = [
+        RoundIn(
+            title=f"Tuần {n + 1}",
+            opens_at=monday + timedelta(days=7 * n),
+            closes_at=monday + timedelta(days=7 * n + 6, hours=23, minutes=59),
+            time_limit_s=15 * 60,
+            draw=draw,
+            attempts_allowed=3,
+            counted_attempt="best",
+            prediction=PredictionIn(kind="perfect_scorers", lock_first=True),
+        )
+        for n in range(4)
+    ]
+    contest = contests.create_contest(
+        session=session,
+        actor=actor,
+        data=ContestCreate(title=CONTEST_TITLE, rules_text=CONTEST_RULES, scope_unit_code=root.code, rounds=rounds),
+    )
     contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
 
 
@@ -197,8 +301,9 @@ PAST_TITLE = "Thi thử: tìm hiểu Nghị quyết Đại hội XIII của Đ�
 PAST_TAKERS = 120
 
 
-def load_past_contest(*, session: Session, root: Unit, organiser_id: int, topics: list, rng: random.Random,
-                      now: datetime | None = None) -> None:
+def load_past_contest(
+    *, session: Session, root: Unit, organiser_id: int, topics: list, rng: random.Random, now: datetime | None = None
+) -> None:
     """A contest whose one round ended last week, taken by some demo members through the real attempt service and
     closed, so that judges have something to audit, award, seal and export. A few attempts are meant to be
     flagged: three are far too quick, six come from one IP address."""
@@ -211,27 +316,40 @@ def load_past_contest(*, session: Session, root: Unit, organiser_id: int, topics
     actor = actor_for(session=session, member=organiser)
     end = (now or datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))) - timedelta(days=7)
     start = end - timedelta(days=6)
-    contest = contests.create_contest(session=session, actor=actor, data=ContestCreate(
-        title=PAST_TITLE, rules_text="Vòng thi thử để làm quen với cách thi trực tuyến.", scope_unit_code=root.code,
-        rounds=[RoundIn(title="Vòng thi thử", opens_at=start, closes_at=end, time_limit_s=10 * 60,
-                        draw=[DrawLine(topic_id=t.id, count=count) for t, count in zip(topics, (4, 3, 3), strict=True)],
-                        attempts_allowed=1,
-                        prediction=PredictionIn(kind="participants", lock_first=True))]))
+    contest = contests.create_contest(
+        session=session,
+        actor=actor,
+        data=ContestCreate(
+            title=PAST_TITLE,
+            rules_text="Vòng thi thử để làm quen với cách thi trực tuyến.",
+            scope_unit_code=root.code,
+            rounds=[
+                RoundIn(
+                    title="Vòng thi thử",
+                    opens_at=start,
+                    closes_at=end,
+                    time_limit_s=10 * 60,
+                    draw=[DrawLine(topic_id=t.id, count=count) for t, count in zip(topics, (4, 3, 3), strict=True)],
+                    attempts_allowed=1,
+                    prediction=PredictionIn(kind="participants", lock_first=True),
+                )
+            ],
+        ),
+    )
     contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
     round_ = contests.rounds_of(session=session, contest=contest)[0]
-    takers = session.exec(select(Member).where(Member.member_code.startswith("DV")).order_by(Member.id)
-                          .limit(PAST_TAKERS)).all()
+    takers = session.exec(select(Member).where(Member.member_code.startswith("DV")).order_by(Member.id).limit(PAST_TAKERS)).all()
     for n, member in enumerate(takers):
         at = start + timedelta(minutes=37 * n + rng.randint(0, 30))
         ip = "203.0.113.25" if n % 20 == 0 else f"198.51.100.{n % 250 + 1}"
         taker = actor_for(session=session, member=member)
         taker.unit = session.get(Unit, member.unit_id)
-        attempt, _ = attempts.start(session=session, actor=taker, round_id=round_.id, ip=ip, now=at,
-                                    user_agent="Mozilla/5.0 (Linux; Android 11) Zalo/demo")
+        attempt, _ = attempts.start(
+            session=session, actor=taker, round_id=round_.id, ip=ip, now=at, user_agent="Mozilla/5.0 (Linux; Android 11) Zalo/demo"
+        )
         shown = attempts.public(session=session, attempt=attempt, now=at)
         hurried = n % 40 == 7  # answers twenty questions in a few seconds
-        picks = {q.position: [(q.options[0] if hurried or rng.random() < 0.25 else rng.choice(q.options)).id]
-                 for q in shown.questions}
+        picks = {q.position: [(q.options[0] if hurried or rng.random() < 0.25 else rng.choice(q.options)).id] for q in shown.questions}
         attempts.save_answers(session=session, actor=taker, attempt_id=attempt.id, answers=picks, now=at)
         attempts.save_prediction(session=session, actor=taker, attempt_id=attempt.id, value=rng.randint(60, 180), now=at)
         took = timedelta(seconds=rng.randint(4, 9) if hurried else rng.randint(150, 560))

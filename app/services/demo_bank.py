@@ -9,6 +9,7 @@ Content rules (the platform is used by real Party members):
 
 Every question goes through bank.check_question before it is stored (load_bank raises on any problem).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,7 @@ from app.services import bank
 
 # The questions themselves are data: app/demo/bank.json, [{"name", "description", "questions": [{"kind",
 # "text", "options": [[text, correct], ...], "explanation", "difficulty", "source_ref", "tags"}]}].
-DEMO_TOPICS: list[dict[str, Any]] = json.loads((Path(__file__).resolve().parents[1] / "demo" / "bank.json")
-                                               .read_text(encoding="utf-8"))
+DEMO_TOPICS: list[dict[str, Any]] = json.loads((Path(__file__).resolve().parents[1] / "demo" / "bank.json").read_text(encoding="utf-8"))
 
 
 def checked_topics() -> list[tuple[dict[str, Any], list[bank.CleanQuestion]]]:
@@ -33,9 +33,15 @@ def checked_topics() -> list[tuple[dict[str, Any], list[bank.CleanQuestion]]]:
     for topic in DEMO_TOPICS:
         cleaned: list[bank.CleanQuestion] = []
         for q in topic["questions"]:
-            clean_q, errors = bank.check_question(kind=q["kind"], text=q["text"], options=q["options"],
-                                                  explanation=q["explanation"], difficulty=q["difficulty"],
-                                                  source_ref=q["source_ref"], tags=q["tags"])
+            clean_q, errors = bank.check_question(
+                kind=q["kind"],
+                text=q["text"],
+                options=q["options"],
+                explanation=q["explanation"],
+                difficulty=q["difficulty"],
+                source_ref=q["source_ref"],
+                tags=q["tags"],
+            )
             problems += [f"{topic['name']} / {q['text'][:60]}: {e.field}: {e.message}" for e in errors]
             cleaned.append(clean_q)
         out.append((topic, cleaned))

@@ -1,4 +1,5 @@
 """Which questions an attempt asks, in which order, with which option order: all from the attempt's seed."""
+
 from __future__ import annotations
 
 import random
@@ -14,8 +15,9 @@ from app.services.bank import options_of
 def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) -> list[int]:
     """The fixed list in its order, or each draw line sampled from the active questions it names (sorted
     by id first, so the same seed gives the same draw)."""
-    fixed = session.exec(select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id)
-                         .order_by(RoundQuestion.position)).all()
+    fixed = session.exec(
+        select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(RoundQuestion.position)
+    ).all()
     if fixed:
         chosen = list(fixed)
     else:
@@ -35,8 +37,9 @@ def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) ->
     return chosen
 
 
-def drawn(*, session: Session, question_ids: list[int], rng: random.Random, shuffle_options: bool,
-          attempt_id: int = 0) -> list[AttemptQuestion]:
+def drawn(
+    *, session: Session, question_ids: list[int], rng: random.Random, shuffle_options: bool, attempt_id: int = 0
+) -> list[AttemptQuestion]:
     """The drawn questions as an attempt freezes them, not yet stored. Option ids are random keys: they say
     nothing about the order in the bank or about correctness."""
     questions = {q.id: q for q in session.exec(select(Question).where(col(Question.id).in_(question_ids))).all()}
@@ -46,21 +49,31 @@ def drawn(*, session: Session, question_ids: list[int], rng: random.Random, shuf
         q = questions[qid]
         # "qp": the option's position in the bank question, so that a corrected key can be mapped onto this
         # snapshot by an audited re-score (app.services.rescoring). Never sent to the phone.
-        opts: list[dict[str, Any]] = [{"id": secrets.token_urlsafe(6), "text": o.text, "correct": o.correct,
-                                       "qp": o.position} for o in options[qid]]
+        opts: list[dict[str, Any]] = [
+            {"id": secrets.token_urlsafe(6), "text": o.text, "correct": o.correct, "qp": o.position} for o in options[qid]
+        ]
         if shuffle_options:
             rng.shuffle(opts)
-        rows.append(AttemptQuestion(attempt_id=attempt_id, position=position, question_id=qid,
-                                    question_version=q.version, kind=q.kind, text=q.text, explanation=q.explanation,
-                                    options=opts))
+        rows.append(
+            AttemptQuestion(
+                attempt_id=attempt_id,
+                position=position,
+                question_id=qid,
+                question_version=q.version,
+                kind=q.kind,
+                text=q.text,
+                explanation=q.explanation,
+                options=opts,
+            )
+        )
     return rows
 
 
-def snapshot(*, session: Session, attempt_id: int, question_ids: list[int], rng: random.Random,
-             shuffle_options: bool) -> list[AttemptQuestion]:
+def snapshot(
+    *, session: Session, attempt_id: int, question_ids: list[int], rng: random.Random, shuffle_options: bool
+) -> list[AttemptQuestion]:
     """Freeze the drawn questions into the attempt."""
-    rows = drawn(session=session, question_ids=question_ids, rng=rng, shuffle_options=shuffle_options,
-                 attempt_id=attempt_id)
+    rows = drawn(session=session, question_ids=question_ids, rng=rng, shuffle_options=shuffle_options, attempt_id=attempt_id)
     session.add_all(rows)
     return rows
 

@@ -4,6 +4,7 @@ A campaign belongs to a scope unit: members of its subtree write, organisers cov
 organisers of a unit inside it review that unit's essays, judges of a unit inside it grade that unit's essays.
 Times are entered in the campaign's time zone (Asia/Ho_Chi_Minh) and stored in UTC.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,9 +45,11 @@ MAX_CRITERIA, MAX_CRITERION_POINTS = 12, 1000
 MAX_GRADERS = 5
 MAX_WEIGHT = 100
 _KEY = re.compile(r"^[a-z0-9_]{1,40}$")
-DEFAULT_RUBRIC = [{"key": "noi_dung", "label": "Nội dung, nhận thức về Nghị quyết", "max_points": 50},
-                  {"key": "giai_phap", "label": "Giải pháp, đề xuất thực hiện", "max_points": 40},
-                  {"key": "trinh_bay", "label": "Hình thức trình bày", "max_points": 10}]
+DEFAULT_RUBRIC = [
+    {"key": "noi_dung", "label": "Nội dung, nhận thức về Nghị quyết", "max_points": 50},
+    {"key": "giai_phap", "label": "Giải pháp, đề xuất thực hiện", "max_points": 40},
+    {"key": "trinh_bay", "label": "Hình thức trình bày", "max_points": 10},
+]
 
 
 def zone(campaign: EssayCampaign) -> ZoneInfo:
@@ -105,14 +108,12 @@ def _rubric(criteria: list[Any]) -> list[dict[str, Any]]:
             raise Invalid(N_("Tiêu chí {n}: cần tên tiêu chí (tối đa 200 ký tự)."), field="rubric", n=n)
         key = clean(c.key).lower() or ascii_slug(label, fallback=f"tieu_chi_{n}").replace("-", "_")[:40]
         if not _KEY.match(key):
-            raise Invalid(N_("Tiêu chí {n}: mã «{key}» chỉ gồm chữ thường không dấu, số và dấu gạch dưới."), field="rubric",
-                          n=n, key=key)
+            raise Invalid(N_("Tiêu chí {n}: mã «{key}» chỉ gồm chữ thường không dấu, số và dấu gạch dưới."), field="rubric", n=n, key=key)
         if any(o["key"] == key for o in out):
             raise Invalid(N_("Tiêu chí {n}: mã «{key}» bị trùng."), field="rubric", n=n, key=key)
         points = c.max_points
         if not isinstance(points, int | float) or not math.isfinite(points) or not 0 < points <= MAX_CRITERION_POINTS:
-            raise Invalid(N_("Tiêu chí {n}: điểm tối đa phải lớn hơn 0 và không quá {max}."), field="rubric", n=n,
-                          max=MAX_CRITERION_POINTS)
+            raise Invalid(N_("Tiêu chí {n}: điểm tối đa phải lớn hơn 0 và không quá {max}."), field="rubric", n=n, max=MAX_CRITERION_POINTS)
         out.append({"key": key, "label": label, "max_points": int(points) if float(points).is_integer() else float(points)})
     return out
 
@@ -210,8 +211,16 @@ def create(*, session: Session, actor: Actor, data: EssayCampaignCreate) -> Essa
     campaign = EssayCampaign(**values, scope_unit_id=scope.id, timezone=DEFAULT_TZ, created_by_id=actor.id)
     session.add(campaign)
     session.flush()
-    audit.record(session=session, actor_id=actor.id, action="essay_campaign.create", entity="essay_campaign",
-                 entity_id=campaign.id, ip=actor.ip, unit_id=scope.id, detail={"scope": scope.code, **_audit_detail(values)})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="essay_campaign.create",
+        entity="essay_campaign",
+        entity_id=campaign.id,
+        ip=actor.ip,
+        unit_id=scope.id,
+        detail={"scope": scope.code, **_audit_detail(values)},
+    )
     return campaign
 
 
@@ -222,8 +231,13 @@ def update(*, session: Session, actor: Actor, campaign_id: int, data: EssayCampa
     values = _check(session, actor, sent, zone(campaign))
     values = {**values, **_check_whole({k: values.get(k, getattr(campaign, k)) for k in WHOLE})}
     changes = {k: v for k, v in values.items() if getattr(campaign, k) != v}
-    if "rubric" in changes and session.exec(select(EssayGrade.id).join(Essay, Essay.id == EssayGrade.essay_id)
-                                            .where(Essay.campaign_id == campaign.id).limit(1)).first() is not None:
+    if (
+        "rubric" in changes
+        and session.exec(
+            select(EssayGrade.id).join(Essay, Essay.id == EssayGrade.essay_id).where(Essay.campaign_id == campaign.id).limit(1)
+        ).first()
+        is not None
+    ):
         raise Conflict(N_("Đã có bài được chấm: không đổi được thang điểm nữa."), extra={"field": "rubric"})
     if not changes:
         return campaign
@@ -233,9 +247,16 @@ def update(*, session: Session, actor: Actor, campaign_id: int, data: EssayCampa
     campaign.updated_at = utcnow()
     session.add(campaign)
     session.flush()
-    audit.record(session=session, actor_id=actor.id, action="essay_campaign.update", entity="essay_campaign",
-                 entity_id=campaign.id, ip=actor.ip, unit_id=scope.id,
-                 detail={"before": _audit_detail(before), "after": _audit_detail(changes)})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="essay_campaign.update",
+        entity="essay_campaign",
+        entity_id=campaign.id,
+        ip=actor.ip,
+        unit_id=scope.id,
+        detail={"before": _audit_detail(before), "after": _audit_detail(changes)},
+    )
     return campaign
 
 
@@ -281,8 +302,7 @@ class Reach:
         return self.unit.id == self.scope.id
 
 
-def reach(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | None = None,
-          roles: tuple[str, ...] = MANAGE) -> Reach:
+def reach(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | None = None, roles: tuple[str, ...] = MANAGE) -> Reach:
     """A campaign seen by an organiser (or judge, with roles=JUDGE) for one unit inside its scope: the unit asked
     for, else the scope when they cover it, else their own narrowest subtree inside it."""
     campaign, scope = _load(session, campaign_id)
@@ -317,8 +337,12 @@ def list_visible(*, session: Session, actor: Actor, roles: tuple[str, ...] | Non
     where += [Unit.path.startswith(p, autoescape=True) for p in grant_paths]
     if not where:
         return []
-    rows = session.exec(select(EssayCampaign, Unit).join(Unit, Unit.id == EssayCampaign.scope_unit_id).where(or_(*where))
-                        .order_by(col(EssayCampaign.closes_at).desc(), col(EssayCampaign.id).desc())).all()
+    rows = session.exec(
+        select(EssayCampaign, Unit)
+        .join(Unit, Unit.id == EssayCampaign.scope_unit_id)
+        .where(or_(*where))
+        .order_by(col(EssayCampaign.closes_at).desc(), col(EssayCampaign.id).desc())
+    ).all()
     return [(c, u) for c, u in rows]
 
 
@@ -331,9 +355,14 @@ def open_for_member(*, session: Session, actor: Actor, now: datetime | None = No
     """Campaigns open right now whose scope holds the member's unit, nearest deadline first."""
     now = now or utcnow()
     ancestors = _ancestor_paths(home_unit(session, actor).path)
-    return list(session.exec(select(EssayCampaign).join(Unit, Unit.id == EssayCampaign.scope_unit_id).where(
-        col(Unit.path).in_(ancestors), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
-        .order_by(EssayCampaign.closes_at)).all())
+    return list(
+        session.exec(
+            select(EssayCampaign)
+            .join(Unit, Unit.id == EssayCampaign.scope_unit_id)
+            .where(col(Unit.path).in_(ancestors), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
+            .order_by(EssayCampaign.closes_at)
+        ).all()
+    )
 
 
 def has_essays(*, session: Session, campaign_id: int) -> bool:
@@ -344,13 +373,25 @@ def public(campaign: EssayCampaign, scope: Unit, now: datetime | None = None) ->
     assert campaign.id is not None
     tz = zone(campaign)
     return EssayCampaignPublic(
-        id=campaign.id, title=campaign.title, prompt=campaign.prompt, topics=list(campaign.topics), scope_unit_code=scope.code,
-        opens_at=campaign.opens_at.astimezone(tz), closes_at=campaign.closes_at.astimezone(tz), timezone=campaign.timezone,
-        state=state(campaign, now), min_words=campaign.min_words, max_words=campaign.max_words,
-        allow_edit_after_submit=campaign.allow_edit_after_submit, rubric=[Criterion(**c) for c in campaign.rubric],
-        rubric_max=rubric_max(campaign), graders_per_essay=campaign.graders_per_essay,
-        disagreement_share=campaign.disagreement_share, contest_id=campaign.contest_id, contest_weight=campaign.contest_weight)
-
+        id=campaign.id,
+        title=campaign.title,
+        prompt=campaign.prompt,
+        topics=list(campaign.topics),
+        scope_unit_code=scope.code,
+        opens_at=campaign.opens_at.astimezone(tz),
+        closes_at=campaign.closes_at.astimezone(tz),
+        timezone=campaign.timezone,
+        state=state(campaign, now),
+        min_words=campaign.min_words,
+        max_words=campaign.max_words,
+        allow_edit_after_submit=campaign.allow_edit_after_submit,
+        rubric=[Criterion(**c) for c in campaign.rubric],
+        rubric_max=rubric_max(campaign),
+        graders_per_essay=campaign.graders_per_essay,
+        disagreement_share=campaign.disagreement_share,
+        contest_id=campaign.contest_id,
+        contest_weight=campaign.contest_weight,
+    )
 
 
 def public_of(*, session: Session, campaign: EssayCampaign) -> EssayCampaignPublic:

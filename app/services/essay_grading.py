@@ -8,6 +8,7 @@ judges to talk it over. A graded essay is frozen for its author (app.services.es
 A campaign linked to a contest adds essay score × weight to the contest total: `weighted_scores` gives that per
 member; the contest standings themselves are not changed here.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,10 +43,15 @@ def check_scores(campaign: EssayCampaign, scores: dict[str, float]) -> dict[str,
         value = scores.get(c["key"])
         if value is None:
             raise Invalid(N_("Thiếu điểm tiêu chí «{label}»."), field=f"scores.{c['key']}", label=c["label"])
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-                or not -EPSILON <= value <= c["max_points"] + EPSILON:
-            raise Invalid(N_("Điểm tiêu chí «{label}» phải từ 0 đến {max}."), field=f"scores.{c['key']}", label=c["label"],
-                          max=c["max_points"])
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not -EPSILON <= value <= c["max_points"] + EPSILON
+        ):
+            raise Invalid(
+                N_("Điểm tiêu chí «{label}» phải từ 0 đến {max}."), field=f"scores.{c['key']}", label=c["label"], max=c["max_points"]
+            )
         out[c["key"]] = round(float(value), 2)
     return out
 
@@ -64,8 +70,9 @@ def refresh_score(session: Session, essay: Essay, campaign: EssayCampaign) -> No
     session.add(essay)
 
 
-def grade(*, session: Session, actor: Actor, essay_id: int, scores: dict[str, float], comment: str | None,
-          now: datetime | None = None) -> EssayGrade:
+def grade(
+    *, session: Session, actor: Actor, essay_id: int, scores: dict[str, float], comment: str | None, now: datetime | None = None
+) -> EssayGrade:
     now = now or utcnow()
     view = readable(session=session, actor=actor, essay_id=essay_id)
     if not actor.covers(view.unit, JUDGE):
@@ -90,9 +97,16 @@ def grade(*, session: Session, actor: Actor, essay_id: int, scores: dict[str, fl
     session.flush()
     refresh_score(session, essay, campaign)
     session.flush()
-    audit.record(session=session, actor_id=actor.id, action="essay.grade", entity="essay", entity_id=essay.id, ip=actor.ip,
-                 unit_id=essay.unit_id, detail={"campaign_id": campaign.id, "scores": points, "total": mine.total,
-                                                "before": before, "essay_score": essay.score})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="essay.grade",
+        entity="essay",
+        entity_id=essay.id,
+        ip=actor.ip,
+        unit_id=essay.unit_id,
+        detail={"campaign_id": campaign.id, "scores": points, "total": mine.total, "before": before, "essay_score": essay.score},
+    )
     return mine
 
 
@@ -100,9 +114,12 @@ def grades_of(*, session: Session, essay_ids: list[int]) -> dict[int, list[tuple
     """The grades of some essays with the judge's name, in the order they were first given."""
     out: dict[int, list[tuple[EssayGrade, str]]] = {i: [] for i in essay_ids}
     for start in range(0, len(essay_ids), 500):
-        rows = session.exec(select(EssayGrade, Member.full_name).join(Member, Member.id == EssayGrade.judge_id)
-                            .where(col(EssayGrade.essay_id).in_(essay_ids[start:start + 500]))
-                            .order_by(EssayGrade.graded_at, EssayGrade.id)).all()
+        rows = session.exec(
+            select(EssayGrade, Member.full_name)
+            .join(Member, Member.id == EssayGrade.judge_id)
+            .where(col(EssayGrade.essay_id).in_(essay_ids[start : start + 500]))
+            .order_by(EssayGrade.graded_at, EssayGrade.id)
+        ).all()
         for g, name in rows:
             out[g.essay_id].append((g, name))
     return out
@@ -134,20 +151,32 @@ def queue(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | 
     reached = reach(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, roles=JUDGE)
     campaign = reached.campaign
     graded_by_me = exists().where(EssayGrade.essay_id == Essay.id, EssayGrade.judge_id == actor.id)
-    base = [Essay.campaign_id == campaign.id, col(Essay.status).in_(HANDED_IN),
-            Unit.path.startswith(reached.unit.path, autoescape=True), Essay.member_id != actor.id]
+    base = [
+        Essay.campaign_id == campaign.id,
+        col(Essay.status).in_(HANDED_IN),
+        Unit.path.startswith(reached.unit.path, autoescape=True),
+        Essay.member_id != actor.id,
+    ]
     todo_where = [*base, Essay.grade_count < campaign.graders_per_essay, ~graded_by_me]
     where = {"todo": todo_where, "flagged": [*base, Essay.disagreement.is_(True)]}.get(show, base)
-    rows = session.exec(select(Essay, Member, Unit, graded_by_me).join(Member, Member.id == Essay.member_id)
-                        .join(Unit, Unit.id == Essay.unit_id).where(*where)
-                        .order_by(Essay.grade_count, Essay.submitted_at, Essay.id).limit(QUEUE_LIMIT)).all()
+    rows = session.exec(
+        select(Essay, Member, Unit, graded_by_me)
+        .join(Member, Member.id == Essay.member_id)
+        .join(Unit, Unit.id == Essay.unit_id)
+        .where(*where)
+        .order_by(Essay.grade_count, Essay.submitted_at, Essay.id)
+        .limit(QUEUE_LIMIT)
+    ).all()
 
     def count(conditions: list) -> int:
-        return int(session.exec(select(func.count()).select_from(Essay).join(Unit, Unit.id == Essay.unit_id)
-                                .where(*conditions)).one())
+        return int(session.exec(select(func.count()).select_from(Essay).join(Unit, Unit.id == Essay.unit_id).where(*conditions)).one())
 
-    return Queue(reach=reached, rows=[QueueRow(e, m, u, bool(g)) for e, m, u, g in rows], todo=count(todo_where),
-                 flagged=count([*base, Essay.disagreement.is_(True)]))
+    return Queue(
+        reach=reached,
+        rows=[QueueRow(e, m, u, bool(g)) for e, m, u, g in rows],
+        todo=count(todo_where),
+        flagged=count([*base, Essay.disagreement.is_(True)]),
+    )
 
 
 # --- the link to a contest ---------------------------------------------------------------------------------------
@@ -156,8 +185,11 @@ def weighted_scores(*, session: Session, campaign: EssayCampaign) -> dict[int, f
     (graded essays only; nothing when the campaign is not linked to a contest)."""
     if campaign.contest_id is None or campaign.contest_weight <= 0:
         return {}
-    rows = session.exec(select(Essay.member_id, Essay.score).where(
-        Essay.campaign_id == campaign.id, col(Essay.score).is_not(None), col(Essay.status) != EssayStatus.draft)).all()
+    rows = session.exec(
+        select(Essay.member_id, Essay.score).where(
+            Essay.campaign_id == campaign.id, col(Essay.score).is_not(None), col(Essay.status) != EssayStatus.draft
+        )
+    ).all()
     return {member_id: round(float(score) * campaign.contest_weight, 2) for member_id, score in rows}
 
 

@@ -7,6 +7,7 @@ submit, which checks the topic and the word limits. So an autosave never breaks 
 Who may change it, in one rule (`editable`): inside the campaign's window; a draft always; a submitted or reviewed
 essay when the campaign allows edits after submitting; a returned one always; a graded one never.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,11 +31,21 @@ DRAFT_MAX_CHARS = 60_000  # the hard cap of a working copy, whatever the campaig
 COMMENT_MAX = 2000
 HANDED_IN = (EssayStatus.submitted, EssayStatus.reviewed)  # what the judges may grade
 # The member's own view of their essay, one word for the list and the essay page alike.
-MY_STATES = {"none": N_("Chưa viết"), "draft": N_("Đang viết nháp"), "returned": N_("Bị trả lại để sửa"),
-             "changed": N_("Đã nộp; có bản sửa chưa nộp"), "submitted": N_("Đã nộp, chờ chi bộ xem"),
-             "reviewed": N_("Chi bộ đã xem"), "graded": N_("Đã chấm điểm")}
-STATUS_LABELS = {EssayStatus.draft: N_("Đang viết nháp"), EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
-                 EssayStatus.reviewed: N_("Chi bộ đã xem"), EssayStatus.returned: N_("Bị trả lại để sửa")}
+MY_STATES = {
+    "none": N_("Chưa viết"),
+    "draft": N_("Đang viết nháp"),
+    "returned": N_("Bị trả lại để sửa"),
+    "changed": N_("Đã nộp; có bản sửa chưa nộp"),
+    "submitted": N_("Đã nộp, chờ chi bộ xem"),
+    "reviewed": N_("Chi bộ đã xem"),
+    "graded": N_("Đã chấm điểm"),
+}
+STATUS_LABELS = {
+    EssayStatus.draft: N_("Đang viết nháp"),
+    EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
+    EssayStatus.reviewed: N_("Chi bộ đã xem"),
+    EssayStatus.returned: N_("Bị trả lại để sửa"),
+}
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 
@@ -112,18 +123,42 @@ def my_essay(*, session: Session, actor: Actor, campaign_id: int, now: datetime 
 def view_of(campaign: EssayCampaign, essay: Essay | None, now: datetime | None = None) -> MyEssay:
     assert campaign.id is not None
     if essay is None:
-        return MyEssay(id=None, campaign_id=campaign.id, status=None, draft_topic="", draft_text="", draft_words=0,
-                       saved_at=None, topic="", text="", word_count=0, submitted_at=None, review_comment="",
-                       unsubmitted_changes=False, can_edit=can_edit(campaign, None, now))
+        return MyEssay(
+            id=None,
+            campaign_id=campaign.id,
+            status=None,
+            draft_topic="",
+            draft_text="",
+            draft_words=0,
+            saved_at=None,
+            topic="",
+            text="",
+            word_count=0,
+            submitted_at=None,
+            review_comment="",
+            unsubmitted_changes=False,
+            can_edit=can_edit(campaign, None, now),
+        )
     changed = essay.submitted_at is not None and (essay.draft_text != essay.text or essay.draft_topic != essay.topic)
     tz = zone(campaign)
-    return MyEssay(id=essay.id, campaign_id=campaign.id, status=essay.status, draft_topic=essay.draft_topic,
-                   draft_text=essay.draft_text, draft_words=essay.draft_words, saved_at=essay.saved_at.astimezone(tz),
-                   topic=essay.topic, text=essay.text, word_count=essay.word_count,
-                   submitted_at=essay.submitted_at.astimezone(tz) if essay.submitted_at else None,
-                   review_comment=essay.review_comment if essay.status == EssayStatus.returned else "",
-                   unsubmitted_changes=changed, can_edit=can_edit(campaign, essay, now),
-                   score=essay.score if essay.grade_count else None, state=_my_state(essay, changed))
+    return MyEssay(
+        id=essay.id,
+        campaign_id=campaign.id,
+        status=essay.status,
+        draft_topic=essay.draft_topic,
+        draft_text=essay.draft_text,
+        draft_words=essay.draft_words,
+        saved_at=essay.saved_at.astimezone(tz),
+        topic=essay.topic,
+        text=essay.text,
+        word_count=essay.word_count,
+        submitted_at=essay.submitted_at.astimezone(tz) if essay.submitted_at else None,
+        review_comment=essay.review_comment if essay.status == EssayStatus.returned else "",
+        unsubmitted_changes=changed,
+        can_edit=can_edit(campaign, essay, now),
+        score=essay.score if essay.grade_count else None,
+        state=_my_state(essay, changed),
+    )
 
 
 def _my_state(essay: Essay, changed: bool) -> str:
@@ -152,8 +187,9 @@ def _new_essay(session: Session, actor: Actor, campaign: EssayCampaign, now: dat
     return essay
 
 
-def save_draft(*, session: Session, actor: Actor, campaign_id: int, topic: str | None, text: str | None,
-               now: datetime | None = None) -> Essay:
+def save_draft(
+    *, session: Session, actor: Actor, campaign_id: int, topic: str | None, text: str | None, now: datetime | None = None
+) -> Essay:
     """Save the working copy (autosave, or the plain form's "save"). Any length up to DRAFT_MAX_CHARS."""
     now = now or utcnow()
     campaign, essay = own(session, actor, campaign_id)
@@ -170,8 +206,9 @@ def save_draft(*, session: Session, actor: Actor, campaign_id: int, topic: str |
     return essay
 
 
-def submit(*, session: Session, actor: Actor, campaign_id: int, topic: str | None = None, text: str | None = None,
-           now: datetime | None = None) -> Essay:
+def submit(
+    *, session: Session, actor: Actor, campaign_id: int, topic: str | None = None, text: str | None = None, now: datetime | None = None
+) -> Essay:
     """Hand in the working copy (saving `topic` and `text` first when given, as the plain form does)."""
     now = now or utcnow()
     if text is not None or topic is not None:
@@ -215,12 +252,17 @@ def readable(*, session: Session, actor: Actor, essay_id: int) -> EssayView:
         raise NotFound(N_("Không tìm thấy bài thu hoạch."))
     member, campaign = session.get(Member, essay.member_id), session.get(EssayCampaign, essay.campaign_id)
     assert member is not None and campaign is not None
-    return EssayView(essay=essay, member=member, unit=unit, campaign=campaign, may_review=actor.covers(unit, MANAGE),
-                     may_grade=actor.covers(unit, JUDGE) and essay.member_id != actor.id)
+    return EssayView(
+        essay=essay,
+        member=member,
+        unit=unit,
+        campaign=campaign,
+        may_review=actor.covers(unit, MANAGE),
+        may_grade=actor.covers(unit, JUDGE) and essay.member_id != actor.id,
+    )
 
 
-def review(*, session: Session, actor: Actor, essay_id: int, action: str, comment: str | None,
-           now: datetime | None = None) -> Essay:
+def review(*, session: Session, actor: Actor, essay_id: int, action: str, comment: str | None, now: datetime | None = None) -> Essay:
     """The cell accepts an essay ("reviewed") or returns it with a comment ("returned") to be edited and handed in
     again before the deadline."""
     now = now or utcnow()
@@ -246,9 +288,16 @@ def review(*, session: Session, actor: Actor, essay_id: int, action: str, commen
     essay.review_comment, essay.reviewed_by_id, essay.reviewed_at = text, actor.id, now
     session.add(essay)
     session.flush()
-    audit.record(session=session, actor_id=actor.id, action="essay.review" if action == "reviewed" else "essay.return",
-                 entity="essay", entity_id=essay.id, ip=actor.ip, unit_id=essay.unit_id,
-                 detail={"campaign_id": campaign.id, "member_id": essay.member_id, "comment": text})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="essay.review" if action == "reviewed" else "essay.return",
+        entity="essay",
+        entity_id=essay.id,
+        ip=actor.ip,
+        unit_id=essay.unit_id,
+        detail={"campaign_id": campaign.id, "member_id": essay.member_id, "comment": text},
+    )
     return essay
 
 
@@ -276,12 +325,15 @@ def _inside(unit: Unit) -> object:
     return Unit.path.startswith(unit.path, autoescape=True)
 
 
-def submitted_essays(*, session: Session, reached: Reach, q: str = "", status: str | None = None
-                     ) -> list[tuple[Essay, Member, Unit]]:
+def submitted_essays(*, session: Session, reached: Reach, q: str = "", status: str | None = None) -> list[tuple[Essay, Member, Unit]]:
     """Essays handed in inside the unit, in the Vietnamese name order; `q` ignores diacritics and looks in the topic,
     the text and the member's name ("nghi quyet" finds "Nghị quyết")."""
-    stmt = (select(Essay, Member, Unit).join(Member, Member.id == Essay.member_id).join(Unit, Unit.id == Essay.unit_id)
-            .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit)))
+    stmt = (
+        select(Essay, Member, Unit)
+        .join(Member, Member.id == Essay.member_id)
+        .join(Unit, Unit.id == Essay.unit_id)
+        .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit))
+    )
     term = fold(q)
     if term:
         stmt = stmt.where(or_(Essay.text_folded.contains(term, autoescape=True), Member.name_folded.contains(term, autoescape=True)))
@@ -290,23 +342,46 @@ def submitted_essays(*, session: Session, reached: Reach, q: str = "", status: s
     return [(e, m, u) for e, m, u in session.exec(stmt.order_by(Member.sort_key, Member.id)).all()]
 
 
-def overview(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | None = None, q: str = "",
-             status: str | None = None) -> Overview:
+def overview(
+    *, session: Session, actor: Actor, campaign_id: int, unit_code: str | None = None, q: str = "", status: str | None = None
+) -> Overview:
     """The cell's page: who has handed in (with search), who has not (with phone numbers, to remind them)."""
     reached = reach(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code)
     essays = submitted_essays(session=session, reached=reached, q=q, status=status)
-    not_in = (select(Member, Unit, Essay.id).join(Unit, Unit.id == Member.unit_id)
-              .outerjoin(Essay, (Essay.member_id == Member.id) & (Essay.campaign_id == reached.campaign.id))
-              .where(_inside(reached.unit), Member.active.is_(True), col(Essay.submitted_at).is_(None)))
+    not_in = (
+        select(Member, Unit, Essay.id)
+        .join(Unit, Unit.id == Member.unit_id)
+        .outerjoin(Essay, (Essay.member_id == Member.id) & (Essay.campaign_id == reached.campaign.id))
+        .where(_inside(reached.unit), Member.active.is_(True), col(Essay.submitted_at).is_(None))
+    )
     total = session.exec(select(func.count()).select_from(not_in.subquery())).one()
     rows = session.exec(not_in.order_by(Unit.path, Member.sort_key, Member.id).limit(MISSING_SHOWN)).all()
-    counts = dict(session.exec(select(Essay.status, func.count()).join(Unit, Unit.id == Essay.unit_id)
-                               .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None),
-                                      _inside(reached.unit)).group_by(Essay.status)).all())
-    graded = session.exec(select(func.count()).select_from(Essay).join(Unit, Unit.id == Essay.unit_id).where(
-        Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, _inside(reached.unit))).one()
-    counts = {"submitted": sum(counts.values()), "reviewed": counts.get(EssayStatus.reviewed, 0),
-              "returned": counts.get(EssayStatus.returned, 0), "waiting": counts.get(EssayStatus.submitted, 0),
-              "graded": int(graded), "missing": int(total)}
-    return Overview(reach=reached, essays=essays, missing=[Missing(m, u, eid is not None) for m, u, eid in rows],
-                    missing_total=int(total), counts=counts)
+    counts = dict(
+        session.exec(
+            select(Essay.status, func.count())
+            .join(Unit, Unit.id == Essay.unit_id)
+            .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit))
+            .group_by(Essay.status)
+        ).all()
+    )
+    graded = session.exec(
+        select(func.count())
+        .select_from(Essay)
+        .join(Unit, Unit.id == Essay.unit_id)
+        .where(Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, _inside(reached.unit))
+    ).one()
+    counts = {
+        "submitted": sum(counts.values()),
+        "reviewed": counts.get(EssayStatus.reviewed, 0),
+        "returned": counts.get(EssayStatus.returned, 0),
+        "waiting": counts.get(EssayStatus.submitted, 0),
+        "graded": int(graded),
+        "missing": int(total),
+    }
+    return Overview(
+        reach=reached,
+        essays=essays,
+        missing=[Missing(m, u, eid is not None) for m, u, eid in rows],
+        missing_total=int(total),
+        counts=counts,
+    )

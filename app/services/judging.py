@@ -7,6 +7,7 @@ their cell; deciding for the whole round (prizes, the seal) needs a judge of the
 Disqualification is a decision on a member's place, so it is always explained (a reason is mandatory),
 audited, and followed by the standings, the official totals and so the prediction truth (app.services.closing
 .rebuild_after_change, which refuses a sealed round)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,12 +68,10 @@ def _judged_unit(session: Session, actor: Actor, scope: Unit, unit_code: str | N
     return session.exec(select(Unit).where(Unit.path == min(reach, key=len))).one()
 
 
-OWN_ATTEMPT = N_("Giám khảo không xem xét, loại hay khôi phục lượt thi của chính mình: việc này do giám khảo "
-                  "khác làm.")
+OWN_ATTEMPT = N_("Giám khảo không xem xét, loại hay khôi phục lượt thi của chính mình: việc này do giám khảo khác làm.")
 
 
-def judge_round(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None,
-                whole: bool = False) -> JudgedRound:
+def judge_round(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, whole: bool = False) -> JudgedRound:
     """The round for a judge, for the unit asked for (see _judged_unit). `whole` asks for the whole scope
     (prizes, seal)."""
     round_ = session.get(Round, round_id) if is_db_id(round_id) else None
@@ -128,8 +127,9 @@ def _check_changeable(round_: Round) -> None:
         raise Conflict(N_("Kết quả vòng thi đã được niêm phong; không thay đổi được."))
 
 
-def set_disqualified(*, session: Session, actor: Actor, attempt_id: int, disqualified: bool, reason: str | None,
-                     now: datetime | None = None) -> Attempt:
+def set_disqualified(
+    *, session: Session, actor: Actor, attempt_id: int, disqualified: bool, reason: str | None, now: datetime | None = None
+) -> Attempt:
     """Disqualify a finished attempt, or reinstate it; a reason is mandatory both ways. Standings follow."""
     attempt, round_ = _judged_attempt(session, actor, attempt_id)
     text = _reason(reason)
@@ -142,15 +142,23 @@ def set_disqualified(*, session: Session, actor: Actor, attempt_id: int, disqual
     attempt.disqualify_reason = text if disqualified else ""
     session.add(attempt)
     session.flush()
-    audit.record(session=session, actor_id=actor.id, action="attempt.disqualify" if disqualified else "attempt.reinstate",
-                 entity="attempt", entity_id=attempt.id, ip=actor.ip, unit_id=attempt.unit_id,
-                 detail={"round_id": round_.id, "member_id": attempt.member_id, "reason": text})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="attempt.disqualify" if disqualified else "attempt.reinstate",
+        entity="attempt",
+        entity_id=attempt.id,
+        ip=actor.ip,
+        unit_id=attempt.unit_id,
+        detail={"round_id": round_.id, "member_id": attempt.member_id, "reason": text},
+    )
     closing.rebuild_after_change(session=session, round_=round_)
     return attempt
 
 
-def set_member_disqualified(*, session: Session, actor: Actor, round_id: int, member_id: int, disqualified: bool,
-                            reason: str | None, now: datetime | None = None) -> int:
+def set_member_disqualified(
+    *, session: Session, actor: Actor, round_id: int, member_id: int, disqualified: bool, reason: str | None, now: datetime | None = None
+) -> int:
     """Every finished attempt of a member in a round at once; returns how many attempts changed."""
     judged = judge_round(session=session, actor=actor, round_id=round_id)
     member = session.get(Member, member_id) if is_db_id(member_id) else None
@@ -160,21 +168,37 @@ def set_member_disqualified(*, session: Session, actor: Actor, round_id: int, me
         raise Forbidden(OWN_ATTEMPT)
     text = _reason(reason)
     _check_changeable(judged.round)
-    mine = select(Attempt.id).join(Unit, Unit.id == Attempt.unit_id).where(
-        Attempt.round_id == judged.round.id, Attempt.member_id == member.id, col(Attempt.status).in_(FINISHED),
-        Unit.path.startswith(judged.unit.path, autoescape=True))
+    mine = (
+        select(Attempt.id)
+        .join(Unit, Unit.id == Attempt.unit_id)
+        .where(
+            Attempt.round_id == judged.round.id,
+            Attempt.member_id == member.id,
+            col(Attempt.status).in_(FINISHED),
+            Unit.path.startswith(judged.unit.path, autoescape=True),
+        )
+    )
     ids = list(session.exec(mine).all())
     if not ids:
         raise NotFound(N_("Hội viên không có lượt thi nào đã nộp trong vòng này."))
     changing = [col(Attempt.disqualified_at).is_(None)] if disqualified else [col(Attempt.disqualified_at).is_not(None)]
-    result = session.execute(update(Attempt).where(col(Attempt.id).in_(ids), *changing).values(
-        disqualified_at=(now or utcnow()) if disqualified else None, disqualify_reason=text if disqualified else ""))
+    result = session.execute(
+        update(Attempt)
+        .where(col(Attempt.id).in_(ids), *changing)
+        .values(disqualified_at=(now or utcnow()) if disqualified else None, disqualify_reason=text if disqualified else "")
+    )
     changed = int(result.rowcount or 0)
     if changed:
-        audit.record(session=session, actor_id=actor.id, entity="member", entity_id=member.id, ip=actor.ip,
-                     unit_id=member.unit_id,
-                     action="member.disqualify" if disqualified else "member.reinstate",
-                     detail={"round_id": judged.round.id, "attempts": changed, "reason": text})
+        audit.record(
+            session=session,
+            actor_id=actor.id,
+            entity="member",
+            entity_id=member.id,
+            ip=actor.ip,
+            unit_id=member.unit_id,
+            action="member.disqualify" if disqualified else "member.reinstate",
+            detail={"round_id": judged.round.id, "attempts": changed, "reason": text},
+        )
         session.expire_all()
         round_ = session.get(Round, judged.round.id)
         assert round_ is not None
@@ -215,27 +239,50 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
     unit = session.get(Unit, attempt.unit_id)
     assert member is not None and unit is not None
     shown = round_closed(round_)
-    drawn = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                         .order_by(AttemptQuestion.position)).all()
+    drawn = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
     saved = {a.position: a for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
     views = []
     for q in drawn:
         answer = saved.get(q.position)
         chosen = set(answer.option_ids) if answer else set()
-        views.append(AnswerView(
-            position=q.position, text=q.text, kind=q.kind, saved_at=answer.saved_at if answer else None,
-            options=[{"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")) and shown,
-                      "chosen": o["id"] in chosen} for o in q.options],
-            right=is_right(chosen if answer else None, q.options) if shown else None))
-    events = list(session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
-                               .order_by(AttemptEvent.at, AttemptEvent.id)).all())
+        views.append(
+            AnswerView(
+                position=q.position,
+                text=q.text,
+                kind=q.kind,
+                saved_at=answer.saved_at if answer else None,
+                options=[
+                    {"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")) and shown, "chosen": o["id"] in chosen}
+                    for o in q.options
+                ],
+                right=is_right(chosen if answer else None, q.options) if shown else None,
+            )
+        )
+    events = list(
+        session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id).order_by(AttemptEvent.at, AttemptEvent.id)).all()
+    )
     raised = flags.round_flags(session=session, round_id=round_.id, attempt_ids=[attempt.id])
-    others = list(session.exec(select(Attempt).where(Attempt.round_id == round_.id, Attempt.member_id == member.id,
-                                                      Attempt.id != attempt.id).order_by(Attempt.number)).all())
+    others = list(
+        session.exec(
+            select(Attempt)
+            .where(Attempt.round_id == round_.id, Attempt.member_id == member.id, Attempt.id != attempt.id)
+            .order_by(Attempt.number)
+        ).all()
+    )
     contest = session.get(Contest, round_.contest_id)
     assert contest is not None
-    return AttemptAudit(attempt=attempt, member=member, unit=unit, round=round_, contest=contest, answers=views, events=events,
-                        flags=[(f, flags.explain(f)) for f in raised], others=others, key_shown=shown)
+    return AttemptAudit(
+        attempt=attempt,
+        member=member,
+        unit=unit,
+        round=round_,
+        contest=contest,
+        answers=views,
+        events=events,
+        flags=[(f, flags.explain(f)) for f in raised],
+        others=others,
+        key_shown=shown,
+    )
 
 
 def round_closed(round_: Round, now: datetime | None = None) -> bool:
@@ -246,8 +293,12 @@ def round_closed(round_: Round, now: datetime | None = None) -> bool:
 # --- flags ---------------------------------------------------------------------------------------------
 def flags_in(*, session: Session, judged: JudgedRound, kind: str | None = None) -> list[AttemptFlag]:
     """The round's flags on attempts made inside the judged unit's subtree."""
-    stmt = (select(AttemptFlag).join(Attempt, Attempt.id == AttemptFlag.attempt_id).join(Unit, Unit.id == Attempt.unit_id)
-            .where(AttemptFlag.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True)))
+    stmt = (
+        select(AttemptFlag)
+        .join(Attempt, Attempt.id == AttemptFlag.attempt_id)
+        .join(Unit, Unit.id == Attempt.unit_id)
+        .where(AttemptFlag.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
+    )
     if kind:
         stmt = stmt.where(AttemptFlag.kind == kind)
     return list(session.exec(stmt.order_by(AttemptFlag.kind, AttemptFlag.attempt_id)).all())
@@ -256,10 +307,12 @@ def flags_in(*, session: Session, judged: JudgedRound, kind: str | None = None) 
 def flag_counts(*, session: Session, judged: JudgedRound) -> dict[str, int]:
     """How many attempts inside the judged unit each kind of flag marks (one GROUP BY, not the flags themselves)."""
     rows = session.execute(
-        select(AttemptFlag.kind, func.count()).join(Attempt, Attempt.id == AttemptFlag.attempt_id)
+        select(AttemptFlag.kind, func.count())
+        .join(Attempt, Attempt.id == AttemptFlag.attempt_id)
         .join(Unit, Unit.id == Attempt.unit_id)
         .where(AttemptFlag.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
-        .group_by(AttemptFlag.kind)).all()
+        .group_by(AttemptFlag.kind)
+    ).all()
     return {kind: int(n) for kind, n in rows}
 
 
@@ -267,8 +320,16 @@ def recompute_flags(*, session: Session, actor: Actor, round_id: int) -> dict[st
     """On demand (they are also computed when the round closes): the flags of the whole round, afresh."""
     judged = judge_round(session=session, actor=actor, round_id=round_id)
     counts = flags.compute_round_flags(session=session, round_id=judged.round.id)
-    audit.record(session=session, actor_id=actor.id, action="round.flags", entity="round", entity_id=judged.round.id,
-                 ip=actor.ip, unit_id=judged.scope.id, detail=counts)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="round.flags",
+        entity="round",
+        entity_id=judged.round.id,
+        ip=actor.ip,
+        unit_id=judged.scope.id,
+        detail=counts,
+    )
     return counts
 
 
@@ -278,9 +339,13 @@ def rounds_for(*, session: Session, actor: Actor) -> list[tuple[Round, Contest]]
     paths = actor.paths(JUDGE)
     if not paths:
         return []
-    rows = session.exec(select(Round, Contest, Unit).join(Contest, Contest.id == Round.contest_id)
-                        .join(Unit, Unit.id == Contest.scope_unit_id).where(Contest.status != "draft")
-                        .order_by(col(Round.opens_at).desc(), Round.id)).all()
+    rows = session.exec(
+        select(Round, Contest, Unit)
+        .join(Contest, Contest.id == Round.contest_id)
+        .join(Unit, Unit.id == Contest.scope_unit_id)
+        .where(Contest.status != "draft")
+        .order_by(col(Round.opens_at).desc(), Round.id)
+    ).all()
     return [(r, c) for r, c, u in rows if any(u.path.startswith(p) or p.startswith(u.path) for p in paths)]
 
 
@@ -301,8 +366,16 @@ class JudgeRow:
     flags: list[str]
 
 
-def board(*, session: Session, judged: JudgedRound, min_score: int | None = None, max_score: int | None = None,
-          flag: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[JudgeRow]]:
+def board(
+    *,
+    session: Session,
+    judged: JudgedRound,
+    min_score: int | None = None,
+    max_score: int | None = None,
+    flag: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[JudgeRow]]:
     """The round's standings inside the judged unit, filtered by score range and flag kind, in rank order."""
     where = [Standing.round_id == judged.round.id, Standing.unit_path.startswith(judged.unit.path, autoescape=True)]
     if min_score is not None:
@@ -313,25 +386,51 @@ def board(*, session: Session, judged: JudgedRound, min_score: int | None = None
         where.append(exists().where(AttemptFlag.attempt_id == Standing.attempt_id, AttemptFlag.kind == flag))
     total = session.execute(select(func.count()).select_from(Standing).where(*where)).scalar_one()
     rows = session.execute(
-        select(Standing, Member.full_name, Member.member_code, Unit.name).join(Member, Member.id == Standing.member_id)
-        .join(Unit, Unit.id == Standing.unit_id).where(*where)
-        .order_by(Standing.rank, Member.sort_key, Standing.member_id).limit(limit).offset(offset)).all()
+        select(Standing, Member.full_name, Member.member_code, Unit.name)
+        .join(Member, Member.id == Standing.member_id)
+        .join(Unit, Unit.id == Standing.unit_id)
+        .where(*where)
+        .order_by(Standing.rank, Member.sort_key, Standing.member_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
     kinds: dict[int, list[str]] = {}
     ids = [s.attempt_id for s, *_ in rows]
     if ids:
         for f in session.exec(select(AttemptFlag).where(col(AttemptFlag.attempt_id).in_(ids))).all():
             kinds.setdefault(f.attempt_id, []).append(f.kind)
-    return int(total), [JudgeRow(
-        rank=s.rank, member_id=s.member_id, full_name=name, member_code=code, unit_name=unit_name,
-        attempt_id=s.attempt_id, score=s.score, correct_count=s.correct_count, question_count=s.question_count,
-        duration_ms=s.duration_ms, submitted_at=s.submitted_at, attempts=s.attempts, flags=sorted(kinds.get(s.attempt_id, [])))
-        for s, name, code, unit_name in rows]
+    return int(total), [
+        JudgeRow(
+            rank=s.rank,
+            member_id=s.member_id,
+            full_name=name,
+            member_code=code,
+            unit_name=unit_name,
+            attempt_id=s.attempt_id,
+            score=s.score,
+            correct_count=s.correct_count,
+            question_count=s.question_count,
+            duration_ms=s.duration_ms,
+            submitted_at=s.submitted_at,
+            attempts=s.attempts,
+            flags=sorted(kinds.get(s.attempt_id, [])),
+        )
+        for s, name, code, unit_name in rows
+    ]
 
 
 def disqualified(*, session: Session, judged: JudgedRound) -> list[tuple[Attempt, Member]]:
     """The round's disqualified attempts inside the judged unit, newest decision first."""
-    return list(session.exec(
-        select(Attempt, Member).join(Member, Member.id == Attempt.member_id).join(Unit, Unit.id == Attempt.unit_id)
-        .where(Attempt.round_id == judged.round.id, col(Attempt.disqualified_at).is_not(None),
-               Unit.path.startswith(judged.unit.path, autoescape=True))
-        .order_by(col(Attempt.disqualified_at).desc())).all())
+    return list(
+        session.exec(
+            select(Attempt, Member)
+            .join(Member, Member.id == Attempt.member_id)
+            .join(Unit, Unit.id == Attempt.unit_id)
+            .where(
+                Attempt.round_id == judged.round.id,
+                col(Attempt.disqualified_at).is_not(None),
+                Unit.path.startswith(judged.unit.path, autoescape=True),
+            )
+            .order_by(col(Attempt.disqualified_at).desc())
+        ).all()
+    )

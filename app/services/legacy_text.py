@@ -10,29 +10,32 @@ the file kept the old bytes or the text was pasted into (or saved as) UTF-8:
 Both reuse the codes of letters Vietnamese Unicode has (é, ô …), so a text is taken for one of them only when
 it holds several of the characters Vietnamese never uses, and they are told apart by which: TCVN3 is full of
 symbols (§ ¹ ¬ …), VNI only of letters (ï ä ø ñ …)."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
 
 # byte (as the Latin-1 character it shows as) -> letter
-_TCVN3 = dict(zip(
-    "\u00a1\u00a2\u00a3\u00a4\u00a5\u00a6\u00a7\u00a8\u00a9\u00aa\u00ab\u00ac\u00ad\u00ae"
-    "\u00b5\u00b6\u00b7\u00b8\u00b9\u00bb\u00bc\u00bd\u00be\u00c6\u00c7\u00c8\u00c9\u00ca\u00cb"
-    "\u00cc\u00ce\u00cf\u00d0\u00d1\u00d2\u00d3\u00d4\u00d5\u00d6\u00d7\u00d8\u00dc\u00dd\u00de"
-    "\u00df\u00e1\u00e2\u00e3\u00e4\u00e5\u00e6\u00e7\u00e8\u00e9\u00ea\u00eb\u00ec\u00ed\u00ee"
-    "\u00ef\u00f1\u00f2\u00f3\u00f4\u00f5\u00f6\u00f7\u00f8\u00f9\u00fa\u00fb\u00fc\u00fd\u00fe",
-    "ĂÂÊÔƠƯĐăâêôơưđ"
-    "àảãáạằẳẵắặầẩẫấậ"
-    "èẻẽéẹềểễếệìỉĩíị"
-    "òỏõóọồổỗốộờởỡớợ"
-    "ùủũúụừửữứựỳỷỹýỵ", strict=True))
+_TCVN3 = dict(
+    zip(
+        "\u00a1\u00a2\u00a3\u00a4\u00a5\u00a6\u00a7\u00a8\u00a9\u00aa\u00ab\u00ac\u00ad\u00ae"
+        "\u00b5\u00b6\u00b7\u00b8\u00b9\u00bb\u00bc\u00bd\u00be\u00c6\u00c7\u00c8\u00c9\u00ca\u00cb"
+        "\u00cc\u00ce\u00cf\u00d0\u00d1\u00d2\u00d3\u00d4\u00d5\u00d6\u00d7\u00d8\u00dc\u00dd\u00de"
+        "\u00df\u00e1\u00e2\u00e3\u00e4\u00e5\u00e6\u00e7\u00e8\u00e9\u00ea\u00eb\u00ec\u00ed\u00ee"
+        "\u00ef\u00f1\u00f2\u00f3\u00f4\u00f5\u00f6\u00f7\u00f8\u00f9\u00fa\u00fb\u00fc\u00fd\u00fe",
+        "ĂÂÊÔƠƯĐăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ",
+        strict=True,
+    )
+)
 _TABLE = str.maketrans(_TCVN3)
 # Characters a Vietnamese Unicode text never holds but TCVN3 read as Latin-1 is full of: "§" (Đ), "¹" (ạ),
 # "Þ" (ị), "Õ" (ế), "µ" (à), "¸" (á), the soft hyphen (ư) …
 # (Letters Vietnamese itself uses, such as È Ê Õ è õ, are left out even where TCVN3 uses their codes.)
-_TELLTALE = re.compile("[\u00a1-\u00ae\u00b5-\u00be\u00c6\u00c7\u00cb\u00ce-\u00d1\u00d6-\u00d8\u00de\u00df"
-                       "\u00e4-\u00e7\u00eb\u00ee\u00ef\u00f1\u00f6-\u00f8\u00fb\u00fc\u00fe]")
+_TELLTALE = re.compile(
+    "[\u00a1-\u00ae\u00b5-\u00be\u00c6\u00c7\u00cb\u00ce-\u00d1\u00d6-\u00d8\u00de\u00df"
+    "\u00e4-\u00e7\u00eb\u00ee\u00ef\u00f1\u00f6-\u00f8\u00fb\u00fc\u00fe]"
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -92,14 +95,47 @@ def sample_pairs(texts: list[str], code: str, limit: int = 3) -> list[tuple[str,
 
 
 # VNI: the mark that follows a vowel (as the Latin-1 letter it shows as) -> the combining marks it stands for
-_VNI_MARKS = {"ù": "\u0301", "ø": "\u0300", "û": "\u0309", "õ": "\u0303", "ï": "\u0323",
-              "â": "\u0302", "á": "\u0302\u0301", "à": "\u0302\u0300", "å": "\u0302\u0309", "ã": "\u0302\u0303",
-              "ä": "\u0302\u0323", "ê": "\u0306", "é": "\u0306\u0301", "è": "\u0306\u0300", "ú": "\u0306\u0309",
-              "ü": "\u0306\u0303", "ë": "\u0306\u0323"}
+_VNI_MARKS = {
+    "ù": "\u0301",
+    "ø": "\u0300",
+    "û": "\u0309",
+    "õ": "\u0303",
+    "ï": "\u0323",
+    "â": "\u0302",
+    "á": "\u0302\u0301",
+    "à": "\u0302\u0300",
+    "å": "\u0302\u0309",
+    "ã": "\u0302\u0303",
+    "ä": "\u0302\u0323",
+    "ê": "\u0306",
+    "é": "\u0306\u0301",
+    "è": "\u0306\u0300",
+    "ú": "\u0306\u0309",
+    "ü": "\u0306\u0303",
+    "ë": "\u0306\u0323",
+}
 _VNI_MARKS.update({k.upper(): v for k, v in list(_VNI_MARKS.items())})
 # letters VNI writes as one byte: ơ ư đ, the i with each tone, and ỵ
-_VNI_SINGLE = {"ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ", "í": "í", "Í": "Í", "ì": "ì",
-               "Ì": "Ì", "æ": "ỉ", "Æ": "Ỉ", "ó": "ĩ", "Ó": "Ĩ", "ò": "ị", "Ò": "Ị", "î": "ỵ", "Î": "Ỵ"}
+_VNI_SINGLE = {
+    "ô": "ơ",
+    "Ô": "Ơ",
+    "ö": "ư",
+    "Ö": "Ư",
+    "ñ": "đ",
+    "Ñ": "Đ",
+    "í": "í",
+    "Í": "Í",
+    "ì": "ì",
+    "Ì": "Ì",
+    "æ": "ỉ",
+    "Æ": "Ỉ",
+    "ó": "ĩ",
+    "Ó": "Ĩ",
+    "ò": "ị",
+    "Ò": "Ị",
+    "î": "ỵ",
+    "Î": "Ỵ",
+}
 _VNI_LETTER = re.compile("([aeouyAEOUYôöÔÖ])([" + "".join(_VNI_MARKS) + "])|([" + "".join(_VNI_SINGLE) + "])")
 _VNI_TELLTALE = re.compile("[ïäëüåøûæîñöÏÄËÜÅØÛÆÎÑÖ]")
 _TCVN3_SYMBOLS = re.compile("[\u00a1-\u00ae\u00b5-\u00be]")
@@ -115,6 +151,7 @@ def looks_vni(text: str) -> bool:
 def vni_to_unicode(text: str) -> str:
     """VNI letters (a vowel and its mark byte, and the one-byte letters) as Unicode, in NFC; one pass, so a
     letter made from a pair is never read again as a one-byte letter."""
+
     def letter(m: re.Match[str]) -> str:
         if m.group(3):
             return _VNI_SINGLE[m.group(3)]
@@ -125,7 +162,7 @@ def vni_to_unicode(text: str) -> str:
 
 
 def detect(text: str) -> str | None:
-    """"tcvn3", "vni" or None, for text that reached Unicode as Latin-1 letters."""
+    """ "tcvn3", "vni" or None, for text that reached Unicode as Latin-1 letters."""
     if _TCVN3_SYMBOLS.search(text) and looks_tcvn3(text):
         return "tcvn3"
     if looks_vni(text):

@@ -1,6 +1,7 @@
 """Phones and member codes are unique across the whole system, so refusing a duplicate tells an organiser
 that it exists in some other union. Such matches are audited and counted per organiser; past the hourly
 limit every add, change or import by that organiser waits (docs/security.md)."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,10 @@ from app.services import audit, counters
 from app.services.access import Actor
 
 FOREIGN_WINDOW_S = 3600
-FOREIGN_LIMIT = N_("Bạn đã gặp quá nhiều số điện thoại hoặc mã thuộc hội viên ngoài phạm vi được giao trong một giờ. "
-                   "Vui lòng đợi {minutes} phút rồi thử lại, hoặc hỏi quản trị hệ thống.")
+FOREIGN_LIMIT = N_(
+    "Bạn đã gặp quá nhiều số điện thoại hoặc mã thuộc hội viên ngoài phạm vi được giao trong một giờ. "
+    "Vui lòng đợi {minutes} phút rồi thử lại, hoặc hỏi quản trị hệ thống."
+)
 
 
 def _foreign_key(actor: Actor) -> str:
@@ -45,7 +48,8 @@ def count(*, session: Session, actor: Actor, matches: int) -> bool:
     nothing yet: uniqueness is checked before any write). Returns whether the limit is now passed."""
     session.rollback()
     count, _start = counters.bump(session, _foreign_key(actor), utcnow(), window_s=FOREIGN_WINDOW_S, step=matches)
-    audit.record(session=session, actor_id=actor.id, action="member.foreign_match", entity="member",
-                 detail={"matches": matches}, ip=actor.ip)
+    audit.record(
+        session=session, actor_id=actor.id, action="member.foreign_match", entity="member", detail={"matches": matches}, ip=actor.ip
+    )
     session.commit()
     return count > get_settings().foreign_matches_per_hour

@@ -2,6 +2,7 @@
 (an attempt in progress and its time left, attempts used of those allowed, the wait after the last one, the
 last result when it may be seen) and whether a new attempt may start. One rule for both pages, so a member
 with no attempt left never sees a start button and never lands on an error page."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class RoundCard:
 
     @property
     def can_start(self) -> bool:
-        return (self.phase == "open" and self.in_progress is None and self.left != 0 and self.wait_until is None)
+        return self.phase == "open" and self.in_progress is None and self.left != 0 and self.wait_until is None
 
     @property
     def time_limit_min(self) -> int:
@@ -57,8 +58,7 @@ class RoundCard:
 
 
 def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -> RoundCard:
-    phase = ("closed" if round_.status == RoundStatus.closed or now >= round_.closes_at
-             else "upcoming" if now < round_.opens_at else "open")
+    phase = "closed" if round_.status == RoundStatus.closed or now >= round_.closes_at else "upcoming" if now < round_.opens_at else "open"
     in_progress = next((a for a in mine if a.status == AttemptStatus.in_progress), None)
     finished = [a for a in mine if a.status != AttemptStatus.in_progress and a.submitted_at is not None]
     last = max(finished, key=lambda a: a.number, default=None)
@@ -66,8 +66,9 @@ def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -
     if round_.cooldown_s and last is not None and last.submitted_at is not None:
         until = last.submitted_at + timedelta(seconds=round_.cooldown_s)
         wait_until = until if until > now else None
-    visible = last is not None and (round_.results_visibility == "immediate" or now >= round_.closes_at
-                                    or round_.status == RoundStatus.closed)
+    visible = last is not None and (
+        round_.results_visibility == "immediate" or now >= round_.closes_at or round_.status == RoundStatus.closed
+    )
     return RoundCard(round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now)
 
 
@@ -77,8 +78,7 @@ def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -
     out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
     if not round_ids:
         return out
-    for a in session.exec(select(Attempt).where(Attempt.member_id == actor.id,
-                                                col(Attempt.round_id).in_(round_ids))).all():
+    for a in session.exec(select(Attempt).where(Attempt.member_id == actor.id, col(Attempt.round_id).in_(round_ids))).all():
         attempts.finalise_if_due(session=session, attempt=a, now=now)
         out[a.round_id].append(a)
     return out
@@ -90,10 +90,18 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) ->
     now = now or utcnow()
     assert actor.unit is not None
     ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    rows = session.exec(select(Round, Contest).join(Contest, Contest.id == Round.contest_id).where(
-        Contest.status == ContestStatus.published, col(Contest.scope_unit_id).in_(ancestors), Round.status != RoundStatus.closed,
-        Round.closes_at > now, Round.opens_at <= now + timedelta(days=UPCOMING_DAYS))
-        .order_by(Round.opens_at)).all()
+    rows = session.exec(
+        select(Round, Contest)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(
+            Contest.status == ContestStatus.published,
+            col(Contest.scope_unit_id).in_(ancestors),
+            Round.status != RoundStatus.closed,
+            Round.closes_at > now,
+            Round.opens_at <= now + timedelta(days=UPCOMING_DAYS),
+        )
+        .order_by(Round.opens_at)
+    ).all()
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
@@ -131,23 +139,39 @@ class MyResult:
 def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[MyResult]:
     """The member's rounds, newest first: two queries, whatever the number of rounds."""
     now = now or utcnow()
-    rows = session.exec(select(Attempt, Round, Contest).join(Round, Round.id == Attempt.round_id)
-                        .join(Contest, Contest.id == Round.contest_id)
-                        .where(Attempt.member_id == actor.id, col(Attempt.submitted_at).is_not(None))
-                        .order_by(col(Attempt.submitted_at).desc())).all()
+    rows = session.exec(
+        select(Attempt, Round, Contest)
+        .join(Round, Round.id == Attempt.round_id)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(Attempt.member_id == actor.id, col(Attempt.submitted_at).is_not(None))
+        .order_by(col(Attempt.submitted_at).desc())
+    ).all()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
     for a, r, c in rows:
         if r.id not in picked and len(picked) < limit:
             picked[r.id] = (a, r, c)  # type: ignore[index]
-    ranks = dict(session.exec(select(Standing.round_id, Standing.rank).where(
-        Standing.member_id == actor.id, col(Standing.round_id).in_(list(picked)))).all()) if picked else {}
-    totals = dict(session.exec(select(Standing.round_id, func.count()).where(
-        col(Standing.round_id).in_(list(picked))).group_by(Standing.round_id)).all()) if picked else {}
+    ranks = (
+        dict(
+            session.exec(
+                select(Standing.round_id, Standing.rank).where(Standing.member_id == actor.id, col(Standing.round_id).in_(list(picked)))
+            ).all()
+        )
+        if picked
+        else {}
+    )
+    totals = (
+        dict(
+            session.exec(
+                select(Standing.round_id, func.count()).where(col(Standing.round_id).in_(list(picked))).group_by(Standing.round_id)
+            ).all()
+        )
+        if picked
+        else {}
+    )
     out = []
     for round_id, (a, r, c) in picked.items():
         visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == RoundStatus.closed
-        out.append(MyResult(r, c, a, visible, ranks.get(round_id) if visible else None,
-                            totals.get(round_id) if visible else None))
+        out.append(MyResult(r, c, a, visible, ranks.get(round_id) if visible else None, totals.get(round_id) if visible else None))
     return out
 
 
@@ -156,11 +180,15 @@ def past_contests(*, session: Session, actor: Actor, limit: int = 5, now: dateti
     now = now or utcnow()
     assert actor.unit is not None
     ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed,
-                                        Round.closes_at > now).exists()
-    return list(session.exec(select(Contest).where(
-        col(Contest.scope_unit_id).in_(ancestors), Contest.status != ContestStatus.draft, ~still_open)
-        .order_by(col(Contest.published_at).desc()).limit(limit)).all())
+    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed, Round.closes_at > now).exists()
+    return list(
+        session.exec(
+            select(Contest)
+            .where(col(Contest.scope_unit_id).in_(ancestors), Contest.status != ContestStatus.draft, ~still_open)
+            .order_by(col(Contest.published_at).desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def scope_of(*, session: Session, contest: Contest) -> Unit:

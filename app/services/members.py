@@ -1,4 +1,5 @@
 """Members: one account per person, validated the same way by forms, the API and imports."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,9 @@ class CleanMember:
     id_number: str | None
 
 
-def clean_fields(*, full_name: str | None, phone: str | None, member_code: str | None,
-                 birth_date: date | None, id_number: str | None) -> tuple[CleanMember, list[FieldError]]:
+def clean_fields(
+    *, full_name: str | None, phone: str | None, member_code: str | None, birth_date: date | None, id_number: str | None
+) -> tuple[CleanMember, list[FieldError]]:
     """Normalise (NFC, phone to 0xxxxxxxxx, code upper-case) and list every problem, field by field."""
     errors: list[FieldError] = []
     name = clean(full_name)
@@ -66,17 +68,16 @@ def clean_fields(*, full_name: str | None, phone: str | None, member_code: str |
     if not phone_n:
         errors.append(FieldError("phone", N_("Thiếu số điện thoại."), {}))
     elif not _PHONE.match(phone_n):
-        errors.append(FieldError("phone", N_("Số điện thoại {value} không hợp lệ (10 hoặc 11 chữ số, bắt đầu bằng 0)."),
-                                 {"value": clean(phone)}))
+        errors.append(
+            FieldError("phone", N_("Số điện thoại {value} không hợp lệ (10 hoặc 11 chữ số, bắt đầu bằng 0)."), {"value": clean(phone)})
+        )
     code = clean(member_code).upper()
     if not code:
         errors.append(FieldError("member_code", N_("Thiếu mã hội viên/đảng viên."), {}))
     elif not _MEMBER_CODE.match(code):
-        errors.append(FieldError("member_code", N_("Mã {value} chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang."),
-                                 {"value": code}))
+        errors.append(FieldError("member_code", N_("Mã {value} chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang."), {"value": code}))
     if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= date.today()):
-        errors.append(FieldError("birth_date", N_("Ngày sinh {value} không hợp lý."),
-                                 {"value": birth_date.strftime("%d/%m/%Y")}))
+        errors.append(FieldError("birth_date", N_("Ngày sinh {value} không hợp lý."), {"value": birth_date.strftime("%d/%m/%Y")}))
     idn = re.sub(r"\s", "", clean(id_number)) or None
     if idn is not None and not _ID_NUMBER.match(idn):
         errors.append(FieldError("id_number", N_("Số CCCD phải có 12 chữ số (CMND cũ: 9 chữ số)."), {}))
@@ -84,12 +85,14 @@ def clean_fields(*, full_name: str | None, phone: str | None, member_code: str |
 
 
 # Passwords that guessing lists try first (global lists and the Vietnamese favourites), lower-cased.
-COMMON_PASSWORDS = frozenset("""
+COMMON_PASSWORDS = frozenset(
+    """
 12345678 123456789 1234567890 12341234 123123123 11111111 00000000 88888888 66666666 99999999 87654321
 11223344 12344321 123456789a 1234567a 1234abcd abc12345 abcd1234 a1234567 password password1 password123
 passw0rd iloveyou qwertyui qwerty123 qwertyuiop 1q2w3e4r 1qaz2wsx zaq12wsx asdfghjk aaaaaaaa
 anhyeuem anhyeuem1 emyeuanh matkhau matkhau1 matkhau123 vietnam1 vietnam123 admin123 hoithi123
-""".split())
+""".split()
+)
 
 
 def check_password(password: str, *, phone: str | None = None) -> None:
@@ -118,16 +121,27 @@ def raise_first(errors: list[FieldError]) -> None:
         raise Invalid(e.message, field=e.field, **e.params)
 
 
-def check_unique(*, session: Session, phone: str | None, member_code: str | None, id_hash: str | None,
-                 exclude_id: int | None = None, actor: Actor | None = None) -> None:
+def check_unique(
+    *,
+    session: Session,
+    phone: str | None,
+    member_code: str | None,
+    id_hash: str | None,
+    exclude_id: int | None = None,
+    actor: Actor | None = None,
+) -> None:
     """`actor`: an organiser's request; a match outside their scope counts toward their hourly limit."""
-    checks = [("phone", Member.phone, phone, N_("Số điện thoại {value} đã được dùng cho tài khoản khác.")),
-              ("member_code", Member.member_code, member_code, N_("Mã {value} đã được dùng cho tài khoản khác.")),
-              ("id_number", Member.id_number_hash, id_hash, N_("Số CCCD này đã được dùng cho tài khoản khác."))]
+    checks = [
+        ("phone", Member.phone, phone, N_("Số điện thoại {value} đã được dùng cho tài khoản khác.")),
+        ("member_code", Member.member_code, member_code, N_("Mã {value} đã được dùng cho tài khoản khác.")),
+        ("id_number", Member.id_number_hash, id_hash, N_("Số CCCD này đã được dùng cho tài khoản khác.")),
+    ]
     # a code written like another account's phone (or a phone that is another's code) would make a login
     # by that name ambiguous
-    checks += [("member_code", Member.phone, member_code, N_("Mã {value} trùng số điện thoại của tài khoản khác.")),
-               ("phone", Member.member_code, phone, N_("Số điện thoại {value} trùng mã của tài khoản khác."))]
+    checks += [
+        ("member_code", Member.phone, member_code, N_("Mã {value} trùng số điện thoại của tài khoản khác.")),
+        ("phone", Member.member_code, phone, N_("Số điện thoại {value} trùng mã của tài khoản khác.")),
+    ]
     for field, column, value, message in checks:
         if value is None:
             continue
@@ -178,24 +192,38 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
     actor.require_any()
     if wait := member_probes.wait(session=session, actor=actor):
         raise member_probes.limit(wait)
-    fields, errors = clean_fields(full_name=data.full_name, phone=data.phone, member_code=data.member_code,
-                                  birth_date=data.birth_date, id_number=data.id_number)
+    fields, errors = clean_fields(
+        full_name=data.full_name, phone=data.phone, member_code=data.member_code, birth_date=data.birth_date, id_number=data.id_number
+    )
     raise_first(errors)
     unit = _unit_for(session, actor, data.unit_code)
     if data.password:
         check_password(data.password, phone=fields.phone)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
     check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash, actor=actor)
-    member = Member(full_name=fields.full_name, phone=fields.phone, member_code=fields.member_code,
-                    birth_date=fields.birth_date, unit_id=unit.id, id_number_hash=id_hash,
-                    id_number_last=fields.id_number[-4:] if fields.id_number else None,
-                    password_hash=hash_password(data.password) if data.password else "",
-                    must_change_password=data.must_change_password)
+    member = Member(
+        full_name=fields.full_name,
+        phone=fields.phone,
+        member_code=fields.member_code,
+        birth_date=fields.birth_date,
+        unit_id=unit.id,
+        id_number_hash=id_hash,
+        id_number_last=fields.id_number[-4:] if fields.id_number else None,
+        password_hash=hash_password(data.password) if data.password else "",
+        must_change_password=data.must_change_password,
+    )
     apply_derived(member)
     session.add(member)
     session.flush()
-    audit.record(session=session, actor_id=actor.id, action="member.create", entity="member", entity_id=member.id,
-                 detail={"member_code": member.member_code, "unit": unit.code}, ip=actor.ip)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="member.create",
+        entity="member",
+        entity_id=member.id,
+        detail={"member_code": member.member_code, "unit": unit.code},
+        ip=actor.ip,
+    )
     grant_all(session=session, actor=actor, member=member, roles=data.roles, audit_action="member.grant")
     session.flush()
     return member
@@ -211,29 +239,40 @@ def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate
         phone=data.phone if data.phone is not None else member.phone,
         member_code=data.member_code if data.member_code is not None else member.member_code,
         birth_date=data.birth_date if "birth_date" in data.model_fields_set else member.birth_date,
-        id_number=data.id_number)
+        id_number=data.id_number,
+    )
     raise_first(errors)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
-    check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash,
-                 exclude_id=member.id, actor=actor)
+    check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash, exclude_id=member.id, actor=actor)
     new_unit_id = member.unit_id
     if data.unit_code:
         new_unit_id = _unit_for(session, actor, data.unit_code).id
-    before = {"full_name": member.full_name, "phone": member.phone, "member_code": member.member_code,
-              "birth_date": str(member.birth_date) if member.birth_date else None, "unit_id": member.unit_id}
+    before = {
+        "full_name": member.full_name,
+        "phone": member.phone,
+        "member_code": member.member_code,
+        "birth_date": str(member.birth_date) if member.birth_date else None,
+        "unit_id": member.unit_id,
+    }
     member.full_name, member.phone, member.member_code = fields.full_name, fields.phone, fields.member_code
     member.birth_date, member.unit_id = fields.birth_date, new_unit_id
     if fields.id_number:
         member.id_number_hash, member.id_number_last = id_hash, fields.id_number[-4:]
     apply_derived(member)
     member.updated_at = utcnow()
-    after = {"full_name": member.full_name, "phone": member.phone, "member_code": member.member_code,
-             "birth_date": str(member.birth_date) if member.birth_date else None, "unit_id": member.unit_id}
+    after = {
+        "full_name": member.full_name,
+        "phone": member.phone,
+        "member_code": member.member_code,
+        "birth_date": str(member.birth_date) if member.birth_date else None,
+        "unit_id": member.unit_id,
+    }
     changed = {k: {"before": before[k], "after": after[k]} for k in before if before[k] != after[k]}
     if fields.id_number:
         changed["id_number"] = {"after": mask_id_number(member.id_number_last)}
-    audit.record(session=session, actor_id=actor.id, action="member.update", entity="member", entity_id=member.id,
-                 detail=changed, ip=actor.ip)
+    audit.record(
+        session=session, actor_id=actor.id, action="member.update", entity="member", entity_id=member.id, detail=changed, ip=actor.ip
+    )
     session.flush()
     return member
 
@@ -247,8 +286,14 @@ def set_active(*, session: Session, actor: Actor, member_id: int, active: bool) 
         member.active = active
         member.token_version += 1  # deactivation revokes every token at once
         member.updated_at = utcnow()
-        audit.record(session=session, actor_id=actor.id, action="member.activate" if active else "member.deactivate",
-                     entity="member", entity_id=member.id, ip=actor.ip)
+        audit.record(
+            session=session,
+            actor_id=actor.id,
+            action="member.activate" if active else "member.deactivate",
+            entity="member",
+            entity_id=member.id,
+            ip=actor.ip,
+        )
     session.flush()
     return member
 
@@ -260,8 +305,7 @@ def reset_password(*, session: Session, actor: Actor, member_id: int, new_passwo
     member.password_hash = hash_password(new_password)
     member.must_change_password = True
     member.token_version += 1
-    audit.record(session=session, actor_id=actor.id, action="member.reset_password", entity="member",
-                 entity_id=member.id, ip=actor.ip)
+    audit.record(session=session, actor_id=actor.id, action="member.reset_password", entity="member", entity_id=member.id, ip=actor.ip)
     session.flush()
     return member
 
@@ -273,11 +317,17 @@ def mask_id_number(last: str | None) -> str | None:
 def _public(member: Member, unit: Unit, roles: list[RoleGrantOut]) -> MemberPublic:
     assert member.id is not None and unit.id is not None
     # Every member holds the plain member role in their own unit.
-    return MemberPublic(id=member.id, full_name=member.full_name, phone=member.phone,
-                        member_code=member.member_code, birth_date=member.birth_date,
-                        id_number_masked=mask_id_number(member.id_number_last), active=member.active,
-                        unit=UnitRef(id=unit.id, code=unit.code, name=unit.name),
-                        roles=[RoleGrantOut(role=Role.member, unit_code=unit.code), *roles])
+    return MemberPublic(
+        id=member.id,
+        full_name=member.full_name,
+        phone=member.phone,
+        member_code=member.member_code,
+        birth_date=member.birth_date,
+        id_number_masked=mask_id_number(member.id_number_last),
+        active=member.active,
+        unit=UnitRef(id=unit.id, code=unit.code, name=unit.name),
+        roles=[RoleGrantOut(role=Role.member, unit_code=unit.code), *roles],
+    )
 
 
 def to_public(*, session: Session, member: Member, unit: Unit | None = None) -> MemberPublic:
@@ -304,8 +354,16 @@ class MemberPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def search(*, session: Session, actor: Actor, q: str = "", unit_id: int | None = None, page: int = 1,
-           per_page: int = 50, include_inactive: bool = True) -> MemberPage:
+def search(
+    *,
+    session: Session,
+    actor: Actor,
+    q: str = "",
+    unit_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    include_inactive: bool = True,
+) -> MemberPage:
     """Members in the actor's subtrees (or in one unit's subtree), Vietnamese name order, diacritics
     ignored in the query ("nguyen thi dao" finds "Nguyễn Thị Đào")."""
     stmt = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
@@ -320,9 +378,13 @@ def search(*, session: Session, actor: Actor, q: str = "", unit_id: int | None =
     term = fold(q)
     if term:
         digits = normalise_phone(q)
-        stmt = stmt.where(or_(Member.name_folded.contains(term, autoescape=True),
-                              Member.member_code == clean(q).upper(),
-                              Member.phone.startswith(digits, autoescape=True) if digits.isdigit() else False))
+        stmt = stmt.where(
+            or_(
+                Member.name_folded.contains(term, autoescape=True),
+                Member.member_code == clean(q).upper(),
+                Member.phone.startswith(digits, autoescape=True) if digits.isdigit() else False,
+            )
+        )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     # A page past the end shows the last one (and a page number from a URL cannot overflow OFFSET).
     page = max(1, min(page, -(-total // per_page)))
@@ -335,8 +397,7 @@ def likely_duplicates(*, session: Session, member: Member, actor: Actor | None =
     With an actor, only those inside the actor's subtrees: an organiser sees nothing outside them."""
     if member.birth_date is None:
         return []
-    stmt = select(Member).where(Member.name_folded == member.name_folded, Member.birth_date == member.birth_date,
-                                Member.id != member.id)
+    stmt = select(Member).where(Member.name_folded == member.name_folded, Member.birth_date == member.birth_date, Member.id != member.id)
     if actor is not None:
         stmt = stmt.join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
     return list(session.exec(stmt.order_by(Member.id)).all())
@@ -346,8 +407,7 @@ def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, uni
     from app.models.org import RoleGrantIn
 
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
-    grant_all(session=session, actor=actor, member=member, roles=[RoleGrantIn(role=role, unit_code=unit_code)],
-              audit_action="member.grant")
+    grant_all(session=session, actor=actor, member=member, roles=[RoleGrantIn(role=role, unit_code=unit_code)], audit_action="member.grant")
     session.flush()
 
 
@@ -365,6 +425,13 @@ def revoke_role(*, session: Session, actor: Actor, member_id: int, role_id: int)
         raise Invalid(N_("Bạn không thể tự thu hồi quyền của mình."))
     session.delete(grant)
     member.token_version += 1  # a revoked right must not live on in old tokens
-    audit.record(session=session, actor_id=actor.id, action="member.revoke", entity="member", entity_id=member.id,
-                 detail={"role": grant.role, "unit": scope.code}, ip=actor.ip)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="member.revoke",
+        entity="member",
+        entity_id=member.id,
+        detail={"role": grant.role, "unit": scope.code},
+        ip=actor.ip,
+    )
     session.flush()

@@ -1,4 +1,5 @@
 """Schema migrations (Alembic), callable from the CLI, `make run` and the tests."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -10,6 +10,7 @@ through another worker or host is seen within `ttl` seconds, and a snapshot is o
 `max_age` seconds. A worker whose feed reading stalls (no lifespan, a database error) falls back to
 keeping snapshots `ttl` seconds, so the bound holds either way.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -132,12 +133,19 @@ _scope_t = _unit_t.alias("scope")
 # One statement, built once: the member, their home unit and every grant with its unit (a LEFT JOIN, so a
 # plain member comes back as one row with empty grant columns).
 _LOAD = (
-    select(*[c.label(f"m_{c.name}") for c in _member_t.c], *[c.label(f"u_{c.name}") for c in _unit_t.c],
-           _role_t.c.role.label("g_role"), _scope_t.c.id.label("g_unit_id"), _scope_t.c.code.label("g_code"),
-           _scope_t.c.path.label("g_path"))
-    .select_from(_member_t.join(_unit_t, _unit_t.c.id == _member_t.c.unit_id)
-                 .outerjoin(_role_t, _role_t.c.member_id == _member_t.c.id)
-                 .outerjoin(_scope_t, _scope_t.c.id == _role_t.c.unit_id))
+    select(
+        *[c.label(f"m_{c.name}") for c in _member_t.c],
+        *[c.label(f"u_{c.name}") for c in _unit_t.c],
+        _role_t.c.role.label("g_role"),
+        _scope_t.c.id.label("g_unit_id"),
+        _scope_t.c.code.label("g_code"),
+        _scope_t.c.path.label("g_path"),
+    )
+    .select_from(
+        _member_t.join(_unit_t, _unit_t.c.id == _member_t.c.unit_id)
+        .outerjoin(_role_t, _role_t.c.member_id == _member_t.c.id)
+        .outerjoin(_scope_t, _scope_t.c.id == _role_t.c.unit_id)
+    )
     .where(_member_t.c.id == bindparam("member_id"))
 )
 
@@ -156,8 +164,11 @@ def load(*, session: Session | Connection, member_id: int) -> Principal | None:
     first = rows[0]
     member = Member(**{c.name: first[f"m_{c.name}"] for c in _member_t.c})
     unit = Unit(**{c.name: first[f"u_{c.name}"] for c in _unit_t.c})
-    grants = tuple(Grant(role=r["g_role"], unit_id=r["g_unit_id"], unit_code=r["g_code"], unit_path=r["g_path"])
-                   for r in rows if r["g_role"] is not None)
+    grants = tuple(
+        Grant(role=r["g_role"], unit_id=r["g_unit_id"], unit_code=r["g_code"], unit_path=r["g_path"])
+        for r in rows
+        if r["g_role"] is not None
+    )
     return Principal(member=member, unit=unit, grants=grants, loaded_at=loaded_at)
 
 
@@ -204,8 +215,7 @@ def _write_feed(session: OrmSession) -> None:
     changed = session.info[_KEY]
     now = utcnow()
     ids: list[int | None] = [None] if changed is None or len(changed) > FEED_MAX_IDS else sorted(changed)
-    session.connection().execute(insert(MemberChange.__table__),
-                                 [{"member_id": m, "changed_at": now} for m in ids])
+    session.connection().execute(insert(MemberChange.__table__), [{"member_id": m, "changed_at": now} for m in ids])
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -222,8 +232,9 @@ def _after_rollback(session: OrmSession) -> None:
 
 
 # --- the feed, read by every worker --------------------------------------------------------------------
-_FEED = (select(MemberChange.__table__.c.id, MemberChange.__table__.c.member_id)
-         .where(MemberChange.__table__.c.changed_at > bindparam("since")))
+_FEED = select(MemberChange.__table__.c.id, MemberChange.__table__.c.member_id).where(
+    MemberChange.__table__.c.changed_at > bindparam("since")
+)
 
 
 def read_feed(engine: Engine, cache: PrincipalCache) -> int:

@@ -10,6 +10,7 @@ Allocation rules (docs/rules-as-built.md, judging), walking the stored standings
 - collective prizes go to the units directly under the contest's scope, by the contest's unit criterion.
 A later change of the standings (disqualification, re-score) voids a confirmed allocation
 (app.services.closing.void_prizes), so a confirmed list always matches the standings."""
+
 from __future__ import annotations
 
 import math
@@ -76,7 +77,7 @@ def _tiers(raw: Iterable[TierIn], field_name: str) -> list[dict[str, Any]]:
         if not name or len(name) > 100:
             raise Invalid(N_("Tên giải thứ {n} cần từ 1 đến 100 ký tự."), field=field_name, n=i)
         if not 1 <= tier.count <= 100_000:
-            raise Invalid(N_("Số lượng của giải \"{name}\" phải từ 1 đến 100000."), field=field_name, name=name)
+            raise Invalid(N_('Số lượng của giải "{name}" phải từ 1 đến 100000.'), field=field_name, name=name)
         tiers.append({"name": name, "count": tier.count})
     if len(tiers) > MAX_TIERS:
         raise Invalid(N_("Tối đa {max} hạng giải."), field=field_name, max=MAX_TIERS)
@@ -98,15 +99,23 @@ def set_rules(*, session: Session, actor: Actor, round_id: int, data: PrizeRules
     round_.prize_cap_share = data.cap_share
     closing.void_prizes(session=session, round_=round_)
     session.add(round_)
-    audit.record(session=session, actor_id=actor.id, action="round.prize_rules", entity="round", entity_id=round_.id,
-                 ip=actor.ip, unit_id=judged.scope.id, detail={"tiers": round_.prize_tiers, "cap_share": data.cap_share,
-                                      "unit_tiers": round_.unit_prize_tiers})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="round.prize_rules",
+        entity="round",
+        entity_id=round_.id,
+        ip=actor.ip,
+        unit_id=judged.scope.id,
+        detail={"tiers": round_.prize_tiers, "cap_share": data.cap_share, "unit_tiers": round_.unit_prize_tiers},
+    )
     session.flush()
     return round_
 
 
-def _walk(groups: Iterable[list[Any]], tiers: list[dict[str, Any]], limit: int,
-          make: Any, notes: list[tuple[str, dict[str, Any]]]) -> list[Award]:
+def _walk(
+    groups: Iterable[list[Any]], tiers: list[dict[str, Any]], limit: int, make: Any, notes: list[tuple[str, dict[str, Any]]]
+) -> list[Award]:
     """Give tiers to groups of equal rank, in order, never splitting a group and never past `limit`."""
     left = [t["count"] for t in tiers]
     t, given, awards = 0, 0, []
@@ -116,8 +125,12 @@ def _walk(groups: Iterable[list[Any]], tiers: list[dict[str, Any]], limit: int,
         if t >= len(tiers) or given >= limit:
             break
         if given + len(group) > limit:
-            notes.append((N_("{n} người đồng hạng {rank} ở ranh giới giải; chưa trao để ban giám khảo xem xét."),
-                          {"n": len(group), "rank": group[0].rank}))
+            notes.append(
+                (
+                    N_("{n} người đồng hạng {rank} ở ranh giới giải; chưa trao để ban giám khảo xem xét."),
+                    {"n": len(group), "rank": group[0].rank},
+                )
+            )
             break
         awards += [make(row, t + 1, tiers[t]["name"]) for row in group]
         given += len(group)
@@ -147,12 +160,16 @@ def _note_cap(out: Allocation, tiers: list[dict[str, Any]], share: float, total:
     given: dict[int, int] = {}
     for award in out.awards:
         given[award.tier] = given.get(award.tier, 0) + 1
-    cut = [f"{t['name']} {given.get(i, 0)}/{t['count']}" for i, t in enumerate(tiers, start=1)
-           if given.get(i, 0) < t["count"]]
-    out.notes.append((N_("Giới hạn {share}% số người dự thi cho phép tối đa {cap} giải ({participants} người dự thi), "
-                         "ít hơn {total} giải của cơ cấu; số giải được trao: {cut}."),
-                      {"share": f"{share * 100:g}", "cap": out.cap, "participants": out.participants, "total": total,
-                       "cut": ", ".join(cut)}))
+    cut = [f"{t['name']} {given.get(i, 0)}/{t['count']}" for i, t in enumerate(tiers, start=1) if given.get(i, 0) < t["count"]]
+    out.notes.append(
+        (
+            N_(
+                "Giới hạn {share}% số người dự thi cho phép tối đa {cap} giải ({participants} người dự thi), "
+                "ít hơn {total} giải của cơ cấu; số giải được trao: {cut}."
+            ),
+            {"share": f"{share * 100:g}", "cap": out.cap, "participants": out.participants, "total": total, "cut": ", ".join(cut)},
+        )
+    )
 
 
 def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
@@ -164,15 +181,40 @@ def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
         out.cap = math.floor(round_.prize_cap_share * out.participants)
     if total:
         rows = session.execute(
-            select(Standing.rank, Standing.member_id, Standing.unit_id, Standing.score, Member.full_name,
-                   Member.member_code, Unit.code, Unit.name)
-            .join(Member, Member.id == Standing.member_id).join(Unit, Unit.id == Standing.unit_id)
+            select(
+                Standing.rank,
+                Standing.member_id,
+                Standing.unit_id,
+                Standing.score,
+                Member.full_name,
+                Member.member_code,
+                Unit.code,
+                Unit.name,
+            )
+            .join(Member, Member.id == Standing.member_id)
+            .join(Unit, Unit.id == Standing.unit_id)
             .where(Standing.round_id == round_.id, Standing.rank <= total)
-            .order_by(Standing.rank, Member.sort_key, Standing.member_id)).all()
+            .order_by(Standing.rank, Member.sort_key, Standing.member_id)
+        ).all()
         limit = total if out.cap is None else min(total, out.cap)
-        out.awards = _walk(_groups(rows), round_.prize_tiers, limit, lambda r, tier, name: Award(
-            tier=tier, tier_name=name, rank=r.rank, unit_id=r.unit_id, unit_code=r.code, unit_name=r.name,
-            member_id=r.member_id, full_name=r.full_name, member_code=r.member_code, score=r.score), out.notes)
+        out.awards = _walk(
+            _groups(rows),
+            round_.prize_tiers,
+            limit,
+            lambda r, tier, name: Award(
+                tier=tier,
+                tier_name=name,
+                rank=r.rank,
+                unit_id=r.unit_id,
+                unit_code=r.code,
+                unit_name=r.name,
+                member_id=r.member_id,
+                full_name=r.full_name,
+                member_code=r.member_code,
+                score=r.score,
+            ),
+            out.notes,
+        )
         if out.cap is not None and out.cap < total:
             _note_cap(out, round_.prize_tiers, round_.prize_cap_share or 0.0, total)
     unit_total = sum(t["count"] for t in round_.unit_prize_tiers)
@@ -180,11 +222,21 @@ def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
         rows = session.execute(
             select(UnitStanding.rank, UnitStanding.unit_id, Unit.code, Unit.name)
             .join(Unit, Unit.id == UnitStanding.unit_id)
-            .where(UnitStanding.round_id == round_.id, UnitStanding.parent_id == judged.scope.id,
-                   UnitStanding.rank <= unit_total, UnitStanding.participants > 0)
-            .order_by(UnitStanding.rank, Unit.code)).all()
-        out.unit_awards = _walk(_groups(rows), round_.unit_prize_tiers, unit_total, lambda r, tier, name: Award(
-            tier=tier, tier_name=name, rank=r.rank, unit_id=r.unit_id, unit_code=r.code, unit_name=r.name), out.notes)
+            .where(
+                UnitStanding.round_id == round_.id,
+                UnitStanding.parent_id == judged.scope.id,
+                UnitStanding.rank <= unit_total,
+                UnitStanding.participants > 0,
+            )
+            .order_by(UnitStanding.rank, Unit.code)
+        ).all()
+        out.unit_awards = _walk(
+            _groups(rows),
+            round_.unit_prize_tiers,
+            unit_total,
+            lambda r, tier, name: Award(tier=tier, tier_name=name, rank=r.rank, unit_id=r.unit_id, unit_code=r.code, unit_name=r.name),
+            out.notes,
+        )
     return out
 
 
@@ -207,18 +259,38 @@ def confirm(*, session: Session, actor: Actor, round_id: int, now: datetime | No
     session.execute(delete(Prize).where(Prize.round_id == round_.id))
     now = now or utcnow()
     for award in [*allocation.awards, *allocation.unit_awards]:
-        session.add(Prize(round_id=round_.id, collective=award.member_id is None, tier=award.tier,
-                          tier_name=award.tier_name, member_id=award.member_id, unit_id=award.unit_id,
-                          rank=award.rank, confirmed_at=now, confirmed_by=actor.id))
+        session.add(
+            Prize(
+                round_id=round_.id,
+                collective=award.member_id is None,
+                tier=award.tier,
+                tier_name=award.tier_name,
+                member_id=award.member_id,
+                unit_id=award.unit_id,
+                rank=award.rank,
+                confirmed_at=now,
+                confirmed_by=actor.id,
+            )
+        )
     round_.prizes_confirmed_at = now
     session.add(round_)
-    audit.record(session=session, actor_id=actor.id, action="round.prizes_confirm", entity="round", entity_id=round_.id,
-                 ip=actor.ip, unit_id=judged.scope.id, detail={"members": len(allocation.awards), "units": len(allocation.unit_awards),
-                                      "cap": allocation.cap})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="round.prizes_confirm",
+        entity="round",
+        entity_id=round_.id,
+        ip=actor.ip,
+        unit_id=judged.scope.id,
+        detail={"members": len(allocation.awards), "units": len(allocation.unit_awards), "cap": allocation.cap},
+    )
     session.flush()
     return judged, allocation
 
 
 def confirmed(*, session: Session, round_id: int, collective: bool) -> list[Prize]:
-    return list(session.exec(select(Prize).where(Prize.round_id == round_id, Prize.collective == collective)
-                             .order_by(Prize.tier, Prize.rank, col(Prize.id))).all())
+    return list(
+        session.exec(
+            select(Prize).where(Prize.round_id == round_id, Prize.collective == collective).order_by(Prize.tier, Prize.rank, col(Prize.id))
+        ).all()
+    )

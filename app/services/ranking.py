@@ -10,6 +10,7 @@ Rules (docs/rules-as-built.md, prediction question and ranking):
 - a perfect score is every drawn question right;
 - rank = RANK() over the contest's tie-break chain: members equal on every key of the chain share a rank.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -40,10 +41,13 @@ def _perfect(a: Any) -> Any:
 def official_counts(*, session: Session, round_id: int) -> dict[str, int]:
     """participants (distinct members), attempts, perfect_scorers (distinct members with a perfect attempt)."""
     a = Attempt.__table__.c
-    row = session.execute(select(
-        func.count(func.distinct(a.member_id)), func.count(),
-        func.count(func.distinct(case((_perfect(a), a.member_id), else_=None))),
-    ).where(valid_attempts(round_id))).one()
+    row = session.execute(
+        select(
+            func.count(func.distinct(a.member_id)),
+            func.count(),
+            func.count(func.distinct(case((_perfect(a), a.member_id), else_=None))),
+        ).where(valid_attempts(round_id))
+    ).one()
     return {"participants": int(row[0]), "attempts": int(row[1]), "perfect_scorers": int(row[2])}
 
 
@@ -79,8 +83,22 @@ def chain_order(keys: list[str], c: Any) -> list[Any]:
     return order
 
 
-STANDING_COLUMNS = ("round_id", "member_id", "attempt_id", "unit_id", "unit_path", "rank", "score", "correct_count",
-                    "question_count", "prediction", "prediction_error", "duration_ms", "submitted_at", "attempts")
+STANDING_COLUMNS = (
+    "round_id",
+    "member_id",
+    "attempt_id",
+    "unit_id",
+    "unit_path",
+    "rank",
+    "score",
+    "correct_count",
+    "question_count",
+    "prediction",
+    "prediction_error",
+    "duration_ms",
+    "submitted_at",
+    "attempts",
+)
 
 
 def build_round(*, session: Session, round_: Round, truth: int | None, now: datetime | None = None) -> int:
@@ -90,29 +108,46 @@ def build_round(*, session: Session, round_: Round, truth: int | None, now: date
     assert contest is not None
     a = Attempt.__table__.c
     u = Unit.__table__.c
-    error = (func.abs(a.prediction - truth) if truth is not None else cast(null(), Integer))
+    error = func.abs(a.prediction - truth) if truth is not None else cast(null(), Integer)
     counted = (
-        select(a.id.label("attempt_id"), a.member_id, a.unit_id, u.path.label("unit_path"),
-               func.coalesce(a.score, 0).label("score"), func.coalesce(a.correct_count, 0).label("correct_count"),
-               a.question_count, a.prediction,
-               case((a.prediction.is_(None), None), else_=error).label("prediction_error"),
-               func.coalesce(a.duration_ms, 0).label("duration_ms"), a.submitted_at,
-               func.count().over(partition_by=a.member_id).label("attempts"),
-               func.row_number().over(partition_by=a.member_id,
-                                      order_by=_counted_order(round_.counted_attempt, a)).label("rn"))
+        select(
+            a.id.label("attempt_id"),
+            a.member_id,
+            a.unit_id,
+            u.path.label("unit_path"),
+            func.coalesce(a.score, 0).label("score"),
+            func.coalesce(a.correct_count, 0).label("correct_count"),
+            a.question_count,
+            a.prediction,
+            case((a.prediction.is_(None), None), else_=error).label("prediction_error"),
+            func.coalesce(a.duration_ms, 0).label("duration_ms"),
+            a.submitted_at,
+            func.count().over(partition_by=a.member_id).label("attempts"),
+            func.row_number().over(partition_by=a.member_id, order_by=_counted_order(round_.counted_attempt, a)).label("rn"),
+        )
         .join_from(Attempt.__table__, Unit.__table__, u.id == a.unit_id)
         .where(valid_attempts(round_.id))
     ).subquery("counted")
     c = counted.c
     ranked = select(
-        literal(round_.id), c.member_id, c.attempt_id, c.unit_id, c.unit_path,
-        func.rank().over(order_by=chain_order(contest.tie_break, c)), c.score, c.correct_count, c.question_count,
-        c.prediction, c.prediction_error, c.duration_ms, c.submitted_at, c.attempts,
+        literal(round_.id),
+        c.member_id,
+        c.attempt_id,
+        c.unit_id,
+        c.unit_path,
+        func.rank().over(order_by=chain_order(contest.tie_break, c)),
+        c.score,
+        c.correct_count,
+        c.question_count,
+        c.prediction,
+        c.prediction_error,
+        c.duration_ms,
+        c.submitted_at,
+        c.attempts,
     ).where(c.rn == 1)
     session.execute(delete(Standing).where(Standing.round_id == round_.id))
     session.execute(insert(Standing).from_select(list(STANDING_COLUMNS), ranked))
-    ranked_count = session.execute(select(func.count()).select_from(Standing)
-                                   .where(Standing.round_id == round_.id)).scalar_one()
+    ranked_count = session.execute(select(func.count()).select_from(Standing).where(Standing.round_id == round_.id)).scalar_one()
     build_units(session=session, round_=round_, contest=contest)
     round_.standings_built_at = now or utcnow()
     session.flush()
@@ -125,8 +160,12 @@ UNIT_CRITERIA = ("participation_rate", "average_score", "participants", "perfect
 def _unit_key(row: dict[str, Any], criterion: str) -> tuple:
     rate = row["participation_rate"] if row["participation_rate"] is not None else -1.0
     avg = row["average_score"] if row["average_score"] is not None else -1.0
-    keys = {"participation_rate": (rate, avg), "average_score": (avg, rate),
-            "participants": (row["participants"], rate), "perfect_count": (row["perfect_count"], avg)}
+    keys = {
+        "participation_rate": (rate, avg),
+        "average_score": (avg, rate),
+        "participants": (row["participants"], rate),
+        "perfect_count": (row["perfect_count"], avg),
+    }
     return tuple(-x for x in keys.get(criterion, keys["participation_rate"]))
 
 
@@ -135,13 +174,21 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
     is the subtree's participants over the subtree's declared headcount, so a ward never outranks all its cells."""
     scope = session.get(Unit, contest.scope_unit_id)
     assert scope is not None and round_.id is not None
-    units = session.execute(select(Unit.id, Unit.parent_id, Unit.path, Unit.headcount)
-                            .where(col(Unit.path).startswith(scope.path, autoescape=True))).all()
+    units = session.execute(
+        select(Unit.id, Unit.parent_id, Unit.path, Unit.headcount).where(col(Unit.path).startswith(scope.path, autoescape=True))
+    ).all()
     s = Standing.__table__.c
-    direct = session.execute(select(
-        s.unit_id, func.count(), func.sum(s.attempts), func.sum(s.score),
-        func.sum(case((and_(s.question_count > 0, s.correct_count == s.question_count), 1), else_=0)),
-    ).where(s.round_id == round_.id).group_by(s.unit_id)).all()
+    direct = session.execute(
+        select(
+            s.unit_id,
+            func.count(),
+            func.sum(s.attempts),
+            func.sum(s.score),
+            func.sum(case((and_(s.question_count > 0, s.correct_count == s.question_count), 1), else_=0)),
+        )
+        .where(s.round_id == round_.id)
+        .group_by(s.unit_id)
+    ).all()
     path_of = {uid: path for uid, _parent, path, _hc in units}
     headcounts = subtree_totals((path, headcount or 0) for _uid, _parent, path, headcount in units)
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # participants, attempts, score, perfect
@@ -160,11 +207,19 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
     for uid, parent_id, _path, _own in units:
         participants, attempts_, score, perfect = totals[uid]
         headcount = headcounts.get(uid, 0)
-        rows.append({"round_id": round_.id, "unit_id": uid, "parent_id": parent_id, "participants": participants,
-                     "attempts": attempts_, "headcount": headcount,
-                     "participation_rate": round(participants / headcount, 6) if headcount else None,
-                     "average_score": round(score / participants, 4) if participants else None,
-                     "perfect_count": perfect})
+        rows.append(
+            {
+                "round_id": round_.id,
+                "unit_id": uid,
+                "parent_id": parent_id,
+                "participants": participants,
+                "attempts": attempts_,
+                "headcount": headcount,
+                "participation_rate": round(participants / headcount, 6) if headcount else None,
+                "average_score": round(score / participants, 4) if participants else None,
+                "perfect_count": perfect,
+            }
+        )
     by_parent: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_parent[row["parent_id"]].append(row)
@@ -178,11 +233,23 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
             row["rank"] = rank
     session.execute(delete(UnitStanding).where(UnitStanding.round_id == round_.id))
     for start in range(0, len(rows), 2000):
-        session.execute(insert(UnitStanding), rows[start:start + 2000])
+        session.execute(insert(UnitStanding), rows[start : start + 2000])
 
 
-CONTEST_COLUMNS = ("contest_id", "member_id", "unit_id", "unit_path", "rank", "rounds", "score", "correct_count",
-                   "prediction", "prediction_error", "duration_ms", "submitted_at")
+CONTEST_COLUMNS = (
+    "contest_id",
+    "member_id",
+    "unit_id",
+    "unit_path",
+    "rank",
+    "rounds",
+    "score",
+    "correct_count",
+    "prediction",
+    "prediction_error",
+    "duration_ms",
+    "submitted_at",
+)
 
 
 def build_contest(*, session: Session, contest: Contest) -> int:
@@ -192,23 +259,42 @@ def build_contest(*, session: Session, contest: Contest) -> int:
     assert contest.id is not None
     s = Standing.__table__.c
     r = Round.__table__.c
-    per = (lambda e: e.over(partition_by=s.member_id))  # noqa: E731
+    per = lambda e: e.over(partition_by=s.member_id)  # noqa: E731
     totals = (
-        select(s.member_id, s.unit_id, s.unit_path,
-               per(func.count()).label("rounds"), per(func.sum(s.score)).label("score"),
-               per(func.sum(s.correct_count)).label("correct_count"), per(func.sum(s.prediction)).label("prediction"),
-               per(func.sum(s.prediction_error)).label("prediction_error"),
-               per(func.sum(s.duration_ms)).label("duration_ms"), per(func.max(s.submitted_at)).label("submitted_at"),
-               func.row_number().over(partition_by=s.member_id, order_by=r.closes_at.desc()).label("rn"))
+        select(
+            s.member_id,
+            s.unit_id,
+            s.unit_path,
+            per(func.count()).label("rounds"),
+            per(func.sum(s.score)).label("score"),
+            per(func.sum(s.correct_count)).label("correct_count"),
+            per(func.sum(s.prediction)).label("prediction"),
+            per(func.sum(s.prediction_error)).label("prediction_error"),
+            per(func.sum(s.duration_ms)).label("duration_ms"),
+            per(func.max(s.submitted_at)).label("submitted_at"),
+            func.row_number().over(partition_by=s.member_id, order_by=r.closes_at.desc()).label("rn"),
+        )
         .join_from(Standing.__table__, Round.__table__, r.id == s.round_id)
         .where(r.contest_id == contest.id, r.status == RoundStatus.closed)
     ).subquery("totals")
     t = totals.c
-    ranked = select(literal(contest.id), t.member_id, t.unit_id, t.unit_path,
-                    func.rank().over(order_by=chain_order(contest.tie_break, t)), t.rounds, t.score, t.correct_count,
-                    t.prediction, t.prediction_error, t.duration_ms, t.submitted_at).where(t.rn == 1)
+    ranked = select(
+        literal(contest.id),
+        t.member_id,
+        t.unit_id,
+        t.unit_path,
+        func.rank().over(order_by=chain_order(contest.tie_break, t)),
+        t.rounds,
+        t.score,
+        t.correct_count,
+        t.prediction,
+        t.prediction_error,
+        t.duration_ms,
+        t.submitted_at,
+    ).where(t.rn == 1)
     session.execute(delete(ContestStanding).where(ContestStanding.contest_id == contest.id))
     session.execute(insert(ContestStanding).from_select(list(CONTEST_COLUMNS), ranked))
     session.flush()
-    return int(session.execute(select(func.count()).select_from(ContestStanding)
-                               .where(ContestStanding.contest_id == contest.id)).scalar_one())
+    return int(
+        session.execute(select(func.count()).select_from(ContestStanding).where(ContestStanding.contest_id == contest.id)).scalar_one()
+    )

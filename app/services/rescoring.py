@@ -6,6 +6,7 @@ position in the bank question, which the snapshot records ("qp"); snapshots made
 recorded are mapped by option text. A snapshot whose options no longer match the bank question (options
 added or removed since) is left alone and reported. Attempts of sealed rounds are never changed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,16 +54,22 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
     key_by_position = {o.position: o.correct for o in current}
     key_by_text = {nfc(o.text): o.correct for o in current}
     result = Rescore(question_id=question.id)
-    rows = session.exec(select(AttemptQuestion, Attempt, Round)
-                        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-                        .join(Round, Round.id == Attempt.round_id)
-                        .where(AttemptQuestion.question_id == question.id)
-                        .order_by(col(Attempt.id))).all()
+    rows = session.exec(
+        select(AttemptQuestion, Attempt, Round)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(Round, Round.id == Attempt.round_id)
+        .where(AttemptQuestion.question_id == question.id)
+        .order_by(col(Attempt.id))
+    ).all()
     # Every answer given to this question, in one query: only this question's mark can change.
-    answers = {(a.attempt_id, a.position): set(a.option_ids) for a in session.exec(
-        select(Answer).join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Answer.attempt_id,
-                                                  AttemptQuestion.position == Answer.position))
-        .where(AttemptQuestion.question_id == question.id)).all()}
+    answers = {
+        (a.attempt_id, a.position): set(a.option_ids)
+        for a in session.exec(
+            select(Answer)
+            .join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Answer.attempt_id, AttemptQuestion.position == Answer.position))
+            .where(AttemptQuestion.question_id == question.id)
+        ).all()
+    }
     touched_rounds: dict[int, Round] = {}
     for aq, attempt, round_ in rows:
         if round_.sealed_at is not None:
@@ -89,10 +96,21 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
     for round_ in touched_rounds.values():
         closing.rebuild_after_change(session=session, round_=round_)
     result.rounds = sorted(touched_rounds)
-    audit.record(session=session, actor_id=actor.id, action="question.rescore", entity="question",
-                 entity_id=question.id, ip=actor.ip,
-                 detail={"version": question.version, "attempts_changed": result.attempts_changed,
-                         "scores_changed": result.scores_changed, "rounds": result.rounds,
-                         "sealed_skipped": result.sealed_skipped, "unmatched": result.unmatched})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="question.rescore",
+        entity="question",
+        entity_id=question.id,
+        ip=actor.ip,
+        detail={
+            "version": question.version,
+            "attempts_changed": result.attempts_changed,
+            "scores_changed": result.scores_changed,
+            "rounds": result.rounds,
+            "sealed_skipped": result.sealed_skipped,
+            "unmatched": result.unmatched,
+        },
+    )
     session.flush()
     return result

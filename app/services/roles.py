@@ -1,4 +1,5 @@
 """Roles held over unit subtrees: who holds what, granting, and who may act on whom."""
+
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
@@ -35,22 +36,32 @@ def grant_all(*, session: Session, actor: Actor, member: Member, roles: list, au
         actor.require(unit)
         if role == Role.admin and not actor.covers(unit, (Role.admin,)):
             raise Forbidden(N_("Chỉ quản trị viên mới cấp được quyền quản trị."))
-        exists = session.exec(select(MemberRole.id).where(
-            MemberRole.member_id == member.id, MemberRole.role == role, MemberRole.unit_id == unit.id)).first()
+        exists = session.exec(
+            select(MemberRole.id).where(MemberRole.member_id == member.id, MemberRole.role == role, MemberRole.unit_id == unit.id)
+        ).first()
         if exists is None:
             session.add(MemberRole(member_id=member.id, role=role, unit_id=unit.id))
-            audit.record(session=session, actor_id=actor.id, action=audit_action, entity="member",
-                         entity_id=member.id, detail={"role": role, "unit": unit.code}, ip=actor.ip)
+            audit.record(
+                session=session,
+                actor_id=actor.id,
+                action=audit_action,
+                entity="member",
+                entity_id=member.id,
+                detail={"role": role, "unit": unit.code},
+                ip=actor.ip,
+            )
 
 
 def roles_of(*, session: Session, member_ids: list[int]) -> dict[int, list[RoleGrantOut]]:
     out: dict[int, list[RoleGrantOut]] = {i: [] for i in member_ids}
     if not member_ids:
         return out
-    rows = session.exec(select(MemberRole.member_id, MemberRole.role, Unit.code)
-                        .join(Unit, Unit.id == MemberRole.unit_id)
-                        .where(col(MemberRole.member_id).in_(member_ids))
-                        .order_by(MemberRole.id)).all()
+    rows = session.exec(
+        select(MemberRole.member_id, MemberRole.role, Unit.code)
+        .join(Unit, Unit.id == MemberRole.unit_id)
+        .where(col(MemberRole.member_id).in_(member_ids))
+        .order_by(MemberRole.id)
+    ).all()
     for mid, role, code in rows:
         out[mid].append(RoleGrantOut(role=role, unit_code=code))
     return out
@@ -63,9 +74,12 @@ def grants_of(*, session: Session, member_id: int) -> list[tuple[MemberRole, Uni
 def grants_of_many(*, session: Session, member_ids: list[int]) -> dict[int, list[tuple[MemberRole, Unit]]]:
     out: dict[int, list[tuple[MemberRole, Unit]]] = {}
     for start in range(0, len(member_ids), 500):
-        rows = session.exec(select(MemberRole, Unit).join(Unit, Unit.id == MemberRole.unit_id)
-                            .where(col(MemberRole.member_id).in_(member_ids[start:start + 500]))
-                            .order_by(MemberRole.id)).all()
+        rows = session.exec(
+            select(MemberRole, Unit)
+            .join(Unit, Unit.id == MemberRole.unit_id)
+            .where(col(MemberRole.member_id).in_(member_ids[start : start + 500]))
+            .order_by(MemberRole.id)
+        ).all()
         for grant, unit in rows:
             out.setdefault(grant.member_id, []).append((grant, unit))
     return out

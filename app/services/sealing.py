@@ -5,6 +5,7 @@ The canonical serialisation (README, "Checking a sealed list") is the ranked lis
 fixed order, each cell exactly as the CSV export prints it, cells joined by a tab and rows by a line feed,
 encoded as UTF-8 (no BOM, no header row, no final line feed). After sealing nothing that would change the
 list is allowed: disqualification, re-scoring, prize rules and confirmation refuse a sealed round."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,19 +43,27 @@ def seal(*, session: Session, actor: Actor, round_id: int, now: datetime | None 
     judged = judge_round(session=session, actor=actor, round_id=round_id, whole=True)
     round_ = judged.round
     if round_.sealed_at is not None:
-        raise Conflict(N_("Vòng thi đã được niêm phong lúc {at}."),
-                       at=round_.sealed_at.astimezone(contests.zone(judged.contest)).strftime("%d/%m/%Y %H:%M"))
+        raise Conflict(
+            N_("Vòng thi đã được niêm phong lúc {at}."),
+            at=round_.sealed_at.astimezone(contests.zone(judged.contest)).strftime("%d/%m/%Y %H:%M"),
+        )
     if round_.status != RoundStatus.closed:
         raise Conflict(N_("Chỉ niêm phong được vòng thi đã đóng."))
     if (round_.prize_tiers or round_.unit_prize_tiers) and round_.prizes_confirmed_at is None:
         raise Conflict(N_("Cần xác nhận danh sách giải trước khi niêm phong."))
-    round_.seal_digest = digest_of(session=session, round_=round_, scope_path=judged.scope.path,
-                                   tz=contests.zone(judged.contest))
+    round_.seal_digest = digest_of(session=session, round_=round_, scope_path=judged.scope.path, tz=contests.zone(judged.contest))
     round_.sealed_at = now or utcnow()
     round_.sealed_by = actor.id
     session.add(round_)
-    audit.record(session=session, actor_id=actor.id, action="round.seal", entity="round", entity_id=round_.id,
-                 ip=actor.ip, unit_id=judged.scope.id,
-                 detail={"digest": round_.seal_digest, "ranked": (round_.totals or {}).get("participants")})
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="round.seal",
+        entity="round",
+        entity_id=round_.id,
+        ip=actor.ip,
+        unit_id=judged.scope.id,
+        detail={"digest": round_.seal_digest, "ranked": (round_.totals or {}).get("participants")},
+    )
     session.flush()
     return round_

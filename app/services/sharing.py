@@ -1,4 +1,5 @@
 """Sharing a contest: its short public link, a QR code of it, and rules text rendered safely."""
+
 from __future__ import annotations
 
 import io

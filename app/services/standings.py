@@ -4,6 +4,7 @@ standings and contest standings. Reads only; app.services.ranking builds what is
 Who may look: members whose unit lies in the contest's scope, and organisers and judges covering it.
 What they see: name and unit only (no phone, birth date or ID), and nothing of scores before the round's
 visibility rule allows (the unit table then shows participation only)."""
+
 from __future__ import annotations
 
 import threading
@@ -166,10 +167,26 @@ def _load_info(session: Session, round_id: int) -> RoundInfo:
     if round_ is None or contest is None or scope is None or contest.status == ContestStatus.draft:
         raise NotFound(N_("Không tìm thấy vòng thi."))
     assert round_.id is not None and contest.id is not None and scope.id is not None
-    return RoundInfo(round_.id, round_.title, round_.status, round_.opens_at, round_.closes_at,
-                     round_.results_visibility, round_.prediction_kind, round_.prediction_truth, dict(round_.totals),
-                     contest.id, contest.title, contest.status, contest.timezone, scope.id, scope.code, scope.name,
-                     scope.path, round_.standings_built_at)
+    return RoundInfo(
+        round_.id,
+        round_.title,
+        round_.status,
+        round_.opens_at,
+        round_.closes_at,
+        round_.results_visibility,
+        round_.prediction_kind,
+        round_.prediction_truth,
+        dict(round_.totals),
+        contest.id,
+        contest.title,
+        contest.status,
+        contest.timezone,
+        scope.id,
+        scope.code,
+        scope.name,
+        scope.path,
+        round_.standings_built_at,
+    )
 
 
 def _allowed(actor: Actor, scope_path: str) -> bool:
@@ -239,13 +256,22 @@ class Disqualified:
 
 def disqualified(*, session: Session, round_id: int) -> Disqualified | None:
     a = Attempt.__table__.c
-    count, last_at = session.execute(select(func.count(), func.max(a.disqualified_at)).where(
-        a.round_id == round_id, a.disqualified_at.is_not(None))).one()
+    count, last_at = session.execute(
+        select(func.count(), func.max(a.disqualified_at)).where(a.round_id == round_id, a.disqualified_at.is_not(None))
+    ).one()
     if not count:
         return None
-    reasons = session.execute(select(a.disqualify_reason).where(
-        a.round_id == round_id, a.disqualified_at.is_not(None), a.disqualify_reason != "")
-        .group_by(a.disqualify_reason).order_by(func.max(a.disqualified_at).desc()).limit(3)).scalars().all()
+    reasons = (
+        session.execute(
+            select(a.disqualify_reason)
+            .where(a.round_id == round_id, a.disqualified_at.is_not(None), a.disqualify_reason != "")
+            .group_by(a.disqualify_reason)
+            .order_by(func.max(a.disqualified_at).desc())
+            .limit(3)
+        )
+        .scalars()
+        .all()
+    )
     return Disqualified(int(count), last_at, list(reasons))
 
 
@@ -260,8 +286,9 @@ def _subtree(session: Session, scope_id: int, scope_path: str, unit_code: str | 
     return unit.id, unit.path
 
 
-def _rows(session: Session, table: Any, key: Any, key_value: int, unit: tuple[int, str], scope_id: int, limit: int,
-          offset: int) -> tuple[int, list[BoardRow]]:
+def _rows(
+    session: Session, table: Any, key: Any, key_value: int, unit: tuple[int, str], scope_id: int, limit: int, offset: int
+) -> tuple[int, list[BoardRow]]:
     """Rows of a stored ranking, in rank order; a subtree's board re-ranks its own members among themselves
     (RANK() over the stored rank keeps shared ranks shared)."""
     t = table.__table__.c
@@ -271,9 +298,19 @@ def _rows(session: Session, table: Any, key: Any, key_value: int, unit: tuple[in
         where.append(col(table.unit_path).startswith(unit[1], autoescape=True))
     total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
     rank = t.rank if whole else func.rank().over(order_by=t.rank)
-    inner = select(rank.label("r"), t.member_id, t.unit_id, t.score, t.correct_count, t.prediction,
-                   t.prediction_error, t.duration_ms, t.submitted_at, t.rank.label("global_rank"), t.id.label("sid")
-                   ).where(*where)
+    inner = select(
+        rank.label("r"),
+        t.member_id,
+        t.unit_id,
+        t.score,
+        t.correct_count,
+        t.prediction,
+        t.prediction_error,
+        t.duration_ms,
+        t.submitted_at,
+        t.rank.label("global_rank"),
+        t.id.label("sid"),
+    ).where(*where)
     if whole:
         inner = inner.order_by(t.rank, t.id).limit(limit).offset(offset)
         page = inner.subquery("page")
@@ -281,15 +318,36 @@ def _rows(session: Session, table: Any, key: Any, key_value: int, unit: tuple[in
         page = select(inner.subquery("sub")).order_by("global_rank", "sid").limit(limit).offset(offset).subquery("page")
     p = page.c
     rows = session.execute(
-        select(p.r, p.member_id, Member.full_name, Unit.code, Unit.name, p.score, p.correct_count, p.prediction,
-               p.prediction_error, p.duration_ms, p.submitted_at)
-        .join(Member, Member.id == p.member_id).join(Unit, Unit.id == p.unit_id)
-        .order_by(p.global_rank, p.sid)).all()
+        select(
+            p.r,
+            p.member_id,
+            Member.full_name,
+            Unit.code,
+            Unit.name,
+            p.score,
+            p.correct_count,
+            p.prediction,
+            p.prediction_error,
+            p.duration_ms,
+            p.submitted_at,
+        )
+        .join(Member, Member.id == p.member_id)
+        .join(Unit, Unit.id == p.unit_id)
+        .order_by(p.global_rank, p.sid)
+    ).all()
     return int(total), [BoardRow(*row) for row in rows]
 
 
-def round_board(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, limit: int = 50,
-                offset: int = 0, cache: BoardCache | None = None) -> tuple[int, list[BoardRow]]:
+def round_board(
+    *,
+    session: Session,
+    actor: Actor,
+    round_id: int,
+    unit_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    cache: BoardCache | None = None,
+) -> tuple[int, list[BoardRow]]:
     info = scored_round(session=session, actor=actor, round_id=round_id, cache=cache)
     limit, offset = _clamp(limit), max(0, offset)
 
@@ -297,8 +355,7 @@ def round_board(*, session: Session, actor: Actor, round_id: int, unit_code: str
         unit = _subtree(session, info.scope_id, info.scope_path, unit_code)
         return _rows(session, Standing, Standing.round_id, round_id, unit, info.scope_id, limit, offset)
 
-    return _cached(cache, ("round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset), make,
-                   lasting=True)
+    return _cached(cache, ("round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset), make, lasting=True)
 
 
 def _clamp(limit: int) -> int:
@@ -306,51 +363,58 @@ def _clamp(limit: int) -> int:
 
 
 def rank_card(*, session: Session, actor: Actor, round_id: int, cache: BoardCache | None = None) -> RankCard | None:
-    """"You are 37th of 412 in Chi bộ 3, 1,204th of 8,292 in the union": None without a counted attempt."""
+    """ "You are 37th of 412 in Chi bộ 3, 1,204th of 8,292 in the union": None without a counted attempt."""
     info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
     if not scores_visible(info):
         return None
     built = info.standings_built_at
-    return _cached(cache, ("card", round_id, built, actor.id), lambda: _card(session, round_id, built, actor.id, cache),
-                   lasting=True)
+    return _cached(cache, ("card", round_id, built, actor.id), lambda: _card(session, round_id, built, actor.id, cache), lasting=True)
 
 
 def _my_rank_statement() -> Any:
     ahead = aliased(Standing)
-    in_unit_ahead = (select(func.count()).select_from(ahead)
-                     .where(ahead.round_id == Standing.round_id, ahead.unit_id == Standing.unit_id,
-                            ahead.rank < Standing.rank).scalar_subquery())
-    return (select(Standing.rank, Standing.score, Standing.unit_id, in_unit_ahead)
-            .where(Standing.round_id == bindparam("round_id"), Standing.member_id == bindparam("member_id")))
+    in_unit_ahead = (
+        select(func.count())
+        .select_from(ahead)
+        .where(ahead.round_id == Standing.round_id, ahead.unit_id == Standing.unit_id, ahead.rank < Standing.rank)
+        .scalar_subquery()
+    )
+    return select(Standing.rank, Standing.score, Standing.unit_id, in_unit_ahead).where(
+        Standing.round_id == bindparam("round_id"), Standing.member_id == bindparam("member_id")
+    )
 
 
 _MY_RANK = _my_rank_statement()  # built once: an aliased subquery costs more to build than to run
 
 
-def _card(session: Session, round_id: int, built: datetime | None, member_id: int,
-          cache: BoardCache | None) -> RankCard | None:
+def _card(session: Session, round_id: int, built: datetime | None, member_id: int, cache: BoardCache | None) -> RankCard | None:
     """One query for the member (their rank, and how many of their unit rank ahead of them); the counts and
     the unit's name are shared by everyone who looks, so cached apart."""
     mine = session.execute(_MY_RANK, {"round_id": round_id, "member_id": member_id}).first()
     if mine is None:
         return None
     rank, score, unit_id, unit_ahead = mine
-    total = _cached(cache, ("count", round_id, built), lambda: session.execute(
-        select(func.count()).select_from(Standing).where(Standing.round_id == round_id)).scalar_one(), lasting=True)
+    total = _cached(
+        cache,
+        ("count", round_id, built),
+        lambda: session.execute(select(func.count()).select_from(Standing).where(Standing.round_id == round_id)).scalar_one(),
+        lasting=True,
+    )
 
     def unit_facts() -> tuple[int, str]:
-        count = session.execute(select(func.count()).select_from(Standing)
-                                .where(Standing.round_id == round_id, Standing.unit_id == unit_id)).scalar_one()
+        count = session.execute(
+            select(func.count()).select_from(Standing).where(Standing.round_id == round_id, Standing.unit_id == unit_id)
+        ).scalar_one()
         unit = session.get(Unit, unit_id)
         return int(count), unit.name if unit else ""
 
     unit_total, unit_name = _cached(cache, ("unit_count", round_id, built, unit_id), unit_facts, lasting=True)
-    return RankCard(rank=rank, total=int(total), unit_rank=int(unit_ahead) + 1, unit_total=unit_total,
-                    unit_name=unit_name, score=score)
+    return RankCard(rank=rank, total=int(total), unit_rank=int(unit_ahead) + 1, unit_total=unit_total, unit_name=unit_name, score=score)
 
 
-def unit_board(*, session: Session, actor: Actor, round_id: int, parent_code: str | None = None,
-               cache: BoardCache | None = None) -> list[UnitRow]:
+def unit_board(
+    *, session: Session, actor: Actor, round_id: int, parent_code: str | None = None, cache: BoardCache | None = None
+) -> list[UnitRow]:
     """The units directly under `parent_code` (default: the contest's scope), ranked among themselves."""
     info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
     visible = scores_visible(info)
@@ -358,17 +422,29 @@ def unit_board(*, session: Session, actor: Actor, round_id: int, parent_code: st
     def make() -> list[UnitRow]:
         parent_id, _path = _subtree(session, info.scope_id, info.scope_path, parent_code)
         rows = session.execute(
-            select(UnitStanding, Unit.code, Unit.name, Unit.kind).join(Unit, Unit.id == UnitStanding.unit_id)
+            select(UnitStanding, Unit.code, Unit.name, Unit.kind)
+            .join(Unit, Unit.id == UnitStanding.unit_id)
             .where(UnitStanding.round_id == round_id, UnitStanding.parent_id == parent_id)
-            .order_by(UnitStanding.rank, Unit.code)).all()
-        return [UnitRow(rank=s.rank, unit_id=s.unit_id, code=code, name=name, kind=kind, participants=s.participants,
-                        attempts=s.attempts, headcount=s.headcount, participation_rate=s.participation_rate,
-                        average_score=s.average_score if visible else None,
-                        perfect_count=s.perfect_count if visible else None)
-                for s, code, name, kind in rows]
+            .order_by(UnitStanding.rank, Unit.code)
+        ).all()
+        return [
+            UnitRow(
+                rank=s.rank,
+                unit_id=s.unit_id,
+                code=code,
+                name=name,
+                kind=kind,
+                participants=s.participants,
+                attempts=s.attempts,
+                headcount=s.headcount,
+                participation_rate=s.participation_rate,
+                average_score=s.average_score if visible else None,
+                perfect_count=s.perfect_count if visible else None,
+            )
+            for s, code, name, kind in rows
+        ]
 
-    return _cached(cache, ("units", round_id, info.standings_built_at, (parent_code or "").upper(), visible), make,
-                   lasting=True)
+    return _cached(cache, ("units", round_id, info.standings_built_at, (parent_code or "").upper(), visible), make, lasting=True)
 
 
 def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = None) -> dict[str, int]:
@@ -381,8 +457,16 @@ def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = 
     return _cached(cache, ("totals", round_id), lambda: ranking.official_counts(session=session, round_id=round_id))
 
 
-def contest_board(*, session: Session, actor: Actor, contest_id: int, unit_code: str | None = None,
-                  limit: int = 50, offset: int = 0, cache: BoardCache | None = None) -> tuple[Contest, int, list[BoardRow]]:
+def contest_board(
+    *,
+    session: Session,
+    actor: Actor,
+    contest_id: int,
+    unit_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    cache: BoardCache | None = None,
+) -> tuple[Contest, int, list[BoardRow]]:
     contest = session.get(Contest, contest_id) if is_db_id(contest_id) else None
     if contest is None:
         raise NotFound(N_("Không tìm thấy cuộc thi."))
@@ -392,8 +476,16 @@ def contest_board(*, session: Session, actor: Actor, contest_id: int, unit_code:
 
     def make() -> tuple[int, list[BoardRow]]:
         unit = _subtree(session, scope.id, scope.path, unit_code)  # type: ignore[arg-type]
-        return _rows(session, ContestStanding, ContestStanding.contest_id, contest_id, unit, scope.id,  # type: ignore[arg-type]
-                     limit, offset)
+        return _rows(
+            session,
+            ContestStanding,
+            ContestStanding.contest_id,
+            contest_id,
+            unit,
+            scope.id,  # type: ignore[arg-type]
+            limit,
+            offset,
+        )
 
     total, rows = _cached(cache, ("contest", contest_id, (unit_code or "").upper(), limit, offset), make)
     return contest, total, rows

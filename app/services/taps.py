@@ -12,6 +12,7 @@ Anything unusual (not the member's, over, late, no such question, the session re
 error) is handed back as None, and the caller then takes attempts.save_answer, which explains it or
 finalises the attempt; a choice that does not fit the question raises Invalid as save_answer would.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,38 +58,49 @@ def check_choice(question: tuple[str, list[dict]] | None, position: int, option_
         raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
     return chosen
 
+
 _a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
 # Built once: a batch runs these three, whatever its size (two reads, one upsert of all its answers).
-_ATTEMPTS = (select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version)
-             .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id))
-             .where(_a.id.in_(bindparam("ids", expanding=True))))
+_ATTEMPTS = (
+    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version)
+    .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id))
+    .where(_a.id.in_(bindparam("ids", expanding=True)))
+)
 # PostgreSQL: the batch's attempts are read with a share lock, which a submit's row lock waits for (and
 # the other way round), so a tap is checked against the attempt's status as it is when it is written: a
 # save racing a submit is either in the score or refused, never acknowledged and left out.
 _ATTEMPTS_LOCKED = _ATTEMPTS.with_for_update(read=True, of=Attempt.__table__)
 # On SQLite, where a statement is a function call and not a round trip, a tap's one read (measured faster
 # than the two batch reads below, whose IN lists cost more than they save there).
-_READ_ONE = (select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _q.kind, _q.options)
-             .select_from(Attempt.__table__
-                          .join(Member.__table__, _m.id == _a.member_id)
-                          .outerjoin(AttemptQuestion.__table__,
-                                     and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))))
-             .where(_a.id == bindparam("attempt_id")))
+_READ_ONE = (
+    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _q.kind, _q.options)
+    .select_from(
+        Attempt.__table__.join(Member.__table__, _m.id == _a.member_id).outerjoin(
+            AttemptQuestion.__table__, and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))
+        )
+    )
+    .where(_a.id == bindparam("attempt_id"))
+)
 # (attempt, position) pairs as two IN lists (a few pairs too many, dropped in Python): SQLite does not use the
 # index for a row-value IN and read the whole table.
-_QUESTIONS = (select(_q.attempt_id, _q.position, _q.kind, _q.options)
-              .where(_q.attempt_id.in_(bindparam("ids", expanding=True)),
-                     _q.position.in_(bindparam("positions", expanding=True))))
+_QUESTIONS = select(_q.attempt_id, _q.position, _q.kind, _q.options).where(
+    _q.attempt_id.in_(bindparam("ids", expanding=True)), _q.position.in_(bindparam("positions", expanding=True))
+)
 
 
 @functools.cache
 def upsert_statement(dialect: str) -> Any:
     """Save an answer (attempt_id, position, option_ids, saved_at), replacing the one saved before."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Answer.__table__).values(attempt_id=bindparam("attempt_id"), position=bindparam("position"),
-                                           option_ids=bindparam("option_ids"), saved_at=bindparam("saved_at"))
-    return stmt.on_conflict_do_update(index_elements=["attempt_id", "position"],
-                                      set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at})
+    stmt = insert(Answer.__table__).values(
+        attempt_id=bindparam("attempt_id"),
+        position=bindparam("position"),
+        option_ids=bindparam("option_ids"),
+        saved_at=bindparam("saved_at"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "position"], set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at}
+    )
 
 
 @dataclass
@@ -140,16 +152,14 @@ class TapWriter:
                 answers: dict[tuple[int, int], dict] = {}  # one row per answer: the batch's last tap of it
                 for tap in batch:
                     try:
-                        chosen = self._decide(tap, attempts.get(tap.attempt_id),
-                                              questions.get((tap.attempt_id, tap.position)))
+                        chosen = self._decide(tap, attempts.get(tap.attempt_id), questions.get((tap.attempt_id, tap.position)))
                     except AppError as exc:  # a choice that does not fit: that tap's answer
                         outcomes.append((tap, None, exc))
                         continue
                     if chosen is not None:
                         key = (tap.attempt_id, tap.position)
                         answers.pop(key, None)
-                        answers[key] = {"attempt_id": tap.attempt_id, "position": tap.position,
-                                        "option_ids": chosen, "saved_at": tap.now}
+                        answers[key] = {"attempt_id": tap.attempt_id, "position": tap.position, "option_ids": chosen, "saved_at": tap.now}
                     outcomes.append((tap, None if chosen is None else tap.now, None))
                 if answers:
                     conn.execute(upsert_statement(self._dialect), list(answers.values()))
@@ -175,15 +185,22 @@ class TapWriter:
             return attempts, questions
         ids = sorted({t.attempt_id for t in batch})
         attempts = {r.id: r for r in conn.execute(_ATTEMPTS_LOCKED, {"ids": ids})}
-        questions = {(r.attempt_id, r.position): r for r in conn.execute(
-            _QUESTIONS, {"ids": ids, "positions": sorted({t.position for t in batch})})}
+        questions = {
+            (r.attempt_id, r.position): r for r in conn.execute(_QUESTIONS, {"ids": ids, "positions": sorted({t.position for t in batch})})
+        }
         return attempts, questions
 
     def _decide(self, tap: Tap, attempt: Any, question: Any) -> list[str] | None:
         """The options to save for this tap, or None when it is not the usual case."""
-        if (attempt is None or question is None or attempt.member_id != tap.member_id
-                or attempt.status != AttemptStatus.in_progress or too_late(attempt.deadline_at, tap.now)
-                or not attempt.active or (tap.token_version is not None and attempt.token_version != tap.token_version)):
+        if (
+            attempt is None
+            or question is None
+            or attempt.member_id != tap.member_id
+            or attempt.status != AttemptStatus.in_progress
+            or too_late(attempt.deadline_at, tap.now)
+            or not attempt.active
+            or (tap.token_version is not None and attempt.token_version != tap.token_version)
+        ):
             return None
         return check_choice((question.kind, question.options), tap.position, tap.option_ids)
 
@@ -203,18 +220,33 @@ def writer_for(engine: Engine) -> TapWriter:
         return found
 
 
-def new_tap(*, member_id: int, token_version: int | None, attempt_id: int, position: int, option_ids: list[str],
-            now: datetime | None = None) -> Tap:
+def new_tap(
+    *, member_id: int, token_version: int | None, attempt_id: int, position: int, option_ids: list[str], now: datetime | None = None
+) -> Tap:
     return Tap(member_id, token_version, attempt_id, position, list(option_ids), now or utcnow())
 
 
-def save(*, engine: Engine, member_id: int, attempt_id: int, position: int, option_ids: list[str],
-         now: datetime | None = None, token_version: int | None = None) -> datetime | None:
+def save(
+    *,
+    engine: Engine,
+    member_id: int,
+    attempt_id: int,
+    position: int,
+    option_ids: list[str],
+    now: datetime | None = None,
+    token_version: int | None = None,
+) -> datetime | None:
     """A tap in the usual case, from a thread: blocks it until the tap is committed with the others waiting
     beside it; None when it is not the usual case (then attempts.save_answer says why)."""
-    return writer_for(engine).submit(new_tap(
-        member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position,
-        option_ids=option_ids, now=now)).result()
+    return (
+        writer_for(engine)
+        .submit(
+            new_tap(
+                member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position, option_ids=option_ids, now=now
+            )
+        )
+        .result()
+    )
 
 
 async def wait(done: Future) -> Any:

@@ -1,4 +1,5 @@
 """Vietnamese text: NFC on the way in, folding for search, and the Vietnamese name order."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,10 @@ _SPACES = re.compile(r"\s+")
 # line), the invisible format characters that reverse or hide text (U+202E turns "exe.txt" into "txt.exe";
 # zero-width ones make two equal names differ, so duplicates go unseen) and the non-characters U+FFFE/FFFF,
 # which XML (XLSX, Moodle XML) cannot carry.
-INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-                       "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]")
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
 
 # The Vietnamese alphabet, with the letters borrowed for foreign names at their Latin places.
 _ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()

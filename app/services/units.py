@@ -1,4 +1,5 @@
 """The unit tree: create, edit, move, list, always inside the actor's subtree."""
+
 from __future__ import annotations
 
 import re
@@ -68,11 +69,9 @@ def tree_order(units: list[Unit]) -> list[Unit]:
 MAX_HEADCOUNT = 100_000_000
 
 
-def _check_fields(*, code: str | None = None, name: str | None = None, kind: str | None = None,
-                  headcount: int | None = None) -> None:
+def _check_fields(*, code: str | None = None, name: str | None = None, kind: str | None = None, headcount: int | None = None) -> None:
     if code is not None and not _CODE.match(code):
-        raise Invalid(N_("Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 32 ký tự)."),
-                      field="code")
+        raise Invalid(N_("Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 32 ký tự)."), field="code")
     if name is not None and not name:
         raise Invalid(N_("Tên đơn vị không được để trống."), field="name")
     if name is not None and len(name) > 200:
@@ -96,13 +95,26 @@ def create(*, session: Session, actor: Actor, data: UnitCreate) -> Unit:
         raise Forbidden(N_("Chỉ quản trị viên được tạo đơn vị cấp cao nhất."))
     if session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
         raise Conflict(N_("Mã đơn vị {code} đã có."), code=code)
-    unit = Unit(code=code, name=name, kind=kind, headcount=data.headcount,
-                parent_id=parent.id if parent else None, depth=(parent.depth + 1) if parent else 0)
+    unit = Unit(
+        code=code,
+        name=name,
+        kind=kind,
+        headcount=data.headcount,
+        parent_id=parent.id if parent else None,
+        depth=(parent.depth + 1) if parent else 0,
+    )
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    audit.record(session=session, actor_id=actor.id, action="unit.create", entity="unit", entity_id=unit.id,
-                 detail={"code": code, "name": name, "parent": parent.code if parent else None}, ip=actor.ip)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="unit.create",
+        entity="unit",
+        entity_id=unit.id,
+        detail={"code": code, "name": name, "parent": parent.code if parent else None},
+        ip=actor.ip,
+    )
     session.flush()
     return unit
 
@@ -125,8 +137,15 @@ def update_unit(*, session: Session, actor: Actor, unit_id: int, data: UnitUpdat
     before = {k: getattr(unit, k) for k in changes}
     for key, value in changes.items():
         setattr(unit, key, value)
-    audit.record(session=session, actor_id=actor.id, action="unit.update", entity="unit", entity_id=unit.id,
-                 detail={"before": before, "after": changes}, ip=actor.ip)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="unit.update",
+        entity="unit",
+        entity_id=unit.id,
+        detail={"before": before, "after": changes},
+        ip=actor.ip,
+    )
     session.flush()
     return unit
 
@@ -151,10 +170,16 @@ def move(*, session: Session, actor: Actor, unit_id: int, new_parent_code: str) 
         .values(path=new_prefix + func.substr(Unit.path, len(old_prefix) + 1), depth=Unit.depth + depth_shift)
         .execution_options(synchronize_session=False)
     )
-    session.execute(update(Unit).where(Unit.id == unit.id).values(parent_id=new_parent.id)
-                    .execution_options(synchronize_session=False))
-    audit.record(session=session, actor_id=actor.id, action="unit.move", entity="unit", entity_id=unit.id,
-                 detail={"from_parent_id": old_parent_id, "to": new_parent.code}, ip=actor.ip)
+    session.execute(update(Unit).where(Unit.id == unit.id).values(parent_id=new_parent.id).execution_options(synchronize_session=False))
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="unit.move",
+        entity="unit",
+        entity_id=unit.id,
+        detail={"from_parent_id": old_parent_id, "to": new_parent.code},
+        ip=actor.ip,
+    )
     session.flush()
     session.expire_all()
     return get(session=session, unit_id=unit_id)
@@ -207,10 +232,11 @@ def summaries(*, session: Session, actor: Actor) -> list[SubtreeSummary]:
             continue
         seen.add(grant.unit_id)
         inside = Unit.path.startswith(grant.unit_path, autoescape=True)
-        n_units, headcount = session.exec(select(func.count(), func.coalesce(func.sum(Unit.headcount), 0))
-                                          .where(inside)).one()
-        accounts = session.exec(select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id)
-                                .where(inside, Member.active.is_(True))).one()
-        out.append(SubtreeSummary(unit=get(session=session, unit_id=grant.unit_id), units=n_units,
-                                  headcount=int(headcount), accounts=accounts))
+        n_units, headcount = session.exec(select(func.count(), func.coalesce(func.sum(Unit.headcount), 0)).where(inside)).one()
+        accounts = session.exec(
+            select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id).where(inside, Member.active.is_(True))
+        ).one()
+        out.append(
+            SubtreeSummary(unit=get(session=session, unit_id=grant.unit_id), units=n_units, headcount=int(headcount), accounts=accounts)
+        )
     return out

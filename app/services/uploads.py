@@ -1,4 +1,5 @@
 """Files kept between an import's preview and its commit (the two requests may reach different workers)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -3,6 +3,7 @@
 No browser is downloaded: Playwright launches the system Chromium. With CI=true a missing browser
 fails the run instead of skipping it.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,17 +35,26 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
 
 @pytest.fixture
 def page(browser, live_server, engine):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
-                                  base_url=live_server)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN", base_url=live_server)
     pg = context.new_page()
     blocked: list[str] = []  # what the pages' Content-Security-Policy refused: a page that needs it is broken
     pg.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)

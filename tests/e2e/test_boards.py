@@ -1,5 +1,6 @@
 """A member looks at the leaderboards on a phone (Chromium, 390×844): the round's board with their rank
 card, their cell's board, the unit standings; nothing scrolls sideways at 360 px."""
+
 from __future__ import annotations
 
 from tests.e2e.conftest import no_horizontal_scroll

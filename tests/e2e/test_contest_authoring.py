@@ -1,4 +1,5 @@
 """An organiser creates a contest with weekly rounds and publishes it, on a phone and on a laptop."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,17 +13,22 @@ from tests.e2e.conftest import no_horizontal_scroll
 from tests.factories import PASSWORD, actor, make_member, make_unit
 
 
-@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}],
-                         ids=["phone", "laptop"])
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}], ids=["phone", "laptop"])
 def test_organiser_creates_and_publishes_a_contest(page, engine, shot, viewport):
     with Session(engine) as s:
         root = make_unit(s, "TDM", name="Đảng bộ TP. Thủ Dầu Một", kind="Đảng bộ")
         org = actor(s, make_member(s, root, phone="0900000002", roles=(("organiser", root),)))
         topic = bank.create_topic(session=s, actor=org, data=TopicCreate(name="Chuyển đổi số", unit_code="TDM"))
         for n in range(15):
-            bank.create_question(session=s, actor=org, data=QuestionCreate(
-                topic_id=topic.id, text=f"Câu hỏi chuyển đổi số {n}?",
-                options=[OptionIn(text="Đúng hướng", correct=True), OptionIn(text="Chưa đúng")]))
+            bank.create_question(
+                session=s,
+                actor=org,
+                data=QuestionCreate(
+                    topic_id=topic.id,
+                    text=f"Câu hỏi chuyển đổi số {n}?",
+                    options=[OptionIn(text="Đúng hướng", correct=True), OptionIn(text="Chưa đúng")],
+                ),
+            )
         topic_id = topic.id
         s.commit()
     page.set_viewport_size(viewport)

@@ -1,6 +1,7 @@
 """A member writes and hands in an essay on a phone (Chromium, 390×844): the live word count, the draft autosaved
 and still there after a reload, the submit refused while too short or too long, the receipt, an edit handed in
 again; no sideways scroll at 360 px."""
+
 from __future__ import annotations
 
 from sqlmodel import select

@@ -1,6 +1,7 @@
 """Whole journeys as a new user walks them on a phone (Chromium, 390×844), with a screenshot of each step kept
 under test-artifacts/: an organiser who starts from an empty bank builds and publishes a contest; a member goes
 from home to both boards and then finds no start button. (The judge's journey is tests/e2e/test_judging.py.)"""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -44,12 +45,20 @@ def test_an_organiser_builds_a_contest_from_an_empty_bank(page, engine, shot):
     assert "Chưa có chủ đề nào" in page.inner_text("main")
     topic_ids = []
     for name, body, filename in (
-            ("Chuyển đổi số", (CSV_HEADER + "".join(
-                f"Chuyển đổi số câu {n}?,Đúng hướng,Chưa đúng,Không rõ,A,{'Dễ' if n % 2 else 'Khó'}\n"
-                for n in range(12))).encode(), "chuyen-doi-so.csv"),
-            ("Xây dựng Đảng", "".join(
-                f"Xây dựng Đảng câu {n}?\nA. Tập trung dân chủ\nB. Tự do\nANSWER: A\n\n" for n in range(8)).encode(),
-             "xay-dung-dang.txt")):  # a CSV of our template, and Aiken text as Moodle writes it
+        (
+            "Chuyển đổi số",
+            (
+                CSV_HEADER
+                + "".join(f"Chuyển đổi số câu {n}?,Đúng hướng,Chưa đúng,Không rõ,A,{'Dễ' if n % 2 else 'Khó'}\n" for n in range(12))
+            ).encode(),
+            "chuyen-doi-so.csv",
+        ),
+        (
+            "Xây dựng Đảng",
+            "".join(f"Xây dựng Đảng câu {n}?\nA. Tập trung dân chủ\nB. Tự do\nANSWER: A\n\n" for n in range(8)).encode(),
+            "xay-dung-dang.txt",
+        ),
+    ):  # a CSV of our template, and Aiken text as Moodle writes it
         page.goto("/bank")
         page.fill("#f-name", name)
         page.click("main form[action='/bank/topics'] button[type=submit]")
@@ -82,7 +91,7 @@ def test_an_organiser_builds_a_contest_from_an_empty_bank(page, engine, shot):
         _settled(page)
         page.locator("input[name=draw_count]").nth(i).fill(count)
         page.locator("input[name=draw_count]").nth(i).blur()
-        page.wait_for_selector(f"#draw-total:has-text('{sum(int(c) for _t, _l, c in rows[:i + 1])} câu')")
+        page.wait_for_selector(f"#draw-total:has-text('{sum(int(c) for _t, _l, c in rows[: i + 1])} câu')")
         _settled(page)
     assert "có 6 câu" in page.inner_text("#draw-rows") and "có 8 câu" in page.inner_text("#draw-rows")
     shot(page, "2-draw-rows")
@@ -113,15 +122,32 @@ def test_a_member_goes_from_home_to_both_boards_and_then_has_no_start_button(pag
         make_member(s, cell, full_name="Nguyễn Thị Hồng", phone="0900000601")
         topic = bank.create_topic(session=s, actor=org, data=TopicCreate(name="Nghị quyết", unit_code="TDM2"))
         for n in range(6):
-            bank.create_question(session=s, actor=org, data=QuestionCreate(
-                topic_id=topic.id, text=f"Câu hỏi số {n}?", options=[OptionIn(text="Đúng", correct=True),
-                                                                      OptionIn(text="Sai")]))
+            bank.create_question(
+                session=s,
+                actor=org,
+                data=QuestionCreate(
+                    topic_id=topic.id, text=f"Câu hỏi số {n}?", options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")]
+                ),
+            )
         now = datetime.now().astimezone()
-        contest = contests.create_contest(session=s, actor=org, data=ContestCreate(
-            title="Tìm hiểu Nghị quyết", scope_unit_code="TDM2", rounds=[RoundIn(
-                title="Tuần 1", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=5),
-                draw=[DrawLine(topic_id=topic.id, count=4)], results_visibility="immediate",
-                prediction=PredictionIn(kind="participants"))]))
+        contest = contests.create_contest(
+            session=s,
+            actor=org,
+            data=ContestCreate(
+                title="Tìm hiểu Nghị quyết",
+                scope_unit_code="TDM2",
+                rounds=[
+                    RoundIn(
+                        title="Tuần 1",
+                        opens_at=now - timedelta(hours=1),
+                        closes_at=now + timedelta(days=5),
+                        draw=[DrawLine(topic_id=topic.id, count=4)],
+                        results_visibility="immediate",
+                        prediction=PredictionIn(kind="participants"),
+                    )
+                ],
+            ),
+        )
         contests.publish_contest(session=s, actor=org, contest_id=contest.id)
         round_id = contests.rounds_of(session=s, contest=contest)[0].id
         s.commit()
@@ -135,8 +161,10 @@ def test_a_member_goes_from_home_to_both_boards_and_then_has_no_start_button(pag
     page.wait_for_url("**/attempts/*")
     attempt_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     with Session(engine) as s:
-        right = {q.position: next(o["id"] for o in q.options if o["correct"]) for q in
-                 s.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)).all()}
+        right = {
+            q.position: next(o["id"] for o in q.options if o["correct"])
+            for q in s.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)).all()
+        }
     for pos in (1, 2, 4):
         page.check(f'input[value="{right[pos]}"]')
         page.wait_for_selector(f"#saved-{pos} >> text=Đã lưu")

@@ -1,6 +1,7 @@
 """A judge on a phone (Chromium, 390×844): audits a round, opens a flagged attempt, disqualifies it with a
 reason, sets and confirms prizes, seals, and downloads the Excel files of the round and of the contest; nothing
 scrolls sideways at 360 px."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,9 @@ from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # noqa: F811
     r = arena.rounds[0]
     t = arena.tree
-    people = [make_member(session, u, full_name=n) for u, n in (
-        (t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))]
+    people = [
+        make_member(session, u, full_name=n) for u, n in ((t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))
+    ]
     quick = [add(session, r, m, score=s, duration_s=d) for m, s, d in zip(people, (5, 4, 3), (60, 3, 50), strict=True)][1]
     judge = session.get(Member, arena.org.id)
     judge.phone = "0911000400"
@@ -85,17 +87,14 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
         page.click(f"a[href^='/judging/rounds/{r.id}/export.xlsx']")
     data = open(info.value.path(), "rb").read()
     wb = load_workbook(io.BytesIO(data))
-    assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == [
-        "Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
+    assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     assert digest in " ".join(str(c.value) for row in wb["Ghi chú"].iter_rows() for c in row)
     with page.expect_download() as info:  # the contest as a whole, over its one closed round
         page.click(f"a[href^='/judging/contests/{arena.contest.id}/export.xlsx']")
     wb = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
-    assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == [
-        "Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
+    assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     names = set()
-    for href, magic in ((f"/judging/rounds/{r.id}/export.csv", b"\xef\xbb\xbf"),
-                        (f"/judging/rounds/{r.id}/export.pdf", b"%PDF")):
+    for href, magic in ((f"/judging/rounds/{r.id}/export.csv", b"\xef\xbb\xbf"), (f"/judging/rounds/{r.id}/export.pdf", b"%PDF")):
         with page.expect_download() as info:
             page.click(f"a[href^='{href}']")
         assert open(info.value.path(), "rb").read().startswith(magic)

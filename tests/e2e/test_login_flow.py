@@ -1,4 +1,5 @@
 """A member logs in on a phone, is made to choose a password, and lands on the home page."""
+
 from __future__ import annotations
 
 from sqlmodel import Session

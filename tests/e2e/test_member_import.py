@@ -1,4 +1,5 @@
 """An organiser imports a member file on a phone: a bad file first, then the corrected one."""
+
 from __future__ import annotations
 
 import io
@@ -30,13 +31,25 @@ def test_organiser_imports_members(page, engine, shot, tmp_path):
         make_unit(s, "PC01", parent=root, name="Đảng bộ phường Phú Cường")
         make_member(s, root, full_name="Nguyễn Thị Thu Hà", phone="0900000002", roles=(("organiser", root),))
     bad = tmp_path / "danh-sach-loi.xlsx"
-    bad.write_bytes(_xlsx([[1, "Võ Văn Kiệt", "0912000001", "DV001", "12/03/1985", "PC01"],
-                           [2, "Lý Thị Mai", "", "DV002", "30/02/1990", "PC01"],
-                           [3, "Đỗ Minh Châu", "0912000003", "DV003", "", "KHONGCO"]]))
+    bad.write_bytes(
+        _xlsx(
+            [
+                [1, "Võ Văn Kiệt", "0912000001", "DV001", "12/03/1985", "PC01"],
+                [2, "Lý Thị Mai", "", "DV002", "30/02/1990", "PC01"],
+                [3, "Đỗ Minh Châu", "0912000003", "DV003", "", "KHONGCO"],
+            ]
+        )
+    )
     good = tmp_path / "danh-sach.xlsx"
-    good.write_bytes(_xlsx([[1, "Võ Văn Kiệt", "0912000001", "DV001", "12/03/1985", "PC01"],
-                            [2, "Lý Thị Mai", "0912000002", "DV002", "28/02/1990", "PC01"],
-                            [3, "Đỗ Minh Châu", "0912000003", "DV003", "", "PC01"]]))
+    good.write_bytes(
+        _xlsx(
+            [
+                [1, "Võ Văn Kiệt", "0912000001", "DV001", "12/03/1985", "PC01"],
+                [2, "Lý Thị Mai", "0912000002", "DV002", "28/02/1990", "PC01"],
+                [3, "Đỗ Minh Châu", "0912000003", "DV003", "", "PC01"],
+            ]
+        )
+    )
 
     page.goto("/login")
     page.fill("#username", "0900000002")

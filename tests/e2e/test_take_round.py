@@ -1,5 +1,6 @@
 """A member takes a whole round on a phone (Chromium, 390×844): with JavaScript (tap-save, a reload halfway,
 a lost connection, the page hidden), and with JavaScript switched off (plain form posts)."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,7 @@ def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noq
     page.wait_for_url("**/attempts/*")
     attempt_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     session.rollback()
-    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                      .order_by(AttemptQuestion.position)).all()
+    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
     return attempt_id, {q.position: next(o["id"] for o in q.options if o["correct"]) for q in qs}
 
 
@@ -75,8 +75,11 @@ def test_a_whole_round_with_javascript(page, session, world, shot):  # noqa: F81
     page.wait_for_selector("#saved-3 >> text=Đã lưu", timeout=10_000)
     # the member switches to another app and back: two soft events for the judges
     for n, state in enumerate(("hidden", "visible"), start=1):
-        page.evaluate("s => { Object.defineProperty(document, 'visibilityState', {value: s, configurable: true});"
-                      " document.dispatchEvent(new Event('visibilitychange')); }", state)
+        page.evaluate(
+            "s => { Object.defineProperty(document, 'visibilityState', {value: s, configurable: true});"
+            " document.dispatchEvent(new Event('visibilitychange')); }",
+            state,
+        )
         for _ in range(50):  # beacons are not awaited: let this one land before the next is sent
             session.rollback()
             if len(session.exec(select(AttemptEvent.id)).all()) == n:
@@ -92,15 +95,17 @@ def test_a_whole_round_with_javascript(page, session, world, shot):  # noqa: F81
     assert no_horizontal_scroll(page)
     page.set_viewport_size(PHONE)
     _finish(page, session, attempt_id, shot)
-    kinds = [e.kind for e in session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt_id)
-                                          .order_by(AttemptEvent.id)).all()]
+    kinds = [
+        e.kind for e in session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt_id).order_by(AttemptEvent.id)).all()
+    ]
     assert kinds == ["hide", "show"]
 
 
 @pytest.fixture
 def page_without_js(browser, live_server, engine):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
-                                  base_url=live_server, java_script_enabled=False)
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN", base_url=live_server, java_script_enabled=False
+    )
     pg = context.new_page()
     yield pg
     context.close()

@@ -1,4 +1,5 @@
 """POST /rounds/{id}/attempts and GET /attempts/{id}: resumable, own attempts only, no key."""
+
 from __future__ import annotations
 
 from tests.factories import api_token, bearer, make_member
@@ -44,19 +45,17 @@ def test_answer_predict_submit_over_the_api(client, session, world):  # noqa: F8
     _org, _topic, _qs, round_id, inside, _outside = world
     me, attempt = _started(client, session, inside, round_id, "0911000001")
     first = attempt["questions"][0]
-    r = client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=me,
-                   json={"option_ids": [first["options"][0]["id"]]})
+    r = client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=me, json={"option_ids": [first["options"][0]["id"]]})
     assert r.status_code == 200 and "saved_at" in r.json()
-    assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=me).json()["answers"] == {
-        "1": [first["options"][0]["id"]]}
-    assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/99", headers=me,
-                      json={"option_ids": []}).status_code == 404
+    assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=me).json()["answers"] == {"1": [first["options"][0]["id"]]}
+    assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/99", headers=me, json={"option_ids": []}).status_code == 404
     assert client.put(f"/api/v1/attempts/{attempt['id']}/prediction", headers=me, json={"value": 37}).status_code == 200
     done = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=me)
     assert done.status_code == 200 and done.json()["status"] == "submitted"
     assert "score" not in done.json()  # results after the round closes
-    late = client.put(f"/api/v1/attempts/{attempt['id']}/answers/2", headers=me,
-                      json={"option_ids": [attempt["questions"][1]["options"][0]["id"]]})
+    late = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/2", headers=me, json={"option_ids": [attempt["questions"][1]["options"][0]["id"]]}
+    )
     assert late.status_code == 409 and late.json()["error"] == "Conflict"
 
 
@@ -67,18 +66,20 @@ def test_a_judge_of_the_scope_reads_an_attempt_over_the_api(client, session, wor
     session.commit()
     a1 = _unit(session, inside)
     judge = make_member(session, a1, phone="0911000004", roles=(("judge", a1),))
-    far_judge = make_member(session, _unit(session, outside), phone="0911000005",
-                            roles=(("judge", _unit(session, outside)),))
+    far_judge = make_member(session, _unit(session, outside), phone="0911000005", roles=(("judge", _unit(session, outside)),))
     session.commit()
     me = bearer(api_token(client, "0911000001"))
     attempt = client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
     seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=bearer(api_token(client, judge.phone)))
     assert seen.status_code == 200 and seen.json()["questions"] == attempt["questions"]
-    assert client.get(f"/api/v1/attempts/{attempt['id']}",
-                      headers=bearer(api_token(client, far_judge.phone))).status_code == 404
+    assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=bearer(api_token(client, far_judge.phone))).status_code == 404
     # a judge reads; only the owner writes
-    assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=bearer(api_token(client, judge.phone)),
-                      json={"option_ids": []}).status_code == 404
+    assert (
+        client.put(
+            f"/api/v1/attempts/{attempt['id']}/answers/1", headers=bearer(api_token(client, judge.phone)), json={"option_ids": []}
+        ).status_code
+        == 404
+    )
 
 
 def test_page_events_over_the_api(client, session, world):  # noqa: F811

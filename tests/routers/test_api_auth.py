@@ -1,4 +1,5 @@
 """Login and tokens: every way a token can be wrong gives 401, and guessing meets 429."""
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,7 @@ from tests.factories import PASSWORD, api_token, bearer, make_member, make_unit
 def member(session):
     root = make_unit(session, "ROOT", kind="Đảng bộ")
     cell = make_unit(session, "CB1", parent=root)
-    return make_member(session, cell, full_name="Trần Thị Bé", phone="0912345678", member_code="DV001",
-                       roles=(("organiser", root),))
+    return make_member(session, cell, full_name="Trần Thị Bé", phone="0912345678", member_code="DV001", roles=(("organiser", root),))
 
 
 def test_token_and_me(client, member):
@@ -96,8 +96,9 @@ def test_good_handmade_token_is_accepted(client, member):
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
 
 
-@pytest.mark.parametrize("case", ["alg_none", "hs512", "bad_signature", "expired", "wrong_audience", "no_exp",
-                                  "oversized", "garbage", "empty"])
+@pytest.mark.parametrize(
+    "case", ["alg_none", "hs512", "bad_signature", "expired", "wrong_audience", "no_exp", "oversized", "garbage", "empty"]
+)
 def test_bad_tokens_are_401(client, member, case):
     claims = _claims(member)
     if case == "alg_none":
@@ -133,8 +134,7 @@ def test_no_token_is_401(client):
 
 
 def test_old_token_version_is_401(client, session, member):
-    token = create_token(member_id=member.id, token_version=member.token_version, secret=TEST_SECRET,
-                         audience="hoithi", lifetime_s=600)
+    token = create_token(member_id=member.id, token_version=member.token_version, secret=TEST_SECRET, audience="hoithi", lifetime_s=600)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     db_member = session.get(Member, member.id)
     db_member.token_version += 1
@@ -186,8 +186,7 @@ def test_success_resets_account_failures_and_is_audited(client, session, app, me
         client.post("/api/v1/auth/token", json={"username": "0912345678", "password": "doan-bua"})
     assert client.post("/api/v1/auth/token", json={"username": "0912345678", "password": PASSWORD}).status_code == 200
     for _ in range(limit - 1):
-        assert client.post("/api/v1/auth/token",
-                           json={"username": "0912345678", "password": "doan-bua"}).status_code == 401
+        assert client.post("/api/v1/auth/token", json={"username": "0912345678", "password": "doan-bua"}).status_code == 401
     logins = session.exec(select(AuditEntry).where(AuditEntry.action == "auth.login")).all()
     assert len(logins) == 1 and logins[0].actor_id == member.id
 
@@ -210,15 +209,27 @@ def test_the_failure_limit_counts_the_account_not_the_typed_string(client, app, 
     """An outside probe got 10 failures for each way of writing one phone (+84…, 84…, spaces, dots, dashes,
     parentheses, the member code): 90 guesses in 5 s. Every spelling now counts for the one account."""
     limit = app.state.settings.login_max_failures_per_account
-    spellings = ["0912345678", "+84912345678", "84912345678", "0912 345 678", "0912.345.678", "0912-345-678",
-                 "(0912) 345678", member.member_code, member.member_code.lower()]
-    answers = [client.post("/api/v1/auth/token", json={"username": spellings[n % len(spellings)],
-                                                       "password": "doan-bua"}).status_code
-               for n in range(limit + 5)]
+    spellings = [
+        "0912345678",
+        "+84912345678",
+        "84912345678",
+        "0912 345 678",
+        "0912.345.678",
+        "0912-345-678",
+        "(0912) 345678",
+        member.member_code,
+        member.member_code.lower(),
+    ]
+    answers = [
+        client.post("/api/v1/auth/token", json={"username": spellings[n % len(spellings)], "password": "doan-bua"}).status_code
+        for n in range(limit + 5)
+    ]
     assert answers[:limit] == [401] * limit and answers[limit:] == [429] * 5
     # an unknown phone's spellings share one count too
-    unknown = [client.post("/api/v1/auth/token", json={"username": u, "password": "x"}).status_code
-               for u in ["0987000111", "+84987000111", "0987 000 111"] * 4]
+    unknown = [
+        client.post("/api/v1/auth/token", json={"username": u, "password": "x"}).status_code
+        for u in ["0987000111", "+84987000111", "0987 000 111"] * 4
+    ]
     assert unknown.count(429) == 12 - limit
 
 
@@ -228,8 +239,9 @@ def test_concurrent_guesses_meet_the_same_limit(client, app, member):
 
     limit = app.state.settings.login_max_failures_per_account
     codes: list[int] = []
-    errors = in_parallel(lambda i: codes.append(client.post("/api/v1/auth/token", json={
-        "username": "0912345678", "password": f"doan-{i}"}).status_code), 40)
+    errors = in_parallel(
+        lambda i: codes.append(client.post("/api/v1/auth/token", json={"username": "0912345678", "password": f"doan-{i}"}).status_code), 40
+    )
     assert not errors
     assert codes.count(401) == limit and codes.count(429) == 40 - limit
 
@@ -239,8 +251,7 @@ def test_a_burst_of_correct_logins_to_one_account_waits(client, app, member):
     old = settings.login_max_successes_per_account
     settings.login_max_successes_per_account = 3
     try:
-        codes = [client.post("/api/v1/auth/token", json={"username": "0912345678", "password": PASSWORD}).status_code
-                 for _ in range(5)]
+        codes = [client.post("/api/v1/auth/token", json={"username": "0912345678", "password": PASSWORD}).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]
     finally:
         settings.login_max_successes_per_account = old
@@ -270,11 +281,9 @@ def test_a_forced_password_change_holds_over_the_api_too(client, session, member
     assert refused.status_code == 403 and refused.json()["error"] == "PasswordChangeRequired"
     bad = client.post("/api/v1/auth/password", headers=token, json={"current_password": "sai", "new_password": "x"})
     assert bad.status_code == 422
-    common = client.post("/api/v1/auth/password", headers=token,
-                         json={"current_password": PASSWORD, "new_password": "12345678"})
+    common = client.post("/api/v1/auth/password", headers=token, json={"current_password": PASSWORD, "new_password": "12345678"})
     assert common.status_code == 422 and "phổ biến" in common.json()["detail"]
-    done = client.post("/api/v1/auth/password", headers=token,
-                       json={"current_password": PASSWORD, "new_password": "Ca-Phe-Sua-Da-2026"})
+    done = client.post("/api/v1/auth/password", headers=token, json={"current_password": PASSWORD, "new_password": "Ca-Phe-Sua-Da-2026"})
     assert done.status_code == 204 and done.content == b""
     assert client.get("/api/v1/me", headers=token).status_code == 401  # every old token is revoked
     fresh = bearer(api_token(client, "0912345678", "Ca-Phe-Sua-Da-2026"))

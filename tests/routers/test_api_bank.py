@@ -1,4 +1,5 @@
 """Topics and questions over the API, as the public API contract fixes them."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,10 @@ def tokens(client, session):
     make_member(session, t.a, phone="0900000001", roles=(("organiser", t.a),))
     make_member(session, t.b, phone="0900000002", roles=(("organiser", t.b),))
     make_member(session, t.a1, phone="0900000003")
-    return {name: bearer(api_token(client, phone)) for name, phone in
-            (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))}
+    return {
+        name: bearer(api_token(client, phone))
+        for name, phone in (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))
+    }
 
 
 def _topic(client, headers, name="Đô thị văn minh"):
@@ -25,9 +28,14 @@ def _topic(client, headers, name="Đô thị văn minh"):
 def test_topic_and_question_round_trip(client, tokens):
     topic = _topic(client, tokens["org_a"])
     assert topic["unit_code"] == "DB-A"
-    body = {"topic_id": topic["id"], "kind": "single", "text": "Nghị quyết Đại hội nhiệm kỳ 2020–2025 có mấy khâu đột phá?",
-            "options": [{"text": "Hai", "correct": False}, {"text": "Ba", "correct": True}, {"text": "Bốn", "correct": False}],
-            "explanation": "Ba khâu đột phá.", "difficulty": "easy"}
+    body = {
+        "topic_id": topic["id"],
+        "kind": "single",
+        "text": "Nghị quyết Đại hội nhiệm kỳ 2020–2025 có mấy khâu đột phá?",
+        "options": [{"text": "Hai", "correct": False}, {"text": "Ba", "correct": True}, {"text": "Bốn", "correct": False}],
+        "explanation": "Ba khâu đột phá.",
+        "difficulty": "easy",
+    }
     r = client.post("/api/v1/questions", headers=tokens["org_a"], json=body)
     assert r.status_code == 201, r.text
     q = r.json()
@@ -38,34 +46,48 @@ def test_topic_and_question_round_trip(client, tokens):
     assert client.get(f"/api/v1/topics/{topic['id']}/questions?q=dot pha", headers=tokens["org_a"]).json()[0]["id"] == q["id"]
 
 
-@pytest.mark.parametrize("options,kind,field", [
-    ([{"text": "A", "correct": True}], "single", "options"),  # one option
-    ([{"text": "A", "correct": True}, {"text": "B", "correct": True}], "single", "options"),  # two correct
-    ([{"text": "A", "correct": False}, {"text": "B", "correct": False}], "multiple", "options"),  # none correct
-    ([{"text": "A", "correct": True}, {"text": "a", "correct": False}], "single", "options"),  # same option twice
-    ([{"text": "A", "correct": True}, {"text": "B", "correct": False}], "essay", "kind"),
-])
+@pytest.mark.parametrize(
+    "options,kind,field",
+    [
+        ([{"text": "A", "correct": True}], "single", "options"),  # one option
+        ([{"text": "A", "correct": True}, {"text": "B", "correct": True}], "single", "options"),  # two correct
+        ([{"text": "A", "correct": False}, {"text": "B", "correct": False}], "multiple", "options"),  # none correct
+        ([{"text": "A", "correct": True}, {"text": "a", "correct": False}], "single", "options"),  # same option twice
+        ([{"text": "A", "correct": True}, {"text": "B", "correct": False}], "essay", "kind"),
+    ],
+)
 def test_bad_questions_are_422_with_the_field(client, tokens, options, kind, field):
     topic = _topic(client, tokens["org_a"])
-    r = client.post("/api/v1/questions", headers=tokens["org_a"],
-                    json={"topic_id": topic["id"], "kind": kind, "text": "Câu hỏi?", "options": options})
+    r = client.post(
+        "/api/v1/questions", headers=tokens["org_a"], json={"topic_id": topic["id"], "kind": kind, "text": "Câu hỏi?", "options": options}
+    )
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field and r.json()["detail"]
 
 
 def test_true_false_gets_its_two_options(client, tokens):
     topic = _topic(client, tokens["org_a"])
-    r = client.post("/api/v1/questions", headers=tokens["org_a"], json={
-        "topic_id": topic["id"], "kind": "true_false", "text": "Thủ Dầu Một là thành phố trực thuộc tỉnh Bình Dương.",
-        "options": [{"text": "Đúng", "correct": True}, {"text": "Sai", "correct": False}]})
+    r = client.post(
+        "/api/v1/questions",
+        headers=tokens["org_a"],
+        json={
+            "topic_id": topic["id"],
+            "kind": "true_false",
+            "text": "Thủ Dầu Một là thành phố trực thuộc tỉnh Bình Dương.",
+            "options": [{"text": "Đúng", "correct": True}, {"text": "Sai", "correct": False}],
+        },
+    )
     assert r.status_code == 201, r.text
 
 
 def test_scope(client, tokens):
     topic = _topic(client, tokens["org_a"])
     assert client.get(f"/api/v1/topics/{topic['id']}/questions", headers=tokens["org_b"]).status_code == 404
-    r = client.post("/api/v1/questions", headers=tokens["org_b"], json={
-        "topic_id": topic["id"], "text": "?", "options": [{"text": "A", "correct": True}, {"text": "B"}]})
+    r = client.post(
+        "/api/v1/questions",
+        headers=tokens["org_b"],
+        json={"topic_id": topic["id"], "text": "?", "options": [{"text": "A", "correct": True}, {"text": "B"}]},
+    )
     assert r.status_code == 404
     assert client.post("/api/v1/topics", headers=tokens["plain"], json={"name": "X"}).status_code == 403
     assert [t["id"] for t in client.get("/api/v1/topics", headers=tokens["org_b"]).json()] == []

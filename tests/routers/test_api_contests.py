@@ -1,4 +1,5 @@
 """Contests and rounds over the API, as the public API contract fixes them."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -14,17 +15,27 @@ def tokens(client, session):
     make_member(session, t.a, phone="0900000001", roles=(("organiser", t.a),))
     make_member(session, t.b, phone="0900000002", roles=(("organiser", t.b),))
     make_member(session, t.a1, phone="0900000003")
-    return {name: bearer(api_token(client, phone)) for name, phone in
-            (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))}
+    return {
+        name: bearer(api_token(client, phone))
+        for name, phone in (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))
+    }
 
 
 def _bank(client, headers, n_easy=6):
     topic = client.post("/api/v1/topics", headers=headers, json={"name": "Dịch vụ công trực tuyến"}).json()
     ids = []
     for i in range(n_easy):
-        r = client.post("/api/v1/questions", headers=headers, json={
-            "topic_id": topic["id"], "kind": "true_false", "text": f"Khẳng định số {i} đúng không?", "difficulty": "easy",
-            "options": [{"text": "Đúng", "correct": True}, {"text": "Sai", "correct": False}]})
+        r = client.post(
+            "/api/v1/questions",
+            headers=headers,
+            json={
+                "topic_id": topic["id"],
+                "kind": "true_false",
+                "text": f"Khẳng định số {i} đúng không?",
+                "difficulty": "easy",
+                "options": [{"text": "Đúng", "correct": True}, {"text": "Sai", "correct": False}],
+            },
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return topic["id"], ids
@@ -32,15 +43,30 @@ def _bank(client, headers, n_easy=6):
 
 def _contest(topic_id, ids, *, start=datetime(2031, 3, 3, 8, 0), scope="DB-A"):
     week = timedelta(weeks=1)
-    return {"title": "Tìm hiểu Nghị quyết", "rules_text": "**Thể lệ**", "scope_unit_code": scope,
-            "tie_break": ["score", "duration", "prediction_error"],
-            "rounds": [{"title": "Tuần 1", "opens_at": start.isoformat(), "closes_at": (start + week).isoformat(),
-                        "question_ids": ids[:3], "prediction": {"kind": "participants", "prompt": "Bao nhiêu người?"}},
-                       {"title": "Tuần 2", "opens_at": (start + week).isoformat() + "+07:00",
-                        "closes_at": (start + 2 * week).isoformat() + "+07:00",
-                        "draw": [{"topic_id": topic_id, "difficulty": "easy", "count": 4},
-                                 {"topic_id": topic_id, "difficulty": None, "count": 2}],
-                        "attempts_allowed": 0, "counted_attempt": "first_perfect", "cooldown_s": 600}]}
+    return {
+        "title": "Tìm hiểu Nghị quyết",
+        "rules_text": "**Thể lệ**",
+        "scope_unit_code": scope,
+        "tie_break": ["score", "duration", "prediction_error"],
+        "rounds": [
+            {
+                "title": "Tuần 1",
+                "opens_at": start.isoformat(),
+                "closes_at": (start + week).isoformat(),
+                "question_ids": ids[:3],
+                "prediction": {"kind": "participants", "prompt": "Bao nhiêu người?"},
+            },
+            {
+                "title": "Tuần 2",
+                "opens_at": (start + week).isoformat() + "+07:00",
+                "closes_at": (start + 2 * week).isoformat() + "+07:00",
+                "draw": [{"topic_id": topic_id, "difficulty": "easy", "count": 4}, {"topic_id": topic_id, "difficulty": None, "count": 2}],
+                "attempts_allowed": 0,
+                "counted_attempt": "first_perfect",
+                "cooldown_s": 600,
+            },
+        ],
+    }
 
 
 def test_create_get_publish(client, tokens):
@@ -54,11 +80,9 @@ def test_create_get_publish(client, tokens):
     assert r1["opens_at"] == "2031-03-03T08:00:00+07:00" and r1["closes_at"] == "2031-03-10T08:00:00+07:00"
     assert r1["question_ids"] == ids[:3] and r1["time_limit_s"] == 900 and r1["attempts_allowed"] == 1
     assert r1["prediction"] == {"kind": "participants", "prompt": "Bao nhiêu người?", "lock_first": True}
-    assert r2["draw"] == [{"topic_id": topic_id, "difficulty": "easy", "count": 4},
-                          {"topic_id": topic_id, "difficulty": None, "count": 2}]
+    assert r2["draw"] == [{"topic_id": topic_id, "difficulty": "easy", "count": 4}, {"topic_id": topic_id, "difficulty": None, "count": 2}]
     assert (r2["question_count"], r2["attempts_allowed"], r2["counted_attempt"], r2["cooldown_s"]) == (6, 0, "first_perfect", 600)
-    for key in ("id", "position", "title", "shuffle_questions", "shuffle_options", "points_per_question",
-                "results_visibility"):
+    for key in ("id", "position", "title", "shuffle_questions", "shuffle_options", "points_per_question", "results_visibility"):
         assert key in r1
     assert any("03/03/2031 08:00" in line for line in c["rules_summary"])
     got = client.get(f"/api/v1/contests/{c['id']}", headers=tokens["org_a"])
@@ -77,8 +101,11 @@ def test_errors_name_the_round_and_field(client, tokens):
     data["rounds"][1]["closes_at"] = data["rounds"][1]["opens_at"]
     r = client.post("/api/v1/contests", headers=tokens["org_a"], json=data)
     assert r.status_code == 422
-    assert r.json() == {"error": "ValidationError", "field": "rounds.1.closes_at",
-                        "detail": "Vòng 2: thời gian đóng phải sau thời gian mở."}
+    assert r.json() == {
+        "error": "ValidationError",
+        "field": "rounds.1.closes_at",
+        "detail": "Vòng 2: thời gian đóng phải sau thời gian mở.",
+    }
     data = _contest(topic_id, ids)
     data["rounds"][1]["draw"][1]["count"] = 3
     r = client.post("/api/v1/contests", headers=tokens["org_a"], json=data)
@@ -93,8 +120,7 @@ def test_scope(client, tokens):
     c = client.post("/api/v1/contests", headers=tokens["org_a"], json=_contest(topic_id, ids)).json()
     assert client.get(f"/api/v1/contests/{c['id']}", headers=tokens["org_b"]).status_code == 404
     assert client.post(f"/api/v1/contests/{c['id']}/publish", headers=tokens["org_b"]).status_code == 404
-    assert client.patch(f"/api/v1/rounds/{c['rounds'][0]['id']}", headers=tokens["org_b"],
-                        json={"title": "X"}).status_code == 404
+    assert client.patch(f"/api/v1/rounds/{c['rounds'][0]['id']}", headers=tokens["org_b"], json={"title": "X"}).status_code == 404
     assert client.post("/api/v1/contests", headers=tokens["org_b"], json=_contest(topic_id, ids)).status_code == 403
     r = client.post("/api/v1/contests", headers=tokens["org_b"], json=_contest(topic_id, ids, scope="DB-B"))
     assert r.status_code == 422 and r.json()["field"] == "rounds.0.question_ids"
@@ -112,8 +138,7 @@ def test_patch_round_locks_after_opening(client, tokens):
     assert client.post(f"/api/v1/contests/{c['id']}/publish", headers=tokens["org_a"]).status_code == 200
     r = client.patch(f"/api/v1/rounds/{r1}", headers=tokens["org_a"], json={"time_limit_s": 600})
     assert r.status_code == 409
-    assert r.json() == {"error": "Conflict", "field": "time_limit_s",
-                        "detail": "Vòng 1 đã mở: không thể đổi thời gian làm bài nữa."}
+    assert r.json() == {"error": "Conflict", "field": "time_limit_s", "detail": "Vòng 1 đã mở: không thể đổi thời gian làm bài nữa."}
     r = client.patch(f"/api/v1/rounds/{r1}", headers=tokens["org_a"], json={"title": "Tuần một"})
     assert r.status_code == 200 and r.json()["title"] == "Tuần một" and r.json()["time_limit_s"] == 900
     r = client.patch(f"/api/v1/rounds/{r2}", headers=tokens["org_a"], json={"time_limit_s": 600, "points_per_question": 2})

@@ -1,6 +1,7 @@
 """The essays API: campaigns, a member's draft and submit with its receipt, the cell's review, judges' grades, the
 errors as {"error", "detail"} with fitting statuses, and the unit's files (XLSX opened with openpyxl, PDF read back
 as text with pypdf)."""
+
 from __future__ import annotations
 
 import io
@@ -24,10 +25,17 @@ def _auth(client, member) -> dict:
 def test_campaign_create_list_and_errors(client, world):  # noqa: F811
     org = _auth(client, world.org)
     opens = local_time(10, 7)
-    body = {"title": "Thu hoạch chuyên đề 2026", "prompt": "Viết về …", "topics": ["Kinh tế số", "Chuyển đổi số"],
-            "scope_unit_code": "DB-A", "opens_at": opens, "closes_at": local_time(24, 17),
-            "min_words": 100, "max_words": 1500, "rubric": [{"label": "Nội dung", "max_points": 70},
-                                                            {"label": "Hình thức", "max_points": 30}]}
+    body = {
+        "title": "Thu hoạch chuyên đề 2026",
+        "prompt": "Viết về …",
+        "topics": ["Kinh tế số", "Chuyển đổi số"],
+        "scope_unit_code": "DB-A",
+        "opens_at": opens,
+        "closes_at": local_time(24, 17),
+        "min_words": 100,
+        "max_words": 1500,
+        "rubric": [{"label": "Nội dung", "max_points": 70}, {"label": "Hình thức", "max_points": 30}],
+    }
     r = client.post("/api/v1/essay-campaigns", headers=org, json=body)
     assert r.status_code == 201, r.text
     out = r.json()
@@ -41,8 +49,7 @@ def test_campaign_create_list_and_errors(client, world):  # noqa: F811
     assert client.post("/api/v1/essay-campaigns", headers=cell, json=body).json()["error"] == "Forbidden"
     seen = {c["id"] for c in client.get("/api/v1/essay-campaigns", headers=member).json()}
     assert seen == {world.campaign.id, out["id"]}  # the member's unit (A1) lies in both scopes
-    assert {c["id"] for c in client.get("/api/v1/essay-campaigns", headers=_auth(client, world.other_org)).json()} \
-        == {world.campaign.id}
+    assert {c["id"] for c in client.get("/api/v1/essay-campaigns", headers=_auth(client, world.other_org)).json()} == {world.campaign.id}
     patched = client.patch(f"/api/v1/essay-campaigns/{out['id']}", headers=org, json={"max_words": 2000})
     assert patched.status_code == 200 and patched.json()["max_words"] == 2000
     assert client.patch(f"/api/v1/essay-campaigns/{out['id']}", headers=cell, json={"max_words": 1}).status_code == 404
@@ -53,8 +60,7 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
     member = _auth(client, world.member)
     empty = client.get(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member).json()
     assert empty["id"] is None and empty["can_edit"] is True
-    saved = client.put(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member,
-                       json={"topic": "Xây dựng Đảng", "text": "Ngắn quá."})
+    saved = client.put(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member, json={"topic": "Xây dựng Đảng", "text": "Ngắn quá."})
     assert saved.status_code == 200 and saved.json()["draft_words"] == 2
     short = client.post(f"/api/v1/essay-campaigns/{c.id}/my-essay/submit", headers=member)
     assert short.status_code == 422 and "cần ít nhất 10 chữ" in short.json()["detail"]
@@ -69,20 +75,19 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
     essay_id = got["id"]
 
     outsider = _auth(client, world.other_org)
-    assert client.post(f"/api/v1/essays/{essay_id}/review", headers=outsider,
-                       json={"action": "reviewed"}).status_code == 404
+    assert client.post(f"/api/v1/essays/{essay_id}/review", headers=outsider, json={"action": "reviewed"}).status_code == 404
     cell = _auth(client, world.cell_org)
     listing = client.get(f"/api/v1/essay-campaigns/{c.id}/essays?q=nghi quyet", headers=cell).json()
     assert [e["id"] for e in listing["essays"]] == [essay_id] and listing["unit_code"] == "CB-A1"
-    assert client.post(f"/api/v1/essays/{essay_id}/review", headers=cell,
-                       json={"action": "returned", "comment": ""}).status_code == 422
-    returned = client.post(f"/api/v1/essays/{essay_id}/review", headers=cell,
-                           json={"action": "returned", "comment": "Bổ sung giải pháp."})
+    assert client.post(f"/api/v1/essays/{essay_id}/review", headers=cell, json={"action": "returned", "comment": ""}).status_code == 422
+    returned = client.post(f"/api/v1/essays/{essay_id}/review", headers=cell, json={"action": "returned", "comment": "Bổ sung giải pháp."})
     assert returned.json()["status"] == "returned"
-    assert client.get(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member).json()["review_comment"] \
-        == "Bổ sung giải pháp."
-    client.put(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member,
-               json={"topic": "Xây dựng Đảng", "text": text + " Giải pháp: học tập thường xuyên."})
+    assert client.get(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member).json()["review_comment"] == "Bổ sung giải pháp."
+    client.put(
+        f"/api/v1/essay-campaigns/{c.id}/my-essay",
+        headers=member,
+        json={"topic": "Xây dựng Đảng", "text": text + " Giải pháp: học tập thường xuyên."},
+    )
     assert client.post(f"/api/v1/essay-campaigns/{c.id}/my-essay/submit", headers=member).json()["status"] == "submitted"
     assert client.post(f"/api/v1/essays/{essay_id}/review", headers=cell, json={"action": "reviewed"}).status_code == 200
 
@@ -96,8 +101,9 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
     assert over.status_code == 422 and over.json()["field"] == "scores.trinh_bay"
     first = client.put(f"/api/v1/essays/{essay_id}/grade", headers=j1, json={"scores": scores, "comment": "Khá"})
     assert first.status_code == 200 and first.json()["total"] == 78
-    second = client.put(f"/api/v1/essays/{essay_id}/grade", headers=j2,
-                        json={"scores": {"noi_dung": 30, "giai_phap": 15, "trinh_bay": 5}}).json()
+    second = client.put(
+        f"/api/v1/essays/{essay_id}/grade", headers=j2, json={"scores": {"noi_dung": 30, "giai_phap": 15, "trinh_bay": 5}}
+    ).json()
     assert second["essay_score"] == 64 and second["grade_count"] == 2 and second["disagreement"] is True
     detail = client.get(f"/api/v1/essays/{essay_id}", headers=j1).json()
     assert [g["total"] for g in detail["grades"]] == [78, 50]
@@ -107,8 +113,7 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
 
 def test_the_window_over_the_api(client, world):  # noqa: F811
     later = world.new_campaign(opens_at=datetime.now(UTC) + timedelta(days=1), closes_at=datetime.now(UTC) + timedelta(days=2))
-    r = client.put(f"/api/v1/essay-campaigns/{later.id}/my-essay", headers=_auth(client, world.member),
-                   json={"topic": "", "text": "Bài"})
+    r = client.put(f"/api/v1/essay-campaigns/{later.id}/my-essay", headers=_auth(client, world.member), json={"topic": "", "text": "Bài"})
     assert r.status_code == 409 and "chưa mở" in r.json()["detail"]
     assert client.get("/api/v1/essay-campaigns/999999/my-essay", headers=_auth(client, world.member)).status_code == 404
     assert client.get("/api/v1/essay-campaigns/99999999999/my-essay", headers=_auth(client, world.member)).status_code == 404
@@ -121,13 +126,19 @@ def _pdf_text(content: bytes) -> str:
 def test_exports_per_unit(client, world):  # noqa: F811
     t = world.tree
     c = world.campaign
-    people = [(world.member, t.a1), (make_member(world.session, t.a2, full_name="=HYPERLINK(\"x\")"), t.a2),
-              (make_member(world.session, t.b1, full_name="Phạm Văn Đức", phone="0933000111"), t.b1)]
+    people = [
+        (world.member, t.a1),
+        (make_member(world.session, t.a2, full_name='=HYPERLINK("x")'), t.a2),
+        (make_member(world.session, t.b1, full_name="Phạm Văn Đức", phone="0933000111"), t.b1),
+    ]
     make_member(world.session, t.a1, full_name="Lê Thị Hoa", phone="0933000222")  # never writes
     for who, _unit in people:
         h = _auth(client, who)
-        client.put(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=h,
-                   json={"topic": "Phát triển kinh tế", "text": WORDS + "\n\nĐoạn thứ hai về kinh tế số."})
+        client.put(
+            f"/api/v1/essay-campaigns/{c.id}/my-essay",
+            headers=h,
+            json={"topic": "Phát triển kinh tế", "text": WORDS + "\n\nĐoạn thứ hai về kinh tế số."},
+        )
         assert client.post(f"/api/v1/essay-campaigns/{c.id}/my-essay/submit", headers=h).status_code == 200
     org = _auth(client, world.org)
     xlsx = client.get(f"/api/v1/essay-campaigns/{c.id}/export.xlsx?unit_code=DB-A", headers=org)
@@ -137,7 +148,7 @@ def test_exports_per_unit(client, world):  # noqa: F811
     rows = list(wb["Bài thu hoạch"].values)
     assert rows[0][:8] == ("Họ và tên", "Mã hội viên", "Mã đơn vị", "Đơn vị", "Chủ đề", "Số chữ", "Nộp lúc", "Trạng thái")
     names = [r[0] for r in rows[1:]]
-    assert names == ["Nguyễn Thị Ánh Tuyết", "'=HYPERLINK(\"x\")"]  # in unit order, neutralised, no branch B
+    assert names == ["Nguyễn Thị Ánh Tuyết", '\'=HYPERLINK("x")']  # in unit order, neutralised, no branch B
     first = rows[1]
     assert first[4] == "Phát triển kinh tế" and first[5] == 24 and first[7] == "Đã nộp, chờ chi bộ xem"
     assert datetime.strptime(first[6], "%d/%m/%Y %H:%M")
@@ -152,8 +163,14 @@ def test_exports_per_unit(client, world):  # noqa: F811
     pdf = client.get(f"/api/v1/essay-campaigns/{c.id}/export.pdf?unit_code=DB-A", headers=org)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     text = _pdf_text(pdf.content)
-    for expected in ("TẬP BÀI THU HOẠCH", c.title, "Đơn vị DB-A".upper(), "Nguyễn Thị Ánh Tuyết", "Đoạn thứ hai về kinh tế số",
-                     "Số bài đã nộp"):
+    for expected in (
+        "TẬP BÀI THU HOẠCH",
+        c.title,
+        "Đơn vị DB-A".upper(),
+        "Nguyễn Thị Ánh Tuyết",
+        "Đoạn thứ hai về kinh tế số",
+        "Số bài đã nộp",
+    ):
         assert expected in text, expected
     assert "Phạm Văn Đức" not in text
     # a cell organiser gets their cell; another cell is refused; a plain member has no files

@@ -49,12 +49,13 @@ def test_organiser_bad_file_gets_422_and_nothing_written(client, session):
     setup(session)
     token = api_token(client, "0900000001")
     before = count(session)
-    content = csv_file([
-        ["Lê Văn Một", "0911000001", "HV0001", "", "CB1", "", ""],
-        ["Lê Văn Hai", "", "HV0002", "32/01/1990", "CB2", "", ""],
-    ])
-    r = client.post(URL, headers=bearer(token), files={"file": ("ds.csv", content, "text/csv")},
-                    data={"initial_password": "KhoiDau#2025"})
+    content = csv_file(
+        [
+            ["Lê Văn Một", "0911000001", "HV0001", "", "CB1", "", ""],
+            ["Lê Văn Hai", "", "HV0002", "32/01/1990", "CB2", "", ""],
+        ]
+    )
+    r = client.post(URL, headers=bearer(token), files={"file": ("ds.csv", content, "text/csv")}, data={"initial_password": "KhoiDau#2025"})
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["error"] == "ImportFailed" and body["detail"]
@@ -75,13 +76,14 @@ def test_organiser_good_file_gets_200(client, session):
     setup(session)
     token = api_token(client, "0900000001")
     before = count(session)
-    content = csv_file([
-        ["Lê Văn Một", "0911000001", "HV0001", "15/05/1990", "cb1", "", ""],
-        ["Lê Thị Hai", "0911000002", "HV0002", "", "CB1", "", ""],
-        ["Khách Cũ", "0900000002", "HVX", "", "CB1", "", ""],  # an existing member: updated
-    ])
-    r = client.post(URL, headers=bearer(token), files={"file": ("ds.csv", content, "text/csv")},
-                    data={"initial_password": "KhoiDau#2025"})
+    content = csv_file(
+        [
+            ["Lê Văn Một", "0911000001", "HV0001", "15/05/1990", "cb1", "", ""],
+            ["Lê Thị Hai", "0911000002", "HV0002", "", "CB1", "", ""],
+            ["Khách Cũ", "0900000002", "HVX", "", "CB1", "", ""],  # an existing member: updated
+        ]
+    )
+    r = client.post(URL, headers=bearer(token), files={"file": ("ds.csv", content, "text/csv")}, data={"initial_password": "KhoiDau#2025"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["created"], body["updated"], body["errors"]) == (2, 1, [])
@@ -102,8 +104,7 @@ def test_an_unknown_legacy_code_is_refused(client, session):
     setup(session)
     token = api_token(client, "0900000001")
     content = csv_file([["Lê Văn Một", "0911000001", "HV0001", "", "CB1", "", ""]])
-    r = client.post(URL, headers=bearer(token), data={"legacy": "vni2"},
-                    files={"file": ("ds.csv", content, "text/csv")})
+    r = client.post(URL, headers=bearer(token), data={"legacy": "vni2"}, files={"file": ("ds.csv", content, "text/csv")})
     assert r.status_code == 422, r.text
     assert "legacy" in r.text
     assert count(session) == 2

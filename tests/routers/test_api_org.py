@@ -36,8 +36,17 @@ def org(client: TestClient, session: Session) -> Org:
     make_member(session, a, phone="0900000002", roles=(("organiser", a),))
     make_member(session, b, phone="0900000003", roles=(("organiser", b),))
     make_member(session, a1, phone="0900000004")
-    return Org(root, a, a1, b, b1, bearer(api_token(client, "0900000001")), bearer(api_token(client, "0900000002")),
-               bearer(api_token(client, "0900000003")), bearer(api_token(client, "0900000004")))
+    return Org(
+        root,
+        a,
+        a1,
+        b,
+        b1,
+        bearer(api_token(client, "0900000001")),
+        bearer(api_token(client, "0900000002")),
+        bearer(api_token(client, "0900000003")),
+        bearer(api_token(client, "0900000004")),
+    )
 
 
 def unit_codes(session: Session) -> set[str]:
@@ -61,6 +70,7 @@ def assert_error(r, status: int, code: str) -> dict:
 
 # --- GET /units -----------------------------------------------------------------------------------
 
+
 def test_any_member_lists_every_unit(client: TestClient, org: Org) -> None:
     r = client.get("/api/v1/units", headers=org.plain)
     assert r.status_code == 200, r.text
@@ -69,23 +79,32 @@ def test_any_member_lists_every_unit(client: TestClient, org: Org) -> None:
     for row in rows:
         assert set(row) == UNIT_KEYS
     by_code = {u["code"]: u for u in rows}
-    assert by_code["ROOT"] == {"id": org.root.id, "code": "ROOT", "name": org.root.name, "kind": "Đảng bộ",
-                               "parent_id": None, "headcount": 9}
+    assert by_code["ROOT"] == {
+        "id": org.root.id,
+        "code": "ROOT",
+        "name": org.root.name,
+        "kind": "Đảng bộ",
+        "parent_id": None,
+        "headcount": 9,
+    }
     assert by_code["CB-B1"]["parent_id"] == org.b.id
 
 
 def test_units_need_a_token(client: TestClient, org: Org) -> None:
     assert_error(client.get("/api/v1/units"), 401, "Unauthorized")
     assert_error(client.get("/api/v1/units", headers=bearer("not-a-token")), 401, "Unauthorized")
-    assert_error(client.post("/api/v1/units", json={"code": "X", "name": "X", "parent_code": "DB-A"}),
-                 401, "Unauthorized")
+    assert_error(client.post("/api/v1/units", json={"code": "X", "name": "X", "parent_code": "DB-A"}), 401, "Unauthorized")
 
 
 # --- POST /units ----------------------------------------------------------------------------------
 
+
 def test_organiser_creates_unit(client: TestClient, session: Session, org: Org) -> None:
-    r = client.post("/api/v1/units", headers=org.org_a, json={
-        "code": "cb-a2", "name": "Chi bộ A2", "kind": "Chi bộ", "parent_code": "DB-A", "headcount": 17})
+    r = client.post(
+        "/api/v1/units",
+        headers=org.org_a,
+        json={"code": "cb-a2", "name": "Chi bộ A2", "kind": "Chi bộ", "parent_code": "DB-A", "headcount": 17},
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert set(body) == UNIT_KEYS
@@ -104,12 +123,11 @@ def test_plain_member_cannot_create_unit(client: TestClient, session: Session, o
     assert "CB-X" not in unit_codes(session)
 
 
-def test_organiser_cannot_create_outside_subtree_or_top_level(client: TestClient, session: Session,
-                                                               org: Org) -> None:
-    assert_error(client.post("/api/v1/units", headers=org.org_a,
-                             json={"code": "CB-X", "name": "X", "parent_code": "DB-B"}), 403, "Forbidden")
-    assert_error(client.post("/api/v1/units", headers=org.org_a, json={"code": "TOP", "name": "X"}),
-                 403, "Forbidden")
+def test_organiser_cannot_create_outside_subtree_or_top_level(client: TestClient, session: Session, org: Org) -> None:
+    assert_error(
+        client.post("/api/v1/units", headers=org.org_a, json={"code": "CB-X", "name": "X", "parent_code": "DB-B"}), 403, "Forbidden"
+    )
+    assert_error(client.post("/api/v1/units", headers=org.org_a, json={"code": "TOP", "name": "X"}), 403, "Forbidden")
     assert unit_codes(session) == {"ROOT", "DB-A", "CB-A1", "DB-B", "CB-B1"}
     r = client.post("/api/v1/units", headers=org.admin, json={"code": "TOP", "name": "Hội khác"})
     assert r.status_code == 201 and r.json()["parent_id"] is None
@@ -125,15 +143,18 @@ def test_unknown_parent_is_404(client: TestClient, org: Org) -> None:
     assert_error(r, 404, "NotFound")
 
 
-@pytest.mark.parametrize("body", [
-    {"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": "nhiều"},
-    {"code": 123, "name": "X", "parent_code": "DB-A"},
-    {"code": "CB-X", "parent_code": "DB-A"},
-    {"code": "CB-X", "name": None, "parent_code": "DB-A"},
-    {"code": "CB-X", "name": "X", "parent_code": ["DB-A"]},
-    {"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": 1.5},
-    ["CB-X", "X"],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": "nhiều"},
+        {"code": 123, "name": "X", "parent_code": "DB-A"},
+        {"code": "CB-X", "parent_code": "DB-A"},
+        {"code": "CB-X", "name": None, "parent_code": "DB-A"},
+        {"code": "CB-X", "name": "X", "parent_code": ["DB-A"]},
+        {"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": 1.5},
+        ["CB-X", "X"],
+    ],
+)
 def test_malformed_unit_body_is_422(client: TestClient, session: Session, org: Org, body: object) -> None:
     r = client.post("/api/v1/units", headers=org.org_a, json=body)
     assert_error(r, 422, "ValidationError")
@@ -145,17 +166,19 @@ def test_unparseable_json_is_422(client: TestClient, org: Org) -> None:
     assert_error(r, 422, "ValidationError")
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"code": "mã sai", "name": "X", "parent_code": "DB-A"}, "code"),
-    ({"code": "CB-X", "name": "  ", "parent_code": "DB-A"}, "name"),
-    ({"code": "CB-X", "name": "X" * 201, "parent_code": "DB-A"}, "name"),
-    ({"code": "CB-X", "name": "X", "kind": "K" * 65, "parent_code": "DB-A"}, "kind"),
-    ({"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": -1}, "headcount"),
-    ({"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": 2**31}, "headcount"),
-    ({"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": 10**30}, "headcount"),
-])
-def test_invalid_unit_fields_are_422_with_field(client: TestClient, session: Session, org: Org, body: dict,
-                                                field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"code": "mã sai", "name": "X", "parent_code": "DB-A"}, "code"),
+        ({"code": "CB-X", "name": "  ", "parent_code": "DB-A"}, "name"),
+        ({"code": "CB-X", "name": "X" * 201, "parent_code": "DB-A"}, "name"),
+        ({"code": "CB-X", "name": "X", "kind": "K" * 65, "parent_code": "DB-A"}, "kind"),
+        ({"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": -1}, "headcount"),
+        ({"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": 2**31}, "headcount"),
+        ({"code": "CB-X", "name": "X", "parent_code": "DB-A", "headcount": 10**30}, "headcount"),
+    ],
+)
+def test_invalid_unit_fields_are_422_with_field(client: TestClient, session: Session, org: Org, body: dict, field: str) -> None:
     r = client.post("/api/v1/units", headers=org.org_a, json=body)
     assert assert_error(r, 422, "ValidationError")["field"] == field
     assert unit_codes(session) == {"ROOT", "DB-A", "CB-A1", "DB-B", "CB-B1"}
@@ -163,18 +186,29 @@ def test_invalid_unit_fields_are_422_with_field(client: TestClient, session: Ses
 
 # --- POST /members --------------------------------------------------------------------------------
 
+
 def member_body(**kw: object) -> dict:
-    body: dict[str, object] = {"full_name": "Nguyễn Thị Đào", "phone": "+84 912 345 678", "member_code": "hv-001",
-                               "birth_date": "1990-05-17", "unit_code": "CB-A1", "password": "MatKhauMoi#1",
-                               "roles": []}
+    body: dict[str, object] = {
+        "full_name": "Nguyễn Thị Đào",
+        "phone": "+84 912 345 678",
+        "member_code": "hv-001",
+        "birth_date": "1990-05-17",
+        "unit_code": "CB-A1",
+        "password": "MatKhauMoi#1",
+        "roles": [],
+    }
     body.update(kw)
     return body
 
 
 def test_organiser_creates_member_with_roles(client: TestClient, session: Session, org: Org) -> None:
-    r = client.post("/api/v1/members", headers=org.org_a, json=member_body(
-        id_number="001203012345",
-        roles=[{"role": "organiser", "unit_code": "CB-A1"}, {"role": "judge", "unit_code": "DB-A"}]))
+    r = client.post(
+        "/api/v1/members",
+        headers=org.org_a,
+        json=member_body(
+            id_number="001203012345", roles=[{"role": "organiser", "unit_code": "CB-A1"}, {"role": "judge", "unit_code": "DB-A"}]
+        ),
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["full_name"] == "Nguyễn Thị Đào"
@@ -197,17 +231,22 @@ def test_organiser_creates_member_with_roles(client: TestClient, session: Sessio
 
 
 def test_member_without_roles_has_member_role(client: TestClient, org: Org) -> None:
-    r = client.post("/api/v1/members", headers=org.org_a,
-                    json={"full_name": "Trần Văn An", "phone": "0987654321", "member_code": "HV-002",
-                          "unit_code": "CB-A1"})
+    r = client.post(
+        "/api/v1/members",
+        headers=org.org_a,
+        json={"full_name": "Trần Văn An", "phone": "0987654321", "member_code": "HV-002", "unit_code": "CB-A1"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["roles"] == [{"role": "member", "unit_code": "CB-A1"}]
     assert r.json()["birth_date"] is None
 
 
 def test_repeated_role_is_granted_once(client: TestClient, session: Session, org: Org) -> None:
-    r = client.post("/api/v1/members", headers=org.org_a, json=member_body(
-        roles=[{"role": "judge", "unit_code": "CB-A1"}, {"role": "JUDGE", "unit_code": "cb-a1"}]))
+    r = client.post(
+        "/api/v1/members",
+        headers=org.org_a,
+        json=member_body(roles=[{"role": "judge", "unit_code": "CB-A1"}, {"role": "JUDGE", "unit_code": "cb-a1"}]),
+    )
     assert r.status_code == 201, r.text
     assert r.json()["roles"] == [{"role": "member", "unit_code": "CB-A1"}, {"role": "judge", "unit_code": "CB-A1"}]
     session.rollback()
@@ -216,19 +255,20 @@ def test_repeated_role_is_granted_once(client: TestClient, session: Session, org
 
 def test_organiser_cannot_create_member_in_other_subtree(client: TestClient, session: Session, org: Org) -> None:
     before = member_count(session)
-    assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(unit_code="CB-B1")),
-                 403, "Forbidden")
+    assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(unit_code="CB-B1")), 403, "Forbidden")
     assert member_count(session) == before
 
 
-@pytest.mark.parametrize("roles", [
-    [{"role": "organiser", "unit_code": "DB-B"}],
-    [{"role": "judge", "unit_code": "ROOT"}],
-    [{"role": "admin", "unit_code": "CB-A1"}],
-    [{"role": "judge", "unit_code": "CB-A1"}, {"role": "organiser", "unit_code": "CB-B1"}],
-])
-def test_organiser_cannot_grant_roles_outside_scope_or_admin(client: TestClient, session: Session, org: Org,
-                                                              roles: list) -> None:
+@pytest.mark.parametrize(
+    "roles",
+    [
+        [{"role": "organiser", "unit_code": "DB-B"}],
+        [{"role": "judge", "unit_code": "ROOT"}],
+        [{"role": "admin", "unit_code": "CB-A1"}],
+        [{"role": "judge", "unit_code": "CB-A1"}, {"role": "organiser", "unit_code": "CB-B1"}],
+    ],
+)
+def test_organiser_cannot_grant_roles_outside_scope_or_admin(client: TestClient, session: Session, org: Org, roles: list) -> None:
     before = member_count(session)
     grants = len(session.exec(select(MemberRole.id)).all())
     session.rollback()
@@ -248,39 +288,46 @@ def test_plain_member_cannot_create_members(client: TestClient, session: Session
 
 def test_duplicate_member_is_409_with_field(client: TestClient, org: Org) -> None:
     assert client.post("/api/v1/members", headers=org.org_a, json=member_body()).status_code == 201
-    body = assert_error(client.post("/api/v1/members", headers=org.org_b,
-                                    json=member_body(member_code="HV-009", unit_code="CB-B1", phone="0912345678")),
-                        409, "Conflict")
+    body = assert_error(
+        client.post("/api/v1/members", headers=org.org_b, json=member_body(member_code="HV-009", unit_code="CB-B1", phone="0912345678")),
+        409,
+        "Conflict",
+    )
     assert body["field"] == "phone"
-    body = assert_error(client.post("/api/v1/members", headers=org.org_a,
-                                    json=member_body(phone="0987000000", member_code="HV-001")), 409, "Conflict")
+    body = assert_error(
+        client.post("/api/v1/members", headers=org.org_a, json=member_body(phone="0987000000", member_code="HV-001")), 409, "Conflict"
+    )
     assert body["field"] == "member_code"
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"phone": "12345"}, "phone"),
-    ({"full_name": ""}, "full_name"),
-    ({"member_code": "HV 1"}, "member_code"),
-    ({"birth_date": "2999-01-01"}, "birth_date"),
-    ({"id_number": "123"}, "id_number"),
-    ({"password": "ngan"}, "password"),
-])
-def test_invalid_member_fields_are_422(client: TestClient, session: Session, org: Org, kw: dict,
-                                       field: str) -> None:
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"phone": "12345"}, "phone"),
+        ({"full_name": ""}, "full_name"),
+        ({"member_code": "HV 1"}, "member_code"),
+        ({"birth_date": "2999-01-01"}, "birth_date"),
+        ({"id_number": "123"}, "id_number"),
+        ({"password": "ngan"}, "password"),
+    ],
+)
+def test_invalid_member_fields_are_422(client: TestClient, session: Session, org: Org, kw: dict, field: str) -> None:
     before = member_count(session)
-    body = assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(**kw)),
-                        422, "ValidationError")
+    body = assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(**kw)), 422, "ValidationError")
     assert body["field"] == field
     assert member_count(session) == before
 
 
-@pytest.mark.parametrize("kw", [
-    {"birth_date": "17/05/1990"},
-    {"roles": "organiser"},
-    {"roles": [{"role": "judge"}]},
-    {"unit_code": None},
-    {"phone": 912345678},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"birth_date": "17/05/1990"},
+        {"roles": "organiser"},
+        {"roles": [{"role": "judge"}]},
+        {"unit_code": None},
+        {"phone": 912345678},
+    ],
+)
 def test_malformed_member_body_is_422(client: TestClient, session: Session, org: Org, kw: dict) -> None:
     before = member_count(session)
     assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(**kw)), 422, "ValidationError")
@@ -288,5 +335,4 @@ def test_malformed_member_body_is_422(client: TestClient, session: Session, org:
 
 
 def test_unknown_unit_is_404(client: TestClient, org: Org) -> None:
-    assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(unit_code="NOPE")),
-                 404, "NotFound")
+    assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(unit_code="NOPE")), 404, "NotFound")

@@ -1,4 +1,5 @@
 """POST /api/v1/questions/import and the topic exports, as the public API contract fixes them."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,9 +10,9 @@ from app.models import Question
 from tests.factories import api_token, bearer, make_member, make_tree
 
 URL = "/api/v1/questions/import"
-GIFT = ("Nghị quyết xác định mấy khâu đột phá?{~Hai =Ba ~Bốn}\n\n"
-        "Thủ Dầu Một thuộc tỉnh Bình Dương.{T}\n\n"
-        "Tên thành phố?{=Thủ Dầu Một}\n").encode()
+GIFT = (
+    "Nghị quyết xác định mấy khâu đột phá?{~Hai =Ba ~Bốn}\n\nThủ Dầu Một thuộc tỉnh Bình Dương.{T}\n\nTên thành phố?{=Thủ Dầu Một}\n"
+).encode()
 
 
 @pytest.fixture
@@ -20,8 +21,10 @@ def tokens(client, session):
     make_member(session, t.a, phone="0900000001", roles=(("organiser", t.a),))
     make_member(session, t.b, phone="0900000002", roles=(("organiser", t.b),))
     make_member(session, t.a1, phone="0900000003")
-    return {name: bearer(api_token(client, phone)) for name, phone in
-            (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))}
+    return {
+        name: bearer(api_token(client, phone))
+        for name, phone in (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))
+    }
 
 
 @pytest.fixture
@@ -37,8 +40,9 @@ def count(session) -> int:
 
 
 def post(client, headers, topic_id, content: bytes, filename: str):
-    return client.post(URL, headers=headers, data={"topic_id": str(topic_id)},
-                       files={"file": (filename, content, "application/octet-stream")})
+    return client.post(
+        URL, headers=headers, data={"topic_id": str(topic_id)}, files={"file": (filename, content, "application/octet-stream")}
+    )
 
 
 def test_good_gift_file(client, session, tokens, topic_id):

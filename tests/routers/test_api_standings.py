@@ -1,4 +1,5 @@
 """POST /rounds/{id}/close, GET standings, unit-standings and contest standings, and question re-score."""
+
 from __future__ import annotations
 
 from sqlmodel import select
@@ -30,15 +31,31 @@ def test_close_and_read_standings(client, session, arena):  # noqa: F811
     org = _login(client, session, session.get(Member, arena.org.id), "0911000100")
     closed = client.post(f"/api/v1/rounds/{r1.id}/close", headers=org)
     assert closed.status_code == 200, closed.text
-    assert closed.json() | {"closed_at": None} == {"id": r1.id, "status": "closed", "closed_at": None,
-                                                   "prediction_truth": 1,
-                                                   "totals": {"participants": 3, "attempts": 3, "perfect_scorers": 1}}
+    assert closed.json() | {"closed_at": None} == {
+        "id": r1.id,
+        "status": "closed",
+        "closed_at": None,
+        "prediction_truth": 1,
+        "totals": {"participants": 3, "attempts": 3, "perfect_scorers": 1},
+    }
     board = client.get(f"/api/v1/rounds/{r1.id}/standings", headers=member).json()
     assert board["total"] == 3
     assert [(row["rank"], row["member"]["id"], row["score"], row["prediction_error"]) for row in board["rows"]] == [
-        (1, people[1].id, 5, 0), (2, people[0].id, 4, 0), (3, people[2].id, 3, 0)]
-    assert set(board["rows"][0]) == {"rank", "member", "unit", "score", "correct_count", "prediction",
-                                     "prediction_error", "duration_ms", "submitted_at"}
+        (1, people[1].id, 5, 0),
+        (2, people[0].id, 4, 0),
+        (3, people[2].id, 3, 0),
+    ]
+    assert set(board["rows"][0]) == {
+        "rank",
+        "member",
+        "unit",
+        "score",
+        "correct_count",
+        "prediction",
+        "prediction_error",
+        "duration_ms",
+        "submitted_at",
+    }
     assert board["rows"][0]["unit"] == {"code": "CB-A1", "name": t.a1.name}
     assert "phone" not in str(board) and "0911000101" not in str(board)
     cell = client.get(f"/api/v1/rounds/{r1.id}/standings?unit_code=CB-A1&limit=1&offset=1", headers=member).json()
@@ -46,8 +63,7 @@ def test_close_and_read_standings(client, session, arena):  # noqa: F811
     units = client.get(f"/api/v1/rounds/{r1.id}/unit-standings", headers=member).json()["rows"]
     assert [(u["unit"]["code"], u["participants"], u["rank"]) for u in units] == [("DB-A", 2, 1), ("DB-B", 1, 2)]
     sub = client.get(f"/api/v1/rounds/{r1.id}/unit-standings?parent_code=DB-A", headers=member).json()["rows"]
-    assert [(u["unit"]["code"], u["participation_rate"], u["average_score"]) for u in sub] == [
-        ("CB-A1", 0.2, 4.5), ("CB-A2", 0.0, None)]
+    assert [(u["unit"]["code"], u["participation_rate"], u["average_score"]) for u in sub] == [("CB-A1", 0.2, 4.5), ("CB-A2", 0.0, None)]
     contest = client.get(f"/api/v1/contests/{arena.contest.id}/standings", headers=member).json()
     assert [row["member"]["id"] for row in contest["rows"]] == [people[1].id, people[0].id, people[2].id]
     assert client.get(f"/api/v1/rounds/{r1.id}/standings?unit_code=NOPE", headers=member).status_code == 404
@@ -72,5 +88,11 @@ def test_rescore_over_the_api_needs_an_organiser(client, session, arena):  # noq
     assert client.post(f"/api/v1/questions/{qid}/rescore", headers=member).status_code == 403
     org = _login(client, session, session.get(Member, arena.org.id), "0911000100")
     r = client.post(f"/api/v1/questions/{qid}/rescore", headers=org)
-    assert r.status_code == 200 and r.json() == {"question_id": qid, "attempts_changed": 0, "scores_changed": 0,
-                                                 "rounds": [], "sealed_skipped": 0, "unmatched": 0}
+    assert r.status_code == 200 and r.json() == {
+        "question_id": qid,
+        "attempts_changed": 0,
+        "scores_changed": 0,
+        "rounds": [],
+        "sealed_skipped": 0,
+        "unmatched": 0,
+    }

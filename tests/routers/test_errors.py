@@ -1,4 +1,5 @@
 """Expected conditions never become a 500."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,11 @@ def test_unique_race_is_409_not_500(client, session, monkeypatch):
     token = api_token(client, "0900000001")
     # Two requests that pass the uniqueness check at the same moment: the database's constraint decides.
     monkeypatch.setattr(members, "check_unique", lambda **kw: None)
-    r = client.post("/api/v1/members", headers=bearer(token), json={
-        "full_name": "Người Trùng Số", "phone": "0911222333", "member_code": "NEW1", "unit_code": "ROOT"})
+    r = client.post(
+        "/api/v1/members",
+        headers=bearer(token),
+        json={"full_name": "Người Trùng Số", "phone": "0911222333", "member_code": "NEW1", "unit_code": "ROOT"},
+    )
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "Conflict"
 
@@ -32,15 +36,20 @@ def test_unknown_page_is_vietnamese_404(client):
     assert "Không tìm thấy" in r.text
 
 
-@pytest.mark.parametrize(("method", "path", "kw"), [
-    ("GET", "/api/v1/rounds/1/standings?offset=9223372036854775808", {}),
-    ("GET", "/api/v1/rounds/1/standings?offset=-1", {}),
-    ("PUT", "/api/v1/attempts/1/answers/99999999999999999999", {"json": {"option_ids": ["x"]}}),
-    ("POST", "/api/v1/auth/token", {"content": b"[" * 100_000 + b"]" * 100_000,
-                                    "headers": {"Content-Type": "application/json"}}),
-    ("POST", "/api/v1/units", {"content": b'{"code":' + b"[" * 60_000 + b"]" * 60_000 + b"}",
-                               "headers": {"Content-Type": "application/json"}}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "kw"),
+    [
+        ("GET", "/api/v1/rounds/1/standings?offset=9223372036854775808", {}),
+        ("GET", "/api/v1/rounds/1/standings?offset=-1", {}),
+        ("PUT", "/api/v1/attempts/1/answers/99999999999999999999", {"json": {"option_ids": ["x"]}}),
+        ("POST", "/api/v1/auth/token", {"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"Content-Type": "application/json"}}),
+        (
+            "POST",
+            "/api/v1/units",
+            {"content": b'{"code":' + b"[" * 60_000 + b"]" * 60_000 + b"}", "headers": {"Content-Type": "application/json"}},
+        ),
+    ],
+)
 def test_numbers_and_nesting_beyond_reason_are_client_errors(client, method, path, kw):
     """The probe's overflowing offset, oversized answer position and 100,000-deep JSON were 500s."""
     r = client.request(method, path, **kw)
@@ -54,8 +63,11 @@ def test_judge_and_list_pages_take_any_number(client, session):
     root = make_unit(session, "ROOT", kind="Đảng bộ")
     make_member(session, root, phone="0944000001", roles=(("organiser", root), ("judge", root), ("admin", root)))
     page_login(client, "0944000001")
-    for url in ("/audit?page=9223372036854775807", "/org/members?page=99999999999999999999",
-                "/judging/rounds/1?min_score=1180591620717411303424&max_score=-1180591620717411303424&page=2e9"):
+    for url in (
+        "/audit?page=9223372036854775807",
+        "/org/members?page=99999999999999999999",
+        "/judging/rounds/1?min_score=1180591620717411303424&max_score=-1180591620717411303424&page=2e9",
+    ):
         r = client.get(url)
         assert r.status_code < 500, (url, r.status_code)
 

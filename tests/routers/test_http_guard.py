@@ -1,5 +1,6 @@
 """What every answer carries and every request is held to (app.http_guard): body limits before any route,
 security headers, no caching of what a logged-in person was shown."""
+
 from __future__ import annotations
 
 import http.client
@@ -15,8 +16,7 @@ from tests.pagehelpers import page_login
 def test_a_huge_body_is_refused_before_it_is_read(client):
     """The probe's 200 MB login body and 300 MB multipart logout: 413 from the declared length alone."""
     big = BODY_LIMIT + 1
-    r = client.post("/api/v1/auth/token", content=b"{" + b" " * big + b"}",
-                    headers={"Content-Type": "application/json"})
+    r = client.post("/api/v1/auth/token", content=b"{" + b" " * big + b"}", headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["error"] == "PayloadTooLarge" and "MB" in r.json()["detail"]
     page = client.post("/logout", content=b"x" * big, headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert page.status_code == 413 and "quá lớn" in page.text
@@ -28,11 +28,9 @@ def test_an_upload_may_be_as_large_as_the_import_limit(client, session):
     unit = make_unit(session, "ROOT", kind="Đảng bộ")
     make_member(session, unit, phone="0922000001", roles=(("organiser", unit),))
     token = bearer(api_token(client, "0922000001"))
-    over_form = client.post("/api/v1/members/import", headers=token,
-                            files={"file": ("ds.csv", b"a" * (BODY_LIMIT + 10), "text/csv")})
+    over_form = client.post("/api/v1/members/import", headers=token, files={"file": ("ds.csv", b"a" * (BODY_LIMIT + 10), "text/csv")})
     assert over_form.status_code == 422  # read and judged by the importer, not refused by size
-    assert client.post("/api/v1/members/import", headers={**token, "Content-Length": str(UPLOAD_LIMIT + 1)},
-                       content=b"").status_code == 413
+    assert client.post("/api/v1/members/import", headers={**token, "Content-Length": str(UPLOAD_LIMIT + 1)}, content=b"").status_code == 413
 
 
 def test_a_body_without_a_length_is_counted_as_it_comes(app):
@@ -45,8 +43,13 @@ def test_a_body_without_a_length_is_counted_as_it_comes(app):
             for _ in range(BODY_LIMIT // 16_384 + 1):
                 yield b"x" * 16_384
 
-        conn.request("POST", "/api/v1/auth/token", body=chunks(), encode_chunked=True,
-                     headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        conn.request(
+            "POST",
+            "/api/v1/auth/token",
+            body=chunks(),
+            encode_chunked=True,
+            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        )
         assert conn.getresponse().status == 413
         conn.close()
 

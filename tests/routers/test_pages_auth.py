@@ -1,4 +1,5 @@
 """Browser-side auth: the login form, the HttpOnly cookie, CSRF, forced password change, logout."""
+
 from __future__ import annotations
 
 import pytest
@@ -65,12 +66,13 @@ def test_login_without_csrf_is_403(client, session, cell):
 def test_cookie_write_without_csrf_is_403_and_changes_nothing(client, session, cell):
     m = make_member(session, cell, phone="0911111115")
     page_login(client, "0911111115")
-    r = client.post("/password", data={"current_password": PASSWORD, "new_password": "MatKhauMoi#1",
-                                       "confirm_password": "MatKhauMoi#1"})
+    r = client.post("/password", data={"current_password": PASSWORD, "new_password": "MatKhauMoi#1", "confirm_password": "MatKhauMoi#1"})
     assert r.status_code == 403
     # a token from another seed (another browser) does not fit this cookie either
-    r = client.post("/password", data={"current_password": PASSWORD, "new_password": "MatKhauMoi#1",
-                                       "confirm_password": "MatKhauMoi#1", "csrf_token": "x" * 64})
+    r = client.post(
+        "/password",
+        data={"current_password": PASSWORD, "new_password": "MatKhauMoi#1", "confirm_password": "MatKhauMoi#1", "csrf_token": "x" * 64},
+    )
     assert r.status_code == 403
     session.expire_all()
     assert session.get(Member, m.id).token_version == m.token_version
@@ -87,12 +89,15 @@ def test_forced_password_change_on_first_login(client, session, cell):
     page = client.get("/password")
     assert "lần đăng nhập đầu tiên" in page.text
     token = csrf_from(page.text)
-    bad = client.post("/password", data={"current_password": PASSWORD, "new_password": "ngan",
-                                         "confirm_password": "ngan", "csrf_token": token})
+    bad = client.post(
+        "/password", data={"current_password": PASSWORD, "new_password": "ngan", "confirm_password": "ngan", "csrf_token": token}
+    )
     assert bad.status_code == 422 and "ít nhất 8 ký tự" in bad.text
-    ok = client.post("/password", data={"current_password": PASSWORD, "new_password": "MatKhauRieng#9",
-                                        "confirm_password": "MatKhauRieng#9", "csrf_token": token},
-                     follow_redirects=False)
+    ok = client.post(
+        "/password",
+        data={"current_password": PASSWORD, "new_password": "MatKhauRieng#9", "confirm_password": "MatKhauRieng#9", "csrf_token": token},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     home = client.get(ok.headers["location"])
     assert home.status_code == 200 and "Đã đổi mật khẩu" in home.text
@@ -119,8 +124,11 @@ def test_pages_redirect_to_login_when_logged_out(client):
 def test_open_redirect_is_refused(client, session, cell):
     make_member(session, cell, phone="0911111118")
     token = csrf_from(client.get("/login").text)
-    r = client.post("/login", data={"username": "0911111118", "password": PASSWORD, "csrf_token": token,
-                                    "next": "//evil.example/phish"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "0911111118", "password": PASSWORD, "csrf_token": token, "next": "//evil.example/phish"},
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"
 
 

@@ -1,4 +1,5 @@
 """The question bank pages: topics, the editor with its preview, edit/deactivate/duplicate, scope."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,17 +21,26 @@ def org(app, session, client):
 
 
 def _question_form(token: str, **over) -> dict:
-    form = {"csrf_token": token, "kind": "single", "text": "Thủ Dầu Một được công nhận đô thị loại I năm nào?",
-            "opt_text_0": "2015", "opt_text_1": "2017", "opt_correct_1": "1", "opt_text_2": "2019",
-            "explanation": "Năm 2017.", "difficulty": "easy", "tags": "đô thị, lịch sử", "source_ref": ""}
+    form = {
+        "csrf_token": token,
+        "kind": "single",
+        "text": "Thủ Dầu Một được công nhận đô thị loại I năm nào?",
+        "opt_text_0": "2015",
+        "opt_text_1": "2017",
+        "opt_correct_1": "1",
+        "opt_text_2": "2019",
+        "explanation": "Năm 2017.",
+        "difficulty": "easy",
+        "tags": "đô thị, lịch sử",
+        "source_ref": "",
+    }
     form.update(over)
     return form
 
 
 def _new_topic(client) -> int:
     token = csrf_from(client.get("/bank").text)
-    r = client.post("/bank/topics", data={"csrf_token": token, "name": "Đô thị văn minh", "unit_code": "DB-A"},
-                    follow_redirects=False)
+    r = client.post("/bank/topics", data={"csrf_token": token, "name": "Đô thị văn minh", "unit_code": "DB-A"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return int(r.headers["location"].rsplit("/", 1)[1])
 
@@ -46,8 +56,7 @@ def test_create_topic_and_question(client, session, org):
     assert ok.status_code == 303
     session.rollback()
     q = session.exec(select(Question)).one()
-    opts = session.exec(select(QuestionOption).where(QuestionOption.question_id == q.id)
-                        .order_by(QuestionOption.position)).all()
+    opts = session.exec(select(QuestionOption).where(QuestionOption.question_id == q.id).order_by(QuestionOption.position)).all()
     assert [(o.text, o.correct) for o in opts] == [("2015", False), ("2017", True), ("2019", False)]
     assert q.tags == ",đô thị,lịch sử,"
     listing = client.get(f"/bank/topics/{topic_id}?q=do thi loai")
@@ -111,13 +120,13 @@ ANSWER: B
 def test_import_from_the_topic_page(client, session, org):
     topic_id = _new_topic(client)
     token = csrf_from(client.get(f"/bank/topics/{topic_id}").text)
-    r = client.post(f"/bank/topics/{topic_id}/import", data={"csrf_token": token},
-                    files={"file": ("cau-hoi.txt", AIKEN.encode(), "text/plain")})
+    r = client.post(
+        f"/bank/topics/{topic_id}/import", data={"csrf_token": token}, files={"file": ("cau-hoi.txt", AIKEN.encode(), "text/plain")}
+    )
     assert r.status_code == 200, r.text
     assert "Đã thêm 2 câu hỏi" in r.text
     bad = AIKEN.replace("ANSWER: B", "ANSWER: Z")
-    r = client.post(f"/bank/topics/{topic_id}/import", data={"csrf_token": token},
-                    files={"file": ("loi.txt", bad.encode(), "text/plain")})
+    r = client.post(f"/bank/topics/{topic_id}/import", data={"csrf_token": token}, files={"file": ("loi.txt", bad.encode(), "text/plain")})
     assert r.status_code == 422 and "import-errors" in r.text
     session.rollback()
     assert len(session.exec(select(Question)).all()) == 2  # the bad file added nothing

@@ -1,6 +1,7 @@
 """Leaderboard pages: a round's board in rank order, a cell's board re-ranked, the member's rank card, no
 contact data on any board, scope (404 outside), nothing of scores before the visibility rule allows, the
 htmx fragments, unit standings with their rates, and the contest standings over closed rounds."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,14 @@ from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 BIRTH = date(1987, 3, 9)
 # name, unit, round 1 score, round 1 seconds, round 2 score
-PEOPLE = [("Trần Thị An", "a1", 5, 30, 1), ("Lê Văn Bình", "b1", 5, 40, 5), ("Phạm Thị Cúc", "a1", 4, 30, 3),
-          ("Hoàng Văn Dũng", "a2", 4, 50, None), ("Vũ Thị Em", "b1", 3, 30, None), ("Đỗ Văn Phúc", "a1", 2, 30, None)]
+PEOPLE = [
+    ("Trần Thị An", "a1", 5, 30, 1),
+    ("Lê Văn Bình", "b1", 5, 40, 5),
+    ("Phạm Thị Cúc", "a1", 4, 30, 3),
+    ("Hoàng Văn Dũng", "a2", 4, 50, None),
+    ("Vũ Thị Em", "b1", 3, 30, None),
+    ("Đỗ Văn Phúc", "a1", 2, 30, None),
+]
 
 
 @dataclass
@@ -93,8 +100,14 @@ def test_boards_show_no_phone_or_birth_date(client, session, arena):  # noqa: F8
     s = _seed(session, arena, second=True)
     r1, r2 = arena.rounds
     _close(session, arena, r1, r2)
-    urls = [f"/rounds/{r1.id}/board", f"/rounds/{r1.id}/board?unit=CB-A1", f"/rounds/{r1.id}/board/rows",
-            f"/rounds/{r1.id}/units", f"/rounds/{r1.id}/units?parent=DB-A", f"/contests/{arena.contest.id}/board"]
+    urls = [
+        f"/rounds/{r1.id}/board",
+        f"/rounds/{r1.id}/board?unit=CB-A1",
+        f"/rounds/{r1.id}/board/rows",
+        f"/rounds/{r1.id}/units",
+        f"/rounds/{r1.id}/units?parent=DB-A",
+        f"/contests/{arena.contest.id}/board",
+    ]
     for who in (s.by_name["Vũ Thị Em"].phone, arena.org.member.phone):  # a member, and the organiser-judge
         client.cookies.clear()
         page_login(client, who)
@@ -112,8 +125,13 @@ def test_outside_the_scope_is_not_found(client, session, arena):  # noqa: F811
     elsewhere = make_unit(session, "NGOAI")
     stranger = make_member(session, elsewhere, phone="0913000001")
     page_login(client, stranger.phone)
-    for url in (f"/rounds/{r1.id}/board", f"/rounds/{r1.id}/board/rows", f"/rounds/{r1.id}/units",
-                f"/contests/{arena.contest.id}/board", "/rounds/999999/board"):
+    for url in (
+        f"/rounds/{r1.id}/board",
+        f"/rounds/{r1.id}/board/rows",
+        f"/rounds/{r1.id}/units",
+        f"/contests/{arena.contest.id}/board",
+        "/rounds/999999/board",
+    ):
         r = client.get(url)
         assert r.status_code == 404 and "Trần Thị An" not in r.text, url
     client.cookies.clear()
@@ -155,8 +173,7 @@ def test_htmx_fragments_are_the_table_alone(client, session, arena):  # noqa: F8
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     page = client.get(f"/rounds/{r2.id}/board").text
     assert f'hx-get="/rounds/{r2.id}/board/rows?unit=&amp;page=1" hx-trigger="every 10s"' in page
-    rows = client.get(f"/rounds/{r2.id}/board/rows", params={"unit": "CB-A1", "page": 1},
-                      headers={"HX-Request": "true"})
+    rows = client.get(f"/rounds/{r2.id}/board/rows", params={"unit": "CB-A1", "page": 1}, headers={"HX-Request": "true"})
     assert rows.status_code == 200
     body = rows.text.strip()
     assert body.startswith('<div id="board"') and body.endswith("</div>")
@@ -265,7 +282,7 @@ def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, sessio
 def test_a_name_cannot_forge_a_hole_in_a_shared_board(client, session, arena):  # noqa: F811
     s = _seed(session, arena)
     m = s.by_name["Đỗ Văn Phúc"]
-    m.full_name = '<!--hole:csrf--> <!--hole:card-->'
+    m.full_name = "<!--hole:csrf--> <!--hole:card-->"
     session.add(m)
     session.commit()
     r1 = arena.rounds[0]
@@ -315,16 +332,18 @@ def test_the_board_explains_its_order_and_says_what_judges_changed(client, sessi
     html = client.get(f"/rounds/{r1.id}/board").text
     head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
     assert [h for h in ("Điểm", "Dự đoán (lệch)", "Thời gian", "Nộp lúc") if h in head] == [
-        "Điểm", "Dự đoán (lệch)", "Thời gian", "Nộp lúc"]
+        "Điểm",
+        "Dự đoán (lệch)",
+        "Thời gian",
+        "Nộp lúc",
+    ]
     assert head.index("Dự đoán") < head.index("Thời gian") < head.index("Nộp lúc")  # the chain's order
     assert re.search(r'<td class="num key pred">2<div class="muted sub">±0</div>', html)  # guessed 2, truth 2
     rule = re.search(r'<p class="hint" id="ranking-rule">(.*?)</p>', html, re.S).group(1)
     assert "điểm cao hơn xếp trên; nếu bằng nhau thì dự đoán sát hơn" in rule
     assert 'id="board-changed"' not in html
-    cheat = session.exec(select(Attempt).where(Attempt.round_id == r1.id,
-                                               Attempt.member_id == s.by_name["Trần Thị An"].id)).one()
-    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True,
-                             reason="Làm bài hộ")
+    cheat = session.exec(select(Attempt).where(Attempt.round_id == r1.id, Attempt.member_id == s.by_name["Trần Thị An"].id)).one()
+    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True, reason="Làm bài hộ")
     session.commit()
     html = client.get(f"/rounds/{r1.id}/board").text
     note = re.search(r'<p class="notice" id="board-changed">(.*?)</p>', html, re.S).group(1)

@@ -1,4 +1,5 @@
 """The member import pages: template download, preview with every bad row, all-or-nothing commit."""
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,9 @@ def _count(session) -> int:
 
 def _upload(client, body: bytes, name: str = "ds.csv", initial_password: str = "BanDau#2025"):
     token = csrf_from(client.get("/org/members/import").text)
-    return client.post("/org/members/import", data={"csrf_token": token, "initial_password": initial_password},
-                       files={"file": (name, body, "text/csv")})
+    return client.post(
+        "/org/members/import", data={"csrf_token": token, "initial_password": initial_password}, files={"file": (name, body, "text/csv")}
+    )
 
 
 def test_templates_download(client, organiser):
@@ -55,23 +57,19 @@ def test_preview_then_commit(client, session, organiser):
     session.rollback()
     upload_id = session.exec(select(Upload.id)).one()
     token = csrf_from(r.text)
-    done = client.post(f"/org/members/import/{upload_id}/commit",
-                       data={"csrf_token": token, "initial_password": "BanDau#2025"})
+    done = client.post(f"/org/members/import/{upload_id}/commit", data={"csrf_token": token, "initial_password": "BanDau#2025"})
     assert done.status_code == 200, done.text
     assert "2 tài khoản mới" in done.text
     assert _count(session) == before + 2
     # the same upload cannot be committed twice
-    again = client.post(f"/org/members/import/{upload_id}/commit",
-                        data={"csrf_token": token, "initial_password": "BanDau#2025"})
+    again = client.post(f"/org/members/import/{upload_id}/commit", data={"csrf_token": token, "initial_password": "BanDau#2025"})
     assert again.status_code == 409
     assert _count(session) == before + 2
 
 
 def test_bad_rows_are_listed_and_nothing_is_kept(client, session, organiser):
     before = _count(session)
-    body = (HEADER + "Nguyễn Văn An,,HV1,01/02/1990,CB1\n"
-            "Lê Thị C,0911000003,HV3,31/02/1990,CB1\n"
-            "Phạm D,0911000004,HV4,,CB9\n").encode()
+    body = (HEADER + "Nguyễn Văn An,,HV1,01/02/1990,CB1\nLê Thị C,0911000003,HV3,31/02/1990,CB1\nPhạm D,0911000004,HV4,,CB9\n").encode()
     r = _upload(client, body)
     assert r.status_code == 422
     assert "Chưa ghi dữ liệu nào" in r.text
@@ -114,38 +112,46 @@ def test_changes_to_existing_members_are_shown_and_confirmed(client, session, or
     session.rollback()
     upload_id = session.exec(select(Upload.id).order_by(Upload.id.desc())).first()
     token = csrf_from(r.text)
-    unconfirmed = client.post(f"/org/members/import/{upload_id}/commit",
-                              data={"csrf_token": token, "initial_password": "BanDau#2025"})
+    unconfirmed = client.post(f"/org/members/import/{upload_id}/commit", data={"csrf_token": token, "initial_password": "BanDau#2025"})
     assert unconfirmed.status_code == 409 and 'id="import-changes"' in unconfirmed.text
     session.rollback()
     assert session.get(Member, known.id).full_name == "Lê Văn Cũ"
     assert session.exec(select(Member).where(Member.phone == "0911000078")).first() is None  # nothing written
-    wrong = client.post(f"/org/members/import/{upload_id}/commit",
-                        data={"csrf_token": token, "initial_password": "BanDau#2025", "confirm_changes": "0" * 32})
+    wrong = client.post(
+        f"/org/members/import/{upload_id}/commit",
+        data={"csrf_token": token, "initial_password": "BanDau#2025", "confirm_changes": "0" * 32},
+    )
     assert wrong.status_code == 409
-    done = client.post(f"/org/members/import/{upload_id}/commit",
-                       data={"csrf_token": token, "initial_password": "BanDau#2025", "confirm_changes": digest})
+    done = client.post(
+        f"/org/members/import/{upload_id}/commit", data={"csrf_token": token, "initial_password": "BanDau#2025", "confirm_changes": digest}
+    )
     assert done.status_code == 200, done.text
     session.rollback()
     assert session.get(Member, known.id).full_name == "Lê Văn Mới"
 
 
 def test_a_tcvn3_list_is_converted_when_the_box_is_ticked(client, session, organiser):
-    body = (HEADER + "NguyÔn V¨n §¹t,0911000301,HV301,,CB1\nTrÇn ThÞ H»ng,0911000302,HV302,,CB1\n"
-            "Lª ThÞ Thu,0911000303,HV303,,CB1\n").encode()
+    body = (
+        HEADER + "NguyÔn V¨n §¹t,0911000301,HV301,,CB1\nTrÇn ThÞ H»ng,0911000302,HV302,,CB1\nLª ThÞ Thu,0911000303,HV303,,CB1\n"
+    ).encode()
     offered = _upload(client, body)  # recognised: the preview shows the names converted, nothing written yet
     assert offered.status_code == 200 and "TCVN3" in offered.text and "Nguyễn Văn Đạt" in offered.text
     assert 'name="legacy" value="tcvn3"' in offered.text and "NguyÔn" not in offered.text
     session.rollback()
     assert session.exec(select(Member).where(Member.phone == "0911000301")).first() is None
     token = csrf_from(client.get("/org/members/import").text)
-    r = client.post("/org/members/import", data={"csrf_token": token, "initial_password": "BanDau#2025",
-                                                  "legacy": "tcvn3"}, files={"file": ("ds.csv", body, "text/csv")})
+    r = client.post(
+        "/org/members/import",
+        data={"csrf_token": token, "initial_password": "BanDau#2025", "legacy": "tcvn3"},
+        files={"file": ("ds.csv", body, "text/csv")},
+    )
     assert r.status_code == 200 and 'id="legacy-converted"' in r.text and "Trần Thị Hằng" in r.text
     session.rollback()
     upload_id = session.exec(select(Upload.id).order_by(Upload.id.desc())).first()
-    done = client.post(f"/org/members/import/{upload_id}/commit",
-                       data={"csrf_token": csrf_from(r.text), "initial_password": "BanDau#2025", "legacy": "tcvn3"})
+    done = client.post(
+        f"/org/members/import/{upload_id}/commit",
+        data={"csrf_token": csrf_from(r.text), "initial_password": "BanDau#2025", "legacy": "tcvn3"},
+    )
     assert done.status_code == 200, done.text
     session.rollback()
     assert session.exec(select(Member).where(Member.phone == "0911000301")).one().full_name == "Nguyễn Văn Đạt"

@@ -1,6 +1,7 @@
 """The judges' pages: round audit view with filters and flags, one attempt in full with the decision form,
 prizes shown then confirmed, the seal, the downloads (of the round and of the contest over its closed rounds),
 and the audit log page; members are kept out."""
+
 from __future__ import annotations
 
 import csv
@@ -29,16 +30,16 @@ def _as(client, session, member: Member, phone: str) -> None:
 def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, session, arena):  # noqa: F811
     r = arena.rounds[0]
     t = arena.tree
-    people = [make_member(session, u, full_name=n) for u, n in (
-        (t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))]
+    people = [
+        make_member(session, u, full_name=n) for u, n in ((t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))
+    ]
     attempts = [add(session, r, m, score=s, duration_s=d) for m, s, d in zip(people, (5, 4, 3), (60, 2, 50), strict=True)]
     attempts[1].ip, attempts[1].user_agent = "203.0.113.7", "Mozilla/5.0 (Linux; Android 10) Zalo"
     session.add(AttemptEvent(attempt_id=attempts[1].id, kind="hide"))
     session.commit()
     judge = session.get(Member, arena.org.id)
     _as(client, session, judge, "0911000300")
-    page = client.post(f"/contests/rounds/{r.id}/close", data={"csrf_token": csrf_from(client.get("/").text)},
-                       follow_redirects=False)
+    page = client.post(f"/contests/rounds/{r.id}/close", data={"csrf_token": csrf_from(client.get("/").text)}, follow_redirects=False)
     assert page.status_code == 303
 
     home = client.get("/judging")
@@ -58,17 +59,20 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     for text in ("203.0.113.7", "Zalo", "rời trang", "dưới mức tối thiểu", "Loại lượt thi"):
         assert text in detail.text
     token = csrf_from(detail.text)
-    empty = client.post(f"/judging/attempts/{attempts[1].id}/decision",
-                        data={"csrf_token": token, "action": "disqualify", "reason": ""})
+    empty = client.post(f"/judging/attempts/{attempts[1].id}/decision", data={"csrf_token": token, "action": "disqualify", "reason": ""})
     assert empty.status_code == 422 and "Cần ghi lý do." in empty.text
     no_csrf = client.post(f"/judging/attempts/{attempts[1].id}/decision", data={"action": "disqualify", "reason": "x"})
     assert no_csrf.status_code == 403
-    unconfirmed = client.post(f"/judging/attempts/{attempts[1].id}/decision",
-                              data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây"})
+    unconfirmed = client.post(
+        f"/judging/attempts/{attempts[1].id}/decision",
+        data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây"},
+    )
     assert unconfirmed.status_code == 422 and "ô xác nhận" in unconfirmed.text
-    done = client.post(f"/judging/attempts/{attempts[1].id}/decision",
-                       data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây",
-                             "confirm": "yes"}, follow_redirects=False)
+    done = client.post(
+        f"/judging/attempts/{attempts[1].id}/decision",
+        data={"csrf_token": token, "action": "disqualify", "reason": "Làm 5 câu trong 2 giây", "confirm": "yes"},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     said = client.get(done.headers["location"]).text
     assert 'id="decision-done"' in said and "Đã loại lượt thi này" in said
@@ -78,25 +82,27 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
 
     prizes = client.get(f"/judging/rounds/{r.id}/prizes")
     token = csrf_from(prizes.text)
-    bad = client.post(f"/judging/rounds/{r.id}/prizes", data={"csrf_token": token, "name_1": "Giải Nhất", "count_1": "1",
-                                                              "cap": "150"})
+    bad = client.post(f"/judging/rounds/{r.id}/prizes", data={"csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "cap": "150"})
     assert bad.status_code == 422 and "100%" in bad.text
     assert "(% số người dự thi" in prizes.text  # the label as written (it once came out garbled)
-    capped = client.post(f"/judging/rounds/{r.id}/prizes", data={
-        "csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Khuyến khích", "count_2": "2",
-        "cap": "50"}, follow_redirects=True)
+    capped = client.post(
+        f"/judging/rounds/{r.id}/prizes",
+        data={"csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Khuyến khích", "count_2": "2", "cap": "50"},
+        follow_redirects=True,
+    )
     assert "cho phép tối đa 1 giải (2 người dự thi), ít hơn 3 giải" in capped.text and "Khuyến khích 0/2" in capped.text
-    saved = client.post(f"/judging/rounds/{r.id}/prizes", data={
-        "csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Giải Nhì", "count_2": "1"},
-        follow_redirects=True)
+    saved = client.post(
+        f"/judging/rounds/{r.id}/prizes",
+        data={"csrf_token": token, "name_1": "Giải Nhất", "count_1": "1", "name_2": "Giải Nhì", "count_2": "1"},
+        follow_redirects=True,
+    )
     assert "chưa xác nhận" in saved.text and saved.text.index("Nguyễn Thị Ánh Tuyết") < saved.text.index("Lê Thị Hoa")
     confirmed = client.post(f"/judging/rounds/{r.id}/prizes/confirm", data={"csrf_token": token}, follow_redirects=True)
     assert "đã xác nhận" in confirmed.text
 
     unticked = client.post(f"/judging/rounds/{r.id}/seal", data={"csrf_token": token})
     assert unticked.status_code == 422
-    sealed = client.post(f"/judging/rounds/{r.id}/seal", data={"csrf_token": token, "confirm": "yes"},
-                         follow_redirects=True)
+    sealed = client.post(f"/judging/rounds/{r.id}/seal", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=True)
     assert 'id="digest"' in sealed.text and "Đã niêm phong" in sealed.text
     csv_file = client.get(f"/judging/rounds/{r.id}/export.csv?unit_code=ROOT")
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
@@ -115,7 +121,7 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
 
     log = client.get("/audit?action=round.")
     assert log.status_code == 200
-    entries = log.text[log.text.index('id="entries"'):]
+    entries = log.text[log.text.index('id="entries"') :]
     for action in ("round.seal", "round.prizes_confirm", "round.close"):
         assert f'data-action="{action}"' in entries
     assert 'data-action="attempt.disqualify"' not in entries
@@ -180,8 +186,9 @@ def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(clie
     token = csrf_from(client.get("/").text)
     assert client.get(f"/judging/attempts/{own.id}").status_code == 403
     for action in ("disqualify", "reinstate"):
-        r_own = client.post(f"/judging/attempts/{own.id}/decision",
-                            data={"csrf_token": token, "action": action, "reason": "x", "confirm": "yes"})
+        r_own = client.post(
+            f"/judging/attempts/{own.id}/decision", data={"csrf_token": token, "action": action, "reason": "x", "confirm": "yes"}
+        )
         assert r_own.status_code == 403
     page = client.get(f"/judging/attempts/{other.id}")
     assert page.status_code == 200 and 'id="key-withheld"' in page.text

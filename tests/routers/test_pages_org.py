@@ -45,8 +45,7 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Browse
     page = client.get("/login")
     assert page.status_code == 200
     csrf = csrf_from(page.text)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf},
-                    follow_redirects=False)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303, r.text
     assert client.cookies.get("hoithi_token")
     # the login page's token was bound to no session; pages after login carry one bound to this one
@@ -79,9 +78,11 @@ class Org(Tree):
 
 @pytest.fixture
 def org(session: Session) -> Org:
-    t = make_tree(session, codes=("DB-ALPHA", "CB-ALPHA1", "CB-ALPHA2", "DB-BETA", "CB-BETA1"),
-                  names=("Đảng bộ phường Alpha", "Chi bộ khu phố Alpha 1", "Chi bộ khu phố Alpha 2", "Đảng bộ xã Beta",
-                         "Chi bộ ấp Beta 1"))
+    t = make_tree(
+        session,
+        codes=("DB-ALPHA", "CB-ALPHA1", "CB-ALPHA2", "DB-BETA", "CB-BETA1"),
+        names=("Đảng bộ phường Alpha", "Chi bộ khu phố Alpha 1", "Chi bộ khu phố Alpha 2", "Đảng bộ xã Beta", "Chi bộ ấp Beta 1"),
+    )
     root, a, a1, a2, b, b1 = t.root, t.a, t.a1, t.a2, t.b, t.b1
     admin = make_member(session, root, full_name="Quản Trị Viên", phone="0900000001", roles=(("admin", root),))
     org_a = make_member(session, a, full_name="Tổ Chức Alpha", phone="0900000002", roles=(("organiser", a),))
@@ -110,6 +111,7 @@ def member_ids(session: Session) -> set[int]:
 
 # --- login helper and access --------------------------------------------------------------------
 
+
 def test_login_form_sets_cookie_and_pages_need_it(client: TestClient, org: Org) -> None:
     r = client.get("/org/units", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
@@ -136,6 +138,7 @@ def test_plain_member_gets_403_on_org_pages(browser, org: Org) -> None:
 
 # --- unit tree --------------------------------------------------------------------------------
 
+
 def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:
     r = browser("0900000002").get("/org/units")
     assert r.status_code == 200
@@ -154,8 +157,7 @@ def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:
 
 def test_create_unit_through_the_form(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
-    r = b.post("/org/units", {"parent_code": "CB-ALPHA1", "code": "to-1", "name": "Tổ 1", "kind": "Tổ đảng",
-                              "headcount": "12"})
+    r = b.post("/org/units", {"parent_code": "CB-ALPHA1", "code": "to-1", "name": "Tổ 1", "kind": "Tổ đảng", "headcount": "12"})
     assert r.status_code == 303, r.text
     assert r.headers["location"].startswith("/org/units?created=TO-1")
     session.rollback()
@@ -166,17 +168,18 @@ def test_create_unit_through_the_form(browser, session: Session, org: Org) -> No
     assert 'id="u-TO-1"' in page.text
 
 
-@pytest.mark.parametrize(("form", "status", "message"), [
-    ({"parent_code": "DB-ALPHA", "code": "mã sai", "name": "Chi bộ mới"}, 422, "Mã đơn vị chỉ gồm chữ không dấu"),
-    ({"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "  "}, 422, "Tên đơn vị không được để trống"),
-    ({"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "Chi bộ mới", "headcount": "-3"}, 422,
-     "không được âm"),
-    ({"parent_code": "DB-ALPHA", "code": "cb-beta1", "name": "Chi bộ mới"}, 409, "Mã đơn vị CB-BETA1 đã có"),
-    ({"parent_code": "DB-BETA", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "nằm ngoài phạm vi"),
-    ({"parent_code": "", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "Chỉ quản trị viên"),
-])
-def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session, org: Org, form: dict,
-                                                       status: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("form", "status", "message"),
+    [
+        ({"parent_code": "DB-ALPHA", "code": "mã sai", "name": "Chi bộ mới"}, 422, "Mã đơn vị chỉ gồm chữ không dấu"),
+        ({"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "  "}, 422, "Tên đơn vị không được để trống"),
+        ({"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "Chi bộ mới", "headcount": "-3"}, 422, "không được âm"),
+        ({"parent_code": "DB-ALPHA", "code": "cb-beta1", "name": "Chi bộ mới"}, 409, "Mã đơn vị CB-BETA1 đã có"),
+        ({"parent_code": "DB-BETA", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "nằm ngoài phạm vi"),
+        ({"parent_code": "", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "Chỉ quản trị viên"),
+    ],
+)
+def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session, org: Org, form: dict, status: int, message: str) -> None:
     before = unit_codes(session)
     r = browser("0900000002").post("/org/units", form)
     assert r.status_code == status, r.text
@@ -189,8 +192,7 @@ def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session
 
 def test_unit_form_with_non_numeric_headcount_is_not_a_500(browser, session: Session, org: Org) -> None:
     before = unit_codes(session)
-    r = browser("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "X",
-                                                  "headcount": "nhiều"})
+    r = browser("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "X", "headcount": "nhiều"})
     assert r.status_code == 422
     assert unit_codes(session) == before
 
@@ -236,8 +238,8 @@ def test_bad_unit_edit_rerenders(browser, session: Session, org: Org) -> None:
 
 # --- out of scope --------------------------------------------------------------------------------
 
-def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, session: Session,
-                                                                    org: Org) -> None:
+
+def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     mid = org.in_b.id
     before = fresh(session, Member, mid)
@@ -245,11 +247,12 @@ def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, ses
     r = b.get(f"/org/members/{mid}")
     assert r.status_code in (403, 404)
     assert "Trần Văn Bê" not in r.text and "0922222222" not in r.text
-    posts = [(f"/org/members/{mid}", {"full_name": "Bị Đổi Tên", "phone": "0922222222", "member_code": "HV-B1",
-                                      "unit_code": "CB-ALPHA1"}),
-             (f"/org/members/{mid}/active", {"active": "0"}),
-             (f"/org/members/{mid}/password", {"new_password": "DatLaiMatKhau#1"}),
-             (f"/org/members/{mid}/roles", {"role": "organiser", "unit_code": "CB-ALPHA1"})]
+    posts = [
+        (f"/org/members/{mid}", {"full_name": "Bị Đổi Tên", "phone": "0922222222", "member_code": "HV-B1", "unit_code": "CB-ALPHA1"}),
+        (f"/org/members/{mid}/active", {"active": "0"}),
+        (f"/org/members/{mid}/password", {"new_password": "DatLaiMatKhau#1"}),
+        (f"/org/members/{mid}/roles", {"role": "organiser", "unit_code": "CB-ALPHA1"}),
+    ]
     for url, form in posts:
         r = b.post(url, form)
         assert r.status_code in (403, 404), url
@@ -259,8 +262,7 @@ def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, ses
     assert session.exec(select(MemberRole).where(MemberRole.member_id == mid)).all() == []
 
 
-def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, session: Session,
-                                                                  org: Org) -> None:
+def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     for url in (f"/org/units/{org.b1.id}", f"/org/members?unit={org.b1.id}"):
         r = b.get(url)
@@ -292,6 +294,7 @@ def test_member_detail_shows_duplicates_only_in_scope(browser, session: Session,
 
 
 # --- member list --------------------------------------------------------------------------------
+
 
 def test_member_list_and_htmx_search(browser, session: Session, org: Org) -> None:
     make_member(session, org.a2, full_name="Lê Văn Đạo", phone="0933333333")
@@ -329,23 +332,28 @@ def test_new_member_link_preselects_the_filtered_unit(browser, org: Org) -> None
     assert re.search(r'<option value="CB-ALPHA2" selected>', form.text)
 
 
-@pytest.mark.parametrize("url", ["/org/members/3000000000", "/org/members/99999999999999999999",
-                                 "/org/units/3000000000", "/org/units/99999999999999999999",
-                                 "/org/members?unit=3000000000"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/org/members/3000000000",
+        "/org/members/99999999999999999999",
+        "/org/units/3000000000",
+        "/org/units/99999999999999999999",
+        "/org/members?unit=3000000000",
+    ],
+)
 def test_ids_out_of_range_are_404_not_500(browser, url: str, org: Org) -> None:
     assert browser("0900000002").get(url).status_code == 404
 
 
-@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "unit=%C2%B2", "unit=abc",
-                                   "q=%25_%25&page=2"])
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "unit=%C2%B2", "unit=abc", "q=%25_%25&page=2"])
 def test_odd_member_list_queries_are_not_500(browser, query: str, org: Org) -> None:
     r = browser("0900000002").get(f"/org/members?{query}")
     assert r.status_code == 200
     assert "Tổ Chức Alpha" in r.text or "Không có hội viên nào khớp" in r.text
 
 
-def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session: Session,
-                                                                org: Org) -> None:
+def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session: Session, org: Org) -> None:
     boss = make_member(session, org.a1, full_name="Chủ Tịch", phone="0988888888", roles=(("admin", org.root),))
     b = browser("0900000002")
     assert b.get(f"/org/members/{boss.id}").status_code == 200  # in the list of A's members, visible
@@ -360,8 +368,8 @@ def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session
 
 # --- CSRF ---------------------------------------------------------------------------------------
 
-def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, session: Session,
-                                                                  org: Org) -> None:
+
+def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     before = unit_codes(session)
     r = b.post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-CSRF", "name": "X"}, csrf=False)
@@ -373,32 +381,45 @@ def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, sessio
     assert r.status_code == 403
     assert fresh(session, Member, org.in_a.id).active is True
     # the same request with the token goes through; htmx sends it as a header
-    r = b.post(f"/org/members/{org.in_a.id}/active", {"active": "0"}, csrf=False,
-               headers={"X-CSRF-Token": b.csrf})
+    r = b.post(f"/org/members/{org.in_a.id}/active", {"active": "0"}, csrf=False, headers={"X-CSRF-Token": b.csrf})
     assert r.status_code == 303
     assert fresh(session, Member, org.in_a.id).active is False
 
 
 # --- members through the forms --------------------------------------------------------------
 
-def test_create_deactivate_and_reset_member_through_the_forms(browser, client: TestClient, session: Session,
-                                                               org: Org) -> None:
+
+def test_create_deactivate_and_reset_member_through_the_forms(browser, client: TestClient, session: Session, org: Org) -> None:
     b = browser("0900000002")
     form = b.get("/org/members/new")
     assert form.status_code == 200 and 'name="full_name"' in form.text
-    r = b.post("/org/members", {"full_name": "Phạm Thị Mai", "phone": "+84 955 555 555", "member_code": "hv-mai",
-                                "birth_date": "1995-08-20", "unit_code": "CB-ALPHA2", "id_number": "079195001234",
-                                "password": "BanDau#2025", "role": "judge"})
+    r = b.post(
+        "/org/members",
+        {
+            "full_name": "Phạm Thị Mai",
+            "phone": "+84 955 555 555",
+            "member_code": "hv-mai",
+            "birth_date": "1995-08-20",
+            "unit_code": "CB-ALPHA2",
+            "id_number": "079195001234",
+            "password": "BanDau#2025",
+            "role": "judge",
+        },
+    )
     assert r.status_code == 303, r.text
     match = re.fullmatch(r"/org/members/(\d+)\?done=created", r.headers["location"])
     assert match
     mid = int(match.group(1))
     m = fresh(session, Member, mid)
     assert (m.full_name, m.phone, m.member_code, m.birth_date, m.unit_id) == (
-        "Phạm Thị Mai", "0955555555", "HV-MAI", date(1995, 8, 20), org.a2.id)
+        "Phạm Thị Mai",
+        "0955555555",
+        "HV-MAI",
+        date(1995, 8, 20),
+        org.a2.id,
+    )
     assert m.must_change_password is True
-    assert [(g.role, g.unit_id) for g in session.exec(select(MemberRole).where(MemberRole.member_id == mid))] == [
-        ("judge", org.a2.id)]
+    assert [(g.role, g.unit_id) for g in session.exec(select(MemberRole).where(MemberRole.member_id == mid))] == [("judge", org.a2.id)]
     page = b.get(r.headers["location"])
     assert "Đã thêm hội viên." in page.text
     assert "********1234" in page.text and "079195001234" not in page.text
@@ -431,26 +452,36 @@ def test_create_deactivate_and_reset_member_through_the_forms(browser, client: T
     # logging in through the login page with the new password leads to the password page
     c = TestClient(b.client.app, base_url="http://testserver")
     csrf = csrf_from(c.get("/login").text)
-    r = c.post("/login", data={"username": "HV-MAI", "password": "MoiDatLai#2025", "csrf_token": csrf},
-               follow_redirects=False)
+    r = c.post("/login", data={"username": "HV-MAI", "password": "MoiDatLai#2025", "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/password"
     c.close()
 
 
-@pytest.mark.parametrize(("form", "status", "field", "message"), [
-    ({"phone": "12345"}, 422, "phone", "Số điện thoại 12345 không hợp lệ"),
-    ({"full_name": ""}, 422, "full_name", "Thiếu họ và tên"),
-    ({"birth_date": "2999-01-01"}, 422, "birth_date", "Ngày sinh 01/01/2999 không hợp lý"),
-    ({"birth_date": "20/08/1995"}, 422, "birth_date", "không hợp lệ"),
-    ({"id_number": "0791950012"}, 422, "id_number", "Số CCCD phải có 12 chữ số"),
-    ({"phone": "0911 111 111"}, 409, "phone", "đã được dùng cho tài khoản khác"),
-    ({"unit_code": "CB-BETA1"}, 403, None, "nằm ngoài phạm vi"),
-])
-def test_bad_member_form_rerenders_and_writes_nothing(browser, session: Session, org: Org, form: dict,
-                                                      status: int, field: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("form", "status", "field", "message"),
+    [
+        ({"phone": "12345"}, 422, "phone", "Số điện thoại 12345 không hợp lệ"),
+        ({"full_name": ""}, 422, "full_name", "Thiếu họ và tên"),
+        ({"birth_date": "2999-01-01"}, 422, "birth_date", "Ngày sinh 01/01/2999 không hợp lý"),
+        ({"birth_date": "20/08/1995"}, 422, "birth_date", "không hợp lệ"),
+        ({"id_number": "0791950012"}, 422, "id_number", "Số CCCD phải có 12 chữ số"),
+        ({"phone": "0911 111 111"}, 409, "phone", "đã được dùng cho tài khoản khác"),
+        ({"unit_code": "CB-BETA1"}, 403, None, "nằm ngoài phạm vi"),
+    ],
+)
+def test_bad_member_form_rerenders_and_writes_nothing(
+    browser, session: Session, org: Org, form: dict, status: int, field: str | None, message: str
+) -> None:
     before = member_ids(session)
-    data = {"full_name": "Phạm Thị Mai", "phone": "0955555555", "member_code": "HV-MAI", "birth_date": "",
-            "unit_code": "CB-ALPHA2", "password": "BanDau#2025", **form}
+    data = {
+        "full_name": "Phạm Thị Mai",
+        "phone": "0955555555",
+        "member_code": "HV-MAI",
+        "birth_date": "",
+        "unit_code": "CB-ALPHA2",
+        "password": "BanDau#2025",
+        **form,
+    }
     r = browser("0900000002").post("/org/members", data)
     assert r.status_code == status, r.text
     assert message in r.text
@@ -464,14 +495,25 @@ def test_bad_member_form_rerenders_and_writes_nothing(browser, session: Session,
 def test_update_member_through_the_form(browser, session: Session, org: Org) -> None:
     b = browser("0900000002")
     mid = org.in_a.id
-    r = b.post(f"/org/members/{mid}", {"full_name": "Nguyễn Thị Đào Hoa", "phone": "0911111111",
-                                       "member_code": "HV-A1", "birth_date": "1990-01-01", "unit_code": "CB-ALPHA2"})
+    r = b.post(
+        f"/org/members/{mid}",
+        {
+            "full_name": "Nguyễn Thị Đào Hoa",
+            "phone": "0911111111",
+            "member_code": "HV-A1",
+            "birth_date": "1990-01-01",
+            "unit_code": "CB-ALPHA2",
+        },
+    )
     assert r.status_code == 303
     m = fresh(session, Member, mid)
     assert (m.full_name, m.unit_id, m.birth_date, m.name_folded) == (
-        "Nguyễn Thị Đào Hoa", org.a2.id, date(1990, 1, 1), "nguyen thi dao hoa")
-    r = b.post(f"/org/members/{mid}", {"full_name": "Tên Mới", "phone": "0900000003", "member_code": "HV-A1",
-                                       "unit_code": "CB-ALPHA2"})
+        "Nguyễn Thị Đào Hoa",
+        org.a2.id,
+        date(1990, 1, 1),
+        "nguyen thi dao hoa",
+    )
+    r = b.post(f"/org/members/{mid}", {"full_name": "Tên Mới", "phone": "0900000003", "member_code": "HV-A1", "unit_code": "CB-ALPHA2"})
     assert r.status_code == 409
     assert 'value="Tên Mới"' in r.text  # what was typed stays in the form
     assert fresh(session, Member, mid).full_name == "Nguyễn Thị Đào Hoa"

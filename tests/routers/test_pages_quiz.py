@@ -1,5 +1,6 @@
 """Taking a round through the pages: start, tap-save (htmx), the no-JS form, review, submit, result; and
 no page, fragment or JSON body carrying the key or the score before the round's visibility rule allows."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,7 @@ from tests.factories import api_token, bearer
 from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_attempts import world  # noqa: F401  (the fixture)
 
-SECRETS = ("Giải thích bí mật", '"correct"', "correct_count", 'id="score"', "Đáp án và giải thích", '"score"',
-           "explanation")
+SECRETS = ("Giải thích bí mật", '"correct"', "correct_count", 'id="score"', "Đáp án và giải thích", '"score"', "explanation")
 
 
 def _start(client, session, world):  # noqa: F811
@@ -29,8 +29,7 @@ def _start(client, session, world):  # noqa: F811
     assert r.status_code == 303
     attempt_id = int(r.headers["location"].rsplit("/", 1)[1])
     session.rollback()
-    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                      .order_by(AttemptQuestion.position)).all()
+    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
     right = {q.position: next(o["id"] for o in q.options if o["correct"]) for q in qs}
     wrong = {q.position: next(o["id"] for o in q.options if not o["correct"]) for q in qs}
     return attempt_id, right, wrong, home
@@ -41,8 +40,7 @@ def test_take_review_submit_without_js(client, session, world):  # noqa: F811
     page = client.get(f"/attempts/{attempt_id}")
     assert page.status_code == 200 and 'id="countdown"' in page.text and 'id="answered">0</b>/5' in page.text
     token = csrf_from(page.text)
-    saved = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers={"HX-Request": "true",
-                                                                                           "X-CSRF-Token": token})
+    saved = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert saved.status_code == 200 and "Đã lưu" in saved.text
     page = client.get(f"/attempts/{attempt_id}")  # a reload resumes with the answer and the count
     assert re.search(rf'value="{re.escape(right[1])}" checked', page.text) and 'id="answered">1</b>/5' in page.text
@@ -53,8 +51,7 @@ def test_take_review_submit_without_js(client, session, world):  # noqa: F811
     assert "Bạn đã trả lời 3/5 câu." in review.text
     assert f'href="/attempts/{attempt_id}#q4"' in review.text and f'href="/attempts/{attempt_id}#q5"' in review.text
     assert 'id="no-prediction"' not in review.text
-    r = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(review.text)},
-                    follow_redirects=False)
+    r = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(review.text)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/attempts/{attempt_id}/result"
     result = client.get(r.headers["location"])
     assert "Đã nộp bài" in result.text and "Số lượt thi còn lại: 1" in result.text and "Thi lượt mới" in result.text
@@ -69,8 +66,9 @@ def test_take_review_submit_without_js(client, session, world):  # noqa: F811
 def test_a_bad_field_does_not_undo_the_good_ones(client, session, world):  # noqa: F811
     attempt_id, right, _wrong, _home = _start(client, session, world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
-    r = client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1], "q2": "giả-mạo",
-                                                     "prediction": "nhiều lắm", "save": "1"})
+    r = client.post(
+        f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1], "q2": "giả-mạo", "prediction": "nhiều lắm", "save": "1"}
+    )
     assert r.status_code == 422
     assert "Câu 2: Phương án đã chọn không thuộc câu hỏi này." in r.text
     assert "Dự đoán phải là một số nguyên không âm." in r.text
@@ -81,14 +79,11 @@ def test_a_bad_field_does_not_undo_the_good_ones(client, session, world):  # noq
 def test_failed_htmx_save_says_why(client, session, world):  # noqa: F811
     attempt_id, _right, _wrong, _home = _start(client, session, world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
-    r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "giả-mạo"},
-                    headers={"HX-Request": "true", "X-CSRF-Token": token})
+    r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "giả-mạo"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert r.status_code == 422 and "✗ Phương án đã chọn không thuộc câu hỏi này." in r.text
-    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "-3"},
-                    headers={"HX-Request": "true", "X-CSRF-Token": token})
+    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "-3"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert r.status_code == 422 and "Dự đoán phải là một số nguyên không âm." in r.text
-    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "45"},
-                    headers={"HX-Request": "true", "X-CSRF-Token": token})
+    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "45"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert r.status_code == 200 and "Đã lưu" in r.text
     r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "x"}, headers={"HX-Request": "true"})
     assert r.status_code == 403  # no CSRF token, no save
@@ -135,10 +130,8 @@ def test_no_response_carries_the_key_or_score_before_visibility(client, session,
     me = bearer(api_token(client, "0911000001"))
     bodies["api-get"] = client.get(f"/api/v1/attempts/{attempt_id}", headers=me).text
     bodies["api-start"] = client.post(f"/api/v1/rounds/{world[3]}/attempts", headers=me).text
-    bodies["api-answer"] = client.put(f"/api/v1/attempts/{attempt_id}/answers/3", headers=me,
-                                      json={"option_ids": [right[3]]}).text
-    bodies["api-prediction"] = client.put(f"/api/v1/attempts/{attempt_id}/prediction", headers=me,
-                                          json={"value": 7}).text
+    bodies["api-answer"] = client.put(f"/api/v1/attempts/{attempt_id}/answers/3", headers=me, json={"option_ids": [right[3]]}).text
+    bodies["api-prediction"] = client.put(f"/api/v1/attempts/{attempt_id}/prediction", headers=me, json={"value": 7}).text
     bodies["api-submit"] = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=me).text
     bodies["result"] = client.get(f"/attempts/{attempt_id}/result").text
     bodies["api-after"] = client.get(f"/api/v1/attempts/{attempt_id}", headers=me).text
@@ -164,8 +157,7 @@ def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, 
     assert "Bạn đang làm dở bài thi: còn" in home and f'href="/attempts/{attempt_id}"' in home
     assert "đã thi 1/1 lượt" in home
     token = csrf_from(home)
-    assert client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    assert client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     home = client.get("/").text
     assert "/start" not in home and f'href="/rounds/{round_id}/enter"' in home and "Xem thể lệ" in home
     assert f'href="/attempts/{attempt_id}/result"' in home

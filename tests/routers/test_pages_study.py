@@ -1,4 +1,5 @@
 """A member practises a published study set in the browser (plain form posts, no JavaScript needed)."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,16 @@ def test_member_practises(client, session):
     org = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
     make_member(session, t.a1, phone="0933000111")
     topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Xây dựng Đảng", unit_code="DB-A"))
-    bank.create_question(session=session, actor=org, data=QuestionCreate(
-        topic_id=topic.id, text="Nguyên tắc tổ chức cơ bản của Đảng là gì?", explanation="Điều lệ Đảng.",
-        options=[OptionIn(text="Tập trung dân chủ", correct=True), OptionIn(text="Tự do hoàn toàn")]))
+    bank.create_question(
+        session=session,
+        actor=org,
+        data=QuestionCreate(
+            topic_id=topic.id,
+            text="Nguyên tắc tổ chức cơ bản của Đảng là gì?",
+            explanation="Điều lệ Đảng.",
+            options=[OptionIn(text="Tập trung dân chủ", correct=True), OptionIn(text="Tự do hoàn toàn")],
+        ),
+    )
     study.set_published(session=session, actor=org, topic_id=topic.id, published=True)
     session.commit()
     page_login(client, "0933000111")
@@ -25,11 +33,9 @@ def test_member_practises(client, session):
     assert "Nguyên tắc tổ chức" in page.text and "✓" not in page.text  # no key before answering
     ids = re.findall(r'name="option" value="(\d+)"', page.text)
     qid = re.search(r'name="question_id" value="(\d+)"', page.text).group(1)
-    r = client.post(f"/study/{topic.id}", data={"csrf_token": csrf_from(page.text), "question_id": qid, "i": "0",
-                                                "option": ids[1]})
+    r = client.post(f"/study/{topic.id}", data={"csrf_token": csrf_from(page.text), "question_id": qid, "i": "0", "option": ids[1]})
     assert r.status_code == 200 and "Chưa đúng" in r.text and "Điều lệ Đảng." in r.text
-    r = client.post(f"/study/{topic.id}", data={"csrf_token": csrf_from(page.text), "question_id": qid, "i": "0",
-                                                "option": ids[0]})
+    r = client.post(f"/study/{topic.id}", data={"csrf_token": csrf_from(page.text), "question_id": qid, "i": "0", "option": ids[0]})
     assert "Chính xác!" in r.text
 
 
@@ -46,17 +52,24 @@ def test_a_public_set_is_studied_by_link_without_an_account(app, client, session
 
     t = make_tree(session)
     org = actor(session, make_member(session, t.root, phone="0933100001", roles=(("organiser", t.root),)))
-    topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Hỏi – đáp Nghị quyết",
-                                                                           unit_code="ROOT"))
+    topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Hỏi – đáp Nghị quyết", unit_code="ROOT"))
     for n in range(3):
-        bank.create_question(session=session, actor=org, data=QuestionCreate(
-            topic_id=topic.id, text=f"Câu hỏi – đáp {n}?", explanation="Vì Nghị quyết nói vậy.",
-            options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")]))
+        bank.create_question(
+            session=session,
+            actor=org,
+            data=QuestionCreate(
+                topic_id=topic.id,
+                text=f"Câu hỏi – đáp {n}?",
+                explanation="Vì Nghị quyết nói vậy.",
+                options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")],
+            ),
+        )
     session.commit()
     page_login(client, "0933100001")
     page = client.get(f"/bank/topics/{topic.id}")
-    saved = client.post(f"/bank/topics/{topic.id}/study", data={"csrf_token": csrf_from(page.text), "published": "1",
-                                                                 "public": "1"}, follow_redirects=True)
+    saved = client.post(
+        f"/bank/topics/{topic.id}/study", data={"csrf_token": csrf_from(page.text), "published": "1", "public": "1"}, follow_redirects=True
+    )
     link = re.search(r'id="study-share-url" href="([^"]+)"', saved.text).group(1)
     slug = link.rsplit("/s/", 1)[1]
     assert len(slug) == 8 and f"/s/{slug}/qr.svg" in saved.text
@@ -73,8 +86,9 @@ def test_a_public_set_is_studied_by_link_without_an_account(app, client, session
         contest = Contest(title="C", scope_unit_id=t.root.id, status="published", slug="pub0001", study_draw=True)
         session.add(contest)
         session.flush()
-        later = Round(contest_id=contest.id, position=1, title="Tuần 2", opens_at=utcnow() + timedelta(days=2),
-                      closes_at=utcnow() + timedelta(days=9))
+        later = Round(
+            contest_id=contest.id, position=1, title="Tuần 2", opens_at=utcnow() + timedelta(days=2), closes_at=utcnow() + timedelta(days=9)
+        )
         session.add(later)
         session.flush()
         session.add(RoundQuestion(round_id=later.id, question_id=q.id, position=1))

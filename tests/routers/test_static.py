@@ -1,4 +1,5 @@
 """Static files for phones on 3G: kept a year (the URL carries a content hash) and sent compressed."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """After an attempt: unanswered list, history, attempts left, and the review that waits for visibility."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,10 +13,11 @@ from tests.services.test_attempts import _member_actor, world  # noqa: F401  (th
 
 
 def _key(session, attempt):
-    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                      .order_by(AttemptQuestion.position)).all()
-    return ([next(o["id"] for o in q.options if o["correct"]) for q in qs],
-            [next(o["id"] for o in q.options if not o["correct"]) for q in qs])
+    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
+    return (
+        [next(o["id"] for o in q.options if o["correct"]) for q in qs],
+        [next(o["id"] for o in q.options if not o["correct"]) for q in qs],
+    )
 
 
 def test_unanswered_counts_cleared_answers_as_unanswered(session, world):  # noqa: F811
@@ -42,7 +44,12 @@ def test_review_waits_for_visibility_then_shows_key_choice_and_explanation(sessi
     round_ = session.get(Round, round_id)
     items = attempt_review.review(session=session, attempt=attempt, now=round_.closes_at)
     assert [(i.position, i.answered, i.right) for i in items] == [
-        (1, True, True), (2, True, False), (3, False, False), (4, False, False), (5, False, False)]
+        (1, True, True),
+        (2, True, False),
+        (3, False, False),
+        (4, False, False),
+        (5, False, False),
+    ]
     assert all(i.explanation.startswith("Giải thích bí mật") for i in items)
     assert [o.correct for o in items[1].options].count(True) == 1
     chosen = [o for o in items[1].options if o.chosen]

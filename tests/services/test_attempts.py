@@ -1,4 +1,5 @@
 """Starting attempts: eligibility, one in progress (enforced by the database), a frozen snapshot."""
+
 from __future__ import annotations
 
 import functools
@@ -28,16 +29,39 @@ def world(session):
     t = make_tree(session)
     org = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
     topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Đô thị", unit_code="DB-A"))
-    qs = [bank.create_question(session=session, actor=org, data=QuestionCreate(
-        topic_id=topic.id, text=f"Câu {n}?", explanation=f"Giải thích bí mật số {n}.",
-        options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai"),
-                                                      OptionIn(text="Không rõ")])) for n in range(12)]
+    qs = [
+        bank.create_question(
+            session=session,
+            actor=org,
+            data=QuestionCreate(
+                topic_id=topic.id,
+                text=f"Câu {n}?",
+                explanation=f"Giải thích bí mật số {n}.",
+                options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai"), OptionIn(text="Không rõ")],
+            ),
+        )
+        for n in range(12)
+    ]
     now = utcnow()
-    contest = contests.create_contest(session=session, actor=org, data=ContestCreate(
-        title="Thi thử", scope_unit_code="DB-A", rounds=[RoundIn(
-            title="Tuần 1", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1), time_limit_s=600,
-            draw=[DrawLine(topic_id=topic.id, count=5)], attempts_allowed=2,
-            prediction=PredictionIn(kind="perfect_scorers", lock_first=True))]))
+    contest = contests.create_contest(
+        session=session,
+        actor=org,
+        data=ContestCreate(
+            title="Thi thử",
+            scope_unit_code="DB-A",
+            rounds=[
+                RoundIn(
+                    title="Tuần 1",
+                    opens_at=now - timedelta(hours=1),
+                    closes_at=now + timedelta(days=1),
+                    time_limit_s=600,
+                    draw=[DrawLine(topic_id=topic.id, count=5)],
+                    attempts_allowed=2,
+                    prediction=PredictionIn(kind="perfect_scorers", lock_first=True),
+                )
+            ],
+        ),
+    )
     contests.publish_contest(session=session, actor=org, contest_id=contest.id)
     round_id = contests.rounds_of(session=session, contest=contest)[0].id
     inside = make_member(session, t.a1)
@@ -104,8 +128,7 @@ def test_bank_edits_never_change_a_drawn_attempt(session, world):
     org, _topic, _qs, round_id, inside, _outside = world
     attempt, _ = attempts.start(session=session, actor=_member_actor(session, inside), round_id=round_id)
     before = attempts.public(session=session, attempt=attempt).model_dump()
-    first = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                         .order_by(AttemptQuestion.position)).first()
+    first = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).first()
     q, _errors = bank.check_question(kind="single", text="Đã sửa hoàn toàn?", options=[("X", True), ("Y", False)])
     bank.update_question(session=session, actor=org, question_id=first.question_id, q=q)
     session.flush()
@@ -125,8 +148,7 @@ def test_deadline_passed_is_finalised_with_its_answers(session, world):
 
 
 def _questions(session, attempt):
-    return session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                        .order_by(AttemptQuestion.position)).all()
+    return session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
 
 
 def test_answers_scoring_and_visibility(session, world):
@@ -143,8 +165,9 @@ def test_answers_scoring_and_visibility(session, world):
     with pytest.raises(Invalid):
         attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=4, option_ids=["not-an-id"])
     with pytest.raises(Invalid):
-        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=4,
-                             option_ids=[right[3], wrong[3]])  # a single-choice question
+        attempts.save_answer(
+            session=session, actor=me, attempt_id=attempt.id, position=4, option_ids=[right[3], wrong[3]]
+        )  # a single-choice question
     done = attempts.submit(session=session, actor=me, attempt_id=attempt.id)
     assert (done.status, done.score, done.correct_count) == ("submitted", 2, 2)
     assert not attempts.score_visible(session=session, attempt=done)  # after_close, and the round is open
@@ -162,8 +185,7 @@ def test_saves_after_deadline_plus_grace_are_refused(session, world):
     session.commit()
     too_late = attempt.deadline_at + timedelta(seconds=6)
     with pytest.raises(Conflict):
-        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=2, option_ids=[opt],
-                             now=too_late)
+        attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=2, option_ids=[opt], now=too_late)
     session.rollback()
     answers = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert [a.position for a in answers] == [1]
@@ -175,10 +197,10 @@ def test_fifty_parallel_saves_leave_one_answer(engine, session, world):
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
     opt = _questions(session, attempt)[0].options[1]["id"]
     session.commit()
+
     def go(_i: int) -> None:
         with Session(writer(engine), expire_on_commit=False) as s:
-            attempts.save_answer(session=s, actor=_member_actor(s, inside), attempt_id=attempt.id, position=1,
-                                 option_ids=[opt])
+            attempts.save_answer(session=s, actor=_member_actor(s, inside), attempt_id=attempt.id, position=1, option_ids=[opt])
             s.commit()
 
     assert in_parallel(go, 50) == []
@@ -225,12 +247,10 @@ def test_page_events_are_kept_with_server_time_while_open(session, world):
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
     at = attempt.started_at + timedelta(seconds=30)
     assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide", now=at)
-    assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="show",
-                                 now=at + timedelta(seconds=9))
+    assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="show", now=at + timedelta(seconds=9))
     with pytest.raises(Invalid):
         attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="blur")
-    rows = session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
-                        .order_by(AttemptEvent.id)).all()
+    rows = session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id).order_by(AttemptEvent.id)).all()
     assert [(e.kind, e.at) for e in rows] == [("hide", at), ("show", at + timedelta(seconds=9))]
     attempts.submit(session=session, actor=me, attempt_id=attempt.id)
     assert not attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide")
@@ -271,14 +291,16 @@ def test_a_whole_form_saves_the_good_answers_and_names_the_bad_ones(session, wor
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
     qs = _questions(session, attempt)
     right = [next(o["id"] for o in q.options if o["correct"]) for q in qs]
-    problems = attempts.save_answers(session=session, actor=me, attempt_id=attempt.id,
-                                     answers={1: [right[0]], 2: ["giả"], 3: [right[2]], 9: [right[0]]})
+    problems = attempts.save_answers(
+        session=session, actor=me, attempt_id=attempt.id, answers={1: [right[0]], 2: ["giả"], 3: [right[2]], 9: [right[0]]}
+    )
     assert sorted(problems) == [2, 9] and isinstance(problems[2], Invalid) and isinstance(problems[9], NotFound)
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id).order_by(Answer.position)).all()
     assert [(a.position, a.option_ids) for a in saved] == [(1, [right[0]]), (3, [right[2]])]
     with pytest.raises(Conflict):
-        attempts.save_answers(session=session, actor=me, attempt_id=attempt.id, answers={4: [right[3]]},
-                              now=attempt.deadline_at + timedelta(seconds=6))
+        attempts.save_answers(
+            session=session, actor=me, attempt_id=attempt.id, answers={4: [right[3]]}, now=attempt.deadline_at + timedelta(seconds=6)
+        )
 
 
 def test_quick_save_takes_only_the_usual_case(engine, session, world):
@@ -292,12 +314,12 @@ def test_quick_save_takes_only_the_usual_case(engine, session, world):
     quick = functools.partial(taps.save, engine=engine, attempt_id=attempt.id)
     assert quick(member_id=outside.id, position=1, option_ids=[opts[0]]) is None  # not theirs
     assert quick(member_id=inside.id, position=99, option_ids=[opts[0]]) is None  # no such question
-    assert quick(member_id=inside.id, position=1, option_ids=[opts[0]],
-                 now=attempt.deadline_at + timedelta(seconds=6)) is None  # too late
+    assert quick(member_id=inside.id, position=1, option_ids=[opts[0]], now=attempt.deadline_at + timedelta(seconds=6)) is None  # too late
     with pytest.raises(Invalid):
         quick(member_id=inside.id, position=1, option_ids=["not-an-option"])
     with pytest.raises(Invalid):
         quick(member_id=inside.id, position=1, option_ids=opts[:2])  # a single-choice question
+
     def go(_i: int) -> None:
         assert quick(member_id=inside.id, position=1, option_ids=[opts[1]]) is not None
 

@@ -1,4 +1,5 @@
 """Closing rounds (by hand, by the sweep, by two workers at once), live standings, and re-scoring."""
+
 from __future__ import annotations
 
 import threading
@@ -18,13 +19,16 @@ from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
 def _table(session: Session, round_id: int) -> list[tuple]:
-    return [(s.member_id, s.rank, s.score, s.attempt_id) for s in
-            session.exec(select(Standing).where(Standing.round_id == round_id).order_by(Standing.rank)).all()]
+    return [
+        (s.member_id, s.rank, s.score, s.attempt_id)
+        for s in session.exec(select(Standing).where(Standing.round_id == round_id).order_by(Standing.rank)).all()
+    ]
 
 
 def _closes(session: Session, round_id: int) -> int:
-    return session.exec(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "round.close", AuditEntry.entity_id == str(round_id))).one()
+    return session.exec(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "round.close", AuditEntry.entity_id == str(round_id))
+    ).one()
 
 
 def test_close_is_idempotent(session, arena):  # noqa: F811
@@ -73,10 +77,10 @@ def test_closing_finalises_open_attempts_with_their_saved_answers(session, world
     org, _topic, _qs, round_id, inside, _outside = world
     me = _member_actor(session, inside)
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
-    q1 = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
-                                                    AttemptQuestion.position == 1)).one()
-    attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1,
-                         option_ids=[next(o["id"] for o in q1.options if o["correct"])])
+    q1 = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == 1)).one()
+    attempts.save_answer(
+        session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[next(o["id"] for o in q1.options if o["correct"])]
+    )
     attempts.save_prediction(session=session, actor=me, attempt_id=attempt.id, value=1)
     round_ = closing.close_round(session=session, actor=org, round_id=round_id)  # early: the round ends now
     assert attempt.status == "expired" and attempt.score == 1 and attempt.submitted_at <= utcnow()
@@ -128,16 +132,14 @@ def test_rescore_after_a_key_correction(session, world):  # noqa: F811
     org, _topic, _qs, round_id, inside, _outside = world
     me = _member_actor(session, inside)
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
-    q1 = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
-                                                    AttemptQuestion.position == 1)).one()
+    q1 = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == 1)).one()
     sai = next(o["id"] for o in q1.options if o["text"] == "Sai")
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[sai])
     attempts.submit(session=session, actor=me, attempt_id=attempt.id)
     closing.close_round(session=session, actor=org, round_id=round_id)
     assert attempt.score == 0
     # the organiser finds the key was wrong: "Sai" is the right answer to this question
-    fixed, _ = bank.check_question(kind="single", text="Câu đã sửa đáp án?",
-                                   options=[("Đúng", False), ("Sai", True), ("Không rõ", False)])
+    fixed, _ = bank.check_question(kind="single", text="Câu đã sửa đáp án?", options=[("Đúng", False), ("Sai", True), ("Không rõ", False)])
     bank.update_question(session=session, actor=org, question_id=q1.question_id, q=fixed)
     assert attempt.score == 0  # editing alone never touches an attempt
     result = rescoring.rescore_question(session=session, actor=org, question_id=q1.question_id)
@@ -149,8 +151,7 @@ def test_rescore_after_a_key_correction(session, world):  # noqa: F811
     # a sealed round is never changed
     round_ = session.get(Round, round_id)
     round_.sealed_at = utcnow()
-    undo, _ = bank.check_question(kind="single", text="Câu đã sửa đáp án?",
-                                  options=[("Đúng", True), ("Sai", False), ("Không rõ", False)])
+    undo, _ = bank.check_question(kind="single", text="Câu đã sửa đáp án?", options=[("Đúng", True), ("Sai", False), ("Không rõ", False)])
     bank.update_question(session=session, actor=org, question_id=q1.question_id, q=undo)
     again = rescoring.rescore_question(session=session, actor=org, question_id=q1.question_id)
     assert (again.attempts_changed, again.sealed_skipped) == (0, 1) and session.get(Attempt, attempt.id).score == 1
@@ -181,5 +182,4 @@ def test_contest_standings_follow_the_contest_chain(session, arena):  # noqa: F8
 
     rows = session.exec(select(ContestStanding).order_by(ContestStanding.rank)).all()
     # 7 points each; no predictions given, so duration decides: a took 200 s in all, b 400 s
-    assert [(x.member_id, x.score, x.rank, x.rounds, x.duration_ms) for x in rows] == [
-        (a.id, 7, 1, 2, 200_000), (b.id, 7, 2, 2, 400_000)]
+    assert [(x.member_id, x.score, x.rank, x.rounds, x.duration_ms) for x in rows] == [(a.id, 7, 1, 2, 200_000), (b.id, 7, 2, 2, 400_000)]

@@ -1,5 +1,6 @@
 """Contests and rounds: every check with its message and field, the draw against the bank, scope,
 the publish lifecycle, the settings a published round locks, and the generated rules."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,9 +33,16 @@ class World(Tree):
 def _questions(session: Session, who: Actor, topic_id: int, difficulty: str, n: int) -> list[int]:
     out = []
     for i in range(n):
-        q = bank.create_question(session=session, actor=who, data=QuestionCreate(
-            topic_id=topic_id, text=f"Câu {difficulty} {i} của chủ đề {topic_id}?", difficulty=difficulty,
-            options=[{"text": "Đúng", "correct": True}, {"text": "Sai"}]))
+        q = bank.create_question(
+            session=session,
+            actor=who,
+            data=QuestionCreate(
+                topic_id=topic_id,
+                text=f"Câu {difficulty} {i} của chủ đề {topic_id}?",
+                difficulty=difficulty,
+                options=[{"text": "Đúng", "correct": True}, {"text": "Sai"}],
+            ),
+        )
         out.append(q.id)
     return out
 
@@ -65,16 +73,35 @@ def week(n: int, *, start: datetime = datetime(2031, 3, 3, 8, 0)) -> tuple[str, 
 def body(w: World, **over) -> dict:
     o1, c1 = week(0)
     o2, c2 = week(1)
-    data = {"title": "Tìm hiểu Nghị quyết Đại hội Đảng bộ thành phố Thủ Dầu Một", "rules_text": "# Thể lệ\n\nXem dưới.",
-            "scope_unit_code": "DB-A",
-            "rounds": [{"title": "Tuần 1", "opens_at": o1, "closes_at": c1, "question_ids": w.easy[:3],
-                        "attempts_allowed": 3, "counted_attempt": "best",
-                        "prediction": {"kind": "perfect_scorers", "prompt": ""}},
-                       {"title": "Tuần 2", "opens_at": o2, "closes_at": c2, "time_limit_s": 600,
-                        "draw": [{"topic_id": w.topic, "difficulty": "easy", "count": 5},
-                                 {"topic_id": w.topic, "difficulty": None, "count": 5},
-                                 {"topic_id": w.other, "difficulty": None, "count": 2}],
-                        "results_visibility": "immediate", "points_per_question": 2}]}
+    data = {
+        "title": "Tìm hiểu Nghị quyết Đại hội Đảng bộ thành phố Thủ Dầu Một",
+        "rules_text": "# Thể lệ\n\nXem dưới.",
+        "scope_unit_code": "DB-A",
+        "rounds": [
+            {
+                "title": "Tuần 1",
+                "opens_at": o1,
+                "closes_at": c1,
+                "question_ids": w.easy[:3],
+                "attempts_allowed": 3,
+                "counted_attempt": "best",
+                "prediction": {"kind": "perfect_scorers", "prompt": ""},
+            },
+            {
+                "title": "Tuần 2",
+                "opens_at": o2,
+                "closes_at": c2,
+                "time_limit_s": 600,
+                "draw": [
+                    {"topic_id": w.topic, "difficulty": "easy", "count": 5},
+                    {"topic_id": w.topic, "difficulty": None, "count": 5},
+                    {"topic_id": w.other, "difficulty": None, "count": 2},
+                ],
+                "results_visibility": "immediate",
+                "points_per_question": 2,
+            },
+        ],
+    }
     data.update(over)
     return data
 
@@ -104,12 +131,17 @@ def test_full_contest_with_two_weekly_rounds(session, w):
     assert r1.question_ids == w.easy[:3] and r1.question_count == 3 and r1.draw == []
     assert r1.prediction and r1.prediction.kind == "perfect_scorers" and r1.prediction.lock_first
     assert "đúng tất cả" in r1.prediction.prompt  # the default prompt of its kind
-    assert (r1.time_limit_s, r1.shuffle_questions, r1.shuffle_options, r1.cooldown_s, r1.points_per_question,
-            r1.results_visibility) == (900, True, True, 0, 1, "after_close")
+    assert (r1.time_limit_s, r1.shuffle_questions, r1.shuffle_options, r1.cooldown_s, r1.points_per_question, r1.results_visibility) == (
+        900,
+        True,
+        True,
+        0,
+        1,
+        "after_close",
+    )
     assert r2.question_ids == [] and r2.question_count == 12 and r2.draw[0].difficulty == "easy"
     assert r2.draw[1].difficulty is None and r2.prediction is None
-    stored = session.exec(select(RoundQuestion).where(RoundQuestion.round_id == r1.id)
-                          .order_by(RoundQuestion.position)).all()
+    stored = session.exec(select(RoundQuestion).where(RoundQuestion.round_id == r1.id).order_by(RoundQuestion.position)).all()
     assert [x.question_id for x in stored] == w.easy[:3]
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "contest.create")).one().entity_id == str(c.id)
 
@@ -128,25 +160,28 @@ def test_question_order_is_kept(session, w):
     assert contests.contest_public(session=session, contest=c).rounds[0].question_ids == ids
 
 
-@pytest.mark.parametrize("over,field,message", [
-    ({"closes_at": "2031-03-03T08:00:00"}, "rounds.0.closes_at", "Vòng 1: thời gian đóng phải sau thời gian mở."),
-    ({"opens_at": None}, "rounds.0.opens_at", "Vòng 1: thiếu thời gian mở."),
-    ({"time_limit_s": 59}, "rounds.0.time_limit_s", "Vòng 1: thời gian làm bài phải từ 60 đến 10800 giây"),
-    ({"time_limit_s": 10801}, "rounds.0.time_limit_s", "Vòng 1: thời gian làm bài"),
-    ({"attempts_allowed": 51}, "rounds.0.attempts_allowed", "Vòng 1: số lần thi phải từ 0 (không giới hạn) đến 50."),
-    ({"attempts_allowed": -1}, "rounds.0.attempts_allowed", "Vòng 1: số lần thi"),
-    ({"cooldown_s": -5}, "rounds.0.cooldown_s", "Vòng 1: thời gian chờ"),
-    ({"points_per_question": 0}, "rounds.0.points_per_question", "Vòng 1: điểm mỗi câu phải từ 1 đến 100."),
-    ({"points_per_question": 101}, "rounds.0.points_per_question", "Vòng 1: điểm mỗi câu"),
-    ({"counted_attempt": "average"}, "rounds.0.counted_attempt", "Vòng 1: cách tính lượt thi average không có"),
-    ({"results_visibility": "never"}, "rounds.0.results_visibility", "Vòng 1: cách công bố kết quả never"),
-    ({"prediction": {"kind": "weather"}}, "rounds.0.prediction.kind", "Vòng 1: loại câu hỏi dự đoán weather"),
-    ({"prediction": {"kind": "attempts", "prompt": "x" * 501}}, "rounds.0.prediction.prompt", "Vòng 1: câu hỏi dự đoán dài"),
-    ({"question_ids": []}, "rounds.0.question_ids", "Vòng 1: cần ít nhất một câu hỏi"),
-    ({"draw": [{"topic_id": 1, "count": 1}]}, "rounds.0.draw", "Vòng 1: chỉ chọn một nguồn câu hỏi"),
-    ({"question_ids": [999999]}, "rounds.0.question_ids", "Vòng 1: không tìm thấy câu hỏi số 999999."),
-    ({"title": "T" * 201}, "rounds.0.title", "Vòng 1: tên vòng dài quá 200 ký tự."),
-])
+@pytest.mark.parametrize(
+    "over,field,message",
+    [
+        ({"closes_at": "2031-03-03T08:00:00"}, "rounds.0.closes_at", "Vòng 1: thời gian đóng phải sau thời gian mở."),
+        ({"opens_at": None}, "rounds.0.opens_at", "Vòng 1: thiếu thời gian mở."),
+        ({"time_limit_s": 59}, "rounds.0.time_limit_s", "Vòng 1: thời gian làm bài phải từ 60 đến 10800 giây"),
+        ({"time_limit_s": 10801}, "rounds.0.time_limit_s", "Vòng 1: thời gian làm bài"),
+        ({"attempts_allowed": 51}, "rounds.0.attempts_allowed", "Vòng 1: số lần thi phải từ 0 (không giới hạn) đến 50."),
+        ({"attempts_allowed": -1}, "rounds.0.attempts_allowed", "Vòng 1: số lần thi"),
+        ({"cooldown_s": -5}, "rounds.0.cooldown_s", "Vòng 1: thời gian chờ"),
+        ({"points_per_question": 0}, "rounds.0.points_per_question", "Vòng 1: điểm mỗi câu phải từ 1 đến 100."),
+        ({"points_per_question": 101}, "rounds.0.points_per_question", "Vòng 1: điểm mỗi câu"),
+        ({"counted_attempt": "average"}, "rounds.0.counted_attempt", "Vòng 1: cách tính lượt thi average không có"),
+        ({"results_visibility": "never"}, "rounds.0.results_visibility", "Vòng 1: cách công bố kết quả never"),
+        ({"prediction": {"kind": "weather"}}, "rounds.0.prediction.kind", "Vòng 1: loại câu hỏi dự đoán weather"),
+        ({"prediction": {"kind": "attempts", "prompt": "x" * 501}}, "rounds.0.prediction.prompt", "Vòng 1: câu hỏi dự đoán dài"),
+        ({"question_ids": []}, "rounds.0.question_ids", "Vòng 1: cần ít nhất một câu hỏi"),
+        ({"draw": [{"topic_id": 1, "count": 1}]}, "rounds.0.draw", "Vòng 1: chỉ chọn một nguồn câu hỏi"),
+        ({"question_ids": [999999]}, "rounds.0.question_ids", "Vòng 1: không tìm thấy câu hỏi số 999999."),
+        ({"title": "T" * 201}, "rounds.0.title", "Vòng 1: tên vòng dài quá 200 ký tự."),
+    ],
+)
 def test_round_checks(session, w, over, field, message):
     with pytest.raises(Invalid) as exc:
         create(session, w.org_a, round_over(w, 0, **over))
@@ -184,12 +219,15 @@ def test_rounds_must_not_overlap(session, w):
     assert translate(exc.value.message, "vi", **exc.value.params).startswith("Vòng 2 phải mở sau khi vòng 1 đóng")
 
 
-@pytest.mark.parametrize("tie_break,message", [
-    (["score", "speed"], "Tiêu chí xếp hạng speed không có"),
-    (["score", "duration", "duration"], "Tiêu chí xếp hạng duration bị lặp lại."),
-    (["duration", "submitted_at"], "Thứ tự xếp hạng phải có tiêu chí điểm (score)."),
-    ([], "Thứ tự xếp hạng phải có tiêu chí điểm (score)."),
-])
+@pytest.mark.parametrize(
+    "tie_break,message",
+    [
+        (["score", "speed"], "Tiêu chí xếp hạng speed không có"),
+        (["score", "duration", "duration"], "Tiêu chí xếp hạng duration bị lặp lại."),
+        (["duration", "submitted_at"], "Thứ tự xếp hạng phải có tiêu chí điểm (score)."),
+        ([], "Thứ tự xếp hạng phải có tiêu chí điểm (score)."),
+    ],
+)
 def test_tie_break_checks(session, w, tie_break, message):
     with pytest.raises(Invalid) as exc:
         create(session, w.org_a, body(w, tie_break=tie_break))
@@ -202,33 +240,52 @@ def test_other_tie_break_orders(session, w):
     assert c.tie_break == ["score", "duration", "prediction_error"]
 
 
-@pytest.mark.parametrize("over,field", [
-    ({"title": "  "}, "title"), ({"title": "x" * 301}, "title"), ({"scope_unit_code": "NOPE"}, "scope_unit_code"),
-    ({"scope_unit_code": ""}, "scope_unit_code"), ({"rounds": []}, "rounds"),
-])
+@pytest.mark.parametrize(
+    "over,field",
+    [
+        ({"title": "  "}, "title"),
+        ({"title": "x" * 301}, "title"),
+        ({"scope_unit_code": "NOPE"}, "scope_unit_code"),
+        ({"scope_unit_code": ""}, "scope_unit_code"),
+        ({"rounds": []}, "rounds"),
+    ],
+)
 def test_contest_checks(session, w, over, field):
     with pytest.raises(Invalid) as exc:
         create(session, w.org_a, body(w, **over))
     assert exc.value.field == field
 
 
-@pytest.mark.parametrize("draw,message", [
-    ([{"topic_id": "T", "difficulty": "easy", "count": 15}],
-     "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 12 câu mức dễ đang dùng, không đủ 15 câu."),
-    ([{"topic_id": "T", "difficulty": "hard", "count": 4}],
-     "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 3 câu mức khó đang dùng, không đủ 4 câu."),
-    # Two easy lines add up.
-    ([{"topic_id": "T", "difficulty": "easy", "count": 7}, {"topic_id": "T", "difficulty": "easy", "count": 6}],
-     "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 12 câu mức dễ đang dùng, không đủ 13 câu."),
-    # Any-difficulty lines compete with the others for the same 20 questions.
-    ([{"topic_id": "T", "difficulty": None, "count": 10}, {"topic_id": "T", "difficulty": "easy", "count": 11}],
-     "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 20 câu đang dùng, không đủ 21 câu"),
-    ([{"topic_id": "O", "difficulty": "medium", "count": 1}],
-     "Vòng 2: chủ đề «Cải cách hành chính» chỉ có 0 câu mức trung bình đang dùng, không đủ 1 câu."),
-    ([{"topic_id": "T", "difficulty": "easy", "count": 0}], "Vòng 2: số câu rút ở dòng 1 phải lớn hơn 0."),
-    ([{"topic_id": "T", "difficulty": "tricky", "count": 1}], "Vòng 2: mức độ tricky ở dòng rút 1 không có"),
-    ([{"topic_id": 999999, "difficulty": None, "count": 1}], "Vòng 2: không tìm thấy chủ đề số 999999."),
-])
+@pytest.mark.parametrize(
+    "draw,message",
+    [
+        (
+            [{"topic_id": "T", "difficulty": "easy", "count": 15}],
+            "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 12 câu mức dễ đang dùng, không đủ 15 câu.",
+        ),
+        (
+            [{"topic_id": "T", "difficulty": "hard", "count": 4}],
+            "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 3 câu mức khó đang dùng, không đủ 4 câu.",
+        ),
+        # Two easy lines add up.
+        (
+            [{"topic_id": "T", "difficulty": "easy", "count": 7}, {"topic_id": "T", "difficulty": "easy", "count": 6}],
+            "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 12 câu mức dễ đang dùng, không đủ 13 câu.",
+        ),
+        # Any-difficulty lines compete with the others for the same 20 questions.
+        (
+            [{"topic_id": "T", "difficulty": None, "count": 10}, {"topic_id": "T", "difficulty": "easy", "count": 11}],
+            "Vòng 2: chủ đề «Chỉnh trang đô thị» chỉ có 20 câu đang dùng, không đủ 21 câu",
+        ),
+        (
+            [{"topic_id": "O", "difficulty": "medium", "count": 1}],
+            "Vòng 2: chủ đề «Cải cách hành chính» chỉ có 0 câu mức trung bình đang dùng, không đủ 1 câu.",
+        ),
+        ([{"topic_id": "T", "difficulty": "easy", "count": 0}], "Vòng 2: số câu rút ở dòng 1 phải lớn hơn 0."),
+        ([{"topic_id": "T", "difficulty": "tricky", "count": 1}], "Vòng 2: mức độ tricky ở dòng rút 1 không có"),
+        ([{"topic_id": 999999, "difficulty": None, "count": 1}], "Vòng 2: không tìm thấy chủ đề số 999999."),
+    ],
+)
 def test_draws_that_cannot_be_met(session, w, draw, message):
     ids = {"T": w.topic, "O": w.other}
     lines = [{**line, "topic_id": ids.get(line["topic_id"], line["topic_id"])} for line in draw]
@@ -239,9 +296,19 @@ def test_draws_that_cannot_be_met(session, w, draw, message):
 
 
 def test_a_draw_that_takes_the_whole_topic_is_fine(session, w):
-    create(session, w.org_a, round_over(w, 1, draw=[
-        {"topic_id": w.topic, "difficulty": "easy", "count": 12}, {"topic_id": w.topic, "difficulty": "hard", "count": 3},
-        {"topic_id": w.topic, "difficulty": None, "count": 5}]))
+    create(
+        session,
+        w.org_a,
+        round_over(
+            w,
+            1,
+            draw=[
+                {"topic_id": w.topic, "difficulty": "easy", "count": 12},
+                {"topic_id": w.topic, "difficulty": "hard", "count": 3},
+                {"topic_id": w.topic, "difficulty": None, "count": 5},
+            ],
+        ),
+    )
 
 
 def test_scope(session, w):
@@ -296,19 +363,15 @@ def test_publish_checks_the_draw_again(session, w):
 
 def test_update_contest(session, w):
     c = create(session, w.org_a, body(w))
-    contests.update_contest(session=session, actor=w.org_a, contest_id=c.id,
-                            data=ContestUpdate(tie_break=["score", "duration"]))
+    contests.update_contest(session=session, actor=w.org_a, contest_id=c.id, data=ContestUpdate(tie_break=["score", "duration"]))
     assert c.tie_break == ["score", "duration"]
     contests.publish_contest(session=session, actor=w.org_a, contest_id=c.id)
-    contests.update_contest(session=session, actor=w.org_a, contest_id=c.id,
-                            data=ContestUpdate(title="Tên mới", rules_text="Mới"))
+    contests.update_contest(session=session, actor=w.org_a, contest_id=c.id, data=ContestUpdate(title="Tên mới", rules_text="Mới"))
     assert (c.title, c.rules_text) == ("Tên mới", "Mới")
     with pytest.raises(Conflict, match="bản nháp"):
-        contests.update_contest(session=session, actor=w.org_a, contest_id=c.id,
-                                data=ContestUpdate(tie_break=["score", "submitted_at"]))
+        contests.update_contest(session=session, actor=w.org_a, contest_id=c.id, data=ContestUpdate(tie_break=["score", "submitted_at"]))
     # Sending the same order back is not a change.
-    contests.update_contest(session=session, actor=w.org_a, contest_id=c.id,
-                            data=ContestUpdate(tie_break=["score", "duration"]))
+    contests.update_contest(session=session, actor=w.org_a, contest_id=c.id, data=ContestUpdate(tie_break=["score", "duration"]))
 
 
 def _open_contest(session: Session, w: World):
@@ -324,21 +387,24 @@ def _open_contest(session: Session, w: World):
     return c, r1, r2, now
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"time_limit_s": 1200}, "time_limit_s"),
-    ({"question_ids": "other"}, "question_ids"),
-    ({"draw": "draw"}, "draw"),
-    ({"shuffle_questions": False}, "shuffle_questions"),
-    ({"shuffle_options": False}, "shuffle_options"),
-    ({"attempts_allowed": 5}, "attempts_allowed"),
-    ({"cooldown_s": 60}, "cooldown_s"),
-    ({"counted_attempt": "last"}, "counted_attempt"),
-    ({"points_per_question": 5}, "points_per_question"),
-    ({"prediction": {"kind": "participants"}}, "prediction.kind"),
-    ({"prediction": {"kind": "perfect_scorers", "lock_first": False}}, "prediction.lock_first"),
-    ({"prediction": None}, "prediction.kind"),
-    ({"opens_at": "now"}, "opens_at"),
-])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"time_limit_s": 1200}, "time_limit_s"),
+        ({"question_ids": "other"}, "question_ids"),
+        ({"draw": "draw"}, "draw"),
+        ({"shuffle_questions": False}, "shuffle_questions"),
+        ({"shuffle_options": False}, "shuffle_options"),
+        ({"attempts_allowed": 5}, "attempts_allowed"),
+        ({"cooldown_s": 60}, "cooldown_s"),
+        ({"counted_attempt": "last"}, "counted_attempt"),
+        ({"points_per_question": 5}, "points_per_question"),
+        ({"prediction": {"kind": "participants"}}, "prediction.kind"),
+        ({"prediction": {"kind": "perfect_scorers", "lock_first": False}}, "prediction.lock_first"),
+        ({"prediction": None}, "prediction.kind"),
+        ({"opens_at": "now"}, "opens_at"),
+    ],
+)
 def test_an_opened_round_locks_its_fairness_settings(session, w, change, field):
     c, r1, _r2, now = _open_contest(session, w)
     value = next(iter(change.values()))
@@ -357,18 +423,29 @@ def test_an_opened_round_locks_its_fairness_settings(session, w, change, field):
 
 def test_an_opened_round_still_takes_title_prompt_and_later_close(session, w):
     c, r1, _r2, now = _open_contest(session, w)
-    same = contests.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(
-        title="Tuần 1 (đã sửa)", time_limit_s=900, prediction={"kind": "perfect_scorers", "prompt": "Bao nhiêu?"},
-        closes_at=(now + timedelta(days=5)).isoformat(), results_visibility="immediate"))
+    same = contests.update_round(
+        session=session,
+        actor=w.org_a,
+        round_id=r1.id,
+        data=RoundUpdate(
+            title="Tuần 1 (đã sửa)",
+            time_limit_s=900,
+            prediction={"kind": "perfect_scorers", "prompt": "Bao nhiêu?"},
+            closes_at=(now + timedelta(days=5)).isoformat(),
+            results_visibility="immediate",
+        ),
+    )
     assert same.title == "Tuần 1 (đã sửa)" and same.prediction_prompt == "Bao nhiêu?"
     assert same.closes_at == now + timedelta(days=5)
     with pytest.raises(Invalid, match="hiện tại") as exc:
-        contests.update_round(session=session, actor=w.org_a, round_id=r1.id,
-                              data=RoundUpdate(closes_at=(now - timedelta(hours=1)).isoformat()))
+        contests.update_round(
+            session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(closes_at=(now - timedelta(hours=1)).isoformat())
+        )
     assert exc.value.field == "closes_at"
     with pytest.raises(Invalid) as exc:  # into round 2
-        contests.update_round(session=session, actor=w.org_a, round_id=r1.id,
-                              data=RoundUpdate(closes_at=(now + timedelta(days=7)).isoformat()))
+        contests.update_round(
+            session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(closes_at=(now + timedelta(days=7)).isoformat())
+        )
     assert exc.value.field == "closes_at"
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "round.update")).one()
     assert set(entry.detail["changed"]) == {"title", "prediction_prompt", "closes_at", "results_visibility"}
@@ -376,17 +453,26 @@ def test_an_opened_round_still_takes_title_prompt_and_later_close(session, w):
 
 def test_a_published_round_that_has_not_opened_can_change(session, w):
     _c, _r1, r2, now = _open_contest(session, w)
-    r2 = contests.update_round(session=session, actor=w.org_a, round_id=r2.id, data=RoundUpdate(
-        time_limit_s=1200, attempts_allowed=0, counted_attempt="first_perfect", question_ids=w.easy[:4],
-        opens_at=(now + timedelta(days=6, hours=1)).isoformat()))
+    r2 = contests.update_round(
+        session=session,
+        actor=w.org_a,
+        round_id=r2.id,
+        data=RoundUpdate(
+            time_limit_s=1200,
+            attempts_allowed=0,
+            counted_attempt="first_perfect",
+            question_ids=w.easy[:4],
+            opens_at=(now + timedelta(days=6, hours=1)).isoformat(),
+        ),
+    )
     assert (r2.time_limit_s, r2.attempts_allowed, r2.draw) == (1200, 0, [])
     assert contests.question_ids_of(session=session, round_ids=[r2.id])[r2.id] == w.easy[:4]
     with pytest.raises(Invalid, match="không đủ"):  # still checked against the bank
-        contests.update_round(session=session, actor=w.org_a, round_id=r2.id,
-                              data=RoundUpdate(draw=[{"topic_id": w.other, "count": 5}]))
+        contests.update_round(session=session, actor=w.org_a, round_id=r2.id, data=RoundUpdate(draw=[{"topic_id": w.other, "count": 5}]))
     with pytest.raises(Invalid) as exc:  # into round 1
-        contests.update_round(session=session, actor=w.org_a, round_id=r2.id,
-                              data=RoundUpdate(opens_at=(now + timedelta(days=5)).isoformat()))
+        contests.update_round(
+            session=session, actor=w.org_a, round_id=r2.id, data=RoundUpdate(opens_at=(now + timedelta(days=5)).isoformat())
+        )
     assert exc.value.field == "opens_at"
 
 
@@ -394,8 +480,12 @@ def test_a_draft_round_changes_freely_even_when_its_time_has_come(session, w):
     now = datetime.now(UTC)
     c = create(session, w.org_a, round_over(w, 0, opens_at=(now - timedelta(days=1)).isoformat()))
     r1 = contests.rounds_of(session=session, contest=c)[0]
-    contests.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(
-        draw=[{"topic_id": w.other, "difficulty": "easy", "count": 4}], time_limit_s=300, prediction=None))
+    contests.update_round(
+        session=session,
+        actor=w.org_a,
+        round_id=r1.id,
+        data=RoundUpdate(draw=[{"topic_id": w.other, "difficulty": "easy", "count": 4}], time_limit_s=300, prediction=None),
+    )
     assert r1.draw[0]["count"] == 4 and r1.prediction_kind is None
     assert contests.question_ids_of(session=session, round_ids=[r1.id])[r1.id] == []
 
@@ -414,8 +504,9 @@ def test_an_ended_round_keeps_its_closing_time(session, w):
     contests.publish_contest(session=session, actor=w.org_a, contest_id=c.id)
     r1 = contests.rounds_of(session=session, contest=c)[0]
     with pytest.raises(Conflict, match="đã đóng") as exc:
-        contests.update_round(session=session, actor=w.org_a, round_id=r1.id,
-                              data=RoundUpdate(closes_at=(now + timedelta(days=1)).isoformat()))
+        contests.update_round(
+            session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(closes_at=(now + timedelta(days=1)).isoformat())
+        )
     assert exc.value.extra["field"] == "closes_at"
 
 
@@ -446,16 +537,25 @@ def test_rules_summary(session, w):
     assert "Mỗi người được thi 1 lần." in lines
     assert "Mỗi câu trả lời đúng được 2 điểm; điểm tối đa của một lượt thi là 24 điểm." in lines
     assert "Điểm và đáp án được xem ngay sau khi nộp bài." in lines
-    assert lines[-2] == ("Xếp hạng mỗi vòng: điểm cao hơn xếp trên; nếu bằng nhau thì thời gian làm bài ngắn hơn "
-                         "xếp trên; nếu bằng nhau thì dự đoán sát hơn (chênh lệch giữa dự đoán và đáp án nhỏ hơn) "
-                         "xếp trên.")
+    assert lines[-2] == (
+        "Xếp hạng mỗi vòng: điểm cao hơn xếp trên; nếu bằng nhau thì thời gian làm bài ngắn hơn "
+        "xếp trên; nếu bằng nhau thì dự đoán sát hơn (chênh lệch giữa dự đoán và đáp án nhỏ hơn) "
+        "xếp trên."
+    )
     assert lines[-1].startswith("Xếp hạng chung cuộc theo tổng điểm")
 
 
 def test_rules_summary_variants(session, w):
-    data = round_over(w, 0, attempts_allowed=0, cooldown_s=3690, counted_attempt="first_perfect",
-                      time_limit_s=5430, shuffle_options=False,
-                      prediction={"kind": "attempts", "prompt": "Bao nhiêu lượt?", "lock_first": False})
+    data = round_over(
+        w,
+        0,
+        attempts_allowed=0,
+        cooldown_s=3690,
+        counted_attempt="first_perfect",
+        time_limit_s=5430,
+        shuffle_options=False,
+        prediction={"kind": "attempts", "prompt": "Bao nhiêu lượt?", "lock_first": False},
+    )
     data["tie_break"] = ["score", "submitted_at"]
     data["rounds"] = data["rounds"][:1]
     c = create(session, w.org_a, data)

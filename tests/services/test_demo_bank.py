@@ -27,9 +27,15 @@ def _id(q: dict) -> str:
 
 @pytest.mark.parametrize("q", ALL_QUESTIONS, ids=_id)
 def test_every_question_passes_the_bank_check(q: dict) -> None:
-    clean, errors = bank.check_question(kind=q["kind"], text=q["text"], options=q["options"],
-                                        explanation=q["explanation"], difficulty=q["difficulty"],
-                                        source_ref=q["source_ref"], tags=q["tags"])
+    clean, errors = bank.check_question(
+        kind=q["kind"],
+        text=q["text"],
+        options=q["options"],
+        explanation=q["explanation"],
+        difficulty=q["difficulty"],
+        source_ref=q["source_ref"],
+        tags=q["tags"],
+    )
     assert errors == []
     assert clean.explanation and clean.source_ref and 1 <= len(clean.tags) <= 2
     assert 2 <= len(clean.options) <= 4
@@ -68,8 +74,7 @@ def test_load_bank_creates_every_topic_and_question(session: Session) -> None:
     assert per_topic == {t.id: len(d["questions"]) for t, d in zip(topics, demo_bank.DEMO_TOPICS, strict=True)}
     n_options = session.exec(select(func.count()).select_from(QuestionOption)).one()
     assert n_options == sum(len(q["options"]) for q in ALL_QUESTIONS)
-    n_correct = session.exec(select(func.count()).select_from(QuestionOption)
-                             .where(col(QuestionOption.correct).is_(True))).one()
+    n_correct = session.exec(select(func.count()).select_from(QuestionOption).where(col(QuestionOption.correct).is_(True))).one()
     assert n_correct == sum(c for q in ALL_QUESTIONS for _, c in q["options"])
     stored = session.exec(select(Question).where(Question.text_folded == fold(ALL_QUESTIONS[0]["text"]))).one()
     assert stored.tags == bank.tags_column(ALL_QUESTIONS[0]["tags"])

@@ -1,5 +1,6 @@
 """Grading essays: rubric arithmetic, two judges averaged, disagreement flagged, one grade per judge (updated, not
 doubled, and kept so by the database), judges' scope, the queue, and the weighted score for a linked contest."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,17 +18,24 @@ from tests.services.test_essays import WORDS, World, draft, submit, world  # noq
 @pytest.fixture
 def graded(world):  # noqa: F811
     t = world.tree
-    judges = [make_member(world.session, t.root, roles=((Role.judge, t.root),)),
-              make_member(world.session, t.a, roles=((Role.judge, t.a),)),
-              make_member(world.session, t.b, roles=((Role.judge, t.b),))]
+    judges = [
+        make_member(world.session, t.root, roles=((Role.judge, t.root),)),
+        make_member(world.session, t.a, roles=((Role.judge, t.a),)),
+        make_member(world.session, t.b, roles=((Role.judge, t.b),)),
+    ]
     draft(world, world.member, WORDS)
     essay = submit(world, world.member)
     return world, judges, essay
 
 
 def give(world: World, judge, essay_id: int, noi_dung: float, giai_phap: float, trinh_bay: float, comment: str = ""):  # noqa: F811
-    g = essay_grading.grade(session=world.session, actor=actor(world.session, judge), essay_id=essay_id,
-                            scores={"noi_dung": noi_dung, "giai_phap": giai_phap, "trinh_bay": trinh_bay}, comment=comment)
+    g = essay_grading.grade(
+        session=world.session,
+        actor=actor(world.session, judge),
+        essay_id=essay_id,
+        scores={"noi_dung": noi_dung, "giai_phap": giai_phap, "trinh_bay": trinh_bay},
+        comment=comment,
+    )
     world.session.commit()
     return g
 
@@ -48,8 +56,9 @@ def test_two_judges_are_averaged_and_a_large_gap_is_flagged(graded):
     audit = w.session.exec(select(AuditEntry).where(AuditEntry.action == "essay.grade").order_by(AuditEntry.id)).all()
     assert len(audit) == 3 and audit[-1].detail["before"]["total"] == 67 and audit[-1].detail["total"] == 57
     # the threshold is a campaign setting
-    essay_campaigns.update(session=w.session, actor=actor(w.session, w.org), campaign_id=w.campaign.id,
-                           data=EssayCampaignUpdate(disagreement_share=0.3))
+    essay_campaigns.update(
+        session=w.session, actor=actor(w.session, w.org), campaign_id=w.campaign.id, data=EssayCampaignUpdate(disagreement_share=0.3)
+    )
     give(w, j1, essay.id, 50, 25.5, 8)
     w.session.refresh(essay)
     assert essay.disagreement is False
@@ -58,14 +67,15 @@ def test_two_judges_are_averaged_and_a_large_gap_is_flagged(graded):
 
 def test_points_must_be_within_each_criterions_range(graded):
     w, (j1, _j2, _jb), essay = graded
-    for scores, field in (({"noi_dung": 61, "giai_phap": 0, "trinh_bay": 0}, "scores.noi_dung"),
-                          ({"noi_dung": -1, "giai_phap": 0, "trinh_bay": 0}, "scores.noi_dung"),
-                          ({"noi_dung": 1, "giai_phap": 0}, "scores.trinh_bay"),
-                          ({"noi_dung": 1, "giai_phap": 0, "trinh_bay": 0, "la": 1}, "scores.la"),
-                          ({"noi_dung": float("nan"), "giai_phap": 0, "trinh_bay": 0}, "scores.noi_dung")):
+    for scores, field in (
+        ({"noi_dung": 61, "giai_phap": 0, "trinh_bay": 0}, "scores.noi_dung"),
+        ({"noi_dung": -1, "giai_phap": 0, "trinh_bay": 0}, "scores.noi_dung"),
+        ({"noi_dung": 1, "giai_phap": 0}, "scores.trinh_bay"),
+        ({"noi_dung": 1, "giai_phap": 0, "trinh_bay": 0, "la": 1}, "scores.la"),
+        ({"noi_dung": float("nan"), "giai_phap": 0, "trinh_bay": 0}, "scores.noi_dung"),
+    ):
         with pytest.raises(Invalid) as err:
-            essay_grading.grade(session=w.session, actor=actor(w.session, j1), essay_id=essay.id, scores=scores,
-                                comment="")
+            essay_grading.grade(session=w.session, actor=actor(w.session, j1), essay_id=essay.id, scores=scores, comment="")
         assert err.value.field == field
     w.session.rollback()
     assert give(w, j1, essay.id, 60, 30, 10).total == 100 and give(w, j1, essay.id, 0, 0, 0).total == 0
@@ -86,12 +96,15 @@ def test_scope_of_judges_the_number_of_graders_and_what_can_be_graded(graded):
     with pytest.raises(Conflict):
         draft(w, w.member, WORDS + "sửa")
     with pytest.raises(Conflict):
-        essays.review(session=w.session, actor=actor(w.session, w.cell_org), essay_id=essay.id,
-                      action="returned", comment="Sửa lại")
+        essays.review(session=w.session, actor=actor(w.session, w.cell_org), essay_id=essay.id, action="returned", comment="Sửa lại")
     # nor can the rubric change once grading has started
     with pytest.raises(Conflict):
-        essay_campaigns.update(session=w.session, actor=actor(w.session, w.org), campaign_id=w.campaign.id,
-                               data=EssayCampaignUpdate(rubric=[{"label": "Một", "max_points": 10}]))
+        essay_campaigns.update(
+            session=w.session,
+            actor=actor(w.session, w.org),
+            campaign_id=w.campaign.id,
+            data=EssayCampaignUpdate(rubric=[{"label": "Một", "max_points": 10}]),
+        )
     # judges do not grade their own essay
     judging_member = make_member(w.session, w.tree.a1, roles=((Role.judge, w.tree.a1),))
     draft(w, judging_member, WORDS)
@@ -111,8 +124,7 @@ def test_one_grade_per_judge_and_essay_in_the_database(graded):
 
 def test_a_returned_essay_is_not_graded_until_handed_in_again(graded):
     w, (j1, _j2, _jb), essay = graded
-    essays.review(session=w.session, actor=actor(w.session, w.cell_org), essay_id=essay.id, action="returned",
-                  comment="Thiếu giải pháp")
+    essays.review(session=w.session, actor=actor(w.session, w.cell_org), essay_id=essay.id, action="returned", comment="Thiếu giải pháp")
     w.session.commit()
     with pytest.raises(Conflict):
         give(w, j1, essay.id, 1, 1, 1)
@@ -125,14 +137,14 @@ def test_the_queue_shows_what_is_left_to_grade(graded):
     far = submit(w, other)
     q = essay_grading.queue(session=w.session, actor=actor(w.session, j1), campaign_id=w.campaign.id)
     assert {r.essay.id for r in q.rows} == {essay.id, far.id} and q.todo == 2
-    assert {r.essay.id for r in essay_grading.queue(session=w.session, actor=actor(w.session, jb),
-                                                     campaign_id=w.campaign.id).rows} == {far.id}
+    assert {r.essay.id for r in essay_grading.queue(session=w.session, actor=actor(w.session, jb), campaign_id=w.campaign.id).rows} == {
+        far.id
+    }
     give(w, j1, essay.id, 60, 30, 10)
     give(w, j2, essay.id, 20, 10, 5)
     q = essay_grading.queue(session=w.session, actor=actor(w.session, j1), campaign_id=w.campaign.id)
     assert [r.essay.id for r in q.rows] == [far.id] and q.flagged == 1
-    flagged = essay_grading.queue(session=w.session, actor=actor(w.session, j1), campaign_id=w.campaign.id,
-                                  show="flagged")
+    flagged = essay_grading.queue(session=w.session, actor=actor(w.session, j1), campaign_id=w.campaign.id, show="flagged")
     assert [(r.essay.id, r.mine) for r in flagged.rows] == [(essay.id, True)]
     with pytest.raises(NotFound):  # a member with no judge role has no queue
         essay_grading.queue(session=w.session, actor=actor(w.session, w.member), campaign_id=w.campaign.id)
@@ -147,15 +159,15 @@ def test_the_weighted_essay_score_for_a_linked_contest(graded, session):
     session.add(contest)
     session.commit()
     assert essay_grading.weighted_scores(session=session, campaign=w.campaign) == {}
-    essay_campaigns.update(session=session, actor=org, campaign_id=w.campaign.id,
-                           data=EssayCampaignUpdate(contest_id=contest.id, contest_weight=0.2))
+    essay_campaigns.update(
+        session=session, actor=org, campaign_id=w.campaign.id, data=EssayCampaignUpdate(contest_id=contest.id, contest_weight=0.2)
+    )
     give(w, j1, essay.id, 50, 20, 10)
     give(w, j2, essay.id, 40, 20, 10)
     assert essay_grading.weighted_scores(session=session, campaign=w.campaign) == {w.member.id: 15.0}
     assert essay_grading.contest_essay_points(session=session, contest_id=contest.id) == {w.member.id: 15.0}
     with pytest.raises(Invalid):
-        essay_campaigns.update(session=session, actor=org, campaign_id=w.campaign.id,
-                               data=EssayCampaignUpdate(contest_weight=0))
+        essay_campaigns.update(session=session, actor=org, campaign_id=w.campaign.id, data=EssayCampaignUpdate(contest_weight=0))
     # the XLSX summary carries the weighted score in its own column
     import io
 

@@ -1,5 +1,6 @@
 """Essays (bài thu hoạch): the window, word limits, drafts kept apart from what was handed in, edits after
 submitting, the cell's review and its scope, diacritic-insensitive search, one essay per member in the database."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,11 +39,21 @@ class World:
 
 
 def make_campaign(session: Session, org: Member, **changes) -> EssayCampaign:
-    values = dict(title="Bài thu hoạch học tập Nghị quyết Đại hội", prompt="Viết về vấn đề bạn tâm đắc nhất.",
-                  topics=["Xây dựng Đảng", "Phát triển kinh tế"], scope_unit_code="ROOT",
-                  opens_at=NOW - timedelta(days=1), closes_at=NOW + timedelta(days=7), min_words=10, max_words=40,
-                  rubric=[CriterionIn(label="Nội dung", max_points=60), CriterionIn(label="Giải pháp", max_points=30),
-                          CriterionIn(key="trinh_bay", label="Trình bày", max_points=10)])
+    values = dict(
+        title="Bài thu hoạch học tập Nghị quyết Đại hội",
+        prompt="Viết về vấn đề bạn tâm đắc nhất.",
+        topics=["Xây dựng Đảng", "Phát triển kinh tế"],
+        scope_unit_code="ROOT",
+        opens_at=NOW - timedelta(days=1),
+        closes_at=NOW + timedelta(days=7),
+        min_words=10,
+        max_words=40,
+        rubric=[
+            CriterionIn(label="Nội dung", max_points=60),
+            CriterionIn(label="Giải pháp", max_points=30),
+            CriterionIn(key="trinh_bay", label="Trình bày", max_points=10),
+        ],
+    )
     values.update(changes)
     c = essay_campaigns.create(session=session, actor=actor(session, org), data=EssayCampaignCreate(**values))
     session.commit()
@@ -60,8 +71,7 @@ def world(session) -> World:
 
 
 def draft(w: World, who: Member, text: str, topic: str = "Xây dựng Đảng", now: datetime = NOW) -> Essay:
-    e = essays.save_draft(session=w.session, actor=actor(w.session, who), campaign_id=w.campaign.id, topic=topic, text=text,
-                          now=now)
+    e = essays.save_draft(session=w.session, actor=actor(w.session, who), campaign_id=w.campaign.id, topic=topic, text=text, now=now)
     w.session.commit()
     return e
 
@@ -77,10 +87,14 @@ def test_campaign_settings_are_checked_and_the_rubric_gets_keys(world):
     assert [r["key"] for r in c.rubric] == ["noi_dung", "giai_phap", "trinh_bay"]
     assert essay_campaigns.rubric_max(c) == 100
     assert c.opens_at.tzinfo is not None and essay_campaigns.state(c) == "open"
-    for bad, field in ((dict(closes_at=NOW - timedelta(days=2)), "closes_at"), (dict(min_words=50), "min_words"),
-                       (dict(rubric=[]), "rubric"), (dict(scope_unit_code="NOPE"), "scope_unit_code"),
-                       (dict(rubric=[CriterionIn(label="A", max_points=0)]), "rubric"),
-                       (dict(contest_id=999_999, contest_weight=1), "contest_id")):
+    for bad, field in (
+        (dict(closes_at=NOW - timedelta(days=2)), "closes_at"),
+        (dict(min_words=50), "min_words"),
+        (dict(rubric=[]), "rubric"),
+        (dict(scope_unit_code="NOPE"), "scope_unit_code"),
+        (dict(rubric=[CriterionIn(label="A", max_points=0)]), "rubric"),
+        (dict(contest_id=999_999, contest_weight=1), "contest_id"),
+    ):
         with pytest.raises(Invalid) as err:
             world.new_campaign(**bad)
         assert err.value.field == field
@@ -92,8 +106,12 @@ def test_campaign_settings_are_checked_and_the_rubric_gets_keys(world):
         make_campaign(world.session, world.other_org)
     assert err.value.status_code == 403
     with pytest.raises(NotFound):
-        essay_campaigns.update(session=world.session, actor=actor(world.session, world.other_org),
-                               campaign_id=world.campaign.id, data=EssayCampaignUpdate(title="x"))
+        essay_campaigns.update(
+            session=world.session,
+            actor=actor(world.session, world.other_org),
+            campaign_id=world.campaign.id,
+            data=EssayCampaignUpdate(title="x"),
+        )
 
 
 def test_the_window_refuses_before_opening_and_after_the_deadline_in_vietnamese(world):
@@ -170,8 +188,7 @@ def test_the_cell_reviews_and_returns_and_the_member_resubmits(world):
     cell = actor(world.session, world.cell_org)
     with pytest.raises(Invalid):
         essays.review(session=world.session, actor=cell, essay_id=e.id, action="returned", comment=" ")
-    returned = essays.review(session=world.session, actor=cell, essay_id=e.id, action="returned",
-                             comment="Cần nêu giải pháp cụ thể hơn.")
+    returned = essays.review(session=world.session, actor=cell, essay_id=e.id, action="returned", comment="Cần nêu giải pháp cụ thể hơn.")
     world.session.commit()
     assert returned.status == "returned"
     mine = essays.my_essay(session=world.session, actor=actor(world.session, world.member), campaign_id=world.campaign.id)
@@ -186,8 +203,14 @@ def test_the_cell_reviews_and_returns_and_the_member_resubmits(world):
     assert actions == ["essay.return", "essay.review"]
     # after the deadline a return would leave the member unable to fix anything
     with pytest.raises(Conflict):
-        essays.review(session=world.session, actor=cell, essay_id=e.id, action="returned", comment="x",
-                      now=world.campaign.closes_at + timedelta(hours=1))
+        essays.review(
+            session=world.session,
+            actor=cell,
+            essay_id=e.id,
+            action="returned",
+            comment="x",
+            now=world.campaign.closes_at + timedelta(hours=1),
+        )
 
 
 def test_reviewers_of_another_unit_do_not_see_the_essay(world):
@@ -195,18 +218,15 @@ def test_reviewers_of_another_unit_do_not_see_the_essay(world):
     e = submit(world, world.member)
     for outsider in (world.other_org, make_member(world.session, world.tree.a2, roles=((Role.organiser, world.tree.a2),))):
         with pytest.raises(NotFound):
-            essays.review(session=world.session, actor=actor(world.session, outsider), essay_id=e.id, action="reviewed",
-                          comment="")
+            essays.review(session=world.session, actor=actor(world.session, outsider), essay_id=e.id, action="reviewed", comment="")
         with pytest.raises(NotFound):
             essays.readable(session=world.session, actor=actor(world.session, outsider), essay_id=e.id)
     with pytest.raises(NotFound):  # a member who is no organiser does not read others' essays either
-        essays.readable(session=world.session, actor=actor(world.session, make_member(world.session, world.tree.a1)),
-                        essay_id=e.id)
+        essays.readable(session=world.session, actor=actor(world.session, make_member(world.session, world.tree.a1)), essay_id=e.id)
     # a member outside the campaign's scope cannot write in it
     elsewhere = world.new_campaign(scope_unit_code="DB-B")
     with pytest.raises(NotFound):
-        essays.save_draft(session=world.session, actor=actor(world.session, world.member), campaign_id=elsewhere.id,
-                          topic="", text="x")
+        essays.save_draft(session=world.session, actor=actor(world.session, world.member), campaign_id=elsewhere.id, topic="", text="x")
 
 
 def test_the_cells_overview_and_the_diacritic_insensitive_search(world):
@@ -227,17 +247,19 @@ def test_the_cells_overview_and_the_diacritic_insensitive_search(world):
     missing = {x.member.full_name: x.drafting for x in view.missing}
     assert missing["Lê Thị Hoa"] is True and "Phạm Văn Đức" not in missing and "Trần Văn Bình" not in missing
     assert view.counts["submitted"] == 2 and view.counts["missing"] == view.missing_total
-    for q, found in (("nghi quyet", {"Nguyễn Thị Ánh Tuyết"}), ("HỒ CHÍ MINH", {"Nguyễn Thị Ánh Tuyết"}),
-                     ("kinh te so", {"Trần Văn Bình"}), ("tran van", {"Trần Văn Bình"}), ("100%_", set())):
-        hits = essays.overview(session=world.session, actor=actor(world.session, world.cell_org),
-                               campaign_id=world.campaign.id, q=q)
+    for q, found in (
+        ("nghi quyet", {"Nguyễn Thị Ánh Tuyết"}),
+        ("HỒ CHÍ MINH", {"Nguyễn Thị Ánh Tuyết"}),
+        ("kinh te so", {"Trần Văn Bình"}),
+        ("tran van", {"Trần Văn Bình"}),
+        ("100%_", set()),
+    ):
+        hits = essays.overview(session=world.session, actor=actor(world.session, world.cell_org), campaign_id=world.campaign.id, q=q)
         assert {m.full_name for _e, m, _u in hits.essays} == found, q
-    whole = essays.overview(session=world.session, actor=actor(world.session, world.org), campaign_id=world.campaign.id,
-                            q="Nghị quyết")
+    whole = essays.overview(session=world.session, actor=actor(world.session, world.org), campaign_id=world.campaign.id, q="Nghị quyết")
     assert {m.full_name for _e, m, _u in whole.essays} == {"Nguyễn Thị Ánh Tuyết", "Phạm Văn Đức"}
     with pytest.raises(Exception) as err:
-        essays.overview(session=world.session, actor=actor(world.session, world.cell_org), campaign_id=world.campaign.id,
-                        unit_code="CB-B1")
+        essays.overview(session=world.session, actor=actor(world.session, world.cell_org), campaign_id=world.campaign.id, unit_code="CB-B1")
     assert err.value.status_code == 403
 
 
@@ -257,5 +279,6 @@ def test_campaign_visibility(world):
     assert seen(world.org) == {world.campaign.id, inner.id}
     assert seen(world.cell_org) == {world.campaign.id}  # the city's campaign reaches their cell
     assert seen(make_member(world.session, t.b1)) == {world.campaign.id}
-    assert [c.id for c in essay_campaigns.open_for_member(session=world.session, actor=actor(world.session, world.member))] \
-        == [world.campaign.id]
+    assert [c.id for c in essay_campaigns.open_for_member(session=world.session, actor=actor(world.session, world.member))] == [
+        world.campaign.id
+    ]

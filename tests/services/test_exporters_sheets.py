@@ -1,4 +1,5 @@
 """Result tables as XLSX and CSV (app.services.exporters.sheets): typed cells, neutralised formulas, streaming."""
+
 from __future__ import annotations
 
 import codecs
@@ -60,9 +61,15 @@ def workbook(report: Report):
 
 
 def test_xlsx_sheets_headers_and_layout() -> None:
-    report = Report(title="Danh sách xếp hạng — Tuần 1", tz=VN, note_lines=["SHA-256: abc123", "Niêm phong lúc 26/11/2026"],
-                    parts=[Part("Xếp hạng", COLUMNS, rows_gen()),
-                           Part("Giải tập thể: [Tuần 1] / đơn vị có tỉ lệ cao nhất", [Column("Đơn vị", 40)], [("Đoàn xã Yên Phong",)])])
+    report = Report(
+        title="Danh sách xếp hạng — Tuần 1",
+        tz=VN,
+        note_lines=["SHA-256: abc123", "Niêm phong lúc 26/11/2026"],
+        parts=[
+            Part("Xếp hạng", COLUMNS, rows_gen()),
+            Part("Giải tập thể: [Tuần 1] / đơn vị có tỉ lệ cao nhất", [Column("Đơn vị", 40)], [("Đoàn xã Yên Phong",)]),
+        ],
+    )
     wb = workbook(report)
     assert wb.sheetnames == ["Xếp hạng", "Giải tập thể Tuần 1 đơn vị có t", "Ghi chú"]
     assert wb.properties.title == "Danh sách xếp hạng — Tuần 1"
@@ -123,9 +130,22 @@ def test_xlsx_is_written_in_constant_memory_mode() -> None:
 def _ranked(n: int) -> Iterator[tuple]:
     """The ranked list of a round as results.ranking_rows yields it (14 columns; None where the data has none)."""
     for i in range(1, n + 1):
-        yield (i, f"HV{i:05d}", f"Nguyễn Thị Thử {i}", "CB-01", "Chi bộ 1, Đảng bộ phường Phú Cường", 20 - i, 20 - i, 20,
-               4000 + i if i % 3 else None, i * 7 if i % 3 else None, 61_500 + i, SUBMITTED, 1 + i % 2,
-               "Giải Nhất" if i == 1 else None)
+        yield (
+            i,
+            f"HV{i:05d}",
+            f"Nguyễn Thị Thử {i}",
+            "CB-01",
+            "Chi bộ 1, Đảng bộ phường Phú Cường",
+            20 - i,
+            20 - i,
+            20,
+            4000 + i if i % 3 else None,
+            i * 7 if i % 3 else None,
+            61_500 + i,
+            SUBMITTED,
+            1 + i % 2,
+            "Giải Nhất" if i == 1 else None,
+        )
 
 
 def test_xlsx_ranked_list_of_fourteen_columns_reads_back_typed() -> None:
@@ -139,8 +159,22 @@ def test_xlsx_ranked_list_of_fourteen_columns_reads_back_typed() -> None:
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == list(range(1, 301))  # in order
     first, second, third = rows[:3]
-    assert first == (1, "HV00001", "Nguyễn Thị Thử 1", "CB-01", "Chi bộ 1, Đảng bộ phường Phú Cường", 19, 19, 20, 4001, 7,
-                     timedelta(milliseconds=61_501), datetime(2026, 11, 26, 8, 30), 2, "Giải Nhất")
+    assert first == (
+        1,
+        "HV00001",
+        "Nguyễn Thị Thử 1",
+        "CB-01",
+        "Chi bộ 1, Đảng bộ phường Phú Cường",
+        19,
+        19,
+        20,
+        4001,
+        7,
+        timedelta(milliseconds=61_501),
+        datetime(2026, 11, 26, 8, 30),
+        2,
+        "Giải Nhất",
+    )
     assert second[-1] is None and third[8] is None and third[9] is None
     assert all(isinstance(v, int) for v in first[5:10])
     assert ws.cell(row=2, column=11).number_format == "[m]:ss"  # an Excel duration shown m:ss, exact to the ms
@@ -165,11 +199,23 @@ def test_sheet_title_is_cleaned_shortened_and_unique() -> None:
     assert sheet_title("***", taken) == "Sheet"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("=1+2", "'=1+2"), ("+84912345678", "'+84912345678"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("  =cmd", "'  =cmd"), ("\t1", "'\t1"), ("\r=x", "'\r=x"), ("＝1", "'＝1"),
-    ("Nguyễn Văn A", "Nguyễn Văn A"), ("Chi đoàn 3-2", "Chi đoàn 3-2"), ("", ""), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+84912345678", "'+84912345678"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("  =cmd", "'  =cmd"),
+        ("\t1", "'\t1"),
+        ("\r=x", "'\r=x"),
+        ("＝1", "'＝1"),
+        ("Nguyễn Văn A", "Nguyễn Văn A"),
+        ("Chi đoàn 3-2", "Chi đoàn 3-2"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ],
+)
 def test_neutralise(raw: str, expected: str) -> None:
     assert neutralise(raw) == expected
 
@@ -197,7 +243,7 @@ def test_format_cell_one_rendering() -> None:
 def csv_rows(chunks: Iterator[bytes]) -> list[list[str]]:
     data = b"".join(chunks)
     assert data.startswith(codecs.BOM_UTF8)
-    text = data[len(codecs.BOM_UTF8):].decode("utf-8")
+    text = data[len(codecs.BOM_UTF8) :].decode("utf-8")
     return list(csv.reader(io.StringIO(text, newline="")))
 
 

@@ -1,4 +1,5 @@
 """Flags for judges: each kind raised, and a close case that is not; recomputing is idempotent; the sentences."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,28 +32,71 @@ def arena(session: Session) -> Arena:
     t = make_tree(session)
     org = actor(session, make_member(session, t.root, roles=(("organiser", t.root), ("judge", t.root))))
     topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Nghị quyết", unit_code="ROOT"))
-    qs = [bank.create_question(session=session, actor=org, data=QuestionCreate(
-        topic_id=topic.id, text=f"Câu {n}?", options=[OptionIn(text="A", correct=True), OptionIn(text="B"),
-                                                      OptionIn(text="C"), OptionIn(text="D")])) for n in range(QUESTIONS)]
+    qs = [
+        bank.create_question(
+            session=session,
+            actor=org,
+            data=QuestionCreate(
+                topic_id=topic.id,
+                text=f"Câu {n}?",
+                options=[OptionIn(text="A", correct=True), OptionIn(text="B"), OptionIn(text="C"), OptionIn(text="D")],
+            ),
+        )
+        for n in range(QUESTIONS)
+    ]
     now = utcnow()
     # Every attempt asks all six questions, each in its own order with its own option order and option ids.
-    contest = contests.create_contest(session=session, actor=org, data=ContestCreate(
-        title="Tìm hiểu Nghị quyết", scope_unit_code="ROOT", rounds=[RoundIn(
-            title="Tuần 1", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1),
-            draw=[DrawLine(topic_id=topic.id, count=QUESTIONS)], attempts_allowed=0)]))
+    contest = contests.create_contest(
+        session=session,
+        actor=org,
+        data=ContestCreate(
+            title="Tìm hiểu Nghị quyết",
+            scope_unit_code="ROOT",
+            rounds=[
+                RoundIn(
+                    title="Tuần 1",
+                    opens_at=now - timedelta(hours=1),
+                    closes_at=now + timedelta(days=1),
+                    draw=[DrawLine(topic_id=topic.id, count=QUESTIONS)],
+                    attempts_allowed=0,
+                )
+            ],
+        ),
+    )
     contests.publish_contest(session=session, actor=org, contest_id=contest.id)
     session.commit()
     return Arena(t, contests.rounds_of(session=session, contest=contest)[0], [q.id for q in qs])
 
 
-def add(session: Session, round_: Round, member: Member, *, duration_ms: int = 60_000, qn: int = 20,
-        ip: str | None = None, status: str = "submitted", number: int = 1) -> Attempt:
+def add(
+    session: Session,
+    round_: Round,
+    member: Member,
+    *,
+    duration_ms: int = 60_000,
+    qn: int = 20,
+    ip: str | None = None,
+    status: str = "submitted",
+    number: int = 1,
+) -> Attempt:
     """A finished attempt row, without questions: enough for timing, IP and identity flags."""
     started = utcnow() - timedelta(minutes=30)
-    a = Attempt(round_id=round_.id, member_id=member.id, unit_id=member.unit_id, number=number, status=status,
-                seed="x", started_at=started, deadline_at=started + timedelta(minutes=15), ip=ip,
-                submitted_at=started + timedelta(milliseconds=duration_ms) if status != "in_progress" else None,
-                score=0, correct_count=0, duration_ms=duration_ms if status != "in_progress" else None, question_count=qn)
+    a = Attempt(
+        round_id=round_.id,
+        member_id=member.id,
+        unit_id=member.unit_id,
+        number=number,
+        status=status,
+        seed="x",
+        started_at=started,
+        deadline_at=started + timedelta(minutes=15),
+        ip=ip,
+        submitted_at=started + timedelta(milliseconds=duration_ms) if status != "in_progress" else None,
+        score=0,
+        correct_count=0,
+        duration_ms=duration_ms if status != "in_progress" else None,
+        question_count=qn,
+    )
     session.add(a)
     session.flush()
     return a
@@ -68,8 +112,7 @@ def answered(session: Session, arena: Arena, member: Member, picks: dict[int, in
         if wanted is None:
             continue
         wanted = wanted if isinstance(wanted, list) else [wanted]
-        session.add(Answer(attempt_id=attempt.id, position=aq.position,
-                           option_ids=[o["id"] for o in aq.options if o["qp"] in wanted]))
+        session.add(Answer(attempt_id=attempt.id, position=aq.position, option_ids=[o["id"] for o in aq.options if o["qp"] in wanted]))
     attempt.status, attempt.submitted_at, attempt.duration_ms = "submitted", utcnow(), 300_000
     session.flush()
     return attempt
@@ -118,8 +161,12 @@ def test_duplicate_identity_same_folded_name_and_birth_date(session, arena):
     twin = make_member(session, t.b1, full_name="NGUYỄN  VĂN AN", birth_date=born, member_code="HV-TWIN")
     mine = add(session, r, me)
     got = flagged(session, arena, "duplicate_identity")
-    assert got == {mine.id: {"count": 1, "others": [{"member_id": twin.id, "full_name": "NGUYỄN  VĂN AN",
-                                                     "member_code": "HV-TWIN", "unit_name": t.b1.name}]}}
+    assert got == {
+        mine.id: {
+            "count": 1,
+            "others": [{"member_id": twin.id, "full_name": "NGUYỄN  VĂN AN", "member_code": "HV-TWIN", "unit_name": t.b1.name}],
+        }
+    }
     theirs = add(session, r, twin)  # both took the round: each points at the other
     got = flagged(session, arena, "duplicate_identity")
     assert got[theirs.id]["others"][0]["member_id"] == me.id and set(got) == {mine.id, theirs.id}
@@ -159,8 +206,9 @@ def test_identical_answers_need_enough_attempts_and_enough_answers(session, aren
     pair = [answered(session, arena, make_member(session, t.a1), WRONG) for _ in range(2)]  # only two alike
     few = {0: 1, 1: 1, 2: 1, 3: 1}  # four answered, under the minimum of five
     sparse = [answered(session, arena, make_member(session, t.a2), few) for _ in range(4)]
-    cleared = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == sparse[0].id,
-                                                         AttemptQuestion.question_id == arena.question_ids[4])).one()
+    cleared = session.exec(
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == sparse[0].id, AttemptQuestion.question_id == arena.question_ids[4])
+    ).one()
     session.add(Answer(attempt_id=sparse[0].id, position=cleared.position, option_ids=[]))  # chosen, then cleared
     session.flush()
     assert flagged(session, arena, "identical_answers") == {}
@@ -173,8 +221,9 @@ def test_multiple_choice_answers_compare_as_sets(session, arena):
     t = arena.tree
     a, b, c = (answered(session, arena, make_member(session, t.a1), {**WRONG, 0: [0, 2]}) for _ in range(3))
     for attempt in (b, c):  # the same options saved in another order
-        aq = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
-                                                        AttemptQuestion.question_id == arena.question_ids[0])).one()
+        aq = session.exec(
+            select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.question_id == arena.question_ids[0])
+        ).one()
         ans = session.exec(select(Answer).where(Answer.attempt_id == attempt.id, Answer.position == aq.position)).one()
         ans.option_ids = list(reversed(ans.option_ids))
     session.flush()
@@ -204,18 +253,24 @@ def _flag(kind: str, **detail: object) -> AttemptFlag:
 
 def test_explain_in_vietnamese_with_the_figures():
     assert flags.explain(_flag("too_fast", duration_ms=18_000, question_count=20, min_s_per_question=2)) == (
-        "Làm 20 câu trong 18 giây (dưới mức tối thiểu 40 giây, 2 giây mỗi câu).")
+        "Làm 20 câu trong 18 giây (dưới mức tối thiểu 40 giây, 2 giây mỗi câu)."
+    )
     assert flags.explain(_flag("too_fast", duration_ms=39_990, question_count=20, min_s_per_question=2)) == (
-        "Làm 20 câu trong 39,9 giây (dưới mức tối thiểu 40 giây, 2 giây mỗi câu).")
+        "Làm 20 câu trong 39,9 giây (dưới mức tối thiểu 40 giây, 2 giây mỗi câu)."
+    )
     assert flags.explain(_flag("shared_ip", ip="203.0.113.5", accounts=7)) == (
-        "7 tài khoản cùng làm bài từ địa chỉ IP 203.0.113.5 trong vòng thi này.")
+        "7 tài khoản cùng làm bài từ địa chỉ IP 203.0.113.5 trong vòng thi này."
+    )
     other = {"member_id": 2, "full_name": "Nguyễn Văn A", "member_code": "HV0002", "unit_name": "Chi đoàn 3"}
     assert flags.explain(_flag("duplicate_identity", others=[other], count=1)) == (
-        "Trùng họ tên và ngày sinh với 1 hội viên khác: Nguyễn Văn A (mã HV0002, Chi đoàn 3).")
+        "Trùng họ tên và ngày sinh với 1 hội viên khác: Nguyễn Văn A (mã HV0002, Chi đoàn 3)."
+    )
     assert flags.explain(_flag("identical_answers", group_size=4, others=[12, 15, 19])) == (
-        "Bộ đáp án giống hệt 3 lượt thi khác (lượt #12, #15, #19).")
+        "Bộ đáp án giống hệt 3 lượt thi khác (lượt #12, #15, #19)."
+    )
     assert flags.explain(_flag("identical_answers", group_size=13, others=list(range(1, 11)))).endswith(
-        "giống hệt 12 lượt thi khác (lượt #1, #2, #3, #4, #5, #6, #7, #8, #9, #10, …).")
+        "giống hệt 12 lượt thi khác (lượt #1, #2, #3, #4, #5, #6, #7, #8, #9, #10, …)."
+    )
 
 
 def test_explain_a_computed_flag(session, arena):

@@ -1,5 +1,6 @@
 """Judges: disqualify and reinstate (standings, totals and the prediction truth follow), prize allocation
 (one per person, caps, ties at a tier boundary), confirmation, the seal and its digest, scope."""
+
 from __future__ import annotations
 
 import csv
@@ -23,11 +24,23 @@ def close(session: Session, arena: Arena) -> Round:  # noqa: F811
     return r
 
 
-def rules(session: Session, arena: Arena, tiers: list[tuple[str, int]], cap: float | None = None,  # noqa: F811
-          unit_tiers: list[tuple[str, int]] = ()) -> None:
-    prizes.set_rules(session=session, actor=arena.org, round_id=arena.rounds[0].id, data=prizes.PrizeRulesIn(
-        tiers=[prizes.TierIn(name=n, count=c) for n, c in tiers], cap_share=cap,
-        unit_tiers=[prizes.TierIn(name=n, count=c) for n, c in unit_tiers]))
+def rules(
+    session: Session,
+    arena: Arena,  # noqa: F811
+    tiers: list[tuple[str, int]],
+    cap: float | None = None,
+    unit_tiers: list[tuple[str, int]] = (),
+) -> None:
+    prizes.set_rules(
+        session=session,
+        actor=arena.org,
+        round_id=arena.rounds[0].id,
+        data=prizes.PrizeRulesIn(
+            tiers=[prizes.TierIn(name=n, count=c) for n, c in tiers],
+            cap_share=cap,
+            unit_tiers=[prizes.TierIn(name=n, count=c) for n, c in unit_tiers],
+        ),
+    )
 
 
 def test_disqualifying_moves_standings_totals_and_the_prediction_truth(session, arena):  # noqa: F811
@@ -40,8 +53,7 @@ def test_disqualifying_moves_standings_totals_and_the_prediction_truth(session, 
     assert r.prediction_truth == 1 and ranks(session, r) == {a.id: 1, b.id: 2, c.id: 3}
     with pytest.raises(Invalid):
         judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True, reason="  ")
-    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True,
-                             reason="Làm bài 20 câu trong 9 giây")
+    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True, reason="Làm bài 20 câu trong 9 giây")
     session.commit()
     session.refresh(r)
     assert r.totals == {"participants": 2, "attempts": 2, "perfect_scorers": 0}
@@ -49,8 +61,9 @@ def test_disqualifying_moves_standings_totals_and_the_prediction_truth(session, 
     assert ranks(session, r) == {c.id: 1, b.id: 2}
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "attempt.disqualify")).one()
     assert entry.detail["reason"] == "Làm bài 20 câu trong 9 giây" and entry.actor_id == arena.org.id
-    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=False,
-                             reason="Đã xác minh: làm bài trung thực")
+    judging.set_disqualified(
+        session=session, actor=arena.org, attempt_id=cheat.id, disqualified=False, reason="Đã xác minh: làm bài trung thực"
+    )
     session.commit()
     session.refresh(r)
     assert r.prediction_truth == 1 and ranks(session, r)[a.id] == 1
@@ -63,8 +76,9 @@ def test_a_member_is_disqualified_for_the_round_with_all_their_attempts(session,
     add(session, r, a, score=3, number=2, at_s=100)
     add(session, r, b, score=2)
     close(session, arena)
-    changed = judging.set_member_disqualified(session=session, actor=arena.org, round_id=r.id, member_id=a.id,
-                                              disqualified=True, reason="Nhờ người khác thi hộ")
+    changed = judging.set_member_disqualified(
+        session=session, actor=arena.org, round_id=r.id, member_id=a.id, disqualified=True, reason="Nhờ người khác thi hộ"
+    )
     session.commit()
     assert changed == 2 and ranks(session, r) == {b.id: 1}
 
@@ -103,8 +117,7 @@ def test_prizes_one_per_person_cap_and_ties_at_a_tier_boundary(session, arena): 
     rules(session, arena, [("Giải Nhất", 1), ("Giải Nhì", 1), ("Giải Ba", 2)])
     _judged, alloc = prizes.preview(session=session, actor=arena.org, round_id=r.id)
     # the two 4s tie at the Nhì boundary: both Nhì, using up a place of Ba; the three 3s do not fit in the one left
-    assert [(a.member_id, a.tier_name) for a in alloc.awards] == [
-        (m[0].id, "Giải Nhất"), (m[1].id, "Giải Nhì"), (m[2].id, "Giải Nhì")]
+    assert [(a.member_id, a.tier_name) for a in alloc.awards] == [(m[0].id, "Giải Nhất"), (m[1].id, "Giải Nhì"), (m[2].id, "Giải Nhì")]
     assert alloc.notes and alloc.notes[0][1] == {"n": 3, "rank": 4}
     assert len({a.member_id for a in alloc.awards}) == len(alloc.awards)
     rules(session, arena, [("Giải Nhất", 1), ("Khuyến khích", 6)], cap=0.5)  # 8 participants: at most 4
@@ -143,9 +156,14 @@ def _csv_digest(path: str) -> str:
 
 def test_sealing_freezes_the_list_and_its_digest_matches_the_csv(session, arena):  # noqa: F811
     r = arena.rounds[0]
-    people = [make_member(session, unit, full_name=name) for unit, name in (
-        (arena.tree.a1, "Nguyễn Thị Ánh Tuyết"), (arena.tree.a2, "=HYPERLINK(\"http://x\",\"a\")"),
-        (arena.tree.b1, "Trần Văn Bình"))]
+    people = [
+        make_member(session, unit, full_name=name)
+        for unit, name in (
+            (arena.tree.a1, "Nguyễn Thị Ánh Tuyết"),
+            (arena.tree.a2, '=HYPERLINK("http://x","a")'),
+            (arena.tree.b1, "Trần Văn Bình"),
+        )
+    ]
     attempts = [add(session, r, p, score=s, prediction=1) for p, s in zip(people, (5, 4, 3), strict=True)]
     with pytest.raises(Conflict):
         sealing.seal(session=session, actor=arena.org, round_id=r.id)  # not closed yet
@@ -164,8 +182,7 @@ def test_sealing_freezes_the_list_and_its_digest_matches_the_csv(session, arena)
         os.unlink(out.path)
     before = ranks(session, r)
     for attempt_change in (
-        lambda: judging.set_disqualified(session=session, actor=arena.org, attempt_id=attempts[0].id,
-                                         disqualified=True, reason="x"),
+        lambda: judging.set_disqualified(session=session, actor=arena.org, attempt_id=attempts[0].id, disqualified=True, reason="x"),
         lambda: rules(session, arena, [("Giải Nhất", 2)]),
         lambda: prizes.confirm(session=session, actor=arena.org, round_id=r.id),
         lambda: sealing.seal(session=session, actor=arena.org, round_id=r.id),

@@ -34,8 +34,7 @@ def xlsx(rows: list[list], header: list | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def csv_bytes(rows: list[list], header: list | None = None, *, delimiter: str = ",",
-              encoding: str = "utf-8-sig") -> bytes:
+def csv_bytes(rows: list[list], header: list | None = None, *, delimiter: str = ",", encoding: str = "utf-8-sig") -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header or HEADER)
@@ -66,8 +65,7 @@ def org(session):
     b = make_unit(session, "DBB", parent=root, kind="Đảng bộ cơ sở")
     b1 = make_unit(session, "CBB1", parent=b)
     boss = make_member(session, a, phone="0900000001", member_code="BTC001", roles=(("organiser", a),))
-    return {"root": root, "a": a, "a1": a1, "a2": a2, "b": b, "b1": b1, "boss": boss,
-            "actor": actor(session, boss)}
+    return {"root": root, "a": a, "a1": a1, "a2": a2, "b": b, "b1": b1, "boss": boss, "actor": actor(session, boss)}
 
 
 def member_count(session) -> int:
@@ -79,8 +77,7 @@ def by_phone(session, phone: str) -> Member:
 
 
 def run_commit(session, org, content: bytes, filename: str, **kw):
-    result = commit(session=session, actor=org["actor"], content=content, filename=filename, secret=TEST_SECRET,
-                    **kw)
+    result = commit(session=session, actor=org["actor"], content=content, filename=filename, secret=TEST_SECRET, **kw)
     session.commit()
     return result
 
@@ -90,11 +87,13 @@ def test_good_xlsx_creates_members(session, client, org, monkeypatch):
     real_hash = member_import.hash_password
     monkeypatch.setattr(member_import, "hash_password", lambda pw: calls.append(pw) or real_hash(pw))
     nfd_name = unicodedata.normalize("NFD", "Nguyễn Thị Ánh")
-    content = xlsx([
-        [nfd_name, 912345678.0, "hv1001", datetime(1990, 5, 15), "cba1", "001090012345", None],
-        ["  Trần   Văn Bình ", "0912 345 679", "HV1002", "01/02/1985", "CBA2", None, None],
-        ["Lê Đào", "+84912345680", "HV1003", None, "CBA1", 1090012399, "RiengToi#88"],
-    ])
+    content = xlsx(
+        [
+            [nfd_name, 912345678.0, "hv1001", datetime(1990, 5, 15), "cba1", "001090012345", None],
+            ["  Trần   Văn Bình ", "0912 345 679", "HV1002", "01/02/1985", "CBA2", None, None],
+            ["Lê Đào", "+84912345680", "HV1003", None, "CBA1", 1090012399, "RiengToi#88"],
+        ]
+    )
     before = member_count(session)
     progress = []
     result = run_commit(session, org, content, "danh-sach.xlsx", initial_password=INITIAL, progress=progress.append)
@@ -131,10 +130,12 @@ def test_good_xlsx_creates_members(session, client, org, monkeypatch):
 
 
 def test_good_csv_creates_members(session, client, org):
-    content = csv_bytes([
-        ["Phạm Thu Hà", "0987654321", "HV2001", "15/05/1990", "CBA1", "", "MatKhauHa#1"],
-        ["Đỗ Quang Khải", "0987654322", "HV2002", "", "CBA2", "", ""],
-    ])
+    content = csv_bytes(
+        [
+            ["Phạm Thu Hà", "0987654321", "HV2001", "15/05/1990", "CBA1", "", "MatKhauHa#1"],
+            ["Đỗ Quang Khải", "0987654322", "HV2002", "", "CBA2", "", ""],
+        ]
+    )
     result = run_commit(session, org, content, "ds.csv")
     assert (result.created, result.updated, result.without_password) == (2, 0, 1)
     ha = by_phone(session, "0987654321")
@@ -146,8 +147,7 @@ def test_good_csv_creates_members(session, client, org):
 
 def test_semicolon_csv(session, org):
     content = csv_bytes([["Vũ Thị Lan", "0977000001", "HV3001", "1990-12-31", "CBA1", "", ""]], delimiter=";")
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET,
-                   initial_password=INITIAL)
+    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET, initial_password=INITIAL)
     assert plan.errors == []
     assert [(p.row, p.full_name, p.birth_date) for p in plan.creates] == [(2, "Vũ Thị Lan", date(1990, 12, 31))]
     # Excel's "sep=;" hint line is hidden when Excel opens the file, so the header stays row 1.
@@ -158,8 +158,12 @@ def test_semicolon_csv(session, org):
 def test_update_existing_member_by_phone(session, org):
     old = make_member(session, org["a1"], full_name="Nguyen Van Cu", phone="0966000001", member_code="HV4001")
     old_hash = old.password_hash
-    content = xlsx([["Nguyễn Văn Cũ", "0966000001", "HV4001", "20/11/1970", "CBA2", "079070000001", "Khac#12345"],
-                    ["Người Mới", "0966000002", "HV4002", None, "CBA2", None, None]])
+    content = xlsx(
+        [
+            ["Nguyễn Văn Cũ", "0966000001", "HV4001", "20/11/1970", "CBA2", "079070000001", "Khac#12345"],
+            ["Người Mới", "0966000002", "HV4002", None, "CBA2", None, None],
+        ]
+    )
     result = run_commit(session, org, content, "ds.xlsx", initial_password=INITIAL)
     assert (result.created, result.updated) == (1, 1)
     session.refresh(old)
@@ -182,26 +186,36 @@ def test_update_by_member_code_takes_the_new_phone(session, org):
 
 def test_bad_rows_list_every_error_and_write_nothing(session, org):
     outsider = make_member(session, org["b1"], phone="0955000001", member_code="HVB001")
-    content = xlsx([
-        ["Hoàng Văn Một", "0944000001", "HV5001", "01/01/1990", "CBA1", None, None],  # 2: fine
-        ["Hoàng Văn Hai", None, "HV5002", None, "CBA1", None, None],  # 3: missing phone
-        ["Hoàng Văn Ba", "0944000001", "HV5003", None, "CBA1", None, None],  # 4: phone repeats row 2
-        ["Hoàng Văn Bốn", outsider.phone, "HV5004", None, "CBA1", None, None],  # 5: member out of scope
-        ["Hoàng Văn Năm", "0944000005", "HV5005", None, "KHONGCO", None, None],  # 6: unknown unit
-        ["Hoàng Văn Sáu", "0944000006", "HV5006", None, "CBB1", None, None],  # 7: unit out of scope
-        ["Hoàng Văn Bảy", "0944000007", "HV5007", "31/02/1990", "CBA1", None, None],  # 8: bad date
-        ["Hoàng Văn Tám", "0944000008", "HV5008", None, "CBA1", "12345", None],  # 9: bad CCCD
-        [],  # 10: empty, skipped
-        [None, "abc", "HV 5011", "hôm qua", None, None, "ngan"],  # 11: every field wrong
-    ])
+    content = xlsx(
+        [
+            ["Hoàng Văn Một", "0944000001", "HV5001", "01/01/1990", "CBA1", None, None],  # 2: fine
+            ["Hoàng Văn Hai", None, "HV5002", None, "CBA1", None, None],  # 3: missing phone
+            ["Hoàng Văn Ba", "0944000001", "HV5003", None, "CBA1", None, None],  # 4: phone repeats row 2
+            ["Hoàng Văn Bốn", outsider.phone, "HV5004", None, "CBA1", None, None],  # 5: member out of scope
+            ["Hoàng Văn Năm", "0944000005", "HV5005", None, "KHONGCO", None, None],  # 6: unknown unit
+            ["Hoàng Văn Sáu", "0944000006", "HV5006", None, "CBB1", None, None],  # 7: unit out of scope
+            ["Hoàng Văn Bảy", "0944000007", "HV5007", "31/02/1990", "CBA1", None, None],  # 8: bad date
+            ["Hoàng Văn Tám", "0944000008", "HV5008", None, "CBA1", "12345", None],  # 9: bad CCCD
+            [],  # 10: empty, skipped
+            [None, "abc", "HV 5011", "hôm qua", None, None, "ngan"],  # 11: every field wrong
+        ]
+    )
     before = member_count(session)
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.xlsx", secret=TEST_SECRET,
-                   initial_password=INITIAL)
+    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     found = [(e["row"], e["field"]) for e in plan.errors]
     assert found == [
-        (3, "phone"), (4, "phone"), (5, "phone"), (6, "unit_code"), (7, "unit_code"), (8, "birth_date"),
+        (3, "phone"),
+        (4, "phone"),
+        (5, "phone"),
+        (6, "unit_code"),
+        (7, "unit_code"),
+        (8, "birth_date"),
         (9, "id_number"),
-        (11, "full_name"), (11, "phone"), (11, "member_code"), (11, "birth_date"), (11, "unit_code"),
+        (11, "full_name"),
+        (11, "phone"),
+        (11, "member_code"),
+        (11, "birth_date"),
+        (11, "unit_code"),
     ]
     messages = {(e["row"], e["field"]): e["message"] for e in plan.errors}
     assert messages[(3, "phone")] == "Thiếu số điện thoại."
@@ -215,8 +229,7 @@ def test_bad_rows_list_every_error_and_write_nothing(session, org):
     assert [p.row for p in plan.creates] == [2]
 
     with pytest.raises(ImportFailed) as failed:
-        commit(session=session, actor=org["actor"], content=content, filename="ds.xlsx", secret=TEST_SECRET,
-               initial_password=INITIAL)
+        commit(session=session, actor=org["actor"], content=content, filename="ds.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     assert failed.value.errors == plan.errors
     session.rollback()
     assert member_count(session) == before
@@ -229,18 +242,26 @@ def test_identity_conflicts(session, org):
     with_id = make_member(session, org["a1"], phone="0933000003", member_code="HV6003")
     with_id.id_number_hash = id_number_hash("001090099999", secret=TEST_SECRET)
     session.commit()
-    content = csv_bytes([
-        ["A", "0933000002", "HV6003", "", "CBA1", "", ""],  # phone of one member, code of another
-        ["B", "0933000009", "HV6009", "", "CBA1", "001090099999", ""],  # CCCD of another member
-        ["D", "0933000010", "HV6001", "", "CBA1", "", ""],  # first member by code ...
-        ["E", first.phone, "HV6011", "", "CBA1", "", ""],  # ... and again by phone
-        ["F", "0933000012", "HV6012", "", "CBA1", "", "0933000012"],  # password = phone
-        ["G", "0933000013", "HV6013", "", "CBA1", "", "ngan"],  # password too short
-        ["H", "0933000014", "HV6014", "", "CBA1", "001090099999", ""],  # CCCD repeats row 3
-    ])
+    content = csv_bytes(
+        [
+            ["A", "0933000002", "HV6003", "", "CBA1", "", ""],  # phone of one member, code of another
+            ["B", "0933000009", "HV6009", "", "CBA1", "001090099999", ""],  # CCCD of another member
+            ["D", "0933000010", "HV6001", "", "CBA1", "", ""],  # first member by code ...
+            ["E", first.phone, "HV6011", "", "CBA1", "", ""],  # ... and again by phone
+            ["F", "0933000012", "HV6012", "", "CBA1", "", "0933000012"],  # password = phone
+            ["G", "0933000013", "HV6013", "", "CBA1", "", "ngan"],  # password too short
+            ["H", "0933000014", "HV6014", "", "CBA1", "001090099999", ""],  # CCCD repeats row 3
+        ]
+    )
     plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
     assert [(e["row"], e["field"]) for e in plan.errors] == [
-        (2, "member_code"), (3, "id_number"), (5, "phone"), (6, "password"), (7, "password"), (8, "id_number")]
+        (2, "member_code"),
+        (3, "id_number"),
+        (5, "phone"),
+        (6, "password"),
+        (7, "password"),
+        (8, "id_number"),
+    ]
     assert "dòng 4" in plan.errors[2]["message"]
     assert "dòng 3" in plan.errors[5]["message"]
     assert [p.row for p in plan.updates] == [4]
@@ -306,23 +327,20 @@ def test_row_numbers_follow_the_spreadsheet(session, org):
     sheet.cell(row=6, column=1, value="Sáu")  # rows 3-5 empty; row 6 lacks everything but the name
     buffer = io.BytesIO()
     workbook.save(buffer)
-    plan = preview(session=session, actor=org["actor"], content=buffer.getvalue(), filename="x.xlsx",
-                   secret=TEST_SECRET)
+    plan = preview(session=session, actor=org["actor"], content=buffer.getvalue(), filename="x.xlsx", secret=TEST_SECRET)
     assert {e["row"] for e in plan.errors} == {6}
     assert {e["field"] for e in plan.errors} == {"phone", "member_code", "unit_code"}
 
 
 def test_bad_initial_password(session, org):
     content = csv_bytes([["Một", "0911000201", "HV9201", "", "CBA1", "", ""]])
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET,
-                   initial_password="123")
+    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET, initial_password="123")
     assert [(e["row"], e["field"]) for e in plan.errors] == [(0, "initial_password")]
 
 
 def test_english_messages(session, org):
     content = csv_bytes([["Một", "", "HV9301", "", "CBA1", "", ""]])
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET,
-                   locale="en")
+    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET, locale="en")
     assert plan.errors[0]["field"] == "phone" and plan.errors[0]["message"]
 
 
@@ -331,8 +349,7 @@ def test_template_round_trip(session, org):
     content = template_xlsx()
     rows, errors = parse(content, "mau.xlsx")
     assert errors == [] and len(rows) == 1
-    plan = preview(session=session, actor=org["actor"], content=content, filename="mau.xlsx", secret=TEST_SECRET,
-                   initial_password=INITIAL)
+    plan = preview(session=session, actor=org["actor"], content=content, filename="mau.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     assert plan.errors == [] and len(plan.creates) == 1 and plan.creates[0].phone == "0912345678"
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     sheet = workbook.worksheets[0]
@@ -341,14 +358,14 @@ def test_template_round_trip(session, org):
     assert "Hướng dẫn" in workbook.sheetnames
     csv_content = template_csv()
     assert csv_content.startswith(b"\xef\xbb\xbf")
-    plan = preview(session=session, actor=org["actor"], content=csv_content, filename="mau.csv", secret=TEST_SECRET,
-                   initial_password=INITIAL)
+    plan = preview(
+        session=session, actor=org["actor"], content=csv_content, filename="mau.csv", secret=TEST_SECRET, initial_password=INITIAL
+    )
     assert plan.errors == [] and len(plan.creates) == 1
 
 
 def test_large_file_uses_set_based_queries(session, org, engine):
-    rows = [[f"Người Thứ {i}", f"08{i:08d}", f"HVL{i:05d}", "", "CBA1" if i % 2 else "CBA2", "", ""]
-            for i in range(1200)]
+    rows = [[f"Người Thứ {i}", f"08{i:08d}", f"HVL{i:05d}", "", "CBA1" if i % 2 else "CBA2", "", ""] for i in range(1200)]
     content = csv_bytes(rows)
     statements = []
 
@@ -358,8 +375,7 @@ def test_large_file_uses_set_based_queries(session, org, engine):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET,
-                       initial_password=INITIAL)
+        plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET, initial_password=INITIAL)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert plan.errors == [] and len(plan.creates) == 1200
@@ -382,12 +398,10 @@ def test_import_cannot_rewrite_an_account_with_wider_powers(session):
 
     root = make_unit(session, "ROOT")
     cell = make_unit(session, "CB1", parent=root)
-    make_member(session, cell, full_name="Quản Trị Viên", phone="0900000009", member_code="ADMIN1",
-                roles=(("admin", root),))
+    make_member(session, cell, full_name="Quản Trị Viên", phone="0900000009", member_code="ADMIN1", roles=(("admin", root),))
     organiser = make_member(session, cell, phone="0900000008", roles=(("organiser", cell),))
     content = ("Họ và tên,Số điện thoại,Mã hội viên,Mã đơn vị\nKẻ Chiếm Quyền,0900000009,ADMIN1,CB1\n").encode()
-    plan = importer.preview(session=session, actor=actor_of(session, organiser), content=content,
-                            filename="x.csv", secret="s" * 40)
+    plan = importer.preview(session=session, actor=actor_of(session, organiser), content=content, filename="x.csv", secret="s" * 40)
     assert [(e["row"], e["field"]) for e in plan.errors] == [(2, "phone")]
     assert "vượt ngoài phạm vi" in plan.errors[0]["message"]
 
@@ -397,12 +411,14 @@ def test_a_code_that_is_a_phone_elsewhere_is_refused(session, org):
     ambiguous; a name with invisible characters is stored without them."""
     make_member(session, org["a1"], phone="0933000101", member_code="HV7001")
     session.commit()
-    content = csv_bytes([
-        ["A", "0933000102", "0933000101", "", "CBA1", "", ""],  # code = an existing account's phone
-        ["B", "0933000103", "HV7003", "", "CBA1", "", ""],
-        ["C", "0933000104", "0933000103", "", "CBA1", "", ""],  # code = row 3's phone
-        ["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""],
-    ])
+    content = csv_bytes(
+        [
+            ["A", "0933000102", "0933000101", "", "CBA1", "", ""],  # code = an existing account's phone
+            ["B", "0933000103", "HV7003", "", "CBA1", "", ""],
+            ["C", "0933000104", "0933000103", "", "CBA1", "", ""],  # code = row 3's phone
+            ["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""],
+        ]
+    )
     plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
     assert [(e["row"], e["field"]) for e in plan.errors] == [(2, "member_code"), (4, "member_code")]
     clean_rows = csv_bytes([["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""]])
@@ -474,23 +490,20 @@ def test_tcvn3_lists_are_recognised_and_converted_on_request(session, org):
     """Offices still write in the .VnTime fonts (TCVN3/ABC). Such a file was refused as "ISO8859-10", and the
     same text saved as UTF-8 ("NguyÔn V¨n §¹t") was stored as it was. Both are recognised, with an example
     of the conversion, and converted when the organiser says so."""
-    names = [("NguyÔn V¨n §¹t", "Nguyễn Văn Đạt"), ("TrÇn ThÞ Thu H»ng", "Trần Thị Thu Hằng"),
-             ("Lª Quang Vinh", "Lê Quang Vinh")]
+    names = [("NguyÔn V¨n §¹t", "Nguyễn Văn Đạt"), ("TrÇn ThÞ Thu H»ng", "Trần Thị Thu Hằng"), ("Lª Quang Vinh", "Lê Quang Vinh")]
     header = "Họ và tên,Số điện thoại,Mã hội viên,Ngày sinh,Mã đơn vị\n"
     body = "".join(f"{legacy},09330004{i:02d},HVT{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
     as_utf8 = (header + body).encode("utf-8")  # TCVN3 text pasted into a UTF-8 file
     plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET)
     assert len(plan.errors) == 1 and "TCVN3" in plan.errors[0]["message"]
     assert "«Nguyễn Văn Đạt»" in plan.errors[0]["message"]  # the conversion, shown before it is made
-    plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET,
-                   legacy="tcvn3")
+    plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET, legacy="tcvn3")
     assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
     # the old bytes themselves (a CSV saved from a .VnTime document); the header is plain ASCII there
     raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("latin-1")
     refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
     assert "TCVN3" in refused.errors[0]["message"] and "ISO" not in refused.errors[0]["message"]
-    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET,
-                        legacy="tcvn3")
+    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET, legacy="tcvn3")
     assert converted.errors == [] and converted.creates[0].full_name == "Nguyễn Văn Đạt"
 
 
@@ -507,22 +520,23 @@ def test_tcvn3_questions_are_recognised_and_converted():
 
 def test_vni_lists_are_recognised_and_converted_on_request(session, org):
     """VNI-Times text ("Nguyeãn Thò Hoàng", a vowel and a mark byte) reached UTF-8 the same way."""
-    names = [("Nguyeãn Thò Hoàng Nhung", "Nguyễn Thị Hồng Nhung"), ("Traàn Vaên Böôøng", "Trần Văn Bường"),
-             ("Ñoã Thuøy Döông", "Đỗ Thùy Dương")]
+    names = [
+        ("Nguyeãn Thò Hoàng Nhung", "Nguyễn Thị Hồng Nhung"),
+        ("Traàn Vaên Böôøng", "Trần Văn Bường"),
+        ("Ñoã Thuøy Döông", "Đỗ Thùy Dương"),
+    ]
     header = "Họ và tên,Số điện thoại,Mã hội viên,Ngày sinh,Mã đơn vị\n"
     body = "".join(f"{legacy},09330005{i:02d},HVV{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
     content = (header + body).encode("utf-8")
     plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET)
     assert len(plan.errors) == 1 and "VNI" in plan.errors[0]["message"] and plan.detected_legacy == "vni"
     assert "«Trần Văn Bường»" in plan.errors[0]["message"]  # an example of the conversion
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET,
-                   legacy="vni")
+    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET, legacy="vni")
     assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
     raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("cp1252")
     refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
     assert "VNI" in refused.errors[0]["message"]
-    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET,
-                        legacy="vni")
+    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET, legacy="vni")
     assert converted.errors == [] and converted.creates[2].full_name == "Đỗ Thùy Dương"
 
 
@@ -546,14 +560,15 @@ def test_a_list_naming_members_outside_scope_counts_toward_the_hourly_limit(sess
     def rows(people):
         return xlsx([[f"Người Thứ {i}", m.phone, f"HVX{i}", None, "CBA1", None, None] for i, m in enumerate(people)])
 
-    first = preview(session=session, actor=org["actor"], content=rows(outside[:2]), filename="a.xlsx",
-                    secret=TEST_SECRET, initial_password=INITIAL)
+    first = preview(
+        session=session, actor=org["actor"], content=rows(outside[:2]), filename="a.xlsx", secret=TEST_SECRET, initial_password=INITIAL
+    )
     assert [e["row"] for e in first.errors] == [2, 3] and outside[0].phone in first.errors[0]["message"]
-    second = preview(session=session, actor=org["actor"], content=rows(outside[2:]), filename="b.xlsx",
-                     secret=TEST_SECRET, initial_password=INITIAL)  # 2 + 3 > 3: the rows are no longer named
+    second = preview(
+        session=session, actor=org["actor"], content=rows(outside[2:]), filename="b.xlsx", secret=TEST_SECRET, initial_password=INITIAL
+    )  # 2 + 3 > 3: the rows are no longer named
     assert len(second.errors) == 1 and second.errors[0]["row"] == 0
     assert "3 dòng" in second.errors[0]["message"] and not any(m.phone in second.errors[0]["message"] for m in outside)
     fresh = xlsx([["Người Mới", "0944999999", "HVNEW", None, "CBA1", None, None]])
-    third = preview(session=session, actor=org["actor"], content=fresh, filename="c.xlsx", secret=TEST_SECRET,
-                    initial_password=INITIAL)
+    third = preview(session=session, actor=org["actor"], content=fresh, filename="c.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     assert len(third.errors) == 1 and "phút" in third.errors[0]["message"]

@@ -36,8 +36,13 @@ def org(session: Session) -> Org:
 
 
 def data(**kw: object) -> MemberCreate:
-    base: dict[str, object] = {"full_name": "Nguyễn Thị Đào", "phone": "0912345678", "member_code": "HV-001",
-                               "unit_code": "CB-A1", "password": "MatKhauMoi#1"}
+    base: dict[str, object] = {
+        "full_name": "Nguyễn Thị Đào",
+        "phone": "0912345678",
+        "member_code": "HV-001",
+        "unit_code": "CB-A1",
+        "password": "MatKhauMoi#1",
+    }
     base.update(kw)
     return MemberCreate(**base)
 
@@ -55,9 +60,16 @@ def count_members(session: Session) -> int:
 
 # --- create and validation ------------------------------------------------------------------------
 
+
 def test_create_stores_normalised_fields(session: Session, org: Org) -> None:
-    m = create(session, org.org_a, full_name=unicodedata.normalize("NFD", "  Nguyễn  Thị Đào "),
-               phone="+84 912 345 678", member_code=" hv-001 ", birth_date=date(1990, 5, 17))
+    m = create(
+        session,
+        org.org_a,
+        full_name=unicodedata.normalize("NFD", "  Nguyễn  Thị Đào "),
+        phone="+84 912 345 678",
+        member_code=" hv-001 ",
+        birth_date=date(1990, 5, 17),
+    )
     session.expire_all()
     row = session.get(Member, m.id)
     assert row.full_name == "Nguyễn Thị Đào"
@@ -69,43 +81,48 @@ def test_create_stores_normalised_fields(session: Session, org: Org) -> None:
     assert row.name_folded == "nguyen thi dao"
     assert row.must_change_password is True
     assert verify_password("MatKhauMoi#1", row.password_hash)[0]
-    entries = session.exec(select(AuditEntry).where(AuditEntry.action == "member.create",
-                                                    AuditEntry.entity_id == str(m.id))).all()
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action == "member.create", AuditEntry.entity_id == str(m.id))).all()
     assert len(entries) == 1 and entries[0].actor_id == org.org_a.id
 
 
-@pytest.mark.parametrize(("raw", "normalised"), [
-    ("+84 912 345 678", "0912345678"),
-    ("84912345678", "0912345678"),
-    ("0912.345.678", "0912345678"),
-    ("(091) 234-5678", "0912345678"),
-    ("912345678", "0912345678"),  # Excel ate the leading zero
-])
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("+84 912 345 678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("(091) 234-5678", "0912345678"),
+        ("912345678", "0912345678"),  # Excel ate the leading zero
+    ],
+)
 def test_phone_normalisation(raw: str, normalised: str) -> None:
     assert members.normalise_phone(raw) == normalised
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"full_name": "   "}, "full_name"),
-    ({"full_name": "x" * 121}, "full_name"),
-    ({"phone": ""}, "phone"),
-    ({"phone": "12345"}, "phone"),
-    ({"phone": "0912 345 67a"}, "phone"),
-    ({"phone": "091234567890"}, "phone"),
-    ({"phone": "０９１２３４５６７８"}, "phone"),  # full-width digits are not a phone number
-    ({"member_code": ""}, "member_code"),
-    ({"member_code": "HV 001"}, "member_code"),
-    ({"member_code": "Hội-01"}, "member_code"),
-    ({"member_code": "X" * 33}, "member_code"),
-    ({"birth_date": date.today() + timedelta(days=1)}, "birth_date"),
-    ({"birth_date": date(1899, 12, 31)}, "birth_date"),
-    ({"id_number": "12345678901"}, "id_number"),
-    ({"id_number": "1234567890123"}, "id_number"),
-    ({"id_number": "00120301234A"}, "id_number"),
-    ({"id_number": "００１２０３０１２３４５"}, "id_number"),
-    ({"password": "short"}, "password"),
-    ({"password": "0912345678"}, "password"),  # same as the phone
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"full_name": "   "}, "full_name"),
+        ({"full_name": "x" * 121}, "full_name"),
+        ({"phone": ""}, "phone"),
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "0912 345 67a"}, "phone"),
+        ({"phone": "091234567890"}, "phone"),
+        ({"phone": "０９１２３４５６７８"}, "phone"),  # full-width digits are not a phone number
+        ({"member_code": ""}, "member_code"),
+        ({"member_code": "HV 001"}, "member_code"),
+        ({"member_code": "Hội-01"}, "member_code"),
+        ({"member_code": "X" * 33}, "member_code"),
+        ({"birth_date": date.today() + timedelta(days=1)}, "birth_date"),
+        ({"birth_date": date(1899, 12, 31)}, "birth_date"),
+        ({"id_number": "12345678901"}, "id_number"),
+        ({"id_number": "1234567890123"}, "id_number"),
+        ({"id_number": "00120301234A"}, "id_number"),
+        ({"id_number": "００１２０３０１２３４５"}, "id_number"),
+        ({"password": "short"}, "password"),
+        ({"password": "0912345678"}, "password"),  # same as the phone
+    ],
+)
 def test_create_validation_names_the_field(session: Session, org: Org, kw: dict, field: str) -> None:
     with pytest.raises(Invalid) as ei:
         members.create(session=session, actor=org.org_a, data=data(**kw), secret=TEST_SECRET)
@@ -174,21 +191,27 @@ def test_plain_member_cannot_create(session: Session, org: Org) -> None:
 
 # --- roles ----------------------------------------------------------------------------------------
 
+
 def grants(session: Session, member_id: int) -> set[tuple[str, str]]:
     session.expire_all()
     return {(g.role, u.code) for g, u in members.grants_of(session=session, member_id=member_id)}
 
 
 def test_organiser_grants_organiser_and_judge_in_scope(session: Session, org: Org) -> None:
-    m = create(session, org.org_a, roles=[RoleGrantIn(role="organiser", unit_code="CB-A1"),
-                                          RoleGrantIn(role="Judge", unit_code="db-a"),
-                                          RoleGrantIn(role="member", unit_code="CB-A1")])
+    m = create(
+        session,
+        org.org_a,
+        roles=[
+            RoleGrantIn(role="organiser", unit_code="CB-A1"),
+            RoleGrantIn(role="Judge", unit_code="db-a"),
+            RoleGrantIn(role="member", unit_code="CB-A1"),
+        ],
+    )
     assert grants(session, m.id) == {("organiser", "CB-A1"), ("judge", "DB-A")}
     public = members.to_public(session=session, member=m)
     assert public.roles[0].model_dump() == {"role": "member", "unit_code": "CB-A1"}
     assert {r.model_dump()["role"] for r in public.roles} == {"member", "organiser", "judge"}
-    audited = session.exec(select(AuditEntry).where(AuditEntry.action == "member.grant",
-                                                    AuditEntry.entity_id == str(m.id))).all()
+    audited = session.exec(select(AuditEntry).where(AuditEntry.action == "member.grant", AuditEntry.entity_id == str(m.id))).all()
     assert {(e.detail["role"], e.detail["unit"]) for e in audited} == {("organiser", "CB-A1"), ("judge", "DB-A")}
 
 
@@ -230,10 +253,9 @@ def test_grant_and_revoke_role_on_existing_member(session: Session, org: Org) ->
         members.grant_role(session=session, actor=org.org_a, member_id=m.id, role="judge", unit_code="CB-B1")
     session.rollback()
     with pytest.raises(NotFound):  # a member of B does not exist for A's organiser
-        members.grant_role(session=session, actor=org.org_a, member_id=org.org_b.id, role="judge",
-                           unit_code="CB-A2")
+        members.grant_role(session=session, actor=org.org_a, member_id=org.org_b.id, role="judge", unit_code="CB-A2")
     session.rollback()
-    (g, _u), = members.grants_of(session=session, member_id=m.id)
+    ((g, _u),) = members.grants_of(session=session, member_id=m.id)
     version = session.get(Member, m.id).token_version
     members.revoke_role(session=session, actor=org.org_a, member_id=m.id, role_id=g.id)
     session.commit()
@@ -249,15 +271,13 @@ def test_organiser_cannot_take_over_an_account_with_wider_powers(session: Sessio
     for target in (boss, neighbour):
         before = (target.password_hash, target.token_version, target.phone, target.active)
         with pytest.raises(Forbidden):
-            members.reset_password(session=session, actor=org.org_a, member_id=target.id,
-                                   new_password="ChiemQuyen#1")
+            members.reset_password(session=session, actor=org.org_a, member_id=target.id, new_password="ChiemQuyen#1")
         session.rollback()
         with pytest.raises(Forbidden):
             members.set_active(session=session, actor=org.org_a, member_id=target.id, active=False)
         session.rollback()
         with pytest.raises(Forbidden):
-            members.update(session=session, actor=org.org_a, member_id=target.id, secret=TEST_SECRET,
-                           data=MemberUpdate(phone="0966666666"))
+            members.update(session=session, actor=org.org_a, member_id=target.id, secret=TEST_SECRET, data=MemberUpdate(phone="0966666666"))
         session.rollback()
         session.expire_all()
         row = session.get(Member, target.id)
@@ -290,20 +310,24 @@ def test_ids_out_of_database_range_are_not_found(session: Session, org: Org) -> 
 
 # --- update ---------------------------------------------------------------------------------------
 
+
 def test_update_keeps_own_phone_and_rejects_others(session: Session, org: Org) -> None:
     m1 = create(session, org.org_a)
     create(session, org.org_a, phone="0987654321", member_code="HV-002")
-    members.update(session=session, actor=org.org_a, member_id=m1.id, secret=TEST_SECRET,
-                   data=MemberUpdate(full_name="Nguyễn Thị Đào Hoa", phone="0912345678"))
+    members.update(
+        session=session,
+        actor=org.org_a,
+        member_id=m1.id,
+        secret=TEST_SECRET,
+        data=MemberUpdate(full_name="Nguyễn Thị Đào Hoa", phone="0912345678"),
+    )
     session.commit()
     assert session.get(Member, m1.id).name_folded == "nguyen thi dao hoa"
     with pytest.raises(Conflict):
-        members.update(session=session, actor=org.org_a, member_id=m1.id, secret=TEST_SECRET,
-                       data=MemberUpdate(phone="0987 654 321"))
+        members.update(session=session, actor=org.org_a, member_id=m1.id, secret=TEST_SECRET, data=MemberUpdate(phone="0987 654 321"))
     session.rollback()
     with pytest.raises(Forbidden):
-        members.update(session=session, actor=org.org_a, member_id=m1.id, secret=TEST_SECRET,
-                       data=MemberUpdate(unit_code="CB-B1"))
+        members.update(session=session, actor=org.org_a, member_id=m1.id, secret=TEST_SECRET, data=MemberUpdate(unit_code="CB-B1"))
     session.rollback()
     session.expire_all()
     row = session.get(Member, m1.id)
@@ -313,8 +337,7 @@ def test_update_keeps_own_phone_and_rejects_others(session: Session, org: Org) -
 def test_update_out_of_scope_member_is_not_found(session: Session, org: Org) -> None:
     other = make_member(session, org.b1, full_name="Người Bên B")
     with pytest.raises(NotFound):
-        members.update(session=session, actor=org.org_a, member_id=other.id, secret=TEST_SECRET,
-                       data=MemberUpdate(full_name="Đổi Tên"))
+        members.update(session=session, actor=org.org_a, member_id=other.id, secret=TEST_SECRET, data=MemberUpdate(full_name="Đổi Tên"))
     session.rollback()
     session.expire_all()
     assert session.get(Member, other.id).full_name == "Người Bên B"
@@ -322,16 +345,18 @@ def test_update_out_of_scope_member_is_not_found(session: Session, org: Org) -> 
 
 # --- search ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def people(session: Session, org: Org) -> dict[str, Member]:
-    spec = [("Nguyễn Thị Đào", "0981000001", "DAO-1", org.a1),
-            ("Lê Văn Đạo", "0981000002", "DAO-2", org.a2),
-            ("Trần Văn An", "0982000003", "AN-3", org.a1),
-            ("Phạm Thị Ánh", "0982000004", "ANH-4", org.a2),
-            ("Nguyễn Văn Anh", "0983000005", "ANH-5", org.a1),
-            ("Đỗ Thị Đào", "0984000006", "DAO-6", org.b1)]
-    return {name: make_member(session, unit, full_name=name, phone=phone, member_code=code)
-            for name, phone, code, unit in spec}
+    spec = [
+        ("Nguyễn Thị Đào", "0981000001", "DAO-1", org.a1),
+        ("Lê Văn Đạo", "0981000002", "DAO-2", org.a2),
+        ("Trần Văn An", "0982000003", "AN-3", org.a1),
+        ("Phạm Thị Ánh", "0982000004", "ANH-4", org.a2),
+        ("Nguyễn Văn Anh", "0983000005", "ANH-5", org.a1),
+        ("Đỗ Thị Đào", "0984000006", "DAO-6", org.b1),
+    ]
+    return {name: make_member(session, unit, full_name=name, phone=phone, member_code=code) for name, phone, code, unit in spec}
 
 
 def names(page: members.MemberPage) -> list[str]:
@@ -356,8 +381,7 @@ def test_search_returns_vietnamese_name_order(session: Session, org: Org, people
     page = members.search(session=session, actor=org.org_a, q="")
     # given name first ("A" is a prefix of "An"), letters before tones (Anh = Ánh: Nguyễn < Phạm),
     # then family name (Đạo = Đào: Lê < Nguyễn)
-    assert names(page) == ["Tổ Chức A", "Trần Văn An", "Nguyễn Văn Anh", "Phạm Thị Ánh", "Lê Văn Đạo",
-                           "Nguyễn Thị Đào"]
+    assert names(page) == ["Tổ Chức A", "Trần Văn An", "Nguyễn Văn Anh", "Phạm Thị Ánh", "Lê Văn Đạo", "Nguyễn Thị Đào"]
     assert page.total == 6
 
 
@@ -372,8 +396,7 @@ def test_search_is_limited_to_the_actors_subtree(session: Session, org: Org, peo
 
 
 def test_search_in_one_unit(session: Session, org: Org, people: dict[str, Member]) -> None:
-    assert names(members.search(session=session, actor=org.org_a, unit_id=org.a2.id)) == ["Phạm Thị Ánh",
-                                                                                             "Lê Văn Đạo"]
+    assert names(members.search(session=session, actor=org.org_a, unit_id=org.a2.id)) == ["Phạm Thị Ánh", "Lê Văn Đạo"]
     with pytest.raises(Forbidden):
         members.search(session=session, actor=org.org_a, unit_id=org.b1.id)
 
@@ -401,8 +424,7 @@ def test_search_excludes_inactive_on_request(session: Session, org: Org, people:
     members.set_active(session=session, actor=org.org_a, member_id=people["Trần Văn An"].id, active=False)
     session.commit()
     assert "Trần Văn An" in names(members.search(session=session, actor=org.org_a, q="an"))
-    assert "Trần Văn An" not in names(members.search(session=session, actor=org.org_a, q="an",
-                                                     include_inactive=False))
+    assert "Trần Văn An" not in names(members.search(session=session, actor=org.org_a, q="an", include_inactive=False))
 
 
 def test_search_terms_are_not_patterns(session: Session, org: Org, people: dict[str, Member]) -> None:
@@ -411,6 +433,7 @@ def test_search_terms_are_not_patterns(session: Session, org: Org, people: dict[
 
 
 # --- duplicates -----------------------------------------------------------------------------------
+
 
 def test_likely_duplicates(session: Session, org: Org) -> None:
     born = date(1990, 1, 2)
@@ -435,6 +458,7 @@ def test_likely_duplicates_for_an_organiser_stay_in_scope(session: Session, org:
 
 # --- activation and passwords ---------------------------------------------------------------------
 
+
 def test_deactivation_revokes_tokens_and_blocks_login(client, session: Session, org: Org) -> None:
     m = make_member(session, org.a1, phone="0977000111")
     token = api_token(client, "0977000111")
@@ -447,8 +471,10 @@ def test_deactivation_revokes_tokens_and_blocks_login(client, session: Session, 
     row = session.get(Member, m.id)
     assert row.active is False
     assert row.token_version == version + 1
-    assert session.exec(select(AuditEntry).where(AuditEntry.action == "member.deactivate",
-                                                 AuditEntry.entity_id == str(m.id))).one().actor_id == org.org_a.id
+    assert (
+        session.exec(select(AuditEntry).where(AuditEntry.action == "member.deactivate", AuditEntry.entity_id == str(m.id))).one().actor_id
+        == org.org_a.id
+    )
     session.commit()  # end the read transaction: on SQLite a stale snapshot cannot write later
 
     r = client.post("/api/v1/auth/token", json={"username": "0977000111", "password": PASSWORD})
@@ -492,8 +518,7 @@ def test_reset_password_forces_change(session: Session, org: Org) -> None:
 def test_invisible_characters_never_enter_a_name(session: Session, org: Org) -> None:
     """The probe stored names with U+202E (right-to-left override) and zero-width characters: they display
     reversed or hide a duplicate ("Nguyễn\\u200bThị" is not "Nguyễn Thị" to a comparison)."""
-    m = create(session, org.org_a, full_name="Nguyễn\u200b Thị\u202e Đào\ufeff\u0001", phone="0912000001",
-               member_code="HV-INV")
+    m = create(session, org.org_a, full_name="Nguyễn\u200b Thị\u202e Đào\ufeff\u0001", phone="0912000001", member_code="HV-INV")
     assert session.get(Member, m.id).full_name == "Nguyễn Thị Đào"
 
 
@@ -528,18 +553,18 @@ def test_an_organiser_probing_phones_outside_their_scope_is_counted_then_stopped
     assert session.get(LoginThrottle, f"foreign:m{org.org_a.id}") is None
     for i in range(2):
         with pytest.raises(Conflict):
-            members.create(session=session, actor=org.org_a, data=data(phone=f"091700000{i}", member_code=f"P{i}"),
-                           secret=TEST_SECRET)
+            members.create(session=session, actor=org.org_a, data=data(phone=f"091700000{i}", member_code=f"P{i}"), secret=TEST_SECRET)
         session.rollback()  # as the request would: the count was committed on its own
     assert session.get(LoginThrottle, f"foreign:m{org.org_a.id}").failures == 2
     probes = session.exec(select(AuditEntry).where(AuditEntry.action == "member.foreign_match")).all()
     assert len(probes) == 2 and all(p.actor_id == org.org_a.id for p in probes)
     from app.services.audit_text import say
+
     assert "ngoài phạm vi" in say(probes[0], "Tổ Chức A", "vi").sentence
     for phone in ("0917000002", "0917999999"):  # a third match waits, and so does a fresh phone
         with pytest.raises(TooManyRequests) as info:
-            members.create(session=session, actor=org.org_a, data=data(phone=phone, member_code="NEW"),
-                           secret=TEST_SECRET)
+            members.create(session=session, actor=org.org_a, data=data(phone=phone, member_code="NEW"), secret=TEST_SECRET)
         assert int(info.value.headers["Retry-After"]) > 0
-    members.create(session=session, actor=org.org_b, data=data(phone="0917999999", member_code="NEW",
-                                                               unit_code="CB-B1"), secret=TEST_SECRET)
+    members.create(
+        session=session, actor=org.org_b, data=data(phone="0917999999", member_code="NEW", unit_code="CB-B1"), secret=TEST_SECRET
+    )

@@ -1,4 +1,5 @@
 """The prize minutes PDF (app.services.exporters.minutes_pdf), read back as text with pypdf."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,16 +16,34 @@ from app.services.exporters.sheets import Column, Part
 
 SUBMITTED = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
 DIGEST = hashlib.sha256("danh sách xếp hạng tuần 1".encode()).hexdigest()
-WINNER_COLUMNS = [Column("Giải", 14), Column("Hạng", 6, "int"), Column("Họ và tên", 30), Column("Đơn vị", 36),
-                  Column("Điểm", 8, "float"), Column("Nộp bài lúc", 20, "datetime")]
-NAMES = ["Nguyễn Thị Ánh Tuyết", "Trần Văn Bảo", "Lê Hoàng Phương Thảo", "Phạm Quỳnh Anh", "Đặng Hữu Nghĩa",
-         "Vũ Thị Ngọc Diệp", "Hoàng Đức Mạnh", "Bùi Thị Thu Hường", "Đỗ Minh Khôi", "Ngô Thị Yến"]
+WINNER_COLUMNS = [
+    Column("Giải", 14),
+    Column("Hạng", 6, "int"),
+    Column("Họ và tên", 30),
+    Column("Đơn vị", 36),
+    Column("Điểm", 8, "float"),
+    Column("Nộp bài lúc", 20, "datetime"),
+]
+NAMES = [
+    "Nguyễn Thị Ánh Tuyết",
+    "Trần Văn Bảo",
+    "Lê Hoàng Phương Thảo",
+    "Phạm Quỳnh Anh",
+    "Đặng Hữu Nghĩa",
+    "Vũ Thị Ngọc Diệp",
+    "Hoàng Đức Mạnh",
+    "Bùi Thị Thu Hường",
+    "Đỗ Minh Khôi",
+    "Ngô Thị Yến",
+]
 PRIZES = ["Giải Nhất", "Giải Nhì", "Giải Nhì", "Giải Ba", "Giải Ba", "Giải Ba"] + ["Giải Khuyến khích"] * 4
 
 
 def winners() -> Part:
-    rows = [(PRIZES[i], i + 1, name, "Chi đoàn Thôn Đông Xuyên, xã Yên Phong, huyện Yên Phong, tỉnh Bắc Ninh",
-             20 - i * 0.5, SUBMITTED) for i, name in enumerate(NAMES)]
+    rows = [
+        (PRIZES[i], i + 1, name, "Chi đoàn Thôn Đông Xuyên, xã Yên Phong, huyện Yên Phong, tỉnh Bắc Ninh", 20 - i * 0.5, SUBMITTED)
+        for i, name in enumerate(NAMES)
+    ]
     return Part("Đạt giải", WINNER_COLUMNS, rows)
 
 
@@ -34,14 +53,19 @@ def minutes(**changes) -> Minutes:
         contest_title="Cuộc thi trực tuyến tìm hiểu Nghị quyết Đại hội Đảng bộ tỉnh lần thứ XX",
         round_title="Tuần 1 (từ 20/11 đến 26/11/2026)",
         place_date="Bắc Ninh, ngày 26 tháng 11 năm 2026",
-        criteria=["Mỗi người tính lượt thi có điểm cao nhất.",
-                  "Bằng điểm: dự đoán gần đúng hơn, rồi thời gian làm bài ngắn hơn, rồi nộp bài sớm hơn.",
-                  "Cơ cấu giải: 1 giải Nhất, 2 giải Nhì, 3 giải Ba, 4 giải Khuyến khích."],
+        criteria=[
+            "Mỗi người tính lượt thi có điểm cao nhất.",
+            "Bằng điểm: dự đoán gần đúng hơn, rồi thời gian làm bài ngắn hơn, rồi nộp bài sớm hơn.",
+            "Cơ cấu giải: 1 giải Nhất, 2 giải Nhì, 3 giải Ba, 4 giải Khuyến khích.",
+        ],
         totals=[("Số người dự thi", "12.345"), ("Số lượt thi", "23.456"), ("Số người đạt điểm tuyệt đối", "1.234")],
         prediction=("Có bao nhiêu người trả lời đúng tất cả các câu hỏi?", "1.234"),
         winners=winners(),
-        unit_winners=Part("Tập thể", [Column("Giải", 14), Column("Đơn vị", 50), Column("Tỉ lệ tham gia (%)", 14, "percent")],
-                          [("Giải Nhất", "Đoàn xã Yên Phong", 0.9234), ("Giải Nhì", "Đoàn phường Suối Hoa", 0.8811)]),
+        unit_winners=Part(
+            "Tập thể",
+            [Column("Giải", 14), Column("Đơn vị", 50), Column("Tỉ lệ tham gia (%)", 14, "percent")],
+            [("Giải Nhất", "Đoàn xã Yên Phong", 0.9234), ("Giải Nhì", "Đoàn phường Suối Hoa", 0.8811)],
+        ),
         digest=DIGEST,
         sealed_at="26/11/2026 09:00:00",
         signatures=["TRƯỞNG BAN GIÁM KHẢO", "THƯ KÝ"],
@@ -61,14 +85,32 @@ def render(m: Minutes) -> tuple[PdfReader, list[str]]:
 def test_minutes_text_is_vietnamese_and_complete() -> None:
     _reader, pages = render(minutes())
     text = "\n".join(pages)
-    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ĐOÀN THANH NIÊN TỈNH BẮC NINH",
-                     "BIÊN BẢN XÉT GIẢI", "Bắc Ninh, ngày 26 tháng 11 năm 2026", "Tuần 1 (từ 20/11 đến 26/11/2026)",
-                     "I. Tiêu chí xếp hạng", "II. Số liệu", "III. Đáp án câu hỏi dự đoán", "IV. Danh sách đạt giải",
-                     "V. Giải tập thể", "Số người đạt điểm tuyệt đối", "1.234", "Đoàn phường Suối Hoa", "92.34",
-                     "TRƯỞNG BAN GIÁM KHẢO", "THƯ KÝ", "(Ký, ghi rõ họ tên)", "Niêm phong lúc: 26/11/2026 09:00:00",
-                     "26/11/2026 08:30:00", "Nguyễn Thị Ánh Tuyết", "Bùi Thị Thu Hường"):
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "ĐOÀN THANH NIÊN TỈNH BẮC NINH",
+        "BIÊN BẢN XÉT GIẢI",
+        "Bắc Ninh, ngày 26 tháng 11 năm 2026",
+        "Tuần 1 (từ 20/11 đến 26/11/2026)",
+        "I. Tiêu chí xếp hạng",
+        "II. Số liệu",
+        "III. Đáp án câu hỏi dự đoán",
+        "IV. Danh sách đạt giải",
+        "V. Giải tập thể",
+        "Số người đạt điểm tuyệt đối",
+        "1.234",
+        "Đoàn phường Suối Hoa",
+        "92.34",
+        "TRƯỞNG BAN GIÁM KHẢO",
+        "THƯ KÝ",
+        "(Ký, ghi rõ họ tên)",
+        "Niêm phong lúc: 26/11/2026 09:00:00",
+        "26/11/2026 08:30:00",
+        "Nguyễn Thị Ánh Tuyết",
+        "Bùi Thị Thu Hường",
+    ):
         assert expected in text, expected
-    assert "BAN GIÁM KHẢO" in text[:text.index("BIÊN BẢN XÉT GIẢI")]  # the issuing panel, in the heading
+    assert "BAN GIÁM KHẢO" in text[: text.index("BIÊN BẢN XÉT GIẢI")]  # the issuing panel, in the heading
     assert NOT_SEALED not in text and ANNEX_TITLE not in text
     assert DIGEST in re.sub(r"\s+", "", text)
 
@@ -109,8 +151,13 @@ def test_fonts_are_embedded_from_the_app() -> None:
 
 
 def test_annex_lists_everyone_with_header_on_each_page() -> None:
-    columns = [Column("Hạng", 6, "int"), Column("Họ và tên", 28), Column("Đơn vị", 36), Column("Điểm", 8, "float"),
-               Column("Nộp bài lúc", 20, "datetime")]
+    columns = [
+        Column("Hạng", 6, "int"),
+        Column("Họ và tên", 28),
+        Column("Đơn vị", 36),
+        Column("Điểm", 8, "float"),
+        Column("Nộp bài lúc", 20, "datetime"),
+    ]
     long_unit = "Chi đoàn Thôn Đông Xuyên thuộc Đoàn xã Yên Phong, huyện Yên Phong, tỉnh Bắc Ninh, nhiệm kỳ 2022-2027"
     consumed = 0
 
@@ -124,7 +171,7 @@ def test_annex_lists_everyone_with_header_on_each_page() -> None:
     assert consumed == 400
     text = "\n".join(pages)
     assert ANNEX_TITLE in text
-    annex_pages = pages[next(i for i, p in enumerate(pages) if ANNEX_TITLE in p):]
+    annex_pages = pages[next(i for i, p in enumerate(pages) if ANNEX_TITLE in p) :]
     assert len(annex_pages) >= 4
     assert all("Họ và tên" in p and "Nộp bài lúc" in p for p in annex_pages)
     annex = "\n".join(annex_pages)
@@ -137,15 +184,40 @@ def test_annex_lists_everyone_with_header_on_each_page() -> None:
 
 
 def test_wide_tables_keep_dates_on_one_line() -> None:
-    headers = ["Giải", "Hạng", "Họ và tên", "Mã hội viên", "Ngày sinh", "Số điện thoại", "CCCD (4 số cuối)", "Mã đơn vị",
-               "Đơn vị", "Điểm", "Nộp bài lúc"]
+    headers = [
+        "Giải",
+        "Hạng",
+        "Họ và tên",
+        "Mã hội viên",
+        "Ngày sinh",
+        "Số điện thoại",
+        "CCCD (4 số cuối)",
+        "Mã đơn vị",
+        "Đơn vị",
+        "Điểm",
+        "Nộp bài lúc",
+    ]
     kinds = {"Hạng": "int", "Điểm": "int", "Ngày sinh": "date", "Nộp bài lúc": "datetime"}
     widths = [18, 7, 28, 14, 12, 14, 12, 12, 30, 8, 20]
     columns = [Column(h, w, kinds.get(h, "text")) for h, w in zip(headers, widths, strict=True)]
-    row = ("Giải Nhất", 1, "Nguyễn Thị Ánh Tuyết", "BN000001", date(2001, 3, 9), "0912345678", "1234", "BN-YP-01",
-           "Chi đoàn Thôn Đông Xuyên", 20, SUBMITTED)
-    annex = Part("Xếp hạng", [*columns, Column("Dự đoán", 10, "int"), Column("Sai số", 10, "int"), Column("Số lượt", 10, "int")],
-                 [(*row, 4000, 3, 2)])
+    row = (
+        "Giải Nhất",
+        1,
+        "Nguyễn Thị Ánh Tuyết",
+        "BN000001",
+        date(2001, 3, 9),
+        "0912345678",
+        "1234",
+        "BN-YP-01",
+        "Chi đoàn Thôn Đông Xuyên",
+        20,
+        SUBMITTED,
+    )
+    annex = Part(
+        "Xếp hạng",
+        [*columns, Column("Dự đoán", 10, "int"), Column("Sai số", 10, "int"), Column("Số lượt", 10, "int")],
+        [(*row, 4000, 3, 2)],
+    )
     reader, pages = render(minutes(winners=Part("Đạt giải", columns, [row]), annex=annex))
     text = "\n".join(pages)
     assert text.count("26/11/2026 08:30:00") == 2 and text.count("09/03/2001") == 2

@@ -1,4 +1,5 @@
 """The per-process snapshot of a token's member: reused for a few seconds, dropped on local changes."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,7 @@ def test_change_by_another_process_is_seen_after_the_ttl(app, client, session, e
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
         # Another worker logs the member out: a plain SQL write this process's session events never see.
         with engine.begin() as conn:
-            conn.execute(text("UPDATE member SET token_version = token_version + 1 WHERE id = :id"),
-                         {"id": member.id})
+            conn.execute(text("UPDATE member SET token_version = token_version + 1 WHERE id = :id"), {"id": member.id})
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # still the snapshot
         time.sleep(0.6)
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
@@ -40,6 +40,7 @@ def test_logout_in_this_process_revokes_at_once(app, client, session):
     client.cookies.set("hoithi_token", token)
     page = client.get("/")
     import re
+
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401

@@ -1,4 +1,5 @@
 """Question bank export: XLSX and Moodle XML, and the round trip export → import."""
+
 from __future__ import annotations
 
 from xml.etree import ElementTree
@@ -15,20 +16,46 @@ from app.services.importers import questions as qi
 from tests.factories import actor, make_member, make_tree
 
 QUESTIONS = [
-    QuestionCreate(topic_id=0, kind="single", text="Nghị quyết xác định mấy khâu đột phá?",
-                   options=[OptionIn(text="Hai"), OptionIn(text="Ba", correct=True), OptionIn(text="Bốn")],
-                   explanation="Ba khâu đột phá chiến lược.", difficulty="easy", source_ref="Phần II, mục 3",
-                   tags=["đột phá", "nghị quyết"]),
-    QuestionCreate(topic_id=0, kind="multiple", text="Ký hiệu nào là <b>thẻ HTML</b> & thực thể &amp;?",
-                   options=[OptionIn(text="<p>", correct=True), OptionIn(text="=5"), OptionIn(text="&lt;", correct=True),
-                            OptionIn(text="A, C"), OptionIn(text="Năm"), OptionIn(text="Sáu"), OptionIn(text="Bảy"),
-                            OptionIn(text="Tám", correct=True)],
-                   difficulty="hard"),
-    QuestionCreate(topic_id=0, kind="true_false", text="Thủ Dầu Một là thành phố trực thuộc trung ương.",
-                   options=[OptionIn(text="Đúng"), OptionIn(text="Sai", correct=True)],
-                   explanation="Trực thuộc tỉnh Bình Dương (đến 2025)."),
-    QuestionCreate(topic_id=0, kind="true_false", text="Dịch vụ công mức độ 4 nộp hồ sơ trực tuyến.",
-                   options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")], difficulty="medium"),
+    QuestionCreate(
+        topic_id=0,
+        kind="single",
+        text="Nghị quyết xác định mấy khâu đột phá?",
+        options=[OptionIn(text="Hai"), OptionIn(text="Ba", correct=True), OptionIn(text="Bốn")],
+        explanation="Ba khâu đột phá chiến lược.",
+        difficulty="easy",
+        source_ref="Phần II, mục 3",
+        tags=["đột phá", "nghị quyết"],
+    ),
+    QuestionCreate(
+        topic_id=0,
+        kind="multiple",
+        text="Ký hiệu nào là <b>thẻ HTML</b> & thực thể &amp;?",
+        options=[
+            OptionIn(text="<p>", correct=True),
+            OptionIn(text="=5"),
+            OptionIn(text="&lt;", correct=True),
+            OptionIn(text="A, C"),
+            OptionIn(text="Năm"),
+            OptionIn(text="Sáu"),
+            OptionIn(text="Bảy"),
+            OptionIn(text="Tám", correct=True),
+        ],
+        difficulty="hard",
+    ),
+    QuestionCreate(
+        topic_id=0,
+        kind="true_false",
+        text="Thủ Dầu Một là thành phố trực thuộc trung ương.",
+        options=[OptionIn(text="Đúng"), OptionIn(text="Sai", correct=True)],
+        explanation="Trực thuộc tỉnh Bình Dương (đến 2025).",
+    ),
+    QuestionCreate(
+        topic_id=0,
+        kind="true_false",
+        text="Dịch vụ công mức độ 4 nộp hồ sơ trực tuyến.",
+        options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")],
+        difficulty="medium",
+    ),
 ]
 
 
@@ -50,24 +77,20 @@ def snapshot(session, topic_id: int, *, with_sheet_fields: bool) -> list[tuple]:
     options = bank.options_of(session=session, question_ids=[q.id for q in questions])
     out = []
     for q in questions:
-        item = (q.kind, q.text, [(o.text, o.correct) for o in options[q.id]], q.explanation, q.difficulty,
-                bank.tags_list(q.tags))
+        item = (q.kind, q.text, [(o.text, o.correct) for o in options[q.id]], q.explanation, q.difficulty, bank.tags_list(q.tags))
         out.append((*item, q.source_ref) if with_sheet_fields else item)
     return out
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xml"])
 def test_round_trip(session, ctx, fmt):
-    export = (qe.to_xlsx if fmt == "xlsx" else qe.to_moodle_xml)(session=session, actor=ctx["org_a"],
-                                                                 topic_id=ctx["source"].id)
+    export = (qe.to_xlsx if fmt == "xlsx" else qe.to_moodle_xml)(session=session, actor=ctx["org_a"], topic_id=ctx["source"].id)
     assert export.filename == f"cau-hoi-do-thi-van-minh.{fmt}"
-    result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["target"].id, content=export.content,
-                       filename=export.filename)
+    result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["target"].id, content=export.content, filename=export.filename)
     session.commit()
     assert (result.created, result.skipped) == (len(QUESTIONS), [])
     sheet = fmt == "xlsx"  # Moodle XML has no field for the source reference
-    assert snapshot(session, ctx["target"].id, with_sheet_fields=sheet) == \
-        snapshot(session, ctx["source"].id, with_sheet_fields=sheet)
+    assert snapshot(session, ctx["target"].id, with_sheet_fields=sheet) == snapshot(session, ctx["source"].id, with_sheet_fields=sheet)
 
 
 def test_moodle_xml_is_what_moodle_expects(session, ctx):
@@ -84,8 +107,7 @@ def test_moodle_xml_is_what_moodle_expects(session, ctx):
     positive = [float(a.get("fraction")) for a in multiple.findall("answer") if float(a.get("fraction")) > 0]
     assert len(positive) == 3 and abs(sum(positive) - 100) < 0.001
     true_false = questions[3]
-    assert [(a.findtext("text"), a.get("fraction")) for a in true_false.findall("answer")] == [
-        ("true", "0"), ("false", "100")]
+    assert [(a.findtext("text"), a.get("fraction")) for a in true_false.findall("answer")] == [("true", "0"), ("false", "100")]
     assert "Bình Dương" in true_false.findtext("generalfeedback/text")
 
 
@@ -114,9 +136,16 @@ def test_moodle_xml_keys_a_true_false_by_its_words_and_survives_what_was_stored(
     org, topic = ctx["org_a"], ctx["source"]
     t = session.get(Topic, topic.id)
     t.name = "Nghị quyết 01/NQ-TU"
-    q = bank.create_question(session=session, actor=org, data=QuestionCreate(
-        topic_id=topic.id, kind="true_false", text="Câu đúng sai ngược thứ tự.",
-        options=[OptionIn(text="Sai", correct=True), OptionIn(text="Đúng")]))
+    q = bank.create_question(
+        session=session,
+        actor=org,
+        data=QuestionCreate(
+            topic_id=topic.id,
+            kind="true_false",
+            text="Câu đúng sai ngược thứ tự.",
+            options=[OptionIn(text="Sai", correct=True), OptionIn(text="Đúng")],
+        ),
+    )
     stored = session.exec(select(QuestionOption).where(QuestionOption.question_id == q.id)).first()
     stored.text = "Sai\x01"  # as stored by an older version, before input dropped control characters
     session.add_all([t, stored])
@@ -125,5 +154,4 @@ def test_moodle_xml_keys_a_true_false_by_its_words_and_survives_what_was_stored(
     root = ElementTree.fromstring(out.content)  # parses: nothing XML cannot carry
     assert root.find("question/category/text").text == "$course$/top/Nghị quyết 01//NQ-TU"
     tf = [x for x in root.findall("question") if (x.findtext("questiontext/text") or "").startswith("<p>Câu đúng sai")][0]
-    assert [(a.findtext("text"), a.get("fraction")) for a in tf.findall("answer")] == [("true", "0"),
-                                                                                    ("false", "100")]
+    assert [(a.findtext("text"), a.get("fraction")) for a in tf.findall("answer")] == [("true", "0"), ("false", "100")]

@@ -1,4 +1,5 @@
 """Question bank import: every format with good and broken files, all or nothing, scope, safe XML."""
+
 from __future__ import annotations
 
 import csv
@@ -34,8 +35,7 @@ def count(session) -> int:
 
 
 def run(session, ctx, content: bytes, filename: str):
-    result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id, content=content,
-                       filename=filename)
+    result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id, content=content, filename=filename)
     session.commit()
     return result
 
@@ -64,27 +64,40 @@ def csv_bytes(rows: list[list[str]], header: list[str] = HEADER, encoding: str =
     return buffer.getvalue().encode(encoding, errors="replace")
 
 
-def row(kind="", text="Câu hỏi?", options=("Hai", "Ba"), answer="A", explanation="", difficulty="", source="",
-        tags="") -> list[str]:
+def row(kind="", text="Câu hỏi?", options=("Hai", "Ba"), answer="A", explanation="", difficulty="", source="", tags="") -> list[str]:
     opts = list(options) + [""] * (8 - len(options))
     return [kind, text, *opts, answer, explanation, difficulty, source, tags]
 
 
 # --- spreadsheets ------------------------------------------------------------------------------------------------
 
+
 def test_xlsx_good_file(session, ctx):
-    content = workbook_bytes([
-        row("Một lựa chọn", "Nghị quyết xác định mấy khâu đột phá?", ("Hai", "Ba", "Bốn"), "B",
-            "Ba khâu đột phá chiến lược.", "Dễ", "Phần II, mục 3", "đột phá, nghị quyết"),
-        row("nhiều lựa chọn", "Việc nào thuộc chỉnh trang đô thị?", ("Vỉa hè", "Chiếu sáng", "Tăng thuế"), "A, C",
-            difficulty="khó"),
-        row("Đúng/Sai", "Thủ Dầu Một thuộc tỉnh Bình Dương.", (), "Đúng", difficulty="hard"),
-        row("", "Số 2020 là năm nào?", ("2020", "=5"), "AB"),  # no kind + two answers: multiple
-    ])
+    content = workbook_bytes(
+        [
+            row(
+                "Một lựa chọn",
+                "Nghị quyết xác định mấy khâu đột phá?",
+                ("Hai", "Ba", "Bốn"),
+                "B",
+                "Ba khâu đột phá chiến lược.",
+                "Dễ",
+                "Phần II, mục 3",
+                "đột phá, nghị quyết",
+            ),
+            row("nhiều lựa chọn", "Việc nào thuộc chỉnh trang đô thị?", ("Vỉa hè", "Chiếu sáng", "Tăng thuế"), "A, C", difficulty="khó"),
+            row("Đúng/Sai", "Thủ Dầu Một thuộc tỉnh Bình Dương.", (), "Đúng", difficulty="hard"),
+            row("", "Số 2020 là năm nào?", ("2020", "=5"), "AB"),  # no kind + two answers: multiple
+        ]
+    )
     assert run(session, ctx, content, "ngan-hang.xlsx").created == 4
     (q1, o1), (q2, o2), (q3, o3), (q4, o4) = stored(session)
     assert (q1.kind, q1.difficulty, q1.source_ref, bank.tags_list(q1.tags)) == (
-        "single", "easy", "Phần II, mục 3", ["đột phá", "nghị quyết"])
+        "single",
+        "easy",
+        "Phần II, mục 3",
+        ["đột phá", "nghị quyết"],
+    )
     assert [(o.text, o.correct) for o in o1] == [("Hai", False), ("Ba", True), ("Bốn", False)]
     assert q1.explanation == "Ba khâu đột phá chiến lược." and q1.text_folded.startswith("nghi quyet")
     assert (q2.kind, q2.difficulty, [o.correct for o in o2]) == ("multiple", "hard", [True, False, True])
@@ -98,8 +111,13 @@ def test_csv_good_file_with_aliases_and_semicolons(session, ctx):
     header = ["STT", "Loại câu hỏi", "Nội dung", "A", "B", "C", "Đáp án", "Mức độ"]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows([header, ["1", "single", "Ca\u0301i gì?", "Một", "Hai", "", "b", "trung bình"],
-                      ["2", "đúng sai", "Đúng không?", "", "", "", "Sai", ""]])
+    writer.writerows(
+        [
+            header,
+            ["1", "single", "Ca\u0301i gì?", "Một", "Hai", "", "b", "trung bình"],
+            ["2", "đúng sai", "Đúng không?", "", "", "", "Sai", ""],
+        ]
+    )
     assert run(session, ctx, buffer.getvalue().encode("utf-8-sig"), "ds.csv").created == 2
     (q1, o1), (q2, o2) = stored(session)
     assert q1.text == "Cái gì?"  # NFC
@@ -113,21 +131,30 @@ def test_templates_import_as_they_are(session, ctx):
 
 
 def test_csv_bad_rows_reported_by_row_and_nothing_written(session, ctx):
-    content = csv_bytes([
-        row(text="Câu đúng?"),
-        row(text="", answer="A"),  # row 3: no text
-        row(text="Câu 4?", answer="E"),  # E is empty
-        row(kind="tự luận", text="Câu 5?"),
-        row(text="Câu 6?", options=("Một", "một")),
-        row(text="Câu 7?", answer=""),
-        row(kind="Một lựa chọn", text="Câu 8?", answer="A,B"),  # single with two answers
-        row(text="Câu 9?", difficulty="rất khó"),
-        row(text="Câu 10?", answer="x?"),
-    ])
+    content = csv_bytes(
+        [
+            row(text="Câu đúng?"),
+            row(text="", answer="A"),  # row 3: no text
+            row(text="Câu 4?", answer="E"),  # E is empty
+            row(kind="tự luận", text="Câu 5?"),
+            row(text="Câu 6?", options=("Một", "một")),
+            row(text="Câu 7?", answer=""),
+            row(kind="Một lựa chọn", text="Câu 8?", answer="A,B"),  # single with two answers
+            row(text="Câu 9?", difficulty="rất khó"),
+            row(text="Câu 10?", answer="x?"),
+        ]
+    )
     error = failed(session, ctx, content, "ds.csv")
     assert [(e["row"], e["field"]) for e in error.errors] == [
-        (3, "text"), (4, "answer"), (5, "kind"), (6, "options"), (7, "answer"), (8, "options"),
-        (9, "difficulty"), (10, "answer")]
+        (3, "text"),
+        (4, "answer"),
+        (5, "kind"),
+        (6, "options"),
+        (7, "answer"),
+        (8, "options"),
+        (9, "difficulty"),
+        (10, "answer"),
+    ]
 
 
 def test_csv_missing_and_unknown_columns(session, ctx):
@@ -137,8 +164,7 @@ def test_csv_missing_and_unknown_columns(session, ctx):
 
 
 def test_legacy_encoded_csv_gets_a_clear_error(session, ctx):
-    content = csv_bytes([row(text="Nghị quyết Đại hội Đảng bộ thành phố lần thứ XII có mấy đột phá?")],
-                        encoding="cp1258")
+    content = csv_bytes([row(text="Nghị quyết Đại hội Đảng bộ thành phố lần thứ XII có mấy đột phá?")], encoding="cp1258")
     error = failed(session, ctx, content, "ds.csv")
     assert error.errors[0]["row"] == 0 and "UTF-8" in error.errors[0]["message"]
 
@@ -150,8 +176,7 @@ def test_unknown_extension(session, ctx):
 
 def test_topic_of_another_subtree_is_not_found(session, ctx):
     with pytest.raises(NotFound):
-        qi.commit(session=session, actor=ctx["org_b"], topic_id=ctx["topic"].id, content=template_csv(),
-                  filename="mau.csv")
+        qi.commit(session=session, actor=ctx["org_b"], topic_id=ctx["topic"].id, content=template_csv(), filename="mau.csv")
     session.rollback()
     assert count(session) == 0
 
@@ -187,14 +212,21 @@ def test_aiken_good_file(session, ctx):
 
 
 def test_aiken_broken_lines_reported(session, ctx):
-    content = ("Câu một?\nA. Có\nB. Không\nANSWER: C\n\n"  # line 4: C is no option
-               "Câu hai?\nA. Có\nC. Không\nANSWER: A\n\n"  # line 8: C where B belongs
-               "Câu ba?\nA. Có\nB. Có\nANSWER: A\n\n"  # line 11: two options the same (check_question)
-               "Câu bốn?\nA. Có\nB. Không\n\n"  # line 16: no ANSWER
-               "ANSWER: B\n").encode()  # line 20: ANSWER without a question
+    content = (
+        "Câu một?\nA. Có\nB. Không\nANSWER: C\n\n"  # line 4: C is no option
+        "Câu hai?\nA. Có\nC. Không\nANSWER: A\n\n"  # line 8: C where B belongs
+        "Câu ba?\nA. Có\nB. Có\nANSWER: A\n\n"  # line 11: two options the same (check_question)
+        "Câu bốn?\nA. Có\nB. Không\n\n"  # line 16: no ANSWER
+        "ANSWER: B\n"
+    ).encode()  # line 20: ANSWER without a question
     error = failed(session, ctx, content, "aiken.txt")
     assert [(e["row"], e["field"]) for e in error.errors] == [
-        (4, "answer"), (8, "options"), (11, "options"), (16, "answer"), (20, "answer")]
+        (4, "answer"),
+        (8, "options"),
+        (11, "options"),
+        (16, "answer"),
+        (20, "answer"),
+    ]
 
 
 def test_aiken_in_a_legacy_code_page_gets_a_clear_error(session, ctx):
@@ -249,8 +281,11 @@ def test_gift_good_file_and_skipped_kinds(session, ctx):
     assert "matching" in result.skipped[2]["reason"] and "essay" in result.skipped[3]["reason"]
     items = stored(session)
     q, o = items[0]
-    assert (q.kind, q.text, q.explanation) == ("single", "Nghị quyết xác định mấy khâu đột phá?",
-                                               "Nghị quyết nêu ba khâu đột phá chiến lược.")
+    assert (q.kind, q.text, q.explanation) == (
+        "single",
+        "Nghị quyết xác định mấy khâu đột phá?",
+        "Nghị quyết nêu ba khâu đột phá chiến lược.",
+    )
     assert [(x.text, x.correct) for x in o] == [("Hai", False), ("Ba", True), ("Bốn", False)]
     q, o = items[1]
     assert (q.kind, [x.correct for x in o], q.explanation) == ("true_false", [True, False], "Chính xác, từ năm 2012.")
@@ -267,14 +302,15 @@ def test_gift_gift_in_a_txt_file_is_read_as_gift(session, ctx):
 
 
 def test_gift_broken_questions_reported_by_line(session, ctx):
-    content = ("Câu một?{=Có ~Không}\n\n"
-               "Câu hai?{=Có =Cũng có ~Không}\n\n"  # line 3: two right answers in a single choice
-               "Câu ba?{=Có ~Không\n\n"  # line 5: the brace never closes
-               "Câu bốn?{Có ~Không}\n\n"  # line 7: an answer without = or ~
-               "Câu năm?{=Có ~}\n").encode()  # line 9: an empty option
+    content = (
+        "Câu một?{=Có ~Không}\n\n"
+        "Câu hai?{=Có =Cũng có ~Không}\n\n"  # line 3: two right answers in a single choice
+        "Câu ba?{=Có ~Không\n\n"  # line 5: the brace never closes
+        "Câu bốn?{Có ~Không}\n\n"  # line 7: an answer without = or ~
+        "Câu năm?{=Có ~}\n"
+    ).encode()  # line 9: an empty option
     error = failed(session, ctx, content, "bank.gift")
-    assert [(e["row"], e["field"]) for e in error.errors] == [(3, "options"), (5, None), (7, "options"),
-                                                              (9, "options")]
+    assert [(e["row"], e["field"]) for e in error.errors] == [(3, "options"), (5, None), (7, "options"), (9, "options")]
 
 
 # --- Moodle XML --------------------------------------------------------------------------------------------------
@@ -351,16 +387,21 @@ def test_moodle_xml_good_file_and_skipped_kinds(session, ctx):
     assert "shortanswer" in result.skipped[0]["reason"] and "essay" in result.skipped[1]["reason"]
     (q1, o1), (q2, o2), (q3, o3) = stored(session)
     assert (q1.kind, q1.text, q1.explanation, q1.difficulty, bank.tags_list(q1.tags)) == (
-        "single", "Nghị quyết xác định mấy khâu đột phá?", "Ba khâu đột phá & sáu nhiệm vụ trọng tâm.", "easy",
-        ["đột phá"])
+        "single",
+        "Nghị quyết xác định mấy khâu đột phá?",
+        "Ba khâu đột phá & sáu nhiệm vụ trọng tâm.",
+        "easy",
+        ["đột phá"],
+    )
     assert [(o.text, o.correct) for o in o1] == [("Hai", False), ("Ba", True), ("Bốn < năm", False)]
     assert (q2.kind, [o.correct for o in o2]) == ("multiple", [True, True, False])
     assert (q3.kind, [(o.text, o.correct) for o in o3]) == ("true_false", [("Đúng", False), ("Sai", True)])
 
 
 def test_moodle_xml_bad_question_reported_by_line(session, ctx):
-    content = MOODLE.replace('<answer fraction="100" format="html"><text><![CDATA[<p>Ba</p>]]>',
-                             '<answer fraction="0" format="html"><text><![CDATA[<p>Ba</p>]]>').encode()
+    content = MOODLE.replace(
+        '<answer fraction="100" format="html"><text><![CDATA[<p>Ba</p>]]>', '<answer fraction="0" format="html"><text><![CDATA[<p>Ba</p>]]>'
+    ).encode()
     error = failed(session, ctx, content, "moodle.xml")
     assert [(e["row"], e["field"]) for e in error.errors] == [(10, "options")]
 
@@ -375,15 +416,18 @@ def test_not_a_moodle_file(session, ctx):
     assert "<quiz>" in error.errors[0]["message"]
 
 
-@pytest.mark.parametrize("content", [
-    b"""<?xml version="1.0"?>
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <quiz><question type="truefalse"><questiontext><text>&lol2;</text></questiontext></question></quiz>""",
-    b"""<?xml version="1.0"?>
+        b"""<?xml version="1.0"?>
 <!DOCTYPE quiz [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <quiz><question type="essay"><questiontext><text>&xxe;</text></questiontext></question></quiz>""",
-    b"""<?xml version="1.0"?><!DOCTYPE quiz SYSTEM "http://example.com/quiz.dtd"><quiz/>""",
-])
+        b"""<?xml version="1.0"?><!DOCTYPE quiz SYSTEM "http://example.com/quiz.dtd"><quiz/>""",
+    ],
+)
 def test_xml_with_doctype_or_entities_is_refused(session, ctx, content):
     error = failed(session, ctx, content, "q.xml")
     assert "DOCTYPE" in error.errors[0]["message"]
@@ -405,7 +449,8 @@ def test_moodle_gift_examples_partial_credit_markers_and_media():
         "What two people are entombed in Grant's tomb? {\n    ~No one\n    ~%50%Grant\n    ~%50%Grant's wife\n"
         "    ~Grant's father }\n\n"
         "[markdown]Who's buried in **Grant's tomb**?{=[plain]no one ~[plain]Grant ~[plain]Jefferson}\n\n"
-        "[html]Which flag is this? <img src=\"@@PLUGINFILE@@/flag.png\">{=Viet Nam ~Laos}\n")
+        '[html]Which flag is this? <img src="@@PLUGINFILE@@/flag.png">{=Viet Nam ~Laos}\n'
+    )
     parsed = Parsed()
     parse_gift(gift, parsed)
     by_text = {d.text: d for d in parsed.drafts}
@@ -477,8 +522,9 @@ def test_tables_and_preformatted_text_keep_their_lines(session, ctx):
 </quiz>""".encode()
     run(session, ctx, xml, "bang.xml")
     [(question, _options)] = stored(session)
-    assert question.text == ("Theo bảng dưới đây:\nNăm | Số đảng viên\n2020 | 5.200.000\n2025 | 5.600.000\n"
-                             "Điều 1.\nKhoản a\nSố đảng viên tăng bao nhiêu?")
+    assert question.text == (
+        "Theo bảng dưới đây:\nNăm | Số đảng viên\n2020 | 5.200.000\n2025 | 5.600.000\nĐiều 1.\nKhoản a\nSố đảng viên tăng bao nhiêu?"
+    )
     assert question.explanation == "Tăng\n400.000"
     exported = qe.to_moodle_xml(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id).content
     again = bank.create_topic(session=session, actor=ctx["org_a"], data=TopicCreate(name="Bản sao"))

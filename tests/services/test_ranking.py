@@ -1,5 +1,6 @@
 """Ranking with hand-built attempts: each tie-break key deciding, other chain orders, each counted-attempt
 policy, the prediction truth of each kind, unit figures, cell boards against the union board, contest totals."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,28 +34,67 @@ def arena(session: Session) -> Arena:
     org = actor(session, make_member(session, t.root, roles=(("organiser", t.root), ("judge", t.root))))
     topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Nghị quyết", unit_code="ROOT"))
     for n in range(6):
-        bank.create_question(session=session, actor=org, data=QuestionCreate(
-            topic_id=topic.id, text=f"Câu {n}?", options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")]))
+        bank.create_question(
+            session=session,
+            actor=org,
+            data=QuestionCreate(topic_id=topic.id, text=f"Câu {n}?", options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")]),
+        )
     now = utcnow()
-    contest = contests.create_contest(session=session, actor=org, data=ContestCreate(
-        title="Tìm hiểu Nghị quyết", scope_unit_code="ROOT", rounds=[RoundIn(
-            title=f"Tuần {w}", opens_at=now + timedelta(days=w - 2), closes_at=now + timedelta(days=w - 1),
-            draw=[DrawLine(topic_id=topic.id, count=5)], attempts_allowed=0,
-            prediction=PredictionIn(kind="perfect_scorers")) for w in (1, 2)]))
+    contest = contests.create_contest(
+        session=session,
+        actor=org,
+        data=ContestCreate(
+            title="Tìm hiểu Nghị quyết",
+            scope_unit_code="ROOT",
+            rounds=[
+                RoundIn(
+                    title=f"Tuần {w}",
+                    opens_at=now + timedelta(days=w - 2),
+                    closes_at=now + timedelta(days=w - 1),
+                    draw=[DrawLine(topic_id=topic.id, count=5)],
+                    attempts_allowed=0,
+                    prediction=PredictionIn(kind="perfect_scorers"),
+                )
+                for w in (1, 2)
+            ],
+        ),
+    )
     contests.publish_contest(session=session, actor=org, contest_id=contest.id)
     session.commit()
     return Arena(t, org, contest, contests.rounds_of(session=session, contest=contest))
 
 
-def add(session: Session, round_: Round, member: Member, *, score: int, duration_s: int = 60, at_s: int = 0,
-        prediction: int | None = None, number: int = 1, qn: int = 5, status: str = "submitted") -> Attempt:
+def add(
+    session: Session,
+    round_: Round,
+    member: Member,
+    *,
+    score: int,
+    duration_s: int = 60,
+    at_s: int = 0,
+    prediction: int | None = None,
+    number: int = 1,
+    qn: int = 5,
+    status: str = "submitted",
+) -> Attempt:
     """A finished attempt as the ranking sees it (points per question 1: score = correct answers)."""
     started = T0 + timedelta(seconds=at_s)
-    a = Attempt(round_id=round_.id, member_id=member.id, unit_id=member.unit_id, number=number, status=status,
-                seed="x", started_at=started, deadline_at=started + timedelta(minutes=15),
-                submitted_at=started + timedelta(seconds=duration_s) if status != "in_progress" else None,
-                score=score, correct_count=score, duration_ms=duration_s * 1000, prediction=prediction,
-                question_count=qn)
+    a = Attempt(
+        round_id=round_.id,
+        member_id=member.id,
+        unit_id=member.unit_id,
+        number=number,
+        status=status,
+        seed="x",
+        started_at=started,
+        deadline_at=started + timedelta(minutes=15),
+        submitted_at=started + timedelta(seconds=duration_s) if status != "in_progress" else None,
+        score=score,
+        correct_count=score,
+        duration_ms=duration_s * 1000,
+        prediction=prediction,
+        question_count=qn,
+    )
     session.add(a)
     session.flush()
     return a
@@ -79,7 +119,7 @@ def test_each_key_of_the_default_chain_decides(session, arena):
     add(session, r, m[1], score=4, prediction=3, duration_s=30)  # error 2: prediction beats duration
     add(session, r, m[2], score=3, prediction=5, duration_s=50, at_s=10)
     add(session, r, m[3], score=3, prediction=5, duration_s=40, at_s=90)  # same error, shorter: ahead of m2
-    add(session, r, m[4], score=2, prediction=1, duration_s=40, at_s=5)   # all equal but earlier
+    add(session, r, m[4], score=2, prediction=1, duration_s=40, at_s=5)  # all equal but earlier
     add(session, r, m[5], score=2, prediction=1, duration_s=40, at_s=6)
     assert build(session, r) == 1
     got = ranks(session, r)
@@ -110,8 +150,8 @@ def test_counted_attempt_policies(session, arena, policy, expected_number):
     r.counted_attempt = policy
     me = make_member(session, arena.tree.a1)
     add(session, r, me, number=1, score=3, at_s=0)
-    add(session, r, me, number=2, score=5, duration_s=100, at_s=1000)   # first perfect, slow
-    add(session, r, me, number=3, score=5, duration_s=50, at_s=2000)    # perfect and faster: the best
+    add(session, r, me, number=2, score=5, duration_s=100, at_s=1000)  # first perfect, slow
+    add(session, r, me, number=3, score=5, duration_s=50, at_s=2000)  # perfect and faster: the best
     add(session, r, me, number=4, score=2, at_s=3000)
     add(session, r, me, number=5, score=5, at_s=4000, status="in_progress")  # not finished: never counts
     build(session, r)
@@ -184,8 +224,7 @@ def test_a_ward_never_outranks_all_its_cells_on_participation(session, arena):
     ward, cells = rows[t.a.id], [rows[t.a1.id], rows[t.a2.id]]
     assert (ward.participants, ward.headcount) == (3, 106)
     assert [c.participation_rate for c in cells] == [pytest.approx(0.04), pytest.approx(0.02)]
-    assert min(c.participation_rate for c in cells) <= ward.participation_rate <= max(c.participation_rate
-                                                                                     for c in cells)
+    assert min(c.participation_rate for c in cells) <= ward.participation_rate <= max(c.participation_rate for c in cells)
 
 
 def test_subtree_totals_over_a_deep_tree() -> None:
@@ -201,8 +240,9 @@ def test_cell_board_is_the_union_board_filtered_and_reranked(session, arena):
     r = arena.rounds[0]
     r.results_visibility = "immediate"
     t = arena.tree
-    people = [(make_member(session, unit), score) for unit, score in
-              [(t.a1, 5), (t.b1, 5), (t.a1, 4), (t.a2, 4), (t.b1, 3), (t.a1, 3), (t.a1, 1)]]
+    people = [
+        (make_member(session, unit), score) for unit, score in [(t.a1, 5), (t.b1, 5), (t.a1, 4), (t.a2, 4), (t.b1, 3), (t.a1, 3), (t.a1, 1)]
+    ]
     for i, (m, score) in enumerate(people):
         add(session, r, m, score=score, duration_s=30 + i)
     build(session, r)
@@ -213,8 +253,7 @@ def test_cell_board_is_the_union_board_filtered_and_reranked(session, arena):
         expected = [row for row in union if _under(session, row.unit_code, unit)]
         assert [row.member_id for row in board] == [row.member_id for row in expected] and n == len(expected)
         assert [row.rank for row in board] == list(range(1, n + 1))
-    n, page = standings.round_board(session=session, actor=arena.org, round_id=r.id, unit_code="CB-A1", limit=2,
-                                    offset=2)
+    n, page = standings.round_board(session=session, actor=arena.org, round_id=r.id, unit_code="CB-A1", limit=2, offset=2)
     assert n == 4 and [row.rank for row in page] == [3, 4]
     me = people[5][0]
     card = standings.rank_card(session=session, actor=_member_actor(session, me), round_id=r.id)
@@ -235,7 +274,6 @@ def test_close_freezes_totals_truth_and_contest_standings(session, arena):
     add(session, r2, b, score=4)
     closing.close_round(session=session, actor=arena.org, round_id=r1.id)
     closing.close_round(session=session, actor=arena.org, round_id=r2.id)
-    assert (r1.status, r1.prediction_truth, r1.totals) == (
-        "closed", 1, {"participants": 2, "attempts": 2, "perfect_scorers": 1})
+    assert (r1.status, r1.prediction_truth, r1.totals) == ("closed", 1, {"participants": 2, "attempts": 2, "perfect_scorers": 1})
     _c, total, rows = standings.contest_board(session=session, actor=arena.org, contest_id=arena.contest.id)
     assert total == 2 and [(row.member_id, row.score, row.rank) for row in rows] == [(b.id, 8, 1), (a.id, 7, 2)]

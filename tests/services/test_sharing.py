@@ -11,8 +11,10 @@ def test_qr_codes_encode_the_link():
 
 
 def test_rules_markdown_is_rendered_without_raw_html():
-    html = sharing.render_rules("# Thể lệ\n\n**Đối tượng:** đảng viên.\n\n<script>alert(1)</script>\n\n"
-                                "[xấu](javascript:alert(1)) [tốt](https://tdm.binhduong.gov.vn)")
+    html = sharing.render_rules(
+        "# Thể lệ\n\n**Đối tượng:** đảng viên.\n\n<script>alert(1)</script>\n\n"
+        "[xấu](javascript:alert(1)) [tốt](https://tdm.binhduong.gov.vn)"
+    )
     assert "<h1>Thể lệ</h1>" in html and "<strong>Đối tượng:</strong>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html and 'href="https://tdm.binhduong.gov.vn"' in html

@@ -1,4 +1,5 @@
 """The per-process board cache: served while fresh, dropped when this process commits a round change."""
+
 from __future__ import annotations
 
 from app.services import standings
@@ -49,6 +50,7 @@ def test_a_stale_board_is_recomputed_by_one_while_the_others_get_it_at_once(monk
 
     def fails() -> str:
         raise RuntimeError
+
     clock[0] += 6
     try:
         cache.get_or(("k",), fails)

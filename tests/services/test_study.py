@@ -1,4 +1,5 @@
 """Study mode: who sees which sets, immediate feedback, and no question of an open round."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,9 +22,19 @@ def world(session):
     member_a1 = actor(session, make_member(session, t.a1))
     member_b1 = actor(session, make_member(session, t.b1))
     topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Chuyển đổi số", unit_code="DB-A"))
-    qs = [bank.create_question(session=session, actor=org, data=QuestionCreate(
-        topic_id=topic.id, text=f"Câu {n}?", difficulty="easy" if n < 2 else "hard",
-        options=[OptionIn(text="Đúng rồi", correct=True), OptionIn(text="Sai rồi")])) for n in range(4)]
+    qs = [
+        bank.create_question(
+            session=session,
+            actor=org,
+            data=QuestionCreate(
+                topic_id=topic.id,
+                text=f"Câu {n}?",
+                difficulty="easy" if n < 2 else "hard",
+                options=[OptionIn(text="Đúng rồi", correct=True), OptionIn(text="Sai rồi")],
+            ),
+        )
+        for n in range(4)
+    ]
     session.commit()
     for a in (member_a1, member_b1):
         from app.services.principals import load
@@ -61,12 +72,16 @@ def test_questions_of_open_rounds_are_withheld(session, world):
     contest = Contest(title="Tìm hiểu Nghị quyết", scope_unit_id=t.a.id, status="published", slug="abc123")
     session.add(contest)
     session.flush()
-    fixed = Round(contest_id=contest.id, position=1, title="Tuần 1", opens_at=now - timedelta(hours=1),
-                  closes_at=now + timedelta(days=6))
-    drawing = Round(contest_id=contest.id, position=2, title="Tuần 2", opens_at=now - timedelta(hours=1),
-                    closes_at=now + timedelta(days=6), draw=[{"topic_id": topic.id, "difficulty": "hard", "count": 1}])
-    later = Round(contest_id=contest.id, position=3, title="Tuần 3", opens_at=now + timedelta(days=7),
-                  closes_at=now + timedelta(days=14))
+    fixed = Round(contest_id=contest.id, position=1, title="Tuần 1", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=6))
+    drawing = Round(
+        contest_id=contest.id,
+        position=2,
+        title="Tuần 2",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=6),
+        draw=[{"topic_id": topic.id, "difficulty": "hard", "count": 1}],
+    )
+    later = Round(contest_id=contest.id, position=3, title="Tuần 3", opens_at=now + timedelta(days=7), closes_at=now + timedelta(days=14))
     session.add_all([fixed, drawing, later])
     session.flush()
     session.add(RoundQuestion(round_id=fixed.id, question_id=qs[0].id, position=1))
@@ -96,10 +111,23 @@ def test_a_contest_says_whether_its_rounds_may_ask_study_sets(session, world):
     now = utcnow()
 
     def contest(**kw):
-        return contests.create_contest(session=session, actor=org, data=ContestCreate(
-            title="Tìm hiểu", scope_unit_code="DB-A", **kw, rounds=[RoundIn(
-                title="Tuần 1", opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=8),
-                draw=[DrawLine(topic_id=topic.id, count=2)])]))
+        return contests.create_contest(
+            session=session,
+            actor=org,
+            data=ContestCreate(
+                title="Tìm hiểu",
+                scope_unit_code="DB-A",
+                **kw,
+                rounds=[
+                    RoundIn(
+                        title="Tuần 1",
+                        opens_at=now + timedelta(days=1),
+                        closes_at=now + timedelta(days=8),
+                        draw=[DrawLine(topic_id=topic.id, count=2)],
+                    )
+                ],
+            ),
+        )
 
     with pytest.raises(Invalid) as refused:
         contest()

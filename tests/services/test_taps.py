@@ -1,4 +1,5 @@
 """The tap writer: the taps waiting together are saved in one transaction, and each gets its own answer."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,15 +29,18 @@ def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, world):  # noq
     one, two = [o["id"] for o in qs[0].options], [o["id"] for o in qs[1].options]
     session.commit()
     base = {"member_id": inside.id, "token_version": inside.token_version, "attempt_id": attempt.id}
-    results = _batch(engine, [
-        {**base, "position": 1, "option_ids": [one[0]]},
-        {**base, "position": 2, "option_ids": ["not-an-option"]},  # does not fit: Invalid, for this tap only
-        {**base, "member_id": outside.id, "position": 2, "option_ids": [two[0]]},  # not theirs
-        {**base, "token_version": inside.token_version + 1, "position": 2, "option_ids": [two[0]]},  # revoked
-        {**base, "position": 1, "option_ids": [one[0]], "now": attempt.deadline_at + timedelta(seconds=6)},  # late
-        {**base, "position": 2, "option_ids": [two[1]]},
-        {**base, "position": 1, "option_ids": [one[2]]},  # the later tap of an answer wins
-    ])
+    results = _batch(
+        engine,
+        [
+            {**base, "position": 1, "option_ids": [one[0]]},
+            {**base, "position": 2, "option_ids": ["not-an-option"]},  # does not fit: Invalid, for this tap only
+            {**base, "member_id": outside.id, "position": 2, "option_ids": [two[0]]},  # not theirs
+            {**base, "token_version": inside.token_version + 1, "position": 2, "option_ids": [two[0]]},  # revoked
+            {**base, "position": 1, "option_ids": [one[0]], "now": attempt.deadline_at + timedelta(seconds=6)},  # late
+            {**base, "position": 2, "option_ids": [two[1]]},
+            {**base, "position": 1, "option_ids": [one[2]]},  # the later tap of an answer wins
+        ],
+    )
     assert isinstance(results[1], Invalid)
     assert results[2] is None and results[3] is None and results[4] is None
     assert all(r is not None and not isinstance(r, Exception) for r in (results[0], results[5], results[6]))
@@ -59,8 +63,7 @@ def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(engine, s
     session.rollback()
     assert session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all() == []  # the first rolled back
     monkeypatch.undo()
-    saved = taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=1,
-                                option_ids=[one[0]])
+    saved = taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=1, option_ids=[one[0]])
     assert saved is not None
 
 
@@ -78,8 +81,7 @@ def test_many_taps_at_once_are_all_saved(engine, session, world, n):  # noqa: F8
     def tap(i: int) -> None:
         q = qs[i % len(qs)]
         choice = q.options[i % len(q.options)]["id"]
-        assert taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=q.position,
-                                   option_ids=[choice]) is not None
+        assert taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=q.position, option_ids=[choice]) is not None
 
     assert in_parallel(tap, n) == []
     session.rollback()

@@ -17,13 +17,17 @@ def vn_sorted(names: list[str]) -> list[str]:
 
 # --- fold -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "folded"), [
-    ("Nguyễn Thị Đào", "nguyen thi dao"),
-    ("ĐỖ ĐỨC ĐẠT", "do duc dat"),
-    ("đặng Ưng Ơn Ấn", "dang ung on an"),
-    ("Hoàng  Thị\tMỹ   Lệ ", "hoang thi my le"),
-    ("Ngô Quyền", "ngo quyen"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("Nguyễn Thị Đào", "nguyen thi dao"),
+        ("ĐỖ ĐỨC ĐẠT", "do duc dat"),
+        ("đặng Ưng Ơn Ấn", "dang ung on an"),
+        ("Hoàng  Thị\tMỹ   Lệ ", "hoang thi my le"),
+        ("Ngô Quyền", "ngo quyen"),
+    ],
+)
 def test_fold_strips_vietnamese_diacritics_including_d_bar(raw: str, folded: str) -> None:
     assert fold(raw) == folded
 
@@ -42,6 +46,7 @@ def test_fold_leaves_no_combining_marks_and_no_d_bar() -> None:
 
 # --- clean ----------------------------------------------------------------------------------------
 
+
 def test_clean_normalises_decomposed_input_to_nfc() -> None:
     composed = "Nguyễn Thị Đào"
     decomposed = nfd(composed)
@@ -59,10 +64,15 @@ def test_clean_trims_and_folds_white_space() -> None:
 
 # --- vn_name_sort_key -----------------------------------------------------------------------------
 
+
 def test_given_name_first() -> None:
     assert vn_name_sort_key("Trần Văn An") < vn_name_sort_key("Nguyễn Thị Bình")
     assert vn_sorted(["Nguyễn Thị Bình", "Trần Văn An", "Lê Cường", "Phạm Thị Ánh"]) == [
-        "Trần Văn An", "Phạm Thị Ánh", "Nguyễn Thị Bình", "Lê Cường"]
+        "Trần Văn An",
+        "Phạm Thị Ánh",
+        "Nguyễn Thị Bình",
+        "Lê Cường",
+    ]
 
 
 def test_same_given_name_then_family_then_middle() -> None:
@@ -71,15 +81,18 @@ def test_same_given_name_then_family_then_middle() -> None:
     assert vn_sorted(names) == ["Lê Văn An", "Nguyễn Thị An", "Nguyễn Văn An", "Trần Văn An"]
 
 
-@pytest.mark.parametrize("ordered", [
-    ["An", "Ăn", "Ân", "Bắc"],
-    ["Anh", "Ăn"],          # a < ă decides at the first letter, whatever follows
-    ["Dy", "Đa", "Em"],     # d < đ < e
-    ["Tôn", "Tơ"],          # ô < ơ
-    ["Oanh", "Ôn", "Ơn"],   # o < ô < ơ
-    ["Tuấn", "Từ"],         # u < ư
-    ["Uyên", "Ưng", "Vân"],
-])
+@pytest.mark.parametrize(
+    "ordered",
+    [
+        ["An", "Ăn", "Ân", "Bắc"],
+        ["Anh", "Ăn"],  # a < ă decides at the first letter, whatever follows
+        ["Dy", "Đa", "Em"],  # d < đ < e
+        ["Tôn", "Tơ"],  # ô < ơ
+        ["Oanh", "Ôn", "Ơn"],  # o < ô < ơ
+        ["Tuấn", "Từ"],  # u < ư
+        ["Uyên", "Ưng", "Vân"],
+    ],
+)
 def test_vietnamese_alphabet_order(ordered: list[str]) -> None:
     assert vn_sorted(list(reversed(ordered))) == ordered
     keys = [vn_name_sort_key(n) for n in ordered]
@@ -90,8 +103,7 @@ def test_tones_break_ties_in_dictionary_order() -> None:
     # level < huyền < hỏi < ngã < sắc < nặng (code-point order would be a, à, á, ã, ạ, ả)
     ordered = ["Ma", "Mà", "Mả", "Mã", "Má", "Mạ"]
     assert vn_sorted(["Mạ", "Má", "Mã", "Mả", "Mà", "Ma"]) == ordered
-    assert vn_sorted(["Nguyễn Văn Mạ", "Nguyễn Văn Ma", "Nguyễn Văn Mã"]) == [
-        "Nguyễn Văn Ma", "Nguyễn Văn Mã", "Nguyễn Văn Mạ"]
+    assert vn_sorted(["Nguyễn Văn Mạ", "Nguyễn Văn Ma", "Nguyễn Văn Mã"]) == ["Nguyễn Văn Ma", "Nguyễn Văn Mã", "Nguyễn Văn Mạ"]
 
 
 def test_tones_only_break_ties() -> None:
@@ -125,8 +137,20 @@ def test_sort_key_is_digits_only_so_any_collation_agrees() -> None:
 
 
 def test_full_list_in_vietnamese_order() -> None:
-    expected = ["Trần Văn An", "Lê Thị Ánh", "Nguyễn Văn Anh", "Vũ Thị Ánh", "Phạm Bình", "Đỗ Thị Dung",
-                "Hoàng Văn Đức", "Ngô Thị Ôn", "Bùi Văn Ơn", "Mai Tú", "Lý Tuấn", "Đinh Thị Từ"]
+    expected = [
+        "Trần Văn An",
+        "Lê Thị Ánh",
+        "Nguyễn Văn Anh",
+        "Vũ Thị Ánh",
+        "Phạm Bình",
+        "Đỗ Thị Dung",
+        "Hoàng Văn Đức",
+        "Ngô Thị Ôn",
+        "Bùi Văn Ơn",
+        "Mai Tú",
+        "Lý Tuấn",
+        "Đinh Thị Từ",
+    ]
     # "Tú" is a prefix of "Tuấn" (u < ư keeps "Từ" last)
     shuffled = expected[::2] + expected[1::2][::-1]
     assert vn_sorted(shuffled) == expected

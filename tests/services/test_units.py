@@ -29,14 +29,15 @@ def org(session: Session) -> Org:
     org_a = make_member(session, a, roles=(("organiser", a),))
     org_b = make_member(session, b, roles=(("organiser", b),))
     plain = make_member(session, a1)
-    return Org(root, a, a1, a2, b, b1, actor(session, admin), actor(session, org_a), actor(session, org_b),
-               actor(session, plain))
+    return Org(root, a, a1, a2, b, b1, actor(session, admin), actor(session, org_a), actor(session, org_b), actor(session, plain))
 
 
 def audit_of(session: Session, action: str, unit_id: int) -> list[AuditEntry]:
-    return list(session.exec(select(AuditEntry).where(AuditEntry.action == action,
-                                                      AuditEntry.entity == "unit",
-                                                      AuditEntry.entity_id == str(unit_id))).all())
+    return list(
+        session.exec(
+            select(AuditEntry).where(AuditEntry.action == action, AuditEntry.entity == "unit", AuditEntry.entity_id == str(unit_id))
+        ).all()
+    )
 
 
 def reload(session: Session, unit: Unit) -> Unit:
@@ -48,9 +49,13 @@ def reload(session: Session, unit: Unit) -> Unit:
 
 # --- create ---------------------------------------------------------------------------------------
 
+
 def test_admin_creates_under_root_with_path_and_depth(session: Session, org: Org) -> None:
-    unit = units.create(session=session, actor=org.admin, data=UnitCreate(
-        code="db-c", name="  Đảng bộ   phường C ", kind="Đảng bộ cơ sở", parent_code="root", headcount=12))
+    unit = units.create(
+        session=session,
+        actor=org.admin,
+        data=UnitCreate(code="db-c", name="  Đảng bộ   phường C ", kind="Đảng bộ cơ sở", parent_code="root", headcount=12),
+    )
     session.commit()
     fresh = reload(session, unit)
     assert fresh.code == "DB-C"  # upper case
@@ -62,8 +67,7 @@ def test_admin_creates_under_root_with_path_and_depth(session: Session, org: Org
 
 
 def test_organiser_creates_deep_under_own_subtree(session: Session, org: Org) -> None:
-    unit = units.create(session=session, actor=org.org_a, data=UnitCreate(
-        code="TO-A1-1", name="Tổ 1", parent_code="CB-A1"))
+    unit = units.create(session=session, actor=org.org_a, data=UnitCreate(code="TO-A1-1", name="Tổ 1", parent_code="CB-A1"))
     session.commit()
     fresh = reload(session, unit)
     assert fresh.path == f"/{org.root.id}/{org.a.id}/{org.a1.id}/{fresh.id}/"
@@ -72,8 +76,7 @@ def test_organiser_creates_deep_under_own_subtree(session: Session, org: Org) ->
 
 
 def test_create_writes_audit_entry(session: Session, org: Org) -> None:
-    unit = units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-A3", name="Chi bộ A3",
-                                                                        parent_code="DB-A"))
+    unit = units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-A3", name="Chi bộ A3", parent_code="DB-A"))
     session.commit()
     entries = audit_of(session, "unit.create", unit.id)
     assert len(entries) == 1
@@ -86,20 +89,17 @@ def test_create_normalises_decomposed_name_to_nfc(session: Session, org: Org) ->
     import unicodedata
 
     name = unicodedata.normalize("NFD", "Chi bộ Phú Cường")
-    unit = units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-PC", name=name,
-                                                                        parent_code="DB-A"))
+    unit = units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-PC", name=name, parent_code="DB-A"))
     session.commit()
     assert reload(session, unit).name == "Chi bộ Phú Cường"
 
 
 def test_duplicate_code_is_conflict_whatever_the_case(session: Session, org: Org) -> None:
     with pytest.raises(Conflict):
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code=" cb-a1 ", name="Trùng",
-                                                                     parent_code="DB-A"))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code=" cb-a1 ", name="Trùng", parent_code="DB-A"))
     # codes are unique across the whole tree, not just inside a subtree
     with pytest.raises(Conflict):
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-B1", name="Trùng",
-                                                                     parent_code="DB-A"))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-B1", name="Trùng", parent_code="DB-A"))
 
 
 @pytest.mark.parametrize("code", ["", "mã đơn vị", "CB A1", "-CB", "CB/1", "Đ1", "X" * 33])
@@ -114,20 +114,17 @@ def test_missing_or_long_name_and_long_kind_are_invalid(session: Session, org: O
         units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="   ", parent_code="DB-A"))
     assert ei.value.field == "name"
     with pytest.raises(Invalid) as ei:
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="x" * 201,
-                                                                     parent_code="DB-A"))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="x" * 201, parent_code="DB-A"))
     assert ei.value.field == "name"
     # kind is a VARCHAR(64): too long must be a field error, not a database error
     with pytest.raises(Invalid) as ei:
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="Tên", kind="k" * 65,
-                                                                     parent_code="DB-A"))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="Tên", kind="k" * 65, parent_code="DB-A"))
     assert ei.value.field == "kind"
 
 
 def test_negative_headcount_on_create_is_invalid(session: Session, org: Org) -> None:
     with pytest.raises(Invalid) as ei:
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="Tên", parent_code="DB-A",
-                                                                     headcount=-1))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="Tên", parent_code="DB-A", headcount=-1))
     assert ei.value.field == "headcount"
 
 
@@ -145,15 +142,12 @@ def test_top_level_unit_only_for_admin(session: Session, org: Org) -> None:
 
 def test_parent_outside_organiser_subtree_is_forbidden(session: Session, org: Org) -> None:
     with pytest.raises(Forbidden):
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-B9", name="Ngoài phạm vi",
-                                                                     parent_code="DB-B"))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="CB-B9", name="Ngoài phạm vi", parent_code="DB-B"))
     # the organiser's own parent is outside the subtree too
     with pytest.raises(Forbidden):
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="DB-X", name="Ngang hàng",
-                                                                     parent_code="ROOT"))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="DB-X", name="Ngang hàng", parent_code="ROOT"))
     with pytest.raises(Forbidden):
-        units.create(session=session, actor=org.plain, data=UnitCreate(code="CB-X", name="Không quyền",
-                                                                      parent_code="CB-A1"))
+        units.create(session=session, actor=org.plain, data=UnitCreate(code="CB-X", name="Không quyền", parent_code="CB-A1"))
     session.rollback()
     assert session.exec(select(Unit).where(Unit.code.in_(["CB-B9", "DB-X", "CB-X"]))).all() == []
 
@@ -165,9 +159,11 @@ def test_unknown_parent_is_not_found(session: Session, org: Org) -> None:
 
 # --- update ---------------------------------------------------------------------------------------
 
+
 def test_update_changes_fields_and_is_audited(session: Session, org: Org) -> None:
-    units.update_unit(session=session, actor=org.org_a, unit_id=org.a1.id,
-                      data=UnitUpdate(name=" Chi bộ  Khu phố 1 ", kind="Chi bộ", headcount=25))
+    units.update_unit(
+        session=session, actor=org.org_a, unit_id=org.a1.id, data=UnitUpdate(name=" Chi bộ  Khu phố 1 ", kind="Chi bộ", headcount=25)
+    )
     session.commit()
     fresh = reload(session, org.a1)
     assert (fresh.name, fresh.headcount) == ("Chi bộ Khu phố 1", 25)
@@ -190,8 +186,7 @@ def test_update_negative_headcount_is_invalid(session: Session, org: Org) -> Non
 def test_huge_headcount_is_invalid_not_a_database_error(session: Session, org: Org) -> None:
     # 2**31 overflows PostgreSQL's INTEGER: it must be a field error
     with pytest.raises(Invalid) as ei:
-        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="Tên", parent_code="DB-A",
-                                                                     headcount=2**31))
+        units.create(session=session, actor=org.org_a, data=UnitCreate(code="OK1", name="Tên", parent_code="DB-A", headcount=2**31))
     assert ei.value.field == "headcount"
     with pytest.raises(Invalid) as ei:
         units.update_unit(session=session, actor=org.org_a, unit_id=org.a1.id, data=UnitUpdate(headcount=2**31))
@@ -215,6 +210,7 @@ def test_update_outside_scope_is_forbidden(session: Session, org: Org) -> None:
 
 
 # --- move -----------------------------------------------------------------------------------------
+
 
 def _deep_subtree(session: Session, org: Org) -> tuple[Unit, Unit, Unit]:
     """A1 > T1 > G1 > X1: A1 with a subtree three levels deep."""
@@ -253,8 +249,7 @@ def test_move_rehangs_whole_subtree(session: Session, org: Org) -> None:
     assert session.get(Unit, t1.id).parent_id == org.a1.id
     assert session.get(Unit, x1.id).parent_id == g1.id
     # the subtree is found under its new parent
-    assert set(units.subtree_ids(session=session, unit=session.get(Unit, org.b1.id))) == {
-        org.b1.id, org.a1.id, t1.id, g1.id, x1.id}
+    assert set(units.subtree_ids(session=session, unit=session.get(Unit, org.b1.id))) == {org.b1.id, org.a1.id, t1.id, g1.id, x1.id}
 
 
 def test_move_up_reduces_depth(session: Session, org: Org) -> None:
@@ -306,6 +301,7 @@ def test_move_to_same_parent_changes_nothing(session: Session, org: Org) -> None
 
 
 # --- listing and summaries ------------------------------------------------------------------------
+
 
 def test_list_in_scope_and_tree_order(session: Session, org: Org) -> None:
     in_a = units.list_in_scope(session=session, actor=org.org_a)

@@ -1,4 +1,3 @@
-
 from app.routers.api import attempts, auth, bank, contests, essays, judging, member_import, members, org, question_import, standings
 from app.routers.base import make_router
 

@@ -15,10 +15,10 @@ router = make_router(tags=["attempts"])
 
 
 @router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)
-def start_attempt(request: Request, response: Response, round_id: int, actor: CurrentActor,
-                  session: SessionDep) -> AttemptOut:
-    attempt, created = attempts.start(session=session, actor=actor, round_id=round_id, ip=client_ip(request),
-                                      user_agent=request.headers.get("user-agent"))
+def start_attempt(request: Request, response: Response, round_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
+    attempt, created = attempts.start(
+        session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+    )
     if not created:
         response.status_code = 200  # the attempt already in progress, resumed
     return attempts.public(session=session, attempt=attempt)
@@ -56,21 +56,25 @@ class Submitted(BaseModel):
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)
-async def save_answer(request: Request, attempt_id: int, position: Position, data: AnswerIn,
-                      caller: CurrentCaller) -> Response:
+async def save_answer(request: Request, attempt_id: int, position: Position, data: AnswerIn, caller: CurrentCaller) -> Response:
     """The busiest endpoint (every tap of every member): in the usual case no thread hop and no member load
     (the tap's own read checks the session), saved with the other waiting taps in one transaction; anything
     unusual goes through the full service, in the thread pool, which explains it."""
     saved = await attempts.save_tap_async(
-        engine=request.app.state.engine, member_id=caller.claims.member_id, token_version=caller.claims.token_version,
-        actor=caller.actor_now, attempt_id=attempt_id, position=position, option_ids=data.option_ids)
+        engine=request.app.state.engine,
+        member_id=caller.claims.member_id,
+        token_version=caller.claims.token_version,
+        actor=caller.actor_now,
+        attempt_id=attempt_id,
+        position=position,
+        option_ids=data.option_ids,
+    )
     return Response(Saved(saved_at=saved).model_dump_json(), media_type="application/json")
 
 
 @router.put("/attempts/{attempt_id}/prediction", response_model=Saved)
 def save_prediction(attempt_id: int, data: PredictionValue, actor: CurrentActor, session: SessionDep) -> Saved:
-    return Saved(saved_at=attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
-                                                   value=data.value))
+    return Saved(saved_at=attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id, value=data.value))
 
 
 @router.post("/attempts/{attempt_id}/submit", response_model=Submitted, response_model_exclude_none=True)

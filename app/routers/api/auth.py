@@ -47,10 +47,16 @@ async def read_credentials(request: Request) -> Credentials:
 
 
 @router.post("/auth/token", response_model=TokenOut)
-def token(request: Request, creds: Annotated[Credentials, Depends(read_credentials)], session: SessionDep,
-          settings: SettingsDep, secret: SecretDep) -> TokenOut:
-    issued = auth.login(session=session, settings=settings, secret=secret, username=creds.username,
-                        password=creds.password, ip=client_ip(request))
+def token(
+    request: Request,
+    creds: Annotated[Credentials, Depends(read_credentials)],
+    session: SessionDep,
+    settings: SettingsDep,
+    secret: SecretDep,
+) -> TokenOut:
+    issued = auth.login(
+        session=session, settings=settings, secret=secret, username=creds.username, password=creds.password, ip=client_ip(request)
+    )
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
@@ -60,10 +66,10 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/auth/password", status_code=204, responses={204: {"description": "Changed; other tokens revoked"}})
-def change_password(data: PasswordChange, actor: CurrentActor, session: SessionDep, settings: SettingsDep,
-                    secret: SecretDep) -> Response:
+def change_password(data: PasswordChange, actor: CurrentActor, session: SessionDep, settings: SettingsDep, secret: SecretDep) -> Response:
     """The one call (with GET /me) a member who must choose a new password may make. Every token of the
     member, this one included, is revoked: log in again with the new password."""
-    auth.change_password(session=session, settings=settings, secret=secret, actor=actor,
-                         current=data.current_password, new=data.new_password)
+    auth.change_password(
+        session=session, settings=settings, secret=secret, actor=actor, current=data.current_password, new=data.new_password
+    )
     return Response(status_code=204)

@@ -1,4 +1,5 @@
 """Contests and rounds over the API, as the public API contract fixes them. Times go out in the contest's time zone."""
+
 from __future__ import annotations
 
 from app.deps import RequireOrganiser, SessionDep
@@ -17,8 +18,7 @@ def create_contest(data: ContestCreate, actor: RequireOrganiser, session: Sessio
 
 @router.get("/contests", response_model=list[ContestPublic])
 def list_contests(actor: RequireOrganiser, session: SessionDep) -> list[ContestPublic]:
-    return [contests.contest_public(session=session, contest=c)
-            for c in contests.list_contests(session=session, actor=actor)]
+    return [contests.contest_public(session=session, contest=c) for c in contests.list_contests(session=session, actor=actor)]
 
 
 @router.get("/contests/{contest_id}", response_model=ContestPublic)
@@ -28,8 +28,7 @@ def get_contest(contest_id: int, actor: RequireOrganiser, session: SessionDep) -
 
 
 @router.patch("/contests/{contest_id}", response_model=ContestPublic)
-def update_contest(contest_id: int, data: ContestUpdate, actor: RequireOrganiser,
-                   session: SessionDep) -> ContestPublic:
+def update_contest(contest_id: int, data: ContestUpdate, actor: RequireOrganiser, session: SessionDep) -> ContestPublic:
     contest = contests.update_contest(session=session, actor=actor, contest_id=contest_id, data=data)
     return contests.contest_public(session=session, contest=contest)
 

@@ -1,5 +1,6 @@
 """Essays (bài thu hoạch) over the API: campaigns, a member's own essay (draft, submit), the cell's review, the
 judges' grades, the unit's files. Rules in app.services.essay_campaigns, essays, essay_grading and essay_exports."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,8 +40,7 @@ def list_campaigns(actor: CurrentActor, session: SessionDep) -> list[EssayCampai
 
 
 @router.patch("/essay-campaigns/{campaign_id}", response_model=EssayCampaignPublic)
-def update_campaign(campaign_id: int, data: EssayCampaignUpdate, actor: RequireOrganiser,
-                    session: SessionDep) -> EssayCampaignPublic:
+def update_campaign(campaign_id: int, data: EssayCampaignUpdate, actor: RequireOrganiser, session: SessionDep) -> EssayCampaignPublic:
     campaign = essay_campaigns.update(session=session, actor=actor, campaign_id=campaign_id, data=data)
     return essay_campaigns.public_of(session=session, campaign=campaign)
 
@@ -97,19 +97,41 @@ class EssayList(BaseModel):
 
 
 @router.get("/essay-campaigns/{campaign_id}/essays", response_model=EssayList)
-def list_essays(campaign_id: int, actor: RequireOrganiser, session: SessionDep, unit_code: str | None = None, q: str = "",
-                status: str | None = None) -> EssayList:
+def list_essays(
+    campaign_id: int, actor: RequireOrganiser, session: SessionDep, unit_code: str | None = None, q: str = "", status: str | None = None
+) -> EssayList:
     """The cell's view: essays handed in (q searches topic, text and name, ignoring diacritics) and who has not."""
     view = essays.overview(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, q=q, status=status)
     tz = essay_campaigns.zone(view.reach.campaign)
     return EssayList(
-        unit_code=view.reach.unit.code, counts=view.counts, not_submitted_total=view.missing_total,
-        essays=[EssayRow(id=e.id, member_id=m.id, full_name=m.full_name, member_code=m.member_code, phone=m.phone,
-                         unit_code=u.code, topic=e.topic, word_count=e.word_count, status=e.status, score=e.score,
-                         submitted_at=e.submitted_at.astimezone(tz) if e.submitted_at else None,
-                         grade_count=e.grade_count, disagreement=e.disagreement) for e, m, u in view.essays],
-        not_submitted=[MissingRow(member_id=x.member.id, full_name=x.member.full_name, phone=x.member.phone,
-                                  unit_code=x.unit.code, drafting=x.drafting) for x in view.missing])
+        unit_code=view.reach.unit.code,
+        counts=view.counts,
+        not_submitted_total=view.missing_total,
+        essays=[
+            EssayRow(
+                id=e.id,
+                member_id=m.id,
+                full_name=m.full_name,
+                member_code=m.member_code,
+                phone=m.phone,
+                unit_code=u.code,
+                topic=e.topic,
+                word_count=e.word_count,
+                status=e.status,
+                score=e.score,
+                submitted_at=e.submitted_at.astimezone(tz) if e.submitted_at else None,
+                grade_count=e.grade_count,
+                disagreement=e.disagreement,
+            )
+            for e, m, u in view.essays
+        ],
+        not_submitted=[
+            MissingRow(
+                member_id=x.member.id, full_name=x.member.full_name, phone=x.member.phone, unit_code=x.unit.code, drafting=x.drafting
+            )
+            for x in view.missing
+        ],
+    )
 
 
 class EssayDetail(BaseModel):
@@ -135,11 +157,21 @@ def read_essay(essay_id: int, actor: CurrentActor, session: SessionDep) -> Essay
     e = view.essay
     assert e.id is not None
     grades = essay_grading.grades_of(session=session, essay_ids=[e.id])[e.id]
-    return EssayDetail(id=e.id, campaign_id=e.campaign_id, full_name=view.member.full_name, unit_code=view.unit.code,
-                       topic=e.topic, text=e.text, word_count=e.word_count, status=e.status, review_comment=e.review_comment,
-                       submitted_at=e.submitted_at.astimezone(essay_campaigns.zone(view.campaign)) if e.submitted_at else None,
-                       score=e.score, disagreement=e.disagreement,
-                       grades=[_grade_out(g, e) for g, _name in grades])
+    return EssayDetail(
+        id=e.id,
+        campaign_id=e.campaign_id,
+        full_name=view.member.full_name,
+        unit_code=view.unit.code,
+        topic=e.topic,
+        text=e.text,
+        word_count=e.word_count,
+        status=e.status,
+        review_comment=e.review_comment,
+        submitted_at=e.submitted_at.astimezone(essay_campaigns.zone(view.campaign)) if e.submitted_at else None,
+        score=e.score,
+        disagreement=e.disagreement,
+        grades=[_grade_out(g, e) for g, _name in grades],
+    )
 
 
 @router.post("/essays/{essay_id}/review", response_model=EssayReviewed)
@@ -150,8 +182,16 @@ def review(essay_id: int, data: ReviewIn, actor: RequireOrganiser, session: Sess
 
 
 def _grade_out(g, e) -> GradeOut:
-    return GradeOut(essay_id=g.essay_id, judge_id=g.judge_id, scores=g.scores, total=g.total, comment=g.comment,
-                    essay_score=e.score, grade_count=e.grade_count, disagreement=e.disagreement)
+    return GradeOut(
+        essay_id=g.essay_id,
+        judge_id=g.judge_id,
+        scores=g.scores,
+        total=g.total,
+        comment=g.comment,
+        essay_score=e.score,
+        grade_count=e.grade_count,
+        disagreement=e.disagreement,
+    )
 
 
 @router.put("/essays/{essay_id}/grade", response_model=GradeOut)

@@ -1,6 +1,7 @@
 """What judges do (JSON): disqualify and reinstate, flags, prizes, the seal and the result files (of a round or
 of a contest as a whole).
 Rules in app.services.judging, flags, prizes, sealing and results."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,14 +43,12 @@ def _judged(a: Attempt) -> JudgedAttempt:
 
 @router.post("/attempts/{attempt_id}/disqualify", response_model=JudgedAttempt)
 def disqualify(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
-    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=True,
-                                            reason=data.reason))
+    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=True, reason=data.reason))
 
 
 @router.post("/attempts/{attempt_id}/reinstate", response_model=JudgedAttempt)
 def reinstate(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
-    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=False,
-                                            reason=data.reason))
+    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=False, reason=data.reason))
 
 
 class MemberDecision(BaseModel):
@@ -57,17 +56,21 @@ class MemberDecision(BaseModel):
 
 
 @router.post("/rounds/{round_id}/members/{member_id}/disqualify", response_model=MemberDecision)
-def disqualify_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge,
-                      session: SessionDep) -> MemberDecision:
-    return MemberDecision(changed=judging.set_member_disqualified(
-        session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=True, reason=data.reason))
+def disqualify_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> MemberDecision:
+    return MemberDecision(
+        changed=judging.set_member_disqualified(
+            session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=True, reason=data.reason
+        )
+    )
 
 
 @router.post("/rounds/{round_id}/members/{member_id}/reinstate", response_model=MemberDecision)
-def reinstate_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge,
-                     session: SessionDep) -> MemberDecision:
-    return MemberDecision(changed=judging.set_member_disqualified(
-        session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=False, reason=data.reason))
+def reinstate_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> MemberDecision:
+    return MemberDecision(
+        changed=judging.set_member_disqualified(
+            session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=False, reason=data.reason
+        )
+    )
 
 
 class FlagOut(BaseModel):
@@ -81,9 +84,10 @@ class FlagOut(BaseModel):
 @router.get("/rounds/{round_id}/flags", response_model=list[FlagOut])
 def round_flags(round_id: int, actor: RequireJudge, session: SessionDep, kind: str | None = None) -> list[FlagOut]:
     judged = judging.judge_round(session=session, actor=actor, round_id=round_id)
-    return [FlagOut(attempt_id=f.attempt_id, member_id=f.member_id, kind=f.kind, explanation=flags.explain(f),
-                    detail=f.detail)
-            for f in judging.flags_in(session=session, judged=judged, kind=kind)]
+    return [
+        FlagOut(attempt_id=f.attempt_id, member_id=f.member_id, kind=f.kind, explanation=flags.explain(f), detail=f.detail)
+        for f in judging.flags_in(session=session, judged=judged, kind=kind)
+    ]
 
 
 @router.post("/rounds/{round_id}/flags", response_model=dict[str, int])
@@ -115,10 +119,13 @@ class AllocationOut(BaseModel):
 
 def _allocation(judged: judging.JudgedRound, allocation: prizes.Allocation) -> AllocationOut:
     return AllocationOut(
-        confirmed_at=judged.round.prizes_confirmed_at, participants=allocation.participants, cap=allocation.cap,
+        confirmed_at=judged.round.prizes_confirmed_at,
+        participants=allocation.participants,
+        cap=allocation.cap,
         awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.awards],
         unit_awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.unit_awards],
-        notes=[translate(msg, "vi", **params) for msg, params in allocation.notes])
+        notes=[translate(msg, "vi", **params) for msg, params in allocation.notes],
+    )
 
 
 @router.put("/rounds/{round_id}/prizes", response_model=AllocationOut)
@@ -151,18 +158,20 @@ def seal(round_id: int, actor: RequireJudge, session: SessionDep) -> Sealed:
 
 
 @router.get("/rounds/{round_id}/export.{fmt}", response_class=FileResponse)
-def export(round_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None,
-           part: str = Query("ranking", description="CSV only: ranking | units | winners")) -> FileResponse:
+def export(
+    round_id: int,
+    fmt: str,
+    actor: RequireJudge,
+    session: SessionDep,
+    unit_code: str | None = None,
+    part: str = Query("ranking", description="CSV only: ranking | units | winners"),
+) -> FileResponse:
     """XLSX (ranked list, unit statistics, winners with contact data), CSV (one part) or the PDF minutes."""
-    return download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code,
-                                          part=part))
+    return download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code, part=part))
 
 
 @router.get("/contests/{contest_id}/export.{fmt}", response_class=FileResponse)
-def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: SessionDep,
-                   unit_code: str | None = None) -> FileResponse:
+def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None) -> FileResponse:
     """The contest's ranked list over its closed rounds (totals, then each round's score): XLSX or CSV;
     `?unit_code=` narrows it to a unit's subtree."""
-    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
-                                            unit_code=unit_code))
-
+    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code))

@@ -1,4 +1,5 @@
 """Member import over the API: one all-or-nothing request (the pages add a preview step)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -43,17 +44,30 @@ class MemberImportOut(BaseModel):
 
 
 @router.post("/members/import", response_model=MemberImportOut)
-def import_members(request: Request, actor: RequireOrganiser, session: SessionDep, secret: SecretDep,
-                   file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8)")],
-                   initial_password: Annotated[str | None, Form()] = None,
-                   legacy: LegacyForm = ""
-                   ) -> MemberImportOut:
+def import_members(
+    request: Request,
+    actor: RequireOrganiser,
+    session: SessionDep,
+    secret: SecretDep,
+    file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8)")],
+    initial_password: Annotated[str | None, Form()] = None,
+    legacy: LegacyForm = "",
+) -> MemberImportOut:
     # One byte over the limit is enough for the service to say the file is too large.
     content = file.file.read(MAX_BYTES + 1)
-    result = member_import.commit(session=session, actor=actor, content=content, filename=file.filename or "",
-                                  secret=secret, initial_password=initial_password,
-                                  locale=from_accept_language(request.headers.get("accept-language")),
-                                  legacy=legacy_code(legacy))
-    return MemberImportOut(created=result.created, updated=result.updated, without_password=result.without_password,
-                           changes=[MemberChangeOut(row=c.row, member_code=c.member_code, field=c.field, old=c.old,
-                                                    new=c.new) for c in result.changes])
+    result = member_import.commit(
+        session=session,
+        actor=actor,
+        content=content,
+        filename=file.filename or "",
+        secret=secret,
+        initial_password=initial_password,
+        locale=from_accept_language(request.headers.get("accept-language")),
+        legacy=legacy_code(legacy),
+    )
+    return MemberImportOut(
+        created=result.created,
+        updated=result.updated,
+        without_password=result.without_password,
+        changes=[MemberChangeOut(row=c.row, member_code=c.member_code, field=c.field, old=c.old, new=c.new) for c in result.changes],
+    )

@@ -9,7 +9,6 @@ router = make_router(tags=["members"])
 
 
 @router.post("/members", response_model=MemberPublic, status_code=201)
-def create_member(data: MemberCreate, actor: RequireOrganiser, session: SessionDep,
-                  secret: SecretDep) -> MemberPublic:
+def create_member(data: MemberCreate, actor: RequireOrganiser, session: SessionDep, secret: SecretDep) -> MemberPublic:
     member = members.create(session=session, actor=actor, data=data, secret=secret)
     return members.to_public(session=session, member=member)

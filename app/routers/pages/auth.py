@@ -21,16 +21,26 @@ def login_page(request: Request, next: str = "/"):
 
 
 @router.post("/login", dependencies=[Depends(require_csrf)])
-def login_submit(request: Request, session: SessionDep, settings: SettingsDep, secret: SecretDep,
-                 username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-                 next: Annotated[str, Form()] = "/"):
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    secret: SecretDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+):
     try:
-        issued = auth.login(session=session, settings=settings, secret=secret, username=username, password=password,
-                            ip=client_ip(request))
+        issued = auth.login(session=session, settings=settings, secret=secret, username=username, password=password, ip=client_ip(request))
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
-        return render(request, "pages/login.html", {"error": message, "username": username, "next": safe_next(next)},
-                      status_code=exc.status_code, headers=exc.headers)
+        return render(
+            request,
+            "pages/login.html",
+            {"error": message, "username": username, "next": safe_next(next)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
     target = "/password" if issued.member.must_change_password else safe_next(next)
     response = redirect(target)
     set_token_cookie(response, issued.access_token, settings)
@@ -51,17 +61,35 @@ def password_page(request: Request, actor: CurrentActor):
 
 
 @router.post("/password")
-def password_submit(request: Request, actor: CurrentActor, session: SessionDep, settings: SettingsDep,
-                    secret: SecretDep, current_password: Annotated[str, Form()] = "",
-                    new_password: Annotated[str, Form()] = "", confirm_password: Annotated[str, Form()] = ""):
+def password_submit(
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    secret: SecretDep,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    confirm_password: Annotated[str, Form()] = "",
+):
     forced = actor.member.must_change_password
     try:
-        issued = auth.change_password(session=session, settings=settings, secret=secret, actor=actor,
-                                      current=current_password, new=new_password, confirm=confirm_password)
+        issued = auth.change_password(
+            session=session,
+            settings=settings,
+            secret=secret,
+            actor=actor,
+            current=current_password,
+            new=new_password,
+            confirm=confirm_password,
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/password.html", {"actor": actor, "forced": forced, "error": message,
-                                                       "errors": errors}, status_code=exc.status_code)
+        return render(
+            request,
+            "pages/password.html",
+            {"actor": actor, "forced": forced, "error": message, "errors": errors},
+            status_code=exc.status_code,
+        )
     response = redirect("/?msg=password_changed")
     set_token_cookie(response, issued.access_token, settings)
     return response

@@ -1,4 +1,5 @@
 """What every page router needs: token cookie, safe redirects, and form errors shown in place."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -27,8 +28,15 @@ def redirect(target: str) -> RedirectResponse:
 
 
 def set_token_cookie(response: RedirectResponse, token: str, settings: Settings) -> None:
-    response.set_cookie(TOKEN_COOKIE, token, max_age=settings.token_lifetime_s, httponly=True, samesite="lax",
-                        secure=not settings.insecure_cookies, path="/")
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=settings.token_lifetime_s,
+        httponly=True,
+        samesite="lax",
+        secure=not settings.insecure_cookies,
+        path="/",
+    )
 
 
 def clear_token_cookie(response: RedirectResponse, settings: Settings) -> None:
@@ -47,8 +55,7 @@ async def form_fields(request: Request) -> dict[str, Any]:
     """The posted form as a dict (for forms with too many fields, or fields
     named by data, for one parameter each)."""
     form = await request.form()
-    return {k: (form.getlist(k) if len(form.getlist(k)) > 1 or k.startswith("opt_correct") else form.get(k))
-            for k in form.keys()}
+    return {k: (form.getlist(k) if len(form.getlist(k)) > 1 or k.startswith("opt_correct") else form.get(k)) for k in form.keys()}
 
 
 FormDep = Annotated[dict[str, Any], Depends(form_fields)]

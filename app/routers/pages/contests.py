@@ -1,4 +1,5 @@
 """Contest pages: organisers create weekly rounds and publish; anyone opens the short public link."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -56,8 +57,9 @@ def draw_from_form(form: dict[str, Any]) -> list[DrawLine]:
         if not topic.strip():
             continue
         row = {"topic": topic, "count": counts[i] if i < len(counts) else ""}
-        lines.append(DrawLine(topic_id=_int(row, "topic", 0), count=_int(row, "count", 0),
-                              difficulty=(diffs[i] if i < len(diffs) else "") or None))
+        lines.append(
+            DrawLine(topic_id=_int(row, "topic", 0), count=_int(row, "count", 0), difficulty=(diffs[i] if i < len(diffs) else "") or None)
+        )
     return lines
 
 
@@ -72,8 +74,9 @@ def source_from_form(form: dict[str, Any]) -> tuple[list[DrawLine] | None, list[
 def prediction_from_form(form: dict[str, Any]) -> PredictionIn | None:
     if not form.get("prediction_kind"):
         return None
-    return PredictionIn(kind=form["prediction_kind"], prompt=form.get("prediction_prompt") or "",
-                        lock_first=bool(form.get("prediction_lock_first")))
+    return PredictionIn(
+        kind=form["prediction_kind"], prompt=form.get("prediction_prompt") or "", lock_first=bool(form.get("prediction_lock_first"))
+    )
 
 
 def contest_from_form(form: dict[str, Any]) -> ContestCreate:
@@ -85,18 +88,32 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
     rounds = []
     for week in range(weeks):
         shift = timedelta(days=7 * week)
-        rounds.append(RoundIn(
-            title=f"{(form.get('round_title') or 'Tuần').strip()} {week + 1}" if weeks > 1 else (form.get("round_title") or ""),
-            opens_at=opens + shift if opens else None, closes_at=closes + shift if closes else None,
-            time_limit_s=_int(form, "time_limit_min", 15) * 60, draw=draw, question_ids=question_ids,
-            shuffle_questions=bool(form.get("shuffle_questions")), shuffle_options=bool(form.get("shuffle_options")),
-            attempts_allowed=_int(form, "attempts_allowed", 1), cooldown_s=_int(form, "cooldown_min", 0) * 60,
-            counted_attempt=form.get("counted_attempt") or "best", points_per_question=_int(form, "points", 1),
-            results_visibility=form.get("results_visibility") or "after_close", prediction=prediction))
-    return ContestCreate(title=form.get("title") or "", rules_text=form.get("rules_text") or "",
-                         scope_unit_code=form.get("scope_unit_code") or "",
-                         tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
-                         study_draw=bool(form.get("study_draw")), rounds=rounds)
+        rounds.append(
+            RoundIn(
+                title=f"{(form.get('round_title') or 'Tuần').strip()} {week + 1}" if weeks > 1 else (form.get("round_title") or ""),
+                opens_at=opens + shift if opens else None,
+                closes_at=closes + shift if closes else None,
+                time_limit_s=_int(form, "time_limit_min", 15) * 60,
+                draw=draw,
+                question_ids=question_ids,
+                shuffle_questions=bool(form.get("shuffle_questions")),
+                shuffle_options=bool(form.get("shuffle_options")),
+                attempts_allowed=_int(form, "attempts_allowed", 1),
+                cooldown_s=_int(form, "cooldown_min", 0) * 60,
+                counted_attempt=form.get("counted_attempt") or "best",
+                points_per_question=_int(form, "points", 1),
+                results_visibility=form.get("results_visibility") or "after_close",
+                prediction=prediction,
+            )
+        )
+    return ContestCreate(
+        title=form.get("title") or "",
+        rules_text=form.get("rules_text") or "",
+        scope_unit_code=form.get("scope_unit_code") or "",
+        tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
+        study_draw=bool(form.get("study_draw")),
+        rounds=rounds,
+    )
 
 
 def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
@@ -109,41 +126,70 @@ def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int =
     except Invalid:
         lines = []
     shortages = contest_checks.draw_shortages(lines, counts)
-    rows = [{**line, "available": (counts.get(line["topic_id"], {}).get(line["difficulty"], 0) if line["difficulty"]
-                                   else sum(counts.get(line["topic_id"], {}).values())),
-             "short": any(x.topic_id == line["topic_id"] and x.difficulty in (None, line["difficulty"])
-                          for x in shortages)} for line in lines]
+    rows = [
+        {
+            **line,
+            "available": (
+                counts.get(line["topic_id"], {}).get(line["difficulty"], 0)
+                if line["difficulty"]
+                else sum(counts.get(line["topic_id"], {}).values())
+            ),
+            "short": any(x.topic_id == line["topic_id"] and x.difficulty in (None, line["difficulty"]) for x in shortages),
+        }
+        for line in lines
+    ]
     rows += [{"topic_id": None, "difficulty": None, "count": None, "available": None, "short": False}] * blank_rows
     chosen = {str(v) for v in _list(form, "question_ids")}
-    return {"topics": topics, "counts": counts, "draw_rows": rows, "shortages": shortages,
-            "draw_total": sum(line["count"] for line in lines), "chosen": chosen,
-            "bank": bank.active_by_topic(session=session, actor=actor) if form.get("source") == "fixed" or chosen
-            else None}
+    return {
+        "topics": topics,
+        "counts": counts,
+        "draw_rows": rows,
+        "shortages": shortages,
+        "draw_total": sum(line["count"] for line in lines),
+        "chosen": chosen,
+        "bank": bank.active_by_topic(session=session, actor=actor) if form.get("source") == "fixed" or chosen else None,
+    }
 
 
 def _form_ctx(session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
-    return {"actor": actor, "form": form, "units": scope, "min_depth": min((u.depth for u in scope), default=0),
-            "errors": {}, **source_ctx(session, actor, form), **extra}
+    return {
+        "actor": actor,
+        "form": form,
+        "units": scope,
+        "min_depth": min((u.depth for u in scope), default=0),
+        "errors": {},
+        **source_ctx(session, actor, form),
+        **extra,
+    }
 
 
-DEFAULT_FORM = {"weeks": "4", "time_limit_min": "15", "attempts_allowed": "1", "points": "1",
-                "shuffle_questions": "1", "shuffle_options": "1", "counted_attempt": "best",
-                "results_visibility": "after_close", "prediction_kind": "perfect_scorers", "prediction_lock_first": "1",
-                "round_title": "Tuần", "tie_break": "default", "source": "draw"}
+DEFAULT_FORM = {
+    "weeks": "4",
+    "time_limit_min": "15",
+    "attempts_allowed": "1",
+    "points": "1",
+    "shuffle_questions": "1",
+    "shuffle_options": "1",
+    "counted_attempt": "best",
+    "results_visibility": "after_close",
+    "prediction_kind": "perfect_scorers",
+    "prediction_lock_first": "1",
+    "round_title": "Tuần",
+    "tie_break": "default",
+    "source": "draw",
+}
 
 
 @router.post("/contests/draw-check", response_class=HTMLResponse)
 def draw_check(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
     """htmx: the question-source part of a round form again, with what the bank holds for each draw row."""
-    return render(request, "partials/contests/source.html", {"form": form, "errors": {},
-                                                              **source_ctx(session, actor, form, blank_rows=1)})
+    return render(request, "partials/contests/source.html", {"form": form, "errors": {}, **source_ctx(session, actor, form, blank_rows=1)})
 
 
 @router.get("/contests", response_class=HTMLResponse)
 def contest_list(request: Request, actor: PageOrganiser, session: SessionDep):
-    return render(request, "pages/contests/list.html",
-                  {"actor": actor, "contests": contests.list_contests(session=session, actor=actor)})
+    return render(request, "pages/contests/list.html", {"actor": actor, "contests": contests.list_contests(session=session, actor=actor)})
 
 
 @router.get("/contests/new", response_class=HTMLResponse)
@@ -157,8 +203,9 @@ def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, 
         contest = contests.create_contest(session=session, actor=actor, data=contest_from_form(form))
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/contests/new.html", _form_ctx(session, actor, form, error=message, errors=errors),
-                      status_code=exc.status_code)
+        return render(
+            request, "pages/contests/new.html", _form_ctx(session, actor, form, error=message, errors=errors), status_code=exc.status_code
+        )
     return redirect(f"/contests/{contest.id}")
 
 
@@ -166,38 +213,52 @@ def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, 
 def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     public = contests.contest_public(session=session, contest=contest)
-    return render(request, "pages/contests/detail.html", {
-        "actor": actor, "c": public, "share_url": sharing.contest_url(public_base_url(request), contest.slug),
-        "rules_html": sharing.render_rules(contest.rules_text)})
+    return render(
+        request,
+        "pages/contests/detail.html",
+        {
+            "actor": actor,
+            "c": public,
+            "share_url": sharing.contest_url(public_base_url(request), contest.slug),
+            "rules_html": sharing.render_rules(contest.rules_text),
+        },
+    )
 
 
 def _edit_form(contest: Any) -> dict[str, Any]:
     preset = next((k for k, v in TIE_BREAK_PRESETS.items() if v == list(contest.tie_break)), "default")
-    return {"title": contest.title, "rules_text": contest.rules_text, "tie_break": preset,
-            "study_draw": contest.study_draw}
+    return {"title": contest.title, "rules_text": contest.rules_text, "tie_break": preset, "study_draw": contest.study_draw}
 
 
 @router.get("/contests/{contest_id}/edit", response_class=HTMLResponse)
 def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
-    return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest,
-                                                         "form": _edit_form(contest), "errors": {}})
+    return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest, "form": _edit_form(contest), "errors": {}})
 
 
 @router.post("/contests/{contest_id}/edit", response_class=HTMLResponse)
-def contest_save(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep,
-                 form: FormDep):
+def contest_save(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
     try:
-        contests.update_contest(session=session, actor=actor, contest_id=contest_id, data=ContestUpdate(
-            title=form.get("title") or "", rules_text=form.get("rules_text") or "",
-            tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
-            study_draw=bool(form.get("study_draw"))))
+        contests.update_contest(
+            session=session,
+            actor=actor,
+            contest_id=contest_id,
+            data=ContestUpdate(
+                title=form.get("title") or "",
+                rules_text=form.get("rules_text") or "",
+                tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
+                study_draw=bool(form.get("study_draw")),
+            ),
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
-        return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest, "form": form,
-                                                             "errors": errors, "error": message},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "pages/contests/edit.html",
+            {"actor": actor, "contest": contest, "form": form, "errors": errors, "error": message},
+            status_code=exc.status_code,
+        )
     return redirect(f"/contests/{contest_id}")
 
 
@@ -208,10 +269,18 @@ def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, ses
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
         contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
-        return render(request, "pages/contests/detail.html", {
-            "actor": actor, "c": contests.contest_public(session=session, contest=contest), "error": message,
-            "share_url": sharing.contest_url(public_base_url(request), contest.slug),
-            "rules_html": sharing.render_rules(contest.rules_text)}, status_code=exc.status_code)
+        return render(
+            request,
+            "pages/contests/detail.html",
+            {
+                "actor": actor,
+                "c": contests.contest_public(session=session, contest=contest),
+                "error": message,
+                "share_url": sharing.contest_url(public_base_url(request), contest.slug),
+                "rules_html": sharing.render_rules(contest.rules_text),
+            },
+            status_code=exc.status_code,
+        )
     return redirect(f"/contests/{contest_id}")
 
 
@@ -221,9 +290,17 @@ def public_contest(request: Request, slug: str, session: SessionDep):
     contest, unit = contests.get_public(session=session, slug=slug)
     public = contests.contest_public(session=session, contest=contest)
     url = sharing.contest_url(public_base_url(request), contest.slug)
-    return render(request, "pages/contests/public.html", {
-        "c": public, "unit": unit, "share_url": url, "rules_html": sharing.render_rules(contest.rules_text),
-        "description": " ".join(public.rules_summary[:2])[:200]})
+    return render(
+        request,
+        "pages/contests/public.html",
+        {
+            "c": public,
+            "unit": unit,
+            "share_url": url,
+            "rules_html": sharing.render_rules(contest.rules_text),
+            "description": " ".join(public.rules_summary[:2])[:200],
+        },
+    )
 
 
 @router.get("/c/{slug}/qr.{ext}")
@@ -237,18 +314,37 @@ def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, 
     ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
     r = contests.round_public(round_, contest, ids)
     form: dict[str, Any] = {
-        "title": r.title, "opens_at": r.opens_at.strftime("%Y-%m-%dT%H:%M"),
-        "closes_at": r.closes_at.strftime("%Y-%m-%dT%H:%M"), "time_limit_min": r.time_limit_s // 60,
-        "attempts_allowed": r.attempts_allowed, "cooldown_min": r.cooldown_s // 60, "points": r.points_per_question,
-        "counted_attempt": r.counted_attempt, "results_visibility": r.results_visibility,
-        "shuffle_questions": r.shuffle_questions, "shuffle_options": r.shuffle_options,
-        "source": "fixed" if ids else "draw", "question_ids": [str(i) for i in ids],
-        "draw_topic_id": [str(d.topic_id) for d in r.draw], "draw_difficulty": [d.difficulty or "" for d in r.draw],
+        "title": r.title,
+        "opens_at": r.opens_at.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": r.closes_at.strftime("%Y-%m-%dT%H:%M"),
+        "time_limit_min": r.time_limit_s // 60,
+        "attempts_allowed": r.attempts_allowed,
+        "cooldown_min": r.cooldown_s // 60,
+        "points": r.points_per_question,
+        "counted_attempt": r.counted_attempt,
+        "results_visibility": r.results_visibility,
+        "shuffle_questions": r.shuffle_questions,
+        "shuffle_options": r.shuffle_options,
+        "source": "fixed" if ids else "draw",
+        "question_ids": [str(i) for i in ids],
+        "draw_topic_id": [str(d.topic_id) for d in r.draw],
+        "draw_difficulty": [d.difficulty or "" for d in r.draw],
         "draw_count": [str(d.count) for d in r.draw],
-        "prediction_kind": round_.prediction_kind or "", "prediction_prompt": round_.prediction_prompt,
-        "prediction_lock_first": round_.prediction_lock_first}
-    return {"actor": actor, "contest": contest, "r": r, "round": round_, "form": form, "errors": {},
-            "opened": contests.round_is_open(round_, contest), "form_for": form, **extra}
+        "prediction_kind": round_.prediction_kind or "",
+        "prediction_prompt": round_.prediction_prompt,
+        "prediction_lock_first": round_.prediction_lock_first,
+    }
+    return {
+        "actor": actor,
+        "contest": contest,
+        "r": r,
+        "round": round_,
+        "form": form,
+        "errors": {},
+        "opened": contests.round_is_open(round_, contest),
+        "form_for": form,
+        **extra,
+    }
 
 
 @router.get("/contests/rounds/{round_id}", response_class=HTMLResponse)
@@ -266,31 +362,49 @@ def round_update(request: Request, round_id: int, actor: PageOrganiser, session:
             extra["draw"], extra["question_ids"] = source_from_form(form)
         if "prediction_kind" in form:
             extra["prediction"] = prediction_from_form(form)
-        round_ = contests.update_round(session=session, actor=actor, round_id=round_id, data=RoundUpdate(
-            title=form.get("title"), opens_at=_when(form.get("opens_at")), closes_at=_when(form.get("closes_at")),
-            time_limit_s=_int(form, "time_limit_min", 15) * 60, attempts_allowed=_int(form, "attempts_allowed", 1),
-            cooldown_s=_int(form, "cooldown_min", 0) * 60, points_per_question=_int(form, "points", 1),
-            counted_attempt=form.get("counted_attempt"), results_visibility=form.get("results_visibility"),
-            shuffle_questions=bool(form.get("shuffle_questions")), shuffle_options=bool(form.get("shuffle_options")),
-            **extra))
+        round_ = contests.update_round(
+            session=session,
+            actor=actor,
+            round_id=round_id,
+            data=RoundUpdate(
+                title=form.get("title"),
+                opens_at=_when(form.get("opens_at")),
+                closes_at=_when(form.get("closes_at")),
+                time_limit_s=_int(form, "time_limit_min", 15) * 60,
+                attempts_allowed=_int(form, "attempts_allowed", 1),
+                cooldown_s=_int(form, "cooldown_min", 0) * 60,
+                points_per_question=_int(form, "points", 1),
+                counted_attempt=form.get("counted_attempt"),
+                results_visibility=form.get("results_visibility"),
+                shuffle_questions=bool(form.get("shuffle_questions")),
+                shuffle_options=bool(form.get("shuffle_options")),
+                **extra,
+            ),
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         ctx = _round_ctx(session, actor, round_id, error=message, errors=errors)
         ctx["form"] = {**ctx["form"], **form}
-        return render(request, "pages/contests/round.html", {**ctx, **source_ctx(session, actor, ctx["form"])},
-                      status_code=exc.status_code)
+        return render(request, "pages/contests/round.html", {**ctx, **source_ctx(session, actor, ctx["form"])}, status_code=exc.status_code)
     return redirect(f"/contests/{round_.contest_id}")
 
 
 @router.get("/contests/rounds/{round_id}/preview", response_class=HTMLResponse)
 def round_preview(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):
-    """"Xem như thí sinh": the rules and a sample draw as a member sees them; nothing is recorded."""
+    """ "Xem như thí sinh": the rules and a sample draw as a member sees them; nothing is recorded."""
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
-    return render(request, "pages/contests/preview.html", {
-        "actor": actor, "round": round_, "contest": contest,
-        "c": contests.contest_public(session=session, contest=contest),
-        "rules_html": sharing.render_rules(contest.rules_text),
-        "questions": drawing.sample(session=session, round_=round_)})
+    return render(
+        request,
+        "pages/contests/preview.html",
+        {
+            "actor": actor,
+            "round": round_,
+            "contest": contest,
+            "c": contests.contest_public(session=session, contest=contest),
+            "rules_html": sharing.render_rules(contest.rules_text),
+            "questions": drawing.sample(session=session, round_=round_),
+        },
+    )
 
 
 @router.post("/contests/rounds/{round_id}/close")

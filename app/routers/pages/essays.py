@@ -2,6 +2,7 @@
 count, drafts autosaved by htmx, or a plain form post without JavaScript), the receipt. And one essay read by an
 organiser (accept or return it) or a judge (grade it on the rubric). Rules in app.services.essays and essay_grading;
 the campaign, review and grading lists are in app.routers.pages.essay_campaigns."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,12 @@ from app.services.access import JUDGE, MANAGE, Actor
 from app.templating import render, translate
 
 router = make_router()
-_DONE = {"saved": N_("Đã lưu bản nháp."), "reviewed": N_("Đã ghi nhận: chi bộ đã xem bài."),
-         "returned": N_("Đã trả lại bài cho hội viên sửa."), "graded": N_("Đã lưu điểm của bạn.")}
+_DONE = {
+    "saved": N_("Đã lưu bản nháp."),
+    "reviewed": N_("Đã ghi nhận: chi bộ đã xem bài."),
+    "returned": N_("Đã trả lại bài cho hội viên sửa."),
+    "graded": N_("Đã lưu điểm của bạn."),
+}
 
 
 def _flash(request: Request) -> str | None:
@@ -44,10 +49,21 @@ def essay_home(request: Request, actor: PageActor, session: SessionDep):
     mine = {c.id: essays.view_of(c, found.get(c.id)) for c in opened if c.id is not None}
     managed = essay_campaigns.list_managed(session=session, actor=actor) if actor.has_role(*MANAGE) else []
     judged = essay_campaigns.list_visible(session=session, actor=actor, roles=JUDGE) if actor.has_role(*JUDGE) else []
-    return render(request, "pages/essays/index.html", {
-        "actor": actor, "opened": opened, "mine": mine, "managed": managed, "judged": judged,
-        "state": essay_campaigns.state, "covers": lambda unit: actor.covers(unit), "status_label": _status(request),
-        "my_label": _my_label(request)})
+    return render(
+        request,
+        "pages/essays/index.html",
+        {
+            "actor": actor,
+            "opened": opened,
+            "mine": mine,
+            "managed": managed,
+            "judged": judged,
+            "state": essay_campaigns.state,
+            "covers": lambda unit: actor.covers(unit),
+            "status_label": _status(request),
+            "my_label": _my_label(request),
+        },
+    )
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -55,9 +71,19 @@ def _write_ctx(request: Request, session: Session, actor: Actor, campaign_id: in
     campaign, essay = essays.own(session, actor, campaign_id)
     mine = essays.view_of(campaign, essay)
     form = {"topic": mine.draft_topic, "text": mine.draft_text}
-    return {"actor": actor, "c": campaign, "mine": mine, "form": form, "state": essay_campaigns.state(campaign),
-            "paragraphs": essays.paragraphs, "status_label": _status(request), "flash": _flash(request), "errors": {},
-            "my_label": _my_label(request), **extra}
+    return {
+        "actor": actor,
+        "c": campaign,
+        "mine": mine,
+        "form": form,
+        "state": essay_campaigns.state(campaign),
+        "paragraphs": essays.paragraphs,
+        "status_label": _status(request),
+        "flash": _flash(request),
+        "errors": {},
+        "my_label": _my_label(request),
+        **extra,
+    }
 
 
 @router.get("/essays/campaigns/{campaign_id}/write", response_class=HTMLResponse)
@@ -93,8 +119,9 @@ def write_post(request: Request, campaign_id: int, actor: PageActor, session: Se
 def autosave(request: Request, campaign_id: int, actor: PageActor, session: SessionDep, form: FormDep):
     """htmx, debounced while typing: save the working copy and say when (or why not)."""
     try:
-        essay = essays.save_draft(session=session, actor=actor, campaign_id=campaign_id, topic=form.get("topic") or "",
-                                  text=form.get("text") or "")
+        essay = essays.save_draft(
+            session=session, actor=actor, campaign_id=campaign_id, topic=form.get("topic") or "", text=form.get("text") or ""
+        )
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
         return render(request, "partials/essays/saved.html", {"ok": False, "message": message}, status_code=exc.status_code)
@@ -117,10 +144,23 @@ def _essay_ctx(request: Request, session: Session, actor: Actor, essay_id: int, 
     own = next((g for g, _name in grades if g.judge_id == actor.id), None)
     given = own.scores if own else {}
     scores = {c["key"]: f"{given[c['key']]:g}" if c["key"] in given else "" for c in campaign.rubric}
-    return {"actor": actor, "v": view, "e": view.essay, "c": campaign, "grades": grades, "own": own,
-            "scores": scores, "comment": own.comment if own else "", "rubric_max": essay_campaigns.rubric_max(campaign),
-            "paragraphs": essays.paragraphs, "status_label": _status(request), "flash": _flash(request), "errors": {},
-            "open": essay_campaigns.state(campaign) == "open", **extra}
+    return {
+        "actor": actor,
+        "v": view,
+        "e": view.essay,
+        "c": campaign,
+        "grades": grades,
+        "own": own,
+        "scores": scores,
+        "comment": own.comment if own else "",
+        "rubric_max": essay_campaigns.rubric_max(campaign),
+        "paragraphs": essays.paragraphs,
+        "status_label": _status(request),
+        "flash": _flash(request),
+        "errors": {},
+        "open": essay_campaigns.state(campaign) == "open",
+        **extra,
+    }
 
 
 @router.get("/essays/{essay_id:int}", response_class=HTMLResponse)
@@ -135,8 +175,12 @@ def review(request: Request, essay_id: int, actor: PageActor, session: SessionDe
         essays.review(session=session, actor=actor, essay_id=essay_id, action=action, comment=form.get("comment"))
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/essays/essay.html", _essay_ctx(request, session, actor, essay_id, error=message,
-                      errors=errors, review_comment=form.get("comment") or ""), status_code=exc.status_code)
+        return render(
+            request,
+            "pages/essays/essay.html",
+            _essay_ctx(request, session, actor, essay_id, error=message, errors=errors, review_comment=form.get("comment") or ""),
+            status_code=exc.status_code,
+        )
     return redirect(f"/essays/{essay_id}?done={action}")
 
 
@@ -153,8 +197,13 @@ def grade(request: Request, essay_id: int, actor: PageActor, session: SessionDep
     view = essays.readable(session=session, actor=actor, essay_id=essay_id)
     scores = {c["key"]: _points(form.get(f"score_{c['key']}")) for c in view.campaign.rubric}
     try:
-        essay_grading.grade(session=session, actor=actor, essay_id=essay_id, comment=form.get("comment"),
-                            scores={k: v for k, v in scores.items() if v is not None})
+        essay_grading.grade(
+            session=session,
+            actor=actor,
+            essay_id=essay_id,
+            comment=form.get("comment"),
+            scores={k: v for k, v in scores.items() if v is not None},
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         ctx = _essay_ctx(request, session, actor, essay_id, error=message, errors=errors)

@@ -19,14 +19,22 @@ def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "")
     unit = actor.unit
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
-    return render(request, "pages/home.html", {
-        "actor": actor, "unit": unit, "flash": flash,
-        "manage": units.summaries(session=session, actor=actor), "judge_units": judge_units,
-        "cards": member_rounds.cards_for(session=session, actor=actor),
-        "study_sets": len(study.sets_for(session=session, actor=actor)),
-        "results": member_rounds.my_results(session=session, actor=actor),
-        "past": member_rounds.past_contests(session=session, actor=actor),
-        "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor)})
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "actor": actor,
+            "unit": unit,
+            "flash": flash,
+            "manage": units.summaries(session=session, actor=actor),
+            "judge_units": judge_units,
+            "cards": member_rounds.cards_for(session=session, actor=actor),
+            "study_sets": len(study.sets_for(session=session, actor=actor)),
+            "results": member_rounds.my_results(session=session, actor=actor),
+            "past": member_rounds.past_contests(session=session, actor=actor),
+            "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor),
+        },
+    )
 
 
 @router.get("/healthz", include_in_schema=False)

@@ -1,6 +1,7 @@
 """The judges' pages: the rounds they judge, a round's standings with filters and flags, one attempt in full
 with the disqualify / reinstate form, prizes (rules, the allocation shown, confirmation), the seal and the
 result files. Rules in app.services.judging, prizes, sealing and results."""
+
 from __future__ import annotations
 
 from math import ceil
@@ -21,8 +22,12 @@ from app.templating import render, request_locale, translate
 
 router = make_router()
 PER_PAGE = 50
-FLAG_LABELS = {FlagKind.too_fast: N_("Làm quá nhanh"), FlagKind.shared_ip: N_("Chung địa chỉ IP"),
-               FlagKind.duplicate_identity: N_("Nghi trùng người"), FlagKind.identical_answers: N_("Đáp án giống hệt")}
+FLAG_LABELS = {
+    FlagKind.too_fast: N_("Làm quá nhanh"),
+    FlagKind.shared_ip: N_("Chung địa chỉ IP"),
+    FlagKind.duplicate_identity: N_("Nghi trùng người"),
+    FlagKind.identical_answers: N_("Đáp án giống hệt"),
+}
 FLAG_KINDS = tuple(FLAG_LABELS)
 MAX_NUMBER = 1_000_000
 DONE = ("disqualified", "reinstated", "disqualified-member", "reinstated-member")
@@ -52,21 +57,34 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
     flag = q.get("flag") if q.get("flag") in FLAG_KINDS else None
     page = max(_int(q.get("page")) or 1, 1)  # at most MAX_NUMBER: an OFFSET that fits
     min_score, max_score = _int(q.get("min_score")), _int(q.get("max_score"))
-    total, rows = judging.board(session=session, judged=judged, min_score=min_score, max_score=max_score, flag=flag,
-                                limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    total, rows = judging.board(
+        session=session, judged=judged, min_score=min_score, max_score=max_score, flag=flag, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    )
     counts = judging.flag_counts(session=session, judged=judged)
-    filters = {k: v for k, v in (("unit_code", unit_code), ("flag", flag), ("min_score", min_score),
-                                 ("max_score", max_score)) if v is not None}
-    return {"actor": actor, "j": judged, "round": judged.round, "contest": judged.contest, "rows": rows, "total": total,
-            "totals": standings.round_totals(session=session, round_=judged.round, cache=request.app.state.boards),
-            "units": units.in_subtree(session=session, unit=judging.reach_unit(session=session, actor=actor,
-                                                                               judged=judged)),
-            "page": page, "pages": max(1, ceil(total / PER_PAGE)), "filters": filters, "query": urlencode(filters),
-            "flag_counts": counts, "flag_kinds": FLAG_KINDS,
-            "out": judging.disqualified(session=session, judged=judged),
-            "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
-            "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)),
-            "contest_rounds_closed": len(results.closed_rounds(session=session, contest=judged.contest)), **extra}
+    filters = {
+        k: v for k, v in (("unit_code", unit_code), ("flag", flag), ("min_score", min_score), ("max_score", max_score)) if v is not None
+    }
+    return {
+        "actor": actor,
+        "j": judged,
+        "round": judged.round,
+        "contest": judged.contest,
+        "rows": rows,
+        "total": total,
+        "totals": standings.round_totals(session=session, round_=judged.round, cache=request.app.state.boards),
+        "units": units.in_subtree(session=session, unit=judging.reach_unit(session=session, actor=actor, judged=judged)),
+        "page": page,
+        "pages": max(1, ceil(total / PER_PAGE)),
+        "filters": filters,
+        "query": urlencode(filters),
+        "flag_counts": counts,
+        "flag_kinds": FLAG_KINDS,
+        "out": judging.disqualified(session=session, judged=judged),
+        "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
+        "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)),
+        "contest_rounds_closed": len(results.closed_rounds(session=session, contest=judged.contest)),
+        **extra,
+    }
 
 
 @router.get("/judging/rounds/{round_id}", response_class=HTMLResponse)
@@ -88,24 +106,32 @@ def judging_seal(request: Request, round_id: int, actor: PageJudge, session: Ses
         sealing.seal(session=session, actor=actor, round_id=round_id)
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
-        return render(request, "pages/judging/round.html", _round_ctx(request, session, actor, round_id, error=message),
-                      status_code=exc.status_code)
+        return render(
+            request, "pages/judging/round.html", _round_ctx(request, session, actor, round_id, error=message), status_code=exc.status_code
+        )
     return redirect(f"/judging/rounds/{round_id}#seal")
 
 
 @router.get("/judging/rounds/{round_id}/export.{fmt}")
-def judging_export(request: Request, round_id: int, fmt: str, actor: PageJudge, session: SessionDep,
-                   unit_code: str | None = None, part: str = "ranking") -> FileResponse:
-    return download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt,
-                                          unit_code=unit_code or None, part=part, locale=request_locale(request)))
+def judging_export(
+    request: Request, round_id: int, fmt: str, actor: PageJudge, session: SessionDep, unit_code: str | None = None, part: str = "ranking"
+) -> FileResponse:
+    return download(
+        results.export_round(
+            session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code or None, part=part, locale=request_locale(request)
+        )
+    )
 
 
 @router.get("/judging/contests/{contest_id}/export.{fmt}")
-def judging_contest_export(request: Request, contest_id: int, fmt: str, actor: PageJudge, session: SessionDep,
-                           unit_code: str | None = None) -> FileResponse:
-    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt,
-                                            unit_code=unit_code or None, locale=request_locale(request)))
-
+def judging_contest_export(
+    request: Request, contest_id: int, fmt: str, actor: PageJudge, session: SessionDep, unit_code: str | None = None
+) -> FileResponse:
+    return download(
+        results.export_contest(
+            session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code or None, locale=request_locale(request)
+        )
+    )
 
 
 # --- one attempt -----------------------------------------------------------------------------------------
@@ -128,18 +154,31 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
             raise Invalid(N_("Hãy đánh dấu ô xác nhận trước khi quyết định."), field="confirm")
         if whole_member:
             view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
-            judging.set_member_disqualified(session=session, actor=actor, round_id=view.round.id,
-                                            member_id=view.member.id, disqualified=form.get("action") != "reinstate",
-                                            reason=form.get("reason"))
+            judging.set_member_disqualified(
+                session=session,
+                actor=actor,
+                round_id=view.round.id,
+                member_id=view.member.id,
+                disqualified=form.get("action") != "reinstate",
+                reason=form.get("reason"),
+            )
         else:
-            judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id,
-                                     disqualified=form.get("action") != "reinstate", reason=form.get("reason"))
+            judging.set_disqualified(
+                session=session,
+                actor=actor,
+                attempt_id=attempt_id,
+                disqualified=form.get("action") != "reinstate",
+                reason=form.get("reason"),
+            )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
-        return render(request, "pages/judging/attempt.html",
-                      _attempt_ctx(actor, view, error=message, errors=errors, reason=form.get("reason", "")),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "pages/judging/attempt.html",
+            _attempt_ctx(actor, view, error=message, errors=errors, reason=form.get("reason", "")),
+            status_code=exc.status_code,
+        )
     done = "reinstated" if form.get("action") == "reinstate" else "disqualified"
     return redirect(f"/judging/attempts/{attempt_id}?done={done}{'-member' if whole_member else ''}#decision")
 
@@ -161,8 +200,17 @@ def _prizes_ctx(request: Request, session: Any, actor: Actor, round_id: int, **e
     for prefix, tiers in (("", r.prize_tiers), ("unit_", r.unit_prize_tiers)):
         for i, t in enumerate(tiers, start=1):
             form[f"{prefix}name_{i}"], form[f"{prefix}count_{i}"] = t["name"], t["count"]
-    return {"actor": actor, "j": judged, "round": r, "contest": judged.contest, "alloc": allocation, "form": form,
-            "notes": [translate(request, msg, **params) for msg, params in allocation.notes], "errors": {}, **extra}
+    return {
+        "actor": actor,
+        "j": judged,
+        "round": r,
+        "contest": judged.contest,
+        "alloc": allocation,
+        "form": form,
+        "notes": [translate(request, msg, **params) for msg, params in allocation.notes],
+        "errors": {},
+        **extra,
+    }
 
 
 @router.get("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
@@ -178,8 +226,12 @@ def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, sessi
             share = float(cap) / 100 if cap else None
         except ValueError:
             share = -1.0  # the service names the field
-        prizes.set_rules(session=session, actor=actor, round_id=round_id, data=prizes.PrizeRulesIn(
-            tiers=_tier_rows(form, ""), cap_share=share, unit_tiers=_tier_rows(form, "unit_")))
+        prizes.set_rules(
+            session=session,
+            actor=actor,
+            round_id=round_id,
+            data=prizes.PrizeRulesIn(tiers=_tier_rows(form, ""), cap_share=share, unit_tiers=_tier_rows(form, "unit_")),
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         ctx = _prizes_ctx(request, session, actor, round_id, error=message, errors=errors)
@@ -195,6 +247,7 @@ def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, se
         prizes.confirm(session=session, actor=actor, round_id=round_id)
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/judging/prizes.html", _prizes_ctx(request, session, actor, round_id, error=message),
-                      status_code=exc.status_code)
+        return render(
+            request, "pages/judging/prizes.html", _prizes_ctx(request, session, actor, round_id, error=message), status_code=exc.status_code
+        )
     return redirect(f"/judging/rounds/{round_id}/prizes")

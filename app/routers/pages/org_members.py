@@ -16,9 +16,14 @@ from app.services.access import Actor
 from app.templating import render, translate
 
 router = make_router(prefix="/org/members")
-_DONE = {"created": N_("Đã thêm hội viên."), "saved": N_("Đã lưu."), "deactivated": N_("Đã khoá tài khoản."),
-         "activated": N_("Đã mở khoá tài khoản."), "password": N_("Đã đặt mật khẩu mới; hội viên sẽ phải đổi mật khẩu khi đăng nhập."),
-         "role": N_("Đã cập nhật vai trò.")}
+_DONE = {
+    "created": N_("Đã thêm hội viên."),
+    "saved": N_("Đã lưu."),
+    "deactivated": N_("Đã khoá tài khoản."),
+    "activated": N_("Đã mở khoá tài khoản."),
+    "password": N_("Đã đặt mật khẩu mới; hội viên sẽ phải đổi mật khẩu khi đăng nhập."),
+    "role": N_("Đã cập nhật vai trò."),
+}
 
 
 def _parse_date(value: str) -> date | None:
@@ -36,8 +41,7 @@ def _scope_units(session, actor: Actor) -> dict:
 
 
 @router.get("", response_class=HTMLResponse)
-def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "",
-                page: int = 1):
+def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "", page: int = 1):
     # The unit filter comes from a <select> whose "all" option is empty.
     unit_id = int(unit) if unit.isascii() and unit.isdigit() else None  # "²".isdigit(), but int("²") fails
     result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
@@ -57,34 +61,76 @@ def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit
 
 
 @router.post("")
-def member_create(request: Request, actor: PageOrganiser, session: SessionDep, secret: SecretDep,
-                  full_name: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
-                  member_code: Annotated[str, Form()] = "", birth_date: Annotated[str, Form()] = "",
-                  unit_code: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = "",
-                  password: Annotated[str, Form()] = "", role: Annotated[str, Form()] = ""):
-    form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date,
-            "unit_code": unit_code, "role": role}
+def member_create(
+    request: Request,
+    actor: PageOrganiser,
+    session: SessionDep,
+    secret: SecretDep,
+    full_name: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    member_code: Annotated[str, Form()] = "",
+    birth_date: Annotated[str, Form()] = "",
+    unit_code: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+):
+    form = {
+        "full_name": full_name,
+        "phone": phone,
+        "member_code": member_code,
+        "birth_date": birth_date,
+        "unit_code": unit_code,
+        "role": role,
+    }
     try:
         roles = [RoleGrantIn(role=role, unit_code=unit_code)] if role in ("organiser", "judge") else []
-        member = members.create(session=session, actor=actor, secret=secret, data=MemberCreate(
-            full_name=full_name, phone=phone, member_code=member_code, birth_date=_parse_date(birth_date),
-            unit_code=unit_code, id_number=id_number or None, password=password or None, roles=roles))
+        member = members.create(
+            session=session,
+            actor=actor,
+            secret=secret,
+            data=MemberCreate(
+                full_name=full_name,
+                phone=phone,
+                member_code=member_code,
+                birth_date=_parse_date(birth_date),
+                unit_code=unit_code,
+                id_number=id_number or None,
+                password=password or None,
+                roles=roles,
+            ),
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/org/member_form.html",
-                      _form_ctx(session, actor, form=form, member=None, error=message, errors=errors),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "pages/org/member_form.html",
+            _form_ctx(session, actor, form=form, member=None, error=message, errors=errors),
+            status_code=exc.status_code,
+        )
     return redirect(f"/org/members/{member.id}?done=created")
 
 
 def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:
     member, unit = members.get_in_scope(session=session, actor=actor, member_id=member_id)
-    form = {"full_name": member.full_name, "phone": member.phone, "member_code": member.member_code,
-            "birth_date": member.birth_date.isoformat() if member.birth_date else "", "unit_code": unit.code}
-    return _form_ctx(session, actor, member=member, unit=unit, form=form,
-                     masked_id=members.mask_id_number(member.id_number_last),
-                     duplicates=members.likely_duplicates(session=session, member=member, actor=actor),
-                     grants=roles.grants_of(session=session, member_id=member_id), **extra)
+    form = {
+        "full_name": member.full_name,
+        "phone": member.phone,
+        "member_code": member.member_code,
+        "birth_date": member.birth_date.isoformat() if member.birth_date else "",
+        "unit_code": unit.code,
+    }
+    return _form_ctx(
+        session,
+        actor,
+        member=member,
+        unit=unit,
+        form=form,
+        masked_id=members.mask_id_number(member.id_number_last),
+        duplicates=members.likely_duplicates(session=session, member=member, actor=actor),
+        grants=roles.grants_of(session=session, member_id=member_id),
+        **extra,
+    )
 
 
 @router.get("/{member_id}", response_class=HTMLResponse)
@@ -102,24 +148,42 @@ def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppErr
 
 
 @router.post("/{member_id}")
-def member_update(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, secret: SecretDep,
-                  full_name: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
-                  member_code: Annotated[str, Form()] = "", birth_date: Annotated[str, Form()] = "",
-                  unit_code: Annotated[str, Form()] = "", id_number: Annotated[str, Form()] = ""):
-    form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date,
-            "unit_code": unit_code}
+def member_update(
+    request: Request,
+    member_id: int,
+    actor: PageOrganiser,
+    session: SessionDep,
+    secret: SecretDep,
+    full_name: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    member_code: Annotated[str, Form()] = "",
+    birth_date: Annotated[str, Form()] = "",
+    unit_code: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "",
+):
+    form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date, "unit_code": unit_code}
     try:
-        members.update(session=session, actor=actor, member_id=member_id, secret=secret, data=MemberUpdate(
-            full_name=full_name, phone=phone, member_code=member_code, birth_date=_parse_date(birth_date),
-            unit_code=unit_code or None, id_number=id_number or None))
+        members.update(
+            session=session,
+            actor=actor,
+            member_id=member_id,
+            secret=secret,
+            data=MemberUpdate(
+                full_name=full_name,
+                phone=phone,
+                member_code=member_code,
+                birth_date=_parse_date(birth_date),
+                unit_code=unit_code or None,
+                id_number=id_number or None,
+            ),
+        )
     except AppError as exc:
         return _failed(request, session, actor, member_id, exc, form)
     return redirect(f"/org/members/{member_id}?done=saved")
 
 
 @router.post("/{member_id}/active")
-def member_active(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep,
-                  active: Annotated[int, Form()] = 0):
+def member_active(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0):
     try:
         members.set_active(session=session, actor=actor, member_id=member_id, active=bool(active))
     except AppError as exc:
@@ -128,8 +192,7 @@ def member_active(request: Request, member_id: int, actor: PageOrganiser, sessio
 
 
 @router.post("/{member_id}/password")
-def member_password(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep,
-                    new_password: Annotated[str, Form()] = ""):
+def member_password(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, new_password: Annotated[str, Form()] = ""):
     try:
         members.reset_password(session=session, actor=actor, member_id=member_id, new_password=new_password)
     except AppError as exc:
@@ -138,8 +201,14 @@ def member_password(request: Request, member_id: int, actor: PageOrganiser, sess
 
 
 @router.post("/{member_id}/roles")
-def member_grant(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep,
-                 role: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = ""):
+def member_grant(
+    request: Request,
+    member_id: int,
+    actor: PageOrganiser,
+    session: SessionDep,
+    role: Annotated[str, Form()] = "",
+    unit_code: Annotated[str, Form()] = "",
+):
     try:
         members.grant_role(session=session, actor=actor, member_id=member_id, role=role, unit_code=unit_code)
     except AppError as exc:

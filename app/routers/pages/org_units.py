@@ -28,17 +28,27 @@ def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, creat
 
 
 @router.post("")
-def unit_create(request: Request, actor: PageOrganiser, session: SessionDep,
-                code: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                kind: Annotated[str, Form()] = "", parent_code: Annotated[str, Form()] = "",
-                headcount: Annotated[int, Form()] = 0):
+def unit_create(
+    request: Request,
+    actor: PageOrganiser,
+    session: SessionDep,
+    code: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    parent_code: Annotated[str, Form()] = "",
+    headcount: Annotated[int, Form()] = 0,
+):
     form = {"code": code, "name": name, "kind": kind, "parent_code": parent_code, "headcount": headcount}
     try:
         unit = units.create(session=session, actor=actor, data=UnitCreate(**{**form, "parent_code": parent_code or None}))
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/org/units.html", {**_tree_context(session, actor), "error": message,
-                                                        "errors": errors, "form": form}, status_code=exc.status_code)
+        return render(
+            request,
+            "pages/org/units.html",
+            {**_tree_context(session, actor), "error": message, "errors": errors, "form": form},
+            status_code=exc.status_code,
+        )
     return redirect(f"/org/units?created={unit.code}#u-{unit.code}")
 
 
@@ -58,26 +68,38 @@ def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: Ses
 
 
 @router.post("/{unit_id}")
-def unit_update(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep,
-                name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
-                headcount: Annotated[int, Form()] = 0):
+def unit_update(
+    request: Request,
+    unit_id: int,
+    actor: PageOrganiser,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    headcount: Annotated[int, Form()] = 0,
+):
     try:
-        units.update_unit(session=session, actor=actor, unit_id=unit_id,
-                          data=UnitUpdate(name=name, kind=kind, headcount=headcount))
+        units.update_unit(session=session, actor=actor, unit_id=unit_id, data=UnitUpdate(name=name, kind=kind, headcount=headcount))
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/org/unit_edit.html", {**_edit_context(session, actor, unit_id), "error": message,
-                                                            "errors": errors}, status_code=exc.status_code)
+        return render(
+            request,
+            "pages/org/unit_edit.html",
+            {**_edit_context(session, actor, unit_id), "error": message, "errors": errors},
+            status_code=exc.status_code,
+        )
     return redirect(f"/org/units/{unit_id}?saved=1")
 
 
 @router.post("/{unit_id}/move")
-def unit_move(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep,
-              parent_code: Annotated[str, Form()] = ""):
+def unit_move(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, parent_code: Annotated[str, Form()] = ""):
     try:
         units.move(session=session, actor=actor, unit_id=unit_id, new_parent_code=parent_code)
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        return render(request, "pages/org/unit_edit.html", {**_edit_context(session, actor, unit_id), "error": message,
-                                                            "errors": errors}, status_code=exc.status_code)
+        return render(
+            request,
+            "pages/org/unit_edit.html",
+            {**_edit_context(session, actor, unit_id), "error": message, "errors": errors},
+            status_code=exc.status_code,
+        )
     return redirect(f"/org/units/{unit_id}?saved=1")

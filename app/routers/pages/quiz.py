@@ -1,5 +1,6 @@
 """Taking a round on a phone: start or resume, tap to save (htmx), or post the whole form without JS; review
 what is unanswered, submit, see the result the round's visibility rule allows."""
+
 from __future__ import annotations
 
 import re
@@ -41,27 +42,54 @@ def _prediction(text: str) -> int:
     return int(text)
 
 
-def _take_page(request: Request, actor: Actor, session: Session, attempt: Attempt, *, error: str | None = None,
-               status_code: int = 200) -> HTMLResponse:
+def _take_page(
+    request: Request, actor: Actor, session: Session, attempt: Attempt, *, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
     a = attempts.public(session=session, attempt=attempt)
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
-    locked = (attempts.locked_prediction(session=session, round_id=round_.id, member_id=actor.id,  # type: ignore[arg-type]
-                                         except_attempt_id=attempt.id)
-              if round_.prediction_kind and round_.prediction_lock_first else None)
-    return render(request, "pages/quiz/take.html", {
-        "actor": actor, "a": a, "round": round_, "error": error, "locked_prediction": locked,
-        "answered": sum(1 for ids in a.answers.values() if ids), "saved": request.query_params.get("saved")},
-        status_code=status_code)
+    locked = (
+        attempts.locked_prediction(
+            session=session,
+            round_id=round_.id,
+            member_id=actor.id,  # type: ignore[arg-type]
+            except_attempt_id=attempt.id,
+        )
+        if round_.prediction_kind and round_.prediction_lock_first
+        else None
+    )
+    return render(
+        request,
+        "pages/quiz/take.html",
+        {
+            "actor": actor,
+            "a": a,
+            "round": round_,
+            "error": error,
+            "locked_prediction": locked,
+            "answered": sum(1 for ids in a.answers.values() if ids),
+            "saved": request.query_params.get("saved"),
+        },
+        status_code=status_code,
+    )
 
 
-def _enter_page(request: Request, actor: Actor, session: Session, round_id: int, error: str | None = None,
-                status_code: int = 200) -> HTMLResponse:
+def _enter_page(
+    request: Request, actor: Actor, session: Session, round_id: int, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
     card = member_rounds.card_for(session=session, actor=actor, round_id=round_id)
-    return render(request, "pages/quiz/enter.html", {
-        "actor": actor, "card": card, "error": error,
-        "c": contests.contest_public(session=session, contest=card.contest, locale=request_locale(request)),
-        "rules_html": sharing.render_rules(card.contest.rules_text)}, status_code=status_code)
+    return render(
+        request,
+        "pages/quiz/enter.html",
+        {
+            "actor": actor,
+            "card": card,
+            "error": error,
+            "c": contests.contest_public(session=session, contest=card.contest, locale=request_locale(request)),
+            "rules_html": sharing.render_rules(card.contest.rules_text),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
@@ -73,8 +101,9 @@ def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep
 @router.post("/rounds/{round_id}/start")
 def start(request: Request, round_id: int, actor: PageActor, session: SessionDep):
     try:
-        attempt, _created = attempts.start(session=session, actor=actor, round_id=round_id, ip=client_ip(request),
-                                           user_agent=request.headers.get("user-agent"))
+        attempt, _created = attempts.start(
+            session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
     except (Conflict, TooManyRequests) as exc:  # no attempt left, a wait, a closed round: say so on the rules page
         message, _ = form_failure(session, request, exc)
         return _enter_page(request, actor, session, round_id, error=message, status_code=exc.status_code)
@@ -95,8 +124,7 @@ def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> 
         saved_at = save()
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
-        return render(request, "partials/quiz/saved.html", {"ok": False, "message": message},
-                      status_code=exc.status_code)
+        return render(request, "partials/quiz/saved.html", {"ok": False, "message": message}, status_code=exc.status_code)
     return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
 
 
@@ -105,20 +133,34 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
     """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async)."""
     try:
         saved_at = await attempts.save_tap_async(
-            engine=request.app.state.engine, member_id=actor.id, token_version=None, actor=lambda: actor,
-            attempt_id=attempt_id, position=position, option_ids=_chosen(form, position) or [])
+            engine=request.app.state.engine,
+            member_id=actor.id,
+            token_version=None,
+            actor=lambda: actor,
+            attempt_id=attempt_id,
+            position=position,
+            option_ids=_chosen(form, position) or [],
+        )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
-        return render(request, "partials/quiz/saved.html",
-                      {"ok": False, "message": translate(request, exc.message, **exc.params)}, status_code=exc.status_code)
+        return render(
+            request,
+            "partials/quiz/saved.html",
+            {"ok": False, "message": translate(request, exc.message, **exc.params)},
+            status_code=exc.status_code,
+        )
     return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
 
 
 @router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
-def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep,
-                    form: FormDep):
+def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep):
     """htmx: the prediction, saved as soon as the field changes."""
-    return _saved(request, session, lambda: attempts.save_prediction(
-        session=session, actor=actor, attempt_id=attempt_id, value=_prediction(form.get("prediction") or "")))
+    return _saved(
+        request,
+        session,
+        lambda: attempts.save_prediction(
+            session=session, actor=actor, attempt_id=attempt_id, value=_prediction(form.get("prediction") or "")
+        ),
+    )
 
 
 @router.post("/attempts/{attempt_id}/events", status_code=204)
@@ -138,16 +180,13 @@ def save_all(request: Request, attempt_id: int, actor: PageActor, session: Sessi
     answers = {int(key[1:]): _chosen(form, int(key[1:])) or [] for key in form if re.fullmatch(r"q\d{1,4}", key)}
     problems: list[str] = []
     try:
-        for position, exc in attempts.save_answers(session=session, actor=actor, attempt_id=attempt_id,
-                                                   answers=answers).items():
-            problems.append(translate(request, N_("Câu {n}:"), n=position) + " " +
-                            translate(request, exc.message, **exc.params))
+        for position, exc in attempts.save_answers(session=session, actor=actor, attempt_id=attempt_id, answers=answers).items():
+            problems.append(translate(request, N_("Câu {n}:"), n=position) + " " + translate(request, exc.message, **exc.params))
     except Conflict as exc:  # time is up: what was saved before stands, the attempt is finalised below
         problems.append(translate(request, exc.message, **exc.params))
     if (form.get("prediction") or "").strip():
         try:
-            attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id,
-                                     value=_prediction(form["prediction"]))
+            attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id, value=_prediction(form["prediction"]))
         except AppError as exc:
             problems.append(translate(request, exc.message, **exc.params))
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
@@ -166,9 +205,16 @@ def review_before_submit(request: Request, attempt_id: int, actor: PageActor, se
     if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
     a = attempts.public(session=session, attempt=attempt)
-    return render(request, "pages/quiz/review.html", {
-        "actor": actor, "a": a, "round": session.get(Round, attempt.round_id),
-        "unanswered": attempt_review.unanswered(session=session, attempt=attempt)})
+    return render(
+        request,
+        "pages/quiz/review.html",
+        {
+            "actor": actor,
+            "a": a,
+            "round": session.get(Round, attempt.round_id),
+            "unanswered": attempt_review.unanswered(session=session, attempt=attempt),
+        },
+    )
 
 
 @router.post("/attempts/{attempt_id}/submit")
@@ -185,9 +231,17 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
     card = member_rounds.card_for(session=session, actor=actor, round_id=round_.id)  # type: ignore[arg-type]
-    return render(request, "pages/quiz/result.html", {
-        "actor": actor, "attempt": attempt, "round": round_,
-        "visible": attempts.score_visible(session=session, attempt=attempt),
-        "items": attempt_review.review(session=session, attempt=attempt),
-        "history": attempt_review.history(session=session, attempt=attempt),
-        "left": card.left, "again": card.can_start})
+    return render(
+        request,
+        "pages/quiz/result.html",
+        {
+            "actor": actor,
+            "attempt": attempt,
+            "round": round_,
+            "visible": attempts.score_visible(session=session, attempt=attempt),
+            "items": attempt_review.review(session=session, attempt=attempt),
+            "history": attempt_review.history(session=session, attempt=attempt),
+            "left": card.left,
+            "again": card.can_start,
+        },
+    )

@@ -1,4 +1,5 @@
 """Study mode pages: members practise published topics, one question at a time, with feedback at once."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -22,24 +23,40 @@ def study_sets(request: Request, actor: PageActor, session: SessionDep):
     return render(request, "pages/study/sets.html", {"actor": actor, "sets": study.sets_for(session=session, actor=actor)})
 
 
-def _question_page(request: Request, actor, session, topic_id: int, index: int, feedback=None,
-                   status: int = 200):
+def _question_page(request: Request, actor, session, topic_id: int, index: int, feedback=None, status: int = 200):
     s = study.open_set(session=session, actor=actor, topic_id=topic_id)
     return _render_set(request, actor, s, index, feedback, base=f"/study/{topic_id}", status=status)
 
 
-def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback, *, base: str,
-                public: bool = False, status: int = 200):
+def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback, *, base: str, public: bool = False, status: int = 200):
     index = max(0, min(index, len(s.questions) - 1)) if s.questions else 0
     question = s.questions[index] if s.questions else None
-    return render(request, "pages/study/question.html", {
-        "actor": actor, "s": s, "index": index, "question": question, "base": base, "public": public,
-        "options": s.options.get(question.id, []) if question else [], "feedback": feedback}, status_code=status)
+    return render(
+        request,
+        "pages/study/question.html",
+        {
+            "actor": actor,
+            "s": s,
+            "index": index,
+            "question": question,
+            "base": base,
+            "public": public,
+            "options": s.options.get(question.id, []) if question else [],
+            "feedback": feedback,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/s/{slug}", response_class=HTMLResponse)
-def public_study(request: Request, slug: str, session: SessionDep, i: int = 0, question_id: int | None = None,
-                 option: Annotated[list[int] | None, Query()] = None):
+def public_study(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    i: int = 0,
+    question_id: int | None = None,
+    option: Annotated[list[int] | None, Query()] = None,
+):
     """A study set opened to everyone: no account; checking an answer is a plain GET (it changes nothing)."""
     s = study.public_set(session=session, slug=slug)
     feedback = study.check_answer(s, question_id, set(option or [])) if question_id is not None else None
@@ -58,23 +75,37 @@ def study_question(request: Request, topic_id: int, actor: PageActor, session: S
 
 
 @router.post("/study/{topic_id}", response_class=HTMLResponse)
-def study_answer(request: Request, topic_id: int, actor: PageActor, session: SessionDep,
-                 question_id: Annotated[int, Form()], i: Annotated[int, Form()] = 0,
-                 option: Annotated[list[int], Form()] = []):  # noqa: B006
+def study_answer(
+    request: Request,
+    topic_id: int,
+    actor: PageActor,
+    session: SessionDep,
+    question_id: Annotated[int, Form()],
+    i: Annotated[int, Form()] = 0,
+    option: Annotated[list[int], Form()] = [],  # noqa: B006
+):
     s = study.open_set(session=session, actor=actor, topic_id=topic_id)
     feedback = study.check_answer(s, question_id, set(option))
     return _question_page(request, actor, session, topic_id, i, feedback=feedback)
 
 
 @router.post("/bank/topics/{topic_id}/study")
-def toggle_study(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep,
-                 published: Annotated[int, Form()] = 0, public: Annotated[int, Form()] = 0):
+def toggle_study(
+    request: Request,
+    topic_id: int,
+    actor: PageOrganiser,
+    session: SessionDep,
+    published: Annotated[int, Form()] = 0,
+    public: Annotated[int, Form()] = 0,
+):
     try:
-        study.set_published(session=session, actor=actor, topic_id=topic_id, published=bool(published),
-                            public=bool(public))
+        study.set_published(session=session, actor=actor, topic_id=topic_id, published=bool(published), public=bool(public))
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
-        return render(request, "pages/bank/topic.html", bank_pages.topic_ctx(request, session, actor, topic_id,
-                                                                             error=message),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "pages/bank/topic.html",
+            bank_pages.topic_ctx(request, session, actor, topic_id, error=message),
+            status_code=exc.status_code,
+        )
     return redirect(f"/bank/topics/{topic_id}?done=study")

@@ -1,4 +1,5 @@
 """Files people download: each exporter turns what a service loaded into bytes (XLSX, XML, …)."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def ascii_slug(value: str, *, fallback: str = "tep") -> str:
-    """"Đô thị văn minh" -> "do-thi-van-minh": a file name every browser and Zalo keep intact."""
+    """ "Đô thị văn minh" -> "do-thi-van-minh": a file name every browser and Zalo keep intact."""
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60] or fallback

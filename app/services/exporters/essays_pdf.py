@@ -5,6 +5,7 @@ fpdf2 with the DejaVu fonts vendored for the prize minutes (app.services.exporte
 Vietnamese letter renders and stays searchable. Essay text is the members' own: it is written as plain text
 (no markdown, no HTML), paragraphs as the member separated them by blank lines.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -53,8 +54,7 @@ class _BundlePDF(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(SANS, "", 8)
-        self.cell(0, 5, self.footer_text.format(page=self.page_no()) + (f" · {self.running}" if self.running else ""),
-                  align=Align.C)
+        self.cell(0, 5, self.footer_text.format(page=self.page_no()) + (f" · {self.running}" if self.running else ""), align=Align.C)
 
 
 def _new_pdf(bundle: Bundle) -> _BundlePDF:
@@ -65,8 +65,9 @@ def _new_pdf(bundle: Bundle) -> _BundlePDF:
 
 
 def _two_columns(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
-    with pdf.table(col_widths=(2, 1), width=pdf.epw, first_row_as_headings=False, text_align=("LEFT", "RIGHT"),
-                   line_height=5.5, padding=1) as table:
+    with pdf.table(
+        col_widths=(2, 1), width=pdf.epw, first_row_as_headings=False, text_align=("LEFT", "RIGHT"), line_height=5.5, padding=1
+    ) as table:
         for label, value in rows:
             row = table.row()
             row.cell(_nfc(label))
@@ -108,9 +109,14 @@ def _cover(pdf: _BundlePDF, bundle: Bundle) -> None:
 def _table(pdf: FPDF, part: Part) -> None:
     numeric = ("int", "float", "percent")
     pdf.set_font(SANS, "", 8.5)
-    with pdf.table(col_widths=[c.width for c in part.columns], width=pdf.epw, line_height=4.5, padding=1,
-                   text_align=tuple("RIGHT" if c.kind in numeric else "LEFT" for c in part.columns),
-                   repeat_headings=1) as table:
+    with pdf.table(
+        col_widths=[c.width for c in part.columns],
+        width=pdf.epw,
+        line_height=4.5,
+        padding=1,
+        text_align=tuple("RIGHT" if c.kind in numeric else "LEFT" for c in part.columns),
+        repeat_headings=1,
+    ) as table:
         head = table.row()
         for column in part.columns:
             head.cell(_nfc(column.header))

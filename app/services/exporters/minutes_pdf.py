@@ -9,6 +9,7 @@ the same on paper as in the downloaded list. The optional annex (the whole ranke
 rows) is drawn with plain text calls rather than fpdf2's table(): that one lays out every cell as a
 paragraph and is several times slower on lists of this size.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -71,8 +72,7 @@ class _MinutesPDF(FPDF):
 
 def _new_pdf(minutes: Minutes) -> _MinutesPDF:
     pdf = _MinutesPDF(orientation="portrait", unit="mm", format="A4")
-    prepare(pdf, title=f"Biên bản xét giải — {minutes.contest_title} — {minutes.round_title}",
-            author=minutes.organisation, mono=True)
+    prepare(pdf, title=f"Biên bản xét giải — {minutes.contest_title} — {minutes.round_title}", author=minutes.organisation, mono=True)
     return pdf
 
 
@@ -145,8 +145,16 @@ def _text_width(pdf: FPDF, text: str) -> float:
     return pdf.current_font.get_text_width(text, pdf.font_size_pt, None)[1] / pdf.k
 
 
-def _col_widths(pdf: FPDF, columns: Sequence[Column], total: float, *, font_pt: float, pad: float,
-                one_line: bool = False, content: Sequence[Sequence[str]] = ()) -> list[float]:
+def _col_widths(
+    pdf: FPDF,
+    columns: Sequence[Column],
+    total: float,
+    *,
+    font_pt: float,
+    pad: float,
+    one_line: bool = False,
+    content: Sequence[Sequence[str]] = (),
+) -> list[float]:
     """Widths in proportion to Column.width, but no header word split across lines ("Hạng" in a narrow
     column), no date broken in two, nor any word of the `content` rows (a member code, a phone number)
     when it fits a third of the page: such columns get what they need and the others share the rest."""
@@ -185,10 +193,15 @@ def _table(pdf: FPDF, part: Part, tz: ZoneInfo) -> int:
     rows = [[format_cell(value, column, tz) for value, column in zip(values, columns, strict=True)] for values in part.rows]
     widths = _col_widths(pdf, columns, pdf.epw, font_pt=font_pt, pad=1, content=rows)
     pdf.set_font(SANS, "", font_pt)
-    with pdf.table(col_widths=widths, width=pdf.epw, line_height=font_pt * 0.5,
-                   text_align=tuple("RIGHT" if c.kind in _NUMERIC else "LEFT" for c in columns),
-                   headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL), repeat_headings=1,
-                   padding=1) as table:
+    with pdf.table(
+        col_widths=widths,
+        width=pdf.epw,
+        line_height=font_pt * 0.5,
+        text_align=tuple("RIGHT" if c.kind in _NUMERIC else "LEFT" for c in columns),
+        headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL),
+        repeat_headings=1,
+        padding=1,
+    ) as table:
         head = table.row()
         for column in columns:
             head.cell(_nfc(column.header), align=Align.C)
@@ -257,8 +270,10 @@ class _Annex:
         self._head()
         # Unit names, scores and times repeat all down a big list: where each text lands (and how it is
         # cut) is measured once per column, within a bound.
-        cells = [(c, left, width, c.kind in _RIGHT_ALIGNED, {})
-                 for c, left, width in zip(self.part.columns, self.lefts, self.widths, strict=True)]
+        cells = [
+            (c, left, width, c.kind in _RIGHT_ALIGNED, {})
+            for c, left, width in zip(self.part.columns, self.lefts, self.widths, strict=True)
+        ]
         baseline = _ANNEX_ROW_H - 0.9
         count = 0
         y = pdf.get_y()
@@ -335,8 +350,9 @@ def write_minutes_pdf(minutes: Minutes, fh: BinaryIO) -> None:
     _lines(pdf, minutes.criteria)
     section("Số liệu")
     pdf.set_font(SANS, "", 10)
-    with pdf.table(col_widths=(2, 1), width=pdf.epw, first_row_as_headings=False, text_align=("LEFT", "RIGHT"),
-                   line_height=5.5, padding=1) as table:
+    with pdf.table(
+        col_widths=(2, 1), width=pdf.epw, first_row_as_headings=False, text_align=("LEFT", "RIGHT"), line_height=5.5, padding=1
+    ) as table:
         for label, value in minutes.totals:
             row = table.row()
             row.cell(_nfc(label))

@@ -4,6 +4,7 @@ Either file imports back (app.services.importers.questions) as the same question
 and which are correct, explanation; XLSX also keeps difficulty, source and tags; Moodle XML keeps tags,
 and difficulty as a "Mức độ: …" tag, since the format has no field for it (Moodle keeps tags).
 """
+
 from __future__ import annotations
 
 import html
@@ -32,8 +33,9 @@ class Export:
     media_type: str
 
 
-def load(*, session: Session, actor: Actor, topic_id: int,
-         include_inactive: bool = False) -> tuple[Topic, list[tuple[Question, list[QuestionOption]]]]:
+def load(
+    *, session: Session, actor: Actor, topic_id: int, include_inactive: bool = False
+) -> tuple[Topic, list[tuple[Question, list[QuestionOption]]]]:
     """The topic (404 outside the actor's subtrees) and its questions with their options, in id order."""
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     stmt = select(Question).where(Question.topic_id == topic.id)
@@ -51,9 +53,18 @@ def _names(topic: Topic, ext: str) -> tuple[str, str]:
 
 def to_xlsx(*, session: Session, actor: Actor, topic_id: int, include_inactive: bool = False) -> Export:
     topic, items = load(session=session, actor=actor, topic_id=topic_id, include_inactive=include_inactive)
-    rows = [sheet_row(kind=q.kind, text=q.text, options=[(o.text, o.correct) for o in opts],
-                      explanation=q.explanation, difficulty=q.difficulty, source_ref=q.source_ref,
-                      tags=bank.tags_list(q.tags)) for q, opts in items]
+    rows = [
+        sheet_row(
+            kind=q.kind,
+            text=q.text,
+            options=[(o.text, o.correct) for o in opts],
+            explanation=q.explanation,
+            difficulty=q.difficulty,
+            source_ref=q.source_ref,
+            tags=bank.tags_list(q.tags),
+        )
+        for q, opts in items
+    ]
     filename, display = _names(topic, "xlsx")
     return Export(workbook_bytes(rows), filename, display, XLSX)
 
@@ -111,8 +122,7 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
         if kind == "truefalse":
             truth = _is_true(opts)
             for word, right in (("true", truth), ("false", not truth)):
-                answer = SubElement(element, "answer", {"fraction": "100" if right else "0",
-                                                        "format": "moodle_auto_format"})
+                answer = SubElement(element, "answer", {"fraction": "100" if right else "0", "format": "moodle_auto_format"})
                 SubElement(answer, "text").text = word
                 _text_block(answer, "feedback", "", paragraph=False)
         else:

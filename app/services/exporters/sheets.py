@@ -12,6 +12,7 @@ sheet as CSV does not bring the formula back to life.
 `format_cell` is the single text rendering of a value: CSV writes it, and the seal digest of a ranked
 list hashes it, so a judge who re-hashes the downloaded CSV gets the digest printed on the minutes.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -45,14 +46,18 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 # The control characters XML 1.0 cannot carry (tab, line feed and carriage return it can).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XLSX_FORMATS = {"float": "0.00", "percent": "0.00%", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm:ss",
-                 "duration_ms": "[m]:ss"}
+_XLSX_FORMATS = {"float": "0.00", "percent": "0.00%", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm:ss", "duration_ms": "[m]:ss"}
 _HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "valign": "vcenter", "text_wrap": True}
 # constant_memory: each row goes to a temporary file as soon as the next one starts, so memory stays flat
 # whatever the length of the list (strings are then written inline, not into a shared table). The strings_to_*
 # options only matter for XlsxWriter's guessing write(), which is never used here; they are off all the same.
-_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                     "strings_to_urls": False, "nan_inf_to_errors": True}
+_WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": True,
+}
 
 
 @dataclass
@@ -128,7 +133,7 @@ def sheet_title(title: str, taken: set[str]) -> str:
     while name.casefold() in taken:  # Excel compares sheet names case-insensitively
         n += 1
         suffix = f" ({n})"
-        name = base[:31 - len(suffix)] + suffix
+        name = base[: 31 - len(suffix)] + suffix
     taken.add(name.casefold())
     return name
 
@@ -190,8 +195,9 @@ def _write_part(ws: Worksheet, part: Part, tz: ZoneInfo, formats: _Formats) -> N
     columns = part.columns
     for row_index, row in enumerate(part.rows, 1):
         if row_index == XLSX_MAX_ROWS:  # XlsxWriter would drop the rest without a word
-            raise Invalid(N_("Danh sách dài quá số dòng một trang tính Excel chứa được ({n}); hãy xuất tệp CSV."),
-                          field="format", n=XLSX_MAX_ROWS - 1)
+            raise Invalid(
+                N_("Danh sách dài quá số dòng một trang tính Excel chứa được ({n}); hãy xuất tệp CSV."), field="format", n=XLSX_MAX_ROWS - 1
+            )
         for col_index, (value, column, known) in enumerate(zip(row, columns, plans, strict=True)):
             plan = known.get(type(value))
             if plan is None:

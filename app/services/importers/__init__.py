@@ -3,6 +3,7 @@
 Shared by every importer, so that each one only maps columns to its own fields. Row numbers are the
 ones Excel shows (header = 1), because that is where the organiser goes to fix a cell.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,12 +52,15 @@ def read_table(content: bytes, filename: str, *, max_rows: int | None = None, le
     ("tcvn3" or "vni", legacy_text.CODES), as the organiser said: it is turned into Unicode cell by cell."""
     max_rows = max_rows or MAX_ROWS
     if len(content) > MAX_BYTES:
-        raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia danh sách thành nhiều tệp nhỏ hơn."),
-                          max_mb=MAX_BYTES // (1024 * 1024))
+        raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia danh sách thành nhiều tệp nhỏ hơn."), max_mb=MAX_BYTES // (1024 * 1024))
     suffix = PurePath(filename or "").suffix.lower()
     if suffix == ".xls":
-        raise FileProblem(N_("Tệp .xls (Excel 97–2003) chưa được hỗ trợ. Hãy mở tệp bằng Excel, chọn "
-                             "\"Lưu thành\" (Save As) kiểu \"Excel Workbook (*.xlsx)\" rồi tải lên lại."))
+        raise FileProblem(
+            N_(
+                "Tệp .xls (Excel 97–2003) chưa được hỗ trợ. Hãy mở tệp bằng Excel, chọn "
+                '"Lưu thành" (Save As) kiểu "Excel Workbook (*.xlsx)" rồi tải lên lại.'
+            )
+        )
     if suffix not in (".xlsx", ".xlsm", ".csv"):
         raise FileProblem(N_("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."))
     if not content.strip():
@@ -71,16 +75,19 @@ def read_table(content: bytes, filename: str, *, max_rows: int | None = None, le
     table: Table | None = None
     for number, cells in rows:
         if number > MAX_SCANNED_ROWS:
-            raise FileProblem(N_("Tệp có hơn {max_rows} dòng (kể cả dòng trống). Hãy xoá các dòng trống ở cuối "
-                                 "hoặc chia thành nhiều tệp nhỏ hơn."), max_rows=f"{MAX_SCANNED_ROWS:,}".replace(",", "."))
+            raise FileProblem(
+                N_("Tệp có hơn {max_rows} dòng (kể cả dòng trống). Hãy xoá các dòng trống ở cuối hoặc chia thành nhiều tệp nhỏ hơn."),
+                max_rows=f"{MAX_SCANNED_ROWS:,}".replace(",", "."),
+            )
         if _is_empty(cells):
             continue
         if table is None:
             table = Table(header=cells, header_row=number)
             continue
         if len(table.rows) >= max_rows:
-            raise FileProblem(N_("Tệp có hơn {max_rows} dòng dữ liệu. Hãy chia thành nhiều tệp nhỏ hơn."),
-                              max_rows=f"{max_rows:,}".replace(",", "."))
+            raise FileProblem(
+                N_("Tệp có hơn {max_rows} dòng dữ liệu. Hãy chia thành nhiều tệp nhỏ hơn."), max_rows=f"{max_rows:,}".replace(",", ".")
+            )
         table.rows.append((number, cells))
     if table is None:
         raise FileProblem(N_("Tệp trống."))
@@ -97,8 +104,7 @@ def _xlsx_rows(content: bytes):
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
-        raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên "
-                             "lại.")) from None
+        raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên lại.")) from None
     try:
         sheet = workbook.worksheets[0]
         # Some generators write a wrong <dimension>; read-only mode would trust it and cut rows off.
@@ -109,8 +115,7 @@ def _xlsx_rows(content: bytes):
     except FileProblem:
         raise
     except Exception:
-        raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên "
-                             "lại.")) from None
+        raise FileProblem(N_("Không đọc được tệp Excel. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi tải lên lại.")) from None
     finally:
         workbook.close()
 
@@ -150,10 +155,14 @@ def _sniff(header_line: str) -> str:
 
 
 _CSV_NOT_UTF8 = (
-    N_("Tệp CSV không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "
-       "\"Lưu thành\" (Save As), kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."),
-    N_("Tệp CSV không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn \"Lưu thành\" (Save As), "
-       "kiểu tệp \"CSV UTF-8 (*.csv)\", rồi tải lên lại."),
+    N_(
+        "Tệp CSV không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "
+        '"Lưu thành" (Save As), kiểu tệp "CSV UTF-8 (*.csv)", rồi tải lên lại.'
+    ),
+    N_(
+        'Tệp CSV không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Trong Excel, chọn "Lưu thành" (Save As), '
+        'kiểu tệp "CSV UTF-8 (*.csv)", rồi tải lên lại.'
+    ),
 )
 
 
@@ -175,8 +184,9 @@ def decode_utf8(content: bytes, *, advice: tuple[str, str], utf16: bool = False)
     found = legacy_bytes(content[:200_000])
     if found is not None:  # charset-normalizer calls TCVN3 bytes ISO-8859-10, which helps nobody
         code, text = found
-        raise FileProblem(LEGACY_FILE, font=CODES[code], code=code,
-                          sample=next((b for _a, b in sample_pairs(text.splitlines(), code)), "")[:80])
+        raise FileProblem(
+            LEGACY_FILE, font=CODES[code], code=code, sample=next((b for _a, b in sample_pairs(text.splitlines(), code)), "")[:80]
+        )
     from charset_normalizer import from_bytes
 
     guess = from_bytes(content[:200_000]).best()
@@ -185,10 +195,14 @@ def decode_utf8(content: bytes, *, advice: tuple[str, str], utf16: bool = False)
     raise FileProblem(advice[1])
 
 
-LEGACY_FILE = N_("Tệp được soạn bằng phông {font}, chưa phải Unicode; ví dụ một dòng sau khi chuyển: «{sample}». Hãy "
-                 "chọn phông cũ {font} ở ô «Tệp dùng phông cũ» rồi tải lên lại để hệ thống chuyển sang Unicode.")
-LEGACY_TEXT = N_("Chữ trong tệp là phông {font} bị lưu thành Unicode: «{before}» sẽ thành «{after}». Hãy chọn phông cũ "
-                 "{font} ở ô «Tệp dùng phông cũ» rồi tải lên lại để hệ thống chuyển sang Unicode.")
+LEGACY_FILE = N_(
+    "Tệp được soạn bằng phông {font}, chưa phải Unicode; ví dụ một dòng sau khi chuyển: «{sample}». Hãy "
+    "chọn phông cũ {font} ở ô «Tệp dùng phông cũ» rồi tải lên lại để hệ thống chuyển sang Unicode."
+)
+LEGACY_TEXT = N_(
+    "Chữ trong tệp là phông {font} bị lưu thành Unicode: «{before}» sẽ thành «{after}». Hãy chọn phông cũ "
+    "{font} ở ô «Tệp dùng phông cũ» rồi tải lên lại để hệ thống chuyển sang Unicode."
+)
 
 
 def from_legacy(content: bytes, code: str) -> bytes:
@@ -196,8 +210,7 @@ def from_legacy(content: bytes, code: str) -> bytes:
     try:
         return convert(content.decode("utf-8-sig"), code).encode("utf-8")
     except UnicodeDecodeError:  # the old bytes themselves: every character is in that code
-        return whole(content.decode("cp1252", errors="ignore") if code == "vni" else content.decode("latin-1"),
-                     code).encode("utf-8")
+        return whole(content.decode("cp1252", errors="ignore") if code == "vni" else content.decode("latin-1"), code).encode("utf-8")
 
 
 def legacy_problem(texts: list[str]) -> FileProblem | None:
@@ -223,8 +236,9 @@ def encoding_label(name: str) -> str:
 
 # --- cells ---------------------------------------------------------------------------------------------------
 
+
 def header_key(text: Any) -> str:
-    """"Số điện thoại *", " SO DIEN THOAI", "phone_number", "Ngày sinh (dd/mm/yyyy)" fold to one key."""
+    """ "Số điện thoại *", " SO DIEN THOAI", "phone_number", "Ngày sinh (dd/mm/yyyy)" fold to one key."""
     key = fold(str(text if text is not None else ""))
     key = re.sub(r"\(.*?\)", " ", key)
     key = re.sub(r"[_\-/*:.]+", " ", key)
@@ -310,16 +324,21 @@ def map_header(header: list[Any], *, columns: Any, ignored: set[str]) -> tuple[l
                 unknown.append(shown)
             fields.append(None)
         elif fld in seen:
-            problems.append(HeaderProblem(fld, N_("Cột \"{first}\" và cột \"{second}\" cùng là một thông tin."),
-                                          {"first": seen[fld], "second": shown}))
+            problems.append(
+                HeaderProblem(fld, N_('Cột "{first}" và cột "{second}" cùng là một thông tin.'), {"first": seen[fld], "second": shown})
+            )
             fields.append(None)
         else:
             seen[fld] = shown
             fields.append(fld)
     if unknown:
-        problems.append(HeaderProblem(None, N_("Có cột không nhận ra: {columns}. Các cột dùng được: {expected}."),
-                                      {"columns": ", ".join(f"\"{u}\"" for u in unknown),
-                                       "expected": ", ".join(c.header for c in columns)}))
+        problems.append(
+            HeaderProblem(
+                None,
+                N_("Có cột không nhận ra: {columns}. Các cột dùng được: {expected}."),
+                {"columns": ", ".join(f'"{u}"' for u in unknown), "expected": ", ".join(c.header for c in columns)},
+            )
+        )
     missing = [c.header for c in columns if c.required and c.field not in seen]
     if missing:
         problems.append(HeaderProblem(None, N_("Thiếu cột bắt buộc: {columns}."), {"columns": ", ".join(missing)}))

@@ -1,6 +1,7 @@
 """The member list as a file: its columns, reading rows out of .xlsx/.csv, and the blank templates.
 
 The checks against the database and the writing are in app.services.importers.members."""
+
 from __future__ import annotations
 
 import csv
@@ -38,29 +39,69 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("full_name", "Họ và tên", True, ("ho ten", "full name", "fullname", "name"), "Nguyễn Thị Ánh",
-           "Họ và tên đầy đủ, có dấu, tối đa 120 ký tự."),
-    Column("phone", "Số điện thoại", True, ("dien thoai", "sdt", "so dt", "phone", "phone number"), "0912345678",
-           "10 chữ số, bắt đầu bằng 0 (có thể ghi +84). Dùng làm tên đăng nhập, không trùng với người khác."),
-    Column("member_code", "Mã hội viên", True, ("ma dang vien", "ma doan vien", "member code"), "HV00001",
-           "Mã hội viên/đảng viên/đoàn viên: chữ không dấu, số, dấu chấm, gạch ngang; không trùng với người khác. "
-           "Cũng dùng được làm tên đăng nhập."),
-    Column("birth_date", "Ngày sinh", False, ("ngay thang nam sinh", "birth date", "birthdate", "dob"), "15/05/1990",
-           "Không bắt buộc. Ghi theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 15/05/1990."),
-    Column("unit_code", "Mã đơn vị", True, ("unit code", "unit"), "CB001",
-           "Mã của chi bộ/chi đoàn/đơn vị mà người này sinh hoạt; đơn vị phải có sẵn và thuộc phạm vi bạn quản lý."),
-    Column("id_number", "Số CCCD", False, ("cccd", "so cmnd", "cmnd", "so cccd cmnd", "id number"),
-           "001090012345",
-           "Không bắt buộc. Căn cước công dân 12 chữ số (CMND cũ: 9 chữ số). Chỉ lưu dạng mã hoá, hiển thị che bớt."),
-    Column("password", "Mật khẩu ban đầu", False, ("mat khau", "password", "initial password"), "",
-           "Không bắt buộc. Ít nhất 8 ký tự, khác số điện thoại. Bỏ trống thì dùng mật khẩu ban đầu chung nhập khi "
-           "tải tệp lên. Người dùng phải đổi mật khẩu ở lần đăng nhập đầu. Không thay đổi mật khẩu của tài khoản "
-           "đã có."),
+    Column(
+        "full_name",
+        "Họ và tên",
+        True,
+        ("ho ten", "full name", "fullname", "name"),
+        "Nguyễn Thị Ánh",
+        "Họ và tên đầy đủ, có dấu, tối đa 120 ký tự.",
+    ),
+    Column(
+        "phone",
+        "Số điện thoại",
+        True,
+        ("dien thoai", "sdt", "so dt", "phone", "phone number"),
+        "0912345678",
+        "10 chữ số, bắt đầu bằng 0 (có thể ghi +84). Dùng làm tên đăng nhập, không trùng với người khác.",
+    ),
+    Column(
+        "member_code",
+        "Mã hội viên",
+        True,
+        ("ma dang vien", "ma doan vien", "member code"),
+        "HV00001",
+        "Mã hội viên/đảng viên/đoàn viên: chữ không dấu, số, dấu chấm, gạch ngang; không trùng với người khác. "
+        "Cũng dùng được làm tên đăng nhập.",
+    ),
+    Column(
+        "birth_date",
+        "Ngày sinh",
+        False,
+        ("ngay thang nam sinh", "birth date", "birthdate", "dob"),
+        "15/05/1990",
+        "Không bắt buộc. Ghi theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 15/05/1990.",
+    ),
+    Column(
+        "unit_code",
+        "Mã đơn vị",
+        True,
+        ("unit code", "unit"),
+        "CB001",
+        "Mã của chi bộ/chi đoàn/đơn vị mà người này sinh hoạt; đơn vị phải có sẵn và thuộc phạm vi bạn quản lý.",
+    ),
+    Column(
+        "id_number",
+        "Số CCCD",
+        False,
+        ("cccd", "so cmnd", "cmnd", "so cccd cmnd", "id number"),
+        "001090012345",
+        "Không bắt buộc. Căn cước công dân 12 chữ số (CMND cũ: 9 chữ số). Chỉ lưu dạng mã hoá, hiển thị che bớt.",
+    ),
+    Column(
+        "password",
+        "Mật khẩu ban đầu",
+        False,
+        ("mat khau", "password", "initial password"),
+        "",
+        "Không bắt buộc. Ít nhất 8 ký tự, khác số điện thoại. Bỏ trống thì dùng mật khẩu ban đầu chung nhập khi "
+        "tải tệp lên. Người dùng phải đổi mật khẩu ở lần đăng nhập đầu. Không thay đổi mật khẩu của tài khoản "
+        "đã có.",
+    ),
 )
 FIELD_ORDER = {c.field: i for i, c in enumerate(COLUMNS)}
 _IGNORED_HEADERS = {"stt", "tt", "no", "#"}  # a running number column is in nearly every Vietnamese list
 SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE][+]?\d+$")
-
 
 
 @dataclass
@@ -83,8 +124,8 @@ def row_error(row: int, fld: str | None, message: str, locale: str, /, **params:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-def parse(content: bytes, filename: str, *, locale: str = "vi",
-          legacy: str | None = None) -> tuple[list[RawRow], list[dict[str, Any]]]:
+
+def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: str | None = None) -> tuple[list[RawRow], list[dict[str, Any]]]:
     """The data rows and the file-level errors (row 0); when there are file-level errors there are no rows.
     `legacy`: the organiser says the file is in that legacy code ("tcvn3", "vni"): its text becomes Unicode."""
     try:
@@ -104,8 +145,11 @@ def parse(content: bytes, filename: str, *, locale: str = "vi",
             if fld is not None:
                 setattr(raw, fld, _cell_value(fld, cell))
             elif (index >= len(named) or not named[index]) and cell is not None and str(cell).strip():
-                errors.append(row_error(number, None, N_("Ô ở cột {column} có dữ liệu nhưng cột không có tiêu đề."),
-                                     locale, column=column_letter(index)))
+                errors.append(
+                    row_error(
+                        number, None, N_("Ô ở cột {column} có dữ liệu nhưng cột không có tiêu đề."), locale, column=column_letter(index)
+                    )
+                )
         rows.append(raw)
     if errors:
         return [], errors
@@ -164,14 +208,18 @@ def template_xlsx() -> bytes:
     sheet.column_dimensions["A"].width = 28
     sheet.freeze_panes = "A2"
 
-    add_guide_sheet(workbook, [(c.header, c.required, c.guide) for c in COLUMNS], [
+    add_guide_sheet(
+        workbook,
+        [(c.header, c.required, c.guide) for c in COLUMNS],
+        [
             "Dòng 1 là tiêu đề, giữ nguyên tên cột. Mỗi dòng tiếp theo là một người; dòng trống được bỏ qua.",
-            "Dòng mẫu ở trang \"Danh sách\" cần xoá hoặc sửa trước khi tải lên.",
-            "Người đã có (trùng số điện thoại hoặc mã hội viên) được cập nhật họ tên, ngày sinh, đơn vị, CCCD; "
-            "mật khẩu của họ giữ nguyên.",
+            'Dòng mẫu ở trang "Danh sách" cần xoá hoặc sửa trước khi tải lên.',
+            "Người đã có (trùng số điện thoại hoặc mã hội viên) được cập nhật họ tên, ngày sinh, đơn vị, CCCD; mật khẩu của họ giữ nguyên.",
             "Tệp có lỗi thì không ghi dòng nào: hệ thống liệt kê mọi lỗi kèm số dòng để sửa rồi tải lên lại.",
             f"Tối đa {MAX_ROWS:,} dòng và {MAX_BYTES // (1024 * 1024)} MB mỗi tệp.".replace(",", "."),
-            "Nếu lưu thành CSV, chọn kiểu \"CSV UTF-8 (*.csv)\" để giữ tiếng Việt có dấu."])
+            'Nếu lưu thành CSV, chọn kiểu "CSV UTF-8 (*.csv)" để giữ tiếng Việt có dấu.',
+        ],
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,5 +1,6 @@
 """One member-import row on its own (field checks, no database) and what the database knows about a
 whole file's values, in a few IN queries per chunk of rows."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +24,7 @@ CHUNK = 500
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     items = list(values)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def load(session: Session, column: Any, values: set[Any], *entities: Any) -> list[Any]:
@@ -78,18 +79,25 @@ def lookups(session: Session, checked: list[Checked], secret: str) -> Known:
     return Known(units, by_phone, by_code, code_is_phone, phone_is_code, hashes, hash_owner, member_units)
 
 
-def crossed(c: Checked, member: Member | None, known: Known, first_phone: dict[str, int],
-             first_code: dict[str, int], usable: set[str], err: Callable[..., None]) -> None:
+def crossed(
+    c: Checked,
+    member: Member | None,
+    known: Known,
+    first_phone: dict[str, int],
+    first_code: dict[str, int],
+    usable: set[str],
+    err: Callable[..., None],
+) -> None:
     """A member code that is some account's (or row's) phone, or a phone that is one's code: a login by that
     name would be ambiguous."""
     row = c.raw.row
     other = known.code_is_phone.get(c.member_code) if "member_code" in usable else None
-    if (other is not None and (member is None or other.id != member.id)) or \
-            ("member_code" in usable and first_phone.get(c.member_code, row) != row):
+    if (other is not None and (member is None or other.id != member.id)) or (
+        "member_code" in usable and first_phone.get(c.member_code, row) != row
+    ):
         err(row, "member_code", N_("Mã {value} trùng số điện thoại của tài khoản khác."), value=c.member_code)
     other = known.phone_is_code.get(c.phone) if "phone" in usable else None
-    if (other is not None and (member is None or other.id != member.id)) or \
-            ("phone" in usable and first_code.get(c.phone, row) != row):
+    if (other is not None and (member is None or other.id != member.id)) or ("phone" in usable and first_code.get(c.phone, row) != row):
         err(row, "phone", N_("Số điện thoại {value} trùng mã của tài khoản khác."), value=c.phone)
 
 
@@ -102,17 +110,32 @@ def check_row(raw: RawRow, err: Callable[..., None]) -> Checked:
     for fld, value in texts.items():
         if value is not None and SCIENTIFIC.match(clean(value)):
             # 9.12346E+08 in a CSV saved by Excel: the digits are gone, only the person can restore them.
-            err(row, fld, N_("Ô {value} đã bị Excel đổi sang dạng số mũ nên mất chữ số. Hãy định dạng cột là "
-                             "Văn bản (Text), nhập lại số đầy đủ rồi lưu lại."), value=clean(value))
+            err(
+                row,
+                fld,
+                N_(
+                    "Ô {value} đã bị Excel đổi sang dạng số mũ nên mất chữ số. Hãy định dạng cột là "
+                    "Văn bản (Text), nhập lại số đầy đủ rồi lưu lại."
+                ),
+                value=clean(value),
+            )
             bad.add(fld)
     birth, date_ok = parse_date(raw.birth_date)
     if not date_ok:
-        err(row, "birth_date", N_("Ngày sinh {value} không đúng dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 15/05/1990."),
-            value=clean(str(raw.birth_date)))
+        err(
+            row,
+            "birth_date",
+            N_("Ngày sinh {value} không đúng dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 15/05/1990."),
+            value=clean(str(raw.birth_date)),
+        )
         bad.add("birth_date")
-    fields, problems = clean_fields(full_name=raw.full_name, phone=None if "phone" in bad else raw.phone,
-                                    member_code=None if "member_code" in bad else raw.member_code,
-                                    birth_date=birth, id_number=None if "id_number" in bad else raw.id_number)
+    fields, problems = clean_fields(
+        full_name=raw.full_name,
+        phone=None if "phone" in bad else raw.phone,
+        member_code=None if "member_code" in bad else raw.member_code,
+        birth_date=birth,
+        id_number=None if "id_number" in bad else raw.id_number,
+    )
     for problem in problems:
         if problem.field in bad:
             continue
@@ -124,6 +147,14 @@ def check_row(raw: RawRow, err: Callable[..., None]) -> Checked:
         bad.add("unit_code")
     # Cell padding around a password is never meant; a blank cell means "use the shared one".
     password = raw.password.strip() if raw.password and raw.password.strip() else None
-    return Checked(raw=raw, full_name=fields.full_name, phone=fields.phone, member_code=fields.member_code,
-                    birth_date=fields.birth_date, unit_code=unit_code, id_number=fields.id_number, password=password,
-                    bad=bad)
+    return Checked(
+        raw=raw,
+        full_name=fields.full_name,
+        phone=fields.phone,
+        member_code=fields.member_code,
+        birth_date=fields.birth_date,
+        unit_code=unit_code,
+        id_number=fields.id_number,
+        password=password,
+        bad=bad,
+    )

@@ -5,6 +5,7 @@ hold tens of thousands of rows); `commit` runs the same checks again, since the 
 on, and writes only when there is not a single error. A row whose phone or member code is already known
 updates that member; any other row creates one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,22 @@ from app.services.members import (
 )
 from app.services.roles import OUTRANKS, grants_of_many, has_authority_over
 
-__all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "Change", "ImportPlan", "ImportResult", "RawRow", "RowPlan", "commit",
-           "parse", "preview", "template_csv", "template_xlsx"]
+__all__ = [
+    "COLUMNS",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "Change",
+    "ImportPlan",
+    "ImportResult",
+    "RawRow",
+    "RowPlan",
+    "commit",
+    "parse",
+    "preview",
+    "template_csv",
+    "template_xlsx",
+]
+
 
 @dataclass
 class RowPlan:
@@ -103,9 +118,19 @@ class ImportResult:
 
 # --- checking ------------------------------------------------------------------------------------------------
 
-def preview(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
-            initial_password: str | None = None, locale: str = "vi",
-            parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None, legacy: str | None = None) -> ImportPlan:
+
+def preview(
+    *,
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    secret: str,
+    initial_password: str | None = None,
+    locale: str = "vi",
+    parsed: tuple[list[RawRow], list[dict[str, Any]]] | None = None,
+    legacy: str | None = None,
+) -> ImportPlan:
     """`parsed`: the file as `parse` read it, when the caller has read it already."""
     actor.require_any()
     plan = ImportPlan(filename=filename)
@@ -153,9 +178,10 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
         id_hash = hashes.get(row)
         usable: set[str] = set()  # identifiers that are valid and not repeated from an earlier row
         for fld, value, first, message in (
-                ("phone", c.phone, first_phone, N_("Số điện thoại {value} trùng với dòng {row}.")),
-                ("member_code", c.member_code, first_code, N_("Mã {value} trùng với dòng {row}.")),
-                ("id_number", id_hash, first_hash, N_("Số CCCD trùng với dòng {row}."))):
+            ("phone", c.phone, first_phone, N_("Số điện thoại {value} trùng với dòng {row}.")),
+            ("member_code", c.member_code, first_code, N_("Mã {value} trùng với dòng {row}.")),
+            ("id_number", id_hash, first_hash, N_("Số CCCD trùng với dòng {row}.")),
+        ):
             if fld in c.bad or not value:
                 continue
             if value in first:
@@ -168,8 +194,13 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
         member_p = by_phone.get(c.phone) if "phone" in usable else None
         member_c = by_code.get(c.member_code) if "member_code" in usable else None
         if member_p is not None and member_c is not None and member_p.id != member_c.id:
-            err(row, "member_code", N_("Số điện thoại {phone} và mã {code} thuộc hai tài khoản khác nhau."),
-                phone=c.phone, code=c.member_code)
+            err(
+                row,
+                "member_code",
+                N_("Số điện thoại {phone} và mã {code} thuộc hai tài khoản khác nhau."),
+                phone=c.phone,
+                code=c.member_code,
+            )
             continue
         member = member_p or member_c
         matched_by = "phone" if member_p is not None else "member_code"
@@ -177,18 +208,25 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
             assert member.id is not None
             if not actor.covers(member_units[member.unit_id]):
                 if matched_by == "phone":
-                    foreign.append((row, "phone", N_("Số điện thoại {value} đã thuộc một hội viên ở đơn vị ngoài "
-                                                     "phạm vi bạn được giao."), c.phone))
+                    foreign.append(
+                        (row, "phone", N_("Số điện thoại {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được giao."), c.phone)
+                    )
                 else:
-                    foreign.append((row, "member_code", N_("Mã {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi "
-                                                           "bạn được giao."), c.member_code))
+                    foreign.append(
+                        (row, "member_code", N_("Mã {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được giao."), c.member_code)
+                    )
                 continue
             if not has_authority_over(actor, grants.get(member.id, [])):
                 err(row, matched_by, OUTRANKS)
                 continue
             if member.id in first_member:
-                err(row, matched_by, N_("Dòng này và dòng {row} cùng là hội viên {code} đã có."),
-                    row=first_member[member.id], code=member.member_code)
+                err(
+                    row,
+                    matched_by,
+                    N_("Dòng này và dòng {row} cùng là hội viên {code} đã có."),
+                    row=first_member[member.id],
+                    code=member.member_code,
+                )
                 continue
             first_member[member.id] = row
         crossed(c, member, known, first_phone, first_code, usable, err)
@@ -207,13 +245,32 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
                 err(row, "password", N_("Mật khẩu không được trùng số điện thoại."))
         if c.bad or unit is None or len(errors) > before:
             continue
-        item = RowPlan(row=row, full_name=c.full_name, phone=c.phone, member_code=c.member_code,
-                       birth_date=c.birth_date, unit=unit, id_number_hash=id_hash,
-                       id_number_last=c.id_number[-4:] if c.id_number else None, password=password, member=member,
-                       changes=changes_of(row, member, full_name=c.full_name, phone=c.phone,
-                                                  member_code=c.member_code, birth_date=c.birth_date,
-                                                  id_number=c.id_number, unit=unit, id_hash=id_hash,
-                                                  units=member_units) if member is not None else [])
+        item = RowPlan(
+            row=row,
+            full_name=c.full_name,
+            phone=c.phone,
+            member_code=c.member_code,
+            birth_date=c.birth_date,
+            unit=unit,
+            id_number_hash=id_hash,
+            id_number_last=c.id_number[-4:] if c.id_number else None,
+            password=password,
+            member=member,
+            changes=changes_of(
+                row,
+                member,
+                full_name=c.full_name,
+                phone=c.phone,
+                member_code=c.member_code,
+                birth_date=c.birth_date,
+                id_number=c.id_number,
+                unit=unit,
+                id_hash=id_hash,
+                units=member_units,
+            )
+            if member is not None
+            else [],
+        )
         (plan.updates if member is not None else plan.creates).append(item)
     if foreign:
         # phones are unique system-wide, so these rows tell that such members exist: counted per organiser,
@@ -228,16 +285,29 @@ def preview(*, session: Session, actor: Actor, content: bytes, filename: str, se
     return plan
 
 
-FOREIGN_HIDDEN = N_("{n} dòng có số điện thoại hoặc mã thuộc hội viên ở đơn vị ngoài phạm vi bạn được giao. Bạn đã gặp "
-                    "quá nhiều trường hợp như vậy trong một giờ nên các dòng không được liệt kê; hãy hỏi quản trị "
-                    "hệ thống.")
+FOREIGN_HIDDEN = N_(
+    "{n} dòng có số điện thoại hoặc mã thuộc hội viên ở đơn vị ngoài phạm vi bạn được giao. Bạn đã gặp "
+    "quá nhiều trường hợp như vậy trong một giờ nên các dòng không được liệt kê; hãy hỏi quản trị "
+    "hệ thống."
+)
 
 
 # --- writing -------------------------------------------------------------------------------------------------
 
-def commit(*, session: Session, actor: Actor, content: bytes, filename: str, secret: str,
-           initial_password: str | None = None, progress: Callable[[int], None] | None = None,
-           locale: str = "vi", confirmed_changes: str | None = None, legacy: str | None = None) -> ImportResult:
+
+def commit(
+    *,
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    secret: str,
+    initial_password: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    locale: str = "vi",
+    confirmed_changes: str | None = None,
+    legacy: str | None = None,
+) -> ImportResult:
     """`confirmed_changes`: the changes_digest of the preview the organiser confirmed (pages); where it is
     given, changes to existing members are written only if they are still exactly those.
 
@@ -251,13 +321,26 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
     if initial_password and initial_password.strip():
         passwords.add(initial_password)
     hashes = {pw: hash_password(pw) for pw in passwords}
-    plan = preview(session=session, actor=actor, content=content, filename=filename, secret=secret,
-                   initial_password=initial_password, locale=locale, parsed=parsed)
+    plan = preview(
+        session=session,
+        actor=actor,
+        content=content,
+        filename=filename,
+        secret=secret,
+        initial_password=initial_password,
+        locale=locale,
+        parsed=parsed,
+    )
     if plan.errors:
         raise ImportFailed(plan.errors)
     if confirmed_changes is not None and plan.changes and confirmed_changes != plan.changes_digest:
-        raise Conflict(N_("Các thay đổi với hội viên đã có chưa được xác nhận, hoặc đã khác so với lúc kiểm tra. "
-                          "Hãy xem lại danh sách thay đổi rồi xác nhận."), extra={"field": "confirm_changes"})
+        raise Conflict(
+            N_(
+                "Các thay đổi với hội viên đã có chưa được xác nhận, hoặc đã khác so với lúc kiểm tra. "
+                "Hãy xem lại danh sách thay đổi rồi xác nhận."
+            ),
+            extra={"field": "confirm_changes"},
+        )
     done = 0
     now = utcnow()
     try:
@@ -265,14 +348,12 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
             for item in chunk:
                 member = item.member
                 assert member is not None
-                before = (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id,
-                          member.id_number_hash)
+                before = (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash)
                 member.full_name, member.phone, member.member_code = item.full_name, item.phone, item.member_code
                 member.birth_date, member.unit_id = item.birth_date, item.unit.id
                 if item.id_number_hash:  # a blank CCCD cell keeps the number on file
                     member.id_number_hash, member.id_number_last = item.id_number_hash, item.id_number_last
-                if before != (member.full_name, member.phone, member.member_code, member.birth_date,
-                              member.unit_id, member.id_number_hash):
+                if before != (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash):
                     apply_derived(member)
                     member.updated_at = now
             session.flush()
@@ -282,11 +363,19 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
         for chunk in chunks(plan.creates, CHUNK):
             new = []
             for item in chunk:
-                member = Member(full_name=item.full_name, phone=item.phone, member_code=item.member_code,
-                                birth_date=item.birth_date, unit_id=item.unit.id, id_number_hash=item.id_number_hash,
-                                id_number_last=item.id_number_last,
-                                password_hash=hashes[item.password] if item.password else "",
-                                must_change_password=True, created_at=now, updated_at=now)
+                member = Member(
+                    full_name=item.full_name,
+                    phone=item.phone,
+                    member_code=item.member_code,
+                    birth_date=item.birth_date,
+                    unit_id=item.unit.id,
+                    id_number_hash=item.id_number_hash,
+                    id_number_last=item.id_number_last,
+                    password_hash=hashes[item.password] if item.password else "",
+                    must_change_password=True,
+                    created_at=now,
+                    updated_at=now,
+                )
                 apply_derived(member)
                 new.append(member)
             session.add_all(new)
@@ -296,11 +385,20 @@ def commit(*, session: Session, actor: Actor, content: bytes, filename: str, sec
                 progress(done)
     except IntegrityError:
         # Another import or edit took a phone, code or CCCD between our checks and our insert.
-        raise Conflict(N_("Danh sách hội viên vừa bị thay đổi trong lúc nhập. Chưa ghi dữ liệu nào; vui lòng "
-                          "thử lại.")) from None
-    audit.record(session=session, actor_id=actor.id, action="member.import", entity="member",
-                 detail={"filename": filename, "created": len(plan.creates), "updated": len(plan.updates),
-                         "without_password": plan.without_password, "changed_fields": len(plan.changes)}, ip=actor.ip)
+        raise Conflict(N_("Danh sách hội viên vừa bị thay đổi trong lúc nhập. Chưa ghi dữ liệu nào; vui lòng thử lại.")) from None
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="member.import",
+        entity="member",
+        detail={
+            "filename": filename,
+            "created": len(plan.creates),
+            "updated": len(plan.updates),
+            "without_password": plan.without_password,
+            "changed_fields": len(plan.changes),
+        },
+        ip=actor.ip,
+    )
     session.flush()
-    return ImportResult(created=len(plan.creates), updated=len(plan.updates), without_password=plan.without_password,
-                        changes=plan.changes)
+    return ImportResult(created=len(plan.creates), updated=len(plan.updates), without_password=plan.without_password, changes=plan.changes)

@@ -2,6 +2,7 @@
 questions left out on purpose (skipped, with the reason) and the problems found (errors).
 
 A draft is not checked here: app.services.bank.check_question does that, once, for every format."""
+
 from __future__ import annotations
 
 import re
@@ -49,16 +50,21 @@ class Parsed:
 
     def add(self, draft: Draft) -> None:
         if len(self.drafts) >= MAX_QUESTIONS:
-            raise FileProblem(N_("Tệp có hơn {max_rows} câu hỏi. Hãy chia thành nhiều tệp nhỏ hơn."),
-                              max_rows=f"{MAX_QUESTIONS:,}".replace(",", "."))
+            raise FileProblem(
+                N_("Tệp có hơn {max_rows} câu hỏi. Hãy chia thành nhiều tệp nhỏ hơn."), max_rows=f"{MAX_QUESTIONS:,}".replace(",", ".")
+            )
         self.drafts.append(draft)
 
 
 _TEXT_NOT_UTF8 = (
-    N_("Tệp không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình "
-       "soạn thảo (ví dụ Notepad), chọn \"Lưu thành\" (Save As) với bảng mã UTF-8 rồi tải lên lại."),
-    N_("Tệp không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình soạn thảo (ví dụ "
-       "Notepad), chọn \"Lưu thành\" (Save As) với bảng mã UTF-8 rồi tải lên lại."),
+    N_(
+        "Tệp không dùng bảng mã UTF-8 (có vẻ là {encoding}), nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình "
+        'soạn thảo (ví dụ Notepad), chọn "Lưu thành" (Save As) với bảng mã UTF-8 rồi tải lên lại.'
+    ),
+    N_(
+        "Tệp không dùng bảng mã UTF-8, nên tiếng Việt sẽ bị lỗi font. Hãy mở tệp bằng trình soạn thảo (ví dụ "
+        'Notepad), chọn "Lưu thành" (Save As) với bảng mã UTF-8 rồi tải lên lại.'
+    ),
 )
 
 
@@ -70,13 +76,31 @@ def decode_text(content: bytes) -> str:
 # --- text helpers shared by the formats --------------------------------------------------------------------
 
 _KINDS = {
-    "single": "single", "mot lua chon": "single", "1 lua chon": "single", "chon mot": "single",
-    "mot dap an": "single", "multichoice": "single",
-    "multiple": "multiple", "nhieu lua chon": "multiple", "chon nhieu": "multiple", "nhieu dap an": "multiple",
-    "true false": "true_false", "dung sai": "true_false", "truefalse": "true_false", "true_false": "true_false",
+    "single": "single",
+    "mot lua chon": "single",
+    "1 lua chon": "single",
+    "chon mot": "single",
+    "mot dap an": "single",
+    "multichoice": "single",
+    "multiple": "multiple",
+    "nhieu lua chon": "multiple",
+    "chon nhieu": "multiple",
+    "nhieu dap an": "multiple",
+    "true false": "true_false",
+    "dung sai": "true_false",
+    "truefalse": "true_false",
+    "true_false": "true_false",
 }
-_DIFFICULTIES = {"easy": "easy", "de": "easy", "medium": "medium", "trung binh": "medium", "tb": "medium",
-                 "vua": "medium", "hard": "hard", "kho": "hard"}
+_DIFFICULTIES = {
+    "easy": "easy",
+    "de": "easy",
+    "medium": "medium",
+    "trung binh": "medium",
+    "tb": "medium",
+    "vua": "medium",
+    "hard": "hard",
+    "kho": "hard",
+}
 KIND_LABELS = {"single": "Một lựa chọn", "multiple": "Nhiều lựa chọn", "true_false": "Đúng/Sai"}
 DIFFICULTY_LABELS = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
 # Moodle XML has no difficulty; a tag "Mức độ: Khó" carries it there and back (Moodle keeps tags).
@@ -89,7 +113,7 @@ def _key(value: str | None) -> str:
 
 
 def kind_value(value: str | None) -> str | None:
-    """"Nhiều lựa chọn", "đúng/sai", "single"… to a QuestionKind; anything else as typed, for check_question
+    """ "Nhiều lựa chọn", "đúng/sai", "single"… to a QuestionKind; anything else as typed, for check_question
     to name."""
     if value is None or not value.strip():
         return None
@@ -118,8 +142,8 @@ def split_difficulty_tag(tags: list[str]) -> tuple[str | None, list[str]]:
 class _TextOfHtml(HTMLParser):
     """Line structure survives: blocks and <br> break lines, a table becomes one line per row with its
     cells joined by " | ", and <pre> keeps its own line breaks; elsewhere source white space is one space."""
-    _BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre",
-               "blockquote"}
+
+    _BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre", "blockquote"}
     _CELLS = {"td", "th"}
 
     def __init__(self) -> None:

@@ -5,6 +5,7 @@ GIFT: questions separated by blank lines, "// comments", "::title::", answers in
 {~%50%right ~%50%right ~%-100%wrong} (several correct: checkboxes), {T}/{F}/{TRUE}/{FALSE}, "#feedback"
 after an answer, "####general feedback", and the escapes \\~ \\= \\# \\{ \\} \\: \\\\ \\n. The other GIFT
 kinds (short answer, numerical, matching, essay, description) are listed as skipped, with the reason."""
+
 from __future__ import annotations
 
 import re
@@ -36,13 +37,13 @@ def parse_aiken(text: str, parsed: Parsed) -> None:
         line = raw.strip()
         if not line:
             if start and options:
-                parsed.error(start, "answer", N_("Câu hỏi thiếu dòng \"ANSWER: …\" ngay sau các phương án."))
+                parsed.error(start, "answer", N_('Câu hỏi thiếu dòng "ANSWER: …" ngay sau các phương án.'))
                 reset()
             continue  # blank lines between questions, or between a question and its options
         answer = _AIKEN_ANSWER.match(line)
         if answer:
             if not start or not options:
-                parsed.error(number, "answer", N_("Dòng \"ANSWER: …\" không đi sau một câu hỏi có phương án."))
+                parsed.error(number, "answer", N_('Dòng "ANSWER: …" không đi sau một câu hỏi có phương án.'))
             elif not broken:
                 _aiken_finish(start, number, " ".join(question), options, answer.group(1), parsed)
             reset()
@@ -53,39 +54,60 @@ def parse_aiken(text: str, parsed: Parsed) -> None:
         elif option:
             expected = chr(ord("A") + len(options))
             if option.group(1) != expected:
-                parsed.error(number, "options", N_("Phương án {letter} không đúng thứ tự: ở đây cần phương án "
-                                                   "{expected}."), letter=option.group(1), expected=expected)
+                parsed.error(
+                    number,
+                    "options",
+                    N_("Phương án {letter} không đúng thứ tự: ở đây cần phương án {expected}."),
+                    letter=option.group(1),
+                    expected=expected,
+                )
                 broken = True
             options.append((option.group(1), option.group(2)))
         elif not options:
             question.append(line)  # a question wrapped over several lines: kept, though Aiken wants one
         else:
-            parsed.error(number, None, N_("Dòng này không phải phương án (\"A. …\" hoặc \"A) …\") cũng không phải "
-                                          "dòng \"ANSWER: …\"."))
+            parsed.error(number, None, N_('Dòng này không phải phương án ("A. …" hoặc "A) …") cũng không phải dòng "ANSWER: …".'))
             broken = True
     if start:
-        parsed.error(start, "answer", N_("Câu hỏi thiếu dòng \"ANSWER: …\" ngay sau các phương án."))
+        parsed.error(start, "answer", N_('Câu hỏi thiếu dòng "ANSWER: …" ngay sau các phương án.'))
 
 
-def _aiken_finish(start: int, answer_line: int, question: str, options: list[tuple[str, str]], answer: str,
-                  parsed: Parsed) -> None:
+def _aiken_finish(start: int, answer_line: int, question: str, options: list[tuple[str, str]], answer: str, parsed: Parsed) -> None:
     letters = [t.strip().rstrip(".)") for t in re.split(r"[,;\s]+", answer.strip().upper()) if t.strip()]
     known = {letter for letter, _ in options}
     bad = [t for t in letters if t not in known]
     if not letters or bad:
-        parsed.error(answer_line, "answer", N_("Đáp án \"{value}\" không phải chữ cái của một phương án (A–{last})."),
-                     value=answer.strip(), last=options[-1][0])
+        parsed.error(
+            answer_line,
+            "answer",
+            N_('Đáp án "{value}" không phải chữ cái của một phương án (A–{last}).'),
+            value=answer.strip(),
+            last=options[-1][0],
+        )
         return
-    parsed.add(Draft(line=start, kind="multiple" if len(set(letters)) > 1 else "single", text=question,
-                     options=[(t, letter in letters) for letter, t in options]))
+    parsed.add(
+        Draft(
+            line=start,
+            kind="multiple" if len(set(letters)) > 1 else "single",
+            text=question,
+            options=[(t, letter in letters) for letter, t in options],
+        )
+    )
 
 
 # --- GIFT ------------------------------------------------------------------------------------------------------
 
-_ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004",
-            "\\}": "\ue005", "\\:": "\ue006", "\\n": "\n"}
-_RESTORE = str.maketrans({"\ue000": "\\", "\ue001": "~", "\ue002": "=", "\ue003": "#", "\ue004": "{",
-                          "\ue005": "}", "\ue006": ":"})
+_ESCAPES = {
+    "\\\\": "\ue000",
+    "\\~": "\ue001",
+    "\\=": "\ue002",
+    "\\#": "\ue003",
+    "\\{": "\ue004",
+    "\\}": "\ue005",
+    "\\:": "\ue006",
+    "\\n": "\n",
+}
+_RESTORE = str.maketrans({"\ue000": "\\", "\ue001": "~", "\ue002": "=", "\ue003": "#", "\ue004": "{", "\ue005": "}", "\ue006": ":"})
 _ESCAPE = re.compile(r"\\[\\~=#{}:n]")
 _TITLE = re.compile(r"^::(.*?)::", re.DOTALL)
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
@@ -130,11 +152,11 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         return  # where Moodle files the questions: the import goes into the chosen topic instead
     title = _TITLE.match(body)
     if title:
-        body = body[title.end():].lstrip()
+        body = body[title.end() :].lstrip()
     fmt = _FORMAT.match(body)
     is_html = bool(fmt) and fmt.group(1).lower() == "html"  # type: ignore[union-attr]
     if fmt:
-        body = body[fmt.end():]
+        body = body[fmt.end() :]
     opening = body.find("{")
     if opening < 0:
         parsed.skip(line, N_("Đoạn mô tả (không có phần trả lời trong ngoặc nhọn): không phải câu hỏi, bỏ qua."))
@@ -143,7 +165,7 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
     if closing < 0:
         parsed.error(line, None, N_("Thiếu dấu ngoặc nhọn đóng phần trả lời."))
         return
-    before, answers, after = body[:opening].strip(), body[opening + 1:closing].strip(), body[closing + 1:].strip()
+    before, answers, after = body[:opening].strip(), body[opening + 1 : closing].strip(), body[closing + 1 :].strip()
     if _MEDIA.search(body):
         parsed.skip(line, N_("Câu hỏi có hình ảnh hoặc âm thanh, hệ thống chưa hiển thị được, bỏ qua."))
         return
@@ -170,13 +192,18 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         # {TRUE#feedback for a wrong answer#feedback for the right one}
         feedback = [_plain(f, is_html) for f in (true_false.group(2) or "").split("#")[1:]]
         explanation = general or next((f for f in reversed(feedback) if f.strip()), "")
-        parsed.add(Draft(line=line, kind="true_false", text=question, options=[("Đúng", truth), ("Sai", not truth)],
-                         explanation=explanation))
+        parsed.add(
+            Draft(line=line, kind="true_false", text=question, options=[("Đúng", truth), ("Sai", not truth)], explanation=explanation)
+        )
         return
     parts = re.split(r"(?=[=~])", answers)
     if parts[0].strip():
-        parsed.error(line, "options", N_("Mỗi phương án phải bắt đầu bằng \"=\" (đúng) hoặc \"~\" (sai); gặp "
-                                         "\"{value}\"."), value=_plain(parts[0].strip(), False)[:60])
+        parsed.error(
+            line,
+            "options",
+            N_('Mỗi phương án phải bắt đầu bằng "=" (đúng) hoặc "~" (sai); gặp "{value}".'),
+            value=_plain(parts[0].strip(), False)[:60],
+        )
         return
     options: list[tuple[str, bool]] = []
     feedbacks: list[str] = []
@@ -191,7 +218,7 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         weight = _WEIGHT.match(rest)
         value = float(weight.group(1).replace(",", ".")) if weight else None
         if weight:
-            rest = rest[weight.end():]
+            rest = rest[weight.end() :]
         text, _sep, feedback = rest.partition("#")
         if "->" in text:
             parsed.skip(line, N_("Câu ghép đôi (matching) chưa được hỗ trợ, bỏ qua."))
@@ -208,8 +235,7 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         parsed.skip(line, N_("Câu trả lời ngắn (short answer) chưa được hỗ trợ, bỏ qua."))
         return
     if partial:
-        parsed.note(line, N_("Câu có điểm từng phần (~%n%): chỉ phương án \"=\" được tính là đúng; phần điểm từng "
-                             "phần bị bỏ."))
+        parsed.note(line, N_('Câu có điểm từng phần (~%n%): chỉ phương án "=" được tính là đúng; phần điểm từng phần bị bỏ.'))
     kind = "multiple" if checkboxes else "single"
     if not general and kind == "single":
         general = next((f for (_t, c), f in zip(options, feedbacks, strict=True) if c and f.strip()), "")

@@ -7,6 +7,7 @@ Other question types are listed as skipped with the reason.
 
 The XML is read with expat directly, so that a DOCTYPE or an entity declaration (the "billion laughs" and
 external-entity attacks) is refused before anything is expanded, and each question keeps its line number."""
+
 from __future__ import annotations
 
 import re
@@ -18,12 +19,19 @@ from app.services.importers import FileProblem
 from app.services.importers.question_base import Draft, Parsed, decode_text, html_to_text, split_difficulty_tag
 
 _TYPE_NAMES = {
-    "shortanswer": "trả lời ngắn (shortanswer)", "essay": "tự luận (essay)", "matching": "ghép đôi (matching)",
-    "numerical": "trả lời bằng số (numerical)", "cloze": "điền khuyết (cloze)",
-    "multianswer": "điền khuyết (cloze)", "description": "đoạn mô tả (description)",
-    "calculated": "tính toán (calculated)", "calculatedsimple": "tính toán (calculatedsimple)",
-    "calculatedmulti": "tính toán (calculatedmulti)", "ddwtos": "kéo thả vào văn bản (ddwtos)",
-    "gapselect": "chọn từ còn thiếu (gapselect)", "randomsamatch": "ghép đôi ngẫu nhiên (randomsamatch)",
+    "shortanswer": "trả lời ngắn (shortanswer)",
+    "essay": "tự luận (essay)",
+    "matching": "ghép đôi (matching)",
+    "numerical": "trả lời bằng số (numerical)",
+    "cloze": "điền khuyết (cloze)",
+    "multianswer": "điền khuyết (cloze)",
+    "description": "đoạn mô tả (description)",
+    "calculated": "tính toán (calculated)",
+    "calculatedsimple": "tính toán (calculatedsimple)",
+    "calculatedmulti": "tính toán (calculatedmulti)",
+    "ddwtos": "kéo thả vào văn bản (ddwtos)",
+    "gapselect": "chọn từ còn thiếu (gapselect)",
+    "randomsamatch": "ghép đôi ngẫu nhiên (randomsamatch)",
     "ordering": "sắp xếp thứ tự (ordering)",
 }
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -64,12 +72,15 @@ def read_xml(content: bytes) -> tuple[Element, dict[int, int]]:
     try:
         parser.Parse(content, True)
     except _Refused:
-        raise FileProblem(N_("Tệp XML có khai báo DOCTYPE hoặc ENTITY. Vì an toàn, hệ thống không đọc các khai "
-                             "báo này; tệp Moodle XML xuất từ Moodle không có chúng. Hãy xoá khai báo đó hoặc xuất "
-                             "lại tệp từ Moodle.")) from None
+        raise FileProblem(
+            N_(
+                "Tệp XML có khai báo DOCTYPE hoặc ENTITY. Vì an toàn, hệ thống không đọc các khai "
+                "báo này; tệp Moodle XML xuất từ Moodle không có chúng. Hãy xoá khai báo đó hoặc xuất "
+                "lại tệp từ Moodle."
+            )
+        ) from None
     except expat.ExpatError as exc:
-        raise FileProblem(N_("Tệp XML bị lỗi ở dòng {line}: {reason}."), line=exc.lineno,
-                          reason=expat.ErrorString(exc.code)) from None
+        raise FileProblem(N_("Tệp XML bị lỗi ở dòng {line}: {reason}."), line=exc.lineno, reason=expat.ErrorString(exc.code)) from None
     except (ValueError, LookupError):  # an encoding expat does not know
         raise FileProblem(N_("Không đọc được bảng mã của tệp XML. Hãy lưu tệp với bảng mã UTF-8.")) from None
     return builder.close(), lines
@@ -96,16 +107,18 @@ def _fraction(answer: Element) -> float:
 def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
     root, lines = read_xml(content)
     if root.tag != "quiz":
-        raise FileProblem(N_("Tệp XML không phải dạng Moodle XML: thẻ gốc phải là <quiz>, tệp này có <{tag}>."),
-                          tag=root.tag)
+        raise FileProblem(N_("Tệp XML không phải dạng Moodle XML: thẻ gốc phải là <quiz>, tệp này có <{tag}>."), tag=root.tag)
     for question in root.iter("question"):
         line = lines.get(id(question), 0)
         kind = (question.get("type") or "").strip().lower()
         if kind == "category":
             continue
         if kind not in ("multichoice", "truefalse"):
-            parsed.skip(line, N_("Câu hỏi loại {kind} chưa được hỗ trợ (chỉ nhập multichoice và truefalse), bỏ qua."),
-                        kind=_TYPE_NAMES.get(kind, kind or "?"))
+            parsed.skip(
+                line,
+                N_("Câu hỏi loại {kind} chưa được hỗ trợ (chỉ nhập multichoice và truefalse), bỏ qua."),
+                kind=_TYPE_NAMES.get(kind, kind or "?"),
+            )
             continue
         text, images = _text(question.find("questiontext"))
         if images or (question.findtext("image") or "").strip() or question.find("image_base64") is not None:
@@ -118,10 +131,9 @@ def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
         answers = question.findall("answer")
         draft_kind = "true_false"
         if kind == "truefalse":
-            truth = next((_fraction(a) > 0 for a in answers
-                          if (a.findtext("text") or "").strip().lower() == "true"), None)
+            truth = next((_fraction(a) > 0 for a in answers if (a.findtext("text") or "").strip().lower() == "true"), None)
             if truth is None:
-                parsed.error(line, "options", N_("Câu đúng/sai thiếu phương án \"true\"."))
+                parsed.error(line, "options", N_('Câu đúng/sai thiếu phương án "true".'))
                 continue
             options = [("Đúng", truth), ("Sai", not truth)]
         else:
@@ -131,11 +143,9 @@ def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
             draft_kind = "single" if single else "multiple"
             texts = [_text(a, default_format="moodle_auto_format") for a in answers]
             if any(shown for _t, shown in texts):
-                parsed.skip(line, N_("Phương án có hình ảnh, hệ thống chưa hiển thị được hình trong phương án, "
-                                     "bỏ qua."))
+                parsed.skip(line, N_("Phương án có hình ảnh, hệ thống chưa hiển thị được hình trong phương án, bỏ qua."))
                 continue
             options = [(t, f > 0 and (not single or f >= top)) for (t, _n), f in zip(texts, fractions, strict=True)]
             if single and any(0 < f < top for f in fractions):
-                parsed.note(line, N_("Câu có điểm từng phần: chỉ phương án điểm cao nhất được tính là đúng; phần "
-                                     "điểm từng phần bị bỏ."))
+                parsed.note(line, N_("Câu có điểm từng phần: chỉ phương án điểm cao nhất được tính là đúng; phần điểm từng phần bị bỏ."))
         parsed.add(Draft(line=line, kind=draft_kind, text=text, options=options, explanation=explanation, difficulty=difficulty, tags=tags))

@@ -5,6 +5,7 @@ Each reader turns the file into drafts with their line (or Excel row) number; ev
 through bank.check_question, the one place a question's rules live. One error anywhere and nothing is
 written; questions of kinds we do not support are listed as skipped, never silently dropped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,8 +26,7 @@ from app.services.importers.question_sheet import COLUMNS, FIELD_ORDER, template
 from app.services.importers.question_text import looks_like_aiken, parse_aiken, parse_gift
 from app.services.importers.question_xml import parse_moodle_xml
 
-__all__ = ["COLUMNS", "FORMATS", "ImportResult", "Plan", "commit", "parse", "preview", "template_csv",
-           "template_xlsx"]
+__all__ = ["COLUMNS", "FORMATS", "ImportResult", "Plan", "commit", "parse", "preview", "template_csv", "template_xlsx"]
 
 CHUNK = 500
 FORMATS = (".xlsx", ".csv", ".txt", ".gift", ".xml")
@@ -70,9 +70,15 @@ def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: str | No
     plan = Plan(filename=filename, skipped=parsed.skipped, errors=parsed.errors, notes=parsed.notes)
     # Every question is checked even when others are broken: the organiser fixes the file in one pass.
     for draft in parsed.drafts:
-        q, problems = bank.check_question(kind=draft.kind, text=draft.text, options=draft.options,
-                                          explanation=draft.explanation, difficulty=draft.difficulty,
-                                          source_ref=draft.source_ref, tags=draft.tags)
+        q, problems = bank.check_question(
+            kind=draft.kind,
+            text=draft.text,
+            options=draft.options,
+            explanation=draft.explanation,
+            difficulty=draft.difficulty,
+            source_ref=draft.source_ref,
+            tags=draft.tags,
+        )
         for problem in problems:
             parsed.error(draft.line, problem.field, problem.message, **problem.params)
         if not problems:
@@ -90,12 +96,10 @@ def _order(error: dict[str, Any]) -> tuple[int, int]:
 
 def _read(content: bytes, filename: str, parsed: Parsed) -> None:
     if len(content) > MAX_BYTES:
-        raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia thành nhiều tệp nhỏ hơn."),
-                          max_mb=MAX_BYTES // (1024 * 1024))
+        raise FileProblem(N_("Tệp lớn quá {max_mb} MB. Hãy chia thành nhiều tệp nhỏ hơn."), max_mb=MAX_BYTES // (1024 * 1024))
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in (*FORMATS, ".xlsm", ".xls"):
-        raise FileProblem(N_("Chỉ nhận tệp Excel (.xlsx), CSV (.csv), Aiken (.txt), GIFT (.gift) hoặc Moodle XML "
-                             "(.xml)."))
+        raise FileProblem(N_("Chỉ nhận tệp Excel (.xlsx), CSV (.csv), Aiken (.txt), GIFT (.gift) hoặc Moodle XML (.xml)."))
     if not content.strip():
         raise FileProblem(N_("Tệp trống."))
     if suffix in (".xlsx", ".xlsm", ".xls", ".csv"):
@@ -113,15 +117,23 @@ def _read(content: bytes, filename: str, parsed: Parsed) -> None:
             parse_aiken(text, parsed)
 
 
-def preview(*, session: Session, actor: Actor, topic_id: int, content: bytes, filename: str,
-            locale: str = "vi") -> tuple[Topic, Plan]:
+def preview(*, session: Session, actor: Actor, topic_id: int, content: bytes, filename: str, locale: str = "vi") -> tuple[Topic, Plan]:
     """The topic (the actor must manage it: 404 otherwise) and what importing the file would do."""
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     return topic, parse(content, filename, locale=locale)
 
 
-def commit(*, session: Session, actor: Actor, topic_id: int, content: bytes, filename: str, locale: str = "vi",
-           progress: Callable[[int], None] | None = None, legacy: str | None = None) -> ImportResult:
+def commit(
+    *,
+    session: Session,
+    actor: Actor,
+    topic_id: int,
+    content: bytes,
+    filename: str,
+    locale: str = "vi",
+    progress: Callable[[int], None] | None = None,
+    legacy: str | None = None,
+) -> ImportResult:
     # The file is read before the transaction that writes (and what the caller began is ended): on SQLite a
     # writing transaction holds the machine-wide writer lock, and answer saves must not wait for a parser.
     session.commit()
@@ -134,17 +146,34 @@ def commit(*, session: Session, actor: Actor, topic_id: int, content: bytes, fil
     # Core multi-row INSERTs, ids back in parameter order (INSERT … RETURNING on both databases): no round
     # trip and no ORM object per question; 5,000 questions with their options are a few dozen statements.
     for start in range(0, len(plan.questions), CHUNK):
-        chunk = [q for _line, q in plan.questions[start:start + CHUNK]]
-        ids = session.execute(insert(questions).returning(questions.c.id, sort_by_parameter_order=True),
-                              [bank.question_values(topic_id=topic.id, q=q, actor_id=actor.id) for q in chunk]).scalars().all()
-        session.execute(insert(options), [{"question_id": qid, "position": i, "text": t, "correct": c}
-                                          for qid, q in zip(ids, chunk, strict=True)
-                                          for i, (t, c) in enumerate(q.options)])
+        chunk = [q for _line, q in plan.questions[start : start + CHUNK]]
+        ids = (
+            session.execute(
+                insert(questions).returning(questions.c.id, sort_by_parameter_order=True),
+                [bank.question_values(topic_id=topic.id, q=q, actor_id=actor.id) for q in chunk],
+            )
+            .scalars()
+            .all()
+        )
+        session.execute(
+            insert(options),
+            [
+                {"question_id": qid, "position": i, "text": t, "correct": c}
+                for qid, q in zip(ids, chunk, strict=True)
+                for i, (t, c) in enumerate(q.options)
+            ],
+        )
         done += len(chunk)
         if progress:
             progress(done)
-    audit.record(session=session, actor_id=actor.id, action="question.import", entity="topic", entity_id=topic.id,
-                 detail={"filename": filename, "created": len(plan.questions), "skipped": len(plan.skipped)},
-                 ip=actor.ip)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="question.import",
+        entity="topic",
+        entity_id=topic.id,
+        detail={"filename": filename, "created": len(plan.questions), "skipped": len(plan.skipped)},
+        ip=actor.ip,
+    )
     session.flush()
     return ImportResult(created=len(plan.questions), skipped=plan.skipped, notes=plan.notes)
