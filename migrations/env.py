@@ -1,5 +1,6 @@
 """Alembic environment: the database comes from the app's settings (or a connection handed in by
 app.services.migrate), and SQLite gets batch mode so ALTERs work there too."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -25,10 +26,9 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=sqlite, compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True)
     # Batch mode copies and drops a table; with foreign keys on, the drop would cascade into its children.
     _foreign_keys(connection, sqlite, on=False)
     try:
@@ -40,7 +40,7 @@ def _run(connection) -> None:  # noqa: ANN001
         _foreign_keys(connection, sqlite, on=True)
 
 
-def _foreign_keys(connection, sqlite: bool, *, on: bool) -> None:  # noqa: ANN001
+def _foreign_keys(connection, sqlite: bool, *, on: bool) -> None:
     if sqlite and not connection.in_transaction():  # the pragma is a no-op inside a transaction
         connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 

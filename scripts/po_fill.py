@@ -1,5 +1,6 @@
 """Fill English translations into the catalogue from a JSON file {msgid: msgstr}: `make i18n` adds new
 msgids with empty strings, and this writes the ones a person (or a reviewer) has translated."""
+
 from __future__ import annotations
 
 import json
