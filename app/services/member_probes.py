@@ -53,3 +53,10 @@ def count(*, session: Session, actor: Actor, matches: int) -> bool:
     )
     session.commit()
     return count > get_settings().foreign_matches_per_hour
+
+
+ROWS_HIDDEN = N_(
+    "{n} dòng có số điện thoại hoặc mã thuộc hội viên ở đơn vị ngoài phạm vi bạn được giao. Bạn đã gặp "
+    "quá nhiều trường hợp như vậy trong một giờ nên các dòng không được liệt kê; hãy hỏi quản trị "
+    "hệ thống."
+)

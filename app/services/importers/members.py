@@ -276,20 +276,13 @@ def preview(
         # phones are unique system-wide, so these rows tell that such members exist: counted per organiser,
         # and past the hourly limit no longer listed one by one
         if member_probes.count(session=session, actor=actor, matches=len(foreign)):
-            err(0, None, FOREIGN_HIDDEN, n=len(foreign))
+            err(0, None, member_probes.ROWS_HIDDEN, n=len(foreign))
         else:
             for row, fld, message, value in foreign:
                 err(row, fld, message, value=value)
     plan.without_password = sum(1 for p in plan.creates if not p.password)
     errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
     return plan
-
-
-FOREIGN_HIDDEN = N_(
-    "{n} dòng có số điện thoại hoặc mã thuộc hội viên ở đơn vị ngoài phạm vi bạn được giao. Bạn đã gặp "
-    "quá nhiều trường hợp như vậy trong một giờ nên các dòng không được liệt kê; hãy hỏi quản trị "
-    "hệ thống."
-)
 
 
 # --- writing -------------------------------------------------------------------------------------------------
