@@ -78,9 +78,9 @@ def import_members(
 ) -> None:
     """Import members from an .xlsx or .csv file, all or nothing."""
     from app.errors import AppError, ImportFailed
-    from app.services.access import actor_for
-    from app.services.auth import find_by_username
-    from app.services.importers import members as importer
+    from app.services.org import member_import as importer
+    from app.services.org.access import actor_for
+    from app.services.org.auth import find_by_username
 
     settings = _settings()
     content = file.read_bytes()
@@ -120,7 +120,7 @@ def import_members(
 @cli.command("demo")
 def demo(if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing when units already exist")] = False) -> None:
     """Load the demo organisation (Đảng bộ TP. Thủ Dầu Một) and print its credentials."""
-    from app.services import demo as demo_data
+    from app.demo import data as demo_data
 
     settings = _settings()
     with session_scope(make_engine(settings)) as session:

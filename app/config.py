@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     foreign_matches_per_hour: int = 50
     # How stale a worker's snapshot of a token's member (roles, active, token version) may be: a logout,
     # deactivation or role change done through another worker or host takes effect within this many
-    # seconds (each worker reads the change feed twice as often; app.services.principals).
+    # seconds (each worker reads the change feed twice as often; app.services.org.principals).
     auth_cache_s: float = 5.0
     # How long a snapshot is kept while the change feed is read (a change made in the database by hand,
     # outside the app, writes no feed entry and is seen after this long).

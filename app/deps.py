@@ -15,8 +15,8 @@ from app.config import Settings
 from app.db import NO_DATABASE, NeedsDatabase, writer
 from app.errors import N_, Forbidden, PasswordChangeRequired
 from app.security import TokenClaims, csrf_ok
-from app.services import auth
-from app.services.access import JUDGE, Actor
+from app.services.org import auth
+from app.services.org.access import JUDGE, Actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_COOKIE = "hoithi_token"

@@ -17,7 +17,7 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import translate
-from app.services.importers import MAX_BYTES
+from app.services.kit.tables import MAX_BYTES
 
 UPLOAD = re.compile(r"/import/?$")
 UPLOAD_LIMIT = MAX_BYTES + 1024 * 1024  # the file, plus the multipart envelope and the other fields

@@ -31,7 +31,8 @@ from app.errors_http import (
     handle_validation_error,
 )
 from app.http_guard import HttpGuard
-from app.services import principals, standings
+from app.services.org import principals
+from app.services.results import standings
 from app.shared_page import GZIP_MIN_BYTES
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -85,7 +86,7 @@ def _resolve_member_term(app: FastAPI) -> None:
     from sqlmodel import Session
 
     from app import i18n
-    from app.services import units
+    from app.services.org import units
 
     key = app.state.settings.member_term
     if key == "auto":

@@ -72,7 +72,7 @@ def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | Non
 
     A token already verified by this process is not verified again until it expires: signature checks
     were a quarter of the CPU of a small authenticated request. Revocation is not the signature's job
-    (the token version is checked on every request, app.services.auth)."""
+    (the token version is checked on every request, app.services.org.auth)."""
     if not token or len(token) > MAX_TOKEN_BYTES:
         return None
     key = (token, secret, audience)

@@ -1,5 +1,5 @@
 """The in-app periodic work: no extra service to start. Each worker runs it; every part is safe to run
-concurrently in several workers and hosts (see app.services.attempts.sweep and app.services.closing)."""
+concurrently in several workers and hosts (see app.services.quiz.attempts.sweep and app.services.results.closing)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import anyio.to_thread
 from sqlalchemy.engine import Engine
 
 from app.db import session_scope
-from app.services import attempts, closing, principals
+from app.services.org import principals
+from app.services.quiz import attempts
+from app.services.results import closing
 
 log = logging.getLogger("hoithi.sweeper")
 

@@ -93,9 +93,10 @@ def prepare_round(db: seed.BenchDB, *, questions: int = 40, draw: int = 20, time
     from app.models import Member, MemberRole, Role, Unit
     from app.models.bank import OptionIn, QuestionCreate, TopicCreate
     from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
-    from app.services import bank, contests
-    from app.services.access import actor_for
-    from app.services.members import apply_derived
+    from app.services.bank import questions as bank
+    from app.services.contests import contests
+    from app.services.org.access import actor_for
+    from app.services.org.members import apply_derived
 
     engine = flows.engine_for(db.url, db.data_dir)
     try:

@@ -77,7 +77,7 @@ def section(results: dict) -> str:
         "SO_REUSEPORT socket) for the app (`app.main:app` on a throw-away "
         'database, bench/seed.py) and for the yardstick (`bench.bare_app:app`, `GET /ping` → `{"ok": true}`). '
         f"The bench unit holds {a['members']} + {a['round_members']} members, logged in beforehand (Bearer tokens "
-        f"minted as app.services.auth does), and one published contest whose round is open now: {a['draw']} of "
+        f"minted as app.services.org.auth does), and one published contest whose round is open now: {a['draw']} of "
         f"{a['questions']} questions drawn per attempt (one in four with several correct options), time limit 3600 s, "
         "one attempt per member, a prediction question (perfect scorers, locked by the first submission). "
         "Phases 1 and 3 are driven by bench/flows.py, an asyncio client on raw HTTP/1.1 streams in the benchmark's "
@@ -307,7 +307,7 @@ def interpret(results: dict) -> list[str]:
                 out.append(
                     f"{kind}: during the saves the app's processes kept only {cores:.2f} cores busy (the bare "
                     f"endpoint {bare_cores:.2f}) while the machine was {busy:.0%} busy: saves wait as well as compute"
-                    + " — each worker's taps wait for its tap writer thread (app.services.taps), which "
+                    + " — each worker's taps wait for its tap writer thread (app.services.quiz.taps), which "
                     "saves those waiting together in one transaction"
                     + (
                         ", and the two workers' writers take turns at SQLite's single write lock (app.db)"

@@ -1,7 +1,7 @@
 """`python -m bench.exports`: the judges' result exports (issue 6) of a 100,000-member ranked list, as XLSX,
 CSV and the PDF minutes (100 winners plus the whole list as annex): seconds and peak memory of each. XLSX is
 measured twice: on the 9-column synthetic shape the other lines use, and on the 14 columns of the real ranked
-list (app.services.results.ranking_columns), which is what a judge downloads.
+list (app.services.results.results.ranking_columns), which is what a judge downloads.
 
 Each export runs in a fresh interpreter (`python -m bench.exports --child FORMAT`), so its memory figures are
 its own. The child imports everything first, then resets its peak resident size (clear_refs, as
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.services.exporters.sheets import Column
+    from app.services.kit.sheets import Column
 
 HEADER = "## Issue 6 — result exports (`python -m bench.exports`)"
 XLSX_WIDE = "XLSX 14 columns"
@@ -137,7 +137,7 @@ SEALED_AT = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 
 
 def columns() -> list[Column]:
-    from app.services.exporters.sheets import Column  # here, so that the parent process stays small
+    from app.services.kit.sheets import Column  # here, so that the parent process stays small
 
     return [
         Column("Hạng", 7, "int"),
@@ -153,7 +153,7 @@ def columns() -> list[Column]:
 
 
 def wide_columns() -> list[Column]:
-    from app.services.results import ranking_columns
+    from app.services.results.results import ranking_columns
 
     return ranking_columns()
 
@@ -208,8 +208,8 @@ def wide_rows(n: int, seed: int = 6) -> Iterator[tuple]:
 def _export(fmt: str, rows: int, out: Path) -> Path:
     from zoneinfo import ZoneInfo
 
-    from app.services.exporters.minutes_pdf import Minutes, write_minutes_pdf
-    from app.services.exporters.sheets import Column, Part, Report, iter_csv, write_xlsx
+    from app.services.kit.sheets import Column, Part, Report, iter_csv, write_xlsx
+    from app.services.results.minutes_pdf import Minutes, write_minutes_pdf
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     cols = columns()
@@ -276,8 +276,8 @@ def child(fmt: str, rows: int, out: Path) -> dict:
     import fpdf  # noqa: F401 - every library loaded before the baseline, as in a running server
     import xlsxwriter  # noqa: F401
 
-    import app.services.exporters.minutes_pdf
-    import app.services.results  # noqa: F401 - the real ranked list's columns (XLSX 14 columns)
+    import app.services.results.minutes_pdf
+    import app.services.results.results  # noqa: F401 - the real ranked list's columns (XLSX 14 columns)
     from bench.questions import _reset_peak_rss, _status_kib
 
     baseline_kib = _reset_peak_rss()
@@ -376,9 +376,9 @@ def section(results: list[dict], args: argparse.Namespace, started: datetime, el
             f"Data: a ranked list of {args.rows:,} members made lazily by a generator (Vietnamese names, 1,000 cells, "
             "9 columns: rank, name, member code, unit, score, share right, time taken, prediction, submitted at), as a "
             'database cursor would hand it over; "XLSX 14 columns" writes the same members in the 14 columns of the real '
-            "ranked list (app.services.results.ranking_columns: rank, member code, name, unit code, unit, score, right "
+            "ranked list (app.services.results.results.ranking_columns: rank, member code, name, unit code, unit, score, right "
             "answers, questions, prediction, prediction error, duration, submitted at, attempts, prize). "
-            "XLSX: app.services.exporters.sheets.write_xlsx (XlsxWriter in constant-memory mode, "
+            "XLSX: app.services.kit.sheets.write_xlsx (XlsxWriter in constant-memory mode, "
             f'typed cells, plus the "Ghi chú" sheet); CSV: sheets.iter_csv written chunk by chunk; PDF: the minutes '
             f"(minutes_pdf.write_minutes_pdf) with {WINNERS} winners and the whole list as annex. Each line runs in a fresh "
             "process: baseline RSS is the resident size after imports, just before the export; peak is ru_maxrss "

@@ -43,7 +43,7 @@ def overlap(probe_dir: Path) -> dict:
 
 
 def _build():
-    import app.services.auth as auth_service
+    import app.services.org.auth as auth_service
     from app.main import create_app
 
     probe_dir = Path(os.environ[PROBE_ENV])

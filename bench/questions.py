@@ -3,7 +3,7 @@
 them). Prints a markdown table; bench/RESULTS.md is left alone.
 
 Each measurement runs in a fresh process, so its memory figures are its own:
-- seconds: app.services.importers.questions.commit (read, check, insert) plus the commit, wall clock;
+- seconds: app.services.bank.question_import.commit (read, check, insert) plus the commit, wall clock;
   "of which reading + checking" is questions.parse alone on the same file;
 - RSS growth: the peak resident set size during the import (VmHWM, reset just before) minus the resident
   size before it (the process has already imported the app and openpyxl and holds the file's bytes);
@@ -66,15 +66,15 @@ def questions(n: int) -> list[dict]:
 
 
 def xlsx_file(items: list[dict]) -> bytes:
-    from app.services.importers.question_sheet import sheet_row, workbook_bytes
+    from app.services.bank.import_sheet import sheet_row, workbook_bytes
 
     return workbook_bytes([sheet_row(**q) for q in items])
 
 
 def moodle_file(items: list[dict]) -> bytes:
     from app.models import Question, QuestionOption, Topic
-    from app.services.bank import tags_column
-    from app.services.exporters.questions import moodle_xml
+    from app.services.bank.question_export import moodle_xml
+    from app.services.bank.questions import tags_column
 
     pairs = [
         (
@@ -139,8 +139,8 @@ def measure(url: str, data_dir: str, path: str, timed_topic: int, traced_topic: 
     from app.config import Settings
     from app.db import make_engine, session_scope
     from app.models import Member
-    from app.services.access import actor_for
-    from app.services.importers import questions as qi
+    from app.services.bank import question_import as qi
+    from app.services.org.access import actor_for
 
     content = Path(path).read_bytes()
     name = Path(path).name

@@ -321,7 +321,7 @@ def interpret(results: dict) -> list[str]:
                 f"{results['args']['login_connections']} connections and {results['args']['workers']} workers"
                 f"{others}): logins verify one at a time, so SQLite logins can use one core, whatever the number "
                 "of cores and workers. Cause: POST requests get a writing session (app.deps.get_session → "
-                "app.db.writer), whose first query — the throttle lookup in app.services.auth.login — opens "
+                "app.db.writer), whose first query — the throttle lookup in app.services.org.auth.login — opens "
                 "BEGIN IMMEDIATE, and the transaction, with SQLite's one write lock, stays open through "
                 "verify_password's ~25 ms of argon2. Waiting logins poll the lock (busy_timeout backs off up to "
                 "100 ms between tries), which is also why the SQLite p99 is seconds while the p50 is tens of "
@@ -329,7 +329,7 @@ def interpret(results: dict) -> list[str]:
             )
         elif sq and sq["verifications"] == 0:
             out.append(
-                "The login probe timed no verification: app.services.auth no longer calls "
+                "The login probe timed no verification: app.services.org.auth no longer calls "
                 "verify_password by that name; update bench/login_probe.py."
             )
         elif sq:

@@ -18,7 +18,7 @@ from app.db import make_engine, session_scope
 from app.models import Member, Unit
 from app.security import create_token, hash_password
 from app.services import migrate
-from app.services.members import apply_derived
+from app.services.org.members import apply_derived
 
 PG_ADMIN_URL = os.environ.get("HOITHI_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-key-not-for-production-0123456789abcdef"
@@ -131,7 +131,7 @@ def populate(kind: str, url: str, data_dir: Path, *, members: int, extra_members
             rows = session.exec(select(Member.id, Member.phone, Member.token_version).order_by(Member.id)).all()
     finally:
         engine.dispose()
-    # Tokens are minted the way app.services.auth.issue mints them, so /me needs no login round first.
+    # Tokens are minted the way app.services.org.auth.issue mints them, so /me needs no login round first.
     tokens = [
         create_token(member_id=mid, token_version=tv, secret=SECRET, audience=settings.jwt_audience, lifetime_s=settings.token_lifetime_s)
         for mid, _phone, tv in rows

@@ -2,7 +2,7 @@
 
 1. close: a union of 100,000 members in 1,000 cells (20 grassroots units of 50 cells), 200,000 submitted
    attempts in one round (two per member, scores spread 0-20, predictions, durations); the time of
-   app.services.closing.close_round (official counts, prediction truth, member standings, unit standings,
+   app.services.results.closing.close_round (official counts, prediction truth, member standings, unit standings,
    contest standings), run in-process on a throw-away SQLite file and PostgreSQL database.
 2. read: GET /api/v1/rounds/{id}/standings (the whole union and one cell's board, 50 rows) and the
    leaderboard page GET /rounds/{id}/board, against the bare FastAPI endpoint of bench.bare_app served
@@ -61,7 +61,7 @@ def populate(url: str, data_dir: Path, *, members: int, cells: int) -> dict:
     from app.models import Contest, Member, Round, Unit
     from app.security import hash_password
     from app.services import migrate
-    from app.services.members import apply_derived
+    from app.services.org.members import apply_derived
 
     settings = Settings(database_url=url, secret_key=seed.SECRET, data_dir=data_dir, _env_file=None)
     engine = make_engine(settings)
@@ -172,7 +172,7 @@ def close_round(url: str, data_dir: Path, round_id: int) -> dict:
     from app.config import Settings
     from app.db import make_engine, session_scope
     from app.models import Round
-    from app.services import closing, ranking
+    from app.services.results import closing, ranking
 
     settings = Settings(database_url=url, secret_key=seed.SECRET, data_dir=data_dir, _env_file=None)
     engine = make_engine(settings)
@@ -349,7 +349,7 @@ def section(results: dict) -> str:
         f"Data: {results['args']['members']:,} members in {results['args']['cells']:,} cells (20 grassroots "
         f"units of 50 cells under one union), {results['args']['attempts_per_member']} submitted attempts "
         "per member in one round, made in the database (scores 0-20, one attempt in 50 perfect). "
-        "The close is app.services.closing.close_due at the round's closing time, in-process: official "
+        "The close is app.services.results.closing.close_due at the round's closing time, in-process: official "
         "counts and prediction truth, member standings (one INSERT … SELECT with window functions), unit "
         "standings for all 1,021 units, contest standings.",
         "",

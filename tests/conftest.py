@@ -121,7 +121,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory):
     """An app over its own SQLite file holding the demo data (what `make run` shows), for tests that walk or
     fuzz it as a whole; made once per run."""
     from app.db import make_engine, session_scope
-    from app.services import demo
+    from app.demo import data as demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     demo_settings = Settings(

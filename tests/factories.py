@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from app.models import Member, MemberRole, Unit
 from app.security import hash_password
-from app.services.access import Actor, actor_for
-from app.services.members import apply_derived
+from app.services.org.access import Actor, actor_for
+from app.services.org.members import apply_derived
 
 PASSWORD = "MatKhau#2025"
 _seq = itertools.count(1)

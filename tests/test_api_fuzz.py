@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.services import demo
+from app.demo import data as demo
 from tests.liveserver import serve
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.demo import data as demo
 from app.models import Member, MemberRole, Unit
-from app.services import demo
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_demo_has_a_question_bank(db_env):
         assert kinds >= {"too_fast", "shared_ip"}
         # an open essay campaign with a rubric, essays handed in, reviewed, returned, one graded by two judges
         from app.models.essay import Essay, EssayCampaign, EssayGrade
-        from app.services import essay_campaigns
+        from app.services.essays import campaigns as essay_campaigns
 
         campaign = s.exec(select(EssayCampaign)).one()
         assert essay_campaigns.state(campaign) == "open" and essay_campaigns.rubric_max(campaign) == 100

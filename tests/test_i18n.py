@@ -48,7 +48,7 @@ def test_the_organisation_word_for_members_changes_the_interface_not_peoples_tex
     """A Party committee's pages say "đảng viên" where the source says "hội viên"; what people typed (a
     name, a question) keeps its own words; English stays "member"."""
     from app import i18n
-    from app.services import units
+    from app.services.org import units
     from tests.factories import make_member, make_unit
     from tests.pagehelpers import page_login
 

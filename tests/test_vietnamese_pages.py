@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from app.services import demo
+from app.demo import data as demo
 from tests.pagehelpers import page_login
 
 # English that has reached Vietnamese pages before, or would if a label were missed: machine names of

@@ -20,7 +20,7 @@ class LoginThrottle(SQLModel, table=True):
 
 class MemberChange(SQLModel, table=True):
     """A change to what a member's login snapshot holds (active, token version, roles, units), written in the
-    same transaction as the change (app.services.principals): every worker reads the new ones every few
+    same transaction as the change (app.services.org.principals): every worker reads the new ones every few
     seconds and drops those snapshots, so the snapshots can otherwise be kept for minutes. member_id None:
     every member (a unit renamed or moved, a bulk update)."""
 

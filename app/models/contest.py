@@ -105,7 +105,7 @@ class RoundQuestion(SQLModel, table=True):
 
 
 # --- API schemas ---------------------------------------------------------------------------------------
-# Choices are plain strings here and checked by app.services.contests, so that a wrong value gets a
+# Choices are plain strings here and checked by app.services.contests.contests, so that a wrong value gets a
 # Vietnamese message naming the round and the field rather than Pydantic's generic one.
 class CountedAttempt(StrEnum):
     best = "best"

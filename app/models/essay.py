@@ -42,7 +42,7 @@ class EssayCampaign(SQLModel, table=True):
     graders_per_essay: int = 2
     # Two judges' totals further apart than this share of the rubric's maximum are flagged.
     disagreement_share: float = 0.2
-    # Optional: the essay score, times the weight, adds to this contest's total (app.services.essay_grading).
+    # Optional: the essay score, times the weight, adds to this contest's total (app.services.essays.grading).
     contest_id: int | None = Field(default=None, foreign_key="contest.id")
     contest_weight: float = 0.0
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
@@ -79,7 +79,7 @@ class Essay(SQLModel, table=True):
     review_comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     reviewed_by_id: int | None = Field(default=None, foreign_key="member.id")
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    # Kept by app.services.essay_grading from the grades: their average, how many, and whether they disagree.
+    # Kept by app.services.essays.grading from the grades: their average, how many, and whether they disagree.
     score: float | None = None
     grade_count: int = 0
     disagreement: bool = False

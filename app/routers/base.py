@@ -24,7 +24,7 @@ from starlette.background import BackgroundTask
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
-from app.services.exporters import ExportFile, attachment
+from app.services.kit.files import ExportFile, attachment
 
 
 def _commit_in_same_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,9 +6,9 @@ from sqlmodel import Session, select
 
 from app.models import Member, MemberRole, Role, Unit
 from app.security import hash_password
-from app.services import audit
-from app.services.members import apply_derived, check_password, check_unique, clean_fields, raise_first
-from app.services.units import get_by_code
+from app.services.kit import audit
+from app.services.org.members import apply_derived, check_password, check_unique, clean_fields, raise_first
+from app.services.org.units import get_by_code
 
 
 def create_admin(

@@ -1,4 +1,4 @@
-// The essay page's few lines of JS: a live word count (counted as app.services.essays.count_words does: tokens
+// The essay page's few lines of JS: a live word count (counted as app.services.essays.essays.count_words does: tokens
 // between spaces that hold a letter or a digit) and a visible state for autosaves that did not reach the server.
 // Without JS the page is a plain form: "Lưu nháp" and "Nộp bài" post it.
 (function () {

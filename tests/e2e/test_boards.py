@@ -51,7 +51,7 @@ def test_member_reads_the_boards_on_a_phone(page, session, arena, shot):  # noqa
 
 def test_open_round_board_polls_itself(page, session, arena, shot):  # noqa: F811
     """While a round with immediate results is open, a new standing shows up without a reload."""
-    from app.services import ranking
+    from app.services.results import ranking
     from tests.services.test_ranking import add
 
     s = _seed(session, arena)

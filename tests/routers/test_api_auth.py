@@ -293,7 +293,7 @@ def test_a_forced_password_change_holds_over_the_api_too(client, session, member
 @pytest.mark.parametrize("weak", ["12345678", "password", "PASSWORD", "aaaaaaaaaa", "matkhau123"])
 def test_the_most_common_passwords_are_refused(weak):
     from app.errors import Invalid
-    from app.services.members import check_password
+    from app.services.org.members import check_password
 
     with pytest.raises(Invalid):
         check_password(weak)

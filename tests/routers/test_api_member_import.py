@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.models import Member
-from app.services.importers.members import COLUMNS
+from app.services.org.member_import import COLUMNS
 from tests.factories import api_token, bearer, make_member, make_unit
 
 HEADER = [c.header for c in COLUMNS]

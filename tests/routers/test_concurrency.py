@@ -48,7 +48,8 @@ def test_saves_racing_a_submit_are_scored_or_refused(app, session):
     from app.models.bank import OptionIn, QuestionCreate, TopicCreate
     from app.models.contest import ContestCreate, DrawLine, RoundIn
     from app.models.types import utcnow
-    from app.services import bank, contests
+    from app.services.bank import questions as bank
+    from app.services.contests import contests
     from tests.factories import actor, api_token, bearer
 
     root = make_unit(session, "RACE")

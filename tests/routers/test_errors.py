@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import members
+from app.services.org import members
 from tests.factories import api_token, bearer, make_member, make_unit
 
 

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from app.models import Member
-from app.services import closing, ranking
+from app.services.results import closing, ranking
 from tests.factories import make_member, make_unit
 from tests.pagehelpers import page_login
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
@@ -323,7 +323,7 @@ def test_the_board_explains_its_order_and_says_what_judges_changed(client, sessi
     from sqlmodel import select
 
     from app.models import Attempt
-    from app.services import judging
+    from app.services.results import judging
 
     s = _seed(session, arena)
     r1 = arena.rounds[0]

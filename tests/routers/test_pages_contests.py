@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from app.models import Contest, Member, Round
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.services import bank
+from app.services.bank import questions as bank
 from tests.factories import actor, make_member, make_tree
 from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)

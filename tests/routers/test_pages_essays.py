@@ -195,7 +195,7 @@ def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(clien
 
 def test_the_essay_list_and_the_essay_page_say_the_same_state(client, world):  # noqa: F811
     """Nothing written, a draft, handed in, returned by the cell, edited after handing in: one word on both."""
-    from app.services import essays
+    from app.services.essays import essays
     from tests.factories import actor
 
     c, s = world.campaign, world.session

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from app.models import Attempt, AttemptEvent, Member
-from app.services import closing
+from app.services.results import closing
 from tests.factories import make_member
 from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)
@@ -167,8 +167,8 @@ def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(clie
     """Found by an outside probe: a judge taking the round read the key of their own attempt on its judging
     page (a script scored 17/20 in 8.5 s) and could reinstate it. Own attempts are refused outright, and no
     attempt shows its key while the round is open."""
-    from app.services import attempts
-    from app.services.access import actor_for
+    from app.services.org.access import actor_for
+    from app.services.quiz import attempts
 
     r = arena.rounds[1]  # open now
     judge = session.get(Member, arena.org.id)

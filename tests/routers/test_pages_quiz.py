@@ -172,7 +172,7 @@ def test_home_lists_my_results_and_past_contests(client, session, world):  # noq
     from datetime import timedelta
 
     from app.models import Contest
-    from app.services import closing
+    from app.services.results import closing
 
     attempt_id, _right, _wrong, _home = _start(client, session, world)
     home = client.get("/").text

@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from app.models import AttemptQuestion, Round
 from app.models.types import utcnow
-from app.services import attempt_review, attempts
+from app.services.quiz import attempts
+from app.services.quiz import review as attempt_review
 from tests.services.test_attempts import _member_actor, world  # noqa: F401  (the fixture)
 
 
@@ -58,7 +59,7 @@ def test_review_waits_for_visibility_then_shows_key_choice_and_explanation(sessi
 
 def test_history_attempts_left_and_starting_again(session, world):  # noqa: F811
     """member_rounds.RoundCard is the one rule of "may a new attempt start", for home, rules and result."""
-    from app.services import member_rounds
+    from app.services.quiz import member_rounds
 
     _org, _topic, _qs, round_id, inside, _outside = world
     me = _member_actor(session, inside)

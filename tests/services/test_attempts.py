@@ -15,8 +15,10 @@ from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
-from app.services import attempts, bank, contests, taps
-from app.services.principals import actor_of, load
+from app.services.bank import questions as bank
+from app.services.contests import contests
+from app.services.org.principals import actor_of, load
+from app.services.quiz import attempts, taps
 from tests.factories import actor, in_parallel, make_member, make_tree
 
 

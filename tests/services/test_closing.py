@@ -12,7 +12,9 @@ from app.db import writer
 from app.errors import Conflict
 from app.models import Attempt, AttemptQuestion, AuditEntry, Contest, Round, Standing
 from app.models.types import utcnow
-from app.services import attempts, bank, closing, ranking, rescoring
+from app.services.bank import questions as bank
+from app.services.quiz import attempts
+from app.services.results import closing, ranking, rescoring
 from tests.factories import actor, make_member
 from tests.services.test_attempts import _member_actor, world  # noqa: F401  (the fixture)
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)

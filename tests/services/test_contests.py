@@ -14,9 +14,10 @@ from app.i18n import translate
 from app.models import AuditEntry, Question, RoundQuestion
 from app.models.bank import QuestionCreate, TopicCreate
 from app.models.contest import ContestCreate, ContestUpdate, RoundUpdate
-from app.services import bank, contests
-from app.services.access import Actor
-from app.services.contest_rules import rules_summary
+from app.services.bank import questions as bank
+from app.services.contests import contests
+from app.services.contests.rules import rules_summary
+from app.services.org.access import Actor
 from tests.factories import Tree, actor, make_member, make_tree
 
 

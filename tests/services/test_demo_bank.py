@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.demo import bank as demo_bank
 from app.models import Question, QuestionOption, Topic
-from app.services import bank, demo_bank
-from app.services.text import fold
+from app.services.bank import questions as bank
+from app.services.kit.text import fold
 from tests.factories import make_unit
 
 TOPIC_NAMES = [

@@ -10,7 +10,9 @@ from sqlmodel import select
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Role
 from app.models.essay import EssayCampaignUpdate, EssayGrade
-from app.services import essay_campaigns, essay_grading, essays
+from app.services.essays import campaigns as essay_campaigns
+from app.services.essays import essays
+from app.services.essays import grading as essay_grading
 from tests.factories import actor, make_member
 from tests.services.test_essays import WORDS, World, draft, submit, world  # noqa: F401  (the fixture)
 
@@ -173,7 +175,7 @@ def test_the_weighted_essay_score_for_a_linked_contest(graded, session):
 
     from openpyxl import load_workbook
 
-    from app.services import essay_exports
+    from app.services.essays import exports as essay_exports
 
     out = essay_exports.export(session=session, actor=org, campaign_id=w.campaign.id, fmt="xlsx")
     try:

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from app.errors import Conflict, Invalid, NotFound
 from app.models import AuditEntry, Member, Role
 from app.models.essay import CriterionIn, Essay, EssayCampaign, EssayCampaignCreate, EssayCampaignUpdate
-from app.services import essay_campaigns, essays
+from app.services.essays import campaigns as essay_campaigns
+from app.services.essays import essays
 from tests.factories import Tree, actor, make_member, make_tree
 
 NOW = datetime.now(UTC).replace(microsecond=0)

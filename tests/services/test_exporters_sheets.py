@@ -1,4 +1,4 @@
-"""Result tables as XLSX and CSV (app.services.exporters.sheets): typed cells, neutralised formulas, streaming."""
+"""Result tables as XLSX and CSV (app.services.kit.sheets): typed cells, neutralised formulas, streaming."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from app.services.exporters.sheets import (
+from app.services.kit.sheets import (
     CSV_CHUNK_ROWS,
     Column,
     Part,
@@ -26,7 +26,7 @@ from app.services.exporters.sheets import (
     sheet_title,
     write_xlsx,
 )
-from app.services.results import ranking_columns
+from app.services.results.results import ranking_columns
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SUBMITTED = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)  # 08:30 in Hà Nội
@@ -293,7 +293,7 @@ def test_csv_header_only_when_no_rows() -> None:
 
 def test_xlsx_refuses_a_list_longer_than_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.errors import Invalid
-    from app.services.exporters import sheets
+    from app.services.kit import sheets
 
     monkeypatch.setattr(sheets, "XLSX_MAX_ROWS", 4)  # the header and three rows
     with pytest.raises(Invalid):

@@ -12,9 +12,12 @@ from app.models import Answer, Attempt, AttemptFlag, AttemptQuestion, Member, Ro
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.contest import ContestCreate, DrawLine, RoundIn
 from app.models.types import utcnow
-from app.services import attempts, bank, contests, flags
-from app.services.flags import FlagSettings
-from app.services.principals import actor_of, load
+from app.services.bank import questions as bank
+from app.services.contests import contests
+from app.services.org.principals import actor_of, load
+from app.services.quiz import attempts
+from app.services.results import flags
+from app.services.results.flags import FlagSettings
 from tests.factories import Tree, actor, make_member, make_tree, make_unit
 
 QUESTIONS = 6

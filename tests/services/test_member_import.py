@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from app.errors import ImportFailed
 from app.models import AuditEntry, Member
-from app.services import importers
-from app.services.importers import members as member_import
-from app.services.importers.members import COLUMNS, commit, parse, preview, template_csv, template_xlsx
-from app.services.members import id_number_hash
+from app.services.kit import tables as importers
+from app.services.org import member_import
+from app.services.org.member_import import COLUMNS, commit, parse, preview, template_csv, template_xlsx
+from app.services.org.members import id_number_hash
 from tests.conftest import TEST_SECRET
 from tests.factories import actor, api_token, make_member, make_unit
 
@@ -393,7 +393,7 @@ def test_numbers_excel_turned_into_exponents_are_named(session, org):
 
 def test_import_cannot_rewrite_an_account_with_wider_powers(session):
     """An admin living in an organiser's subtree is out of that organiser's reach, by import too."""
-    from app.services.importers import members as importer
+    from app.services.org import member_import as importer
     from tests.factories import actor as actor_of
 
     root = make_unit(session, "ROOT")
@@ -471,7 +471,7 @@ def test_a_sheet_of_empty_rows_is_refused_without_reading_it_all():
 
     import openpyxl
 
-    from app.services.importers import MAX_SCANNED_ROWS
+    from app.services.kit.tables import MAX_SCANNED_ROWS
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet()
@@ -508,7 +508,7 @@ def test_tcvn3_lists_are_recognised_and_converted_on_request(session, org):
 
 
 def test_tcvn3_questions_are_recognised_and_converted():
-    from app.services.importers import questions as qi
+    from app.services.bank import question_import as qi
 
     gift = "NghÞ quyÕt §¹i héi lÇn thø mÊy?{=XII ~XI ~X}\n\nThµnh phè trùc thuéc tØnh nµo?{=B×nh D\xad¬ng ~§ång Nai}\n"
     plan = qi.parse(gift.encode("utf-8"), "nq.gift")
@@ -541,7 +541,7 @@ def test_vni_lists_are_recognised_and_converted_on_request(session, org):
 
 
 def test_vni_questions_are_converted_when_asked():
-    from app.services.importers import questions as qi
+    from app.services.bank import question_import as qi
 
     gift = "Nghò quyeát Ñaïi hoäi laàn thöù maáy?{=XII ~XI ~X}\n\nThaønh phoá tröïc thuoäc tænh naøo?{=Bình Döông ~Ñoàng Nai}\n"
     assert "VNI" in qi.parse(gift.encode("utf-8"), "nq.gift").errors[0]["message"]

@@ -12,8 +12,8 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Member, MemberRole
 from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
 from app.security import keyed_hash, verify_password
-from app.services import members
-from app.services.access import Actor
+from app.services.org import members
+from app.services.org.access import Actor
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, Tree, actor, api_token, bearer, make_member, make_tree
 
@@ -295,7 +295,7 @@ def test_organiser_cannot_take_over_an_account_with_wider_powers(session: Sessio
 
 
 def test_ids_out_of_database_range_are_not_found(session: Session, org: Org) -> None:
-    from app.services import units
+    from app.services.org import units
 
     for ident in (2**31, 10**20, 0, -1):
         with pytest.raises(NotFound):
@@ -558,7 +558,7 @@ def test_an_organiser_probing_phones_outside_their_scope_is_counted_then_stopped
     assert session.get(LoginThrottle, f"foreign:m{org.org_a.id}").failures == 2
     probes = session.exec(select(AuditEntry).where(AuditEntry.action == "member.foreign_match")).all()
     assert len(probes) == 2 and all(p.actor_id == org.org_a.id for p in probes)
-    from app.services.audit_text import say
+    from app.services.kit.audit_text import say
 
     assert "ngoài phạm vi" in say(probes[0], "Tổ Chức A", "vi").sentence
     for phone in ("0917000002", "0917999999"):  # a third match waits, and so does a fresh phone

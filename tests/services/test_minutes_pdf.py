@@ -1,4 +1,4 @@
-"""The prize minutes PDF (app.services.exporters.minutes_pdf), read back as text with pypdf."""
+"""The prize minutes PDF (app.services.results.minutes_pdf), read back as text with pypdf."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 
 from pypdf import PdfReader
 
-from app.services.exporters.minutes_pdf import ANNEX_TITLE, FONT_DIR, NOT_SEALED, Minutes, write_minutes_pdf
-from app.services.exporters.sheets import Column, Part
+from app.services.kit.sheets import Column, Part
+from app.services.results.minutes_pdf import ANNEX_TITLE, FONT_DIR, NOT_SEALED, Minutes, write_minutes_pdf
 
 SUBMITTED = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
 DIGEST = hashlib.sha256("danh sách xếp hạng tuần 1".encode()).hexdigest()

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import text
 
-from app.services.principals import PrincipalCache
+from app.services.org.principals import PrincipalCache
 from tests.factories import api_token, bearer, make_member, make_unit
 
 
@@ -76,7 +76,7 @@ def _other_worker(ttl: float = 5.0, max_age: float = 600.0) -> PrincipalCache:
 
 
 def _snapshot(engine, cache: PrincipalCache, member_id: int):
-    from app.services import principals
+    from app.services.org import principals
 
     with engine.connect() as conn:
         p = principals.load(session=conn, member_id=member_id)
@@ -86,7 +86,7 @@ def _snapshot(engine, cache: PrincipalCache, member_id: int):
 
 def test_a_logout_reaches_another_worker_through_the_feed(session, engine):
     from app.db import session_scope
-    from app.services import auth, principals
+    from app.services.org import auth, principals
 
     member = _setup(session)
     session.commit()
@@ -105,7 +105,7 @@ def test_a_logout_reaches_another_worker_through_the_feed(session, engine):
 
 
 def test_snapshots_outlive_the_ttl_only_while_the_feed_is_read(session, engine):
-    from app.services import principals
+    from app.services.org import principals
 
     member = _setup(session)
     session.commit()
@@ -123,7 +123,7 @@ def test_snapshots_outlive_the_ttl_only_while_the_feed_is_read(session, engine):
 def test_a_snapshot_read_before_a_change_was_seen_is_not_kept(session, engine):
     from app.db import session_scope
     from app.models import Member
-    from app.services import principals
+    from app.services.org import principals
 
     member = _setup(session)
     session.commit()
@@ -145,7 +145,7 @@ def test_a_renamed_unit_drops_every_snapshot_and_old_entries_are_pruned(session,
     from app.db import session_scope
     from app.models import MemberChange, Unit
     from app.models.types import utcnow
-    from app.services import principals
+    from app.services.org import principals
 
     member = _setup(session)
     second = make_member(session, session.exec(select(Unit).where(Unit.code == "ROOT")).one(), phone="0911000222")

@@ -10,9 +10,9 @@ from sqlmodel import select
 from app.errors import NotFound
 from app.models import Question
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.services import bank
-from app.services.exporters import questions as qe
-from app.services.importers import questions as qi
+from app.services.bank import question_export as qe
+from app.services.bank import question_import as qi
+from app.services.bank import questions as bank
 from tests.factories import actor, make_member, make_tree
 
 QUESTIONS = [

@@ -12,9 +12,9 @@ from sqlmodel import select
 from app.errors import ImportFailed, NotFound
 from app.models import AuditEntry, Question, QuestionOption
 from app.models.bank import TopicCreate
-from app.services import bank
-from app.services.importers import questions as qi
-from app.services.importers.question_sheet import COLUMNS, template_csv, template_xlsx, workbook_bytes
+from app.services.bank import question_import as qi
+from app.services.bank import questions as bank
+from app.services.bank.import_sheet import COLUMNS, template_csv, template_xlsx, workbook_bytes
 from tests.factories import actor, make_member, make_tree
 
 HEADER = [c.header for c in COLUMNS]
@@ -438,8 +438,8 @@ def test_moodle_gift_examples_partial_credit_markers_and_media():
     partial credit (single choice), so only "=" is keyed and the report says the partial credit was dropped;
     with no "=" the positive weights are the right answers of a checkbox question. Format markers never stay
     in the text; a question with a picture is skipped with the reason, never imported without it."""
-    from app.services.importers.question_base import Parsed
-    from app.services.importers.question_text import parse_aiken, parse_gift
+    from app.services.bank.import_base import Parsed
+    from app.services.bank.import_text import parse_aiken, parse_gift
 
     gift = (
         "Difficult question.{~wrong answer ~%50%half credit answer =full credit answer}\n\n"
@@ -470,8 +470,8 @@ def test_moodle_gift_examples_partial_credit_markers_and_media():
 
 
 def test_moodle_xml_partial_credit_and_pictures_are_said():
-    from app.services.importers.question_base import Parsed
-    from app.services.importers.question_xml import parse_moodle_xml
+    from app.services.bank.import_base import Parsed
+    from app.services.bank.import_xml import parse_moodle_xml
 
     xml = b"""<?xml version="1.0" encoding="UTF-8"?>
 <quiz>
@@ -504,7 +504,7 @@ def test_moodle_xml_partial_credit_and_pictures_are_said():
 def test_tables_and_preformatted_text_keep_their_lines(session, ctx):
     """A Moodle question quoting a table and a <pre> passage keeps one line per row (cells joined by " | ")
     and the passage's own lines, and the Moodle XML export brings the same text back."""
-    from app.services.exporters import questions as qe
+    from app.services.bank import question_export as qe
 
     xml = """<?xml version="1.0" encoding="UTF-8"?>
 <quiz>
@@ -536,7 +536,7 @@ def test_tables_and_preformatted_text_keep_their_lines(session, ctx):
 
 
 def test_a_typed_question_keeps_line_breaks_but_not_empty_lines():
-    from app.services.bank import check_question
+    from app.services.bank.questions import check_question
 
     clean, errors = check_question(kind="single", text="  Câu  hỏi\r\n\r\n  dòng   hai \n", options=[("A", True), ("B", False)])
     assert errors == [] and clean.text == "Câu hỏi\ndòng hai"

@@ -13,7 +13,9 @@ from app.models import Attempt, Contest, Member, Round, Standing, Unit, UnitStan
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
-from app.services import bank, closing, contests, ranking, standings
+from app.services.bank import questions as bank
+from app.services.contests import contests
+from app.services.results import closing, ranking, standings
 from tests.factories import Tree, actor, make_member, make_tree
 from tests.services.test_attempts import _member_actor
 
@@ -228,7 +230,7 @@ def test_a_ward_never_outranks_all_its_cells_on_participation(session, arena):
 
 
 def test_subtree_totals_over_a_deep_tree() -> None:
-    from app.services.units import subtree_totals
+    from app.services.org.units import subtree_totals
 
     rows = [("/1/", 5), ("/1/2/", 3), ("/1/2/4/", 20), ("/1/2/4/8/", 7), ("/1/3/", 4)]
     assert subtree_totals(rows) == {1: 39, 2: 30, 4: 27, 8: 7, 3: 4}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.services import sharing
+from app.services.contests import sharing
 
 
 def test_qr_codes_encode_the_link():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import standings
+from app.services.results import standings
 from tests.factories import make_member
 from tests.services.test_ranking import add, arena, build  # noqa: F401  (the fixture)
 

@@ -11,7 +11,8 @@ from app.errors import NotFound
 from app.models import AuditEntry, Contest, Question, Round, RoundQuestion
 from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.types import utcnow
-from app.services import bank, study
+from app.services.bank import questions as bank
+from app.services.bank import study
 from tests.factories import actor, make_member, make_tree
 
 
@@ -37,7 +38,7 @@ def world(session):
     ]
     session.commit()
     for a in (member_a1, member_b1):
-        from app.services.principals import load
+        from app.services.org.principals import load
 
         a.unit = load(session=session, member_id=a.id).unit
     return t, org, member_a1, member_b1, topic, qs
@@ -104,7 +105,7 @@ def test_a_contest_says_whether_its_rounds_may_ask_study_sets(session, world):
     sets stay open to study during the contest; a contest may allow them, and then they are withheld."""
     from app.errors import Conflict, Invalid
     from app.models.contest import ContestCreate, ContestUpdate, DrawLine, RoundIn
-    from app.services import contests
+    from app.services.contests import contests
 
     _t, org, _in_a, _in_b, topic, _qs = world
     study.set_published(session=session, actor=org, topic_id=topic.id, published=True)

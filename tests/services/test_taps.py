@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.errors import Invalid
 from app.models import Answer
-from app.services import attempts, taps
+from app.services.quiz import attempts, taps
 from tests.services.test_attempts import _member_actor, _questions, world  # noqa: F401  (the fixture)
 
 

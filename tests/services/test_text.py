@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from app.services.text import clean, fold, vn_name_sort_key
+from app.services.kit.text import clean, fold, vn_name_sort_key
 
 
 def nfd(value: str) -> str:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from app.deps import CurrentActor, CurrentCaller, Position, SessionDep, client_ip
 from app.models.attempt import AttemptOut
 from app.routers.base import make_router
-from app.services import attempts
+from app.services.quiz import attempts
 
 router = make_router(tags=["attempts"])
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from app.deps import CurrentActor, SecretDep, SessionDep, SettingsDep, client_ip
 from app.errors import N_, Invalid
 from app.routers.base import make_router
-from app.services import auth
+from app.services.org import auth
 
 router = make_router(tags=["auth"])
 

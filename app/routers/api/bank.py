@@ -6,7 +6,8 @@ from pydantic import BaseModel
 from app.deps import RequireOrganiser, SessionDep
 from app.models.bank import QuestionCreate, QuestionPublic, TopicCreate, TopicPublic
 from app.routers.base import make_router
-from app.services import bank, rescoring
+from app.services.bank import questions as bank
+from app.services.results import rescoring
 
 router = make_router(tags=["question bank"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.deps import RequireOrganiser, SessionDep
 from app.models.contest import ContestCreate, ContestPublic, ContestUpdate, RoundPublic, RoundUpdate
 from app.routers.base import make_router
-from app.services import contests
+from app.services.contests import contests
 
 router = make_router(tags=["contests"])
 

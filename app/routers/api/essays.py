@@ -1,5 +1,5 @@
 """Essays (bài thu hoạch) over the API: campaigns, a member's own essay (draft, submit), the cell's review, the
-judges' grades, the unit's files. Rules in app.services.essay_campaigns, essays, essay_grading and essay_exports."""
+judges' grades, the unit's files. Rules in app.services.essays.campaigns, essays, essay_grading and essay_exports."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ from app.models.essay import (
     ReviewIn,
 )
 from app.routers.base import download, make_router
-from app.services import essay_campaigns, essay_exports, essay_grading, essays
+from app.services.essays import campaigns as essay_campaigns
+from app.services.essays import essays
+from app.services.essays import exports as essay_exports
+from app.services.essays import grading as essay_grading
 
 router = make_router(tags=["essays"])
 

@@ -1,6 +1,6 @@
 """What judges do (JSON): disqualify and reinstate, flags, prizes, the seal and the result files (of a round or
 of a contest as a whole).
-Rules in app.services.judging, flags, prizes, sealing and results."""
+Rules in app.services.results.judging, flags, prizes, sealing and results."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.deps import RequireJudge, SessionDep
 from app.i18n import translate
 from app.models import Attempt
 from app.routers.base import download, make_router
-from app.services import flags, judging, prizes, results, sealing
+from app.services.results import flags, judging, prizes, results, sealing
 
 router = make_router(tags=["judging"])
 

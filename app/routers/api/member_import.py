@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from app.deps import RequireOrganiser, SecretDep, SessionDep
 from app.i18n import from_accept_language
 from app.routers.base import LegacyForm, make_router
-from app.services.importers import MAX_BYTES
-from app.services.importers import members as member_import
-from app.services.legacy_text import legacy_code
+from app.services.kit.legacy_text import legacy_code
+from app.services.kit.tables import MAX_BYTES
+from app.services.org import member_import
 
 router = make_router(tags=["members"])
 

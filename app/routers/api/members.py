@@ -3,7 +3,7 @@ from __future__ import annotations
 from app.deps import RequireOrganiser, SecretDep, SessionDep
 from app.models.org import MemberCreate, MemberPublic
 from app.routers.base import make_router
-from app.services import members
+from app.services.org import members
 
 router = make_router(tags=["members"])
 

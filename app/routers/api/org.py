@@ -3,7 +3,7 @@ from __future__ import annotations
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
 from app.models.org import MemberPublic, UnitCreate, UnitPublic
 from app.routers.base import make_router
-from app.services import members, units
+from app.services.org import members, units
 
 router = make_router(tags=["organisation"])
 

@@ -11,11 +11,10 @@ from pydantic import BaseModel
 from app.deps import RequireOrganiser, SessionDep
 from app.i18n import from_accept_language
 from app.routers.base import LegacyForm, make_router
-from app.services.exporters import XLSX, attachment
-from app.services.exporters import questions as question_export
-from app.services.importers import MAX_BYTES
-from app.services.importers import questions as question_import
-from app.services.legacy_text import legacy_code
+from app.services.bank import question_export, question_import
+from app.services.kit.files import XLSX, attachment
+from app.services.kit.legacy_text import legacy_code
+from app.services.kit.tables import MAX_BYTES
 
 router = make_router(tags=["question bank"])
 

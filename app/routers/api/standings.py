@@ -1,4 +1,4 @@
-"""Closing a round and reading standings (JSON). Rules in app.services.closing and app.services.standings."""
+"""Closing a round and reading standings (JSON). Rules in app.services.results.closing and app.services.results.standings."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sqlmodel import Session
 from app.db import from_memory_or_database
 from app.deps import CurrentActor, Offset, RequireOrganiser, SessionDep
 from app.routers.base import make_router
-from app.services import closing, standings
-from app.services.access import Actor
-from app.services.contests import zone
+from app.services.contests.contests import zone
+from app.services.org.access import Actor
+from app.services.results import closing, standings
 
 router = make_router(tags=["standings"])
 

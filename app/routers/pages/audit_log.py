@@ -1,5 +1,5 @@
 """The audit log for organisers and judges of a scope: filter, page through, download as CSV.
-Rules (who reads which entries) in app.services.audit."""
+Rules (who reads which entries) in app.services.kit.audit."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from app.deps import MAX_PAGE, PageActor, SessionDep
 from app.errors import N_, Invalid
 from app.routers.base import download, make_router
-from app.services import audit, audit_text
-from app.services.access import JUDGE, MANAGE
-from app.services.exporters import ExportFile, temp_file
-from app.services.exporters.sheets import Column, Part, iter_csv
+from app.services.kit import audit, audit_text
+from app.services.kit.files import ExportFile, temp_file
+from app.services.kit.sheets import Column, Part, iter_csv
+from app.services.org.access import JUDGE, MANAGE
 from app.templating import render, request_locale, translate
 
 router = make_router()

@@ -9,7 +9,7 @@ from app.deps import CurrentActor, SecretDep, SessionDep, SettingsDep, client_ip
 from app.errors import AppError
 from app.routers.base import make_router
 from app.routers.pages.common import clear_token_cookie, form_failure, redirect, safe_next, set_token_cookie
-from app.services import auth
+from app.services.org import auth
 from app.templating import render
 
 router = make_router()

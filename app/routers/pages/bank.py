@@ -12,10 +12,13 @@ from app.errors import AppError, ImportFailed
 from app.models.bank import Difficulty, QuestionKind, TopicCreate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, public_base_url, redirect
-from app.services import bank, rescoring, sharing, units
-from app.services.access import Actor
-from app.services.importers import question_sheet
-from app.services.legacy_text import legacy_code
+from app.services.bank import import_sheet as question_sheet
+from app.services.bank import questions as bank
+from app.services.contests import sharing
+from app.services.kit.legacy_text import legacy_code
+from app.services.org import units
+from app.services.org.access import Actor
+from app.services.results import rescoring
 from app.templating import render, request_locale, translate
 
 router = make_router(prefix="/bank")
@@ -274,8 +277,8 @@ def topic_import(
     legacy: Annotated[str, Form()] = "",
 ):
     """All or nothing: either every question of the file is added, or the page lists every bad line."""
-    from app.services.importers import MAX_BYTES
-    from app.services.importers import questions as question_import
+    from app.services.bank import question_import
+    from app.services.kit.tables import MAX_BYTES
 
     topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     content = file.file.read(MAX_BYTES + 1)

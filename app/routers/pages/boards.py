@@ -1,6 +1,6 @@
 """Leaderboards on a phone: a round's ranking for the whole scope or any unit subtree (with the member's own
 rank card), unit standings, and a contest's standings over its closed rounds. Everything read here comes
-from app.services.standings, which also decides who may look and what is visible; while a round is open
+from app.services.results.standings, which also decides who may look and what is visible; while a round is open
 its board refreshes itself through small htmx fragments."""
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from app.models import Contest, Round, Unit
 from app.models.contest import RoundStatus
 from app.models.types import utcnow
 from app.routers.base import make_router
-from app.services import contest_rules, contests, standings, units
-from app.services.access import Actor
+from app.services.contests import contests
+from app.services.contests import rules as contest_rules
+from app.services.org import units
+from app.services.org.access import Actor
+from app.services.results import standings
 from app.templating import render, render_fragment, render_shared, request_locale, translate
 
 router = make_router()

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.deps import TOKEN_COOKIE
 from app.errors import AppError, Invalid
-from app.services import sharing
+from app.services.contests import sharing
 from app.templating import translate
 
 

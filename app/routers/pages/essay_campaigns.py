@@ -1,5 +1,5 @@
 """Essay campaign pages for organisers and judges: create and edit a campaign, the cell's review page (who has
-handed in, who has not, search, files), the judges' queue. Rules in app.services.essay_campaigns, essays,
+handed in, who has not, search, files), the judges' queue. Rules in app.services.essays.campaigns, essays,
 essay_grading and essay_exports."""
 
 from __future__ import annotations
@@ -16,9 +16,14 @@ from app.errors import N_, AppError, Invalid
 from app.models.essay import CriterionIn, EssayCampaign, EssayCampaignCreate, EssayCampaignUpdate
 from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import contests, essay_campaigns, essay_exports, essay_grading, essays, units
-from app.services.access import Actor
-from app.services.essay_campaigns import DEFAULT_RUBRIC
+from app.services.contests import contests
+from app.services.essays import campaigns as essay_campaigns
+from app.services.essays import essays
+from app.services.essays import exports as essay_exports
+from app.services.essays import grading as essay_grading
+from app.services.essays.campaigns import DEFAULT_RUBRIC
+from app.services.org import units
+from app.services.org.access import Actor
 from app.templating import render, request_locale, translate
 
 router = make_router()

@@ -1,6 +1,6 @@
 """Essay pages (bài thu hoạch) for members: the campaigns open to them, the write page (a textarea with a live word
 count, drafts autosaved by htmx, or a plain form post without JavaScript), the receipt. And one essay read by an
-organiser (accept or return it) or a judge (grade it on the rubric). Rules in app.services.essays and essay_grading;
+organiser (accept or return it) or a judge (grade it on the rubric). Rules in app.services.essays.essays and essay_grading;
 the campaign, review and grading lists are in app.routers.pages.essay_campaigns."""
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from app.errors import N_, AppError, Invalid
 from app.models.essay import EssayCampaign
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import essay_campaigns, essay_grading, essays
-from app.services.access import JUDGE, MANAGE, Actor
+from app.services.essays import campaigns as essay_campaigns
+from app.services.essays import essays
+from app.services.essays import grading as essay_grading
+from app.services.org.access import JUDGE, MANAGE, Actor
 from app.templating import render, translate
 
 router = make_router()

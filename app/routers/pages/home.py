@@ -6,8 +6,11 @@ from fastapi.responses import HTMLResponse
 from app.deps import PageActor, SessionDep
 from app.errors import N_
 from app.routers.base import make_router
-from app.services import essay_campaigns, member_rounds, study, units
-from app.services.access import JUDGE
+from app.services.bank import study
+from app.services.essays import campaigns as essay_campaigns
+from app.services.org import units
+from app.services.org.access import JUDGE
+from app.services.quiz import member_rounds
 from app.templating import render, translate
 
 router = make_router()

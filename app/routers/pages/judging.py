@@ -1,6 +1,6 @@
 """The judges' pages: the rounds they judge, a round's standings with filters and flags, one attempt in full
 with the disqualify / reinstate form, prizes (rules, the allocation shown, confirmation), the seal and the
-result files. Rules in app.services.judging, prizes, sealing and results."""
+result files. Rules in app.services.results.judging, prizes, sealing and results."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from app.errors import N_, AppError, Invalid
 from app.models.judging import FlagKind
 from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import judging, prizes, results, sealing, standings, units
-from app.services.access import Actor
+from app.services.org import units
+from app.services.org.access import Actor
+from app.services.results import judging, prizes, results, sealing, standings
 from app.templating import render, request_locale, translate
 
 router = make_router()

@@ -9,10 +9,10 @@ from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import AppError, ImportFailed
 from app.routers.base import make_router
 from app.routers.pages.common import form_failure
-from app.services import uploads
-from app.services.importers import MAX_BYTES
-from app.services.importers import members as member_import
-from app.services.legacy_text import CODES, legacy_code
+from app.services.kit import uploads
+from app.services.kit.legacy_text import CODES, legacy_code
+from app.services.kit.tables import MAX_BYTES
+from app.services.org import member_import
 from app.templating import render, request_locale
 
 router = make_router(prefix="/org/members/import")

@@ -18,8 +18,10 @@ from app.models import Attempt, Round
 from app.models.attempt import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services import attempt_review, attempts, contests, member_rounds, sharing
-from app.services.access import Actor
+from app.services.contests import contests, sharing
+from app.services.org.access import Actor
+from app.services.quiz import attempts, member_rounds
+from app.services.quiz import review as attempt_review
 from app.templating import render, request_locale, translate
 
 router = make_router()

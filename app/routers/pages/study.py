@@ -12,7 +12,8 @@ from app.errors import AppError
 from app.routers.base import make_router
 from app.routers.pages import bank as bank_pages
 from app.routers.pages.common import form_failure, public_base_url, qr_response, redirect
-from app.services import sharing, study
+from app.services.bank import study
+from app.services.contests import sharing
 from app.templating import render
 
 router = make_router()

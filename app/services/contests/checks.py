@@ -1,0 +1,365 @@
+"""The checks of a contest's settings, one place for the API, the pages and publishing.
+
+Every message names the round (1-based, as organisers count) and `field` names the input
+("rounds.1.closes_at" when creating a contest, "closes_at" when editing one round).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.errors import N_, Invalid
+from app.models import Question, Topic, Unit
+from app.models.bank import Difficulty
+from app.models.contest import DEFAULT_TIE_BREAK, TIE_BREAK_KEYS, CountedAttempt, DrawLine, PredictionKind, ResultsVisibility, RoundIn
+from app.models.types import is_db_id
+from app.services.kit.text import clean
+from app.services.org.access import Actor
+from app.services.org.members import FieldError, raise_first
+
+MIN_TIME_LIMIT, MAX_TIME_LIMIT = 60, 3 * 3600
+MAX_ATTEMPTS = 50
+MIN_POINTS, MAX_POINTS = 1, 100
+MAX_COOLDOWN = 7 * 24 * 3600
+MAX_QUESTIONS = 200  # per attempt; real contests ask 10–35
+MAX_ROUNDS = 104  # two years of weekly rounds
+MAX_RULES_TEXT = 50_000
+
+DEFAULT_PROMPTS = {
+    PredictionKind.perfect_scorers: "Theo bạn, vòng thi này sẽ có bao nhiêu người trả lời đúng tất cả các câu hỏi?",
+    PredictionKind.participants: "Theo bạn, vòng thi này sẽ có bao nhiêu người tham gia?",
+    PredictionKind.attempts: "Theo bạn, vòng thi này sẽ có bao nhiêu lượt thi?",
+}
+
+_SHORT = {
+    Difficulty.easy: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức dễ đang dùng, không đủ {count} câu."),
+    Difficulty.medium: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức trung bình đang dùng, không đủ {count} câu."),
+    Difficulty.hard: N_("Vòng {round}: chủ đề «{topic}» chỉ có {available} câu mức khó đang dùng, không đủ {count} câu."),
+}
+
+
+def to_utc(value: datetime, tz: ZoneInfo) -> datetime:
+    """A time from the organiser: with its offset as given, a naive one in the contest's time zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+@dataclass
+class CleanRound:
+    title: str
+    opens_at: datetime  # UTC
+    closes_at: datetime
+    time_limit_s: int
+    question_ids: list[int]
+    draw: list[dict[str, Any]]
+    shuffle_questions: bool
+    shuffle_options: bool
+    attempts_allowed: int
+    cooldown_s: int
+    counted_attempt: str
+    points_per_question: int
+    results_visibility: str
+    prediction_kind: str | None
+    prediction_prompt: str = ""
+    prediction_lock_first: bool = True
+
+    @property
+    def question_count(self) -> int:
+        return len(self.question_ids) or sum(line["count"] for line in self.draw)
+
+
+def check_tie_break(keys: list[str] | None) -> list[str]:
+    if keys is None:
+        return list(DEFAULT_TIE_BREAK)
+    out: list[str] = []
+    for raw in keys:
+        key = clean(raw).lower()
+        if key not in TIE_BREAK_KEYS:
+            raise Invalid(
+                N_("Tiêu chí xếp hạng {value} không có (score, prediction_error, duration, submitted_at)."),
+                field="tie_break",
+                value=clean(raw),
+            )
+        if key in out:
+            raise Invalid(N_("Tiêu chí xếp hạng {value} bị lặp lại."), field="tie_break", value=key)
+        out.append(key)
+    if "score" not in out:
+        raise Invalid(N_("Thứ tự xếp hạng phải có tiêu chí điểm (score)."), field="tie_break")
+    return out
+
+
+def check_round(
+    *,
+    session: Session,
+    actor: Actor | None,
+    tz: ZoneInfo,
+    number: int,
+    prefix: str,
+    data: RoundIn,
+    check_bank: bool = True,
+    study_draw: bool = True,
+) -> CleanRound:
+    """Normalise one round and raise the first problem. `actor` None skips the scope check of the
+    questions (publishing re-checks only that the bank can still serve the round); `check_bank` False
+    skips the bank altogether (an edit that leaves the questions alone); `study_draw` False refuses
+    questions of published study sets (the contest's setting)."""
+    errors: list[FieldError] = []
+    n = {"round": number}
+
+    def bad(name: str, message: str, **params: object) -> None:
+        errors.append(FieldError(prefix + name, message, {**n, **params}))
+
+    title = clean(data.title) or f"Vòng {number}"
+    if len(title) > 200:
+        bad("title", N_("Vòng {round}: tên vòng dài quá 200 ký tự."))
+    opens = to_utc(data.opens_at, tz) if data.opens_at else None
+    closes = to_utc(data.closes_at, tz) if data.closes_at else None
+    if opens is None:
+        bad("opens_at", N_("Vòng {round}: thiếu thời gian mở."))
+    if closes is None:
+        bad("closes_at", N_("Vòng {round}: thiếu thời gian đóng."))
+    if opens and closes and closes <= opens:
+        bad("closes_at", N_("Vòng {round}: thời gian đóng phải sau thời gian mở."))
+    if not MIN_TIME_LIMIT <= data.time_limit_s <= MAX_TIME_LIMIT:
+        bad(
+            "time_limit_s",
+            N_("Vòng {round}: thời gian làm bài phải từ {min} đến {max} giây (1 phút đến 3 giờ)."),
+            min=MIN_TIME_LIMIT,
+            max=MAX_TIME_LIMIT,
+        )
+    if not 0 <= data.attempts_allowed <= MAX_ATTEMPTS:
+        bad("attempts_allowed", N_("Vòng {round}: số lần thi phải từ 0 (không giới hạn) đến {max}."), max=MAX_ATTEMPTS)
+    if not 0 <= data.cooldown_s <= MAX_COOLDOWN:
+        bad("cooldown_s", N_("Vòng {round}: thời gian chờ giữa hai lần thi phải từ 0 đến {max} giây."), max=MAX_COOLDOWN)
+    counted = clean(data.counted_attempt).lower()
+    if counted not in set(CountedAttempt):
+        bad(
+            "counted_attempt",
+            N_("Vòng {round}: cách tính lượt thi {value} không có (best, first, last, first_perfect)."),
+            value=clean(data.counted_attempt),
+        )
+    if not MIN_POINTS <= data.points_per_question <= MAX_POINTS:
+        bad("points_per_question", N_("Vòng {round}: điểm mỗi câu phải từ {min} đến {max}."), min=MIN_POINTS, max=MAX_POINTS)
+    visibility = clean(data.results_visibility).lower()
+    if visibility not in set(ResultsVisibility):
+        bad(
+            "results_visibility",
+            N_("Vòng {round}: cách công bố kết quả {value} không có (immediate, after_close)."),
+            value=clean(data.results_visibility),
+        )
+    kind, prompt, lock_first = None, "", True
+    if data.prediction is not None:
+        kind = clean(data.prediction.kind).lower()
+        if kind not in set(PredictionKind):
+            bad(
+                "prediction.kind",
+                N_("Vòng {round}: loại câu hỏi dự đoán {value} không có (perfect_scorers, participants, attempts)."),
+                value=clean(data.prediction.kind),
+            )
+        prompt = clean(data.prediction.prompt) or DEFAULT_PROMPTS.get(kind, "")  # type: ignore[call-overload]
+        if len(prompt) > 500:
+            bad("prediction.prompt", N_("Vòng {round}: câu hỏi dự đoán dài quá 500 ký tự."))
+        lock_first = data.prediction.lock_first
+    ids = list(data.question_ids or [])
+    lines = list(data.draw or [])
+    if ids and lines:
+        bad("draw", N_("Vòng {round}: chỉ chọn một nguồn câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên), không chọn cả hai."))
+    draw = _check_draw_lines(lines, bad) if not ids else []
+    total = len(ids) or sum(line["count"] for line in draw)
+    if not ids and not lines:
+        bad("question_ids", N_("Vòng {round}: cần ít nhất một câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên)."))
+    elif total > MAX_QUESTIONS:
+        bad("question_ids" if ids else "draw", N_("Vòng {round}: mỗi lượt thi có tối đa {max} câu hỏi."), max=MAX_QUESTIONS)
+    raise_first(errors)
+    if not check_bank:
+        pass
+    elif ids:
+        _check_question_ids(session, actor, ids, bad)
+    else:
+        check_draw(session=session, actor=actor, draw=draw, bad=bad)
+    raise_first(errors)
+    if check_bank and not study_draw:
+        _check_not_studied(session, ids, draw, bad)
+        raise_first(errors)
+    assert opens is not None and closes is not None
+    return CleanRound(
+        title=title,
+        opens_at=opens,
+        closes_at=closes,
+        time_limit_s=data.time_limit_s,
+        question_ids=ids,
+        draw=draw,
+        shuffle_questions=data.shuffle_questions,
+        shuffle_options=data.shuffle_options,
+        attempts_allowed=data.attempts_allowed,
+        cooldown_s=data.cooldown_s,
+        counted_attempt=counted,
+        points_per_question=data.points_per_question,
+        results_visibility=visibility,
+        prediction_kind=kind,
+        prediction_prompt=prompt,
+        prediction_lock_first=lock_first,
+    )
+
+
+def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, line in enumerate(lines, start=1):
+        diff = clean(line.difficulty).lower() or None
+        if diff is not None and diff not in set(Difficulty):
+            bad(
+                "draw",
+                N_(
+                    "Vòng {round}: mức độ {value} ở dòng rút {line} không có (Dễ, Trung bình, Khó, hoặc để "
+                    "trống là mọi mức; trong API: easy, medium, hard)."
+                ),
+                value=clean(line.difficulty),
+                line=i,
+            )
+        if line.count < 1:
+            bad("draw", N_("Vòng {round}: số câu rút ở dòng {line} phải lớn hơn 0."), line=i)
+        out.append({"topic_id": line.topic_id, "difficulty": diff, "count": line.count})
+    return out
+
+
+def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad) -> None:
+    seen: set[int] = set()
+    for qid in ids:
+        if qid in seen:
+            bad("question_ids", N_("Vòng {round}: câu hỏi số {id} được chọn hai lần."), id=qid)
+            return
+        seen.add(qid)
+    valid = [i for i in ids if is_db_id(i)]
+    rows = (
+        {
+            q.id: (q, u)
+            for q, u in session.exec(
+                select(Question, Unit)
+                .join(Topic, Topic.id == Question.topic_id)
+                .join(Unit, Unit.id == Topic.unit_id)
+                .where(col(Question.id).in_(valid))
+            ).all()
+        }
+        if valid
+        else {}
+    )
+    for qid in ids:
+        q, unit = rows.get(qid, (None, None))
+        # A question of another subtree's bank does not exist for this organiser (as bank.get_topic).
+        if q is None or unit is None or (actor is not None and not actor.covers(unit)):
+            bad("question_ids", N_("Vòng {round}: không tìm thấy câu hỏi số {id}."), id=qid)
+            return
+        if not q.active:
+            bad("question_ids", N_("Vòng {round}: câu hỏi số {id} đã ngừng sử dụng."), id=qid)
+            return
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """A draw the bank cannot serve: the lines of `topic_id` of `difficulty` (None: all its lines) need
+    `count` questions and the topic has `available` active ones."""
+
+    topic_id: int
+    difficulty: str | None
+    available: int
+    count: int
+
+
+def draw_shortages(draw: list[dict[str, Any]], available: dict[int, dict[str, int]]) -> list[Shortage]:
+    """Lines on one topic draw from the same questions: a line of one difficulty needs that many of it, and
+    all lines of the topic together (the "any difficulty" lines included) need that many in total.
+    `available` maps topic id → difficulty → active questions."""
+    by_topic: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for line in draw:
+        by_topic[line["topic_id"]].append(line)
+    out = []
+    for topic_id, lines in by_topic.items():
+        have = available.get(topic_id, {})
+        need: dict[str, int] = defaultdict(int)
+        for line in lines:
+            if line["difficulty"]:
+                need[line["difficulty"]] += line["count"]
+        short = [Shortage(topic_id, d, have.get(d, 0), n) for d, n in need.items() if n > have.get(d, 0)]
+        total = sum(line["count"] for line in lines)
+        if not short and total > sum(have.values()):
+            short = [Shortage(topic_id, None, sum(have.values()), total)]
+        out += short
+    return out
+
+
+def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Active questions per topic and difficulty."""
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for topic_id, difficulty, n in session.exec(
+        select(Question.topic_id, Question.difficulty, func.count())
+        .where(col(Question.topic_id).in_(topic_ids), Question.active.is_(True))
+        .group_by(Question.topic_id, Question.difficulty)
+    ).all():
+        out[topic_id][difficulty] = int(n)
+    return out
+
+
+def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:
+    """Can the bank serve every attempt of this draw (draw_shortages)? Topics out of reach do not exist."""
+    topics: dict[int, Topic] = {}
+    for line in draw:
+        topic_id = line["topic_id"]
+        topic = session.get(Topic, topic_id) if is_db_id(topic_id) else None
+        unit = session.get(Unit, topic.unit_id) if topic else None
+        if topic is None or unit is None or (actor is not None and not actor.covers(unit)):
+            bad("draw", N_("Vòng {round}: không tìm thấy chủ đề số {id}."), id=topic_id)
+            return
+        topics[topic_id] = topic
+    for short in draw_shortages(draw, active_counts(session=session, topic_ids=list(topics)))[:1]:
+        name = topics[short.topic_id].name
+        if short.difficulty:
+            bad("draw", _SHORT[Difficulty(short.difficulty)], topic=name, available=short.available, count=short.count)
+        else:
+            bad(
+                "draw",
+                N_(
+                    "Vòng {round}: chủ đề «{topic}» chỉ có {available} câu đang dùng, không đủ {count} câu cho các dòng rút của chủ đề này."
+                ),
+                topic=name,
+                available=short.available,
+                count=short.count,
+            )
+
+
+def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:
+    """A contest that keeps the study sets open does not ask their questions: members have seen the key."""
+    topic_ids = {line["topic_id"] for line in draw}
+    if ids:
+        topic_ids |= set(session.exec(select(Question.topic_id).where(col(Question.id).in_(ids))).all())
+    studied = session.exec(select(Topic).where(col(Topic.id).in_(topic_ids), Topic.study_published.is_(True)).order_by(Topic.name)).first()
+    if studied is not None:
+        bad(
+            "question_ids" if ids else "draw",
+            N_(
+                "Vòng {round}: chủ đề «{topic}» là bộ câu hỏi ôn tập đã công bố; "
+                "cuộc thi này không ra đề từ bộ ôn tập (đổi trong cài đặt cuộc "
+                "thi, khi đó câu hỏi được ẩn khỏi phần ôn tập cho đến khi vòng "
+                "thi đóng)."
+            ),
+            topic=studied.name,
+        )
+
+
+def check_order(windows: list[tuple[datetime, datetime]]) -> None:
+    """Rounds follow one another without overlapping (one may open the minute the previous closes)."""
+    for i in range(1, len(windows)):
+        if windows[i][0] < windows[i - 1][1]:
+            raise Invalid(
+                N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
+                field=f"rounds.{i}.opens_at",
+                round=i + 1,
+                previous=i,
+            )

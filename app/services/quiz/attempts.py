@@ -1,0 +1,390 @@
+"""Starting and resuming attempts. The server owns time: deadline = min(start + time limit, closes_at)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import anyio.to_thread
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.db import session_scope
+from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
+from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
+from app.models.contest import ContestStatus, RoundStatus
+from app.models.types import is_db_id, utcnow
+from app.services.contests import drawing
+from app.services.org.access import JUDGE, Actor
+from app.services.quiz import taps
+
+GRACE = taps.GRACE
+
+
+def round_for_member(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
+    round_ = session.get(Round, round_id) if is_db_id(round_id) else None
+    contest = session.get(Contest, round_.contest_id) if round_ else None
+    if round_ is None or contest is None or contest.status == ContestStatus.draft:
+        raise NotFound(N_("Không tìm thấy vòng thi."))
+    scope = session.get(Unit, contest.scope_unit_id)
+    assert scope is not None and actor.unit is not None
+    if not actor.unit.path.startswith(scope.path):
+        raise Forbidden(N_("Cuộc thi này dành cho đảng viên, hội viên thuộc {unit}."), unit=scope.name)
+    return round_, contest
+
+
+def current(*, session: Session, round_id: int, member_id: int) -> Attempt | None:
+    return session.exec(
+        select(Attempt).where(Attempt.round_id == round_id, Attempt.member_id == member_id, Attempt.status == AttemptStatus.in_progress)
+    ).first()
+
+
+def finalise(*, session: Session, attempt: Attempt, at: datetime) -> Attempt:
+    """End an open attempt at `at` with the answers it has (time ran out, or the round was closed)."""
+    attempt.status = AttemptStatus.expired
+    attempt.submitted_at = at
+    attempt.duration_ms = max(0, int((at - attempt.started_at).total_seconds() * 1000))
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    attempt.score, attempt.correct_count = score(session, attempt, round_)
+    session.flush()
+    return attempt
+
+
+def finalise_if_due(*, session: Session, attempt: Attempt, now: datetime) -> Attempt:
+    """An attempt past its deadline is finalised with the answers it has: never lost, never extended."""
+    if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
+        finalise(session=session, attempt=attempt, at=attempt.deadline_at)
+    return attempt
+
+
+def start(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
+) -> tuple[Attempt, bool]:
+    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
+    now = now or utcnow()
+    round_, _contest = round_for_member(session, actor, round_id)
+    if now < round_.opens_at:
+        raise Conflict(N_("Vòng thi chưa mở."))
+    if now >= round_.closes_at or round_.status == RoundStatus.closed:
+        raise Conflict(N_("Vòng thi đã đóng."))
+    existing = current(session=session, round_id=round_id, member_id=actor.id)
+    if existing is not None:
+        finalise_if_due(session=session, attempt=existing, now=now)
+        if existing.status == AttemptStatus.in_progress:
+            return existing, False
+    done = session.exec(select(func.count()).select_from(Attempt).where(Attempt.round_id == round_id, Attempt.member_id == actor.id)).one()
+    if round_.attempts_allowed and done >= round_.attempts_allowed:
+        raise Conflict(N_("Bạn đã dùng hết {n} lượt thi của vòng này."), n=round_.attempts_allowed)
+    if round_.cooldown_s and done:
+        last = session.exec(select(func.max(Attempt.submitted_at)).where(Attempt.round_id == round_id, Attempt.member_id == actor.id)).one()
+        if last is not None and now < last + timedelta(seconds=round_.cooldown_s):
+            wait = int((last + timedelta(seconds=round_.cooldown_s) - now).total_seconds()) + 1
+            raise TooManyRequests(
+                N_("Bạn cần chờ {minutes} phút nữa mới được thi lượt tiếp theo."),
+                headers={"Retry-After": str(wait)},
+                minutes=max(1, -(-wait // 60)),
+            )
+    assert actor.unit is not None
+    seed = secrets.token_hex(8)
+    attempt = Attempt(
+        round_id=round_id,
+        member_id=actor.id,
+        unit_id=actor.unit.id,
+        number=done + 1,
+        seed=seed,
+        started_at=now,
+        deadline_at=min(now + timedelta(seconds=round_.time_limit_s), round_.closes_at),
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # Another request of the same member started one a moment ago: the database let only one through.
+        winner = current(session=session, round_id=round_id, member_id=actor.id)
+        if winner is None:
+            raise
+        return winner, False
+    assert attempt.id is not None
+    rng = random.Random(seed)
+    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
+    drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
+    attempt.question_count = len(ids)
+    if round_.prediction_kind and round_.prediction_lock_first:
+        attempt.prediction = locked_prediction(session=session, round_id=round_id, member_id=actor.id, except_attempt_id=attempt.id)
+    session.flush()
+    return attempt, True
+
+
+def get_own(
+    *, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None, grace: bool = False, lock: str | None = None
+) -> Attempt:
+    """The actor's own attempt, finalised first if its deadline has passed (with `grace`, only once the
+    grace for answers still in flight has passed too: the caller is about to save). `lock` takes the
+    attempt's row lock on PostgreSQL ("share" to save an answer, "update" to end the attempt), so a save
+    and a submit of one attempt happen one after the other; SQLite's writes are serialised anyway."""
+    options = {"read": lock == "share"} if lock else None
+    attempt = session.get(Attempt, attempt_id, with_for_update=options) if is_db_id(attempt_id) else None
+    if attempt is None or attempt.member_id != actor.id:
+        raise NotFound(N_("Không tìm thấy lượt thi."))
+    now = now or utcnow()
+    return finalise_if_due(session=session, attempt=attempt, now=now - GRACE if grace else now)
+
+
+def get_readable(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+    """The owner's attempt, or any attempt of a member whose unit (when the attempt started) lies in a
+    judge's scope. Anyone else is told it does not exist."""
+    attempt = session.get(Attempt, attempt_id) if is_db_id(attempt_id) else None
+    if attempt is not None and attempt.member_id != actor.id:
+        unit = session.get(Unit, attempt.unit_id)
+        if unit is None or not actor.covers(unit, JUDGE):
+            attempt = None
+    if attempt is None:
+        raise NotFound(N_("Không tìm thấy lượt thi."))
+    return finalise_if_due(session=session, attempt=attempt, now=now or utcnow())
+
+
+def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -> AttemptOut:
+    """What the member's phone may know: questions and opaque option ids, their own answers, the time
+    left. Never correctness, the key or the score (those follow the round's visibility rule)."""
+    assert attempt.id is not None
+    now = now or utcnow()
+    questions = session.exec(
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+    ).all()
+    answers = session.exec(select(Answer).where(col(Answer.attempt_id) == attempt.id)).all()
+    remaining = max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
+    return AttemptOut(
+        id=attempt.id,
+        round_id=attempt.round_id,
+        status=attempt.status,
+        started_at=attempt.started_at,
+        deadline_at=attempt.deadline_at,
+        remaining_s=remaining,
+        prediction=attempt.prediction,
+        questions=[
+            AttemptQuestionOut(
+                position=q.position, text=q.text, kind=q.kind, options=[OptionOut(id=o["id"], text=o["text"]) for o in q.options]
+            )
+            for q in questions
+        ],
+        answers={a.position: a.option_ids for a in answers},
+    )
+
+
+def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="share")
+    if attempt.status != AttemptStatus.in_progress:
+        raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
+    if taps.too_late(attempt.deadline_at, now):
+        raise Conflict(N_("Đã hết giờ làm bài; câu trả lời không được ghi nhận."))
+    return attempt
+
+
+def _upsert(session: Session, attempt_id: int, position: int, chosen: list[str], now: datetime) -> None:
+    session.execute(
+        taps.upsert_statement(session.get_bind().dialect.name),
+        {"attempt_id": attempt_id, "position": position, "option_ids": chosen, "saved_at": now},
+    )
+
+
+def save_alone(
+    *, engine: Engine, actor: Actor, attempt_id: int, position: int, option_ids: list[str], now: datetime | None = None
+) -> datetime:
+    """save_answer in its own unit of work: saves, or says why not (and finalises an attempt past its time)."""
+    with session_scope(engine) as session:
+        return save_answer(session=session, actor=actor, attempt_id=attempt_id, position=position, option_ids=option_ids, now=now)
+
+
+async def save_tap_async(
+    *,
+    engine: Engine,
+    member_id: int,
+    token_version: int | None,
+    actor: Callable[[], Actor],
+    attempt_id: int,
+    position: int,
+    option_ids: list[str],
+) -> datetime:
+    """One tap from the API or the quiz page, on the event loop: the usual case waits for the tap writer
+    with no thread of the pool; the rest takes save_alone in the pool. `token_version` is the session's,
+    checked in the tap's own read (None when the caller has checked the session); `actor()` gives the
+    caller (loading the member if need be) in that thread."""
+    saved = await taps.wait(
+        taps.writer_for(engine).submit(
+            taps.new_tap(member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position, option_ids=option_ids)
+        )
+    )
+    if saved is not None:
+        return saved
+    return await anyio.to_thread.run_sync(
+        lambda: save_alone(engine=engine, actor=actor(), attempt_id=attempt_id, position=position, option_ids=option_ids)
+    )
+
+
+# Only what the check needs (every tap of every member comes through here): not the text or explanation.
+_CHOICE_COLUMNS = (AttemptQuestion.position, AttemptQuestion.kind, AttemptQuestion.options)
+
+
+def save_answer(
+    *, session: Session, actor: Actor, attempt_id: int, position: int, option_ids: list[str], now: datetime | None = None
+) -> datetime:
+    """One tap, one save. Saving the same position again replaces it (an upsert, so fifty retries of
+    the same tap leave one answer)."""
+    now = now or utcnow()
+    attempt = _in_progress(session, actor, attempt_id, now)
+    assert attempt.id is not None
+    row = session.exec(
+        select(*_CHOICE_COLUMNS).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
+    ).first()
+    chosen = taps.check_choice((row[1], row[2]) if row else None, position, option_ids)
+    _upsert(session, attempt.id, position, chosen, now)
+    return now
+
+
+def save_answers(
+    *, session: Session, actor: Actor, attempt_id: int, answers: dict[int, list[str]], now: datetime | None = None
+) -> dict[int, AppError]:
+    """A whole form at once (a browser without JavaScript): every valid answer is saved, each bad one is
+    reported by its position and does not undo the others. Time up raises, as for one save."""
+    now = now or utcnow()
+    attempt = _in_progress(session, actor, attempt_id, now)
+    assert attempt.id is not None
+    questions = {
+        pos: (kind, options)
+        for pos, kind, options in session.exec(select(*_CHOICE_COLUMNS).where(AttemptQuestion.attempt_id == attempt.id)).all()
+    }
+    problems: dict[int, AppError] = {}
+    for position, option_ids in sorted(answers.items()):
+        try:
+            _upsert(session, attempt.id, position, taps.check_choice(questions.get(position), position, option_ids), now)
+        except (Invalid, NotFound) as exc:
+            problems[position] = exc
+    return problems
+
+
+def locked_prediction(*, session: Session, round_id: int, member_id: int, except_attempt_id: int | None = None) -> int | None:
+    """The prediction of the member's first submitted attempt that has one. Where the round locks
+    predictions it stands for every later attempt: resubmitting the same answers with another guess each
+    time would otherwise buy the tie-break."""
+    stmt = (
+        select(Attempt.prediction)
+        .where(
+            Attempt.round_id == round_id,
+            Attempt.member_id == member_id,
+            col(Attempt.status).in_([AttemptStatus.submitted, AttemptStatus.expired]),
+            col(Attempt.prediction).is_not(None),
+        )
+        .order_by(Attempt.number)
+    )
+    if except_attempt_id is not None:
+        stmt = stmt.where(Attempt.id != except_attempt_id)
+    return session.exec(stmt).first()
+
+
+def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: int, now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    attempt = _in_progress(session, actor, attempt_id, now)
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    if not round_.prediction_kind:
+        raise Conflict(N_("Vòng thi này không có câu hỏi dự đoán."))
+    if value < 0 or value > 100_000_000:
+        raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
+    if round_.prediction_lock_first:
+        first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id)
+        if first is not None and first != value:
+            raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=first)
+    attempt.prediction, attempt.prediction_saved_at = value, now
+    session.flush()
+    return now
+
+
+EVENT_KINDS = ("hide", "show")
+MAX_EVENTS = 300  # per attempt: enough for a real round, too few to fill the table from a script
+
+
+def record_event(*, session: Session, actor: Actor, attempt_id: int, kind: str, now: datetime | None = None) -> bool:
+    """The page was hidden or shown again (another app, the screen off). Kept with the server's time as a
+    soft signal for judges; never used for timing. False when not recorded (attempt over, or too many)."""
+    if kind not in EVENT_KINDS:
+        raise Invalid(N_("Loại sự kiện không hợp lệ."), field="kind")
+    now = now or utcnow()
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now)
+    if attempt.status != AttemptStatus.in_progress:
+        return False
+    count = session.exec(select(func.count()).select_from(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)).one()
+    if count >= MAX_EVENTS:
+        return False
+    session.add(AttemptEvent(attempt_id=attempt.id, kind=kind, at=now))
+    session.flush()
+    return True
+
+
+def is_right(chosen: set[str] | None, options: list[dict]) -> bool:
+    """The scoring rule: a question counts only when the chosen options are exactly the correct ones
+    (for a multiple-choice question, all of them and nothing else)."""
+    return chosen == {o["id"] for o in options if o["correct"]}
+
+
+def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
+    """(score, correct answers) from the attempt's own snapshot."""
+    questions = session.exec(
+        select(AttemptQuestion.position, AttemptQuestion.options).where(AttemptQuestion.attempt_id == attempt.id)
+    ).all()
+    answers = {a.position: set(a.option_ids) for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
+    correct = sum(1 for position, options in questions if is_right(answers.get(position), options))
+    return correct * round_.points_per_question, correct
+
+
+def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="update")
+    if attempt.status == AttemptStatus.in_progress:
+        attempt.status = AttemptStatus.submitted
+        attempt.submitted_at = min(now, attempt.deadline_at)
+        attempt.duration_ms = int((attempt.submitted_at - attempt.started_at).total_seconds() * 1000)
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    if attempt.score is None:
+        attempt.score, attempt.correct_count = score(session, attempt, round_)
+    session.flush()
+    return attempt
+
+
+def score_visible(*, session: Session, attempt: Attempt, now: datetime | None = None) -> bool:
+    round_ = session.get(Round, attempt.round_id)
+    assert round_ is not None
+    if attempt.status == AttemptStatus.in_progress:
+        return False
+    if round_.results_visibility == "immediate":
+        return True
+    return (now or utcnow()) >= round_.closes_at or round_.status == RoundStatus.closed
+
+
+def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) -> int:
+    """Finalise attempts whose deadline (plus grace) has passed, with the answers they have. Safe to run
+    in every worker at once: on PostgreSQL the rows are claimed with SKIP LOCKED, on SQLite the writing
+    transaction is exclusive; an attempt is finalised once either way (the status check is in the WHERE)."""
+    now = now or utcnow()
+    stmt = (
+        select(Attempt)
+        .where(Attempt.status == AttemptStatus.in_progress, Attempt.deadline_at < now - GRACE)
+        .order_by(Attempt.deadline_at)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    due = session.exec(stmt).all()
+    for attempt in due:
+        finalise_if_due(session=session, attempt=attempt, now=now)
+    session.flush()
+    return len(due)

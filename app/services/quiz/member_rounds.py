@@ -1,0 +1,197 @@
+"""What a member sees of the rounds open to them, on home and on a round's rules page: the state of each
+(an attempt in progress and its time left, attempts used of those allowed, the wait after the last one, the
+last result when it may be seen) and whether a new attempt may start. One rule for both pages, so a member
+with no attempt left never sees a start button and never lands on an error page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import Attempt, Contest, Round, Standing, Unit
+from app.models.attempt import AttemptStatus
+from app.models.contest import ContestStatus, RoundStatus
+from app.models.types import utcnow
+from app.services.org.access import Actor
+from app.services.quiz import attempts
+
+UPCOMING_DAYS = 14  # how far ahead home announces the next round
+
+
+@dataclass(frozen=True)
+class RoundCard:
+    round: Round
+    contest: Contest
+    phase: str  # "open" | "upcoming" | "closed"
+    used: int  # attempts started
+    in_progress: Attempt | None
+    last: Attempt | None  # the latest finished attempt
+    score_visible: bool
+    wait_until: datetime | None  # end of the cooldown after the last attempt
+    now: datetime
+
+    @property
+    def allowed(self) -> int:
+        return self.round.attempts_allowed  # 0 = unlimited
+
+    @property
+    def left(self) -> int | None:
+        return None if not self.allowed else max(0, self.allowed - self.used)
+
+    @property
+    def seconds_left(self) -> int | None:
+        if self.in_progress is None:
+            return None
+        return max(0, int((self.in_progress.deadline_at - self.now).total_seconds()))
+
+    @property
+    def can_start(self) -> bool:
+        return self.phase == "open" and self.in_progress is None and self.left != 0 and self.wait_until is None
+
+    @property
+    def time_limit_min(self) -> int:
+        limit = min(self.round.time_limit_s, max(0, int((self.round.closes_at - self.now).total_seconds())))
+        return max(1, -(-limit // 60))
+
+
+def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -> RoundCard:
+    phase = "closed" if round_.status == RoundStatus.closed or now >= round_.closes_at else "upcoming" if now < round_.opens_at else "open"
+    in_progress = next((a for a in mine if a.status == AttemptStatus.in_progress), None)
+    finished = [a for a in mine if a.status != AttemptStatus.in_progress and a.submitted_at is not None]
+    last = max(finished, key=lambda a: a.number, default=None)
+    wait_until = None
+    if round_.cooldown_s and last is not None and last.submitted_at is not None:
+        until = last.submitted_at + timedelta(seconds=round_.cooldown_s)
+        wait_until = until if until > now else None
+    visible = last is not None and (
+        round_.results_visibility == "immediate" or now >= round_.closes_at or round_.status == RoundStatus.closed
+    )
+    return RoundCard(round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now)
+
+
+def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
+    """The member's attempts in these rounds; one that ran out of time is finalised on the way (as on any
+    access), so a card never shows an attempt in progress with no time left."""
+    out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
+    if not round_ids:
+        return out
+    for a in session.exec(select(Attempt).where(Attempt.member_id == actor.id, col(Attempt.round_id).in_(round_ids))).all():
+        attempts.finalise_if_due(session=session, attempt=a, now=now)
+        out[a.round_id].append(a)
+    return out
+
+
+def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) -> list[RoundCard]:
+    """The rounds open now and those opening in the next two weeks, of the published contests whose scope
+    holds the member's unit: open ones first (closing soonest first), then upcoming by opening time."""
+    now = now or utcnow()
+    assert actor.unit is not None
+    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
+    rows = session.exec(
+        select(Round, Contest)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(
+            Contest.status == ContestStatus.published,
+            col(Contest.scope_unit_id).in_(ancestors),
+            Round.status != RoundStatus.closed,
+            Round.closes_at > now,
+            Round.opens_at <= now + timedelta(days=UPCOMING_DAYS),
+        )
+        .order_by(Round.opens_at)
+    ).all()
+    # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
+    seen: set[int] = set()
+    picked = []
+    for r, c in rows:
+        if r.opens_at > now:
+            if c.id in seen:
+                continue
+            seen.add(c.id)  # type: ignore[arg-type]
+        picked.append((r, c))
+    mine = _mine(session, actor, [r.id for r, _c in picked if r.id is not None], now)
+    cards = [_card(r, c, mine[r.id], now) for r, c in picked if r.id is not None]
+    return sorted(cards, key=lambda k: (k.phase != "open", k.round.closes_at if k.phase == "open" else k.round.opens_at))
+
+
+def card_for(*, session: Session, actor: Actor, round_id: int, now: datetime | None = None) -> RoundCard:
+    """One round's card, for its rules page; NotFound / Forbidden as for starting it."""
+    now = now or utcnow()
+    round_, contest = attempts.round_for_member(session, actor, round_id)
+    assert round_.id is not None
+    return _card(round_, contest, _mine(session, actor, [round_.id], now)[round_.id], now)
+
+
+@dataclass(frozen=True)
+class MyResult:
+    """A round the member took: the latest finished attempt, and the rank once the board shows scores."""
+
+    round: Round
+    contest: Contest
+    last: Attempt
+    visible: bool
+    rank: int | None
+    ranked: int | None  # how many were ranked
+
+
+def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[MyResult]:
+    """The member's rounds, newest first: two queries, whatever the number of rounds."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(Attempt, Round, Contest)
+        .join(Round, Round.id == Attempt.round_id)
+        .join(Contest, Contest.id == Round.contest_id)
+        .where(Attempt.member_id == actor.id, col(Attempt.submitted_at).is_not(None))
+        .order_by(col(Attempt.submitted_at).desc())
+    ).all()
+    picked: dict[int, tuple[Attempt, Round, Contest]] = {}
+    for a, r, c in rows:
+        if r.id not in picked and len(picked) < limit:
+            picked[r.id] = (a, r, c)  # type: ignore[index]
+    ranks = (
+        dict(
+            session.exec(
+                select(Standing.round_id, Standing.rank).where(Standing.member_id == actor.id, col(Standing.round_id).in_(list(picked)))
+            ).all()
+        )
+        if picked
+        else {}
+    )
+    totals = (
+        dict(
+            session.exec(
+                select(Standing.round_id, func.count()).where(col(Standing.round_id).in_(list(picked))).group_by(Standing.round_id)
+            ).all()
+        )
+        if picked
+        else {}
+    )
+    out = []
+    for round_id, (a, r, c) in picked.items():
+        visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == RoundStatus.closed
+        out.append(MyResult(r, c, a, visible, ranks.get(round_id) if visible else None, totals.get(round_id) if visible else None))
+    return out
+
+
+def past_contests(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[Contest]:
+    """Contests of the member's scope whose every round has closed, newest first (their boards stay)."""
+    now = now or utcnow()
+    assert actor.unit is not None
+    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
+    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed, Round.closes_at > now).exists()
+    return list(
+        session.exec(
+            select(Contest)
+            .where(col(Contest.scope_unit_id).in_(ancestors), Contest.status != ContestStatus.draft, ~still_open)
+            .order_by(col(Contest.published_at).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def scope_of(*, session: Session, contest: Contest) -> Unit:
+    unit = session.get(Unit, contest.scope_unit_id)
+    assert unit is not None
+    return unit
