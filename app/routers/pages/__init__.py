@@ -1,20 +1,11 @@
 from app.routers.base import include_at_root, make_router
-from app.routers.pages import (
-    audit_log,
-    auth,
-    bank,
-    boards,
-    contests,
-    essay_campaigns,
-    essays,
-    home,
-    judging,
-    org_import,
-    org_members,
-    org_units,
-    quiz,
-    study,
-)
+from app.routers.pages import contests, home, quiz
+from app.routers.pages.bank import questions as bank_questions
+from app.routers.pages.bank import study
+from app.routers.pages.essays import campaigns as essay_campaigns
+from app.routers.pages.essays import essays
+from app.routers.pages.org import audit, auth, member_import, members, units
+from app.routers.pages.results import boards, judging
 
 router = make_router(include_in_schema=False)
 # Routes are tried in order: what thousands of phones ask for in the same minutes (the boards, the quiz)
@@ -24,13 +15,13 @@ include_at_root(router, boards.router)
 include_at_root(router, quiz.router)
 include_at_root(router, auth.router)
 include_at_root(router, home.router)
-include_at_root(router, org_units.router)
-include_at_root(router, org_import.router)
-include_at_root(router, org_members.router)
-include_at_root(router, bank.router)
+include_at_root(router, units.router)
+include_at_root(router, member_import.router)
+include_at_root(router, members.router)
+include_at_root(router, bank_questions.router)
 include_at_root(router, study.router)
 include_at_root(router, contests.router)
 include_at_root(router, judging.router)
-include_at_root(router, audit_log.router)
+include_at_root(router, audit.router)
 include_at_root(router, essay_campaigns.router)
 include_at_root(router, essays.router)

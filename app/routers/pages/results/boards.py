@@ -112,7 +112,7 @@ def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base:
         assert scope is not None
         current = _current(session, scope, unit)
         return render_fragment(
-            request, "partials/boards/mine.html", {"base": base, "current": current, "own_trail": _trail(session, scope, actor.unit)}
+            request, "partials/results/mine.html", {"base": base, "current": current, "own_trail": _trail(session, scope, actor.unit)}
         )
 
     return request.app.state.boards.get_or(
@@ -156,7 +156,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
 
     def card() -> str:
         mine = standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
-        return render_fragment(request, "partials/boards/card.html", {"card": mine, "scope_name": info.scope_name}) if mine else ""
+        return render_fragment(request, "partials/results/card.html", {"card": mine, "scope_name": info.scope_name}) if mine else ""
 
     def fills() -> dict[str, str]:
         # the card as HTML, kept like the rank card it shows (standings_built_at; visibility in the key)
@@ -169,7 +169,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
     # a closed round's page changes only with its standings (or a name): kept while they stand
     return render_shared(
         request,
-        "pages/boards/round.html",
+        "pages/results/boards/round.html",
         cache=cache,
         key=(*_key(actor, unit, page), info.standings_built_at),
         context=shared,
@@ -199,7 +199,7 @@ def _round_board_rows(request: Request, session: Session, actor: Actor, round_id
 
     return render_shared(
         request,
-        "partials/boards/rows.html",
+        "partials/results/rows.html",
         cache=cache,
         key=(*_key(actor, unit, page), info.standings_built_at),
         context=shared,
@@ -229,13 +229,13 @@ def _units_ctx(request: Request, session: Session, actor: Actor, round_id: int, 
 
 @router.get("/rounds/{round_id}/units", response_class=HTMLResponse)
 def unit_standings(request: Request, round_id: int, actor: PageActor, session: SessionDep, parent: str = ""):
-    return render(request, "pages/boards/units.html", _units_ctx(request, session, actor, round_id, parent))
+    return render(request, "pages/results/boards/units.html", _units_ctx(request, session, actor, round_id, parent))
 
 
 @router.get("/rounds/{round_id}/units/rows", response_class=HTMLResponse)
 def unit_standings_rows(request: Request, round_id: int, actor: PageActor, session: SessionDep, parent: str = ""):
     """htmx: the unit table alone, polled every 10 s while the round is open."""
-    return render(request, "partials/boards/unit_rows.html", _units_ctx(request, session, actor, round_id, parent))
+    return render(request, "partials/results/unit_rows.html", _units_ctx(request, session, actor, round_id, parent))
 
 
 @router.get("/contests/{contest_id}/board", response_class=HTMLResponse)
@@ -283,5 +283,11 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
         return {"mine": _mine(request, session, actor, contest.scope_unit_id, base, unit)}
 
     return render_shared(
-        request, "pages/boards/contest.html", cache=cache, key=_key(actor, unit, page), context=shared, fills=fills, mark=_mark_me(actor.id)
+        request,
+        "pages/results/boards/contest.html",
+        cache=cache,
+        key=_key(actor, unit, page),
+        context=shared,
+        fills=fills,
+        mark=_mark_me(actor.id),
     )

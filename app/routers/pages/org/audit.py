@@ -79,7 +79,7 @@ def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int
     total, rows = audit.search(session=session, actor=actor, log_filter=f, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render(
         request,
-        "pages/audit/log.html",
+        "pages/org/audit_log.html",
         {
             "actor": actor,
             "f": f,

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.deps import PageActor, PageOrganiser, SessionDep
 from app.errors import AppError
 from app.routers.base import make_router
-from app.routers.pages import bank as bank_pages
+from app.routers.pages.bank import questions as bank_pages
 from app.routers.pages.common import form_failure, public_base_url, qr_response, redirect
 from app.services.bank import study
 from app.services.contests import sharing
@@ -21,7 +21,7 @@ router = make_router()
 
 @router.get("/study", response_class=HTMLResponse)
 def study_sets(request: Request, actor: PageActor, session: SessionDep):
-    return render(request, "pages/study/sets.html", {"actor": actor, "sets": study.sets_for(session=session, actor=actor)})
+    return render(request, "pages/bank/study/sets.html", {"actor": actor, "sets": study.sets_for(session=session, actor=actor)})
 
 
 def _question_page(request: Request, actor, session, topic_id: int, index: int, feedback=None, status: int = 200):
@@ -34,7 +34,7 @@ def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback
     question = s.questions[index] if s.questions else None
     return render(
         request,
-        "pages/study/question.html",
+        "pages/bank/study/question.html",
         {
             "actor": actor,
             "s": s,

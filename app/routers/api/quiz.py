@@ -11,7 +11,7 @@ from app.models.attempt import AttemptOut
 from app.routers.base import make_router
 from app.services.quiz import attempts
 
-router = make_router(tags=["attempts"])
+router = make_router(tags=["quiz"])
 
 
 @router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)

@@ -48,7 +48,7 @@ def judging_home(request: Request, actor: PageJudge, session: SessionDep):
     by_contest: dict[int, tuple[Any, list[Any]]] = {}
     for r, c in judging.rounds_for(session=session, actor=actor):
         by_contest.setdefault(c.id, (c, []))[1].append(r)
-    return render(request, "pages/judging/rounds.html", {"actor": actor, "contests": list(by_contest.values())})
+    return render(request, "pages/results/judging/rounds.html", {"actor": actor, "contests": list(by_contest.values())})
 
 
 def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
 
 @router.get("/judging/rounds/{round_id}", response_class=HTMLResponse)
 def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
-    return render(request, "pages/judging/round.html", _round_ctx(request, session, actor, round_id))
+    return render(request, "pages/results/judging/round.html", _round_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/flags")
@@ -108,7 +108,10 @@ def judging_seal(request: Request, round_id: int, actor: PageJudge, session: Ses
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
         return render(
-            request, "pages/judging/round.html", _round_ctx(request, session, actor, round_id, error=message), status_code=exc.status_code
+            request,
+            "pages/results/judging/round.html",
+            _round_ctx(request, session, actor, round_id, error=message),
+            status_code=exc.status_code,
         )
     return redirect(f"/judging/rounds/{round_id}#seal")
 
@@ -140,7 +143,7 @@ def judging_contest_export(
 def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):
     view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
     done = request.query_params.get("done")
-    return render(request, "pages/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
+    return render(request, "pages/results/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
 
 
 def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict[str, Any]:
@@ -176,7 +179,7 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
         view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
         return render(
             request,
-            "pages/judging/attempt.html",
+            "pages/results/judging/attempt.html",
             _attempt_ctx(actor, view, error=message, errors=errors, reason=form.get("reason", "")),
             status_code=exc.status_code,
         )
@@ -216,7 +219,7 @@ def _prizes_ctx(request: Request, session: Any, actor: Actor, round_id: int, **e
 
 @router.get("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
 def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
-    return render(request, "pages/judging/prizes.html", _prizes_ctx(request, session, actor, round_id))
+    return render(request, "pages/results/judging/prizes.html", _prizes_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
@@ -237,7 +240,7 @@ def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, sessi
         message, errors = form_failure(session, request, exc)
         ctx = _prizes_ctx(request, session, actor, round_id, error=message, errors=errors)
         ctx["form"] = {**ctx["form"], **form}
-        return render(request, "pages/judging/prizes.html", ctx, status_code=exc.status_code)
+        return render(request, "pages/results/judging/prizes.html", ctx, status_code=exc.status_code)
     return redirect(f"/judging/rounds/{round_id}/prizes")
 
 
@@ -249,6 +252,9 @@ def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, se
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         return render(
-            request, "pages/judging/prizes.html", _prizes_ctx(request, session, actor, round_id, error=message), status_code=exc.status_code
+            request,
+            "pages/results/judging/prizes.html",
+            _prizes_ctx(request, session, actor, round_id, error=message),
+            status_code=exc.status_code,
         )
     return redirect(f"/judging/rounds/{round_id}/prizes")

@@ -17,7 +17,7 @@ router = make_router()
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/"):
-    return render(request, "pages/login.html", {"next": safe_next(next)})
+    return render(request, "pages/org/login.html", {"next": safe_next(next)})
 
 
 @router.post("/login", dependencies=[Depends(require_csrf)])
@@ -36,7 +36,7 @@ def login_submit(
         message, _ = form_failure(session, request, exc)
         return render(
             request,
-            "pages/login.html",
+            "pages/org/login.html",
             {"error": message, "username": username, "next": safe_next(next)},
             status_code=exc.status_code,
             headers=exc.headers,
@@ -57,7 +57,7 @@ def logout(actor: CurrentActor, session: SessionDep, settings: SettingsDep) -> R
 
 @router.get("/password", response_class=HTMLResponse)
 def password_page(request: Request, actor: CurrentActor):
-    return render(request, "pages/password.html", {"actor": actor, "forced": actor.member.must_change_password})
+    return render(request, "pages/org/password.html", {"actor": actor, "forced": actor.member.must_change_password})
 
 
 @router.post("/password")
@@ -86,7 +86,7 @@ def password_submit(
         message, errors = form_failure(session, request, exc)
         return render(
             request,
-            "pages/password.html",
+            "pages/org/password.html",
             {"actor": actor, "forced": forced, "error": message, "errors": errors},
             status_code=exc.status_code,
         )

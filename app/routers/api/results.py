@@ -1,0 +1,372 @@
+"""Closing a round and reading standings (JSON). Rules in app.services.results.closing and app.services.results.standings.
+
+What judges do (JSON): disqualify and reinstate, flags, prizes, the seal and the result files (of a round or
+of a contest as a whole).
+Rules in app.services.results.judging, flags, prizes, sealing and results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from app.db import from_memory_or_database
+from app.deps import CurrentActor, Offset, RequireJudge, RequireOrganiser, SessionDep
+from app.i18n import translate
+from app.models import Attempt
+from app.routers.base import download, make_router
+from app.services.contests.contests import zone
+from app.services.org.access import Actor
+from app.services.results import closing, flags, judging, prizes, results, sealing, standings
+
+router = make_router(tags=["results"])
+
+
+class Totals(BaseModel):
+    participants: int
+    attempts: int
+    perfect_scorers: int
+
+
+class RoundClosed(BaseModel):
+    id: int
+    status: str
+    closed_at: datetime | None
+    prediction_truth: int | None
+    totals: Totals
+
+
+class MemberRef(BaseModel):
+    id: int
+    full_name: str
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+
+
+class StandingRow(BaseModel):
+    rank: int
+    member: MemberRef
+    unit: UnitRef
+    score: int
+    correct_count: int
+    prediction: int | None
+    prediction_error: int | None
+    duration_ms: int
+    submitted_at: datetime
+
+
+class StandingsPage(BaseModel):
+    total: int
+    rows: list[StandingRow]
+
+
+class UnitStandingRow(BaseModel):
+    rank: int
+    unit: UnitRef
+    participants: int
+    attempts: int
+    headcount: int
+    participation_rate: float | None
+    average_score: float | None
+    perfect_count: int | None
+
+
+class UnitStandings(BaseModel):
+    rows: list[UnitStandingRow]
+
+
+def _page(total: int, rows: list[standings.BoardRow], tz: Any) -> StandingsPage:
+    return StandingsPage(
+        total=total,
+        rows=[
+            StandingRow(
+                rank=r.rank,
+                member=MemberRef(id=r.member_id, full_name=r.full_name),
+                unit=UnitRef(code=r.unit_code, name=r.unit_name),
+                score=r.score,
+                correct_count=r.correct_count,
+                prediction=r.prediction,
+                prediction_error=r.prediction_error,
+                duration_ms=r.duration_ms,
+                submitted_at=r.submitted_at.astimezone(tz),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _json(cache: standings.BoardCache, key: tuple, make: Callable[[], BaseModel], lasting: bool = False) -> Response:
+    """The encoded body, from the board cache (a Response goes out as it is: FastAPI does not validate and
+    encode the model a second time)."""
+    return Response(cache.get_or(key, lambda: make().model_dump_json().encode(), lasting=lasting), media_type="application/json")
+
+
+@router.post("/rounds/{round_id}/close", response_model=RoundClosed)
+def close_round(round_id: int, actor: RequireOrganiser, session: SessionDep) -> RoundClosed:
+    round_ = closing.close_round(session=session, actor=actor, round_id=round_id)
+    assert round_.id is not None
+    return RoundClosed(
+        id=round_.id,
+        status=round_.status,
+        closed_at=round_.closed_at,
+        prediction_truth=round_.prediction_truth,
+        totals=Totals(**round_.totals),
+    )
+
+
+async def _board(
+    request: Request,
+    actor: Actor,
+    round_id: int,
+    need_scores: bool,
+    key: Callable[[standings.RoundInfo], tuple],
+    build: Callable[[Session, standings.BoardCache], BaseModel],
+) -> Response:
+    """Thousands of phones ask for the same board within seconds: answered from this worker's memory when the
+    round and the encoded body are cached, else read in the thread pool (db.from_memory_or_database). Who
+    may look, and whether scores may be seen, is checked on every request. The body is keyed by the round's
+    standings_built_at, so it is kept while the standings stand (BoardCache)."""
+    cache: standings.BoardCache = request.app.state.boards
+    check = standings.scored_round if need_scores else standings.round_info
+
+    def answer(session: Session) -> Response:
+        info = check(session=session, actor=actor, round_id=round_id, cache=cache)
+        return _json(cache, key(info), lambda: build(session, cache), lasting=True)
+
+    return await from_memory_or_database(request.app.state.engine, answer)
+
+
+@router.get("/rounds/{round_id}/standings", response_model=StandingsPage)
+async def round_standings(
+    request: Request,
+    round_id: int,
+    actor: CurrentActor,
+    unit_code: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: Offset = 0,
+) -> Response:
+    def build(session: Session, cache: standings.BoardCache) -> BaseModel:
+        total, rows = standings.round_board(
+            session=session, actor=actor, round_id=round_id, unit_code=unit_code, limit=limit, offset=offset, cache=cache
+        )
+        info = standings.round_info(session=session, actor=actor, round_id=round_id, cache=cache)
+        return _page(total, rows, ZoneInfo(info.timezone))
+
+    return await _board(
+        request,
+        actor,
+        round_id,
+        True,
+        lambda info: ("api-round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset),
+        build,
+    )
+
+
+@router.get("/rounds/{round_id}/unit-standings", response_model=UnitStandings)
+async def unit_standings(request: Request, round_id: int, actor: CurrentActor, parent_code: str | None = None) -> Response:
+    def build(session: Session, cache: standings.BoardCache) -> BaseModel:
+        rows = standings.unit_board(session=session, actor=actor, round_id=round_id, parent_code=parent_code, cache=cache)
+        return UnitStandings(
+            rows=[
+                UnitStandingRow(
+                    rank=r.rank,
+                    unit=UnitRef(code=r.code, name=r.name),
+                    participants=r.participants,
+                    attempts=r.attempts,
+                    headcount=r.headcount,
+                    participation_rate=r.participation_rate,
+                    average_score=r.average_score,
+                    perfect_count=r.perfect_count,
+                )
+                for r in rows
+            ]
+        )
+
+    def key(info: standings.RoundInfo) -> tuple:  # the scores in the table depend on visibility, so the key does too
+        return ("api-units", round_id, info.standings_built_at, (parent_code or "").upper(), standings.scores_visible(info))
+
+    return await _board(request, actor, round_id, False, key, build)
+
+
+@router.get("/contests/{contest_id}/standings", response_model=StandingsPage)
+def contest_standings(
+    request: Request,
+    contest_id: int,
+    actor: CurrentActor,
+    session: SessionDep,
+    unit_code: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: Offset = 0,
+) -> StandingsPage:
+    cache = request.app.state.boards
+    contest, total, rows = standings.contest_board(
+        session=session, actor=actor, contest_id=contest_id, unit_code=unit_code, limit=limit, offset=offset, cache=cache
+    )
+    return _json(cache, ("api-contest", contest_id, (unit_code or "").upper(), limit, offset), lambda: _page(total, rows, zone(contest)))
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class JudgedAttempt(BaseModel):
+    id: int
+    round_id: int
+    member_id: int
+    number: int
+    status: str
+    score: int | None
+    correct_count: int | None
+    duration_ms: int | None
+    submitted_at: datetime | None
+    disqualified_at: datetime | None
+    disqualify_reason: str
+
+
+def _judged(a: Attempt) -> JudgedAttempt:
+    return JudgedAttempt.model_validate(a, from_attributes=True)
+
+
+@router.post("/attempts/{attempt_id}/disqualify", response_model=JudgedAttempt)
+def disqualify(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
+    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=True, reason=data.reason))
+
+
+@router.post("/attempts/{attempt_id}/reinstate", response_model=JudgedAttempt)
+def reinstate(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
+    return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=False, reason=data.reason))
+
+
+class MemberDecision(BaseModel):
+    changed: int
+
+
+@router.post("/rounds/{round_id}/members/{member_id}/disqualify", response_model=MemberDecision)
+def disqualify_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> MemberDecision:
+    return MemberDecision(
+        changed=judging.set_member_disqualified(
+            session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=True, reason=data.reason
+        )
+    )
+
+
+@router.post("/rounds/{round_id}/members/{member_id}/reinstate", response_model=MemberDecision)
+def reinstate_member(round_id: int, member_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> MemberDecision:
+    return MemberDecision(
+        changed=judging.set_member_disqualified(
+            session=session, actor=actor, round_id=round_id, member_id=member_id, disqualified=False, reason=data.reason
+        )
+    )
+
+
+class FlagOut(BaseModel):
+    attempt_id: int
+    member_id: int
+    kind: str
+    explanation: str
+    detail: dict
+
+
+@router.get("/rounds/{round_id}/flags", response_model=list[FlagOut])
+def round_flags(round_id: int, actor: RequireJudge, session: SessionDep, kind: str | None = None) -> list[FlagOut]:
+    judged = judging.judge_round(session=session, actor=actor, round_id=round_id)
+    return [
+        FlagOut(attempt_id=f.attempt_id, member_id=f.member_id, kind=f.kind, explanation=flags.explain(f), detail=f.detail)
+        for f in judging.flags_in(session=session, judged=judged, kind=kind)
+    ]
+
+
+@router.post("/rounds/{round_id}/flags", response_model=dict[str, int])
+def recompute_flags(round_id: int, actor: RequireJudge, session: SessionDep) -> dict[str, int]:
+    """Compute the round's flags again now (they are also computed when the round closes)."""
+    return judging.recompute_flags(session=session, actor=actor, round_id=round_id)
+
+
+class AwardOut(BaseModel):
+    tier: int
+    tier_name: str
+    rank: int
+    member_id: int | None
+    full_name: str
+    member_code: str
+    unit_code: str
+    unit_name: str
+    score: int | None
+
+
+class AllocationOut(BaseModel):
+    confirmed_at: datetime | None
+    participants: int
+    cap: int | None
+    awards: list[AwardOut]
+    unit_awards: list[AwardOut]
+    notes: list[str]
+
+
+def _allocation(judged: judging.JudgedRound, allocation: prizes.Allocation) -> AllocationOut:
+    return AllocationOut(
+        confirmed_at=judged.round.prizes_confirmed_at,
+        participants=allocation.participants,
+        cap=allocation.cap,
+        awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.awards],
+        unit_awards=[AwardOut.model_validate(a, from_attributes=True) for a in allocation.unit_awards],
+        notes=[translate(msg, "vi", **params) for msg, params in allocation.notes],
+    )
+
+
+@router.put("/rounds/{round_id}/prizes", response_model=AllocationOut)
+def set_prize_rules(round_id: int, data: prizes.PrizeRulesIn, actor: RequireJudge, session: SessionDep) -> AllocationOut:
+    """Set the tiers (and cap, and collective tiers); answers the allocation they give, not yet confirmed."""
+    prizes.set_rules(session=session, actor=actor, round_id=round_id, data=data)
+    return _allocation(*prizes.preview(session=session, actor=actor, round_id=round_id))
+
+
+@router.get("/rounds/{round_id}/prizes", response_model=AllocationOut)
+def prize_preview(round_id: int, actor: RequireJudge, session: SessionDep) -> AllocationOut:
+    return _allocation(*prizes.preview(session=session, actor=actor, round_id=round_id))
+
+
+@router.post("/rounds/{round_id}/prizes/confirm", response_model=AllocationOut)
+def confirm_prizes(round_id: int, actor: RequireJudge, session: SessionDep) -> AllocationOut:
+    return _allocation(*prizes.confirm(session=session, actor=actor, round_id=round_id))
+
+
+class Sealed(BaseModel):
+    sealed_at: datetime
+    digest: str
+
+
+@router.post("/rounds/{round_id}/seal", response_model=Sealed)
+def seal(round_id: int, actor: RequireJudge, session: SessionDep) -> Sealed:
+    round_ = sealing.seal(session=session, actor=actor, round_id=round_id)
+    assert round_.sealed_at is not None and round_.seal_digest is not None
+    return Sealed(sealed_at=round_.sealed_at, digest=round_.seal_digest)
+
+
+@router.get("/rounds/{round_id}/export.{fmt}", response_class=FileResponse)
+def export(
+    round_id: int,
+    fmt: str,
+    actor: RequireJudge,
+    session: SessionDep,
+    unit_code: str | None = None,
+    part: str = Query("ranking", description="CSV only: ranking | units | winners"),
+) -> FileResponse:
+    """XLSX (ranked list, unit statistics, winners with contact data), CSV (one part) or the PDF minutes."""
+    return download(results.export_round(session=session, actor=actor, round_id=round_id, fmt=fmt, unit_code=unit_code, part=part))
+
+
+@router.get("/contests/{contest_id}/export.{fmt}", response_class=FileResponse)
+def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None) -> FileResponse:
+    """The contest's ranked list over its closed rounds (totals, then each round's score): XLSX or CSV;
+    `?unit_code=` narrows it to a unit's subtree."""
+    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code))
