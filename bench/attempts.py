@@ -91,10 +91,10 @@ def prepare_round(db: seed.BenchDB, *, questions: int = 40, draw: int = 20, time
 
     from app.db import session_scope
     from app.models import Member, MemberRole, Role, Unit
-    from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-    from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.bank import questions as bank
+    from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
     from app.services.contests import contests
+    from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.org.access import actor_for
     from app.services.org.members import apply_derived
 

@@ -265,8 +265,8 @@ CONTEST_RULES = """**Đối tượng dự thi:** cán bộ, đảng viên thuộ
 def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: list, now: datetime | None = None) -> None:
     """The published demo contest: four weekly rounds, Monday to Sunday, from this week on, each drawing
     twenty questions from the contest's topics."""
-    from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.contests import contests
+    from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.org.access import actor_for
 
     organiser = session.get(Member, organiser_id)
@@ -307,8 +307,8 @@ def load_past_contest(
     """A contest whose one round ended last week, taken by some demo members through the real attempt service and
     closed, so that judges have something to audit, award, seal and export. A few attempts are meant to be
     flagged: three are far too quick, six come from one IP address."""
-    from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.contests import contests
+    from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.org.access import actor_for
     from app.services.quiz import attempts
     from app.services.results import closing

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from app.models import Member, Unit
-from app.models.essay import CriterionIn, EssayCampaignCreate
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
 from app.services.essays import grading as essay_grading
+from app.services.essays.schemas import CriterionIn, EssayCampaignCreate
 from app.services.org.access import actor_for
 
 TITLE = "Bài thu hoạch học tập, quán triệt Nghị quyết Đại hội Đảng bộ thành phố lần thứ XII"

@@ -93,28 +93,3 @@ class AttemptEvent(SQLModel, table=True):
     attempt_id: int = Field(foreign_key="attempt.id", ondelete="CASCADE", index=True)
     kind: str = Field(max_length=16)  # "hide" | "show"
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-
-
-# --- API schemas ---------------------------------------------------------------------------------------
-class OptionOut(SQLModel):
-    id: str
-    text: str
-
-
-class AttemptQuestionOut(SQLModel):
-    position: int
-    text: str
-    kind: str
-    options: list[OptionOut]
-
-
-class AttemptOut(SQLModel):
-    id: int
-    round_id: int
-    status: str
-    started_at: datetime
-    deadline_at: datetime
-    remaining_s: int
-    questions: list[AttemptQuestionOut]
-    answers: dict[int, list[str]] = {}
-    prediction: int | None = None

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from tests.e2e.conftest import no_horizontal_scroll
 from tests.factories import PASSWORD, actor, make_member, make_unit
 

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from app.models import AttemptQuestion, Contest, Round
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.contests import contests
+from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.services.results import closing
 from tests.e2e.conftest import PHONE, no_horizontal_scroll
 from tests.factories import PASSWORD, actor, make_member, make_unit

@@ -45,11 +45,11 @@ def test_saves_racing_a_submit_are_scored_or_refused(app, session):
     from sqlmodel import select
 
     from app.models import Answer, Attempt, AttemptQuestion
-    from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-    from app.models.contest import ContestCreate, DrawLine, RoundIn
     from app.models.types import utcnow
     from app.services.bank import questions as bank
+    from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
     from app.services.contests import contests
+    from app.services.contests.schemas import ContestCreate, DrawLine, RoundIn
     from tests.factories import actor, api_token, bearer
 
     root = make_unit(session, "RACE")

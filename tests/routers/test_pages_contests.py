@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.models import Contest, Member, Round
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from tests.factories import actor, make_member, make_tree
 from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_ranking import add, arena  # noqa: F401  (the fixture)

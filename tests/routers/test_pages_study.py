@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.services.bank import questions as bank
 from app.services.bank import study
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from tests.factories import actor, make_member, make_tree
 from tests.pagehelpers import csrf_from, page_login
 

@@ -12,11 +12,11 @@ from sqlmodel import Session, func, select
 from app.db import writer
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.contests import contests
+from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.services.org.principals import actor_of, load
 from app.services.quiz import attempts, taps
 from tests.factories import actor, in_parallel, make_member, make_tree

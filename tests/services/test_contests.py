@@ -12,11 +12,11 @@ from sqlmodel import Session, select
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import translate
 from app.models import AuditEntry, Question, RoundQuestion
-from app.models.bank import QuestionCreate, TopicCreate
-from app.models.contest import ContestCreate, ContestUpdate, RoundUpdate
 from app.services.bank import questions as bank
+from app.services.bank.schemas import QuestionCreate, TopicCreate
 from app.services.contests import contests
 from app.services.contests.rules import rules_summary
+from app.services.contests.schemas import ContestCreate, ContestUpdate, RoundUpdate
 from app.services.org.access import Actor
 from tests.factories import Tree, actor, make_member, make_tree
 

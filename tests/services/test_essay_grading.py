@@ -9,10 +9,11 @@ from sqlmodel import select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Role
-from app.models.essay import EssayCampaignUpdate, EssayGrade
+from app.models.essay import EssayGrade
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
 from app.services.essays import grading as essay_grading
+from app.services.essays.schemas import EssayCampaignUpdate
 from tests.factories import actor, make_member
 from tests.services.test_essays import WORDS, World, draft, submit, world  # noqa: F401  (the fixture)
 

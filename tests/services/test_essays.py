@@ -12,9 +12,10 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.models import AuditEntry, Member, Role
-from app.models.essay import CriterionIn, Essay, EssayCampaign, EssayCampaignCreate, EssayCampaignUpdate
+from app.models.essay import Essay, EssayCampaign
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
+from app.services.essays.schemas import CriterionIn, EssayCampaignCreate, EssayCampaignUpdate
 from tests.factories import Tree, actor, make_member, make_tree
 
 NOW = datetime.now(UTC).replace(microsecond=0)

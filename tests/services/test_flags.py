@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import Answer, Attempt, AttemptFlag, AttemptQuestion, Member, Round
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.models.contest import ContestCreate, DrawLine, RoundIn
 from app.models.types import utcnow
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.contests import contests
+from app.services.contests.schemas import ContestCreate, DrawLine, RoundIn
 from app.services.org.principals import actor_of, load
 from app.services.quiz import attempts
 from app.services.results import flags

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Member, MemberRole
-from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
 from app.security import keyed_hash, verify_password
 from app.services.org import members
 from app.services.org.access import Actor
+from app.services.org.schemas import MemberCreate, MemberUpdate, RoleGrantIn
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, Tree, actor, api_token, bearer, make_member, make_tree
 

@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from app.errors import NotFound
 from app.models import Question
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.services.bank import question_export as qe
 from app.services.bank import question_import as qi
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from tests.factories import actor, make_member, make_tree
 
 QUESTIONS = [

@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from app.errors import ImportFailed, NotFound
 from app.models import AuditEntry, Question, QuestionOption
-from app.models.bank import TopicCreate
 from app.services.bank import question_import as qi
 from app.services.bank import questions as bank
 from app.services.bank.import_sheet import COLUMNS, template_csv, template_xlsx, workbook_bytes
+from app.services.bank.schemas import TopicCreate
 from tests.factories import actor, make_member, make_tree
 
 HEADER = [c.header for c in COLUMNS]

@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import Attempt, Contest, Member, Round, Standing, Unit, UnitStanding
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
-from app.models.contest import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.models.types import utcnow
 from app.services.bank import questions as bank
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.contests import contests
+from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.services.results import closing, ranking, standings
 from tests.factories import Tree, actor, make_member, make_tree
 from tests.services.test_attempts import _member_actor

@@ -9,10 +9,10 @@ from sqlmodel import func, select
 
 from app.errors import NotFound
 from app.models import AuditEntry, Contest, Question, Round, RoundQuestion
-from app.models.bank import OptionIn, QuestionCreate, TopicCreate
 from app.models.types import utcnow
 from app.services.bank import questions as bank
 from app.services.bank import study
+from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from tests.factories import actor, make_member, make_tree
 
 
@@ -104,8 +104,8 @@ def test_a_contest_says_whether_its_rounds_may_ask_study_sets(session, world):
     """By default a contest keeps the published sets out of its rounds (members have seen their keys), so the
     sets stay open to study during the contest; a contest may allow them, and then they are withheld."""
     from app.errors import Conflict, Invalid
-    from app.models.contest import ContestCreate, ContestUpdate, DrawLine, RoundIn
     from app.services.contests import contests
+    from app.services.contests.schemas import ContestCreate, ContestUpdate, DrawLine, RoundIn
 
     _t, org, _in_a, _in_b, topic, _qs = world
     study.set_published(session=session, actor=org, topic_id=topic.id, published=True)

@@ -7,9 +7,9 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Member, Unit
-from app.models.org import UnitCreate, UnitUpdate
 from app.services.org import units
 from app.services.org.access import Actor
+from app.services.org.schemas import UnitCreate, UnitUpdate
 from tests.factories import Tree, actor, make_member, make_tree, make_unit
 
 

@@ -6,14 +6,21 @@ from typing import Annotated
 
 from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from app.deps import RequireOrganiser, SessionDep
 from app.i18n import from_accept_language
-from app.models.bank import QuestionCreate, QuestionPublic, TopicCreate, TopicPublic
 from app.routers.base import LegacyForm, make_router
 from app.services.bank import question_export, question_import
 from app.services.bank import questions as bank
+from app.services.bank.schemas import (
+    QuestionCreate,
+    QuestionImportOut,
+    QuestionPublic,
+    RescoreOut,
+    SkippedQuestion,
+    TopicCreate,
+    TopicPublic,
+)
 from app.services.kit.files import XLSX, attachment
 from app.services.kit.legacy_text import legacy_code
 from app.services.kit.tables import MAX_BYTES
@@ -62,37 +69,10 @@ def topic_questions(
     return [bank.to_public(x, options[x.id]) for x in questions]
 
 
-class RescoreOut(BaseModel):
-    question_id: int
-    attempts_changed: int
-    scores_changed: int
-    rounds: list[int]
-    sealed_skipped: int
-    unmatched: int
-
-
 @router.post("/questions/{question_id}/rescore", response_model=RescoreOut)
 def rescore_question(question_id: int, actor: RequireOrganiser, session: SessionDep) -> RescoreOut:
     """Apply the question's current key to every attempt that drew it (sealed rounds excepted); audited."""
     return RescoreOut(**vars(rescoring.rescore_question(session=session, actor=actor, question_id=question_id)))
-
-
-class SkippedQuestion(BaseModel):
-    line: int
-    reason: str
-
-
-class ImportRowError(BaseModel):
-    row: int
-    field: str | None
-    message: str
-
-
-class QuestionImportOut(BaseModel):
-    created: int
-    skipped: list[SkippedQuestion] = []
-    notes: list[SkippedQuestion] = []  # imported, but not quite as the file wrote it (the reason says how)
-    errors: list[ImportRowError] = []
 
 
 @router.post("/questions/import", response_model=QuestionImportOut)

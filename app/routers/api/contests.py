@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.deps import RequireOrganiser, SessionDep
-from app.models.contest import ContestCreate, ContestPublic, ContestUpdate, RoundPublic, RoundUpdate
 from app.routers.base import make_router
 from app.services.contests import contests
+from app.services.contests.schemas import ContestCreate, ContestPublic, ContestUpdate, RoundPublic, RoundUpdate
 
 router = make_router(tags=["contests"])
 

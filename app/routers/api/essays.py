@@ -3,28 +3,29 @@ judges' grades, the unit's files. Rules in app.services.essays.campaigns, essays
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
 
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
-from app.models.essay import (
-    EssayCampaignCreate,
-    EssayCampaignPublic,
-    EssayCampaignUpdate,
-    EssayDraftIn,
-    EssayReviewed,
-    GradeIn,
-    GradeOut,
-    MyEssay,
-    ReviewIn,
-)
 from app.routers.base import download, make_router
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
 from app.services.essays import exports as essay_exports
 from app.services.essays import grading as essay_grading
+from app.services.essays.schemas import (
+    EssayCampaignCreate,
+    EssayCampaignPublic,
+    EssayCampaignUpdate,
+    EssayDetail,
+    EssayDraftIn,
+    EssayList,
+    EssayReviewed,
+    EssayRow,
+    GradeIn,
+    GradeOut,
+    MissingRow,
+    MyEssay,
+    ReviewIn,
+)
 
 router = make_router(tags=["essays"])
 
@@ -67,38 +68,6 @@ def submit(campaign_id: int, actor: CurrentActor, session: SessionDep) -> MyEssa
     return essays.my_essay(session=session, actor=actor, campaign_id=campaign_id)
 
 
-class EssayRow(BaseModel):
-    id: int
-    member_id: int
-    full_name: str
-    member_code: str
-    phone: str
-    unit_code: str
-    topic: str
-    word_count: int
-    submitted_at: datetime | None
-    status: str
-    score: float | None
-    grade_count: int
-    disagreement: bool
-
-
-class MissingRow(BaseModel):
-    member_id: int
-    full_name: str
-    phone: str
-    unit_code: str
-    drafting: bool
-
-
-class EssayList(BaseModel):
-    unit_code: str
-    counts: dict[str, int]
-    essays: list[EssayRow]
-    not_submitted: list[MissingRow]
-    not_submitted_total: int
-
-
 @router.get("/essay-campaigns/{campaign_id}/essays", response_model=EssayList)
 def list_essays(
     campaign_id: int, actor: RequireOrganiser, session: SessionDep, unit_code: str | None = None, q: str = "", status: str | None = None
@@ -135,22 +104,6 @@ def list_essays(
             for x in view.missing
         ],
     )
-
-
-class EssayDetail(BaseModel):
-    id: int
-    campaign_id: int
-    full_name: str
-    unit_code: str
-    topic: str
-    text: str
-    word_count: int
-    submitted_at: datetime | None
-    status: str
-    review_comment: str
-    score: float | None
-    disagreement: bool
-    grades: list[GradeOut]
 
 
 @router.get("/essays/{essay_id}", response_model=EssayDetail)

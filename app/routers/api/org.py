@@ -6,29 +6,27 @@ import json
 from typing import Annotated
 
 from fastapi import Depends, File, Form, Request, Response, UploadFile
-from pydantic import BaseModel, Field
 
 from app.deps import CurrentActor, RequireOrganiser, SecretDep, SessionDep, SettingsDep, client_ip
 from app.errors import N_, Invalid
 from app.i18n import from_accept_language
-from app.models.org import MemberCreate, MemberPublic, UnitCreate, UnitPublic
 from app.routers.base import LegacyForm, make_router
 from app.services.kit.legacy_text import legacy_code
 from app.services.kit.tables import MAX_BYTES
 from app.services.org import auth, member_import, members, units
+from app.services.org.schemas import (
+    Credentials,
+    MemberChangeOut,
+    MemberCreate,
+    MemberImportOut,
+    MemberPublic,
+    PasswordChange,
+    TokenOut,
+    UnitCreate,
+    UnitPublic,
+)
 
 router = make_router(tags=["organisation"])
-
-
-class Credentials(BaseModel):
-    username: str
-    password: str
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
 
 
 async def read_credentials(request: Request) -> Credentials:
@@ -66,11 +64,6 @@ def token(
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
-class PasswordChange(BaseModel):
-    current_password: str = Field(max_length=128)
-    new_password: str = Field(max_length=128)
-
-
 @router.post("/auth/password", status_code=204, responses={204: {"description": "Changed; other tokens revoked"}})
 def change_password(data: PasswordChange, actor: CurrentActor, session: SessionDep, settings: SettingsDep, secret: SecretDep) -> Response:
     """The one call (with GET /me) a member who must choose a new password may make. Every token of the
@@ -101,32 +94,6 @@ def create_unit(data: UnitCreate, actor: RequireOrganiser, session: SessionDep):
 def create_member(data: MemberCreate, actor: RequireOrganiser, session: SessionDep, secret: SecretDep) -> MemberPublic:
     member = members.create(session=session, actor=actor, data=data, secret=secret)
     return members.to_public(session=session, member=member)
-
-
-class ImportRowError(BaseModel):
-    row: int
-    field: str | None
-    message: str
-
-
-class MemberChangeOut(BaseModel):
-    """A field of an existing member the import changed (so a rename through the API is not silent either)."""
-
-    row: int
-    member_code: str
-    field: str
-    old: str
-    new: str
-
-
-class MemberImportOut(BaseModel):
-    created: int
-    updated: int
-    # New accounts left without a password (no row password, no initial_password): they cannot log in until
-    # an organiser sets one.
-    without_password: int = 0
-    changes: list[MemberChangeOut] = []
-    errors: list[ImportRowError] = []
 
 
 @router.post("/members/import", response_model=MemberImportOut)

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
 from fastapi import Request, Response
-from pydantic import BaseModel
 
 from app.deps import CurrentActor, CurrentCaller, Position, SessionDep, client_ip
-from app.models.attempt import AttemptOut
 from app.routers.base import make_router
 from app.services.quiz import attempts
+from app.services.quiz.schemas import AnswerIn, AttemptOut, EventIn, PredictionValue, Saved, Submitted
 
 router = make_router(tags=["quiz"])
 
@@ -29,30 +25,6 @@ def get_attempt(attempt_id: int, actor: CurrentActor, session: SessionDep) -> At
     """The owner, or a judge whose scope holds the member's unit."""
     attempt = attempts.get_readable(session=session, actor=actor, attempt_id=attempt_id)
     return attempts.public(session=session, attempt=attempt)
-
-
-class AnswerIn(BaseModel):
-    option_ids: list[str]
-
-
-class PredictionValue(BaseModel):
-    value: int
-
-
-class EventIn(BaseModel):
-    kind: Literal["hide", "show"]
-
-
-class Saved(BaseModel):
-    saved_at: datetime
-
-
-class Submitted(BaseModel):
-    id: int
-    status: str
-    submitted_at: datetime | None
-    score: int | None = None
-    correct_count: int | None = None
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)

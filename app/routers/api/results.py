@@ -7,7 +7,6 @@ Rules in app.services.results.judging, flags, prizes, sealing and results."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,64 +23,25 @@ from app.routers.base import download, make_router
 from app.services.contests.contests import zone
 from app.services.org.access import Actor
 from app.services.results import closing, flags, judging, prizes, results, sealing, standings
+from app.services.results.schemas import (
+    AllocationOut,
+    AwardOut,
+    FlagOut,
+    JudgedAttempt,
+    MemberDecision,
+    MemberRef,
+    ReasonIn,
+    RoundClosed,
+    Sealed,
+    StandingRow,
+    StandingsPage,
+    Totals,
+    UnitRef,
+    UnitStandingRow,
+    UnitStandings,
+)
 
 router = make_router(tags=["results"])
-
-
-class Totals(BaseModel):
-    participants: int
-    attempts: int
-    perfect_scorers: int
-
-
-class RoundClosed(BaseModel):
-    id: int
-    status: str
-    closed_at: datetime | None
-    prediction_truth: int | None
-    totals: Totals
-
-
-class MemberRef(BaseModel):
-    id: int
-    full_name: str
-
-
-class UnitRef(BaseModel):
-    code: str
-    name: str
-
-
-class StandingRow(BaseModel):
-    rank: int
-    member: MemberRef
-    unit: UnitRef
-    score: int
-    correct_count: int
-    prediction: int | None
-    prediction_error: int | None
-    duration_ms: int
-    submitted_at: datetime
-
-
-class StandingsPage(BaseModel):
-    total: int
-    rows: list[StandingRow]
-
-
-class UnitStandingRow(BaseModel):
-    rank: int
-    unit: UnitRef
-    participants: int
-    attempts: int
-    headcount: int
-    participation_rate: float | None
-    average_score: float | None
-    perfect_count: int | None
-
-
-class UnitStandings(BaseModel):
-    rows: list[UnitStandingRow]
 
 
 def _page(total: int, rows: list[standings.BoardRow], tz: Any) -> StandingsPage:
@@ -214,24 +174,6 @@ def contest_standings(
     return _json(cache, ("api-contest", contest_id, (unit_code or "").upper(), limit, offset), lambda: _page(total, rows, zone(contest)))
 
 
-class ReasonIn(BaseModel):
-    reason: str = ""
-
-
-class JudgedAttempt(BaseModel):
-    id: int
-    round_id: int
-    member_id: int
-    number: int
-    status: str
-    score: int | None
-    correct_count: int | None
-    duration_ms: int | None
-    submitted_at: datetime | None
-    disqualified_at: datetime | None
-    disqualify_reason: str
-
-
 def _judged(a: Attempt) -> JudgedAttempt:
     return JudgedAttempt.model_validate(a, from_attributes=True)
 
@@ -244,10 +186,6 @@ def disqualify(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: Se
 @router.post("/attempts/{attempt_id}/reinstate", response_model=JudgedAttempt)
 def reinstate(attempt_id: int, data: ReasonIn, actor: RequireJudge, session: SessionDep) -> JudgedAttempt:
     return _judged(judging.set_disqualified(session=session, actor=actor, attempt_id=attempt_id, disqualified=False, reason=data.reason))
-
-
-class MemberDecision(BaseModel):
-    changed: int
 
 
 @router.post("/rounds/{round_id}/members/{member_id}/disqualify", response_model=MemberDecision)
@@ -268,14 +206,6 @@ def reinstate_member(round_id: int, member_id: int, data: ReasonIn, actor: Requi
     )
 
 
-class FlagOut(BaseModel):
-    attempt_id: int
-    member_id: int
-    kind: str
-    explanation: str
-    detail: dict
-
-
 @router.get("/rounds/{round_id}/flags", response_model=list[FlagOut])
 def round_flags(round_id: int, actor: RequireJudge, session: SessionDep, kind: str | None = None) -> list[FlagOut]:
     judged = judging.judge_round(session=session, actor=actor, round_id=round_id)
@@ -289,27 +219,6 @@ def round_flags(round_id: int, actor: RequireJudge, session: SessionDep, kind: s
 def recompute_flags(round_id: int, actor: RequireJudge, session: SessionDep) -> dict[str, int]:
     """Compute the round's flags again now (they are also computed when the round closes)."""
     return judging.recompute_flags(session=session, actor=actor, round_id=round_id)
-
-
-class AwardOut(BaseModel):
-    tier: int
-    tier_name: str
-    rank: int
-    member_id: int | None
-    full_name: str
-    member_code: str
-    unit_code: str
-    unit_name: str
-    score: int | None
-
-
-class AllocationOut(BaseModel):
-    confirmed_at: datetime | None
-    participants: int
-    cap: int | None
-    awards: list[AwardOut]
-    unit_awards: list[AwardOut]
-    notes: list[str]
 
 
 def _allocation(judged: judging.JudgedRound, allocation: prizes.Allocation) -> AllocationOut:
@@ -338,11 +247,6 @@ def prize_preview(round_id: int, actor: RequireJudge, session: SessionDep) -> Al
 @router.post("/rounds/{round_id}/prizes/confirm", response_model=AllocationOut)
 def confirm_prizes(round_id: int, actor: RequireJudge, session: SessionDep) -> AllocationOut:
     return _allocation(*prizes.confirm(session=session, actor=actor, round_id=round_id))
-
-
-class Sealed(BaseModel):
-    sealed_at: datetime
-    digest: str
 
 
 @router.post("/rounds/{round_id}/seal", response_model=Sealed)

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.contest import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, public_base_url, qr_response, redirect
 from app.services.bank import questions as bank
 from app.services.contests import checks as contest_checks
 from app.services.contests import contests, drawing, sharing
+from app.services.contests.schemas import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.services.org import units
 from app.services.org.access import Actor
 from app.services.results import closing

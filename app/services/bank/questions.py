@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Invalid, NotFound
 from app.models import Question, QuestionOption, Topic, Unit
-from app.models.bank import Difficulty, OptionPublic, QuestionCreate, QuestionKind, QuestionPublic, TopicCreate
+from app.models.bank import Difficulty, QuestionKind
 from app.models.types import is_db_id, utcnow
+from app.services.bank.schemas import OptionPublic, QuestionCreate, QuestionPublic, TopicCreate
 from app.services.kit import audit
 from app.services.kit.text import clean, clean_lines, fold
 from app.services.org.access import MANAGE, Actor

@@ -19,18 +19,10 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Invalid, NotFound
 from app.models import Unit
-from app.models.essay import (
-    Criterion,
-    CriterionIn,
-    Essay,
-    EssayCampaign,
-    EssayCampaignCreate,
-    EssayCampaignPublic,
-    EssayCampaignUpdate,
-    EssayGrade,
-)
+from app.models.essay import Essay, EssayCampaign, EssayGrade
 from app.models.types import is_db_id, utcnow
 from app.services.contests.checks import to_utc
+from app.services.essays.schemas import Criterion, CriterionIn, EssayCampaignCreate, EssayCampaignPublic, EssayCampaignUpdate
 from app.services.kit import audit
 from app.services.kit.files import ascii_slug
 from app.services.kit.text import clean, nfc

@@ -20,9 +20,10 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, AppError, Conflict, Invalid, NotFound
 from app.models import Member, Unit
-from app.models.essay import Essay, EssayCampaign, EssayStatus, MyEssay
+from app.models.essay import Essay, EssayCampaign, EssayStatus
 from app.models.types import is_db_id, utcnow
 from app.services.essays.campaigns import Reach, check_window, get_for_member, home_unit, reach, zone
+from app.services.essays.schemas import MyEssay
 from app.services.kit import audit
 from app.services.kit.text import INVISIBLE, clean, fold, nfc
 from app.services.org.access import JUDGE, MANAGE, Actor

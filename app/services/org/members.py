@@ -9,7 +9,6 @@ from sqlmodel import Session, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, MemberRole, Role, Unit
-from app.models.org import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOut, UnitRef
 from app.models.types import is_db_id, utcnow
 from app.security import hash_password
 from app.services.kit import audit
@@ -47,6 +46,7 @@ from app.services.org.member_fields import (
     raise_first as raise_first,
 )
 from app.services.org.roles import OUTRANKS, grant_all, grants_of, has_authority_over, roles_of
+from app.services.org.schemas import MemberCreate, MemberPublic, MemberUpdate, RoleGrantOut, UnitRef
 
 
 def check_unique(
@@ -332,7 +332,7 @@ def likely_duplicates(*, session: Session, member: Member, actor: Actor | None =
 
 
 def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, unit_code: str) -> None:
-    from app.models.org import RoleGrantIn
+    from app.services.org.schemas import RoleGrantIn
 
     member, _unit = get_in_scope(session=session, actor=actor, member_id=member_id)
     grant_all(session=session, actor=actor, member=member, roles=[RoleGrantIn(role=role, unit_code=unit_code)], audit_action="member.grant")

@@ -6,10 +6,10 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Forbidden, Invalid
 from app.models import Member, MemberRole, Role, Unit
-from app.models.org import RoleGrantOut
 from app.services.kit import audit
 from app.services.kit.text import clean
 from app.services.org.access import MANAGE, Actor
+from app.services.org.schemas import RoleGrantOut
 from app.services.org.units import get_by_code
 
 GRANTABLE = (Role.organiser, Role.judge, Role.admin)

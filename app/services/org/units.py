@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.i18n import term_for_kind
 from app.models import Member, Unit
-from app.models.org import UnitCreate, UnitUpdate
 from app.models.types import is_db_id
 from app.services.kit import audit
 from app.services.kit.text import clean
 from app.services.org.access import MANAGE, Actor
+from app.services.org.schemas import UnitCreate, UnitUpdate
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 

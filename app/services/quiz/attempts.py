@@ -16,12 +16,13 @@ from sqlmodel import Session, col, select
 from app.db import session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
-from app.models.attempt import AttemptOut, AttemptQuestionOut, AttemptStatus, OptionOut
+from app.models.attempt import AttemptStatus
 from app.models.contest import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.contests import drawing
 from app.services.org.access import JUDGE, Actor
 from app.services.quiz import taps
+from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
 
 GRACE = taps.GRACE
 

@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
-from app.models.bank import Difficulty, QuestionKind, TopicCreate
+from app.models.bank import Difficulty, QuestionKind
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, public_base_url, redirect
 from app.services.bank import import_sheet as question_sheet
 from app.services.bank import questions as bank
+from app.services.bank.schemas import TopicCreate
 from app.services.contests import sharing
 from app.services.kit.legacy_text import legacy_code
 from app.services.org import units

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.deps import PageActor, PageJudge, PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.essay import CriterionIn, EssayCampaign, EssayCampaignCreate, EssayCampaignUpdate
+from app.models.essay import EssayCampaign
 from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.contests import contests
@@ -22,6 +22,7 @@ from app.services.essays import essays
 from app.services.essays import exports as essay_exports
 from app.services.essays import grading as essay_grading
 from app.services.essays.campaigns import DEFAULT_RUBRIC
+from app.services.essays.schemas import CriterionIn, EssayCampaignCreate, EssayCampaignUpdate
 from app.services.org import units
 from app.services.org.access import Actor
 from app.templating import render, request_locale, translate

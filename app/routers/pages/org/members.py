@@ -8,11 +8,11 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.org import MemberCreate, MemberUpdate, RoleGrantIn
 from app.routers.base import make_router
 from app.routers.pages.common import form_failure, redirect
 from app.services.org import members, roles, units
 from app.services.org.access import Actor
+from app.services.org.schemas import MemberCreate, MemberUpdate, RoleGrantIn
 from app.templating import render, translate
 
 router = make_router(prefix="/org/members")

@@ -7,11 +7,11 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError
-from app.models.org import UnitCreate, UnitUpdate
 from app.routers.base import make_router
 from app.routers.pages.common import form_failure, redirect
 from app.services.org import units
 from app.services.org.access import Actor
+from app.services.org.schemas import UnitCreate, UnitUpdate
 from app.templating import render
 
 router = make_router(prefix="/org/units")
