@@ -96,7 +96,7 @@ def test_demo_has_a_question_bank(db_env):
         kinds = set(s.exec(select(AttemptFlag.kind).where(AttemptFlag.round_id == closed.id)).all())
         assert kinds >= {"too_fast", "shared_ip"}
         # an open essay campaign with a rubric, essays handed in, reviewed, returned, one graded by two judges
-        from app.models.essay import Essay, EssayCampaign, EssayGrade
+        from app.models.essays import Essay, EssayCampaign, EssayGrade
         from app.services.essays import campaigns as essay_campaigns
 
         campaign = s.exec(select(EssayCampaign)).one()

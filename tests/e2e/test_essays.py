@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from app.models.essay import Essay
+from app.models.essays import Essay
 from tests.e2e.conftest import PHONE, no_horizontal_scroll
 from tests.factories import PASSWORD
 from tests.services.test_essays import world  # noqa: F401  (the fixture)

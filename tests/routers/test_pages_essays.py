@@ -9,7 +9,7 @@ import re
 from sqlmodel import select
 
 from app.models import Role
-from app.models.essay import Essay, EssayCampaign
+from app.models.essays import Essay, EssayCampaign
 from tests.factories import local_time, make_member
 from tests.pagehelpers import csrf_from, page_login
 from tests.services.test_essays import WORDS, world  # noqa: F401  (the fixture)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Role
-from app.models.essay import EssayGrade
+from app.models.essays import EssayGrade
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
 from app.services.essays import grading as essay_grading

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.models import AuditEntry, Member, Role
-from app.models.essay import Essay, EssayCampaign
+from app.models.essays import Essay, EssayCampaign
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
 from app.services.essays.schemas import CriterionIn, EssayCampaignCreate, EssayCampaignUpdate

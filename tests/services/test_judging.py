@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEntry, Round, Standing
-from app.models.judging import Prize
+from app.models.results import Prize
 from app.services.results import closing, judging, prizes, results, sealing
 from tests.factories import actor, make_member
 from tests.services.test_ranking import Arena, add, arena, ranks  # noqa: F401 (fixture)  # noqa: F811

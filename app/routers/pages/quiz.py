@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.deps import PageActor, Position, SessionDep, client_ip
 from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
 from app.models import Attempt, Round
-from app.models.attempt import AttemptStatus
+from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.contests import contests, sharing

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, NotFound
 from app.models import Contest, Question, QuestionOption, Round, RoundQuestion, Topic
-from app.models.contest import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.bank.questions import get_topic, options_of
 from app.services.kit import audit

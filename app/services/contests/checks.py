@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.errors import N_, Invalid
 from app.models import Question, Topic, Unit
 from app.models.bank import Difficulty
-from app.models.contest import DEFAULT_TIE_BREAK, TIE_BREAK_KEYS, CountedAttempt, PredictionKind, ResultsVisibility
+from app.models.contests import DEFAULT_TIE_BREAK, TIE_BREAK_KEYS, CountedAttempt, PredictionKind, ResultsVisibility
 from app.models.types import is_db_id
 from app.services.contests.schemas import DrawLine, RoundIn
 from app.services.kit.text import clean

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.errors import N_, Conflict, Invalid, NotFound
 from app.models import Contest, Round, RoundQuestion, Unit
-from app.models.contest import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.contests.checks import MAX_ROUNDS, MAX_RULES_TEXT, CleanRound, check_order, check_round, check_tie_break
 from app.services.contests.rules import rules_summary

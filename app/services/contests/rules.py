@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.errors import N_
 from app.i18n import translate
-from app.models.contest import Contest, CountedAttempt, PredictionKind, ResultsVisibility, Round
+from app.models.contests import Contest, CountedAttempt, PredictionKind, ResultsVisibility, Round
 
 TIME_FORMAT = "%d/%m/%Y %H:%M"
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import SQLModel
 
-from app.models.contest import (
+from app.models.contests import (
     CountedAttempt,
     PredictionKind,
     ResultsVisibility,

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Invalid, NotFound
 from app.models import Unit
-from app.models.essay import Essay, EssayCampaign, EssayGrade
+from app.models.essays import Essay, EssayCampaign, EssayGrade
 from app.models.types import is_db_id, utcnow
 from app.services.contests.checks import to_utc
 from app.services.essays.schemas import Criterion, CriterionIn, EssayCampaignCreate, EssayCampaignPublic, EssayCampaignUpdate

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, AppError, Conflict, Invalid, NotFound
 from app.models import Member, Unit
-from app.models.essay import Essay, EssayCampaign, EssayStatus
+from app.models.essays import Essay, EssayCampaign, EssayStatus
 from app.models.types import is_db_id, utcnow
 from app.services.essays.campaigns import Reach, check_window, get_for_member, home_unit, reach, zone
 from app.services.essays.schemas import MyEssay

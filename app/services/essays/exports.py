@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.errors import N_, Invalid
 from app.i18n import number, percent, translate
 from app.models import Member, Unit
-from app.models.essay import Essay, EssayCampaign, EssayGrade, EssayStatus
+from app.models.essays import Essay, EssayCampaign, EssayGrade, EssayStatus
 from app.models.types import utcnow
 from app.services.essays import essays
 from app.services.essays.campaigns import Reach, reach, rubric_max, zone

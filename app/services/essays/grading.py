@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, Unit
-from app.models.essay import Essay, EssayCampaign, EssayGrade, EssayStatus
+from app.models.essays import Essay, EssayCampaign, EssayGrade, EssayStatus
 from app.models.types import utcnow
 from app.services.essays.campaigns import Reach, reach, rubric_max
 from app.services.essays.essays import COMMENT_MAX, HANDED_IN, clean_text, readable

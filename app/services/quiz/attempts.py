@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from app.db import session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
-from app.models.attempt import AttemptStatus
-from app.models.contest import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
+from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
 from app.services.contests import drawing
 from app.services.org.access import JUDGE, Actor

@@ -12,8 +12,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Attempt, Contest, Round, Standing, Unit
-from app.models.attempt import AttemptStatus
-from app.models.contest import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
+from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
 from app.services.org.access import Actor
 from app.services.quiz import attempts

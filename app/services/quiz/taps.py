@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.db import writer
 from app.errors import N_, AppError, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptQuestion, Member
-from app.models.attempt import AttemptStatus
+from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)

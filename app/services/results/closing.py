@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict
 from app.models import Attempt, Contest, Prize, Round
-from app.models.attempt import AttemptStatus
-from app.models.contest import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
+from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
 from app.services.contests import contests
 from app.services.kit import audit

@@ -40,7 +40,7 @@ from sqlmodel import Session, col
 from app.errors import N_, NotFound
 from app.i18n import translate
 from app.models import Answer, Attempt, AttemptFlag, AttemptQuestion, Contest, Member, Round, Unit
-from app.models.judging import FlagKind
+from app.models.results import FlagKind
 from app.models.types import UTCDateTime, utcnow
 from app.services.results.ranking import FINISHED
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Member, Round, Standing, Unit
-from app.models.contest import RoundStatus
-from app.models.judging import AttemptFlag
+from app.models.contests import RoundStatus
+from app.models.results import AttemptFlag
 from app.models.types import is_db_id, utcnow
 from app.services.kit import audit
 from app.services.kit.text import clean

@@ -25,8 +25,8 @@ from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Invalid
 from app.models import Member, Round, Standing, Unit, UnitStanding
-from app.models.contest import RoundStatus
-from app.models.judging import Prize
+from app.models.contests import RoundStatus
+from app.models.results import Prize
 from app.models.types import utcnow
 from app.services.kit import audit
 from app.services.kit.text import clean

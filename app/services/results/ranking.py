@@ -21,8 +21,8 @@ from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal,
 from sqlmodel import Session, col
 
 from app.models import Attempt, Contest, ContestStanding, Round, Standing, Unit, UnitStanding
-from app.models.attempt import AttemptStatus
-from app.models.contest import RoundStatus
+from app.models.contests import RoundStatus
+from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
 from app.services.org.units import subtree_totals
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from app.models import Answer, Attempt, AttemptQuestion, Round
-from app.models.attempt import AttemptStatus
+from app.models.quiz import AttemptStatus
 from app.services.bank import questions as bank
 from app.services.kit import audit
 from app.services.kit.text import nfc

@@ -21,8 +21,8 @@ from sqlmodel import Session
 from app.errors import N_, Invalid
 from app.i18n import translate
 from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
-from app.models.contest import RoundStatus
-from app.models.judging import Prize
+from app.models.contests import RoundStatus
+from app.models.results import Prize
 from app.models.types import utcnow
 from app.services.contests import contests
 from app.services.contests import rules as contest_rules

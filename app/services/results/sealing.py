@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.errors import N_, Conflict
 from app.models import Round
-from app.models.contest import RoundStatus
+from app.models.contests import RoundStatus
 from app.models.types import utcnow
 from app.services.contests import contests
 from app.services.kit import audit

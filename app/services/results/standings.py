@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 
 from app.errors import N_, Conflict, NotFound
 from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
-from app.models.contest import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor

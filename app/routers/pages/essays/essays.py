@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.deps import PageActor, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.essay import EssayCampaign
+from app.models.essays import EssayCampaign
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.essays import campaigns as essay_campaigns

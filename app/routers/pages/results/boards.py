@@ -17,7 +17,7 @@ from app.db import from_memory_or_database
 from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import Conflict
 from app.models import Contest, Round, Unit
-from app.models.contest import RoundStatus
+from app.models.contests import RoundStatus
 from app.models.types import utcnow
 from app.routers.base import make_router
 from app.services.contests import contests

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app.deps import PageJudge, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.models.judging import FlagKind
+from app.models.results import FlagKind
 from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.org import units

@@ -1,14 +1,17 @@
 """Standings: stored, not recomputed per request. Rebuilt when a round closes, on re-score and on
-disqualification, and (provisionally) every few seconds while a round with immediate results is open."""
+disqualification, and (provisionally) every few seconds while a round with immediate results is open.
+
+What judges decide about a round: flags to review, prizes allocated (the seal is on the round)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, utcnow
 
 
 class Standing(SQLModel, table=True):
@@ -85,3 +88,51 @@ class ContestStanding(SQLModel, table=True):
     prediction_error: int | None = None
     duration_ms: int
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # the last round's
+
+
+class FlagKind:
+    too_fast = "too_fast"  # duration under the plausible minimum (default 2 s per question)
+    shared_ip = "shared_ip"  # many accounts from one IP in the round
+    duplicate_identity = "duplicate_identity"  # same normalised name and birth date as another member
+    identical_answers = "identical_answers"  # many attempts with the very same answer set
+
+
+class AttemptFlag(SQLModel, table=True):
+    """A reason for a judge to look at an attempt; never a decision by itself. Rebuilt per round on close and on
+    demand; `detail` holds what the explanation needs (the figures, the other attempts' ids)."""
+
+    __tablename__ = "attempt_flag"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "kind", name="uq_attempt_flag_kind"),
+        Index("ix_attempt_flag_round_kind", "round_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    attempt_id: int = Field(foreign_key="attempt.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id")
+    kind: str = Field(max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    computed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Prize(SQLModel, table=True):
+    """A confirmed prize of a round: to a member (their standing) or to a unit (collective prize)."""
+
+    __table_args__ = (
+        # at most one prize per person (and per unit) per round
+        UniqueConstraint("round_id", "member_id", name="uq_prize_member"),
+        Index("uq_prize_unit", "round_id", "unit_id", unique=True, sqlite_where=text("collective"), postgresql_where=text("collective")),
+        Index("ix_prize_round_tier", "round_id", "collective", "tier"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    collective: bool = False  # True: a unit's prize; member_id is then null
+    tier: int  # 1 = the first tier as declared
+    tier_name: str = Field(max_length=100)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    unit_id: int = Field(foreign_key="unit.id")  # the member's unit, or the prized unit
+    rank: int  # the rank the prize was given at
+    confirmed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    confirmed_by: int | None = Field(default=None, foreign_key="member.id")
