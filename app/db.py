@@ -21,13 +21,15 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
@@ -223,3 +225,28 @@ async def from_memory_or_database(engine: Engine, answer: Callable[[Session], An
             return answer(session)
 
     return await anyio.to_thread.run_sync(with_database)
+
+
+# --- what a commit changed, told to the per-process caches of its engine -------------------------------
+_commit_hooks: weakref.WeakKeyDictionary[Engine, list[tuple[str, Callable[[Any], None]]]] = weakref.WeakKeyDictionary()
+
+
+def on_commit(engine: Engine, kind: str, hook: Callable[[Any], None]) -> None:
+    """After a session on `engine` commits a change of `kind`, hook(what changed). create_app wires the
+    caches it makes this way, so that a worker's own changes reach its caches at once."""
+    _commit_hooks.setdefault(_base_engine(engine), []).append((kind, hook))
+
+
+def committed(session: OrmSession, kind: str, changed: Any) -> None:
+    """Called by the session listener that noted the change (after_commit)."""
+    bind = session.get_bind()
+    for hook_kind, hook in _commit_hooks.get(_base_engine(bind), ()):
+        if hook_kind == kind:
+            hook(changed)
+
+
+def _base_engine(bind: Engine | Connection) -> Engine:
+    engine = bind.engine
+    while hasattr(engine, "_proxied"):  # an execution_options() copy (reader, writer) stands for its engine
+        engine = engine._proxied
+    return engine

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import openapi, sweeper
 from app.config import Settings, get_settings
-from app.db import make_engine
+from app.db import make_engine, on_commit
 from app.errors import AppError
 from app.errors_http import (
     handle_app_error,
@@ -32,7 +32,8 @@ from app.errors_http import (
 )
 from app.http_guard import HttpGuard
 from app.services.org import principals
-from app.services.results import standings
+from app.services.quiz import taps
+from app.services.results import board_cache
 from app.shared_page import GZIP_MIN_BYTES
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -105,8 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.secret = settings.resolved_secret_key()
     app.state.static_version = _static_version()
-    app.state.principals = principals.new_cache(settings.auth_cache_s, settings.auth_max_age_s)
-    app.state.boards = standings.BoardCache(settings.board_cache_s)
+    # The per-process caches and the tap writer: made here, reached through app.state, told of this
+    # worker's own commits through db.on_commit (other workers' within their ttl, or the member feed).
+    app.state.principals = principals.PrincipalCache(settings.auth_cache_s, settings.auth_max_age_s)
+    on_commit(app.state.engine, principals.CHANGED_MEMBERS, app.state.principals.forget)
+    app.state.boards = board_cache.BoardCache(settings.board_cache_s)
+    board_cache.watch_commits(app.state.engine, app.state.boards)
+    app.state.taps = taps.TapWriter(app.state.engine)
 
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

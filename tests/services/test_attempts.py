@@ -305,7 +305,7 @@ def test_a_whole_form_saves_the_good_answers_and_names_the_bad_ones(session, wor
         )
 
 
-def test_quick_save_takes_only_the_usual_case(engine, session, world):
+def test_quick_save_takes_only_the_usual_case(app, session, world):
     """The fast path saves a fitting tap of the owner in time, and hands everything else back (None) to
     save_answer; fifty parallel quick saves of one tap leave one answer."""
     _org, _topic, _qs, round_id, inside, outside = world
@@ -313,7 +313,7 @@ def test_quick_save_takes_only_the_usual_case(engine, session, world):
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
     opts = [o["id"] for o in _questions(session, attempt)[0].options]
     session.commit()
-    quick = functools.partial(taps.save, engine=engine, attempt_id=attempt.id)
+    quick = functools.partial(taps.save, writer=app.state.taps, attempt_id=attempt.id)
     assert quick(member_id=outside.id, position=1, option_ids=[opts[0]]) is None  # not theirs
     assert quick(member_id=inside.id, position=99, option_ids=[opts[0]]) is None  # no such question
     assert quick(member_id=inside.id, position=1, option_ids=[opts[0]], now=attempt.deadline_at + timedelta(seconds=6)) is None  # too late

@@ -70,7 +70,7 @@ def test_cache_disabled_with_zero_ttl():
 
 # --- the change feed: what another worker learns ----------------------------------------------------------
 def _other_worker(ttl: float = 5.0, max_age: float = 600.0) -> PrincipalCache:
-    """A cache this process's commits do not reach (not made by new_cache): like another worker's, it learns
+    """A cache this process's commits do not reach (not wired to this engine's commits by create_app): like another worker's, it learns
     of changes only by reading the feed."""
     return PrincipalCache(ttl, max_age)
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from app.services.results import standings
+from app.services.results import board_cache, standings
 from tests.factories import make_member
 from tests.services.test_ranking import add, arena, build  # noqa: F401  (the fixture)
 
 
-def test_boards_are_cached_until_a_round_changes(session, arena):  # noqa: F811
+def test_boards_are_cached_until_a_round_changes(engine, session, arena):  # noqa: F811
     r = arena.rounds[0]
     first = make_member(session, arena.tree.a1)
     add(session, r, first, score=3)
     build(session, r)
     session.commit()
-    cache = standings.BoardCache(ttl=600)
+    cache = board_cache.BoardCache(ttl=600)
+    board_cache.watch_commits(engine, cache)
     total, rows = standings.round_board(session=session, actor=arena.org, round_id=r.id, cache=cache)
     assert total == 1
     second = make_member(session, arena.tree.a1)
@@ -30,7 +31,7 @@ def test_boards_are_cached_until_a_round_changes(session, arena):  # noqa: F811
 
 
 def test_no_cache_when_the_lifetime_is_zero(session, arena):  # noqa: F811
-    cache = standings.BoardCache(ttl=0)
+    cache = board_cache.BoardCache(ttl=0)
     calls = []
     assert cache.get_or(("k",), lambda: calls.append(1) or 7) == 7
     assert cache.get_or(("k",), lambda: calls.append(1) or 8) == 8 and len(calls) == 2
@@ -38,8 +39,8 @@ def test_no_cache_when_the_lifetime_is_zero(session, arena):  # noqa: F811
 
 def test_a_stale_board_is_recomputed_by_one_while_the_others_get_it_at_once(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(standings.time, "monotonic", lambda: clock[0])
-    cache = standings.BoardCache(ttl=5)
+    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
+    cache = board_cache.BoardCache(ttl=5)
     assert cache.get_or(("k",), lambda: "v1") == "v1"
     clock[0] += 3
     assert cache.get_or(("k",), lambda: "never") == "v1"  # fresh

@@ -15,7 +15,7 @@ from tests.services.test_attempts import _member_actor, _questions, world  # noq
 
 def _batch(engine, items):
     """Saves `items` as one batch (as the writer thread does with the taps waiting at once)."""
-    writer = taps.writer_for(engine)
+    writer = taps.TapWriter(engine)  # _save runs here, in the test's thread: no writer thread starts
     batch = [taps.new_tap(**item) for item in items]
     writer._save(batch)
     return [t.done.exception() or t.done.result() for t in batch]
@@ -49,7 +49,7 @@ def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, world):  # noq
     assert [(a.position, a.option_ids) for a in saved] == [(1, [one[2]]), (2, [two[1]])]
 
 
-def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(engine, session, world, monkeypatch):  # noqa: F811
+def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(app, engine, session, world, monkeypatch):  # noqa: F811
     _org, _topic, _qs, round_id, inside, _outside = world
     me = _member_actor(session, inside)
     attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
@@ -63,12 +63,12 @@ def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(engine, s
     session.rollback()
     assert session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all() == []  # the first rolled back
     monkeypatch.undo()
-    saved = taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=1, option_ids=[one[0]])
+    saved = taps.save(writer=app.state.taps, member_id=inside.id, attempt_id=attempt.id, position=1, option_ids=[one[0]])
     assert saved is not None
 
 
 @pytest.mark.parametrize("n", [200])
-def test_many_taps_at_once_are_all_saved(engine, session, world, n):  # noqa: F811
+def test_many_taps_at_once_are_all_saved(app, engine, session, world, n):  # noqa: F811
     """Through the writer thread, from many threads at once (they batch up): every acknowledged tap is there."""
     from tests.factories import in_parallel
 
@@ -81,10 +81,12 @@ def test_many_taps_at_once_are_all_saved(engine, session, world, n):  # noqa: F8
     def tap(i: int) -> None:
         q = qs[i % len(qs)]
         choice = q.options[i % len(q.options)]["id"]
-        assert taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=q.position, option_ids=[choice]) is not None
+        assert (
+            taps.save(writer=app.state.taps, member_id=inside.id, attempt_id=attempt.id, position=q.position, option_ids=[choice])
+            is not None
+        )
 
     assert in_parallel(tap, n) == []
     session.rollback()
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert {a.position for a in saved} == {q.position for q in qs}
-    assert len({id(taps.writer_for(engine)) for _ in range(3)}) == 1  # one writer per engine

@@ -34,6 +34,7 @@ async def save_answer(request: Request, attempt_id: int, position: Position, dat
     unusual goes through the full service, in the thread pool, which explains it."""
     saved = await attempts.save_tap_async(
         engine=request.app.state.engine,
+        writer=request.app.state.taps,
         member_id=caller.claims.member_id,
         token_version=caller.claims.token_version,
         actor=caller.actor_now,

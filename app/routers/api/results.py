@@ -22,7 +22,8 @@ from app.models import Attempt
 from app.routers.base import download, make_router
 from app.services.contests.contests import zone
 from app.services.org.access import Actor
-from app.services.results import closing, flags, judging, prizes, results, sealing, standings
+from app.services.results import board_cache, closing, flags, judging, prizes, results, sealing, standings
+from app.services.results.board_cache import BoardCache
 from app.services.results.schemas import (
     AllocationOut,
     AwardOut,
@@ -64,10 +65,10 @@ def _page(total: int, rows: list[standings.BoardRow], tz: Any) -> StandingsPage:
     )
 
 
-def _json(cache: standings.BoardCache, key: tuple, make: Callable[[], BaseModel], lasting: bool = False) -> Response:
+def _json(cache: BoardCache, key: tuple, make: Callable[[], BaseModel], lasting: bool = False) -> Response:
     """The encoded body, from the board cache (a Response goes out as it is: FastAPI does not validate and
     encode the model a second time)."""
-    return Response(cache.get_or(key, lambda: make().model_dump_json().encode(), lasting=lasting), media_type="application/json")
+    return Response(board_cache.json_body(cache, key, make, lasting=lasting), media_type="application/json")
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundClosed)
@@ -89,13 +90,13 @@ async def _board(
     round_id: int,
     need_scores: bool,
     key: Callable[[standings.RoundInfo], tuple],
-    build: Callable[[Session, standings.BoardCache], BaseModel],
+    build: Callable[[Session, BoardCache], BaseModel],
 ) -> Response:
     """Thousands of phones ask for the same board within seconds: answered from this worker's memory when the
     round and the encoded body are cached, else read in the thread pool (db.from_memory_or_database). Who
     may look, and whether scores may be seen, is checked on every request. The body is keyed by the round's
     standings_built_at, so it is kept while the standings stand (BoardCache)."""
-    cache: standings.BoardCache = request.app.state.boards
+    cache: BoardCache = request.app.state.boards
     check = standings.scored_round if need_scores else standings.round_info
 
     def answer(session: Session) -> Response:
@@ -114,7 +115,7 @@ async def round_standings(
     limit: int = Query(50, ge=1, le=500),
     offset: Offset = 0,
 ) -> Response:
-    def build(session: Session, cache: standings.BoardCache) -> BaseModel:
+    def build(session: Session, cache: BoardCache) -> BaseModel:
         total, rows = standings.round_board(
             session=session, actor=actor, round_id=round_id, unit_code=unit_code, limit=limit, offset=offset, cache=cache
         )
@@ -126,14 +127,14 @@ async def round_standings(
         actor,
         round_id,
         True,
-        lambda info: ("api-round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset),
+        lambda info: board_cache.round_body_key(round_id, info.standings_built_at, unit_code, limit, offset),
         build,
     )
 
 
 @router.get("/rounds/{round_id}/unit-standings", response_model=UnitStandings)
 async def unit_standings(request: Request, round_id: int, actor: CurrentActor, parent_code: str | None = None) -> Response:
-    def build(session: Session, cache: standings.BoardCache) -> BaseModel:
+    def build(session: Session, cache: BoardCache) -> BaseModel:
         rows = standings.unit_board(session=session, actor=actor, round_id=round_id, parent_code=parent_code, cache=cache)
         return UnitStandings(
             rows=[
@@ -151,8 +152,8 @@ async def unit_standings(request: Request, round_id: int, actor: CurrentActor, p
             ]
         )
 
-    def key(info: standings.RoundInfo) -> tuple:  # the scores in the table depend on visibility, so the key does too
-        return ("api-units", round_id, info.standings_built_at, (parent_code or "").upper(), standings.scores_visible(info))
+    def key(info: standings.RoundInfo) -> tuple:
+        return board_cache.units_body_key(round_id, info.standings_built_at, parent_code, standings.scores_visible(info))
 
     return await _board(request, actor, round_id, False, key, build)
 
@@ -171,7 +172,7 @@ def contest_standings(
     contest, total, rows = standings.contest_board(
         session=session, actor=actor, contest_id=contest_id, unit_code=unit_code, limit=limit, offset=offset, cache=cache
     )
-    return _json(cache, ("api-contest", contest_id, (unit_code or "").upper(), limit, offset), lambda: _page(total, rows, zone(contest)))
+    return _json(cache, board_cache.contest_body_key(contest_id, unit_code, limit, offset), lambda: _page(total, rows, zone(contest)))
 
 
 def _judged(a: Attempt) -> JudgedAttempt:

@@ -136,6 +136,7 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
     try:
         saved_at = await attempts.save_tap_async(
             engine=request.app.state.engine,
+            writer=request.app.state.taps,
             member_id=actor.id,
             token_version=None,
             actor=lambda: actor,

@@ -28,7 +28,7 @@ from app.services.kit.files import ascii_slug
 from app.services.kit.text import clean, nfc
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
-from app.services.quiz.taps import GRACE  # a submit just before the deadline counts, as a quiz tap does
+from app.services.quiz.rules import GRACE  # a submit just before the deadline counts, as a quiz tap does
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 MAX_PROMPT = 20_000

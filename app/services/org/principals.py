@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+from app.db import committed
 from app.models import Member, MemberChange, MemberRole, Unit
 from app.models.types import utcnow
 from app.services.org.access import Actor, Grant
@@ -119,15 +120,6 @@ class PrincipalCache:
         return len(new)
 
 
-_caches: list[PrincipalCache] = []
-
-
-def new_cache(ttl: float, max_age: float | None = None) -> PrincipalCache:
-    cache = PrincipalCache(ttl, max_age)
-    _caches.append(cache)
-    return cache
-
-
 _member_t, _unit_t, _role_t = Member.__table__, Unit.__table__, MemberRole.__table__
 _scope_t = _unit_t.alias("scope")
 # One statement, built once: the member, their home unit and every grant with its unit (a LEFT JOIN, so a
@@ -176,8 +168,12 @@ def actor_of(principal: Principal, ip: str | None) -> Actor:
     return Actor(member=principal.member, grants=list(principal.grants), ip=ip, unit=principal.unit)
 
 
-# --- invalidation on commit ----------------------------------------------------------------------------
+# --- the member change feed ---------------------------------------------------------------------------
+# Every process that writes members (workers, the CLI) must write the feed in the same transaction, so these
+# listeners are a data rule, installed with the module; this worker's own cache hears of the change through
+# db.on_commit (wired in create_app).
 _KEY = "hoithi_principals_changed"
+CHANGED_MEMBERS = "members"  # db.committed kind: the set of member ids changed, or None for all
 
 
 def _mark(session: OrmSession, member_ids: set[int] | None) -> None:
@@ -221,9 +217,7 @@ def _write_feed(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
     if _KEY in session.info:
-        changed = session.info.pop(_KEY)
-        for cache in _caches:
-            cache.forget(changed)
+        committed(session, CHANGED_MEMBERS, session.info.pop(_KEY))
 
 
 @event.listens_for(OrmSession, "after_rollback")

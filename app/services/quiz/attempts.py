@@ -21,10 +21,9 @@ from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
 from app.services.contests import drawing
 from app.services.org.access import JUDGE, Actor
-from app.services.quiz import taps
+from app.services.quiz import rules, taps
+from app.services.quiz.rules import GRACE
 from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
-
-GRACE = taps.GRACE
 
 
 def round_for_member(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
@@ -182,11 +181,13 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
 
 
 def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
+    """The attempt, if the member may save an answer to it now (rules.save_refusal, as the tap writer asks)."""
     attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="share")
-    if attempt.status != AttemptStatus.in_progress:
-        raise Conflict(N_("Lượt thi đã kết thúc; câu trả lời không được ghi nhận."))
-    if taps.too_late(attempt.deadline_at, now):
-        raise Conflict(N_("Đã hết giờ làm bài; câu trả lời không được ghi nhận."))
+    refusal = rules.save_refusal(
+        owner_id=attempt.member_id, member_id=actor.id, status=attempt.status, deadline_at=attempt.deadline_at, now=now
+    )
+    if refusal is not None:
+        raise refusal.error()
     return attempt
 
 
@@ -208,6 +209,7 @@ def save_alone(
 async def save_tap_async(
     *,
     engine: Engine,
+    writer: taps.TapWriter,
     member_id: int,
     token_version: int | None,
     actor: Callable[[], Actor],
@@ -220,7 +222,7 @@ async def save_tap_async(
     checked in the tap's own read (None when the caller has checked the session); `actor()` gives the
     caller (loading the member if need be) in that thread."""
     saved = await taps.wait(
-        taps.writer_for(engine).submit(
+        writer.submit(
             taps.new_tap(member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position, option_ids=option_ids)
         )
     )
@@ -246,7 +248,7 @@ def save_answer(
     row = session.exec(
         select(*_CHOICE_COLUMNS).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
     ).first()
-    chosen = taps.check_choice((row[1], row[2]) if row else None, position, option_ids)
+    chosen = rules.check_choice((row[1], row[2]) if row else None, position, option_ids)
     _upsert(session, attempt.id, position, chosen, now)
     return now
 
@@ -266,7 +268,7 @@ def save_answers(
     problems: dict[int, AppError] = {}
     for position, option_ids in sorted(answers.items()):
         try:
-            _upsert(session, attempt.id, position, taps.check_choice(questions.get(position), position, option_ids), now)
+            _upsert(session, attempt.id, position, rules.check_choice(questions.get(position), position, option_ids), now)
         except (Invalid, NotFound) as exc:
             problems[position] = exc
     return problems

@@ -22,7 +22,7 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
@@ -31,32 +31,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from app.db import writer
-from app.errors import N_, AppError, Invalid, NotFound
+from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member
-from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
+from app.services.quiz.rules import check_choice, save_refusal
 
 log = logging.getLogger(__name__)
 BATCH = 500  # taps in one transaction at most
-GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
-
-
-def too_late(deadline_at: datetime, now: datetime) -> bool:
-    return now > deadline_at + GRACE
-
-
-def check_choice(question: tuple[str, list[dict]] | None, position: int, option_ids: list[str]) -> list[str]:
-    """The chosen option ids, once each, if they belong to the question (kind, options) and fit its kind."""
-    if question is None:
-        raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)
-    kind, options = question
-    valid = {o["id"] for o in options}
-    chosen = list(dict.fromkeys(option_ids))
-    if any(o not in valid for o in chosen):
-        raise Invalid(N_("Phương án đã chọn không thuộc câu hỏi này."), field="option_ids")
-    if kind != "multiple" and len(chosen) > 1:
-        raise Invalid(N_("Câu này chỉ chọn một phương án."), field="option_ids")
-    return chosen
 
 
 _a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
@@ -115,7 +96,8 @@ class Tap:
 
 
 class TapWriter:
-    """One per process and engine: a daemon thread that saves the waiting taps in one transaction."""
+    """One per app (made in create_app, app.state.taps): a daemon thread that saves the waiting taps in one
+    transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -195,29 +177,14 @@ class TapWriter:
         if (
             attempt is None
             or question is None
-            or attempt.member_id != tap.member_id
-            or attempt.status != AttemptStatus.in_progress
-            or too_late(attempt.deadline_at, tap.now)
             or not attempt.active
             or (tap.token_version is not None and attempt.token_version != tap.token_version)
+            or save_refusal(
+                owner_id=attempt.member_id, member_id=tap.member_id, status=attempt.status, deadline_at=attempt.deadline_at, now=tap.now
+            )
         ):
             return None
         return check_choice((question.kind, question.options), tap.position, tap.option_ids)
-
-
-_writers: dict[int, TapWriter] = {}
-_writers_lock = threading.Lock()
-
-
-def writer_for(engine: Engine) -> TapWriter:
-    found = _writers.get(id(engine))
-    if found is not None and found.engine is engine:  # every tap: no lock once the writer exists
-        return found
-    with _writers_lock:
-        found = _writers.get(id(engine))
-        if found is None or found.engine is not engine:  # (an id reused by a new engine)
-            found = _writers[id(engine)] = TapWriter(engine)
-        return found
 
 
 def new_tap(
@@ -228,7 +195,7 @@ def new_tap(
 
 def save(
     *,
-    engine: Engine,
+    writer: TapWriter,
     member_id: int,
     attempt_id: int,
     position: int,
@@ -238,15 +205,9 @@ def save(
 ) -> datetime | None:
     """A tap in the usual case, from a thread: blocks it until the tap is committed with the others waiting
     beside it; None when it is not the usual case (then attempts.save_answer says why)."""
-    return (
-        writer_for(engine)
-        .submit(
-            new_tap(
-                member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position, option_ids=option_ids, now=now
-            )
-        )
-        .result()
-    )
+    return writer.submit(
+        new_tap(member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=position, option_ids=option_ids, now=now)
+    ).result()
 
 
 async def wait(done: Future) -> Any:

@@ -7,16 +7,12 @@ visibility rule allows (the unit table then shows participation only)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cachetools import LRUCache
-from sqlalchemy import bindparam, event, func, select
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -27,6 +23,7 @@ from app.models.types import is_db_id, utcnow
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
 from app.services.results import ranking
+from app.services.results.board_cache import BoardCache
 
 
 @dataclass(frozen=True)
@@ -67,70 +64,6 @@ class RankCard:
     unit_total: int
     unit_name: str
     score: int
-
-
-class BoardCache:
-    """Per-process and short-lived : the same board is asked for by thousands of phones in the
-    same minutes, and between two rebuilds of the standings it does not change. An entry is fresh for `ttl`
-    seconds (`lasting_ttl` for what is keyed by the round's standings_built_at, which the short-lived round
-    info entry notices changing); for another `ttl` it is stale: the first to ask then recomputes it while everyone else gets the
-    stale value at once, so an expiry never sends every viewer to the database together (and the board is
-    recomputed at most once per `ttl` per worker, whatever the number of viewers). A commit in this process
-    that changes a round (closed, rebuilt, re-scored) drops every entry at once (session event below);
-    another worker's change is seen within 2 × `ttl`. Routers pass the app's cache in; without one
-    (services, tests) every read goes to the database."""
-
-    def __init__(self, ttl: float, maxsize: int = 20_000, lasting_ttl: float | None = None) -> None:
-        self.ttl = ttl
-        self.lasting_ttl = lasting_ttl if lasting_ttl is not None else 12 * ttl
-        self._items: LRUCache | None = LRUCache(maxsize=maxsize) if ttl > 0 else None
-        self._refreshing: set[tuple] = set()
-        self._lock = threading.Lock()
-        _caches.append(self)
-
-    def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any:
-        if self._items is None:
-            return make()
-        ttl = self.lasting_ttl if lasting else self.ttl
-        now = time.monotonic()
-        with self._lock:
-            value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
-            age = now - made_at
-            if value is not _MISSING and age < ttl:
-                return value
-            if value is not _MISSING and age < 2 * ttl and key in self._refreshing:
-                return value  # someone is recomputing it: the stale value meanwhile
-            self._refreshing.add(key)
-        try:
-            value = make()  # outside the lock: two first misses may both compute, neither waits on the other
-            with self._lock:
-                self._items[key] = (value, time.monotonic(), ttl)
-            return value
-        finally:
-            with self._lock:
-                self._refreshing.discard(key)
-
-    def clear(self) -> None:
-        if self._items is not None:
-            with self._lock:
-                self._items.clear()
-
-
-_MISSING = object()
-_caches: list[BoardCache] = []
-
-
-@event.listens_for(OrmSession, "before_flush")
-def _note_round_changes(session: OrmSession, _ctx: object, _instances: object) -> None:
-    if any(isinstance(o, Round | Contest) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info["boards_stale"] = True
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _drop_stale_boards(session: OrmSession) -> None:
-    if session.info.pop("boards_stale", False):
-        for cache in _caches:
-            cache.clear()
 
 
 def _cached(cache: BoardCache | None, key: tuple, make: Callable[[], Any], lasting: bool = False) -> Any:

@@ -24,7 +24,7 @@ from app.services.contests import contests
 from app.services.contests import rules as contest_rules
 from app.services.org import units
 from app.services.org.access import Actor
-from app.services.results import standings
+from app.services.results import board_cache, standings
 from app.templating import render, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
@@ -62,7 +62,7 @@ def _phase(round_: Round) -> str:
 
 def _board_rows(request: Request, session: Session, actor: Actor, round_: Round, contest: Contest, unit: str, page: int) -> dict[str, Any]:
     """The table fragment's context: one page of the board, or why there is none yet. The same for everyone
-    who may look (shared pages): the member's own row is marked per request (_mark_me)."""
+    who may look (shared pages): the member's own row is marked per request (board_cache.own_row)."""
     assert round_.id is not None
     try:
         total, rows = standings.round_board(
@@ -93,15 +93,8 @@ def _board_rows(request: Request, session: Session, actor: Actor, round_: Round,
     }
 
 
-def _mark_me(member_id: int) -> tuple[str, str]:
-    """The member's own row on a shared board (rows.html gives every row its member's id)."""
-    return f'<tr data-m="{member_id}">', f'<tr data-m="{member_id}" class="me" aria-current="true">'
-
-
-def _key(actor: Actor, unit: str, page: int) -> tuple:
-    """What a shared board page depends on besides its path and locale: the unit and page shown, and the
-    roles that decide the navigation in base.html."""
-    return unit.upper(), page, frozenset(g.role for g in actor.grants)
+def _roles(actor: Actor) -> frozenset[str]:
+    return frozenset(g.role for g in actor.grants)
 
 
 def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base: str, unit: str) -> str:
@@ -116,7 +109,7 @@ def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base:
         )
 
     return request.app.state.boards.get_or(
-        ("mine", request_locale(request), base, unit.upper(), actor.unit.id if actor.unit else None), make, lasting=True
+        board_cache.mine_key(request_locale(request), base, unit, actor.unit.id if actor.unit else None), make, lasting=True
     )
 
 
@@ -160,7 +153,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
 
     def fills() -> dict[str, str]:
         # the card as HTML, kept like the rank card it shows (standings_built_at; visibility in the key)
-        key = ("card-html", request_locale(request), round_id, info.standings_built_at, standings.scores_visible(info), actor.id)
+        key = board_cache.card_key(request_locale(request), round_id, info.standings_built_at, standings.scores_visible(info), actor.id)
         return {
             "card": cache.get_or(key, card, lasting=True),
             "mine": _mine(request, session, actor, info.scope_id, f"/rounds/{round_id}/board", unit),
@@ -171,10 +164,10 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
         request,
         "pages/results/boards/round.html",
         cache=cache,
-        key=(*_key(actor, unit, page), info.standings_built_at),
+        key=board_cache.page_key(_roles(actor), unit, page, info.standings_built_at),
         context=shared,
         fills=fills,
-        mark=_mark_me(actor.id),
+        mark=board_cache.own_row(actor.id),
         lasting=info.status == RoundStatus.closed,
     )
 
@@ -201,9 +194,9 @@ def _round_board_rows(request: Request, session: Session, actor: Actor, round_id
         request,
         "partials/results/rows.html",
         cache=cache,
-        key=(*_key(actor, unit, page), info.standings_built_at),
+        key=board_cache.page_key(_roles(actor), unit, page, info.standings_built_at),
         context=shared,
-        mark=_mark_me(actor.id),
+        mark=board_cache.own_row(actor.id),
         lasting=info.status == RoundStatus.closed,
     )
 
@@ -286,8 +279,8 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
         request,
         "pages/results/boards/contest.html",
         cache=cache,
-        key=_key(actor, unit, page),
+        key=board_cache.page_key(_roles(actor), unit, page, None),
         context=shared,
         fills=fills,
-        mark=_mark_me(actor.id),
+        mark=board_cache.own_row(actor.id),
     )

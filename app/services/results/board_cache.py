@@ -1,0 +1,125 @@
+"""The per-process cache of boards (rows, round info, encoded API bodies, shared HTML pages) and the keys
+under which the boards' pages and bodies are kept. Made by create_app (app.state.boards)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Any
+
+from cachetools import LRUCache
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
+
+from app.db import committed, on_commit
+from app.models import Contest, Round
+
+_MISSING = object()
+CHANGED_ROUNDS = "rounds"  # db.committed kind: a round or contest changed (closed, rebuilt, re-scored)
+
+
+class BoardCache:
+    """Per-process and short-lived : the same board is asked for by thousands of phones in the
+    same minutes, and between two rebuilds of the standings it does not change. An entry is fresh for `ttl`
+    seconds (`lasting_ttl` for what is keyed by the round's standings_built_at, which the short-lived round
+    info entry notices changing); for another `ttl` it is stale: the first to ask then recomputes it while everyone else gets the
+    stale value at once, so an expiry never sends every viewer to the database together (and the board is
+    recomputed at most once per `ttl` per worker, whatever the number of viewers). A commit in this process
+    that changes a round (closed, rebuilt, re-scored) drops every entry at once (session event below);
+    another worker's change is seen within 2 × `ttl`. Routers pass the app's cache in; without one
+    (services, tests) every read goes to the database."""
+
+    def __init__(self, ttl: float, maxsize: int = 20_000, lasting_ttl: float | None = None) -> None:
+        self.ttl = ttl
+        self.lasting_ttl = lasting_ttl if lasting_ttl is not None else 12 * ttl
+        self._items: LRUCache | None = LRUCache(maxsize=maxsize) if ttl > 0 else None
+        self._refreshing: set[tuple] = set()
+        self._lock = threading.Lock()
+
+    def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any:
+        if self._items is None:
+            return make()
+        ttl = self.lasting_ttl if lasting else self.ttl
+        now = time.monotonic()
+        with self._lock:
+            value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
+            age = now - made_at
+            if value is not _MISSING and age < ttl:
+                return value
+            if value is not _MISSING and age < 2 * ttl and key in self._refreshing:
+                return value  # someone is recomputing it: the stale value meanwhile
+            self._refreshing.add(key)
+        try:
+            value = make()  # outside the lock: two first misses may both compute, neither waits on the other
+            with self._lock:
+                self._items[key] = (value, time.monotonic(), ttl)
+            return value
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def clear(self) -> None:
+        if self._items is not None:
+            with self._lock:
+                self._items.clear()
+
+
+def watch_commits(engine: Engine, cache: BoardCache) -> None:
+    """Drop every entry of `cache` when a session on `engine` commits a change of a round or contest."""
+    if not event.contains(OrmSession, "before_flush", _note_round_changes):
+        event.listen(OrmSession, "before_flush", _note_round_changes)
+        event.listen(OrmSession, "after_commit", _tell_round_changes)
+    on_commit(engine, CHANGED_ROUNDS, lambda _changed: cache.clear())
+
+
+def _note_round_changes(session: OrmSession, _ctx: object, _instances: object) -> None:
+    if any(isinstance(o, Round | Contest) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info["boards_stale"] = True
+
+
+def _tell_round_changes(session: OrmSession) -> None:
+    if session.info.pop("boards_stale", False):
+        committed(session, CHANGED_ROUNDS, None)
+
+
+# --- keys: what a cached page or body depends on besides what the cache itself tracks ---------------------
+def page_key(roles: frozenset[str], unit: str, page: int, built_at: datetime | None) -> tuple[Hashable, ...]:
+    """A shared board page: the unit and page shown, the roles that decide the navigation (base.html), and
+    the standings it shows."""
+    return unit.upper(), page, roles, built_at
+
+
+def own_row(member_id: int) -> tuple[str, str]:
+    """The member's own row on a shared board (rows.html gives every row its member's id)."""
+    return f'<tr data-m="{member_id}">', f'<tr data-m="{member_id}" class="me" aria-current="true">'
+
+
+def card_key(locale: str, round_id: int, built_at: datetime | None, visible: bool, member_id: int) -> tuple[Hashable, ...]:
+    """A member's rank card as HTML, kept like the rank card it shows."""
+    return "card-html", locale, round_id, built_at, visible, member_id
+
+
+def mine_key(locale: str, base: str, unit: str, home_unit_id: int | None) -> tuple[Hashable, ...]:
+    """The links to a member's own units: the same for every member of a unit."""
+    return "mine", locale, base, unit.upper(), home_unit_id
+
+
+def round_body_key(round_id: int, built_at: datetime | None, unit_code: str | None, limit: int, offset: int) -> tuple[Hashable, ...]:
+    return "api-round", round_id, built_at, (unit_code or "").upper(), limit, offset
+
+
+def units_body_key(round_id: int, built_at: datetime | None, parent_code: str | None, visible: bool) -> tuple[Hashable, ...]:
+    # the scores in the table depend on visibility, so the key does too
+    return "api-units", round_id, built_at, (parent_code or "").upper(), visible
+
+
+def contest_body_key(contest_id: int, unit_code: str | None, limit: int, offset: int) -> tuple[Hashable, ...]:
+    return "api-contest", contest_id, (unit_code or "").upper(), limit, offset
+
+
+def json_body(cache: BoardCache, key: tuple[Hashable, ...], make: Callable[[], Any], *, lasting: bool = False) -> bytes:
+    """An API body (a pydantic model from make()) encoded once and kept under key."""
+    return cache.get_or(key, lambda: make().model_dump_json().encode(), lasting=lasting)
