@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench services clean i18n
+.PHONY: setup run test lint bench services clean i18n
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,9 +21,14 @@ run: setup
 	$(BIN)/hoithi demo --if-empty
 	$(BIN)/hoithi serve --host $(HOST) --port $(PORT)
 
-## Start what the suite needs (PostgreSQL, Debian's chromium) and run the whole suite
-test: setup services
+## Lint first (format, rules, types, complexity), then start what the suite needs (PostgreSQL, Debian's
+## chromium) and run the whole suite
+test: lint services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Format, lint rules, types (mypy) and complexity (radon): what the pre-commit hook runs too
+lint: setup
+	BIN=$(BIN) bash scripts/lint.sh
 
 services:
 	bash scripts/test-services.sh

@@ -63,26 +63,21 @@ def finalise_if_due(*, session: Session, attempt: Attempt, now: datetime) -> Att
     return attempt
 
 
-def start(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
-) -> tuple[Attempt, bool]:
-    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
-    now = now or utcnow()
-    round_, _contest = round_for_member(session, actor, round_id)
+def _check_round_open(round_: Round, now: datetime) -> None:
     if now < round_.opens_at:
         raise Conflict(N_("Vòng thi chưa mở."))
     if now >= round_.closes_at or round_.status == RoundStatus.closed:
         raise Conflict(N_("Vòng thi đã đóng."))
-    existing = current(session=session, round_id=round_id, member_id=actor.id)
-    if existing is not None:
-        finalise_if_due(session=session, attempt=existing, now=now)
-        if existing.status == AttemptStatus.in_progress:
-            return existing, False
-    done = session.exec(select(func.count()).select_from(Attempt).where(Attempt.round_id == round_id, Attempt.member_id == actor.id)).one()
+
+
+def _check_attempts_left(session: Session, actor: Actor, round_: Round, now: datetime) -> int:
+    """The member's attempts of the round so far, if they may start another now (limit, then the wait)."""
+    mine = (Attempt.round_id == round_.id, Attempt.member_id == actor.id)
+    done = session.exec(select(func.count()).select_from(Attempt).where(*mine)).one()
     if round_.attempts_allowed and done >= round_.attempts_allowed:
         raise Conflict(N_("Bạn đã dùng hết {n} lượt thi của vòng này."), n=round_.attempts_allowed)
     if round_.cooldown_s and done:
-        last = session.exec(select(func.max(Attempt.submitted_at)).where(Attempt.round_id == round_id, Attempt.member_id == actor.id)).one()
+        last = session.exec(select(func.max(Attempt.submitted_at)).where(*mine)).one()
         if last is not None and now < last + timedelta(seconds=round_.cooldown_s):
             wait = int((last + timedelta(seconds=round_.cooldown_s) - now).total_seconds()) + 1
             raise TooManyRequests(
@@ -90,6 +85,22 @@ def start(
                 headers={"Retry-After": str(wait)},
                 minutes=max(1, -(-wait // 60)),
             )
+    return done
+
+
+def start(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
+) -> tuple[Attempt, bool]:
+    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
+    now = now or utcnow()
+    round_, _contest = round_for_member(session, actor, round_id)
+    _check_round_open(round_, now)
+    existing = current(session=session, round_id=round_id, member_id=actor.id)
+    if existing is not None:
+        finalise_if_due(session=session, attempt=existing, now=now)
+        if existing.status == AttemptStatus.in_progress:
+            return existing, False
+    done = _check_attempts_left(session, actor, round_, now)
     assert actor.unit is not None
     seed = secrets.token_hex(8)
     attempt = Attempt(
