@@ -1,17 +1,9 @@
 """Engine, SQLite pragmas and sessions.
 
-On SQLite every writing transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads and
-then writes can fail with SQLITE_BUSY half-way, while an immediate one waits on busy_timeout for the
-write lock up front. Read-only sessions keep plain (deferred) BEGIN so readers never queue behind writers
-(WAL lets them read while one writer writes).
-
-SQLite has one writer at a time, and a writer that finds the lock taken waits in SQLite's busy handler,
-which sleeps in growing steps (up to 100 ms): with two uvicorn workers saving taps, the unlucky saves
-waited hundreds of milliseconds for a lock that was free again after one. So writers of every process of
-this machine first queue for a lock of their own: a threading lock inside a process, an flock(2) of a file
-beside the database (`<db>-writer.lock`) between processes, both handed on within a millisecond of their
-release; they reach BEGIN IMMEDIATE only when it is theirs, and release it right after COMMIT or ROLLBACK
-(WriterLockConnection).
+On SQLite a writing transaction begins IMMEDIATE (no SQLITE_BUSY half-way), after a machine-wide writer
+lock of our own (WriterLockConnection) that is handed on far sooner than SQLite's busy handler wakes;
+read-only sessions keep a deferred BEGIN, so readers never queue behind writers (WAL). Why and figures:
+docs/performance.md#sqlite-writer-lock.
 """
 
 from __future__ import annotations
@@ -118,13 +110,8 @@ def make_engine(settings: Settings) -> Engine:
         )
         _install_sqlite_hooks(engine, _lock_path(engine))
         return engine
-    # psycopg prepares a statement it has run five times, and PostgreSQL may then settle on a generic
-    # plan made while a table was small: a member re-import right after the first one took minutes (a seq
-    # scan testing 500 IN parameters per row). Custom plans cost microseconds of planning per query and
-    # always fit the values at hand.
-    # No pre-ping (a round trip on every checkout); connections are recycled instead, and the pool is as
-    # large as the thread pool that uses it (app.main caps that), so a busy worker does not open and close
-    # connections on every request.
+    # Custom plans always (a generic plan made while a table was small outlives its fit), no pre-ping, and
+    # a pool as large as the thread pool: docs/performance.md#postgresql-connections.
     return create_engine(
         url,
         echo=settings.sql_echo,
@@ -211,10 +198,9 @@ NO_DATABASE: Any = _NoDatabase()
 
 
 async def from_memory_or_database(engine: Engine, answer: Callable[[Session], Any]) -> Any:
-    """Thousands of phones ask for the same board within seconds. First try to answer on the event loop
-    with NO_DATABASE as the session: when everything the answer needs is in the per-process caches, it
-    comes back at once, with no thread-pool hop. Else (NeedsDatabase, raised before anything was sent or
-    changed) answer again in the thread pool on a read-only session (reader), as a sync endpoint would."""
+    """Answer on the event loop with NO_DATABASE as the session when the per-process caches hold all it
+    needs; else (NeedsDatabase, raised before anything was sent or changed) answer again in the thread pool
+    on a read-only session (reader), as a sync endpoint would (docs/performance.md#board-cache)."""
     try:
         return answer(NO_DATABASE)
     except NeedsDatabase:

@@ -125,7 +125,8 @@ async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
     authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own.
 
     async on purpose: the usual case (a valid token whose member this process saw in the last few
-    seconds) needs no database and no thread; a cache miss loads the member in the thread pool."""
+    seconds) needs no database and no thread; a cache miss loads the member in the thread pool
+    (docs/performance.md#token-and-member-cache)."""
     state = request.app.state
     claims, ip = _claims(request, csrf)
     actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)

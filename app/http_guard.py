@@ -1,13 +1,12 @@
 """What every HTTP answer carries and every request is held to, before any route runs:
 
 - a size limit on request bodies by route (uploads up to the import limit, everything else small), refused
-  with 413 before the body is read: a 200 MB JSON body to the login route grew a worker by 800 MB, and a
-  300 MB multipart post to /logout was spooled to disk before anyone was authenticated;
+  with 413 before the body is read (docs/performance.md#request-body-limits);
 - security headers: a Content-Security-Policy (the pages need no inline script), no framing, no MIME
   sniffing, a referrer policy, HSTS where cookies are Secure, and `Cache-Control: no-store` on anything
   answered to a logged-in request that does not say otherwise (pages, personal exports).
 
-A pure ASGI middleware: the board pages it wraps are measured against a bare endpoint (bench/)."""
+A pure ASGI middleware, so that every request pays little for it."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from app.services.kit.tables import MAX_BYTES
 
 UPLOAD = re.compile(r"/import/?$")
 UPLOAD_LIMIT = MAX_BYTES + 1024 * 1024  # the file, plus the multipart envelope and the other fields
-BODY_LIMIT = 256 * 1024  # forms and JSON: a whole contest with 52 rounds is under 60 KB
+BODY_LIMIT = 256 * 1024  # forms and JSON: a whole contest fits several times over
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

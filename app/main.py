@@ -58,14 +58,10 @@ class CachedStatic(StaticFiles):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # As many threads as database connections: more threads only queue on the pool, and cost CPU in
-    # switching (measured in bench/).
+    # As many threads as database connections: more only queue on the pool (docs/performance.md#threads-and-garbage-collection).
     anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.threads
-    # Python's cyclic garbage collector stops the whole process while it walks every object; with the
-    # per-process caches full (member snapshots, boards), a full collection took up to 200 ms and ran
-    # every second or so under load: the slowest answer saves were those caught behind one (bench/).
-    # Far fewer collections (a young generation of 50,000 objects instead of 700), and what exists after
-    # start-up (modules, templates, SQL metadata) is left out of them for good.
+    # Rare collections, and what exists after start-up left out of them: full collections over the full
+    # caches stalled answer saves (docs/performance.md#threads-and-garbage-collection).
     gc.set_threshold(50_000, 20, 100)
     await anyio.to_thread.run_sync(_resolve_member_term, app)
     gc.freeze()
@@ -120,8 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IntegrityError, handle_integrity_error)
     app.add_exception_handler(RecursionError, handle_too_deep)
 
-    # Phones on 3G: pages, htmx and the CSS travel compressed (htmx.min.js 52 kB → about 16 kB). Small
-    # bodies (most API answers) are left alone; compressing them costs more than it saves.
+    # Phones on 3G; small bodies (most API answers) cost more to compress than they save
+    # (docs/performance.md#compression-and-static-files).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     if settings.allowed_host_list:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)

@@ -13,10 +13,8 @@ from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-# argon2id, m = 12 MiB, t = 3, p = 1: one of OWASP's equivalent argon2id settings, measured on this VM
-# at about 25 ms of CPU per hash when it is quiet (bench/RESULTS.md), the budget that lets thousands of
-# members log in the minute a round opens. p = 1 because each login runs on one core among many requests.
-# Hashes made with other parameters verify and are rehashed at the next login.
+# argon2id, m = 12 MiB, t = 3, p = 1 (an OWASP setting): cheap enough for a city logging in at once, one core
+# per login; other hashes are rehashed at the next login (docs/performance.md#password-hashing-and-login).
 ARGON2_PARAMS = {"time_cost": 3, "memory_cost": 12 * 1024, "parallelism": 1}
 password_hash = PasswordHash((Argon2Hasher(**ARGON2_PARAMS),))
 
@@ -70,9 +68,8 @@ _VERIFIED_MAX = 50_000
 def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | None:
     """The claims of a valid token, or None. Only HS256 is accepted, whatever the header says.
 
-    A token already verified by this process is not verified again until it expires: signature checks
-    were a quarter of the CPU of a small authenticated request. Revocation is not the signature's job
-    (the token version is checked on every request, app.services.org.auth)."""
+    A token this process has verified is trusted until it expires (docs/performance.md#token-and-member-cache);
+    revocation is the token version's job, checked on every request (app.services.org.auth)."""
     if not token or len(token) > MAX_TOKEN_BYTES:
         return None
     key = (token, secret, audience)

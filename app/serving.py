@@ -1,12 +1,8 @@
 """Several uvicorn worker processes on one port, each accepting on its own listening socket.
 
-`uvicorn --workers N` shares one listening socket between its workers: the worker that wakes first
-accepts every connection waiting in the backlog, so a burst of long-lived keep-alive connections (a
-reverse proxy's upstream pool, many phones behind one carrier gateway, a load generator) can all land on
-one worker while the others sit idle. bench/ saw it: one of two workers serving 32 connections at about
-one core, and the requests per second of a run halving at random. On Linux each worker here binds its
-own socket to the same address with SO_REUSEPORT, and the kernel spreads new connections over the
-workers' sockets by a hash of their addresses.
+With `uvicorn --workers N` the worker that wakes first may take every waiting keep-alive connection;
+here each worker binds its own SO_REUSEPORT socket and Linux spreads connections over them
+(docs/performance.md#worker-processes).
 
 One worker, or a system other than Linux, is served by plain uvicorn.run.
 

@@ -1,13 +1,9 @@
 """A page rendered once for everyone who gets it, with holes for the few personal pieces, and compressed
 once as well.
 
-Phones ask for gzip. Compressing a 16 KB leaderboard page per request (the gzip middleware, level 6)
-cost about half as much CPU again as the rest of the request (bench/RESULTS.md, "page, gzip"). Here the
-text between the holes is deflated once, when the shared page is made, each piece on its own (so that no
-back-reference crosses a hole) and ending on a byte boundary (Z_SYNC_FLUSH); per request only the small
-personal pieces are deflated, and the gzip member around the pieces (RFC 1952: a fixed header, the
-deflate blocks, a final empty block, the CRC-32 and length of the whole text) is put together. zlib
-offers no call that joins deflate streams, hence the few lines of framing.
+The text between the holes is deflated once, each piece on its own and ending on a byte boundary
+(Z_SYNC_FLUSH); per request only the personal pieces are deflated and a gzip member (RFC 1952) is framed
+around them all, since zlib cannot join deflate streams. Why: docs/performance.md#shared-pages.
 """
 
 from __future__ import annotations

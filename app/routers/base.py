@@ -1,11 +1,8 @@
 """The router every HTTP module uses: its sync endpoints commit in their own thread.
 
-A sync endpoint runs in one thread-pool hop and the session dependency's exit in another. On SQLite a
-writing transaction holds the database's write lock from its first statement (BEGIN IMMEDIATE) until
-commit; if the commit waited for a second hop, a burst of writers blocked on that lock could take
-every thread of the pool and leave no thread for the holder to commit with: a deadlock until
-busy_timeout (seen in bench/: logins at 0 per second). So the endpoint's own hop ends the transaction;
-the dependency's exit then only closes the session.
+On SQLite a writing transaction holds the write lock until commit, and a commit left to the session
+dependency's own thread hop can deadlock a burst of writers (docs/performance.md#transactions-and-thread-hops).
+So the endpoint's own hop ends the transaction; the dependency's exit then only closes the session.
 """
 
 from __future__ import annotations
@@ -52,9 +49,9 @@ class TransactionalRoute(APIRoute):
 
 
 class Router(APIRouter):
-    """FastAPI tries every route of every included router in turn (route matching was ~40% of a cached
-    leaderboard page's CPU). A router included at the root (include_at_root: the API under /api/v1, each
-    page router) answers "no" at once for a path whose first segment none of its routes has."""
+    """FastAPI tries every route of every included router in turn (docs/performance.md#route-matching). A
+    router included at the root (include_at_root: the API under /api/v1, each page router) answers "no" at
+    once for a path whose first segment none of its routes has."""
 
     _segments: frozenset[str] | None = None
 

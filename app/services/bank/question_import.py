@@ -145,7 +145,7 @@ def commit(
     questions, options = Question.__table__, QuestionOption.__table__  # type: ignore[attr-defined]
     done = 0
     # Core multi-row INSERTs, ids back in parameter order (INSERT … RETURNING on both databases): no round
-    # trip and no ORM object per question; 5,000 questions with their options are a few dozen statements.
+    # trip and no ORM object per question (docs/performance.md#imports).
     for start in range(0, len(plan.questions), CHUNK):
         chunk = [q for _line, q in plan.questions[start : start + CHUNK]]
         ids = (

@@ -1,9 +1,8 @@
 """Tables people download (ranked lists, winners): typed XLSX sheets and CSV, both streamed.
 
-The callers hand over rows as an iterable that may be a generator over a database cursor: a list of
-100,000 ranked members is consumed once and never held whole, neither here nor in XlsxWriter (constant-memory
-mode spills each row to a temporary file as soon as the next one starts). XlsxWriter rather than openpyxl's
-write-only mode: the same typed, styled sheet in less time and memory (bench/exports.py).
+The callers hand over rows as an iterable that may be a generator over a database cursor: a list is consumed
+once and never held whole, neither here nor in XlsxWriter (constant-memory mode). Why XlsxWriter:
+docs/performance.md#exports.
 
 A text cell is always written as text (write_string), so a spreadsheet never runs it; text that starts like a
 formula still gets the leading apostrophe of `neutralise`, as in the CSV, so that copying the cell or saving the
@@ -189,8 +188,7 @@ def _write_part(ws: Worksheet, part: Part, tz: ZoneInfo, formats: _Formats) -> N
     ws.freeze_panes(1, 0)
     for index, column in enumerate(part.columns):
         ws.write_string(0, index, _xlsx_text(column.header), formats.header)
-    # The type checks are made once per column and value type, not per cell: a 100,000-row list has over a
-    # million cells.
+    # The type checks are made once per column and value type, not per cell (docs/performance.md#exports).
     plans: list[dict[type, _Plan]] = [{} for _ in part.columns]
     columns = part.columns
     for row_index, row in enumerate(part.rows, 1):

@@ -20,8 +20,8 @@ from app.services.kit.text import clean, fold
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
-# What a file may make us read, empty rows and cells included: a 975 KB .xlsx of a million empty rows took
-# 84 s to read (inside the write lock, before the reading moved out of it).
+# What a file may make us read, empty rows included: a small file of empty rows is slow to read
+# (docs/performance.md#imports).
 MAX_SCANNED_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 64
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -103,8 +103,8 @@ def login(*, session: Session, settings: Settings, secret: str, username: str, p
             session.commit()
             raise _too_many(math.ceil((_as_utc(oks.window_start) + timedelta(seconds=settings.login_window_s) - now).total_seconds()))
     wait = _reserve(session=session, settings=settings, keys=keys, now=now)
-    # argon2 takes ~25 ms of CPU. On SQLite this request's transaction holds the write lock (BEGIN
-    # IMMEDIATE), so end it before verifying: otherwise every login in the city queues behind one another.
+    # End the transaction before argon2: on SQLite it holds the writer lock, and every login would queue
+    # behind this one (docs/performance.md#password-hashing-and-login).
     session.commit()
     if wait:
         raise _too_many(wait)

@@ -306,9 +306,8 @@ def commit(
     given, changes to existing members are written only if they are still exactly those.
 
     The slow parts, reading the file and hashing its passwords (argon2, slow on purpose), run before the
-    transaction that checks and writes: on SQLite a writing transaction holds the machine-wide writer lock,
-    and every answer save of the city waited behind a 64 s import. What the caller's session began is
-    committed first for the same reason."""
+    transaction that checks and writes, and what the caller's session began is committed first: on SQLite
+    answer saves would wait behind the import (docs/performance.md#imports)."""
     session.commit()
     parsed = parse(content, filename, locale=locale, legacy=legacy)
     passwords = {r.password.strip() for r in parsed[0] if r.password and r.password.strip()}

@@ -1,14 +1,8 @@
-"""Who a token belongs to, cached per process.
+"""Who a token belongs to, cached per process (docs/performance.md#token-and-member-cache).
 
-Every authenticated request needs the member behind its token (active? token version? roles?). Reading
-that from the database each time cost more than the rest of a small request together, so each process
-keeps a snapshot (per-process caches, see README). A change made through this process — logout, password
-change, deactivation, roles, units moved — drops the affected snapshots as soon as it is committed
-(session events below, so no service has to remember). The same commit writes the changed member ids to
-the `member_change` feed, which every worker reads every `ttl / 2` seconds (watch()): a change made
-through another worker or host is seen within `ttl` seconds, and a snapshot is otherwise kept for
-`max_age` seconds. A worker whose feed reading stalls (no lifespan, a database error) falls back to
-keeping snapshots `ttl` seconds, so the bound holds either way.
+A commit through this process drops the snapshots it affects (session events below) and writes the member
+ids to the `member_change` feed, which every worker reads every `ttl / 2` seconds (watch()): a change is
+seen everywhere within `ttl`. While the feed is read a snapshot lasts `max_age`, else only `ttl`.
 """
 
 from __future__ import annotations
@@ -145,9 +139,8 @@ _LOAD = (
 def load(*, session: Session | Connection, member_id: int) -> Principal | None:
     """Member, home unit and grants in one query; the objects are not attached to any session.
 
-    Takes a plain Connection too: the authentication of a member this process has not seen lately runs
-    on every cold request, and skipping the ORM session (and, on PostgreSQL, the BEGIN/ROLLBACK round
-    trips of a one-statement read) is most of its cost (bench/RESULTS.md)."""
+    Takes a plain Connection too: a cold request's authentication then skips the ORM session and, on
+    PostgreSQL, the BEGIN/ROLLBACK round trips (docs/performance.md#token-and-member-cache)."""
     conn = session.connection() if isinstance(session, Session) else session
     loaded_at = time.monotonic()
     rows = conn.execute(_LOAD, {"member_id": member_id}).mappings().all()

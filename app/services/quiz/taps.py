@@ -1,12 +1,8 @@
 """Saving taps in the usual case, many to a transaction (group commit).
 
-Every member taps every answer: in the busiest minutes thousands of saves a second, each a read (is the
-attempt the member's, in progress, in time; the question's options) and an upsert. Given a transaction
-each, they queue one by one for SQLite's single writer lock (and on PostgreSQL each pays a commit). Here
-the taps of a process go to one writer thread, which saves all that are waiting in one transaction (two
-reads and one upsert on PostgreSQL, whatever their number) and then answers each of them: a save is acknowledged only
-once it is committed, taps of one answer keep their order (last wins), and the queue wait is one
-transaction of the taps ahead, not one per tap.
+A transaction per tap would queue every save of the city for the writer lock (docs/performance.md#tap-writer).
+Here one writer thread per process saves all the taps waiting in one transaction, then answers each: a save
+is acknowledged only once committed, and taps of one answer keep their order (last wins).
 
 Anything unusual (not the member's, over, late, no such question, the session revoked, or a database
 error) is handed back as None, and the caller then takes attempts.save_answer, which explains it or
@@ -51,8 +47,8 @@ _ATTEMPTS = (
 # the other way round), so a tap is checked against the attempt's status as it is when it is written: a
 # save racing a submit is either in the score or refused, never acknowledged and left out.
 _ATTEMPTS_LOCKED = _ATTEMPTS.with_for_update(read=True, of=Attempt.__table__)
-# On SQLite, where a statement is a function call and not a round trip, a tap's one read (measured faster
-# than the two batch reads below, whose IN lists cost more than they save there).
+# On SQLite, where a statement is a function call and not a round trip, one read per tap: cheaper there than
+# the two batch reads below (docs/performance.md#tap-writer).
 _READ_ONE = (
     select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _q.kind, _q.options)
     .select_from(

@@ -22,15 +22,12 @@ CHANGED_ROUNDS = "rounds"  # db.committed kind: a round or contest changed (clos
 
 
 class BoardCache:
-    """Per-process and short-lived : the same board is asked for by thousands of phones in the
-    same minutes, and between two rebuilds of the standings it does not change. An entry is fresh for `ttl`
-    seconds (`lasting_ttl` for what is keyed by the round's standings_built_at, which the short-lived round
-    info entry notices changing); for another `ttl` it is stale: the first to ask then recomputes it while everyone else gets the
-    stale value at once, so an expiry never sends every viewer to the database together (and the board is
-    recomputed at most once per `ttl` per worker, whatever the number of viewers). A commit in this process
-    that changes a round (closed, rebuilt, re-scored) drops every entry at once (session event below);
-    another worker's change is seen within 2 × `ttl`. Routers pass the app's cache in; without one
-    (services, tests) every read goes to the database."""
+    """Per-process and short-lived: thousands of phones ask for a board that changes only with a rebuild
+    (docs/performance.md#board-cache). An entry is fresh for `ttl` seconds, or `lasting_ttl` when keyed by the
+    round's standings_built_at (which the short-lived round entry sees change), then stale for as long again:
+    one caller recomputes it while the others get the stale value. A commit in this worker that changes a
+    round drops every entry (watch_commits); another worker's change shows within 2 × `ttl`. Routers pass the
+    app's cache in; without one (services, tests) every read goes to the database."""
 
     def __init__(self, ttl: float, maxsize: int = 20_000, lasting_ttl: float | None = None) -> None:
         self.ttl = ttl
