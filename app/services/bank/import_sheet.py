@@ -181,28 +181,9 @@ def _draft(row: int, values: dict[str, str | None], parsed: Parsed) -> Draft | N
     if not answer:
         parsed.error(row, "answer", N_("Thiếu đáp án đúng."))
         return None
-    if kind == "true_false" or (kind is None and not given and fold(answer) in _TRUE | _FALSE):
-        kind = "true_false"
-        if not given:  # the usual true/false row: no option cells, the answer says Đúng or Sai
-            given = [("A", "Đúng"), ("B", "Sai")]
-        word = fold(answer)
-        if word in _TRUE:
-            answer = "A"
-        elif word in _FALSE:
-            answer = "B"
-    letters = _letters(answer)
+    kind, given, answer = _true_false(kind, given, answer)
+    letters = _answer_letters(row, answer, given, parsed)
     if letters is None:
-        parsed.error(
-            row,
-            "answer",
-            N_('Đáp án đúng "{value}" không đọc được: ghi chữ cái của phương án đúng, ví dụ B, hoặc A,C với câu nhiều lựa chọn.'),
-            value=answer,
-        )
-        return None
-    present = {letter for letter, _ in given}
-    empty = [letter for letter in letters if letter not in present]
-    if empty:
-        parsed.error(row, "answer", N_("Đáp án đúng ghi phương án {letters} nhưng ô của phương án đó để trống."), letters=", ".join(empty))
         return None
     if kind is None and len(letters) > 1:
         kind = "multiple"
@@ -217,6 +198,40 @@ def _draft(row: int, values: dict[str, str | None], parsed: Parsed) -> Draft | N
         source_ref=values.get("source_ref"),
         tags=tags,
     )
+
+
+def _true_false(kind: str | None, given: list[tuple[str, str]], answer: str) -> tuple[str | None, list[tuple[str, str]], str]:
+    """A true/false row, said so or told by an answer of Đúng/Sai without option cells, gets its two options
+    and the answer word as its letter; any other row is returned as it is."""
+    if not (kind == "true_false" or (kind is None and not given and fold(answer) in _TRUE | _FALSE)):
+        return kind, given, answer
+    if not given:  # the usual true/false row: no option cells, the answer says Đúng or Sai
+        given = [("A", "Đúng"), ("B", "Sai")]
+    word = fold(answer)
+    if word in _TRUE:
+        answer = "A"
+    elif word in _FALSE:
+        answer = "B"
+    return "true_false", given, answer
+
+
+def _answer_letters(row: int, answer: str, given: list[tuple[str, str]], parsed: Parsed) -> set[str] | None:
+    """The letters of the correct options, each naming a filled option cell; None (reported) otherwise."""
+    letters = _letters(answer)
+    if letters is None:
+        parsed.error(
+            row,
+            "answer",
+            N_('Đáp án đúng "{value}" không đọc được: ghi chữ cái của phương án đúng, ví dụ B, hoặc A,C với câu nhiều lựa chọn.'),
+            value=answer,
+        )
+        return None
+    present = {letter for letter, _ in given}
+    empty = [letter for letter in letters if letter not in present]
+    if empty:
+        parsed.error(row, "answer", N_("Đáp án đúng ghi phương án {letters} nhưng ô của phương án đó để trống."), letters=", ".join(empty))
+        return None
+    return letters
 
 
 def _letters(answer: str) -> set[str] | None:

@@ -9,6 +9,7 @@ kinds (short answer, numerical, matching, essay, description) are listed as skip
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from app.errors import N_
 from app.services.bank.import_base import Draft, Parsed, html_to_text
@@ -150,28 +151,11 @@ def _plain(value: str, is_html: bool) -> str:
 def _gift_question(line: int, body: str, parsed: Parsed) -> None:
     if body.upper().startswith("$CATEGORY:"):
         return  # where Moodle files the questions: the import goes into the chosen topic instead
-    title = _TITLE.match(body)
-    if title:
-        body = body[title.end() :].lstrip()
-    fmt = _FORMAT.match(body)
-    is_html = bool(fmt) and fmt.group(1).lower() == "html"  # type: ignore[union-attr]
-    if fmt:
-        body = body[fmt.end() :]
-    opening = body.find("{")
-    if opening < 0:
-        parsed.skip(line, N_("Đoạn mô tả (không có phần trả lời trong ngoặc nhọn): không phải câu hỏi, bỏ qua."))
+    body, is_html = _gift_header(body)
+    split = _gift_split(line, body, parsed)
+    if split is None:
         return
-    closing = body.find("}", opening)
-    if closing < 0:
-        parsed.error(line, None, N_("Thiếu dấu ngoặc nhọn đóng phần trả lời."))
-        return
-    before, answers, after = body[:opening].strip(), body[opening + 1 : closing].strip(), body[closing + 1 :].strip()
-    if _MEDIA.search(body):
-        parsed.skip(line, N_("Câu hỏi có hình ảnh hoặc âm thanh, hệ thống chưa hiển thị được, bỏ qua."))
-        return
-    if "{" in after:
-        parsed.skip(line, N_("Câu có nhiều phần trả lời (dạng cloze) chưa được hỗ trợ, bỏ qua."))
-        return
+    before, answers, after = split
     # The missing-word form: "Nghị quyết có {~hai =ba} khâu đột phá." shows a blank where the answers were.
     question = f"{before} _____ {after}" if after else before
     question = _plain(question, is_html)
@@ -188,14 +172,53 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         return
     true_false = _TRUE_FALSE.match(answers)
     if true_false:
-        truth = true_false.group(1).upper().startswith("T")
-        # {TRUE#feedback for a wrong answer#feedback for the right one}
-        feedback = [_plain(f, is_html) for f in (true_false.group(2) or "").split("#")[1:]]
-        explanation = general or next((f for f in reversed(feedback) if f.strip()), "")
-        parsed.add(
-            Draft(line=line, kind="true_false", text=question, options=[("Đúng", truth), ("Sai", not truth)], explanation=explanation)
-        )
-        return
+        _gift_true_false(line, true_false, question, general, is_html, parsed)
+    else:
+        _gift_choice(line, answers, question, general, is_html, parsed)
+
+
+def _gift_header(body: str) -> tuple[str, bool]:
+    """The question without its "::title::" and "[format]" marker, and whether that format is HTML."""
+    title = _TITLE.match(body)
+    if title:
+        body = body[title.end() :].lstrip()
+    fmt = _FORMAT.match(body)
+    is_html = bool(fmt) and fmt.group(1).lower() == "html"  # type: ignore[union-attr]
+    if fmt:
+        body = body[fmt.end() :]
+    return body, is_html
+
+
+def _gift_split(line: int, body: str, parsed: Parsed) -> tuple[str, str, str] | None:
+    """The text before the braces, the answers inside and the text after; None (reported) when the question
+    has no answers, an unclosed brace, media, or several answer parts."""
+    opening = body.find("{")
+    if opening < 0:
+        parsed.skip(line, N_("Đoạn mô tả (không có phần trả lời trong ngoặc nhọn): không phải câu hỏi, bỏ qua."))
+        return None
+    closing = body.find("}", opening)
+    if closing < 0:
+        parsed.error(line, None, N_("Thiếu dấu ngoặc nhọn đóng phần trả lời."))
+        return None
+    before, answers, after = body[:opening].strip(), body[opening + 1 : closing].strip(), body[closing + 1 :].strip()
+    if _MEDIA.search(body):
+        parsed.skip(line, N_("Câu hỏi có hình ảnh hoặc âm thanh, hệ thống chưa hiển thị được, bỏ qua."))
+        return None
+    if "{" in after:
+        parsed.skip(line, N_("Câu có nhiều phần trả lời (dạng cloze) chưa được hỗ trợ, bỏ qua."))
+        return None
+    return before, answers, after
+
+
+def _gift_true_false(line: int, true_false: re.Match[str], question: str, general: str, is_html: bool, parsed: Parsed) -> None:
+    truth = true_false.group(1).upper().startswith("T")
+    # {TRUE#feedback for a wrong answer#feedback for the right one}
+    feedback = [_plain(f, is_html) for f in (true_false.group(2) or "").split("#")[1:]]
+    explanation = general or next((f for f in reversed(feedback) if f.strip()), "")
+    parsed.add(Draft(line=line, kind="true_false", text=question, options=[("Đúng", truth), ("Sai", not truth)], explanation=explanation))
+
+
+def _gift_choice(line: int, answers: str, question: str, general: str, is_html: bool, parsed: Parsed) -> None:
     parts = re.split(r"(?=[=~])", answers)
     if parts[0].strip():
         parsed.error(
@@ -205,15 +228,50 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
             value=_plain(parts[0].strip(), False)[:60],
         )
         return
-    options: list[tuple[str, bool]] = []
-    feedbacks: list[str] = []
-    checkboxes = False
-    has_wrong = False
+    choices = _gift_answers(line, parts[1:], is_html, parsed)
+    if choices is None:
+        return
+    if not any(a.mark == "~" for a in choices):
+        parsed.skip(line, N_("Câu trả lời ngắn (short answer) chưa được hỗ trợ, bỏ qua."))
+        return
     # With an "=" answer the question is single choice (as in Moodle): "=" is the full credit, "~%50%…" a
     # partial credit hoithi does not give, so only the "=" answer is keyed and the report says so.
-    single = any(part.startswith("=") for part in parts[1:])
-    partial = False
-    for part in parts[1:]:
+    single = any(a.mark == "=" for a in choices)
+    # "=%75%…" is partial credit as well: only an unweighted (or 100 %) "=" is the right answer
+    if single and any(a.weight is not None and 0 < a.weight < 100 for a in choices):
+        parsed.note(line, N_('Câu có điểm từng phần (~%n%): chỉ phương án "=" được tính là đúng; phần điểm từng phần bị bỏ.'))
+    options = [(a.text, a.correct(single)) for a in choices]
+    kind = _gift_kind(choices, single)
+    if not general and kind == "single":
+        general = next((a.feedback for a, (_t, c) in zip(choices, options, strict=True) if c and a.feedback.strip()), "")
+    parsed.add(Draft(line=line, kind=kind, text=question, options=options, explanation=general))
+
+
+def _gift_kind(choices: list[_Answer], single: bool) -> str:
+    """Several correct answers (checkboxes): no "=" answer, and a "~" answer of positive weight."""
+    return "multiple" if not single and any(a.mark == "~" and a.positive for a in choices) else "single"
+
+
+@dataclass
+class _Answer:
+    mark: str  # "=" or "~"
+    weight: float | None  # percent, when given
+    text: str
+    feedback: str
+
+    @property
+    def positive(self) -> bool:
+        return self.weight is not None and self.weight > 0
+
+    def correct(self, single: bool) -> bool:
+        """Keyed as right: an unweighted (or 100 %) "=", or, without any "=", any answer of positive weight."""
+        return (self.mark == "=" and (self.weight is None or self.weight >= 100)) or (not single and self.positive)
+
+
+def _gift_answers(line: int, parts: list[str], is_html: bool, parsed: Parsed) -> list[_Answer] | None:
+    """The answers in plain text; None (reported) for a matching question."""
+    out: list[_Answer] = []
+    for part in parts:
         mark, rest = part[0], part[1:]
         weight = _WEIGHT.match(rest)
         value = float(weight.group(1).replace(",", ".")) if weight else None
@@ -222,21 +280,6 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
         text, _sep, feedback = rest.partition("#")
         if "->" in text:
             parsed.skip(line, N_("Câu ghép đôi (matching) chưa được hỗ trợ, bỏ qua."))
-            return
-        if mark == "~":
-            has_wrong = True
-            checkboxes = checkboxes or (not single and value is not None and value > 0)
-        # "=%75%…" is partial credit as well: only an unweighted (or 100 %) "=" is the right answer
-        partial = partial or (single and value is not None and 0 < value < 100)
-        correct = (mark == "=" and (value is None or value >= 100)) or (not single and value is not None and value > 0)
-        options.append((_plain(text, is_html), correct))
-        feedbacks.append(_plain(feedback, is_html))
-    if not has_wrong:
-        parsed.skip(line, N_("Câu trả lời ngắn (short answer) chưa được hỗ trợ, bỏ qua."))
-        return
-    if partial:
-        parsed.note(line, N_('Câu có điểm từng phần (~%n%): chỉ phương án "=" được tính là đúng; phần điểm từng phần bị bỏ.'))
-    kind = "multiple" if checkboxes else "single"
-    if not general and kind == "single":
-        general = next((f for (_t, c), f in zip(options, feedbacks, strict=True) if c and f.strip()), "")
-    parsed.add(Draft(line=line, kind=kind, text=question, options=options, explanation=general))
+            return None
+        out.append(_Answer(mark, value, _plain(text, is_html), _plain(feedback, is_html)))
+    return out

@@ -109,43 +109,60 @@ def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
     if root.tag != "quiz":
         raise FileProblem(N_("Tệp XML không phải dạng Moodle XML: thẻ gốc phải là <quiz>, tệp này có <{tag}>."), tag=root.tag)
     for question in root.iter("question"):
-        line = lines.get(id(question), 0)
-        kind = (question.get("type") or "").strip().lower()
-        if kind == "category":
-            continue
-        if kind not in ("multichoice", "truefalse"):
-            parsed.skip(
-                line,
-                N_("Câu hỏi loại {kind} chưa được hỗ trợ (chỉ nhập multichoice và truefalse), bỏ qua."),
-                kind=_TYPE_NAMES.get(kind, kind or "?"),
-            )
-            continue
-        text, images = _text(question.find("questiontext"))
-        if images or (question.findtext("image") or "").strip() or question.find("image_base64") is not None:
-            # <image> is how Moodle 1.9 attached a picture to a question
-            parsed.skip(line, N_("Câu hỏi có hình ảnh, hệ thống chưa hiển thị được hình trong câu hỏi, bỏ qua."))
-            continue
-        explanation, _images = _text(question.find("generalfeedback"))
-        tags = [t.findtext("text") or "" for t in question.findall("tags/tag")]
-        difficulty, tags = split_difficulty_tag(tags)
-        answers = question.findall("answer")
-        draft_kind = "true_false"
-        if kind == "truefalse":
-            truth = next((_fraction(a) > 0 for a in answers if (a.findtext("text") or "").strip().lower() == "true"), None)
-            if truth is None:
-                parsed.error(line, "options", N_('Câu đúng/sai thiếu phương án "true".'))
-                continue
-            options = [("Đúng", truth), ("Sai", not truth)]
-        else:
-            fractions = [_fraction(a) for a in answers]
-            single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
-            top = max(fractions, default=0)
-            draft_kind = "single" if single else "multiple"
-            texts = [_text(a, default_format="moodle_auto_format") for a in answers]
-            if any(shown for _t, shown in texts):
-                parsed.skip(line, N_("Phương án có hình ảnh, hệ thống chưa hiển thị được hình trong phương án, bỏ qua."))
-                continue
-            options = [(t, f > 0 and (not single or f >= top)) for (t, _n), f in zip(texts, fractions, strict=True)]
-            if single and any(0 < f < top for f in fractions):
-                parsed.note(line, N_("Câu có điểm từng phần: chỉ phương án điểm cao nhất được tính là đúng; phần điểm từng phần bị bỏ."))
-        parsed.add(Draft(line=line, kind=draft_kind, text=text, options=options, explanation=explanation, difficulty=difficulty, tags=tags))
+        draft = _question(lines.get(id(question), 0), question, parsed)
+        if draft is not None:
+            parsed.add(draft)
+
+
+def _question(line: int, question: Element, parsed: Parsed) -> Draft | None:
+    """One <question> as a draft; None for a category entry and for a question skipped or refused (reported)."""
+    kind = (question.get("type") or "").strip().lower()
+    if kind == "category":
+        return None
+    if kind not in ("multichoice", "truefalse"):
+        parsed.skip(
+            line,
+            N_("Câu hỏi loại {kind} chưa được hỗ trợ (chỉ nhập multichoice và truefalse), bỏ qua."),
+            kind=_TYPE_NAMES.get(kind, kind or "?"),
+        )
+        return None
+    text, images = _text(question.find("questiontext"))
+    if images or (question.findtext("image") or "").strip() or question.find("image_base64") is not None:
+        # <image> is how Moodle 1.9 attached a picture to a question
+        parsed.skip(line, N_("Câu hỏi có hình ảnh, hệ thống chưa hiển thị được hình trong câu hỏi, bỏ qua."))
+        return None
+    explanation, _images = _text(question.find("generalfeedback"))
+    tags = [t.findtext("text") or "" for t in question.findall("tags/tag")]
+    difficulty, tags = split_difficulty_tag(tags)
+    answers = question.findall("answer")
+    keyed = _true_false(line, answers, parsed) if kind == "truefalse" else _multichoice(line, question, answers, parsed)
+    if keyed is None:
+        return None
+    draft_kind, options = keyed
+    return Draft(line=line, kind=draft_kind, text=text, options=options, explanation=explanation, difficulty=difficulty, tags=tags)
+
+
+def _true_false(line: int, answers: list[Element], parsed: Parsed) -> tuple[str, list[tuple[str, bool]]] | None:
+    """The kind and options of a truefalse question, keyed by its "true" answer's fraction."""
+    truth = next((_fraction(a) > 0 for a in answers if (a.findtext("text") or "").strip().lower() == "true"), None)
+    if truth is None:
+        parsed.error(line, "options", N_('Câu đúng/sai thiếu phương án "true".'))
+        return None
+    return "true_false", [("Đúng", truth), ("Sai", not truth)]
+
+
+def _multichoice(line: int, question: Element, answers: list[Element], parsed: Parsed) -> tuple[str, list[tuple[str, bool]]] | None:
+    """The kind and options of a multichoice question: single keys only the top fraction, several keys every
+    positive one."""
+    fractions = [_fraction(a) for a in answers]
+    single = (question.findtext("single") or "true").strip().lower() in ("true", "1")
+    top = max(fractions, default=0)
+    draft_kind = "single" if single else "multiple"
+    texts = [_text(a, default_format="moodle_auto_format") for a in answers]
+    if any(shown for _t, shown in texts):
+        parsed.skip(line, N_("Phương án có hình ảnh, hệ thống chưa hiển thị được hình trong phương án, bỏ qua."))
+        return None
+    options = [(t, f > 0 and (not single or f >= top)) for (t, _n), f in zip(texts, fractions, strict=True)]
+    if single and any(0 < f < top for f in fractions):
+        parsed.note(line, N_("Câu có điểm từng phần: chỉ phương án điểm cao nhất được tính là đúng; phần điểm từng phần bị bỏ."))
+    return draft_kind, options

@@ -118,78 +118,16 @@ def check_round(
     def bad(name: str, message: str, **params: object) -> None:
         errors.append(FieldError(prefix + name, message, {**n, **params}))
 
-    title = clean(data.title) or f"Vòng {number}"
-    if len(title) > 200:
-        bad("title", N_("Vòng {round}: tên vòng dài quá 200 ký tự."))
-    opens = to_utc(data.opens_at, tz) if data.opens_at else None
-    closes = to_utc(data.closes_at, tz) if data.closes_at else None
-    if opens is None:
-        bad("opens_at", N_("Vòng {round}: thiếu thời gian mở."))
-    if closes is None:
-        bad("closes_at", N_("Vòng {round}: thiếu thời gian đóng."))
-    if opens and closes and closes <= opens:
-        bad("closes_at", N_("Vòng {round}: thời gian đóng phải sau thời gian mở."))
-    if not MIN_TIME_LIMIT <= data.time_limit_s <= MAX_TIME_LIMIT:
-        bad(
-            "time_limit_s",
-            N_("Vòng {round}: thời gian làm bài phải từ {min} đến {max} giây (1 phút đến 3 giờ)."),
-            min=MIN_TIME_LIMIT,
-            max=MAX_TIME_LIMIT,
-        )
-    if not 0 <= data.attempts_allowed <= MAX_ATTEMPTS:
-        bad("attempts_allowed", N_("Vòng {round}: số lần thi phải từ 0 (không giới hạn) đến {max}."), max=MAX_ATTEMPTS)
-    if not 0 <= data.cooldown_s <= MAX_COOLDOWN:
-        bad("cooldown_s", N_("Vòng {round}: thời gian chờ giữa hai lần thi phải từ 0 đến {max} giây."), max=MAX_COOLDOWN)
-    counted = clean(data.counted_attempt).lower()
-    if counted not in set(CountedAttempt):
-        bad(
-            "counted_attempt",
-            N_("Vòng {round}: cách tính lượt thi {value} không có (best, first, last, first_perfect)."),
-            value=clean(data.counted_attempt),
-        )
-    if not MIN_POINTS <= data.points_per_question <= MAX_POINTS:
-        bad("points_per_question", N_("Vòng {round}: điểm mỗi câu phải từ {min} đến {max}."), min=MIN_POINTS, max=MAX_POINTS)
-    visibility = clean(data.results_visibility).lower()
-    if visibility not in set(ResultsVisibility):
-        bad(
-            "results_visibility",
-            N_("Vòng {round}: cách công bố kết quả {value} không có (immediate, after_close)."),
-            value=clean(data.results_visibility),
-        )
-    kind, prompt, lock_first = None, "", True
-    if data.prediction is not None:
-        kind = clean(data.prediction.kind).lower()
-        if kind not in set(PredictionKind):
-            bad(
-                "prediction.kind",
-                N_("Vòng {round}: loại câu hỏi dự đoán {value} không có (perfect_scorers, participants, attempts)."),
-                value=clean(data.prediction.kind),
-            )
-        prompt = clean(data.prediction.prompt) or DEFAULT_PROMPTS.get(kind, "")  # type: ignore[call-overload]
-        if len(prompt) > 500:
-            bad("prediction.prompt", N_("Vòng {round}: câu hỏi dự đoán dài quá 500 ký tự."))
-        lock_first = data.prediction.lock_first
-    ids = list(data.question_ids or [])
-    lines = list(data.draw or [])
-    if ids and lines:
-        bad("draw", N_("Vòng {round}: chỉ chọn một nguồn câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên), không chọn cả hai."))
-    draw = _check_draw_lines(lines, bad) if not ids else []
-    total = len(ids) or sum(line["count"] for line in draw)
-    if not ids and not lines:
-        bad("question_ids", N_("Vòng {round}: cần ít nhất một câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên)."))
-    elif total > MAX_QUESTIONS:
-        bad("question_ids" if ids else "draw", N_("Vòng {round}: mỗi lượt thi có tối đa {max} câu hỏi."), max=MAX_QUESTIONS)
+    # raise_first reports the first problem found, so the order of these checks decides which one is shown
+    title = _check_title(data, number, bad)
+    opens, closes = _check_window(data, tz, bad)
+    counted = _check_attempt_rules(data, bad)
+    visibility = _check_scoring(data, bad)
+    kind, prompt, lock_first = _check_prediction(data, bad)
+    ids, draw = _check_sources(data, bad)
     raise_first(errors)
-    if not check_bank:
-        pass
-    elif ids:
-        _check_question_ids(session, actor, ids, bad)
-    else:
-        check_draw(session=session, actor=actor, draw=draw, bad=bad)
-    raise_first(errors)
-    if check_bank and not study_draw:
-        _check_not_studied(session, ids, draw, bad)
-        raise_first(errors)
+    if check_bank:
+        _check_bank(session, actor, ids, draw, study_draw, bad, errors)
     assert opens is not None and closes is not None
     return CleanRound(
         title=title,
@@ -209,6 +147,116 @@ def check_round(
         prediction_prompt=prompt,
         prediction_lock_first=lock_first,
     )
+
+
+def _check_title(data: RoundIn, number: int, bad) -> str:
+    title = clean(data.title) or f"Vòng {number}"
+    if len(title) > 200:
+        bad("title", N_("Vòng {round}: tên vòng dài quá 200 ký tự."))
+    return title
+
+
+def _check_window(data: RoundIn, tz: ZoneInfo, bad) -> tuple[datetime | None, datetime | None]:
+    """The round's opening and closing times in UTC; it closes after it opens."""
+    opens = to_utc(data.opens_at, tz) if data.opens_at else None
+    closes = to_utc(data.closes_at, tz) if data.closes_at else None
+    if opens is None:
+        bad("opens_at", N_("Vòng {round}: thiếu thời gian mở."))
+    if closes is None:
+        bad("closes_at", N_("Vòng {round}: thiếu thời gian đóng."))
+    if opens and closes and closes <= opens:
+        bad("closes_at", N_("Vòng {round}: thời gian đóng phải sau thời gian mở."))
+    return opens, closes
+
+
+def _check_attempt_rules(data: RoundIn, bad) -> str:
+    """How long, how often and which attempt counts; returns the counted-attempt rule, normalised."""
+    if not MIN_TIME_LIMIT <= data.time_limit_s <= MAX_TIME_LIMIT:
+        bad(
+            "time_limit_s",
+            N_("Vòng {round}: thời gian làm bài phải từ {min} đến {max} giây (1 phút đến 3 giờ)."),
+            min=MIN_TIME_LIMIT,
+            max=MAX_TIME_LIMIT,
+        )
+    if not 0 <= data.attempts_allowed <= MAX_ATTEMPTS:
+        bad("attempts_allowed", N_("Vòng {round}: số lần thi phải từ 0 (không giới hạn) đến {max}."), max=MAX_ATTEMPTS)
+    if not 0 <= data.cooldown_s <= MAX_COOLDOWN:
+        bad("cooldown_s", N_("Vòng {round}: thời gian chờ giữa hai lần thi phải từ 0 đến {max} giây."), max=MAX_COOLDOWN)
+    counted = clean(data.counted_attempt).lower()
+    if counted not in set(CountedAttempt):
+        bad(
+            "counted_attempt",
+            N_("Vòng {round}: cách tính lượt thi {value} không có (best, first, last, first_perfect)."),
+            value=clean(data.counted_attempt),
+        )
+    return counted
+
+
+def _check_scoring(data: RoundIn, bad) -> str:
+    """Points per question and when results are shown; returns the visibility, normalised."""
+    if not MIN_POINTS <= data.points_per_question <= MAX_POINTS:
+        bad("points_per_question", N_("Vòng {round}: điểm mỗi câu phải từ {min} đến {max}."), min=MIN_POINTS, max=MAX_POINTS)
+    visibility = clean(data.results_visibility).lower()
+    if visibility not in set(ResultsVisibility):
+        bad(
+            "results_visibility",
+            N_("Vòng {round}: cách công bố kết quả {value} không có (immediate, after_close)."),
+            value=clean(data.results_visibility),
+        )
+    return visibility
+
+
+def _check_prediction(data: RoundIn, bad) -> tuple[str | None, str, bool]:
+    """The tie-break prediction question, if any: its kind, its prompt (a default per kind) and lock rule."""
+    if data.prediction is None:
+        return None, "", True
+    kind = clean(data.prediction.kind).lower()
+    if kind not in set(PredictionKind):
+        bad(
+            "prediction.kind",
+            N_("Vòng {round}: loại câu hỏi dự đoán {value} không có (perfect_scorers, participants, attempts)."),
+            value=clean(data.prediction.kind),
+        )
+    prompt = clean(data.prediction.prompt) or DEFAULT_PROMPTS.get(kind, "")  # type: ignore[call-overload]
+    if len(prompt) > 500:
+        bad("prediction.prompt", N_("Vòng {round}: câu hỏi dự đoán dài quá 500 ký tự."))
+    return kind, prompt, data.prediction.lock_first
+
+
+def _check_sources(data: RoundIn, bad) -> tuple[list[int], list[dict[str, Any]]]:
+    """Where the questions come from: a list of questions or draw lines, exactly one, and not too many."""
+    ids = list(data.question_ids or [])
+    lines = list(data.draw or [])
+    if ids and lines:
+        bad("draw", N_("Vòng {round}: chỉ chọn một nguồn câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên), không chọn cả hai."))
+    draw = _check_draw_lines(lines, bad) if not ids else []
+    total = len(ids) or sum(line["count"] for line in draw)
+    if not ids and not lines:
+        bad("question_ids", N_("Vòng {round}: cần ít nhất một câu hỏi (danh sách câu hỏi hoặc rút ngẫu nhiên)."))
+    elif total > MAX_QUESTIONS:
+        bad("question_ids" if ids else "draw", N_("Vòng {round}: mỗi lượt thi có tối đa {max} câu hỏi."), max=MAX_QUESTIONS)
+    return ids, draw
+
+
+def _check_bank(
+    session: Session,
+    actor: Actor | None,
+    ids: list[int],
+    draw: list[dict[str, Any]],
+    study_draw: bool,
+    bad,
+    errors: list[FieldError],
+) -> None:
+    """The bank can serve the round: its questions or topics exist and are in reach, and, where the contest
+    says so, none of them is a published study set. Runs only once the settings themselves are right."""
+    if ids:
+        _check_question_ids(session, actor, ids, bad)
+    else:
+        check_draw(session=session, actor=actor, draw=draw, bad=bad)
+    raise_first(errors)
+    if not study_draw:
+        _check_not_studied(session, ids, draw, bad)
+        raise_first(errors)
 
 
 def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:

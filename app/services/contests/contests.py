@@ -413,17 +413,8 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
     patch = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k in ("prediction", "question_ids", "draw")}
     now = datetime.now(UTC)
     ids = question_ids_of(session=session, round_ids=[round_id])[round_id]
-    current = _as_round_in(round_, ids)
-    merged = current.model_dump()
-    # One source replaces the other: sending a list drops the draw and the other way round.
-    if patch.get("question_ids") and "draw" not in patch:
-        merged["draw"] = None
-    if patch.get("draw") and "question_ids" not in patch:
-        merged["question_ids"] = None
-    merged.update(patch)
-    only_title = set(patch) <= {"title"}
-    if (contest.status == ContestStatus.closed or round_.status == RoundStatus.closed) and not only_title:
-        raise Conflict(N_("Vòng {round} đã kết thúc: chỉ còn đổi được tên vòng."), round=round_.position)
+    merged = _merged_round(_as_round_in(round_, ids), patch)
+    _check_not_closed(round_, contest, patch)
     clean_round = check_round(
         session=session,
         actor=actor,
@@ -434,38 +425,10 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
         check_bank="question_ids" in patch or "draw" in patch,
         study_draw=contest.study_draw,
     )
-    siblings = [r for r in rounds_of(session=session, contest=contest) if r.id != round_.id]
-    before = [r for r in siblings if r.position < round_.position]
-    after = [r for r in siblings if r.position > round_.position]
-    if before and clean_round.opens_at < before[-1].closes_at:
-        raise Invalid(
-            N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
-            field="opens_at",
-            round=round_.position,
-            previous=before[-1].position,
-        )
-    if after and clean_round.closes_at > after[0].opens_at:
-        raise Invalid(
-            N_("Vòng {round} phải đóng trước khi vòng {next} mở (các vòng không được chồng lên nhau)."),
-            field="closes_at",
-            round=round_.position,
-            next=after[0].position,
-        )
-    changed = {name for name in _ROUND_SETTINGS if getattr(clean_round, name) != getattr(round_, name)}
-    if clean_round.question_ids != ids:
-        changed.add("question_ids")
+    _check_no_overlap(session, contest, round_, clean_round)
+    changed = _changed_settings(round_, ids, clean_round)
     if round_is_open(round_, contest, now):
-        sent = set(patch) | ({"prediction_kind", "prediction_lock_first"} if "prediction" in patch else set())
-        for name in sorted((n for n in LOCKED if n in changed), key=lambda n: n not in sent):  # name what was sent first
-            raise Conflict(LOCKED[name], round=round_.position, extra={"field": _LOCKED_FIELD.get(name, name)})
-        if "closes_at" in changed and round_.closes_at <= now:
-            raise Conflict(
-                N_("Vòng {round} đã đóng: không thể đổi thời gian đóng nữa."), round=round_.position, extra={"field": "closes_at"}
-            )
-        if "closes_at" in changed and clean_round.closes_at <= now:
-            raise Invalid(
-                N_("Vòng {round} đang mở: thời gian đóng mới phải sau thời điểm hiện tại."), field="closes_at", round=round_.position
-            )
+        _check_open_round_change(round_, clean_round, changed, patch, now)
     if not changed:
         return round_
     detail = {name: [_json(getattr(round_, name)), _json(getattr(clean_round, name))] for name in sorted(changed - {"question_ids"})}
@@ -487,6 +450,65 @@ def update_round(*, session: Session, actor: Actor, round_id: int, data: RoundUp
     )
     session.flush()
     return round_
+
+
+def _merged_round(current: RoundIn, patch: dict[str, Any]) -> dict[str, Any]:
+    """The round's settings with the patch applied."""
+    merged = current.model_dump()
+    # One source replaces the other: sending a list drops the draw and the other way round.
+    if patch.get("question_ids") and "draw" not in patch:
+        merged["draw"] = None
+    if patch.get("draw") and "question_ids" not in patch:
+        merged["question_ids"] = None
+    merged.update(patch)
+    return merged
+
+
+def _check_not_closed(round_: Round, contest: Contest, patch: dict[str, Any]) -> None:
+    """A finished round (or contest) keeps its settings; only its title may still be corrected."""
+    only_title = set(patch) <= {"title"}
+    if (contest.status == ContestStatus.closed or round_.status == RoundStatus.closed) and not only_title:
+        raise Conflict(N_("Vòng {round} đã kết thúc: chỉ còn đổi được tên vòng."), round=round_.position)
+
+
+def _check_no_overlap(session: Session, contest: Contest, round_: Round, clean_round: CleanRound) -> None:
+    """The round stays between the round before it and the round after it."""
+    siblings = [r for r in rounds_of(session=session, contest=contest) if r.id != round_.id]
+    before = [r for r in siblings if r.position < round_.position]
+    after = [r for r in siblings if r.position > round_.position]
+    if before and clean_round.opens_at < before[-1].closes_at:
+        raise Invalid(
+            N_("Vòng {round} phải mở sau khi vòng {previous} đóng (các vòng không được chồng lên nhau)."),
+            field="opens_at",
+            round=round_.position,
+            previous=before[-1].position,
+        )
+    if after and clean_round.closes_at > after[0].opens_at:
+        raise Invalid(
+            N_("Vòng {round} phải đóng trước khi vòng {next} mở (các vòng không được chồng lên nhau)."),
+            field="closes_at",
+            round=round_.position,
+            next=after[0].position,
+        )
+
+
+def _changed_settings(round_: Round, ids: list[int], clean_round: CleanRound) -> set[str]:
+    changed = {name for name in _ROUND_SETTINGS if getattr(clean_round, name) != getattr(round_, name)}
+    if clean_round.question_ids != ids:
+        changed.add("question_ids")
+    return changed
+
+
+def _check_open_round_change(round_: Round, clean_round: CleanRound, changed: set[str], patch: dict[str, Any], now: datetime) -> None:
+    """An opened round keeps what makes its attempts equal; its closing time may only move while it is open
+    and not into the past."""
+    sent = set(patch) | ({"prediction_kind", "prediction_lock_first"} if "prediction" in patch else set())
+    for name in sorted((n for n in LOCKED if n in changed), key=lambda n: n not in sent):  # name what was sent first
+        raise Conflict(LOCKED[name], round=round_.position, extra={"field": _LOCKED_FIELD.get(name, name)})
+    if "closes_at" in changed and round_.closes_at <= now:
+        raise Conflict(N_("Vòng {round} đã đóng: không thể đổi thời gian đóng nữa."), round=round_.position, extra={"field": "closes_at"})
+    if "closes_at" in changed and clean_round.closes_at <= now:
+        raise Invalid(N_("Vòng {round} đang mở: thời gian đóng mới phải sau thời điểm hiện tại."), field="closes_at", round=round_.position)
 
 
 def get_public(*, session: Session, slug: str) -> tuple[Contest, Unit]:

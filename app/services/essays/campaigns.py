@@ -113,6 +113,21 @@ def _rubric(criteria: list[Any]) -> list[dict[str, Any]]:
 
 def _check(session: Session, actor: Actor, values: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     """Clean and check every setting given (a create passes them all, an update those sent)."""
+    # The first problem raises, so the groups keep the order of the settings; `out` keeps that order too.
+    out: dict[str, Any] = {}
+    out.update(_check_texts(values))
+    out.update(_check_times(values, tz))
+    out.update(_check_word_limits(values))
+    if "rubric" in values:
+        out["rubric"] = _rubric(values["rubric"])
+    out.update(_check_grading(values))
+    if "allow_edit_after_submit" in values:
+        out["allow_edit_after_submit"] = bool(values["allow_edit_after_submit"])
+    out.update(_check_contest(session, actor, values))
+    return out
+
+
+def _check_texts(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "title" in values:
         out["title"] = clean(values["title"])
@@ -124,11 +139,22 @@ def _check(session: Session, actor: Actor, values: dict[str, Any], tz: ZoneInfo)
             raise Invalid(N_("Đề bài dài quá {max} ký tự."), field="prompt", max=MAX_PROMPT)
     if "topics" in values:
         out["topics"] = _topics(values["topics"] or [])
+    return out
+
+
+def _check_times(values: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """Both times are required once sent; naive times are in the campaign's time zone."""
+    out: dict[str, Any] = {}
     for key in ("opens_at", "closes_at"):
         if key in values:
             if values[key] is None:
                 raise Invalid(N_("Cần thời gian bắt đầu và hạn chót nhận bài."), field=key)
             out[key] = to_utc(values[key], tz)
+    return out
+
+
+def _check_word_limits(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key in ("min_words", "max_words"):
         if key in values and not 0 <= values[key] <= MAX_WORD_LIMIT:
             raise Invalid(N_("Số chữ phải từ 0 đến {max}."), field=key, max=MAX_WORD_LIMIT)
@@ -136,8 +162,12 @@ def _check(session: Session, actor: Actor, values: dict[str, Any], tz: ZoneInfo)
             out[key] = values[key]
     if "max_words" in out and out["max_words"] < 1:
         raise Invalid(N_("Số chữ tối đa phải lớn hơn 0."), field="max_words")
-    if "rubric" in values:
-        out["rubric"] = _rubric(values["rubric"])
+    return out
+
+
+def _check_grading(values: dict[str, Any]) -> dict[str, Any]:
+    """How many judges grade each essay, and how far apart their grades may be before a review."""
+    out: dict[str, Any] = {}
     if "graders_per_essay" in values:
         if not 1 <= values["graders_per_essay"] <= MAX_GRADERS:
             raise Invalid(N_("Số giám khảo chấm mỗi bài phải từ 1 đến {max}."), field="graders_per_essay", max=MAX_GRADERS)
@@ -147,8 +177,12 @@ def _check(session: Session, actor: Actor, values: dict[str, Any], tz: ZoneInfo)
         if not math.isfinite(share) or not 0 < share <= 1:
             raise Invalid(N_("Mức chênh lệch cần xem lại phải lớn hơn 0% và không quá 100%."), field="disagreement_share")
         out["disagreement_share"] = share
-    if "allow_edit_after_submit" in values:
-        out["allow_edit_after_submit"] = bool(values["allow_edit_after_submit"])
+    return out
+
+
+def _check_contest(session: Session, actor: Actor, values: dict[str, Any]) -> dict[str, Any]:
+    """The contest the grades add to, and with what weight."""
+    out: dict[str, Any] = {}
     if "contest_id" in values:
         out["contest_id"] = _contest_link(session, actor, values["contest_id"])
     if "contest_weight" in values:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.errors import N_, Conflict, ImportFailed, Invalid
-from app.models import Member, Unit
+from app.models import Member, MemberRole, Unit
 from app.models.types import utcnow
 from app.security import hash_password
 from app.services.kit import audit
@@ -38,7 +38,7 @@ from app.services.org.member_file import (
     template_csv,
     template_xlsx,
 )
-from app.services.org.member_rows import CHUNK, check_row, chunks, crossed, lookups
+from app.services.org.member_rows import CHUNK, Checked, Known, check_row, chunks, crossed, lookups
 from app.services.org.members import (
     apply_derived,
     check_password,
@@ -120,6 +120,24 @@ class ImportResult:
 # --- checking ------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Scan:
+    """What checking a row needs beyond the row: the database's answers and what earlier rows claimed."""
+
+    actor: Actor
+    known: Known
+    grants: dict[int, list[tuple[MemberRole, Unit]]]
+    shared_password: str | None
+    errors: list[dict[str, Any]]
+    err: Callable[..., None]
+    # the row each value first appeared on: a later row repeating it is the error
+    first_phone: dict[str, int] = field(default_factory=dict)
+    first_code: dict[str, int] = field(default_factory=dict)
+    first_hash: dict[str, int] = field(default_factory=dict)
+    first_member: dict[int, int] = field(default_factory=dict)
+    foreign: list[tuple[int, str, str, str]] = field(default_factory=list)  # rows naming members outside the actor's scope
+
+
 def preview(
     *,
     session: Session,
@@ -147,143 +165,191 @@ def preview(
     def err(row: int, fld: str | None, message: str, /, **params: Any) -> None:
         errors.append(row_error(row, fld, message, locale, **params))
 
+    shared_password = _shared_password(initial_password, err)
+    checked = [check_row(raw, err) for raw in raws]
+    known = lookups(session, checked, secret)
+    matched_ids = sorted({m.id for m in (*known.by_phone.values(), *known.by_code.values()) if m.id is not None})
+    grants = grants_of_many(session=session, member_ids=matched_ids)
+    scan = _Scan(actor=actor, known=known, grants=grants, shared_password=shared_password, errors=errors, err=err)
+    for c in checked:
+        item = _plan_row(c, scan)
+        if item is not None:
+            (plan.updates if item.member is not None else plan.creates).append(item)
+    if scan.foreign:
+        _report_foreign(session, actor, scan.foreign, err)
+    plan.without_password = sum(1 for p in plan.creates if not p.password)
+    errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
+    return plan
+
+
+def _shared_password(initial_password: str | None, err: Callable[..., None]) -> str | None:
+    """The organiser's initial password for rows without their own; a blank one means none."""
     shared_password = initial_password if initial_password and initial_password.strip() else None
     if shared_password is not None:
         try:
             check_password(shared_password)
         except Invalid as exc:
             err(0, "initial_password", exc.message, **exc.params)
+    return shared_password
 
-    checked = [check_row(raw, err) for raw in raws]
 
-    known = lookups(session, checked, secret)
-    units, by_phone, by_code = known.units, known.by_phone, known.by_code
-    hashes, hash_owner, member_units = known.hashes, known.hash_owner, known.member_units
-    matched_ids = sorted({m.id for m in (*by_phone.values(), *by_code.values()) if m.id is not None})
-    grants = grants_of_many(session=session, member_ids=matched_ids)
+def _plan_row(c: Checked, scan: _Scan) -> RowPlan | None:
+    """The row checked against the database and the rows before it; None when it has an error (reported)."""
+    row, before = c.raw.row, len(scan.errors)
+    unit = _row_unit(c, scan)
+    id_hash = scan.known.hashes.get(row)
+    usable = _first_uses(c, id_hash, scan)
+    if not usable & {"phone", "member_code"}:
+        return None  # which person the row means is unknown, so the database checks cannot apply
+    found, member = _matched_member(c, usable, scan)
+    if not found:
+        return None
+    crossed(c, member, scan.known, scan.first_phone, scan.first_code, usable, scan.err)
+    _check_id_owner(c, member, id_hash, usable, scan)
+    password = _new_password(c, scan) if member is None else None  # an update never touches the password
+    if c.bad or unit is None or len(scan.errors) > before:
+        return None
+    return _row_plan(c, unit, id_hash, password, member, scan.known.member_units)
 
-    first_phone: dict[str, int] = {}
-    first_code: dict[str, int] = {}
-    first_hash: dict[str, int] = {}
-    first_member: dict[int, int] = {}
-    foreign: list[tuple[int, str, str, str]] = []  # rows naming members outside the actor's scope
-    for c in checked:
-        row, before = c.raw.row, len(errors)
-        unit = units.get(c.unit_code)
-        if "unit_code" not in c.bad:
-            if unit is None:
-                err(row, "unit_code", N_("Không có đơn vị mã {code}."), code=c.unit_code)
-            elif not actor.covers(unit):
-                err(row, "unit_code", N_("Đơn vị {code} nằm ngoài phạm vi bạn được giao."), code=unit.code)
-                unit = None
-        id_hash = hashes.get(row)
-        usable: set[str] = set()  # identifiers that are valid and not repeated from an earlier row
-        for fld, value, first, message in (
-            ("phone", c.phone, first_phone, N_("Số điện thoại {value} trùng với dòng {row}.")),
-            ("member_code", c.member_code, first_code, N_("Mã {value} trùng với dòng {row}.")),
-            ("id_number", id_hash, first_hash, N_("Số CCCD trùng với dòng {row}.")),
-        ):
-            if fld in c.bad or not value:
-                continue
-            if value in first:
-                err(row, fld, message, value=value, row=first[value])
-            else:
-                first[value] = row
-                usable.add(fld)
-        if not usable & {"phone", "member_code"}:
-            continue  # which person the row means is unknown, so the database checks cannot apply
-        member_p = by_phone.get(c.phone) if "phone" in usable else None
-        member_c = by_code.get(c.member_code) if "member_code" in usable else None
-        if member_p is not None and member_c is not None and member_p.id != member_c.id:
-            err(
-                row,
-                "member_code",
-                N_("Số điện thoại {phone} và mã {code} thuộc hai tài khoản khác nhau."),
-                phone=c.phone,
-                code=c.member_code,
+
+def _row_unit(c: Checked, scan: _Scan) -> Unit | None:
+    """The row's unit, when it exists and lies in the actor's scope."""
+    unit = scan.known.units.get(c.unit_code)
+    if "unit_code" not in c.bad:
+        if unit is None:
+            scan.err(c.raw.row, "unit_code", N_("Không có đơn vị mã {code}."), code=c.unit_code)
+        elif not scan.actor.covers(unit):
+            scan.err(c.raw.row, "unit_code", N_("Đơn vị {code} nằm ngoài phạm vi bạn được giao."), code=unit.code)
+            unit = None
+    return unit
+
+
+def _first_uses(c: Checked, id_hash: str | None, scan: _Scan) -> set[str]:
+    """The row's identifiers that are valid and not repeated from an earlier row; the repeats are errors."""
+    usable: set[str] = set()
+    for fld, value, first, message in (
+        ("phone", c.phone, scan.first_phone, N_("Số điện thoại {value} trùng với dòng {row}.")),
+        ("member_code", c.member_code, scan.first_code, N_("Mã {value} trùng với dòng {row}.")),
+        ("id_number", id_hash, scan.first_hash, N_("Số CCCD trùng với dòng {row}.")),
+    ):
+        if fld in c.bad or not value:
+            continue
+        if value in first:
+            scan.err(c.raw.row, fld, message, value=value, row=first[value])
+        else:
+            first[value] = c.raw.row
+            usable.add(fld)
+    return usable
+
+
+def _matched_member(c: Checked, usable: set[str], scan: _Scan) -> tuple[bool, Member | None]:
+    """The member the row updates (None: it creates one), or (False, None) when the row may not go on."""
+    member_p = scan.known.by_phone.get(c.phone) if "phone" in usable else None
+    member_c = scan.known.by_code.get(c.member_code) if "member_code" in usable else None
+    if member_p is not None and member_c is not None and member_p.id != member_c.id:
+        scan.err(
+            c.raw.row,
+            "member_code",
+            N_("Số điện thoại {phone} và mã {code} thuộc hai tài khoản khác nhau."),
+            phone=c.phone,
+            code=c.member_code,
+        )
+        return False, None
+    member = member_p or member_c
+    if member is not None and not _may_update(c, member, "phone" if member_p is not None else "member_code", scan):
+        return False, None
+    return True, member
+
+
+def _may_update(c: Checked, member: Member, matched_by: str, scan: _Scan) -> bool:
+    """The actor may update the matched member: in scope, outranked, and not already updated by an earlier row."""
+    assert member.id is not None
+    row = c.raw.row
+    if not scan.actor.covers(scan.known.member_units[member.unit_id]):
+        if matched_by == "phone":
+            scan.foreign.append(
+                (row, "phone", N_("Số điện thoại {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được giao."), c.phone)
             )
-            continue
-        member = member_p or member_c
-        matched_by = "phone" if member_p is not None else "member_code"
-        if member is not None:
-            assert member.id is not None
-            if not actor.covers(member_units[member.unit_id]):
-                if matched_by == "phone":
-                    foreign.append(
-                        (row, "phone", N_("Số điện thoại {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được giao."), c.phone)
-                    )
-                else:
-                    foreign.append(
-                        (row, "member_code", N_("Mã {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được giao."), c.member_code)
-                    )
-                continue
-            if not has_authority_over(actor, grants.get(member.id, [])):
-                err(row, matched_by, OUTRANKS)
-                continue
-            if member.id in first_member:
-                err(
-                    row,
-                    matched_by,
-                    N_("Dòng này và dòng {row} cùng là hội viên {code} đã có."),
-                    row=first_member[member.id],
-                    code=member.member_code,
-                )
-                continue
-            first_member[member.id] = row
-        crossed(c, member, known, first_phone, first_code, usable, err)
-        owner = hash_owner.get(id_hash) if id_hash and "id_number" in usable else None
-        if owner is not None and (member is None or owner != member.id):
-            err(row, "id_number", N_("Số CCCD này đã được dùng cho tài khoản khác."))
-        password = None
-        if member is None:  # an update never touches the password, so its cell is not checked
-            password = c.password or shared_password
-            if c.password is not None:
-                try:
-                    check_password(c.password, phone=c.phone)
-                except Invalid as exc:
-                    err(row, "password", exc.message, **exc.params)
-            elif password is not None and password == c.phone:
-                err(row, "password", N_("Mật khẩu không được trùng số điện thoại."))
-        if c.bad or unit is None or len(errors) > before:
-            continue
-        item = RowPlan(
-            row=row,
+        else:
+            scan.foreign.append(
+                (row, "member_code", N_("Mã {value} đã thuộc một hội viên ở đơn vị ngoài phạm vi bạn được giao."), c.member_code)
+            )
+        return False
+    if not has_authority_over(scan.actor, scan.grants.get(member.id, [])):
+        scan.err(row, matched_by, OUTRANKS)
+        return False
+    if member.id in scan.first_member:
+        scan.err(
+            row,
+            matched_by,
+            N_("Dòng này và dòng {row} cùng là hội viên {code} đã có."),
+            row=scan.first_member[member.id],
+            code=member.member_code,
+        )
+        return False
+    scan.first_member[member.id] = row
+    return True
+
+
+def _check_id_owner(c: Checked, member: Member | None, id_hash: str | None, usable: set[str], scan: _Scan) -> None:
+    """A CCCD number belongs to one account only."""
+    owner = scan.known.hash_owner.get(id_hash) if id_hash and "id_number" in usable else None
+    if owner is not None and (member is None or owner != member.id):
+        scan.err(c.raw.row, "id_number", N_("Số CCCD này đã được dùng cho tài khoản khác."))
+
+
+def _new_password(c: Checked, scan: _Scan) -> str | None:
+    """A new account's password: the row's own (checked) or else the shared one, never the phone."""
+    password = c.password or scan.shared_password
+    if c.password is not None:
+        try:
+            check_password(c.password, phone=c.phone)
+        except Invalid as exc:
+            scan.err(c.raw.row, "password", exc.message, **exc.params)
+    elif password is not None and password == c.phone:
+        scan.err(c.raw.row, "password", N_("Mật khẩu không được trùng số điện thoại."))
+    return password
+
+
+def _row_plan(
+    c: Checked, unit: Unit, id_hash: str | None, password: str | None, member: Member | None, member_units: dict[int, Unit]
+) -> RowPlan:
+    return RowPlan(
+        row=c.raw.row,
+        full_name=c.full_name,
+        phone=c.phone,
+        member_code=c.member_code,
+        birth_date=c.birth_date,
+        unit=unit,
+        id_number_hash=id_hash,
+        id_number_last=c.id_number[-4:] if c.id_number else None,
+        password=password,
+        member=member,
+        changes=changes_of(
+            c.raw.row,
+            member,
             full_name=c.full_name,
             phone=c.phone,
             member_code=c.member_code,
             birth_date=c.birth_date,
+            id_number=c.id_number,
             unit=unit,
-            id_number_hash=id_hash,
-            id_number_last=c.id_number[-4:] if c.id_number else None,
-            password=password,
-            member=member,
-            changes=changes_of(
-                row,
-                member,
-                full_name=c.full_name,
-                phone=c.phone,
-                member_code=c.member_code,
-                birth_date=c.birth_date,
-                id_number=c.id_number,
-                unit=unit,
-                id_hash=id_hash,
-                units=member_units,
-            )
-            if member is not None
-            else [],
+            id_hash=id_hash,
+            units=member_units,
         )
-        (plan.updates if member is not None else plan.creates).append(item)
-    if foreign:
-        # phones are unique system-wide, so these rows tell that such members exist: counted per organiser,
-        # and past the hourly limit no longer listed one by one
-        if member_probes.count(session=session, actor=actor, matches=len(foreign)):
-            err(0, None, member_probes.ROWS_HIDDEN, n=len(foreign))
-        else:
-            for row, fld, message, value in foreign:
-                err(row, fld, message, value=value)
-    plan.without_password = sum(1 for p in plan.creates if not p.password)
-    errors.sort(key=lambda e: (e["row"], FIELD_ORDER.get(e["field"] or "", -1)))
-    return plan
+        if member is not None
+        else [],
+    )
+
+
+def _report_foreign(session: Session, actor: Actor, foreign: list[tuple[int, str, str, str]], err: Callable[..., None]) -> None:
+    # phones are unique system-wide, so these rows tell that such members exist: counted per organiser,
+    # and past the hourly limit no longer listed one by one
+    if member_probes.count(session=session, actor=actor, matches=len(foreign)):
+        err(0, None, member_probes.ROWS_HIDDEN, n=len(foreign))
+    else:
+        for row, fld, message, value in foreign:
+            err(row, fld, message, value=value)
 
 
 # --- writing -------------------------------------------------------------------------------------------------
@@ -310,10 +376,7 @@ def commit(
     answer saves would wait behind the import (docs/performance.md#imports)."""
     session.commit()
     parsed = parse(content, filename, locale=locale, legacy=legacy)
-    passwords = {r.password.strip() for r in parsed[0] if r.password and r.password.strip()}
-    if initial_password and initial_password.strip():
-        passwords.add(initial_password)
-    hashes = {pw: hash_password(pw) for pw in passwords}
+    hashes = _password_hashes(parsed[0], initial_password)
     plan = preview(
         session=session,
         actor=actor,
@@ -326,56 +389,9 @@ def commit(
     )
     if plan.errors:
         raise ImportFailed(plan.errors)
-    if confirmed_changes is not None and plan.changes and confirmed_changes != plan.changes_digest:
-        raise Conflict(
-            N_(
-                "Các thay đổi với hội viên đã có chưa được xác nhận, hoặc đã khác so với lúc kiểm tra. "
-                "Hãy xem lại danh sách thay đổi rồi xác nhận."
-            ),
-            extra={"field": "confirm_changes"},
-        )
-    done = 0
-    now = utcnow()
+    _check_confirmed(plan, confirmed_changes)
     try:
-        for chunk in chunks(plan.updates, CHUNK):
-            for item in chunk:
-                member = item.member
-                assert member is not None
-                before = (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash)
-                member.full_name, member.phone, member.member_code = item.full_name, item.phone, item.member_code
-                member.birth_date, member.unit_id = item.birth_date, item.unit.id
-                if item.id_number_hash:  # a blank CCCD cell keeps the number on file
-                    member.id_number_hash, member.id_number_last = item.id_number_hash, item.id_number_last
-                if before != (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash):
-                    apply_derived(member)
-                    member.updated_at = now
-            session.flush()
-            done += len(chunk)
-            if progress:
-                progress(done)
-        for chunk in chunks(plan.creates, CHUNK):
-            new = []
-            for item in chunk:
-                member = Member(
-                    full_name=item.full_name,
-                    phone=item.phone,
-                    member_code=item.member_code,
-                    birth_date=item.birth_date,
-                    unit_id=item.unit.id,
-                    id_number_hash=item.id_number_hash,
-                    id_number_last=item.id_number_last,
-                    password_hash=hashes[item.password] if item.password else "",
-                    must_change_password=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-                apply_derived(member)
-                new.append(member)
-            session.add_all(new)
-            session.flush()
-            done += len(chunk)
-            if progress:
-                progress(done)
+        _write(session, plan, hashes, progress)
     except IntegrityError:
         # Another import or edit took a phone, code or CCCD between our checks and our insert.
         raise Conflict(N_("Danh sách hội viên vừa bị thay đổi trong lúc nhập. Chưa ghi dữ liệu nào; vui lòng thử lại.")) from None
@@ -395,3 +411,74 @@ def commit(
     )
     session.flush()
     return ImportResult(created=len(plan.creates), updated=len(plan.updates), without_password=plan.without_password, changes=plan.changes)
+
+
+def _password_hashes(raws: list[RawRow], initial_password: str | None) -> dict[str, str]:
+    """Each distinct password of the file (and the shared one) hashed once, before the writing transaction."""
+    passwords = {r.password.strip() for r in raws if r.password and r.password.strip()}
+    if initial_password and initial_password.strip():
+        passwords.add(initial_password)
+    return {pw: hash_password(pw) for pw in passwords}
+
+
+def _check_confirmed(plan: ImportPlan, confirmed_changes: str | None) -> None:
+    """Changes to existing members are written only as the organiser saw and confirmed them."""
+    if confirmed_changes is not None and plan.changes and confirmed_changes != plan.changes_digest:
+        raise Conflict(
+            N_(
+                "Các thay đổi với hội viên đã có chưa được xác nhận, hoặc đã khác so với lúc kiểm tra. "
+                "Hãy xem lại danh sách thay đổi rồi xác nhận."
+            ),
+            extra={"field": "confirm_changes"},
+        )
+
+
+def _write(session: Session, plan: ImportPlan, hashes: dict[str, str], progress: Callable[[int], None] | None) -> None:
+    """The updates, then the creates, flushed a chunk at a time so that progress can be told."""
+    done = 0
+    now = utcnow()
+    for chunk in chunks(plan.updates, CHUNK):
+        for item in chunk:
+            _update_member(item, now)
+        session.flush()
+        done += len(chunk)
+        if progress:
+            progress(done)
+    for chunk in chunks(plan.creates, CHUNK):
+        session.add_all([_new_member(item, hashes, now) for item in chunk])
+        session.flush()
+        done += len(chunk)
+        if progress:
+            progress(done)
+
+
+def _update_member(item: RowPlan, now: datetime) -> None:
+    member = item.member
+    assert member is not None
+    before = (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash)
+    member.full_name, member.phone, member.member_code = item.full_name, item.phone, item.member_code
+    member.birth_date, member.unit_id = item.birth_date, item.unit.id
+    if item.id_number_hash:  # a blank CCCD cell keeps the number on file
+        member.id_number_hash, member.id_number_last = item.id_number_hash, item.id_number_last
+    # an unchanged row leaves the member (and its updated_at) as it was
+    if before != (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash):
+        apply_derived(member)
+        member.updated_at = now
+
+
+def _new_member(item: RowPlan, hashes: dict[str, str], now: datetime) -> Member:
+    member = Member(
+        full_name=item.full_name,
+        phone=item.phone,
+        member_code=item.member_code,
+        birth_date=item.birth_date,
+        unit_id=item.unit.id,
+        id_number_hash=item.id_number_hash,
+        id_number_last=item.id_number_last,
+        password_hash=hashes[item.password] if item.password else "",
+        must_change_password=True,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_derived(member)
+    return member

@@ -62,8 +62,18 @@ class Known:
 def lookups(session: Session, checked: list[Checked], secret: str) -> Known:
     """What the database knows about the file's values, in a few IN queries per 500 rows."""
     units = {u.code: u for u in load(session, Unit.code, {c.unit_code for c in checked}, Unit)}
-    phones, codes = {c.phone for c in checked}, {c.member_code for c in checked}
-    # one pass per column also finds the crossings: a code that is an account's phone, a phone that is one's code
+    by_phone, by_code, code_is_phone, phone_is_code = _members(session, {c.phone for c in checked}, {c.member_code for c in checked})
+    hashes, hash_owner = _id_hashes(session, checked, secret)
+    member_units = _member_units(session, units, [*by_phone.values(), *by_code.values()])
+    return Known(units, by_phone, by_code, code_is_phone, phone_is_code, hashes, hash_owner, member_units)
+
+
+def _members(
+    session: Session, phones: set[str], codes: set[str]
+) -> tuple[dict[str, Member], dict[str, Member], dict[str, Member], dict[str, Member]]:
+    """The members by the file's phones and by its codes, and the crossings: a code that is an account's
+    phone, a phone that is one's code."""
+    # one pass per column finds both the matches and the crossings
     digit_codes = {c for c in codes if c.isdigit()}
     found_by_phone = load(session, Member.phone, phones | digit_codes, Member)
     found_by_code = load(session, Member.member_code, codes | phones, Member)
@@ -71,12 +81,22 @@ def lookups(session: Session, checked: list[Checked], secret: str) -> Known:
     by_code = {m.member_code: m for m in found_by_code if m.member_code in codes}
     code_is_phone = {m.phone: m for m in found_by_phone if m.phone in digit_codes}
     phone_is_code = {m.member_code: m for m in found_by_code if m.member_code in phones}
+    return by_phone, by_code, code_is_phone, phone_is_code
+
+
+def _id_hashes(session: Session, checked: list[Checked], secret: str) -> tuple[dict[int, str], dict[str, int]]:
+    """Each row's CCCD hash, and the member each known hash belongs to."""
     hashes = {c.raw.row: id_number_hash(c.id_number, secret=secret) for c in checked if c.id_number}
     hash_owner = dict(load(session, Member.id_number_hash, set(hashes.values()), Member.id_number_hash, Member.id))
-    unit_ids = {m.unit_id for m in (*by_phone.values(), *by_code.values())} - {u.id for u in units.values()}
+    return hashes, hash_owner
+
+
+def _member_units(session: Session, units: dict[str, Unit], members: list[Member]) -> dict[int, Unit]:
+    """The rows' units and the units of the members they match, by id; the rows' units are not loaded twice."""
+    unit_ids = {m.unit_id for m in members} - {u.id for u in units.values()}
     member_units = {u.id: u for u in load(session, Unit.id, unit_ids, Unit)}
     member_units.update({u.id: u for u in units.values()})
-    return Known(units, by_phone, by_code, code_is_phone, phone_is_code, hashes, hash_owner, member_units)
+    return member_units
 
 
 def crossed(

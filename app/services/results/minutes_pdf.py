@@ -159,11 +159,24 @@ def _col_widths(
     column), no date broken in two, nor any word of the `content` rows (a member code, a phone number)
     when it fits a third of the page: such columns get what they need and the others share the rest."""
     pdf.set_font(SANS, "B", font_pt)
-    if one_line:  # a header cut with an ellipsis still names its column: it claims its first word at most
-        need = [_text_width(pdf, (_nfc(c.header).split() or [""])[0] + "…") for c in columns]
-    else:
-        need = [max(_text_width(pdf, word) for word in _nfc(c.header).split() or [""]) for c in columns]
+    need = _header_needs(pdf, columns, one_line)
     pdf.set_font(SANS, "", font_pt)
+    need = _content_needs(pdf, columns, need, total, content)
+    need = [n + 2 * pad + 0.5 for n in need]
+    if sum(need) >= total:  # too many columns for the page: everyone gets a share of what they need
+        return [total * n / sum(need) for n in need]
+    return _share(columns, need, total)
+
+
+def _header_needs(pdf: FPDF, columns: Sequence[Column], one_line: bool) -> list[float]:
+    """The width of each header's longest word, at the current (bold) font."""
+    if one_line:  # a header cut with an ellipsis still names its column: it claims its first word at most
+        return [_text_width(pdf, (_nfc(c.header).split() or [""])[0] + "…") for c in columns]
+    return [max(_text_width(pdf, word) for word in _nfc(c.header).split() or [""]) for c in columns]
+
+
+def _content_needs(pdf: FPDF, columns: Sequence[Column], need: list[float], total: float, content: Sequence[Sequence[str]]) -> list[float]:
+    """`need` widened to a whole date or time, and to the content's longer words up to a third of `total`."""
     # Dates and times have one length; split over two lines they are hard to read.
     need = [max(n, _text_width(pdf, _SAMPLES[c.kind]) if c.kind in _SAMPLES else 0) for n, c in zip(need, columns, strict=True)]
     for row in content:
@@ -171,9 +184,11 @@ def _col_widths(
             for word in text.split():
                 if len(word) > 3:  # short words fit anyway
                     need[i] = max(need[i], min(_text_width(pdf, word), total / 3))
-    need = [n + 2 * pad + 0.5 for n in need]
-    if sum(need) >= total:  # too many columns for the page: everyone gets a share of what they need
-        return [total * n / sum(need) for n in need]
+    return need
+
+
+def _share(columns: Sequence[Column], need: list[float], total: float) -> list[float]:
+    """`total` shared in proportion to Column.width, no column below its need (the needs fit in `total`)."""
     fixed: set[int] = set()
     while True:  # columns held at their need leave less to share, which may push others below theirs
         free = total - sum(need[i] for i in fixed)

@@ -14,6 +14,7 @@ Rules (docs/rules-as-built.md, prediction question and ranking):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -191,11 +192,21 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
     ).all()
     path_of = {uid: path for uid, _parent, path, _hc in units}
     headcounts = subtree_totals((path, headcount or 0) for _uid, _parent, path, headcount in units)
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # participants, attempts, score, perfect
+    totals = _subtree_figures(direct, path_of, scope.path)
+    rows = [_unit_row(round_.id, uid, parent_id, totals[uid], headcounts.get(uid, 0)) for uid, parent_id, _path, _own in units]
+    _rank_siblings(rows, contest.unit_rank_by)
+    session.execute(delete(UnitStanding).where(UnitStanding.round_id == round_.id))
+    for start in range(0, len(rows), 2000):
+        session.execute(insert(UnitStanding), rows[start : start + 2000])
+
+
+def _subtree_figures(direct: Sequence[Any], path_of: dict[int, str], scope_path: str) -> dict[int, list[int]]:
+    """Each unit's figures with its whole subtree's: participants, attempts, score, perfect."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for unit_id, participants, attempts_, score, perfect in direct:
         path = path_of.get(unit_id)
         if path is None:  # the member's unit has left the scope since: counted for the scope only
-            path = scope.path
+            path = scope_path
         for ancestor in (int(x) for x in path.strip("/").split("/")):
             if ancestor in path_of:
                 t = totals[ancestor]
@@ -203,37 +214,37 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
                 t[1] += int(attempts_ or 0)
                 t[2] += int(score or 0)
                 t[3] += int(perfect or 0)
-    rows = []
-    for uid, parent_id, _path, _own in units:
-        participants, attempts_, score, perfect = totals[uid]
-        headcount = headcounts.get(uid, 0)
-        rows.append(
-            {
-                "round_id": round_.id,
-                "unit_id": uid,
-                "parent_id": parent_id,
-                "participants": participants,
-                "attempts": attempts_,
-                "headcount": headcount,
-                "participation_rate": round(participants / headcount, 6) if headcount else None,
-                "average_score": round(score / participants, 4) if participants else None,
-                "perfect_count": perfect,
-            }
-        )
+    return totals
+
+
+def _unit_row(round_id: int, uid: int, parent_id: int | None, figures: list[int], headcount: int) -> dict[str, Any]:
+    participants, attempts_, score, perfect = figures
+    return {
+        "round_id": round_id,
+        "unit_id": uid,
+        "parent_id": parent_id,
+        "participants": participants,
+        "attempts": attempts_,
+        "headcount": headcount,
+        "participation_rate": round(participants / headcount, 6) if headcount else None,
+        "average_score": round(score / participants, 4) if participants else None,
+        "perfect_count": perfect,
+    }
+
+
+def _rank_siblings(rows: list[dict[str, Any]], criterion: str) -> None:
+    """Each row's rank among the units of the same parent; equal keys share a rank (1, 1, 3)."""
     by_parent: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_parent[row["parent_id"]].append(row)
     for siblings in by_parent.values():
-        siblings.sort(key=lambda r: _unit_key(r, contest.unit_rank_by))
+        siblings.sort(key=lambda r: _unit_key(r, criterion))
         previous, rank = None, 0
         for n, row in enumerate(siblings, start=1):
-            key = _unit_key(row, contest.unit_rank_by)
+            key = _unit_key(row, criterion)
             if key != previous:
                 rank, previous = n, key
             row["rank"] = rank
-    session.execute(delete(UnitStanding).where(UnitStanding.round_id == round_.id))
-    for start in range(0, len(rows), 2000):
-        session.execute(insert(UnitStanding), rows[start : start + 2000])
 
 
 CONTEST_COLUMNS = (
