@@ -15,6 +15,7 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import N_
 from app.i18n import translate
 from app.services.kit.tables import MAX_BYTES
 
@@ -27,7 +28,7 @@ CSP = (
 )
 # Swagger UI starts itself with an inline script: /docs alone may run one
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-TOO_LARGE = "Nội dung gửi lên quá lớn (tối đa {limit} MB). Chưa có gì được ghi."
+TOO_LARGE = N_("Nội dung gửi lên quá lớn (tối đa {limit}). Chưa có gì được ghi.")
 
 
 def body_limit(path: str) -> int:
@@ -101,7 +102,8 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     locale = "en" if b"lang=en" in (_header(scope, b"cookie") or b"") else "vi"
-    detail = translate(TOO_LARGE, locale, limit=limit // (1024 * 1024) or 1)
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    detail = translate(TOO_LARGE, locale, limit=size)
     if scope["path"].startswith("/api/"):
         body = json.dumps({"error": "PayloadTooLarge", "detail": detail}, ensure_ascii=False).encode()
         ctype = b"application/json"

@@ -23,7 +23,7 @@ def main(path: str) -> None:
         # plural entries: {"singular": [one, many]}
         message.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
     with open(PO, "wb") as fh:
-        write_po(fh, catalog, width=120, sort_output=True, omit_header=False)
+        write_po(fh, catalog, width=76, sort_output=True, omit_header=False)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Essays (bài thu hoạch) over the API: campaigns, a member's own essay (draft, submit), the cell's review, the
-judges' grades, the unit's files. Rules in app.services.essays.campaigns, essays, essay_grading and essay_exports."""
+judges' grades, the unit's files. Rules in app.services.essays.campaigns, essays, grading and exports."""
 
 from __future__ import annotations
 

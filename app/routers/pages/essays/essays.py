@@ -1,6 +1,6 @@
 """Essay pages (bài thu hoạch) for members: the campaigns open to them, the write page (a textarea with a live word
 count, drafts autosaved by htmx, or a plain form post without JavaScript), the receipt. And one essay read by an
-organiser (accept or return it) or a judge (grade it on the rubric). Rules in app.services.essays.essays and essay_grading;
+organiser (accept or return it) or a judge (grade it on the rubric). Rules in app.services.essays.essays and grading;
 the campaign, review and grading lists are in app.routers.pages.essays.campaigns."""
 
 from __future__ import annotations
