@@ -1,13 +1,12 @@
 """All tables, imported here so that SQLModel.metadata knows them (Alembic reads it)."""
 
-from app.models.audit import AuditEntry
 from app.models.bank import Question, QuestionOption, Topic
 from app.models.contests import Contest, Round, RoundQuestion
 from app.models.essays import Essay, EssayCampaign, EssayGrade
+from app.models.kit import AuditEntry, Upload
 from app.models.org import LoginThrottle, Member, MemberChange, MemberRole, Role, Unit
 from app.models.quiz import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.results import AttemptFlag, ContestStanding, Prize, Standing, UnitStanding
-from app.models.upload import Upload
 
 __all__ = [
     "Answer",
