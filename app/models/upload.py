@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, LargeBinary
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
-class Upload(SQLModel, table=True):
+class Upload(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)  # "members", later "questions"
     filename: str = Field(max_length=255)
