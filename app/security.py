@@ -17,8 +17,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 # at about 25 ms of CPU per hash when it is quiet (bench/RESULTS.md), the budget that lets thousands of
 # members log in the minute a round opens. p = 1 because each login runs on one core among many requests.
 # Hashes made with other parameters verify and are rehashed at the next login.
-ARGON2_PARAMS = {"time_cost": 3, "memory_cost": 12 * 1024, "parallelism": 1}
-password_hash = PasswordHash((Argon2Hasher(**ARGON2_PARAMS),))
+password_hash = PasswordHash((Argon2Hasher(time_cost=3, memory_cost=12 * 1024, parallelism=1),))
 
 # Verified when the user does not exist, so an unknown user costs the same time as a wrong password.
 _DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))

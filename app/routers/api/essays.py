@@ -96,12 +96,14 @@ def list_essays(
                 disagreement=e.disagreement,
             )
             for e, m, u in view.essays
+            if e.id is not None and m.id is not None
         ],
         not_submitted=[
             MissingRow(
                 member_id=x.member.id, full_name=x.member.full_name, phone=x.member.phone, unit_code=x.unit.code, drafting=x.drafting
             )
             for x in view.missing
+            if x.member.id is not None
         ],
     )
 

@@ -124,7 +124,7 @@ def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int =
     """What the question-source part of a round form shows: the draw rows with what the bank holds for each,
     the bank to pick a fixed list from, and whether the bank can serve the draw (contest_checks)."""
     topics = bank.list_topics(session=session, actor=actor)
-    counts = contest_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics])
+    counts = contest_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics if t.id is not None])
     try:
         lines = [line.model_dump() for line in draw_from_form(form)]
     except Invalid:

@@ -53,8 +53,8 @@ def _take_page(
     locked = (
         attempts.locked_prediction(
             session=session,
-            round_id=round_.id,
-            member_id=actor.id,  # type: ignore[arg-type]
+            round_id=attempt.round_id,
+            member_id=actor.id,
             except_attempt_id=attempt.id,
         )
         if round_.prediction_kind and round_.prediction_lock_first

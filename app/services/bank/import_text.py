@@ -120,6 +120,7 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     """(first line, text) of each question: blank lines separate questions (as in Moodle's reader, so an
     unclosed brace is reported on its own question instead of swallowing the rest); comments are dropped."""
     out: list[tuple[int, str]] = []
+    lines: list[str]
     start, lines = 0, []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.lstrip().startswith("//"):
@@ -190,8 +191,8 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
     if true_false:
         truth = true_false.group(1).upper().startswith("T")
         # {TRUE#feedback for a wrong answer#feedback for the right one}
-        feedback = [_plain(f, is_html) for f in (true_false.group(2) or "").split("#")[1:]]
-        explanation = general or next((f for f in reversed(feedback) if f.strip()), "")
+        tf_feedback = [_plain(f, is_html) for f in (true_false.group(2) or "").split("#")[1:]]
+        explanation = general or next((f for f in reversed(tf_feedback) if f.strip()), "")
         parsed.add(
             Draft(line=line, kind="true_false", text=question, options=[("Đúng", truth), ("Sai", not truth)], explanation=explanation)
         )
@@ -205,7 +206,7 @@ def _gift_question(line: int, body: str, parsed: Parsed) -> None:
             value=_plain(parts[0].strip(), False)[:60],
         )
         return
-    options: list[tuple[str, bool]] = []
+    options: list[tuple[str | None, bool]] = []
     feedbacks: list[str] = []
     checkboxes = False
     has_wrong = False

@@ -135,7 +135,7 @@ def parse_moodle_xml(content: bytes, parsed: Parsed) -> None:
             if truth is None:
                 parsed.error(line, "options", N_('Câu đúng/sai thiếu phương án "true".'))
                 continue
-            options = [("Đúng", truth), ("Sai", not truth)]
+            options: list[tuple[str | None, bool]] = [("Đúng", truth), ("Sai", not truth)]
         else:
             fractions = [_fraction(a) for a in answers]
             single = (question.findtext("single") or "true").strip().lower() in ("true", "1")

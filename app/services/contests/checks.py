@@ -244,8 +244,8 @@ def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], b
             q.id: (q, u)
             for q, u in session.exec(
                 select(Question, Unit)
-                .join(Topic, Topic.id == Question.topic_id)
-                .join(Unit, Unit.id == Topic.unit_id)
+                .join(Topic, col(Topic.id) == Question.topic_id)
+                .join(Unit, col(Unit.id) == Topic.unit_id)
                 .where(col(Question.id).in_(valid))
             ).all()
         }
@@ -301,8 +301,8 @@ def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[s
     out: dict[int, dict[str, int]] = defaultdict(dict)
     for topic_id, difficulty, n in session.exec(
         select(Question.topic_id, Question.difficulty, func.count())
-        .where(col(Question.topic_id).in_(topic_ids), Question.active.is_(True))
-        .group_by(Question.topic_id, Question.difficulty)
+        .where(col(Question.topic_id).in_(topic_ids), col(Question.active).is_(True))
+        .group_by(col(Question.topic_id), col(Question.difficulty))
     ).all():
         out[topic_id][difficulty] = int(n)
     return out
@@ -340,7 +340,9 @@ def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, An
     topic_ids = {line["topic_id"] for line in draw}
     if ids:
         topic_ids |= set(session.exec(select(Question.topic_id).where(col(Question.id).in_(ids))).all())
-    studied = session.exec(select(Topic).where(col(Topic.id).in_(topic_ids), Topic.study_published.is_(True)).order_by(Topic.name)).first()
+    studied = session.exec(
+        select(Topic).where(col(Topic.id).in_(topic_ids), col(Topic.study_published).is_(True)).order_by(Topic.name)
+    ).first()
     if studied is not None:
         bad(
             "question_ids" if ids else "draw",

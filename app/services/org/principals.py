@@ -19,12 +19,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import anyio.to_thread
 from sqlalchemy import bindparam, delete, event, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.models import Member, MemberChange, MemberRole, Unit
 from app.models.types import utcnow
@@ -258,5 +259,6 @@ async def watch(engine: Engine, cache: PrincipalCache) -> None:
 
 def prune_feed(*, session: Session) -> int:
     """Entries older than anyone reads (FEED_LOOKBACK) are kept a day for inspection, then deleted."""
-    result = session.execute(delete(MemberChange).where(MemberChange.changed_at < utcnow() - FEED_KEEP))
+    # Session.execute is typed as returning a Result; for a DELETE it is a CursorResult, which has the row count.
+    result = cast("CursorResult[Any]", session.execute(delete(MemberChange).where(col(MemberChange.changed_at) < utcnow() - FEED_KEEP)))
     return int(result.rowcount or 0)

@@ -31,7 +31,7 @@ FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
 
 def valid_attempts(round_id: int) -> Any:
     """The WHERE clause of the attempts that count for anything in a round."""
-    return and_(Attempt.round_id == round_id, col(Attempt.status).in_(FINISHED), col(Attempt.disqualified_at).is_(None))
+    return and_(col(Attempt.round_id) == round_id, col(Attempt.status).in_(FINISHED), col(Attempt.disqualified_at).is_(None))
 
 
 def _perfect(a: Any) -> Any:
@@ -145,9 +145,9 @@ def build_round(*, session: Session, round_: Round, truth: int | None, now: date
         c.submitted_at,
         c.attempts,
     ).where(c.rn == 1)
-    session.execute(delete(Standing).where(Standing.round_id == round_.id))
+    session.execute(delete(Standing).where(col(Standing.round_id) == round_.id))
     session.execute(insert(Standing).from_select(list(STANDING_COLUMNS), ranked))
-    ranked_count = session.execute(select(func.count()).select_from(Standing).where(Standing.round_id == round_.id)).scalar_one()
+    ranked_count = session.execute(select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_.id)).scalar_one()
     build_units(session=session, round_=round_, contest=contest)
     round_.standings_built_at = now or utcnow()
     session.flush()
@@ -175,7 +175,9 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
     scope = session.get(Unit, contest.scope_unit_id)
     assert scope is not None and round_.id is not None
     units = session.execute(
-        select(Unit.id, Unit.parent_id, Unit.path, Unit.headcount).where(col(Unit.path).startswith(scope.path, autoescape=True))
+        select(col(Unit.id), col(Unit.parent_id), col(Unit.path), col(Unit.headcount)).where(
+            col(Unit.path).startswith(scope.path, autoescape=True)
+        )
     ).all()
     s = Standing.__table__.c
     direct = session.execute(
@@ -231,7 +233,7 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
             if key != previous:
                 rank, previous = n, key
             row["rank"] = rank
-    session.execute(delete(UnitStanding).where(UnitStanding.round_id == round_.id))
+    session.execute(delete(UnitStanding).where(col(UnitStanding.round_id) == round_.id))
     for start in range(0, len(rows), 2000):
         session.execute(insert(UnitStanding), rows[start : start + 2000])
 
@@ -292,9 +294,9 @@ def build_contest(*, session: Session, contest: Contest) -> int:
         t.duration_ms,
         t.submitted_at,
     ).where(t.rn == 1)
-    session.execute(delete(ContestStanding).where(ContestStanding.contest_id == contest.id))
+    session.execute(delete(ContestStanding).where(col(ContestStanding.contest_id) == contest.id))
     session.execute(insert(ContestStanding).from_select(list(CONTEST_COLUMNS), ranked))
     session.flush()
     return int(
-        session.execute(select(func.count()).select_from(ContestStanding).where(ContestStanding.contest_id == contest.id)).scalar_one()
+        session.execute(select(func.count()).select_from(ContestStanding).where(col(ContestStanding.contest_id) == contest.id)).scalar_one()
     )

@@ -156,12 +156,12 @@ def topic_ctx(
 ) -> dict[str, Any]:
     topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     questions = bank.list_questions(session=session, actor=actor, topic_id=topic_id, q=q, difficulty=difficulty, tag=tag)
-    options = bank.options_of(session=session, question_ids=[x.id for x in questions])
+    options = bank.options_of(session=session, question_ids=[x.id for x in questions if x.id is not None])
     return {
         "actor": actor,
         "topic": topic,
         "unit": unit,
-        "rows": [(x, options[x.id]) for x in questions],
+        "rows": [(x, options[x.id]) for x in questions if x.id is not None],
         "q": q,
         "difficulty": difficulty,
         "tag": tag,

@@ -42,7 +42,7 @@ def _render_set(request: Request, actor, s: study.StudySet, index: int, feedback
             "question": question,
             "base": base,
             "public": public,
-            "options": s.options.get(question.id, []) if question else [],
+            "options": s.options.get(question.id, []) if question and question.id is not None else [],
             "feedback": feedback,
         },
         status_code=status,

@@ -4,6 +4,7 @@ essay_grading and essay_exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,10 @@ QUEUE_SHOWS = ("todo", "flagged", "all")
 
 
 # --- the campaign form -------------------------------------------------------------------------------------------
+def _status_label(request: Request) -> Callable[[str], str]:
+    return lambda status: translate(request, essays.STATUS_LABELS.get(status, status))
+
+
 def _number(form: dict[str, Any], key: str, default: float, kind: type = int) -> Any:
     value = (form.get(key) or "").strip().replace(",", ".")
     if not value:
@@ -205,7 +210,7 @@ def review_page(
             "shares": essay_exports.participation(session=session, campaign=reached.campaign, unit=reached.unit),
             "may_edit": actor.covers(reached.scope),
             "state": essay_campaigns.state(reached.campaign),
-            "status_label": lambda s: translate(request, essays.STATUS_LABELS.get(s, s)),
+            "status_label": _status_label(request),
             "flash": translate(request, N_("Đã lưu.")) if request.query_params.get("done") == "saved" else None,
         },
     )

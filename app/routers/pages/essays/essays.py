@@ -5,6 +5,7 @@ the campaign, review and grading lists are in app.routers.pages.essays.campaigns
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -36,11 +37,11 @@ def _flash(request: Request) -> str | None:
     return translate(request, _DONE[done]) if done in _DONE else None
 
 
-def _my_label(request: Request) -> Any:
+def _my_label(request: Request) -> Callable[[str], str]:
     return lambda state: translate(request, essays.MY_STATES.get(state, state))
 
 
-def _status(request: Request) -> Any:
+def _status(request: Request) -> Callable[[str | None], str]:
     return lambda status: translate(request, essays.STATUS_LABELS.get(status, status)) if status else ""
 
 

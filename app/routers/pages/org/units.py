@@ -40,7 +40,11 @@ def unit_create(
 ):
     form = {"code": code, "name": name, "kind": kind, "parent_code": parent_code, "headcount": headcount}
     try:
-        unit = units.create(session=session, actor=actor, data=UnitCreate(**{**form, "parent_code": parent_code or None}))
+        unit = units.create(
+            session=session,
+            actor=actor,
+            data=UnitCreate(code=code, name=name, kind=kind, parent_code=parent_code or None, headcount=headcount),
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         return render(

@@ -4,6 +4,7 @@ result files. Rules in app.services.results.judging, prizes, sealing and results
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,10 @@ MAX_NUMBER = 1_000_000
 DONE = ("disqualified", "reinstated", "disqualified-member", "reinstated-member")
 
 
+def _flag_label(request: Request) -> Callable[[str], str]:
+    return lambda kind: translate(request, FLAG_LABELS.get(kind, kind))
+
+
 def _int(value: Any) -> int | None:
     """A number typed into a filter, kept within what a score or a page can be (2^70 was a 500)."""
     try:
@@ -47,6 +52,7 @@ def _int(value: Any) -> int | None:
 def judging_home(request: Request, actor: PageJudge, session: SessionDep):
     by_contest: dict[int, tuple[Any, list[Any]]] = {}
     for r, c in judging.rounds_for(session=session, actor=actor):
+        assert c.id is not None
         by_contest.setdefault(c.id, (c, []))[1].append(r)
     return render(request, "pages/results/judging/rounds.html", {"actor": actor, "contests": list(by_contest.values())})
 
@@ -82,7 +88,7 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
         "flag_kinds": FLAG_KINDS,
         "out": judging.disqualified(session=session, judged=judged),
         "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
-        "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)),
+        "flag_label": _flag_label(request),
         "contest_rounds_closed": len(results.closed_rounds(session=session, contest=judged.contest)),
         **extra,
     }
@@ -161,8 +167,8 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
             judging.set_member_disqualified(
                 session=session,
                 actor=actor,
-                round_id=view.round.id,
-                member_id=view.member.id,
+                round_id=view.attempt.round_id,
+                member_id=view.attempt.member_id,
                 disqualified=form.get("action") != "reinstate",
                 reason=form.get("reason"),
             )
