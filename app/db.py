@@ -23,14 +23,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+
+T = TypeVar("T")
 
 _IMMEDIATE = "hoithi_immediate"
 BUSY_TIMEOUT_S = 30.0
@@ -142,7 +145,7 @@ def _lock_path(engine: Engine) -> str | None:
 
 def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         if isinstance(dbapi_conn, WriterLockConnection):
             dbapi_conn.lock_path = lock_path
             dbapi_conn.timeout = BUSY_TIMEOUT_S
@@ -156,9 +159,9 @@ def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(_IMMEDIATE):
-            dbapi_conn = conn.connection.dbapi_connection
+            dbapi_conn: object = conn.connection.dbapi_connection  # pysqlite's, typed as the DB-API protocol
             if isinstance(dbapi_conn, WriterLockConnection):
                 dbapi_conn.take_writer_lock()
             try:
@@ -208,7 +211,7 @@ class _NoDatabase:
 NO_DATABASE: Any = _NoDatabase()
 
 
-async def from_memory_or_database(engine: Engine, answer: Callable[[Session], Any]) -> Any:
+async def from_memory_or_database(engine: Engine, answer: Callable[[Session], T]) -> T:
     """Thousands of phones ask for the same board within seconds. First try to answer on the event loop
     with NO_DATABASE as the session: when everything the answer needs is in the per-process caches, it
     comes back at once, with no thread-pool hop. Else (NeedsDatabase, raised before anything was sent or
@@ -218,7 +221,7 @@ async def from_memory_or_database(engine: Engine, answer: Callable[[Session], An
     except NeedsDatabase:
         pass
 
-    def with_database() -> Any:
+    def with_database() -> T:
         with Session(reader(engine), expire_on_commit=False) as session:
             return answer(session)
 

@@ -95,7 +95,7 @@ def sets_for(*, session: Session, actor: Actor) -> list[Topic]:
     )
 
 
-def _kept_for_rounds(session: Session, now: datetime):
+def _kept_for_rounds(session: Session, now: datetime) -> ColumnElement[bool]:
     """A WHERE clause on Question: the questions that a round not yet closed may ask (drafts included: an
     organiser preparing next week's round must not find its questions with their keys in study)."""
     rounds = session.exec(

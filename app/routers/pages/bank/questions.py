@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
@@ -82,7 +82,7 @@ def _blank_values() -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def topics(request: Request, actor: PageOrganiser, session: SessionDep):
+def topics(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/bank/topics.html", _topics_ctx(session, actor))
 
 
@@ -107,7 +107,7 @@ def topic_create(
     name: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
-):
+) -> Response:
     try:
         topic = bank.create_topic(
             session=session, actor=actor, data=TopicCreate(name=name, description=description, unit_code=unit_code or None)
@@ -135,7 +135,7 @@ def topic_page(
     difficulty: str = "",
     tag: str = "",
     done: str = "",
-):
+) -> HTMLResponse:
     ctx = topic_ctx(request, session, actor, topic_id, q=q, difficulty=difficulty, tag=tag, done=done)
     if request.headers.get("hx-target") == "question-results":
         return render(request, "partials/bank/question_rows.html", ctx)
@@ -183,7 +183,7 @@ def _editor(
     errors=None,
     status: int = 200,
     rescored: rescoring.Rescore | None = None,
-):
+) -> HTMLResponse:
     return render(
         request,
         "pages/bank/question_form.html",
@@ -203,13 +203,13 @@ def _editor(
 
 
 @router.get("/topics/{topic_id}/questions/new", response_class=HTMLResponse)
-def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep):
+def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     return _editor(request, actor, topic, _blank_values())
 
 
 @router.post("/topics/{topic_id}/questions")
-def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     values = _editor_values(form)
     q, problems = _check(values)
@@ -221,14 +221,14 @@ def question_create(request: Request, topic_id: int, actor: PageOrganiser, sessi
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
+def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     options = bank.options_of(session=session, question_ids=[question_id])[question_id]
     return _editor(request, actor, topic, _values_of(question, options), question=question)
 
 
 @router.post("/questions/{question_id}")
-def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     values = _editor_values(form)
     q, problems = _check(values)
@@ -240,13 +240,15 @@ def question_update(request: Request, question_id: int, actor: PageOrganiser, se
 
 
 @router.post("/questions/{question_id}/active")
-def question_active(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0):
+def question_active(
+    request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0
+) -> RedirectResponse:
     question = bank.set_question_active(session=session, actor=actor, question_id=question_id, active=bool(active))
     return redirect(f"/bank/topics/{question.topic_id}?done={'activated' if active else 'deactivated'}#q-{question_id}")
 
 
 @router.post("/questions/{question_id}/rescore", response_class=HTMLResponse)
-def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
+def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     result = rescoring.rescore_question(session=session, actor=actor, question_id=question_id)
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     options = bank.options_of(session=session, question_ids=[question_id])[question_id]
@@ -254,13 +256,13 @@ def question_rescore(request: Request, question_id: int, actor: PageOrganiser, s
 
 
 @router.post("/questions/{question_id}/duplicate")
-def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
+def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep) -> RedirectResponse:
     copy = bank.duplicate_question(session=session, actor=actor, question_id=question_id)
     return redirect(f"/bank/questions/{copy.id}")
 
 
 @router.post("/preview", response_class=HTMLResponse)
-def preview(request: Request, actor: PageOrganiser, form: FormDep):
+def preview(request: Request, actor: PageOrganiser, form: FormDep) -> HTMLResponse:
     """The question as a member will see it on a phone (no correctness shown), and any problem with it."""
     values = _editor_values(form)
     _q, problems = _check(values)
@@ -276,7 +278,7 @@ def topic_import(
     session: SessionDep,
     file: Annotated[UploadFile, File()],
     legacy: Annotated[str, Form()] = "",
-):
+) -> HTMLResponse:
     """All or nothing: either every question of the file is added, or the page lists every bad line."""
     from app.services.bank import question_import
     from app.services.kit.tables import MAX_BYTES

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlmodel import Session
 
 from app.deps import PageActor, PageJudge, PageOrganiser, SessionDep
@@ -133,12 +133,12 @@ def _form_ctx(session: Session, actor: Actor, form: dict[str, Any], campaign: Es
 
 
 @router.get("/essays/campaigns/new", response_class=HTMLResponse)
-def campaign_new(request: Request, actor: PageOrganiser, session: SessionDep):
+def campaign_new(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/essays/campaign_form.html", _form_ctx(session, actor, dict(DEFAULT_FORM)))
 
 
 @router.post("/essays/campaigns", response_class=HTMLResponse)
-def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         c = essay_campaigns.create(
             session=session, actor=actor, data=EssayCampaignCreate(**_values(form), scope_unit_code=form.get("scope_unit_code") or "")
@@ -155,13 +155,13 @@ def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep,
 
 
 @router.get("/essays/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
-def campaign_edit(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep):
+def campaign_edit(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     c, _scope = essay_campaigns.get_managed(session=session, actor=actor, campaign_id=campaign_id)
     return render(request, "pages/essays/campaign_form.html", _form_ctx(session, actor, _as_form(c), campaign=c))
 
 
 @router.post("/essays/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
-def campaign_save(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def campaign_save(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         essay_campaigns.update(session=session, actor=actor, campaign_id=campaign_id, data=EssayCampaignUpdate(**_values(form)))
     except AppError as exc:
@@ -184,7 +184,7 @@ def _units_inside(session: Session, actor: Actor, scope_path: str) -> list:
 @router.get("/essays/campaigns/{campaign_id}/review", response_class=HTMLResponse)
 def review_page(
     request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, unit_code: str = "", q: str = "", status: str = ""
-):
+) -> HTMLResponse:
     view = essays.overview(
         session=session,
         actor=actor,
@@ -228,7 +228,7 @@ def export(
 
 # --- the judges ------------------------------------------------------------------------------------------------------
 @router.get("/essays/grading", response_class=HTMLResponse)
-def grading_home(request: Request, actor: PageJudge, session: SessionDep):
+def grading_home(request: Request, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     return render(
         request,
         "pages/essays/grading.html",
@@ -241,7 +241,9 @@ def grading_home(request: Request, actor: PageJudge, session: SessionDep):
 
 
 @router.get("/essays/campaigns/{campaign_id}/grading", response_class=HTMLResponse)
-def grading_queue(request: Request, campaign_id: int, actor: PageJudge, session: SessionDep, show: str = "todo", unit_code: str = ""):
+def grading_queue(
+    request: Request, campaign_id: int, actor: PageJudge, session: SessionDep, show: str = "todo", unit_code: str = ""
+) -> HTMLResponse:
     show = show if show in QUEUE_SHOWS else "todo"
     q = essay_grading.queue(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code or None, show=show)
     return render(

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -41,7 +41,7 @@ def _scope_units(session, actor: Actor) -> dict:
 
 
 @router.get("", response_class=HTMLResponse)
-def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "", page: int = 1):
+def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "", page: int = 1) -> HTMLResponse:
     # The unit filter comes from a <select> whose "all" option is empty.
     unit_id = int(unit) if unit.isascii() and unit.isdigit() else None  # "²".isdigit(), but int("²") fails
     result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
@@ -56,7 +56,7 @@ def _form_ctx(session, actor: Actor, **extra) -> dict:
 
 
 @router.get("/new", response_class=HTMLResponse)
-def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit: str = ""):
+def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit: str = "") -> HTMLResponse:
     return render(request, "pages/org/member_form.html", _form_ctx(session, actor, form={"unit_code": unit}, member=None))
 
 
@@ -74,7 +74,7 @@ def member_create(
     id_number: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
-):
+) -> Response:
     form = {
         "full_name": full_name,
         "phone": phone,
@@ -134,12 +134,12 @@ def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:
 
 
 @router.get("/{member_id}", response_class=HTMLResponse)
-def member_detail(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, done: str = ""):
+def member_detail(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, done: str = "") -> HTMLResponse:
     flash = translate(request, _DONE[done]) if done in _DONE else None
     return render(request, "pages/org/member_form.html", _detail_ctx(session, actor, member_id, flash=flash))
 
 
-def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None):
+def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None) -> HTMLResponse:
     message, errors = form_failure(session, request, exc)
     ctx = _detail_ctx(session, actor, member_id, error=message, errors=errors)
     if form:
@@ -160,7 +160,7 @@ def member_update(
     birth_date: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
     id_number: Annotated[str, Form()] = "",
-):
+) -> Response:
     form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date, "unit_code": unit_code}
     try:
         members.update(
@@ -183,7 +183,9 @@ def member_update(
 
 
 @router.post("/{member_id}/active")
-def member_active(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0):
+def member_active(
+    request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0
+) -> Response:
     try:
         members.set_active(session=session, actor=actor, member_id=member_id, active=bool(active))
     except AppError as exc:
@@ -192,7 +194,9 @@ def member_active(request: Request, member_id: int, actor: PageOrganiser, sessio
 
 
 @router.post("/{member_id}/password")
-def member_password(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, new_password: Annotated[str, Form()] = ""):
+def member_password(
+    request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, new_password: Annotated[str, Form()] = ""
+) -> Response:
     try:
         members.reset_password(session=session, actor=actor, member_id=member_id, new_password=new_password)
     except AppError as exc:
@@ -208,7 +212,7 @@ def member_grant(
     session: SessionDep,
     role: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
-):
+) -> Response:
     try:
         members.grant_role(session=session, actor=actor, member_id=member_id, role=role, unit_code=unit_code)
     except AppError as exc:
@@ -217,7 +221,7 @@ def member_grant(
 
 
 @router.post("/{member_id}/roles/{role_id}/delete")
-def member_revoke(request: Request, member_id: int, role_id: int, actor: PageOrganiser, session: SessionDep):
+def member_revoke(request: Request, member_id: int, role_id: int, actor: PageOrganiser, session: SessionDep) -> Response:
     try:
         members.revoke_role(session=session, actor=actor, member_id=member_id, role_id=role_id)
     except AppError as exc:

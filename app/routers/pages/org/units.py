@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError
@@ -23,7 +23,7 @@ def _tree_context(session, actor: Actor) -> dict:
 
 
 @router.get("", response_class=HTMLResponse)
-def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, created: str = ""):
+def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, created: str = "") -> HTMLResponse:
     return render(request, "pages/org/units.html", {**_tree_context(session, actor), "created": created, "form": {}})
 
 
@@ -37,7 +37,7 @@ def unit_create(
     kind: Annotated[str, Form()] = "",
     parent_code: Annotated[str, Form()] = "",
     headcount: Annotated[int, Form()] = 0,
-):
+) -> Response:
     form = {"code": code, "name": name, "kind": kind, "parent_code": parent_code, "headcount": headcount}
     try:
         unit = units.create(
@@ -67,7 +67,7 @@ def _edit_context(session, actor: Actor, unit_id: int) -> dict:
 
 
 @router.get("/{unit_id}", response_class=HTMLResponse)
-def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, saved: int = 0):
+def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, saved: int = 0) -> HTMLResponse:
     return render(request, "pages/org/unit_edit.html", {**_edit_context(session, actor, unit_id), "saved": saved})
 
 
@@ -80,7 +80,7 @@ def unit_update(
     name: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     headcount: Annotated[int, Form()] = 0,
-):
+) -> Response:
     try:
         units.update_unit(session=session, actor=actor, unit_id=unit_id, data=UnitUpdate(name=name, kind=kind, headcount=headcount))
     except AppError as exc:
@@ -95,7 +95,9 @@ def unit_update(
 
 
 @router.post("/{unit_id}/move")
-def unit_move(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, parent_code: Annotated[str, Form()] = ""):
+def unit_move(
+    request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, parent_code: Annotated[str, Form()] = ""
+) -> Response:
     try:
         units.move(session=session, actor=actor, unit_id=unit_id, new_parent_code=parent_code)
     except AppError as exc:

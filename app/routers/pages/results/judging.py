@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from app.deps import PageJudge, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -49,7 +49,7 @@ def _int(value: Any) -> int | None:
 
 
 @router.get("/judging", response_class=HTMLResponse)
-def judging_home(request: Request, actor: PageJudge, session: SessionDep):
+def judging_home(request: Request, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     by_contest: dict[int, tuple[Any, list[Any]]] = {}
     for r, c in judging.rounds_for(session=session, actor=actor):
         assert c.id is not None
@@ -95,18 +95,18 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
 
 
 @router.get("/judging/rounds/{round_id}", response_class=HTMLResponse)
-def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
+def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/results/judging/round.html", _round_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/flags")
-def judging_flags(round_id: int, actor: PageJudge, session: SessionDep):
+def judging_flags(round_id: int, actor: PageJudge, session: SessionDep) -> RedirectResponse:
     judging.recompute_flags(session=session, actor=actor, round_id=round_id)
     return redirect(f"/judging/rounds/{round_id}#flags")
 
 
 @router.post("/judging/rounds/{round_id}/seal", response_class=HTMLResponse)
-def judging_seal(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
+def judging_seal(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep) -> Response:
     try:
         if form.get("confirm") != "yes":
             raise Invalid(N_("Hãy đánh dấu ô xác nhận trước khi niêm phong."), field="confirm")
@@ -146,7 +146,7 @@ def judging_contest_export(
 
 # --- one attempt -----------------------------------------------------------------------------------------
 @router.get("/judging/attempts/{attempt_id}", response_class=HTMLResponse)
-def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):
+def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
     done = request.query_params.get("done")
     return render(request, "pages/results/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
@@ -157,7 +157,7 @@ def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict
 
 
 @router.post("/judging/attempts/{attempt_id}/decision", response_class=HTMLResponse)
-def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
+def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep) -> Response:
     whole_member = form.get("scope") == "member"
     try:
         if form.get("confirm") != "yes" and (form.get("reason") or "").strip():  # a missing reason is said first
@@ -224,12 +224,12 @@ def _prizes_ctx(request: Request, session: Any, actor: Actor, round_id: int, **e
 
 
 @router.get("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
-def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
+def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/results/judging/prizes.html", _prizes_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
-def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
+def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep) -> Response:
     try:
         cap = (form.get("cap") or "").replace(",", ".").strip()
         try:
@@ -251,7 +251,7 @@ def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, sessi
 
 
 @router.post("/judging/rounds/{round_id}/prizes/confirm", response_class=HTMLResponse)
-def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
+def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, session: SessionDep) -> Response:
     """Confirm the allocation shown on the page (the rules are saved first, so it is the one the judges saw)."""
     try:
         prizes.confirm(session=session, actor=actor, round_id=round_id)
