@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps are stored in UTC and always come back timezone-aware.
 
     SQLite has no time zone type, so naive values read back are UTC by construction.

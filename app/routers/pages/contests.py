@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -120,7 +121,7 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
     )
 
 
-def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
+def source_ctx(session: Session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
     """What the question-source part of a round form shows: the draw rows with what the bank holds for each,
     the bank to pick a fixed list from, and whether the bank can serve the draw (contest_checks)."""
     topics = bank.list_topics(session=session, actor=actor)
@@ -155,7 +156,7 @@ def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int =
     }
 
 
-def _form_ctx(session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _form_ctx(session: Session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {
         "actor": actor,
@@ -313,7 +314,7 @@ def public_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Res
     return qr_response(request, sharing.contest_url(public_base_url(request), contest.slug), ext)
 
 
-def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
+def _round_ctx(session: Session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
     r = contests.round_public(round_, contest, ids)

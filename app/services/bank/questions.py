@@ -8,6 +8,7 @@ changes what a member was asked.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -182,7 +183,7 @@ def active_by_topic(*, session: Session, actor: Actor) -> list[tuple[Topic, list
 
 
 # --- questions -----------------------------------------------------------------------------------------
-def question_values(*, topic_id: int, q: CleanQuestion, actor_id: int | None) -> dict:
+def question_values(*, topic_id: int, q: CleanQuestion, actor_id: int | None) -> dict[str, Any]:
     """The columns of a new Question from a checked one (bulk importers insert these directly)."""
     now = utcnow()
     return {
@@ -307,7 +308,7 @@ def get_question(*, session: Session, actor: Actor, question_id: int) -> tuple[Q
     return question, topic
 
 
-def _snapshot(question: Question, options: list[QuestionOption]) -> dict:
+def _snapshot(question: Question, options: list[QuestionOption]) -> dict[str, Any]:
     return {
         "kind": question.kind,
         "text": question.text,

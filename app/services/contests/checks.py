@@ -7,6 +7,7 @@ Every message names the round (1-based, as organisers count) and `field` names t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -211,7 +212,7 @@ def check_round(
     )
 
 
-def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
+def _check_draw_lines(lines: list[DrawLine], bad: Callable[..., None]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, line in enumerate(lines, start=1):
         diff = clean(line.difficulty).lower() or None
@@ -231,7 +232,7 @@ def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
     return out
 
 
-def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad) -> None:
+def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad: Callable[..., None]) -> None:
     seen: set[int] = set()
     for qid in ids:
         if qid in seen:
@@ -308,7 +309,7 @@ def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[s
     return out
 
 
-def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:
+def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad: Callable[..., None]) -> None:
     """Can the bank serve every attempt of this draw (draw_shortages)? Topics out of reach do not exist."""
     topics: dict[int, Topic] = {}
     for line in draw:
@@ -335,7 +336,7 @@ def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, An
             )
 
 
-def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:
+def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad: Callable[..., None]) -> None:
     """A contest that keeps the study sets open does not ask their questions: members have seen the key."""
     topic_ids = {line["topic_id"] for line in draw}
     if ids:

@@ -24,6 +24,7 @@ from typing import Any, cast
 import anyio.to_thread
 from sqlalchemy import bindparam, delete, event, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
@@ -190,7 +191,7 @@ def _mark(session: OrmSession, member_ids: set[int] | None) -> None:
 
 
 @event.listens_for(OrmSession, "after_flush")
-def _after_flush(session: OrmSession, _ctx) -> None:
+def _after_flush(session: OrmSession, _ctx: UOWTransaction) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Member) and obj.id is not None and obj not in session.new:  # a new one has no snapshot
             _mark(session, {obj.id})
@@ -201,7 +202,7 @@ def _after_flush(session: OrmSession, _ctx) -> None:
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
-def _bulk(state) -> None:
+def _bulk(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
         if state.bind_mapper.class_ in (Member, MemberRole, Unit):
             _mark(state.session, None)

@@ -9,7 +9,7 @@ from app.models import Member, MemberRole, Role, Unit
 from app.services.kit import audit
 from app.services.kit.text import clean
 from app.services.org.access import MANAGE, Actor
-from app.services.org.schemas import RoleGrantOut
+from app.services.org.schemas import RoleGrantIn, RoleGrantOut
 from app.services.org.units import get_by_code
 
 GRANTABLE = (Role.organiser, Role.judge, Role.admin)
@@ -24,7 +24,7 @@ def has_authority_over(actor: Actor, grants: list[tuple[MemberRole, Unit]]) -> b
     return all(actor.covers(unit, (Role.admin,) if grant.role == Role.admin else MANAGE) for grant, unit in grants)
 
 
-def grant_all(*, session: Session, actor: Actor, member: Member, roles: list, audit_action: str) -> None:
+def grant_all(*, session: Session, actor: Actor, member: Member, roles: list[RoleGrantIn], audit_action: str) -> None:
     """Grant each {role, unit_code}: organiser/judge inside the actor's subtrees, admin only by an admin."""
     for grant in roles:
         role = clean(grant.role).lower()

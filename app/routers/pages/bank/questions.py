@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
-from app.models.bank import Difficulty, QuestionKind
+from app.models.bank import Difficulty, Question, QuestionKind, QuestionOption, Topic
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, public_base_url, redirect
 from app.services.bank import import_sheet as question_sheet
@@ -55,7 +56,7 @@ def _check(values: dict[str, Any]) -> tuple[bank.CleanQuestion, list]:
     )
 
 
-def _values_of(question, options) -> dict[str, Any]:
+def _values_of(question: Question, options: list[QuestionOption]) -> dict[str, Any]:
     slots = [{"text": o.text, "correct": o.correct} for o in options]
     slots += [{"text": "", "correct": False}] * (OPTION_SLOTS - len(slots))
     return {
@@ -86,7 +87,7 @@ def topics(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLR
     return render(request, "pages/bank/topics.html", _topics_ctx(session, actor))
 
 
-def _topics_ctx(session, actor: Actor, **extra: Any) -> dict[str, Any]:
+def _topics_ctx(session: Session, actor: Actor, **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {
         "actor": actor,
@@ -175,12 +176,12 @@ def topic_ctx(
 def _editor(
     request: Request,
     actor: Actor,
-    topic,
-    values,
+    topic: Topic,
+    values: dict[str, Any],
     *,
-    question=None,
-    error=None,
-    errors=None,
+    question: Question | None = None,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
     status: int = 200,
     rescored: rescoring.Rescore | None = None,
 ) -> HTMLResponse:

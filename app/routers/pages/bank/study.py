@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageActor, PageOrganiser, SessionDep
 from app.errors import AppError
@@ -14,6 +15,7 @@ from app.routers.pages.bank import questions as bank_pages
 from app.routers.pages.common import form_failure, public_base_url, qr_response, redirect
 from app.services.bank import study
 from app.services.contests import sharing
+from app.services.org.access import Actor
 from app.templating import render
 
 router = make_router()
@@ -24,13 +26,23 @@ def study_sets(request: Request, actor: PageActor, session: SessionDep) -> HTMLR
     return render(request, "pages/bank/study/sets.html", {"actor": actor, "sets": study.sets_for(session=session, actor=actor)})
 
 
-def _question_page(request: Request, actor, session, topic_id: int, index: int, feedback=None, status: int = 200) -> HTMLResponse:
+def _question_page(
+    request: Request, actor: Actor, session: Session, topic_id: int, index: int, feedback: study.Feedback | None = None, status: int = 200
+) -> HTMLResponse:
     s = study.open_set(session=session, actor=actor, topic_id=topic_id)
     return _render_set(request, actor, s, index, feedback, base=f"/study/{topic_id}", status=status)
 
 
 def _render_set(
-    request: Request, actor, s: study.StudySet, index: int, feedback, *, base: str, public: bool = False, status: int = 200
+    request: Request,
+    actor: Actor | None,
+    s: study.StudySet,
+    index: int,
+    feedback: study.Feedback | None,
+    *,
+    base: str,
+    public: bool = False,
+    status: int = 200,
 ) -> HTMLResponse:
     index = max(0, min(index, len(s.questions) - 1)) if s.questions else 0
     question = s.questions[index] if s.questions else None

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -35,7 +36,7 @@ def _parse_date(value: str) -> date | None:
         raise Invalid(N_("Ngày sinh {value} không hợp lệ."), field="birth_date", value=value) from None
 
 
-def _scope_units(session, actor: Actor) -> dict:
+def _scope_units(session: Session, actor: Actor) -> dict:
     tree = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"units": tree, "min_depth": min((u.depth for u in tree), default=0)}
 
@@ -51,7 +52,7 @@ def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: 
     return render(request, "pages/org/members.html", ctx)
 
 
-def _form_ctx(session, actor: Actor, **extra) -> dict:
+def _form_ctx(session: Session, actor: Actor, **extra: Any) -> dict:
     return {"actor": actor, **_scope_units(session, actor), "errors": {}, **extra}
 
 
@@ -111,7 +112,7 @@ def member_create(
     return redirect(f"/org/members/{member.id}?done=created")
 
 
-def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:
+def _detail_ctx(session: Session, actor: Actor, member_id: int, **extra: Any) -> dict:
     member, unit = members.get_in_scope(session=session, actor=actor, member_id=member_id)
     form = {
         "full_name": member.full_name,
@@ -139,7 +140,7 @@ def member_detail(request: Request, member_id: int, actor: PageOrganiser, sessio
     return render(request, "pages/org/member_form.html", _detail_ctx(session, actor, member_id, flash=flash))
 
 
-def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None) -> HTMLResponse:
+def _failed(request: Request, session: Session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None) -> HTMLResponse:
     message, errors = form_failure(session, request, exc)
     ctx = _detail_ctx(session, actor, member_id, error=message, errors=errors)
     if form:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError
@@ -17,7 +18,7 @@ from app.templating import render
 router = make_router(prefix="/org/units")
 
 
-def _tree_context(session, actor: Actor) -> dict:
+def _tree_context(session: Session, actor: Actor) -> dict:
     tree = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"actor": actor, "units": tree, "min_depth": min((u.depth for u in tree), default=0)}
 
@@ -56,7 +57,7 @@ def unit_create(
     return redirect(f"/org/units?created={unit.code}#u-{unit.code}")
 
 
-def _edit_context(session, actor: Actor, unit_id: int) -> dict:
+def _edit_context(session: Session, actor: Actor, unit_id: int) -> dict:
     unit = units.get(session=session, unit_id=unit_id)
     actor.require(unit)
     ctx = _tree_context(session, actor)
