@@ -232,7 +232,7 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
         return redirect(f"/attempts/{attempt_id}")
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
-    card = member_rounds.card_for(session=session, actor=actor, round_id=round_.id)  # type: ignore[arg-type]
+    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id)
     return render(
         request,
         "pages/quiz/result.html",

@@ -11,6 +11,7 @@ external-entity attacks) is refused before anything is expanded, and each questi
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
@@ -42,7 +43,7 @@ class _Refused(Exception):
     pass
 
 
-def _refuse(*_args: object) -> None:
+def _refuse(*_args: object) -> NoReturn:
     raise _Refused
 
 
@@ -67,7 +68,7 @@ def read_xml(content: bytes) -> tuple[Element, dict[int, int]]:
     parser.CharacterDataHandler = builder.data
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
-    parser.ExternalEntityRefHandler = _refuse  # type: ignore[assignment]
+    parser.ExternalEntityRefHandler = _refuse
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     try:
         parser.Parse(content, True)

@@ -107,9 +107,10 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) ->
     picked = []
     for r, c in rows:
         if r.opens_at > now:
+            assert c.id is not None
             if c.id in seen:
                 continue
-            seen.add(c.id)  # type: ignore[arg-type]
+            seen.add(c.id)
         picked.append((r, c))
     mine = _mine(session, actor, [r.id for r, _c in picked if r.id is not None], now)
     cards = [_card(r, c, mine[r.id], now) for r, c in picked if r.id is not None]
@@ -148,8 +149,9 @@ def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime 
     ).all()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
     for a, r, c in rows:
+        assert r.id is not None
         if r.id not in picked and len(picked) < limit:
-            picked[r.id] = (a, r, c)  # type: ignore[index]
+            picked[r.id] = (a, r, c)
     ranks = (
         dict(
             session.exec(

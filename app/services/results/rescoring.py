@@ -98,7 +98,8 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
             attempt.score = (attempt.score or 0) + change * round_.points_per_question
             session.add(attempt)
             result.scores_changed += 1
-        touched_rounds[round_.id] = round_  # type: ignore[index]
+        assert round_.id is not None
+        touched_rounds[round_.id] = round_
     session.flush()
     for round_ in touched_rounds.values():
         closing.rebuild_after_change(session=session, round_=round_)
