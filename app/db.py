@@ -16,15 +16,18 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+
+T = TypeVar("T")
 
 _IMMEDIATE = "hoithi_immediate"
 BUSY_TIMEOUT_S = 30.0
@@ -131,7 +134,7 @@ def _lock_path(engine: Engine) -> str | None:
 
 def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         if isinstance(dbapi_conn, WriterLockConnection):
             dbapi_conn.lock_path = lock_path
             dbapi_conn.timeout = BUSY_TIMEOUT_S
@@ -145,9 +148,9 @@ def _install_sqlite_hooks(engine: Engine, lock_path: str | None) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(_IMMEDIATE):
-            dbapi_conn = conn.connection.dbapi_connection
+            dbapi_conn: object = conn.connection.dbapi_connection  # pysqlite's, typed as the DB-API protocol
             if isinstance(dbapi_conn, WriterLockConnection):
                 dbapi_conn.take_writer_lock()
             try:
@@ -197,7 +200,7 @@ class _NoDatabase:
 NO_DATABASE: Any = _NoDatabase()
 
 
-async def from_memory_or_database(engine: Engine, answer: Callable[[Session], Any]) -> Any:
+async def from_memory_or_database(engine: Engine, answer: Callable[[Session], T]) -> T:
     """Answer on the event loop with NO_DATABASE as the session when the per-process caches hold all it
     needs; else (NeedsDatabase, raised before anything was sent or changed) answer again in the thread pool
     on a read-only session (reader), as a sync endpoint would (docs/performance.md#board-cache)."""
@@ -206,7 +209,7 @@ async def from_memory_or_database(engine: Engine, answer: Callable[[Session], An
     except NeedsDatabase:
         pass
 
-    def with_database() -> Any:
+    def with_database() -> T:
         with Session(reader(engine), expire_on_commit=False) as session:
             return answer(session)
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
@@ -17,6 +18,7 @@ from app.errors import N_, Forbidden, PasswordChangeRequired
 from app.security import TokenClaims, csrf_ok
 from app.services.org import auth
 from app.services.org.access import JUDGE, Actor
+from app.services.org.principals import PrincipalCache
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_COOKIE = "hoithi_token"
@@ -98,7 +100,7 @@ async def require_csrf(request: Request, token: CsrfDep, secret: SecretDep) -> N
     check_csrf(request, token, secret)
 
 
-def _load_actor(engine, cache, claims, ip):
+def _load_actor(engine: Engine, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor:
     # One SELECT on a bare connection; on PostgreSQL in autocommit, so no BEGIN/ROLLBACK round trips.
     options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn:
@@ -110,6 +112,7 @@ def _claims(request: Request, csrf: str | None) -> tuple[TokenClaims, str | None
     authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own."""
     state = request.app.state
     authz = request.headers.get("authorization", "")
+    token: str | None
     if authz[:7].lower() == "bearer ":
         token, via_cookie = authz[7:].strip(), False
     else:

@@ -56,7 +56,7 @@ class HttpGuard:
             return
         private = _header(scope, b"authorization") is not None or b"hoithi_token=" in (_header(scope, b"cookie") or b"")
         extra = self.docs_headers if path == "/docs" else self.headers
-        state = {"started": False, "over": False}
+        state: dict[str, int] = {"started": False, "over": False}
 
         async def guarded_receive() -> Message:
             message = await receive()

@@ -8,13 +8,14 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -50,7 +51,7 @@ def _static_version() -> str:
 class CachedStatic(StaticFiles):
     """Static files are fetched with ?v=<content hash>, so phones may keep them for a year."""
 
-    def file_response(self, *args, **kwargs):
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
@@ -154,7 +155,7 @@ def _offline_docs(app: FastAPI) -> None:
         )
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> FastAPI:
     # `app.main:app` builds the app on first access, so importing this module has no side effects.
     if name == "app":
         globals()["app"] = create_app()

@@ -15,8 +15,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 # argon2id, m = 12 MiB, t = 3, p = 1 (an OWASP setting): cheap enough for a city logging in at once, one core
 # per login; other hashes are rehashed at the next login (docs/performance.md#password-hashing-and-login).
-ARGON2_PARAMS = {"time_cost": 3, "memory_cost": 12 * 1024, "parallelism": 1}
-password_hash = PasswordHash((Argon2Hasher(**ARGON2_PARAMS),))
+password_hash = PasswordHash((Argon2Hasher(time_cost=3, memory_cost=12 * 1024, parallelism=1),))
 
 # Verified when the user does not exist, so an unknown user costs the same time as a wrong password.
 _DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))

@@ -54,6 +54,7 @@ def load_bank(*, session: Session, unit: Unit, actor_id: int | None = None) -> l
     """Create the demo topics, owned by `unit`, and their questions. Flushes; the caller commits."""
     topics: list[Topic] = []
     for data, questions in checked_topics():  # check everything before writing anything
+        assert unit.id is not None
         topic = Topic(unit_id=unit.id, name=data["name"], description=data["description"], created_by_id=actor_id)
         session.add(topic)
         session.flush()

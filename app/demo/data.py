@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.demo.bank import load_bank
 from app.models import Member, MemberRole, Role, Unit
@@ -206,6 +206,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     root, leaves = build_units(session)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: argon2 is slow on purpose
     staff_unit = next(u for u in leaves if u.code == "DBCQD")
+    assert staff_unit.id is not None and root.id is not None
     organiser_id = None
     judge_ids: list[int] = []
     for phone, code, name, role in ACCOUNTS:
@@ -215,6 +216,7 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
         apply_derived(member)
         session.add(member)
         session.flush()
+        assert member.id is not None
         session.add(MemberRole(member_id=member.id, role=role, unit_id=root.id))
         if role == Role.organiser:
             organiser_id = member.id
@@ -230,13 +232,15 @@ def load(*, session: Session, secret: str, progress: Callable[[int, int], None] 
     assert organiser_id is not None
     load_contest(session=session, root=root, organiser_id=organiser_id, topics=contest_topics)
     for n in range(DEMO_MEMBERS):
+        unit_id = leaves[n % len(leaves)].id
+        assert unit_id is not None
         female = rng.random() < 0.5
         name = " ".join([rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M), rng.choice(GIVEN_F if female else GIVEN_M)])
         member = Member(
             full_name=name,
             phone=f"09000{100 + n:05d}",
             member_code=f"DV{n + 1:05d}",
-            unit_id=leaves[n % len(leaves)].id,
+            unit_id=unit_id,
             password_hash=password_hash,
             birth_date=date(rng.randint(1965, 2003), rng.randint(1, 12), rng.randint(1, 28)),
         )
@@ -294,6 +298,7 @@ def load_contest(*, session: Session, root: Unit, organiser_id: int, topics: lis
         actor=actor,
         data=ContestCreate(title=CONTEST_TITLE, rules_text=CONTEST_RULES, scope_unit_code=root.code, rounds=rounds),
     )
+    assert contest.id is not None
     contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
 
 
@@ -338,9 +343,11 @@ def load_past_contest(
             ],
         ),
     )
+    assert contest.id is not None
     contests.publish_contest(session=session, actor=actor, contest_id=contest.id)
     round_ = contests.rounds_of(session=session, contest=contest)[0]
-    takers = session.exec(select(Member).where(Member.member_code.startswith("DV")).order_by(Member.id).limit(PAST_TAKERS)).all()
+    assert round_.id is not None
+    takers = session.exec(select(Member).where(col(Member.member_code).startswith("DV")).order_by(col(Member.id)).limit(PAST_TAKERS)).all()
     for n, member in enumerate(takers):
         at = start + timedelta(minutes=37 * n + rng.randint(0, 30))
         ip = "203.0.113.25" if n % 20 == 0 else f"198.51.100.{n % 250 + 1}"
@@ -349,6 +356,7 @@ def load_past_contest(
         attempt, _ = attempts.start(
             session=session, actor=taker, round_id=round_.id, ip=ip, now=at, user_agent="Mozilla/5.0 (Linux; Android 11) Zalo/demo"
         )
+        assert attempt.id is not None
         shown = attempts.public(session=session, attempt=attempt, now=at)
         hurried = n % 40 == 7  # answers twenty questions in a few seconds
         picks = {q.position: [(q.options[0] if hurried or rng.random() < 0.25 else rng.choice(q.options)).id] for q in shown.questions}

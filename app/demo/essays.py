@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Member, Unit
 from app.services.essays import campaigns as essay_campaigns
@@ -89,7 +89,8 @@ def load_essays(*, session: Session, root: Unit, organiser_id: int, judge_ids: l
             rubric=[CriterionIn(label=label, max_points=points) for label, points in RUBRIC],
         ),
     )
-    writers = session.exec(select(Member).where(Member.member_code.startswith("DV")).order_by(Member.id).limit(WRITERS + 2)).all()
+    writers = session.exec(select(Member).where(col(Member.member_code).startswith("DV")).order_by(col(Member.id)).limit(WRITERS + 2)).all()
+    assert campaign.id is not None
     handed = []
     for n, member in enumerate(writers):
         who = actor_for(session=session, member=member)
@@ -100,13 +101,15 @@ def load_essays(*, session: Session, root: Unit, organiser_id: int, judge_ids: l
         )
         if n < WRITERS:
             handed.append(essays.submit(session=session, actor=who, campaign_id=campaign.id, now=at + timedelta(minutes=20)))
+    first, second, third = handed[0].id, handed[1].id, handed[2].id
+    assert first is not None and second is not None and third is not None
     essays.review(
-        session=session, actor=org, essay_id=handed[1].id, action="reviewed", comment="Bài viết thiết thực.", now=now - timedelta(hours=6)
+        session=session, actor=org, essay_id=second, action="reviewed", comment="Bài viết thiết thực.", now=now - timedelta(hours=6)
     )
     essays.review(
         session=session,
         actor=org,
-        essay_id=handed[2].id,
+        essay_id=third,
         action="returned",
         now=now - timedelta(hours=5),
         comment="Đề nghị nêu rõ hơn kết quả đã làm được ở khu phố và thời gian thực hiện các giải pháp.",
@@ -118,7 +121,7 @@ def load_essays(*, session: Session, root: Unit, organiser_id: int, judge_ids: l
         essay_grading.grade(
             session=session,
             actor=actor_for(session=session, member=judge),
-            essay_id=handed[0].id,
+            essay_id=first,
             scores=dict(zip(keys, points, strict=True)),
             comment="Nội dung sát thực tiễn chi bộ.",
             now=now - timedelta(hours=2),

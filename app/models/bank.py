@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -23,7 +24,7 @@ class Difficulty(StrEnum):
     hard = "hard"
 
 
-class Topic(SQLModel, table=True):
+class Topic(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)  # owner: organisers of this subtree
     name: str = Field(max_length=200)
@@ -37,7 +38,7 @@ class Topic(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Question(SQLModel, table=True):
+class Question(TableModel, table=True):
     __table_args__ = (Index("ix_question_topic_active", "topic_id", "active", "difficulty"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,7 +58,7 @@ class Question(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class QuestionOption(SQLModel, table=True):
+class QuestionOption(TableModel, table=True):
     __tablename__ = "question_option"
     __table_args__ = (UniqueConstraint("question_id", "position", name="uq_question_option_position"),)
 

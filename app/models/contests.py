@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -29,7 +30,7 @@ TIE_BREAK_KEYS = ("score", "prediction_error", "duration", "submitted_at")
 DEFAULT_TIE_BREAK = ["score", "prediction_error", "duration", "submitted_at"]
 
 
-class Contest(SQLModel, table=True):
+class Contest(TableModel, table=True):
     __table_args__ = (UniqueConstraint("slug", name="uq_contest_slug"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,7 +50,7 @@ class Contest(SQLModel, table=True):
     study_draw: bool = False
 
 
-class Round(SQLModel, table=True):
+class Round(TableModel, table=True):
     __table_args__ = (UniqueConstraint("contest_id", "position", name="uq_round_position"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -92,7 +93,7 @@ class Round(SQLModel, table=True):
     standings_built_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class RoundQuestion(SQLModel, table=True):
+class RoundQuestion(TableModel, table=True):
     """The fixed question list of a round (when it does not draw)."""
 
     __tablename__ = "round_question"

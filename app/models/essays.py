@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -19,7 +20,7 @@ class EssayStatus(StrEnum):
     returned = "returned"  # sent back by the cell with a comment: to be edited and handed in again
 
 
-class EssayCampaign(SQLModel, table=True):
+class EssayCampaign(TableModel, table=True):
     __tablename__ = "essay_campaign"
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="ck_essay_campaign_window"),
@@ -50,7 +51,7 @@ class EssayCampaign(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Essay(SQLModel, table=True):
+class Essay(TableModel, table=True):
     """One member's essay in a campaign. The working copy (draft_*) is what the member types and autosaves; the
     submitted copy (topic, text, …) is what the cell reads and the judges grade, replaced only by a new submit."""
 
@@ -86,7 +87,7 @@ class Essay(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class EssayGrade(SQLModel, table=True):
+class EssayGrade(TableModel, table=True):
     __tablename__ = "essay_grade"
     __table_args__ = (UniqueConstraint("essay_id", "judge_id", name="uq_essay_grade_judge"),)
 

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(TableModel, table=True):
     __tablename__ = "audit_entry"
     __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"), Index("ix_audit_entry_unit_at", "unit_id", "at"))
 
@@ -29,7 +30,7 @@ class AuditEntry(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
 
 
-class Upload(SQLModel, table=True):
+class Upload(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)  # "members", later "questions"
     filename: str = Field(max_length=255)

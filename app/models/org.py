@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -27,7 +28,7 @@ class UnitBase(SQLModel):
     headcount: int = Field(default=0, ge=0)
 
 
-class Unit(UnitBase, table=True):
+class Unit(UnitBase, TableModel, table=True):
     __table_args__ = (UniqueConstraint("code", name="uq_unit_code"), Index("ix_unit_path", "path"))
 
     id: int | None = Field(default=None, primary_key=True)
@@ -45,7 +46,7 @@ class MemberBase(SQLModel):
     birth_date: date | None = None
 
 
-class Member(MemberBase, table=True):
+class Member(MemberBase, TableModel, table=True):
     __table_args__ = (
         UniqueConstraint("phone", name="uq_member_phone"),
         UniqueConstraint("member_code", name="uq_member_member_code"),
@@ -72,7 +73,7 @@ class Member(MemberBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class MemberRole(SQLModel, table=True):
+class MemberRole(TableModel, table=True):
     """A role held over a unit subtree. Every member is implicitly a plain member; rows here are the
     organiser, judge and admin grants."""
 
@@ -85,7 +86,7 @@ class MemberRole(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id")
 
 
-class LoginThrottle(SQLModel, table=True):
+class LoginThrottle(TableModel, table=True):
     __tablename__ = "login_throttle"
 
     key: str = Field(primary_key=True, max_length=160)  # "ip:203.0.113.7" or "acct:0912345678"
@@ -93,7 +94,7 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
 
 
-class MemberChange(SQLModel, table=True):
+class MemberChange(TableModel, table=True):
     """A change to what a member's login snapshot holds (active, token version, roles, units), written in the
     same transaction as the change (app.services.org.principals): every worker reads the new ones every few
     seconds and drops those snapshots, so the snapshots can otherwise be kept for minutes. member_id None:

@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -18,7 +19,7 @@ class AttemptStatus(StrEnum):
     expired = "expired"  # finalised with its saved answers when the deadline passed
 
 
-class Attempt(SQLModel, table=True):
+class Attempt(TableModel, table=True):
     __table_args__ = (
         # At most one attempt in progress per member and round, whatever the number of workers.
         Index(
@@ -55,7 +56,7 @@ class Attempt(SQLModel, table=True):
     disqualify_reason: str = Field(default="", max_length=500)
 
 
-class AttemptQuestion(SQLModel, table=True):
+class AttemptQuestion(TableModel, table=True):
     """One drawn question, frozen: later edits of the bank never change what this attempt asked."""
 
     __tablename__ = "attempt_question"
@@ -73,7 +74,7 @@ class AttemptQuestion(SQLModel, table=True):
     options: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-class Answer(SQLModel, table=True):
+class Answer(TableModel, table=True):
     __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_answer_position"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,7 +84,7 @@ class Answer(SQLModel, table=True):
     saved_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class AttemptEvent(SQLModel, table=True):
+class AttemptEvent(TableModel, table=True):
     """What the page reported while the attempt was open (the page was hidden, shown again). A soft
     signal for judges; timing never depends on it. `at` is the server's clock on arrival."""
 

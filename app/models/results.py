@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.base import TableModel
 from app.models.types import UTCDateTime, utcnow
 
 
-class Standing(SQLModel, table=True):
+class Standing(TableModel, table=True):
     """One member's place in a round: their counted attempt, ranked by the contest's tie-break chain."""
 
     __table_args__ = (
@@ -43,7 +44,7 @@ class Standing(SQLModel, table=True):
     attempts: int  # the member's valid attempts in the round
 
 
-class UnitStanding(SQLModel, table=True):
+class UnitStanding(TableModel, table=True):
     """A unit's figures in a round, over its whole subtree; `rank` is among the units of the same parent."""
 
     __tablename__ = "unit_standing"
@@ -65,7 +66,7 @@ class UnitStanding(SQLModel, table=True):
     perfect_count: int
 
 
-class ContestStanding(SQLModel, table=True):
+class ContestStanding(TableModel, table=True):
     """A member's place over the contest's closed rounds: counted scores summed, the same chain on totals."""
 
     __tablename__ = "contest_standing"
@@ -97,7 +98,7 @@ class FlagKind:
     identical_answers = "identical_answers"  # many attempts with the very same answer set
 
 
-class AttemptFlag(SQLModel, table=True):
+class AttemptFlag(TableModel, table=True):
     """A reason for a judge to look at an attempt; never a decision by itself. Rebuilt per round on close and on
     demand; `detail` holds what the explanation needs (the figures, the other attempts' ids)."""
 
@@ -116,7 +117,7 @@ class AttemptFlag(SQLModel, table=True):
     computed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Prize(SQLModel, table=True):
+class Prize(TableModel, table=True):
     """A confirmed prize of a round: to a member (their standing) or to a unit (collective prize)."""
 
     __table_args__ = (

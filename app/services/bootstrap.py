@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Member, MemberRole, Role, Unit
 from app.security import hash_password
@@ -21,15 +21,17 @@ def create_admin(
     unit_code: str | None = None,
     member_code: str | None = None,
 ) -> Member:
+    unit: Unit | None
     if unit_code:
         unit = get_by_code(session=session, code=unit_code)
     else:
-        unit = session.exec(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).first()
+        unit = session.exec(select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.id))).first()
         if unit is None:
             unit = Unit(code="ROOT", name="Tổ chức", kind="", headcount=0, depth=0)
             session.add(unit)
             session.flush()
             unit.path = f"/{unit.id}/"
+    assert unit.id is not None
     fields, errors = clean_fields(
         full_name=full_name, phone=phone, member_code=member_code or f"ADMIN-{phone}", birth_date=None, id_number=None
     )
@@ -46,6 +48,7 @@ def create_admin(
     apply_derived(member)
     session.add(member)
     session.flush()
+    assert member.id is not None
     session.add(MemberRole(member_id=member.id, role=Role.admin, unit_id=unit.id))
     audit.record(
         session=session,

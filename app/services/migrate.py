@@ -6,12 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def alembic_config(engine: Engine | None = None, connection=None) -> Config:
+def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     if connection is not None:

@@ -32,6 +32,7 @@ router = make_router(tags=["question bank"])
 @router.post("/topics", response_model=TopicPublic, status_code=201)
 def create_topic(data: TopicCreate, actor: RequireOrganiser, session: SessionDep) -> TopicPublic:
     topic = bank.create_topic(session=session, actor=actor, data=data)
+    assert topic.id is not None
     _topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic.id)
     return TopicPublic(
         id=topic.id, name=topic.name, description=topic.description, unit_code=unit.code, study_published=topic.study_published
@@ -43,12 +44,14 @@ def list_topics(actor: RequireOrganiser, session: SessionDep) -> list[TopicPubli
     return [
         TopicPublic(id=t.id, name=t.name, description=t.description, unit_code=u.code, study_published=t.study_published, questions=n)
         for t, u, n in bank.list_topics(session=session, actor=actor)
+        if t.id is not None
     ]
 
 
 @router.post("/questions", response_model=QuestionPublic, status_code=201)
 def create_question(data: QuestionCreate, actor: RequireOrganiser, session: SessionDep) -> QuestionPublic:
     question = bank.create_question(session=session, actor=actor, data=data)
+    assert question.id is not None
     return bank.to_public(question, bank.options_of(session=session, question_ids=[question.id])[question.id])
 
 
@@ -65,8 +68,8 @@ def topic_questions(
     questions = bank.list_questions(
         session=session, actor=actor, topic_id=topic_id, q=q, difficulty=difficulty, tag=tag, include_inactive=include_inactive
     )
-    options = bank.options_of(session=session, question_ids=[x.id for x in questions])
-    return [bank.to_public(x, options[x.id]) for x in questions]
+    options = bank.options_of(session=session, question_ids=[x.id for x in questions if x.id is not None])
+    return [bank.to_public(x, options[x.id]) for x in questions if x.id is not None]
 
 
 @router.post("/questions/{question_id}/rescore", response_model=RescoreOut)

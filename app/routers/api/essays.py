@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.responses import FileResponse
 
 from app.deps import CurrentActor, RequireOrganiser, SessionDep
+from app.models.essays import Essay, EssayGrade
 from app.routers.base import download, make_router
 from app.services.essays import campaigns as essay_campaigns
 from app.services.essays import essays
@@ -96,12 +97,14 @@ def list_essays(
                 disagreement=e.disagreement,
             )
             for e, m, u in view.essays
+            if e.id is not None and m.id is not None
         ],
         not_submitted=[
             MissingRow(
                 member_id=x.member.id, full_name=x.member.full_name, phone=x.member.phone, unit_code=x.unit.code, drafting=x.drafting
             )
             for x in view.missing
+            if x.member.id is not None
         ],
     )
 
@@ -137,7 +140,7 @@ def review(essay_id: int, data: ReviewIn, actor: RequireOrganiser, session: Sess
     return EssayReviewed.model_validate(e, from_attributes=True)
 
 
-def _grade_out(g, e) -> GradeOut:
+def _grade_out(g: EssayGrade, e: Essay) -> GradeOut:
     return GradeOut(
         essay_id=g.essay_id,
         judge_id=g.judge_id,

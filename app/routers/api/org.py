@@ -10,6 +10,7 @@ from fastapi import Depends, File, Form, Request, Response, UploadFile
 from app.deps import CurrentActor, RequireOrganiser, SecretDep, SessionDep, SettingsDep, client_ip
 from app.errors import N_, Invalid
 from app.i18n import from_accept_language
+from app.models import Unit
 from app.routers.base import LegacyForm, make_router
 from app.services.kit.legacy_text import legacy_code
 from app.services.kit.tables import MAX_BYTES
@@ -86,7 +87,7 @@ def list_units(actor: CurrentActor, session: SessionDep) -> list:
 
 
 @router.post("/units", response_model=UnitPublic, status_code=201)
-def create_unit(data: UnitCreate, actor: RequireOrganiser, session: SessionDep):
+def create_unit(data: UnitCreate, actor: RequireOrganiser, session: SessionDep) -> Unit:
     return units.create(session=session, actor=actor, data=data)
 
 

@@ -53,6 +53,7 @@ def save_prediction(attempt_id: int, data: PredictionValue, actor: CurrentActor,
 @router.post("/attempts/{attempt_id}/submit", response_model=Submitted, response_model_exclude_none=True)
 def submit(attempt_id: int, actor: CurrentActor, session: SessionDep) -> Submitted:
     attempt = attempts.submit(session=session, actor=actor, attempt_id=attempt_id)
+    assert attempt.id is not None
     out = Submitted(id=attempt.id, status=attempt.status, submitted_at=attempt.submitted_at)
     if attempts.score_visible(session=session, attempt=attempt):
         out.score, out.correct_count = attempt.score, attempt.correct_count

@@ -167,7 +167,7 @@ def contest_standings(
     unit_code: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: Offset = 0,
-) -> StandingsPage:
+) -> Response:
     cache = request.app.state.boards
     contest, total, rows = standings.contest_board(
         session=session, actor=actor, contest_id=contest_id, unit_code=unit_code, limit=limit, offset=offset, cache=cache

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -120,11 +121,11 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
     )
 
 
-def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
+def source_ctx(session: Session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
     """What the question-source part of a round form shows: the draw rows with what the bank holds for each,
     the bank to pick a fixed list from, and whether the bank can serve the draw (contest_checks)."""
     topics = bank.list_topics(session=session, actor=actor)
-    counts = contest_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics])
+    counts = contest_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics if t.id is not None])
     try:
         lines = [line.model_dump() for line in draw_from_form(form)]
     except Invalid:
@@ -155,7 +156,7 @@ def source_ctx(session, actor: Actor, form: dict[str, Any], *, blank_rows: int =
     }
 
 
-def _form_ctx(session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _form_ctx(session: Session, actor: Actor, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {
         "actor": actor,
@@ -186,23 +187,23 @@ DEFAULT_FORM = {
 
 
 @router.post("/contests/draw-check", response_class=HTMLResponse)
-def draw_check(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def draw_check(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep) -> HTMLResponse:
     """htmx: the question-source part of a round form again, with what the bank holds for each draw row."""
     return render(request, "partials/contests/source.html", {"form": form, "errors": {}, **source_ctx(session, actor, form, blank_rows=1)})
 
 
 @router.get("/contests", response_class=HTMLResponse)
-def contest_list(request: Request, actor: PageOrganiser, session: SessionDep):
+def contest_list(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/contests/list.html", {"actor": actor, "contests": contests.list_contests(session=session, actor=actor)})
 
 
 @router.get("/contests/new", response_class=HTMLResponse)
-def contest_new(request: Request, actor: PageOrganiser, session: SessionDep):
+def contest_new(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/contests/new.html", _form_ctx(session, actor, dict(DEFAULT_FORM)))
 
 
 @router.post("/contests")
-def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         contest = contests.create_contest(session=session, actor=actor, data=contest_from_form(form))
     except AppError as exc:
@@ -214,7 +215,7 @@ def contest_create(request: Request, actor: PageOrganiser, session: SessionDep, 
 
 
 @router.get("/contests/{contest_id}", response_class=HTMLResponse)
-def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
+def contest_detail(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     public = contests.contest_public(session=session, contest=contest)
     return render(
@@ -235,13 +236,13 @@ def _edit_form(contest: Any) -> dict[str, Any]:
 
 
 @router.get("/contests/{contest_id}/edit", response_class=HTMLResponse)
-def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
+def contest_edit(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     contest = contests.get_contest(session=session, actor=actor, contest_id=contest_id)
     return render(request, "pages/contests/edit.html", {"actor": actor, "contest": contest, "form": _edit_form(contest), "errors": {}})
 
 
 @router.post("/contests/{contest_id}/edit", response_class=HTMLResponse)
-def contest_save(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def contest_save(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         contests.update_contest(
             session=session,
@@ -267,7 +268,7 @@ def contest_save(request: Request, contest_id: int, actor: PageOrganiser, sessio
 
 
 @router.post("/contests/{contest_id}/publish", response_class=HTMLResponse)
-def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep):
+def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, session: SessionDep) -> Response:
     try:
         contests.publish_contest(session=session, actor=actor, contest_id=contest_id)
     except AppError as exc:
@@ -290,7 +291,7 @@ def contest_publish(request: Request, contest_id: int, actor: PageOrganiser, ses
 
 # --- public --------------------------------------------------------------------------------------------
 @router.get("/c/{slug}", response_class=HTMLResponse)
-def public_contest(request: Request, slug: str, session: SessionDep):
+def public_contest(request: Request, slug: str, session: SessionDep) -> HTMLResponse:
     contest, unit = contests.get_public(session=session, slug=slug)
     public = contests.contest_public(session=session, contest=contest)
     url = sharing.contest_url(public_base_url(request), contest.slug)
@@ -313,7 +314,7 @@ def public_qr(request: Request, slug: str, ext: str, session: SessionDep) -> Res
     return qr_response(request, sharing.contest_url(public_base_url(request), contest.slug), ext)
 
 
-def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
+def _round_ctx(session: Session, actor: Actor, round_id: int, **extra: Any) -> dict[str, Any]:
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
     r = contests.round_public(round_, contest, ids)
@@ -352,13 +353,13 @@ def _round_ctx(session, actor: Actor, round_id: int, **extra: Any) -> dict[str, 
 
 
 @router.get("/contests/rounds/{round_id}", response_class=HTMLResponse)
-def round_edit(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):
+def round_edit(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     ctx = _round_ctx(session, actor, round_id)
     return render(request, "pages/contests/round.html", {**ctx, **source_ctx(session, actor, ctx["form"])})
 
 
 @router.post("/contests/rounds/{round_id}", response_class=HTMLResponse)
-def round_update(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def round_update(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         # a locked (disabled) part of the form is not posted, and what is not posted does not change
         extra: dict[str, Any] = {}
@@ -394,7 +395,7 @@ def round_update(request: Request, round_id: int, actor: PageOrganiser, session:
 
 
 @router.get("/contests/rounds/{round_id}/preview", response_class=HTMLResponse)
-def round_preview(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep):
+def round_preview(request: Request, round_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     """ "Xem như thí sinh": the rules and a sample draw as a member sees them; nothing is recorded."""
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     return render(
@@ -412,7 +413,7 @@ def round_preview(request: Request, round_id: int, actor: PageOrganiser, session
 
 
 @router.post("/contests/rounds/{round_id}/close")
-def round_close(round_id: int, actor: PageOrganiser, session: SessionDep):
+def round_close(round_id: int, actor: PageOrganiser, session: SessionDep) -> RedirectResponse:
     """End the round now (before its closing time), the same close the sweep does at closes_at."""
     closing.close_round(session=session, actor=actor, round_id=round_id)
     return redirect(f"/contests/rounds/{round_id}#close-round")

@@ -18,7 +18,7 @@ _MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, actor: PageActor, session: SessionDep, msg: str = ""):
+def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "") -> HTMLResponse:
     unit = actor.unit
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})

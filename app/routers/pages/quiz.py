@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
 from app.deps import PageActor, Position, SessionDep, client_ip
@@ -53,8 +53,8 @@ def _take_page(
     locked = (
         attempts.locked_prediction(
             session=session,
-            round_id=round_.id,
-            member_id=actor.id,  # type: ignore[arg-type]
+            round_id=attempt.round_id,
+            member_id=actor.id,
             except_attempt_id=attempt.id,
         )
         if round_.prediction_kind and round_.prediction_lock_first
@@ -95,13 +95,13 @@ def _enter_page(
 
 
 @router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
-def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep):
+def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep) -> HTMLResponse:
     """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài"."""
     return _enter_page(request, actor, session, round_id)
 
 
 @router.post("/rounds/{round_id}/start")
-def start(request: Request, round_id: int, actor: PageActor, session: SessionDep):
+def start(request: Request, round_id: int, actor: PageActor, session: SessionDep) -> Response:
     try:
         attempt, _created = attempts.start(
             session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
@@ -113,7 +113,7 @@ def start(request: Request, round_id: int, actor: PageActor, session: SessionDep
 
 
 @router.get("/attempts/{attempt_id}", response_class=HTMLResponse)
-def take(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):
+def take(request: Request, attempt_id: int, actor: PageActor, session: SessionDep) -> Response:
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
     if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
@@ -131,7 +131,7 @@ def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> 
 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
-async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor, form: FormDep):
+async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor, form: FormDep) -> HTMLResponse:
     """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async)."""
     try:
         saved_at = await attempts.save_tap_async(
@@ -155,7 +155,7 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
 
 
 @router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
-def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep):
+def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> HTMLResponse:
     """htmx: the prediction, saved as soon as the field changes."""
     return _saved(
         request,
@@ -174,7 +174,7 @@ def page_event(attempt_id: int, actor: PageActor, session: SessionDep, form: For
 
 
 @router.post("/attempts/{attempt_id}", response_class=HTMLResponse)
-def save_all(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep):
+def save_all(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> Response:
     """Without JavaScript the whole form comes at once: save every answer and the prediction, then go to
     the review step (or back to the questions). A bad field does not undo the others."""
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, grace=True)
@@ -203,7 +203,7 @@ def save_all(request: Request, attempt_id: int, actor: PageActor, session: Sessi
 
 
 @router.get("/attempts/{attempt_id}/review", response_class=HTMLResponse)
-def review_before_submit(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):
+def review_before_submit(request: Request, attempt_id: int, actor: PageActor, session: SessionDep) -> Response:
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
     if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
@@ -221,19 +221,19 @@ def review_before_submit(request: Request, attempt_id: int, actor: PageActor, se
 
 
 @router.post("/attempts/{attempt_id}/submit")
-def submit(attempt_id: int, actor: PageActor, session: SessionDep):
+def submit(attempt_id: int, actor: PageActor, session: SessionDep) -> RedirectResponse:
     attempts.submit(session=session, actor=actor, attempt_id=attempt_id)
     return redirect(f"/attempts/{attempt_id}/result")
 
 
 @router.get("/attempts/{attempt_id}/result", response_class=HTMLResponse)
-def result(request: Request, attempt_id: int, actor: PageActor, session: SessionDep):
+def result(request: Request, attempt_id: int, actor: PageActor, session: SessionDep) -> Response:
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
     if attempt.status == AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}")
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
-    card = member_rounds.card_for(session=session, actor=actor, round_id=round_.id)  # type: ignore[arg-type]
+    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id)
     return render(
         request,
         "pages/quiz/result.html",

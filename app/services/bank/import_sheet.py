@@ -256,6 +256,7 @@ def workbook_bytes(rows: list[list[Any]], *, sheet_title: str = "Câu hỏi", gu
 
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = sheet_title[:31]
     sheet.append([c.header for c in COLUMNS])
     bold = Font(bold=True)

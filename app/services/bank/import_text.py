@@ -121,6 +121,7 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     """(first line, text) of each question: blank lines separate questions (as in Moodle's reader, so an
     unclosed brace is reported on its own question instead of swallowing the rest); comments are dropped."""
     out: list[tuple[int, str]] = []
+    lines: list[str]
     start, lines = 0, []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.lstrip().startswith("//"):
@@ -240,7 +241,7 @@ def _gift_choice(line: int, answers: str, question: str, general: str, is_html: 
     # "=%75%…" is partial credit as well: only an unweighted (or 100 %) "=" is the right answer
     if single and any(a.weight is not None and 0 < a.weight < 100 for a in choices):
         parsed.note(line, N_('Câu có điểm từng phần (~%n%): chỉ phương án "=" được tính là đúng; phần điểm từng phần bị bỏ.'))
-    options = [(a.text, a.correct(single)) for a in choices]
+    options: list[tuple[str | None, bool]] = [(a.text, a.correct(single)) for a in choices]
     kind = _gift_kind(choices, single)
     if not general and kind == "single":
         general = next((a.feedback for a, (_t, c) in zip(choices, options, strict=True) if c and a.feedback.strip()), "")

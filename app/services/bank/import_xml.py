@@ -11,6 +11,7 @@ external-entity attacks) is refused before anything is expanded, and each questi
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
@@ -42,7 +43,7 @@ class _Refused(Exception):
     pass
 
 
-def _refuse(*_args: object) -> None:
+def _refuse(*_args: object) -> NoReturn:
     raise _Refused
 
 
@@ -67,7 +68,7 @@ def read_xml(content: bytes) -> tuple[Element, dict[int, int]]:
     parser.CharacterDataHandler = builder.data
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
-    parser.ExternalEntityRefHandler = _refuse  # type: ignore[assignment]
+    parser.ExternalEntityRefHandler = _refuse
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     try:
         parser.Parse(content, True)
@@ -142,7 +143,7 @@ def _question(line: int, question: Element, parsed: Parsed) -> Draft | None:
     return Draft(line=line, kind=draft_kind, text=text, options=options, explanation=explanation, difficulty=difficulty, tags=tags)
 
 
-def _true_false(line: int, answers: list[Element], parsed: Parsed) -> tuple[str, list[tuple[str, bool]]] | None:
+def _true_false(line: int, answers: list[Element], parsed: Parsed) -> tuple[str, list[tuple[str | None, bool]]] | None:
     """The kind and options of a truefalse question, keyed by its "true" answer's fraction."""
     truth = next((_fraction(a) > 0 for a in answers if (a.findtext("text") or "").strip().lower() == "true"), None)
     if truth is None:
@@ -151,7 +152,7 @@ def _true_false(line: int, answers: list[Element], parsed: Parsed) -> tuple[str,
     return "true_false", [("Đúng", truth), ("Sai", not truth)]
 
 
-def _multichoice(line: int, question: Element, answers: list[Element], parsed: Parsed) -> tuple[str, list[tuple[str, bool]]] | None:
+def _multichoice(line: int, question: Element, answers: list[Element], parsed: Parsed) -> tuple[str, list[tuple[str | None, bool]]] | None:
     """The kind and options of a multichoice question: single keys only the top fraction, several keys every
     positive one."""
     fractions = [_fraction(a) for a in answers]
@@ -162,7 +163,7 @@ def _multichoice(line: int, question: Element, answers: list[Element], parsed: P
     if any(shown for _t, shown in texts):
         parsed.skip(line, N_("Phương án có hình ảnh, hệ thống chưa hiển thị được hình trong phương án, bỏ qua."))
         return None
-    options = [(t, f > 0 and (not single or f >= top)) for (t, _n), f in zip(texts, fractions, strict=True)]
+    options: list[tuple[str | None, bool]] = [(t, f > 0 and (not single or f >= top)) for (t, _n), f in zip(texts, fractions, strict=True)]
     if single and any(0 < f < top for f in fractions):
         parsed.note(line, N_("Câu có điểm từng phần: chỉ phương án điểm cao nhất được tính là đúng; phần điểm từng phần bị bỏ."))
     return draft_kind, options

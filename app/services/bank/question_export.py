@@ -41,7 +41,7 @@ def load(
     stmt = select(Question).where(Question.topic_id == topic.id)
     if not include_inactive:
         stmt = stmt.where(col(Question.active).is_(True))
-    questions = list(session.exec(stmt.order_by(Question.id)).all())
+    questions = list(session.exec(stmt.order_by(col(Question.id))).all())
     options = bank.options_of(session=session, question_ids=[q.id for q in questions if q.id is not None])
     return topic, [(q, options[q.id]) for q in questions if q.id is not None]
 
@@ -121,8 +121,8 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
         SubElement(element, "hidden").text = "0"
         if kind == "truefalse":
             truth = _is_true(opts)
-            for word, right in (("true", truth), ("false", not truth)):
-                answer = SubElement(element, "answer", {"fraction": "100" if right else "0", "format": "moodle_auto_format"})
+            for word, is_truth in (("true", truth), ("false", not truth)):
+                answer = SubElement(element, "answer", {"fraction": "100" if is_truth else "0", "format": "moodle_auto_format"})
                 SubElement(answer, "text").text = word
                 _text_block(answer, "feedback", "", paragraph=False)
         else:

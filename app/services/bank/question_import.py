@@ -61,7 +61,7 @@ def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: str | No
         if legacy and PurePath(filename or "").suffix.lower() in (".csv", ".txt", ".gift", ".xml"):
             content = from_legacy(content, legacy)
         _read(content, filename, parsed)
-        garbled = None if legacy else legacy_problem([d.text for d in parsed.drafts[:2000]])
+        garbled = None if legacy else legacy_problem([d.text or "" for d in parsed.drafts[:2000]])
         if garbled is not None:
             raise garbled
     except FileProblem as exc:
@@ -142,7 +142,8 @@ def commit(
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     if plan.errors:
         raise ImportFailed(plan.errors, extra={"created": 0, "skipped": plan.skipped})
-    questions, options = Question.__table__, QuestionOption.__table__  # type: ignore[attr-defined]
+    assert topic.id is not None
+    questions, options = Question.__table__, QuestionOption.__table__
     done = 0
     # Core multi-row INSERTs, ids back in parameter order (INSERT … RETURNING on both databases): no round
     # trip and no ORM object per question (docs/performance.md#imports).

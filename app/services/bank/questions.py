@@ -8,6 +8,7 @@ changes what a member was asked.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -156,6 +157,7 @@ def create_topic(*, session: Session, actor: Actor, data: TopicCreate) -> Topic:
         raise Invalid(N_("Thiếu tên chủ đề."), field="name")
     if len(name) > 200:
         raise Invalid(N_("Tên chủ đề dài quá 200 ký tự."), field="name")
+    assert unit.id is not None
     topic = Topic(unit_id=unit.id, name=name, description=clean(data.description), created_by_id=actor.id)
     session.add(topic)
     session.flush()
@@ -181,13 +183,15 @@ def get_topic(*, session: Session, actor: Actor, topic_id: int) -> tuple[Topic, 
 
 
 def list_topics(*, session: Session, actor: Actor) -> list[tuple[Topic, Unit, int]]:
-    counts = select(Question.topic_id, func.count().label("n")).where(Question.active.is_(True)).group_by(Question.topic_id).subquery()
+    counts = (
+        select(Question.topic_id, func.count().label("n")).where(col(Question.active).is_(True)).group_by(col(Question.topic_id)).subquery()
+    )
     rows = session.exec(
         select(Topic, Unit, func.coalesce(counts.c.n, 0))
-        .join(Unit, Unit.id == Topic.unit_id)
+        .join(Unit, col(Unit.id) == Topic.unit_id)
         .outerjoin(counts, counts.c.topic_id == Topic.id)
         .where(actor.unit_filter())
-        .order_by(Topic.name, Topic.id)
+        .order_by(col(Topic.name), col(Topic.id))
     ).all()
     return [(t, u, int(n)) for t, u, n in rows]
 
@@ -196,10 +200,10 @@ def active_by_topic(*, session: Session, actor: Actor) -> list[tuple[Topic, list
     """Every active question the organiser reaches, by topic: what a round's fixed list is picked from."""
     rows = session.exec(
         select(Topic, Question)
-        .join(Unit, Unit.id == Topic.unit_id)
-        .join(Question, Question.topic_id == Topic.id)
-        .where(actor.unit_filter(), Question.active.is_(True))
-        .order_by(Topic.name, Topic.id, Question.id)
+        .join(Unit, col(Unit.id) == Topic.unit_id)
+        .join(Question, col(Question.topic_id) == Topic.id)
+        .where(actor.unit_filter(), col(Question.active).is_(True))
+        .order_by(col(Topic.name), col(Topic.id), col(Question.id))
     ).all()
     out: list[tuple[Topic, list[Question]]] = []
     for topic, question in rows:
@@ -210,7 +214,7 @@ def active_by_topic(*, session: Session, actor: Actor) -> list[tuple[Topic, list
 
 
 # --- questions -----------------------------------------------------------------------------------------
-def question_values(*, topic_id: int, q: CleanQuestion, actor_id: int | None) -> dict:
+def question_values(*, topic_id: int, q: CleanQuestion, actor_id: int | None) -> dict[str, Any]:
     """The columns of a new Question from a checked one (bulk importers insert these directly)."""
     now = utcnow()
     return {
@@ -236,6 +240,7 @@ def add_question(*, session: Session, topic: Topic, q: CleanQuestion, actor_id: 
     question = Question(**question_values(topic_id=topic.id, q=q, actor_id=actor_id))
     session.add(question)
     session.flush()
+    assert question.id is not None
     session.add_all([QuestionOption(question_id=question.id, position=i, text=t, correct=c) for i, (t, c) in enumerate(q.options)])
     return question
 
@@ -277,7 +282,7 @@ def options_of(*, session: Session, question_ids: list[int]) -> dict[int, list[Q
         for opt in session.exec(
             select(QuestionOption)
             .where(col(QuestionOption.question_id).in_(chunk))
-            .order_by(QuestionOption.question_id, QuestionOption.position)
+            .order_by(col(QuestionOption.question_id), col(QuestionOption.position))
         ).all():
             out[opt.question_id].append(opt)
     return out
@@ -307,15 +312,15 @@ def list_questions(
     get_topic(session=session, actor=actor, topic_id=topic_id)
     stmt = select(Question).where(Question.topic_id == topic_id)
     if not include_inactive:
-        stmt = stmt.where(Question.active.is_(True))
+        stmt = stmt.where(col(Question.active).is_(True))
     if difficulty:
         stmt = stmt.where(Question.difficulty == difficulty)
     if tag:
-        stmt = stmt.where(Question.tags.contains("," + clean(tag) + ",", autoescape=True))
+        stmt = stmt.where(col(Question.tags).contains("," + clean(tag) + ",", autoescape=True))
     term = fold(q)
     if term:
-        stmt = stmt.where(or_(Question.text_folded.contains(term, autoescape=True)))
-    return list(session.exec(stmt.order_by(Question.id)).all())
+        stmt = stmt.where(or_(col(Question.text_folded).contains(term, autoescape=True)))
+    return list(session.exec(stmt.order_by(col(Question.id))).all())
 
 
 def touch(question: Question) -> None:
@@ -334,7 +339,7 @@ def get_question(*, session: Session, actor: Actor, question_id: int) -> tuple[Q
     return question, topic
 
 
-def _snapshot(question: Question, options: list[QuestionOption]) -> dict:
+def _snapshot(question: Question, options: list[QuestionOption]) -> dict[str, Any]:
     return {
         "kind": question.kind,
         "text": question.text,

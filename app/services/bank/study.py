@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, false, func, or_
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, NotFound
@@ -61,14 +61,14 @@ def _refuse_if_a_contest_keeps_it(session: Session, topic: Topic) -> None:
     """A contest that keeps the study sets out of its rounds must not find its questions published."""
     for rnd, contest in session.exec(
         select(Round, Contest)
-        .join(Contest, Contest.id == Round.contest_id)
-        .where(Contest.study_draw.is_(False), Contest.status != ContestStatus.closed, Round.status != RoundStatus.closed)
+        .join(Contest, col(Contest.id) == Round.contest_id)
+        .where(col(Contest.study_draw).is_(False), Contest.status != ContestStatus.closed, Round.status != RoundStatus.closed)
     ).all():
         uses = (
             any(line.get("topic_id") == topic.id for line in rnd.draw or [])
             or session.exec(
                 select(RoundQuestion.question_id)
-                .join(Question, Question.id == RoundQuestion.question_id)
+                .join(Question, col(Question.id) == RoundQuestion.question_id)
                 .where(RoundQuestion.round_id == rnd.id, Question.topic_id == topic.id)
             ).first()
             is not None
@@ -89,27 +89,31 @@ def sets_for(*, session: Session, actor: Actor) -> list[Topic]:
     assert actor.unit is not None
     ancestor_ids = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
     return list(
-        session.exec(select(Topic).where(Topic.study_published.is_(True), col(Topic.unit_id).in_(ancestor_ids)).order_by(Topic.name)).all()
+        session.exec(
+            select(Topic).where(col(Topic.study_published).is_(True), col(Topic.unit_id).in_(ancestor_ids)).order_by(Topic.name)
+        ).all()
     )
 
 
-def _kept_for_rounds(session: Session, now: datetime):
+def _kept_for_rounds(session: Session, now: datetime) -> ColumnElement[bool]:
     """A WHERE clause on Question: the questions that a round not yet closed may ask (drafts included: an
     organiser preparing next week's round must not find its questions with their keys in study)."""
     rounds = session.exec(
         select(Round)
-        .join(Contest, Contest.id == Round.contest_id)
+        .join(Contest, col(Contest.id) == Round.contest_id)
         .where(Contest.status != ContestStatus.closed, Round.status != RoundStatus.closed, Round.closes_at > now)
     ).all()
     if not rounds:
         return false()
-    clauses = [col(Question.id).in_(select(RoundQuestion.question_id).where(col(RoundQuestion.round_id).in_([r.id for r in rounds])))]
+    clauses: list[ColumnElement[bool]] = [
+        col(Question.id).in_(select(RoundQuestion.question_id).where(col(RoundQuestion.round_id).in_([r.id for r in rounds])))
+    ]
     for rnd in rounds:
         for line in rnd.draw or []:
             if line.get("difficulty"):
-                clauses.append(and_(Question.topic_id == line.get("topic_id"), Question.difficulty == line["difficulty"]))
+                clauses.append(and_(col(Question.topic_id) == line.get("topic_id"), col(Question.difficulty) == line["difficulty"]))
             else:
-                clauses.append(Question.topic_id == line.get("topic_id"))
+                clauses.append(col(Question.topic_id) == line.get("topic_id"))
     return or_(*clauses)
 
 
@@ -131,7 +135,9 @@ def open_set(*, session: Session, actor: Actor, topic_id: int, now: datetime | N
 def public_set(*, session: Session, slug: str, now: datetime | None = None) -> StudySet:
     """A set opened to everyone, by its share link; no account needed."""
     topic = (
-        session.exec(select(Topic).where(Topic.study_slug == slug, Topic.study_public.is_(True), Topic.study_published.is_(True))).first()
+        session.exec(
+            select(Topic).where(Topic.study_slug == slug, col(Topic.study_public).is_(True), col(Topic.study_published).is_(True))
+        ).first()
         if slug
         else None
     )
@@ -142,13 +148,13 @@ def public_set(*, session: Session, slug: str, now: datetime | None = None) -> S
 
 def _study_set(session: Session, topic: Topic, now: datetime | None) -> StudySet:
     blocked = _kept_for_rounds(session, now or utcnow())
-    active = select(Question).where(Question.topic_id == topic.id, Question.active.is_(True))
-    allowed = list(session.exec(active.where(~blocked).order_by(Question.id)).all())
+    active = select(Question).where(Question.topic_id == topic.id, col(Question.active).is_(True))
+    allowed = list(session.exec(active.where(~blocked).order_by(col(Question.id))).all())
     total = session.exec(select(func.count()).select_from(active.subquery())).one()
     return StudySet(
         topic=topic,
         questions=allowed,
-        options=options_of(session=session, question_ids=[q.id for q in allowed]),
+        options=options_of(session=session, question_ids=[q.id for q in allowed if q.id is not None]),
         withheld=total - len(allowed),
     )
 

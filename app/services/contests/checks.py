@@ -7,9 +7,10 @@ Every message names the round (1-based, as organisers count) and `field` names t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -97,6 +98,12 @@ def check_tie_break(keys: list[str] | None) -> list[str]:
     return out
 
 
+class _Bad(Protocol):
+    """Records one problem of a round's settings (field, message, message parameters)."""
+
+    def __call__(self, name: str, message: str, **params: object) -> None: ...
+
+
 def check_round(
     *,
     session: Session,
@@ -149,14 +156,14 @@ def check_round(
     )
 
 
-def _check_title(data: RoundIn, number: int, bad) -> str:
+def _check_title(data: RoundIn, number: int, bad: _Bad) -> str:
     title = clean(data.title) or f"Vòng {number}"
     if len(title) > 200:
         bad("title", N_("Vòng {round}: tên vòng dài quá 200 ký tự."))
     return title
 
 
-def _check_window(data: RoundIn, tz: ZoneInfo, bad) -> tuple[datetime | None, datetime | None]:
+def _check_window(data: RoundIn, tz: ZoneInfo, bad: _Bad) -> tuple[datetime | None, datetime | None]:
     """The round's opening and closing times in UTC; it closes after it opens."""
     opens = to_utc(data.opens_at, tz) if data.opens_at else None
     closes = to_utc(data.closes_at, tz) if data.closes_at else None
@@ -169,7 +176,7 @@ def _check_window(data: RoundIn, tz: ZoneInfo, bad) -> tuple[datetime | None, da
     return opens, closes
 
 
-def _check_attempt_rules(data: RoundIn, bad) -> str:
+def _check_attempt_rules(data: RoundIn, bad: _Bad) -> str:
     """How long, how often and which attempt counts; returns the counted-attempt rule, normalised."""
     if not MIN_TIME_LIMIT <= data.time_limit_s <= MAX_TIME_LIMIT:
         bad(
@@ -192,7 +199,7 @@ def _check_attempt_rules(data: RoundIn, bad) -> str:
     return counted
 
 
-def _check_scoring(data: RoundIn, bad) -> str:
+def _check_scoring(data: RoundIn, bad: _Bad) -> str:
     """Points per question and when results are shown; returns the visibility, normalised."""
     if not MIN_POINTS <= data.points_per_question <= MAX_POINTS:
         bad("points_per_question", N_("Vòng {round}: điểm mỗi câu phải từ {min} đến {max}."), min=MIN_POINTS, max=MAX_POINTS)
@@ -206,7 +213,7 @@ def _check_scoring(data: RoundIn, bad) -> str:
     return visibility
 
 
-def _check_prediction(data: RoundIn, bad) -> tuple[str | None, str, bool]:
+def _check_prediction(data: RoundIn, bad: _Bad) -> tuple[str | None, str, bool]:
     """The tie-break prediction question, if any: its kind, its prompt (a default per kind) and lock rule."""
     if data.prediction is None:
         return None, "", True
@@ -223,7 +230,7 @@ def _check_prediction(data: RoundIn, bad) -> tuple[str | None, str, bool]:
     return kind, prompt, data.prediction.lock_first
 
 
-def _check_sources(data: RoundIn, bad) -> tuple[list[int], list[dict[str, Any]]]:
+def _check_sources(data: RoundIn, bad: _Bad) -> tuple[list[int], list[dict[str, Any]]]:
     """Where the questions come from: a list of questions or draw lines, exactly one, and not too many."""
     ids = list(data.question_ids or [])
     lines = list(data.draw or [])
@@ -244,7 +251,7 @@ def _check_bank(
     ids: list[int],
     draw: list[dict[str, Any]],
     study_draw: bool,
-    bad,
+    bad: _Bad,
     errors: list[FieldError],
 ) -> None:
     """The bank can serve the round: its questions or topics exist and are in reach, and, where the contest
@@ -259,7 +266,7 @@ def _check_bank(
         raise_first(errors)
 
 
-def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
+def _check_draw_lines(lines: list[DrawLine], bad: _Bad) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i, line in enumerate(lines, start=1):
         diff = clean(line.difficulty).lower() or None
@@ -279,7 +286,7 @@ def _check_draw_lines(lines: list[DrawLine], bad) -> list[dict[str, Any]]:
     return out
 
 
-def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad) -> None:
+def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], bad: Callable[..., None]) -> None:
     seen: set[int] = set()
     for qid in ids:
         if qid in seen:
@@ -292,8 +299,8 @@ def _check_question_ids(session: Session, actor: Actor | None, ids: list[int], b
             q.id: (q, u)
             for q, u in session.exec(
                 select(Question, Unit)
-                .join(Topic, Topic.id == Question.topic_id)
-                .join(Unit, Unit.id == Topic.unit_id)
+                .join(Topic, col(Topic.id) == Question.topic_id)
+                .join(Unit, col(Unit.id) == Topic.unit_id)
                 .where(col(Question.id).in_(valid))
             ).all()
         }
@@ -349,14 +356,14 @@ def active_counts(*, session: Session, topic_ids: list[int]) -> dict[int, dict[s
     out: dict[int, dict[str, int]] = defaultdict(dict)
     for topic_id, difficulty, n in session.exec(
         select(Question.topic_id, Question.difficulty, func.count())
-        .where(col(Question.topic_id).in_(topic_ids), Question.active.is_(True))
-        .group_by(Question.topic_id, Question.difficulty)
+        .where(col(Question.topic_id).in_(topic_ids), col(Question.active).is_(True))
+        .group_by(col(Question.topic_id), col(Question.difficulty))
     ).all():
         out[topic_id][difficulty] = int(n)
     return out
 
 
-def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad) -> None:
+def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, Any]], bad: Callable[..., None]) -> None:
     """Can the bank serve every attempt of this draw (draw_shortages)? Topics out of reach do not exist."""
     topics: dict[int, Topic] = {}
     for line in draw:
@@ -383,12 +390,14 @@ def check_draw(*, session: Session, actor: Actor | None, draw: list[dict[str, An
             )
 
 
-def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad) -> None:
+def _check_not_studied(session: Session, ids: list[int], draw: list[dict[str, Any]], bad: Callable[..., None]) -> None:
     """A contest that keeps the study sets open does not ask their questions: members have seen the key."""
     topic_ids = {line["topic_id"] for line in draw}
     if ids:
         topic_ids |= set(session.exec(select(Question.topic_id).where(col(Question.id).in_(ids))).all())
-    studied = session.exec(select(Topic).where(col(Topic.id).in_(topic_ids), Topic.study_published.is_(True)).order_by(Topic.name)).first()
+    studied = session.exec(
+        select(Topic).where(col(Topic.id).in_(topic_ids), col(Topic.study_published).is_(True)).order_by(Topic.name)
+    ).first()
     if studied is not None:
         bad(
             "question_ids" if ids else "draw",

@@ -114,7 +114,8 @@ def _apply(round_: Round, clean_round: CleanRound) -> None:
 
 
 def _set_questions(session: Session, round_: Round, question_ids: list[int]) -> None:
-    session.exec(delete(RoundQuestion).where(col(RoundQuestion.round_id) == round_.id))  # type: ignore[call-overload]
+    assert round_.id is not None
+    session.exec(delete(RoundQuestion).where(col(RoundQuestion.round_id) == round_.id))
     session.flush()
     session.add_all([RoundQuestion(round_id=round_.id, question_id=qid, position=i) for i, qid in enumerate(question_ids, start=1)])
 
@@ -143,6 +144,7 @@ def create_contest(*, session: Session, actor: Actor, data: ContestCreate) -> Co
         for i, r in enumerate(data.rounds)
     ]
     check_order([(r.opens_at, r.closes_at) for r in rounds])
+    assert unit.id is not None
     contest = Contest(
         title=title or "",
         rules_text=rules_text or "",
@@ -155,6 +157,7 @@ def create_contest(*, session: Session, actor: Actor, data: ContestCreate) -> Co
     )
     session.add(contest)
     session.flush()
+    assert contest.id is not None
     for position, clean_round in enumerate(rounds, start=1):
         round_ = Round(
             contest_id=contest.id,
@@ -195,7 +198,7 @@ def list_contests(*, session: Session, actor: Actor) -> list[Contest]:
     return list(
         session.exec(
             select(Contest)
-            .join(Unit, Unit.id == Contest.scope_unit_id)
+            .join(Unit, col(Unit.id) == Contest.scope_unit_id)
             .where(actor.unit_filter())
             .order_by(col(Contest.created_at).desc(), col(Contest.id).desc())
         ).all()
@@ -203,14 +206,16 @@ def list_contests(*, session: Session, actor: Actor) -> list[Contest]:
 
 
 def rounds_of(*, session: Session, contest: Contest) -> list[Round]:
-    return list(session.exec(select(Round).where(Round.contest_id == contest.id).order_by(Round.position)).all())
+    return list(session.exec(select(Round).where(Round.contest_id == contest.id).order_by(col(Round.position))).all())
 
 
 def question_ids_of(*, session: Session, round_ids: list[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {i: [] for i in round_ids}
     if round_ids:
         for rq in session.exec(
-            select(RoundQuestion).where(col(RoundQuestion.round_id).in_(round_ids)).order_by(RoundQuestion.round_id, RoundQuestion.position)
+            select(RoundQuestion)
+            .where(col(RoundQuestion.round_id).in_(round_ids))
+            .order_by(col(RoundQuestion.round_id), col(RoundQuestion.position))
         ).all():
             out[rq.round_id].append(rq.question_id)
     return out

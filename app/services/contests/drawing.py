@@ -16,7 +16,7 @@ def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) ->
     """The fixed list in its order, or each draw line sampled from the active questions it names (sorted
     by id first, so the same seed gives the same draw)."""
     fixed = session.exec(
-        select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(RoundQuestion.position)
+        select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(col(RoundQuestion.position))
     ).all()
     if fixed:
         chosen = list(fixed)
@@ -24,10 +24,10 @@ def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) ->
         chosen = []
         taken: set[int] = set()
         for line in round_.draw or []:
-            stmt = select(Question.id).where(Question.topic_id == line["topic_id"], Question.active.is_(True))
+            stmt = select(Question.id).where(Question.topic_id == line["topic_id"], col(Question.active).is_(True))
             if line.get("difficulty"):
                 stmt = stmt.where(Question.difficulty == line["difficulty"])
-            pool = [qid for qid in session.exec(stmt.order_by(Question.id)).all() if qid not in taken]
+            pool = [qid for qid in session.exec(stmt.order_by(col(Question.id))).all() if qid is not None and qid not in taken]
             # The bank was checked at publish time; if questions were retired since, ask what is left.
             picked = rng.sample(pool, min(line["count"], len(pool)))
             chosen += picked

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_
+from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Invalid, NotFound
@@ -235,6 +235,7 @@ def create(*, session: Session, actor: Actor, data: EssayCampaignCreate) -> Essa
         raise Invalid(exc.message, field="scope_unit_code", **exc.params) from None
     actor.require(scope)
     values = _check_whole(_check(session, actor, data.model_dump(exclude={"scope_unit_code"}), ZoneInfo(DEFAULT_TZ)))
+    assert scope.id is not None
     campaign = EssayCampaign(**values, scope_unit_id=scope.id, timezone=DEFAULT_TZ, created_by_id=actor.id)
     session.add(campaign)
     session.flush()
@@ -261,7 +262,7 @@ def update(*, session: Session, actor: Actor, campaign_id: int, data: EssayCampa
     if (
         "rubric" in changes
         and session.exec(
-            select(EssayGrade.id).join(Essay, Essay.id == EssayGrade.essay_id).where(Essay.campaign_id == campaign.id).limit(1)
+            select(EssayGrade.id).join(Essay, col(Essay.id) == EssayGrade.essay_id).where(Essay.campaign_id == campaign.id).limit(1)
         ).first()
         is not None
     ):
@@ -360,13 +361,13 @@ def list_visible(*, session: Session, actor: Actor, roles: tuple[str, ...] | Non
     above = {p for g in grant_paths for p in _ancestor_paths(g)}
     if roles is None:
         above.update(_ancestor_paths(home_unit(session, actor).path))
-    where = [col(Unit.path).in_(sorted(above))] if above else []
-    where += [Unit.path.startswith(p, autoescape=True) for p in grant_paths]
+    where: list[ColumnElement[bool]] = [col(Unit.path).in_(sorted(above))] if above else []
+    where += [col(Unit.path).startswith(p, autoescape=True) for p in grant_paths]
     if not where:
         return []
     rows = session.exec(
         select(EssayCampaign, Unit)
-        .join(Unit, Unit.id == EssayCampaign.scope_unit_id)
+        .join(Unit, col(Unit.id) == EssayCampaign.scope_unit_id)
         .where(or_(*where))
         .order_by(col(EssayCampaign.closes_at).desc(), col(EssayCampaign.id).desc())
     ).all()
@@ -385,15 +386,15 @@ def open_for_member(*, session: Session, actor: Actor, now: datetime | None = No
     return list(
         session.exec(
             select(EssayCampaign)
-            .join(Unit, Unit.id == EssayCampaign.scope_unit_id)
+            .join(Unit, col(Unit.id) == EssayCampaign.scope_unit_id)
             .where(col(Unit.path).in_(ancestors), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
-            .order_by(EssayCampaign.closes_at)
+            .order_by(col(EssayCampaign.closes_at))
         ).all()
     )
 
 
 def has_essays(*, session: Session, campaign_id: int) -> bool:
-    return bool(session.exec(select(exists().where(Essay.campaign_id == campaign_id))).one())
+    return bool(session.exec(select(exists().where(col(Essay.campaign_id) == campaign_id))).one())
 
 
 def public(campaign: EssayCampaign, scope: Unit, now: datetime | None = None) -> EssayCampaignPublic:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -41,7 +41,7 @@ MY_STATES = {
     "reviewed": N_("Chi bộ đã xem"),
     "graded": N_("Đã chấm điểm"),
 }
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     EssayStatus.draft: N_("Đang viết nháp"),
     EssayStatus.submitted: N_("Đã nộp, chờ chi bộ xem"),
     EssayStatus.reviewed: N_("Chi bộ đã xem"),
@@ -177,7 +177,9 @@ def _my_state(essay: Essay, changed: bool) -> str:
 def _new_essay(session: Session, actor: Actor, campaign: EssayCampaign, now: datetime) -> Essay:
     """Create the member's essay; two autosaves racing for it (two tabs) meet the unique constraint, and the
     loser reads the winner's row instead of failing."""
-    essay = Essay(campaign_id=campaign.id, member_id=actor.id, unit_id=home_unit(session, actor).id, saved_at=now)
+    unit = home_unit(session, actor)
+    assert campaign.id is not None and unit.id is not None
+    essay = Essay(campaign_id=campaign.id, member_id=actor.id, unit_id=unit.id, saved_at=now)
     try:
         with session.begin_nested():
             session.add(essay)
@@ -227,7 +229,9 @@ def submit(
     essay.topic, essay.text, essay.word_count = essay.draft_topic, essay.draft_text, words
     essay.text_folded = fold(f"{essay.topic}\n{essay.text}")
     essay.submitted_at, essay.submit_count, essay.status = now, essay.submit_count + 1, EssayStatus.submitted
-    essay.unit_id = home_unit(session, actor).id
+    unit = home_unit(session, actor)
+    assert unit.id is not None
+    essay.unit_id = unit.id
     essay.reviewed_at = essay.reviewed_by_id = None
     session.add(essay)
     session.flush()
@@ -322,8 +326,8 @@ class Overview:
 MISSING_SHOWN = 500
 
 
-def _inside(unit: Unit) -> object:
-    return Unit.path.startswith(unit.path, autoescape=True)
+def _inside(unit: Unit) -> ColumnElement[bool]:
+    return col(Unit.path).startswith(unit.path, autoescape=True)
 
 
 def submitted_essays(*, session: Session, reached: Reach, q: str = "", status: str | None = None) -> list[tuple[Essay, Member, Unit]]:
@@ -331,16 +335,18 @@ def submitted_essays(*, session: Session, reached: Reach, q: str = "", status: s
     the text and the member's name ("nghi quyet" finds "Nghị quyết")."""
     stmt = (
         select(Essay, Member, Unit)
-        .join(Member, Member.id == Essay.member_id)
-        .join(Unit, Unit.id == Essay.unit_id)
+        .join(Member, col(Member.id) == Essay.member_id)
+        .join(Unit, col(Unit.id) == Essay.unit_id)
         .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit))
     )
     term = fold(q)
     if term:
-        stmt = stmt.where(or_(Essay.text_folded.contains(term, autoescape=True), Member.name_folded.contains(term, autoescape=True)))
+        stmt = stmt.where(
+            or_(col(Essay.text_folded).contains(term, autoescape=True), col(Member.name_folded).contains(term, autoescape=True))
+        )
     if status:
         stmt = stmt.where(Essay.status == status)
-    return [(e, m, u) for e, m, u in session.exec(stmt.order_by(Member.sort_key, Member.id)).all()]
+    return [(e, m, u) for e, m, u in session.exec(stmt.order_by(col(Member.sort_key), col(Member.id))).all()]
 
 
 def overview(
@@ -351,16 +357,16 @@ def overview(
     essays = submitted_essays(session=session, reached=reached, q=q, status=status)
     not_in = (
         select(Member, Unit, Essay.id)
-        .join(Unit, Unit.id == Member.unit_id)
-        .outerjoin(Essay, (Essay.member_id == Member.id) & (Essay.campaign_id == reached.campaign.id))
-        .where(_inside(reached.unit), Member.active.is_(True), col(Essay.submitted_at).is_(None))
+        .join(Unit, col(Unit.id) == Member.unit_id)
+        .outerjoin(Essay, (col(Essay.member_id) == Member.id) & (col(Essay.campaign_id) == reached.campaign.id))
+        .where(_inside(reached.unit), col(Member.active).is_(True), col(Essay.submitted_at).is_(None))
     )
     total = session.exec(select(func.count()).select_from(not_in.subquery())).one()
-    rows = session.exec(not_in.order_by(Unit.path, Member.sort_key, Member.id).limit(MISSING_SHOWN)).all()
+    rows = session.exec(not_in.order_by(col(Unit.path), col(Member.sort_key), col(Member.id)).limit(MISSING_SHOWN)).all()
     counts = dict(
         session.exec(
             select(Essay.status, func.count())
-            .join(Unit, Unit.id == Essay.unit_id)
+            .join(Unit, col(Unit.id) == Essay.unit_id)
             .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit))
             .group_by(Essay.status)
         ).all()
@@ -368,7 +374,7 @@ def overview(
     graded = session.exec(
         select(func.count())
         .select_from(Essay)
-        .join(Unit, Unit.id == Essay.unit_id)
+        .join(Unit, col(Unit.id) == Essay.unit_id)
         .where(Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, _inside(reached.unit))
     ).one()
     counts = {

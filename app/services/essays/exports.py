@@ -48,21 +48,24 @@ class UnitParticipation:
 def participation(*, session: Session, campaign: EssayCampaign, unit: Unit) -> list[UnitParticipation]:
     """For each unit directly under `unit`: members who handed in an essay / the subtree's declared headcount; and a
     row for the unit's own members when it declares some or has essays of its own. Two queries, whatever the depth."""
-    inside = Unit.path.startswith(unit.path, autoescape=True)
+    assert unit.id is not None
+    inside = col(Unit.path).startswith(unit.path, autoescape=True)
     tree = session.exec(select(Unit).where(inside)).all()
     handed = dict(
         session.exec(
             select(Essay.unit_id, func.count())
-            .join(Unit, Unit.id == Essay.unit_id)
+            .join(Unit, col(Unit.id) == Essay.unit_id)
             .where(Essay.campaign_id == campaign.id, col(Essay.submitted_at).is_not(None), inside)
-            .group_by(Essay.unit_id)
+            .group_by(col(Essay.unit_id))
         ).all()
     )
     children = sorted((u for u in tree if u.parent_id == unit.id), key=lambda u: u.code)
     rows = []
     for child in children:
         below = [u for u in tree if u.path.startswith(child.path)]
-        rows.append(UnitParticipation(child, False, sum(handed.get(u.id, 0) for u in below), sum(u.headcount for u in below)))
+        rows.append(
+            UnitParticipation(child, False, sum(handed.get(u.id, 0) for u in below if u.id is not None), sum(u.headcount for u in below))
+        )
     if not children or unit.headcount or handed.get(unit.id):
         rows.insert(
             0,
@@ -103,14 +106,14 @@ def _participation_part(rows: list[UnitParticipation], locale: str) -> Part:
 def _essay_rows(session: Session, reached: Reach) -> Iterator[tuple[Essay, Member, Unit]]:
     stmt = (
         select(Essay, Member, Unit)
-        .join(Member, Member.id == Essay.member_id)
-        .join(Unit, Unit.id == Essay.unit_id)
+        .join(Member, col(Member.id) == Essay.member_id)
+        .join(Unit, col(Unit.id) == Essay.unit_id)
         .where(
             Essay.campaign_id == reached.campaign.id,
             col(Essay.submitted_at).is_not(None),
-            Unit.path.startswith(reached.unit.path, autoescape=True),
+            col(Unit.path).startswith(reached.unit.path, autoescape=True),
         )
-        .order_by(Unit.path, Member.sort_key, Member.id)
+        .order_by(col(Unit.path), col(Member.sort_key), col(Member.id))
         .execution_options(yield_per=BATCH)
     )
     for row in session.exec(stmt):
@@ -120,10 +123,10 @@ def _essay_rows(session: Session, reached: Reach) -> Iterator[tuple[Essay, Membe
 def _grade_totals(session: Session, reached: Reach) -> dict[int, list[float]]:
     rows = session.exec(
         select(EssayGrade.essay_id, EssayGrade.total)
-        .join(Essay, Essay.id == EssayGrade.essay_id)
-        .join(Unit, Unit.id == Essay.unit_id)
-        .where(Essay.campaign_id == reached.campaign.id, Unit.path.startswith(reached.unit.path, autoescape=True))
-        .order_by(EssayGrade.essay_id, EssayGrade.graded_at, EssayGrade.id)
+        .join(Essay, col(Essay.id) == EssayGrade.essay_id)
+        .join(Unit, col(Unit.id) == Essay.unit_id)
+        .where(Essay.campaign_id == reached.campaign.id, col(Unit.path).startswith(reached.unit.path, autoescape=True))
+        .order_by(col(EssayGrade.essay_id), col(EssayGrade.graded_at), col(EssayGrade.id))
     ).all()
     out: dict[int, list[float]] = {}
     for essay_id, total in rows:
@@ -166,6 +169,7 @@ def summary_parts(*, session: Session, reached: Reach, locale: str = "vi") -> li
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for e, m, u in _essay_rows(session, reached):
+            assert e.id is not None and m.id is not None
             row = (
                 m.full_name,
                 m.member_code,
@@ -195,10 +199,14 @@ def summary_parts(*, session: Session, reached: Reach, locale: str = "vi") -> li
     def missing() -> Iterator[tuple[Any, ...]]:
         stmt = (
             select(Member, Unit, Essay.id)
-            .join(Unit, Unit.id == Member.unit_id)
-            .outerjoin(Essay, (Essay.member_id == Member.id) & (Essay.campaign_id == campaign.id))
-            .where(Unit.path.startswith(reached.unit.path, autoescape=True), Member.active.is_(True), col(Essay.submitted_at).is_(None))
-            .order_by(Unit.path, Member.sort_key, Member.id)
+            .join(Unit, col(Unit.id) == Member.unit_id)
+            .outerjoin(Essay, (col(Essay.member_id) == Member.id) & (col(Essay.campaign_id) == campaign.id))
+            .where(
+                col(Unit.path).startswith(reached.unit.path, autoescape=True),
+                col(Member.active).is_(True),
+                col(Essay.submitted_at).is_(None),
+            )
+            .order_by(col(Unit.path), col(Member.sort_key), col(Member.id))
             .execution_options(yield_per=BATCH)
         )
         for m, u, essay_id in session.exec(stmt):
@@ -243,11 +251,11 @@ def counts(*, session: Session, reached: Reach, locale: str = "vi") -> list[tupl
     by_status = dict(
         session.exec(
             select(Essay.status, func.count())
-            .join(Unit, Unit.id == Essay.unit_id)
+            .join(Unit, col(Unit.id) == Essay.unit_id)
             .where(
                 Essay.campaign_id == reached.campaign.id,
                 col(Essay.submitted_at).is_not(None),
-                Unit.path.startswith(reached.unit.path, autoescape=True),
+                col(Unit.path).startswith(reached.unit.path, autoescape=True),
             )
             .group_by(Essay.status)
         ).all()
@@ -255,8 +263,10 @@ def counts(*, session: Session, reached: Reach, locale: str = "vi") -> list[tupl
     graded = session.exec(
         select(func.count())
         .select_from(Essay)
-        .join(Unit, Unit.id == Essay.unit_id)
-        .where(Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, Unit.path.startswith(reached.unit.path, autoescape=True))
+        .join(Unit, col(Unit.id) == Essay.unit_id)
+        .where(
+            Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, col(Unit.path).startswith(reached.unit.path, autoescape=True)
+        )
     ).one()
     rate = percent(handed / headcount if headcount else None, locale)
     return [

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func
+from sqlalchemy import ColumnElement, exists, func
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -80,6 +80,7 @@ def grade(
     if not view.may_grade:
         raise Forbidden(N_("Giám khảo không chấm bài của chính mình."))
     essay, campaign = view.essay, view.campaign
+    assert essay.id is not None
     if essay.status not in HANDED_IN:
         raise Conflict(N_("Bài đang được trả lại cho hội viên sửa; chưa chấm được."))
     points = check_scores(campaign, scores)
@@ -116,9 +117,9 @@ def grades_of(*, session: Session, essay_ids: list[int]) -> dict[int, list[tuple
     for start in range(0, len(essay_ids), 500):
         rows = session.exec(
             select(EssayGrade, Member.full_name)
-            .join(Member, Member.id == EssayGrade.judge_id)
+            .join(Member, col(Member.id) == EssayGrade.judge_id)
             .where(col(EssayGrade.essay_id).in_(essay_ids[start : start + 500]))
-            .order_by(EssayGrade.graded_at, EssayGrade.id)
+            .order_by(col(EssayGrade.graded_at), col(EssayGrade.id))
         ).all()
         for g, name in rows:
             out[g.essay_id].append((g, name))
@@ -150,32 +151,32 @@ def queue(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | 
     (judges disagree), "all"."""
     reached = reach(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, roles=JUDGE)
     campaign = reached.campaign
-    graded_by_me = exists().where(EssayGrade.essay_id == Essay.id, EssayGrade.judge_id == actor.id)
-    base = [
-        Essay.campaign_id == campaign.id,
+    graded_by_me = exists().where(col(EssayGrade.essay_id) == Essay.id, col(EssayGrade.judge_id) == actor.id)
+    base: list[ColumnElement[bool]] = [
+        col(Essay.campaign_id) == campaign.id,
         col(Essay.status).in_(HANDED_IN),
-        Unit.path.startswith(reached.unit.path, autoescape=True),
-        Essay.member_id != actor.id,
+        col(Unit.path).startswith(reached.unit.path, autoescape=True),
+        col(Essay.member_id) != actor.id,
     ]
-    todo_where = [*base, Essay.grade_count < campaign.graders_per_essay, ~graded_by_me]
-    where = {"todo": todo_where, "flagged": [*base, Essay.disagreement.is_(True)]}.get(show, base)
+    todo_where = [*base, col(Essay.grade_count) < campaign.graders_per_essay, ~graded_by_me]
+    where = {"todo": todo_where, "flagged": [*base, col(Essay.disagreement).is_(True)]}.get(show, base)
     rows = session.exec(
         select(Essay, Member, Unit, graded_by_me)
-        .join(Member, Member.id == Essay.member_id)
-        .join(Unit, Unit.id == Essay.unit_id)
+        .join(Member, col(Member.id) == Essay.member_id)
+        .join(Unit, col(Unit.id) == Essay.unit_id)
         .where(*where)
-        .order_by(Essay.grade_count, Essay.submitted_at, Essay.id)
+        .order_by(col(Essay.grade_count), col(Essay.submitted_at), col(Essay.id))
         .limit(QUEUE_LIMIT)
     ).all()
 
-    def count(conditions: list) -> int:
-        return int(session.exec(select(func.count()).select_from(Essay).join(Unit, Unit.id == Essay.unit_id).where(*conditions)).one())
+    def count(conditions: list[ColumnElement[bool]]) -> int:
+        return int(session.exec(select(func.count()).select_from(Essay).join(Unit, col(Unit.id) == Essay.unit_id).where(*conditions)).one())
 
     return Queue(
         reach=reached,
         rows=[QueueRow(e, m, u, bool(g)) for e, m, u, g in rows],
         todo=count(todo_where),
-        flagged=count([*base, Essay.disagreement.is_(True)]),
+        flagged=count([*base, col(Essay.disagreement).is_(True)]),
     )
 
 
@@ -190,7 +191,7 @@ def weighted_scores(*, session: Session, campaign: EssayCampaign) -> dict[int, f
             Essay.campaign_id == campaign.id, col(Essay.score).is_not(None), col(Essay.status) != EssayStatus.draft
         )
     ).all()
-    return {member_id: round(float(score) * campaign.contest_weight, 2) for member_id, score in rows}
+    return {member_id: round(float(score) * campaign.contest_weight, 2) for member_id, score in rows if score is not None}
 
 
 def contest_essay_points(*, session: Session, contest_id: int) -> dict[int, float]:

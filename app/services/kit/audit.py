@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlmodel import Session, col, select
 
 from app.models import AuditEntry, Member, Unit
@@ -91,7 +92,9 @@ class LogFilter:
 def _where(actor: Actor, f: LogFilter) -> list[Any]:
     where: list[Any] = [actor.unit_filter((*MANAGE, *JUDGE))]
     if f.action:
-        where.append(AuditEntry.action.startswith(f.action, autoescape=True) if f.action.endswith(".") else AuditEntry.action == f.action)
+        where.append(
+            col(AuditEntry.action).startswith(f.action, autoescape=True) if f.action.endswith(".") else AuditEntry.action == f.action
+        )
     if f.entity:
         where.append(AuditEntry.entity == f.entity)
     if f.entity_id:
@@ -101,7 +104,7 @@ def _where(actor: Actor, f: LogFilter) -> list[Any]:
     if f.until:
         where.append(AuditEntry.at < f.until)
     if f.who:
-        who = select(Member.id).where(or_(Member.member_code == f.who, Member.phone == f.who))
+        who = select(Member.id).where(or_(col(Member.member_code) == f.who, col(Member.phone) == f.who))
         where.append(col(AuditEntry.actor_id).in_(who))
     return where
 
@@ -118,12 +121,12 @@ def search(
     member's name and the unit's name. Admins see everything under their grants, as everyone."""
     actor.require_any((*MANAGE, *JUDGE))
     where = _where(actor, log_filter)
-    base = select(AuditEntry).join(Unit, Unit.id == AuditEntry.unit_id).where(*where)
+    base = select(AuditEntry).join(Unit, col(Unit.id) == AuditEntry.unit_id).where(*where)
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     rows = session.execute(
         select(AuditEntry, Member.full_name, Unit.name)
-        .join(Unit, Unit.id == AuditEntry.unit_id)
-        .outerjoin(Member, Member.id == AuditEntry.actor_id)
+        .join(Unit, col(Unit.id) == AuditEntry.unit_id)
+        .outerjoin(Member, col(Member.id) == AuditEntry.actor_id)
         .where(*where)
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .limit(limit)
@@ -136,19 +139,19 @@ def iter_entries(*, session: Session, actor: Actor, log_filter: LogFilter) -> It
     """Every matching entry, for the export: read in batches, newest first."""
     actor.require_any((*MANAGE, *JUDGE))
     stmt = (
-        select(
-            AuditEntry.at,
-            AuditEntry.action,
-            AuditEntry.entity,
-            AuditEntry.entity_id,
-            Member.member_code,
-            Member.full_name,
-            Unit.code,
-            AuditEntry.ip,
-            AuditEntry.detail,
+        sa_select(
+            col(AuditEntry.at),
+            col(AuditEntry.action),
+            col(AuditEntry.entity),
+            col(AuditEntry.entity_id),
+            col(Member.member_code),
+            col(Member.full_name),
+            col(Unit.code),
+            col(AuditEntry.ip),
+            col(AuditEntry.detail),
         )
-        .join(Unit, Unit.id == AuditEntry.unit_id)
-        .outerjoin(Member, Member.id == AuditEntry.actor_id)
+        .join(Unit, col(Unit.id) == AuditEntry.unit_id)
+        .outerjoin(Member, col(Member.id) == AuditEntry.actor_id)
         .where(*_where(actor, log_filter))
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .execution_options(yield_per=2000)

@@ -22,8 +22,8 @@ def bump(session: Session, key: str, now: datetime, *, window_s: int, step: int 
     expired = table.c.window_start <= cutoff
     sqlite = session.get_bind().dialect.name == "sqlite"
     insert = sqlite_insert if sqlite else pg_insert
-    stmt = insert(table).values(key=key, window_start=now, failures=max(step, 0))
-    stmt = stmt.on_conflict_do_update(
+    values = insert(table).values(key=key, window_start=now, failures=max(step, 0))
+    stmt = values.on_conflict_do_update(
         index_elements=["key"],
         set_={
             "failures": case(

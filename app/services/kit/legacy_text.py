@@ -64,8 +64,8 @@ def plain_vietnamese(text: str) -> bool:
             return False
         if ch.isascii() or ch in "đĐ" or not ch.isalpha():
             continue
-        base, *marks = unicodedata.normalize("NFD", ch)
-        if not base.isascii() or any(m not in _MARKS for m in marks):
+        decomposed = unicodedata.normalize("NFD", ch)
+        if not decomposed[0].isascii() or any(m not in _MARKS for m in decomposed[1:]):
             return False
     return True
 

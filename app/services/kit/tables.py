@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
@@ -98,7 +99,7 @@ def _is_empty(cells: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _xlsx_rows(content: bytes):
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     import openpyxl
 
     try:
@@ -120,7 +121,7 @@ def _xlsx_rows(content: bytes):
         workbook.close()
 
 
-def _csv_rows(content: bytes):
+def _csv_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     text = _decode(content)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import N_, Conflict, NotFound
 from app.models import Upload
@@ -17,7 +17,7 @@ KEEP_FOR = timedelta(days=1)
 
 def save(*, session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> Upload:
     # Old previews nobody committed are not worth keeping: they hold personal data.
-    session.execute(delete(Upload).where(Upload.created_at < utcnow() - KEEP_FOR))
+    session.execute(delete(Upload).where(col(Upload.created_at) < utcnow() - KEEP_FOR))
     upload = Upload(kind=kind, filename=filename[:255], content=content, created_by_id=actor.id)
     session.add(upload)
     session.flush()

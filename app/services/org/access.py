@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import N_, Forbidden
 from app.models import Member, MemberRole, Role, Unit
@@ -66,13 +66,13 @@ class Actor:
         paths = self.paths(roles)
         if not paths:
             return false()
-        return or_(*[Unit.path.startswith(p, autoescape=True) for p in paths])
+        return or_(*[col(Unit.path).startswith(p, autoescape=True) for p in paths])
 
 
 def load_grants(*, session: Session, member_id: int) -> list[Grant]:
     rows = session.exec(
-        select(MemberRole.role, Unit.id, Unit.code, Unit.path)
-        .join(Unit, Unit.id == MemberRole.unit_id)
+        select(MemberRole.role, MemberRole.unit_id, Unit.code, Unit.path)
+        .join(Unit, col(Unit.id) == MemberRole.unit_id)
         .where(MemberRole.member_id == member_id)
     ).all()
     return [Grant(role=r, unit_id=uid, unit_code=code, unit_path=path) for r, uid, code, path in rows]

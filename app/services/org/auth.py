@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.errors import N_, Invalid, TooManyRequests, Unauthorized
@@ -83,7 +83,7 @@ def find_by_username(*, session: Session, username: str) -> Member | None:
     if not name:
         return None
     phone = normalise_phone(name)
-    return session.exec(select(Member).where(or_(Member.phone == phone, Member.member_code == name.upper()))).first()
+    return session.exec(select(Member).where(or_(col(Member.phone) == phone, col(Member.member_code) == name.upper()))).first()
 
 
 def login(*, session: Session, settings: Settings, secret: str, username: str, password: str, ip: str | None) -> IssuedToken:

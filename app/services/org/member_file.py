@@ -193,6 +193,7 @@ def template_xlsx() -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = "Danh sách"
     sheet.append([c.header for c in COLUMNS])
     sheet.append([c.sample or None for c in COLUMNS])

@@ -457,6 +457,7 @@ def _update_member(item: RowPlan, now: datetime) -> None:
     assert member is not None
     before = (member.full_name, member.phone, member.member_code, member.birth_date, member.unit_id, member.id_number_hash)
     member.full_name, member.phone, member.member_code = item.full_name, item.phone, item.member_code
+    assert item.unit.id is not None  # a unit of the tree, read from the database
     member.birth_date, member.unit_id = item.birth_date, item.unit.id
     if item.id_number_hash:  # a blank CCCD cell keeps the number on file
         member.id_number_hash, member.id_number_last = item.id_number_hash, item.id_number_last
@@ -467,6 +468,7 @@ def _update_member(item: RowPlan, now: datetime) -> None:
 
 
 def _new_member(item: RowPlan, hashes: dict[str, str], now: datetime) -> Member:
+    assert item.unit.id is not None  # a unit of the tree, read from the database
     member = Member(
         full_name=item.full_name,
         phone=item.phone,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import false, func, or_
+from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.models import Member, MemberRole, Role, Unit
@@ -125,6 +125,7 @@ def create(*, session: Session, actor: Actor, data: MemberCreate, secret: str) -
     )
     raise_first(errors)
     unit = _unit_for(session, actor, data.unit_code)
+    assert unit.id is not None
     if data.password:
         check_password(data.password, phone=fields.phone)
     id_hash = id_number_hash(fields.id_number, secret=secret) if fields.id_number else None
@@ -174,7 +175,9 @@ def update(*, session: Session, actor: Actor, member_id: int, data: MemberUpdate
     check_unique(session=session, phone=fields.phone, member_code=fields.member_code, id_hash=id_hash, exclude_id=member.id, actor=actor)
     new_unit_id = member.unit_id
     if data.unit_code:
-        new_unit_id = _unit_for(session, actor, data.unit_code).id
+        new_unit = _unit_for(session, actor, data.unit_code)
+        assert new_unit.id is not None
+        new_unit_id = new_unit.id
     before = {
         "full_name": member.full_name,
         "phone": member.phone,
@@ -294,29 +297,29 @@ def search(
 ) -> MemberPage:
     """Members in the actor's subtrees (or in one unit's subtree), Vietnamese name order, diacritics
     ignored in the query ("nguyen thi dao" finds "Nguyễn Thị Đào")."""
-    stmt = select(Member, Unit).join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
+    stmt = select(Member, Unit).join(Unit, col(Unit.id) == Member.unit_id).where(actor.unit_filter())
     if unit_id is not None:
         unit = session.get(Unit, unit_id) if is_db_id(unit_id) else None
         if unit is None:
             raise NotFound(N_("Không tìm thấy đơn vị."))
         actor.require(unit)
-        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
+        stmt = stmt.where(col(Unit.path).startswith(unit.path, autoescape=True))
     if not include_inactive:
-        stmt = stmt.where(Member.active.is_(True))
+        stmt = stmt.where(col(Member.active).is_(True))
     term = fold(q)
     if term:
         digits = normalise_phone(q)
         stmt = stmt.where(
             or_(
-                Member.name_folded.contains(term, autoescape=True),
-                Member.member_code == clean(q).upper(),
-                Member.phone.startswith(digits, autoescape=True) if digits.isdigit() else False,
+                col(Member.name_folded).contains(term, autoescape=True),
+                col(Member.member_code) == clean(q).upper(),
+                col(Member.phone).startswith(digits, autoescape=True) if digits.isdigit() else false(),
             )
         )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     # A page past the end shows the last one (and a page number from a URL cannot overflow OFFSET).
     page = max(1, min(page, -(-total // per_page)))
-    rows = session.exec(stmt.order_by(Member.sort_key, Member.id).offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.exec(stmt.order_by(col(Member.sort_key), col(Member.id)).offset((page - 1) * per_page).limit(per_page)).all()
     return MemberPage(rows=[(m, u) for m, u in rows], total=total, page=page, per_page=per_page)
 
 
@@ -327,8 +330,8 @@ def likely_duplicates(*, session: Session, member: Member, actor: Actor | None =
         return []
     stmt = select(Member).where(Member.name_folded == member.name_folded, Member.birth_date == member.birth_date, Member.id != member.id)
     if actor is not None:
-        stmt = stmt.join(Unit, Unit.id == Member.unit_id).where(actor.unit_filter())
-    return list(session.exec(stmt.order_by(Member.id)).all())
+        stmt = stmt.join(Unit, col(Unit.id) == Member.unit_id).where(actor.unit_filter())
+    return list(session.exec(stmt.order_by(col(Member.id))).all())
 
 
 def grant_role(*, session: Session, actor: Actor, member_id: int, role: str, unit_code: str) -> None:

@@ -13,12 +13,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import anyio.to_thread
 from sqlalchemy import bindparam, delete, event, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import committed
 from app.models import Member, MemberChange, MemberRole, Unit
@@ -178,7 +180,7 @@ def _mark(session: OrmSession, member_ids: set[int] | None) -> None:
 
 
 @event.listens_for(OrmSession, "after_flush")
-def _after_flush(session: OrmSession, _ctx) -> None:
+def _after_flush(session: OrmSession, _ctx: UOWTransaction) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Member) and obj.id is not None and obj not in session.new:  # a new one has no snapshot
             _mark(session, {obj.id})
@@ -189,7 +191,7 @@ def _after_flush(session: OrmSession, _ctx) -> None:
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
-def _bulk(state) -> None:
+def _bulk(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
         if state.bind_mapper.class_ in (Member, MemberRole, Unit):
             _mark(state.session, None)
@@ -245,5 +247,6 @@ async def watch(engine: Engine, cache: PrincipalCache) -> None:
 
 def prune_feed(*, session: Session) -> int:
     """Entries older than anyone reads (FEED_LOOKBACK) are kept a day for inspection, then deleted."""
-    result = session.execute(delete(MemberChange).where(MemberChange.changed_at < utcnow() - FEED_KEEP))
+    # Session.execute is typed as returning a Result; for a DELETE it is a CursorResult, which has the row count.
+    result = cast("CursorResult[Any]", session.execute(delete(MemberChange).where(col(MemberChange.changed_at) < utcnow() - FEED_KEEP)))
     return int(result.rowcount or 0)

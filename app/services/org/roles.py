@@ -9,7 +9,7 @@ from app.models import Member, MemberRole, Role, Unit
 from app.services.kit import audit
 from app.services.kit.text import clean
 from app.services.org.access import MANAGE, Actor
-from app.services.org.schemas import RoleGrantOut
+from app.services.org.schemas import RoleGrantIn, RoleGrantOut
 from app.services.org.units import get_by_code
 
 GRANTABLE = (Role.organiser, Role.judge, Role.admin)
@@ -24,7 +24,7 @@ def has_authority_over(actor: Actor, grants: list[tuple[MemberRole, Unit]]) -> b
     return all(actor.covers(unit, (Role.admin,) if grant.role == Role.admin else MANAGE) for grant, unit in grants)
 
 
-def grant_all(*, session: Session, actor: Actor, member: Member, roles: list, audit_action: str) -> None:
+def grant_all(*, session: Session, actor: Actor, member: Member, roles: list[RoleGrantIn], audit_action: str) -> None:
     """Grant each {role, unit_code}: organiser/judge inside the actor's subtrees, admin only by an admin."""
     for grant in roles:
         role = clean(grant.role).lower()
@@ -36,6 +36,7 @@ def grant_all(*, session: Session, actor: Actor, member: Member, roles: list, au
         actor.require(unit)
         if role == Role.admin and not actor.covers(unit, (Role.admin,)):
             raise Forbidden(N_("Chỉ quản trị viên mới cấp được quyền quản trị."))
+        assert member.id is not None and unit.id is not None
         exists = session.exec(
             select(MemberRole.id).where(MemberRole.member_id == member.id, MemberRole.role == role, MemberRole.unit_id == unit.id)
         ).first()
@@ -58,9 +59,9 @@ def roles_of(*, session: Session, member_ids: list[int]) -> dict[int, list[RoleG
         return out
     rows = session.exec(
         select(MemberRole.member_id, MemberRole.role, Unit.code)
-        .join(Unit, Unit.id == MemberRole.unit_id)
+        .join(Unit, col(Unit.id) == MemberRole.unit_id)
         .where(col(MemberRole.member_id).in_(member_ids))
-        .order_by(MemberRole.id)
+        .order_by(col(MemberRole.id))
     ).all()
     for mid, role, code in rows:
         out[mid].append(RoleGrantOut(role=role, unit_code=code))
@@ -76,9 +77,9 @@ def grants_of_many(*, session: Session, member_ids: list[int]) -> dict[int, list
     for start in range(0, len(member_ids), 500):
         rows = session.exec(
             select(MemberRole, Unit)
-            .join(Unit, Unit.id == MemberRole.unit_id)
+            .join(Unit, col(Unit.id) == MemberRole.unit_id)
             .where(col(MemberRole.member_id).in_(member_ids[start : start + 500]))
-            .order_by(MemberRole.id)
+            .order_by(col(MemberRole.id))
         ).all()
         for grant, unit in rows:
             out.setdefault(grant.member_id, []).append((grant, unit))

@@ -166,11 +166,13 @@ def move(*, session: Session, actor: Actor, unit_id: int, new_parent_code: str) 
     session.flush()
     session.execute(
         update(Unit)
-        .where(Unit.path.startswith(old_prefix, autoescape=True))
+        .where(col(Unit.path).startswith(old_prefix, autoescape=True))
         .values(path=new_prefix + func.substr(Unit.path, len(old_prefix) + 1), depth=Unit.depth + depth_shift)
         .execution_options(synchronize_session=False)
     )
-    session.execute(update(Unit).where(Unit.id == unit.id).values(parent_id=new_parent.id).execution_options(synchronize_session=False))
+    session.execute(
+        update(Unit).where(col(Unit.id) == unit.id).values(parent_id=new_parent.id).execution_options(synchronize_session=False)
+    )
     audit.record(
         session=session,
         actor_id=actor.id,
@@ -201,17 +203,18 @@ def subtree_totals(rows: Iterable[tuple[str, int]]) -> dict[int, int]:
 
 def member_term_key(*, session: Session) -> str:
     """What the top unit's kind calls its members (i18n.MEMBER_TERMS): Đảng bộ → đảng viên, and so on."""
-    top = session.exec(select(Unit).where(col(Unit.parent_id).is_(None)).order_by(Unit.id)).first()
+    top = session.exec(select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.id))).first()
     return term_for_kind(top.kind if top else "")
 
 
 def in_subtree(*, session: Session, unit: Unit) -> list[Unit]:
     """The unit and every unit under it, depth first (for pickers)."""
-    return tree_order(list(session.exec(select(Unit).where(Unit.path.startswith(unit.path, autoescape=True))).all()))
+    return tree_order(list(session.exec(select(Unit).where(col(Unit.path).startswith(unit.path, autoescape=True))).all()))
 
 
 def subtree_ids(*, session: Session, unit: Unit) -> list[int]:
-    return list(session.exec(select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))).all())
+    ids = session.exec(select(Unit.id).where(col(Unit.path).startswith(unit.path, autoescape=True))).all()
+    return [uid for uid in ids if uid is not None]
 
 
 @dataclass
@@ -231,10 +234,10 @@ def summaries(*, session: Session, actor: Actor) -> list[SubtreeSummary]:
         if grant.role not in MANAGE or grant.unit_id in seen:
             continue
         seen.add(grant.unit_id)
-        inside = Unit.path.startswith(grant.unit_path, autoescape=True)
+        inside = col(Unit.path).startswith(grant.unit_path, autoescape=True)
         n_units, headcount = session.exec(select(func.count(), func.coalesce(func.sum(Unit.headcount), 0)).where(inside)).one()
         accounts = session.exec(
-            select(func.count()).select_from(Member).join(Unit, Unit.id == Member.unit_id).where(inside, Member.active.is_(True))
+            select(func.count()).select_from(Member).join(Unit, col(Unit.id) == Member.unit_id).where(inside, col(Member.active).is_(True))
         ).one()
         out.append(
             SubtreeSummary(unit=get(session=session, unit_id=grant.unit_id), units=n_units, headcount=int(headcount), accounts=accounts)

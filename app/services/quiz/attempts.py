@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import anyio.to_thread
@@ -101,7 +101,7 @@ def start(
         if existing.status == AttemptStatus.in_progress:
             return existing, False
     done = _check_attempts_left(session, actor, round_, now)
-    assert actor.unit is not None
+    assert actor.unit is not None and actor.unit.id is not None
     seed = secrets.token_hex(8)
     attempt = Attempt(
         round_id=round_id,
@@ -169,7 +169,7 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
     assert attempt.id is not None
     now = now or utcnow()
     questions = session.exec(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(col(AttemptQuestion.position))
     ).all()
     answers = session.exec(select(Answer).where(col(Answer.attempt_id) == attempt.id)).all()
     remaining = max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
@@ -297,7 +297,7 @@ def locked_prediction(*, session: Session, round_id: int, member_id: int, except
             col(Attempt.status).in_([AttemptStatus.submitted, AttemptStatus.expired]),
             col(Attempt.prediction).is_not(None),
         )
-        .order_by(Attempt.number)
+        .order_by(col(Attempt.number))
     )
     if except_attempt_id is not None:
         stmt = stmt.where(Attempt.id != except_attempt_id)
@@ -333,6 +333,7 @@ def record_event(*, session: Session, actor: Actor, attempt_id: int, kind: str, 
         raise Invalid(N_("Loại sự kiện không hợp lệ."), field="kind")
     now = now or utcnow()
     attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now)
+    assert attempt.id is not None
     if attempt.status != AttemptStatus.in_progress:
         return False
     count = session.exec(select(func.count()).select_from(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)).one()
@@ -343,7 +344,7 @@ def record_event(*, session: Session, actor: Actor, attempt_id: int, kind: str, 
     return True
 
 
-def is_right(chosen: set[str] | None, options: list[dict]) -> bool:
+def is_right(chosen: set[str] | None, options: Sequence[dict]) -> bool:
     """The scoring rule: a question counts only when the chosen options are exactly the correct ones
     (for a multiple-choice question, all of them and nothing else)."""
     return chosen == {o["id"] for o in options if o["correct"]}
@@ -392,7 +393,7 @@ def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) ->
     stmt = (
         select(Attempt)
         .where(Attempt.status == AttemptStatus.in_progress, Attempt.deadline_at < now - GRACE)
-        .order_by(Attempt.deadline_at)
+        .order_by(col(Attempt.deadline_at))
         .limit(batch)
     )
     if session.get_bind().dialect.name == "postgresql":

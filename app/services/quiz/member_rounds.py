@@ -92,7 +92,7 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) ->
     ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
     rows = session.exec(
         select(Round, Contest)
-        .join(Contest, Contest.id == Round.contest_id)
+        .join(Contest, col(Contest.id) == Round.contest_id)
         .where(
             Contest.status == ContestStatus.published,
             col(Contest.scope_unit_id).in_(ancestors),
@@ -100,16 +100,17 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) ->
             Round.closes_at > now,
             Round.opens_at <= now + timedelta(days=UPCOMING_DAYS),
         )
-        .order_by(Round.opens_at)
+        .order_by(col(Round.opens_at))
     ).all()
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
     for r, c in rows:
         if r.opens_at > now:
+            assert c.id is not None
             if c.id in seen:
                 continue
-            seen.add(c.id)  # type: ignore[arg-type]
+            seen.add(c.id)
         picked.append((r, c))
     mine = _mine(session, actor, [r.id for r, _c in picked if r.id is not None], now)
     cards = [_card(r, c, mine[r.id], now) for r, c in picked if r.id is not None]
@@ -141,15 +142,16 @@ def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime 
     now = now or utcnow()
     rows = session.exec(
         select(Attempt, Round, Contest)
-        .join(Round, Round.id == Attempt.round_id)
-        .join(Contest, Contest.id == Round.contest_id)
+        .join(Round, col(Round.id) == Attempt.round_id)
+        .join(Contest, col(Contest.id) == Round.contest_id)
         .where(Attempt.member_id == actor.id, col(Attempt.submitted_at).is_not(None))
         .order_by(col(Attempt.submitted_at).desc())
     ).all()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
     for a, r, c in rows:
+        assert r.id is not None
         if r.id not in picked and len(picked) < limit:
-            picked[r.id] = (a, r, c)  # type: ignore[index]
+            picked[r.id] = (a, r, c)
     ranks = (
         dict(
             session.exec(
@@ -162,7 +164,7 @@ def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime 
     totals = (
         dict(
             session.exec(
-                select(Standing.round_id, func.count()).where(col(Standing.round_id).in_(list(picked))).group_by(Standing.round_id)
+                select(Standing.round_id, func.count()).where(col(Standing.round_id).in_(list(picked))).group_by(col(Standing.round_id))
             ).all()
         )
         if picked

@@ -39,7 +39,7 @@ class HistoryLine:
 def unanswered(*, session: Session, attempt: Attempt) -> list[int]:
     """Positions without a chosen option, in order (for the review-before-submit step)."""
     positions = session.exec(
-        select(AttemptQuestion.position).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+        select(AttemptQuestion.position).where(AttemptQuestion.attempt_id == attempt.id).order_by(col(AttemptQuestion.position))
     ).all()
     answered = {a.position for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all() if a.option_ids}
     return [p for p in positions if p not in answered]
@@ -59,7 +59,7 @@ def review(*, session: Session, attempt: Attempt, now: datetime | None = None) -
     if not attempts.score_visible(session=session, attempt=attempt, now=now):
         return []
     questions = session.exec(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(col(AttemptQuestion.position))
     ).all()
     answers = {a.position: set(a.option_ids) for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
     items = []

@@ -3,6 +3,7 @@ transaction) and for attempts.save_answer (the fallback that says why not)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -42,7 +43,7 @@ def save_refusal(*, owner_id: int | None, member_id: int, status: str, deadline_
     return None
 
 
-def check_choice(question: tuple[str, list[dict]] | None, position: int, option_ids: list[str]) -> list[str]:
+def check_choice(question: tuple[str, Sequence[dict]] | None, position: int, option_ids: list[str]) -> list[str]:
     """The chosen option ids, once each, if they belong to the question (kind, options) and fit its kind."""
     if question is None:
         raise NotFound(N_("Không có câu số {position} trong lượt thi này."), position=position)

@@ -144,14 +144,16 @@ class TapWriter:
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
             log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
             outcomes = [(tap, None, None) for tap in batch]
-        for tap, saved, exc in outcomes:
-            if exc is not None:
-                tap.done.set_exception(exc)
+        for tap, saved, error in outcomes:
+            if error is not None:
+                tap.done.set_exception(error)
             else:
                 tap.done.set_result(saved)
 
     def _read(self, conn: Connection, batch: list[Tap]) -> tuple[dict[int, Any], dict[tuple[int, int], Any]]:
         """The batch's attempts (with their members) by id, and its questions by (attempt, position)."""
+        attempts: dict[int, Any]
+        questions: dict[tuple[int, int], Any]
         if self._dialect == "sqlite":
             attempts, questions = {}, {}
             for key in dict.fromkeys((t.attempt_id, t.position) for t in batch):

@@ -10,8 +10,10 @@ transaction is exclusive; the status is checked under that lock either way.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete, exists, or_, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict
@@ -80,7 +82,7 @@ def close_round(*, session: Session, actor: Actor, round_id: int, now: datetime 
     round_, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     if contest.status == ContestStatus.draft:
         raise Conflict(N_("Cuộc thi chưa công bố: chưa có gì để đóng."))
-    locked = _locked_round(session, round_.id)
+    locked = _locked_round(session, round_id)
     assert locked is not None
     if locked.status == RoundStatus.closed:
         return locked
@@ -95,13 +97,14 @@ def close_due(*, session: Session, now: datetime | None = None, batch: int = 5) 
     now = now or utcnow()
     stmt = (
         select(Round.id)
-        .join(Contest, Contest.id == Round.contest_id)
+        .join(Contest, col(Contest.id) == Round.contest_id)
         .where(Round.status != RoundStatus.closed, Round.closes_at <= now, Contest.status != ContestStatus.draft)
-        .order_by(Round.closes_at)
+        .order_by(col(Round.closes_at))
         .limit(batch)
     )
     closed = 0
     for round_id in session.exec(stmt).all():
+        assert round_id is not None
         round_ = _locked_round(session, round_id, skip_locked=True)
         if round_ is None or round_.status == RoundStatus.closed:
             continue  # another worker has it, or had it
@@ -117,37 +120,41 @@ def refresh_live(*, session: Session, now: datetime | None = None) -> int:
     conditional UPDATE, so of several workers only one rebuilds a round in each interval."""
     now = now or utcnow()
     newer = exists().where(
-        Attempt.round_id == Round.id,
+        col(Attempt.round_id) == Round.id,
         col(Attempt.submitted_at).is_not(None),
-        or_(col(Round.standings_built_at).is_(None), Attempt.submitted_at > Round.standings_built_at),
+        or_(col(Round.standings_built_at).is_(None), col(Attempt.submitted_at) > Round.standings_built_at),
     )
     due = session.exec(
         select(Round.id)
-        .join(Contest, Contest.id == Round.contest_id)
+        .join(Contest, col(Contest.id) == Round.contest_id)
         .where(
             Contest.status == ContestStatus.published,
             Round.status != RoundStatus.closed,
             Round.opens_at <= now,
             Round.closes_at > now,
-            or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY),
+            or_(col(Round.standings_built_at).is_(None), col(Round.standings_built_at) <= now - LIVE_EVERY),
             newer,
         )
     ).all()
     rebuilt = 0
     for round_id in due:
-        claimed = session.execute(
-            update(Round)
-            .where(
-                Round.id == round_id,
-                Round.status != RoundStatus.closed,
-                or_(col(Round.standings_built_at).is_(None), Round.standings_built_at <= now - LIVE_EVERY),
-            )
-            .values(standings_built_at=now)
+        # An UPDATE's result is a CursorResult (with the row count), though Session.execute is typed as a Result.
+        claimed = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(Round)
+                .where(
+                    col(Round.id) == round_id,
+                    col(Round.status) != RoundStatus.closed,
+                    or_(col(Round.standings_built_at).is_(None), col(Round.standings_built_at) <= now - LIVE_EVERY),
+                )
+                .values(standings_built_at=now)
+            ),
         )
         if claimed.rowcount != 1:
             continue
         round_ = session.get(Round, round_id)
-        assert round_ is not None
+        assert round_ is not None and round_id is not None
         session.refresh(round_)
         counts = ranking.official_counts(session=session, round_id=round_id)
         ranking.build_round(session=session, round_=round_, truth=ranking.truth_of(round_, counts), now=now)
@@ -179,7 +186,7 @@ def void_prizes(*, session: Session, round_: Round) -> bool:
     from them (app.services.results.prizes). True when there was one."""
     if round_.prizes_confirmed_at is None:
         return False
-    session.execute(delete(Prize).where(Prize.round_id == round_.id))
+    session.execute(delete(Prize).where(col(Prize.round_id) == round_.id))
     round_.prizes_confirmed_at = None
     session.add(round_)
     return True

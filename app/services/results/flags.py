@@ -65,7 +65,9 @@ def _finished(round_id: int) -> Any:
 def _json_object(dialect: str, *pairs: tuple[str, Any]) -> Any:
     # The keys are this module's own constants, never input: safe as SQL literals, and no parameter to type for
     # json_build_object, whose arguments are "any".
-    args = [x for key, value in pairs for x in (literal_column(f"'{key}'"), value)]
+    args: list[Any] = []
+    for key, value in pairs:
+        args += (literal_column(f"'{key}'"), value)
     return func.json_build_object(*args) if dialect == "postgresql" else func.json_object(*args)
 
 
@@ -85,6 +87,7 @@ def _too_fast(session: Session, round_: Round, dialect: str, now: datetime) -> N
     detail = _json_object(
         dialect, ("duration_ms", a.duration_ms), ("question_count", a.question_count), ("min_s_per_question", literal_column(str(per)))
     )
+    assert round_.id is not None
     stmt = _flag_select(round_.id, FlagKind.too_fast, detail, now).where(
         _finished(round_.id), a.duration_ms.is_not(None), a.question_count > 0, a.duration_ms < a.question_count * (per * 1000)
     )
@@ -116,28 +119,29 @@ def _duplicate_identity(session: Session, round_: Round, now: datetime) -> list[
     Deactivated members are left out: deactivating the spare account is how an organiser settles a duplicate.
     The CCCD hash cannot repeat (it is unique in the database), so name + birth date is the only signal left."""
     a = Attempt.__table__.c
+    assert round_.id is not None
     me, other, unit = aliased(Member), aliased(Member), aliased(Unit)
     scope_path = session.execute(
-        select(Unit.path).join(Contest, col(Contest.scope_unit_id) == Unit.id).where(Contest.id == round_.contest_id)
+        select(col(Unit.path)).join(Contest, col(Contest.scope_unit_id) == Unit.id).where(col(Contest.id) == round_.contest_id)
     ).scalar_one()
     pairs = (
         select(
             a.id.label("attempt_id"),
             a.member_id,
-            other.id.label("other_id"),
-            other.full_name,
-            other.member_code,
-            unit.name.label("unit_name"),
+            col(other.id).label("other_id"),
+            col(other.full_name),
+            col(other.member_code),
+            col(unit.name).label("unit_name"),
             func.count().over(partition_by=a.id).label("n"),
-            func.row_number().over(partition_by=a.id, order_by=other.id).label("rn"),
+            func.row_number().over(partition_by=a.id, order_by=col(other.id)).label("rn"),
         )
-        .join_from(Attempt.__table__, me, me.id == a.member_id)
-        .join(other, and_(other.name_folded == me.name_folded, other.birth_date == me.birth_date, other.id != me.id))
-        .join(unit, unit.id == other.unit_id)
+        .join_from(Attempt.__table__, me, col(me.id) == a.member_id)
+        .join(other, and_(col(other.name_folded) == me.name_folded, col(other.birth_date) == me.birth_date, col(other.id) != me.id))
+        .join(unit, col(unit.id) == other.unit_id)
         .where(
             _finished(round_.id),
             col(me.birth_date).is_not(None),
-            me.name_folded != "",
+            col(me.name_folded) != "",
             col(other.active).is_(True),
             col(unit.path).startswith(scope_path, autoescape=True),
         )
@@ -293,7 +297,7 @@ def compute_round_flags(
     session.flush()
     counts = dict.fromkeys(KINDS, 0)
     counts.update(
-        session.execute(select(AttemptFlag.kind, func.count()).where(col(AttemptFlag.round_id) == round_id).group_by(AttemptFlag.kind))
+        session.execute(select(col(AttemptFlag.kind), func.count()).where(col(AttemptFlag.round_id) == round_id).group_by(AttemptFlag.kind))
         .tuples()
         .all()
     )
@@ -309,7 +313,7 @@ def round_flags(*, session: Session, round_id: int, kind: str | None = None, att
         if not attempt_ids:
             return []
         stmt = stmt.where(col(AttemptFlag.attempt_id).in_(list(attempt_ids)))
-    return list(session.execute(stmt.order_by(AttemptFlag.attempt_id, AttemptFlag.kind)).scalars().all())
+    return list(session.execute(stmt.order_by(col(AttemptFlag.attempt_id), col(AttemptFlag.kind))).scalars().all())
 
 
 def _more(shown: int, total: int, sep: str = ", ") -> str:

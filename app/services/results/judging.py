@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import ColumnElement, exists, func, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -172,22 +174,26 @@ def set_member_disqualified(
     _check_changeable(judged.round)
     mine = (
         select(Attempt.id)
-        .join(Unit, Unit.id == Attempt.unit_id)
+        .join(Unit, col(Unit.id) == Attempt.unit_id)
         .where(
             Attempt.round_id == judged.round.id,
             Attempt.member_id == member.id,
             col(Attempt.status).in_(FINISHED),
-            Unit.path.startswith(judged.unit.path, autoescape=True),
+            col(Unit.path).startswith(judged.unit.path, autoescape=True),
         )
     )
     ids = list(session.exec(mine).all())
     if not ids:
         raise NotFound(N_("Hội viên không có lượt thi nào đã nộp trong vòng này."))
     changing = [col(Attempt.disqualified_at).is_(None)] if disqualified else [col(Attempt.disqualified_at).is_not(None)]
-    result = session.execute(
-        update(Attempt)
-        .where(col(Attempt.id).in_(ids), *changing)
-        .values(disqualified_at=(now or utcnow()) if disqualified else None, disqualify_reason=text if disqualified else "")
+    # An UPDATE's result is a CursorResult (with the row count), though Session.execute is typed as a Result.
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Attempt)
+            .where(col(Attempt.id).in_(ids), *changing)
+            .values(disqualified_at=(now or utcnow()) if disqualified else None, disqualify_reason=text if disqualified else "")
+        ),
     )
     changed = int(result.rowcount or 0)
     if changed:
@@ -240,8 +246,11 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
     member = session.get(Member, attempt.member_id)
     unit = session.get(Unit, attempt.unit_id)
     assert member is not None and unit is not None
+    assert attempt.id is not None and round_.id is not None
     shown = round_closed(round_)
-    drawn = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).all()
+    drawn = session.exec(
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(col(AttemptQuestion.position))
+    ).all()
     saved = {a.position: a for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
     views = []
     for q in drawn:
@@ -261,14 +270,16 @@ def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> Attempt
             )
         )
     events = list(
-        session.exec(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id).order_by(AttemptEvent.at, AttemptEvent.id)).all()
+        session.exec(
+            select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id).order_by(col(AttemptEvent.at), col(AttemptEvent.id))
+        ).all()
     )
     raised = flags.round_flags(session=session, round_id=round_.id, attempt_ids=[attempt.id])
     others = list(
         session.exec(
             select(Attempt)
             .where(Attempt.round_id == round_.id, Attempt.member_id == member.id, Attempt.id != attempt.id)
-            .order_by(Attempt.number)
+            .order_by(col(Attempt.number))
         ).all()
     )
     contest = session.get(Contest, round_.contest_id)
@@ -297,22 +308,22 @@ def flags_in(*, session: Session, judged: JudgedRound, kind: str | None = None) 
     """The round's flags on attempts made inside the judged unit's subtree."""
     stmt = (
         select(AttemptFlag)
-        .join(Attempt, Attempt.id == AttemptFlag.attempt_id)
-        .join(Unit, Unit.id == Attempt.unit_id)
-        .where(AttemptFlag.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
+        .join(Attempt, col(Attempt.id) == AttemptFlag.attempt_id)
+        .join(Unit, col(Unit.id) == Attempt.unit_id)
+        .where(AttemptFlag.round_id == judged.round.id, col(Unit.path).startswith(judged.unit.path, autoescape=True))
     )
     if kind:
         stmt = stmt.where(AttemptFlag.kind == kind)
-    return list(session.exec(stmt.order_by(AttemptFlag.kind, AttemptFlag.attempt_id)).all())
+    return list(session.exec(stmt.order_by(col(AttemptFlag.kind), col(AttemptFlag.attempt_id))).all())
 
 
 def flag_counts(*, session: Session, judged: JudgedRound) -> dict[str, int]:
     """How many attempts inside the judged unit each kind of flag marks (one GROUP BY, not the flags themselves)."""
     rows = session.execute(
         select(AttemptFlag.kind, func.count())
-        .join(Attempt, Attempt.id == AttemptFlag.attempt_id)
-        .join(Unit, Unit.id == Attempt.unit_id)
-        .where(AttemptFlag.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
+        .join(Attempt, col(Attempt.id) == AttemptFlag.attempt_id)
+        .join(Unit, col(Unit.id) == Attempt.unit_id)
+        .where(AttemptFlag.round_id == judged.round.id, col(Unit.path).startswith(judged.unit.path, autoescape=True))
         .group_by(AttemptFlag.kind)
     ).all()
     return {kind: int(n) for kind, n in rows}
@@ -321,7 +332,7 @@ def flag_counts(*, session: Session, judged: JudgedRound) -> dict[str, int]:
 def recompute_flags(*, session: Session, actor: Actor, round_id: int) -> dict[str, int]:
     """On demand (they are also computed when the round closes): the flags of the whole round, afresh."""
     judged = judge_round(session=session, actor=actor, round_id=round_id)
-    counts = flags.compute_round_flags(session=session, round_id=judged.round.id)
+    counts = flags.compute_round_flags(session=session, round_id=round_id)
     audit.record(
         session=session,
         actor_id=actor.id,
@@ -343,10 +354,10 @@ def rounds_for(*, session: Session, actor: Actor) -> list[tuple[Round, Contest]]
         return []
     rows = session.exec(
         select(Round, Contest, Unit)
-        .join(Contest, Contest.id == Round.contest_id)
-        .join(Unit, Unit.id == Contest.scope_unit_id)
+        .join(Contest, col(Contest.id) == Round.contest_id)
+        .join(Unit, col(Unit.id) == Contest.scope_unit_id)
         .where(Contest.status != "draft")
-        .order_by(col(Round.opens_at).desc(), Round.id)
+        .order_by(col(Round.opens_at).desc(), col(Round.id))
     ).all()
     return [(r, c) for r, c, u in rows if any(u.path.startswith(p) or p.startswith(u.path) for p in paths)]
 
@@ -379,20 +390,23 @@ def board(
     offset: int = 0,
 ) -> tuple[int, list[JudgeRow]]:
     """The round's standings inside the judged unit, filtered by score range and flag kind, in rank order."""
-    where = [Standing.round_id == judged.round.id, Standing.unit_path.startswith(judged.unit.path, autoescape=True)]
+    where: list[ColumnElement[bool]] = [
+        col(Standing.round_id) == judged.round.id,
+        col(Standing.unit_path).startswith(judged.unit.path, autoescape=True),
+    ]
     if min_score is not None:
-        where.append(Standing.score >= min_score)
+        where.append(col(Standing.score) >= min_score)
     if max_score is not None:
-        where.append(Standing.score <= max_score)
+        where.append(col(Standing.score) <= max_score)
     if flag:
-        where.append(exists().where(AttemptFlag.attempt_id == Standing.attempt_id, AttemptFlag.kind == flag))
+        where.append(exists().where(col(AttemptFlag.attempt_id) == Standing.attempt_id, col(AttemptFlag.kind) == flag))
     total = session.execute(select(func.count()).select_from(Standing).where(*where)).scalar_one()
     rows = session.execute(
         select(Standing, Member.full_name, Member.member_code, Unit.name)
-        .join(Member, Member.id == Standing.member_id)
-        .join(Unit, Unit.id == Standing.unit_id)
+        .join(Member, col(Member.id) == Standing.member_id)
+        .join(Unit, col(Unit.id) == Standing.unit_id)
         .where(*where)
-        .order_by(Standing.rank, Member.sort_key, Standing.member_id)
+        .order_by(col(Standing.rank), col(Member.sort_key), col(Standing.member_id))
         .limit(limit)
         .offset(offset)
     ).all()
@@ -426,12 +440,12 @@ def disqualified(*, session: Session, judged: JudgedRound) -> list[tuple[Attempt
     return list(
         session.exec(
             select(Attempt, Member)
-            .join(Member, Member.id == Attempt.member_id)
-            .join(Unit, Unit.id == Attempt.unit_id)
+            .join(Member, col(Member.id) == Attempt.member_id)
+            .join(Unit, col(Unit.id) == Attempt.unit_id)
             .where(
                 Attempt.round_id == judged.round.id,
                 col(Attempt.disqualified_at).is_not(None),
-                Unit.path.startswith(judged.unit.path, autoescape=True),
+                col(Unit.path).startswith(judged.unit.path, autoescape=True),
             )
             .order_by(col(Attempt.disqualified_at).desc())
         ).all()

@@ -285,7 +285,7 @@ class _Annex:
         self._head()
         # Unit names, scores and times repeat all down a big list: where each text lands (and how it is
         # cut) is measured once per column, within a bound.
-        cells = [
+        cells: list[tuple[Column, float, float, bool, dict[str, tuple[float, str]]]] = [
             (c, left, width, c.kind in _RIGHT_ALIGNED, {})
             for c, left, width in zip(self.part.columns, self.lefts, self.widths, strict=True)
         ]

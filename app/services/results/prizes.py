@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Invalid
@@ -182,20 +183,20 @@ def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
         out.cap = math.floor(round_.prize_cap_share * out.participants)
     if total:
         rows = session.execute(
-            select(
-                Standing.rank,
-                Standing.member_id,
-                Standing.unit_id,
-                Standing.score,
-                Member.full_name,
-                Member.member_code,
-                Unit.code,
-                Unit.name,
+            sa_select(
+                col(Standing.rank),
+                col(Standing.member_id),
+                col(Standing.unit_id),
+                col(Standing.score),
+                col(Member.full_name),
+                col(Member.member_code),
+                col(Unit.code),
+                col(Unit.name),
             )
-            .join(Member, Member.id == Standing.member_id)
-            .join(Unit, Unit.id == Standing.unit_id)
-            .where(Standing.round_id == round_.id, Standing.rank <= total)
-            .order_by(Standing.rank, Member.sort_key, Standing.member_id)
+            .join(Member, col(Member.id) == Standing.member_id)
+            .join(Unit, col(Unit.id) == Standing.unit_id)
+            .where(col(Standing.round_id) == round_.id, col(Standing.rank) <= total)
+            .order_by(col(Standing.rank), col(Member.sort_key), col(Standing.member_id))
         ).all()
         limit = total if out.cap is None else min(total, out.cap)
         out.awards = _walk(
@@ -222,14 +223,14 @@ def allocate(*, session: Session, judged: JudgedRound) -> Allocation:
     if unit_total:
         rows = session.execute(
             select(UnitStanding.rank, UnitStanding.unit_id, Unit.code, Unit.name)
-            .join(Unit, Unit.id == UnitStanding.unit_id)
+            .join(Unit, col(Unit.id) == UnitStanding.unit_id)
             .where(
                 UnitStanding.round_id == round_.id,
                 UnitStanding.parent_id == judged.scope.id,
                 UnitStanding.rank <= unit_total,
                 UnitStanding.participants > 0,
             )
-            .order_by(UnitStanding.rank, Unit.code)
+            .order_by(col(UnitStanding.rank), col(Unit.code))
         ).all()
         out.unit_awards = _walk(
             _groups(rows),
@@ -257,12 +258,12 @@ def confirm(*, session: Session, actor: Actor, round_id: int, now: datetime | No
     if not round_.prize_tiers and not round_.unit_prize_tiers:
         raise Conflict(N_("Vòng thi chưa có cơ cấu giải."))
     allocation = allocate(session=session, judged=judged)
-    session.execute(delete(Prize).where(Prize.round_id == round_.id))
+    session.execute(delete(Prize).where(col(Prize.round_id) == round_.id))
     now = now or utcnow()
     for award in [*allocation.awards, *allocation.unit_awards]:
         session.add(
             Prize(
-                round_id=round_.id,
+                round_id=round_id,
                 collective=award.member_id is None,
                 tier=award.tier,
                 tier_name=award.tier_name,
@@ -292,6 +293,8 @@ def confirm(*, session: Session, actor: Actor, round_id: int, now: datetime | No
 def confirmed(*, session: Session, round_id: int, collective: bool) -> list[Prize]:
     return list(
         session.exec(
-            select(Prize).where(Prize.round_id == round_id, Prize.collective == collective).order_by(Prize.tier, Prize.rank, col(Prize.id))
+            select(Prize)
+            .where(Prize.round_id == round_id, Prize.collective == collective)
+            .order_by(col(Prize.tier), col(Prize.rank), col(Prize.id))
         ).all()
     )

@@ -32,7 +32,7 @@ FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
 
 def valid_attempts(round_id: int) -> Any:
     """The WHERE clause of the attempts that count for anything in a round."""
-    return and_(Attempt.round_id == round_id, col(Attempt.status).in_(FINISHED), col(Attempt.disqualified_at).is_(None))
+    return and_(col(Attempt.round_id) == round_id, col(Attempt.status).in_(FINISHED), col(Attempt.disqualified_at).is_(None))
 
 
 def _perfect(a: Any) -> Any:
@@ -146,9 +146,9 @@ def build_round(*, session: Session, round_: Round, truth: int | None, now: date
         c.submitted_at,
         c.attempts,
     ).where(c.rn == 1)
-    session.execute(delete(Standing).where(Standing.round_id == round_.id))
+    session.execute(delete(Standing).where(col(Standing.round_id) == round_.id))
     session.execute(insert(Standing).from_select(list(STANDING_COLUMNS), ranked))
-    ranked_count = session.execute(select(func.count()).select_from(Standing).where(Standing.round_id == round_.id)).scalar_one()
+    ranked_count = session.execute(select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_.id)).scalar_one()
     build_units(session=session, round_=round_, contest=contest)
     round_.standings_built_at = now or utcnow()
     session.flush()
@@ -176,7 +176,9 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
     scope = session.get(Unit, contest.scope_unit_id)
     assert scope is not None and round_.id is not None
     units = session.execute(
-        select(Unit.id, Unit.parent_id, Unit.path, Unit.headcount).where(col(Unit.path).startswith(scope.path, autoescape=True))
+        select(col(Unit.id), col(Unit.parent_id), col(Unit.path), col(Unit.headcount)).where(
+            col(Unit.path).startswith(scope.path, autoescape=True)
+        )
     ).all()
     s = Standing.__table__.c
     direct = session.execute(
@@ -195,7 +197,7 @@ def build_units(*, session: Session, round_: Round, contest: Contest) -> None:
     totals = _subtree_figures(direct, path_of, scope.path)
     rows = [_unit_row(round_.id, uid, parent_id, totals[uid], headcounts.get(uid, 0)) for uid, parent_id, _path, _own in units]
     _rank_siblings(rows, contest.unit_rank_by)
-    session.execute(delete(UnitStanding).where(UnitStanding.round_id == round_.id))
+    session.execute(delete(UnitStanding).where(col(UnitStanding.round_id) == round_.id))
     for start in range(0, len(rows), 2000):
         session.execute(insert(UnitStanding), rows[start : start + 2000])
 
@@ -303,9 +305,9 @@ def build_contest(*, session: Session, contest: Contest) -> int:
         t.duration_ms,
         t.submitted_at,
     ).where(t.rn == 1)
-    session.execute(delete(ContestStanding).where(ContestStanding.contest_id == contest.id))
+    session.execute(delete(ContestStanding).where(col(ContestStanding.contest_id) == contest.id))
     session.execute(insert(ContestStanding).from_select(list(CONTEST_COLUMNS), ranked))
     session.flush()
     return int(
-        session.execute(select(func.count()).select_from(ContestStanding).where(ContestStanding.contest_id == contest.id)).scalar_one()
+        session.execute(select(func.count()).select_from(ContestStanding).where(col(ContestStanding.contest_id) == contest.id)).scalar_one()
     )

@@ -59,8 +59,8 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
     result = Rescore(question_id=question.id)
     rows = session.exec(
         select(AttemptQuestion, Attempt, Round)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .join(Round, Round.id == Attempt.round_id)
+        .join(Attempt, col(Attempt.id) == AttemptQuestion.attempt_id)
+        .join(Round, col(Round.id) == Attempt.round_id)
         .where(AttemptQuestion.question_id == question.id)
         .order_by(col(Attempt.id))
     ).all()
@@ -69,7 +69,10 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
         (a.attempt_id, a.position): set(a.option_ids)
         for a in session.exec(
             select(Answer)
-            .join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Answer.attempt_id, AttemptQuestion.position == Answer.position))
+            .join(
+                AttemptQuestion,
+                and_(col(AttemptQuestion.attempt_id) == Answer.attempt_id, col(AttemptQuestion.position) == Answer.position),
+            )
             .where(AttemptQuestion.question_id == question.id)
         ).all()
     }
@@ -84,6 +87,7 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
             continue
         if [o["correct"] for o in fixed] == [o["correct"] for o in aq.options]:
             continue
+        assert attempt.id is not None
         chosen = answers.get((attempt.id, aq.position))
         change = int(attempts.is_right(chosen, fixed)) - int(attempts.is_right(chosen, aq.options))
         aq.options = fixed
@@ -94,7 +98,8 @@ def rescore_question(*, session: Session, actor: Actor, question_id: int) -> Res
             attempt.score = (attempt.score or 0) + change * round_.points_per_question
             session.add(attempt)
             result.scores_changed += 1
-        touched_rounds[round_.id] = round_  # type: ignore[index]
+        assert round_.id is not None
+        touched_rounds[round_.id] = round_
     session.flush()
     for round_ in touched_rounds.values():
         closing.rebuild_after_change(session=session, round_=round_)

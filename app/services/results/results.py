@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import N_, Invalid
 from app.i18n import translate
@@ -72,26 +72,26 @@ def ranking_rows(session: Session, round_id: int, unit_path: str) -> Iterator[tu
     """The ranked list of a round inside a unit subtree, in the fixed order, read in batches."""
     stmt = (
         select(
-            Standing.rank,
-            Member.member_code,
-            Member.full_name,
-            Unit.code,
-            Unit.name,
-            Standing.score,
-            Standing.correct_count,
-            Standing.question_count,
-            Standing.prediction,
-            Standing.prediction_error,
-            Standing.duration_ms,
-            Standing.submitted_at,
-            Standing.attempts,
-            Prize.tier_name,
+            col(Standing.rank),
+            col(Member.member_code),
+            col(Member.full_name),
+            col(Unit.code),
+            col(Unit.name),
+            col(Standing.score),
+            col(Standing.correct_count),
+            col(Standing.question_count),
+            col(Standing.prediction),
+            col(Standing.prediction_error),
+            col(Standing.duration_ms),
+            col(Standing.submitted_at),
+            col(Standing.attempts),
+            col(Prize.tier_name),
         )
-        .join(Member, Member.id == Standing.member_id)
-        .join(Unit, Unit.id == Standing.unit_id)
-        .outerjoin(Prize, and_(Prize.round_id == Standing.round_id, Prize.member_id == Standing.member_id))
-        .where(Standing.round_id == round_id, Standing.unit_path.startswith(unit_path, autoescape=True))
-        .order_by(Standing.rank, Member.sort_key, Standing.member_id)
+        .join(Member, col(Member.id) == Standing.member_id)
+        .join(Unit, col(Unit.id) == Standing.unit_id)
+        .outerjoin(Prize, and_(col(Prize.round_id) == Standing.round_id, col(Prize.member_id) == Standing.member_id))
+        .where(col(Standing.round_id) == round_id, col(Standing.unit_path).startswith(unit_path, autoescape=True))
+        .order_by(col(Standing.rank), col(Member.sort_key), col(Standing.member_id))
         .execution_options(yield_per=BATCH)
     )
     for row in session.execute(stmt):
@@ -115,22 +115,25 @@ def _units_part(session: Session, judged: JudgedRound) -> Part:
     parent = Unit.__table__.alias("parent")
     stmt = (
         select(
-            Unit.code,
-            Unit.name,
+            col(Unit.code),
+            col(Unit.name),
             parent.c.name,
-            UnitStanding.rank,
-            UnitStanding.participants,
-            UnitStanding.attempts,
-            UnitStanding.headcount,
-            UnitStanding.participation_rate,
-            UnitStanding.average_score,
-            UnitStanding.perfect_count,
-            Prize.tier_name,
+            col(UnitStanding.rank),
+            col(UnitStanding.participants),
+            col(UnitStanding.attempts),
+            col(UnitStanding.headcount),
+            col(UnitStanding.participation_rate),
+            col(UnitStanding.average_score),
+            col(UnitStanding.perfect_count),
+            col(Prize.tier_name),
         )
-        .join(Unit, Unit.id == UnitStanding.unit_id)
+        .join(Unit, col(Unit.id) == UnitStanding.unit_id)
         .outerjoin(parent, parent.c.id == UnitStanding.parent_id)
-        .outerjoin(Prize, and_(Prize.round_id == UnitStanding.round_id, Prize.unit_id == UnitStanding.unit_id, Prize.collective.is_(True)))
-        .where(UnitStanding.round_id == judged.round.id, Unit.path.startswith(judged.unit.path, autoescape=True))
+        .outerjoin(
+            Prize,
+            and_(col(Prize.round_id) == UnitStanding.round_id, col(Prize.unit_id) == UnitStanding.unit_id, col(Prize.collective).is_(True)),
+        )
+        .where(col(UnitStanding.round_id) == judged.round.id, col(Unit.path).startswith(judged.unit.path, autoescape=True))
         .order_by(Unit.path)
     )
     return Part(N_("Thống kê đơn vị"), columns, (tuple(r) for r in session.execute(stmt)))
@@ -139,23 +142,27 @@ def _units_part(session: Session, judged: JudgedRound) -> Part:
 def _winner_rows(session: Session, judged: JudgedRound) -> Iterator[tuple[Any, ...]]:
     stmt = (
         select(
-            Prize.tier_name,
-            Prize.rank,
-            Member.full_name,
-            Member.member_code,
-            Member.birth_date,
-            Member.phone,
-            Member.id_number_last,
-            Unit.code,
-            Unit.name,
-            Standing.score,
-            Standing.submitted_at,
+            col(Prize.tier_name),
+            col(Prize.rank),
+            col(Member.full_name),
+            col(Member.member_code),
+            col(Member.birth_date),
+            col(Member.phone),
+            col(Member.id_number_last),
+            col(Unit.code),
+            col(Unit.name),
+            col(Standing.score),
+            col(Standing.submitted_at),
         )
-        .join(Member, Member.id == Prize.member_id)
-        .join(Unit, Unit.id == Prize.unit_id)
-        .join(Standing, and_(Standing.round_id == Prize.round_id, Standing.member_id == Prize.member_id))
-        .where(Prize.round_id == judged.round.id, Prize.collective.is_(False), Unit.path.startswith(judged.unit.path, autoescape=True))
-        .order_by(Prize.tier, Prize.rank, Member.sort_key, Member.id)
+        .join(Member, col(Member.id) == Prize.member_id)
+        .join(Unit, col(Unit.id) == Prize.unit_id)
+        .join(Standing, and_(col(Standing.round_id) == Prize.round_id, col(Standing.member_id) == Prize.member_id))
+        .where(
+            col(Prize.round_id) == judged.round.id,
+            col(Prize.collective).is_(False),
+            col(Unit.path).startswith(judged.unit.path, autoescape=True),
+        )
+        .order_by(col(Prize.tier), col(Prize.rank), col(Member.sort_key), col(Member.id))
     )
     for r in session.execute(stmt):
         yield (*r[:6], f"…{r.id_number_last}" if r.id_number_last else None, *r[7:])
@@ -191,14 +198,14 @@ def disqualified_part(session: Session, judged: JudgedRound) -> Part:
         (m.full_name, u.code, a.number, a.disqualified_at, a.disqualify_reason)
         for a, m, u in session.execute(
             select(Attempt, Member, Unit)
-            .join(Member, Member.id == Attempt.member_id)
-            .join(Unit, Unit.id == Attempt.unit_id)
+            .join(Member, col(Member.id) == Attempt.member_id)
+            .join(Unit, col(Unit.id) == Attempt.unit_id)
             .where(
-                Attempt.round_id == judged.round.id,
-                Attempt.disqualified_at.is_not(None),
-                Unit.path.startswith(judged.unit.path, autoescape=True),
+                col(Attempt.round_id) == judged.round.id,
+                col(Attempt.disqualified_at).is_not(None),
+                col(Unit.path).startswith(judged.unit.path, autoescape=True),
             )
-            .order_by(Attempt.disqualified_at, Attempt.id)
+            .order_by(col(Attempt.disqualified_at), col(Attempt.id))
         ).all()
     ]
     return Part(N_("Lượt thi bị loại"), columns, rows)
@@ -207,10 +214,14 @@ def disqualified_part(session: Session, judged: JudgedRound) -> Part:
 def unit_winners_part(session: Session, judged: JudgedRound) -> Part:
     columns = [Column(N_("Giải"), 18), Column(N_("Hạng"), 7, "int"), Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 32)]
     stmt = (
-        select(Prize.tier_name, Prize.rank, Unit.code, Unit.name)
-        .join(Unit, Unit.id == Prize.unit_id)
-        .where(Prize.round_id == judged.round.id, Prize.collective.is_(True), Unit.path.startswith(judged.unit.path, autoescape=True))
-        .order_by(Prize.tier, Prize.rank, Unit.code)
+        select(col(Prize.tier_name), col(Prize.rank), col(Unit.code), col(Unit.name))
+        .join(Unit, col(Unit.id) == Prize.unit_id)
+        .where(
+            col(Prize.round_id) == judged.round.id,
+            col(Prize.collective).is_(True),
+            col(Unit.path).startswith(judged.unit.path, autoescape=True),
+        )
+        .order_by(col(Prize.tier), col(Prize.rank), col(Unit.code))
     )
     return Part(N_("Giải tập thể"), columns, [tuple(r) for r in session.execute(stmt)])
 
@@ -275,7 +286,7 @@ def export_round(
     def write(fh: BinaryIO) -> None:
         if fmt == "xlsx":
             parts = [
-                _translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_.id, judged.unit.path)), locale),
+                _translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_id, judged.unit.path)), locale),
                 _translated(_units_part(session, judged), locale),
                 _translated(winners_part(session, judged), locale),
             ]
@@ -284,7 +295,7 @@ def export_round(
             write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=_notes(judged, tz, locale)), fh)
         elif fmt == "csv":
             chosen = {
-                "ranking": lambda: Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_.id, judged.unit.path)),
+                "ranking": lambda: Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_id, judged.unit.path)),
                 "units": lambda: _units_part(session, judged),
                 "winners": lambda: winners_part(session, judged),
             }
@@ -321,7 +332,7 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
         (t(N_("Số người đạt điểm tối đa")), str(totals.get("perfect_scorers", 0))),
     ]
     headcount = session.execute(
-        select(UnitStanding.headcount).where(UnitStanding.round_id == round_.id, UnitStanding.unit_id == judged.unit.id)
+        select(col(UnitStanding.headcount)).where(col(UnitStanding.round_id) == round_.id, col(UnitStanding.unit_id) == judged.unit.id)
     ).scalar()
     if headcount:  # the subtree's declared headcount, as the unit statistics count it
         rows.append((t(N_("Số hội viên của đơn vị")), str(headcount)))
@@ -388,28 +399,31 @@ def contest_ranking_rows(session: Session, contest_id: int, unit_path: str, roun
     does not aggregate the whole contest."""
     cs = ContestStanding
     per_round = [
-        select(Standing.score).where(Standing.round_id == rid, Standing.member_id == cs.member_id).scalar_subquery().label(f"round_{rid}")
+        select(col(Standing.score))
+        .where(col(Standing.round_id) == rid, col(Standing.member_id) == cs.member_id)
+        .scalar_subquery()
+        .label(f"round_{rid}")
         for rid in round_ids
     ]
     stmt = (
         select(
-            cs.rank,
-            Member.member_code,
-            Member.full_name,
-            Unit.code,
-            Unit.name,
-            cs.score,
-            cs.correct_count,
-            cs.rounds,
-            cs.prediction_error,
-            cs.duration_ms,
-            cs.submitted_at,
+            col(cs.rank),
+            col(Member.member_code),
+            col(Member.full_name),
+            col(Unit.code),
+            col(Unit.name),
+            col(cs.score),
+            col(cs.correct_count),
+            col(cs.rounds),
+            col(cs.prediction_error),
+            col(cs.duration_ms),
+            col(cs.submitted_at),
             *per_round,
         )
-        .join(Member, Member.id == cs.member_id)
-        .join(Unit, Unit.id == cs.unit_id)
-        .where(cs.contest_id == contest_id, cs.unit_path.startswith(unit_path, autoescape=True))
-        .order_by(cs.rank, Member.sort_key, cs.member_id)
+        .join(Member, col(Member.id) == cs.member_id)
+        .join(Unit, col(Unit.id) == cs.unit_id)
+        .where(col(cs.contest_id) == contest_id, col(cs.unit_path).startswith(unit_path, autoescape=True))
+        .order_by(col(cs.rank), col(Member.sort_key), col(cs.member_id))
         .execution_options(yield_per=BATCH)
     )
     for row in session.execute(stmt):
@@ -461,7 +475,7 @@ def export_contest(
     part = Part(
         translate(N_("Xếp hạng"), locale),
         contest_ranking_columns(rounds, locale),
-        contest_ranking_rows(session, contest.id, judged.unit.path, [r.id for r in rounds]),
+        contest_ranking_rows(session, contest_id, judged.unit.path, [r.id for r in rounds if r.id is not None]),
     )
 
     def write(fh: BinaryIO) -> None:

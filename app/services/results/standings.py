@@ -255,9 +255,9 @@ def _rows(
         select(
             p.r,
             p.member_id,
-            Member.full_name,
-            Unit.code,
-            Unit.name,
+            col(Member.full_name),
+            col(Unit.code),
+            col(Unit.name),
             p.score,
             p.correct_count,
             p.prediction,
@@ -265,8 +265,8 @@ def _rows(
             p.duration_ms,
             p.submitted_at,
         )
-        .join(Member, Member.id == p.member_id)
-        .join(Unit, Unit.id == p.unit_id)
+        .join(Member, col(Member.id) == p.member_id)
+        .join(Unit, col(Unit.id) == p.unit_id)
         .order_by(p.global_rank, p.sid)
     ).all()
     return int(total), [BoardRow(*row) for row in rows]
@@ -310,11 +310,11 @@ def _my_rank_statement() -> Any:
     in_unit_ahead = (
         select(func.count())
         .select_from(ahead)
-        .where(ahead.round_id == Standing.round_id, ahead.unit_id == Standing.unit_id, ahead.rank < Standing.rank)
+        .where(col(ahead.round_id) == Standing.round_id, col(ahead.unit_id) == Standing.unit_id, col(ahead.rank) < Standing.rank)
         .scalar_subquery()
     )
-    return select(Standing.rank, Standing.score, Standing.unit_id, in_unit_ahead).where(
-        Standing.round_id == bindparam("round_id"), Standing.member_id == bindparam("member_id")
+    return select(col(Standing.rank), col(Standing.score), col(Standing.unit_id), in_unit_ahead).where(
+        col(Standing.round_id) == bindparam("round_id"), col(Standing.member_id) == bindparam("member_id")
     )
 
 
@@ -331,13 +331,13 @@ def _card(session: Session, round_id: int, built: datetime | None, member_id: in
     total = _cached(
         cache,
         ("count", round_id, built),
-        lambda: session.execute(select(func.count()).select_from(Standing).where(Standing.round_id == round_id)).scalar_one(),
+        lambda: session.execute(select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_id)).scalar_one(),
         lasting=True,
     )
 
     def unit_facts() -> tuple[int, str]:
         count = session.execute(
-            select(func.count()).select_from(Standing).where(Standing.round_id == round_id, Standing.unit_id == unit_id)
+            select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_id, Standing.unit_id == unit_id)
         ).scalar_one()
         unit = session.get(Unit, unit_id)
         return int(count), unit.name if unit else ""
@@ -356,10 +356,10 @@ def unit_board(
     def make() -> list[UnitRow]:
         parent_id, _path = _subtree(session, info.scope_id, info.scope_path, parent_code)
         rows = session.execute(
-            select(UnitStanding, Unit.code, Unit.name, Unit.kind)
-            .join(Unit, Unit.id == UnitStanding.unit_id)
-            .where(UnitStanding.round_id == round_id, UnitStanding.parent_id == parent_id)
-            .order_by(UnitStanding.rank, Unit.code)
+            select(UnitStanding, col(Unit.code), col(Unit.name), col(Unit.kind))
+            .join(Unit, col(Unit.id) == UnitStanding.unit_id)
+            .where(col(UnitStanding.round_id) == round_id, col(UnitStanding.parent_id) == parent_id)
+            .order_by(col(UnitStanding.rank), col(Unit.code))
         ).all()
         return [
             UnitRow(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
-from app.models.bank import Difficulty, QuestionKind
+from app.models.bank import Difficulty, Question, QuestionKind, QuestionOption, Topic
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, public_base_url, redirect
 from app.services.bank import import_sheet as question_sheet
@@ -55,7 +56,7 @@ def _check(values: dict[str, Any]) -> tuple[bank.CleanQuestion, list]:
     )
 
 
-def _values_of(question, options) -> dict[str, Any]:
+def _values_of(question: Question, options: list[QuestionOption]) -> dict[str, Any]:
     slots = [{"text": o.text, "correct": o.correct} for o in options]
     slots += [{"text": "", "correct": False}] * (OPTION_SLOTS - len(slots))
     return {
@@ -82,11 +83,11 @@ def _blank_values() -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def topics(request: Request, actor: PageOrganiser, session: SessionDep):
+def topics(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/bank/topics.html", _topics_ctx(session, actor))
 
 
-def _topics_ctx(session, actor: Actor, **extra: Any) -> dict[str, Any]:
+def _topics_ctx(session: Session, actor: Actor, **extra: Any) -> dict[str, Any]:
     scope = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {
         "actor": actor,
@@ -107,7 +108,7 @@ def topic_create(
     name: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
-):
+) -> Response:
     try:
         topic = bank.create_topic(
             session=session, actor=actor, data=TopicCreate(name=name, description=description, unit_code=unit_code or None)
@@ -135,7 +136,7 @@ def topic_page(
     difficulty: str = "",
     tag: str = "",
     done: str = "",
-):
+) -> HTMLResponse:
     ctx = topic_ctx(request, session, actor, topic_id, q=q, difficulty=difficulty, tag=tag, done=done)
     if request.headers.get("hx-target") == "question-results":
         return render(request, "partials/bank/question_rows.html", ctx)
@@ -156,12 +157,12 @@ def topic_ctx(
 ) -> dict[str, Any]:
     topic, unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     questions = bank.list_questions(session=session, actor=actor, topic_id=topic_id, q=q, difficulty=difficulty, tag=tag)
-    options = bank.options_of(session=session, question_ids=[x.id for x in questions])
+    options = bank.options_of(session=session, question_ids=[x.id for x in questions if x.id is not None])
     return {
         "actor": actor,
         "topic": topic,
         "unit": unit,
-        "rows": [(x, options[x.id]) for x in questions],
+        "rows": [(x, options[x.id]) for x in questions if x.id is not None],
         "q": q,
         "difficulty": difficulty,
         "tag": tag,
@@ -175,15 +176,15 @@ def topic_ctx(
 def _editor(
     request: Request,
     actor: Actor,
-    topic,
-    values,
+    topic: Topic,
+    values: dict[str, Any],
     *,
-    question=None,
-    error=None,
-    errors=None,
+    question: Question | None = None,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
     status: int = 200,
     rescored: rescoring.Rescore | None = None,
-):
+) -> HTMLResponse:
     return render(
         request,
         "pages/bank/question_form.html",
@@ -203,13 +204,13 @@ def _editor(
 
 
 @router.get("/topics/{topic_id}/questions/new", response_class=HTMLResponse)
-def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep):
+def question_new(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     return _editor(request, actor, topic, _blank_values())
 
 
 @router.post("/topics/{topic_id}/questions")
-def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def question_create(request: Request, topic_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     topic, _unit = bank.get_topic(session=session, actor=actor, topic_id=topic_id)
     values = _editor_values(form)
     q, problems = _check(values)
@@ -221,14 +222,14 @@ def question_create(request: Request, topic_id: int, actor: PageOrganiser, sessi
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
+def question_edit(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     options = bank.options_of(session=session, question_ids=[question_id])[question_id]
     return _editor(request, actor, topic, _values_of(question, options), question=question)
 
 
 @router.post("/questions/{question_id}")
-def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def question_update(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     values = _editor_values(form)
     q, problems = _check(values)
@@ -240,13 +241,15 @@ def question_update(request: Request, question_id: int, actor: PageOrganiser, se
 
 
 @router.post("/questions/{question_id}/active")
-def question_active(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0):
+def question_active(
+    request: Request, question_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0
+) -> RedirectResponse:
     question = bank.set_question_active(session=session, actor=actor, question_id=question_id, active=bool(active))
     return redirect(f"/bank/topics/{question.topic_id}?done={'activated' if active else 'deactivated'}#q-{question_id}")
 
 
 @router.post("/questions/{question_id}/rescore", response_class=HTMLResponse)
-def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
+def question_rescore(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     result = rescoring.rescore_question(session=session, actor=actor, question_id=question_id)
     question, topic = bank.get_question(session=session, actor=actor, question_id=question_id)
     options = bank.options_of(session=session, question_ids=[question_id])[question_id]
@@ -254,13 +257,13 @@ def question_rescore(request: Request, question_id: int, actor: PageOrganiser, s
 
 
 @router.post("/questions/{question_id}/duplicate")
-def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep):
+def question_duplicate(request: Request, question_id: int, actor: PageOrganiser, session: SessionDep) -> RedirectResponse:
     copy = bank.duplicate_question(session=session, actor=actor, question_id=question_id)
     return redirect(f"/bank/questions/{copy.id}")
 
 
 @router.post("/preview", response_class=HTMLResponse)
-def preview(request: Request, actor: PageOrganiser, form: FormDep):
+def preview(request: Request, actor: PageOrganiser, form: FormDep) -> HTMLResponse:
     """The question as a member will see it on a phone (no correctness shown), and any problem with it."""
     values = _editor_values(form)
     _q, problems = _check(values)
@@ -276,7 +279,7 @@ def topic_import(
     session: SessionDep,
     file: Annotated[UploadFile, File()],
     legacy: Annotated[str, Form()] = "",
-):
+) -> HTMLResponse:
     """All or nothing: either every question of the file is added, or the page lists every bad line."""
     from app.services.bank import question_import
     from app.services.kit.tables import MAX_BYTES

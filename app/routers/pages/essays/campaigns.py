@@ -4,11 +4,12 @@ essay_grading and essay_exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlmodel import Session
 
 from app.deps import PageActor, PageJudge, PageOrganiser, SessionDep
@@ -32,6 +33,10 @@ QUEUE_SHOWS = ("todo", "flagged", "all")
 
 
 # --- the campaign form -------------------------------------------------------------------------------------------
+def _status_label(request: Request) -> Callable[[str], str]:
+    return lambda status: translate(request, essays.STATUS_LABELS.get(status, status))
+
+
 def _number(form: dict[str, Any], key: str, default: float, kind: type = int) -> Any:
     value = (form.get(key) or "").strip().replace(",", ".")
     if not value:
@@ -128,12 +133,12 @@ def _form_ctx(session: Session, actor: Actor, form: dict[str, Any], campaign: Es
 
 
 @router.get("/essays/campaigns/new", response_class=HTMLResponse)
-def campaign_new(request: Request, actor: PageOrganiser, session: SessionDep):
+def campaign_new(request: Request, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/essays/campaign_form.html", _form_ctx(session, actor, dict(DEFAULT_FORM)))
 
 
 @router.post("/essays/campaigns", response_class=HTMLResponse)
-def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         c = essay_campaigns.create(
             session=session, actor=actor, data=EssayCampaignCreate(**_values(form), scope_unit_code=form.get("scope_unit_code") or "")
@@ -150,13 +155,13 @@ def campaign_create(request: Request, actor: PageOrganiser, session: SessionDep,
 
 
 @router.get("/essays/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
-def campaign_edit(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep):
+def campaign_edit(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep) -> HTMLResponse:
     c, _scope = essay_campaigns.get_managed(session=session, actor=actor, campaign_id=campaign_id)
     return render(request, "pages/essays/campaign_form.html", _form_ctx(session, actor, _as_form(c), campaign=c))
 
 
 @router.post("/essays/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
-def campaign_save(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep):
+def campaign_save(request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, form: FormDep) -> Response:
     try:
         essay_campaigns.update(session=session, actor=actor, campaign_id=campaign_id, data=EssayCampaignUpdate(**_values(form)))
     except AppError as exc:
@@ -179,7 +184,7 @@ def _units_inside(session: Session, actor: Actor, scope_path: str) -> list:
 @router.get("/essays/campaigns/{campaign_id}/review", response_class=HTMLResponse)
 def review_page(
     request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, unit_code: str = "", q: str = "", status: str = ""
-):
+) -> HTMLResponse:
     view = essays.overview(
         session=session,
         actor=actor,
@@ -205,7 +210,7 @@ def review_page(
             "shares": essay_exports.participation(session=session, campaign=reached.campaign, unit=reached.unit),
             "may_edit": actor.covers(reached.scope),
             "state": essay_campaigns.state(reached.campaign),
-            "status_label": lambda s: translate(request, essays.STATUS_LABELS.get(s, s)),
+            "status_label": _status_label(request),
             "flash": translate(request, N_("Đã lưu.")) if request.query_params.get("done") == "saved" else None,
         },
     )
@@ -223,7 +228,7 @@ def export(
 
 # --- the judges ------------------------------------------------------------------------------------------------------
 @router.get("/essays/grading", response_class=HTMLResponse)
-def grading_home(request: Request, actor: PageJudge, session: SessionDep):
+def grading_home(request: Request, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     return render(
         request,
         "pages/essays/grading.html",
@@ -236,7 +241,9 @@ def grading_home(request: Request, actor: PageJudge, session: SessionDep):
 
 
 @router.get("/essays/campaigns/{campaign_id}/grading", response_class=HTMLResponse)
-def grading_queue(request: Request, campaign_id: int, actor: PageJudge, session: SessionDep, show: str = "todo", unit_code: str = ""):
+def grading_queue(
+    request: Request, campaign_id: int, actor: PageJudge, session: SessionDep, show: str = "todo", unit_code: str = ""
+) -> HTMLResponse:
     show = show if show in QUEUE_SHOWS else "todo"
     q = essay_grading.queue(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code or None, show=show)
     return render(

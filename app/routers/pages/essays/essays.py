@@ -5,10 +5,11 @@ the campaign, review and grading lists are in app.routers.pages.essays.campaigns
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from app.deps import PageActor, SessionDep
@@ -36,16 +37,16 @@ def _flash(request: Request) -> str | None:
     return translate(request, _DONE[done]) if done in _DONE else None
 
 
-def _my_label(request: Request) -> Any:
+def _my_label(request: Request) -> Callable[[str], str]:
     return lambda state: translate(request, essays.MY_STATES.get(state, state))
 
 
-def _status(request: Request) -> Any:
+def _status(request: Request) -> Callable[[str | None], str]:
     return lambda status: translate(request, essays.STATUS_LABELS.get(status, status)) if status else ""
 
 
 @router.get("/essays", response_class=HTMLResponse)
-def essay_home(request: Request, actor: PageActor, session: SessionDep):
+def essay_home(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
     opened = essay_campaigns.open_for_member(session=session, actor=actor)
     found = essays.mine_in(session=session, actor=actor, campaign_ids=[c.id for c in opened if c.id is not None])
     mine = {c.id: essays.view_of(c, found.get(c.id)) for c in opened if c.id is not None}
@@ -89,12 +90,12 @@ def _write_ctx(request: Request, session: Session, actor: Actor, campaign_id: in
 
 
 @router.get("/essays/campaigns/{campaign_id}/write", response_class=HTMLResponse)
-def write(request: Request, campaign_id: int, actor: PageActor, session: SessionDep):
+def write(request: Request, campaign_id: int, actor: PageActor, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/essays/write.html", _write_ctx(request, session, actor, campaign_id))
 
 
 @router.post("/essays/campaigns/{campaign_id}/write", response_class=HTMLResponse)
-def write_post(request: Request, campaign_id: int, actor: PageActor, session: SessionDep, form: FormDep):
+def write_post(request: Request, campaign_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> Response:
     """The plain form (also without JavaScript): "save" keeps the draft, "submit" saves and hands it in."""
     topic, text = form.get("topic") or "", form.get("text") or ""
     try:
@@ -118,7 +119,7 @@ def write_post(request: Request, campaign_id: int, actor: PageActor, session: Se
 
 
 @router.post("/essays/campaigns/{campaign_id}/draft", response_class=HTMLResponse)
-def autosave(request: Request, campaign_id: int, actor: PageActor, session: SessionDep, form: FormDep):
+def autosave(request: Request, campaign_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> HTMLResponse:
     """htmx, debounced while typing: save the working copy and say when (or why not)."""
     try:
         essay = essays.save_draft(
@@ -131,7 +132,7 @@ def autosave(request: Request, campaign_id: int, actor: PageActor, session: Sess
 
 
 @router.get("/essays/campaigns/{campaign_id}/receipt", response_class=HTMLResponse)
-def receipt(request: Request, campaign_id: int, actor: PageActor, session: SessionDep):
+def receipt(request: Request, campaign_id: int, actor: PageActor, session: SessionDep) -> Response:
     ctx = _write_ctx(request, session, actor, campaign_id)
     if ctx["mine"].submitted_at is None:
         return redirect(f"/essays/campaigns/{campaign_id}/write")
@@ -166,12 +167,12 @@ def _essay_ctx(request: Request, session: Session, actor: Actor, essay_id: int, 
 
 
 @router.get("/essays/{essay_id:int}", response_class=HTMLResponse)
-def read_essay(request: Request, essay_id: int, actor: PageActor, session: SessionDep):
+def read_essay(request: Request, essay_id: int, actor: PageActor, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/essays/essay.html", _essay_ctx(request, session, actor, essay_id))
 
 
 @router.post("/essays/{essay_id:int}/review", response_class=HTMLResponse)
-def review(request: Request, essay_id: int, actor: PageActor, session: SessionDep, form: FormDep):
+def review(request: Request, essay_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> Response:
     action = form.get("action") or ""
     try:
         essays.review(session=session, actor=actor, essay_id=essay_id, action=action, comment=form.get("comment"))
@@ -195,7 +196,7 @@ def _points(value: Any) -> Any:
 
 
 @router.post("/essays/{essay_id:int}/grade", response_class=HTMLResponse)
-def grade(request: Request, essay_id: int, actor: PageActor, session: SessionDep, form: FormDep):
+def grade(request: Request, essay_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> Response:
     view = essays.readable(session=session, actor=actor, essay_id=essay_id)
     scores = {c["key"]: _points(form.get(f"score_{c['key']}")) for c in view.campaign.rubric}
     try:

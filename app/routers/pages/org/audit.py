@@ -72,7 +72,7 @@ def _filter(request: Request) -> tuple[audit.LogFilter, dict[str, str]]:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int = 1):
+def audit_log(request: Request, actor: PageActor, session: SessionDep, page: int = 1) -> HTMLResponse:
     actor.require_any((*MANAGE, *JUDGE))
     f, shown = _filter(request)
     page = min(max(page, 1), MAX_PAGE)  # a page past every list, but an OFFSET that fits

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.deps import CurrentActor, SecretDep, SessionDep, SettingsDep, client_ip, require_csrf
 from app.errors import AppError
@@ -16,7 +16,7 @@ router = make_router()
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/"):
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "pages/org/login.html", {"next": safe_next(next)})
 
 
@@ -29,7 +29,7 @@ def login_submit(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
-):
+) -> Response:
     try:
         issued = auth.login(session=session, settings=settings, secret=secret, username=username, password=password, ip=client_ip(request))
     except AppError as exc:
@@ -56,7 +56,7 @@ def logout(actor: CurrentActor, session: SessionDep, settings: SettingsDep) -> R
 
 
 @router.get("/password", response_class=HTMLResponse)
-def password_page(request: Request, actor: CurrentActor):
+def password_page(request: Request, actor: CurrentActor) -> HTMLResponse:
     return render(request, "pages/org/password.html", {"actor": actor, "forced": actor.member.must_change_password})
 
 
@@ -70,7 +70,7 @@ def password_submit(
     current_password: Annotated[str, Form()] = "",
     new_password: Annotated[str, Form()] = "",
     confirm_password: Annotated[str, Form()] = "",
-):
+) -> Response:
     forced = actor.member.must_change_password
     try:
         issued = auth.change_password(

@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("", response_class=HTMLResponse)
-def import_page(request: Request, actor: PageOrganiser):
+def import_page(request: Request, actor: PageOrganiser) -> HTMLResponse:
     return render(request, "pages/org/import.html", {"actor": actor, "columns": member_import.COLUMNS})
 
 
@@ -52,7 +52,7 @@ def import_upload(
     file: Annotated[UploadFile, File()],
     initial_password: Annotated[str, Form()] = "",
     legacy: Annotated[str, Form()] = "",
-):
+) -> HTMLResponse:
     """Step 1: keep the file and show what it would do — every bad row with its number, or the rows to add."""
     content = file.file.read(MAX_BYTES + 1)
     filename = file.filename or ""
@@ -109,7 +109,7 @@ def import_commit(
     initial_password: Annotated[str, Form()] = "",
     confirm_changes: Annotated[str, Form()] = "",
     legacy: Annotated[str, Form()] = "",
-):
+) -> HTMLResponse:
     """Step 2: all or nothing. The file is checked again: the database may have changed since the preview, and
     changes to existing members are written only as the organiser confirmed them (never a silent rename)."""
     try:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SecretDep, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -35,13 +36,13 @@ def _parse_date(value: str) -> date | None:
         raise Invalid(N_("Ngày sinh {value} không hợp lệ."), field="birth_date", value=value) from None
 
 
-def _scope_units(session, actor: Actor) -> dict:
+def _scope_units(session: Session, actor: Actor) -> dict:
     tree = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"units": tree, "min_depth": min((u.depth for u in tree), default=0)}
 
 
 @router.get("", response_class=HTMLResponse)
-def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "", page: int = 1):
+def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: str = "", unit: str = "", page: int = 1) -> HTMLResponse:
     # The unit filter comes from a <select> whose "all" option is empty.
     unit_id = int(unit) if unit.isascii() and unit.isdigit() else None  # "²".isdigit(), but int("²") fails
     result = members.search(session=session, actor=actor, q=q, unit_id=unit_id, page=page)
@@ -51,12 +52,12 @@ def member_list(request: Request, actor: PageOrganiser, session: SessionDep, q: 
     return render(request, "pages/org/members.html", ctx)
 
 
-def _form_ctx(session, actor: Actor, **extra) -> dict:
+def _form_ctx(session: Session, actor: Actor, **extra: Any) -> dict:
     return {"actor": actor, **_scope_units(session, actor), "errors": {}, **extra}
 
 
 @router.get("/new", response_class=HTMLResponse)
-def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit: str = ""):
+def member_new(request: Request, actor: PageOrganiser, session: SessionDep, unit: str = "") -> HTMLResponse:
     return render(request, "pages/org/member_form.html", _form_ctx(session, actor, form={"unit_code": unit}, member=None))
 
 
@@ -74,7 +75,7 @@ def member_create(
     id_number: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
-):
+) -> Response:
     form = {
         "full_name": full_name,
         "phone": phone,
@@ -111,7 +112,7 @@ def member_create(
     return redirect(f"/org/members/{member.id}?done=created")
 
 
-def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:
+def _detail_ctx(session: Session, actor: Actor, member_id: int, **extra: Any) -> dict:
     member, unit = members.get_in_scope(session=session, actor=actor, member_id=member_id)
     form = {
         "full_name": member.full_name,
@@ -134,12 +135,12 @@ def _detail_ctx(session, actor: Actor, member_id: int, **extra) -> dict:
 
 
 @router.get("/{member_id}", response_class=HTMLResponse)
-def member_detail(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, done: str = ""):
+def member_detail(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, done: str = "") -> HTMLResponse:
     flash = translate(request, _DONE[done]) if done in _DONE else None
     return render(request, "pages/org/member_form.html", _detail_ctx(session, actor, member_id, flash=flash))
 
 
-def _failed(request: Request, session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None):
+def _failed(request: Request, session: Session, actor: Actor, member_id: int, exc: AppError, form: dict | None = None) -> HTMLResponse:
     message, errors = form_failure(session, request, exc)
     ctx = _detail_ctx(session, actor, member_id, error=message, errors=errors)
     if form:
@@ -160,7 +161,7 @@ def member_update(
     birth_date: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
     id_number: Annotated[str, Form()] = "",
-):
+) -> Response:
     form = {"full_name": full_name, "phone": phone, "member_code": member_code, "birth_date": birth_date, "unit_code": unit_code}
     try:
         members.update(
@@ -183,7 +184,9 @@ def member_update(
 
 
 @router.post("/{member_id}/active")
-def member_active(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0):
+def member_active(
+    request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, active: Annotated[int, Form()] = 0
+) -> Response:
     try:
         members.set_active(session=session, actor=actor, member_id=member_id, active=bool(active))
     except AppError as exc:
@@ -192,7 +195,9 @@ def member_active(request: Request, member_id: int, actor: PageOrganiser, sessio
 
 
 @router.post("/{member_id}/password")
-def member_password(request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, new_password: Annotated[str, Form()] = ""):
+def member_password(
+    request: Request, member_id: int, actor: PageOrganiser, session: SessionDep, new_password: Annotated[str, Form()] = ""
+) -> Response:
     try:
         members.reset_password(session=session, actor=actor, member_id=member_id, new_password=new_password)
     except AppError as exc:
@@ -208,7 +213,7 @@ def member_grant(
     session: SessionDep,
     role: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
-):
+) -> Response:
     try:
         members.grant_role(session=session, actor=actor, member_id=member_id, role=role, unit_code=unit_code)
     except AppError as exc:
@@ -217,7 +222,7 @@ def member_grant(
 
 
 @router.post("/{member_id}/roles/{role_id}/delete")
-def member_revoke(request: Request, member_id: int, role_id: int, actor: PageOrganiser, session: SessionDep):
+def member_revoke(request: Request, member_id: int, role_id: int, actor: PageOrganiser, session: SessionDep) -> Response:
     try:
         members.revoke_role(session=session, actor=actor, member_id=member_id, role_id=role_id)
     except AppError as exc:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError
@@ -17,13 +18,13 @@ from app.templating import render
 router = make_router(prefix="/org/units")
 
 
-def _tree_context(session, actor: Actor) -> dict:
+def _tree_context(session: Session, actor: Actor) -> dict:
     tree = units.tree_order(units.list_in_scope(session=session, actor=actor))
     return {"actor": actor, "units": tree, "min_depth": min((u.depth for u in tree), default=0)}
 
 
 @router.get("", response_class=HTMLResponse)
-def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, created: str = ""):
+def unit_tree(request: Request, actor: PageOrganiser, session: SessionDep, created: str = "") -> HTMLResponse:
     return render(request, "pages/org/units.html", {**_tree_context(session, actor), "created": created, "form": {}})
 
 
@@ -37,10 +38,14 @@ def unit_create(
     kind: Annotated[str, Form()] = "",
     parent_code: Annotated[str, Form()] = "",
     headcount: Annotated[int, Form()] = 0,
-):
+) -> Response:
     form = {"code": code, "name": name, "kind": kind, "parent_code": parent_code, "headcount": headcount}
     try:
-        unit = units.create(session=session, actor=actor, data=UnitCreate(**{**form, "parent_code": parent_code or None}))
+        unit = units.create(
+            session=session,
+            actor=actor,
+            data=UnitCreate(code=code, name=name, kind=kind, parent_code=parent_code or None, headcount=headcount),
+        )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
         return render(
@@ -52,7 +57,7 @@ def unit_create(
     return redirect(f"/org/units?created={unit.code}#u-{unit.code}")
 
 
-def _edit_context(session, actor: Actor, unit_id: int) -> dict:
+def _edit_context(session: Session, actor: Actor, unit_id: int) -> dict:
     unit = units.get(session=session, unit_id=unit_id)
     actor.require(unit)
     ctx = _tree_context(session, actor)
@@ -63,7 +68,7 @@ def _edit_context(session, actor: Actor, unit_id: int) -> dict:
 
 
 @router.get("/{unit_id}", response_class=HTMLResponse)
-def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, saved: int = 0):
+def unit_edit(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, saved: int = 0) -> HTMLResponse:
     return render(request, "pages/org/unit_edit.html", {**_edit_context(session, actor, unit_id), "saved": saved})
 
 
@@ -76,7 +81,7 @@ def unit_update(
     name: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     headcount: Annotated[int, Form()] = 0,
-):
+) -> Response:
     try:
         units.update_unit(session=session, actor=actor, unit_id=unit_id, data=UnitUpdate(name=name, kind=kind, headcount=headcount))
     except AppError as exc:
@@ -91,7 +96,9 @@ def unit_update(
 
 
 @router.post("/{unit_id}/move")
-def unit_move(request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, parent_code: Annotated[str, Form()] = ""):
+def unit_move(
+    request: Request, unit_id: int, actor: PageOrganiser, session: SessionDep, parent_code: Annotated[str, Form()] = ""
+) -> Response:
     try:
         units.move(session=session, actor=actor, unit_id=unit_id, new_parent_code=parent_code)
     except AppError as exc:

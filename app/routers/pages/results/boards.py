@@ -114,7 +114,7 @@ def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base:
 
 
 @router.get("/rounds/{round_id}/board", response_class=HTMLResponse)
-async def round_board(request: Request, round_id: int, caller: CurrentCaller, unit: str = "", page: int = 1):
+async def round_board(request: Request, round_id: int, caller: CurrentCaller, unit: str = "", page: int = 1) -> HTMLResponse:
     """A member not seen lately is loaded in the same thread hop as the board (deps.Caller), not one of its own."""
     return await from_memory_or_database(
         request.app.state.engine,
@@ -173,7 +173,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
 
 
 @router.get("/rounds/{round_id}/board/rows", response_class=HTMLResponse)
-async def round_board_rows(request: Request, round_id: int, caller: CurrentCaller, unit: str = "", page: int = 1):
+async def round_board_rows(request: Request, round_id: int, caller: CurrentCaller, unit: str = "", page: int = 1) -> HTMLResponse:
     """htmx: the board's table alone, polled every 10 s while the round is open."""
     return await from_memory_or_database(
         request.app.state.engine,
@@ -221,18 +221,18 @@ def _units_ctx(request: Request, session: Session, actor: Actor, round_id: int, 
 
 
 @router.get("/rounds/{round_id}/units", response_class=HTMLResponse)
-def unit_standings(request: Request, round_id: int, actor: PageActor, session: SessionDep, parent: str = ""):
+def unit_standings(request: Request, round_id: int, actor: PageActor, session: SessionDep, parent: str = "") -> HTMLResponse:
     return render(request, "pages/results/boards/units.html", _units_ctx(request, session, actor, round_id, parent))
 
 
 @router.get("/rounds/{round_id}/units/rows", response_class=HTMLResponse)
-def unit_standings_rows(request: Request, round_id: int, actor: PageActor, session: SessionDep, parent: str = ""):
+def unit_standings_rows(request: Request, round_id: int, actor: PageActor, session: SessionDep, parent: str = "") -> HTMLResponse:
     """htmx: the unit table alone, polled every 10 s while the round is open."""
     return render(request, "partials/results/unit_rows.html", _units_ctx(request, session, actor, round_id, parent))
 
 
 @router.get("/contests/{contest_id}/board", response_class=HTMLResponse)
-def contest_board(request: Request, contest_id: int, actor: PageActor, session: SessionDep, unit: str = "", page: int = 1):
+def contest_board(request: Request, contest_id: int, actor: PageActor, session: SessionDep, unit: str = "", page: int = 1) -> HTMLResponse:
     """Members of the scope may look, unlike /contests/{id} (the organisers' page): the service checks."""
     page = _page(page)
     cache = request.app.state.boards

@@ -4,12 +4,13 @@ result files. Rules in app.services.results.judging, prizes, sealing and results
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from app.deps import PageJudge, SessionDep
 from app.errors import N_, AppError, Invalid
@@ -34,6 +35,10 @@ MAX_NUMBER = 1_000_000
 DONE = ("disqualified", "reinstated", "disqualified-member", "reinstated-member")
 
 
+def _flag_label(request: Request) -> Callable[[str], str]:
+    return lambda kind: translate(request, FLAG_LABELS.get(kind, kind))
+
+
 def _int(value: Any) -> int | None:
     """A number typed into a filter, kept within what a score or a page can be (2^70 was a 500)."""
     try:
@@ -44,9 +49,10 @@ def _int(value: Any) -> int | None:
 
 
 @router.get("/judging", response_class=HTMLResponse)
-def judging_home(request: Request, actor: PageJudge, session: SessionDep):
+def judging_home(request: Request, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     by_contest: dict[int, tuple[Any, list[Any]]] = {}
     for r, c in judging.rounds_for(session=session, actor=actor):
+        assert c.id is not None
         by_contest.setdefault(c.id, (c, []))[1].append(r)
     return render(request, "pages/results/judging/rounds.html", {"actor": actor, "contests": list(by_contest.values())})
 
@@ -82,25 +88,25 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
         "flag_kinds": FLAG_KINDS,
         "out": judging.disqualified(session=session, judged=judged),
         "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
-        "flag_label": lambda kind: translate(request, FLAG_LABELS.get(kind, kind)),
+        "flag_label": _flag_label(request),
         "contest_rounds_closed": len(results.closed_rounds(session=session, contest=judged.contest)),
         **extra,
     }
 
 
 @router.get("/judging/rounds/{round_id}", response_class=HTMLResponse)
-def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
+def judging_round(request: Request, round_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/results/judging/round.html", _round_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/flags")
-def judging_flags(round_id: int, actor: PageJudge, session: SessionDep):
+def judging_flags(round_id: int, actor: PageJudge, session: SessionDep) -> RedirectResponse:
     judging.recompute_flags(session=session, actor=actor, round_id=round_id)
     return redirect(f"/judging/rounds/{round_id}#flags")
 
 
 @router.post("/judging/rounds/{round_id}/seal", response_class=HTMLResponse)
-def judging_seal(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
+def judging_seal(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep) -> Response:
     try:
         if form.get("confirm") != "yes":
             raise Invalid(N_("Hãy đánh dấu ô xác nhận trước khi niêm phong."), field="confirm")
@@ -140,7 +146,7 @@ def judging_contest_export(
 
 # --- one attempt -----------------------------------------------------------------------------------------
 @router.get("/judging/attempts/{attempt_id}", response_class=HTMLResponse)
-def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep):
+def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
     done = request.query_params.get("done")
     return render(request, "pages/results/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
@@ -151,7 +157,7 @@ def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict
 
 
 @router.post("/judging/attempts/{attempt_id}/decision", response_class=HTMLResponse)
-def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
+def judging_decision(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep, form: FormDep) -> Response:
     whole_member = form.get("scope") == "member"
     try:
         if form.get("confirm") != "yes" and (form.get("reason") or "").strip():  # a missing reason is said first
@@ -161,8 +167,8 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
             judging.set_member_disqualified(
                 session=session,
                 actor=actor,
-                round_id=view.round.id,
-                member_id=view.member.id,
+                round_id=view.attempt.round_id,
+                member_id=view.attempt.member_id,
                 disqualified=form.get("action") != "reinstate",
                 reason=form.get("reason"),
             )
@@ -218,12 +224,12 @@ def _prizes_ctx(request: Request, session: Any, actor: Actor, round_id: int, **e
 
 
 @router.get("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
-def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
+def judging_prizes(request: Request, round_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
     return render(request, "pages/results/judging/prizes.html", _prizes_ctx(request, session, actor, round_id))
 
 
 @router.post("/judging/rounds/{round_id}/prizes", response_class=HTMLResponse)
-def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep):
+def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, session: SessionDep, form: FormDep) -> Response:
     try:
         cap = (form.get("cap") or "").replace(",", ".").strip()
         try:
@@ -245,7 +251,7 @@ def judging_prizes_save(request: Request, round_id: int, actor: PageJudge, sessi
 
 
 @router.post("/judging/rounds/{round_id}/prizes/confirm", response_class=HTMLResponse)
-def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, session: SessionDep):
+def judging_prizes_confirm(request: Request, round_id: int, actor: PageJudge, session: SessionDep) -> Response:
     """Confirm the allocation shown on the page (the rules are saved first, so it is the one the judges saw)."""
     try:
         prizes.confirm(session=session, actor=actor, round_id=round_id)
