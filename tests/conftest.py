@@ -24,6 +24,10 @@ PG_ADMIN_URL = os.environ.get("HOITHI_TEST_PG_URL", "postgresql+psycopg://postgr
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
+pytest_plugins = [
+    "tests.fixtures.browser",  # live_server, browser, page, shot: the browser tests (test_e2e_*.py) of every domain
+]
+
 
 def _pg_unavailable(reason: str) -> None:
     if IN_CI:
@@ -107,6 +111,18 @@ def session(engine: Engine) -> Iterator[Session]:
 def client(app, engine) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _member_word_restored() -> Iterator[None]:
+    """An app that starts (its lifespan) sets this process's word for members from the top unit's kind
+    (app.i18n.set_member_term): after the demo data's Đảng bộ every page says "đảng viên". Put the word back
+    after each test, so that no test's outcome depends on which tests ran before it."""
+    from app import i18n
+
+    word = i18n.member_term()
+    yield
+    i18n.set_member_term(next(key for key, term in i18n.MEMBER_TERMS.items() if term == word))
 
 
 @pytest.fixture(scope="session")
