@@ -1,12 +1,15 @@
 """Every database test runs twice: on a real SQLite file and on a fresh PostgreSQL database.
 
-With CI=true a PostgreSQL that cannot be reached is a failure, not a skip.
+With CI=true a PostgreSQL that cannot be reached is a failure, not a skip (tests/databases.py).
+
+The tests are grouped by the domain they test (tests/org, bank, contests, quiz, results, essays; tests/kit
+for app/services/kit; tests/platform for what crosses them), each folder with its own conftest.py. The
+fixtures here and the plugins under tests/fixtures/ serve every folder; helpers live in plain modules
+(tests/factories.py, tests/pagehelpers.py, tests/<domain>/helpers.py) and never in a test module.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,41 +22,15 @@ from sqlmodel import Session, SQLModel
 from app.config import Settings
 from app.main import create_app
 from app.services import migrate
-
-PG_ADMIN_URL = os.environ.get("HOITHI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+from tests.databases import TEST_SECRET, create_pg_database, drop_pg_database
 
 pytest_plugins = [
-    "tests.fixtures.browser",  # live_server, browser, page, shot: the browser tests (test_e2e_*.py) of every domain
+    # fixtures that tests of several domains use; a domain's own fixtures are in its folder's conftest.py
+    "tests.fixtures.browser",  # live_server, browser, page, shot: the browser tests (test_e2e_*.py)
+    "tests.fixtures.org",  # api_tokens
+    "tests.fixtures.quiz",  # quiz_world
+    "tests.fixtures.results",  # results_arena
 ]
-
-
-def _pg_unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"PostgreSQL tests must run in CI but cannot: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not reachable: {reason}")
-
-
-def _create_pg_database() -> tuple[str, str]:
-    import psycopg
-
-    name = f"hoithi_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    plain = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        _pg_unavailable(str(exc))
-    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_pg_database(name: str) -> None:
-    import psycopg
-
-    plain = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -62,11 +39,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         path = tmp_path_factory.mktemp("db") / "hoithi-test.db"
         yield f"sqlite:///{path}"
         return
-    name, url = _create_pg_database()
+    name, url = create_pg_database()
     try:
         yield url
     finally:
-        _drop_pg_database(name)
+        drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -4,20 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import api_token, bearer, make_member, make_tree
-
-
-@pytest.fixture
-def tokens(client, session):
-    t = make_tree(session)
-    make_member(session, t.a, phone="0900000001", roles=(("organiser", t.a),))
-    make_member(session, t.b, phone="0900000002", roles=(("organiser", t.b),))
-    make_member(session, t.a1, phone="0900000003")
-    return {
-        name: bearer(api_token(client, phone))
-        for name, phone in (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))
-    }
-
 
 def _topic(client, headers, name="Đô thị văn minh"):
     r = client.post("/api/v1/topics", headers=headers, json={"name": name, "description": "Chương trình chỉnh trang đô thị"})
@@ -25,8 +11,8 @@ def _topic(client, headers, name="Đô thị văn minh"):
     return r.json()
 
 
-def test_topic_and_question_round_trip(client, tokens):
-    topic = _topic(client, tokens["org_a"])
+def test_topic_and_question_round_trip(client, api_tokens):
+    topic = _topic(client, api_tokens.org_a)
     assert topic["unit_code"] == "DB-A"
     body = {
         "topic_id": topic["id"],
@@ -36,14 +22,14 @@ def test_topic_and_question_round_trip(client, tokens):
         "explanation": "Ba khâu đột phá.",
         "difficulty": "easy",
     }
-    r = client.post("/api/v1/questions", headers=tokens["org_a"], json=body)
+    r = client.post("/api/v1/questions", headers=api_tokens.org_a, json=body)
     assert r.status_code == 201, r.text
     q = r.json()
     assert [o["correct"] for o in q["options"]] == [False, True, False]
     assert all(isinstance(o["id"], int) for o in q["options"])
-    listed = client.get(f"/api/v1/topics/{topic['id']}/questions", headers=tokens["org_a"]).json()
+    listed = client.get(f"/api/v1/topics/{topic['id']}/questions", headers=api_tokens.org_a).json()
     assert [x["id"] for x in listed] == [q["id"]]
-    assert client.get(f"/api/v1/topics/{topic['id']}/questions?q=dot pha", headers=tokens["org_a"]).json()[0]["id"] == q["id"]
+    assert client.get(f"/api/v1/topics/{topic['id']}/questions?q=dot pha", headers=api_tokens.org_a).json()[0]["id"] == q["id"]
 
 
 @pytest.mark.parametrize(
@@ -56,20 +42,20 @@ def test_topic_and_question_round_trip(client, tokens):
         ([{"text": "A", "correct": True}, {"text": "B", "correct": False}], "essay", "kind"),
     ],
 )
-def test_bad_questions_are_422_with_the_field(client, tokens, options, kind, field):
-    topic = _topic(client, tokens["org_a"])
+def test_bad_questions_are_422_with_the_field(client, api_tokens, options, kind, field):
+    topic = _topic(client, api_tokens.org_a)
     r = client.post(
-        "/api/v1/questions", headers=tokens["org_a"], json={"topic_id": topic["id"], "kind": kind, "text": "Câu hỏi?", "options": options}
+        "/api/v1/questions", headers=api_tokens.org_a, json={"topic_id": topic["id"], "kind": kind, "text": "Câu hỏi?", "options": options}
     )
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field and r.json()["detail"]
 
 
-def test_true_false_gets_its_two_options(client, tokens):
-    topic = _topic(client, tokens["org_a"])
+def test_true_false_gets_its_two_options(client, api_tokens):
+    topic = _topic(client, api_tokens.org_a)
     r = client.post(
         "/api/v1/questions",
-        headers=tokens["org_a"],
+        headers=api_tokens.org_a,
         json={
             "topic_id": topic["id"],
             "kind": "true_false",
@@ -80,16 +66,16 @@ def test_true_false_gets_its_two_options(client, tokens):
     assert r.status_code == 201, r.text
 
 
-def test_scope(client, tokens):
-    topic = _topic(client, tokens["org_a"])
-    assert client.get(f"/api/v1/topics/{topic['id']}/questions", headers=tokens["org_b"]).status_code == 404
+def test_scope(client, api_tokens):
+    topic = _topic(client, api_tokens.org_a)
+    assert client.get(f"/api/v1/topics/{topic['id']}/questions", headers=api_tokens.org_b).status_code == 404
     r = client.post(
         "/api/v1/questions",
-        headers=tokens["org_b"],
+        headers=api_tokens.org_b,
         json={"topic_id": topic["id"], "text": "?", "options": [{"text": "A", "correct": True}, {"text": "B"}]},
     )
     assert r.status_code == 404
-    assert client.post("/api/v1/topics", headers=tokens["plain"], json={"name": "X"}).status_code == 403
-    assert [t["id"] for t in client.get("/api/v1/topics", headers=tokens["org_b"]).json()] == []
-    r = client.post("/api/v1/topics", headers=tokens["org_b"], json={"name": "X", "unit_code": "DB-A"})
+    assert client.post("/api/v1/topics", headers=api_tokens.plain, json={"name": "X"}).status_code == 403
+    assert [t["id"] for t in client.get("/api/v1/topics", headers=api_tokens.org_b).json()] == []
+    r = client.post("/api/v1/topics", headers=api_tokens.org_b, json={"name": "X", "unit_code": "DB-A"})
     assert r.status_code == 403

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import pytest
 from sqlmodel import select
 
 from app.errors import NotFound
-from app.models import Question
+from app.models import Question, Topic
 from app.services.bank import question_export as qe
 from app.services.bank import question_import as qi
 from app.services.bank import questions as bank
 from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
+from app.services.org.access import Actor
 from tests.factories import actor, make_member, make_tree
 
 QUESTIONS = [
@@ -59,8 +61,16 @@ QUESTIONS = [
 ]
 
 
+@dataclass(frozen=True)
+class Ctx:
+    org_a: Actor  # organiser of branch A, whose topics they are
+    org_b: Actor  # organiser of branch B
+    source: Topic  # holds QUESTIONS
+    target: Topic  # empty
+
+
 @pytest.fixture
-def ctx(session):
+def ctx(session) -> Ctx:
     t = make_tree(session)
     org_a = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
     org_b = actor(session, make_member(session, t.b, roles=(("organiser", t.b),)))
@@ -69,7 +79,7 @@ def ctx(session):
     for data in QUESTIONS:
         bank.create_question(session=session, actor=org_a, data=data.model_copy(update={"topic_id": source.id}))
     session.commit()
-    return {"org_a": org_a, "org_b": org_b, "source": source, "target": target}
+    return Ctx(org_a=org_a, org_b=org_b, source=source, target=target)
 
 
 def snapshot(session, topic_id: int, *, with_sheet_fields: bool) -> list[tuple]:
@@ -84,17 +94,17 @@ def snapshot(session, topic_id: int, *, with_sheet_fields: bool) -> list[tuple]:
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xml"])
 def test_round_trip(session, ctx, fmt):
-    export = (qe.to_xlsx if fmt == "xlsx" else qe.to_moodle_xml)(session=session, actor=ctx["org_a"], topic_id=ctx["source"].id)
+    export = (qe.to_xlsx if fmt == "xlsx" else qe.to_moodle_xml)(session=session, actor=ctx.org_a, topic_id=ctx.source.id)
     assert export.filename == f"cau-hoi-do-thi-van-minh.{fmt}"
-    result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["target"].id, content=export.content, filename=export.filename)
+    result = qi.commit(session=session, actor=ctx.org_a, topic_id=ctx.target.id, content=export.content, filename=export.filename)
     session.commit()
     assert (result.created, result.skipped) == (len(QUESTIONS), [])
     sheet = fmt == "xlsx"  # Moodle XML has no field for the source reference
-    assert snapshot(session, ctx["target"].id, with_sheet_fields=sheet) == snapshot(session, ctx["source"].id, with_sheet_fields=sheet)
+    assert snapshot(session, ctx.target.id, with_sheet_fields=sheet) == snapshot(session, ctx.source.id, with_sheet_fields=sheet)
 
 
 def test_moodle_xml_is_what_moodle_expects(session, ctx):
-    export = qe.to_moodle_xml(session=session, actor=ctx["org_a"], topic_id=ctx["source"].id)
+    export = qe.to_moodle_xml(session=session, actor=ctx.org_a, topic_id=ctx.source.id)
     root = ElementTree.fromstring(export.content)
     assert root.tag == "quiz"
     questions = root.findall("question")
@@ -115,16 +125,16 @@ def test_inactive_questions_are_left_out_unless_asked(session, ctx):
     first = session.exec(select(Question).order_by(Question.id)).first()
     first.active = False
     session.commit()
-    export = qe.to_moodle_xml(session=session, actor=ctx["org_a"], topic_id=ctx["source"].id)
+    export = qe.to_moodle_xml(session=session, actor=ctx.org_a, topic_id=ctx.source.id)
     assert len(ElementTree.fromstring(export.content).findall("question")) == len(QUESTIONS)  # category + 3
-    export = qe.to_moodle_xml(session=session, actor=ctx["org_a"], topic_id=ctx["source"].id, include_inactive=True)
+    export = qe.to_moodle_xml(session=session, actor=ctx.org_a, topic_id=ctx.source.id, include_inactive=True)
     assert len(ElementTree.fromstring(export.content).findall("question")) == len(QUESTIONS) + 1
 
 
 def test_another_subtree_cannot_export(session, ctx):
     for fn in (qe.to_xlsx, qe.to_moodle_xml):
         with pytest.raises(NotFound):
-            fn(session=session, actor=ctx["org_b"], topic_id=ctx["source"].id)
+            fn(session=session, actor=ctx.org_b, topic_id=ctx.source.id)
 
 
 def test_moodle_xml_keys_a_true_false_by_its_words_and_survives_what_was_stored(session, ctx):
@@ -133,7 +143,7 @@ def test_moodle_xml_keys_a_true_false_by_its_words_and_survives_what_was_stored(
     unparseable."""
     from app.models import QuestionOption, Topic
 
-    org, topic = ctx["org_a"], ctx["source"]
+    org, topic = ctx.org_a, ctx.source
     t = session.get(Topic, topic.id)
     t.name = "Nghị quyết 01/NQ-TU"
     q = bank.create_question(

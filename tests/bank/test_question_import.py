@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
 from app.errors import ImportFailed, NotFound
-from app.models import AuditEntry, Question, QuestionOption
+from app.models import AuditEntry, Question, QuestionOption, Topic
 from app.services.bank import question_import as qi
 from app.services.bank import questions as bank
 from app.services.bank.import_sheet import COLUMNS, template_csv, template_xlsx, workbook_bytes
 from app.services.bank.schemas import TopicCreate
+from app.services.org.access import Actor
 from tests.factories import actor, make_member, make_tree
 
 HEADER = [c.header for c in COLUMNS]
 
 
+@dataclass(frozen=True)
+class Ctx:
+    org_a: Actor  # organiser of branch A, whose topic it is
+    org_b: Actor  # organiser of branch B
+    topic: Topic  # empty
+
+
 @pytest.fixture
-def ctx(session):
+def ctx(session) -> Ctx:
     t = make_tree(session)
     org_a = actor(session, make_member(session, t.a, roles=(("organiser", t.a),)))
     org_b = actor(session, make_member(session, t.b, roles=(("organiser", t.b),)))
     topic = bank.create_topic(session=session, actor=org_a, data=TopicCreate(name="Đô thị văn minh"))
     session.commit()
-    return {"org_a": org_a, "org_b": org_b, "topic": topic}
+    return Ctx(org_a=org_a, org_b=org_b, topic=topic)
 
 
 def count(session) -> int:
@@ -35,7 +44,7 @@ def count(session) -> int:
 
 
 def run(session, ctx, content: bytes, filename: str):
-    result = qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id, content=content, filename=filename)
+    result = qi.commit(session=session, actor=ctx.org_a, topic_id=ctx.topic.id, content=content, filename=filename)
     session.commit()
     return result
 
@@ -43,7 +52,7 @@ def run(session, ctx, content: bytes, filename: str):
 def failed(session, ctx, content: bytes, filename: str) -> ImportFailed:
     before = count(session)
     with pytest.raises(ImportFailed) as info:
-        qi.commit(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id, content=content, filename=filename)
+        qi.commit(session=session, actor=ctx.org_a, topic_id=ctx.topic.id, content=content, filename=filename)
     session.rollback()
     assert count(session) == before  # nothing written
     assert all(e["message"] for e in info.value.errors)
@@ -176,7 +185,7 @@ def test_unknown_extension(session, ctx):
 
 def test_topic_of_another_subtree_is_not_found(session, ctx):
     with pytest.raises(NotFound):
-        qi.commit(session=session, actor=ctx["org_b"], topic_id=ctx["topic"].id, content=template_csv(), filename="mau.csv")
+        qi.commit(session=session, actor=ctx.org_b, topic_id=ctx.topic.id, content=template_csv(), filename="mau.csv")
     session.rollback()
     assert count(session) == 0
 
@@ -526,10 +535,10 @@ def test_tables_and_preformatted_text_keep_their_lines(session, ctx):
         "Theo bảng dưới đây:\nNăm | Số đảng viên\n2020 | 5.200.000\n2025 | 5.600.000\nĐiều 1.\nKhoản a\nSố đảng viên tăng bao nhiêu?"
     )
     assert question.explanation == "Tăng\n400.000"
-    exported = qe.to_moodle_xml(session=session, actor=ctx["org_a"], topic_id=ctx["topic"].id).content
-    again = bank.create_topic(session=session, actor=ctx["org_a"], data=TopicCreate(name="Bản sao"))
+    exported = qe.to_moodle_xml(session=session, actor=ctx.org_a, topic_id=ctx.topic.id).content
+    again = bank.create_topic(session=session, actor=ctx.org_a, data=TopicCreate(name="Bản sao"))
     session.commit()
-    qi.commit(session=session, actor=ctx["org_a"], topic_id=again.id, content=exported, filename="lai.xml")
+    qi.commit(session=session, actor=ctx.org_a, topic_id=again.id, content=exported, filename="lai.xml")
     session.commit()
     copy = session.exec(select(Question).where(Question.topic_id == again.id)).one()
     assert (copy.text, copy.explanation) == (question.text, question.explanation)

@@ -4,22 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from tests.factories import api_token, bearer, make_member, make_tree
-
-
-@pytest.fixture
-def tokens(client, session):
-    t = make_tree(session)
-    make_member(session, t.a, phone="0900000001", roles=(("organiser", t.a),))
-    make_member(session, t.b, phone="0900000002", roles=(("organiser", t.b),))
-    make_member(session, t.a1, phone="0900000003")
-    return {
-        name: bearer(api_token(client, phone))
-        for name, phone in (("org_a", "0900000001"), ("org_b", "0900000002"), ("plain", "0900000003"))
-    }
-
 
 def _bank(client, headers, n_easy=6):
     topic = client.post("/api/v1/topics", headers=headers, json={"name": "Dịch vụ công trực tuyến"}).json()
@@ -69,9 +53,9 @@ def _contest(topic_id, ids, *, start=datetime(2031, 3, 3, 8, 0), scope="DB-A"):
     }
 
 
-def test_create_get_publish(client, tokens):
-    topic_id, ids = _bank(client, tokens["org_a"])
-    r = client.post("/api/v1/contests", headers=tokens["org_a"], json=_contest(topic_id, ids))
+def test_create_get_publish(client, api_tokens):
+    topic_id, ids = _bank(client, api_tokens.org_a)
+    r = client.post("/api/v1/contests", headers=api_tokens.org_a, json=_contest(topic_id, ids))
     assert r.status_code == 201, r.text
     c = r.json()
     assert c["status"] == "draft" and c["scope_unit_code"] == "DB-A" and len(c["slug"]) == 7
@@ -85,21 +69,21 @@ def test_create_get_publish(client, tokens):
     for key in ("id", "position", "title", "shuffle_questions", "shuffle_options", "points_per_question", "results_visibility"):
         assert key in r1
     assert any("03/03/2031 08:00" in line for line in c["rules_summary"])
-    got = client.get(f"/api/v1/contests/{c['id']}", headers=tokens["org_a"])
+    got = client.get(f"/api/v1/contests/{c['id']}", headers=api_tokens.org_a)
     assert got.status_code == 200 and got.json() == c
-    r = client.post(f"/api/v1/contests/{c['id']}/publish", headers=tokens["org_a"])
+    r = client.post(f"/api/v1/contests/{c['id']}/publish", headers=api_tokens.org_a)
     assert r.status_code == 200 and r.json()["status"] == "published"
     assert r.json()["published_at"].endswith("+07:00")
-    r = client.post(f"/api/v1/contests/{c['id']}/publish", headers=tokens["org_a"])
+    r = client.post(f"/api/v1/contests/{c['id']}/publish", headers=api_tokens.org_a)
     assert r.status_code == 409 and r.json()["error"] == "Conflict"
-    assert [x["id"] for x in client.get("/api/v1/contests", headers=tokens["org_a"]).json()] == [c["id"]]
+    assert [x["id"] for x in client.get("/api/v1/contests", headers=api_tokens.org_a).json()] == [c["id"]]
 
 
-def test_errors_name_the_round_and_field(client, tokens):
-    topic_id, ids = _bank(client, tokens["org_a"])
+def test_errors_name_the_round_and_field(client, api_tokens):
+    topic_id, ids = _bank(client, api_tokens.org_a)
     data = _contest(topic_id, ids)
     data["rounds"][1]["closes_at"] = data["rounds"][1]["opens_at"]
-    r = client.post("/api/v1/contests", headers=tokens["org_a"], json=data)
+    r = client.post("/api/v1/contests", headers=api_tokens.org_a, json=data)
     assert r.status_code == 422
     assert r.json() == {
         "error": "ValidationError",
@@ -108,40 +92,40 @@ def test_errors_name_the_round_and_field(client, tokens):
     }
     data = _contest(topic_id, ids)
     data["rounds"][1]["draw"][1]["count"] = 3
-    r = client.post("/api/v1/contests", headers=tokens["org_a"], json=data)
+    r = client.post("/api/v1/contests", headers=api_tokens.org_a, json=data)
     assert r.status_code == 422 and r.json()["field"] == "rounds.1.draw"
     assert r.json()["detail"].startswith("Vòng 2: chủ đề «Dịch vụ công trực tuyến» chỉ có 6 câu đang dùng, không đủ 7 câu")
-    r = client.post("/api/v1/contests", headers=tokens["org_a"], json={**data, "rounds": "x"})
+    r = client.post("/api/v1/contests", headers=api_tokens.org_a, json={**data, "rounds": "x"})
     assert r.status_code == 422 and r.json()["error"] == "ValidationError"
 
 
-def test_scope(client, tokens):
-    topic_id, ids = _bank(client, tokens["org_a"])
-    c = client.post("/api/v1/contests", headers=tokens["org_a"], json=_contest(topic_id, ids)).json()
-    assert client.get(f"/api/v1/contests/{c['id']}", headers=tokens["org_b"]).status_code == 404
-    assert client.post(f"/api/v1/contests/{c['id']}/publish", headers=tokens["org_b"]).status_code == 404
-    assert client.patch(f"/api/v1/rounds/{c['rounds'][0]['id']}", headers=tokens["org_b"], json={"title": "X"}).status_code == 404
-    assert client.post("/api/v1/contests", headers=tokens["org_b"], json=_contest(topic_id, ids)).status_code == 403
-    r = client.post("/api/v1/contests", headers=tokens["org_b"], json=_contest(topic_id, ids, scope="DB-B"))
+def test_scope(client, api_tokens):
+    topic_id, ids = _bank(client, api_tokens.org_a)
+    c = client.post("/api/v1/contests", headers=api_tokens.org_a, json=_contest(topic_id, ids)).json()
+    assert client.get(f"/api/v1/contests/{c['id']}", headers=api_tokens.org_b).status_code == 404
+    assert client.post(f"/api/v1/contests/{c['id']}/publish", headers=api_tokens.org_b).status_code == 404
+    assert client.patch(f"/api/v1/rounds/{c['rounds'][0]['id']}", headers=api_tokens.org_b, json={"title": "X"}).status_code == 404
+    assert client.post("/api/v1/contests", headers=api_tokens.org_b, json=_contest(topic_id, ids)).status_code == 403
+    r = client.post("/api/v1/contests", headers=api_tokens.org_b, json=_contest(topic_id, ids, scope="DB-B"))
     assert r.status_code == 422 and r.json()["field"] == "rounds.0.question_ids"
-    assert client.get("/api/v1/contests", headers=tokens["org_b"]).json() == []
-    assert client.post("/api/v1/contests", headers=tokens["plain"], json=_contest(topic_id, ids)).status_code == 403
-    assert client.get("/api/v1/contests/99999999999", headers=tokens["org_a"]).status_code == 404
+    assert client.get("/api/v1/contests", headers=api_tokens.org_b).json() == []
+    assert client.post("/api/v1/contests", headers=api_tokens.plain, json=_contest(topic_id, ids)).status_code == 403
+    assert client.get("/api/v1/contests/99999999999", headers=api_tokens.org_a).status_code == 404
 
 
-def test_patch_round_locks_after_opening(client, tokens):
-    topic_id, ids = _bank(client, tokens["org_a"])
+def test_patch_round_locks_after_opening(client, api_tokens):
+    topic_id, ids = _bank(client, api_tokens.org_a)
     vietnam_now = datetime.now(UTC).replace(microsecond=0, tzinfo=None) + timedelta(hours=7)  # naive times are
     data = _contest(topic_id, ids, start=vietnam_now - timedelta(days=1))  # in the contest's time zone
-    c = client.post("/api/v1/contests", headers=tokens["org_a"], json=data).json()
+    c = client.post("/api/v1/contests", headers=api_tokens.org_a, json=data).json()
     r1, r2 = (x["id"] for x in c["rounds"])
-    assert client.post(f"/api/v1/contests/{c['id']}/publish", headers=tokens["org_a"]).status_code == 200
-    r = client.patch(f"/api/v1/rounds/{r1}", headers=tokens["org_a"], json={"time_limit_s": 600})
+    assert client.post(f"/api/v1/contests/{c['id']}/publish", headers=api_tokens.org_a).status_code == 200
+    r = client.patch(f"/api/v1/rounds/{r1}", headers=api_tokens.org_a, json={"time_limit_s": 600})
     assert r.status_code == 409
     assert r.json() == {"error": "Conflict", "field": "time_limit_s", "detail": "Vòng 1 đã mở: không thể đổi thời gian làm bài nữa."}
-    r = client.patch(f"/api/v1/rounds/{r1}", headers=tokens["org_a"], json={"title": "Tuần một"})
+    r = client.patch(f"/api/v1/rounds/{r1}", headers=api_tokens.org_a, json={"title": "Tuần một"})
     assert r.status_code == 200 and r.json()["title"] == "Tuần một" and r.json()["time_limit_s"] == 900
-    r = client.patch(f"/api/v1/rounds/{r2}", headers=tokens["org_a"], json={"time_limit_s": 600, "points_per_question": 2})
+    r = client.patch(f"/api/v1/rounds/{r2}", headers=api_tokens.org_a, json={"time_limit_s": 600, "points_per_question": 2})
     assert r.status_code == 200, r.text
     assert (r.json()["time_limit_s"], r.json()["points_per_question"]) == (600, 2)
     assert r.json()["opens_at"].endswith("+07:00")

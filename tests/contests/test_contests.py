@@ -21,7 +21,7 @@ from app.services.org.access import Actor
 from tests.factories import Tree, actor, make_member, make_tree
 
 
-@dataclass
+@dataclass(frozen=True)
 class World(Tree):
     org_a: Actor
     org_b: Actor

@@ -12,8 +12,8 @@ from app.models import Contest, Member, Round
 from app.services.bank import questions as bank
 from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from tests.factories import actor, make_member, make_tree
+from tests.fixtures.results import add
 from tests.pagehelpers import csrf_from, page_login
-from tests.results.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -139,12 +139,12 @@ def test_round_edit_and_lock(client, session, topic):
     assert saved.title == "Tuần 1 (đã mở)" and saved.time_limit_s == 20 * 60
 
 
-def test_organiser_closes_a_round_by_hand(client, session, arena):  # noqa: F811
-    r = arena.rounds[1]  # open now
-    people = [make_member(session, arena.tree.a1) for _ in range(2)]
+def test_organiser_closes_a_round_by_hand(client, session, results_arena):
+    r = results_arena.rounds[1]  # open now
+    people = [make_member(session, results_arena.tree.a1) for _ in range(2)]
     add(session, r, people[0], score=5, prediction=1)
     add(session, r, people[1], score=3, prediction=4)
-    org = session.get(Member, arena.org.id)
+    org = session.get(Member, results_arena.org.id)
     org.phone = "0911000200"
     people[0].phone = "0911000201"
     session.add_all([org, people[0]])
@@ -350,7 +350,7 @@ def test_a_forged_host_never_reaches_share_links_or_cached_qr_codes(app, client,
 def test_allowed_hosts_refuse_other_hosts(engine, settings):
     from app.config import Settings
     from app.main import create_app
-    from tests.conftest import TEST_SECRET
+    from tests.databases import TEST_SECRET
 
     strict = create_app(
         Settings(

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app.models import Role
-from tests.essays.test_essays import WORDS, world  # noqa: F401  (the fixture)
+from tests.essays.helpers import WORDS
 from tests.factories import api_token, bearer, local_time, make_member
 
 OPENS = datetime.now(UTC) - timedelta(days=1)
@@ -22,8 +22,8 @@ def _auth(client, member) -> dict:
     return bearer(api_token(client, member.phone))
 
 
-def test_campaign_create_list_and_errors(client, world):  # noqa: F811
-    org = _auth(client, world.org)
+def test_campaign_create_list_and_errors(client, essay_world):
+    org = _auth(client, essay_world.org)
     opens = local_time(10, 7)
     body = {
         "title": "Thu hoạch chuyên đề 2026",
@@ -43,21 +43,23 @@ def test_campaign_create_list_and_errors(client, world):  # noqa: F811
     assert [c["key"] for c in out["rubric"]] == ["noi_dung", "hinh_thuc"]
     bad = client.post("/api/v1/essay-campaigns", headers=org, json={**body, "min_words": 2000})
     assert bad.status_code == 422 and bad.json()["error"] == "ValidationError" and bad.json()["field"] == "min_words"
-    member = _auth(client, world.member)
+    member = _auth(client, essay_world.member)
     assert client.post("/api/v1/essay-campaigns", headers=member, json=body).status_code == 403
-    cell = _auth(client, world.cell_org)
+    cell = _auth(client, essay_world.cell_org)
     assert client.post("/api/v1/essay-campaigns", headers=cell, json=body).json()["error"] == "Forbidden"
     seen = {c["id"] for c in client.get("/api/v1/essay-campaigns", headers=member).json()}
-    assert seen == {world.campaign.id, out["id"]}  # the member's unit (A1) lies in both scopes
-    assert {c["id"] for c in client.get("/api/v1/essay-campaigns", headers=_auth(client, world.other_org)).json()} == {world.campaign.id}
+    assert seen == {essay_world.campaign.id, out["id"]}  # the member's unit (A1) lies in both scopes
+    assert {c["id"] for c in client.get("/api/v1/essay-campaigns", headers=_auth(client, essay_world.other_org)).json()} == {
+        essay_world.campaign.id
+    }
     patched = client.patch(f"/api/v1/essay-campaigns/{out['id']}", headers=org, json={"max_words": 2000})
     assert patched.status_code == 200 and patched.json()["max_words"] == 2000
     assert client.patch(f"/api/v1/essay-campaigns/{out['id']}", headers=cell, json={"max_words": 1}).status_code == 404
 
 
-def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client, world):  # noqa: F811
-    c = world.campaign
-    member = _auth(client, world.member)
+def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client, essay_world):
+    c = essay_world.campaign
+    member = _auth(client, essay_world.member)
     empty = client.get(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member).json()
     assert empty["id"] is None and empty["can_edit"] is True
     saved = client.put(f"/api/v1/essay-campaigns/{c.id}/my-essay", headers=member, json={"topic": "Xây dựng Đảng", "text": "Ngắn quá."})
@@ -74,9 +76,9 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
     assert got["status"] == "submitted" and got["word_count"] == 20 and got["submitted_at"].endswith("+07:00")
     essay_id = got["id"]
 
-    outsider = _auth(client, world.other_org)
+    outsider = _auth(client, essay_world.other_org)
     assert client.post(f"/api/v1/essays/{essay_id}/review", headers=outsider, json={"action": "reviewed"}).status_code == 404
-    cell = _auth(client, world.cell_org)
+    cell = _auth(client, essay_world.cell_org)
     listing = client.get(f"/api/v1/essay-campaigns/{c.id}/essays?q=nghi quyet", headers=cell).json()
     assert [e["id"] for e in listing["essays"]] == [essay_id] and listing["unit_code"] == "CB-A1"
     assert client.post(f"/api/v1/essays/{essay_id}/review", headers=cell, json={"action": "returned", "comment": ""}).status_code == 422
@@ -91,10 +93,10 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
     assert client.post(f"/api/v1/essay-campaigns/{c.id}/my-essay/submit", headers=member).json()["status"] == "submitted"
     assert client.post(f"/api/v1/essays/{essay_id}/review", headers=cell, json={"action": "reviewed"}).status_code == 200
 
-    t = world.tree
-    j1 = _auth(client, make_member(world.session, t.root, roles=((Role.judge, t.root),)))
-    j2 = _auth(client, make_member(world.session, t.a, roles=((Role.judge, t.a),)))
-    jb = _auth(client, make_member(world.session, t.b, roles=((Role.judge, t.b),)))
+    t = essay_world.tree
+    j1 = _auth(client, make_member(essay_world.session, t.root, roles=((Role.judge, t.root),)))
+    j2 = _auth(client, make_member(essay_world.session, t.a, roles=((Role.judge, t.a),)))
+    jb = _auth(client, make_member(essay_world.session, t.b, roles=((Role.judge, t.b),)))
     scores = {"noi_dung": 50, "giai_phap": 20, "trinh_bay": 8}
     assert client.put(f"/api/v1/essays/{essay_id}/grade", headers=jb, json={"scores": scores}).status_code == 404
     over = client.put(f"/api/v1/essays/{essay_id}/grade", headers=j1, json={"scores": {**scores, "trinh_bay": 11}})
@@ -111,27 +113,29 @@ def test_member_writes_submits_gets_a_receipt_and_the_cell_and_judges_act(client
     assert frozen.status_code == 409 and frozen.json()["error"] == "Conflict"
 
 
-def test_the_window_over_the_api(client, world):  # noqa: F811
-    later = world.new_campaign(opens_at=datetime.now(UTC) + timedelta(days=1), closes_at=datetime.now(UTC) + timedelta(days=2))
-    r = client.put(f"/api/v1/essay-campaigns/{later.id}/my-essay", headers=_auth(client, world.member), json={"topic": "", "text": "Bài"})
+def test_the_window_over_the_api(client, essay_world):
+    later = essay_world.new_campaign(opens_at=datetime.now(UTC) + timedelta(days=1), closes_at=datetime.now(UTC) + timedelta(days=2))
+    r = client.put(
+        f"/api/v1/essay-campaigns/{later.id}/my-essay", headers=_auth(client, essay_world.member), json={"topic": "", "text": "Bài"}
+    )
     assert r.status_code == 409 and "chưa mở" in r.json()["detail"]
-    assert client.get("/api/v1/essay-campaigns/999999/my-essay", headers=_auth(client, world.member)).status_code == 404
-    assert client.get("/api/v1/essay-campaigns/99999999999/my-essay", headers=_auth(client, world.member)).status_code == 404
+    assert client.get("/api/v1/essay-campaigns/999999/my-essay", headers=_auth(client, essay_world.member)).status_code == 404
+    assert client.get("/api/v1/essay-campaigns/99999999999/my-essay", headers=_auth(client, essay_world.member)).status_code == 404
 
 
 def _pdf_text(content: bytes) -> str:
     return unicodedata.normalize("NFC", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages))
 
 
-def test_exports_per_unit(client, world):  # noqa: F811
-    t = world.tree
-    c = world.campaign
+def test_exports_per_unit(client, essay_world):
+    t = essay_world.tree
+    c = essay_world.campaign
     people = [
-        (world.member, t.a1),
-        (make_member(world.session, t.a2, full_name='=HYPERLINK("x")'), t.a2),
-        (make_member(world.session, t.b1, full_name="Phạm Văn Đức", phone="0933000111"), t.b1),
+        (essay_world.member, t.a1),
+        (make_member(essay_world.session, t.a2, full_name='=HYPERLINK("x")'), t.a2),
+        (make_member(essay_world.session, t.b1, full_name="Phạm Văn Đức", phone="0933000111"), t.b1),
     ]
-    make_member(world.session, t.a1, full_name="Lê Thị Hoa", phone="0933000222")  # never writes
+    make_member(essay_world.session, t.a1, full_name="Lê Thị Hoa", phone="0933000222")  # never writes
     for who, _unit in people:
         h = _auth(client, who)
         client.put(
@@ -140,7 +144,7 @@ def test_exports_per_unit(client, world):  # noqa: F811
             json={"topic": "Phát triển kinh tế", "text": WORDS + "\n\nĐoạn thứ hai về kinh tế số."},
         )
         assert client.post(f"/api/v1/essay-campaigns/{c.id}/my-essay/submit", headers=h).status_code == 200
-    org = _auth(client, world.org)
+    org = _auth(client, essay_world.org)
     xlsx = client.get(f"/api/v1/essay-campaigns/{c.id}/export.xlsx?unit_code=DB-A", headers=org)
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(xlsx.content))
@@ -174,9 +178,9 @@ def test_exports_per_unit(client, world):  # noqa: F811
         assert expected in text, expected
     assert "Phạm Văn Đức" not in text
     # a cell organiser gets their cell; another cell is refused; a plain member has no files
-    cell = _auth(client, world.cell_org)
+    cell = _auth(client, essay_world.cell_org)
     own = load_workbook(io.BytesIO(client.get(f"/api/v1/essay-campaigns/{c.id}/export.xlsx", headers=cell).content))
     assert [r[0] for r in list(own["Bài thu hoạch"].values)[1:]] == ["Nguyễn Thị Ánh Tuyết"]
     assert client.get(f"/api/v1/essay-campaigns/{c.id}/export.pdf?unit_code=CB-B1", headers=cell).status_code == 403
-    assert client.get(f"/api/v1/essay-campaigns/{c.id}/export.pdf", headers=_auth(client, world.member)).status_code == 404
+    assert client.get(f"/api/v1/essay-campaigns/{c.id}/export.pdf", headers=_auth(client, essay_world.member)).status_code == 404
     assert client.get(f"/api/v1/essay-campaigns/{c.id}/export.doc", headers=org).status_code == 422

@@ -8,7 +8,6 @@ import pytest
 from sqlmodel import select
 
 from app.models.essays import Essay
-from tests.essays.test_essays import world  # noqa: F401  (the fixture)
 from tests.factories import PASSWORD
 from tests.fixtures.browser import PHONE, no_horizontal_scroll
 
@@ -19,11 +18,11 @@ FIRST = START + " đã chỉ rõ nhiệm vụ trọng tâm của chi bộ."  # 1
 SECOND = "Tôi đề xuất sinh hoạt chuyên đề mỗi quý và phân công đảng viên trẻ chuẩn bị nội dung."  # 19 words
 
 
-def test_a_member_writes_and_submits_an_essay_on_a_phone(page, world, shot):  # noqa: F811
-    c = world.campaign
-    world.member.phone = "0911000077"
-    world.session.add(world.member)
-    world.session.commit()
+def test_a_member_writes_and_submits_an_essay_on_a_phone(page, essay_world, shot):
+    c = essay_world.campaign
+    essay_world.member.phone = "0911000077"
+    essay_world.session.add(essay_world.member)
+    essay_world.session.commit()
     page.goto("/login")
     page.fill("#username", "0911000077")
     page.fill("#password", PASSWORD)
@@ -65,6 +64,6 @@ def test_a_member_writes_and_submits_an_essay_on_a_phone(page, world, shot):  # 
     shot(page, "3-receipt-again")
     assert no_horizontal_scroll(page)
     page.set_viewport_size(PHONE)
-    world.session.rollback()
-    essay = world.session.exec(select(Essay)).one()
+    essay_world.session.rollback()
+    essay = essay_world.session.exec(select(Essay)).one()
     assert (essay.status, essay.word_count, essay.submit_count) == ("submitted", 33, 2)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from app.models import Role
 from app.models.essays import Essay, EssayCampaign
-from tests.essays.test_essays import WORDS, world  # noqa: F401  (the fixture)
+from tests.essays.helpers import WORDS
 from tests.factories import local_time, make_member
 from tests.pagehelpers import csrf_from, page_login
 
@@ -23,9 +23,9 @@ def _as(client, member) -> str:
     return csrf_from(client.get("/essays").text)
 
 
-def test_a_member_writes_saves_submits_and_gets_a_receipt(client, world):  # noqa: F811
-    c = world.campaign
-    token = _as(client, world.member)
+def test_a_member_writes_saves_submits_and_gets_a_receipt(client, essay_world):
+    c = essay_world.campaign
+    token = _as(client, essay_world.member)
     home = client.get("/")
     assert f"/essays/campaigns/{c.id}/write" in home.text and 'href="/essays"' in home.text
     page = client.get(f"/essays/campaigns/{c.id}/write")
@@ -53,7 +53,7 @@ def test_a_member_writes_saves_submits_and_gets_a_receipt(client, world):  # noq
         data={"csrf_token": token, "topic": "Xây dựng Đảng", "text": " ".join(["chữ"] * 41), "action": "submit"},
     )
     assert long.status_code == 422 and "vượt giới hạn 40 chữ" in long.text
-    assert world.session.exec(select(Essay)).one().draft_words == 41
+    assert essay_world.session.exec(select(Essay)).one().draft_words == 41
     done = client.post(
         f"/essays/campaigns/{c.id}/write",
         data={"csrf_token": token, "topic": "Xây dựng Đảng", "text": text, "action": "submit"},
@@ -65,17 +65,17 @@ def test_a_member_writes_saves_submits_and_gets_a_receipt(client, world):  # noq
     assert "Bạn đã nộp bài lúc" in client.get(f"/essays/campaigns/{c.id}/write").text
 
 
-def test_the_cell_reviews_returns_and_searches_and_a_judge_grades(client, world):  # noqa: F811
-    c = world.campaign
-    token = _as(client, world.member)
+def test_the_cell_reviews_returns_and_searches_and_a_judge_grades(client, essay_world):
+    c = essay_world.campaign
+    token = _as(client, essay_world.member)
     client.post(
         f"/essays/campaigns/{c.id}/write",
         data={"csrf_token": token, "topic": "Xây dựng Đảng", "text": WORDS.strip() + "\n\n" + EVIL, "action": "submit"},
     )
-    essay = world.session.exec(select(Essay)).one()
-    make_member(world.session, world.tree.a1, full_name="Lê Thị Hoa", phone="0933000222")
+    essay = essay_world.session.exec(select(Essay)).one()
+    make_member(essay_world.session, essay_world.tree.a1, full_name="Lê Thị Hoa", phone="0933000222")
 
-    token = _as(client, world.cell_org)
+    token = _as(client, essay_world.cell_org)
     review = client.get(f"/essays/campaigns/{c.id}/review")
     assert review.status_code == 200 and "Nguyễn Thị Ánh Tuyết" in review.text
     missing = review.text[review.text.index('id="missing-list"') :]
@@ -98,7 +98,7 @@ def test_the_cell_reviews_returns_and_searches_and_a_judge_grades(client, world)
     assert client.get(f"/essays/campaigns/{c.id}/export.xlsx").status_code == 200
     assert client.get(f"/essays/campaigns/{c.id}/export.pdf").content.startswith(b"%PDF")
 
-    token = _as(client, world.member)
+    token = _as(client, essay_world.member)
     write = client.get(f"/essays/campaigns/{c.id}/write")
     assert "Viết thêm giải pháp." in write.text
     client.post(
@@ -106,7 +106,7 @@ def test_the_cell_reviews_returns_and_searches_and_a_judge_grades(client, world)
         data={"csrf_token": token, "topic": "Xây dựng Đảng", "text": WORDS + "Giải pháp: học tập mỗi tháng.", "action": "submit"},
     )
 
-    judge = make_member(world.session, world.tree.a, roles=((Role.judge, world.tree.a),))
+    judge = make_member(essay_world.session, essay_world.tree.a, roles=((Role.judge, essay_world.tree.a),))
     token = _as(client, judge)
     queue = client.get(f"/essays/campaigns/{c.id}/grading")
     assert queue.status_code == 200 and f"/essays/{essay.id}#grade" in queue.text
@@ -125,8 +125,8 @@ def test_the_cell_reviews_returns_and_searches_and_a_judge_grades(client, world)
     assert f"/essays/{essay.id}#grade" not in client.get(f"/essays/campaigns/{c.id}/grading").text
 
 
-def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(client, world):  # noqa: F811
-    token = _as(client, world.org)
+def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(client, essay_world):
+    token = _as(client, essay_world.org)
     opens, closes = local_time(10, 7), local_time(30, 17)
     new = client.get("/essays/campaigns/new")
     assert new.status_code == 200 and "Nội dung, nhận thức về Nghị quyết | 50" in new.text
@@ -162,7 +162,7 @@ def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(clien
         follow_redirects=False,
     )
     assert made.status_code == 303
-    campaign = world.session.exec(select(EssayCampaign).where(EssayCampaign.title == "Thu hoạch chuyên đề")).one()
+    campaign = essay_world.session.exec(select(EssayCampaign).where(EssayCampaign.title == "Thu hoạch chuyên đề")).one()
     assert campaign.topics == ["Một", "Hai"] and campaign.disagreement_share == 0.15
     edit = client.get(f"/essays/campaigns/{campaign.id}/edit")
     assert opens in edit.text and "Nội dung | 70" in edit.text
@@ -184,23 +184,23 @@ def test_organiser_creates_and_edits_a_campaign_and_outsiders_are_kept_out(clien
     )
     assert saved.status_code == 200 and "Thu hoạch chuyên đề (sửa)" in saved.text
 
-    _as(client, world.other_org)
+    _as(client, essay_world.other_org)
     assert client.get(f"/essays/campaigns/{campaign.id}/edit").status_code == 404
     assert client.get(f"/essays/campaigns/{campaign.id}/review").status_code == 404
-    _as(client, world.member)
+    _as(client, essay_world.member)
     assert client.get("/essays/campaigns/new").status_code == 403
-    assert client.get(f"/essays/campaigns/{world.campaign.id}/review").status_code == 403
+    assert client.get(f"/essays/campaigns/{essay_world.campaign.id}/review").status_code == 403
     assert client.get("/essays/grading").status_code == 403
 
 
-def test_the_essay_list_and_the_essay_page_say_the_same_state(client, world):  # noqa: F811
+def test_the_essay_list_and_the_essay_page_say_the_same_state(client, essay_world):
     """Nothing written, a draft, handed in, returned by the cell, edited after handing in: one word on both."""
     from app.services.essays import essays
     from tests.factories import actor
 
-    c, s = world.campaign, world.session
-    _as(client, world.member)
-    me = actor(s, world.member)
+    c, s = essay_world.campaign, essay_world.session
+    _as(client, essay_world.member)
+    me = actor(s, essay_world.member)
 
     def both() -> tuple[str, str]:
         listed = re.search(rf'id="my-state-{c.id}">([^<]*)<', client.get("/essays").text).group(1)
@@ -214,7 +214,7 @@ def test_the_essay_list_and_the_essay_page_say_the_same_state(client, world):  #
     essay = essays.submit(session=s, actor=me, campaign_id=c.id)
     s.commit()
     assert both() == ("Đã nộp, chờ chi bộ xem", "Đã nộp, chờ chi bộ xem")
-    essays.review(session=s, actor=actor(s, world.cell_org), essay_id=essay.id, action="returned", comment="Cần thêm giải pháp.")
+    essays.review(session=s, actor=actor(s, essay_world.cell_org), essay_id=essay.id, action="returned", comment="Cần thêm giải pháp.")
     s.commit()
     assert both() == ("Bị trả lại để sửa", "Bị trả lại để sửa")
     essays.submit(session=s, actor=me, campaign_id=c.id)

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from app.models import AuditEntry, Member
 from app.security import create_token
-from tests.conftest import TEST_SECRET
+from tests.databases import TEST_SECRET
 from tests.factories import PASSWORD, api_token, bearer, make_member, make_unit
 
 

@@ -12,7 +12,7 @@ from tests.factories import api_token, bearer, make_member, make_unit
 UNIT_KEYS = {"id", "code", "name", "kind", "parent_id", "headcount"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Org:
     root: Unit
     a: Unit

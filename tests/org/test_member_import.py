@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import openpyxl
@@ -11,12 +12,13 @@ from sqlalchemy import event, func
 from sqlmodel import select
 
 from app.errors import ImportFailed
-from app.models import AuditEntry, Member
+from app.models import AuditEntry, Member, Unit
 from app.services.kit import tables as importers
 from app.services.org import member_import
+from app.services.org.access import Actor
 from app.services.org.member_import import COLUMNS, commit, parse, preview, template_csv, template_xlsx
 from app.services.org.members import id_number_hash
-from tests.conftest import TEST_SECRET
+from tests.databases import TEST_SECRET
 from tests.factories import actor, api_token, make_member, make_unit
 
 HEADER = [c.header for c in COLUMNS]
@@ -56,8 +58,20 @@ def cp1258(text: str) -> bytes:
     return out
 
 
+@dataclass(frozen=True)
+class Org:
+    root: Unit
+    a: Unit
+    a1: Unit
+    a2: Unit
+    b: Unit
+    b1: Unit
+    boss: Member  # organiser of branch A (DBA)
+    actor: Actor  # the boss, acting
+
+
 @pytest.fixture
-def org(session):
+def org(session) -> Org:
     root = make_unit(session, "ROOT", kind="Đảng bộ")
     a = make_unit(session, "DBA", parent=root, kind="Đảng bộ cơ sở")
     a1 = make_unit(session, "CBA1", parent=a)
@@ -65,7 +79,7 @@ def org(session):
     b = make_unit(session, "DBB", parent=root, kind="Đảng bộ cơ sở")
     b1 = make_unit(session, "CBB1", parent=b)
     boss = make_member(session, a, phone="0900000001", member_code="BTC001", roles=(("organiser", a),))
-    return {"root": root, "a": a, "a1": a1, "a2": a2, "b": b, "b1": b1, "boss": boss, "actor": actor(session, boss)}
+    return Org(root=root, a=a, a1=a1, a2=a2, b=b, b1=b1, boss=boss, actor=actor(session, boss))
 
 
 def member_count(session) -> int:
@@ -77,7 +91,7 @@ def by_phone(session, phone: str) -> Member:
 
 
 def run_commit(session, org, content: bytes, filename: str, **kw):
-    result = commit(session=session, actor=org["actor"], content=content, filename=filename, secret=TEST_SECRET, **kw)
+    result = commit(session=session, actor=org.actor, content=content, filename=filename, secret=TEST_SECRET, **kw)
     session.commit()
     return result
 
@@ -106,7 +120,7 @@ def test_good_xlsx_creates_members(session, client, org, monkeypatch):
     assert anh.full_name == "Nguyễn Thị Ánh" == unicodedata.normalize("NFC", anh.full_name)
     assert anh.member_code == "HV1001"
     assert anh.birth_date == date(1990, 5, 15)
-    assert anh.unit_id == org["a1"].id
+    assert anh.unit_id == org.a1.id
     assert anh.must_change_password is True
     assert anh.name_folded == "nguyen thi anh" and anh.sort_key
     assert anh.id_number_hash == id_number_hash("001090012345", secret=TEST_SECRET)
@@ -123,7 +137,7 @@ def test_good_xlsx_creates_members(session, client, org, monkeypatch):
     assert len(audits) == 1
     assert audits[0].detail["filename"] == "danh-sach.xlsx"
     assert (audits[0].detail["created"], audits[0].detail["updated"]) == (3, 0)
-    assert audits[0].actor_id == org["boss"].id
+    assert audits[0].actor_id == org.boss.id
 
     assert api_token(client, "0912345678", INITIAL)
     assert api_token(client, "HV1003", "RiengToi#88")
@@ -147,7 +161,7 @@ def test_good_csv_creates_members(session, client, org):
 
 def test_semicolon_csv(session, org):
     content = csv_bytes([["Vũ Thị Lan", "0977000001", "HV3001", "1990-12-31", "CBA1", "", ""]], delimiter=";")
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET, initial_password=INITIAL)
+    plan = preview(session=session, actor=org.actor, content=content, filename="ds.csv", secret=TEST_SECRET, initial_password=INITIAL)
     assert plan.errors == []
     assert [(p.row, p.full_name, p.birth_date) for p in plan.creates] == [(2, "Vũ Thị Lan", date(1990, 12, 31))]
     # Excel's "sep=;" hint line is hidden when Excel opens the file, so the header stays row 1.
@@ -156,7 +170,7 @@ def test_semicolon_csv(session, org):
 
 
 def test_update_existing_member_by_phone(session, org):
-    old = make_member(session, org["a1"], full_name="Nguyen Van Cu", phone="0966000001", member_code="HV4001")
+    old = make_member(session, org.a1, full_name="Nguyen Van Cu", phone="0966000001", member_code="HV4001")
     old_hash = old.password_hash
     content = xlsx(
         [
@@ -168,7 +182,7 @@ def test_update_existing_member_by_phone(session, org):
     assert (result.created, result.updated) == (1, 1)
     session.refresh(old)
     assert old.full_name == "Nguyễn Văn Cũ" and old.name_folded == "nguyen van cu"
-    assert old.unit_id == org["a2"].id
+    assert old.unit_id == org.a2.id
     assert old.birth_date == date(1970, 11, 20)
     assert old.id_number_last == "0001"
     assert old.password_hash == old_hash  # an update never changes the password
@@ -176,7 +190,7 @@ def test_update_existing_member_by_phone(session, org):
 
 
 def test_update_by_member_code_takes_the_new_phone(session, org):
-    old = make_member(session, org["a1"], phone="0966000011", member_code="HV4011")
+    old = make_member(session, org.a1, phone="0966000011", member_code="HV4011")
     content = csv_bytes([[old.full_name, "0966000099", "hv4011", "", "CBA1", "", ""]])
     result = run_commit(session, org, content, "ds.csv")
     assert (result.created, result.updated) == (0, 1)
@@ -185,7 +199,7 @@ def test_update_by_member_code_takes_the_new_phone(session, org):
 
 
 def test_bad_rows_list_every_error_and_write_nothing(session, org):
-    outsider = make_member(session, org["b1"], phone="0955000001", member_code="HVB001")
+    outsider = make_member(session, org.b1, phone="0955000001", member_code="HVB001")
     content = xlsx(
         [
             ["Hoàng Văn Một", "0944000001", "HV5001", "01/01/1990", "CBA1", None, None],  # 2: fine
@@ -201,7 +215,7 @@ def test_bad_rows_list_every_error_and_write_nothing(session, org):
         ]
     )
     before = member_count(session)
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
+    plan = preview(session=session, actor=org.actor, content=content, filename="ds.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     found = [(e["row"], e["field"]) for e in plan.errors]
     assert found == [
         (3, "phone"),
@@ -229,7 +243,7 @@ def test_bad_rows_list_every_error_and_write_nothing(session, org):
     assert [p.row for p in plan.creates] == [2]
 
     with pytest.raises(ImportFailed) as failed:
-        commit(session=session, actor=org["actor"], content=content, filename="ds.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
+        commit(session=session, actor=org.actor, content=content, filename="ds.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     assert failed.value.errors == plan.errors
     session.rollback()
     assert member_count(session) == before
@@ -237,9 +251,9 @@ def test_bad_rows_list_every_error_and_write_nothing(session, org):
 
 
 def test_identity_conflicts(session, org):
-    first = make_member(session, org["a1"], phone="0933000001", member_code="HV6001")
-    make_member(session, org["a1"], phone="0933000002", member_code="HV6002")
-    with_id = make_member(session, org["a1"], phone="0933000003", member_code="HV6003")
+    first = make_member(session, org.a1, phone="0933000001", member_code="HV6001")
+    make_member(session, org.a1, phone="0933000002", member_code="HV6002")
+    with_id = make_member(session, org.a1, phone="0933000003", member_code="HV6003")
     with_id.id_number_hash = id_number_hash("001090099999", secret=TEST_SECRET)
     session.commit()
     content = csv_bytes(
@@ -253,7 +267,7 @@ def test_identity_conflicts(session, org):
             ["H", "0933000014", "HV6014", "", "CBA1", "001090099999", ""],  # CCCD repeats row 3
         ]
     )
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET)
     assert [(e["row"], e["field"]) for e in plan.errors] == [
         (2, "member_code"),
         (3, "id_number"),
@@ -267,13 +281,13 @@ def test_identity_conflicts(session, org):
     assert [p.row for p in plan.updates] == [4]
     # A member's own CCCD in its own row is no conflict.
     own = csv_bytes([["C", "0933000003", "HV6003", "", "CBA1", "001090099999", ""]])
-    plan = preview(session=session, actor=org["actor"], content=own, filename="x.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=own, filename="x.csv", secret=TEST_SECRET)
     assert plan.errors == [] and [p.member.id for p in plan.updates] == [with_id.id]
 
 
 def test_wrong_columns(session, org):
     content = xlsx([["X", "0911111111", "Y"]], header=["Họ và tên", "Mã hội viên", "Ghi chú"])
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.xlsx", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.xlsx", secret=TEST_SECRET)
     assert plan.creates == [] and len(plan.errors) == 2
     assert all(e["row"] == 0 for e in plan.errors)
     unknown, missing = plan.errors[0]["message"], plan.errors[1]["message"]
@@ -284,7 +298,7 @@ def test_wrong_columns(session, org):
 def test_headers_ignore_case_diacritics_and_accept_english(session, org):
     header = ["STT", " HO VA TEN ", "phone", "member_code", "Ngay Sinh (dd/mm/yyyy)", "unit_code", "Số cccd"]
     content = csv_bytes([["1", "Ngô Bảo Châu", "0922000001", "HV7001", "28/06/1972", "CBA1", ""]], header=header)
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET)
     assert plan.errors == []
     assert plan.creates[0].full_name == "Ngô Bảo Châu"
     assert plan.without_password == 1
@@ -298,7 +312,7 @@ def test_legacy_encoded_csv_is_refused(session, org):
         assert rows == [] and len(errors) == 1
         assert errors[0]["row"] == 0 and "UTF-8" in errors[0]["message"]
         with pytest.raises(ImportFailed):
-            commit(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET)
+            commit(session=session, actor=org.actor, content=content, filename="ds.csv", secret=TEST_SECRET)
         session.rollback()
     assert member_count(session) == before
 
@@ -327,29 +341,29 @@ def test_row_numbers_follow_the_spreadsheet(session, org):
     sheet.cell(row=6, column=1, value="Sáu")  # rows 3-5 empty; row 6 lacks everything but the name
     buffer = io.BytesIO()
     workbook.save(buffer)
-    plan = preview(session=session, actor=org["actor"], content=buffer.getvalue(), filename="x.xlsx", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=buffer.getvalue(), filename="x.xlsx", secret=TEST_SECRET)
     assert {e["row"] for e in plan.errors} == {6}
     assert {e["field"] for e in plan.errors} == {"phone", "member_code", "unit_code"}
 
 
 def test_bad_initial_password(session, org):
     content = csv_bytes([["Một", "0911000201", "HV9201", "", "CBA1", "", ""]])
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET, initial_password="123")
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET, initial_password="123")
     assert [(e["row"], e["field"]) for e in plan.errors] == [(0, "initial_password")]
 
 
 def test_english_messages(session, org):
     content = csv_bytes([["Một", "", "HV9301", "", "CBA1", "", ""]])
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET, locale="en")
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET, locale="en")
     assert plan.errors[0]["field"] == "phone" and plan.errors[0]["message"]
 
 
 def test_template_round_trip(session, org):
-    make_unit(session, "CB001", parent=org["a"])
+    make_unit(session, "CB001", parent=org.a)
     content = template_xlsx()
     rows, errors = parse(content, "mau.xlsx")
     assert errors == [] and len(rows) == 1
-    plan = preview(session=session, actor=org["actor"], content=content, filename="mau.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
+    plan = preview(session=session, actor=org.actor, content=content, filename="mau.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     assert plan.errors == [] and len(plan.creates) == 1 and plan.creates[0].phone == "0912345678"
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     sheet = workbook.worksheets[0]
@@ -358,9 +372,7 @@ def test_template_round_trip(session, org):
     assert "Hướng dẫn" in workbook.sheetnames
     csv_content = template_csv()
     assert csv_content.startswith(b"\xef\xbb\xbf")
-    plan = preview(
-        session=session, actor=org["actor"], content=csv_content, filename="mau.csv", secret=TEST_SECRET, initial_password=INITIAL
-    )
+    plan = preview(session=session, actor=org.actor, content=csv_content, filename="mau.csv", secret=TEST_SECRET, initial_password=INITIAL)
     assert plan.errors == [] and len(plan.creates) == 1
 
 
@@ -375,7 +387,7 @@ def test_large_file_uses_set_based_queries(session, org, engine):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET, initial_password=INITIAL)
+        plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET, initial_password=INITIAL)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert plan.errors == [] and len(plan.creates) == 1200
@@ -386,7 +398,7 @@ def test_large_file_uses_set_based_queries(session, org, engine):
 
 def test_numbers_excel_turned_into_exponents_are_named(session, org):
     content = csv_bytes([["Một", "9.12346E+08", "HV9401", "", "CBA1", "1.23E+11", ""]])
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET)
     assert [(e["row"], e["field"]) for e in plan.errors] == [(2, "phone"), (2, "id_number")]
     assert "9.12346E+08" in plan.errors[0]["message"] and "Văn bản" in plan.errors[0]["message"]
 
@@ -409,7 +421,7 @@ def test_import_cannot_rewrite_an_account_with_wider_powers(session):
 def test_a_code_that_is_a_phone_elsewhere_is_refused(session, org):
     """A member code equal to another account's phone (in the database or the same file) makes a login by it
     ambiguous; a name with invisible characters is stored without them."""
-    make_member(session, org["a1"], phone="0933000101", member_code="HV7001")
+    make_member(session, org.a1, phone="0933000101", member_code="HV7001")
     session.commit()
     content = csv_bytes(
         [
@@ -419,10 +431,10 @@ def test_a_code_that_is_a_phone_elsewhere_is_refused(session, org):
             ["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""],
         ]
     )
-    plan = preview(session=session, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET)
     assert [(e["row"], e["field"]) for e in plan.errors] == [(2, "member_code"), (4, "member_code")]
     clean_rows = csv_bytes([["D\u200b\u202e", "0933000105", "HV7005", "", "CBA1", "", ""]])
-    plan = preview(session=session, actor=org["actor"], content=clean_rows, filename="x.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=clean_rows, filename="x.csv", secret=TEST_SECRET)
     assert plan.errors == [] and plan.creates[0].full_name == "D"
 
 
@@ -450,15 +462,15 @@ def test_an_import_reads_and_hashes_outside_the_write_lock(engine, org, monkeypa
         time.sleep(0.4)  # the import is hashing by now
         started = time.monotonic()
         with session_scope(engine) as s:
-            unit = s.get(Unit, org["b1"].id)
+            unit = s.get(Unit, org.b1.id)
             unit.name = "Chi bộ B1 (đổi tên trong lúc nhập)"
         waited.append(time.monotonic() - started)
 
     t = threading.Thread(target=other_writer)
     with Session(writer(engine), expire_on_commit=False) as s:
-        s.get(Unit, org["a1"].id)  # the request has begun its (writing) transaction, as a page's does
+        s.get(Unit, org.a1.id)  # the request has begun its (writing) transaction, as a page's does
         t.start()
-        result = commit(session=s, actor=org["actor"], content=content, filename="x.csv", secret=TEST_SECRET)
+        result = commit(session=s, actor=org.actor, content=content, filename="x.csv", secret=TEST_SECRET)
         s.commit()
     t.join()
     assert result.created == 1 and waited and waited[0] < 0.5, waited
@@ -494,16 +506,16 @@ def test_tcvn3_lists_are_recognised_and_converted_on_request(session, org):
     header = "Họ và tên,Số điện thoại,Mã hội viên,Ngày sinh,Mã đơn vị\n"
     body = "".join(f"{legacy},09330004{i:02d},HVT{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
     as_utf8 = (header + body).encode("utf-8")  # TCVN3 text pasted into a UTF-8 file
-    plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=as_utf8, filename="ds.csv", secret=TEST_SECRET)
     assert len(plan.errors) == 1 and "TCVN3" in plan.errors[0]["message"]
     assert "«Nguyễn Văn Đạt»" in plan.errors[0]["message"]  # the conversion, shown before it is made
-    plan = preview(session=session, actor=org["actor"], content=as_utf8, filename="ds.csv", secret=TEST_SECRET, legacy="tcvn3")
+    plan = preview(session=session, actor=org.actor, content=as_utf8, filename="ds.csv", secret=TEST_SECRET, legacy="tcvn3")
     assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
     # the old bytes themselves (a CSV saved from a .VnTime document); the header is plain ASCII there
     raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("latin-1")
-    refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
+    refused = preview(session=session, actor=org.actor, content=raw, filename="ds.csv", secret=TEST_SECRET)
     assert "TCVN3" in refused.errors[0]["message"] and "ISO" not in refused.errors[0]["message"]
-    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET, legacy="tcvn3")
+    converted = preview(session=session, actor=org.actor, content=raw, filename="ds.csv", secret=TEST_SECRET, legacy="tcvn3")
     assert converted.errors == [] and converted.creates[0].full_name == "Nguyễn Văn Đạt"
 
 
@@ -528,15 +540,15 @@ def test_vni_lists_are_recognised_and_converted_on_request(session, org):
     header = "Họ và tên,Số điện thoại,Mã hội viên,Ngày sinh,Mã đơn vị\n"
     body = "".join(f"{legacy},09330005{i:02d},HVV{i:03d},,CBA1\n" for i, (legacy, _u) in enumerate(names))
     content = (header + body).encode("utf-8")
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET)
+    plan = preview(session=session, actor=org.actor, content=content, filename="ds.csv", secret=TEST_SECRET)
     assert len(plan.errors) == 1 and "VNI" in plan.errors[0]["message"] and plan.detected_legacy == "vni"
     assert "«Trần Văn Bường»" in plan.errors[0]["message"]  # an example of the conversion
-    plan = preview(session=session, actor=org["actor"], content=content, filename="ds.csv", secret=TEST_SECRET, legacy="vni")
+    plan = preview(session=session, actor=org.actor, content=content, filename="ds.csv", secret=TEST_SECRET, legacy="vni")
     assert plan.errors == [] and [p.full_name for p in plan.creates] == [u for _l, u in names]
     raw = ("Ho va ten,So dien thoai,Ma hoi vien,Ngay sinh,Ma don vi\n" + body).encode("cp1252")
-    refused = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET)
+    refused = preview(session=session, actor=org.actor, content=raw, filename="ds.csv", secret=TEST_SECRET)
     assert "VNI" in refused.errors[0]["message"]
-    converted = preview(session=session, actor=org["actor"], content=raw, filename="ds.csv", secret=TEST_SECRET, legacy="vni")
+    converted = preview(session=session, actor=org.actor, content=raw, filename="ds.csv", secret=TEST_SECRET, legacy="vni")
     assert converted.errors == [] and converted.creates[2].full_name == "Đỗ Thùy Dương"
 
 
@@ -554,21 +566,21 @@ def test_a_list_naming_members_outside_scope_counts_toward_the_hourly_limit(sess
     from app.config import get_settings
 
     monkeypatch.setattr(get_settings(), "foreign_matches_per_hour", 3)
-    outside = [make_member(session, org["b1"], phone=f"095500010{i}") for i in range(5)]
+    outside = [make_member(session, org.b1, phone=f"095500010{i}") for i in range(5)]
     session.commit()
 
     def rows(people):
         return xlsx([[f"Người Thứ {i}", m.phone, f"HVX{i}", None, "CBA1", None, None] for i, m in enumerate(people)])
 
     first = preview(
-        session=session, actor=org["actor"], content=rows(outside[:2]), filename="a.xlsx", secret=TEST_SECRET, initial_password=INITIAL
+        session=session, actor=org.actor, content=rows(outside[:2]), filename="a.xlsx", secret=TEST_SECRET, initial_password=INITIAL
     )
     assert [e["row"] for e in first.errors] == [2, 3] and outside[0].phone in first.errors[0]["message"]
     second = preview(
-        session=session, actor=org["actor"], content=rows(outside[2:]), filename="b.xlsx", secret=TEST_SECRET, initial_password=INITIAL
+        session=session, actor=org.actor, content=rows(outside[2:]), filename="b.xlsx", secret=TEST_SECRET, initial_password=INITIAL
     )  # 2 + 3 > 3: the rows are no longer named
     assert len(second.errors) == 1 and second.errors[0]["row"] == 0
     assert "3 dòng" in second.errors[0]["message"] and not any(m.phone in second.errors[0]["message"] for m in outside)
     fresh = xlsx([["Người Mới", "0944999999", "HVNEW", None, "CBA1", None, None]])
-    third = preview(session=session, actor=org["actor"], content=fresh, filename="c.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
+    third = preview(session=session, actor=org.actor, content=fresh, filename="c.xlsx", secret=TEST_SECRET, initial_password=INITIAL)
     assert len(third.errors) == 1 and "phút" in third.errors[0]["message"]

@@ -14,11 +14,11 @@ from app.security import keyed_hash, verify_password
 from app.services.org import members
 from app.services.org.access import Actor
 from app.services.org.schemas import MemberCreate, MemberUpdate, RoleGrantIn
-from tests.conftest import TEST_SECRET
+from tests.databases import TEST_SECRET
 from tests.factories import PASSWORD, Tree, actor, api_token, bearer, make_member, make_tree
 
 
-@dataclass
+@dataclass(frozen=True)
 class Org(Tree):
     admin: Actor
     org_a: Actor

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.models import Member
-from tests.conftest import TEST_SECRET
+from tests.databases import TEST_SECRET
 from tests.factories import PASSWORD, make_member, make_unit
 from tests.pagehelpers import csrf_from, page_login
 

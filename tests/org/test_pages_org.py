@@ -53,8 +53,8 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Browse
 
 
 @pytest.fixture
-def browser(app, engine) -> Iterator[Callable[[str], Browser]]:
-    """browser(username) -> a fresh client (own cookies) logged in as that member."""
+def login_as(app, engine) -> Iterator[Callable[[str], Browser]]:
+    """login_as(username) -> a fresh client (own cookies) logged in as that member."""
     clients: list[TestClient] = []
 
     def open_as(username: str, password: str = PASSWORD) -> Browser:
@@ -67,7 +67,7 @@ def browser(app, engine) -> Iterator[Callable[[str], Browser]]:
         c.close()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Org(Tree):
     org_a: Member
     org_b: Member
@@ -126,8 +126,8 @@ def test_login_form_without_csrf_is_refused(client: TestClient, org: Org) -> Non
     assert not client.cookies.get("hoithi_token")
 
 
-def test_plain_member_gets_403_on_org_pages(browser, org: Org) -> None:
-    b = browser("0911111111")
+def test_plain_member_gets_403_on_org_pages(login_as, org: Org) -> None:
+    b = login_as("0911111111")
     for url in ("/org/units", "/org/members", f"/org/units/{org.a1.id}", f"/org/members/{org.in_a.id}"):
         r = b.get(url)
         assert r.status_code == 403, url
@@ -139,8 +139,8 @@ def test_plain_member_gets_403_on_org_pages(browser, org: Org) -> None:
 # --- unit tree --------------------------------------------------------------------------------
 
 
-def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:
-    r = browser("0900000002").get("/org/units")
+def test_unit_tree_lists_only_units_in_scope(login_as, org: Org) -> None:
+    r = login_as("0900000002").get("/org/units")
     assert r.status_code == 200
     for code in ("DB-ALPHA", "CB-ALPHA1", "CB-ALPHA2"):
         assert f'id="u-{code}"' in r.text
@@ -150,13 +150,13 @@ def test_unit_tree_lists_only_units_in_scope(browser, org: Org) -> None:
     assert "Beta" not in r.text
     # an organiser is not offered a top-level unit
     assert 'option value=""' not in r.text
-    admin = browser("0900000001").get("/org/units")
+    admin = login_as("0900000001").get("/org/units")
     assert all(f'id="u-{c}"' in admin.text for c in ("ROOT", "DB-ALPHA", "CB-BETA1"))
     assert 'option value=""' in admin.text
 
 
-def test_create_unit_through_the_form(browser, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_create_unit_through_the_form(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     r = b.post("/org/units", {"parent_code": "CB-ALPHA1", "code": "to-1", "name": "Tổ 1", "kind": "Tổ đảng", "headcount": "12"})
     assert r.status_code == 303, r.text
     assert r.headers["location"].startswith("/org/units?created=TO-1")
@@ -179,9 +179,9 @@ def test_create_unit_through_the_form(browser, session: Session, org: Org) -> No
         ({"parent_code": "", "code": "CB-NEW", "name": "Chi bộ mới"}, 403, "Chỉ quản trị viên"),
     ],
 )
-def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session, org: Org, form: dict, status: int, message: str) -> None:
+def test_bad_unit_form_rerenders_with_vietnamese_error(login_as, session: Session, org: Org, form: dict, status: int, message: str) -> None:
     before = unit_codes(session)
-    r = browser("0900000002").post("/org/units", form)
+    r = login_as("0900000002").post("/org/units", form)
     assert r.status_code == status, r.text
     assert message in r.text
     assert 'role="alert"' in r.text
@@ -190,22 +190,22 @@ def test_bad_unit_form_rerenders_with_vietnamese_error(browser, session: Session
     assert unit_codes(session) == before
 
 
-def test_unit_form_with_non_numeric_headcount_is_not_a_500(browser, session: Session, org: Org) -> None:
+def test_unit_form_with_non_numeric_headcount_is_not_a_500(login_as, session: Session, org: Org) -> None:
     before = unit_codes(session)
-    r = browser("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "X", "headcount": "nhiều"})
+    r = login_as("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-NEW", "name": "X", "headcount": "nhiều"})
     assert r.status_code == 422
     assert unit_codes(session) == before
 
 
-def test_field_error_is_shown_beside_the_field(browser, org: Org) -> None:
-    r = browser("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "mã sai", "name": "X"})
+def test_field_error_is_shown_beside_the_field(login_as, org: Org) -> None:
+    r = login_as("0900000002").post("/org/units", {"parent_code": "DB-ALPHA", "code": "mã sai", "name": "X"})
     assert 'id="f-code"' in r.text
     assert re.search(r'id="f-code"[^>]*aria-invalid="true"', r.text)
     assert 'id="e-code"' in r.text
 
 
-def test_edit_and_move_unit_through_the_forms(browser, session: Session, org: Org) -> None:
-    b = browser("0900000001")
+def test_edit_and_move_unit_through_the_forms(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000001")
     assert b.get(f"/org/units/{org.a1.id}").status_code == 200
     r = b.post(f"/org/units/{org.a1.id}", {"name": "Chi bộ Alpha Một", "kind": "Chi bộ", "headcount": "33"})
     assert r.status_code == 303 and r.headers["location"] == f"/org/units/{org.a1.id}?saved=1"
@@ -222,15 +222,15 @@ def test_edit_and_move_unit_through_the_forms(browser, session: Session, org: Or
     assert fresh(session, Unit, org.b.id).parent_id == org.root.id
 
 
-def test_unit_edit_page_offers_no_move_into_own_subtree(browser, org: Org) -> None:
-    r = browser("0900000001").get(f"/org/units/{org.a.id}")
+def test_unit_edit_page_offers_no_move_into_own_subtree(login_as, org: Org) -> None:
+    r = login_as("0900000001").get(f"/org/units/{org.a.id}")
     move_form = r.text.split('action="/org/units/%d/move"' % org.a.id)[1]
     assert 'value="CB-BETA1"' in move_form
     assert 'value="CB-ALPHA1"' not in move_form and 'value="DB-ALPHA"' not in move_form
 
 
-def test_bad_unit_edit_rerenders(browser, session: Session, org: Org) -> None:
-    r = browser("0900000002").post(f"/org/units/{org.a1.id}", {"name": "", "kind": "", "headcount": "5"})
+def test_bad_unit_edit_rerenders(login_as, session: Session, org: Org) -> None:
+    r = login_as("0900000002").post(f"/org/units/{org.a1.id}", {"name": "", "kind": "", "headcount": "5"})
     assert r.status_code == 422
     assert "Tên đơn vị không được để trống" in r.text
     assert fresh(session, Unit, org.a1.id).name == "Chi bộ khu phố Alpha 1"
@@ -239,8 +239,8 @@ def test_bad_unit_edit_rerenders(browser, session: Session, org: Org) -> None:
 # --- out of scope --------------------------------------------------------------------------------
 
 
-def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_organiser_cannot_see_or_change_a_member_of_another_subtree(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     mid = org.in_b.id
     before = fresh(session, Member, mid)
     snapshot = (before.full_name, before.phone, before.active, before.password_hash, before.token_version)
@@ -262,8 +262,8 @@ def test_organiser_cannot_see_or_change_a_member_of_another_subtree(browser, ses
     assert session.exec(select(MemberRole).where(MemberRole.member_id == mid)).all() == []
 
 
-def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     for url in (f"/org/units/{org.b1.id}", f"/org/members?unit={org.b1.id}"):
         r = b.get(url)
         assert r.status_code in (403, 404), url
@@ -280,26 +280,26 @@ def test_organiser_cannot_see_or_change_a_unit_of_another_subtree(browser, sessi
     assert b.get("/org/units/999999").status_code == 404
 
 
-def test_member_detail_shows_duplicates_only_in_scope(browser, session: Session, org: Org) -> None:
+def test_member_detail_shows_duplicates_only_in_scope(login_as, session: Session, org: Org) -> None:
     born = date(1991, 2, 3)
     mine = make_member(session, org.a1, full_name="Lê Thị Hoa", birth_date=born, member_code="HOA-A")
     also_mine = make_member(session, org.a2, full_name="Le Thi Hoa", birth_date=born, member_code="HOA-A2")
     other = make_member(session, org.b1, full_name="Lê Thị Hoa", birth_date=born, member_code="HOA-B")
-    r = browser("0900000002").get(f"/org/members/{mine.id}")
+    r = login_as("0900000002").get(f"/org/members/{mine.id}")
     assert r.status_code == 200
     assert f'href="/org/members/{also_mine.id}"' in r.text
     assert f'href="/org/members/{other.id}"' not in r.text and "HOA-B" not in r.text
-    admin = browser("0900000001").get(f"/org/members/{mine.id}")
+    admin = login_as("0900000001").get(f"/org/members/{mine.id}")
     assert f'href="/org/members/{other.id}"' in admin.text
 
 
 # --- member list --------------------------------------------------------------------------------
 
 
-def test_member_list_and_htmx_search(browser, session: Session, org: Org) -> None:
+def test_member_list_and_htmx_search(login_as, session: Session, org: Org) -> None:
     make_member(session, org.a2, full_name="Lê Văn Đạo", phone="0933333333")
     make_member(session, org.b1, full_name="Đỗ Thị Đào", phone="0944444444")
-    b = browser("0900000002")
+    b = login_as("0900000002")
     full = b.get("/org/members")
     assert full.status_code == 200
     assert "<html" in full.text and 'id="member-results"' in full.text
@@ -324,8 +324,8 @@ def test_member_list_and_htmx_search(browser, session: Session, org: Org) -> Non
     assert "<html" in r.text
 
 
-def test_new_member_link_preselects_the_filtered_unit(browser, org: Org) -> None:
-    b = browser("0900000002")
+def test_new_member_link_preselects_the_filtered_unit(login_as, org: Org) -> None:
+    b = login_as("0900000002")
     r = b.get("/org/members", params={"unit": str(org.a2.id)})
     assert 'href="/org/members/new?unit=CB-ALPHA2"' in r.text
     form = b.get("/org/members/new?unit=CB-ALPHA2")
@@ -342,20 +342,20 @@ def test_new_member_link_preselects_the_filtered_unit(browser, org: Org) -> None
         "/org/members?unit=3000000000",
     ],
 )
-def test_ids_out_of_range_are_404_not_500(browser, url: str, org: Org) -> None:
-    assert browser("0900000002").get(url).status_code == 404
+def test_ids_out_of_range_are_404_not_500(login_as, url: str, org: Org) -> None:
+    assert login_as("0900000002").get(url).status_code == 404
 
 
 @pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "unit=%C2%B2", "unit=abc", "q=%25_%25&page=2"])
-def test_odd_member_list_queries_are_not_500(browser, query: str, org: Org) -> None:
-    r = browser("0900000002").get(f"/org/members?{query}")
+def test_odd_member_list_queries_are_not_500(login_as, query: str, org: Org) -> None:
+    r = login_as("0900000002").get(f"/org/members?{query}")
     assert r.status_code == 200
     assert "Tổ Chức Alpha" in r.text or "Không có hội viên nào khớp" in r.text
 
 
-def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session: Session, org: Org) -> None:
+def test_organiser_cannot_reset_the_password_of_a_wider_account(login_as, session: Session, org: Org) -> None:
     boss = make_member(session, org.a1, full_name="Chủ Tịch", phone="0988888888", roles=(("admin", org.root),))
-    b = browser("0900000002")
+    b = login_as("0900000002")
     assert b.get(f"/org/members/{boss.id}").status_code == 200  # in the list of A's members, visible
     r = b.post(f"/org/members/{boss.id}/password", {"new_password": "ChiemQuyen#1"})
     assert r.status_code == 403
@@ -369,8 +369,8 @@ def test_organiser_cannot_reset_the_password_of_a_wider_account(browser, session
 # --- CSRF ---------------------------------------------------------------------------------------
 
 
-def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_cookie_post_without_csrf_is_refused_and_changes_nothing(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     before = unit_codes(session)
     r = b.post("/org/units", {"parent_code": "DB-ALPHA", "code": "CB-CSRF", "name": "X"}, csrf=False)
     assert r.status_code == 403
@@ -389,8 +389,8 @@ def test_cookie_post_without_csrf_is_refused_and_changes_nothing(browser, sessio
 # --- members through the forms --------------------------------------------------------------
 
 
-def test_create_deactivate_and_reset_member_through_the_forms(browser, client: TestClient, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_create_deactivate_and_reset_member_through_the_forms(login_as, client: TestClient, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     form = b.get("/org/members/new")
     assert form.status_code == 200 and 'name="full_name"' in form.text
     r = b.post(
@@ -470,7 +470,7 @@ def test_create_deactivate_and_reset_member_through_the_forms(browser, client: T
     ],
 )
 def test_bad_member_form_rerenders_and_writes_nothing(
-    browser, session: Session, org: Org, form: dict, status: int, field: str | None, message: str
+    login_as, session: Session, org: Org, form: dict, status: int, field: str | None, message: str
 ) -> None:
     before = member_ids(session)
     data = {
@@ -482,7 +482,7 @@ def test_bad_member_form_rerenders_and_writes_nothing(
         "password": "BanDau#2025",
         **form,
     }
-    r = browser("0900000002").post("/org/members", data)
+    r = login_as("0900000002").post("/org/members", data)
     assert r.status_code == status, r.text
     assert message in r.text
     assert '<form method="post" action="/org/members">' in r.text
@@ -492,8 +492,8 @@ def test_bad_member_form_rerenders_and_writes_nothing(
     assert member_ids(session) == before
 
 
-def test_update_member_through_the_form(browser, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_update_member_through_the_form(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     mid = org.in_a.id
     r = b.post(
         f"/org/members/{mid}",
@@ -519,8 +519,8 @@ def test_update_member_through_the_form(browser, session: Session, org: Org) -> 
     assert fresh(session, Member, mid).full_name == "Nguyễn Thị Đào Hoa"
 
 
-def test_grant_and_revoke_role_through_the_form(browser, session: Session, org: Org) -> None:
-    b = browser("0900000002")
+def test_grant_and_revoke_role_through_the_form(login_as, session: Session, org: Org) -> None:
+    b = login_as("0900000002")
     mid = org.in_a.id
     r = b.post(f"/org/members/{mid}/roles", {"role": "organiser", "unit_code": "CB-ALPHA1"})
     assert r.status_code == 303

@@ -13,7 +13,7 @@ from app.services.org.schemas import UnitCreate, UnitUpdate
 from tests.factories import Tree, actor, make_member, make_tree, make_unit
 
 
-@dataclass
+@dataclass(frozen=True)
 class Org(Tree):
     admin: Actor
     org_a: Actor

@@ -9,7 +9,7 @@ import httpx
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import TEST_SECRET
+from tests.databases import TEST_SECRET
 from tests.factories import PASSWORD, make_member, make_unit
 from tests.liveserver import serve
 

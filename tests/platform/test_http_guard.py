@@ -76,7 +76,7 @@ def test_hsts_where_cookies_are_secure(engine, settings):
 
     from app.config import Settings
     from app.main import create_app
-    from tests.conftest import TEST_SECRET
+    from tests.databases import TEST_SECRET
 
     secure = create_app(Settings(database_url=settings.database_url, secret_key=TEST_SECRET, _env_file=None))
     with TestClient(secure, base_url="https://testserver") as c:

@@ -12,7 +12,7 @@ import app.models  # noqa: F401
 from app.config import Settings
 from app.db import make_engine
 from app.services import migrate
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.databases import create_pg_database, drop_pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,13 +22,13 @@ def empty_engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
-    name, url = _create_pg_database()
+    name, url = create_pg_database()
     engine = make_engine(Settings(database_url=url, _env_file=None))
     try:
         yield engine
     finally:
         engine.dispose()
-        _drop_pg_database(name)
+        drop_pg_database(name)
 
 
 def _tables(engine) -> set[str]:

@@ -9,16 +9,15 @@ from sqlmodel import select
 from app.models import Attempt, AttemptEvent, AttemptQuestion, Round
 from tests.factories import PASSWORD
 from tests.fixtures.browser import PHONE, no_horizontal_scroll
-from tests.quiz.test_attempts import world  # noqa: F401  (the fixture)
+from tests.fixtures.quiz import QuizWorld
 
 pytestmark = pytest.mark.e2e
 
 
-def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noqa: F811
-    _org, _topic, _qs, round_id, inside, _outside = world
-    inside.phone = "0911000001"
-    session.add(inside)
-    round_ = session.get(Round, round_id)
+def _login_and_start(page, session, world: QuizWorld) -> tuple[int, dict[int, str]]:
+    world.inside.phone = "0911000001"
+    session.add(world.inside)
+    round_ = session.get(Round, world.round_id)
     round_.results_visibility = "immediate"  # so the result page shows the review at the end
     session.add(round_)
     session.commit()
@@ -27,9 +26,9 @@ def _login_and_start(page, session, world) -> tuple[int, dict[int, str]]:  # noq
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
-    page.click(f'a[href="/rounds/{round_id}/enter"]')  # home → the round's rules and its start step
-    page.wait_for_url(f"**/rounds/{round_id}/enter")
-    page.click(f'form[action="/rounds/{round_id}/start"] button')
+    page.click(f'a[href="/rounds/{world.round_id}/enter"]')  # home → the round's rules and its start step
+    page.wait_for_url(f"**/rounds/{world.round_id}/enter")
+    page.click(f'form[action="/rounds/{world.round_id}/start"] button')
     page.wait_for_url("**/attempts/*")
     attempt_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     session.rollback()
@@ -53,8 +52,8 @@ def _finish(page, session, attempt_id: int, shot) -> None:
     assert (done.status, done.score, done.prediction) == ("submitted", 5, 1234)
 
 
-def test_a_whole_round_with_javascript(page, session, world, shot):  # noqa: F811
-    attempt_id, right = _login_and_start(page, session, world)
+def test_a_whole_round_with_javascript(page, session, quiz_world, shot):
+    attempt_id, right = _login_and_start(page, session, quiz_world)
     assert page.locator("#countdown").inner_text().startswith(("9:", "10:"))
     for pos in (1, 2):
         page.check(f'input[value="{right[pos]}"]')
@@ -103,19 +102,9 @@ def test_a_whole_round_with_javascript(page, session, world, shot):  # noqa: F81
     assert kinds == ["hide", "show"]
 
 
-@pytest.fixture
-def page_without_js(browser, live_server, engine):
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN", base_url=live_server, java_script_enabled=False
-    )
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-def test_a_whole_round_without_javascript(page_without_js, session, world, shot):  # noqa: F811
+def test_a_whole_round_without_javascript(page_without_js, session, quiz_world, shot):
     page = page_without_js
-    attempt_id, right = _login_and_start(page, session, world)
+    attempt_id, right = _login_and_start(page, session, quiz_world)
     for pos in (1, 2):
         page.check(f'input[value="{right[pos]}"]')
     page.click("button[name=save]")
@@ -134,7 +123,7 @@ def test_a_whole_round_without_javascript(page_without_js, session, world, shot)
     _finish(page, session, attempt_id, shot)
 
 
-def test_at_zero_one_request_ends_the_attempt(page, session, world, shot):  # noqa: F811
+def test_at_zero_one_request_ends_the_attempt(page, session, quiz_world, shot):
     """The last minute is announced; at 0:00 the page posts the submit once (no reload burst: every open
     phone does this at the same second when a round closes)."""
     from datetime import timedelta
@@ -143,7 +132,7 @@ def test_at_zero_one_request_ends_the_attempt(page, session, world, shot):  # no
 
     from app.models.types import utcnow
 
-    attempt_id, right = _login_and_start(page, session, world)
+    attempt_id, right = _login_and_start(page, session, quiz_world)
     page.check(f'input[value="{right[1]}"]')
     page.wait_for_selector("#saved-1 >> text=Đã lưu")
     session.rollback()  # a write first: a read snapshot cannot take SQLite's write lock behind the server's

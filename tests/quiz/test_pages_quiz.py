@@ -9,23 +9,22 @@ from sqlmodel import select
 
 from app.models import Attempt, AttemptEvent, AttemptQuestion, Round
 from tests.factories import api_token, bearer
+from tests.fixtures.quiz import QuizWorld
 from tests.pagehelpers import csrf_from, page_login
-from tests.quiz.test_attempts import world  # noqa: F401  (the fixture)
 
 SECRETS = ("Giải thích bí mật", '"correct"', "correct_count", 'id="score"', "Đáp án và giải thích", '"score"', "explanation")
 
 
-def _start(client, session, world):  # noqa: F811
-    _org, _topic, _qs, round_id, inside, _outside = world
-    inside.phone = "0911000001"
-    session.add(inside)
+def _start(client, session, world: QuizWorld):
+    world.inside.phone = "0911000001"
+    session.add(world.inside)
     session.commit()
     page_login(client, "0911000001")
     home = client.get("/")
-    assert f'href="/rounds/{round_id}/enter"' in home.text and "/start" not in home.text  # rules first
-    rules = client.get(f"/rounds/{round_id}/enter")
-    assert f'action="/rounds/{round_id}/start"' in rules.text and "Bắt đầu làm bài (" in rules.text
-    r = client.post(f"/rounds/{round_id}/start", data={"csrf_token": csrf_from(rules.text)}, follow_redirects=False)
+    assert f'href="/rounds/{world.round_id}/enter"' in home.text and "/start" not in home.text  # rules first
+    rules = client.get(f"/rounds/{world.round_id}/enter")
+    assert f'action="/rounds/{world.round_id}/start"' in rules.text and "Bắt đầu làm bài (" in rules.text
+    r = client.post(f"/rounds/{world.round_id}/start", data={"csrf_token": csrf_from(rules.text)}, follow_redirects=False)
     assert r.status_code == 303
     attempt_id = int(r.headers["location"].rsplit("/", 1)[1])
     session.rollback()
@@ -35,8 +34,8 @@ def _start(client, session, world):  # noqa: F811
     return attempt_id, right, wrong, home
 
 
-def test_take_review_submit_without_js(client, session, world):  # noqa: F811
-    attempt_id, right, _wrong, _home = _start(client, session, world)
+def test_take_review_submit_without_js(client, session, quiz_world):
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
     page = client.get(f"/attempts/{attempt_id}")
     assert page.status_code == 200 and 'id="countdown"' in page.text and 'id="answered">0</b>/5' in page.text
     token = csrf_from(page.text)
@@ -63,8 +62,8 @@ def test_take_review_submit_without_js(client, session, world):  # noqa: F811
     assert client.get(f"/attempts/{attempt_id}", follow_redirects=False).headers["location"].endswith("/result")
 
 
-def test_a_bad_field_does_not_undo_the_good_ones(client, session, world):  # noqa: F811
-    attempt_id, right, _wrong, _home = _start(client, session, world)
+def test_a_bad_field_does_not_undo_the_good_ones(client, session, quiz_world):
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
     r = client.post(
         f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1], "q2": "giả-mạo", "prediction": "nhiều lắm", "save": "1"}
@@ -76,8 +75,8 @@ def test_a_bad_field_does_not_undo_the_good_ones(client, session, world):  # noq
     assert re.search(rf'value="{re.escape(right[1])}" checked', client.get(f"/attempts/{attempt_id}").text)
 
 
-def test_failed_htmx_save_says_why(client, session, world):  # noqa: F811
-    attempt_id, _right, _wrong, _home = _start(client, session, world)
+def test_failed_htmx_save_says_why(client, session, quiz_world):
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
     r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "giả-mạo"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert r.status_code == 422 and "✗ Phương án đã chọn không thuộc câu hỏi này." in r.text
@@ -89,8 +88,8 @@ def test_failed_htmx_save_says_why(client, session, world):  # noqa: F811
     assert r.status_code == 403  # no CSRF token, no save
 
 
-def test_page_events_by_beacon(client, session, world):  # noqa: F811
-    attempt_id, _right, _wrong, _home = _start(client, session, world)
+def test_page_events_by_beacon(client, session, quiz_world):
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
     r = client.post(f"/attempts/{attempt_id}/events", files={"kind": (None, "hide"), "csrf_token": (None, token)})
     assert r.status_code == 204
@@ -99,12 +98,12 @@ def test_page_events_by_beacon(client, session, world):  # noqa: F811
     assert [e.kind for e in session.exec(select(AttemptEvent)).all()] == ["hide"]
 
 
-def test_result_shows_score_and_review_when_visibility_allows(client, session, world):  # noqa: F811
-    round_ = session.get(Round, world[3])
+def test_result_shows_score_and_review_when_visibility_allows(client, session, quiz_world):
+    round_ = session.get(Round, quiz_world.round_id)
     round_.results_visibility = "immediate"
     session.add(round_)
     session.commit()
-    attempt_id, right, wrong, _home = _start(client, session, world)
+    attempt_id, right, wrong, _home = _start(client, session, quiz_world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
     client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1], "q2": wrong[2]})
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
@@ -114,9 +113,9 @@ def test_result_shows_score_and_review_when_visibility_allows(client, session, w
     assert 'class="card review right" id="r1"' in result.text and 'class="card review wrong" id="r2"' in result.text
 
 
-def test_no_response_carries_the_key_or_score_before_visibility(client, session, world):  # noqa: F811
+def test_no_response_carries_the_key_or_score_before_visibility(client, session, quiz_world):
     """Every page, fragment and JSON body a member sees while the round (after_close) is open."""
-    attempt_id, right, _wrong, home = _start(client, session, world)
+    attempt_id, right, _wrong, home = _start(client, session, quiz_world)
     bodies = {"home": home.text}
     page = client.get(f"/attempts/{attempt_id}")
     token = csrf_from(page.text)
@@ -129,7 +128,7 @@ def test_no_response_carries_the_key_or_score_before_visibility(client, session,
     bodies["review"] = client.get(f"/attempts/{attempt_id}/review").text
     me = bearer(api_token(client, "0911000001"))
     bodies["api-get"] = client.get(f"/api/v1/attempts/{attempt_id}", headers=me).text
-    bodies["api-start"] = client.post(f"/api/v1/rounds/{world[3]}/attempts", headers=me).text
+    bodies["api-start"] = client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=me).text
     bodies["api-answer"] = client.put(f"/api/v1/attempts/{attempt_id}/answers/3", headers=me, json={"option_ids": [right[3]]}).text
     bodies["api-prediction"] = client.put(f"/api/v1/attempts/{attempt_id}/prediction", headers=me, json={"value": 7}).text
     bodies["api-submit"] = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=me).text
@@ -144,15 +143,15 @@ def test_no_response_carries_the_key_or_score_before_visibility(client, session,
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{8,}", o["id"]) for o in q["options"])
 
 
-def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, world):  # noqa: F811
+def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, quiz_world):
     """In progress: time left and "Làm tiếp"; no attempt left: no start button anywhere, and a start posted
     anyway lands on the rules page with the reason, not on an error page."""
-    round_ = session.get(Round, world[3])
+    round_ = session.get(Round, quiz_world.round_id)
     round_.attempts_allowed = 1
     session.add(round_)
     session.commit()
-    attempt_id, _right, _wrong, _home = _start(client, session, world)
-    round_id = world[3]
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    round_id = quiz_world.round_id
     home = client.get("/").text
     assert "Bạn đang làm dở bài thi: còn" in home and f'href="/attempts/{attempt_id}"' in home
     assert "đã thi 1/1 lượt" in home
@@ -168,13 +167,13 @@ def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, 
     assert 'id="rules"' in again.text  # the rules page, with the reason on top
 
 
-def test_home_lists_my_results_and_past_contests(client, session, world):  # noqa: F811
+def test_home_lists_my_results_and_past_contests(client, session, quiz_world):
     from datetime import timedelta
 
     from app.models import Contest
     from app.services.results import closing
 
-    attempt_id, _right, _wrong, _home = _start(client, session, world)
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     home = client.get("/").text
     assert 'id="my-results"' not in home  # nothing handed in yet
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home)})
@@ -183,8 +182,8 @@ def test_home_lists_my_results_and_past_contests(client, session, world):  # noq
     assert f'href="/attempts/{attempt_id}/result"' in mine and "kết quả công bố sau khi vòng thi đóng" in mine
     assert 'id="past-contests"' not in home
     session.rollback()
-    round_ = session.get(Round, world[3])
-    closing.close_round(session=session, actor=world[0], round_id=round_.id)
+    round_ = session.get(Round, quiz_world.round_id)
+    closing.close_round(session=session, actor=quiz_world.org, round_id=round_.id)
     round_.closes_at = round_.opens_at + timedelta(minutes=1)
     session.add(round_)
     session.commit()

@@ -10,7 +10,8 @@ from sqlmodel import select
 from app.errors import Invalid
 from app.models import Answer
 from app.services.quiz import attempts, taps
-from tests.quiz.test_attempts import _member_actor, _questions, world  # noqa: F401  (the fixture)
+from tests.factories import member_actor
+from tests.fixtures.quiz import attempt_questions
 
 
 def _batch(engine, items):
@@ -21,21 +22,20 @@ def _batch(engine, items):
     return [t.done.exception() or t.done.result() for t in batch]
 
 
-def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, world):  # noqa: F811
-    _org, _topic, _qs, round_id, inside, outside = world
-    me = _member_actor(session, inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
-    qs = _questions(session, attempt)
+def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, quiz_world):
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    qs = attempt_questions(session, attempt)
     one, two = [o["id"] for o in qs[0].options], [o["id"] for o in qs[1].options]
     session.commit()
-    base = {"member_id": inside.id, "token_version": inside.token_version, "attempt_id": attempt.id}
+    base = {"member_id": quiz_world.inside.id, "token_version": quiz_world.inside.token_version, "attempt_id": attempt.id}
     results = _batch(
         engine,
         [
             {**base, "position": 1, "option_ids": [one[0]]},
             {**base, "position": 2, "option_ids": ["not-an-option"]},  # does not fit: Invalid, for this tap only
-            {**base, "member_id": outside.id, "position": 2, "option_ids": [two[0]]},  # not theirs
-            {**base, "token_version": inside.token_version + 1, "position": 2, "option_ids": [two[0]]},  # revoked
+            {**base, "member_id": quiz_world.outside.id, "position": 2, "option_ids": [two[0]]},  # not theirs
+            {**base, "token_version": quiz_world.inside.token_version + 1, "position": 2, "option_ids": [two[0]]},  # revoked
             {**base, "position": 1, "option_ids": [one[0]], "now": attempt.deadline_at + timedelta(seconds=6)},  # late
             {**base, "position": 2, "option_ids": [two[1]]},
             {**base, "position": 1, "option_ids": [one[2]]},  # the later tap of an answer wins
@@ -49,39 +49,40 @@ def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, world):  # noq
     assert [(a.position, a.option_ids) for a in saved] == [(1, [one[2]]), (2, [two[1]])]
 
 
-def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(engine, session, world, monkeypatch):  # noqa: F811
-    _org, _topic, _qs, round_id, inside, _outside = world
-    me = _member_actor(session, inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
-    one = [o["id"] for o in _questions(session, attempt)[0].options]
+def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(engine, session, quiz_world, monkeypatch):
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    one = [o["id"] for o in attempt_questions(session, attempt)[0].options]
     session.commit()
     from sqlalchemy import text
 
     monkeypatch.setattr(taps, "upsert_statement", lambda _dialect: text("INSERT INTO no_such_table VALUES (:attempt_id)"))
-    base = {"member_id": inside.id, "token_version": None, "attempt_id": attempt.id, "position": 1}
+    base = {"member_id": quiz_world.inside.id, "token_version": None, "attempt_id": attempt.id, "position": 1}
     assert _batch(engine, [{**base, "option_ids": [one[0]]}, {**base, "option_ids": [one[1]]}]) == [None, None]
     session.rollback()
     assert session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all() == []  # the first rolled back
     monkeypatch.undo()
-    saved = taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=1, option_ids=[one[0]])
+    saved = taps.save(engine=engine, member_id=quiz_world.inside.id, attempt_id=attempt.id, position=1, option_ids=[one[0]])
     assert saved is not None
 
 
 @pytest.mark.parametrize("n", [200])
-def test_many_taps_at_once_are_all_saved(engine, session, world, n):  # noqa: F811
+def test_many_taps_at_once_are_all_saved(engine, session, quiz_world, n):
     """Through the writer thread, from many threads at once (they batch up): every acknowledged tap is there."""
     from tests.factories import in_parallel
 
-    _org, _topic, _qs, round_id, inside, _outside = world
-    me = _member_actor(session, inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=round_id)
-    qs = _questions(session, attempt)
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    qs = attempt_questions(session, attempt)
     session.commit()
 
     def tap(i: int) -> None:
         q = qs[i % len(qs)]
         choice = q.options[i % len(q.options)]["id"]
-        assert taps.save(engine=engine, member_id=inside.id, attempt_id=attempt.id, position=q.position, option_ids=[choice]) is not None
+        assert (
+            taps.save(engine=engine, member_id=quiz_world.inside.id, attempt_id=attempt.id, position=q.position, option_ids=[choice])
+            is not None
+        )
 
     assert in_parallel(tap, n) == []
     session.rollback()

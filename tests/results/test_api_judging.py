@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from app.models import Attempt, Member
 from tests.factories import api_token, bearer, make_member
-from tests.results.test_ranking import add, arena  # noqa: F401  (the fixture)
+from tests.fixtures.results import add
 
 
 def _login(client, session, member: Member, phone: str) -> dict:
@@ -23,7 +23,7 @@ def _login(client, session, member: Member, phone: str) -> dict:
     return bearer(api_token(client, phone))
 
 
-def _setup(client, session, arena):  # noqa: F811
+def _setup(client, session, arena):
     r = arena.rounds[0]
     t = arena.tree
     people = [
@@ -44,8 +44,8 @@ def _setup(client, session, arena):  # noqa: F811
     return r, people, attempts, judge
 
 
-def test_disqualify_reinstate_and_flags(client, session, arena):  # noqa: F811
-    r, people, attempts, judge = _setup(client, session, arena)
+def test_disqualify_reinstate_and_flags(client, session, results_arena):
+    r, people, attempts, judge = _setup(client, session, results_arena)
     flags = client.get(f"/api/v1/rounds/{r.id}/flags", headers=judge).json()
     assert [(f["attempt_id"], f["kind"]) for f in flags] == [(attempts[3].id, "too_fast")]  # 5 questions in 3 s
     assert "giây" in flags[0]["explanation"]
@@ -62,7 +62,7 @@ def test_disqualify_reinstate_and_flags(client, session, arena):  # noqa: F811
     assert back.status_code == 200 and back.json()["disqualified_at"] is None
     session.expire_all()
     assert session.get(Attempt, attempts[0].id).disqualified_at is None
-    cell_judge = make_member(session, arena.tree.a1, roles=(("judge", arena.tree.a1),))
+    cell_judge = make_member(session, results_arena.tree.a1, roles=(("judge", results_arena.tree.a1),))
     cell = _login(client, session, cell_judge, "0911000202")
     assert (
         client.post(f"/api/v1/attempts/{attempts[2].id}/disqualify", headers=cell, json={"reason": "x"}).status_code == 404
@@ -75,8 +75,8 @@ def test_disqualify_reinstate_and_flags(client, session, arena):  # noqa: F811
     assert names == ["Nguyễn Thị Ánh Tuyết", '\'=HYPERLINK("http://evil","x")']
 
 
-def test_prizes_seal_and_exports(client, session, arena):  # noqa: F811
-    r, people, _attempts, judge = _setup(client, session, arena)
+def test_prizes_seal_and_exports(client, session, results_arena):
+    r, people, _attempts, judge = _setup(client, session, results_arena)
     bad = client.put(f"/api/v1/rounds/{r.id}/prizes", headers=judge, json={"tiers": [{"name": "", "count": 1}]})
     assert bad.status_code == 422
     preview = client.put(
@@ -152,20 +152,20 @@ def test_prizes_seal_and_exports(client, session, arena):  # noqa: F811
     )  # sealed
 
 
-def test_contest_exports_rank_over_closed_rounds_with_scope_checks(client, session, arena):  # noqa: F811
-    org = session.get(Member, arena.org.id)
+def test_contest_exports_rank_over_closed_rounds_with_scope_checks(client, session, results_arena):
+    org = session.get(Member, results_arena.org.id)
     early = _login(client, session, org, "0911000200")
-    none_closed = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv", headers=early)
+    none_closed = client.get(f"/api/v1/contests/{results_arena.contest.id}/export.csv", headers=early)
     assert none_closed.status_code == 422 and none_closed.json()["error"] == "ValidationError"
-    r1, people, _attempts, judge = _setup(client, session, arena)
-    r2 = arena.rounds[1]
+    r1, people, _attempts, judge = _setup(client, session, results_arena)
+    r2 = results_arena.rounds[1]
     tuyet, evil, binh, hoa = people
     for member, score in ((tuyet, 1), (binh, 5), (hoa, 5)):  # the second name sits the second round out
         add(session, r2, member, score=score, prediction=1, duration_s=40 if member is binh else 50)
     session.commit()
     assert client.post(f"/api/v1/rounds/{r2.id}/close", headers=judge).status_code == 200
 
-    got = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv", headers=judge)
+    got = client.get(f"/api/v1/contests/{results_arena.contest.id}/export.csv", headers=judge)
     assert got.status_code == 200, got.text
     assert got.content.startswith(b"\xef\xbb\xbf") and got.headers["content-type"].startswith("text/csv")
     assert "attachment" in got.headers["content-disposition"]
@@ -181,7 +181,7 @@ def test_contest_exports_rank_over_closed_rounds_with_scope_checks(client, sessi
     ]
     assert rows[1][1] == binh.member_code and rows[1][3] == "CB-B1" and rows[1][7] == "2"  # two rounds taken
 
-    xlsx = client.get(f"/api/v1/contests/{arena.contest.id}/export.xlsx", headers=judge)
+    xlsx = client.get(f"/api/v1/contests/{results_arena.contest.id}/export.xlsx", headers=judge)
     assert xlsx.status_code == 200
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["Xếp hạng", "Ghi chú"]
@@ -192,17 +192,17 @@ def test_contest_exports_rank_over_closed_rounds_with_scope_checks(client, sessi
     assert values[3][-2:] == (4, None)
     assert ranking.cell(row=2, column=11).is_date and ranking.cell(row=2, column=11).number_format.startswith("dd/mm/yyyy")
     notes = " ".join(str(c.value) for row in wb["Ghi chú"].iter_rows() for c in row)
-    assert arena.contest.title in notes and r1.title in notes and "chưa niêm phong" in notes
+    assert results_arena.contest.title in notes and r1.title in notes and "chưa niêm phong" in notes
 
-    unit = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv?unit_code=CB-B1", headers=judge)
+    unit = client.get(f"/api/v1/contests/{results_arena.contest.id}/export.csv?unit_code=CB-B1", headers=judge)
     assert [row[2] for row in csv.reader(io.StringIO(unit.content.decode("utf-8-sig")))][1:] == ["Trần Văn Bình", "Lê Thị Hoa"]
-    cell = _login(client, session, make_member(session, arena.tree.a1, roles=(("judge", arena.tree.a1),)), "0911000202")
-    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.csv?unit_code=CB-B1", headers=cell).status_code == 403
-    own = client.get(f"/api/v1/contests/{arena.contest.id}/export.csv", headers=cell)  # their own cell by default
+    cell = _login(client, session, make_member(session, results_arena.tree.a1, roles=(("judge", results_arena.tree.a1),)), "0911000202")
+    assert client.get(f"/api/v1/contests/{results_arena.contest.id}/export.csv?unit_code=CB-B1", headers=cell).status_code == 403
+    own = client.get(f"/api/v1/contests/{results_arena.contest.id}/export.csv", headers=cell)  # their own cell by default
     assert own.status_code == 200
     assert [row[0] for row in csv.reader(io.StringIO(own.content.decode("utf-8-sig")))][1:] == ["3", "4"]
     member = _login(client, session, binh, "0911000201")
-    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.xlsx", headers=member).status_code in (403, 404)
-    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.pdf", headers=judge).status_code == 422
+    assert client.get(f"/api/v1/contests/{results_arena.contest.id}/export.xlsx", headers=member).status_code in (403, 404)
+    assert client.get(f"/api/v1/contests/{results_arena.contest.id}/export.pdf", headers=judge).status_code == 422
     assert client.get("/api/v1/contests/999999/export.csv", headers=judge).status_code == 404
-    assert client.get(f"/api/v1/contests/{arena.contest.id}/export.csv?unit_code=NOPE", headers=judge).status_code == 404
+    assert client.get(f"/api/v1/contests/{results_arena.contest.id}/export.csv?unit_code=NOPE", headers=judge).status_code == 404

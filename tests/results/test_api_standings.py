@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app.models import Member
 from tests.factories import api_token, bearer, make_member
-from tests.results.test_ranking import add, arena  # noqa: F401  (the fixture)
+from tests.fixtures.results import add
 
 
 def _login(client, session, member: Member, phone: str) -> dict:
@@ -16,19 +16,19 @@ def _login(client, session, member: Member, phone: str) -> dict:
     return bearer(api_token(client, phone))
 
 
-def test_close_and_read_standings(client, session, arena):  # noqa: F811
-    r1 = arena.rounds[0]
-    t = arena.tree
+def test_close_and_read_standings(client, session, results_arena):
+    r1 = results_arena.rounds[0]
+    t = results_arena.tree
     people = [make_member(session, u) for u in (t.a1, t.a1, t.b1)]
     for m, score in zip(people, (4, 5, 3), strict=True):
         add(session, r1, m, score=score, prediction=1)
     session.commit()
     member = _login(client, session, people[0], "0911000101")
-    r2 = arena.rounds[1]  # open, results after close: no ranking yet
+    r2 = results_arena.rounds[1]  # open, results after close: no ranking yet
     early = client.get(f"/api/v1/rounds/{r2.id}/standings", headers=member)
     assert early.status_code == 409 and early.json()["detail"] == "Bảng xếp hạng được công bố sau khi vòng thi đóng."
     assert client.post(f"/api/v1/rounds/{r1.id}/close", headers=member).status_code == 403
-    org = _login(client, session, session.get(Member, arena.org.id), "0911000100")
+    org = _login(client, session, session.get(Member, results_arena.org.id), "0911000100")
     closed = client.post(f"/api/v1/rounds/{r1.id}/close", headers=org)
     assert closed.status_code == 200, closed.text
     assert closed.json() | {"closed_at": None} == {
@@ -64,29 +64,29 @@ def test_close_and_read_standings(client, session, arena):  # noqa: F811
     assert [(u["unit"]["code"], u["participants"], u["rank"]) for u in units] == [("DB-A", 2, 1), ("DB-B", 1, 2)]
     sub = client.get(f"/api/v1/rounds/{r1.id}/unit-standings?parent_code=DB-A", headers=member).json()["rows"]
     assert [(u["unit"]["code"], u["participation_rate"], u["average_score"]) for u in sub] == [("CB-A1", 0.2, 4.5), ("CB-A2", 0.0, None)]
-    contest = client.get(f"/api/v1/contests/{arena.contest.id}/standings", headers=member).json()
+    contest = client.get(f"/api/v1/contests/{results_arena.contest.id}/standings", headers=member).json()
     assert [row["member"]["id"] for row in contest["rows"]] == [people[1].id, people[0].id, people[2].id]
     assert client.get(f"/api/v1/rounds/{r1.id}/standings?unit_code=NOPE", headers=member).status_code == 404
     assert client.get(f"/api/v1/rounds/{r1.id}/standings?limit=100000", headers=member).status_code == 422
 
 
-def test_outsiders_see_no_board(client, session, arena):  # noqa: F811
+def test_outsiders_see_no_board(client, session, results_arena):
     from tests.factories import make_unit
 
     elsewhere = make_unit(session, "OTHER", name="Đảng bộ khác")
     stranger = _login(client, session, make_member(session, elsewhere), "0911000102")
-    assert client.get(f"/api/v1/rounds/{arena.rounds[0].id}/standings", headers=stranger).status_code == 404
-    assert client.get(f"/api/v1/rounds/{arena.rounds[0].id}/unit-standings", headers=stranger).status_code == 404
-    assert client.get(f"/api/v1/contests/{arena.contest.id}/standings", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/rounds/{results_arena.rounds[0].id}/standings", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/rounds/{results_arena.rounds[0].id}/unit-standings", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/contests/{results_arena.contest.id}/standings", headers=stranger).status_code == 404
 
 
-def test_rescore_over_the_api_needs_an_organiser(client, session, arena):  # noqa: F811
+def test_rescore_over_the_api_needs_an_organiser(client, session, results_arena):
     from app.models import Question
 
     qid = session.exec(select(Question.id)).first()
-    member = _login(client, session, make_member(session, arena.tree.a1), "0911000103")
+    member = _login(client, session, make_member(session, results_arena.tree.a1), "0911000103")
     assert client.post(f"/api/v1/questions/{qid}/rescore", headers=member).status_code == 403
-    org = _login(client, session, session.get(Member, arena.org.id), "0911000100")
+    org = _login(client, session, session.get(Member, results_arena.org.id), "0911000100")
     r = client.post(f"/api/v1/questions/{qid}/rescore", headers=org)
     assert r.status_code == 200 and r.json() == {
         "question_id": qid,

@@ -7,16 +7,16 @@ import pytest
 
 from tests.factories import PASSWORD
 from tests.fixtures.browser import no_horizontal_scroll
-from tests.results.test_pages_boards import _close, _seed
-from tests.results.test_ranking import arena  # noqa: F401  (the fixture)
+from tests.fixtures.results import add
+from tests.results.helpers import close_rounds, seed_people
 
 pytestmark = pytest.mark.e2e
 
 
-def test_member_reads_the_boards_on_a_phone(page, session, arena, shot):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+def test_member_reads_the_boards_on_a_phone(page, session, results_arena, shot):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page.goto("/login")
     page.fill("#username", s.by_name["Phạm Thị Cúc"].phone)
     page.fill("#password", PASSWORD)
@@ -53,13 +53,12 @@ def test_member_reads_the_boards_on_a_phone(page, session, arena, shot):  # noqa
     shot(page, "4-unit-standings-360")
 
 
-def test_open_round_board_polls_itself(page, session, arena, shot):  # noqa: F811
+def test_open_round_board_polls_itself(page, session, results_arena, shot):
     """While a round with immediate results is open, a new standing shows up without a reload."""
     from app.services.results import ranking
-    from tests.results.test_ranking import add
 
-    s = _seed(session, arena)
-    r2 = arena.rounds[1]
+    s = seed_people(session, results_arena)
+    r2 = results_arena.rounds[1]
     r2.results_visibility = "immediate"
     session.add(r2)
     me = s.by_name["Vũ Thị Em"]

@@ -12,19 +12,19 @@ from openpyxl import load_workbook
 from app.models import Member
 from tests.factories import PASSWORD, make_member
 from tests.fixtures.browser import no_horizontal_scroll
-from tests.results.test_ranking import add, arena  # noqa: F401  (the fixture)
+from tests.fixtures.results import add
 
 pytestmark = pytest.mark.e2e
 
 
-def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # noqa: F811
-    r = arena.rounds[0]
-    t = arena.tree
+def test_judge_audits_awards_seals_and_exports(page, session, results_arena, shot):
+    r = results_arena.rounds[0]
+    t = results_arena.tree
     people = [
         make_member(session, u, full_name=n) for u, n in ((t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))
     ]
     quick = [add(session, r, m, score=s, duration_s=d) for m, s, d in zip(people, (5, 4, 3), (60, 3, 50), strict=True)][1]
-    judge = session.get(Member, arena.org.id)
+    judge = session.get(Member, results_arena.org.id)
     judge.phone = "0911000400"
     session.add(judge)
     session.commit()
@@ -93,7 +93,7 @@ def test_judge_audits_awards_seals_and_exports(page, session, arena, shot):  # n
     assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     assert digest in " ".join(str(c.value) for row in wb["Ghi chú"].iter_rows() for c in row)
     with page.expect_download() as info:  # the contest as a whole, over its one closed round
-        page.click(f"a[href^='/judging/contests/{arena.contest.id}/export.xlsx']")
+        page.click(f"a[href^='/judging/contests/{results_arena.contest.id}/export.xlsx']")
     wb = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
     assert [row[2] for row in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)] == ["Nguyễn Thị Ánh Tuyết", "Lê Thị Hoa"]
     names = set()

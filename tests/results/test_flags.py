@@ -23,7 +23,7 @@ from tests.factories import Tree, actor, make_member, make_tree, make_unit
 QUESTIONS = 6
 
 
-@dataclass
+@dataclass(frozen=True)
 class Arena:
     tree: Tree
     round: Round

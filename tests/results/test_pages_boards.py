@@ -5,62 +5,23 @@ htmx fragments, unit standings with their rates, and the contest standings over 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
-from app.models import Member
-from app.services.results import closing, ranking
+from app.services.results import ranking
 from tests.factories import make_member, make_unit
 from tests.pagehelpers import page_login
-from tests.results.test_ranking import add, arena  # noqa: F401  (the fixture)
-
-BIRTH = date(1987, 3, 9)
-# name, unit, round 1 score, round 1 seconds, round 2 score
-PEOPLE = [
-    ("Trần Thị An", "a1", 5, 30, 1),
-    ("Lê Văn Bình", "b1", 5, 40, 5),
-    ("Phạm Thị Cúc", "a1", 4, 30, 3),
-    ("Hoàng Văn Dũng", "a2", 4, 50, None),
-    ("Vũ Thị Em", "b1", 3, 30, None),
-    ("Đỗ Văn Phúc", "a1", 2, 30, None),
-]
-
-
-@dataclass
-class Seeded:
-    by_name: dict[str, Member]
-    phones: list[str]
-
-
-def _seed(session, arena, *, second: bool = False) -> Seeded:  # noqa: F811
-    r1, r2 = arena.rounds
-    people: dict[str, Member] = {}
-    for n, (name, unit, score, seconds, score2) in enumerate(PEOPLE):
-        m = make_member(session, getattr(arena.tree, unit), full_name=name, phone=f"09120000{n:02d}", birth_date=BIRTH)
-        people[name] = m
-        add(session, r1, m, score=score, duration_s=seconds, prediction=2)
-        if second and score2 is not None:
-            add(session, r2, m, score=score2)
-    session.commit()
-    return Seeded(people, [m.phone for m in people.values()] + [arena.org.member.phone])
-
-
-def _close(session, arena, *rounds) -> None:  # noqa: F811
-    for r in rounds:
-        closing.close_round(session=session, actor=arena.org, round_id=r.id)
-    session.commit()
+from tests.results.helpers import PEOPLE, close_rounds, seed_people
 
 
 def _order(html: str, names) -> list[int]:
     return [html.index(name) for name in names]
 
 
-def test_round_board_in_rank_order_with_the_rank_card(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+def test_round_board_in_rank_order_with_the_rank_card(client, session, results_arena):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     page = client.get(f"/rounds/{r1.id}/board")
     assert page.status_code == 200
@@ -79,10 +40,10 @@ def test_round_board_in_rank_order_with_the_rank_card(client, session, arena):  
     assert 'href="/rounds/%d/board?unit=CB-A1"' % r1.id in html  # the member's own cell
 
 
-def test_cell_board_reranks_its_members(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+def test_cell_board_reranks_its_members(client, session, results_arena):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     html = client.get(f"/rounds/{r1.id}/board", params={"unit": "CB-A1"}).text
     cell = ["Trần Thị An", "Phạm Thị Cúc", "Đỗ Văn Phúc"]
@@ -96,19 +57,19 @@ def test_cell_board_reranks_its_members(client, session, arena):  # noqa: F811
     assert '<option value="CB-A1">' in branch and '<option value="CB-A2">' in branch  # the sub-unit picker
 
 
-def test_boards_show_no_phone_or_birth_date(client, session, arena):  # noqa: F811
-    s = _seed(session, arena, second=True)
-    r1, r2 = arena.rounds
-    _close(session, arena, r1, r2)
+def test_boards_show_no_phone_or_birth_date(client, session, results_arena):
+    s = seed_people(session, results_arena, second=True)
+    r1, r2 = results_arena.rounds
+    close_rounds(session, results_arena, r1, r2)
     urls = [
         f"/rounds/{r1.id}/board",
         f"/rounds/{r1.id}/board?unit=CB-A1",
         f"/rounds/{r1.id}/board/rows",
         f"/rounds/{r1.id}/units",
         f"/rounds/{r1.id}/units?parent=DB-A",
-        f"/contests/{arena.contest.id}/board",
+        f"/contests/{results_arena.contest.id}/board",
     ]
-    for who in (s.by_name["Vũ Thị Em"].phone, arena.org.member.phone):  # a member, and the organiser-judge
+    for who in (s.by_name["Vũ Thị Em"].phone, results_arena.org.member.phone):  # a member, and the organiser-judge
         client.cookies.clear()
         page_login(client, who)
         for url in urls:
@@ -118,10 +79,10 @@ def test_boards_show_no_phone_or_birth_date(client, session, arena):  # noqa: F8
             assert "09/03/1987" not in r.text and "1987-03-09" not in r.text, url
 
 
-def test_outside_the_scope_is_not_found(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+def test_outside_the_scope_is_not_found(client, session, results_arena):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     elsewhere = make_unit(session, "NGOAI")
     stranger = make_member(session, elsewhere, phone="0913000001")
     page_login(client, stranger.phone)
@@ -129,7 +90,7 @@ def test_outside_the_scope_is_not_found(client, session, arena):  # noqa: F811
         f"/rounds/{r1.id}/board",
         f"/rounds/{r1.id}/board/rows",
         f"/rounds/{r1.id}/units",
-        f"/contests/{arena.contest.id}/board",
+        f"/contests/{results_arena.contest.id}/board",
         "/rounds/999999/board",
     ):
         r = client.get(url)
@@ -138,14 +99,14 @@ def test_outside_the_scope_is_not_found(client, session, arena):  # noqa: F811
     page_login(client, s.by_name["Trần Thị An"].phone)  # inside, asking for a unit outside
     assert client.get(f"/rounds/{r1.id}/board", params={"unit": "NGOAI"}).status_code == 404
     assert client.get(f"/rounds/{r1.id}/units", params={"parent": "NGOAI"}).status_code == 404
-    assert client.get(f"/contests/{arena.contest.id}/board", params={"unit": "NGOAI"}).status_code == 404
+    assert client.get(f"/contests/{results_arena.contest.id}/board", params={"unit": "NGOAI"}).status_code == 404
     # /contests/{id} stays the organisers' page
-    assert client.get(f"/contests/{arena.contest.id}").status_code == 403
+    assert client.get(f"/contests/{results_arena.contest.id}").status_code == 403
 
 
-def test_before_visibility_no_score_but_participation(client, session, arena):  # noqa: F811
-    s = _seed(session, arena, second=True)  # round 2 is open, results after it closes
-    r2 = arena.rounds[1]
+def test_before_visibility_no_score_but_participation(client, session, results_arena):
+    s = seed_people(session, results_arena, second=True)  # round 2 is open, results after it closes
+    r2 = results_arena.rounds[1]
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     html = client.get(f"/rounds/{r2.id}/board").text
     assert "Bảng xếp hạng được công bố sau khi vòng thi đóng." in html
@@ -163,9 +124,9 @@ def test_before_visibility_no_score_but_participation(client, session, arena):  
     assert 'hx-trigger="every 10s"' in units
 
 
-def test_htmx_fragments_are_the_table_alone(client, session, arena):  # noqa: F811
-    s = _seed(session, arena, second=True)
-    r2 = arena.rounds[1]
+def test_htmx_fragments_are_the_table_alone(client, session, results_arena):
+    s = seed_people(session, results_arena, second=True)
+    r2 = results_arena.rounds[1]
     r2.results_visibility = "immediate"
     session.add(r2)
     ranking.build_round(session=session, round_=r2, truth=None)
@@ -182,15 +143,15 @@ def test_htmx_fragments_are_the_table_alone(client, session, arena):  # noqa: F8
     assert _order(body, ["Phạm Thị Cúc", "Trần Thị An"]) == sorted(_order(body, ["Phạm Thị Cúc", "Trần Thị An"]))
     units = client.get(f"/rounds/{r2.id}/units/rows", params={"parent": "DB-A"}, headers={"HX-Request": "true"})
     assert units.text.strip().startswith('<div id="units"') and "<html" not in units.text
-    _close(session, arena, r2)  # closed: the fragment no longer asks to be polled
+    close_rounds(session, results_arena, r2)  # closed: the fragment no longer asks to be polled
     closed = client.get(f"/rounds/{r2.id}/board/rows", headers={"HX-Request": "true"}).text
     assert "hx-trigger" not in closed and "Lê Văn Bình" in closed
 
 
-def test_unit_standings_rows_and_rates(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+def test_unit_standings_rows_and_rates(client, session, results_arena):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Lê Văn Bình"].phone)
     html = client.get(f"/rounds/{r1.id}/units").text
     a = re.search(r'<tr id="u-DB-A">(.*?)</tr>', html, re.S).group(1)
@@ -211,13 +172,13 @@ def test_unit_standings_rows_and_rates(client, session, arena):  # noqa: F811
     assert 'id="units-empty"' in leaf and f'href="/rounds/{r1.id}/board?unit=CB-A1"' in leaf
 
 
-def test_contest_board_after_two_closed_rounds(client, session, arena):  # noqa: F811
-    s = _seed(session, arena, second=True)
-    r1, r2 = arena.rounds
+def test_contest_board_after_two_closed_rounds(client, session, results_arena):
+    s = seed_people(session, results_arena, second=True)
+    r1, r2 = results_arena.rounds
     page_login(client, s.by_name["Vũ Thị Em"].phone)
-    url = f"/contests/{arena.contest.id}/board"
+    url = f"/contests/{results_arena.contest.id}/board"
     assert "Chưa có ai trong bảng xếp hạng này." in client.get(url).text  # no closed round yet
-    _close(session, arena, r1, r2)
+    close_rounds(session, results_arena, r1, r2)
     html = client.get(url).text
     totals = ["Lê Văn Bình", "Phạm Thị Cúc", "Trần Thị An", "Hoàng Văn Dũng", "Vũ Thị Em", "Đỗ Văn Phúc"]
     positions = _order(html, totals)
@@ -229,24 +190,24 @@ def test_contest_board_after_two_closed_rounds(client, session, arena):  # noqa:
     assert cell.index("Lê Văn Bình") < cell.index("Vũ Thị Em")
 
 
-@pytest.mark.parametrize("page", ["0", "-3", "99999999999999999999"])
-def test_odd_page_numbers_are_not_errors(client, session, arena, page):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+@pytest.mark.parametrize("page_number", ["0", "-3", "99999999999999999999"])
+def test_odd_page_numbers_are_not_errors(client, session, results_arena, page_number):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Trần Thị An"].phone)
-    r = client.get(f"/rounds/{r1.id}/board", params={"page": page})
+    r = client.get(f"/rounds/{r1.id}/board", params={"page": page_number})
     assert r.status_code in (200, 422)
     assert r.status_code != 500
 
 
-def test_home_links_to_the_open_rounds_board(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
+def test_home_links_to_the_open_rounds_board(client, session, results_arena):
+    s = seed_people(session, results_arena)
     page_login(client, s.by_name["Trần Thị An"].phone)
-    assert f'href="/rounds/{arena.rounds[1].id}/board"' in client.get("/").text
+    assert f'href="/rounds/{results_arena.rounds[1].id}/board"' in client.get("/").text
 
 
-def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, session, arena):  # noqa: F811
+def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, session, results_arena):
     """The round board is rendered once for everyone who may see it (render_shared, the app's 5 s cache is on
     in tests): each member still gets their own rank card, row mark, unit links and CSRF token, and the
     navigation follows each viewer's roles, whoever filled the cache first."""
@@ -254,9 +215,9 @@ def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, sessio
 
     from tests.pagehelpers import csrf_from
 
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     pages = {}
     for name in ("Phạm Thị Cúc", "Vũ Thị Em"):
         with TestClient(app, base_url="http://testserver") as c:
@@ -271,7 +232,7 @@ def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, sessio
     assert "unit=CB-A1" in cuc and "unit=CB-A1" not in em and "unit=CB-B1" in em
     assert csrf_from(cuc) != csrf_from(em) and "<!--hole:" not in cuc + em
     assert 'href="/org/units"' not in cuc  # a member's navigation
-    page_login(client, arena.org.member.phone)  # an organiser after the members: the organiser's navigation
+    page_login(client, results_arena.org.member.phone)  # an organiser after the members: the organiser's navigation
     org = client.get(f"/rounds/{r1.id}/board").text
     assert 'href="/org/units"' in org and "rank-card" not in org and 'class="me"' not in org
     client.post("/logout", data={"csrf_token": csrf_from(org)})
@@ -279,29 +240,29 @@ def test_a_shared_board_page_keeps_what_is_personal_personal(app, client, sessio
     assert 'href="/org/units"' not in client.get(f"/rounds/{r1.id}/board").text
 
 
-def test_a_name_cannot_forge_a_hole_in_a_shared_board(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
+def test_a_name_cannot_forge_a_hole_in_a_shared_board(client, session, results_arena):
+    s = seed_people(session, results_arena)
     m = s.by_name["Đỗ Văn Phúc"]
     m.full_name = "<!--hole:csrf--> <!--hole:card-->"
     session.add(m)
     session.commit()
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     html = client.get(f"/rounds/{r1.id}/board").text
     assert "&lt;!--hole:csrf--&gt; &lt;!--hole:card--&gt;" in html and html.count('id="rank-card"') == 1
 
 
-def test_a_shared_board_is_gzipped_from_its_pieces_for_phones_that_ask(client, session, arena):  # noqa: F811
+def test_a_shared_board_is_gzipped_from_its_pieces_for_phones_that_ask(client, session, results_arena):
     """Phones ask for gzip: the shared page comes compressed (app.shared_page, not the middleware) and reads the
     same as the plain one, with this member's card, row mark and CSRF token."""
     import gzip
 
     import httpx
 
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     client.get(f"/rounds/{r1.id}/board")  # the CSRF seed cookie, as a browser has it after its first page
     plain = client.get(f"/rounds/{r1.id}/board", headers={"Accept-Encoding": "identity"})
@@ -317,7 +278,7 @@ def test_a_shared_board_is_gzipped_from_its_pieces_for_phones_that_ask(client, s
     assert isinstance(rows, httpx.Response) and 'class="me"' in rows.text
 
 
-def test_the_board_explains_its_order_and_says_what_judges_changed(client, session, arena):  # noqa: F811
+def test_the_board_explains_its_order_and_says_what_judges_changed(client, session, results_arena):
     """Every key of the chain is a column (prediction and its error once the truth is frozen), the chain is
     written under the board, and a disqualification is announced with its reason."""
     from sqlmodel import select
@@ -325,9 +286,9 @@ def test_the_board_explains_its_order_and_says_what_judges_changed(client, sessi
     from app.models import Attempt
     from app.services.results import judging
 
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
-    _close(session, arena, r1)
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
     html = client.get(f"/rounds/{r1.id}/board").text
     head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
@@ -343,7 +304,7 @@ def test_the_board_explains_its_order_and_says_what_judges_changed(client, sessi
     assert "điểm cao hơn xếp trên; nếu bằng nhau thì dự đoán sát hơn" in rule
     assert 'id="board-changed"' not in html
     cheat = session.exec(select(Attempt).where(Attempt.round_id == r1.id, Attempt.member_id == s.by_name["Trần Thị An"].id)).one()
-    judging.set_disqualified(session=session, actor=arena.org, attempt_id=cheat.id, disqualified=True, reason="Làm bài hộ")
+    judging.set_disqualified(session=session, actor=results_arena.org, attempt_id=cheat.id, disqualified=True, reason="Làm bài hộ")
     session.commit()
     html = client.get(f"/rounds/{r1.id}/board").text
     note = re.search(r'<p class="notice" id="board-changed">(.*?)</p>', html, re.S).group(1)
@@ -351,9 +312,9 @@ def test_the_board_explains_its_order_and_says_what_judges_changed(client, sessi
     assert "Trần Thị An" not in html
 
 
-def test_open_round_with_immediate_results_shows_no_prediction_column(client, session, arena):  # noqa: F811
-    s = _seed(session, arena)
-    r1 = arena.rounds[0]
+def test_open_round_with_immediate_results_shows_no_prediction_column(client, session, results_arena):
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
     r1.results_visibility = "immediate"
     session.add(r1)
     session.commit()

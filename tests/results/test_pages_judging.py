@@ -15,8 +15,8 @@ from sqlmodel import select
 from app.models import Attempt, AttemptEvent, Member
 from app.services.results import closing
 from tests.factories import make_member
+from tests.fixtures.results import add
 from tests.pagehelpers import csrf_from, page_login
-from tests.results.test_ranking import add, arena  # noqa: F401  (the fixture)
 
 
 def _as(client, session, member: Member, phone: str) -> None:
@@ -27,9 +27,9 @@ def _as(client, session, member: Member, phone: str) -> None:
     assert page_login(client, phone).status_code == 303
 
 
-def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, session, arena):  # noqa: F811
-    r = arena.rounds[0]
-    t = arena.tree
+def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, session, results_arena):
+    r = results_arena.rounds[0]
+    t = results_arena.tree
     people = [
         make_member(session, u, full_name=n) for u, n in ((t.a1, "Nguyễn Thị Ánh Tuyết"), (t.a2, "Phạm Văn Đức"), (t.b1, "Lê Thị Hoa"))
     ]
@@ -37,7 +37,7 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     attempts[1].ip, attempts[1].user_agent = "203.0.113.7", "Mozilla/5.0 (Linux; Android 10) Zalo"
     session.add(AttemptEvent(attempt_id=attempts[1].id, kind="hide"))
     session.commit()
-    judge = session.get(Member, arena.org.id)
+    judge = session.get(Member, results_arena.org.id)
     _as(client, session, judge, "0911000300")
     page = client.post(f"/contests/rounds/{r.id}/close", data={"csrf_token": csrf_from(client.get("/").text)}, follow_redirects=False)
     assert page.status_code == 303
@@ -110,7 +110,7 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     pdf = client.get(f"/judging/rounds/{r.id}/export.pdf").content
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Lượt thi bị loại" in text and "Làm 5 câu trong 2 giây" in text and "Phạm Văn Đức" in text
-    contest_files = f"/judging/contests/{arena.contest.id}/export"
+    contest_files = f"/judging/contests/{results_arena.contest.id}/export"
     assert f'{contest_files}.xlsx?unit_code=ROOT"' in sealed.text and f'{contest_files}.csv?unit_code=ROOT"' in sealed.text
     over_rounds = client.get(f"{contest_files}.csv?unit_code=ROOT")
     assert over_rounds.status_code == 200 and over_rounds.content.startswith(b"\xef\xbb\xbf")
@@ -136,47 +136,47 @@ def test_a_judge_audits_decides_awards_and_seals_in_the_browser_pages(client, se
     assert client.get("/audit?since=hôm-qua").status_code == 422
 
 
-def test_members_and_other_units_stay_out(client, session, arena):  # noqa: F811
-    r = arena.rounds[0]
-    people = [make_member(session, arena.tree.a1), make_member(session, arena.tree.b1)]
+def test_members_and_other_units_stay_out(client, session, results_arena):
+    r = results_arena.rounds[0]
+    people = [make_member(session, results_arena.tree.a1), make_member(session, results_arena.tree.b1)]
     attempts = [add(session, r, m, score=3) for m in people]
-    closing.close_round(session=session, actor=arena.org, round_id=r.id)
+    closing.close_round(session=session, actor=results_arena.org, round_id=r.id)
     session.commit()
     _as(client, session, people[0], "0911000310")
     assert client.get("/judging").status_code == 403
     assert client.get(f"/judging/attempts/{attempts[0].id}").status_code == 403
-    assert client.get(f"/judging/contests/{arena.contest.id}/export.xlsx").status_code == 403
+    assert client.get(f"/judging/contests/{results_arena.contest.id}/export.xlsx").status_code == 403
     assert client.get("/audit").status_code == 403
-    cell_judge = make_member(session, arena.tree.a1, roles=(("judge", arena.tree.a1),))
+    cell_judge = make_member(session, results_arena.tree.a1, roles=(("judge", results_arena.tree.a1),))
     _as(client, session, cell_judge, "0911000311")
     assert client.get(f"/judging/attempts/{attempts[1].id}").status_code == 404
     assert client.get(f"/judging/attempts/{attempts[0].id}").status_code == 200
     assert client.get(f"/judging/rounds/{r.id}/prizes").status_code == 403
-    assert client.get(f"/judging/contests/{arena.contest.id}/export.csv?unit_code=CB-B1").status_code == 403
-    own = client.get(f"/judging/contests/{arena.contest.id}/export.csv")
+    assert client.get(f"/judging/contests/{results_arena.contest.id}/export.csv?unit_code=CB-B1").status_code == 403
+    own = client.get(f"/judging/contests/{results_arena.contest.id}/export.csv")
     assert own.status_code == 200
     assert [row[1] for row in csv.reader(io.StringIO(own.content.decode("utf-8-sig")))][1:] == [people[0].member_code]
     log = client.get("/audit")
     assert log.status_code == 200
     assert "<b>round.close</b>" not in log.text  # the round's acts happened at the root, outside the cell
-    others = session.exec(select(Member).where(Member.unit_id == arena.tree.b1.id)).all()
+    others = session.exec(select(Member).where(Member.unit_id == results_arena.tree.b1.id)).all()
     assert all(m.member_code not in log.text for m in others)
 
 
-def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(client, session, arena):  # noqa: F811
+def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(client, session, results_arena):
     """Found by an outside probe: a judge taking the round read the key of their own attempt on its judging
     page (a script scored 17/20 in 8.5 s) and could reinstate it. Own attempts are refused outright, and no
     attempt shows its key while the round is open."""
     from app.services.org.access import actor_for
     from app.services.quiz import attempts
 
-    r = arena.rounds[1]  # open now
-    judge = session.get(Member, arena.org.id)
-    mai = make_member(session, arena.tree.a1, full_name="Hoàng Thị Mai")
+    r = results_arena.rounds[1]  # open now
+    judge = session.get(Member, results_arena.org.id)
+    mai = make_member(session, results_arena.tree.a1, full_name="Hoàng Thị Mai")
     taken = {}
     for who in (judge, mai):  # real attempts: drawn questions with their key
         taker = actor_for(session=session, member=who)
-        taker.unit = session.get(type(arena.tree.a1), who.unit_id)
+        taker.unit = session.get(type(results_arena.tree.a1), who.unit_id)
         attempt, _ = attempts.start(session=session, actor=taker, round_id=r.id)
         attempts.submit(session=session, actor=taker, attempt_id=attempt.id)
         taken[who.id] = attempt
@@ -198,7 +198,7 @@ def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(clie
 
     api = bearer(api_token(client, "0911000310"))
     assert client.post(f"/api/v1/attempts/{own.id}/disqualify", headers=api, json={"reason": "x"}).status_code == 403
-    closing.close_round(session=session, actor=arena.org, round_id=r.id)
+    closing.close_round(session=session, actor=results_arena.org, round_id=r.id)
     session.commit()
     shown = client.get(f"/judging/attempts/{other.id}").text
     assert 'id="key-withheld"' not in shown and "đáp án</b>" in shown

@@ -3,119 +3,20 @@ policy, the prediction truth of each kind, unit figures, cell boards against the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
 import pytest
 from sqlmodel import Session, select
 
-from app.models import Attempt, Contest, Member, Round, Standing, Unit, UnitStanding
+from app.models import Attempt, Standing, Unit, UnitStanding
 from app.models.types import utcnow
-from app.services.bank import questions as bank
-from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
-from app.services.contests import contests
-from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
-from app.services.results import closing, ranking, standings
-from tests.factories import Tree, actor, make_member, make_tree
-from tests.quiz.test_attempts import _member_actor
-
-T0 = datetime(2026, 11, 2, 1, 0, tzinfo=utcnow().tzinfo)
+from app.services.results import closing, standings
+from tests.factories import make_member, member_actor
+from tests.fixtures.results import add, build, ranks
 
 
-@dataclass
-class Arena:
-    tree: Tree
-    org: object
-    contest: Contest
-    rounds: list[Round]
-
-
-@pytest.fixture
-def arena(session: Session) -> Arena:
-    t = make_tree(session, headcounts=(100, 40, 10, 20, 30, 12))
-    org = actor(session, make_member(session, t.root, roles=(("organiser", t.root), ("judge", t.root))))
-    topic = bank.create_topic(session=session, actor=org, data=TopicCreate(name="Nghị quyết", unit_code="ROOT"))
-    for n in range(6):
-        bank.create_question(
-            session=session,
-            actor=org,
-            data=QuestionCreate(topic_id=topic.id, text=f"Câu {n}?", options=[OptionIn(text="Đúng", correct=True), OptionIn(text="Sai")]),
-        )
-    now = utcnow()
-    contest = contests.create_contest(
-        session=session,
-        actor=org,
-        data=ContestCreate(
-            title="Tìm hiểu Nghị quyết",
-            scope_unit_code="ROOT",
-            rounds=[
-                RoundIn(
-                    title=f"Tuần {w}",
-                    opens_at=now + timedelta(days=w - 2),
-                    closes_at=now + timedelta(days=w - 1),
-                    draw=[DrawLine(topic_id=topic.id, count=5)],
-                    attempts_allowed=0,
-                    prediction=PredictionIn(kind="perfect_scorers"),
-                )
-                for w in (1, 2)
-            ],
-        ),
-    )
-    contests.publish_contest(session=session, actor=org, contest_id=contest.id)
-    session.commit()
-    return Arena(t, org, contest, contests.rounds_of(session=session, contest=contest))
-
-
-def add(
-    session: Session,
-    round_: Round,
-    member: Member,
-    *,
-    score: int,
-    duration_s: int = 60,
-    at_s: int = 0,
-    prediction: int | None = None,
-    number: int = 1,
-    qn: int = 5,
-    status: str = "submitted",
-) -> Attempt:
-    """A finished attempt as the ranking sees it (points per question 1: score = correct answers)."""
-    started = T0 + timedelta(seconds=at_s)
-    a = Attempt(
-        round_id=round_.id,
-        member_id=member.id,
-        unit_id=member.unit_id,
-        number=number,
-        status=status,
-        seed="x",
-        started_at=started,
-        deadline_at=started + timedelta(minutes=15),
-        submitted_at=started + timedelta(seconds=duration_s) if status != "in_progress" else None,
-        score=score,
-        correct_count=score,
-        duration_ms=duration_s * 1000,
-        prediction=prediction,
-        question_count=qn,
-    )
-    session.add(a)
-    session.flush()
-    return a
-
-
-def ranks(session: Session, round_: Round) -> dict[int, int]:
-    return {s.member_id: s.rank for s in session.exec(select(Standing).where(Standing.round_id == round_.id)).all()}
-
-
-def build(session: Session, round_: Round) -> int | None:
-    truth = ranking.truth_of(round_, ranking.official_counts(session=session, round_id=round_.id))
-    ranking.build_round(session=session, round_=round_, truth=truth)
-    return truth
-
-
-def test_each_key_of_the_default_chain_decides(session, arena):
-    r = arena.rounds[0]
-    m = [make_member(session, arena.tree.a1) for _ in range(6)]
-    perfect = make_member(session, arena.tree.b1)
+def test_each_key_of_the_default_chain_decides(session, results_arena):
+    r = results_arena.rounds[0]
+    m = [make_member(session, results_arena.tree.a1) for _ in range(6)]
+    perfect = make_member(session, results_arena.tree.b1)
     add(session, r, perfect, score=5, prediction=2)  # one perfect scorer: truth = 1
     add(session, r, m[0], score=4, prediction=1, duration_s=90)  # error 0
     add(session, r, m[1], score=4, prediction=3, duration_s=30)  # error 2: prediction beats duration
@@ -128,29 +29,29 @@ def test_each_key_of_the_default_chain_decides(session, arena):
     assert [got[x.id] for x in (perfect, *m)] == [1, 2, 3, 5, 4, 6, 7]
 
 
-def test_other_chain_orders_and_shared_ranks(session, arena):
-    r = arena.rounds[0]
-    fast, close = make_member(session, arena.tree.a1), make_member(session, arena.tree.a2)
+def test_other_chain_orders_and_shared_ranks(session, results_arena):
+    r = results_arena.rounds[0]
+    fast, close = make_member(session, results_arena.tree.a1), make_member(session, results_arena.tree.a2)
     add(session, r, fast, score=4, prediction=9, duration_s=20)
     add(session, r, close, score=4, prediction=0, duration_s=80)  # truth 0: nobody is perfect
     build(session, r)
     assert ranks(session, r) == {close.id: 1, fast.id: 2}  # default: prediction before duration
-    arena.contest.tie_break = ["score", "duration", "prediction_error"]
-    session.add(arena.contest)
+    results_arena.contest.tie_break = ["score", "duration", "prediction_error"]
+    session.add(results_arena.contest)
     build(session, r)
     assert ranks(session, r) == {fast.id: 1, close.id: 2}
-    arena.contest.tie_break = ["score"]  # equal on every key of the chain: one shared rank, then a gap
-    third = make_member(session, arena.tree.b1)
+    results_arena.contest.tie_break = ["score"]  # equal on every key of the chain: one shared rank, then a gap
+    third = make_member(session, results_arena.tree.b1)
     add(session, r, third, score=1)
     build(session, r)
     assert ranks(session, r) == {fast.id: 1, close.id: 1, third.id: 3}
 
 
 @pytest.mark.parametrize(("policy", "expected_number"), [("best", 3), ("first", 1), ("last", 4), ("first_perfect", 2)])
-def test_counted_attempt_policies(session, arena, policy, expected_number):
-    r = arena.rounds[0]
+def test_counted_attempt_policies(session, results_arena, policy, expected_number):
+    r = results_arena.rounds[0]
     r.counted_attempt = policy
-    me = make_member(session, arena.tree.a1)
+    me = make_member(session, results_arena.tree.a1)
     add(session, r, me, number=1, score=3, at_s=0)
     add(session, r, me, number=2, score=5, duration_s=100, at_s=1000)  # first perfect, slow
     add(session, r, me, number=3, score=5, duration_s=50, at_s=2000)  # perfect and faster: the best
@@ -161,10 +62,10 @@ def test_counted_attempt_policies(session, arena, policy, expected_number):
     assert session.get(Attempt, s.attempt_id).number == expected_number and s.attempts == 4
 
 
-def test_first_perfect_without_a_perfect_attempt_counts_the_best(session, arena):
-    r = arena.rounds[0]
+def test_first_perfect_without_a_perfect_attempt_counts_the_best(session, results_arena):
+    r = results_arena.rounds[0]
     r.counted_attempt = "first_perfect"
-    me = make_member(session, arena.tree.a1)
+    me = make_member(session, results_arena.tree.a1)
     add(session, r, me, number=1, score=2)
     add(session, r, me, number=2, score=4)
     build(session, r)
@@ -172,10 +73,10 @@ def test_first_perfect_without_a_perfect_attempt_counts_the_best(session, arena)
 
 
 @pytest.mark.parametrize(("kind", "truth"), [("perfect_scorers", 2), ("participants", 3), ("attempts", 5)])
-def test_prediction_truth_for_each_kind(session, arena, kind, truth):
-    r = arena.rounds[0]
+def test_prediction_truth_for_each_kind(session, results_arena, kind, truth):
+    r = results_arena.rounds[0]
     r.prediction_kind = kind
-    a, b, c, d = (make_member(session, arena.tree.a1) for _ in range(4))
+    a, b, c, d = (make_member(session, results_arena.tree.a1) for _ in range(4))
     add(session, r, a, score=5, number=1)
     add(session, r, a, score=5, number=2)  # the same member twice perfect: one perfect scorer
     add(session, r, b, score=5)
@@ -187,9 +88,9 @@ def test_prediction_truth_for_each_kind(session, arena, kind, truth):
     assert build(session, r) == truth
 
 
-def test_unit_figures_and_sibling_ranks(session, arena):
-    r = arena.rounds[0]
-    t = arena.tree
+def test_unit_figures_and_sibling_ranks(session, results_arena):
+    r = results_arena.rounds[0]
+    t = results_arena.tree
     for score in (5, 3):
         add(session, r, make_member(session, t.a1), score=score)
     add(session, r, make_member(session, t.a2), score=4, number=1)
@@ -206,17 +107,17 @@ def test_unit_figures_and_sibling_ranks(session, arena):
     # siblings under A: A1 20% beats A2 (1 of 20 = 5%); under ROOT: B (1 of 42) is behind A (3 of 70)
     assert (rows[t.a1.id].rank, rows[t.a2.id].rank) == (1, 2)
     assert (rows[t.a.id].rank, rows[t.b.id].rank) == (1, 2)
-    arena.contest.unit_rank_by = "average_score"
+    results_arena.contest.unit_rank_by = "average_score"
     build(session, r)
     rows = {u.unit_id: u for u in session.exec(select(UnitStanding).where(UnitStanding.round_id == r.id)).all()}
     assert (rows[t.b.id].rank, rows[t.a.id].rank) == (1, 2)  # average 5.0 against 4.0
 
 
-def test_a_ward_never_outranks_all_its_cells_on_participation(session, arena):
+def test_a_ward_never_outranks_all_its_cells_on_participation(session, results_arena):
     """The demo's case: a ward that declares members of its own next to its cells. Counting the subtree's
     participants over the ward's own headcount gave the ward 12/106 above cells at 2.8 %."""
-    r = arena.rounds[0]
-    t = arena.tree
+    r = results_arena.rounds[0]
+    t = results_arena.tree
     t.a.headcount, t.a1.headcount, t.a2.headcount = 6, 50, 50
     for unit, n in ((t.a1, 2), (t.a2, 1)):
         for _ in range(n):
@@ -238,27 +139,27 @@ def test_subtree_totals_over_a_deep_tree() -> None:
     assert subtree_totals(rows[1:4]) == {2: 30, 4: 27, 8: 7}
 
 
-def test_cell_board_is_the_union_board_filtered_and_reranked(session, arena):
-    r = arena.rounds[0]
+def test_cell_board_is_the_union_board_filtered_and_reranked(session, results_arena):
+    r = results_arena.rounds[0]
     r.results_visibility = "immediate"
-    t = arena.tree
+    t = results_arena.tree
     people = [
         (make_member(session, unit), score) for unit, score in [(t.a1, 5), (t.b1, 5), (t.a1, 4), (t.a2, 4), (t.b1, 3), (t.a1, 3), (t.a1, 1)]
     ]
     for i, (m, score) in enumerate(people):
         add(session, r, m, score=score, duration_s=30 + i)
     build(session, r)
-    total, union = standings.round_board(session=session, actor=arena.org, round_id=r.id)
+    total, union = standings.round_board(session=session, actor=results_arena.org, round_id=r.id)
     assert total == 7 and [row.rank for row in union] == [1, 2, 3, 4, 5, 6, 7]
     for unit in (t.a, t.a1, t.b):
-        n, board = standings.round_board(session=session, actor=arena.org, round_id=r.id, unit_code=unit.code)
+        n, board = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, unit_code=unit.code)
         expected = [row for row in union if _under(session, row.unit_code, unit)]
         assert [row.member_id for row in board] == [row.member_id for row in expected] and n == len(expected)
         assert [row.rank for row in board] == list(range(1, n + 1))
-    n, page = standings.round_board(session=session, actor=arena.org, round_id=r.id, unit_code="CB-A1", limit=2, offset=2)
+    n, page = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, unit_code="CB-A1", limit=2, offset=2)
     assert n == 4 and [row.rank for row in page] == [3, 4]
     me = people[5][0]
-    card = standings.rank_card(session=session, actor=_member_actor(session, me), round_id=r.id)
+    card = standings.rank_card(session=session, actor=member_actor(session, me), round_id=r.id)
     assert (card.rank, card.total, card.unit_rank, card.unit_total) == (6, 7, 3, 4)
 
 
@@ -266,16 +167,16 @@ def _under(session: Session, code: str, unit: Unit) -> bool:
     return session.exec(select(Unit).where(Unit.code == code)).one().path.startswith(unit.path)
 
 
-def test_close_freezes_totals_truth_and_contest_standings(session, arena):
-    r1, r2 = arena.rounds
-    t = arena.tree
+def test_close_freezes_totals_truth_and_contest_standings(session, results_arena):
+    r1, r2 = results_arena.rounds
+    t = results_arena.tree
     a, b = make_member(session, t.a1), make_member(session, t.b1)
     add(session, r1, a, score=5, prediction=1)
     add(session, r1, b, score=4, prediction=1)
     add(session, r2, a, score=2)
     add(session, r2, b, score=4)
-    closing.close_round(session=session, actor=arena.org, round_id=r1.id)
-    closing.close_round(session=session, actor=arena.org, round_id=r2.id)
+    closing.close_round(session=session, actor=results_arena.org, round_id=r1.id)
+    closing.close_round(session=session, actor=results_arena.org, round_id=r2.id)
     assert (r1.status, r1.prediction_truth, r1.totals) == ("closed", 1, {"participants": 2, "attempts": 2, "perfect_scorers": 1})
-    _c, total, rows = standings.contest_board(session=session, actor=arena.org, contest_id=arena.contest.id)
+    _c, total, rows = standings.contest_board(session=session, actor=results_arena.org, contest_id=results_arena.contest.id)
     assert total == 2 and [(row.member_id, row.score, row.rank) for row in rows] == [(b.id, 8, 1), (a.id, 7, 2)]

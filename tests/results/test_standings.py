@@ -4,32 +4,32 @@ from __future__ import annotations
 
 from app.services.results import standings
 from tests.factories import make_member
-from tests.results.test_ranking import add, arena, build  # noqa: F401  (the fixture)
+from tests.fixtures.results import add, build
 
 
-def test_boards_are_cached_until_a_round_changes(session, arena):  # noqa: F811
-    r = arena.rounds[0]
-    first = make_member(session, arena.tree.a1)
+def test_boards_are_cached_until_a_round_changes(session, results_arena):
+    r = results_arena.rounds[0]
+    first = make_member(session, results_arena.tree.a1)
     add(session, r, first, score=3)
     build(session, r)
     session.commit()
     cache = standings.BoardCache(ttl=600)
-    total, rows = standings.round_board(session=session, actor=arena.org, round_id=r.id, cache=cache)
+    total, rows = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, cache=cache)
     assert total == 1
-    second = make_member(session, arena.tree.a1)
+    second = make_member(session, results_arena.tree.a1)
     add(session, r, second, score=5)
-    ranking_rows = standings.round_board(session=session, actor=arena.org, round_id=r.id)  # no cache: fresh
+    ranking_rows = standings.round_board(session=session, actor=results_arena.org, round_id=r.id)  # no cache: fresh
     session.flush()
     build(session, r)
-    assert standings.round_board(session=session, actor=arena.org, round_id=r.id)[0] == 2
-    assert standings.round_board(session=session, actor=arena.org, round_id=r.id, cache=cache)[0] == 1  # cached
+    assert standings.round_board(session=session, actor=results_arena.org, round_id=r.id)[0] == 2
+    assert standings.round_board(session=session, actor=results_arena.org, round_id=r.id, cache=cache)[0] == 1  # cached
     session.commit()  # the rebuild touched the round: every board of this process is dropped
-    total, rows = standings.round_board(session=session, actor=arena.org, round_id=r.id, cache=cache)
+    total, rows = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, cache=cache)
     assert total == 2 and [row.member_id for row in rows] == [second.id, first.id]
     assert ranking_rows[0] == 1
 
 
-def test_no_cache_when_the_lifetime_is_zero(session, arena):  # noqa: F811
+def test_no_cache_when_the_lifetime_is_zero(session, results_arena):
     cache = standings.BoardCache(ttl=0)
     calls = []
     assert cache.get_or(("k",), lambda: calls.append(1) or 7) == 7
