@@ -1,12 +1,15 @@
 """Every database test runs twice: on a real SQLite file and on a fresh PostgreSQL database.
 
-With CI=true a PostgreSQL that cannot be reached is a failure, not a skip.
+With CI=true a PostgreSQL that cannot be reached is a failure, not a skip (tests/databases.py).
+
+The tests are grouped by the domain they test (tests/org, bank, contests, quiz, results, essays; tests/kit
+for app/services/kit; tests/platform for what crosses them), each folder with its own conftest.py. The
+fixtures here and the plugins under tests/fixtures/ serve every folder; helpers live in plain modules
+(tests/factories.py, tests/pagehelpers.py, tests/<domain>/helpers.py) and never in a test module.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,37 +22,15 @@ from sqlmodel import Session, SQLModel
 from app.config import Settings
 from app.main import create_app
 from app.services import migrate
+from tests.databases import TEST_SECRET, create_pg_database, drop_pg_database
 
-PG_ADMIN_URL = os.environ.get("HOITHI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_SECRET = "test-secret-key-not-for-production-0123456789"
-
-
-def _pg_unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"PostgreSQL tests must run in CI but cannot: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not reachable: {reason}")
-
-
-def _create_pg_database() -> tuple[str, str]:
-    import psycopg
-
-    name = f"hoithi_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    plain = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        _pg_unavailable(str(exc))
-    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_pg_database(name: str) -> None:
-    import psycopg
-
-    plain = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+pytest_plugins = [
+    # fixtures that tests of several domains use; a domain's own fixtures are in its folder's conftest.py
+    "tests.fixtures.browser",  # live_server, browser, page, shot: the browser tests (test_e2e_*.py)
+    "tests.fixtures.org",  # api_tokens
+    "tests.fixtures.quiz",  # quiz_world
+    "tests.fixtures.results",  # results_arena
+]
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -58,11 +39,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         path = tmp_path_factory.mktemp("db") / "hoithi-test.db"
         yield f"sqlite:///{path}"
         return
-    name, url = _create_pg_database()
+    name, url = create_pg_database()
     try:
         yield url
     finally:
-        _drop_pg_database(name)
+        drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +88,18 @@ def session(engine: Engine) -> Iterator[Session]:
 def client(app, engine) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _member_word_restored() -> Iterator[None]:
+    """An app that starts (its lifespan) sets this process's word for members from the top unit's kind
+    (app.i18n.set_member_term): after the demo data's Đảng bộ every page says "đảng viên". Put the word back
+    after each test, so that no test's outcome depends on which tests ran before it."""
+    from app import i18n
+
+    word = i18n.member_term()
+    yield
+    i18n.set_member_term(next(key for key, term in i18n.MEMBER_TERMS.items() if term == word))
 
 
 @pytest.fixture(scope="session")

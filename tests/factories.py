@@ -13,6 +13,7 @@ from app.models import Member, MemberRole, Unit
 from app.security import hash_password
 from app.services.org.access import Actor, actor_for
 from app.services.org.members import apply_derived
+from app.services.org.principals import actor_of, load
 
 PASSWORD = "MatKhau#2025"
 _seq = itertools.count(1)
@@ -76,6 +77,11 @@ def actor(session: Session, member: Member) -> Actor:
     return actor_for(session=session, member=member, ip="127.0.0.1")
 
 
+def member_actor(session: Session, member: Member) -> Actor:
+    """The member as a request of theirs sees them: loaded the way a token's member is (app.services.org.principals)."""
+    return actor_of(load(session=session, member_id=member.id), "127.0.0.1")
+
+
 def api_token(client, username: str, password: str = PASSWORD) -> str:
     r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert r.status_code == 200, r.text
@@ -93,7 +99,7 @@ def local_time(days: int, hour: int) -> str:
     return f"{day.isoformat()}T{hour:02d}:00"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tree:
     """root ─┬─ a ─┬─ a1
     │     └─ a2

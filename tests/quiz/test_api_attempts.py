@@ -1,0 +1,115 @@
+"""POST /rounds/{id}/attempts and GET /attempts/{id}: resumable, own attempts only, no key."""
+
+from __future__ import annotations
+
+from tests.factories import api_token, bearer, make_member
+
+
+def test_start_resume_and_privacy(client, session, quiz_world):
+    quiz_world.inside.phone, quiz_world.outside.phone = "0911000001", "0911000002"
+    session.add_all([quiz_world.inside, quiz_world.outside])
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    r = client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=me)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert len(body["questions"]) == 5 and "correct" not in r.text and body["remaining_s"] > 590
+    again = client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=me)
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert client.get(f"/api/v1/attempts/{body['id']}", headers=me).json()["questions"] == body["questions"]
+    other = make_member(session, _unit(session, quiz_world.inside), phone="0911000003")
+    them = bearer(api_token(client, other.phone))
+    assert client.get(f"/api/v1/attempts/{body['id']}", headers=them).status_code == 404
+    outsider = bearer(api_token(client, "0911000002"))
+    assert client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=outsider).status_code == 403
+
+
+def _unit(session, member):
+    from app.models import Unit
+
+    return session.get(Unit, member.unit_id)
+
+
+def _started(client, session, member, round_id: int, phone: str) -> tuple[dict, dict]:
+    """The member logged in over the API (by `phone`) with an attempt started: (headers, attempt)."""
+    member.phone = phone
+    session.add(member)
+    session.commit()
+    me = bearer(api_token(client, phone))
+    return me, client.post(f"/api/v1/rounds/{round_id}/attempts", headers=me).json()
+
+
+def test_answer_predict_submit_over_the_api(client, session, quiz_world):
+    me, attempt = _started(client, session, quiz_world.inside, quiz_world.round_id, "0911000001")
+    first = attempt["questions"][0]
+    r = client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=me, json={"option_ids": [first["options"][0]["id"]]})
+    assert r.status_code == 200 and "saved_at" in r.json()
+    assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=me).json()["answers"] == {"1": [first["options"][0]["id"]]}
+    assert client.put(f"/api/v1/attempts/{attempt['id']}/answers/99", headers=me, json={"option_ids": []}).status_code == 404
+    assert client.put(f"/api/v1/attempts/{attempt['id']}/prediction", headers=me, json={"value": 37}).status_code == 200
+    done = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=me)
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
+    assert "score" not in done.json()  # results after the round closes
+    late = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/2", headers=me, json={"option_ids": [attempt["questions"][1]["options"][0]["id"]]}
+    )
+    assert late.status_code == 409 and late.json()["error"] == "Conflict"
+
+
+def test_a_judge_of_the_scope_reads_an_attempt_over_the_api(client, session, quiz_world):
+    quiz_world.inside.phone = "0911000001"
+    session.add(quiz_world.inside)
+    session.commit()
+    a1 = _unit(session, quiz_world.inside)
+    judge = make_member(session, a1, phone="0911000004", roles=(("judge", a1),))
+    far_judge = make_member(
+        session, _unit(session, quiz_world.outside), phone="0911000005", roles=(("judge", _unit(session, quiz_world.outside)),)
+    )
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    attempt = client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=me).json()
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=bearer(api_token(client, judge.phone)))
+    assert seen.status_code == 200 and seen.json()["questions"] == attempt["questions"]
+    assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=bearer(api_token(client, far_judge.phone))).status_code == 404
+    # a judge reads; only the owner writes
+    assert (
+        client.put(
+            f"/api/v1/attempts/{attempt['id']}/answers/1", headers=bearer(api_token(client, judge.phone)), json={"option_ids": []}
+        ).status_code
+        == 404
+    )
+
+
+def test_page_events_over_the_api(client, session, quiz_world):
+    quiz_world.inside.phone = "0911000001"
+    session.add(quiz_world.inside)
+    session.commit()
+    me = bearer(api_token(client, "0911000001"))
+    attempt = client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=me).json()
+    assert client.post(f"/api/v1/attempts/{attempt['id']}/events", headers=me, json={"kind": "hide"}).status_code == 204
+    bad = client.post(f"/api/v1/attempts/{attempt['id']}/events", headers=me, json={"kind": "blur"})
+    assert bad.status_code == 422 and bad.json()["error"]
+
+
+def test_a_revoked_token_saves_nothing_whether_or_not_the_member_is_cached(app, client, session, quiz_world):
+    """A save checks the session in the tap's own read, and a member this process has not seen is loaded on
+    the long path (deps.Caller): a bad signature, a revoked session or an inactive member saves nothing."""
+    me, attempt = _started(client, session, quiz_world.inside, quiz_world.round_id, "0911000002")
+    choice = {"option_ids": [attempt["questions"][0]["options"][0]["id"]]}
+    url = f"/api/v1/attempts/{attempt['id']}/answers/1"
+    app.state.principals.forget(None)  # not cached: loaded in the save's hop
+    assert client.put(url, headers=me, json=choice).status_code == 200
+    assert client.put(url, headers={"Authorization": "Bearer nonsense"}, json=choice).status_code == 401
+    quiz_world.inside.token_version += 1  # logged out on another device
+    session.add(quiz_world.inside)
+    session.commit()
+    app.state.principals.forget(None)
+    r = client.put(url, headers=me, json=choice)
+    assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
+    fresh = bearer(api_token(client, "0911000002"))
+    assert client.put(url, headers=fresh, json=choice).status_code == 200
+    quiz_world.inside.active = False
+    session.add(quiz_world.inside)
+    session.commit()
+    app.state.principals.forget(None)
+    assert client.put(url, headers=fresh, json=choice).status_code == 401

@@ -1,0 +1,194 @@
+"""Taking a round through the pages: start, tap-save (htmx), the no-JS form, review, submit, result; and
+no page, fragment or JSON body carrying the key or the score before the round's visibility rule allows."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from app.models import Attempt, AttemptEvent, AttemptQuestion, Round
+from tests.factories import api_token, bearer
+from tests.fixtures.quiz import QuizWorld
+from tests.pagehelpers import csrf_from, page_login
+
+SECRETS = ("Giải thích bí mật", '"correct"', "correct_count", 'id="score"', "Đáp án và giải thích", '"score"', "explanation")
+
+
+def _start(client, session, world: QuizWorld):
+    world.inside.phone = "0911000001"
+    session.add(world.inside)
+    session.commit()
+    page_login(client, "0911000001")
+    home = client.get("/")
+    assert f'href="/rounds/{world.round_id}/enter"' in home.text and "/start" not in home.text  # rules first
+    rules = client.get(f"/rounds/{world.round_id}/enter")
+    assert f'action="/rounds/{world.round_id}/start"' in rules.text and "Bắt đầu làm bài (" in rules.text
+    r = client.post(f"/rounds/{world.round_id}/start", data={"csrf_token": csrf_from(rules.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    attempt_id = int(r.headers["location"].rsplit("/", 1)[1])
+    session.rollback()
+    qs = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+    right = {q.position: next(o["id"] for o in q.options if o["correct"]) for q in qs}
+    wrong = {q.position: next(o["id"] for o in q.options if not o["correct"]) for q in qs}
+    return attempt_id, right, wrong, home
+
+
+def test_take_review_submit_without_js(client, session, quiz_world):
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    page = client.get(f"/attempts/{attempt_id}")
+    assert page.status_code == 200 and 'id="countdown"' in page.text and 'id="answered">0</b>/5' in page.text
+    token = csrf_from(page.text)
+    saved = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert saved.status_code == 200 and "Đã lưu" in saved.text
+    page = client.get(f"/attempts/{attempt_id}")  # a reload resumes with the answer and the count
+    assert re.search(rf'value="{re.escape(right[1])}" checked', page.text) and 'id="answered">1</b>/5' in page.text
+    form = {"csrf_token": token, "q2": right[2], "q3": right[3], "prediction": "1.200", "review": "1"}
+    r = client.post(f"/attempts/{attempt_id}", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/attempts/{attempt_id}/review"
+    review = client.get(r.headers["location"])
+    assert "Bạn đã trả lời 3/5 câu." in review.text
+    assert f'href="/attempts/{attempt_id}#q4"' in review.text and f'href="/attempts/{attempt_id}#q5"' in review.text
+    assert 'id="no-prediction"' not in review.text
+    r = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(review.text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/attempts/{attempt_id}/result"
+    result = client.get(r.headers["location"])
+    assert "Đã nộp bài" in result.text and "Số lượt thi còn lại: 1" in result.text and "Thi lượt mới" in result.text
+    assert not any(s in result.text for s in SECRETS)  # after_close: no score, no key yet
+    session.rollback()
+    done = session.get(Attempt, attempt_id)
+    assert (done.status, done.score, done.prediction) == ("submitted", 3, 1200)
+    # the quiz and review pages of a submitted attempt lead to its result
+    assert client.get(f"/attempts/{attempt_id}", follow_redirects=False).headers["location"].endswith("/result")
+
+
+def test_a_bad_field_does_not_undo_the_good_ones(client, session, quiz_world):
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
+    r = client.post(
+        f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1], "q2": "giả-mạo", "prediction": "nhiều lắm", "save": "1"}
+    )
+    assert r.status_code == 422
+    assert "Câu 2: Phương án đã chọn không thuộc câu hỏi này." in r.text
+    assert "Dự đoán phải là một số nguyên không âm." in r.text
+    assert re.search(rf'value="{re.escape(right[1])}" checked', r.text)
+    assert re.search(rf'value="{re.escape(right[1])}" checked', client.get(f"/attempts/{attempt_id}").text)
+
+
+def test_failed_htmx_save_says_why(client, session, quiz_world):
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
+    r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "giả-mạo"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 422 and "✗ Phương án đã chọn không thuộc câu hỏi này." in r.text
+    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "-3"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 422 and "Dự đoán phải là một số nguyên không âm." in r.text
+    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "45"}, headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 200 and "Đã lưu" in r.text
+    r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "x"}, headers={"HX-Request": "true"})
+    assert r.status_code == 403  # no CSRF token, no save
+
+
+def test_page_events_by_beacon(client, session, quiz_world):
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
+    r = client.post(f"/attempts/{attempt_id}/events", files={"kind": (None, "hide"), "csrf_token": (None, token)})
+    assert r.status_code == 204
+    assert client.post(f"/attempts/{attempt_id}/events", data={"kind": "show"}).status_code == 403
+    session.rollback()
+    assert [e.kind for e in session.exec(select(AttemptEvent)).all()] == ["hide"]
+
+
+def test_result_shows_score_and_review_when_visibility_allows(client, session, quiz_world):
+    round_ = session.get(Round, quiz_world.round_id)
+    round_.results_visibility = "immediate"
+    session.add(round_)
+    session.commit()
+    attempt_id, right, wrong, _home = _start(client, session, quiz_world)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
+    client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1], "q2": wrong[2]})
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    result = client.get(f"/attempts/{attempt_id}/result")
+    assert 'id="score">1</b>' in result.text and "Đáp án và giải thích" in result.text
+    assert result.text.count("Giải thích bí mật số") == 5
+    assert 'class="card review right" id="r1"' in result.text and 'class="card review wrong" id="r2"' in result.text
+
+
+def test_no_response_carries_the_key_or_score_before_visibility(client, session, quiz_world):
+    """Every page, fragment and JSON body a member sees while the round (after_close) is open."""
+    attempt_id, right, _wrong, home = _start(client, session, quiz_world)
+    bodies = {"home": home.text}
+    page = client.get(f"/attempts/{attempt_id}")
+    token = csrf_from(page.text)
+    hx = {"HX-Request": "true", "X-CSRF-Token": token}
+    bodies["quiz"] = page.text
+    bodies["fragment"] = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers=hx).text
+    bodies["fragment-bad"] = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "?"}, headers=hx).text
+    bodies["prediction"] = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "5"}, headers=hx).text
+    bodies["form"] = client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q2": right[2]}).text
+    bodies["review"] = client.get(f"/attempts/{attempt_id}/review").text
+    me = bearer(api_token(client, "0911000001"))
+    bodies["api-get"] = client.get(f"/api/v1/attempts/{attempt_id}", headers=me).text
+    bodies["api-start"] = client.post(f"/api/v1/rounds/{quiz_world.round_id}/attempts", headers=me).text
+    bodies["api-answer"] = client.put(f"/api/v1/attempts/{attempt_id}/answers/3", headers=me, json={"option_ids": [right[3]]}).text
+    bodies["api-prediction"] = client.put(f"/api/v1/attempts/{attempt_id}/prediction", headers=me, json={"value": 7}).text
+    bodies["api-submit"] = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=me).text
+    bodies["result"] = client.get(f"/attempts/{attempt_id}/result").text
+    bodies["api-after"] = client.get(f"/api/v1/attempts/{attempt_id}", headers=me).text
+    session.rollback()
+    assert session.get(Attempt, attempt_id).score == 3  # there was a score to leak
+    leaks = {name: [s for s in SECRETS if s in body] for name, body in bodies.items()}
+    assert leaks == {name: [] for name in bodies}
+    # and option ids say nothing about which one is right: none equals or contains a position or a flag
+    for q in client.get(f"/api/v1/attempts/{attempt_id}", headers=me).json()["questions"]:
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]{8,}", o["id"]) for o in q["options"])
+
+
+def test_home_and_rules_page_show_state_and_never_a_dead_start(client, session, quiz_world):
+    """In progress: time left and "Làm tiếp"; no attempt left: no start button anywhere, and a start posted
+    anyway lands on the rules page with the reason, not on an error page."""
+    round_ = session.get(Round, quiz_world.round_id)
+    round_.attempts_allowed = 1
+    session.add(round_)
+    session.commit()
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    round_id = quiz_world.round_id
+    home = client.get("/").text
+    assert "Bạn đang làm dở bài thi: còn" in home and f'href="/attempts/{attempt_id}"' in home
+    assert "đã thi 1/1 lượt" in home
+    token = csrf_from(home)
+    assert client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    home = client.get("/").text
+    assert "/start" not in home and f'href="/rounds/{round_id}/enter"' in home and "Xem thể lệ" in home
+    assert f'href="/attempts/{attempt_id}/result"' in home
+    rules = client.get(f"/rounds/{round_id}/enter").text
+    assert "Bạn đã dùng hết lượt thi của vòng này." in rules and 'id="start-form"' not in rules
+    again = client.post(f"/rounds/{round_id}/start", data={"csrf_token": token})
+    assert again.status_code == 409 and "Bạn đã dùng hết 1 lượt thi của vòng này." in again.text
+    assert 'id="rules"' in again.text  # the rules page, with the reason on top
+
+
+def test_home_lists_my_results_and_past_contests(client, session, quiz_world):
+    from datetime import timedelta
+
+    from app.models import Contest
+    from app.services.results import closing
+
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    home = client.get("/").text
+    assert 'id="my-results"' not in home  # nothing handed in yet
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home)})
+    home = client.get("/").text
+    mine = re.search(r'<ul class="list" id="my-results">(.*?)</ul>', home, re.S).group(1)
+    assert f'href="/attempts/{attempt_id}/result"' in mine and "kết quả công bố sau khi vòng thi đóng" in mine
+    assert 'id="past-contests"' not in home
+    session.rollback()
+    round_ = session.get(Round, quiz_world.round_id)
+    closing.close_round(session=session, actor=quiz_world.org, round_id=round_.id)
+    round_.closes_at = round_.opens_at + timedelta(minutes=1)
+    session.add(round_)
+    session.commit()
+    home = client.get("/").text
+    mine = re.search(r'<ul class="list" id="my-results">(.*?)</ul>', home, re.S).group(1)
+    assert "điểm · hạng 1/1" in mine
+    contest = session.get(Contest, round_.contest_id)
+    assert f'href="/contests/{contest.id}/board"' in re.search(r'id="past-contests">(.*?)</ul>', home, re.S).group(1)

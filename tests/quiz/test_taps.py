@@ -1,0 +1,92 @@
+"""The tap writer: the taps waiting together are saved in one transaction, and each gets its own answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.errors import Invalid
+from app.models import Answer
+from app.services.quiz import attempts, taps
+from tests.factories import member_actor
+from tests.fixtures.quiz import attempt_questions
+
+
+def _batch(engine, items):
+    """Saves `items` as one batch (as the writer thread does with the taps waiting at once)."""
+    writer = taps.TapWriter(engine)  # _save runs here, in the test's thread: no writer thread starts
+    batch = [taps.new_tap(**item) for item in items]
+    writer._save(batch)
+    return [t.done.exception() or t.done.result() for t in batch]
+
+
+def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, quiz_world):
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    qs = attempt_questions(session, attempt)
+    one, two = [o["id"] for o in qs[0].options], [o["id"] for o in qs[1].options]
+    session.commit()
+    base = {"member_id": quiz_world.inside.id, "token_version": quiz_world.inside.token_version, "attempt_id": attempt.id}
+    results = _batch(
+        engine,
+        [
+            {**base, "position": 1, "option_ids": [one[0]]},
+            {**base, "position": 2, "option_ids": ["not-an-option"]},  # does not fit: Invalid, for this tap only
+            {**base, "member_id": quiz_world.outside.id, "position": 2, "option_ids": [two[0]]},  # not theirs
+            {**base, "token_version": quiz_world.inside.token_version + 1, "position": 2, "option_ids": [two[0]]},  # revoked
+            {**base, "position": 1, "option_ids": [one[0]], "now": attempt.deadline_at + timedelta(seconds=6)},  # late
+            {**base, "position": 2, "option_ids": [two[1]]},
+            {**base, "position": 1, "option_ids": [one[2]]},  # the later tap of an answer wins
+        ],
+    )
+    assert isinstance(results[1], Invalid)
+    assert results[2] is None and results[3] is None and results[4] is None
+    assert all(r is not None and not isinstance(r, Exception) for r in (results[0], results[5], results[6]))
+    session.rollback()
+    saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id).order_by(Answer.position)).all()
+    assert [(a.position, a.option_ids) for a in saved] == [(1, [one[2]]), (2, [two[1]])]
+
+
+def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(app, engine, session, quiz_world, monkeypatch):
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    one = [o["id"] for o in attempt_questions(session, attempt)[0].options]
+    session.commit()
+    from sqlalchemy import text
+
+    monkeypatch.setattr(taps, "upsert_statement", lambda _dialect: text("INSERT INTO no_such_table VALUES (:attempt_id)"))
+    base = {"member_id": quiz_world.inside.id, "token_version": None, "attempt_id": attempt.id, "position": 1}
+    assert _batch(engine, [{**base, "option_ids": [one[0]]}, {**base, "option_ids": [one[1]]}]) == [None, None]
+    session.rollback()
+    assert session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all() == []  # the first rolled back
+    monkeypatch.undo()
+    saved = taps.save(writer=app.state.taps, member_id=quiz_world.inside.id, attempt_id=attempt.id, position=1, option_ids=[one[0]])
+    assert saved is not None
+
+
+@pytest.mark.parametrize("n", [200])
+def test_many_taps_at_once_are_all_saved(app, session, quiz_world, n):
+    """Through the writer thread, from many threads at once (they batch up): every acknowledged tap is there."""
+    from tests.factories import in_parallel
+
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    qs = attempt_questions(session, attempt)
+    session.commit()
+
+    def tap(i: int) -> None:
+        q = qs[i % len(qs)]
+        choice = q.options[i % len(q.options)]["id"]
+        assert (
+            taps.save(
+                writer=app.state.taps, member_id=quiz_world.inside.id, attempt_id=attempt.id, position=q.position, option_ids=[choice]
+            )
+            is not None
+        )
+
+    assert in_parallel(tap, n) == []
+    session.rollback()
+    saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    assert {a.position for a in saved} == {q.position for q in qs}

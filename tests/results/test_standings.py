@@ -1,0 +1,64 @@
+"""The per-process board cache: served while fresh, dropped when this process commits a round change."""
+
+from __future__ import annotations
+
+from app.services.results import board_cache, standings
+from tests.factories import make_member
+from tests.fixtures.results import add, build
+
+
+def test_boards_are_cached_until_a_round_changes(engine, session, results_arena):
+    r = results_arena.rounds[0]
+    first = make_member(session, results_arena.tree.a1)
+    add(session, r, first, score=3)
+    build(session, r)
+    session.commit()
+    cache = board_cache.BoardCache(ttl=600)
+    board_cache.watch_commits(engine, cache)
+    total, rows = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, cache=cache)
+    assert total == 1
+    second = make_member(session, results_arena.tree.a1)
+    add(session, r, second, score=5)
+    ranking_rows = standings.round_board(session=session, actor=results_arena.org, round_id=r.id)  # no cache: fresh
+    session.flush()
+    build(session, r)
+    assert standings.round_board(session=session, actor=results_arena.org, round_id=r.id)[0] == 2
+    assert standings.round_board(session=session, actor=results_arena.org, round_id=r.id, cache=cache)[0] == 1  # cached
+    session.commit()  # the rebuild touched the round: every board of this process is dropped
+    total, rows = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, cache=cache)
+    assert total == 2 and [row.member_id for row in rows] == [second.id, first.id]
+    assert ranking_rows[0] == 1
+
+
+def test_no_cache_when_the_lifetime_is_zero(session, results_arena):
+    cache = board_cache.BoardCache(ttl=0)
+    calls = []
+    assert cache.get_or(("k",), lambda: calls.append(1) or 7) == 7
+    assert cache.get_or(("k",), lambda: calls.append(1) or 8) == 8 and len(calls) == 2
+
+
+def test_a_stale_board_is_recomputed_by_one_while_the_others_get_it_at_once(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
+    cache = board_cache.BoardCache(ttl=5)
+    assert cache.get_or(("k",), lambda: "v1") == "v1"
+    clock[0] += 3
+    assert cache.get_or(("k",), lambda: "never") == "v1"  # fresh
+    clock[0] += 3  # stale: the first to ask recomputes; whoever asks meanwhile gets the stale value
+    during = []
+    assert cache.get_or(("k",), lambda: during.append(cache.get_or(("k",), lambda: "not twice")) or "v2") == "v2"
+    assert during == ["v1"] and cache.get_or(("k",), lambda: "never") == "v2"
+
+    def fails() -> str:
+        raise RuntimeError
+
+    clock[0] += 6
+    try:
+        cache.get_or(("k",), fails)
+    except RuntimeError:
+        pass
+    assert cache.get_or(("k",), lambda: "v3") == "v3"  # a failed recomputation does not leave it stuck
+    clock[0] += 11  # older than twice the lifetime: nobody gets it any more
+    during.clear()
+    assert cache.get_or(("k",), lambda: during.append(cache.get_or(("k",), lambda: "v4")) or "v5") == "v5"
+    assert during == ["v4"]
