@@ -184,7 +184,7 @@ def _gift_header(body: str) -> tuple[str, bool]:
     if title:
         body = body[title.end() :].lstrip()
     fmt = _FORMAT.match(body)
-    is_html = bool(fmt) and fmt.group(1).lower() == "html"  # type: ignore[union-attr]
+    is_html = fmt is not None and fmt.group(1).lower() == "html"
     if fmt:
         body = body[fmt.end() :]
     return body, is_html

@@ -34,7 +34,7 @@ MAX_QUESTIONS = 200  # per attempt; real contests ask 10–35
 MAX_ROUNDS = 104  # two years of weekly rounds
 MAX_RULES_TEXT = 50_000
 
-DEFAULT_PROMPTS = {
+DEFAULT_PROMPTS: dict[str, str] = {
     PredictionKind.perfect_scorers: "Theo bạn, vòng thi này sẽ có bao nhiêu người trả lời đúng tất cả các câu hỏi?",
     PredictionKind.participants: "Theo bạn, vòng thi này sẽ có bao nhiêu người tham gia?",
     PredictionKind.attempts: "Theo bạn, vòng thi này sẽ có bao nhiêu lượt thi?",
@@ -224,7 +224,7 @@ def _check_prediction(data: RoundIn, bad: _Bad) -> tuple[str | None, str, bool]:
             N_("Vòng {round}: loại câu hỏi dự đoán {value} không có (perfect_scorers, participants, attempts)."),
             value=clean(data.prediction.kind),
         )
-    prompt = clean(data.prediction.prompt) or DEFAULT_PROMPTS.get(kind, "")  # type: ignore[call-overload]
+    prompt = clean(data.prediction.prompt) or DEFAULT_PROMPTS.get(kind, "")
     if len(prompt) > 500:
         bad("prediction.prompt", N_("Vòng {round}: câu hỏi dự đoán dài quá 500 ký tự."))
     return kind, prompt, data.prediction.lock_first

@@ -405,21 +405,13 @@ def contest_board(
     if contest is None:
         raise NotFound(N_("Không tìm thấy cuộc thi."))
     scope = _can_see(session, actor, contest)
-    assert scope.id is not None
+    scope_id = scope.id
+    assert scope_id is not None
     limit, offset = _clamp(limit), max(0, offset)
 
     def make() -> tuple[int, list[BoardRow]]:
-        unit = _subtree(session, scope.id, scope.path, unit_code)  # type: ignore[arg-type]
-        return _rows(
-            session,
-            ContestStanding,
-            ContestStanding.contest_id,
-            contest_id,
-            unit,
-            scope.id,  # type: ignore[arg-type]
-            limit,
-            offset,
-        )
+        unit = _subtree(session, scope_id, scope.path, unit_code)
+        return _rows(session, ContestStanding, ContestStanding.contest_id, contest_id, unit, scope_id, limit, offset)
 
     total, rows = _cached(cache, ("contest", contest_id, (unit_code or "").upper(), limit, offset), make)
     return contest, total, rows
