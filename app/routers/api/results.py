@@ -22,7 +22,7 @@ from app.models import Attempt
 from app.routers.base import download, make_router
 from app.services.contests.contests import zone
 from app.services.org.access import Actor
-from app.services.results import board_cache, closing, flags, judging, prizes, results, sealing, standings
+from app.services.results import board_cache, closing, flags, judging, participation, prizes, results, sealing, standings
 from app.services.results.board_cache import BoardCache
 from app.services.results.schemas import (
     AllocationOut,
@@ -31,12 +31,16 @@ from app.services.results.schemas import (
     JudgedAttempt,
     MemberDecision,
     MemberRef,
+    MissingRow,
+    Participation,
     ReasonIn,
     RoundClosed,
+    RoundRef,
     Sealed,
     StandingRow,
     StandingsPage,
     Totals,
+    TurnoutUnit,
     UnitRef,
     UnitStandingRow,
     UnitStandings,
@@ -173,6 +177,51 @@ def contest_standings(
         session=session, actor=actor, contest_id=contest_id, unit_code=unit_code, limit=limit, offset=offset, cache=cache
     )
     return _json(cache, board_cache.contest_body_key(contest_id, unit_code, limit, offset), lambda: _page(total, rows, zone(contest)))
+
+
+def _turnout_unit(u: participation.UnitTurnout) -> TurnoutUnit:
+    return TurnoutUnit(
+        unit=UnitRef(code=u.code, name=u.name),
+        headcount=u.headcount,
+        members=u.members,
+        participants=u.participants,
+        missing_count=u.missing,
+        participation_rate=u.rate,
+    )
+
+
+@router.get("/rounds/{round_id}/participation", response_model=Participation)
+def round_participation(
+    request: Request,
+    round_id: int,
+    actor: CurrentActor,
+    session: SessionDep,
+    unit_code: str | None = None,
+    sort: str = "rate",
+    limit: int = Query(50, ge=1, le=participation.MAX_PAGE),
+    offset: Offset = 0,
+) -> Participation:
+    """Who has not taken part yet, for organisers of the unit and judges: the unit's subtree figures, its child
+    units (sorted by `rate`, `missing` or `name`) and one page of the members without a finished attempt."""
+    cache = request.app.state.boards
+    seen = participation.turnout(session=session, actor=actor, round_id=round_id, unit_code=unit_code, sort=sort, cache=cache)
+    rows = participation.missing(
+        session=session, actor=actor, round_id=round_id, unit_code=seen.unit.code, limit=limit, offset=offset, cache=cache
+    )
+    whole = _turnout_unit(seen.unit)
+    return Participation(
+        round=RoundRef(id=round_id, title=seen.round.title),
+        unit=whole.unit,
+        headcount=whole.headcount,
+        members=whole.members,
+        participants=whole.participants,
+        missing_count=whole.missing_count,
+        participation_rate=whole.participation_rate,
+        missing=[MissingRow(id=m.id, full_name=m.full_name, phone=m.phone, unit=UnitRef(code=m.unit_code, name=m.unit_name)) for m in rows],
+        limit=limit,
+        offset=offset,
+        units=[_turnout_unit(u) for u in seen.children],
+    )
 
 
 def _judged(a: Attempt) -> JudgedAttempt:

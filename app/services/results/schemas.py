@@ -117,3 +117,38 @@ class AllocationOut(BaseModel):
 class Sealed(BaseModel):
     sealed_at: datetime
     digest: str
+
+
+class RoundRef(BaseModel):
+    id: int
+    title: str
+
+
+class TurnoutUnit(BaseModel):
+    unit: UnitRef
+    headcount: int  # declared headcount of the subtree
+    members: int  # active member accounts in the subtree
+    participants: int
+    missing_count: int
+    participation_rate: float | None
+
+
+class MissingRow(BaseModel):
+    id: int
+    full_name: str
+    phone: str
+    unit: UnitRef
+
+
+class Participation(BaseModel):
+    round: RoundRef
+    unit: UnitRef
+    headcount: int
+    members: int
+    participants: int
+    missing_count: int
+    participation_rate: float | None
+    missing: list[MissingRow]
+    limit: int
+    offset: int
+    units: list[TurnoutUnit]

@@ -1,0 +1,202 @@
+"""Who has taken part in a round and who has not, per unit subtree, live while the round is open.
+
+A member takes part with an attempt that is no longer in progress (handed in, or finalised when its time ran
+out). The figures are those of the members the tree holds now: a member moved to another cell counts in
+their new cell, a deactivated member counts nowhere. Every unit's figures are its whole subtree's, as in the
+unit standings. Organisers of the unit and judges see it; members never do.
+
+Per-unit counts are one grouped query over the scope, kept in the board cache (a few seconds), so a page
+view is not a scan of a union's members (docs/performance.md#participation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Exists, Select, exists, func, select
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select  # typed for a whole table model
+
+from app.errors import N_, Invalid, NotFound
+from app.models import Attempt, Contest, Member, Round, Unit
+from app.models.contests import ContestStatus
+from app.models.quiz import AttemptStatus
+from app.models.types import is_db_id
+from app.services.org import units
+from app.services.org.access import JUDGE, MANAGE, Actor
+from app.services.results.board_cache import BoardCache
+
+SEES = (*MANAGE, *JUDGE)  # organisers (and admins) of the unit, and judges
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class UnitTurnout:
+    unit_id: int
+    parent_id: int | None
+    code: str
+    name: str
+    headcount: int  # declared headcount of the subtree
+    members: int  # active member accounts in the subtree
+    participants: int  # of those, how many took part
+
+    @property
+    def missing(self) -> int:
+        return self.members - self.participants
+
+    @property
+    def rate(self) -> float | None:
+        """Participants over the declared headcount (as the unit standings), or over the accounts when no
+        headcount is declared."""
+        base = self.headcount or self.members
+        return round(self.participants / base, 4) if base else None
+
+
+@dataclass(frozen=True)
+class MissingMember:
+    id: int
+    full_name: str
+    phone: str
+    unit_code: str
+    unit_name: str
+
+
+@dataclass(frozen=True)
+class Turnout:
+    round: Round
+    contest: Contest
+    unit: UnitTurnout
+    children: list[UnitTurnout]
+
+
+def reach(*, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> tuple[Round, Contest, Unit]:
+    """The round and the unit asked for: the actor's widest unit inside the contest's scope, or the one named.
+    Outside the actor's reach the round does not exist for them."""
+    round_ = session.get(Round, round_id) if is_db_id(round_id) else None
+    contest = session.get(Contest, round_.contest_id) if round_ else None
+    scope = session.get(Unit, contest.scope_unit_id) if contest else None
+    if round_ is None or contest is None or scope is None or contest.status == ContestStatus.draft:
+        raise NotFound(N_("Không tìm thấy vòng thi."))
+    paths = [p for p in actor.paths(SEES) if p.startswith(scope.path) or scope.path.startswith(p)]
+    if not paths:
+        raise NotFound(N_("Không tìm thấy vòng thi."))
+    if unit_code:
+        unit = units.get_by_code(session=session, code=unit_code)
+        if not unit.path.startswith(scope.path):
+            raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc thi."), code=unit.code)
+        actor.require(unit, SEES)
+        return round_, contest, unit
+    if actor.covers(scope, SEES):
+        return round_, contest, scope
+    widest = min((p for p in paths if p.startswith(scope.path)), key=len)
+    return round_, contest, session.exec(sm_select(Unit).where(col(Unit.path) == widest)).one()
+
+
+def _took_part(round_id: int) -> Exists:
+    """EXISTS an attempt of the member in the round that is no longer in progress."""
+    return exists().where(
+        col(Attempt.member_id) == col(Member.id),
+        col(Attempt.round_id) == round_id,
+        col(Attempt.status) != AttemptStatus.in_progress,
+    )
+
+
+def _direct(session: Session, round_id: int, scope_path: str) -> dict[int, tuple[int, int]]:
+    """(members, participants) of each unit of the subtree, its own members only."""
+    took = (
+        select(col(Attempt.member_id))
+        .where(col(Attempt.round_id) == round_id, col(Attempt.status) != AttemptStatus.in_progress)
+        .distinct()
+        .subquery("took")
+    )
+    stmt = (
+        select(col(Member.unit_id), func.count(), func.count(took.c.member_id))
+        .join(Unit, col(Unit.id) == col(Member.unit_id))
+        .outerjoin(took, took.c.member_id == col(Member.id))
+        .where(col(Member.active).is_(True), col(Unit.path).startswith(scope_path, autoescape=True))
+        .group_by(col(Member.unit_id))
+    )
+    return {uid: (int(n), int(p)) for uid, n, p in session.execute(stmt)}
+
+
+def _subtree_rows(session: Session, round_id: int, root: Unit, cache: BoardCache | None) -> dict[int, UnitTurnout]:
+    """Every unit of root's subtree with its subtree's figures, by id."""
+
+    def make() -> dict[int, UnitTurnout]:
+        tree = session.exec(sm_select(Unit).where(col(Unit.path).startswith(root.path, autoescape=True))).all()
+        direct = _direct(session, round_id, root.path)
+        members = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[0]) for u in tree)
+        took = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[1]) for u in tree)
+        heads = units.subtree_totals((u.path, u.headcount or 0) for u in tree)
+        return {
+            u.id: UnitTurnout(u.id, u.parent_id, u.code, u.name, heads.get(u.id, 0), members.get(u.id, 0), took.get(u.id, 0))
+            for u in tree
+            if u.id is not None
+        }
+
+    if cache is None:
+        return make()
+    return cache.get_or(("turnout", round_id, root.path), make)
+
+
+SORTS = {
+    "rate": lambda u: (u.rate if u.rate is not None else 2.0, u.name),  # lowest turnout first: who to call
+    "missing": lambda u: (-u.missing, u.name),
+    "name": lambda u: (u.name.casefold(), u.code),
+}
+
+
+def turnout(
+    *, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, sort: str = "rate", cache: BoardCache | None = None
+) -> Turnout:
+    """The unit's figures and its child units', sorted (`rate`, `missing` or `name`)."""
+    if sort not in SORTS:
+        raise Invalid(N_("Cách sắp xếp không hợp lệ: {sort}."), field="sort", sort=sort)
+    round_, contest, unit = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    assert unit.id is not None and round_.id is not None
+    rows = _subtree_rows(session, round_.id, unit, cache)
+    children = sorted((r for r in rows.values() if r.parent_id == unit.id), key=SORTS[sort])
+    return Turnout(round=round_, contest=contest, unit=rows[unit.id], children=children)
+
+
+def _missing_query(round_id: int, unit: Unit) -> Select[int | None, str, str, str, str]:
+    return (
+        select(col(Member.id), col(Member.full_name), col(Member.phone), col(Unit.code), col(Unit.name))
+        .join(Unit, col(Unit.id) == col(Member.unit_id))
+        .where(
+            col(Member.active).is_(True),
+            col(Unit.path).startswith(unit.path, autoescape=True),
+            ~_took_part(round_id),
+        )
+        .order_by(col(Unit.path), col(Member.sort_key), col(Member.id))
+    )
+
+
+def missing(
+    *,
+    session: Session,
+    actor: Actor,
+    round_id: int,
+    unit_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    cache: BoardCache | None = None,
+) -> list[MissingMember]:
+    """One page of the members of the unit's subtree who have not taken part, by unit then name."""
+    round_, _contest, unit = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    assert round_.id is not None
+    limit, offset = min(max(limit, 1), MAX_PAGE), max(offset, 0)
+    stmt = _missing_query(round_.id, unit).limit(limit).offset(offset)
+
+    def make() -> list[MissingMember]:
+        return [MissingMember(*row) for row in session.execute(stmt)]
+
+    if cache is None:
+        return make()
+    return cache.get_or(("missing", round_.id, unit.path, limit, offset), make)
+
+
+def all_missing(*, session: Session, round_id: int, unit: Unit) -> Iterator[MissingMember]:
+    """Every member of the subtree who has not taken part (for the XLSX), streamed."""
+    for row in session.execute(_missing_query(round_id, unit).execution_options(yield_per=1000)):
+        yield MissingMember(*row)
