@@ -3,47 +3,17 @@ several attempts, an attempt still in progress, and the scope of who may look.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+from urllib.parse import unquote
 
 import pytest
-from sqlmodel import Session
+from openpyxl import load_workbook
 
 from app.errors import Forbidden, Invalid, NotFound
-from app.models import Member
 from app.services.org.access import Actor
 from app.services.results import participation
 from tests.factories import actor, api_token, bearer, make_member, member_actor
-from tests.fixtures.results import ResultsArena, add
-
-
-@dataclass(frozen=True)
-class Turnout:
-    arena: ResultsArena
-    people: dict[str, Member]
-
-
-@pytest.fixture
-def turnout_world(session: Session, results_arena: ResultsArena) -> Turnout:
-    """Round 1 (week 1) of the arena. Declared headcounts (each unit's own): ROOT 100, A 40, A1 10, A2 20, B 30,
-    B1 12; a subtree's is the sum: ROOT 212, A 70, B 42.
-    A1: an (handed in), binh (time ran out: finalised), cuong (still in progress), dung (handed in, then
-        deactivated). A2: em (two attempts, one handed in), giang (nothing), hai (handed in while in B1, then
-        moved to A2). B1: khoa (nothing), lan (handed in for week 2 only). ROOT: the arena's organiser."""
-    t, r1, r2 = results_arena.tree, results_arena.rounds[0], results_arena.rounds[1]
-    names = {"an": t.a1, "binh": t.a1, "cuong": t.a1, "dung": t.a1, "em": t.a2, "giang": t.a2, "hai": t.b1, "khoa": t.b1, "lan": t.b1}
-    people = {k: make_member(session, unit, full_name=f"Trần Thị {k.capitalize()}") for k, unit in names.items()}
-    add(session, r1, people["an"], score=3)
-    add(session, r1, people["binh"], score=2, status="expired")
-    add(session, r1, people["cuong"], score=0, status="in_progress")
-    add(session, r1, people["dung"], score=4)
-    add(session, r1, people["em"], score=1)
-    add(session, r1, people["em"], score=0, number=2, status="in_progress")
-    add(session, r1, people["hai"], score=5)
-    add(session, r2, people["lan"], score=5)
-    people["dung"].active = False
-    people["hai"].unit_id = t.a2.id
-    session.commit()
-    return Turnout(results_arena, people)
+from tests.pagehelpers import page_login
 
 
 def _figures(u: participation.UnitTurnout) -> tuple[int, int, int, int]:
@@ -118,3 +88,35 @@ def test_api_participation_for_organisers_only(client, session, turnout_world):
     member_token = api_token(client, turnout_world.people["an"].phone)
     assert client.get(f"/api/v1/rounds/{r}/participation", headers=bearer(member_token)).status_code == 404
     assert client.get(f"/api/v1/rounds/{r}/participation?sort=x", headers=bearer(token)).status_code == 422
+
+
+def test_the_cell_secretary_page_lists_who_to_call_and_the_file_holds_everyone(client, session, turnout_world):
+    arena, t, p = turnout_world.arena, turnout_world.arena.tree, turnout_world.people
+    r = arena.rounds[0]
+    make_member(session, t.a, phone="0911000333", roles=(("organiser", t.a),))
+    page_login(client, "0911000333")
+    page = client.get(f"/rounds/{r.id}/participation")
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="turnout-missing">3<' in html  # the ward organiser, cuong and giang (hai moved in and took part)
+    assert f'href="tel:{p["cuong"].phone}"' in html and f'href="sms:{p["giang"].phone}?body=' in html
+    assert f"/rounds/{r.id}/enter" in unquote(html)  # the prepared text links to the round
+    assert "Trần Thị Khoa" not in html  # another ward's member
+    by_name = client.get(f"/rounds/{r.id}/participation?unit=DB-A&sort=name").text
+    assert by_name.index('id="t-CB-A1"') < by_name.index('id="t-CB-A2"')
+    assert client.get(f"/rounds/{r.id}/participation?unit=DB-B").status_code == 403
+    got = client.get(f"/rounds/{r.id}/participation.xlsx")
+    assert got.status_code == 200
+    book = load_workbook(io.BytesIO(got.content), read_only=True)
+    names = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert names[1:] == ["Trần Thị Cuong", "Trần Thị Giang"]  # after the ward's own organiser (unit A first)
+    units = {row[0]: row[2:6] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert units["DB-A"] == (70, 7, 4, 3)  # the ward organiser has an account too
+    assert units["CB-A2"] == (20, 3, 2, 1)
+
+
+def test_members_never_see_the_page(client, session, turnout_world):
+    r = turnout_world.arena.rounds[0]
+    page_login(client, turnout_world.people["an"].phone)
+    assert client.get(f"/rounds/{r.id}/participation").status_code == 404
+    assert client.get(f"/rounds/{r.id}/participation.xlsx").status_code == 404

@@ -29,6 +29,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from app.errors import N_, Invalid
+from app.i18n import translate
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = ("text", "int", "float", "date", "datetime", "percent", "duration_ms")
@@ -86,6 +87,15 @@ class Report:
     parts: list[Part]
     tz: ZoneInfo = VN_TZ  # datetimes are shown in this zone
     note_lines: list[str] = field(default_factory=list)  # XLSX: a last sheet "Ghi chú", one line per row
+
+
+def translated(part: Part, locale: str) -> Part:
+    """The part with its sheet title and column headers (Vietnamese msgids) in the locale."""
+    part.title = translate(part.title, locale)
+    for c in part.columns:
+        c.header = translate(c.header, locale)
+        c.csv_header = c.csv_header and translate(c.csv_header, locale)
+    return part
 
 
 def neutralise(value: str) -> str:

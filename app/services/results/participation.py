@@ -12,16 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from sqlalchemy import Exists, Select, exists, func, select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select  # typed for a whole table model
 
 from app.errors import N_, Invalid, NotFound
+from app.i18n import translate
 from app.models import Attempt, Contest, Member, Round, Unit
 from app.models.contests import ContestStatus
 from app.models.quiz import AttemptStatus
-from app.models.types import is_db_id
+from app.models.types import is_db_id, utcnow
+from app.services.contests import contests
+from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
+from app.services.kit.sheets import Column, Part, Report, translated, write_xlsx
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
 from app.services.results.board_cache import BoardCache
@@ -200,3 +205,46 @@ def all_missing(*, session: Session, round_id: int, unit: Unit) -> Iterator[Miss
     """Every member of the subtree who has not taken part (for the XLSX), streamed."""
     for row in session.execute(_missing_query(round_id, unit).execution_options(yield_per=1000)):
         yield MissingMember(*row)
+
+
+def _units_part(rows: dict[int, UnitTurnout], root: Unit) -> Part:
+    columns = [
+        Column(N_("Mã đơn vị"), 12),
+        Column(N_("Đơn vị"), 36),
+        Column(N_("Biên chế khai báo"), 12, "int"),
+        Column(N_("Tài khoản"), 12, "int"),
+        Column(N_("Đã tham gia"), 12, "int"),
+        Column(N_("Chưa tham gia"), 12, "int"),
+        Column(N_("Tỉ lệ tham gia"), 12, "percent"),
+    ]
+    ordered = sorted(rows.values(), key=lambda u: (u.unit_id != root.id, u.code))
+    return Part(N_("Theo đơn vị"), columns, [(u.code, u.name, u.headcount, u.members, u.participants, u.missing, u.rate) for u in ordered])
+
+
+def _missing_part(session: Session, round_id: int, unit: Unit) -> Part:
+    columns = [Column(N_("Họ và tên"), 28), Column(N_("Số điện thoại"), 14), Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 36)]
+    rows = ((m.full_name, m.phone, m.unit_code, m.unit_name) for m in all_missing(session=session, round_id=round_id, unit=unit))
+    return Part(N_("Chưa tham gia"), columns, rows)
+
+
+def export(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, locale: str = "vi") -> ExportFile:
+    """The XLSX of who has not taken part (every member, not a page) and the figures of every unit of the subtree."""
+    round_, contest, unit = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    assert round_.id is not None
+    tz = contests.zone(contest)
+    rows = _subtree_rows(session, round_.id, unit, None)
+    display = translate(N_("Chưa tham gia {round} - {unit}.xlsx"), locale, round=round_.title, unit=unit.name)
+    name = f"chua-tham-gia-{ascii_slug(round_.title)}-{ascii_slug(unit.code)}.xlsx"
+    notes = [
+        translate(N_("Cuộc thi: {title}"), locale, title=contest.title),
+        translate(N_("Vòng thi: {title}"), locale, title=round_.title),
+        translate(N_("Phạm vi: {unit}"), locale, unit=f"{unit.code} — {unit.name}"),
+        translate(N_("Xuất lúc: {at}"), locale, at=utcnow().astimezone(tz).strftime("%d/%m/%Y %H:%M:%S")),
+        translate(N_("Đã tham gia: có lượt thi đã nộp hoặc đã hết giờ. Số liệu theo đơn vị hiện tại của từng người."), locale),
+    ]
+
+    def write(fh: BinaryIO) -> None:
+        parts = [translated(_missing_part(session, round_.id or 0, unit), locale), translated(_units_part(rows, unit), locale)]
+        write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=notes), fh)
+
+    return ExportFile(path=temp_file(".xlsx", write), filename=name, display_name=display, media_type=XLSX)

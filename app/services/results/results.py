@@ -27,7 +27,7 @@ from app.models.types import utcnow
 from app.services.contests import contests
 from app.services.contests import rules as contest_rules
 from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
-from app.services.kit.sheets import Column, Part, Report, iter_csv, write_xlsx
+from app.services.kit.sheets import Column, Part, Report, iter_csv, translated, write_xlsx
 from app.services.org.access import Actor
 from app.services.results.judging import JudgedContest, JudgedRound, judge_contest, judge_round
 from app.services.results.minutes_pdf import Minutes, write_minutes_pdf
@@ -226,14 +226,6 @@ def unit_winners_part(session: Session, judged: JudgedRound) -> Part:
     return Part(N_("Giải tập thể"), columns, [tuple(r) for r in session.execute(stmt)])
 
 
-def _translated(part: Part, locale: str) -> Part:
-    part.title = translate(part.title, locale)
-    for c in part.columns:
-        c.header = translate(c.header, locale)
-        c.csv_header = c.csv_header and translate(c.csv_header, locale)
-    return part
-
-
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S") if value else ""
 
@@ -286,12 +278,12 @@ def export_round(
     def write(fh: BinaryIO) -> None:
         if fmt == "xlsx":
             parts = [
-                _translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_id, judged.unit.path)), locale),
-                _translated(_units_part(session, judged), locale),
-                _translated(winners_part(session, judged), locale),
+                translated(Part(N_("Xếp hạng"), ranking_columns(), ranking_rows(session, round_id, judged.unit.path)), locale),
+                translated(_units_part(session, judged), locale),
+                translated(winners_part(session, judged), locale),
             ]
             if round_.unit_prize_tiers:
-                parts.append(_translated(unit_winners_part(session, judged), locale))
+                parts.append(translated(unit_winners_part(session, judged), locale))
             write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=_notes(judged, tz, locale)), fh)
         elif fmt == "csv":
             chosen = {
@@ -299,7 +291,7 @@ def export_round(
                 "units": lambda: _units_part(session, judged),
                 "winners": lambda: winners_part(session, judged),
             }
-            _write_csv(fh, _translated(chosen[part](), locale), tz)
+            _write_csv(fh, translated(chosen[part](), locale), tz)
         else:
             write_minutes_pdf(minutes(session=session, judged=judged, locale=locale), fh)
 
@@ -341,10 +333,10 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
     if label:
         truth = "" if round_.prediction_truth is None else str(round_.prediction_truth)
         prediction = (round_.prediction_prompt or label, t(N_("{value} ({label})"), value=truth, label=label))
-    winners = _translated(winners_part(session, judged), locale)
+    winners = translated(winners_part(session, judged), locale)
     winners.rows = list(winners.rows)
-    unit_winners = _translated(unit_winners_part(session, judged), locale) if round_.unit_prize_tiers else None
-    disqualified = _translated(disqualified_part(session, judged), locale)
+    unit_winners = translated(unit_winners_part(session, judged), locale) if round_.unit_prize_tiers else None
+    disqualified = translated(disqualified_part(session, judged), locale)
     disqualified.rows = list(disqualified.rows)
     today = (round_.sealed_at or utcnow()).astimezone(tz)
     return Minutes(
