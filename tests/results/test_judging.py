@@ -8,39 +8,14 @@ import hashlib
 import os
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.models import AuditEntry, Round, Standing
+from app.models import AuditEntry, Standing
 from app.models.results import Prize
-from app.services.results import closing, judging, prizes, results, sealing
+from app.services.results import judging, prizes, results, sealing
 from tests.factories import actor, make_member
-from tests.fixtures.results import ResultsArena, add, ranks
-
-
-def close(session: Session, arena: ResultsArena) -> Round:
-    r = closing.close_round(session=session, actor=arena.org, round_id=arena.rounds[0].id)
-    session.commit()
-    return r
-
-
-def rules(
-    session: Session,
-    arena: ResultsArena,
-    tiers: list[tuple[str, int]],
-    cap: float | None = None,
-    unit_tiers: list[tuple[str, int]] = (),
-) -> None:
-    prizes.set_rules(
-        session=session,
-        actor=arena.org,
-        round_id=arena.rounds[0].id,
-        data=prizes.PrizeRulesIn(
-            tiers=[prizes.TierIn(name=n, count=c) for n, c in tiers],
-            cap_share=cap,
-            unit_tiers=[prizes.TierIn(name=n, count=c) for n, c in unit_tiers],
-        ),
-    )
+from tests.fixtures.results import add, close, ranks, rules
 
 
 def test_disqualifying_moves_standings_totals_and_the_prediction_truth(session, results_arena):

@@ -22,17 +22,19 @@ from app.models import Attempt
 from app.routers.base import download, make_router
 from app.services.contests.contests import zone
 from app.services.org.access import Actor
-from app.services.results import board_cache, closing, flags, judging, participation, prizes, results, sealing, standings
+from app.services.results import board_cache, closing, flags, judging, participation, prizes, results, sealing, standings, winners
 from app.services.results.board_cache import BoardCache
 from app.services.results.schemas import (
     AllocationOut,
     AwardOut,
+    ContestRef,
     FlagOut,
     JudgedAttempt,
     MemberDecision,
     MemberRef,
     MissingRow,
     Participation,
+    PublicWinners,
     ReasonIn,
     RoundClosed,
     RoundRef,
@@ -44,6 +46,8 @@ from app.services.results.schemas import (
     UnitRef,
     UnitStandingRow,
     UnitStandings,
+    UnitWinnerRow,
+    WinnerRow,
 )
 
 router = make_router(tags=["results"])
@@ -221,6 +225,24 @@ def round_participation(
         limit=limit,
         offset=offset,
         units=[_turnout_unit(u) for u in seen.children],
+    )
+
+
+@router.get("/rounds/{round_id}/winners", response_model=PublicWinners)
+def round_winners(round_id: int, session: SessionDep) -> PublicWinners:
+    """Public once the round is sealed (409 before, 404 for a round nobody may see): rank, name, unit and prize
+    only, with the seal digest of the whole ranked list."""
+    w = winners.round_winners(session=session, round_id=round_id)
+    assert w.round.id is not None and w.contest.id is not None
+    return PublicWinners(
+        round=RoundRef(id=w.round.id, title=w.round.title),
+        contest=ContestRef(id=w.contest.id, title=w.contest.title),
+        sealed_at=w.sealed_at.astimezone(zone(w.contest)),
+        digest=w.digest,
+        rows=[
+            WinnerRow(rank=r.rank, full_name=r.full_name, unit=UnitRef(code=r.unit_code, name=r.unit_name), prize=r.prize) for r in w.rows
+        ],
+        units=[UnitWinnerRow(rank=u.rank, unit=UnitRef(code=u.unit_code, name=u.unit_name), prize=u.prize) for u in w.units],
     )
 
 

@@ -152,3 +152,30 @@ class Participation(BaseModel):
     limit: int
     offset: int
     units: list[TurnoutUnit]
+
+
+class ContestRef(BaseModel):
+    id: int
+    title: str
+
+
+class WinnerRow(BaseModel):
+    rank: int
+    full_name: str
+    unit: UnitRef
+    prize: str
+
+
+class UnitWinnerRow(BaseModel):
+    rank: int
+    unit: UnitRef
+    prize: str
+
+
+class PublicWinners(BaseModel):
+    round: RoundRef
+    contest: ContestRef
+    sealed_at: datetime
+    digest: str
+    rows: list[WinnerRow]
+    units: list[UnitWinnerRow]
