@@ -6,13 +6,14 @@ from app.models.essays import Essay, EssayCampaign, EssayGrade
 from app.models.kit import AuditEntry, Upload
 from app.models.org import LoginThrottle, Member, MemberChange, MemberRole, Role, Unit
 from app.models.quiz import Answer, Attempt, AttemptEvent, AttemptQuestion
-from app.models.results import AttemptFlag, ContestStanding, Prize, Standing, UnitStanding
+from app.models.results import AttemptFlag, Certificate, ContestStanding, Prize, Standing, UnitStanding
 
 __all__ = [
     "Answer",
     "Attempt",
     "AttemptEvent",
     "AttemptFlag",
+    "Certificate",
     "Prize",
     "AttemptQuestion",
     "AuditEntry",

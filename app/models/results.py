@@ -137,3 +137,24 @@ class Prize(TableModel, table=True):
     rank: int  # the rank the prize was given at
     confirmed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     confirmed_by: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Certificate(TableModel, table=True):
+    """A certificate (giấy chứng nhận) issued to a member: for taking part in a closed round, or for a prize once
+    the round is sealed. The code printed on it (and in its QR code) is how anyone checks it; it cannot be
+    guessed. What it certifies is kept as issued, so a later rename does not change a paper already printed."""
+
+    __table_args__ = (UniqueConstraint("member_id", "round_id", "kind", name="uq_certificate_member_round_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    kind: str = Field(max_length=16)  # "participation" | "prize"
+    member_id: int = Field(foreign_key="member.id", index=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    contest_id: int = Field(foreign_key="contest.id")
+    full_name: str = Field(max_length=120)
+    unit_code: str = Field(max_length=32)
+    unit_name: str = Field(max_length=200)
+    prize: str | None = Field(default=None, max_length=100)
+    number: int  # the certificate's number among the contest's ("Số: 12/GCN-BTC")
+    issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import ipaddress
 import os
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.background import BackgroundTask
@@ -22,6 +23,7 @@ from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
 from app.services.kit.files import ExportFile, attachment
+from app.services.results import certificates
 
 
 def _commit_in_same_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,4 +90,36 @@ def download(out: ExportFile) -> FileResponse:
         media_type=out.media_type,
         background=BackgroundTask(os.unlink, out.path),
         headers={"Content-Disposition": attachment(out.filename, display=out.display_name)},
+    )
+
+
+def public_base_url(request: Request) -> str:
+    """The address share links and QR codes point at: HOITHI_PUBLIC_URL; else the request's own address, but
+    only for a host the server may be called by (a forged Host header must not reach a QR code that proxies
+    cache for a day). Without a trusted address the links are relative to this site."""
+    settings = request.app.state.settings
+    if settings.public_url:
+        return settings.public_url
+    return str(request.base_url) if trusted_host(request) else "/"
+
+
+def trusted_host(request: Request) -> bool:
+    host = (request.url.hostname or "").lower()
+    allowed = request.app.state.settings.allowed_host_list
+    if allowed:
+        return host in allowed
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    return address.is_loopback or address.is_private
+
+
+def certificate_pdf(issued: certificates.Issued, base: str) -> Response:
+    """One certificate as a PDF download, its verification code in X-Certificate-Code."""
+    code = issued.certificate.code
+    return Response(
+        certificates.pdf_bytes([issued], base),
+        media_type="application/pdf",
+        headers={"X-Certificate-Code": code, "Content-Disposition": attachment(f"giay-chung-nhan-{code}.pdf"), "Cache-Control": "no-store"},
     )

@@ -19,14 +19,27 @@ from app.db import from_memory_or_database
 from app.deps import CurrentActor, Offset, RequireJudge, RequireOrganiser, SessionDep
 from app.i18n import translate
 from app.models import Attempt
-from app.routers.base import download, make_router
+from app.routers.base import certificate_pdf, download, make_router, public_base_url
 from app.services.contests.contests import zone
 from app.services.org.access import Actor
-from app.services.results import board_cache, closing, flags, judging, participation, prizes, results, sealing, standings, winners
+from app.services.results import (
+    board_cache,
+    certificates,
+    closing,
+    flags,
+    judging,
+    participation,
+    prizes,
+    results,
+    sealing,
+    standings,
+    winners,
+)
 from app.services.results.board_cache import BoardCache
 from app.services.results.schemas import (
     AllocationOut,
     AwardOut,
+    CertificateOut,
     ContestRef,
     FlagOut,
     JudgedAttempt,
@@ -243,6 +256,35 @@ def round_winners(round_id: int, session: SessionDep) -> PublicWinners:
             WinnerRow(rank=r.rank, full_name=r.full_name, unit=UnitRef(code=r.unit_code, name=r.unit_name), prize=r.prize) for r in w.rows
         ],
         units=[UnitWinnerRow(rank=u.rank, unit=UnitRef(code=u.unit_code, name=u.unit_name), prize=u.prize) for u in w.units],
+    )
+
+
+PDF_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "The certificate (PDF)"}}
+
+
+@router.get("/attempts/{attempt_id}/certificate.pdf", response_class=Response, responses=PDF_ANSWER)
+def attempt_certificate(request: Request, attempt_id: int, actor: CurrentActor, session: SessionDep) -> Response:
+    """The owner's certificate for the round of this attempt (participation; the prize once the round is sealed),
+    once the round is closed; its verification code in X-Certificate-Code."""
+    issued = certificates.for_attempt(session=session, actor=actor, attempt_id=attempt_id)
+    return certificate_pdf(issued, public_base_url(request))
+
+
+@router.get("/certificates/{code}", response_model=CertificateOut)
+def certificate(code: str, session: SessionDep) -> CertificateOut:
+    """Anyone may check a certificate by the code printed on it (404 for an unknown code)."""
+    issued = certificates.verify(session=session, code=code)
+    c = issued.certificate
+    assert issued.contest.id is not None and issued.round.id is not None
+    return CertificateOut(
+        code=c.code,
+        kind=c.kind,
+        full_name=c.full_name,
+        unit=UnitRef(code=c.unit_code, name=c.unit_name),
+        contest=ContestRef(id=issued.contest.id, title=issued.contest.title),
+        round=RoundRef(id=issued.round.id, title=issued.round.title),
+        prize=c.prize,
+        issued_at=c.issued_at.astimezone(zone(issued.contest)),
     )
 
 

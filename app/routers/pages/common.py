@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -59,28 +58,6 @@ async def form_fields(request: Request) -> dict[str, Any]:
 
 
 FormDep = Annotated[dict[str, Any], Depends(form_fields)]
-
-
-def public_base_url(request: Request) -> str:
-    """The address share links and QR codes point at: HOITHI_PUBLIC_URL; else the request's own address, but
-    only for a host the server may be called by (a forged Host header must not reach a QR code that proxies
-    cache for a day). Without a trusted address the links are relative to this site."""
-    settings = request.app.state.settings
-    if settings.public_url:
-        return settings.public_url
-    return str(request.base_url) if trusted_host(request) else "/"
-
-
-def trusted_host(request: Request) -> bool:
-    host = (request.url.hostname or "").lower()
-    allowed = request.app.state.settings.allowed_host_list
-    if allowed:
-        return host in allowed
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost"
-    return address.is_loopback or address.is_private
 
 
 def qr_response(request: Request, url: str, ext: str) -> Response:

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
 from app.errors import N_, AppError, Invalid
-from app.routers.base import make_router
-from app.routers.pages.common import FormDep, form_failure, public_base_url, qr_response, redirect
+from app.routers.base import make_router, public_base_url
+from app.routers.pages.common import FormDep, form_failure, qr_response, redirect
 from app.services.bank import questions as bank
 from app.services.contests import checks as contest_checks
 from app.services.contests import contests, drawing, sharing

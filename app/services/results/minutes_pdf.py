@@ -91,16 +91,31 @@ def prepare(pdf: FPDF, *, title: str, author: str, mono: bool = False) -> None:
 
 
 def _heading_block(pdf: FPDF, minutes: Minutes) -> None:
-    """The administrative heading: issuing body on the left, the national motto on the right."""
+    national_heading(pdf, organisation=minutes.organisation, issuer=ISSUER, place_date=minutes.place_date)
+    pdf.set_font(SANS, "B", 15)
+    pdf.cell(0, 8, "BIÊN BẢN XÉT GIẢI", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(SANS, "B", 11)
+    pdf.multi_cell(0, 6, _nfc(minutes.contest_title), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(SANS, "", 10.5)
+    pdf.multi_cell(0, 6, _nfc(minutes.round_title), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+
+
+def national_heading(pdf: FPDF, *, organisation: str, issuer: str, place_date: str, number: str | None = None) -> None:
+    """The administrative heading: the issuing body (and the act's number) on the left, the national motto and
+    the place and date on the right."""
     left_w = 75.0
     right_w = pdf.epw - left_w
     top = pdf.get_y()
     pdf.set_font(SANS, "", 10)
-    pdf.multi_cell(left_w, 5, _nfc(minutes.organisation).upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    # The minutes are the judges' act: their panel signs under the body that set it up, ruled off below.
+    pdf.multi_cell(left_w, 5, _nfc(organisation).upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(SANS, "B", 10)
-    pdf.cell(left_w, 5, ISSUER, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(left_w, 5, _nfc(issuer), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.line(MARGIN + left_w / 2 - 12, pdf.get_y() + 0.5, MARGIN + left_w / 2 + 12, pdf.get_y() + 0.5)
+    if number:
+        pdf.ln(2)
+        pdf.set_font(SANS, "", 9.5)
+        pdf.cell(left_w, 5, _nfc(number), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
     pdf.set_xy(MARGIN + left_w, top)
     pdf.set_font(SANS, "B", 9.5)
@@ -112,15 +127,8 @@ def _heading_block(pdf: FPDF, minutes: Minutes) -> None:
     pdf.ln(2)
     pdf.set_font(SANS, "", 9.5)
     pdf.set_x(MARGIN + left_w)
-    pdf.multi_cell(right_w, 5, _nfc(minutes.place_date), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(right_w, 5, _nfc(place_date), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
-    pdf.set_font(SANS, "B", 15)
-    pdf.cell(0, 8, "BIÊN BẢN XÉT GIẢI", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(SANS, "B", 11)
-    pdf.multi_cell(0, 6, _nfc(minutes.contest_title), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(SANS, "", 10.5)
-    pdf.multi_cell(0, 6, _nfc(minutes.round_title), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
 
 
 def _section(pdf: FPDF, number: int, title: str) -> None:

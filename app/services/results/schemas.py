@@ -179,3 +179,14 @@ class PublicWinners(BaseModel):
     digest: str
     rows: list[WinnerRow]
     units: list[UnitWinnerRow]
+
+
+class CertificateOut(BaseModel):
+    code: str
+    kind: str  # "participation" | "prize"
+    full_name: str
+    unit: UnitRef
+    contest: ContestRef
+    round: RoundRef | None
+    prize: str | None
+    issued_at: datetime

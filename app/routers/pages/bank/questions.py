@@ -11,8 +11,8 @@ from sqlmodel import Session
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, ImportFailed
 from app.models.bank import Difficulty, Question, QuestionKind, QuestionOption, Topic
-from app.routers.base import make_router
-from app.routers.pages.common import FormDep, form_failure, public_base_url, redirect
+from app.routers.base import make_router, public_base_url
+from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.bank import import_sheet as question_sheet
 from app.services.bank import questions as bank
 from app.services.bank.schemas import TopicCreate

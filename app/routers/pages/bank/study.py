@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from app.deps import PageActor, PageOrganiser, SessionDep
 from app.errors import AppError
-from app.routers.base import make_router
+from app.routers.base import make_router, public_base_url
 from app.routers.pages.bank import questions as bank_pages
-from app.routers.pages.common import form_failure, public_base_url, qr_response, redirect
+from app.routers.pages.common import form_failure, qr_response, redirect
 from app.services.bank import study
 from app.services.contests import sharing
 from app.services.org.access import Actor

@@ -11,8 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app.deps import PageActor, SessionDep
 from app.errors import N_
-from app.routers.base import download, make_router
-from app.routers.pages.common import public_base_url
+from app.routers.base import download, make_router, public_base_url
 from app.services.contests import contests
 from app.services.results import participation
 from app.templating import render, request_locale, translate

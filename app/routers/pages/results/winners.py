@@ -7,8 +7,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import SessionDep
-from app.routers.base import make_router
-from app.routers.pages.common import public_base_url
+from app.routers.base import make_router, public_base_url
 from app.services.contests import contests
 from app.services.results import winners
 from app.templating import render, request_locale
