@@ -208,37 +208,47 @@ def _turnout_unit(u: participation.UnitTurnout) -> TurnoutUnit:
 
 
 @router.get("/rounds/{round_id}/participation", response_model=Participation)
-def round_participation(
+async def round_participation(
     request: Request,
     round_id: int,
     actor: CurrentActor,
-    session: SessionDep,
     unit_code: str | None = None,
     sort: str = "rate",
     limit: int = Query(50, ge=1, le=participation.MAX_PAGE),
     offset: Offset = 0,
-) -> Participation:
+) -> Response:
     """Who has not taken part yet, for organisers of the unit and judges: the unit's subtree figures, its child
-    units (sorted by `rate`, `missing` or `name`) and one page of the members without a finished attempt."""
-    cache = request.app.state.boards
-    seen = participation.turnout(session=session, actor=actor, round_id=round_id, unit_code=unit_code, sort=sort, cache=cache)
-    rows = participation.missing(
-        session=session, actor=actor, round_id=round_id, unit_code=seen.unit.code, limit=limit, offset=offset, cache=cache
-    )
-    whole = _turnout_unit(seen.unit)
-    return Participation(
-        round=RoundRef(id=round_id, title=seen.round.title),
-        unit=whole.unit,
-        headcount=whole.headcount,
-        members=whole.members,
-        participants=whole.participants,
-        missing_count=whole.missing_count,
-        participation_rate=whole.participation_rate,
-        missing=[MissingRow(id=m.id, full_name=m.full_name, phone=m.phone, unit=UnitRef(code=m.unit_code, name=m.unit_name)) for m in rows],
-        limit=limit,
-        offset=offset,
-        units=[_turnout_unit(u) for u in seen.children],
-    )
+    units (sorted by `rate`, `missing` or `name`) and one page of the members without a finished attempt.
+    Answered from this worker's memory while the figures are fresh (a few seconds), like the boards."""
+    participation.check_sort(sort)
+    cache: BoardCache = request.app.state.boards
+
+    def build(session: Session, place: participation.Place) -> Participation:
+        seen = participation.turnout_at(session=session, place=place, sort=sort, cache=cache)
+        rows = participation.missing_at(session=session, place=place, limit=limit, offset=offset, cache=cache)
+        whole = _turnout_unit(seen.unit)
+        return Participation(
+            round=RoundRef(id=place.info.round_id, title=place.info.title),
+            unit=whole.unit,
+            headcount=whole.headcount,
+            members=whole.members,
+            participants=whole.participants,
+            missing_count=whole.missing_count,
+            participation_rate=whole.participation_rate,
+            missing=[
+                MissingRow(id=m.id, full_name=m.full_name, phone=m.phone, unit=UnitRef(code=m.unit_code, name=m.unit_name)) for m in rows
+            ],
+            limit=limit,
+            offset=offset,
+            units=[_turnout_unit(u) for u in seen.children],
+        )
+
+    def answer(session: Session) -> Response:
+        place = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code, cache=cache)
+        key = board_cache.participation_body_key(round_id, place.unit_path, sort, limit, offset)
+        return _json(cache, key, lambda: build(session, place))
+
+    return await from_memory_or_database(request.app.state.engine, answer)
 
 
 @router.get("/rounds/{round_id}/winners", response_model=PublicWinners)

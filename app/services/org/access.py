@@ -51,11 +51,18 @@ class Actor:
         return [g.unit_path for g in self.grants if g.role in wanted]
 
     def covers(self, unit: Unit, roles: Iterable[str] = MANAGE) -> bool:
-        return any(unit.path.startswith(p) for p in self.paths(roles))
+        return self.covers_path(unit.path, roles)
+
+    def covers_path(self, path: str, roles: Iterable[str] = MANAGE) -> bool:
+        return any(path.startswith(p) for p in self.paths(roles))
 
     def require(self, unit: Unit, roles: Iterable[str] = MANAGE) -> None:
-        if not self.covers(unit, roles):
-            raise Forbidden(N_("Đơn vị {code} nằm ngoài phạm vi bạn được giao."), code=unit.code)
+        self.require_path(unit.path, unit.code, roles)
+
+    def require_path(self, path: str, code: str, roles: Iterable[str] = MANAGE) -> None:
+        """As require, for a unit known by its path and code (a cached one)."""
+        if not self.covers_path(path, roles):
+            raise Forbidden(N_("Đơn vị {code} nằm ngoài phạm vi bạn được giao."), code=code)
 
     def require_any(self, roles: Iterable[str] = MANAGE) -> None:
         if not self.has_role(*roles):

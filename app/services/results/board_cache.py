@@ -117,6 +117,15 @@ def contest_body_key(contest_id: int, unit_code: str | None, limit: int, offset:
     return "api-contest", contest_id, (unit_code or "").upper(), limit, offset
 
 
+def participation_page_key(roles: frozenset[str], unit_path: str, sort: str, page: int) -> tuple[Hashable, ...]:
+    """A participation page: the same for every organiser of the unit with the same roles (the navigation)."""
+    return "participation", unit_path, sort, page, roles
+
+
+def participation_body_key(round_id: int, unit_path: str, sort: str, limit: int, offset: int) -> tuple[Hashable, ...]:
+    return "api-participation", round_id, unit_path, sort, limit, offset
+
+
 def json_body(cache: BoardCache, key: tuple[Hashable, ...], make: Callable[[], Any], *, lasting: bool = False) -> bytes:
     """An API body (a pydantic model from make()) encoded once and kept under key."""
     return cache.get_or(key, lambda: make().model_dump_json().encode(), lasting=lasting)

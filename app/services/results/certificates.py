@@ -197,18 +197,18 @@ def write_pdf(certificates: Iterable[Issued], verify_base: str, fh: BinaryIO) ->
 def for_unit(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None) -> list[Issued]:
     """Every certificate of the members of a unit's subtree who took part in a closed round (issued now where
     not yet), for the unit's organisers and judges to print at once; in unit then name order."""
-    round_, contest, unit = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
-    if round_.status != RoundStatus.closed:
+    place = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    if place.info.status != RoundStatus.closed:
         raise Conflict(N_("Giấy chứng nhận được cấp sau khi vòng thi kết thúc."))
     counted = session.exec(
         select(Attempt)
         .join(Unit, col(Unit.id) == col(Attempt.unit_id))
         .join(Member, col(Member.id) == col(Attempt.member_id))
         .where(
-            col(Attempt.round_id) == round_.id,
+            col(Attempt.round_id) == round_id,
             col(Attempt.status) != AttemptStatus.in_progress,
             col(Attempt.disqualified_at).is_(None),
-            col(Unit.path).startswith(unit.path, autoescape=True),
+            col(Unit.path).startswith(place.unit_path, autoescape=True),
         )
         .order_by(col(Unit.path), col(Member.sort_key), col(Attempt.member_id), col(Attempt.number))
     ).all()

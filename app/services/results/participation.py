@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Exists, Select, exists, func, select
 from sqlmodel import Session, col
@@ -20,16 +21,16 @@ from sqlmodel import select as sm_select  # typed for a whole table model
 
 from app.errors import N_, Invalid, NotFound
 from app.i18n import translate
-from app.models import Attempt, Contest, Member, Round, Unit
-from app.models.contests import ContestStatus
+from app.models import Attempt, Member, Unit
 from app.models.quiz import AttemptStatus
-from app.models.types import is_db_id, utcnow
-from app.services.contests import contests
+from app.models.types import utcnow
 from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.kit.sheets import Column, Part, Report, translated, write_xlsx
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
+from app.services.results import standings
 from app.services.results.board_cache import BoardCache
+from app.services.results.standings import RoundInfo
 
 SEES = (*MANAGE, *JUDGE)  # organisers (and admins) of the unit, and judges
 MAX_PAGE = 500
@@ -67,34 +68,53 @@ class MissingMember:
 
 
 @dataclass(frozen=True)
+class Place:
+    """The round (as the boards keep it) and the unit whose turnout is asked for: cheap to keep in the cache."""
+
+    info: RoundInfo
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_path: str
+
+
+@dataclass(frozen=True)
 class Turnout:
-    round: Round
-    contest: Contest
+    place: Place
     unit: UnitTurnout
     children: list[UnitTurnout]
 
 
-def reach(*, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> tuple[Round, Contest, Unit]:
+def _unit(session: Session, cache: BoardCache | None, *, code: str | None = None, path: str | None = None) -> tuple[int, str, str, str]:
+    """(id, code, name, path) of a unit by its code or its path, kept in the board cache."""
+
+    def make() -> tuple[int, str, str, str]:
+        found = units.get_by_code(session=session, code=code) if code else session.exec(sm_select(Unit).where(col(Unit.path) == path)).one()
+        assert found.id is not None
+        return found.id, found.code, found.name, found.path
+
+    key = ("unit-code", code.upper()) if code else ("unit-path", path)
+    return cache.get_or(key, make, lasting=True) if cache is not None else make()
+
+
+def reach(*, session: Session, actor: Actor, round_id: int, unit_code: str | None, cache: BoardCache | None = None) -> Place:
     """The round and the unit asked for: the actor's widest unit inside the contest's scope, or the one named.
     Outside the actor's reach the round does not exist for them."""
-    round_ = session.get(Round, round_id) if is_db_id(round_id) else None
-    contest = session.get(Contest, round_.contest_id) if round_ else None
-    scope = session.get(Unit, contest.scope_unit_id) if contest else None
-    if round_ is None or contest is None or scope is None or contest.status == ContestStatus.draft:
-        raise NotFound(N_("Không tìm thấy vòng thi."))
-    paths = [p for p in actor.paths(SEES) if p.startswith(scope.path) or scope.path.startswith(p)]
+    info = standings.any_round_info(session=session, round_id=round_id, cache=cache)
+    scope = info.scope_path
+    paths = [p for p in actor.paths(SEES) if p.startswith(scope) or scope.startswith(p)]
     if not paths:
         raise NotFound(N_("Không tìm thấy vòng thi."))
     if unit_code:
-        unit = units.get_by_code(session=session, code=unit_code)
-        if not unit.path.startswith(scope.path):
-            raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc thi."), code=unit.code)
-        actor.require(unit, SEES)
-        return round_, contest, unit
-    if actor.covers(scope, SEES):
-        return round_, contest, scope
-    widest = min((p for p in paths if p.startswith(scope.path)), key=len)
-    return round_, contest, session.exec(sm_select(Unit).where(col(Unit.path) == widest)).one()
+        uid, code, name, path = _unit(session, cache, code=unit_code)
+        if not path.startswith(scope):
+            raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc thi."), code=code)
+        actor.require_path(path, code, SEES)
+        return Place(info, uid, code, name, path)
+    if actor.covers_path(scope, SEES):
+        return Place(info, info.scope_id, info.scope_code, info.scope_name, scope)
+    uid, code, name, path = _unit(session, cache, path=min((p for p in paths if p.startswith(scope)), key=len))
+    return Place(info, uid, code, name, path)
 
 
 def _took_part(round_id: int) -> Exists:
@@ -124,12 +144,12 @@ def _direct(session: Session, round_id: int, scope_path: str) -> dict[int, tuple
     return {uid: (int(n), int(p)) for uid, n, p in session.execute(stmt)}
 
 
-def _subtree_rows(session: Session, round_id: int, root: Unit, cache: BoardCache | None) -> dict[int, UnitTurnout]:
-    """Every unit of root's subtree with its subtree's figures, by id."""
+def _subtree_rows(session: Session, round_id: int, root_path: str, cache: BoardCache | None) -> dict[int, UnitTurnout]:
+    """Every unit of the subtree at root_path with its subtree's figures, by id."""
 
     def make() -> dict[int, UnitTurnout]:
-        tree = session.exec(sm_select(Unit).where(col(Unit.path).startswith(root.path, autoescape=True))).all()
-        direct = _direct(session, round_id, root.path)
+        tree = session.exec(sm_select(Unit).where(col(Unit.path).startswith(root_path, autoescape=True))).all()
+        direct = _direct(session, round_id, root_path)
         members = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[0]) for u in tree)
         took = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[1]) for u in tree)
         heads = units.subtree_totals((u.path, u.headcount or 0) for u in tree)
@@ -141,7 +161,7 @@ def _subtree_rows(session: Session, round_id: int, root: Unit, cache: BoardCache
 
     if cache is None:
         return make()
-    return cache.get_or(("turnout", round_id, root.path), make)
+    return cache.get_or(("turnout", round_id, root_path), make)
 
 
 SORTS = {
@@ -151,26 +171,33 @@ SORTS = {
 }
 
 
+def check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise Invalid(N_("Cách sắp xếp không hợp lệ: {sort}."), field="sort", sort=sort)
+
+
 def turnout(
     *, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, sort: str = "rate", cache: BoardCache | None = None
 ) -> Turnout:
     """The unit's figures and its child units', sorted (`rate`, `missing` or `name`)."""
-    if sort not in SORTS:
-        raise Invalid(N_("Cách sắp xếp không hợp lệ: {sort}."), field="sort", sort=sort)
-    round_, contest, unit = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
-    assert unit.id is not None and round_.id is not None
-    rows = _subtree_rows(session, round_.id, unit, cache)
-    children = sorted((r for r in rows.values() if r.parent_id == unit.id), key=SORTS[sort])
-    return Turnout(round=round_, contest=contest, unit=rows[unit.id], children=children)
+    check_sort(sort)
+    place = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code, cache=cache)
+    return turnout_at(session=session, place=place, sort=sort, cache=cache)
 
 
-def _missing_query(round_id: int, unit: Unit) -> Select[int | None, str, str, str, str]:
+def turnout_at(*, session: Session, place: Place, sort: str = "rate", cache: BoardCache | None = None) -> Turnout:
+    rows = _subtree_rows(session, place.info.round_id, place.unit_path, cache)
+    children = sorted((r for r in rows.values() if r.parent_id == place.unit_id), key=SORTS[sort])
+    return Turnout(place=place, unit=rows[place.unit_id], children=children)
+
+
+def _missing_query(round_id: int, unit_path: str) -> Select[int | None, str, str, str, str]:
     return (
         select(col(Member.id), col(Member.full_name), col(Member.phone), col(Unit.code), col(Unit.name))
         .join(Unit, col(Unit.id) == col(Member.unit_id))
         .where(
             col(Member.active).is_(True),
-            col(Unit.path).startswith(unit.path, autoescape=True),
+            col(Unit.path).startswith(unit_path, autoescape=True),
             ~_took_part(round_id),
         )
         .order_by(col(Unit.path), col(Member.sort_key), col(Member.id))
@@ -188,26 +215,29 @@ def missing(
     cache: BoardCache | None = None,
 ) -> list[MissingMember]:
     """One page of the members of the unit's subtree who have not taken part, by unit then name."""
-    round_, _contest, unit = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
-    assert round_.id is not None
+    place = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code, cache=cache)
+    return missing_at(session=session, place=place, limit=limit, offset=offset, cache=cache)
+
+
+def missing_at(*, session: Session, place: Place, limit: int = 50, offset: int = 0, cache: BoardCache | None = None) -> list[MissingMember]:
     limit, offset = min(max(limit, 1), MAX_PAGE), max(offset, 0)
-    stmt = _missing_query(round_.id, unit).limit(limit).offset(offset)
+    stmt = _missing_query(place.info.round_id, place.unit_path).limit(limit).offset(offset)
 
     def make() -> list[MissingMember]:
         return [MissingMember(*row) for row in session.execute(stmt)]
 
     if cache is None:
         return make()
-    return cache.get_or(("missing", round_.id, unit.path, limit, offset), make)
+    return cache.get_or(("missing", place.info.round_id, place.unit_path, limit, offset), make)
 
 
-def all_missing(*, session: Session, round_id: int, unit: Unit) -> Iterator[MissingMember]:
+def all_missing(*, session: Session, round_id: int, unit_path: str) -> Iterator[MissingMember]:
     """Every member of the subtree who has not taken part (for the XLSX), streamed."""
-    for row in session.execute(_missing_query(round_id, unit).execution_options(yield_per=1000)):
+    for row in session.execute(_missing_query(round_id, unit_path).execution_options(yield_per=1000)):
         yield MissingMember(*row)
 
 
-def _units_part(rows: dict[int, UnitTurnout], root: Unit) -> Part:
+def _units_part(rows: dict[int, UnitTurnout], root_id: int) -> Part:
     columns = [
         Column(N_("Mã đơn vị"), 12),
         Column(N_("Đơn vị"), 36),
@@ -217,34 +247,37 @@ def _units_part(rows: dict[int, UnitTurnout], root: Unit) -> Part:
         Column(N_("Chưa tham gia"), 12, "int"),
         Column(N_("Tỉ lệ tham gia"), 12, "percent"),
     ]
-    ordered = sorted(rows.values(), key=lambda u: (u.unit_id != root.id, u.code))
+    ordered = sorted(rows.values(), key=lambda u: (u.unit_id != root_id, u.code))
     return Part(N_("Theo đơn vị"), columns, [(u.code, u.name, u.headcount, u.members, u.participants, u.missing, u.rate) for u in ordered])
 
 
-def _missing_part(session: Session, round_id: int, unit: Unit) -> Part:
+def _missing_part(session: Session, round_id: int, unit_path: str) -> Part:
     columns = [Column(N_("Họ và tên"), 28), Column(N_("Số điện thoại"), 14), Column(N_("Mã đơn vị"), 12), Column(N_("Đơn vị"), 36)]
-    rows = ((m.full_name, m.phone, m.unit_code, m.unit_name) for m in all_missing(session=session, round_id=round_id, unit=unit))
+    rows = ((m.full_name, m.phone, m.unit_code, m.unit_name) for m in all_missing(session=session, round_id=round_id, unit_path=unit_path))
     return Part(N_("Chưa tham gia"), columns, rows)
 
 
 def export(*, session: Session, actor: Actor, round_id: int, unit_code: str | None = None, locale: str = "vi") -> ExportFile:
     """The XLSX of who has not taken part (every member, not a page) and the figures of every unit of the subtree."""
-    round_, contest, unit = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
-    assert round_.id is not None
-    tz = contests.zone(contest)
-    rows = _subtree_rows(session, round_.id, unit, None)
-    display = translate(N_("Chưa tham gia {round} - {unit}.xlsx"), locale, round=round_.title, unit=unit.name)
-    name = f"chua-tham-gia-{ascii_slug(round_.title)}-{ascii_slug(unit.code)}.xlsx"
+    place = reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    info = place.info
+    tz = ZoneInfo(info.timezone)
+    rows = _subtree_rows(session, info.round_id, place.unit_path, None)
+    display = translate(N_("Chưa tham gia {round} - {unit}.xlsx"), locale, round=info.title, unit=place.unit_name)
+    name = f"chua-tham-gia-{ascii_slug(info.title)}-{ascii_slug(place.unit_code)}.xlsx"
     notes = [
-        translate(N_("Cuộc thi: {title}"), locale, title=contest.title),
-        translate(N_("Vòng thi: {title}"), locale, title=round_.title),
-        translate(N_("Phạm vi: {unit}"), locale, unit=f"{unit.code} — {unit.name}"),
+        translate(N_("Cuộc thi: {title}"), locale, title=info.contest_title),
+        translate(N_("Vòng thi: {title}"), locale, title=info.title),
+        translate(N_("Phạm vi: {unit}"), locale, unit=f"{place.unit_code} — {place.unit_name}"),
         translate(N_("Xuất lúc: {at}"), locale, at=utcnow().astimezone(tz).strftime("%d/%m/%Y %H:%M:%S")),
         translate(N_("Đã tham gia: có lượt thi đã nộp hoặc đã hết giờ. Số liệu theo đơn vị hiện tại của từng người."), locale),
     ]
 
     def write(fh: BinaryIO) -> None:
-        parts = [translated(_missing_part(session, round_.id or 0, unit), locale), translated(_units_part(rows, unit), locale)]
+        parts = [
+            translated(_missing_part(session, info.round_id, place.unit_path), locale),
+            translated(_units_part(rows, place.unit_id), locale),
+        ]
         write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=notes), fh)
 
     return ExportFile(path=temp_file(".xlsx", write), filename=name, display_name=display, media_type=XLSX)

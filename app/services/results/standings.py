@@ -129,9 +129,14 @@ def _allowed(actor: Actor, scope_path: str) -> bool:
     return inside or any(scope_path.startswith(p) for p in actor.paths((*MANAGE, *JUDGE)))
 
 
+def any_round_info(*, session: Session, round_id: int, cache: BoardCache | None = None) -> RoundInfo:
+    """The round, its contest and scope (404 for an unknown round or a draft contest), with no check of who asks."""
+    return _cached(cache, ("info", round_id), lambda: _load_info(session, round_id))
+
+
 def round_info(*, session: Session, actor: Actor, round_id: int, cache: BoardCache | None = None) -> RoundInfo:
     """The round as its boards show it, for members of the scope and its organisers and judges only."""
-    info = _cached(cache, ("info", round_id), lambda: _load_info(session, round_id))
+    info = any_round_info(session=session, round_id=round_id, cache=cache)
     if not _allowed(actor, info.scope_path):
         raise NotFound(N_("Không tìm thấy vòng thi."))
     return info
