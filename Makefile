@@ -42,6 +42,7 @@ bench: setup services
 	$(BIN)/python -m bench.questions
 	$(BIN)/python -m bench.attempts
 	$(BIN)/python -m bench.standings
+	$(BIN)/python -m bench.participation
 	$(BIN)/python -m bench.pageweight
 	$(BIN)/python -m bench.exports --write-results
 	@command -v nginx >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \

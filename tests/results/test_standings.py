@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
+
+import pytest
+
+from app.db import NeedsDatabase
 from app.services.results import board_cache, standings
 from tests.factories import make_member
 from tests.fixtures.results import add, build
@@ -62,3 +67,23 @@ def test_a_stale_board_is_recomputed_by_one_while_the_others_get_it_at_once(monk
     during.clear()
     assert cache.get_or(("k",), lambda: during.append(cache.get_or(("k",), lambda: "v4")) or "v5") == "v5"
     assert during == ["v4"]
+
+
+def test_a_stale_entry_that_needs_the_database_is_recomputed_once_by_its_first_asker(monkeypatch):
+    """On the event loop the first asker cannot recompute (NeedsDatabase) and goes to a thread: meanwhile
+    everyone else gets the stale value, and only that asker recomputes it there."""
+    clock = [1000.0]
+    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
+    cache = board_cache.BoardCache(ttl=5)
+    assert cache.get_or(("k",), lambda: "v1") == "v1"
+    clock[0] += 6  # stale
+
+    def needs_database() -> str:
+        raise NeedsDatabase("session")
+
+    first = contextvars.copy_context()  # the first asker's request
+    with pytest.raises(NeedsDatabase):
+        first.run(cache.get_or, ("k",), needs_database)
+    assert contextvars.copy_context().run(cache.get_or, ("k",), lambda: "not them") == "v1"  # another request
+    assert first.run(cache.get_or, ("k",), lambda: "v2") == "v2"  # the first asker, in its thread
+    assert cache.get_or(("k",), lambda: "never") == "v2"

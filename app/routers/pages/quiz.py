@@ -22,6 +22,7 @@ from app.services.contests import contests, sharing
 from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds
 from app.services.quiz import review as attempt_review
+from app.services.results import share
 from app.templating import render, request_locale, translate
 
 router = make_router()
@@ -226,6 +227,13 @@ def submit(attempt_id: int, actor: PageActor, session: SessionDep) -> RedirectRe
     return redirect(f"/attempts/{attempt_id}/result")
 
 
+def _share_url(request: Request, session: Session, attempt: Attempt) -> str | None:
+    """The link to the member's result card, once the round's scores may be seen and the member is ranked."""
+    if not attempts.score_visible(session=session, attempt=attempt):
+        return None
+    return "/r/" + share.code_for(round_id=attempt.round_id, member_id=attempt.member_id, secret=request.app.state.secret)
+
+
 @router.get("/attempts/{attempt_id}/result", response_class=HTMLResponse)
 def result(request: Request, attempt_id: int, actor: PageActor, session: SessionDep) -> Response:
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
@@ -242,6 +250,7 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
             "attempt": attempt,
             "round": round_,
             "visible": attempts.score_visible(session=session, attempt=attempt),
+            "share_url": _share_url(request, session, attempt),
             "items": attempt_review.review(session=session, attempt=attempt),
             "history": attempt_review.history(session=session, attempt=attempt),
             "left": card.left,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 
-from app.db import committed, on_commit
+from app.db import NeedsDatabase, committed, on_commit
 from app.models import Contest, Round
 
 _MISSING = object()
+# The keys this request claimed to recompute (a context variable: the thread that answers after the event
+# loop could not runs in a copy of the request's context).
+_claimed: ContextVar[frozenset[Hashable]] = ContextVar("board_cache_claimed", default=frozenset())
 CHANGED_ROUNDS = "rounds"  # db.committed kind: a round or contest changed (closed, rebuilt, re-scored)
 
 
@@ -46,17 +50,27 @@ class BoardCache:
             age = now - made_at
             if value is not _MISSING and age < ttl:
                 return value
-            if value is not _MISSING and age < 2 * ttl and key in self._refreshing:
+            stale = value is not _MISSING and age < 2 * ttl
+            if stale and key in self._refreshing and key not in _claimed.get():
                 return value  # someone is recomputing it: the stale value meanwhile
             self._refreshing.add(key)
+        keep_claim = False
         try:
             value = make()  # outside the lock: two first misses may both compute, neither waits on the other
             with self._lock:
                 self._items[key] = (value, time.monotonic(), ttl)
             return value
+        except NeedsDatabase:
+            # tried on the event loop first (db.from_memory_or_database): this request recomputes it in a thread
+            # next, and everyone else keeps getting the stale value until then
+            keep_claim = stale
+            if keep_claim:
+                _claimed.set(_claimed.get() | {key})
+            raise
         finally:
-            with self._lock:
-                self._refreshing.discard(key)
+            if not keep_claim:
+                with self._lock:
+                    self._refreshing.discard(key)
 
     def clear(self) -> None:
         if self._items is not None:

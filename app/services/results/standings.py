@@ -304,10 +304,17 @@ def _clamp(limit: int) -> int:
 def rank_card(*, session: Session, actor: Actor, round_id: int, cache: BoardCache | None = None) -> RankCard | None:
     """ "You are 37th of 412 in Chi bộ 3, 1,204th of 8,292 in the union": None without a counted attempt."""
     info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
+    return card_of(session=session, info=info, member_id=actor.id, cache=cache)
+
+
+def card_of(*, session: Session, info: RoundInfo, member_id: int, cache: BoardCache | None = None) -> RankCard | None:
+    """A member's rank card with no check of who asks (a shared result card): None while scores are hidden."""
     if not scores_visible(info):
         return None
     built = info.standings_built_at
-    return _cached(cache, ("card", round_id, built, actor.id), lambda: _card(session, round_id, built, actor.id, cache), lasting=True)
+    return _cached(
+        cache, ("card", info.round_id, built, member_id), lambda: _card(session, info.round_id, built, member_id, cache), lasting=True
+    )
 
 
 def _my_rank_statement() -> Any:
