@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--only", help="measure only the runs whose label contains this text")
+    p.add_argument("--env", action="append", default=[], help="NAME=VALUE for the app's servers (e.g. HOITHI_BOARD_CACHE_S=60)")
     p.add_argument("--write", action="store_true")
     return p.parse_args(argv)
 
@@ -110,6 +112,9 @@ def read_runs(
         "page: whole union": page("union"),
         "page: one cell": page("cell"),
     }
+    if args.only:
+        targets = {k: v for k, v in targets.items() if args.only in k}
+    env.update(dict(e.split("=", 1) for e in args.env))
     bare_reqs = [Request("GET", "/ping", {"Authorization": f"Bearer {tokens['union']}"})]
     out = []
     db_name = url.rsplit("/", 1)[-1] if kind == "postgresql" else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 
 import pytest
 
@@ -63,10 +64,25 @@ def test_a_stale_board_is_recomputed_by_one_while_the_others_get_it_at_once(monk
     except RuntimeError:
         pass
     assert cache.get_or(("k",), lambda: "v3") == "v3"  # a failed recomputation does not leave it stuck
-    clock[0] += 11  # older than twice the lifetime: nobody gets it any more
-    during.clear()
-    assert cache.get_or(("k",), lambda: during.append(cache.get_or(("k",), lambda: "v4")) or "v5") == "v5"
-    assert during == ["v4"]
+    clock[0] += 11  # older than twice the lifetime: nobody gets it any more; the others wait for the one computing it
+    started, release, seen = threading.Event(), threading.Event(), []
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "v5"
+
+    first = threading.Thread(target=lambda: seen.append(cache.get_or(("k",), slow)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: seen.append(cache.get_or(("k",), lambda: "computed twice")))
+    second.start()
+    second.join(0.2)  # it is waiting for the first: it does not compute the entry itself
+    assert second.is_alive()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert seen == ["v5", "v5"]
 
 
 def test_a_stale_entry_that_needs_the_database_is_recomputed_once_by_its_first_asker(monkeypatch):

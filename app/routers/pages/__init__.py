@@ -1,5 +1,5 @@
 from app.routers.base import include_at_root, make_router
-from app.routers.pages import contests, home, quiz
+from app.routers.pages import contests, history, home, quiz
 from app.routers.pages.bank import questions as bank_questions
 from app.routers.pages.bank import study
 from app.routers.pages.essays import campaigns as essay_campaigns
@@ -15,6 +15,7 @@ include_at_root(router, boards.router)
 include_at_root(router, quiz.router)
 include_at_root(router, auth.router)
 include_at_root(router, home.router)
+include_at_root(router, history.router)
 include_at_root(router, units.router)
 include_at_root(router, member_import.router)
 include_at_root(router, members.router)

@@ -392,3 +392,16 @@ def overview(
         missing_total=int(total),
         counts=counts,
     )
+
+
+def history_of(*, session: Session, actor: Actor) -> list[tuple[EssayCampaign, Essay]]:
+    """The member's essays across campaigns, newest campaign first (for their history page)."""
+    return [
+        (c, e)
+        for e, c in session.exec(
+            select(Essay, EssayCampaign)
+            .join(EssayCampaign, col(EssayCampaign.id) == col(Essay.campaign_id))
+            .where(col(Essay.member_id) == actor.id)
+            .order_by(col(EssayCampaign.closes_at).desc())
+        ).all()
+    ]

@@ -197,3 +197,27 @@ def scope_of(*, session: Session, contest: Contest) -> Unit:
     unit = session.get(Unit, contest.scope_unit_id)
     assert unit is not None
     return unit
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished contest for the public archive, with its rounds whose winners are public (sealed)."""
+
+    contest: Contest
+    sealed: list[Round]
+
+
+def archive(*, session: Session, limit: int = 50, now: datetime | None = None) -> list[Finished]:
+    """Published contests whose every round has closed, newest first, with their sealed rounds (public)."""
+    now = now or utcnow()
+    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed, Round.closes_at > now).exists()
+    done = session.exec(
+        select(Contest).where(Contest.status != ContestStatus.draft, ~still_open).order_by(col(Contest.published_at).desc()).limit(limit)
+    ).all()
+    ids = [c.id for c in done]
+    sealed: dict[int, list[Round]] = {}
+    for r in session.exec(
+        select(Round).where(col(Round.contest_id).in_(ids), col(Round.sealed_at).is_not(None)).order_by(col(Round.position))
+    ).all():
+        sealed.setdefault(r.contest_id, []).append(r)
+    return [Finished(c, sealed.get(c.id or 0, [])) for c in done]

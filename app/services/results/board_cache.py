@@ -3,6 +3,7 @@ under which the boards' pages and bodies are kept. Made by create_app (app.state
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -19,6 +20,17 @@ from app.db import NeedsDatabase, committed, on_commit
 from app.models import Contest, Round
 
 _MISSING = object()
+WAIT_S = 10.0  # how long a request waits for another's computation of the same entry before doing it itself
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 # The keys this request claimed to recompute (a context variable: the thread that answers after the event
 # loop could not runs in a copy of the request's context).
 _claimed: ContextVar[frozenset[Hashable]] = ContextVar("board_cache_claimed", default=frozenset())
@@ -37,40 +49,59 @@ class BoardCache:
         self.ttl = ttl
         self.lasting_ttl = lasting_ttl if lasting_ttl is not None else 12 * ttl
         self._items: LRUCache | None = LRUCache(maxsize=maxsize) if ttl > 0 else None
-        self._refreshing: set[tuple] = set()
+        self._refreshing: dict[tuple, threading.Event] = {}  # keys being computed, set when done
         self._lock = threading.Lock()
 
     def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any:
         if self._items is None:
             return make()
         ttl = self.lasting_ttl if lasting else self.ttl
-        now = time.monotonic()
         with self._lock:
             value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
-            age = now - made_at
+            age = time.monotonic() - made_at
             if value is not _MISSING and age < ttl:
                 return value
             stale = value is not _MISSING and age < 2 * ttl
-            if stale and key in self._refreshing and key not in _claimed.get():
-                return value  # someone is recomputing it: the stale value meanwhile
-            self._refreshing.add(key)
+            computing = self._refreshing.get(key)
+            mine = key in _claimed.get()
+            if computing is not None and not mine:
+                if stale:
+                    return value  # someone is recomputing it: the stale value meanwhile
+            else:
+                computing = None
+                self._refreshing.setdefault(key, threading.Event())
+        if computing is not None:
+            return self._wait_for(key, computing, make, lasting)
         keep_claim = False
         try:
-            value = make()  # outside the lock: two first misses may both compute, neither waits on the other
+            value = make()  # outside the lock
             with self._lock:
                 self._items[key] = (value, time.monotonic(), ttl)
             return value
         except NeedsDatabase:
-            # tried on the event loop first (db.from_memory_or_database): this request recomputes it in a thread
-            # next, and everyone else keeps getting the stale value until then
-            keep_claim = stale
-            if keep_claim:
-                _claimed.set(_claimed.get() | {key})
+            # tried on the event loop first (db.from_memory_or_database): this request recomputes it in a
+            # thread next; meanwhile the others get the stale value, or wait for it in their threads
+            keep_claim = True
+            _claimed.set(_claimed.get() | {key})
             raise
         finally:
             if not keep_claim:
                 with self._lock:
-                    self._refreshing.discard(key)
+                    done = self._refreshing.pop(key, None)
+                if done is not None:
+                    done.set()
+
+    def _wait_for(self, key: tuple, computing: threading.Event, make: Callable[[], Any], lasting: bool) -> Any:
+        """A first miss that another request is computing: wait for it (in a thread; on the event loop, go to
+        a thread first), so that a burst of the same request computes it once, not once per request."""
+        if _on_event_loop():
+            raise NeedsDatabase("being computed")
+        computing.wait(WAIT_S)
+        assert self._items is not None
+        with self._lock:
+            value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
+        fresh = time.monotonic() - made_at < (self.lasting_ttl if lasting else self.ttl)
+        return value if value is not _MISSING and fresh else make()
 
     def clear(self) -> None:
         if self._items is not None:
