@@ -14,6 +14,15 @@ from app.templating import render, request_locale
 router = make_router()
 
 
+@router.get("/r/{code}.png")
+def shared_result_image(request: Request, code: str, session: SessionDep, secret: SecretDep) -> Response:
+    result = share.shared(session=session, code=code, secret=secret, cache=request.app.state.boards)
+    site = public_base_url(request).rstrip("/").split("://")[-1] or "hoithi"
+    png = share.image(result, site=site, locale=request_locale(request))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+
+
+# after the image: "/r/{code}" would take "….png" as a code
 @router.get("/r/{code}", response_class=HTMLResponse)
 def shared_result(request: Request, code: str, session: SessionDep, secret: SecretDep) -> HTMLResponse:
     result = share.shared(session=session, code=code, secret=secret, cache=request.app.state.boards)
@@ -28,11 +37,3 @@ def shared_result(request: Request, code: str, session: SessionDep, secret: Secr
             "contest_url": f"{base}/rounds/{result.info.round_id}/enter",
         },
     )
-
-
-@router.get("/r/{code}.png")
-def shared_result_image(request: Request, code: str, session: SessionDep, secret: SecretDep) -> Response:
-    result = share.shared(session=session, code=code, secret=secret, cache=request.app.state.boards)
-    site = public_base_url(request).rstrip("/").split("://")[-1] or "hoithi"
-    png = share.image(result, site=site, locale=request_locale(request))
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
