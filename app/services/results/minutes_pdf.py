@@ -208,7 +208,7 @@ def _share(columns: Sequence[Column], need: list[float], total: float) -> list[f
         fixed |= short
 
 
-def _table(pdf: FPDF, part: Part, tz: ZoneInfo) -> int:
+def draw_table(pdf: FPDF, part: Part, tz: ZoneInfo) -> int:
     """A bordered table whose header repeats on each page; long names wrap inside their cell."""
     columns = part.columns
     font_pt = 9 if len(columns) <= 6 else 8 if len(columns) <= 9 else 7  # more columns on the same A4 width
@@ -341,7 +341,7 @@ def _seal(pdf: FPDF, minutes: Minutes) -> None:
         pdf.multi_cell(0, 5.5, f"Niêm phong lúc: {_nfc(minutes.sealed_at)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _signatures(pdf: FPDF, titles: Sequence[str]) -> None:
+def signatures(pdf: FPDF, titles: Sequence[str]) -> None:
     if not titles:
         return
     if pdf.will_page_break(45):  # a signature block alone is worth more than one split from its titles
@@ -385,18 +385,18 @@ def write_minutes_pdf(minutes: Minutes, fh: BinaryIO) -> None:
         prompt, truth = minutes.prediction
         _lines(pdf, [f"Câu hỏi: {prompt}", f"Đáp án đúng: {truth}"])
     section("Danh sách đạt giải")
-    if _table(pdf, minutes.winners, minutes.tz) == 0:
+    if draw_table(pdf, minutes.winners, minutes.tz) == 0:
         pdf.multi_cell(0, 5.5, "Không có người đạt giải.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if minutes.unit_winners is not None:
         section("Giải tập thể")
-        _table(pdf, minutes.unit_winners, minutes.tz)
+        draw_table(pdf, minutes.unit_winners, minutes.tz)
     if minutes.disqualified is not None:
         section("Lượt thi bị loại")
-        if _table(pdf, minutes.disqualified, minutes.tz) == 0:
+        if draw_table(pdf, minutes.disqualified, minutes.tz) == 0:
             pdf.multi_cell(0, 5.5, "Không có lượt thi nào bị loại.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     section("Niêm phong kết quả")
     _seal(pdf, minutes)
-    _signatures(pdf, minutes.signatures)
+    signatures(pdf, minutes.signatures)
     if minutes.annex is not None:
         _Annex(pdf, minutes.annex, minutes.tz).draw()
     fh.write(pdf.output())

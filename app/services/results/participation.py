@@ -144,6 +144,11 @@ def _direct(session: Session, round_id: int, scope_path: str) -> dict[int, tuple
     return {uid: (int(n), int(p)) for uid, n, p in session.execute(stmt)}
 
 
+def subtree_rows(*, session: Session, round_id: int, root_path: str) -> dict[int, UnitTurnout]:
+    """Every unit of a subtree with its subtree's figures in a round, read now (reports)."""
+    return _subtree_rows(session, round_id, root_path, None)
+
+
 def _subtree_rows(session: Session, round_id: int, root_path: str, cache: BoardCache | None) -> dict[int, UnitTurnout]:
     """Every unit of the subtree at root_path with its subtree's figures, by id."""
 
