@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     # The address people reach the site at, for share links and QR codes (e.g. https://thi.tdm.vn). When
     # unset, the address of the request is used.
     public_url: str | None = None
+    # who push services may write to about this server's reminders (VAPID "sub": mailto: or https:)
+    push_contact: str = "mailto:bantochuc@hoithi.vn"
     # Host names this server answers to (comma-separated); others get 400. Share links and QR codes use
     # public_url, else the request's host only when it is one of these (or, with neither set, a loopback or
     # LAN address: a trial on a laptop).
@@ -86,11 +89,11 @@ class Settings(BaseSettings):
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key
-        return _secret_from_file(self.resolved_data_dir() / ".hoithi-secret")
+        return keep_once(self.resolved_data_dir() / ".hoithi-secret", lambda: secrets.token_urlsafe(48))
 
 
-def _secret_from_file(path: Path) -> str:
-    """Read the key kept beside the database, creating it (mode 0600) the first time.
+def keep_once(path: Path, make: Callable[[], str]) -> str:
+    """Read a key kept beside the database, creating it with make() (mode 0600) the first time.
 
     The key is written to a private temporary file and then hard-linked into place: the link either
     appears whole or fails because another worker won the race, so nobody ever reads a half-written key.
@@ -103,7 +106,7 @@ def _secret_from_file(path: Path) -> str:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48))
+        fh.write(make())
     try:
         os.link(tmp, path)
     except FileExistsError:

@@ -32,6 +32,7 @@ from app.errors_http import (
     handle_validation_error,
 )
 from app.http_guard import HttpGuard
+from app.services.kit import push
 from app.services.org import principals
 from app.services.quiz import taps
 from app.services.results import board_cache
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.boards = board_cache.BoardCache(settings.board_cache_s)
     board_cache.watch_commits(app.state.engine, app.state.boards)
     app.state.taps = taps.TapWriter(app.state.engine)
+    app.state.vapid = push.vapid(settings.resolved_data_dir())  # the Web Push key pair, made once per data dir
 
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

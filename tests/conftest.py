@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.fixtures.org",  # api_tokens
     "tests.fixtures.quiz",  # quiz_world
     "tests.fixtures.results",  # results_arena
+    "tests.fixtures.push",  # push_service: a local push endpoint that decrypts what it gets
 ]
 
 

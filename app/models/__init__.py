@@ -4,9 +4,9 @@ from app.models.bank import Question, QuestionOption, Topic
 from app.models.contests import Contest, Round, RoundQuestion
 from app.models.essays import Essay, EssayCampaign, EssayGrade
 from app.models.kit import AuditEntry, Upload
-from app.models.org import LoginThrottle, Member, MemberChange, MemberRole, Role, Unit
+from app.models.org import LoginThrottle, Member, MemberChange, MemberRole, PushSubscription, Role, Unit
 from app.models.quiz import Answer, Attempt, AttemptEvent, AttemptQuestion
-from app.models.results import AttemptFlag, Certificate, ContestStanding, Prize, Standing, UnitStanding
+from app.models.results import AttemptFlag, Certificate, ContestStanding, Prize, ReminderSend, Standing, UnitStanding
 
 __all__ = [
     "Answer",
@@ -15,6 +15,8 @@ __all__ = [
     "AttemptFlag",
     "Certificate",
     "Prize",
+    "PushSubscription",
+    "ReminderSend",
     "AttemptQuestion",
     "AuditEntry",
     "Contest",

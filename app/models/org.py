@@ -105,3 +105,17 @@ class MemberChange(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     member_id: int | None = None
     changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class PushSubscription(TableModel, table=True):
+    """A member's phone or browser that allowed notifications (Web Push): where to post and the keys to
+    encrypt for. Deleted when the member turns reminders off, or when the push service says it is gone."""
+
+    __tablename__ = "push_subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

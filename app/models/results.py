@@ -158,3 +158,23 @@ class Certificate(TableModel, table=True):
     prize: str | None = Field(default=None, max_length=100)
     number: int  # the certificate's number among the contest's ("Số: 12/GCN-BTC")
     issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReminderSend(TableModel, table=True):
+    """A reminder to the members of a unit's subtree who have not taken part in a round: who sent it, to how
+    many phones, and how it went (filled in as the background sending goes)."""
+
+    __tablename__ = "reminder_send"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id")
+    sent_by: int | None = Field(default=None, foreign_key="member.id")
+    kind: str = Field(default="manual", max_length=16)  # "manual" | "opened" | "closing"
+    members: int = 0  # members without a finished attempt who allowed notifications
+    targets: int = 0  # their subscriptions (a member may have several phones)
+    delivered: int = 0
+    failed: int = 0
+    removed: int = 0  # subscriptions the push service said were gone
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -18,9 +18,10 @@ from sqlmodel import Session
 from app.db import from_memory_or_database
 from app.deps import CurrentActor, Offset, RequireJudge, RequireOrganiser, SessionDep
 from app.i18n import translate
-from app.models import Attempt
+from app.models import Attempt, ReminderSend, Unit
 from app.routers.base import certificate_pdf, download, make_router, public_base_url
 from app.services.contests.contests import zone
+from app.services.kit import push
 from app.services.org.access import Actor
 from app.services.results import (
     board_cache,
@@ -30,6 +31,7 @@ from app.services.results import (
     judging,
     participation,
     prizes,
+    reminders,
     results,
     sealing,
     standings,
@@ -48,7 +50,11 @@ from app.services.results.schemas import (
     MissingRow,
     Participation,
     PublicWinners,
+    PushKeyOut,
+    PushSubscriptionIn,
     ReasonIn,
+    ReminderIn,
+    ReminderOut,
     RoundClosed,
     RoundRef,
     Sealed,
@@ -398,3 +404,74 @@ def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: Sess
     """The contest's ranked list over its closed rounds (totals, then each round's score): XLSX or CSV;
     `?unit_code=` narrows it to a unit's subtree."""
     return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code))
+
+
+@router.get("/push/key", response_model=PushKeyOut)
+def push_key(request: Request) -> PushKeyOut:
+    """The server's Web Push key (applicationServerKey) a phone subscribes with."""
+    return PushKeyOut(public_key=push.public_key(request.app.state.vapid))
+
+
+@router.post("/push/subscriptions", status_code=201)
+def push_subscribe(data: PushSubscriptionIn, actor: CurrentActor, session: SessionDep) -> dict[str, int]:
+    """Allow reminders on this phone (the subscription a browser's PushManager gave)."""
+    found = reminders.subscribe(session=session, actor=actor, endpoint=data.endpoint, p256dh=data.keys.p256dh, auth=data.keys.auth)
+    session.flush()
+    return {"id": found.id or 0}
+
+
+@router.delete("/push/subscriptions", status_code=204)
+def push_unsubscribe(actor: CurrentActor, session: SessionDep, endpoint: str | None = None) -> Response:
+    """Turn reminders off on this phone (endpoint), or on all of the member's phones."""
+    reminders.unsubscribe(session=session, actor=actor, endpoint=endpoint)
+    return Response(status_code=204)
+
+
+def _reminder(send: ReminderSend, unit: Unit) -> ReminderOut:
+    return ReminderOut(
+        id=send.id or 0,
+        round_id=send.round_id,
+        unit=UnitRef(code=unit.code, name=unit.name),
+        kind=send.kind,
+        members=send.members,
+        targets=send.targets,
+        delivered=send.delivered,
+        failed=send.failed,
+        removed=send.removed,
+        created_at=send.created_at,
+        finished_at=send.finished_at,
+    )
+
+
+@router.post("/rounds/{round_id}/reminders", response_model=ReminderOut, status_code=202)
+def send_reminder(request: Request, round_id: int, data: ReminderIn, actor: CurrentActor, session: SessionDep) -> ReminderOut:
+    """Remind the members of the unit's subtree who have not taken part (those who allowed notifications);
+    queued at once, sent in the background: GET /reminders/{id} tells how it went."""
+    out = start_reminder(request, session, actor, round_id, data.unit_code)
+    unit = session.get(Unit, out.unit_id)
+    assert unit is not None
+    return _reminder(out, unit)
+
+
+def start_reminder(request: Request, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> ReminderSend:
+    """Queue the reminder, commit it, then send it in the background (pages and API alike)."""
+    send, targets, message = reminders.queue(
+        session=session, actor=actor, round_id=round_id, unit_code=unit_code, base_url=public_base_url(request)
+    )
+    session.commit()
+    state = request.app.state
+    send_id = send.id or 0
+    reminders.in_background(
+        lambda: reminders.deliver(
+            engine=state.engine, send_id=send_id, targets=targets, message=message, key=state.vapid, contact=state.settings.push_contact
+        )
+    )
+    return send
+
+
+@router.get("/reminders/{send_id}", response_model=ReminderOut)
+def reminder_status(send_id: int, actor: CurrentActor, session: SessionDep) -> ReminderOut:
+    send = reminders.get(session=session, actor=actor, send_id=send_id)
+    unit = session.get(Unit, send.unit_id)
+    assert unit is not None
+    return _reminder(send, unit)

@@ -117,7 +117,7 @@ def reach(*, session: Session, actor: Actor, round_id: int, unit_code: str | Non
     return Place(info, uid, code, name, path)
 
 
-def _took_part(round_id: int) -> Exists:
+def took_part(round_id: int) -> Exists:
     """EXISTS an attempt of the member in the round that is no longer in progress."""
     return exists().where(
         col(Attempt.member_id) == col(Member.id),
@@ -203,7 +203,7 @@ def _missing_query(round_id: int, unit_path: str) -> Select[int | None, str, str
         .where(
             col(Member.active).is_(True),
             col(Unit.path).startswith(unit_path, autoescape=True),
-            ~_took_part(round_id),
+            ~took_part(round_id),
         )
         .order_by(col(Unit.path), col(Member.sort_key), col(Member.id))
     )

@@ -190,3 +190,37 @@ class CertificateOut(BaseModel):
     round: RoundRef | None
     prize: str | None
     issued_at: datetime
+
+
+class PushKeys(BaseModel):
+    p256dh: str
+    auth: str
+
+
+class PushSubscriptionIn(BaseModel):
+    """What a browser's PushSubscription.toJSON() gives."""
+
+    endpoint: str
+    keys: PushKeys
+
+
+class PushKeyOut(BaseModel):
+    public_key: str  # applicationServerKey, base64url
+
+
+class ReminderIn(BaseModel):
+    unit_code: str | None = None
+
+
+class ReminderOut(BaseModel):
+    id: int
+    round_id: int
+    unit: UnitRef
+    kind: str
+    members: int
+    targets: int
+    delivered: int
+    failed: int
+    removed: int
+    created_at: datetime
+    finished_at: datetime | None

@@ -1,0 +1,180 @@
+"""Reminders to who has not taken part: members allow notifications on their phones (Web Push), organisers of a
+unit send a reminder to the members of its subtree without a finished attempt, and every send is recorded
+(who, to how many, delivered, failed, removed). Queueing is one query and one row; the posting to the push
+services runs in a background thread, so a reminder to ten thousand phones does not hold the request."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from py_vapid import Vapid01
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from app.db import session_scope
+from app.errors import N_, Invalid, NotFound
+from app.models import Member, PushSubscription, ReminderSend, Unit
+from app.models.contests import RoundStatus
+from app.models.types import utcnow
+from app.services.kit import push
+from app.services.org.access import Actor
+from app.services.results import participation
+from app.services.results.participation import Place
+
+log = logging.getLogger(__name__)
+MAX_ENDPOINT = 1000
+# push services speak HTTPS; a push service on this machine (tests, a local relay) may be plain HTTP
+ENDPOINT_SCHEMES = ("https://", "http://127.0.0.1:", "http://localhost:")
+
+
+@dataclass(frozen=True)
+class Target:
+    subscription_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+# --- a member's phones ---------------------------------------------------------------------------------------
+def subscribe(*, session: Session, actor: Actor, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Keep this phone's subscription for the member (the same endpoint again replaces its keys and owner)."""
+    endpoint, p256dh, auth = endpoint.strip(), p256dh.strip(), auth.strip()
+    if not endpoint.startswith(ENDPOINT_SCHEMES) or len(endpoint) > MAX_ENDPOINT:
+        raise Invalid(N_("Địa chỉ nhận thông báo không hợp lệ."), field="endpoint")
+    if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
+        raise Invalid(N_("Khoá nhận thông báo không hợp lệ."), field="keys")
+    found = session.execute(select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint)).scalar_one_or_none()
+    if found is None:
+        found = PushSubscription(member_id=actor.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        try:
+            with session.begin_nested():
+                session.add(found)
+                session.flush()
+        except IntegrityError:  # the same phone subscribed twice at once: the other request kept it
+            found = session.execute(select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint)).scalar_one()
+    found.member_id, found.p256dh, found.auth = actor.id, p256dh, auth
+    session.add(found)
+    return found
+
+
+def unsubscribe(*, session: Session, actor: Actor, endpoint: str | None = None) -> int:
+    """Turn reminders off: this phone's subscription, or all of the member's; returns how many were removed."""
+    stmt = delete(PushSubscription).where(col(PushSubscription.member_id) == actor.id)
+    if endpoint:
+        stmt = stmt.where(col(PushSubscription.endpoint) == endpoint.strip())
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def subscribed(*, session: Session, actor: Actor) -> int:
+    count = select(func.count()).select_from(PushSubscription).where(col(PushSubscription.member_id) == actor.id)
+    return int(session.execute(count).scalar_one())
+
+
+# --- an organiser's reminder ---------------------------------------------------------------------------------
+def _targets(session: Session, place: Place) -> tuple[int, list[Target]]:
+    """The subscriptions of the subtree's active members without a finished attempt (and how many members)."""
+    round_id = place.info.round_id
+    rows = session.execute(
+        select(col(PushSubscription.id), col(PushSubscription.endpoint), col(PushSubscription.p256dh), col(PushSubscription.auth))
+        .join(Member, col(Member.id) == col(PushSubscription.member_id))
+        .join(Unit, col(Unit.id) == col(Member.unit_id))
+        .where(
+            col(Member.active).is_(True),
+            col(Unit.path).startswith(place.unit_path, autoescape=True),
+            ~participation.took_part(round_id),
+        )
+    ).all()
+    members = session.execute(
+        select(func.count(func.distinct(col(PushSubscription.member_id)))).where(col(PushSubscription.id).in_([r[0] for r in rows]))
+    ).scalar_one()
+    return int(members), [Target(*r) for r in rows]
+
+
+def message(place: Place, base_url: str) -> dict[str, str]:
+    """What the phone shows, and the page a tap opens (the round's rules and start)."""
+    info = place.info
+    closes = info.closes_at.astimezone(ZoneInfo(info.timezone)).strftime("%H:%M %d/%m")
+    return {
+        "title": f"Nhắc thi: {info.title}",
+        "body": f"{info.contest_title}. Vòng thi đóng lúc {closes}; đồng chí chưa tham gia.",
+        "url": f"{base_url.rstrip('/')}/rounds/{info.round_id}/enter",
+    }
+
+
+def queue(
+    *, session: Session, actor: Actor, round_id: int, unit_code: str | None, base_url: str, kind: str = "manual"
+) -> tuple[ReminderSend, list[Target], dict[str, str]]:
+    """Record a reminder to the unit's subtree and return what to send (the caller commits, then sends)."""
+    place = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    if place.info.status == RoundStatus.closed or place.info.closes_at <= utcnow():
+        raise Invalid(N_("Vòng thi đã kết thúc: không còn gì để nhắc."), field="round")
+    members, targets = _targets(session, place)
+    send = ReminderSend(round_id=round_id, unit_id=place.unit_id, sent_by=actor.id, kind=kind, members=members, targets=len(targets))
+    session.add(send)
+    session.flush()
+    return send, targets, message(place, base_url)
+
+
+def deliver(*, engine: Engine, send_id: int, targets: list[Target], message: dict[str, str], key: Vapid01, contact: str) -> None:
+    """Post the message to every target and record the outcome (subscriptions gone are deleted)."""
+    delivered = failed = 0
+    gone: list[int] = []
+    for t in targets:
+        outcome = push.send(endpoint=t.endpoint, p256dh=t.p256dh, auth=t.auth, message=message, key=key, contact=contact)
+        if outcome.ok:
+            delivered += 1
+        else:
+            failed += 1
+            if outcome.gone:
+                gone.append(t.subscription_id)
+    with session_scope(engine) as session:
+        if gone:
+            session.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
+        session.execute(
+            update(ReminderSend)
+            .where(col(ReminderSend.id) == send_id)
+            .values(delivered=delivered, failed=failed, removed=len(gone), finished_at=utcnow())
+        )
+
+
+def in_background(work: Callable[[], None]) -> threading.Thread:
+    """Run the sending apart from the request (and from answer saves): one daemon thread per reminder."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # recorded as unfinished (finished_at stays empty); the organiser may send again
+            log.exception("sending a reminder failed")
+
+    thread = threading.Thread(target=run, name="hoithi-reminder", daemon=True)
+    thread.start()
+    return thread
+
+
+def history(*, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> list[ReminderSend]:
+    place = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=unit_code)
+    return list(
+        session.execute(
+            select(ReminderSend)
+            .join(Unit, col(Unit.id) == col(ReminderSend.unit_id))
+            .where(col(ReminderSend.round_id) == round_id, col(Unit.path).startswith(place.unit_path, autoescape=True))
+            .order_by(col(ReminderSend.created_at).desc())
+            .limit(20)
+        ).scalars()
+    )
+
+
+def get(*, session: Session, actor: Actor, send_id: int) -> ReminderSend:
+    send = session.get(ReminderSend, send_id)
+    if send is None:
+        raise NotFound(N_("Không tìm thấy lần gửi nhắc nhở."))
+    unit = session.get(Unit, send.unit_id)
+    assert unit is not None
+    participation.reach(session=session, actor=actor, round_id=send.round_id, unit_code=unit.code)
+    return send

@@ -1,0 +1,71 @@
+"""Reminders by Web Push, end to end against a local push service that decrypts what it receives: only members
+of the subtree without a finished attempt who allowed notifications get one; a 410 from the push service
+removes the subscription; every send is recorded."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from tests.factories import api_token, bearer, make_member
+from tests.fixtures.results import add
+
+
+def _subscribe(client, token: str, phone) -> None:
+    body = {"endpoint": phone.endpoint, "keys": {"p256dh": phone.p256dh, "auth": phone.auth}}
+    assert client.post("/api/v1/push/subscriptions", headers=bearer(token), json=body).status_code == 201
+
+
+def test_a_reminder_reaches_who_has_not_taken_part(client, session, results_arena, push_service):
+    t, week2 = results_arena.tree, results_arena.rounds[1]  # open now
+    names = ("missing", "done", "silent", "gone", "off")
+    people = {n: make_member(session, t.a1, full_name=f"Đặng Văn {n}", phone=f"091800000{i}") for i, n in enumerate(names)}
+    add(session, week2, people["done"], score=3)
+    session.commit()
+    phones = {n: push_service.phone(n) for n in ("missing", "done", "gone", "off")}
+    for n, phone in phones.items():
+        _subscribe(client, api_token(client, people[n].phone), phone)
+    off = api_token(client, people["off"].phone)
+    assert client.delete("/api/v1/push/subscriptions", headers=bearer(off), params={"endpoint": phones["off"].endpoint}).status_code == 204
+    push_service.gone.add("/push/gone")
+
+    make_member(session, t.a1, phone="0918000099", roles=(("organiser", t.a1),))
+    organiser = api_token(client, "0918000099")
+    queued = client.post(f"/api/v1/rounds/{week2.id}/reminders", headers=bearer(organiser), json={})
+    assert queued.status_code == 202
+    sent = queued.json()
+    assert (sent["members"], sent["targets"], sent["unit"]["code"]) == (2, 2, "CB-A1")  # missing and gone
+    status = sent
+    for _ in range(100):
+        status = client.get(f"/api/v1/reminders/{sent['id']}", headers=bearer(organiser)).json()
+        if status["finished_at"]:
+            break
+        time.sleep(0.1)
+    assert (status["delivered"], status["failed"], status["removed"]) == (1, 1, 1)
+    assert [path for path, _message, _headers in push_service.received] == ["/push/missing"]
+    _path, message, headers = push_service.received[0]
+    assert week2.title in message["title"] and message["url"].endswith(f"/rounds/{week2.id}/enter")
+    assert headers["content-encoding"] == "aes128gcm"
+    scheme, token = headers["authorization"].split(" ", 1)  # VAPID: a JWT signed with the server's key
+    claims = json.loads(base64.urlsafe_b64decode(token.removeprefix("t=").split(",")[0].split(".")[1] + "=="))
+    assert scheme in ("vapid", "WebPush") and claims["aud"] == push_service.base and claims["sub"].startswith("mailto:")
+    # the gone phone's subscription was removed: a second reminder reaches only the one left
+    again = client.post(f"/api/v1/rounds/{week2.id}/reminders", headers=bearer(organiser), json={}).json()
+    assert (again["members"], again["targets"]) == (1, 1)
+
+
+def test_who_may_remind_and_bad_subscriptions(client, session, results_arena):
+    t, week2 = results_arena.tree, results_arena.rounds[1]
+    member = make_member(session, t.b1, phone="0918100001")
+    token = api_token(client, member.phone)
+    assert client.post(f"/api/v1/rounds/{week2.id}/reminders", headers=bearer(token), json={}).status_code == 404
+    bad = {"endpoint": "ftp://x", "keys": {"p256dh": "a", "auth": "b"}}
+    assert client.post("/api/v1/push/subscriptions", headers=bearer(token), json=bad).status_code == 422
+    assert client.get("/api/v1/push/key").json()["public_key"]
+    ward = make_member(session, t.b, phone="0918100002", roles=(("organiser", t.b),))
+    ward_token = api_token(client, ward.phone)
+    other = client.post(f"/api/v1/rounds/{week2.id}/reminders", headers=bearer(ward_token), json={"unit_code": "DB-A"})
+    assert other.status_code == 403
+    closed = client.post(f"/api/v1/rounds/{results_arena.rounds[0].id}/reminders", headers=bearer(ward_token), json={})
+    assert closed.status_code == 422  # week 1 is over
