@@ -22,8 +22,10 @@ from starlette.background import BackgroundTask
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
+from app.models import ReminderSend
 from app.services.kit.files import ExportFile, attachment
-from app.services.results import certificates
+from app.services.org.access import Actor
+from app.services.results import certificates, reminders
 
 
 def _commit_in_same_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,3 +125,19 @@ def certificate_pdf(issued: certificates.Issued, base: str) -> Response:
         media_type="application/pdf",
         headers={"X-Certificate-Code": code, "Content-Disposition": attachment(f"giay-chung-nhan-{code}.pdf"), "Cache-Control": "no-store"},
     )
+
+
+def start_reminder(request: Request, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> ReminderSend:
+    """Queue the reminder, commit it, then send it in the background (pages and API alike)."""
+    send, targets, message = reminders.queue(
+        session=session, actor=actor, round_id=round_id, unit_code=unit_code, base_url=public_base_url(request)
+    )
+    session.commit()
+    state = request.app.state
+    send_id = send.id or 0
+    reminders.in_background(
+        lambda: reminders.deliver(
+            engine=state.engine, send_id=send_id, targets=targets, message=message, key=state.vapid, contact=state.settings.push_contact
+        )
+    )
+    return send

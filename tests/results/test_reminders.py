@@ -10,6 +10,7 @@ import time
 
 from tests.factories import api_token, bearer, make_member
 from tests.fixtures.results import add
+from tests.pagehelpers import csrf_from, page_login
 
 
 def _subscribe(client, token: str, phone) -> None:
@@ -69,3 +70,26 @@ def test_who_may_remind_and_bad_subscriptions(client, session, results_arena):
     assert other.status_code == 403
     closed = client.post(f"/api/v1/rounds/{results_arena.rounds[0].id}/reminders", headers=bearer(ward_token), json={})
     assert closed.status_code == 422  # week 1 is over
+
+
+def test_the_pages_send_a_reminder_and_offer_the_switch(client, session, results_arena, push_service):
+    t, week2 = results_arena.tree, results_arena.rounds[1]
+    member = make_member(session, t.a2, phone="0918200001")
+    phone = push_service.phone("page")
+    _subscribe(client, api_token(client, member.phone), phone)
+    make_member(session, t.a, phone="0918200009", roles=(("organiser", t.a),))
+    page_login(client, "0918200009")
+    form = client.get(f"/rounds/{week2.id}/reminders")
+    assert form.status_code == 200 and 'id="no-sends"' in form.text
+    sent = client.post(f"/rounds/{week2.id}/reminders", data={"csrf_token": csrf_from(form.text), "unit": "DB-A"}, follow_redirects=False)
+    assert sent.status_code == 303 and "sent=" in sent.headers["location"]
+    for _ in range(100):
+        if push_service.received:
+            break
+        time.sleep(0.1)
+    assert [p for p, _m, _h in push_service.received] == ["/push/page"]
+    assert 'id="sends"' in client.get(f"/rounds/{week2.id}/reminders").text
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript") and "showNotification" in worker.text
+    home = client.get("/")
+    assert 'id="push-box"' in home.text and 'data-key="' in home.text and "/static/push.js" in home.text

@@ -19,7 +19,7 @@ from app.db import from_memory_or_database
 from app.deps import CurrentActor, Offset, RequireJudge, RequireOrganiser, SessionDep
 from app.i18n import translate
 from app.models import Attempt, ReminderSend, Unit
-from app.routers.base import certificate_pdf, download, make_router, public_base_url
+from app.routers.base import certificate_pdf, download, make_router, public_base_url, start_reminder
 from app.services.contests.contests import zone
 from app.services.kit import push
 from app.services.org.access import Actor
@@ -451,22 +451,6 @@ def send_reminder(request: Request, round_id: int, data: ReminderIn, actor: Curr
     unit = session.get(Unit, out.unit_id)
     assert unit is not None
     return _reminder(out, unit)
-
-
-def start_reminder(request: Request, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> ReminderSend:
-    """Queue the reminder, commit it, then send it in the background (pages and API alike)."""
-    send, targets, message = reminders.queue(
-        session=session, actor=actor, round_id=round_id, unit_code=unit_code, base_url=public_base_url(request)
-    )
-    session.commit()
-    state = request.app.state
-    send_id = send.id or 0
-    reminders.in_background(
-        lambda: reminders.deliver(
-            engine=state.engine, send_id=send_id, targets=targets, message=message, key=state.vapid, contact=state.settings.push_contact
-        )
-    )
-    return send
 
 
 @router.get("/reminders/{send_id}", response_model=ReminderOut)

@@ -5,7 +5,7 @@ from app.routers.pages.bank import study
 from app.routers.pages.essays import campaigns as essay_campaigns
 from app.routers.pages.essays import essays
 from app.routers.pages.org import audit, auth, member_import, members, units
-from app.routers.pages.results import boards, certificates, judging, participation, report, share, winners
+from app.routers.pages.results import boards, certificates, judging, participation, reminders, report, share, winners
 
 router = make_router(include_in_schema=False)
 # Routes are tried in order: what thousands of phones ask for in the same minutes (the boards, the quiz)
@@ -28,6 +28,7 @@ include_at_root(router, winners.router)
 include_at_root(router, certificates.router)
 include_at_root(router, share.router)
 include_at_root(router, report.router)
+include_at_root(router, reminders.router)
 include_at_root(router, audit.router)
 include_at_root(router, essay_campaigns.router)
 include_at_root(router, essays.router)
