@@ -18,13 +18,16 @@
     return Uint8Array.from(s, (c) => c.charCodeAt(0));
   };
   const registration = () => navigator.serviceWorker.register("/sw.js");
-  async function show() {
+  let acted = false; // once the member has tapped, the first look (show) must not overwrite what the tap said
+  async function show(first) {
     const sub = await (await registration()).pushManager.getSubscription();
+    if (first && acted) return;
     on.hidden = !!sub;
     off.hidden = !sub;
     say(sub ? "onText" : "offText");
   }
   on.addEventListener("click", async () => {
+    acted = true;
     try {
       if ((await Notification.requestPermission()) !== "granted") { say("denied"); return; }
       const reg = await registration();
@@ -41,6 +44,7 @@
     }
   });
   off.addEventListener("click", async () => {
+    acted = true;
     const sub = await (await registration()).pushManager.getSubscription();
     if (sub) {
       await fetch("/api/v1/push/subscriptions?endpoint=" + encodeURIComponent(sub.endpoint), {
@@ -50,5 +54,5 @@
     }
     await show();
   });
-  show().catch(() => say("unsupported"));
+  show(true).catch(() => say("unsupported"));
 })();
