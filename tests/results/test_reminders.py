@@ -64,6 +64,7 @@ def test_who_may_remind_and_bad_subscriptions(client, session, results_arena):
     bad = {"endpoint": "ftp://x", "keys": {"p256dh": "a", "auth": "b"}}
     assert client.post("/api/v1/push/subscriptions", headers=bearer(token), json=bad).status_code == 422
     assert client.get("/api/v1/push/key").json()["public_key"]
+    assert client.get("/api/v1/reminders/99999999999999999999", headers=bearer(token)).status_code == 404  # found by schemathesis
     ward = make_member(session, t.b, phone="0918100002", roles=(("organiser", t.b),))
     ward_token = api_token(client, ward.phone)
     other = client.post(f"/api/v1/rounds/{week2.id}/reminders", headers=bearer(ward_token), json={"unit_code": "DB-A"})

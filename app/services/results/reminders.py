@@ -21,7 +21,7 @@ from app.db import session_scope
 from app.errors import N_, Invalid, NotFound
 from app.models import Member, PushSubscription, ReminderSend, Unit
 from app.models.contests import RoundStatus
-from app.models.types import utcnow
+from app.models.types import is_db_id, utcnow
 from app.services.kit import push
 from app.services.org.access import Actor
 from app.services.results import participation
@@ -171,7 +171,7 @@ def history(*, session: Session, actor: Actor, round_id: int, unit_code: str | N
 
 
 def get(*, session: Session, actor: Actor, send_id: int) -> ReminderSend:
-    send = session.get(ReminderSend, send_id)
+    send = session.get(ReminderSend, send_id) if is_db_id(send_id) else None
     if send is None:
         raise NotFound(N_("Không tìm thấy lần gửi nhắc nhở."))
     unit = session.get(Unit, send.unit_id)
