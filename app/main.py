@@ -35,7 +35,7 @@ from app.http_guard import HttpGuard
 from app.services.kit import push
 from app.services.org import principals
 from app.services.quiz import taps
-from app.services.results import board_cache
+from app.services.results import board_cache, reminders
 from app.shared_page import GZIP_MIN_BYTES
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -70,7 +70,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = []
     settings = app.state.settings
     if settings.sweep_every_s > 0:
-        tasks.append(asyncio.create_task(sweeper.run_forever(app.state.engine, settings.sweep_every_s, settings.live_every_s)))
+        state = app.state
+
+        def remind() -> int:
+            key, contact, base = state.vapid, settings.push_contact, settings.public_url or ""
+            return reminders.auto_once(engine=state.engine, key=key, contact=contact, base_url=base)
+
+        tasks.append(asyncio.create_task(sweeper.run_forever(state.engine, settings.sweep_every_s, settings.live_every_s, remind)))
     if settings.auth_cache_s > 0:
         tasks.append(asyncio.create_task(principals.watch(app.state.engine, app.state.principals)))
     yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import anyio.to_thread
 from sqlalchemy.engine import Engine
@@ -36,7 +37,8 @@ def refresh_once(engine: Engine) -> int:
         return closing.refresh_live(session=session)
 
 
-async def run_forever(engine: Engine, every_s: float, live_every_s: float = 0) -> None:
+async def run_forever(engine: Engine, every_s: float, live_every_s: float = 0, remind: Callable[[], int] | None = None) -> None:
+    """`remind` sends the automatic reminders that are due (with each sweep)."""
     tick = min(x for x in (every_s, live_every_s) if x > 0)
     last_sweep = time.monotonic()
     while True:
@@ -49,5 +51,9 @@ async def run_forever(engine: Engine, every_s: float, live_every_s: float = 0) -
                 finalised = await anyio.to_thread.run_sync(sweep_once, engine)
                 if finalised:
                     log.info("finalised %d attempts past their deadline", finalised)
+                if remind is not None:
+                    reminded = await anyio.to_thread.run_sync(remind)
+                    if reminded:
+                        log.info("sent %d automatic reminders", reminded)
         except Exception:  # a failed pass is retried at the next tick, never kills the worker
             log.exception("sweep failed")

@@ -48,6 +48,7 @@ class Contest(TableModel, table=True):
     # Whether rounds may draw from published study sets (their questions are then withheld from study until
     # every round that may ask them has closed). Off: the study sets stay open to study during the contest.
     study_draw: bool = False
+    auto_reminders: bool = False  # remind who has not taken part when a round opens and a day before it closes
 
 
 class Round(TableModel, table=True):

@@ -165,6 +165,17 @@ class ReminderSend(TableModel, table=True):
     many phones, and how it went (filled in as the background sending goes)."""
 
     __tablename__ = "reminder_send"
+    # an automatic reminder ("opened", "closing") is sent once per round, whatever the number of workers
+    __table_args__ = (
+        Index(
+            "uq_reminder_send_auto",
+            "round_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind != 'manual'"),
+            postgresql_where=text("kind != 'manual'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")

@@ -94,3 +94,24 @@ def test_the_pages_send_a_reminder_and_offer_the_switch(client, session, results
     assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript") and "showNotification" in worker.text
     home = client.get("/")
     assert 'id="push-box"' in home.text and 'data-key="' in home.text and "/static/push.js" in home.text
+
+
+def test_automatic_reminders_go_once_per_round_when_switched_on(app, client, session, results_arena, push_service):
+    from app.services.results import reminders
+
+    t, week2 = results_arena.tree, results_arena.rounds[1]  # open, closing within a day
+    member = make_member(session, t.b1, phone="0918300001")
+    _subscribe(client, api_token(client, member.phone), push_service.phone("auto"))
+
+    def run() -> int:
+        return reminders.auto_once(engine=app.state.engine, key=app.state.vapid, contact="mailto:test@hoithi.vn", base_url="")
+
+    assert run() == 0  # off by default
+    make_member(session, t.root, phone="0918300009", roles=(("organiser", t.root),))
+    page_login(client, "0918300009")
+    page = client.get(f"/rounds/{week2.id}/reminders")
+    switched = client.post(f"/rounds/{week2.id}/reminders/auto", data={"csrf_token": csrf_from(page.text), "on": "1"})
+    assert switched.status_code == 200 and 'id="auto-switch"' in switched.text
+    assert run() == 1 and run() == 0  # once per round and kind, whoever runs it
+    assert [p for p, _m, _h in push_service.received] == ["/push/auto"]
+    assert push_service.received[0][1]["url"] == f"/rounds/{week2.id}/enter"

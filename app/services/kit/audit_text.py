@@ -40,6 +40,7 @@ SENTENCES = {
     "contest.create": N_("{who} tạo cuộc thi {target}"),
     "contest.update": N_("{who} sửa cuộc thi {target}"),
     "contest.publish": N_("{who} công bố cuộc thi {target}"),
+    "contest.auto_reminders": N_("{who} đổi cài đặt tự động nhắc nhở của cuộc thi {target}"),
     "contest.close": N_("{who} kết thúc cuộc thi {target}"),
     "round.update": N_("{who} sửa vòng thi {target}"),
     "round.close": N_("{who} đóng vòng thi {target}"),

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from py_vapid import Vapid01
@@ -19,12 +20,12 @@ from sqlmodel import Session, col
 
 from app.db import session_scope
 from app.errors import N_, Invalid, NotFound
-from app.models import Member, PushSubscription, ReminderSend, Unit
-from app.models.contests import RoundStatus
+from app.models import Contest, Member, PushSubscription, ReminderSend, Round, Unit
+from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
-from app.services.kit import push
+from app.services.kit import audit, push
 from app.services.org.access import Actor
-from app.services.results import participation
+from app.services.results import participation, standings
 from app.services.results.participation import Place
 
 log = logging.getLogger(__name__)
@@ -178,3 +179,84 @@ def get(*, session: Session, actor: Actor, send_id: int) -> ReminderSend:
     assert unit is not None
     participation.reach(session=session, actor=actor, round_id=send.round_id, unit_code=unit.code)
     return send
+
+
+# --- automatic reminders ---------------------------------------------------------------------------------------
+CLOSING_AHEAD = timedelta(days=1)
+
+
+def set_auto(*, session: Session, actor: Actor, round_id: int, on: bool) -> Contest:
+    """Turn the contest's automatic reminders on or off (organisers of the contest's scope)."""
+    place = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=None)
+    contest = session.get(Contest, place.info.contest_id)
+    scope = session.get(Unit, place.info.scope_id)
+    assert contest is not None and scope is not None
+    actor.require(scope)  # the scope's organisers decide for the whole contest
+    contest.auto_reminders = on
+    session.add(contest)
+    audit.record(
+        session=session,
+        actor_id=actor.id,
+        action="contest.auto_reminders",
+        entity="contest",
+        entity_id=contest.id,
+        detail={"on": on},
+        ip=actor.ip,
+        unit_id=scope.id,
+    )
+    return contest
+
+
+def _due(session: Session, now: datetime) -> list[tuple[Round, Contest, str]]:
+    """Rounds of contests with automatic reminders that are due one: just opened, or closing within a day."""
+    rows = session.execute(
+        select(Round, Contest)
+        .join(Contest, col(Contest.id) == col(Round.contest_id))
+        .where(
+            col(Contest.auto_reminders).is_(True),
+            col(Contest.status) == ContestStatus.published,
+            col(Round.status) != RoundStatus.closed,
+            col(Round.opens_at) <= now,
+            col(Round.closes_at) > now,
+        )
+    ).all()
+    sent = {
+        (r, k)
+        for r, k in session.execute(
+            select(col(ReminderSend.round_id), col(ReminderSend.kind)).where(col(ReminderSend.round_id).in_([r.id for r, _c in rows]))
+        )
+    }
+    due = []
+    for round_, contest in rows:
+        kind = "closing" if round_.closes_at - now <= CLOSING_AHEAD else "opened"
+        if (round_.id, kind) not in sent:
+            due.append((round_, contest, kind))
+    return due
+
+
+def auto_once(*, engine: Engine, key: Vapid01, contact: str, base_url: str, now: datetime | None = None) -> int:
+    """Send the automatic reminders that are due (each once per round and kind, whatever the number of workers:
+    the first to record it sends it); returns how many were sent."""
+    now = now or utcnow()
+    with session_scope(engine, write=False) as session:
+        due = _due(session, now)
+    count = 0
+    for round_, contest, kind in due:
+        with session_scope(engine) as session:
+            scope = session.get(Unit, contest.scope_unit_id)
+            assert scope is not None and round_.id is not None and scope.id is not None
+            info = standings.any_round_info(session=session, round_id=round_.id)
+            place = Place(info, scope.id, scope.code, scope.name, scope.path)
+            members, targets = _targets(session, place)
+            send = ReminderSend(round_id=round_.id, unit_id=scope.id, kind=kind, members=members, targets=len(targets))
+            try:
+                with session.begin_nested():
+                    session.add(send)
+                    session.flush()
+            except IntegrityError:  # another worker recorded it first: it sends it
+                continue
+            send_id = send.id or 0
+            text = message(place, base_url)
+        deliver(engine=engine, send_id=send_id, targets=targets, message=text, key=key, contact=contact)
+        count += 1
+    return count

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from app.deps import PageActor, SessionDep
+from app.models import Contest
 from app.routers.base import make_router, start_reminder
 from app.routers.pages.common import FormDep, redirect
 from app.services.results import participation, reminders
@@ -29,7 +30,16 @@ def service_worker() -> FileResponse:
 def reminders_page(request: Request, round_id: int, actor: PageActor, session: SessionDep, unit: str = "", sent: int = 0) -> HTMLResponse:
     place = participation.reach(session=session, actor=actor, round_id=round_id, unit_code=unit or None)
     sends = reminders.history(session=session, actor=actor, round_id=round_id, unit_code=place.unit_code)
-    return render(request, "pages/results/reminders.html", {"actor": actor, "place": place, "sends": sends, "sent": sent})
+    contest = session.get(Contest, place.info.contest_id)
+    context = {"actor": actor, "place": place, "sends": sends, "sent": sent, "auto": bool(contest and contest.auto_reminders)}
+    context["may_switch"] = actor.covers_path(place.info.scope_path)
+    return render(request, "pages/results/reminders.html", context)
+
+
+@router.post("/rounds/{round_id}/reminders/auto")
+def switch_auto(round_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> RedirectResponse:
+    reminders.set_auto(session=session, actor=actor, round_id=round_id, on=form.get("on") == "1")
+    return redirect(f"/rounds/{round_id}/reminders?unit={form.get('unit') or ''}")
 
 
 @router.post("/rounds/{round_id}/reminders")
