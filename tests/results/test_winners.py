@@ -58,3 +58,18 @@ def test_the_page_and_its_image_are_shared_without_login(client, session, result
     image = client.get(f"/rounds/{r.id}/winners.png")
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(image.content)).size == (1200, 630)
+
+
+def test_a_contests_winners_once_its_last_round_is_sealed(client, session, results_arena):
+    _three(session, results_arena)
+    seal_first_round(session, results_arena, [("Giải Nhất", 1)])
+    contest = results_arena.contest
+    assert client.get(f"/contests/{contest.id}/winners").status_code == 409  # week 2 is not sealed
+    week2 = results_arena.rounds[1]
+    week2.status, week2.sealed_at, week2.seal_digest = "closed", week2.closes_at, "0" * 64  # a round nobody took
+    session.add(week2)
+    session.commit()
+    page = client.get(f"/contests/{contest.id}/winners")
+    assert page.status_code == 200 and "Nguyễn Thị Ánh Tuyết" in page.text and week2.title in page.text
+    assert f'href="/contests/{contest.id}/winners"' in client.get("/archive").text
+    assert client.get("/contests/999999/winners").status_code == 404

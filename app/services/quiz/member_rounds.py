@@ -205,6 +205,7 @@ class Finished:
 
     contest: Contest
     sealed: list[Round]
+    rounds: int  # how many rounds the contest has (all sealed: the contest's winners page)
 
 
 def archive(*, session: Session, limit: int = 50, now: datetime | None = None) -> list[Finished]:
@@ -216,8 +217,11 @@ def archive(*, session: Session, limit: int = 50, now: datetime | None = None) -
     ).all()
     ids = [c.id for c in done]
     sealed: dict[int, list[Round]] = {}
+    counts = dict(
+        session.exec(select(Round.contest_id, func.count()).where(col(Round.contest_id).in_(ids)).group_by(col(Round.contest_id))).all()
+    )
     for r in session.exec(
         select(Round).where(col(Round.contest_id).in_(ids), col(Round.sealed_at).is_not(None)).order_by(col(Round.position))
     ).all():
         sealed.setdefault(r.contest_id, []).append(r)
-    return [Finished(c, sealed.get(c.id or 0, [])) for c in done]
+    return [Finished(c, sealed.get(c.id or 0, []), counts.get(c.id or 0, 0)) for c in done]

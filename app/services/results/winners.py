@@ -89,3 +89,20 @@ def card(*, session: Session, round_id: int, site: str, locale: str = "vi") -> b
     if not w.rows and w.units:
         lines += [Line(f"{u.prize}: {u.unit_name}", size=34, max_lines=1) for u in w.units[:5]]
     return card_png(Line(translate(N_("Kết quả {round}"), locale, round=w.round.title), size=56, bold=True), lines, footer=site)
+
+
+@dataclass(frozen=True)
+class ContestWinners:
+    contest: Contest
+    rounds: list[Winners]  # every round, all sealed
+
+
+def contest_winners(*, session: Session, contest_id: int) -> ContestWinners:
+    """A contest's winners, round by round, once its last round is sealed (409 before; 404 unpublished)."""
+    contest = session.get(Contest, contest_id) if is_db_id(contest_id) else None
+    if contest is None or contest.status == ContestStatus.draft:
+        raise NotFound(N_("Không tìm thấy cuộc thi."))
+    rounds = session.execute(select(Round).where(col(Round.contest_id) == contest_id).order_by(col(Round.position))).scalars().all()
+    if not rounds or any(r.sealed_at is None for r in rounds):
+        raise Conflict(N_("Kết quả cuộc thi được công bố khi vòng thi cuối cùng đã niêm phong."))
+    return ContestWinners(contest=contest, rounds=[round_winners(session=session, round_id=r.id or 0) for r in rounds])

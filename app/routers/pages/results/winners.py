@@ -37,3 +37,10 @@ def winners_image(request: Request, round_id: int, session: SessionDep) -> Respo
     png = winners.card(session=session, round_id=round_id, site=site, locale=request_locale(request))
     # sealed results do not change: phones and the link previews of Zalo and Facebook may keep the image
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/contests/{contest_id}/winners", response_class=HTMLResponse)
+def contest_winners_page(request: Request, contest_id: int, session: SessionDep) -> HTMLResponse:
+    """A contest's winners, round by round, once its last round is sealed (public)."""
+    w = winners.contest_winners(session=session, contest_id=contest_id)
+    return render(request, "pages/results/contest_winners.html", {"w": w, "tz": contests.zone(w.contest)})
