@@ -73,8 +73,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
 
         def remind() -> int:
-            key, contact, base = state.vapid, settings.push_contact, settings.public_url or ""
-            return reminders.auto_once(engine=state.engine, key=key, contact=contact, base_url=base)
+            def send(send_id: int, targets: list[reminders.Target], message: dict[str, str]) -> None:
+                reminders.in_own_process(settings, send_id, targets, message, settings.push_contact)
+
+            return reminders.auto_once(engine=state.engine, send=send, base_url=settings.public_url or "")
 
         tasks.append(asyncio.create_task(sweeper.run_forever(state.engine, settings.sweep_every_s, settings.live_every_s, remind)))
     if settings.auth_cache_s > 0:

@@ -133,11 +133,6 @@ def start_reminder(request: Request, session: Session, actor: Actor, round_id: i
         session=session, actor=actor, round_id=round_id, unit_code=unit_code, base_url=public_base_url(request)
     )
     session.commit()
-    state = request.app.state
-    send_id = send.id or 0
-    reminders.in_background(
-        lambda: reminders.deliver(
-            engine=state.engine, send_id=send_id, targets=targets, message=message, key=state.vapid, contact=state.settings.push_contact
-        )
-    )
+    settings = request.app.state.settings
+    reminders.in_own_process(settings, send.id or 0, targets, message, settings.push_contact)
     return send

@@ -6,6 +6,8 @@ services runs in a background thread, so a reminder to ten thousand phones does 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from app.db import session_scope
+from app.config import Settings
+from app.db import make_engine, session_scope
 from app.errors import N_, Invalid, NotFound
 from app.models import Contest, Member, PushSubscription, ReminderSend, Round, Unit
 from app.models.contests import ContestStatus, RoundStatus
@@ -30,6 +33,7 @@ from app.services.results.participation import Place
 
 log = logging.getLogger(__name__)
 MAX_ENDPOINT = 1000
+NICE = 10  # the sending process yields the CPU to the workers answering members
 # push services speak HTTPS; a push service on this machine (tests, a local relay) may be plain HTTP
 ENDPOINT_SCHEMES = ("https://", "http://127.0.0.1:", "http://localhost:")
 
@@ -126,14 +130,18 @@ def deliver(*, engine: Engine, send_id: int, targets: list[Target], message: dic
     """Post the message to every target and record the outcome (subscriptions gone are deleted)."""
     delivered = failed = 0
     gone: list[int] = []
-    for t in targets:
-        outcome = push.send(endpoint=t.endpoint, p256dh=t.p256dh, auth=t.auth, message=message, key=key, contact=contact)
-        if outcome.ok:
-            delivered += 1
-        else:
-            failed += 1
-            if outcome.gone:
-                gone.append(t.subscription_id)
+    pusher = push.Pusher(key, contact)
+    try:
+        for t in targets:
+            outcome = pusher.send(endpoint=t.endpoint, p256dh=t.p256dh, auth=t.auth, message=message)
+            if outcome.ok:
+                delivered += 1
+            else:
+                failed += 1
+                if outcome.gone:
+                    gone.append(t.subscription_id)
+    finally:
+        pusher.close()
     with session_scope(engine) as session:
         if gone:
             session.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
@@ -144,18 +152,26 @@ def deliver(*, engine: Engine, send_id: int, targets: list[Target], message: dic
         )
 
 
-def in_background(work: Callable[[], None]) -> threading.Thread:
-    """Run the sending apart from the request (and from answer saves): one daemon thread per reminder."""
+def in_own_process(settings: Settings, send_id: int, targets: list[Target], message: dict[str, str], contact: str) -> None:
+    """Send from a child process at a lower CPU priority: encrypting and posting thousands of messages then
+    takes neither the worker's interpreter lock nor CPU that answer saves need (docs/performance.md#reminders)."""
+    ctx = multiprocessing.get_context("spawn")
+    child = ctx.Process(target=_send_apart, args=(settings, send_id, targets, message, contact), name="hoithi-reminder", daemon=True)
+    child.start()
+    threading.Thread(target=child.join, daemon=True).start()  # reap it when it ends
 
-    def run() -> None:
-        try:
-            work()
-        except Exception:  # recorded as unfinished (finished_at stays empty); the organiser may send again
-            log.exception("sending a reminder failed")
 
-    thread = threading.Thread(target=run, name="hoithi-reminder", daemon=True)
-    thread.start()
-    return thread
+def _send_apart(settings: Settings, send_id: int, targets: list[Target], message: dict[str, str], contact: str) -> None:
+    os.nice(NICE)
+    engine = make_engine(settings)
+    try:
+        deliver(
+            engine=engine, send_id=send_id, targets=targets, message=message, key=push.vapid(settings.resolved_data_dir()), contact=contact
+        )
+    except Exception:
+        log.exception("sending a reminder failed")
+    finally:
+        engine.dispose()
 
 
 def history(*, session: Session, actor: Actor, round_id: int, unit_code: str | None) -> list[ReminderSend]:
@@ -234,9 +250,12 @@ def _due(session: Session, now: datetime) -> list[tuple[Round, Contest, str]]:
     return due
 
 
-def auto_once(*, engine: Engine, key: Vapid01, contact: str, base_url: str, now: datetime | None = None) -> int:
+Sender = Callable[[int, list[Target], dict[str, str]], None]  # (send id, targets, message): posts them
+
+
+def auto_once(*, engine: Engine, send: Sender, base_url: str, now: datetime | None = None) -> int:
     """Send the automatic reminders that are due (each once per round and kind, whatever the number of workers:
-    the first to record it sends it); returns how many were sent."""
+    the first to record it sends it, through `send`); returns how many were sent."""
     now = now or utcnow()
     with session_scope(engine, write=False) as session:
         due = _due(session, now)
@@ -248,15 +267,15 @@ def auto_once(*, engine: Engine, key: Vapid01, contact: str, base_url: str, now:
             info = standings.any_round_info(session=session, round_id=round_.id)
             place = Place(info, scope.id, scope.code, scope.name, scope.path)
             members, targets = _targets(session, place)
-            send = ReminderSend(round_id=round_.id, unit_id=scope.id, kind=kind, members=members, targets=len(targets))
+            record = ReminderSend(round_id=round_.id, unit_id=scope.id, kind=kind, members=members, targets=len(targets))
             try:
                 with session.begin_nested():
-                    session.add(send)
+                    session.add(record)
                     session.flush()
             except IntegrityError:  # another worker recorded it first: it sends it
                 continue
-            send_id = send.id or 0
+            send_id = record.id or 0
             text = message(place, base_url)
-        deliver(engine=engine, send_id=send_id, targets=targets, message=text, key=key, contact=contact)
+        send(send_id, targets, text)
         count += 1
     return count
