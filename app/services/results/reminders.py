@@ -33,7 +33,7 @@ from app.services.results.participation import Place
 
 log = logging.getLogger(__name__)
 MAX_ENDPOINT = 1000
-NICE = 10  # the sending process yields the CPU to the workers answering members
+NICE = 19  # the sending process yields the CPU to the workers answering members (weight 15 against 1024)
 # push services speak HTTPS; a push service on this machine (tests, a local relay) may be plain HTTP
 ENDPOINT_SCHEMES = ("https://", "http://127.0.0.1:", "http://localhost:")
 
