@@ -21,6 +21,7 @@ from app.models import Contest, Prize, Round, Unit
 from app.models.contests import ContestStatus
 from app.models.essays import Essay, EssayCampaign, EssayStatus
 from app.models.types import is_db_id, utcnow
+from app.services.essays import campaigns as essay_campaigns
 from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.kit.sheets import Column, Part, Report, translated, write_xlsx
 from app.services.kit.text import nfc
@@ -164,24 +165,116 @@ def export(*, session: Session, actor: Actor, contest_id: int, fmt: str, unit_co
 
 
 def write_pdf(report: UnitReport, fh: BinaryIO, tz: ZoneInfo) -> None:
+    lines = (report.contest.title, f"Đơn vị báo cáo: {report.unit.name}")
+    note = "Số liệu của mỗi đơn vị gồm cả các đơn vị trực thuộc; tỉ lệ tham gia tính trên biên chế khai báo."
+    _write_pdf(report.unit.name, "BÁO CÁO KẾT QUẢ", lines, _part(report), tz, fh, note)
+
+
+# --- an essay campaign's report ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EssayLine:
+    code: str
+    name: str
+    headcount: int
+    handed_in: int
+    reviewed: int
+    returned: int
+    graded: int
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    campaign: EssayCampaign
+    unit: Unit
+    total: EssayLine
+    children: list[EssayLine]
+
+
+def campaign_report(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | None = None) -> CampaignReport:
+    """For a unit and an essay campaign: each child unit's essays handed in, accepted by the cell, returned and
+    graded, every figure its subtree's (the unit each essay was last handed in from)."""
+    reached = essay_campaigns.reach(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, roles=participation.SEES)
+    unit = reached.unit
+    tree = list(session.exec(sm_select(Unit).where(col(Unit.path).startswith(unit.path, autoescape=True))).all())
+    counted: dict[str, dict[int, int]] = {}
+    for name, condition in (
+        ("handed_in", col(Essay.status).in_(HANDED_IN)),
+        ("reviewed", col(Essay.status) == EssayStatus.reviewed),
+        ("returned", col(Essay.status) == EssayStatus.returned),
+        ("graded", col(Essay.grade_count) > 0),
+    ):
+        direct = dict(
+            session.execute(
+                select(col(Essay.unit_id), func.count())
+                .where(col(Essay.campaign_id) == campaign_id, condition)
+                .group_by(col(Essay.unit_id))
+            ).all()
+        )
+        counted[name] = _rolled(tree, direct)
+    heads = units.subtree_totals((u.path, u.headcount or 0) for u in tree)
+
+    def line(u: Unit) -> EssayLine:
+        uid = u.id or 0
+        return EssayLine(
+            u.code, u.name, heads.get(uid, 0), *(counted[k].get(uid, 0) for k in ("handed_in", "reviewed", "returned", "graded"))
+        )
+
+    children = sorted((u for u in tree if u.parent_id == unit.id), key=lambda u: u.code)
+    return CampaignReport(reached.campaign, unit, line(unit), [line(u) for u in children])
+
+
+def _campaign_part(report: CampaignReport) -> Part:
+    columns = [
+        Column(N_("Mã đơn vị"), 12),
+        Column(N_("Đơn vị"), 32),
+        Column(N_("Biên chế khai báo"), 11, "int"),
+        Column(N_("Đã nộp"), 10, "int"),
+        Column(N_("Chi bộ đã duyệt"), 10, "int"),
+        Column(N_("Được trả lại để sửa"), 10, "int"),
+        Column(N_("Đã chấm"), 10, "int"),
+    ]
+    rows = [(x.code, x.name, x.headcount, x.handed_in, x.reviewed, x.returned, x.graded) for x in [*report.children, report.total]]
+    return Part(N_("Báo cáo bài thu hoạch"), columns, rows)
+
+
+def export_campaign(
+    *, session: Session, actor: Actor, campaign_id: int, fmt: str, unit_code: str | None = None, locale: str = "vi"
+) -> ExportFile:
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound(N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."))
+    report = campaign_report(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code)
+    tz = ZoneInfo(report.campaign.timezone)
+    display = translate(
+        N_("Báo cáo bài thu hoạch {title} - {unit}.{fmt}"), locale, title=report.campaign.title, unit=report.unit.name, fmt=fmt
+    )
+    name = f"bao-cao-thu-hoach-{ascii_slug(report.campaign.title)}-{ascii_slug(report.unit.code)}.{fmt}"
+    part = translated(_campaign_part(report), locale)
+    if fmt == "xlsx":
+        write = lambda fh: write_xlsx(Report(title=display, parts=[part], tz=tz), fh)  # noqa: E731
+        return ExportFile(path=temp_file(".xlsx", write), filename=name, display_name=display, media_type=XLSX)
+    lines = (f"Cuộc viết: {report.campaign.title}", f"Đơn vị báo cáo: {report.unit.name}")
+    note = "Số liệu của mỗi đơn vị gồm cả các đơn vị trực thuộc."
+    write_pdf_part = lambda fh: _write_pdf(report.unit.name, "BÁO CÁO KẾT QUẢ BÀI THU HOẠCH", lines, part, tz, fh, note)  # noqa: E731
+    return ExportFile(path=temp_file(".pdf", write_pdf_part), filename=name, display_name=display, media_type="application/pdf")
+
+
+def _write_pdf(unit_name: str, title: str, lines: tuple[str, ...], part: Part, tz: ZoneInfo, fh: BinaryIO, note: str) -> None:
+    """A report in the administrative layout: heading, title, the lines under it, the table and the signatures."""
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    prepare(pdf, title=f"Báo cáo kết quả — {report.contest.title}", author=report.unit.name)
+    prepare(pdf, title=title, author=unit_name)
     pdf.add_page()
     today = utcnow().astimezone(tz)
-    parent = report.unit.name
-    national_heading(
-        pdf, organisation=parent, issuer="BAN TỔ CHỨC", place_date=f"Ngày {today.day:02d} tháng {today.month:02d} năm {today.year}"
-    )
+    place_date = f"Ngày {today.day:02d} tháng {today.month:02d} năm {today.year}"
+    national_heading(pdf, organisation=unit_name, issuer="BAN TỔ CHỨC", place_date=place_date)
     pdf.set_font(SANS, "B", 15)
-    pdf.cell(0, 8, "BÁO CÁO KẾT QUẢ", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(SANS, "B", 11)
-    pdf.multi_cell(0, 6, nfc(report.contest.title), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(SANS, "", 10)
-    pdf.multi_cell(0, 6, nfc(f"Đơn vị báo cáo: {report.unit.name}"), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in lines:
+        pdf.multi_cell(0, 6, nfc(line), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    draw_table(pdf, _part(report), tz)
+    draw_table(pdf, part, tz)
     pdf.ln(2)
     pdf.set_font(SANS, "", 9)
-    pdf.multi_cell(0, 5, nfc("Số liệu của mỗi đơn vị gồm cả các đơn vị trực thuộc; tỉ lệ tham gia tính trên biên chế khai báo."))
-    signatures(pdf, ["NGƯỜI LẬP BIỂU", f"TM. {report.unit.name.upper()}"])
+    pdf.multi_cell(0, 5, nfc(note))
+    signatures(pdf, ["NGƯỜI LẬP BIỂU", f"TM. {unit_name.upper()}"])
     pdf.output(fh)
