@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     board_cache.watch_commits(app.state.engine, app.state.boards)
     app.state.taps = taps.TapWriter(app.state.engine)
     app.state.vapid = push.vapid(settings.resolved_data_dir())  # the Web Push key pair, made once per data dir
+    app.state.push_key = push.public_key(app.state.vapid)  # what home hands every phone: encoded once
 
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -21,7 +21,6 @@ from app.i18n import translate
 from app.models import Attempt, ReminderSend, Unit
 from app.routers.base import certificate_pdf, download, make_router, public_base_url, start_reminder
 from app.services.contests.contests import zone
-from app.services.kit import push
 from app.services.org.access import Actor
 from app.services.results import (
     board_cache,
@@ -409,7 +408,7 @@ def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: Sess
 @router.get("/push/key", response_model=PushKeyOut)
 def push_key(request: Request) -> PushKeyOut:
     """The server's Web Push key (applicationServerKey) a phone subscribes with."""
-    return PushKeyOut(public_key=push.public_key(request.app.state.vapid))
+    return PushKeyOut(public_key=request.app.state.push_key)
 
 
 @router.post("/push/subscriptions", status_code=201)

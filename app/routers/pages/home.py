@@ -8,7 +8,6 @@ from app.errors import N_
 from app.routers.base import make_router
 from app.services.bank import study
 from app.services.essays import campaigns as essay_campaigns
-from app.services.kit import push
 from app.services.org import units
 from app.services.org.access import JUDGE
 from app.services.quiz import member_rounds
@@ -37,7 +36,7 @@ def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "")
             "results": member_rounds.my_results(session=session, actor=actor),
             "past": member_rounds.past_contests(session=session, actor=actor),
             "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor),
-            "push_key": push.public_key(request.app.state.vapid),
+            "push_key": request.app.state.push_key,
         },
     )
 

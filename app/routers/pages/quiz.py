@@ -227,9 +227,9 @@ def submit(attempt_id: int, actor: PageActor, session: SessionDep) -> RedirectRe
     return redirect(f"/attempts/{attempt_id}/result")
 
 
-def _share_url(request: Request, session: Session, attempt: Attempt) -> str | None:
-    """The link to the member's result card, once the round's scores may be seen and the member is ranked."""
-    if not attempts.score_visible(session=session, attempt=attempt):
+def _share_url(request: Request, attempt: Attempt, visible: bool) -> str | None:
+    """The link to the member's result card, once the round's scores may be seen."""
+    if not visible:
         return None
     return "/r/" + share.code_for(round_id=attempt.round_id, member_id=attempt.member_id, secret=request.app.state.secret)
 
@@ -242,6 +242,7 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
     card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id)
+    visible = attempts.score_visible(session=session, attempt=attempt)
     return render(
         request,
         "pages/quiz/result.html",
@@ -249,8 +250,8 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
             "actor": actor,
             "attempt": attempt,
             "round": round_,
-            "visible": attempts.score_visible(session=session, attempt=attempt),
-            "share_url": _share_url(request, session, attempt),
+            "visible": visible,
+            "share_url": _share_url(request, attempt, visible),
             "items": attempt_review.review(session=session, attempt=attempt),
             "history": attempt_review.history(session=session, attempt=attempt),
             "left": card.left,
