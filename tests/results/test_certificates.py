@@ -69,6 +69,8 @@ def test_organisers_print_a_units_certificates(client, session, results_arena):
     t = results_arena.tree
     make_member(session, t.a, phone="0913000099", roles=(("organiser", t.a),))
     page_login(client, "0913000099")
+    listed = client.get(f"/rounds/{results_arena.rounds[0].id}/participation").text
+    assert f'href="/rounds/{results_arena.rounds[0].id}/certificates.pdf?unit=DB-A"' in listed  # where organisers find it
     got = client.get(f"/rounds/{results_arena.rounds[0].id}/certificates.pdf")
     assert got.status_code == 200
     pages = PdfReader(io.BytesIO(got.content)).pages
