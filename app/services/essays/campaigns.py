@@ -334,18 +334,15 @@ def reach(*, session: Session, actor: Actor, campaign_id: int, unit_code: str | 
     """A campaign seen by an organiser (or judge, with roles=JUDGE) for one unit inside its scope: the unit asked
     for, else the scope when they cover it, else their own narrowest subtree inside it."""
     campaign, scope = _load(session, campaign_id)
-    inside = [p for p in actor.paths(roles) if p.startswith(scope.path) or scope.path.startswith(p)]
-    if not inside:
-        raise NotFound(N_("Không tìm thấy cuộc viết bài thu hoạch."))
-    if unit_code:
-        unit = units.get_by_code(session=session, code=unit_code)
-        if not unit.path.startswith(scope.path):
-            raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc viết."), code=unit.code)
-        actor.require(unit, roles)
-    elif actor.covers(scope, roles):
-        unit = scope
-    else:
-        unit = session.exec(select(Unit).where(Unit.path == min(inside, key=len))).one()
+    unit = units.reached_unit(
+        session=session,
+        actor=actor,
+        scope=scope,
+        unit_code=unit_code,
+        roles=roles,
+        missing=N_("Không tìm thấy cuộc viết bài thu hoạch."),
+        outside=N_("Đơn vị {code} không thuộc phạm vi cuộc viết."),
+    )
     return Reach(campaign=campaign, scope=scope, unit=unit)
 
 

@@ -243,3 +243,25 @@ def summaries(*, session: Session, actor: Actor) -> list[SubtreeSummary]:
             SubtreeSummary(unit=get(session=session, unit_id=grant.unit_id), units=n_units, headcount=int(headcount), accounts=accounts)
         )
     return out
+
+
+def reached_unit(
+    *, session: Session, actor: Actor, scope: Unit, unit_code: str | None, roles: Iterable[str], missing: str, outside: str
+) -> Unit:
+    """The unit an organiser or judge asks for inside a scope (a contest's, a campaign's): the unit named, if it
+    lies in the scope and their reach (`outside` when not in the scope); else the scope when they cover it; else
+    their widest unit inside it. When none of their units meets the scope, the thing does not exist for them
+    (`missing`)."""
+    roles = tuple(roles)
+    inside = [p for p in actor.paths(roles) if p.startswith(scope.path) or scope.path.startswith(p)]
+    if not inside:
+        raise NotFound(missing)
+    if unit_code:
+        unit = get_by_code(session=session, code=unit_code)
+        if not unit.path.startswith(scope.path):
+            raise NotFound(outside, code=unit.code)
+        actor.require(unit, roles)
+        return unit
+    if actor.covers(scope, roles):
+        return scope
+    return session.exec(select(Unit).where(col(Unit.path) == min(inside, key=len))).one()

@@ -57,19 +57,15 @@ def _judged_unit(session: Session, actor: Actor, scope: Unit, unit_code: str | N
     """The unit a judge asks for inside a contest's scope. Without unit_code: the scope when the judge covers it,
     else the judge's own unit inside the scope. Outside the judge's reach the contest (or round) does not exist
     for them (`missing`); a unit outside their reach is refused by name."""
-    reach = [p for p in actor.paths(JUDGE) if p.startswith(scope.path) or scope.path.startswith(p)]
-    if not reach:
-        raise NotFound(missing)
-    if unit_code:
-        unit = units.get_by_code(session=session, code=unit_code)
-        if not unit.path.startswith(scope.path):
-            raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc thi."), code=unit.code)
-        actor.require(unit, JUDGE)
-        return unit
-    if actor.covers(scope, JUDGE):
-        return scope
-    # a judge of a unit inside the scope: their own subtree
-    return session.exec(select(Unit).where(Unit.path == min(reach, key=len))).one()
+    return units.reached_unit(
+        session=session,
+        actor=actor,
+        scope=scope,
+        unit_code=unit_code,
+        roles=JUDGE,
+        missing=missing,
+        outside=N_("Đơn vị {code} không thuộc phạm vi cuộc thi."),
+    )
 
 
 OWN_ATTEMPT = N_("Giám khảo không xem xét, loại hay khôi phục lượt thi của chính mình: việc này do giám khảo khác làm.")

@@ -61,19 +61,16 @@ def _reach(session: Session, actor: Actor, contest_id: int, unit_code: str | Non
     scope = session.get(Unit, contest.scope_unit_id) if contest else None
     if contest is None or scope is None or contest.status == ContestStatus.draft:
         raise NotFound(N_("Không tìm thấy cuộc thi."))
-    paths = [p for p in actor.paths(participation.SEES) if p.startswith(scope.path) or scope.path.startswith(p)]
-    if not paths:
-        raise NotFound(N_("Không tìm thấy cuộc thi."))
-    if unit_code:
-        unit = units.get_by_code(session=session, code=unit_code)
-        if not unit.path.startswith(scope.path):
-            raise NotFound(N_("Đơn vị {code} không thuộc phạm vi cuộc thi."), code=unit.code)
-        actor.require(unit, participation.SEES)
-        return contest, unit
-    if actor.covers(scope, participation.SEES):
-        return contest, scope
-    widest = min((p for p in paths if p.startswith(scope.path)), key=len)
-    return contest, session.exec(sm_select(Unit).where(col(Unit.path) == widest)).one()
+    unit = units.reached_unit(
+        session=session,
+        actor=actor,
+        scope=scope,
+        unit_code=unit_code,
+        roles=participation.SEES,
+        missing=N_("Không tìm thấy cuộc thi."),
+        outside=N_("Đơn vị {code} không thuộc phạm vi cuộc thi."),
+    )
+    return contest, unit
 
 
 def _rolled(tree: list[Unit], counts: dict[int, int]) -> dict[int, int]:
