@@ -14,7 +14,7 @@ from app.i18n import translate
 from app.models import AuditEntry, Question, RoundQuestion
 from app.services.bank import questions as bank
 from app.services.bank.schemas import QuestionCreate, TopicCreate
-from app.services.contests import contests
+from app.services.contests import contests, rounds
 from app.services.contests.rules import rules_summary
 from app.services.contests.schemas import ContestCreate, ContestUpdate, RoundUpdate
 from app.services.org.access import Actor
@@ -320,7 +320,7 @@ def test_scope(session, w):
         contests.publish_contest(session=session, actor=w.org_b, contest_id=c.id)
     round_id = contests.rounds_of(session=session, contest=c)[0].id
     with pytest.raises(NotFound):
-        contests.update_round(session=session, actor=w.org_b, round_id=round_id, data=RoundUpdate(title="X"))
+        rounds.update_round(session=session, actor=w.org_b, round_id=round_id, data=RoundUpdate(title="X"))
     with pytest.raises(NotFound):
         contests.update_contest(session=session, actor=w.org_b, contest_id=c.id, data=ContestUpdate(title="X"))
     with pytest.raises(Forbidden):
@@ -417,14 +417,14 @@ def test_an_opened_round_locks_its_fairness_settings(session, w, change, field):
     elif value == "now":
         change = {key: now.isoformat()}
     with pytest.raises(Conflict) as exc:
-        contests.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(**change))
+        rounds.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(**change))
     assert exc.value.extra["field"] == field
     assert translate(exc.value.message, "vi", **exc.value.params).startswith("Vòng 1 đã mở: không thể đổi")
 
 
 def test_an_opened_round_still_takes_title_prompt_and_later_close(session, w):
     c, r1, _r2, now = _open_contest(session, w)
-    same = contests.update_round(
+    same = rounds.update_round(
         session=session,
         actor=w.org_a,
         round_id=r1.id,
@@ -439,12 +439,12 @@ def test_an_opened_round_still_takes_title_prompt_and_later_close(session, w):
     assert same.title == "Tuần 1 (đã sửa)" and same.prediction_prompt == "Bao nhiêu?"
     assert same.closes_at == now + timedelta(days=5)
     with pytest.raises(Invalid, match="hiện tại") as exc:
-        contests.update_round(
+        rounds.update_round(
             session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(closes_at=(now - timedelta(hours=1)).isoformat())
         )
     assert exc.value.field == "closes_at"
     with pytest.raises(Invalid) as exc:  # into round 2
-        contests.update_round(
+        rounds.update_round(
             session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(closes_at=(now + timedelta(days=7)).isoformat())
         )
     assert exc.value.field == "closes_at"
@@ -454,7 +454,7 @@ def test_an_opened_round_still_takes_title_prompt_and_later_close(session, w):
 
 def test_a_published_round_that_has_not_opened_can_change(session, w):
     _c, _r1, r2, now = _open_contest(session, w)
-    r2 = contests.update_round(
+    r2 = rounds.update_round(
         session=session,
         actor=w.org_a,
         round_id=r2.id,
@@ -469,9 +469,9 @@ def test_a_published_round_that_has_not_opened_can_change(session, w):
     assert (r2.time_limit_s, r2.attempts_allowed, r2.draw) == (1200, 0, [])
     assert contests.question_ids_of(session=session, round_ids=[r2.id])[r2.id] == w.easy[:4]
     with pytest.raises(Invalid, match="không đủ"):  # still checked against the bank
-        contests.update_round(session=session, actor=w.org_a, round_id=r2.id, data=RoundUpdate(draw=[{"topic_id": w.other, "count": 5}]))
+        rounds.update_round(session=session, actor=w.org_a, round_id=r2.id, data=RoundUpdate(draw=[{"topic_id": w.other, "count": 5}]))
     with pytest.raises(Invalid) as exc:  # into round 1
-        contests.update_round(
+        rounds.update_round(
             session=session, actor=w.org_a, round_id=r2.id, data=RoundUpdate(opens_at=(now + timedelta(days=5)).isoformat())
         )
     assert exc.value.field == "opens_at"
@@ -481,7 +481,7 @@ def test_a_draft_round_changes_freely_even_when_its_time_has_come(session, w):
     now = datetime.now(UTC)
     c = create(session, w.org_a, round_over(w, 0, opens_at=(now - timedelta(days=1)).isoformat()))
     r1 = contests.rounds_of(session=session, contest=c)[0]
-    contests.update_round(
+    rounds.update_round(
         session=session,
         actor=w.org_a,
         round_id=r1.id,
@@ -494,7 +494,7 @@ def test_a_draft_round_changes_freely_even_when_its_time_has_come(session, w):
 def test_null_is_no_change_where_a_setting_cannot_be_absent(session, w):
     c, r1, _r2, _now = _open_contest(session, w)
     data = RoundUpdate.model_validate({"time_limit_s": None, "opens_at": None, "title": None})
-    assert contests.update_round(session=session, actor=w.org_a, round_id=r1.id, data=data).time_limit_s == 900
+    assert rounds.update_round(session=session, actor=w.org_a, round_id=r1.id, data=data).time_limit_s == 900
 
 
 def test_an_ended_round_keeps_its_closing_time(session, w):
@@ -505,7 +505,7 @@ def test_an_ended_round_keeps_its_closing_time(session, w):
     contests.publish_contest(session=session, actor=w.org_a, contest_id=c.id)
     r1 = contests.rounds_of(session=session, contest=c)[0]
     with pytest.raises(Conflict, match="đã đóng") as exc:
-        contests.update_round(
+        rounds.update_round(
             session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(closes_at=(now + timedelta(days=1)).isoformat())
         )
     assert exc.value.extra["field"] == "closes_at"
@@ -514,9 +514,9 @@ def test_an_ended_round_keeps_its_closing_time(session, w):
 def test_a_closed_contest_only_renames(session, w):
     c, r1, _r2, _now = _open_contest(session, w)
     contests.close_contest(session=session, actor=w.org_a, contest_id=c.id)
-    contests.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(title="Tuần một"))
+    rounds.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(title="Tuần một"))
     with pytest.raises(Conflict, match="đã kết thúc"):
-        contests.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(results_visibility="immediate"))
+        rounds.update_round(session=session, actor=w.org_a, round_id=r1.id, data=RoundUpdate(results_visibility="immediate"))
 
 
 def test_rules_summary(session, w):

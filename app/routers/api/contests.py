@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.deps import RequireOrganiser, SessionDep
 from app.routers.base import make_router
-from app.services.contests import contests
+from app.services.contests import contests, rounds
 from app.services.contests.schemas import ContestCreate, ContestPublic, ContestUpdate, RoundPublic, RoundUpdate
 
 router = make_router(tags=["contests"])
@@ -47,7 +47,7 @@ def close_contest(contest_id: int, actor: RequireOrganiser, session: SessionDep)
 
 @router.patch("/rounds/{round_id}", response_model=RoundPublic)
 def update_round(round_id: int, data: RoundUpdate, actor: RequireOrganiser, session: SessionDep) -> RoundPublic:
-    round_ = contests.update_round(session=session, actor=actor, round_id=round_id, data=data)
+    round_ = rounds.update_round(session=session, actor=actor, round_id=round_id, data=data)
     _round, contest = contests.get_round(session=session, actor=actor, round_id=round_id)
     ids = contests.question_ids_of(session=session, round_ids=[round_id])[round_id]
     return contests.round_public(round_, contest, ids)

@@ -15,7 +15,7 @@ from app.routers.base import make_router, public_base_url
 from app.routers.pages.common import FormDep, form_failure, qr_response, redirect
 from app.services.bank import questions as bank
 from app.services.contests import checks as contest_checks
-from app.services.contests import contests, drawing, sharing
+from app.services.contests import contests, drawing, rounds, sharing
 from app.services.contests.schemas import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.services.org import units
 from app.services.org.access import Actor
@@ -346,7 +346,7 @@ def _round_ctx(session: Session, actor: Actor, round_id: int, **extra: Any) -> d
         "round": round_,
         "form": form,
         "errors": {},
-        "opened": contests.round_is_open(round_, contest),
+        "opened": rounds.round_is_open(round_, contest),
         "form_for": form,
         **extra,
     }
@@ -367,7 +367,7 @@ def round_update(request: Request, round_id: int, actor: PageOrganiser, session:
             extra["draw"], extra["question_ids"] = source_from_form(form)
         if "prediction_kind" in form:
             extra["prediction"] = prediction_from_form(form)
-        round_ = contests.update_round(
+        round_ = rounds.update_round(
             session=session,
             actor=actor,
             round_id=round_id,
