@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from app.errors import N_, Invalid
 from app.i18n import translate
-from app.models import Attempt, Contest, ContestStanding, Member, Round, Standing, Unit, UnitStanding
+from app.models import Attempt, Member, Standing, Unit, UnitStanding
 from app.models.contests import RoundStatus
 from app.models.results import Prize
 from app.models.types import utcnow
@@ -29,13 +29,12 @@ from app.services.contests import rules as contest_rules
 from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.kit.sheets import Column, Part, Report, iter_csv, translated, write_xlsx
 from app.services.org.access import Actor
-from app.services.results.judging import JudgedContest, JudgedRound, judge_contest, judge_round
+from app.services.results.judging import JudgedRound, judge_round
 from app.services.results.minutes_pdf import Minutes, write_minutes_pdf
 
 BATCH = 2000
 FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 PARTS = ("ranking", "units", "winners")
-CONTEST_FORMATS = ("xlsx", "csv")
 CSV_PART_NAMES = {
     "ranking": ("xep-hang", N_("Xếp hạng")),
     "units": ("thong-ke-don-vi", N_("Thống kê đơn vị")),
@@ -226,7 +225,7 @@ def unit_winners_part(session: Session, judged: JudgedRound) -> Part:
     return Part(N_("Giải tập thể"), columns, [tuple(r) for r in session.execute(stmt)])
 
 
-def _when(value: datetime | None, tz: ZoneInfo) -> str:
+def when(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S") if value else ""
 
 
@@ -236,21 +235,21 @@ def _notes(judged: JudgedRound, tz: ZoneInfo, locale: str) -> list[str]:
         translate(N_("Cuộc thi: {title}"), locale, title=judged.contest.title),
         translate(N_("Vòng thi: {title}"), locale, title=r.title),
         translate(N_("Phạm vi: {unit}"), locale, unit=f"{judged.unit.code} — {judged.unit.name}"),
-        translate(N_("Xuất lúc: {at}"), locale, at=_when(utcnow(), tz)),
+        translate(N_("Xuất lúc: {at}"), locale, at=when(utcnow(), tz)),
     ]
     if r.sealed_at and r.seal_digest:
         lines.append(
             translate(
                 N_("Niêm phong lúc {at}; mã SHA-256 của danh sách xếp hạng toàn cuộc thi: {digest}"),
                 locale,
-                at=_when(r.sealed_at, tz),
+                at=when(r.sealed_at, tz),
                 digest=r.seal_digest,
             )
         )
     else:
         lines.append(translate(N_("Kết quả chưa được niêm phong."), locale))
     if r.units_recomputed_at:
-        lines.append(translate(UNITS_RECOMPUTED, locale, at=_when(r.units_recomputed_at, tz)))
+        lines.append(translate(UNITS_RECOMPUTED, locale, at=when(r.units_recomputed_at, tz)))
     if r.prize_tiers and r.prizes_confirmed_at is None:
         lines.append(translate(N_("Danh sách giải chưa được xác nhận."), locale))
     return lines
@@ -291,14 +290,14 @@ def export_round(
                 "units": lambda: _units_part(session, judged),
                 "winners": lambda: winners_part(session, judged),
             }
-            _write_csv(fh, translated(chosen[part](), locale), tz)
+            write_csv(fh, translated(chosen[part](), locale), tz)
         else:
             write_minutes_pdf(minutes(session=session, judged=judged, locale=locale), fh)
 
     return ExportFile(path=temp_file(f".{fmt}", write), filename=name, display_name=display, media_type=FORMATS[fmt])
 
 
-def _write_csv(fh: BinaryIO, part: Part, tz: ZoneInfo) -> None:
+def write_csv(fh: BinaryIO, part: Part, tz: ZoneInfo) -> None:
     for chunk in iter_csv(part, tz):
         fh.write(chunk)
 
@@ -351,131 +350,7 @@ def minutes(*, session: Session, judged: JudgedRound, locale: str = "vi") -> Min
         unit_winners=unit_winners,
         disqualified=disqualified,
         digest=round_.seal_digest,
-        sealed_at=_when(round_.sealed_at, tz) or None,
+        sealed_at=when(round_.sealed_at, tz) or None,
         signatures=[t(N_("TRƯỞNG BAN GIÁM KHẢO")), t(N_("THƯ KÝ"))],
         tz=tz,
     )
-
-
-# --- a contest as a whole ----------------------------------------------------------------------------------
-def closed_rounds(*, session: Session, contest: Contest) -> list[Round]:
-    """The rounds the contest standings add up (the closed ones), in the contest's order."""
-    return [r for r in contests.rounds_of(session=session, contest=contest) if r.status == RoundStatus.closed]
-
-
-def contest_ranking_columns(rounds: list[Round], locale: str = "vi") -> list[Column]:
-    """The contest's ranked list: totals over the closed rounds in the order the tie-break chain reads them
-    (summed prediction errors and durations, the last submission), then each round's score."""
-    fixed = [
-        Column(N_("Hạng"), 7, "int"),
-        Column(N_("Mã hội viên"), 14),
-        Column(N_("Họ và tên"), 28),
-        Column(N_("Mã đơn vị"), 12),
-        Column(N_("Đơn vị"), 30),
-        Column(N_("Tổng điểm"), 9, "int"),
-        Column(N_("Số câu đúng"), 10, "int"),
-        Column(N_("Số vòng đã thi"), 10, "int"),
-        Column(N_("Tổng sai số dự đoán"), 12, "int"),
-        Column(N_("Tổng thời gian làm bài"), 12, "duration_ms", N_("Tổng thời gian làm bài (mili giây)")),
-        Column(N_("Lần nộp bài cuối"), 20, "datetime"),
-    ]
-    for c in fixed:
-        c.header = translate(c.header, locale)
-    # round titles are the organiser's words: filled in after translation, never looked up in the catalogue
-    return fixed + [Column(translate(N_("Điểm: {round}"), locale, round=r.title), 12, "int") for r in rounds]
-
-
-def contest_ranking_rows(session: Session, contest_id: int, unit_path: str, round_ids: list[int]) -> Iterator[tuple[Any, ...]]:
-    """The contest standings inside a unit subtree, in the fixed order (rank, Vietnamese name order, member id),
-    read in batches; each round's score is one indexed look-up per row (uq_standing_member), so a cell's list
-    does not aggregate the whole contest."""
-    cs = ContestStanding
-    per_round = [
-        select(col(Standing.score))
-        .where(col(Standing.round_id) == rid, col(Standing.member_id) == cs.member_id)
-        .scalar_subquery()
-        .label(f"round_{rid}")
-        for rid in round_ids
-    ]
-    stmt = (
-        select(
-            col(cs.rank),
-            col(Member.member_code),
-            col(Member.full_name),
-            col(Unit.code),
-            col(Unit.name),
-            col(cs.score),
-            col(cs.correct_count),
-            col(cs.rounds),
-            col(cs.prediction_error),
-            col(cs.duration_ms),
-            col(cs.submitted_at),
-            *per_round,
-        )
-        .join(Member, col(Member.id) == cs.member_id)
-        .join(Unit, col(Unit.id) == cs.unit_id)
-        .where(col(cs.contest_id) == contest_id, col(cs.unit_path).startswith(unit_path, autoescape=True))
-        .order_by(col(cs.rank), col(Member.sort_key), col(cs.member_id))
-        .execution_options(yield_per=BATCH)
-    )
-    for row in session.execute(stmt):
-        yield tuple(row)
-
-
-def _contest_notes(judged: JudgedContest, rounds: list[Round], others: list[Round], tz: ZoneInfo, locale: str) -> list[str]:
-    t = lambda msgid, **kw: translate(msgid, locale, **kw)  # noqa: E731
-    lines = [
-        t(N_("Cuộc thi: {title}"), title=judged.contest.title),
-        t(N_("Phạm vi: {unit}"), unit=f"{judged.unit.code} — {judged.unit.name}"),
-        t(N_("Xuất lúc: {at}"), at=_when(utcnow(), tz)),
-        t(
-            N_(
-                "Xếp hạng toàn cuộc thi: cộng điểm, sai số dự đoán và thời gian làm bài của các vòng đã đóng; lúc nộp "
-                "bài là lần nộp cuối cùng."
-            )
-        ),
-    ]
-    chain = contest_rules.tie_chain(judged.contest, locale=locale)
-    if chain:
-        lines.append(chain)
-    for r in rounds:
-        if r.sealed_at and r.seal_digest:
-            lines.append(
-                t(N_("{round}: niêm phong lúc {at}; mã SHA-256: {digest}"), round=r.title, at=_when(r.sealed_at, tz), digest=r.seal_digest)
-            )
-        else:
-            lines.append(t(N_("{round}: chưa niêm phong."), round=r.title))
-    if others:
-        lines.append(t(N_("Chưa tính các vòng chưa đóng: {rounds}."), rounds=", ".join(r.title for r in others)))
-    return lines
-
-
-def export_contest(
-    *, session: Session, actor: Actor, contest_id: int, fmt: str, unit_code: str | None = None, locale: str = "vi"
-) -> ExportFile:
-    """Write a contest's ranked list over its closed rounds for a judge of the unit asked for (default: the
-    judge's whole reach), as XLSX (with the notes sheet) or CSV."""
-    if fmt not in CONTEST_FORMATS:
-        raise Invalid(N_("Định dạng tệp không hỗ trợ: {fmt}."), field="format", fmt=fmt)
-    judged = judge_contest(session=session, actor=actor, contest_id=contest_id, unit_code=unit_code)
-    contest, tz = judged.contest, contests.zone(judged.contest)
-    rounds = closed_rounds(session=session, contest=contest)
-    if not rounds:
-        raise Invalid(N_("Cuộc thi chưa có vòng thi nào đóng: chưa có kết quả chính thức để xuất."), field="contest")
-    name = f"ket-qua-cuoc-thi-{ascii_slug(contest.title)}-{ascii_slug(judged.unit.code)}.{fmt}"
-    display = translate(N_("Kết quả cuộc thi {contest} - {unit}.{fmt}"), locale, contest=contest.title, unit=judged.unit.name, fmt=fmt)
-    part = Part(
-        translate(N_("Xếp hạng"), locale),
-        contest_ranking_columns(rounds, locale),
-        contest_ranking_rows(session, contest_id, judged.unit.path, [r.id for r in rounds if r.id is not None]),
-    )
-
-    def write(fh: BinaryIO) -> None:
-        if fmt == "xlsx":
-            others = [r for r in contests.rounds_of(session=session, contest=contest) if r.status != RoundStatus.closed]
-            notes = _contest_notes(judged, rounds, others, tz, locale)
-            write_xlsx(Report(title=display, parts=[part], tz=tz, note_lines=notes), fh)
-        else:
-            _write_csv(fh, part, tz)
-
-    return ExportFile(path=temp_file(f".{fmt}", write), filename=name, display_name=display, media_type=FORMATS[fmt])

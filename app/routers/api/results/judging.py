@@ -11,6 +11,7 @@ from app.i18n import translate
 from app.models import Attempt
 from app.routers.base import download, make_router
 from app.services.results import (
+    contest_results,
     flags,
     judging,
     prizes,
@@ -129,4 +130,4 @@ def export(
 def export_contest(contest_id: int, fmt: str, actor: RequireJudge, session: SessionDep, unit_code: str | None = None) -> FileResponse:
     """The contest's ranked list over its closed rounds (totals, then each round's score): XLSX or CSV;
     `?unit_code=` narrows it to a unit's subtree."""
-    return download(results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code))
+    return download(contest_results.export_contest(session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code))

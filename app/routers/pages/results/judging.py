@@ -19,7 +19,7 @@ from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.org import units
 from app.services.org.access import Actor
-from app.services.results import judging, prizes, results, sealing, standings
+from app.services.results import contest_results, judging, prizes, results, sealing, standings
 from app.templating import render, request_locale, translate
 
 router = make_router()
@@ -89,7 +89,7 @@ def _round_ctx(request: Request, session: Any, actor: Actor, round_id: int, **ex
         "out": judging.disqualified(session=session, judged=judged),
         "query_without_flag": urlencode({k: v for k, v in filters.items() if k != "flag"}),
         "flag_label": _flag_label(request),
-        "contest_rounds_closed": len(results.closed_rounds(session=session, contest=judged.contest)),
+        "contest_rounds_closed": len(contest_results.closed_rounds(session=session, contest=judged.contest)),
         **extra,
     }
 
@@ -138,7 +138,7 @@ def judging_contest_export(
     request: Request, contest_id: int, fmt: str, actor: PageJudge, session: SessionDep, unit_code: str | None = None
 ) -> FileResponse:
     return download(
-        results.export_contest(
+        contest_results.export_contest(
             session=session, actor=actor, contest_id=contest_id, fmt=fmt, unit_code=unit_code or None, locale=request_locale(request)
         )
     )
