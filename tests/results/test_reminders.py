@@ -82,6 +82,7 @@ def test_the_pages_send_a_reminder_and_offer_the_switch(client, session, results
     page_login(client, "0918200009")
     form = client.get(f"/rounds/{week2.id}/reminders")
     assert form.status_code == 200 and 'id="no-sends"' in form.text
+    assert '<p id="reach"><b>1</b>' in form.text  # the one member of A2 with a phone that allowed reminders
     sent = client.post(f"/rounds/{week2.id}/reminders", data={"csrf_token": csrf_from(form.text), "unit": "DB-A"}, follow_redirects=False)
     assert sent.status_code == 303 and "sent=" in sent.headers["location"]
     for _ in range(100):

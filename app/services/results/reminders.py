@@ -101,6 +101,12 @@ def _targets(session: Session, place: Place) -> tuple[int, list[Target]]:
     return int(members), [Target(*r) for r in rows]
 
 
+def reachable(*, session: Session, place: Place) -> tuple[int, int]:
+    """How many members a reminder would reach now, and on how many phones (shown before sending)."""
+    members, targets = _targets(session, place)
+    return members, len(targets)
+
+
 def message(place: Place, base_url: str) -> dict[str, str]:
     """What the phone shows, and the page a tap opens (the round's rules and start)."""
     info = place.info

@@ -33,6 +33,7 @@ def reminders_page(request: Request, round_id: int, actor: PageActor, session: S
     contest = session.get(Contest, place.info.contest_id)
     context = {"actor": actor, "place": place, "sends": sends, "sent": sent, "auto": bool(contest and contest.auto_reminders)}
     context["may_switch"] = actor.covers_path(place.info.scope_path)
+    context["reach"] = reminders.reachable(session=session, place=place)
     return render(request, "pages/results/reminders.html", context)
 
 
