@@ -141,16 +141,29 @@ class Prize(TableModel, table=True):
 
 class Certificate(TableModel, table=True):
     """A certificate (giấy chứng nhận) issued to a member: for taking part in a closed round, or for a prize once
-    the round is sealed. The code printed on it (and in its QR code) is how anyone checks it; it cannot be
-    guessed. What it certifies is kept as issued, so a later rename does not change a paper already printed."""
+    the round is sealed; or, without a round, for taking part in a contest once all its rounds are closed. The
+    code printed on it (and in its QR code) is how anyone checks it; it cannot be guessed. What it certifies is
+    kept as issued, so a later rename does not change a paper already printed."""
 
-    __table_args__ = (UniqueConstraint("member_id", "round_id", "kind", name="uq_certificate_member_round_kind"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "round_id", "kind", name="uq_certificate_member_round_kind"),
+        # the constraint above lets NULL rounds repeat: a contest's certificate is unique by itself
+        Index(
+            "uq_certificate_member_contest_kind",
+            "member_id",
+            "contest_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("round_id IS NULL"),
+            postgresql_where=text("round_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     kind: str = Field(max_length=16)  # "participation" | "prize"
     member_id: int = Field(foreign_key="member.id", index=True)
-    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    round_id: int | None = Field(default=None, foreign_key="round.id", ondelete="CASCADE")  # None: the whole contest
     contest_id: int = Field(foreign_key="contest.id")
     full_name: str = Field(max_length=120)
     unit_code: str = Field(max_length=32)
@@ -189,3 +202,4 @@ class ReminderSend(TableModel, table=True):
     removed: int = 0  # subscriptions the push service said were gone
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+

@@ -1,5 +1,6 @@
-"""A member's history across contests (rounds, scores, ranks, certificates, essays) and the public archive of
-finished contests with their winners. Rules in app.services.quiz.member_rounds and app.services.essays."""
+"""A member's history across contests (rounds, scores, ranks, certificates of rounds and of whole contests,
+essays) and the public archive of finished contests with their winners. Rules in app.services.quiz.member_rounds,
+app.services.results.certificates and app.services.essays."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.deps import PageActor, SessionDep
 from app.routers.base import make_router
 from app.services.essays import essays
 from app.services.quiz import member_rounds
+from app.services.results import certificates
 from app.templating import render
 
 router = make_router()
@@ -25,6 +27,7 @@ def my_history(request: Request, actor: PageActor, session: SessionDep) -> HTMLR
             "actor": actor,
             "results": member_rounds.my_results(session=session, actor=actor, limit=HISTORY_LIMIT),
             "essays": essays.history_of(session=session, actor=actor),
+            "certified": certificates.contests_certified(session=session, actor=actor),
         },
     )
 

@@ -1,6 +1,7 @@
 """Certificates (giấy chứng nhận): a member's for taking part in a closed round, and for their prize once the
-round is sealed, as a PDF in the administrative layout with a verification code and a QR code to the public
-page that shows who, what and when. Codes are random (60 bits), so nobody finds another's by guessing."""
+round is sealed, and for taking part in a whole contest once all its rounds are closed; as a PDF in the
+administrative layout with a verification code and a QR code to the public page that shows who, what and when.
+Codes are random (60 bits), so nobody finds another's by guessing."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from typing import BinaryIO
 import segno
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, NotFound
 from app.models import Attempt, Certificate, Contest, Member, Prize, Round, Unit
-from app.models.contests import RoundStatus
+from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
 from app.services.contests import contests
@@ -38,8 +39,9 @@ ISSUER = "BAN TỔ CHỨC CUỘC THI"
 class Issued:
     certificate: Certificate
     contest: Contest
-    round: Round
+    round: Round | None  # None: the certificate is for the whole contest
     organisation: str  # the contest's scope unit, which issues it
+    rounds: tuple[int, int] | None = None  # a contest's: the rounds the member took part in, of all its rounds
 
 
 def new_code() -> str:
@@ -80,26 +82,87 @@ def _certify(session: Session, attempt: Attempt) -> Issued:
             )
         ).first()
     kind = PRIZE if prize else PARTICIPATION
-    found = _find(session, attempt.member_id, round_.id, kind) or _issue(session, attempt, round_, contest, kind, prize)
+    found = _find(session, attempt.member_id, contest, round_.id, kind) or _issue(session, attempt, contest, round_.id, kind, prize)
+    return Issued(certificate=found, contest=contest, round=round_, organisation=_organisation(session, contest))
+
+
+def for_contest(*, session: Session, actor: Actor, contest_id: int) -> Issued:
+    """The member's certificate for taking part in a whole contest (at least one finished attempt that the
+    judges did not disqualify, in any of its rounds), once every round is closed; issued once, then the same
+    certificate every time. Its unit is that of the member's latest counted attempt. A member with no counted
+    attempt (none, or only disqualified ones) has nothing to find (404), whether the rounds are closed or not."""
+    contest = session.get(Contest, contest_id) if is_db_id(contest_id) else None
+    if contest is None or contest.id is None or contest.status == ContestStatus.draft:
+        raise NotFound(N_("Không tìm thấy cuộc thi."))
+    counted = _counted(session, actor.id, contest.id)
+    if not counted:
+        raise NotFound(N_("Bạn không có lượt thi nào được tính trong cuộc thi này."))
+    rounds = _round_statuses(session, contest.id)
+    if any(status != RoundStatus.closed for status in rounds):
+        raise Conflict(N_("Giấy chứng nhận cuộc thi được cấp sau khi tất cả các vòng thi kết thúc."))
+    found = _find(session, actor.id, contest, None, PARTICIPATION) or _issue(session, counted[0], contest, None, PARTICIPATION, None)
+    taken = len({a.round_id for a in counted})
+    return Issued(certificate=found, contest=contest, round=None, organisation=_organisation(session, contest), rounds=(taken, len(rounds)))
+
+
+def contests_certified(*, session: Session, actor: Actor) -> list[Contest]:
+    """The contests the member has a certificate for (for_contest): published, every round closed, and at least
+    one counted attempt of theirs; newest first."""
+    mine = (
+        select(Attempt.id)
+        .join(Round, col(Round.id) == col(Attempt.round_id))
+        .where(*_counts(actor.id), col(Round.contest_id) == Contest.id)
+        .exists()
+    )
+    still_open = select(Round.id).where(col(Round.contest_id) == Contest.id, col(Round.status) != RoundStatus.closed).exists()
+    newest = (col(Contest.published_at).desc(), col(Contest.id).desc())
+    return list(session.exec(select(Contest).where(col(Contest.status) != ContestStatus.draft, mine, ~still_open).order_by(*newest)).all())
+
+
+def _counts(member_id: int) -> tuple[ColumnElement[bool], ...]:
+    """An attempt of the member's that counts for a contest's certificate: finished, not disqualified."""
+    return (
+        col(Attempt.member_id) == member_id,
+        col(Attempt.status) != AttemptStatus.in_progress,
+        col(Attempt.disqualified_at).is_(None),
+    )
+
+
+def _counted(session: Session, member_id: int, contest_id: int) -> list[Attempt]:
+    """The member's counted attempts in the contest's rounds, the latest first."""
+    latest = (col(Attempt.started_at).desc(), col(Attempt.id).desc())
+    in_contest = (
+        select(Attempt).join(Round, col(Round.id) == col(Attempt.round_id)).where(*_counts(member_id), col(Round.contest_id) == contest_id)
+    )
+    return list(session.exec(in_contest.order_by(*latest)).all())
+
+
+def _round_statuses(session: Session, contest_id: int) -> list[str]:
+    return list(session.exec(select(col(Round.status)).where(col(Round.contest_id) == contest_id)).all())
+
+
+def _organisation(session: Session, contest: Contest) -> str:
     scope = session.get(Unit, contest.scope_unit_id)
-    return Issued(certificate=found, contest=contest, round=round_, organisation=scope.name if scope else "")
+    return scope.name if scope else ""
 
 
-def _find(session: Session, member_id: int, round_id: int, kind: str) -> Certificate | None:
-    mine = (col(Certificate.member_id) == member_id, col(Certificate.round_id) == round_id, col(Certificate.kind) == kind)
+def _find(session: Session, member_id: int, contest: Contest, round_id: int | None, kind: str) -> Certificate | None:
+    """The member's certificate of this kind for the round, or for the whole contest (round_id None)."""
+    which = col(Certificate.round_id).is_(None) if round_id is None else col(Certificate.round_id) == round_id
+    mine = (col(Certificate.member_id) == member_id, col(Certificate.contest_id) == contest.id, which, col(Certificate.kind) == kind)
     return session.exec(select(Certificate).where(*mine)).one_or_none()
 
 
-def _issue(session: Session, attempt: Attempt, round_: Round, contest: Contest, kind: str, prize: str | None) -> Certificate:
+def _issue(session: Session, attempt: Attempt, contest: Contest, round_id: int | None, kind: str, prize: str | None) -> Certificate:
     member = session.get(Member, attempt.member_id)
     unit = session.get(Unit, attempt.unit_id)  # where the member took part
-    assert member is not None and unit is not None and round_.id is not None and contest.id is not None
+    assert member is not None and unit is not None and contest.id is not None
     number = session.exec(select(func.coalesce(func.max(Certificate.number), 0)).where(col(Certificate.contest_id) == contest.id)).one()
     cert = Certificate(
         code=new_code(),
         kind=kind,
         member_id=member.id or 0,
-        round_id=round_.id,
+        round_id=round_id,
         contest_id=contest.id,
         full_name=member.full_name,
         unit_code=unit.code,
@@ -113,7 +176,7 @@ def _issue(session: Session, attempt: Attempt, round_: Round, contest: Contest, 
             session.add(cert)
             session.flush()
     except IntegrityError:  # the same member's other request issued it a moment ago
-        found = _find(session, cert.member_id, cert.round_id, kind)
+        found = _find(session, cert.member_id, contest, round_id, kind)
         if found is None:
             raise
         return found
@@ -125,15 +188,23 @@ def verify(*, session: Session, code: str) -> Issued:
     cert = session.exec(select(Certificate).where(col(Certificate.code) == normalise(code)[:20])).one_or_none()
     if cert is None:
         raise NotFound(N_("Không có giấy chứng nhận nào mang mã này."))
-    round_ = session.get(Round, cert.round_id)
     contest = session.get(Contest, cert.contest_id)
-    assert round_ is not None and contest is not None
-    scope = session.get(Unit, contest.scope_unit_id)
-    return Issued(certificate=cert, contest=contest, round=round_, organisation=scope.name if scope else "")
+    assert contest is not None and contest.id is not None
+    organisation = _organisation(session, contest)
+    if cert.round_id is None:
+        taken = len({a.round_id for a in _counted(session, cert.member_id, contest.id)})
+        rounds = (taken, len(_round_statuses(session, contest.id)))
+        return Issued(certificate=cert, contest=contest, round=None, organisation=organisation, rounds=rounds)
+    round_ = session.get(Round, cert.round_id)
+    assert round_ is not None
+    return Issued(certificate=cert, contest=contest, round=round_, organisation=organisation)
 
 
 def what_it_certifies(issued: Issued) -> str:
     c = issued.certificate
+    if issued.round is None:
+        taken, total = issued.rounds or (0, 0)
+        return f"Đã tham gia cuộc thi ({taken}/{total} vòng thi)"
     if c.kind == PRIZE:
         return f"Đã đạt {c.prize} {issued.round.title}"
     return f"Đã tham gia {issued.round.title}"

@@ -1,5 +1,5 @@
 """What anyone may see without logging in: a sealed round's winners and a certificate checked by its code; the
-owner's certificate PDF."""
+owner's certificate PDFs (a round's, a whole contest's)."""
 
 from __future__ import annotations
 
@@ -56,19 +56,29 @@ def attempt_certificate(request: Request, attempt_id: int, actor: CurrentActor, 
     return certificate_pdf(issued, public_base_url(request))
 
 
+@router.get("/contests/{contest_id}/certificate.pdf", response_class=Response, responses=PDF_ANSWER)
+def contest_certificate(request: Request, contest_id: int, actor: CurrentActor, session: SessionDep) -> Response:
+    """The member's own certificate for taking part in the whole contest, once every round is closed (409
+    before); 404 without a finished, not disqualified attempt of theirs in it. Its verification code in
+    X-Certificate-Code."""
+    issued = certificates.for_contest(session=session, actor=actor, contest_id=contest_id)
+    return certificate_pdf(issued, public_base_url(request))
+
+
 @router.get("/certificates/{code}", response_model=CertificateOut)
 def certificate(code: str, session: SessionDep) -> CertificateOut:
-    """Anyone may check a certificate by the code printed on it (404 for an unknown code)."""
+    """Anyone may check a certificate by the code printed on it (404 for an unknown code); `round` is null for
+    a certificate of the whole contest."""
     issued = certificates.verify(session=session, code=code)
-    c = issued.certificate
-    assert issued.contest.id is not None and issued.round.id is not None
+    c, r = issued.certificate, issued.round
+    assert issued.contest.id is not None
     return CertificateOut(
         code=c.code,
         kind=c.kind,
         full_name=c.full_name,
         unit=UnitRef(code=c.unit_code, name=c.unit_name),
         contest=ContestRef(id=issued.contest.id, title=issued.contest.title),
-        round=RoundRef(id=issued.round.id, title=issued.round.title),
+        round=RoundRef(id=r.id, title=r.title) if r is not None and r.id is not None else None,
         prize=c.prize,
         issued_at=c.issued_at.astimezone(zone(issued.contest)),
     )

@@ -1,6 +1,6 @@
-"""Certificates on the pages: a member downloads theirs from the result page, organisers and judges print a
-unit's at once, and anyone checks one by the code printed on it (no login). Rules in
-app.services.results.certificates."""
+"""Certificates on the pages: a member downloads theirs from the result page (a round's) or their history (a
+whole contest's), organisers and judges print a unit's at once, and anyone checks one by the code printed on it
+(no login). Rules in app.services.results.certificates."""
 
 from __future__ import annotations
 
@@ -22,10 +22,16 @@ def my_certificate(request: Request, attempt_id: int, actor: PageActor, session:
     return certificate_pdf(certificates.for_attempt(session=session, actor=actor, attempt_id=attempt_id), public_base_url(request))
 
 
+@router.get("/contests/{contest_id}/certificate.pdf")
+def my_contest_certificate(request: Request, contest_id: int, actor: PageActor, session: SessionDep) -> Response:
+    return certificate_pdf(certificates.for_contest(session=session, actor=actor, contest_id=contest_id), public_base_url(request))
+
+
 @router.get("/rounds/{round_id}/certificates.pdf")
 def unit_certificates(request: Request, round_id: int, actor: PageActor, session: SessionDep, unit: str = "") -> Response:
     issued = certificates.for_unit(session=session, actor=actor, round_id=round_id, unit_code=unit or None)
-    name = f"giay-chung-nhan-{ascii_slug(issued[0].round.title) if issued else round_id}-{ascii_slug(unit or 'tat-ca')}.pdf"
+    first = issued[0].round if issued else None
+    name = f"giay-chung-nhan-{ascii_slug(first.title) if first else round_id}-{ascii_slug(unit or 'tat-ca')}.pdf"
     return Response(
         certificates.pdf_bytes(issued, public_base_url(request)),
         media_type="application/pdf",
