@@ -5,6 +5,7 @@ its ward, a ward to the city: a page, an XLSX and a PDF in the administrative la
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -73,7 +74,7 @@ def _reach(session: Session, actor: Actor, contest_id: int, unit_code: str | Non
     return contest, unit
 
 
-def _rolled(tree: list[Unit], counts: dict[int, int]) -> dict[int, int]:
+def rolled(tree: list[Unit], counts: dict[int, int]) -> dict[int, int]:
     return units.subtree_totals((u.path, counts.get(u.id or 0, 0)) for u in tree)
 
 
@@ -99,7 +100,7 @@ def unit_report(*, session: Session, actor: Actor, contest_id: int, unit_code: s
             .group_by(col(Essay.unit_id))
         ).all()
     )
-    prizes, essays = _rolled(tree, prize_counts), _rolled(tree, essay_counts)
+    prizes, essays = rolled(tree, prize_counts), rolled(tree, essay_counts)
 
     def line(u: Unit) -> Line:
         uid = u.id or 0
@@ -164,7 +165,7 @@ def export(*, session: Session, actor: Actor, contest_id: int, fmt: str, unit_co
 def write_pdf(report: UnitReport, fh: BinaryIO, tz: ZoneInfo) -> None:
     lines = (report.contest.title, f"Đơn vị báo cáo: {report.unit.name}")
     note = "Số liệu của mỗi đơn vị gồm cả các đơn vị trực thuộc; tỉ lệ tham gia tính trên biên chế khai báo."
-    _write_pdf(report.unit.name, "BÁO CÁO KẾT QUẢ", lines, _part(report), tz, fh, note)
+    write_report_pdf(report.unit.name, "BÁO CÁO KẾT QUẢ", lines, _part(report), tz, fh, note)
 
 
 # --- an essay campaign's report ----------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def campaign_report(*, session: Session, actor: Actor, campaign_id: int, unit_co
                 .group_by(col(Essay.unit_id))
             ).all()
         )
-        counted[name] = _rolled(tree, direct)
+        counted[name] = rolled(tree, direct)
     heads = units.subtree_totals((u.path, u.headcount or 0) for u in tree)
 
     def line(u: Unit) -> EssayLine:
@@ -251,12 +252,15 @@ def export_campaign(
         return ExportFile(path=temp_file(".xlsx", write), filename=name, display_name=display, media_type=XLSX)
     lines = (f"Cuộc viết: {report.campaign.title}", f"Đơn vị báo cáo: {report.unit.name}")
     note = "Số liệu của mỗi đơn vị gồm cả các đơn vị trực thuộc."
-    write_pdf_part = lambda fh: _write_pdf(report.unit.name, "BÁO CÁO KẾT QUẢ BÀI THU HOẠCH", lines, part, tz, fh, note)  # noqa: E731
+    write_pdf_part = lambda fh: write_report_pdf(report.unit.name, "BÁO CÁO KẾT QUẢ BÀI THU HOẠCH", lines, part, tz, fh, note)  # noqa: E731
     return ExportFile(path=temp_file(".pdf", write_pdf_part), filename=name, display_name=display, media_type="application/pdf")
 
 
-def _write_pdf(unit_name: str, title: str, lines: tuple[str, ...], part: Part, tz: ZoneInfo, fh: BinaryIO, note: str) -> None:
-    """A report in the administrative layout: heading, title, the lines under it, the table and the signatures."""
+def write_report_pdf(
+    unit_name: str, title: str, lines: tuple[str, ...], part: Part, tz: ZoneInfo, fh: BinaryIO, note: str, more: Sequence[Part] = ()
+) -> None:
+    """A report in the administrative layout: heading, title, the lines under it, the table, the note, then
+    each of `more` under its own title, and the signatures."""
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
     prepare(pdf, title=title, author=unit_name)
     pdf.add_page()
@@ -272,6 +276,13 @@ def _write_pdf(unit_name: str, title: str, lines: tuple[str, ...], part: Part, t
     draw_table(pdf, part, tz)
     pdf.ln(2)
     pdf.set_font(SANS, "", 9)
-    pdf.multi_cell(0, 5, nfc(note))
+    pdf.multi_cell(0, 5, nfc(note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for extra in more:
+        if pdf.will_page_break(20):  # keep a table's title with its first rows
+            pdf.add_page()
+        pdf.ln(3)
+        pdf.set_font(SANS, "B", 11)
+        pdf.cell(0, 7, nfc(extra.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        draw_table(pdf, extra, tz)
     signatures(pdf, ["NGƯỜI LẬP BIỂU", f"TM. {unit_name.upper()}"])
     pdf.output(fh)
