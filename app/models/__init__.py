@@ -6,7 +6,17 @@ from app.models.essays import Essay, EssayCampaign, EssayGrade
 from app.models.kit import AuditEntry, Upload
 from app.models.org import LoginThrottle, Member, MemberChange, MemberRole, PushSubscription, Role, Unit
 from app.models.quiz import Answer, Attempt, AttemptEvent, AttemptQuestion
-from app.models.results import AttemptFlag, Certificate, ContestStanding, Prize, ReminderSend, Standing, UnitStanding
+from app.models.results import (
+    AttemptFlag,
+    Certificate,
+    ContestStanding,
+    Prize,
+    ReminderSend,
+    RoundTally,
+    Standing,
+    UnitStanding,
+    UnitTally,
+)
 
 __all__ = [
     "Answer",
@@ -17,6 +27,8 @@ __all__ = [
     "Prize",
     "PushSubscription",
     "ReminderSend",
+    "RoundTally",
+    "UnitTally",
     "AttemptQuestion",
     "AuditEntry",
     "Contest",

@@ -203,3 +203,22 @@ class ReminderSend(TableModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
+
+class UnitTally(TableModel, table=True):
+    """How many active members a unit has (its own, not its subtree's), kept in step with every member change
+    (app.services.results.tally), so turnout pages read a union as its units, not its members."""
+
+    __tablename__ = "unit_tally"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, ondelete="CASCADE")
+    members: int = 0
+
+
+class RoundTally(TableModel, table=True):
+    """How many of a unit's own active members have taken part in a round (app.services.results.tally)."""
+
+    __tablename__ = "round_tally"
+
+    round_id: int = Field(foreign_key="round.id", primary_key=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, ondelete="CASCADE")
+    participants: int = 0

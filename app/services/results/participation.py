@@ -5,8 +5,8 @@ out). The figures are those of the members the tree holds now: a member moved to
 their new cell, a deactivated member counts nowhere. Every unit's figures are its whole subtree's, as in the
 unit standings. Organisers of the unit and judges see it; members never do.
 
-Per-unit counts are one grouped query over the scope, kept in the board cache (a few seconds), so a page
-view is not a scan of a union's members (docs/performance.md#participation)."""
+Per-unit counts are stored and kept in step with every change (tally.py): a page reads a union as its units,
+not its members, and keeps what it read in the board cache for a few seconds (docs/performance.md#participation)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Exists, Select, exists, func, select
+from sqlalchemy import Exists, Select, exists, select
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select  # typed for a whole table model
 
@@ -28,7 +28,7 @@ from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.kit.sheets import Column, Part, Report, translated, write_xlsx
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
-from app.services.results import standings
+from app.services.results import standings, tally
 from app.services.results.board_cache import BoardCache
 from app.services.results.standings import RoundInfo
 
@@ -126,24 +126,6 @@ def took_part(round_id: int) -> Exists:
     )
 
 
-def _direct(session: Session, round_id: int, scope_path: str) -> dict[int, tuple[int, int]]:
-    """(members, participants) of each unit of the subtree, its own members only."""
-    took = (
-        select(col(Attempt.member_id))
-        .where(col(Attempt.round_id) == round_id, col(Attempt.status) != AttemptStatus.in_progress)
-        .distinct()
-        .subquery("took")
-    )
-    stmt = (
-        select(col(Member.unit_id), func.count(), func.count(took.c.member_id))
-        .join(Unit, col(Unit.id) == col(Member.unit_id))
-        .outerjoin(took, took.c.member_id == col(Member.id))
-        .where(col(Member.active).is_(True), col(Unit.path).startswith(scope_path, autoescape=True))
-        .group_by(col(Member.unit_id))
-    )
-    return {uid: (int(n), int(p)) for uid, n, p in session.execute(stmt)}
-
-
 def subtree_rows(*, session: Session, round_id: int, root_path: str) -> dict[int, UnitTurnout]:
     """Every unit of a subtree with its subtree's figures in a round, read now (reports)."""
     return _subtree_rows(session, round_id, root_path, None)
@@ -154,7 +136,7 @@ def _subtree_rows(session: Session, round_id: int, root_path: str, cache: BoardC
 
     def make() -> dict[int, UnitTurnout]:
         tree = session.exec(sm_select(Unit).where(col(Unit.path).startswith(root_path, autoescape=True))).all()
-        direct = _direct(session, round_id, root_path)
+        direct = tally.direct(session, round_id, root_path)
         members = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[0]) for u in tree)
         took = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[1]) for u in tree)
         heads = units.subtree_totals((u.path, u.headcount or 0) for u in tree)
