@@ -33,6 +33,7 @@ from app.errors_http import (
 )
 from app.http_guard import HttpGuard
 from app.services.kit import push
+from app.services.live import hub
 from app.services.org import principals
 from app.services.quiz import taps
 from app.services.results import board_cache, reminders
@@ -81,6 +82,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(sweeper.run_forever(state.engine, settings.sweep_every_s, settings.live_every_s, remind)))
     if settings.auth_cache_s > 0:
         tasks.append(asyncio.create_task(principals.watch(app.state.engine, app.state.principals)))
+    tasks.append(asyncio.create_task(app.state.live.run()))  # live games' changes from the other workers
     yield
     for task in tasks:
         task.cancel()
@@ -119,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.boards = board_cache.BoardCache(settings.board_cache_s)
     board_cache.watch_commits(app.state.engine, app.state.boards)
     app.state.taps = taps.TapWriter(app.state.engine)
+    app.state.live = hub.Hub(app.state.engine)
+    hub.wire(app.state.engine, app.state.live)
     app.state.vapid = push.vapid(settings.resolved_data_dir())  # the Web Push key pair, made once per data dir
     app.state.push_key = push.public_key(app.state.vapid)  # what home hands every phone: encoded once
 

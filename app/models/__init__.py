@@ -4,6 +4,7 @@ from app.models.bank import Question, QuestionOption, Topic
 from app.models.contests import Contest, Round, RoundQuestion
 from app.models.essays import Essay, EssayCampaign, EssayGrade
 from app.models.kit import AuditEntry, Upload
+from app.models.live import LiveAnswer, LiveGame, LivePlayer, LiveQuestion
 from app.models.org import LoginThrottle, Member, MemberChange, MemberRole, PushSubscription, Role, Unit
 from app.models.quiz import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.results import (
@@ -20,6 +21,10 @@ from app.models.results import (
 
 __all__ = [
     "Answer",
+    "LiveAnswer",
+    "LiveGame",
+    "LivePlayer",
+    "LiveQuestion",
     "Attempt",
     "AttemptEvent",
     "AttemptFlag",

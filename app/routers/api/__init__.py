@@ -1,4 +1,4 @@
-from app.routers.api import bank, contests, essays, org, quiz, results
+from app.routers.api import bank, contests, essays, live, org, quiz, results
 from app.routers.base import make_router
 
 router = make_router(prefix="/api/v1")
@@ -10,3 +10,4 @@ router.include_router(org.router)
 router.include_router(bank.router)
 router.include_router(contests.router)
 router.include_router(essays.router)
+router.include_router(live.router)

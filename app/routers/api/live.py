@@ -1,0 +1,156 @@
+"""Live games over the API: the host's steps, joining, answering, the state, the results and the event stream
+(Server-Sent Events; GET .../state is the polling fallback for phones without them). Rules in
+app.services.live."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio.to_thread
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from app.db import session_scope
+from app.deps import CurrentActor, SessionDep
+from app.models.live import LiveStatus
+from app.routers.base import make_router
+from app.services.live import games, play
+from app.services.live.hub import Hub
+from app.services.live.schemas import (
+    Accepted,
+    AnswerIn,
+    Joined,
+    JoinIn,
+    LiveGameCreated,
+    LiveGameIn,
+    Opened,
+    OptionCount,
+    RescueIn,
+    Results,
+    Revealed,
+    StateOut,
+)
+from app.services.org.access import Actor
+
+router = make_router(tags=["live"])
+
+
+@router.post("/live-games", response_model=LiveGameCreated, status_code=201)
+def create_game(data: LiveGameIn, actor: CurrentActor, session: SessionDep) -> LiveGameCreated:
+    """An organiser makes a game of bank questions (picked, or drawn by topic and difficulty) for a unit subtree."""
+    game = games.create(session=session, actor=actor, data=data)
+    return LiveGameCreated(id=game.id or 0, pin=game.pin, status=game.status)
+
+
+@router.post("/live-games/join", response_model=Joined)
+def join_game(data: JoinIn, actor: CurrentActor, session: SessionDep) -> Joined:
+    """A member of the game's scope joins with its PIN; joining again gives the same player."""
+    game, player = play.join(session=session, actor=actor, pin=data.pin)
+    return Joined(game_id=game.id or 0, player_id=player.id or 0)
+
+
+def _opened(game_status: str, index: int) -> Opened:
+    return Opened(status=game_status, question_index=index)
+
+
+@router.post("/live-games/{game_id}/next", response_model=Opened)
+def next_question(game_id: int, actor: CurrentActor, session: SessionDep) -> Opened:
+    """Open the next question, or finish the game after the last one."""
+    game = games.open_next(session=session, actor=actor, game_id=game_id)
+    return _opened(game.status, game.question_index)
+
+
+@router.post("/live-games/{game_id}/reveal", response_model=Revealed)
+def reveal(game_id: int, actor: CurrentActor, session: SessionDep) -> Revealed:
+    """Close the open question, judge its answers and show the right options with how many chose each."""
+    question, counts = games.reveal(session=session, actor=actor, game_id=game_id)
+    return Revealed(
+        correct_option_ids=list(question.correct_ids),
+        distribution=[OptionCount(option_id=o["id"], count=counts.get(o["id"], 0)) for o in question.options],
+    )
+
+
+@router.post("/live-games/{game_id}/pause", response_model=Opened)
+def pause(game_id: int, actor: CurrentActor, session: SessionDep) -> Opened:
+    game = games.pause(session=session, actor=actor, game_id=game_id)
+    return _opened(game.status, game.question_index)
+
+
+@router.post("/live-games/{game_id}/resume", response_model=Opened)
+def resume(game_id: int, actor: CurrentActor, session: SessionDep) -> Opened:
+    game = games.resume(session=session, actor=actor, game_id=game_id)
+    return _opened(game.status, game.question_index)
+
+
+@router.post("/live-games/{game_id}/rescue", response_model=Opened)
+def rescue(game_id: int, data: RescueIn, actor: CurrentActor, session: SessionDep) -> Opened:
+    """ "Cứu trợ" in an elimination game: everyone out comes back, or the next question is a rescue question."""
+    game = games.rescue(session=session, actor=actor, game_id=game_id, mode=data.mode)
+    return _opened(game.status, game.question_index)
+
+
+@router.post("/live-games/{game_id}/end", response_model=Opened)
+def end(game_id: int, actor: CurrentActor, session: SessionDep) -> Opened:
+    game = games.end(session=session, actor=actor, game_id=game_id)
+    return _opened(game.status, game.question_index)
+
+
+@router.get("/live-games/{game_id}/state", response_model=StateOut)
+def state(game_id: int, actor: CurrentActor, session: SessionDep) -> StateOut:
+    """What the player's phone (or the host's screen) shows now; the polling fallback of the event stream."""
+    return play.state(session=session, actor=actor, game_id=game_id)
+
+
+@router.put("/live-games/{game_id}/answer", response_model=Accepted)
+def answer(game_id: int, data: AnswerIn, actor: CurrentActor, session: SessionDep) -> Accepted:
+    """One answer per player and question, inside the window (409 for a second one or a late one)."""
+    given = play.answer(session=session, actor=actor, game_id=game_id, option_ids=data.option_ids)
+    return Accepted(accepted_at=given.accepted_at)
+
+
+@router.get("/live-games/{game_id}/results", response_model=Results)
+def results(game_id: int, actor: CurrentActor, session: SessionDep) -> Results:
+    return Results(rows=play.results(session=session, actor=actor, game_id=game_id))
+
+
+EVENTS_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events: `state`, one per change of the game"}
+}
+
+
+@router.get("/live-games/{game_id}/events", response_class=StreamingResponse, responses=EVENTS_ANSWER)
+async def events(request: Request, game_id: int, actor: CurrentActor) -> StreamingResponse:
+    """The game's changes as Server-Sent Events: each `state` event holds the state (as GET .../state) and the
+    player's own part; a comment line every 15 s of quiet. Reconnecting with Last-Event-ID gets only newer."""
+    engine = request.app.state.engine
+    seated = await anyio.to_thread.run_sync(_seat, engine, actor, game_id)
+    hub: Hub = request.app.state.live
+    since = int(request.headers.get("last-event-id", "-1") or -1) if request.headers.get("last-event-id", "").isdigit() else -1
+    return StreamingResponse(
+        _stream(request, hub, game_id, seated, since),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _seat(engine: object, actor: Actor, game_id: int) -> int | None:
+    """The player's id (None for a host who does not play), checked once: the stream holds no connection."""
+    with session_scope(engine, write=False) as session:  # type: ignore[arg-type]
+        seated = play.seat(session=session, actor=actor, game_id=game_id)
+        return seated.player.id if seated.player is not None else None
+
+
+async def _stream(request: Request, hub: Hub, game_id: int, player_id: int | None, since: int) -> AsyncIterator[bytes]:
+    yield b"retry: 1000\n\n"
+    async for version in hub.follow(game_id, since):
+        if await request.is_disconnected():
+            return
+        if version is None:
+            yield b": keep-alive\n\n"
+            continue
+        views = await hub.views(game_id, version)
+        mine = views.mine.get(player_id or 0, b"null")
+        yield b'event: state\nid: %d\ndata: {"state":%s,"me":%s}\n\n' % (version, views.state, mine)
+        if views.status == LiveStatus.finished:
+            return
