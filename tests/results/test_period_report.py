@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app import i18n
+from app.models.types import utcnow
+from app.services.kit.sheets import VN_TZ
 from app.services.results import period_report
 from tests.factories import actor
 from tests.pagehelpers import page_login
@@ -191,3 +193,21 @@ def test_the_organisers_and_judges_find_it(client, period_world):
     page_login(client, period_world.judge_b.phone)
     assert 'id="judge-period-report-link"' in client.get("/").text
     assert 'id="period-report-link"' in client.get("/judging").text
+
+
+def test_a_round_not_yet_open_is_not_reported(session, results_arena):
+    """A weekly round that closes later in the month but has not opened has nothing to report: counting it
+    would show a 0 % round."""
+    week1, week2 = results_arena.rounds
+    week2.opens_at, week2.closes_at = utcnow() + timedelta(hours=1), utcnow() + timedelta(hours=2)
+    session.add(week2)
+    session.commit()
+    today = utcnow().astimezone(VN_TZ).date()
+    seen = period_report.period_report(
+        session=session,
+        actor=results_arena.org,
+        unit_code="ROOT",
+        date_from=(today - timedelta(days=2)).isoformat(),
+        date_to=(today + timedelta(days=2)).isoformat(),
+    )
+    assert [r.title for r in seen.rounds] == [week1.title]

@@ -2,7 +2,7 @@
 contest and essay campaign the unit took part in. A cell sends it to its ward, a ward to the city: a page, an
 XLSX and a PDF in the administrative layout of app.services.results.report.
 
-What it counts: every round closing in the period (its closes_at, on the contest's calendar) of every contest
+What it counts: every round closing in the period (its closes_at, on the contest's calendar) that has opened, of every contest
 that is not a draft and whose scope contains the unit or lies inside its subtree; every essay campaign whose
 deadline falls in the period and whose scope does the same. Every figure of a unit is its whole subtree's.
 
@@ -188,6 +188,7 @@ def _rounds(session: Session, unit: Unit, period: Period) -> list[tuple[Contest,
             col(Contest.status) != ContestStatus.draft,
             col(Round.closes_at) >= low,
             col(Round.closes_at) < high,
+            col(Round.opens_at) <= utcnow(),  # a round not yet open has nothing to report
             _meets(col(Unit.path), unit),
         )
         .order_by(col(Round.closes_at), col(Contest.id), col(Round.position))
