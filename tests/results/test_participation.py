@@ -120,3 +120,16 @@ def test_members_never_see_the_page(client, session, turnout_world):
     page_login(client, turnout_world.people["an"].phone)
     assert client.get(f"/rounds/{r.id}/participation").status_code == 404
     assert client.get(f"/rounds/{r.id}/participation.xlsx").status_code == 404
+
+
+def test_every_page_of_the_missing_list_is_its_slice(session, turnout_world):
+    """Pages are read from the units that hold them (the stored counts say which): any page, across unit
+    boundaries and past the end, is the slice of the whole list."""
+    arena = turnout_world.arena
+    r = arena.rounds[0].id
+    whole = [m.id for m in participation.missing(session=session, actor=arena.org, round_id=r, limit=500)]
+    assert len(whole) == 5
+    for limit in (1, 2, 3):
+        for offset in range(7):
+            page = participation.missing(session=session, actor=arena.org, round_id=r, limit=limit, offset=offset)
+            assert [m.id for m in page] == whole[offset : offset + limit], (limit, offset)

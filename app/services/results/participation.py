@@ -126,6 +126,23 @@ def took_part(round_id: int) -> Exists:
     )
 
 
+def _direct(session: Session, round_id: int, root_path: str, cache: BoardCache | None) -> dict[int, tuple[int, int]]:
+    """(members, participants) of each unit of the subtree, its own members only (the stored counts)."""
+    if cache is None:
+        return tally.direct(session, round_id, root_path)
+    return cache.get_or(("turnout-direct", round_id, root_path), lambda: tally.direct(session, round_id, root_path))
+
+
+def _units_in_order(session: Session, root_path: str, cache: BoardCache | None) -> list[int]:
+    """The subtree's unit ids in the order of the missing list (by path, as the database orders it)."""
+
+    def make() -> list[int]:
+        stmt = select(col(Unit.id)).where(col(Unit.path).startswith(root_path, autoescape=True)).order_by(col(Unit.path))
+        return [int(uid) for uid in session.execute(stmt).scalars()]
+
+    return cache.get_or(("unit-order", root_path), make) if cache is not None else make()
+
+
 def subtree_rows(*, session: Session, round_id: int, root_path: str) -> dict[int, UnitTurnout]:
     """Every unit of a subtree with its subtree's figures in a round, read now (reports)."""
     return _subtree_rows(session, round_id, root_path, None)
@@ -135,8 +152,9 @@ def _subtree_rows(session: Session, round_id: int, root_path: str, cache: BoardC
     """Every unit of the subtree at root_path with its subtree's figures, by id."""
 
     def make() -> dict[int, UnitTurnout]:
-        tree = session.exec(sm_select(Unit).where(col(Unit.path).startswith(root_path, autoescape=True))).all()
-        direct = tally.direct(session, round_id, root_path)
+        columns = (col(Unit.id), col(Unit.parent_id), col(Unit.code), col(Unit.name), col(Unit.path), col(Unit.headcount))
+        tree = session.execute(select(*columns).where(col(Unit.path).startswith(root_path, autoescape=True))).all()  # rows, not objects
+        direct = _direct(session, round_id, root_path, cache)
         members = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[0]) for u in tree)
         took = units.subtree_totals((u.path, direct.get(u.id or 0, (0, 0))[1]) for u in tree)
         heads = units.subtree_totals((u.path, u.headcount or 0) for u in tree)
@@ -178,17 +196,34 @@ def turnout_at(*, session: Session, place: Place, sort: str = "rate", cache: Boa
     return Turnout(place=place, unit=rows[place.unit_id], children=children)
 
 
-def _missing_query(round_id: int, unit_path: str) -> Select[int | None, str, str, str, str]:
+def _missing_query(round_id: int, unit_path: str, unit_ids: list[int] | None = None) -> Select[int | None, str, str, str, str]:
+    where = col(Unit.path).startswith(unit_path, autoescape=True) if unit_ids is None else col(Member.unit_id).in_(unit_ids)
     return (
         select(col(Member.id), col(Member.full_name), col(Member.phone), col(Unit.code), col(Unit.name))
         .join(Unit, col(Unit.id) == col(Member.unit_id))
-        .where(
-            col(Member.active).is_(True),
-            col(Unit.path).startswith(unit_path, autoescape=True),
-            ~took_part(round_id),
-        )
+        .where(col(Member.active).is_(True), where, ~took_part(round_id))
         .order_by(col(Unit.path), col(Member.sort_key), col(Member.id))
     )
+
+
+def _page_units(order: list[int], direct: dict[int, tuple[int, int]], offset: int, limit: int) -> tuple[list[int], int]:
+    """The units that hold rows offset .. offset + limit of the missing list, from each unit's stored counts,
+    and how many of the first one's to skip: a page reads those units' members, not the whole subtree's."""
+    chosen: list[int] = []
+    skip, need = offset, limit
+    for uid in order:
+        members, took = direct.get(uid, (0, 0))
+        missing = members - took
+        if missing <= 0:
+            continue
+        if not chosen and skip >= missing:
+            skip -= missing
+            continue
+        need -= missing - (skip if not chosen else 0)
+        chosen.append(uid)
+        if need <= 0:
+            break
+    return chosen, skip
 
 
 def missing(
@@ -208,9 +243,14 @@ def missing(
 
 def missing_at(*, session: Session, place: Place, limit: int = 50, offset: int = 0, cache: BoardCache | None = None) -> list[MissingMember]:
     limit, offset = min(max(limit, 1), MAX_PAGE), max(offset, 0)
-    stmt = _missing_query(place.info.round_id, place.unit_path).limit(limit).offset(offset)
+    round_id = place.info.round_id
 
     def make() -> list[MissingMember]:
+        order = _units_in_order(session, place.unit_path, cache)
+        unit_ids, skip = _page_units(order, _direct(session, round_id, place.unit_path, cache), offset, limit)
+        if not unit_ids:
+            return []
+        stmt = _missing_query(round_id, place.unit_path, unit_ids).limit(limit).offset(skip)
         return [MissingMember(*row) for row in session.execute(stmt)]
 
     if cache is None:
