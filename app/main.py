@@ -33,7 +33,7 @@ from app.errors_http import (
 )
 from app.http_guard import HttpGuard
 from app.services.kit import push
-from app.services.live import hub
+from app.services.live import answers, hub
 from app.services.org import principals
 from app.services.quiz import taps
 from app.services.results import board_cache, reminders
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     board_cache.watch_commits(app.state.engine, app.state.boards)
     app.state.taps = taps.TapWriter(app.state.engine)
     app.state.live = hub.Hub(app.state.engine)
+    app.state.live_answers = answers.AnswerWriter(app.state.engine)
     hub.wire(app.state.engine, app.state.live)
     app.state.vapid = push.vapid(settings.resolved_data_dir())  # the Web Push key pair, made once per data dir
     app.state.push_key = push.public_key(app.state.vapid)  # what home hands every phone: encoded once

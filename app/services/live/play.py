@@ -8,8 +8,10 @@ answer before the reveal."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -96,11 +98,11 @@ def answer(*, session: Session, actor: Actor, game_id: int, option_ids: list[int
     player = _player(session, game.id or 0, actor.id) if game else None
     if game is None or player is None:
         raise NotFound(N_("Bạn chưa vào trò chơi này."))
-    _check_window(game, now)
-    _check_may_answer(game, player)
+    check_window(game, now)
+    check_may_answer(game, player)
     question = games.question_at(session, game.id or 0, game.question_index)
     assert question is not None and game.opened_at is not None
-    chosen = _checked_options(question, option_ids)
+    chosen = checked_options(question, option_ids)
     given = LiveAnswer(
         game_id=game.id or 0,
         player_id=player.id or 0,
@@ -129,7 +131,7 @@ def _game_shared(session: Session, game_id: int) -> LiveGame | None:
     return session.exec(stmt).first()
 
 
-def _check_window(game: LiveGame, now: datetime) -> None:
+def check_window(game: LiveGame, now: datetime) -> None:
     if game.status != LiveStatus.question or game.deadline_at is None:
         raise Conflict(N_("Câu hỏi đã đóng."))
     if game.paused_left_ms is not None:
@@ -138,7 +140,7 @@ def _check_window(game: LiveGame, now: datetime) -> None:
         raise Conflict(N_("Đã hết giờ trả lời câu này."))
 
 
-def _check_may_answer(game: LiveGame, player: LivePlayer) -> None:
+def check_may_answer(game: LiveGame, player: LivePlayer) -> None:
     if game.mode != LiveMode.elimination:
         return
     if game.rescue and player.alive:
@@ -147,7 +149,7 @@ def _check_may_answer(game: LiveGame, player: LivePlayer) -> None:
         raise Forbidden(N_("Bạn đã bị loại, hãy chờ câu cứu trợ."))
 
 
-def _checked_options(question: LiveQuestion, option_ids: list[int]) -> list[int]:
+def checked_options(question: LiveQuestion, option_ids: list[int]) -> list[int]:
     chosen = sorted(set(option_ids))
     known = {o["id"] for o in question.options}
     if not chosen or any(i not in known for i in chosen):
@@ -177,13 +179,15 @@ class Snapshot:
 
 
 def snapshot(*, session: Session, game_id: int, now: datetime | None = None) -> Snapshot:
+    """The game now, for everyone and for each player: read as rows, since a game has thousands of players."""
     game = session.get(LiveGame, game_id)
     if game is None:
         raise NotFound(N_("Không tìm thấy trò chơi."))
-    players = list(session.exec(select(LivePlayer).where(col(LivePlayer.game_id) == game_id)).all())
+    players = games.player_states(session, game_id)
     on_screen = game.status in (LiveStatus.question, LiveStatus.reveal) and game.question_index >= 0
     question = games.question_at(session, game_id, game.question_index) if on_screen else None
     revealed = question if game.status == LiveStatus.reveal else None
+    given = games.answers_to(session, game_id, game.question_index) if revealed is not None else []
     state = StateOut(
         id=game_id,
         title=game.title,
@@ -202,30 +206,25 @@ def snapshot(*, session: Session, game_id: int, now: datetime | None = None) -> 
         alive_count=sum(1 for p in players if p.alive),
         version=game.version,
         correct_option_ids=list(revealed.correct_ids) if revealed is not None else None,
-        distribution=_distribution(session, game, revealed) if revealed is not None else None,
+        distribution=_distribution(revealed, given) if revealed is not None else None,
     )
-    return Snapshot(state, _players_part(session, game, players, revealed is not None))
+    return Snapshot(state, _players_part(game.mode, players, given, revealed is not None))
 
 
-def _players_part(session: Session, game: LiveGame, players: list[LivePlayer], revealed: bool) -> dict[int, Mine]:
+def _players_part(mode: str, players: list[scoring.PlayerState], given: list[Any], revealed: bool) -> dict[int, Mine]:
     """Each player's own: still in or not, score and rank, and once revealed their verdict on the question."""
-    verdicts: dict[int, tuple[bool | None, int | None]] = {}
-    if revealed:
-        rows = session.exec(
-            select(LiveAnswer).where(col(LiveAnswer.game_id) == game.id, col(LiveAnswer.question_index) == game.question_index)
-        )
-        verdicts = {a.player_id: (a.correct, a.points) for a in rows}
+    verdicts: dict[int, tuple[bool | None, int | None]] = {a.player_id: (a.correct, a.points) for a in given}
     unseen: tuple[bool | None, int | None] = (False, 0) if revealed else (None, None)
-    ranks = {p.id: rank for rank, p in scoring.ranked(game.mode, [games.player_state(p) for p in players])}
-    return {p.id or 0: Mine(p.alive, p.score, ranks.get(p.id or 0, 0), *verdicts.get(p.id or 0, unseen)) for p in players}
+    ranks = {p.id: rank for rank, p in scoring.ranked(mode, players)}
+    return {p.id: Mine(p.alive, p.score, ranks.get(p.id, 0), *verdicts.get(p.id, unseen)) for p in players}
 
 
 def _question_out(q: LiveQuestion) -> QuestionOut:
     return QuestionOut(text=q.text, kind=q.kind, options=[OptionOut(id=o["id"], text=o["text"]) for o in q.options])
 
 
-def _distribution(session: Session, game: LiveGame, question: LiveQuestion) -> list[OptionCount]:
-    counts = games.distribution(session, game.id or 0, game.question_index)
+def _distribution(question: LiveQuestion, given: list[Any]) -> list[OptionCount]:
+    counts = games.count_choices(given)
     return [OptionCount(option_id=o["id"], count=counts.get(o["id"], 0)) for o in question.options]
 
 
@@ -235,20 +234,21 @@ def state_for(snap: Snapshot, player_id: int | None, *, answered: bool | None = 
     extra: dict[str, object] = {"now": now or utcnow()}
     if mine is not None and player_id is not None:
         extra["alive"] = mine.alive if snap.state.mode == LiveMode.elimination else None
-        extra["me"] = _mine_out(snap, player_id, mine, bool(answered))
+        extra["me"] = MineOut.model_validate(_mine(snap, player_id, mine, bool(answered)))
     return snap.state.model_copy(update=extra)
 
 
-def _mine_out(snap: Snapshot, player_id: int, mine: Mine, answered: bool) -> MineOut:
-    return MineOut(
-        player_id=player_id,
-        answered=answered,
-        alive=mine.alive if snap.state.mode == LiveMode.elimination else None,
-        correct=mine.correct,
-        points=mine.points,
-        score=mine.score,
-        rank=mine.rank if snap.state.status in (LiveStatus.reveal, LiveStatus.finished) else None,
-    )
+def _mine(snap: Snapshot, player_id: int, mine: Mine, answered: bool) -> dict[str, Any]:
+    """A player's own part (MineOut's fields), as a dict: thousands are encoded at each change."""
+    return {
+        "player_id": player_id,
+        "answered": answered,
+        "alive": mine.alive if snap.state.mode == LiveMode.elimination else None,
+        "correct": mine.correct,
+        "points": mine.points,
+        "score": mine.score,
+        "rank": mine.rank if snap.state.status in (LiveStatus.reveal, LiveStatus.finished) else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,8 @@ class Views:
 
 def views(*, session: Session, game_id: int) -> Views:
     snap = snapshot(session=session, game_id=game_id)
-    mine = {pid: _mine_out(snap, pid, m, False).model_dump_json().encode() for pid, m in snap.players.items()}
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    mine = {pid: encode(_mine(snap, pid, m, False)).encode() for pid, m in snap.players.items()}
     return Views(snap.state.version, snap.state.status, snap.state.model_dump_json().encode(), mine)
 
 

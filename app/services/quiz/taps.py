@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import queue
-import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,10 +28,10 @@ from app.db import writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member
 from app.models.types import utcnow
+from app.services.kit.batches import GroupCommit
 from app.services.quiz.rules import check_choice, save_refusal
 
 log = logging.getLogger(__name__)
-BATCH = 500  # taps in one transaction at most
 
 
 _a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
@@ -99,28 +97,11 @@ class TapWriter:
         self.engine = engine
         self._engine = writer(engine)
         self._dialect = engine.dialect.name
-        self._queue: queue.SimpleQueue[Tap] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start = threading.Lock()
+        self._group: GroupCommit[Tap] = GroupCommit("hoithi-taps", self._save)
 
     def submit(self, tap: Tap) -> Future:
-        if self._thread is None:
-            with self._start:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="hoithi-taps", daemon=True)
-                    self._thread.start()
-        self._queue.put(tap)
+        self._group.submit(tap)
         return tap.done
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._save(batch)
 
     def _save(self, batch: list[Tap]) -> None:
         outcomes: list[tuple[Tap, Any, BaseException | None]] = []
