@@ -44,6 +44,7 @@ bench: setup services
 	$(BIN)/python -m bench.standings
 	$(BIN)/python -m bench.participation
 	$(BIN)/python -m bench.reminders --db both --write
+	$(BIN)/python -m bench.live --write
 	$(BIN)/python -m bench.pageweight
 	$(BIN)/python -m bench.exports --write-results
 	@command -v nginx >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \

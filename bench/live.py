@@ -115,7 +115,7 @@ async def open_stream(host: str, port: int, game_id: int, phone: Phone) -> None:
     status = int((await phone.reader.readline()).split()[1])
     if status != 200:
         raise RuntimeError(f"stream answered {status}")
-    while (line := await phone.reader.readline()) not in (b"\r\n", b""):
+    while await phone.reader.readline() not in (b"\r\n", b""):
         pass
 
 
@@ -253,7 +253,9 @@ async def run_game(app: Server, host_token: str, tokens: list[str], args: argpar
     }
 
 
-async def one_question(host: Conn, pool: list[Conn], phones: list[Phone], gid: int, index: int, token: str, args: argparse.Namespace) -> dict:
+async def one_question(
+    host: Conn, pool: list[Conn], phones: list[Phone], gid: int, index: int, token: str, args: argparse.Namespace
+) -> dict:
     n = len(phones)
     clicked = time.monotonic()
     status, out = await host.request("POST", f"/api/v1/live-games/{gid}/next", token)
@@ -375,7 +377,9 @@ def bench_database(kind: str, args: argparse.Namespace, sizes: list[int], workdi
         db = seed.populate(kind, url, workdir / f"data-{kind}", members=max(sizes) + 1)
         host_token, question_ids = prepare(db, args.questions)
         env = {**db.server_env(), "HOITHI_SWEEP_EVERY_S": "0"}
-        with Server(f"app-live-{kind}", "app.main:app", workers=args.workers, env=env, log_path=workdir / f"uvicorn-live-{kind}.log") as app:
+        with Server(
+            f"app-live-{kind}", "app.main:app", workers=args.workers, env=env, log_path=workdir / f"uvicorn-live-{kind}.log"
+        ) as app:
             for n in sizes:
                 log(f"{kind}: {n} players")
                 run = asyncio.run(run_game(app, host_token, db.tokens[1 : n + 1], args, question_ids))
@@ -385,7 +389,8 @@ def bench_database(kind: str, args: argparse.Namespace, sizes: list[int], workdi
                     log(
                         f"{kind}: {n} players, question {i + 1}: shown p99 {q['shown_p99'] * 1000:.0f} ms "
                         f"({q['shown_within_1s']:.1%} within 1 s), answers {q['accepted']} acked p99 {q['ack_p99'] * 1000:.0f} ms, "
-                        f"reveal to all p99 {q['revealed_p99'] * 1000:.0f} ms (its request {q['reveal_request_s'] * 1000:.0f} ms), refused {q['refused']}, wrong verdicts {q['wrong_verdicts']}"
+                        f"reveal to all p99 {q['revealed_p99'] * 1000:.0f} ms (its request {q['reveal_request_s'] * 1000:.0f} ms), "
+                        f"refused {q['refused']}, wrong verdicts {q['wrong_verdicts']}"
                     )
                 log(
                     f"{kind}: {n} players: idle {run['idle']['rss_per_player_kb']:.1f} KB and "
@@ -409,7 +414,8 @@ def section(results: dict) -> str:
         "reaching each phone; *lost*: answers acknowledged but not in the database. Idle: the workers' memory and CPU "
         "per connected player with nothing happening.",
         "",
-        "| database | players | shown p99 | within 1 s | ack p50 / p99 | accepted / lost | reveal p99 / max | idle KB per player | idle CPU ms/s per player | idle CPU, % of a core |",
+        "| database | players | shown p99 | within 1 s | ack p50 / p99 | accepted / lost | reveal p99 / max "
+        "| idle KB per player | idle CPU ms/s per player | idle CPU, % of a core |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for db in results["dbs"]:
