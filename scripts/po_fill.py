@@ -20,7 +20,9 @@ def main(path: str) -> None:
         message = catalog.get(msgid)
         if message is None:
             continue
-        # plural entries: {"singular": [one, many]}
+        # plural entries: {"singular": [one, many]}; a plain string there would be split into characters
+        if message.pluralizable and not isinstance(msgstr, list):
+            raise SystemExit(f"{msgid!r} has a plural: give [one, many], not a string")
         message.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
     with open(PO, "wb") as fh:
         write_po(fh, catalog, width=76, sort_output=True, omit_header=False)

@@ -13,6 +13,7 @@ from app.services.bank import questions as bank
 from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.org.access import Actor
 from tests.factories import actor, make_member, make_tree
+from tests.fixtures.browser import PHONE
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,23 @@ def live_world(session: Session) -> LiveWorld:
     outside = make_member(session, t.b1, phone="0917111009")
     session.commit()
     return LiveWorld(org=org, org_phone="0917111000", questions=qs, players=players, outside=outside)
+
+
+@pytest.fixture
+def open_page(browser, live_server, engine):
+    """open_page(viewport, mobile=True, context=None): a page in a browser context of its own (its own cookies:
+    one person each), or another page of `context`. What the pages' Content-Security-Policy refused fails the test."""
+    contexts, blocked = [], []
+
+    def make(viewport=PHONE, *, mobile: bool = True, context=None):
+        if context is None:
+            context = browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile, locale="vi-VN", base_url=live_server)
+            contexts.append(context)
+        pg = context.new_page()
+        pg.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not blocked, blocked

@@ -1,5 +1,5 @@
 from app.routers.base import include_at_root, make_router
-from app.routers.pages import contests, history, home, quiz
+from app.routers.pages import contests, history, home, live, quiz
 from app.routers.pages.bank import questions as bank_questions
 from app.routers.pages.bank import study
 from app.routers.pages.essays import campaigns as essay_campaigns
@@ -32,3 +32,4 @@ include_at_root(router, reminders.router)
 include_at_root(router, audit.router)
 include_at_root(router, essay_campaigns.router)
 include_at_root(router, essays.router)
+include_at_root(router, live.router)
