@@ -180,7 +180,7 @@
     call("GET", "/results").then(function (r) {
       if (!r.ok) return;
       if (game.status === "lobby") drawJoined(r.data.rows);
-      else drawTop(r.data.rows);
+      else { drawTop(r.data.rows); drawUnits(r.data.units || []); }
     }, function () {});
   }
 
@@ -214,6 +214,26 @@
       who.appendChild(el("div", "muted small", r.unit + (game.mode === "elimination" && !r.alive ? " · " + T.out_tag : "")));
       tr.appendChild(who);
       tr.appendChild(el("td", "num", say("points", { n: num(r.score) })));
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    box.appendChild(table);
+  }
+
+  // The units of the moment: each unit's players, their average score and, in elimination, how many are still in.
+  function drawUnits(units) {
+    var box = clear($("unit-rows"));
+    if (!box) return;
+    var table = el("table", "live-top"), body = el("tbody");
+    units.slice(0, 10).forEach(function (u) {
+      var tr = el("tr"), who = el("td");
+      tr.appendChild(el("td", "num", num(u.rank)));
+      who.appendChild(el("b", null, u.unit));
+      var detail = say("unit_players", { n: num(u.players) });
+      if (game.mode === "elimination") detail += " · " + say("unit_alive", { n: num(u.alive) });
+      who.appendChild(el("div", "muted small", detail));
+      tr.appendChild(who);
+      tr.appendChild(el("td", "num", say("unit_average", { n: num(u.average_score) })));
       body.appendChild(tr);
     });
     table.appendChild(body);

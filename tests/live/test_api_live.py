@@ -67,9 +67,15 @@ def test_a_points_game_from_lobby_to_results(client, session, live_world, tokens
     assert mine["correct"] is True and 500 <= mine["points"] <= 1000 and mine["rank"] == 1
     assert client.get(f"/api/v1/live-games/{gid}/state", headers=players[1]).json()["me"]["correct"] is False
 
-    rows = client.get(f"/api/v1/live-games/{gid}/results", headers=players[2]).json()["rows"]
+    board = client.get(f"/api/v1/live-games/{gid}/results", headers=players[2]).json()
+    rows = board["rows"]
     assert [r["player"]["full_name"] for r in rows][0] == "Nguyễn Văn An" and rows[0]["score"] == mine["points"]
     assert [r["rank"] for r in rows] == [1, 2, 2]
+    # the units of the moment: A1's two players average half of An's points, A2's one player has none
+    assert [(u["rank"], u["unit"], u["players"], u["average_score"]) for u in board["units"]] == [
+        (1, rows[0]["unit"], 2, round(mine["points"] / 2, 1)),
+        (2, rows[2]["unit"], 1, 0.0),
+    ]
     for _ in range(2):
         client.post(f"/api/v1/live-games/{gid}/next", headers=host)
         client.post(f"/api/v1/live-games/{gid}/reveal", headers=host)

@@ -122,6 +122,8 @@ def test_a_game_with_a_console_a_projector_and_three_phones(session, live_world,
     assert screen.locator("#top-rows tr").first.inner_text().startswith("1")
     assert "Nguyễn Văn An" in screen.locator("#top-rows tr").first.inner_text()
     host.wait_for_selector("#top-rows tr")
+    host.wait_for_selector("#unit-rows tr")  # the units of the moment, beside the top 10
+    assert host.locator("#unit-rows tr").count() == 2 and "Đơn vị CB-A1" in host.locator("#unit-rows tr").first.inner_text()
     assert no_horizontal_scroll(binh)
     binh.set_viewport_size(PHONE)
     shot(an, "phone-right")

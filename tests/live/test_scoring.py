@@ -28,7 +28,8 @@ def test_points_mode_scores_right_answers_by_speed():
     by_id = {p.id: p for p in after}
     assert (verdicts[1].correct, verdicts[1].points) == (True, 875)
     assert (verdicts[2].correct, verdicts[2].points) == (False, 0)
-    assert by_id[3].score == 1000 and by_id[3].correct_ms == 0 and by_id[3].streak == 1
+    assert by_id[3].score == 1000 and by_id[3].correct_ms == 0 and by_id[3].streak == 0  # no bonus: no streak kept
+    assert by_id[2] == players[1]  # a wrong answer changes nothing in points mode (nothing to write)
     assert by_id[4].score == 0 and by_id[4].alive  # nobody goes out in points mode
     assert [(rank, p.id) for rank, p in ranked("points", after)] == [(1, 3), (2, 1), (3, 2), (3, 4)]
 

@@ -124,7 +124,9 @@ def _answer_fully(engine: Engine, caller: Caller, game_id: int, option_ids: list
 
 @router.get("/live-games/{game_id}/results", response_model=Results)
 def results(game_id: int, actor: CurrentActor, session: SessionDep) -> Results:
-    return Results(rows=play.results(session=session, actor=actor, game_id=game_id))
+    """The ranking of the moment (final once the game is over) and the units' standings of the moment."""
+    rows = play.results(session=session, actor=actor, game_id=game_id)
+    return Results(rows=rows, units=play.unit_board(rows))
 
 
 EVENTS_ANSWER: dict[int | str, dict[str, Any]] = {

@@ -22,7 +22,7 @@ from app.models.live import LiveMode, LiveStatus
 from app.models.types import is_db_id, utcnow
 from app.services.kit.text import clean
 from app.services.live import games, scoring
-from app.services.live.schemas import MineOut, OptionCount, OptionOut, PlayerRef, QuestionOut, ResultRow, StateOut
+from app.services.live.schemas import MineOut, OptionCount, OptionOut, PlayerRef, QuestionOut, ResultRow, StateOut, UnitRow
 from app.services.org.access import Actor
 
 GRACE_MS = 500  # answers this late after the deadline are still taken: the phone's network delay
@@ -304,4 +304,19 @@ def results(*, session: Session, actor: Actor, game_id: int) -> list[ResultRow]:
                 alive=p.alive,
             )
         )
+    return out
+
+
+def unit_board(rows: list[ResultRow]) -> list[UnitRow]:
+    """The units of the moment, from the ranking's rows: by their players' average score, then the number of
+    players; units equal on both share a rank."""
+    units: dict[str, list[ResultRow]] = {}
+    for r in rows:
+        units.setdefault(r.unit, []).append(r)
+    figures = [(name, len(rs), round(sum(r.score for r in rs) / len(rs), 1), sum(1 for r in rs if r.alive)) for name, rs in units.items()]
+    figures.sort(key=lambda f: (-f[2], -f[1], f[0]))
+    out: list[UnitRow] = []
+    for i, (name, players, average, alive) in enumerate(figures):
+        same = out and (out[-1].average_score, out[-1].players) == (average, players)
+        out.append(UnitRow(rank=out[-1].rank if same else i + 1, unit=name, players=players, average_score=average, alive=alive))
     return out

@@ -126,5 +126,16 @@ class ResultRow(BaseModel):
     alive: bool
 
 
+class UnitRow(BaseModel):
+    """A unit's players of the moment: how many, their average score, how many are still in."""
+
+    rank: int
+    unit: str
+    players: int
+    average_score: float
+    alive: int
+
+
 class Results(BaseModel):
     rows: list[ResultRow]
+    units: list[UnitRow] = []

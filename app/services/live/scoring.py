@@ -82,7 +82,7 @@ def judge(
     verdicts = {pid: _verdict(given, question) for pid, given in answers.items()}
     if mode == LiveMode.points:
         verdicts = _with_streak(players, verdicts, with_streak)
-        return [_scored(p, verdicts.get(p.id), answers.get(p.id)) for p in players], verdicts
+        return [_scored(p, verdicts.get(p.id), answers.get(p.id), with_streak) for p in players], verdicts
     if question.rescue:
         return [_rescued(p, verdicts.get(p.id), answers.get(p.id)) for p in players], verdicts
     anyone_right = any(p.alive and verdicts.get(p.id, Judged(False, 0)).correct for p in players)
@@ -101,14 +101,16 @@ def _with_streak(players: Sequence[PlayerState], verdicts: dict[int, Judged], wi
     return {pid: replace(v, points=v.points + streak_bonus(streaks.get(pid, 0) + 1)) if v.correct else v for pid, v in verdicts.items()}
 
 
-def _scored(p: PlayerState, verdict: Judged | None, given: Given | None) -> PlayerState:
+def _scored(p: PlayerState, verdict: Judged | None, given: Given | None, with_streak: bool) -> PlayerState:
+    """Without the streak bonus no streak is kept: a wrong answer then changes nothing (and writes nothing)."""
     if verdict is None or given is None or not verdict.correct:
-        return replace(p, streak=0)
-    return replace(_right(p, given), score=p.score + verdict.points)
+        return replace(p, streak=0) if with_streak else p
+    return replace(_right(p, given, with_streak), score=p.score + verdict.points)
 
 
-def _right(p: PlayerState, given: Given) -> PlayerState:
-    return replace(p, correct_count=p.correct_count + 1, streak=p.streak + 1, correct_ms=p.correct_ms + given.elapsed_ms)
+def _right(p: PlayerState, given: Given, with_streak: bool = True) -> PlayerState:
+    streak = p.streak + 1 if with_streak else p.streak
+    return replace(p, correct_count=p.correct_count + 1, streak=streak, correct_ms=p.correct_ms + given.elapsed_ms)
 
 
 def _survived(p: PlayerState, verdict: Judged | None, given: Given | None, index: int, anyone_right: bool) -> PlayerState:
