@@ -99,6 +99,8 @@
       if (VIEW !== "play" && (!old || old.version !== s.version) && (s.status === "reveal" || s.status === "finished")) ranking();
     }
     watchLobby();
+    var count = $("answered-count");
+    if (count) count.textContent = s.answered_count != null ? say("answered_count", { n: num(s.answered_count), total: num(s.players) }) : "";
     if (s.status === "finished") stop();
     tick();
   }
@@ -113,7 +115,8 @@
 
   // The joined count does not change the game's version: the console and the screen ask again in the lobby.
   function watchLobby() {
-    var wanted = VIEW !== "play" && game.status === "lobby";
+    // the lobby's joined players, and on the host's console how many have answered: neither changes the version
+    var wanted = VIEW !== "play" && (game.status === "lobby" || (VIEW === "host" && game.status === "question"));
     if (wanted && !lobbyTimer) {
       lobbyTimer = setInterval(function () { refresh(); if (VIEW === "host") ranking(); }, 3000);
       if (VIEW === "host") ranking();

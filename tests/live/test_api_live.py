@@ -57,6 +57,8 @@ def test_a_points_game_from_lobby_to_results(client, session, live_world, tokens
     two = client.put(f"/api/v1/live-games/{gid}/answer", json={"option_ids": [right, wrong]}, headers=players[2])
     assert two.status_code == 422  # one right option: choose one
     assert client.get(f"/api/v1/live-games/{gid}/state", headers=players[0]).json()["me"]["answered"] is True
+    assert client.get(f"/api/v1/live-games/{gid}/state", headers=host).json()["answered_count"] == 2  # the host's only
+    assert client.get(f"/api/v1/live-games/{gid}/state", headers=players[0]).json()["answered_count"] is None
 
     revealed = client.post(f"/api/v1/live-games/{gid}/reveal", headers=host).json()
     assert revealed["correct_option_ids"] == [right]

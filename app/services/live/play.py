@@ -278,9 +278,13 @@ def state(*, session: Session, actor: Actor, game_id: int, now: datetime | None 
     seated = seat(session=session, actor=actor, game_id=game_id)
     snap = snapshot(session=session, game_id=game_id, now=now)
     if seated.player is None:
-        return state_for(snap, None, now=now)
-    answered = has_answered(session, seated.player.id or 0, seated.game.question_index)
-    return state_for(snap, seated.player.id, answered=answered, now=now)
+        seen = state_for(snap, None, now=now)
+    else:
+        answered = has_answered(session, seated.player.id or 0, seated.game.question_index)
+        seen = state_for(snap, seated.player.id, answered=answered, now=now)
+    if seated.host and seen.status == LiveStatus.question:  # answers do not change the version: the host asks
+        seen.answered_count = len(games.answers_to(session, game_id, seen.question_index))
+    return seen
 
 
 # --- results --------------------------------------------------------------------------------------------------------

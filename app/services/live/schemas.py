@@ -109,6 +109,7 @@ class StateOut(BaseModel):
     version: int
     me: MineOut | None = None
     correct_option_ids: list[int] | None = None  # only once revealed
+    answered_count: int | None = None  # the host's, while a question is open: how many have answered
     distribution: list[OptionCount] | None = None
 
 
