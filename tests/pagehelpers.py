@@ -20,3 +20,12 @@ def page_login(client, username: str, password: str = PASSWORD, follow: bool = F
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"}, follow_redirects=follow
     )
+
+
+def browser_login(page, phone: str, password: str = PASSWORD) -> None:
+    """Log in through the login form in a Playwright page, and wait for home."""
+    page.goto("/login")
+    page.fill("#username", phone)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/")

@@ -15,20 +15,12 @@ from sqlmodel import select
 from app.models import LiveQuestion
 from app.services.live import games
 from app.services.live.schemas import LiveGameIn
-from tests.factories import PASSWORD
 from tests.fixtures.browser import PHONE, no_horizontal_scroll
+from tests.pagehelpers import browser_login
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1280, "height": 800}
 PROJECTOR = {"width": 1600, "height": 900}
-
-
-def _login(page, phone: str) -> None:
-    page.goto("/login")
-    page.fill("#username", phone)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def _choice(phone, k: int):
@@ -43,7 +35,7 @@ def test_a_game_with_a_console_a_projector_and_three_phones(session, live_world,
     session.commit()
 
     host = open_page(LAPTOP, mobile=False)
-    _login(host, live_world.org_phone)
+    browser_login(host, live_world.org_phone)
     host.click("#live-link")  # from the organiser's home
     host.click(f"a[href='/live/{game.id}/host']")
     host.wait_for_selector("#lobby:not([hidden])")
@@ -58,7 +50,7 @@ def test_a_game_with_a_console_a_projector_and_three_phones(session, live_world,
     phones = []
     for n, member in enumerate(live_world.players):
         phone = open_page()
-        _login(phone, member.phone)
+        browser_login(phone, member.phone)
         if n == 0:
             phone.click("#live-join-link")  # from the home page, typing the PIN
             phone.fill("#f-pin", pin)
@@ -194,7 +186,7 @@ def _answer(phone, ids: list[int]) -> None:
 
 def test_an_elimination_game_made_and_hosted_on_a_phone_with_a_rescue(session, live_world, open_page, shot):
     org = open_page()  # the organiser makes and hosts the game on a phone
-    _login(org, live_world.org_phone)
+    browser_login(org, live_world.org_phone)
     org.goto("/live")
     assert no_horizontal_scroll(org)
     org.set_viewport_size(PHONE)
@@ -214,7 +206,7 @@ def test_an_elimination_game_made_and_hosted_on_a_phone_with_a_rescue(session, l
     an, binh = open_page(), open_page()
     binh.add_init_script("window.EventSource = undefined;")  # a browser without it: GET .../state every 2 s
     for phone, member in ((an, live_world.players[0]), (binh, live_world.players[1])):
-        _login(phone, member.phone)
+        browser_login(phone, member.phone)
         phone.goto(f"/play?pin={pin}")
         phone.click("main button[type=submit]")
         phone.wait_for_selector("#play .live-verdict")

@@ -15,20 +15,13 @@ from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.contests import contests
 from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
 from app.services.results import closing
-from tests.factories import PASSWORD, actor, make_member, make_unit
+from tests.factories import actor, make_member, make_unit
 from tests.fixtures.browser import PHONE, no_horizontal_scroll
+from tests.pagehelpers import browser_login
 
 pytestmark = pytest.mark.e2e
 
 CSV_HEADER = "Câu hỏi,Phương án A,Phương án B,Phương án C,Đáp án đúng,Mức độ\n"
-
-
-def _login(page, phone: str) -> None:
-    page.goto("/login")
-    page.fill("#username", phone)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def _settled(page) -> None:
@@ -45,7 +38,7 @@ def test_an_organiser_builds_a_contest_from_an_empty_bank(page, engine, shot):
         root = make_unit(s, "TDM", name="Đảng bộ TP. Thủ Dầu Một", kind="Đảng bộ")
         make_member(s, root, phone="0900000502", roles=(("organiser", root),))
         s.commit()
-    _login(page, "0900000502")
+    browser_login(page, "0900000502")
     page.goto("/bank")
     assert "Chưa có chủ đề nào" in page.inner_text("main")
     topic_ids = []
@@ -156,7 +149,7 @@ def test_a_member_goes_from_home_to_both_boards_and_then_has_no_start_button(pag
         contests.publish_contest(session=s, actor=org, contest_id=contest.id)
         round_id = contests.rounds_of(session=s, contest=contest)[0].id
         s.commit()
-    _login(page, "0900000601")
+    browser_login(page, "0900000601")
     shot(page, "1-home")
     page.click(f"a[href='/rounds/{round_id}/enter']")
     page.wait_for_url(f"**/rounds/{round_id}/enter")

@@ -8,19 +8,12 @@ import pytest
 from sqlmodel import select
 
 from app.models import Attempt
-from tests.factories import PASSWORD, make_member
+from tests.factories import make_member
 from tests.fixtures.browser import no_horizontal_scroll
 from tests.fixtures.results import add, close
+from tests.pagehelpers import browser_login
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, phone: str) -> None:
-    page.goto("/login")
-    page.fill("#username", phone)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def test_cell_secretary_list_and_a_members_certificate(page, session, results_arena, shot):
@@ -31,7 +24,7 @@ def test_cell_secretary_list_and_a_members_certificate(page, session, results_ar
     add(session, r, done, score=4)
     session.commit()
 
-    _login(page, "0916000009")
+    browser_login(page, "0916000009")
     page.goto(f"/rounds/{r.id}/participation")
     page.wait_for_selector("#people")
     assert page.inner_text("#turnout-missing") == "2"  # Tùng and the secretary herself
@@ -46,7 +39,7 @@ def test_cell_secretary_list_and_a_members_certificate(page, session, results_ar
 
     close(session, results_arena)
     page.context.clear_cookies()
-    _login(page, done.phone)
+    browser_login(page, done.phone)
     attempt_id = session.exec(select(Attempt.id).where(Attempt.member_id == done.id)).one()
     page.goto(f"/attempts/{attempt_id}/result")
     with page.expect_download() as got:
