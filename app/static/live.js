@@ -133,7 +133,9 @@
   function tick() {
     var ms = leftMs(), box = $("left");
     if (box) {
-      box.textContent = ms === null ? "" : game.paused ? "⏸ " + T.paused : ms > 0 ? String(Math.ceil(ms / 1000)) : T.time_up;
+      // paused: the seconds the question had left, frozen, beside the word
+      var frozen = game.paused && game.paused_left_ms != null ? " " + String(Math.ceil(game.paused_left_ms / 1000)) : "";
+      box.textContent = ms === null ? "" : game.paused ? "⏸ " + T.paused + frozen : ms > 0 ? String(Math.ceil(ms / 1000)) : T.time_up;
       box.classList.toggle("low", ms !== null && ms <= 5000 && !game.paused);
     }
     if (VIEW !== "play" || ms === null) return;

@@ -150,7 +150,7 @@ def test_pause_and_resume_keep_the_time_left(session, client, live_world, tokens
     client.post(f"/api/v1/live-games/{gid}/next", headers=host)
     assert client.post(f"/api/v1/live-games/{gid}/pause", headers=host).status_code == 200
     paused = client.get(f"/api/v1/live-games/{gid}/state", headers=host).json()
-    assert paused["paused"] is True
+    assert paused["paused"] is True and 19_000 <= paused["paused_left_ms"] <= 20_000  # the time left, frozen
     client.post("/api/v1/live-games/join", json={"pin": session.get(LiveGame, gid).pin}, headers=players[0])
     option = paused["question"]["options"][0]["id"]
     assert client.put(f"/api/v1/live-games/{gid}/answer", json={"option_ids": [option]}, headers=players[0]).status_code == 409

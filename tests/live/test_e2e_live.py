@@ -141,6 +141,7 @@ def test_a_game_with_a_console_a_projector_and_three_phones(session, live_world,
     chi.wait_for_selector("#got")
     host.click("#act-pause")
     expect(an.locator("#left")).to_contain_text("Tạm dừng")
+    expect(an.locator("#left")).to_have_text(re.compile(r"Tạm dừng \d+$"))  # the seconds left, frozen
     expect(binh.locator("#left")).to_contain_text("Tạm dừng")
     assert _choice(binh, 0).is_disabled()
     host.click("#act-resume")

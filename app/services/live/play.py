@@ -200,6 +200,7 @@ def snapshot(*, session: Session, game_id: int, now: datetime | None = None) -> 
         now=now or utcnow(),
         seconds_per_question=game.seconds_per_question,
         paused=game.paused_left_ms is not None,
+        paused_left_ms=game.paused_left_ms,
         rescue=game.rescue,
         players=len(players),
         alive=None,

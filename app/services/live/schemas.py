@@ -102,6 +102,7 @@ class StateOut(BaseModel):
     now: datetime  # the server's clock, for the countdown
     seconds_per_question: int
     paused: bool
+    paused_left_ms: int | None = None  # while paused: the time the question has left, frozen
     rescue: bool
     players: int
     alive: bool | None  # the asking player's, in elimination mode
