@@ -20,12 +20,14 @@ HISTORY_LIMIT = 200
 
 @router.get("/me/history", response_class=HTMLResponse)
 def my_history(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    results = member_rounds.my_results(session=session, actor=actor, limit=HISTORY_LIMIT)
     return render(
         request,
         "pages/history.html",
         {
             "actor": actor,
-            "results": member_rounds.my_results(session=session, actor=actor, limit=HISTORY_LIMIT),
+            "results": results,
+            "certifiable": {x.last.id for x in results if certificates.certifiable(x.round, x.last)},
             "essays": essays.history_of(session=session, actor=actor),
             "certified": certificates.contests_certified(session=session, actor=actor),
         },

@@ -63,6 +63,12 @@ def for_attempt(*, session: Session, actor: Actor, attempt_id: int) -> Issued:
     return _certify(session, attempt)
 
 
+def certifiable(round_: Round, attempt: Attempt) -> bool:
+    """Whether the attempt earns a certificate: finished, in a closed round, not disqualified by the judges
+    (the history page's links and _certify ask the same rule)."""
+    return round_.status == RoundStatus.closed and attempt.status != AttemptStatus.in_progress and attempt.disqualified_at is None
+
+
 def _certify(session: Session, attempt: Attempt) -> Issued:
     """The certificate for the prize when the sealed round gave the member one, else for taking part; issued
     once, then the same certificate (and code) every time. Only for a finished attempt of a closed round that
@@ -70,10 +76,10 @@ def _certify(session: Session, attempt: Attempt) -> Issued:
     round_ = session.get(Round, attempt.round_id)
     contest = session.get(Contest, round_.contest_id) if round_ else None
     assert round_ is not None and round_.id is not None and contest is not None
-    if round_.status != RoundStatus.closed or attempt.status == AttemptStatus.in_progress:
+    if not certifiable(round_, attempt):
+        if round_.status == RoundStatus.closed and attempt.status != AttemptStatus.in_progress:  # disqualified
+            raise Conflict(N_("Lượt thi này đã bị ban giám khảo loại nên không được cấp giấy chứng nhận."))
         raise Conflict(N_("Giấy chứng nhận được cấp sau khi vòng thi kết thúc."))
-    if attempt.disqualified_at is not None:
-        raise Conflict(N_("Lượt thi này đã bị ban giám khảo loại nên không được cấp giấy chứng nhận."))
     prize = None
     if round_.sealed_at is not None:
         prize = session.exec(
