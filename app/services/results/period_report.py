@@ -38,7 +38,7 @@ from app.services.org import units
 from app.services.org.access import Actor, Grant
 from app.services.results import participation
 from app.services.results.participation import UnitTurnout
-from app.services.results.report import HANDED_IN, rolled, write_report_pdf
+from app.services.results.report import HANDED_IN, check_format, rolled, write_report_pdf
 
 MAX_DAYS = 366  # a year, a leap one included
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -352,8 +352,7 @@ def export(
     locale: str = "vi",
 ) -> ExportFile:
     """The report as XLSX or PDF (fmt); the PDF, a paper sent up the tree, is in Vietnamese."""
-    if fmt not in ("xlsx", "pdf"):
-        raise NotFound(N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."))
+    check_format(fmt)
     report = period_report(session=session, actor=actor, unit_code=unit_code, date_from=date_from, date_to=date_to)
     start, end = report.period.start, report.period.end
     display = translate(

@@ -74,6 +74,12 @@ def _reach(session: Session, actor: Actor, contest_id: int, unit_code: str | Non
     return contest, unit
 
 
+def check_format(fmt: str) -> None:
+    """A report comes as XLSX or PDF; any other ending is a page that does not exist."""
+    if fmt not in ("xlsx", "pdf"):
+        raise NotFound(N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."))
+
+
 def rolled(tree: list[Unit], counts: dict[int, int]) -> dict[int, int]:
     return units.subtree_totals((u.path, counts.get(u.id or 0, 0)) for u in tree)
 
@@ -139,8 +145,7 @@ def _notes(report: UnitReport, tz: ZoneInfo, locale: str) -> list[str]:
 
 def export(*, session: Session, actor: Actor, contest_id: int, fmt: str, unit_code: str | None = None, locale: str = "vi") -> ExportFile:
     """The report as XLSX or PDF (fmt)."""
-    if fmt not in ("xlsx", "pdf"):
-        raise NotFound(N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."))
+    check_format(fmt)
     report = unit_report(session=session, actor=actor, contest_id=contest_id, unit_code=unit_code)
     tz = ZoneInfo(report.contest.timezone)
     display = translate(
@@ -238,8 +243,7 @@ def _campaign_part(report: CampaignReport) -> Part:
 def export_campaign(
     *, session: Session, actor: Actor, campaign_id: int, fmt: str, unit_code: str | None = None, locale: str = "vi"
 ) -> ExportFile:
-    if fmt not in ("xlsx", "pdf"):
-        raise NotFound(N_("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."))
+    check_format(fmt)
     report = campaign_report(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code)
     tz = ZoneInfo(report.campaign.timezone)
     display = translate(
