@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Phones or member codes an organiser may find taken by members outside their scope per hour (phones
     # are unique across the whole system, so each refusal says one exists); beyond it they wait.
     foreign_matches_per_hour: int = 50
+    # Guests joining live games from one address per 10 minutes (app.services.live.guests). Generous: a hall's
+    # Wi-Fi puts a whole room of guests behind one address; it stops a script filling a game with names.
+    live_guest_joins_per_ip: int = 200
     # How stale a worker's snapshot of a token's member (roles, active, token version) may be: a logout,
     # deactivation or role change done through another worker or host takes effect within this many
     # seconds (each worker reads the change feed twice as often; app.services.org.principals).

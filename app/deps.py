@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db import NO_DATABASE, NeedsDatabase, writer
-from app.errors import N_, Forbidden, PasswordChangeRequired
+from app.errors import N_, Forbidden, PasswordChangeRequired, Unauthorized
 from app.security import TokenClaims, csrf_ok
+from app.services.live.guests import GuestPass
 from app.services.org import auth
 from app.services.org.access import JUDGE, Actor
 from app.services.org.principals import PrincipalCache
@@ -25,6 +26,7 @@ TOKEN_COOKIE = "hoithi_token"
 CSRF_COOKIE = "hoithi_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+GUEST_COOKIE = "hoithi_live_guest"  # a live game guest's credential (app.services.live.guests): no account
 
 
 # The cheap dependencies are async so that FastAPI does not send each of them through the thread pool.
@@ -86,8 +88,9 @@ def csrf_cookie(request: Request) -> str:
 
 
 def csrf_session(request: Request) -> str | None:
-    """What a page's CSRF token is bound to: the login cookie it was made under (none before login)."""
-    return request.cookies.get(TOKEN_COOKIE)
+    """What a page's CSRF token is bound to: the login cookie it was made under, else a live game guest's
+    cookie (none before either)."""
+    return request.cookies.get(TOKEN_COOKIE) or request.cookies.get(GUEST_COOKIE)
 
 
 def check_csrf(request: Request, token: str | None, secret: str) -> None:
@@ -185,6 +188,62 @@ async def get_caller(request: Request, csrf: CsrfDep) -> Caller:
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+# --- live games: a member or a guest ------------------------------------------------------------------------------------
+T = TypeVar("T")
+GuestHeader = Annotated[
+    str | None, Header(description="A live game guest's token (POST /api/v1/live-games/join-guest); a member's login wins over it")
+]
+
+
+def _logged_in(request: Request) -> bool:
+    return request.headers.get("authorization", "")[:7].lower() == "bearer " or TOKEN_COOKIE in request.cookies
+
+
+async def _member_or_guest(
+    request: Request, csrf: str | None, header: str | None, member: Callable[[Request, str | None], Awaitable[T]]
+) -> T | GuestPass:
+    """A member when there is a login (it wins over a guest's credential), else a guest: the X-Live-Guest
+    header (API clients: no CSRF, as with Bearer) or the guest cookie (pages: a write carries the CSRF token, as
+    with the login cookie). A login that fails with a guest's credential present (a stale cookie) gives way to
+    the guest. The credential itself is checked by the service (play.seat), which has the database."""
+    guest = header or request.cookies.get(GUEST_COOKIE)
+    if _logged_in(request) or not guest:
+        try:
+            return await member(request, csrf)
+        except Unauthorized:
+            if not guest:
+                raise
+    if not header and request.method not in SAFE_METHODS:
+        check_csrf(request, csrf, request.app.state.secret)
+    return GuestPass(guest)
+
+
+async def get_player(request: Request, csrf: CsrfDep, x_live_guest: GuestHeader = None) -> Actor | GuestPass:
+    return await _member_or_guest(request, csrf, x_live_guest, get_actor)
+
+
+async def get_player_caller(request: Request, csrf: CsrfDep, x_live_guest: GuestHeader = None) -> Caller | GuestPass:
+    return await _member_or_guest(request, csrf, x_live_guest, get_caller)
+
+
+async def get_page_player(who: Annotated[Actor | GuestPass, Depends(get_player)]) -> Actor | GuestPass:
+    return page_actor(who) if isinstance(who, Actor) else who
+
+
+async def get_optional_actor(request: Request, csrf: CsrfDep) -> Actor | None:
+    """A page anyone may see (the live game's PIN page): the member logged in, or None."""
+    try:
+        return page_actor(await get_actor(request, csrf))
+    except Unauthorized:
+        return None
+
+
+LiveWho = Annotated[Actor | GuestPass, Depends(get_player)]
+LiveCaller = Annotated[Caller | GuestPass, Depends(get_player_caller)]
+PageLiveWho = Annotated[Actor | GuestPass, Depends(get_page_player)]
+OptionalActor = Annotated[Actor | None, Depends(get_optional_actor)]
 
 
 async def get_page_actor(actor: CurrentActor) -> Actor:

@@ -47,6 +47,7 @@ class LiveGame(TableModel, table=True):
     seconds_per_question: int
     streak_bonus: bool = False
     survivors: int = 1  # elimination: the game ends when this many (or fewer) remain
+    allow_guests: bool = False  # people without an account may join with a name and a unit (ranked apart)
     scope_unit_id: int = Field(foreign_key="unit.id", index=True)  # members of this subtree may join
     host_id: int = Field(foreign_key="member.id")
     status: str = Field(default=LiveStatus.lobby, max_length=16)

@@ -195,8 +195,9 @@
     if (!rows.length) { box.appendChild(el("p", "muted", T.nobody)); return; }
     var units = {}, order = [];
     rows.forEach(function (r) {
-      if (!units[r.unit]) { units[r.unit] = []; order.push(r.unit); }
-      units[r.unit].push(r.player.full_name);
+      var unit = r.guest ? T.guests : r.unit; // guests apart: their unit is their own word
+      if (!units[unit]) { units[unit] = []; order.push(unit); }
+      units[unit].push(r.player.full_name);
     });
     var list = el("ul", "live-units");
     order.sort().forEach(function (unit) {
@@ -208,11 +209,18 @@
     box.appendChild(list);
   }
 
+  // The members' top 10, and the guests' top 5 apart (they are ranked among themselves) when there are guests.
   function drawTop(rows) {
     var box = clear($("top-rows"));
     if (!box) return;
+    var guests = rows.filter(function (r) { return r.guest; });
+    box.appendChild(topTable(rows.filter(function (r) { return !r.guest; }).slice(0, 10)));
+    if (guests.length) { box.appendChild(el("h3", "live-guests", T.guests)); box.appendChild(topTable(guests.slice(0, 5))); }
+  }
+
+  function topTable(rows) {
     var table = el("table", "live-top"), body = el("tbody");
-    rows.slice(0, 10).forEach(function (r) {
+    rows.forEach(function (r) {
       var tr = el("tr"), who = el("td");
       tr.appendChild(el("td", "num", num(r.rank)));
       who.appendChild(el("b", null, r.player.full_name));
@@ -222,7 +230,7 @@
       body.appendChild(tr);
     });
     table.appendChild(body);
-    box.appendChild(table);
+    return table;
   }
 
   // The units of the moment: each unit's players, their average score and, in elimination, how many are still in.

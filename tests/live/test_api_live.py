@@ -135,9 +135,9 @@ def test_the_window_is_the_servers(session, client, live_world, tokens):
     who = actor(session, live_world.players[0])
     too_late = game.deadline_at + timedelta(milliseconds=play.GRACE_MS + 1)
     with pytest.raises(Conflict):
-        play.answer(session=session, actor=who, game_id=gid, option_ids=[option], now=too_late)
+        play.answer(session=session, who=who, game_id=gid, option_ids=[option], now=too_late)
     just_in = play.answer(
-        session=session, actor=who, game_id=gid, option_ids=[option], now=game.deadline_at + timedelta(milliseconds=play.GRACE_MS)
+        session=session, who=who, game_id=gid, option_ids=[option], now=game.deadline_at + timedelta(milliseconds=play.GRACE_MS)
     )
     assert just_in.elapsed_ms == 10_000 + play.GRACE_MS  # measured by the server from the opening
     session.commit()

@@ -262,3 +262,60 @@ def test_an_elimination_game_made_and_hosted_on_a_phone_with_a_rescue(session, l
     org.click("#done a[href$='/results']")
     org.wait_for_url(f"**/live/{gid}/results")
     assert org.locator("#ranking tbody tr").count() == 2 and "còn trong cuộc chơi" in org.inner_text("#ranking")
+
+
+def test_a_guest_joins_by_the_form_and_answers(session, live_world, open_page, shot):
+    qs = live_world.questions
+    data = LiveGameIn(
+        title="Đố vui có khách", scope_unit_code="DB-A", question_ids=[qs[0].id, qs[1].id], seconds_per_question=60, allow_guests=True
+    )
+    game = games.create(session=session, actor=live_world.org, data=data)
+    session.commit()
+    host = open_page(LAPTOP, mobile=False)
+    browser_login(host, live_world.org_phone)
+    host.goto(f"/live/{game.id}/host")
+    host.wait_for_selector("#lobby:not([hidden])")
+    assert "khách không cần tài khoản" in host.inner_text("#guests-rule")
+    member = open_page()  # a member beside the guest: ranked apart
+    browser_login(member, live_world.players[0].phone)
+    member.goto(f"/play?pin={game.pin}")
+    member.click("main button[type=submit]")
+    member.wait_for_selector("#play .live-verdict")
+
+    guest = open_page()  # not logged in: the QR code's link
+    guest.goto(f"/play?pin={game.pin}")
+    assert guest.locator("#guest-form").is_visible() and guest.locator("#login-to-play a").is_visible()
+    guest.fill("#f-full_name", "Khách Mời Một")
+    guest.select_option("#f-unit_code", "CB-A2")
+    assert no_horizontal_scroll(guest)
+    guest.set_viewport_size(PHONE)
+    shot(guest, "guest-form")
+    guest.click("#guest-form button[type=submit]")
+    guest.wait_for_url(f"**/live/{game.id}/play")
+    guest.wait_for_selector("#play .live-verdict")
+    assert "Bạn đã vào trò chơi!" in guest.inner_text("#play") and "Khách Mời Một" in guest.inner_text(".live-me")
+    expect(host.locator("#joined")).to_have_text(re.compile(r"^2 "))
+    expect(host.locator("#joined-units")).to_contain_text("Khách mời (1): Khách Mời Một")
+
+    host.click("#act-next")
+    guest.wait_for_selector("#play .live-choice")
+    member.wait_for_selector("#play .live-choice")
+    assert "Câu 1?" in guest.inner_text("#play")
+    _choice(member, 1).tap()  # the member is wrong, the guest right
+    _choice(guest, 0).tap()
+    guest.wait_for_selector("#got")
+    member.wait_for_selector("#got")
+    assert no_horizontal_scroll(guest)
+    guest.set_viewport_size(PHONE)
+    shot(guest, "guest-answered")
+    host.click("#act-reveal")
+    guest.wait_for_selector("#verdict")
+    assert "Chính xác!" in guest.inner_text("#verdict") and "Hạng của bạn: 1" in guest.inner_text("#verdict")
+    member.wait_for_selector("#verdict")
+    assert "Hạng của bạn: 1" in member.inner_text("#verdict")  # first among the members
+    host.wait_for_selector("#top-rows h3")
+    assert host.inner_text("#top-rows h3") == "Khách mời" and "Khách Mời Một" in host.locator("#top-rows table").nth(1).inner_text()
+    assert "Khách Mời Một" not in host.locator("#top-rows table").first.inner_text()
+    assert "CB-A2" not in host.inner_text("#unit-rows")  # the units count members only (the guest said CB-A2)
+    shot(guest, "guest-right")
+    shot(host, "host-guests")

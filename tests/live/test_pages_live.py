@@ -109,7 +109,8 @@ def test_only_organisers_of_the_scope_see_the_console_and_the_screen(client, ses
 def test_a_member_joins_with_the_pin(client, session, live_world):
     game = _game(session, live_world)
     r = client.get(f"/play?pin={game.pin}", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"/login?next=%2Fplay%3Fpin%3D{game.pin}"  # back with the PIN
+    assert r.status_code == 200 and f'href="/login?next=%2Fplay%3Fpin%3D{game.pin}"' in r.text  # log in, back with the PIN
+    assert 'id="members-only"' in r.text and 'id="guest-form"' not in r.text  # this game lets no guests in
     page_login(client, live_world.players[0].phone)
     form = client.get(f"/play?pin={game.pin}").text
     assert f'value="{game.pin}"' in form and "Nguyễn Văn An" in form
@@ -155,7 +156,7 @@ def _played(session, live_world):
         games.open_next(session=session, actor=live_world.org, game_id=game.id)
         q = games.question_at(session, game.id, game.question_index)
         for who, k in answers:
-            play.answer(session=session, actor=who, game_id=game.id, option_ids=[q.options[k]["id"]])
+            play.answer(session=session, who=who, game_id=game.id, option_ids=[q.options[k]["id"]])
         games.reveal(session=session, actor=live_world.org, game_id=game.id)
         session.commit()
     games.open_next(session=session, actor=live_world.org, game_id=game.id)

@@ -26,16 +26,14 @@ def redirect(target: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
+def set_private_cookie(response: RedirectResponse, name: str, value: str, *, max_age: int, settings: Settings) -> None:
+    """A cookie that proves who someone is (a login, a live game guest): HttpOnly, SameSite=Lax, the whole site,
+    over HTTPS only unless HOITHI_INSECURE_COOKIES (a plain-HTTP trial on a LAN)."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=not settings.insecure_cookies, path="/")
+
+
 def set_token_cookie(response: RedirectResponse, token: str, settings: Settings) -> None:
-    response.set_cookie(
-        TOKEN_COOKIE,
-        token,
-        max_age=settings.token_lifetime_s,
-        httponly=True,
-        samesite="lax",
-        secure=not settings.insecure_cookies,
-        path="/",
-    )
+    set_private_cookie(response, TOKEN_COOKIE, token, max_age=settings.token_lifetime_s, settings=settings)
 
 
 def clear_token_cookie(response: RedirectResponse, settings: Settings) -> None:

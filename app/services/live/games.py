@@ -1,6 +1,7 @@
 """Making a live game and hosting it: the organiser picks or draws bank questions, then opens them one at a
-time, reveals each answer, pauses, rescues and ends. The time is the server's: a question's window starts when
-the host opens it. Only organisers of the game's scope host it; everything the host does is in the audit log.
+time, reveals each answer, pauses, rescues and ends; and, for joining, the game of a PIN and a new player. The
+time is the server's: a question's window starts when the host opens it. Only organisers of the game's scope
+host it; everything the host does is in the audit log.
 
 Each change adds one to the game's version and tells the workers (app.services.live.hub), which push the new
 state to the screens and phones they hold."""
@@ -56,6 +57,7 @@ def create(*, session: Session, actor: Actor, data: LiveGameIn) -> LiveGame:
         seconds_per_question=data.seconds_per_question,
         streak_bonus=data.streak_bonus and data.mode == LiveMode.points,
         survivors=data.survivors,
+        allow_guests=data.allow_guests,
         scope_unit_id=scope.id or 0,
         host_id=actor.id,
     )
@@ -150,6 +152,35 @@ def _options_of(session: Session, question_ids: list[int]) -> dict[int, list[Que
     for o in rows:
         out.setdefault(o.question_id, []).append(o)
     return out
+
+
+# --- joining (play.join for members, guests.join for guests) ---------------------------------------------------------
+def running(session: Session, pin: str) -> LiveGame:
+    """The game not yet finished with this PIN, as typed (spaces and dashes are ignored)."""
+    digits = "".join(ch for ch in clean(pin) if ch.isdigit())
+    stmt = select(LiveGame).where(col(LiveGame.pin) == digits, col(LiveGame.status) != LiveStatus.finished)
+    game = session.exec(stmt).first() if digits else None
+    if game is None:
+        raise NotFound(N_("Không có trò chơi nào đang chạy với mã PIN này."))
+    return game
+
+
+def new_player(
+    game: LiveGame, *, unit_id: int, full_name: str, now: datetime, member_id: int | None = None, guest_key: str | None = None
+) -> LivePlayer:
+    """A player joining now (not yet added). After the first question of an elimination game they join as a
+    spectator who is out: a rescue may bring them in."""
+    late = game.mode == LiveMode.elimination and game.question_index >= 0
+    return LivePlayer(
+        game_id=game.id or 0,
+        member_id=member_id,
+        guest_key=guest_key,
+        full_name=full_name,
+        unit_id=unit_id,
+        joined_at=now,
+        alive=not late,
+        out_at=game.question_index if late else None,
+    )
 
 
 # --- hosting ----------------------------------------------------------------------------------------------------
@@ -303,7 +334,7 @@ def reveal(*, session: Session, actor: Actor, game_id: int, now: datetime | None
 
 _P, _A = LivePlayer.__table__, LiveAnswer.__table__
 # a reveal reads and writes its game's players and answers as rows: thousands of them in one statement each
-_STATE_COLUMNS = (_P.c.id, _P.c.alive, _P.c.out_at, _P.c.score, _P.c.correct_count, _P.c.streak, _P.c.correct_ms)
+_STATE_COLUMNS = (_P.c.id, _P.c.alive, _P.c.out_at, _P.c.score, _P.c.correct_count, _P.c.streak, _P.c.correct_ms, _P.c.member_id)
 _PLAYER_FIELDS = ("alive", "out_at", "score", "correct_count", "streak", "correct_ms")
 
 
@@ -340,7 +371,7 @@ def _judge(session: Session, game: LiveGame, now: datetime) -> tuple[LiveQuestio
 def player_states(session: Session, game_id: int) -> list[scoring.PlayerState]:
     """Every player's standing in the game, read as rows (thousands at a reveal)."""
     rows = session.execute(sa_select(*_STATE_COLUMNS).where(_P.c.game_id == game_id))
-    return [scoring.PlayerState(i, bool(a), o, s, c, k, ms) for i, a, o, s, c, k, ms in rows]
+    return [scoring.PlayerState(i, bool(a), o, s, c, k, ms, m is None) for i, a, o, s, c, k, ms, m in rows]
 
 
 def answers_to(session: Session, game_id: int, index: int) -> list[Any]:
@@ -350,7 +381,7 @@ def answers_to(session: Session, game_id: int, index: int) -> list[Any]:
 
 
 def player_state(p: LivePlayer) -> scoring.PlayerState:
-    return scoring.PlayerState(p.id or 0, p.alive, p.out_at, p.score, p.correct_count, p.streak, p.correct_ms)
+    return scoring.PlayerState(p.id or 0, p.alive, p.out_at, p.score, p.correct_count, p.streak, p.correct_ms, p.member_id is None)
 
 
 def count_choices(given: list[Any]) -> dict[int, int]:

@@ -1,5 +1,6 @@
 """Playing a live game: joining with the PIN, answering inside the server's window, and what a phone or a
-screen shows (the game's state at a version, with the asking player's own part).
+screen shows (the game's state at a version, with the asking player's own part). The one asking is a member
+(an Actor) or a guest (a GuestPass, app.services.live.guests): play.seat tells which player, if any, they are.
 
 An answer is taken once per player and question (a unique key, so a second tap or a retried request gets 409
 and the first stays), only while the question is open and not paused, and up to GRACE_MS after its deadline
@@ -16,12 +17,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from app.models import LiveAnswer, LiveGame, LivePlayer, LiveQuestion, Unit
 from app.models.live import LiveMode, LiveStatus
 from app.models.types import is_db_id, utcnow
-from app.services.kit.text import clean
-from app.services.live import games, scoring
+from app.services.live import games, guests, scoring
+from app.services.live.guests import GuestPass
 from app.services.live.schemas import MineOut, OptionCount, OptionOut, PlayerRef, QuestionOut, ResultRow, StateOut, UnitRow
 from app.services.org.access import Actor
 
@@ -31,28 +32,15 @@ GRACE_MS = 500  # answers this late after the deadline are still taken: the phon
 # --- joining ------------------------------------------------------------------------------------------------------
 def join(*, session: Session, actor: Actor, pin: str, now: datetime | None = None) -> tuple[LiveGame, LivePlayer]:
     """Into the running game with this PIN, if the member's unit is inside its scope; joining again gives the
-    same player (a phone that drops and comes back). Joining an elimination game after its first question
-    makes a spectator who is out (a rescue may bring them in)."""
-    digits = "".join(ch for ch in clean(pin) if ch.isdigit())
-    game = session.exec(select(LiveGame).where(col(LiveGame.pin) == digits, col(LiveGame.status) != LiveStatus.finished)).first()
-    if game is None or not digits:
-        raise NotFound(N_("Không có trò chơi nào đang chạy với mã PIN này."))
+    same player (a phone that drops and comes back). Guests join through guests.join."""
+    game = games.running(session, pin)
     scope, unit = session.get(Unit, game.scope_unit_id), session.get(Unit, actor.member.unit_id)
     if scope is None or unit is None or not unit.path.startswith(scope.path):
         raise Forbidden(N_("Trò chơi này dành cho {unit}; bạn không thuộc đơn vị đó."), unit=scope.name if scope else "")
     found = _player(session, game.id or 0, actor.id)
     if found is not None:
         return game, found
-    late = game.mode == LiveMode.elimination and game.question_index >= 0
-    player = LivePlayer(
-        game_id=game.id or 0,
-        member_id=actor.id,
-        full_name=actor.member.full_name,
-        unit_id=unit.id or 0,
-        joined_at=now or utcnow(),
-        alive=not late,
-        out_at=game.question_index if late else None,
-    )
+    player = games.new_player(game, member_id=actor.id, full_name=actor.member.full_name, unit_id=unit.id or 0, now=now or utcnow())
     try:
         with session.begin_nested():
             session.add(player)
@@ -70,32 +58,48 @@ def _player(session: Session, game_id: int, member_id: int) -> LivePlayer | None
     return session.exec(stmt).first()
 
 
+Who = Actor | GuestPass  # who asks about a game: a member (its player, its host or both) or a guest (a player only)
+
+
+def _player_of(session: Session, who: Who, game_id: int) -> LivePlayer | None:
+    """The asking player: a member's by their id; a guest's by their credential, where a wrong one is refused
+    as an unknown caller is (401)."""
+    if isinstance(who, GuestPass):
+        player = guests.player_for(session, game_id, who.credential)
+        if player is None:
+            raise Unauthorized(guests.UNKNOWN)
+        return player
+    return _player(session, game_id, who.id)
+
+
 @dataclass(frozen=True)
 class Seat:
-    """Who asks about a game: its player, its host (an organiser of its scope), or both."""
+    """Who asks about a game: its player, its host (an organiser of its scope), or both. A guest is never a host."""
 
     game: LiveGame
     player: LivePlayer | None
     host: bool
 
 
-def seat(*, session: Session, actor: Actor, game_id: int) -> Seat:
+def seat(*, session: Session, who: Who, game_id: int) -> Seat:
     game = session.get(LiveGame, game_id) if is_db_id(game_id) else None
     if game is None:
         raise NotFound(N_("Không tìm thấy trò chơi."))
-    player = _player(session, game.id or 0, actor.id)
-    scope = session.get(Unit, game.scope_unit_id)
-    host = scope is not None and actor.covers(scope)
+    player = _player_of(session, who, game.id or 0)
+    host = False
+    if isinstance(who, Actor):
+        scope = session.get(Unit, game.scope_unit_id)
+        host = scope is not None and who.covers(scope)
     if player is None and not host:
         raise NotFound(N_("Không tìm thấy trò chơi."))
     return Seat(game, player, host)
 
 
 # --- answering ----------------------------------------------------------------------------------------------------
-def answer(*, session: Session, actor: Actor, game_id: int, option_ids: list[int], now: datetime | None = None) -> LiveAnswer:
+def answer(*, session: Session, who: Who, game_id: int, option_ids: list[int], now: datetime | None = None) -> LiveAnswer:
     now = now or utcnow()
     game = _game_shared(session, game_id)
-    player = _player(session, game.id or 0, actor.id) if game else None
+    player = _player_of(session, who, game.id or 0) if game else None
     if game is None or player is None:
         raise NotFound(N_("Bạn chưa vào trò chơi này."))
     check_window(game, now)
@@ -216,7 +220,7 @@ def _players_part(mode: str, players: list[scoring.PlayerState], given: list[Any
     """Each player's own: still in or not, score and rank, and once revealed their verdict on the question."""
     verdicts: dict[int, tuple[bool | None, int | None]] = {a.player_id: (a.correct, a.points) for a in given}
     unseen: tuple[bool | None, int | None] = (False, 0) if revealed else (None, None)
-    ranks = {p.id: rank for rank, p in scoring.ranked(mode, players)}
+    ranks = {p.id: rank for rank, p in scoring.ranked_apart(mode, players)}  # a guest's rank among the guests
     return {p.id: Mine(p.alive, p.score, ranks.get(p.id, 0), *verdicts.get(p.id, unseen)) for p in players}
 
 
@@ -274,29 +278,30 @@ def has_answered(session: Session, player_id: int, index: int) -> bool:
     return session.exec(stmt).first() is not None
 
 
-def state(*, session: Session, actor: Actor, game_id: int, now: datetime | None = None) -> StateOut:
-    """What the asking player's phone (or the host's screen) shows now, read from the database."""
-    seated = seat(session=session, actor=actor, game_id=game_id)
+def state(*, session: Session, seat: Seat, now: datetime | None = None) -> StateOut:
+    """What the seated player's phone (or the host's screen) shows now, read from the database."""
+    game_id = seat.game.id or 0
     snap = snapshot(session=session, game_id=game_id, now=now)
-    if seated.player is None:
+    if seat.player is None:
         seen = state_for(snap, None, now=now)
     else:
-        answered = has_answered(session, seated.player.id or 0, seated.game.question_index)
-        seen = state_for(snap, seated.player.id, answered=answered, now=now)
-    if seated.host and seen.status == LiveStatus.question:  # answers do not change the version: the host asks
+        answered = has_answered(session, seat.player.id or 0, seat.game.question_index)
+        seen = state_for(snap, seat.player.id, answered=answered, now=now)
+    if seat.host and seen.status == LiveStatus.question:  # answers do not change the version: the host asks
         seen.answered_count = len(games.answers_to(session, game_id, seen.question_index))
     return seen
 
 
 # --- results --------------------------------------------------------------------------------------------------------
-def results(*, session: Session, actor: Actor, game_id: int) -> list[ResultRow]:
-    """The game's ranking, for its host and its players (a running game's is the ranking of the moment)."""
-    seated = seat(session=session, actor=actor, game_id=game_id)
+def results(*, session: Session, seat: Seat) -> list[ResultRow]:
+    """The game's ranking, for its host and its players (a running game's is the ranking of the moment): the
+    members ranked among themselves, then the guests among themselves."""
+    game_id = seat.game.id or 0
     players = list(session.exec(select(LivePlayer).where(col(LivePlayer.game_id) == game_id)).all())
     units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_({p.unit_id for p in players})))}
     by_id = {p.id: p for p in players}
     out = []
-    for rank, s in scoring.ranked(seated.game.mode, [games.player_state(p) for p in players]):
+    for rank, s in scoring.ranked_apart(seat.game.mode, [games.player_state(p) for p in players]):
         p = by_id[s.id]
         unit = units.get(p.unit_id)
         out.append(
@@ -307,17 +312,19 @@ def results(*, session: Session, actor: Actor, game_id: int) -> list[ResultRow]:
                 score=p.score,
                 correct_count=p.correct_count,
                 alive=p.alive,
+                guest=s.guest,
             )
         )
     return out
 
 
 def unit_board(rows: list[ResultRow]) -> list[UnitRow]:
-    """The units of the moment, from the ranking's rows: by their players' average score, then the number of
-    players; units equal on both share a rank."""
+    """The units of the moment, from the ranking's rows of members (a guest's unit is their own word): by their
+    players' average score, then the number of players; units equal on both share a rank."""
     units: dict[str, list[ResultRow]] = {}
     for r in rows:
-        units.setdefault(r.unit, []).append(r)
+        if not r.guest:
+            units.setdefault(r.unit, []).append(r)
     figures = [(name, len(rs), round(sum(r.score for r in rs) / len(rs), 1), sum(1 for r in rs if r.alive)) for name, rs in units.items()]
     figures.sort(key=lambda f: (-f[2], -f[1], f[0]))
     out: list[UnitRow] = []

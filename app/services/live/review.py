@@ -1,5 +1,6 @@
 """After a live game: each player's own answers question by question (once the game is over: the right options
-of a running game's later questions stay unknown), and the results as a spreadsheet for the host."""
+of a running game's later questions stay unknown), and the results as a spreadsheet for the host, the guests'
+ranking on a sheet of its own."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.kit.sheets import VN_TZ, Column, Part, Report, translated, write_xlsx
 from app.services.live import play
 from app.services.live.schemas import ResultRow
-from app.services.org.access import Actor
 
 MODE_NAMES = {LiveMode.points: N_("Tính điểm"), LiveMode.elimination: N_("Rung chuông vàng (loại trực tiếp)")}
 
@@ -54,19 +54,20 @@ def shown_questions(session: Session, game: LiveGame) -> list[LiveQuestion]:
     return list(session.exec(stmt).all())
 
 
-def my_answers(*, session: Session, actor: Actor, game_id: int) -> list[MyAnswer]:
-    """The asking player's answers, question by question, once the game is over."""
-    seated = play.seat(session=session, actor=actor, game_id=game_id)
-    if seated.player is None:
+def my_answers(*, session: Session, seat: play.Seat) -> list[MyAnswer]:
+    """The seated player's answers, question by question, once the game is over."""
+    if seat.player is None:
         raise NotFound(N_("Bạn chưa vào trò chơi này."))
-    if seated.game.status != LiveStatus.finished:
+    if seat.game.status != LiveStatus.finished:
         raise Conflict(N_("Câu trả lời của bạn được xem lại sau khi trò chơi kết thúc."))
     given = {
         a.question_index: a
-        for a in session.exec(select(LiveAnswer).where(col(LiveAnswer.player_id) == seated.player.id, col(LiveAnswer.game_id) == game_id))
+        for a in session.exec(
+            select(LiveAnswer).where(col(LiveAnswer.player_id) == seat.player.id, col(LiveAnswer.game_id) == seat.game.id)
+        )
     }
     out = []
-    for q in shown_questions(session, seated.game):
+    for q in shown_questions(session, seat.game):
         a = given.get(q.position)
         chosen = set(a.option_ids) if a else set()
         out.append(
@@ -83,7 +84,7 @@ def my_answers(*, session: Session, actor: Actor, game_id: int) -> list[MyAnswer
 
 
 # --- the host's spreadsheet -----------------------------------------------------------------------------------------
-def _ranking_part(rows: list[ResultRow], elimination: bool, locale: str) -> Part:
+def _ranking_part(rows: list[ResultRow], elimination: bool, locale: str, title: str = N_("Xếp hạng")) -> Part:
     columns = [
         Column(N_("Hạng"), 7, "int"),
         Column(N_("Họ và tên"), 28),
@@ -100,7 +101,7 @@ def _ranking_part(rows: list[ResultRow], elimination: bool, locale: str) -> Part
             line: list[Any] = [r.rank, r.player.full_name, r.unit, r.score, r.correct_count]
             yield [*line, yes if r.alive else no] if elimination else line
 
-    return Part(N_("Xếp hạng"), columns, lines())
+    return Part(title, columns, lines())
 
 
 def _questions_part(session: Session, game: LiveGame) -> Part:
@@ -134,13 +135,14 @@ def _questions_part(session: Session, game: LiveGame) -> Part:
     return Part(N_("Câu hỏi"), columns, lines())
 
 
-def export(*, session: Session, actor: Actor, game_id: int, locale: str = "vi", tz: ZoneInfo = VN_TZ) -> ExportFile:
-    """The XLSX of a game for its host: the ranking, and each question played with how many got it right."""
-    seated = play.seat(session=session, actor=actor, game_id=game_id)
-    if not seated.host:
+def export(*, session: Session, seat: play.Seat, locale: str = "vi", tz: ZoneInfo = VN_TZ) -> ExportFile:
+    """The XLSX of a game for its host: the members' ranking, the guests' on a sheet of their own (with their
+    own ranks), and each question played with how many got it right."""
+    if not seat.host:
         raise NotFound(N_("Không tìm thấy trò chơi."))
-    game = seated.game
-    rows = play.results(session=session, actor=actor, game_id=game_id)
+    game = seat.game
+    rows = play.results(session=session, seat=seat)
+    members, guests = [r for r in rows if not r.guest], [r for r in rows if r.guest]
     scope = session.get(Unit, game.scope_unit_id)
     display = translate(N_("Kết quả {title}.xlsx"), locale, title=game.title)
     notes = [
@@ -151,11 +153,20 @@ def export(*, session: Session, actor: Actor, game_id: int, locale: str = "vi", 
     ]
     if game.status != LiveStatus.finished:
         notes.append(translate(N_("Trò chơi chưa kết thúc: đây là xếp hạng tại thời điểm xuất."), locale))
+    if guests or game.allow_guests:
+        notes.append(
+            translate(
+                N_("Khách mời (không có tài khoản) được xếp hạng riêng, ở trang Khách mời; đơn vị của khách do khách tự khai."), locale
+            )
+        )
     elimination = game.mode == LiveMode.elimination
 
     def write(fh: BinaryIO) -> None:
-        parts = [translated(_ranking_part(rows, elimination, locale), locale), translated(_questions_part(session, game), locale)]
-        write_xlsx(Report(title=display, parts=parts, tz=tz, note_lines=notes), fh)
+        parts = [_ranking_part(members, elimination, locale)]
+        if guests or game.allow_guests:
+            parts.append(_ranking_part(guests, elimination, locale, N_("Khách mời")))
+        parts.append(_questions_part(session, game))
+        write_xlsx(Report(title=display, parts=[translated(p, locale) for p in parts], tz=tz, note_lines=notes), fh)
 
     return ExportFile(
         path=temp_file(".xlsx", write), filename=f"ket-qua-{ascii_slug(game.title)}.xlsx", display_name=display, media_type=XLSX

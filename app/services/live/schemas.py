@@ -23,6 +23,7 @@ class LiveGameIn(BaseModel):
     seconds_per_question: int = 20
     streak_bonus: bool = False
     survivors: int = 1
+    allow_guests: bool = False  # people without an account may join too (ranked apart from members)
 
 
 class LiveGameCreated(BaseModel):
@@ -38,6 +39,20 @@ class JoinIn(BaseModel):
 class Joined(BaseModel):
     game_id: int
     player_id: int
+
+
+class GuestJoinIn(BaseModel):
+    """Someone without an account: their name and their unit, one of the game's scope (its code)."""
+
+    pin: str = Field(max_length=20)
+    full_name: str = Field(max_length=200)
+    unit_code: str = Field(max_length=32)
+
+
+class GuestJoined(BaseModel):
+    game_id: int
+    player_id: int
+    guest_token: str = Field(description="Send it as the X-Live-Guest header of .../state, .../answer, .../events and .../results")
 
 
 class Opened(BaseModel):
@@ -126,10 +141,12 @@ class ResultRow(BaseModel):
     score: int
     correct_count: int
     alive: bool
+    guest: bool = False  # ranked among the guests, apart from the members
 
 
 class UnitRow(BaseModel):
-    """A unit's players of the moment: how many, their average score, how many are still in."""
+    """A unit's players of the moment (members only: a guest's unit is their own word): how many, their
+    average score, how many are still in."""
 
     rank: int
     unit: str

@@ -11,7 +11,8 @@ and the ranking. No database here, so the hand-computed cases test exactly this.
   back. Right answers are counted and timed in both modes, for the ranking.
 - ranking: points mode by score, then right answers, then the time the right answers took; elimination mode
   the players still in first, then those who went out later, then right answers and their time. Players equal
-  on every key share a rank (1, 1, 3)."""
+  on every key share a rank (1, 1, 3). Guests (people without an account) are ranked apart from members: each
+  group has its own ranks."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class PlayerState:
     correct_count: int = 0
     streak: int = 0
     correct_ms: int = 0
+    guest: bool = False  # no account: ranked among the guests only
 
 
 @dataclass(frozen=True)
@@ -149,3 +151,9 @@ def ranked(mode: str, players: Iterable[PlayerState]) -> list[tuple[int, PlayerS
         rank = out[-1][0] if out and _key(mode, out[-1][1]) == _key(mode, p) else i + 1
         out.append((rank, p))
     return out
+
+
+def ranked_apart(mode: str, players: Iterable[PlayerState]) -> list[tuple[int, PlayerState]]:
+    """Members ranked among members, then guests among guests: two rank sequences, each from 1."""
+    everyone = list(players)
+    return ranked(mode, [p for p in everyone if not p.guest]) + ranked(mode, [p for p in everyone if p.guest])
