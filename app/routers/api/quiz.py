@@ -12,12 +12,12 @@ router = make_router(tags=["quiz"])
 
 @router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)
 def start_attempt(request: Request, response: Response, round_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
-    attempt, created = attempts.start(
+    out, created = attempts.start_public(
         session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
     if not created:
         response.status_code = 200  # the attempt already in progress, resumed
-    return attempts.public(session=session, attempt=attempt)
+    return out
 
 
 @router.get("/attempts/{attempt_id}", response_model=AttemptOut)

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, NotFound
@@ -23,6 +23,7 @@ from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.bank.questions import get_topic, options_of
 from app.services.kit import audit
+from app.services.org import units
 from app.services.org.access import Actor
 
 
@@ -87,12 +88,14 @@ def _refuse_if_a_contest_keeps_it(session: Session, topic: Topic) -> None:
 def sets_for(*, session: Session, actor: Actor) -> list[Topic]:
     """Published study sets owned by the member's unit or any unit above it."""
     assert actor.unit is not None
-    ancestor_ids = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    return list(
-        session.exec(
-            select(Topic).where(col(Topic.study_published).is_(True), col(Topic.unit_id).in_(ancestor_ids)).order_by(Topic.name)
-        ).all()
-    )
+    return list(session.exec(_SETS, params={"ancestors": units.ancestor_ids(actor.unit.path)}).all())
+
+
+_SETS = (
+    select(Topic)
+    .where(col(Topic.study_published).is_(True), col(Topic.unit_id).in_(bindparam("ancestors", expanding=True)))
+    .order_by(Topic.name)
+)
 
 
 def _kept_for_rounds(session: Session, now: datetime) -> ColumnElement[bool]:

@@ -6,18 +6,24 @@ import random
 import secrets
 from typing import Any
 
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlmodel import Session, col, select
 
-from app.models import AttemptQuestion, Question, Round, RoundQuestion
-from app.services.bank.questions import options_of
+from app.models import AttemptQuestion, Question, QuestionOption, Round, RoundQuestion
 
 
 def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) -> list[int]:
     """The fixed list in its order, or each draw line sampled from the active questions it names (sorted
     by id first, so the same seed gives the same draw)."""
-    fixed = session.exec(
-        select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(col(RoundQuestion.position))
-    ).all()
+    # a round asks a fixed list or draws (contests.checks): a drawing round has no list to read
+    fixed = (
+        []
+        if round_.draw
+        else session.exec(
+            select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(col(RoundQuestion.position))
+        ).all()
+    )
     if fixed:
         chosen = list(fixed)
     else:
@@ -37,44 +43,57 @@ def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) ->
     return chosen
 
 
-def drawn(
+_q, _o = Question.__table__, QuestionOption.__table__
+# The drawn questions with their options in one read, as plain rows: a start storm draws thousands.
+_CONTENT = (
+    sa_select(_q.c.id, _q.c.version, _q.c.kind, _q.c.text, _q.c.explanation, _o.c.text, _o.c.correct, _o.c.position)
+    .select_from(_q.outerjoin(_o, _o.c.question_id == _q.c.id))
+    .where(_q.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_q.c.id, _o.c.position)
+)
+
+
+def drawn_rows(
     *, session: Session, question_ids: list[int], rng: random.Random, shuffle_options: bool, attempt_id: int = 0
-) -> list[AttemptQuestion]:
-    """The drawn questions as an attempt freezes them, not yet stored. Option ids are random keys: they say
-    nothing about the order in the bank or about correctness."""
-    questions = {q.id: q for q in session.exec(select(Question).where(col(Question.id).in_(question_ids))).all()}
-    options = options_of(session=session, question_ids=question_ids)
+) -> list[dict[str, Any]]:
+    """The drawn questions as an attempt freezes them (attempt_question's columns), not yet stored. Option ids
+    are random keys: they say nothing about the order in the bank or about correctness."""
+    content: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for qid, version, kind, text, explanation, o_text, o_correct, o_position in session.connection().execute(
+        _CONTENT, {"ids": question_ids}
+    ):
+        entry = content.setdefault(qid, ((version, kind, text, explanation), []))
+        if o_position is not None:
+            # "qp": the option's position in the bank question, so that a corrected key can be mapped onto this
+            # snapshot by an audited re-score (app.services.results.rescoring). Never sent to the phone.
+            entry[1].append({"id": secrets.token_urlsafe(6), "text": o_text, "correct": bool(o_correct), "qp": o_position})
     rows = []
     for position, qid in enumerate(question_ids, start=1):
-        q = questions[qid]
-        # "qp": the option's position in the bank question, so that a corrected key can be mapped onto this
-        # snapshot by an audited re-score (app.services.results.rescoring). Never sent to the phone.
-        opts: list[dict[str, Any]] = [
-            {"id": secrets.token_urlsafe(6), "text": o.text, "correct": o.correct, "qp": o.position} for o in options[qid]
-        ]
+        (version, kind, text, explanation), opts = content[qid]
         if shuffle_options:
             rng.shuffle(opts)
         rows.append(
-            AttemptQuestion(
-                attempt_id=attempt_id,
-                position=position,
-                question_id=qid,
-                question_version=q.version,
-                kind=q.kind,
-                text=q.text,
-                explanation=q.explanation,
-                options=opts,
-            )
+            {
+                "attempt_id": attempt_id,
+                "position": position,
+                "question_id": qid,
+                "question_version": version,
+                "kind": kind,
+                "text": text,
+                "explanation": explanation,
+                "options": opts,
+            }
         )
     return rows
 
 
 def snapshot(
     *, session: Session, attempt_id: int, question_ids: list[int], rng: random.Random, shuffle_options: bool
-) -> list[AttemptQuestion]:
-    """Freeze the drawn questions into the attempt."""
-    rows = drawn(session=session, question_ids=question_ids, rng=rng, shuffle_options=shuffle_options, attempt_id=attempt_id)
-    session.add_all(rows)
+) -> list[dict[str, Any]]:
+    """Freeze the drawn questions into the attempt: one INSERT of all its rows."""
+    rows = drawn_rows(session=session, question_ids=question_ids, rng=rng, shuffle_options=shuffle_options, attempt_id=attempt_id)
+    if rows:
+        session.connection().execute(insert(AttemptQuestion.__table__), rows)
     return rows
 
 
@@ -82,4 +101,5 @@ def sample(*, session: Session, round_: Round) -> list[AttemptQuestion]:
     """A draw as a member would get one, for the organiser's preview: nothing is stored."""
     rng = random.Random(secrets.token_hex(8))
     ids = pick_question_ids(session=session, round_=round_, rng=rng)
-    return drawn(session=session, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
+    rows = drawn_rows(session=session, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
+    return [AttemptQuestion(**row) for row in rows]

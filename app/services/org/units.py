@@ -187,6 +187,11 @@ def move(*, session: Session, actor: Actor, unit_id: int, new_parent_code: str) 
     return get(session=session, unit_id=unit_id)
 
 
+def ancestor_ids(path: str) -> list[int]:
+    """The ids on a unit's path ("/1/7/42/" → [1, 7, 42]): the unit itself and every unit above it."""
+    return [int(x) for x in path.strip("/").split("/") if x]
+
+
 def subtree_totals(rows: Iterable[tuple[str, int]]) -> dict[int, int]:
     """Sum a per-unit figure over each unit's subtree: `rows` are (path, own value) for every unit of a
     subtree (paths like "/1/7/42/"); the answer maps each unit id to its own value plus all its descendants'.

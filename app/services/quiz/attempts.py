@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -27,12 +30,21 @@ from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
 
 
 def round_for_member(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
-    round_ = session.get(Round, round_id) if is_db_id(round_id) else None
-    contest = session.get(Contest, round_.contest_id) if round_ else None
-    if round_ is None or contest is None or contest.status == ContestStatus.draft:
+    # the round, its contest and the contest's scope in one read: every start and rules page asks
+    found = (
+        session.exec(
+            select(Round, Contest, Unit)
+            .join(Contest, col(Contest.id) == Round.contest_id)
+            .join(Unit, col(Unit.id) == Contest.scope_unit_id)
+            .where(Round.id == round_id)
+        ).first()
+        if is_db_id(round_id)
+        else None
+    )
+    if found is None or found[1].status == ContestStatus.draft:
         raise NotFound(N_("Không tìm thấy vòng thi."))
-    scope = session.get(Unit, contest.scope_unit_id)
-    assert scope is not None and actor.unit is not None
+    round_, contest, scope = found
+    assert actor.unit is not None
     if not actor.unit.path.startswith(scope.path):
         raise Forbidden(N_("Cuộc thi này dành cho đảng viên, hội viên thuộc {unit}."), unit=scope.name)
     return round_, contest
@@ -70,14 +82,41 @@ def _check_round_open(round_: Round, now: datetime) -> None:
         raise Conflict(N_("Vòng thi đã đóng."))
 
 
-def _check_attempts_left(session: Session, actor: Actor, round_: Round, now: datetime) -> int:
+@dataclass(frozen=True)
+class _Past:
+    """The member's attempts of the round so far, read once by a start (usually none)."""
+
+    rows: Sequence[Any]
+
+    @property
+    def in_progress(self) -> int | None:
+        return next((r.id for r in self.rows if r.status == AttemptStatus.in_progress), None)
+
+    @property
+    def locked_prediction(self) -> int | None:
+        """As locked_prediction(): the prediction of the first finished attempt that has one."""
+        return next((r.prediction for r in self.rows if r.status != AttemptStatus.in_progress and r.prediction is not None), None)
+
+
+def _past(session: Session, round_id: int, member_id: int) -> _Past:
+    return _Past(session.connection().execute(_PAST, {"round_id": round_id, "member_id": member_id}).all())
+
+
+_at = Attempt.__table__
+_PAST = (
+    sa_select(_at.c.id, _at.c.number, _at.c.status, _at.c.submitted_at, _at.c.prediction)
+    .where(_at.c.round_id == bindparam("round_id"), _at.c.member_id == bindparam("member_id"))
+    .order_by(_at.c.number)
+)
+
+
+def _check_attempts_left(past: _Past, round_: Round, now: datetime) -> int:
     """The member's attempts of the round so far, if they may start another now (limit, then the wait)."""
-    mine = (Attempt.round_id == round_.id, Attempt.member_id == actor.id)
-    done = session.exec(select(func.count()).select_from(Attempt).where(*mine)).one()
+    done = len(past.rows)
     if round_.attempts_allowed and done >= round_.attempts_allowed:
         raise Conflict(N_("Bạn đã dùng hết {n} lượt thi của vòng này."), n=round_.attempts_allowed)
     if round_.cooldown_s and done:
-        last = session.exec(select(func.max(Attempt.submitted_at)).where(*mine)).one()
+        last = max((r.submitted_at for r in past.rows if r.submitted_at is not None), default=None)
         if last is not None and now < last + timedelta(seconds=round_.cooldown_s):
             wait = int((last + timedelta(seconds=round_.cooldown_s) - now).total_seconds()) + 1
             raise TooManyRequests(
@@ -92,17 +131,44 @@ def start(
     *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
 ) -> tuple[Attempt, bool]:
     """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
+    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
+    return attempt, drawn is not None
+
+
+def start_public(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None
+) -> tuple[AttemptOut, bool]:
+    """start(), answered with what the phone may know of the attempt (public()); a new one from what was just
+    drawn, without reading it back."""
+    now = utcnow()
+    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
+    if drawn is None:
+        return public(session=session, attempt=attempt, now=now), False
+    return _public_of(attempt, drawn, {}, now), True
+
+
+def _start(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None, user_agent: str | None, now: datetime | None
+) -> tuple[Attempt, list[dict[str, Any]] | None]:
+    """The attempt, and the rows of its snapshot when it is new (None: the one in progress, resumed).
+    Thousands start within a minute of a round opening: a start reads the member's earlier attempts once,
+    draws the questions from its seed and writes the attempt and its snapshot in two statements."""
     now = now or utcnow()
     round_, _contest = round_for_member(session, actor, round_id)
     _check_round_open(round_, now)
-    existing = current(session=session, round_id=round_id, member_id=actor.id)
-    if existing is not None:
+    past = _past(session, round_id, actor.id)
+    if past.in_progress is not None:
+        existing = session.get(Attempt, past.in_progress)
+        assert existing is not None
         finalise_if_due(session=session, attempt=existing, now=now)
         if existing.status == AttemptStatus.in_progress:
-            return existing, False
-    done = _check_attempts_left(session, actor, round_, now)
+            return existing, None
+        past = _past(session, round_id, actor.id)
+    done = _check_attempts_left(past, round_, now)
     assert actor.unit is not None and actor.unit.id is not None
     seed = secrets.token_hex(8)
+    rng = random.Random(seed)
+    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
     attempt = Attempt(
         round_id=round_id,
         member_id=actor.id,
@@ -113,6 +179,8 @@ def start(
         deadline_at=min(now + timedelta(seconds=round_.time_limit_s), round_.closes_at),
         ip=ip,
         user_agent=(user_agent or "")[:300] or None,
+        question_count=len(ids),
+        prediction=past.locked_prediction if round_.prediction_kind and round_.prediction_lock_first else None,
     )
     try:
         with session.begin_nested():
@@ -123,16 +191,10 @@ def start(
         winner = current(session=session, round_id=round_id, member_id=actor.id)
         if winner is None:
             raise
-        return winner, False
+        return winner, None
     assert attempt.id is not None
-    rng = random.Random(seed)
-    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
-    drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
-    attempt.question_count = len(ids)
-    if round_.prediction_kind and round_.prediction_lock_first:
-        attempt.prediction = locked_prediction(session=session, round_id=round_id, member_id=actor.id, except_attempt_id=attempt.id)
-    session.flush()
-    return attempt, True
+    rows = drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
+    return attempt, rows
 
 
 def get_own(
@@ -167,11 +229,25 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
     """What the member's phone may know: questions and opaque option ids, their own answers, the time
     left. Never correctness, the key or the score (those follow the round's visibility rule)."""
     assert attempt.id is not None
-    now = now or utcnow()
-    questions = session.exec(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(col(AttemptQuestion.position))
-    ).all()
-    answers = session.exec(select(Answer).where(col(Answer.attempt_id) == attempt.id)).all()
+    conn = session.connection()
+    questions: Sequence[Mapping[Any, Any]] = conn.execute(_PUBLIC_QUESTIONS, {"attempt_id": attempt.id}).mappings().all()
+    answers: dict[int, list[str]] = {position: ids for position, ids in conn.execute(_PUBLIC_ANSWERS, {"attempt_id": attempt.id})}
+    return _public_of(attempt, questions, answers, now or utcnow())
+
+
+# Built once: every quiz page and every resumed start reads these.
+_aq, _an = AttemptQuestion.__table__, Answer.__table__
+_PUBLIC_QUESTIONS = (
+    sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options)
+    .where(_aq.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_aq.c.position)
+)
+_PUBLIC_ANSWERS = sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id"))
+
+
+def _public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
+    """public() from the snapshot's rows (position, text, kind, options) and the answers."""
+    assert attempt.id is not None
     remaining = max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
     return AttemptOut(
         id=attempt.id,
@@ -183,11 +259,14 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
         prediction=attempt.prediction,
         questions=[
             AttemptQuestionOut(
-                position=q.position, text=q.text, kind=q.kind, options=[OptionOut(id=o["id"], text=o["text"]) for o in q.options]
+                position=q["position"],
+                text=q["text"],
+                kind=q["kind"],
+                options=[OptionOut(id=o["id"], text=o["text"]) for o in q["options"]],
             )
             for q in questions
         ],
-        answers={a.position: a.option_ids for a in answers},
+        answers=answers,
     )
 
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from app.models import Attempt, Contest, Round, Standing, Unit
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
+from app.services.org import units
 from app.services.org.access import Actor
 from app.services.quiz import attempts
 
 UPCOMING_DAYS = 14  # how far ahead home announces the next round
+_s = Standing.__table__.alias("counted")
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,41 @@ def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -
     return RoundCard(round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now)
 
 
+# Home and the rules page are what every member loads when a round opens: their statements are built once.
+_MINE = select(Attempt).where(
+    Attempt.member_id == bindparam("member_id"), col(Attempt.round_id).in_(bindparam("round_ids", expanding=True))
+)
+_CARDS = (
+    select(Round, Contest)
+    .join(Contest, col(Contest.id) == Round.contest_id)
+    .where(
+        Contest.status == ContestStatus.published,
+        col(Contest.scope_unit_id).in_(bindparam("ancestors", expanding=True)),
+        Round.status != RoundStatus.closed,
+        Round.closes_at > bindparam("now"),
+        Round.opens_at <= bindparam("horizon"),
+    )
+    .order_by(col(Round.opens_at))
+)
+_RESULTS = (
+    select(Attempt, Round, Contest)
+    .join(Round, col(Round.id) == Attempt.round_id)
+    .join(Contest, col(Contest.id) == Round.contest_id)
+    .where(Attempt.member_id == bindparam("member_id"), col(Attempt.submitted_at).is_not(None))
+    .order_by(col(Attempt.submitted_at).desc())
+)
+_RANKS = select(Standing.round_id, Standing.rank, select(func.count()).where(_s.c.round_id == Standing.round_id).scalar_subquery()).where(
+    Standing.member_id == bindparam("member_id"), col(Standing.round_id).in_(bindparam("round_ids", expanding=True))
+)
+
+
 def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
     """The member's attempts in these rounds; one that ran out of time is finalised on the way (as on any
     access), so a card never shows an attempt in progress with no time left."""
     out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
     if not round_ids:
         return out
-    for a in session.exec(select(Attempt).where(Attempt.member_id == actor.id, col(Attempt.round_id).in_(round_ids))).all():
+    for a in session.exec(_MINE, params={"member_id": actor.id, "round_ids": round_ids}).all():
         attempts.finalise_if_due(session=session, attempt=a, now=now)
         out[a.round_id].append(a)
     return out
@@ -89,19 +119,8 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) ->
     holds the member's unit: open ones first (closing soonest first), then upcoming by opening time."""
     now = now or utcnow()
     assert actor.unit is not None
-    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    rows = session.exec(
-        select(Round, Contest)
-        .join(Contest, col(Contest.id) == Round.contest_id)
-        .where(
-            Contest.status == ContestStatus.published,
-            col(Contest.scope_unit_id).in_(ancestors),
-            Round.status != RoundStatus.closed,
-            Round.closes_at > now,
-            Round.opens_at <= now + timedelta(days=UPCOMING_DAYS),
-        )
-        .order_by(col(Round.opens_at))
-    ).all()
+    params = {"ancestors": units.ancestor_ids(actor.unit.path), "now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}
+    rows = session.exec(_CARDS, params=params).all()
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
@@ -140,40 +159,22 @@ class MyResult:
 def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[MyResult]:
     """The member's rounds, newest first: two queries, whatever the number of rounds."""
     now = now or utcnow()
-    rows = session.exec(
-        select(Attempt, Round, Contest)
-        .join(Round, col(Round.id) == Attempt.round_id)
-        .join(Contest, col(Contest.id) == Round.contest_id)
-        .where(Attempt.member_id == actor.id, col(Attempt.submitted_at).is_not(None))
-        .order_by(col(Attempt.submitted_at).desc())
-    ).all()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
-    for a, r, c in rows:
+    for a, r, c in session.exec(_RESULTS, params={"member_id": actor.id}).all():
         assert r.id is not None
         if r.id not in picked and len(picked) < limit:
             picked[r.id] = (a, r, c)
+    # (rank, how many were ranked) of each round on the board; none before the round's close
     ranks = (
-        dict(
-            session.exec(
-                select(Standing.round_id, Standing.rank).where(Standing.member_id == actor.id, col(Standing.round_id).in_(list(picked)))
-            ).all()
-        )
-        if picked
-        else {}
-    )
-    totals = (
-        dict(
-            session.exec(
-                select(Standing.round_id, func.count()).where(col(Standing.round_id).in_(list(picked))).group_by(col(Standing.round_id))
-            ).all()
-        )
+        {rid: (rank, n) for rid, rank, n in session.exec(_RANKS, params={"member_id": actor.id, "round_ids": list(picked)})}
         if picked
         else {}
     )
     out = []
     for round_id, (a, r, c) in picked.items():
         visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == RoundStatus.closed
-        out.append(MyResult(r, c, a, visible, ranks.get(round_id) if visible else None, totals.get(round_id) if visible else None))
+        rank, ranked = ranks.get(round_id, (None, None)) if visible else (None, None)
+        out.append(MyResult(r, c, a, visible, rank, ranked))
     return out
 
 
@@ -181,16 +182,18 @@ def past_contests(*, session: Session, actor: Actor, limit: int = 5, now: dateti
     """Contests of the member's scope whose every round has closed, newest first (their boards stay)."""
     now = now or utcnow()
     assert actor.unit is not None
-    ancestors = [int(x) for x in actor.unit.path.strip("/").split("/") if x]
-    still_open = select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed, Round.closes_at > now).exists()
-    return list(
-        session.exec(
-            select(Contest)
-            .where(col(Contest.scope_unit_id).in_(ancestors), Contest.status != ContestStatus.draft, ~still_open)
-            .order_by(col(Contest.published_at).desc())
-            .limit(limit)
-        ).all()
-    )
+    return list(session.exec(_PAST, params={"ancestors": units.ancestor_ids(actor.unit.path), "now": now, "limit": limit}).all())
+
+
+_still_open = (
+    select(Round.id).where(Round.contest_id == Contest.id, Round.status != RoundStatus.closed, Round.closes_at > bindparam("now")).exists()
+)
+_PAST = (
+    select(Contest)
+    .where(col(Contest.scope_unit_id).in_(bindparam("ancestors", expanding=True)), Contest.status != ContestStatus.draft, ~_still_open)
+    .order_by(col(Contest.published_at).desc())
+    .limit(bindparam("limit"))
+)
 
 
 def scope_of(*, session: Session, contest: Contest) -> Unit:

@@ -6,23 +6,22 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlmodel import SQLModel
 
 
 # --- API schemas ---------------------------------------------------------------------------------------
-class OptionOut(SQLModel):
+class OptionOut(BaseModel):
     id: str
     text: str
 
 
-class AttemptQuestionOut(SQLModel):
+class AttemptQuestionOut(BaseModel):
     position: int
     text: str
     kind: str
     options: list[OptionOut]
 
 
-class AttemptOut(SQLModel):
+class AttemptOut(BaseModel):
     id: int
     round_id: int
     status: str

@@ -297,9 +297,10 @@ def compute_round_flags(
     session.flush()
     counts = dict.fromkeys(KINDS, 0)
     counts.update(
-        session.execute(select(col(AttemptFlag.kind), func.count()).where(col(AttemptFlag.round_id) == round_id).group_by(AttemptFlag.kind))
-        .tuples()
-        .all()
+        (kind, n)
+        for kind, n in session.execute(
+            select(col(AttemptFlag.kind), func.count()).where(col(AttemptFlag.round_id) == round_id).group_by(AttemptFlag.kind)
+        )
     )
     return counts
 

@@ -44,7 +44,7 @@ def _trail(session: Session, scope: Unit, unit: Unit | None) -> list[Unit]:
     """The units from the scope down to `unit`, both included; empty when `unit` lies outside the scope."""
     if unit is None:
         return []
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+    ids = units.ancestor_ids(unit.path)
     if scope.id not in ids:
         return []
     return [u for i in ids[ids.index(scope.id) :] if (u := session.get(Unit, i)) is not None]
