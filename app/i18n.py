@@ -43,8 +43,21 @@ def term_for_kind(kind: str) -> str:
     return "hoi_vien"
 
 
+_termed: dict[tuple[str, str], str] = {}  # (message, word) → the message in the organisation's words
+
+
 def _with_term(text: str) -> str:
+    """Memoised: a page asks for dozens of messages, from a catalogue of a few thousand."""
     word = _term["word"]
+    done = _termed.get((text, word))
+    if done is None:
+        if len(_termed) > 20_000:  # only catalogue messages come here; a bound all the same
+            _termed.clear()
+        done = _termed[(text, word)] = _replace_terms(text, word)
+    return done
+
+
+def _replace_terms(text: str, word: str) -> str:
     for source in _SOURCE_TERMS:
         if source in text:
             text = text.replace(source, word)

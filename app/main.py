@@ -141,9 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpGuard, secure_cookies=not settings.insecure_cookies)  # outermost: before any body
 
     from app.routers import api, pages
-    from app.routers.base import include_at_root
+    from app.routers.base import include_by_segment
 
-    include_at_root(app, api.router)  # a page request skips the API's routes at once
+    include_by_segment(app, api.router)  # a page request skips the API's routes at once
     app.include_router(pages.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     _offline_docs(app)

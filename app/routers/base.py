@@ -54,14 +54,17 @@ class TransactionalRoute(APIRoute):
 
 class Router(APIRouter):
     """FastAPI tries every route of every included router in turn (docs/performance.md#route-matching). A
-    router included at the root (include_at_root: the API under /api/v1, each page router) answers "no" at
-    once for a path whose first segment none of its routes has."""
+    router included by include_by_segment answers "no" at once for a path whose segment at its depth (the first
+    one at the root, the third under /api/v1) none of its routes has."""
 
     _segments: frozenset[str] | None = None
+    _depth: int = 1  # which segment of the path the router's routes begin with
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if self._segments is not None and get_route_path(scope).split("/", 2)[1] not in self._segments:
-            return Match.NONE, {}
+        if self._segments is not None:
+            parts = get_route_path(scope).split("/", self._depth + 1)
+            if len(parts) <= self._depth or parts[self._depth] not in self._segments:
+                return Match.NONE, {}
         return super().matches(scope)
 
 
@@ -69,16 +72,29 @@ def make_router(**kwargs: Any) -> APIRouter:
     return Router(route_class=TransactionalRoute, **kwargs)
 
 
-def include_at_root(parent: Any, child: APIRouter) -> None:
-    """Include a router whose paths are served as written (at the root of the app, or in a router with no
-    prefix that is): the first segments of its paths (its prefix's, if it has one) are then all it can match."""
+def include_by_segment(parent: Any, child: APIRouter) -> None:
+    """Include a router and let it refuse at once the paths it cannot match: those whose next segment after the
+    parent's prefix is none of the first segments of its paths (its prefix's, if it has one)."""
     parent.include_router(child)
     if not isinstance(child, Router):
         return
-    paths = [child.prefix] if child.prefix else [r.path for r in child.routes if isinstance(r, APIRoute)]
+    paths = [child.prefix] if child.prefix else _paths(child)
     firsts = {path.split("/", 2)[1] for path in paths if path.count("/")}
     if firsts and not any(not f or f.startswith("{") for f in firsts):
         child._segments = frozenset(firsts)
+        child._depth = (getattr(parent, "prefix", "") or "").count("/") + 1
+
+
+def _paths(router: APIRouter) -> list[str]:
+    """The paths of a router's routes, those of the routers it includes too (a domain made of parts)."""
+    out = []
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            out.append(route.path)
+        elif isinstance(getattr(route, "original_router", None), APIRouter):  # FastAPI's included router
+            inner = route.original_router  # type: ignore[attr-defined]
+            out += [inner.prefix] if inner.prefix else _paths(inner)
+    return out
 
 
 # The import forms' choice of legacy Vietnamese code; anything else is a 422, not silently ignored.
