@@ -213,8 +213,8 @@
   function drawTop(rows) {
     var box = clear($("top-rows"));
     if (!box) return;
-    var guests = rows.filter(function (r) { return r.guest; });
-    box.appendChild(topTable(rows.filter(function (r) { return !r.guest; }).slice(0, 10)));
+    var guests = rows.filter(function (r) { return r.guest; }), members = rows.filter(function (r) { return !r.guest; });
+    box.appendChild(members.length ? topTable(members.slice(0, 10)) : el("p", "muted", T.no_members));
     if (guests.length) { box.appendChild(el("h3", "live-guests", T.guests)); box.appendChild(topTable(guests.slice(0, 5))); }
   }
 
@@ -237,6 +237,7 @@
   function drawUnits(units) {
     var box = clear($("unit-rows"));
     if (!box) return;
+    if (!units.length) { box.appendChild(el("p", "muted", T.no_members)); return; }
     var table = el("table", "live-top"), body = el("tbody");
     units.slice(0, 10).forEach(function (u) {
       var tr = el("tr"), who = el("td");

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import secrets
 from typing import Any
@@ -59,14 +60,13 @@ def drawn_rows(
     """The drawn questions as an attempt freezes them (attempt_question's columns), not yet stored. Option ids
     are random keys: they say nothing about the order in the bank or about correctness."""
     content: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
-    for qid, version, kind, text, explanation, o_text, o_correct, o_position in session.connection().execute(
-        _CONTENT, {"ids": question_ids}
-    ):
+    found = session.connection().execute(_CONTENT, {"ids": question_ids}).all()
+    for (qid, version, kind, text, explanation, o_text, o_correct, o_position), key in zip(found, _option_keys(len(found)), strict=True):
         entry = content.setdefault(qid, ((version, kind, text, explanation), []))
         if o_position is not None:
             # "qp": the option's position in the bank question, so that a corrected key can be mapped onto this
             # snapshot by an audited re-score (app.services.results.rescoring). Never sent to the phone.
-            entry[1].append({"id": secrets.token_urlsafe(6), "text": o_text, "correct": bool(o_correct), "qp": o_position})
+            entry[1].append({"id": key, "text": o_text, "correct": bool(o_correct), "qp": o_position})
     rows = []
     for position, qid in enumerate(question_ids, start=1):
         (version, kind, text, explanation), opts = content[qid]
@@ -85,6 +85,13 @@ def drawn_rows(
             }
         )
     return rows
+
+
+def _option_keys(n: int) -> list[str]:
+    """n random option ids (8 characters, as secrets.token_urlsafe(6)) from one read of the system's randomness,
+    not one each: an attempt has some 80 options."""
+    raw = base64.urlsafe_b64encode(secrets.token_bytes(6 * n)).decode()
+    return [raw[i : i + 8] for i in range(0, 8 * n, 8)]
 
 
 def snapshot(
