@@ -192,3 +192,30 @@ def test_home_lists_my_results_and_past_contests(client, session, quiz_world):
     assert "điểm · hạng 1/1" in mine
     contest = session.get(Contest, round_.contest_id)
     assert f'href="/contests/{contest.id}/board"' in re.search(r'id="past-contests">(.*?)</ul>', home, re.S).group(1)
+
+
+def test_home_shares_a_units_offer_but_not_a_members_own_state(app, client, session, quiz_world):
+    """What a cell is offered is read once for the cell and kept a few seconds (kit.offers): a second member of
+    the same cell sees the same round with their own state, and a study set published a moment later shows."""
+    from fastapi.testclient import TestClient
+
+    from app.models import Member, Topic, Unit
+    from tests.factories import make_member
+
+    first = session.get(Member, quiz_world.inside.id)
+    make_member(session, session.get(Unit, first.unit_id), phone="0911000002")
+    session.commit()
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)  # the first member, in progress
+    assert f'href="/attempts/{attempt_id}"' in client.get("/").text
+    with TestClient(app, base_url="http://testserver") as other:
+        page_login(other, "0911000002")
+        home = other.get("/").text
+        assert f'href="/rounds/{quiz_world.round_id}/enter"' in home  # the same round, kept for the cell
+        assert "Bạn đang làm dở bài thi" not in home and f"/attempts/{attempt_id}" not in home  # not the first's state
+        assert 'href="/study"' not in home
+        session.rollback()  # SQLite: the test's session let go of its snapshot before it writes
+        topic = session.get(Topic, quiz_world.topic.id)
+        topic.study_published = True
+        session.add(topic)
+        session.commit()  # a change of a topic drops what this worker keeps
+        assert 'href="/study"' in other.get("/").text

@@ -20,6 +20,7 @@ _MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "") -> HTMLResponse:
     unit = actor.unit
+    cache = request.app.state.boards  # what the member's unit is offered, read once per unit (kit.offers)
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
     return render(
@@ -31,11 +32,11 @@ def home(request: Request, actor: PageActor, session: SessionDep, msg: str = "")
             "flash": flash,
             "manage": units.summaries(session=session, actor=actor),
             "judge_units": judge_units,
-            "cards": member_rounds.cards_for(session=session, actor=actor),
-            "study_sets": len(study.sets_for(session=session, actor=actor)),
+            "cards": member_rounds.cards_for(session=session, actor=actor, cache=cache),
+            "study_sets": len(study.sets_for(session=session, actor=actor, cache=cache)),
             "results": member_rounds.my_results(session=session, actor=actor),
-            "past": member_rounds.past_contests(session=session, actor=actor),
-            "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor),
+            "past": member_rounds.past_contests(session=session, actor=actor, cache=cache),
+            "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor, cache=cache),
             "push_key": request.app.state.push_key,
         },
     )

@@ -22,7 +22,7 @@ from app.models import Contest, Question, QuestionOption, Round, RoundQuestion, 
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.bank.questions import get_topic, options_of
-from app.services.kit import audit
+from app.services.kit import audit, offers
 from app.services.org import units
 from app.services.org.access import Actor
 
@@ -85,10 +85,18 @@ def _refuse_if_a_contest_keeps_it(session: Session, topic: Topic) -> None:
             )
 
 
-def sets_for(*, session: Session, actor: Actor) -> list[Topic]:
-    """Published study sets owned by the member's unit or any unit above it."""
+def sets_for(*, session: Session, actor: Actor, cache: offers.Cache | None = None) -> list[Topic]:
+    """Published study sets owned by the member's unit or any unit above it (home keeps them per unit a few
+    seconds: kit.offers)."""
     assert actor.unit is not None
-    return list(session.exec(_SETS, params={"ancestors": units.ancestor_ids(actor.unit.path)}).all())
+    path = actor.unit.path
+    return list(
+        offers.per_unit(
+            cache,
+            ("study-sets", path),
+            lambda: offers.detached(session, session.exec(_SETS, params={"ancestors": units.ancestor_ids(path)}).all()),
+        )
+    )
 
 
 _SETS = (

@@ -23,7 +23,7 @@ from app.models.essays import Essay, EssayCampaign, EssayGrade
 from app.models.types import is_db_id, utcnow
 from app.services.contests.checks import to_utc
 from app.services.essays.schemas import Criterion, CriterionIn, EssayCampaignCreate, EssayCampaignPublic, EssayCampaignUpdate
-from app.services.kit import audit
+from app.services.kit import audit, offers
 from app.services.kit.files import ascii_slug
 from app.services.kit.text import clean, nfc
 from app.services.org import units
@@ -376,18 +376,24 @@ def list_managed(*, session: Session, actor: Actor) -> list[tuple[EssayCampaign,
     return list_visible(session=session, actor=actor, roles=MANAGE)
 
 
-def open_for_member(*, session: Session, actor: Actor, now: datetime | None = None) -> list[EssayCampaign]:
-    """Campaigns open right now whose scope holds the member's unit, nearest deadline first."""
+def open_for_member(
+    *, session: Session, actor: Actor, now: datetime | None = None, cache: offers.Cache | None = None
+) -> list[EssayCampaign]:
+    """Campaigns open right now whose scope holds the member's unit, nearest deadline first (home keeps them per
+    unit a few seconds: kit.offers; what closed since is left out)."""
     now = now or utcnow()
-    ancestors = _ancestor_paths(home_unit(session, actor).path)
-    return list(
-        session.exec(
+    path = home_unit(session, actor).path
+
+    def make() -> list[EssayCampaign]:
+        stmt = (
             select(EssayCampaign)
             .join(Unit, col(Unit.id) == EssayCampaign.scope_unit_id)
-            .where(col(Unit.path).in_(ancestors), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
+            .where(col(Unit.path).in_(_ancestor_paths(path)), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
             .order_by(col(EssayCampaign.closes_at))
-        ).all()
-    )
+        )
+        return offers.detached(session, session.exec(stmt).all())
+
+    return [c for c in offers.per_unit(cache, ("essays-open", path), make) if c.closes_at > now]
 
 
 def has_essays(*, session: Session, campaign_id: int) -> bool:

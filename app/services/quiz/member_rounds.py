@@ -15,6 +15,7 @@ from app.models import Attempt, Contest, Round, Standing, Unit
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
+from app.services.kit import offers
 from app.services.org import units
 from app.services.org.access import Actor
 from app.services.quiz import attempts
@@ -114,13 +115,21 @@ def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -
     return out
 
 
-def cards_for(*, session: Session, actor: Actor, now: datetime | None = None) -> list[RoundCard]:
+def cards_for(*, session: Session, actor: Actor, now: datetime | None = None, cache: offers.Cache | None = None) -> list[RoundCard]:
     """The rounds open now and those opening in the next two weeks, of the published contests whose scope
     holds the member's unit: open ones first (closing soonest first), then upcoming by opening time."""
     now = now or utcnow()
     assert actor.unit is not None
-    params = {"ancestors": units.ancestor_ids(actor.unit.path), "now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}
-    rows = session.exec(_CARDS, params=params).all()
+    path = actor.unit.path
+
+    def offered() -> list[tuple[Round, Contest]]:
+        params = {"ancestors": units.ancestor_ids(path), "now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}
+        rows = [(r, c) for r, c in session.exec(_CARDS, params=params).all()]
+        offers.detached(session, [o for row in rows for o in row])
+        return rows
+
+    # a kept list may be a few seconds old: what closed since is left out here
+    rows = [(r, c) for r, c in offers.per_unit(cache, ("home-rounds", path), offered) if r.closes_at > now]
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
@@ -178,11 +187,17 @@ def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime 
     return out
 
 
-def past_contests(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[Contest]:
+def past_contests(
+    *, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None, cache: offers.Cache | None = None
+) -> list[Contest]:
     """Contests of the member's scope whose every round has closed, newest first (their boards stay)."""
     now = now or utcnow()
     assert actor.unit is not None
-    return list(session.exec(_PAST, params={"ancestors": units.ancestor_ids(actor.unit.path), "now": now, "limit": limit}).all())
+    path = actor.unit.path
+    params = {"ancestors": units.ancestor_ids(path), "now": now, "limit": limit}
+    return list(
+        offers.per_unit(cache, ("home-past", path, limit), lambda: offers.detached(session, session.exec(_PAST, params=params).all()))
+    )
 
 
 _still_open = (

@@ -1,0 +1,30 @@
+"""What every member of a unit is offered (its rounds, past contests, study sets, essay campaigns) is the same
+for each of them. With the app's board cache (a few seconds, dropped when a round or contest changes in this
+worker; app.services.results.board_cache) a home page reads it once per unit, not once per member: when a
+round opens, thousands of members of a few hundred units load home within minutes (bench.journey)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Cache(Protocol):
+    def get_or(self, key: tuple[Hashable, ...], make: Callable[[], Any], *, lasting: bool = False) -> Any: ...
+
+
+def detached(session: Any, objects: Iterable[T]) -> list[T]:
+    """Loaded rows taken out of the request's session before they are kept: another request reads them, and a
+    rollback of this one must not expire them."""
+    out = list(objects)
+    for obj in out:
+        if obj in session:
+            session.expunge(obj)
+    return out
+
+
+def per_unit(cache: Cache | None, key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
+    """make()'s value, kept under key (which names the unit's path) when there is a cache; else made now."""
+    return cache.get_or(key, make) if cache is not None else make()
