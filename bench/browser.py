@@ -5,7 +5,6 @@ take the servers' CPU. Only what bench/journey.py needs of HTML is read, with re
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import zlib
@@ -68,21 +67,11 @@ class Browser(flows.Conn):
         if body or method == "POST":
             lines.append(f"Content-Length: {len(body)}")
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-        try:
-            return await asyncio.wait_for(self._page(raw), self.timeout_s)
-        except asyncio.TimeoutError:
-            self.close()
-            raise flows.HttpError("timeout") from None
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
-            self.close()
-            raise flows.HttpError("connect" if isinstance(exc, ConnectionRefusedError) else "read") from exc
+        return await self.guarded(self._page(raw))
 
     async def _page(self, raw: bytes) -> Page:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        head = await self.send_head(raw)
         assert self.reader is not None
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         headers = []
         for line in head.decode("latin-1").split("\r\n")[1:]:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -28,6 +28,7 @@ from bench.pyload import _pct
 from bench.servers import HOST
 
 TIMEOUT_S = 60.0
+T = TypeVar("T")
 
 
 class HttpError(Exception):
@@ -53,8 +54,12 @@ class Conn:
             f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
             f"User-Agent: hoithi-bench\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
         )
+        return await self.guarded(self._exchange(head.encode() + payload))
+
+    async def guarded(self, exchange: Coroutine[Any, Any, T]) -> T:
+        """One exchange within the timeout; a failure closes the connection and says how (HttpError)."""
         try:
-            return await asyncio.wait_for(self._exchange(head.encode() + payload), self.timeout_s)
+            return await asyncio.wait_for(exchange, self.timeout_s)
         except asyncio.TimeoutError:
             self.close()
             raise HttpError("timeout") from None
@@ -62,12 +67,17 @@ class Conn:
             self.close()
             raise HttpError("connect" if isinstance(exc, ConnectionRefusedError) else "read") from exc
 
-    async def _exchange(self, raw: bytes) -> tuple[int, bytes]:
+    async def send_head(self, raw: bytes) -> bytes:
+        """Write a request (connecting first if need be) and read its answer's head."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
         assert self.reader is not None
         self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        return await self.reader.readuntil(b"\r\n\r\n")
+
+    async def _exchange(self, raw: bytes) -> tuple[int, bytes]:
+        head = await self.send_head(raw)
+        assert self.reader is not None
         status = int(head[9:12])
         length, close = None, False
         for line in head.split(b"\r\n")[1:]:
