@@ -9,7 +9,8 @@
    the same way in the same run, interleaved (wrk, round robin over many members' tokens).
 3. big close: the same close with 1,000,000 attempts (ten per member) on PostgreSQL.
 
-Writes the "Issue 5" section of bench/RESULTS.md after a full run (or with --write).
+Writes the "Issue 5" section of bench/RESULTS.md after a full run (or with --write). --close-only times the
+closes alone (parts 1 and 3) and prints their table.
 """
 
 from __future__ import annotations
@@ -51,7 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--write", action="store_true")
-    return p.parse_args(argv)
+    p.add_argument("--close-only", action="store_true", help="time the closes only: no servers, no board runs, RESULTS.md untouched")
+    args = p.parse_args(argv)
+    if args.close_only and args.write:
+        p.error("--write needs the board runs: the section is written whole")
+    return args
 
 
 def populate(url: str, data_dir: Path, *, members: int, cells: int) -> dict:
@@ -303,7 +308,7 @@ def read_runs(
     return out
 
 
-def bench_database(kind: str, args: argparse.Namespace, bare: Server, workdir: Path) -> dict:
+def bench_database(kind: str, args: argparse.Namespace, bare: Server | None, workdir: Path) -> dict:
     if kind == "postgresql" and (reason := seed.pg_available()):
         return {"kind": kind, "skipped": reason}
     out: dict = {"kind": kind}
@@ -322,7 +327,8 @@ def bench_database(kind: str, args: argparse.Namespace, bare: Server, workdir: P
             f"totals {out['close']['totals']}, truth {out['close']['truth']}"
         )
         db_name = url.rsplit("/", 1)[-1] if kind == "postgresql" else None
-        out["reads"] = read_runs(kind, url, Path(tmp), ids, args, bare, workdir, db_name)
+        if bare is not None:
+            out["reads"] = read_runs(kind, url, Path(tmp), ids, args, bare, workdir, db_name)
     if kind == "postgresql" and args.big_attempts_per_member:
         with tempfile.TemporaryDirectory(prefix="hoithi-standings-big-") as tmp, seed.database(kind, Path(tmp)) as url:
             ids = populate(url, Path(tmp), members=args.members, cells=args.cells)
@@ -377,6 +383,8 @@ def section(results: dict) -> str:
                 f"{t.get('build_units', 0):.2f} | {t.get('build_contest', 0):.2f} | "
                 f"{c['totals']['participants']:,} | {c['totals']['perfect_scorers']:,} | {c['truth']:,} |"
             )
+    if results["args"].get("close_only"):
+        return "\n".join(lines) + "\n"
     lines += [
         "",
         f"### Reading the boards of the closed round ({results['args']['connections']} connections, "
@@ -418,15 +426,18 @@ def main(argv: list[str] | None = None) -> int:
     random.seed(1)
     t0 = time.monotonic()
     try:
-        with Server("bare", "bench.bare_app:app", workers=args.workers, env={}, log_path=workdir / "uvicorn-bare.log") as bare:
-            results["databases"] = [bench_database(kind, args, bare, workdir) for kind in dbs]
+        if args.close_only:
+            results["databases"] = [bench_database(kind, args, None, workdir) for kind in dbs]
+        else:
+            with Server("bare", "bench.bare_app:app", workers=args.workers, env={}, log_path=workdir / "uvicorn-bare.log") as bare:
+                results["databases"] = [bench_database(kind, args, bare, workdir) for kind in dbs]
     finally:
         stop_all()
     results["elapsed_s"] = time.monotonic() - t0
     (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
     text_ = section(results)
     print(text_)
-    full = args.db == "both" and args.members == 100_000
+    full = args.db == "both" and args.members == 100_000 and not args.close_only
     if full or args.write:
         report.write_section(HEADER, HEADER + "\n\n" + text_)
         log("wrote bench/RESULTS.md")

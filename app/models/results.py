@@ -16,7 +16,11 @@ from app.models.types import UTCDateTime, utcnow
 
 
 class Standing(TableModel, table=True):
-    """One member's place in a round: their counted attempt, ranked by the contest's tie-break chain."""
+    """One member's place in a round: their counted attempt, ranked by the contest's tie-break chain.
+
+    Derived rows, rebuilt whole from the attempts: the ids are copies of the counted attempt's own, whose
+    foreign keys hold them, so none is declared here (checked per row they were most of the time of a big
+    close on PostgreSQL: docs/performance.md#closing-and-ranking). The same goes for ContestStanding."""
 
     __table_args__ = (
         UniqueConstraint("round_id", "member_id", name="uq_standing_member"),
@@ -28,10 +32,10 @@ class Standing(TableModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
-    member_id: int = Field(foreign_key="member.id")
-    attempt_id: int = Field(foreign_key="attempt.id")
-    unit_id: int = Field(foreign_key="unit.id")  # the member's unit when the counted attempt started
+    round_id: int
+    member_id: int
+    attempt_id: int
+    unit_id: int  # the member's unit when the counted attempt started
     unit_path: str = Field(max_length=255)
     rank: int
     score: int
@@ -77,9 +81,9 @@ class ContestStanding(TableModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    contest_id: int = Field(foreign_key="contest.id", ondelete="CASCADE")
-    member_id: int = Field(foreign_key="member.id")
-    unit_id: int = Field(foreign_key="unit.id")
+    contest_id: int  # no foreign keys: derived rows, as Standing's
+    member_id: int
+    unit_id: int
     unit_path: str = Field(max_length=255)
     rank: int
     rounds: int

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import inspect
 import io
 import re
 import unicodedata
@@ -155,6 +156,20 @@ def _xlsx_text(value: str) -> str:
 # How a value of one type lands in one column: the worksheet method (None: the cell stays empty), a conversion
 # (None: as is) and a cell format (None: General).
 _Plan = tuple[Callable[..., Any] | None, Callable[[Any], Any] | None, Any]
+_Step = tuple[int, Callable[..., Any], Callable[[Any], Any] | None, Any]  # a plan with a write, for one column
+_TEXTS_KEPT = 20_000  # distinct texts of one column whose cell text is kept (names, units, prizes repeat)
+
+
+class _Texts(dict[str, str]):
+    """One column's cell texts by value. A text seen before is a dict lookup in C (`texts[value]`), not the
+    normalising and the two regular expressions of `_xlsx_text` again: units, prizes and many names repeat
+    down a ranked list (docs/performance.md#exports). Bounded, so memory stays flat."""
+
+    def __missing__(self, value: str) -> str:
+        text = _xlsx_text(value)
+        if len(self) < _TEXTS_KEPT:
+            self[value] = text
+        return text
 
 
 class _Formats:
@@ -165,29 +180,41 @@ class _Formats:
         self.number = {kind: wb.add_format({"num_format": code}) for kind, code in _XLSX_FORMATS.items()}
 
 
+def _typed_writes(ws: Worksheet) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """The worksheet's write_string, write_number and write_datetime without their decorator, which only turns
+    "A1" cell names into row and column: cells here are named by numbers already, and the decorator's call
+    was about a twentieth of a big export (docs/performance.md#exports)."""
+
+    def plain(method: Callable[..., Any]) -> Callable[..., Any]:
+        return inspect.unwrap(method).__get__(ws)
+
+    return plain(Worksheet.write_string), plain(Worksheet.write_number), plain(Worksheet.write_datetime)
+
+
 def _xlsx_plan(ws: Worksheet, kind: type, column: Column, tz: ZoneInfo, formats: _Formats) -> _Plan:
     """How a value of this type lands in this column. Every value goes through a typed write (write_string,
     write_number, write_datetime), never XlsxWriter's guessing write(): a name is never read as a number, a
     formula or a link."""
+    write_string, write_number, write_datetime = _typed_writes(ws)
     if kind is type(None):
         return None, None, None
     if issubclass(kind, str):
-        return ws.write_string, _xlsx_text, None
+        return write_string, _Texts().__getitem__, None
     if issubclass(kind, datetime):
         # Excel has no time zones: the wall-clock time of the contest's zone is what people expect to read.
         fmt = formats.number["date" if column.kind == "date" else "datetime"]
-        return ws.write_datetime, (lambda v: _local(v, tz).replace(tzinfo=None)), fmt
+        return write_datetime, (lambda v: _local(v, tz).replace(tzinfo=None)), fmt
     if issubclass(kind, date):
-        return ws.write_datetime, None, formats.number["date"]
+        return write_datetime, None, formats.number["date"]
     if issubclass(kind, bool):
-        return ws.write_number, int, None
+        return write_number, int, None
     if issubclass(kind, int | float):
         if column.kind == "percent":
-            return ws.write_number, None, formats.number["percent"]
+            return write_number, None, formats.number["percent"]
         if column.kind == "duration_ms":  # a fraction of a day, as Excel keeps durations; exact to the ms
-            return ws.write_number, (lambda v: v / MS_PER_DAY), formats.number["duration_ms"]
-        return ws.write_number, None, formats.number["float"] if column.kind == "float" or issubclass(kind, float) else None
-    return ws.write_string, (lambda v: _xlsx_text(format_cell(v, column, tz))), None
+            return write_number, (lambda v: v / MS_PER_DAY), formats.number["duration_ms"]
+        return write_number, None, formats.number["float"] if column.kind == "float" or issubclass(kind, float) else None
+    return write_string, (lambda v: _xlsx_text(format_cell(v, column, tz))), None
 
 
 def _write_part(ws: Worksheet, part: Part, tz: ZoneInfo, formats: _Formats) -> None:
@@ -198,22 +225,39 @@ def _write_part(ws: Worksheet, part: Part, tz: ZoneInfo, formats: _Formats) -> N
     ws.freeze_panes(1, 0)
     for index, column in enumerate(part.columns):
         ws.write_string(0, index, _xlsx_text(column.header), formats.header)
-    # The type checks are made once per column and value type, not per cell (docs/performance.md#exports).
+    # The type checks are made once per shape of row (the types of its values, a handful in a list), not per
+    # cell: a row's cells are then written by the steps of its shape (docs/performance.md#exports).
     plans: list[dict[type, _Plan]] = [{} for _ in part.columns]
-    columns = part.columns
+    shapes: dict[tuple[type, ...], list[_Step]] = {}
     for row_index, row in enumerate(part.rows, 1):
         if row_index == XLSX_MAX_ROWS:  # XlsxWriter would drop the rest without a word
             raise Invalid(
                 N_("Danh sách dài quá số dòng một trang tính Excel chứa được ({n}); hãy xuất tệp CSV."), field="format", n=XLSX_MAX_ROWS - 1
             )
-        for col_index, (value, column, known) in enumerate(zip(row, columns, plans, strict=True)):
-            plan = known.get(type(value))
-            if plan is None:
-                plan = known[type(value)] = _xlsx_plan(ws, type(value), column, tz, formats)
-            write, convert, fmt = plan
-            if write is None:
-                continue
+        shape = tuple(map(type, row))
+        steps = shapes.get(shape)
+        if steps is None:
+            steps = shapes[shape] = _steps(ws, shape, part.columns, plans, tz, formats)
+        for col_index, write, convert, fmt in steps:
+            value = row[col_index]
             write(row_index, col_index, value if convert is None else convert(value), fmt)
+
+
+def _steps(
+    ws: Worksheet, shape: tuple[type, ...], columns: list[Column], plans: list[dict[type, _Plan]], tz: ZoneInfo, formats: _Formats
+) -> list[_Step]:
+    """The writes of a row of this shape, empty cells left out."""
+    if len(shape) != len(columns):
+        raise ValueError(f"a row of {len(shape)} values for {len(columns)} columns")
+    steps: list[_Step] = []
+    for col_index, (kind, column, known) in enumerate(zip(shape, columns, plans, strict=True)):
+        plan = known.get(kind)
+        if plan is None:
+            plan = known[kind] = _xlsx_plan(ws, kind, column, tz, formats)
+        write, convert, fmt = plan
+        if write is not None:
+            steps.append((col_index, write, convert, fmt))
+    return steps
 
 
 def write_xlsx(report: Report, fh: BinaryIO) -> None:

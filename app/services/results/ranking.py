@@ -14,7 +14,8 @@ Rules (docs/rules-as-built.md, prediction question and ranking):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,20 @@ from app.models.types import utcnow
 from app.services.org.units import subtree_totals
 
 FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
+SORT_MEMORY = "64MB"  # PostgreSQL's work_mem while ranking (docs/performance.md#closing-and-ranking)
+
+
+@contextmanager
+def _sort_memory(session: Session) -> Iterator[None]:
+    """On PostgreSQL, the ranking's sorts get SORT_MEMORY (work_mem is 4 MB by default, and a round of 100,000
+    members then sorts through temporary files), for the statements inside only."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.execute(select(func.current_setting("work_mem"))).scalar_one()
+    session.execute(select(func.set_config("work_mem", SORT_MEMORY, True)))
+    yield  # (after an error the transaction is rolled back, and the setting with it)
+    session.execute(select(func.set_config("work_mem", before, True)))
 
 
 def valid_attempts(round_id: int) -> Any:
@@ -115,7 +130,6 @@ def build_round(*, session: Session, round_: Round, truth: int | None, now: date
             a.id.label("attempt_id"),
             a.member_id,
             a.unit_id,
-            u.path.label("unit_path"),
             func.coalesce(a.score, 0).label("score"),
             func.coalesce(a.correct_count, 0).label("correct_count"),
             a.question_count,
@@ -125,29 +139,34 @@ def build_round(*, session: Session, round_: Round, truth: int | None, now: date
             a.submitted_at,
             func.count().over(partition_by=a.member_id).label("attempts"),
             func.row_number().over(partition_by=a.member_id, order_by=_counted_order(round_.counted_attempt, a)).label("rn"),
-        )
-        .join_from(Attempt.__table__, Unit.__table__, u.id == a.unit_id)
-        .where(valid_attempts(round_.id))
+        ).where(valid_attempts(round_.id))
     ).subquery("counted")
     c = counted.c
-    ranked = select(
-        literal(round_.id),
-        c.member_id,
-        c.attempt_id,
-        c.unit_id,
-        c.unit_path,
-        func.rank().over(order_by=chain_order(contest.tie_break, c)),
-        c.score,
-        c.correct_count,
-        c.question_count,
-        c.prediction,
-        c.prediction_error,
-        c.duration_ms,
-        c.submitted_at,
-        c.attempts,
-    ).where(c.rn == 1)
+    # The unit's path is joined to the counted attempts only: one row per member, not one per attempt, and a
+    # narrower row through the sort by member (docs/performance.md#closing-and-ranking).
+    ranked = (
+        select(
+            literal(round_.id),
+            c.member_id,
+            c.attempt_id,
+            c.unit_id,
+            u.path,
+            func.rank().over(order_by=chain_order(contest.tie_break, c)),
+            c.score,
+            c.correct_count,
+            c.question_count,
+            c.prediction,
+            c.prediction_error,
+            c.duration_ms,
+            c.submitted_at,
+            c.attempts,
+        )
+        .join_from(counted, Unit.__table__, u.id == c.unit_id)
+        .where(c.rn == 1)
+    )
     session.execute(delete(Standing).where(col(Standing.round_id) == round_.id))
-    session.execute(insert(Standing).from_select(list(STANDING_COLUMNS), ranked))
+    with _sort_memory(session):
+        session.execute(insert(Standing).from_select(list(STANDING_COLUMNS), ranked))
     ranked_count = session.execute(select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_.id)).scalar_one()
     build_units(session=session, round_=round_, contest=contest)
     round_.standings_built_at = now or utcnow()
@@ -306,7 +325,8 @@ def build_contest(*, session: Session, contest: Contest) -> int:
         t.submitted_at,
     ).where(t.rn == 1)
     session.execute(delete(ContestStanding).where(col(ContestStanding.contest_id) == contest.id))
-    session.execute(insert(ContestStanding).from_select(list(CONTEST_COLUMNS), ranked))
+    with _sort_memory(session):
+        session.execute(insert(ContestStanding).from_select(list(CONTEST_COLUMNS), ranked))
     session.flush()
     return int(
         session.execute(select(func.count()).select_from(ContestStanding).where(col(ContestStanding.contest_id) == contest.id)).scalar_one()
