@@ -315,7 +315,7 @@ def load_past_contest(
     from app.services.contests import contests
     from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.org.access import actor_for
-    from app.services.quiz import attempts
+    from app.services.quiz import attempts, starting
     from app.services.results import closing
 
     organiser = session.get(Member, organiser_id)
@@ -353,7 +353,7 @@ def load_past_contest(
         ip = "203.0.113.25" if n % 20 == 0 else f"198.51.100.{n % 250 + 1}"
         taker = actor_for(session=session, member=member)
         taker.unit = session.get(Unit, member.unit_id)
-        attempt, _ = attempts.start(
+        attempt, _ = starting.start(
             session=session, actor=taker, round_id=round_.id, ip=ip, now=at, user_agent="Mozilla/5.0 (Linux; Android 11) Zalo/demo"
         )
         assert attempt.id is not None

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.models import AttemptQuestion, Round
 from app.models.types import utcnow
-from app.services.quiz import attempts
+from app.services.quiz import attempts, starting
 from app.services.quiz import review as attempt_review
 from tests.factories import member_actor
 
@@ -23,7 +23,7 @@ def _key(session, attempt):
 
 def test_unanswered_counts_cleared_answers_as_unanswered(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     right, _wrong = _key(session, attempt)
     assert attempt_review.unanswered(session=session, attempt=attempt) == [1, 2, 3, 4, 5]
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=2, option_ids=[right[1]])
@@ -34,7 +34,7 @@ def test_unanswered_counts_cleared_answers_as_unanswered(session, quiz_world):
 
 def test_review_waits_for_visibility_then_shows_key_choice_and_explanation(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     right, wrong = _key(session, attempt)
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[right[0]])
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=2, option_ids=[wrong[1]])
@@ -65,13 +65,13 @@ def test_history_attempts_left_and_starting_again(session, quiz_world):
     def card(now=None):
         return member_rounds.card_for(session=session, actor=me, round_id=quiz_world.round_id, now=now)
 
-    first, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    first, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     assert (card().left, card().can_start) == (1, False)  # one is in progress
     assert card().seconds_left > 0
     attempts.submit(session=session, actor=me, attempt_id=first.id)
     assert card().can_start and card().last.id == first.id and not card().score_visible
     assert not card(now=round_.closes_at).can_start and card(now=round_.closes_at).phase == "closed"
-    second, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    second, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     attempts.submit(session=session, actor=me, attempt_id=second.id)
     lines = attempt_review.history(session=session, attempt=second)
     assert [line.attempt.number for line in lines] == [1, 2] and not any(line.visible for line in lines)

@@ -14,14 +14,14 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.types import utcnow
 from app.services.bank import questions as bank
-from app.services.quiz import attempts, taps
+from app.services.quiz import attempts, starting, taps
 from tests.factories import actor, in_parallel, make_member, member_actor
 from tests.fixtures.quiz import attempt_questions
 
 
 def test_start_draws_a_snapshot_and_resumes(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, created = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, created = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     assert created and attempt.number == 1
     assert attempt.deadline_at - attempt.started_at == timedelta(seconds=600)
     out = attempts.public(session=session, attempt=attempt)
@@ -29,7 +29,7 @@ def test_start_draws_a_snapshot_and_resumes(session, quiz_world):
     body = out.model_dump_json()
     assert "correct" not in body and "explanation" not in body and "score" not in body
     assert all(len(o.id) >= 8 for q in out.questions for o in q.options)
-    again, created_again = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    again, created_again = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     assert again.id == attempt.id and not created_again
 
 
@@ -40,7 +40,7 @@ def test_twenty_parallel_starts_make_one_attempt(engine, session, quiz_world):
         try:
             with Session(writer(engine), expire_on_commit=False) as s:
                 me = member_actor(s, quiz_world.inside)
-                attempt, _ = attempts.start(session=s, actor=me, round_id=quiz_world.round_id)
+                attempt, _ = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
                 s.commit()
                 results.append(attempt.id)
         except Exception as exc:
@@ -60,18 +60,18 @@ def test_twenty_parallel_starts_make_one_attempt(engine, session, quiz_world):
 
 def test_outside_scope_and_attempts_used_up(session, quiz_world):
     with pytest.raises(Forbidden):
-        attempts.start(session=session, actor=member_actor(session, quiz_world.outside), round_id=quiz_world.round_id)
+        starting.start(session=session, actor=member_actor(session, quiz_world.outside), round_id=quiz_world.round_id)
     me = member_actor(session, quiz_world.inside)
     for _ in range(2):
-        attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+        attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
         attempt.status, attempt.submitted_at = "submitted", utcnow()
         session.flush()
     with pytest.raises(Conflict):
-        attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+        starting.start(session=session, actor=me, round_id=quiz_world.round_id)
 
 
 def test_bank_edits_never_change_a_drawn_attempt(session, quiz_world):
-    attempt, _ = attempts.start(session=session, actor=member_actor(session, quiz_world.inside), round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=member_actor(session, quiz_world.inside), round_id=quiz_world.round_id)
     before = attempts.public(session=session, attempt=attempt).model_dump()
     first = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).first()
     q, _errors = bank.check_question(kind="single", text="Đã sửa hoàn toàn?", options=[("X", True), ("Y", False)])
@@ -82,18 +82,18 @@ def test_bank_edits_never_change_a_drawn_attempt(session, quiz_world):
 
 def test_deadline_passed_is_finalised_with_its_answers(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     later = attempt.deadline_at + timedelta(seconds=1)
     got = attempts.get_own(session=session, actor=me, attempt_id=attempt.id, now=later)
     assert got.status == "expired" and got.submitted_at == attempt.deadline_at
     # and the next start makes a second attempt rather than resuming the expired one
-    second, created = attempts.start(session=session, actor=me, round_id=quiz_world.round_id, now=later)
+    second, created = starting.start(session=session, actor=me, round_id=quiz_world.round_id, now=later)
     assert created and second.number == 2
 
 
 def test_answers_scoring_and_visibility(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     qs = attempt_questions(session, attempt)
     right = [next(o["id"] for o in q.options if o["correct"]) for q in qs]
     wrong = [next(o["id"] for o in q.options if not o["correct"]) for q in qs]
@@ -116,7 +116,7 @@ def test_answers_scoring_and_visibility(session, quiz_world):
 
 def test_saves_after_deadline_plus_grace_are_refused(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     opt = attempt_questions(session, attempt)[0].options[0]["id"]
     just_in = attempt.deadline_at + timedelta(seconds=4)
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[opt], now=just_in)
@@ -131,7 +131,7 @@ def test_saves_after_deadline_plus_grace_are_refused(session, quiz_world):
 
 def test_fifty_parallel_saves_leave_one_answer(engine, session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     opt = attempt_questions(session, attempt)[0].options[1]["id"]
     session.commit()
 
@@ -148,11 +148,11 @@ def test_fifty_parallel_saves_leave_one_answer(engine, session, quiz_world):
 
 def test_prediction_is_locked_by_the_first_submitted_attempt(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    first, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    first, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     attempts.save_prediction(session=session, actor=me, attempt_id=first.id, value=120)
     attempts.save_prediction(session=session, actor=me, attempt_id=first.id, value=150)  # still open: may change
     attempts.submit(session=session, actor=me, attempt_id=first.id)
-    second, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    second, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     with pytest.raises(Conflict):
         attempts.save_prediction(session=session, actor=me, attempt_id=second.id, value=999)
     attempts.save_prediction(session=session, actor=me, attempt_id=second.id, value=150)
@@ -162,7 +162,7 @@ def test_sweep_finalises_due_attempts_once(engine, session, quiz_world):
     from app.sweeper import sweep_once
 
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     opt = next(o["id"] for o in attempt_questions(session, attempt)[0].options if o["correct"])
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[opt])
     session.commit()
@@ -178,7 +178,7 @@ def test_sweep_finalises_due_attempts_once(engine, session, quiz_world):
 
 def test_page_events_are_kept_with_server_time_while_open(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     at = attempt.started_at + timedelta(seconds=30)
     assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide", now=at)
     assert attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="show", now=at + timedelta(seconds=9))
@@ -192,7 +192,7 @@ def test_page_events_are_kept_with_server_time_while_open(session, quiz_world):
 
 def test_page_events_are_capped_per_attempt(session, quiz_world, monkeypatch):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     monkeypatch.setattr(attempts, "MAX_EVENTS", 3)
     kept = [attempts.record_event(session=session, actor=me, attempt_id=attempt.id, kind="hide") for _ in range(5)]
     assert kept == [True, True, True, False, False]
@@ -202,7 +202,7 @@ def test_judges_of_the_scope_read_an_attempt_others_do_not(session, quiz_world):
     from app.models import Unit
 
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     unit_a = session.get(Unit, session.get(Unit, quiz_world.inside.unit_id).parent_id)
     unit_b1 = session.get(Unit, quiz_world.outside.unit_id)
     judge_a = actor(session, make_member(session, unit_a, roles=(("judge", unit_a),)))
@@ -219,7 +219,7 @@ def test_judges_of_the_scope_read_an_attempt_others_do_not(session, quiz_world):
 
 def test_a_whole_form_saves_the_good_answers_and_names_the_bad_ones(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     qs = attempt_questions(session, attempt)
     right = [next(o["id"] for o in q.options if o["correct"]) for q in qs]
     problems = attempts.save_answers(
@@ -238,7 +238,7 @@ def test_quick_save_takes_only_the_usual_case(app, session, quiz_world):
     """The fast path saves a fitting tap of the owner in time, and hands everything else back (None) to
     save_answer; fifty parallel quick saves of one tap leave one answer."""
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     opts = [o["id"] for o in attempt_questions(session, attempt)[0].options]
     session.commit()
     quick = functools.partial(taps.save, writer=app.state.taps, attempt_id=attempt.id)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.errors import Invalid
 from app.models import Answer
-from app.services.quiz import attempts, taps
+from app.services.quiz import starting, taps
 from tests.factories import member_actor
 from tests.fixtures.quiz import attempt_questions
 
@@ -24,7 +24,7 @@ def _batch(engine, items):
 
 def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     qs = attempt_questions(session, attempt)
     one, two = [o["id"] for o in qs[0].options], [o["id"] for o in qs[1].options]
     session.commit()
@@ -51,7 +51,7 @@ def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, quiz_world):
 
 def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(app, engine, session, quiz_world, monkeypatch):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     one = [o["id"] for o in attempt_questions(session, attempt)[0].options]
     session.commit()
     from sqlalchemy import text
@@ -72,7 +72,7 @@ def test_many_taps_at_once_are_all_saved(app, session, quiz_world, n):
     from tests.factories import in_parallel
 
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     qs = attempt_questions(session, attempt)
     session.commit()
 

@@ -13,7 +13,7 @@ from app.errors import Conflict
 from app.models import Attempt, AttemptQuestion, AuditEntry, Contest, Round, Standing
 from app.models.types import utcnow
 from app.services.bank import questions as bank
-from app.services.quiz import attempts
+from app.services.quiz import attempts, starting
 from app.services.results import closing, ranking, rescoring
 from tests.factories import actor, make_member, member_actor
 from tests.fixtures.results import add
@@ -76,7 +76,7 @@ def test_two_workers_closing_at_once_close_once(engine, session, results_arena):
 
 def test_closing_finalises_open_attempts_with_their_saved_answers(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     q1 = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == 1)).one()
     attempts.save_answer(
         session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[next(o["id"] for o in q1.options if o["correct"])]
@@ -89,7 +89,7 @@ def test_closing_finalises_open_attempts_with_their_saved_answers(session, quiz_
     s = session.exec(select(Standing).where(Standing.round_id == quiz_world.round_id)).one()
     assert (s.rank, s.score, s.prediction_error) == (1, 1, 1)
     with pytest.raises(Conflict):  # and nobody starts a new attempt in a closed round
-        attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+        starting.start(session=session, actor=me, round_id=quiz_world.round_id)
 
 
 def test_the_sweep_closes_rounds_at_their_closing_time_only(session, results_arena):
@@ -130,7 +130,7 @@ def test_live_standings_rebuild_at_most_every_few_seconds_and_only_when_new(sess
 
 def test_rescore_after_a_key_correction(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    attempt, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     q1 = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == 1)).one()
     sai = next(o["id"] for o in q1.options if o["text"] == "Sai")
     attempts.save_answer(session=session, actor=me, attempt_id=attempt.id, position=1, option_ids=[sai])
@@ -158,10 +158,10 @@ def test_rescore_after_a_key_correction(session, quiz_world):
 
 def test_a_locked_prediction_carries_into_later_attempts(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
-    first, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    first, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     attempts.save_prediction(session=session, actor=me, attempt_id=first.id, value=42)
     attempts.submit(session=session, actor=me, attempt_id=first.id)
-    second, _ = attempts.start(session=session, actor=me, round_id=quiz_world.round_id)
+    second, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     assert second.prediction == 42
 
 

@@ -15,7 +15,7 @@ from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.contests import contests
 from app.services.contests.schemas import ContestCreate, DrawLine, RoundIn
 from app.services.org.principals import actor_of, load
-from app.services.quiz import attempts
+from app.services.quiz import starting
 from app.services.results import flags
 from app.services.results.flags import FlagSettings
 from tests.factories import Tree, actor, make_member, make_tree, make_unit
@@ -108,7 +108,7 @@ def add(
 def answered(session: Session, arena: Arena, member: Member, picks: dict[int, int | list[int]]) -> Attempt:
     """A real attempt (drawn, shuffled, opaque option ids) answering question index -> bank option position(s)."""
     me = actor_of(load(session=session, member_id=member.id), "127.0.0.1")
-    attempt, _ = attempts.start(session=session, actor=me, round_id=arena.round.id)
+    attempt, _ = starting.start(session=session, actor=me, round_id=arena.round.id)
     snapshot = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)).all()
     for aq in snapshot:
         wanted = picks.get(arena.question_ids.index(aq.question_id))

@@ -168,7 +168,7 @@ def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(clie
     page (a script scored 17/20 in 8.5 s) and could reinstate it. Own attempts are refused outright, and no
     attempt shows its key while the round is open."""
     from app.services.org.access import actor_for
-    from app.services.quiz import attempts
+    from app.services.quiz import attempts, starting
 
     r = results_arena.rounds[1]  # open now
     judge = session.get(Member, results_arena.org.id)
@@ -177,7 +177,7 @@ def test_a_judge_never_judges_their_own_attempt_and_no_key_shows_while_open(clie
     for who in (judge, mai):  # real attempts: drawn questions with their key
         taker = actor_for(session=session, member=who)
         taker.unit = session.get(type(results_arena.tree.a1), who.unit_id)
-        attempt, _ = attempts.start(session=session, actor=taker, round_id=r.id)
+        attempt, _ = starting.start(session=session, actor=taker, round_id=r.id)
         attempts.submit(session=session, actor=taker, attempt_id=attempt.id)
         taken[who.id] = attempt
     own, other = taken[judge.id], taken[mai.id]

@@ -4,7 +4,7 @@ from fastapi import Request, Response
 
 from app.deps import CurrentActor, CurrentCaller, Position, SessionDep, client_ip
 from app.routers.base import make_router
-from app.services.quiz import attempts
+from app.services.quiz import attempts, starting
 from app.services.quiz.schemas import AnswerIn, AttemptOut, EventIn, PredictionValue, Saved, Submitted
 
 router = make_router(tags=["quiz"])
@@ -12,7 +12,7 @@ router = make_router(tags=["quiz"])
 
 @router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)
 def start_attempt(request: Request, response: Response, round_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
-    out, created = attempts.start_public(
+    out, created = starting.start_public(
         session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
     if not created:

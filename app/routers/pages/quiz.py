@@ -20,7 +20,7 @@ from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.contests import contests, sharing
 from app.services.org.access import Actor
-from app.services.quiz import attempts, member_rounds
+from app.services.quiz import attempts, member_rounds, starting
 from app.services.quiz import review as attempt_review
 from app.services.results import share
 from app.templating import render, request_locale, translate
@@ -104,7 +104,7 @@ def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep
 @router.post("/rounds/{round_id}/start")
 def start(request: Request, round_id: int, actor: PageActor, session: SessionDep) -> Response:
     try:
-        attempt, _created = attempts.start(
+        attempt, _created = starting.start(
             session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
         )
     except (Conflict, TooManyRequests) as exc:  # no attempt left, a wait, a closed round: say so on the rules page

@@ -1,28 +1,25 @@
-"""Starting and resuming attempts. The server owns time: deadline = min(start + time limit, closes_at)."""
+"""An attempt once started (quiz.starting starts it): what the phone may see of it, saving answers and the
+prediction, submitting, and finalising it when time runs out. The server owns time: deadline = min(start + time
+limit, closes_at)."""
 
 from __future__ import annotations
 
-import random
-import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.db import session_scope
-from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
-from app.services.contests import drawing
 from app.services.org.access import JUDGE, Actor
 from app.services.quiz import rules, taps
 from app.services.quiz.rules import GRACE
@@ -75,128 +72,6 @@ def finalise_if_due(*, session: Session, attempt: Attempt, now: datetime) -> Att
     return attempt
 
 
-def _check_round_open(round_: Round, now: datetime) -> None:
-    if now < round_.opens_at:
-        raise Conflict(N_("Vòng thi chưa mở."))
-    if now >= round_.closes_at or round_.status == RoundStatus.closed:
-        raise Conflict(N_("Vòng thi đã đóng."))
-
-
-@dataclass(frozen=True)
-class _Past:
-    """The member's attempts of the round so far, read once by a start (usually none)."""
-
-    rows: Sequence[Any]
-
-    @property
-    def in_progress(self) -> int | None:
-        return next((r.id for r in self.rows if r.status == AttemptStatus.in_progress), None)
-
-    @property
-    def locked_prediction(self) -> int | None:
-        """As locked_prediction(): the prediction of the first finished attempt that has one."""
-        return next((r.prediction for r in self.rows if r.status != AttemptStatus.in_progress and r.prediction is not None), None)
-
-
-def _past(session: Session, round_id: int, member_id: int) -> _Past:
-    return _Past(session.connection().execute(_PAST, {"round_id": round_id, "member_id": member_id}).all())
-
-
-_at = Attempt.__table__
-_PAST = (
-    sa_select(_at.c.id, _at.c.number, _at.c.status, _at.c.submitted_at, _at.c.prediction)
-    .where(_at.c.round_id == bindparam("round_id"), _at.c.member_id == bindparam("member_id"))
-    .order_by(_at.c.number)
-)
-
-
-def _check_attempts_left(past: _Past, round_: Round, now: datetime) -> int:
-    """The member's attempts of the round so far, if they may start another now (limit, then the wait)."""
-    done = len(past.rows)
-    if round_.attempts_allowed and done >= round_.attempts_allowed:
-        raise Conflict(N_("Bạn đã dùng hết {n} lượt thi của vòng này."), n=round_.attempts_allowed)
-    if round_.cooldown_s and done:
-        last = max((r.submitted_at for r in past.rows if r.submitted_at is not None), default=None)
-        if last is not None and now < last + timedelta(seconds=round_.cooldown_s):
-            wait = int((last + timedelta(seconds=round_.cooldown_s) - now).total_seconds()) + 1
-            raise TooManyRequests(
-                N_("Bạn cần chờ {minutes} phút nữa mới được thi lượt tiếp theo."),
-                headers={"Retry-After": str(wait)},
-                minutes=max(1, -(-wait // 60)),
-            )
-    return done
-
-
-def start(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
-) -> tuple[Attempt, bool]:
-    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
-    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
-    return attempt, drawn is not None
-
-
-def start_public(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None
-) -> tuple[AttemptOut, bool]:
-    """start(), answered with what the phone may know of the attempt (public()); a new one from what was just
-    drawn, without reading it back."""
-    now = utcnow()
-    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
-    if drawn is None:
-        return public(session=session, attempt=attempt, now=now), False
-    return _public_of(attempt, drawn, {}, now), True
-
-
-def _start(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None, user_agent: str | None, now: datetime | None
-) -> tuple[Attempt, list[dict[str, Any]] | None]:
-    """The attempt, and the rows of its snapshot when it is new (None: the one in progress, resumed).
-    Thousands start within a minute of a round opening: a start reads the member's earlier attempts once,
-    draws the questions from its seed and writes the attempt and its snapshot in two statements."""
-    now = now or utcnow()
-    round_, _contest = round_for_member(session, actor, round_id)
-    _check_round_open(round_, now)
-    past = _past(session, round_id, actor.id)
-    if past.in_progress is not None:
-        existing = session.get(Attempt, past.in_progress)
-        assert existing is not None
-        finalise_if_due(session=session, attempt=existing, now=now)
-        if existing.status == AttemptStatus.in_progress:
-            return existing, None
-        past = _past(session, round_id, actor.id)
-    done = _check_attempts_left(past, round_, now)
-    assert actor.unit is not None and actor.unit.id is not None
-    seed = secrets.token_hex(8)
-    rng = random.Random(seed)
-    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
-    attempt = Attempt(
-        round_id=round_id,
-        member_id=actor.id,
-        unit_id=actor.unit.id,
-        number=done + 1,
-        seed=seed,
-        started_at=now,
-        deadline_at=min(now + timedelta(seconds=round_.time_limit_s), round_.closes_at),
-        ip=ip,
-        user_agent=(user_agent or "")[:300] or None,
-        question_count=len(ids),
-        prediction=past.locked_prediction if round_.prediction_kind and round_.prediction_lock_first else None,
-    )
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
-        # Another request of the same member started one a moment ago: the database let only one through.
-        winner = current(session=session, round_id=round_id, member_id=actor.id)
-        if winner is None:
-            raise
-        return winner, None
-    assert attempt.id is not None
-    rows = drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
-    return attempt, rows
-
-
 def get_own(
     *, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None, grace: bool = False, lock: str | None = None
 ) -> Attempt:
@@ -232,7 +107,7 @@ def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -
     conn = session.connection()
     questions: Sequence[Mapping[Any, Any]] = conn.execute(_PUBLIC_QUESTIONS, {"attempt_id": attempt.id}).mappings().all()
     answers: dict[int, list[str]] = {position: ids for position, ids in conn.execute(_PUBLIC_ANSWERS, {"attempt_id": attempt.id})}
-    return _public_of(attempt, questions, answers, now or utcnow())
+    return public_of(attempt, questions, answers, now or utcnow())
 
 
 # Built once: every quiz page and every resumed start reads these.
@@ -245,7 +120,7 @@ _PUBLIC_QUESTIONS = (
 _PUBLIC_ANSWERS = sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id"))
 
 
-def _public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
+def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
     """public() from the snapshot's rows (position, text, kind, options) and the answers."""
     assert attempt.id is not None
     remaining = max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0

@@ -1,0 +1,150 @@
+"""Starting an attempt: the round must be open and the member may have attempts left (the limit, then the wait
+after the last one); a member with an attempt in progress gets it back (a reload, a second phone). Thousands start
+within a minute of a round opening, so a start reads the member's earlier attempts once, draws the questions from
+the attempt's seed and writes the attempt and its snapshot in two statements (docs/performance.md#starting-attempts)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.errors import N_, Conflict, TooManyRequests
+from app.models import Attempt, Round
+from app.models.contests import RoundStatus
+from app.models.quiz import AttemptStatus
+from app.models.types import utcnow
+from app.services.contests import drawing
+from app.services.org.access import Actor
+from app.services.quiz import attempts
+from app.services.quiz.schemas import AttemptOut
+
+
+def _check_round_open(round_: Round, now: datetime) -> None:
+    if now < round_.opens_at:
+        raise Conflict(N_("Vòng thi chưa mở."))
+    if now >= round_.closes_at or round_.status == RoundStatus.closed:
+        raise Conflict(N_("Vòng thi đã đóng."))
+
+
+@dataclass(frozen=True)
+class _Past:
+    """The member's attempts of the round so far, read once by a start (usually none)."""
+
+    rows: Sequence[Any]
+
+    @property
+    def in_progress(self) -> int | None:
+        return next((r.id for r in self.rows if r.status == AttemptStatus.in_progress), None)
+
+    @property
+    def locked_prediction(self) -> int | None:
+        """As locked_prediction(): the prediction of the first finished attempt that has one."""
+        return next((r.prediction for r in self.rows if r.status != AttemptStatus.in_progress and r.prediction is not None), None)
+
+
+def _past(session: Session, round_id: int, member_id: int) -> _Past:
+    return _Past(session.connection().execute(_PAST, {"round_id": round_id, "member_id": member_id}).all())
+
+
+_at = Attempt.__table__
+_PAST = (
+    sa_select(_at.c.id, _at.c.number, _at.c.status, _at.c.submitted_at, _at.c.prediction)
+    .where(_at.c.round_id == bindparam("round_id"), _at.c.member_id == bindparam("member_id"))
+    .order_by(_at.c.number)
+)
+
+
+def _check_attempts_left(past: _Past, round_: Round, now: datetime) -> int:
+    """The member's attempts of the round so far, if they may start another now (limit, then the wait)."""
+    done = len(past.rows)
+    if round_.attempts_allowed and done >= round_.attempts_allowed:
+        raise Conflict(N_("Bạn đã dùng hết {n} lượt thi của vòng này."), n=round_.attempts_allowed)
+    if round_.cooldown_s and done:
+        last = max((r.submitted_at for r in past.rows if r.submitted_at is not None), default=None)
+        if last is not None and now < last + timedelta(seconds=round_.cooldown_s):
+            wait = int((last + timedelta(seconds=round_.cooldown_s) - now).total_seconds()) + 1
+            raise TooManyRequests(
+                N_("Bạn cần chờ {minutes} phút nữa mới được thi lượt tiếp theo."),
+                headers={"Retry-After": str(wait)},
+                minutes=max(1, -(-wait // 60)),
+            )
+    return done
+
+
+def start(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
+) -> tuple[Attempt, bool]:
+    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
+    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
+    return attempt, drawn is not None
+
+
+def start_public(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None
+) -> tuple[AttemptOut, bool]:
+    """start(), answered with what the phone may know of the attempt (public()); a new one from what was just
+    drawn, without reading it back."""
+    now = utcnow()
+    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
+    if drawn is None:
+        return attempts.public(session=session, attempt=attempt, now=now), False
+    return attempts.public_of(attempt, drawn, {}, now), True
+
+
+def _start(
+    *, session: Session, actor: Actor, round_id: int, ip: str | None, user_agent: str | None, now: datetime | None
+) -> tuple[Attempt, list[dict[str, Any]] | None]:
+    """The attempt, and the rows of its snapshot when it is new (None: the one in progress, resumed).
+    Thousands start within a minute of a round opening: a start reads the member's earlier attempts once,
+    draws the questions from its seed and writes the attempt and its snapshot in two statements."""
+    now = now or utcnow()
+    round_, _contest = attempts.round_for_member(session, actor, round_id)
+    _check_round_open(round_, now)
+    past = _past(session, round_id, actor.id)
+    if past.in_progress is not None:
+        existing = session.get(Attempt, past.in_progress)
+        assert existing is not None
+        attempts.finalise_if_due(session=session, attempt=existing, now=now)
+        if existing.status == AttemptStatus.in_progress:
+            return existing, None
+        past = _past(session, round_id, actor.id)
+    done = _check_attempts_left(past, round_, now)
+    assert actor.unit is not None and actor.unit.id is not None
+    seed = secrets.token_hex(8)
+    rng = random.Random(seed)
+    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
+    attempt = Attempt(
+        round_id=round_id,
+        member_id=actor.id,
+        unit_id=actor.unit.id,
+        number=done + 1,
+        seed=seed,
+        started_at=now,
+        deadline_at=min(now + timedelta(seconds=round_.time_limit_s), round_.closes_at),
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+        question_count=len(ids),
+        prediction=past.locked_prediction if round_.prediction_kind and round_.prediction_lock_first else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # Another request of the same member started one a moment ago: the database let only one through.
+        winner = attempts.current(session=session, round_id=round_id, member_id=actor.id)
+        if winner is None:
+            raise
+        return winner, None
+    assert attempt.id is not None
+    rows = drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
+    return attempt, rows
