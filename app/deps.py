@@ -79,6 +79,8 @@ async def submitted_csrf(request: Request) -> str | None:
 
 
 CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
+# The caller's dependencies below take the request alone and read the CSRF token themselves: each level of
+# FastAPI's dependency solving costs a tap more than the check does (docs/performance.md#the-members-journey).
 
 
 def csrf_cookie(request: Request) -> str:
@@ -126,7 +128,7 @@ def _claims(request: Request, csrf: str | None) -> tuple[TokenClaims, str | None
     return claims, client_ip(request)
 
 
-async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
+async def get_actor(request: Request) -> Actor:
     """The caller, from `Authorization: Bearer` (API clients) or the HttpOnly cookie (pages). A write
     authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own.
 
@@ -134,7 +136,7 @@ async def get_actor(request: Request, csrf: CsrfDep) -> Actor:
     seconds) needs no database and no thread; a cache miss loads the member in the thread pool
     (docs/performance.md#token-and-member-cache)."""
     state = request.app.state
-    claims, ip = _claims(request, csrf)
+    claims, ip = _claims(request, await submitted_csrf(request))
     actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
     if actor is None:
         actor = await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
@@ -181,9 +183,9 @@ class Caller:
         return auth.load_actor(session=session, cache=self.cache, claims=self.claims, ip=self.ip)
 
 
-async def get_caller(request: Request, csrf: CsrfDep) -> Caller:
+async def get_caller(request: Request) -> Caller:
     state = request.app.state
-    claims, ip = _claims(request, csrf)
+    claims, ip = _claims(request, await submitted_csrf(request))
     return Caller(state.engine, state.principals, claims, ip, auth.cached_actor(cache=state.principals, claims=claims, ip=ip))
 
 
@@ -202,7 +204,7 @@ def _logged_in(request: Request) -> bool:
 
 
 async def _member_or_guest(
-    request: Request, csrf: str | None, header: str | None, member: Callable[[Request, str | None], Awaitable[T]]
+    request: Request, csrf: str | None, header: str | None, member: Callable[[Request], Awaitable[T]]
 ) -> T | GuestPass:
     """A member when there is a login (it wins over a guest's credential), else a guest: the X-Live-Guest
     header (API clients: no CSRF, as with Bearer) or the guest cookie (pages: a write carries the CSRF token, as
@@ -211,7 +213,7 @@ async def _member_or_guest(
     guest = header or request.cookies.get(GUEST_COOKIE)
     if _logged_in(request) or not guest:
         try:
-            return await member(request, csrf)
+            return await member(request)
         except Unauthorized:
             if not guest:
                 raise
@@ -232,10 +234,10 @@ async def get_page_player(who: Annotated[Actor | GuestPass, Depends(get_player)]
     return page_actor(who) if isinstance(who, Actor) else who
 
 
-async def get_optional_actor(request: Request, csrf: CsrfDep) -> Actor | None:
+async def get_optional_actor(request: Request) -> Actor | None:
     """A page anyone may see (the live game's PIN page): the member logged in, or None."""
     try:
-        return page_actor(await get_actor(request, csrf))
+        return page_actor(await get_actor(request))
     except Unauthorized:
         return None
 
@@ -246,8 +248,8 @@ PageLiveWho = Annotated[Actor | GuestPass, Depends(get_page_player)]
 OptionalActor = Annotated[Actor | None, Depends(get_optional_actor)]
 
 
-async def get_page_actor(actor: CurrentActor) -> Actor:
-    return page_actor(actor)
+async def get_page_actor(request: Request) -> Actor:
+    return page_actor(await get_actor(request))
 
 
 def page_actor(actor: Actor) -> Actor:

@@ -132,8 +132,11 @@ def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> 
 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
-async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor, form: FormDep) -> HTMLResponse:
-    """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async)."""
+async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor) -> HTMLResponse:
+    """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async). The
+    form is read here, not through FormDep: every tap of every member comes through, and a dependency less is
+    a good share of its cost (docs/performance.md#the-members-journey)."""
+    form = await request.form()
     try:
         saved_at = await attempts.save_tap_async(
             engine=request.app.state.engine,
@@ -143,7 +146,7 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
             actor=lambda: actor,
             attempt_id=attempt_id,
             position=position,
-            option_ids=_chosen(form, position) or [],
+            option_ids=[v for v in form.getlist(f"q{position}") if isinstance(v, str) and v],
         )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
         return render(

@@ -243,31 +243,33 @@ def locked_prediction(*, session: Session, round_id: int, member_id: int, except
     """The prediction of the member's first submitted attempt that has one. Where the round locks
     predictions it stands for every later attempt: resubmitting the same answers with another guess each
     time would otherwise buy the tie-break."""
-    stmt = (
-        select(Attempt.prediction)
-        .where(
-            Attempt.round_id == round_id,
-            Attempt.member_id == member_id,
-            col(Attempt.status).in_([AttemptStatus.submitted, AttemptStatus.expired]),
-            col(Attempt.prediction).is_not(None),
-        )
-        .order_by(col(Attempt.number))
-    )
-    if except_attempt_id is not None:
-        stmt = stmt.where(Attempt.id != except_attempt_id)
-    return session.exec(stmt).first()
+    params = {"round_id": round_id, "member_id": member_id, "except_id": except_attempt_id or 0}
+    return session.connection().execute(_LOCKED, params).scalar()
+
+
+_at = Attempt.__table__.c
+# Built once: the quiz page and every prediction saved read it.
+_LOCKED = (
+    sa_select(_at.prediction)
+    .where(_at.round_id == bindparam("round_id"), _at.member_id == bindparam("member_id"), _at.id != bindparam("except_id"))
+    .where(_at.status.in_([AttemptStatus.submitted, AttemptStatus.expired]), _at.prediction.is_not(None))
+    .order_by(_at.number)
+    .limit(1)
+)
+_ROUND_PREDICTION = sa_select(Round.__table__.c.prediction_kind, Round.__table__.c.prediction_lock_first).where(
+    Round.__table__.c.id == bindparam("round_id")
+)
 
 
 def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: int, now: datetime | None = None) -> datetime:
     now = now or utcnow()
     attempt = _in_progress(session, actor, attempt_id, now)
-    round_ = session.get(Round, attempt.round_id)
-    assert round_ is not None
-    if not round_.prediction_kind:
+    kind, lock_first = session.connection().execute(_ROUND_PREDICTION, {"round_id": attempt.round_id}).one()
+    if not kind:
         raise Conflict(N_("Vòng thi này không có câu hỏi dự đoán."))
     if value < 0 or value > 100_000_000:
         raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
-    if round_.prediction_lock_first:
+    if lock_first:
         first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id)
         if first is not None and first != value:
             raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=first)
@@ -306,12 +308,14 @@ def is_right(chosen: set[str] | None, options: Sequence[dict]) -> bool:
 
 def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
     """(score, correct answers) from the attempt's own snapshot."""
-    questions = session.exec(
-        select(AttemptQuestion.position, AttemptQuestion.options).where(AttemptQuestion.attempt_id == attempt.id)
-    ).all()
-    answers = {a.position: set(a.option_ids) for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
-    correct = sum(1 for position, options in questions if is_right(answers.get(position), options))
+    conn = session.connection()
+    params = {"attempt_id": attempt.id}
+    answers = {position: set(ids) for position, ids in conn.execute(_PUBLIC_ANSWERS, params)}
+    correct = sum(1 for position, options in conn.execute(_KEY, params) if is_right(answers.get(position), options))
     return correct * round_.points_per_question, correct
+
+
+_KEY = sa_select(_aq.c.position, _aq.c.options).where(_aq.c.attempt_id == bindparam("attempt_id"))
 
 
 def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:

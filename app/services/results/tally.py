@@ -12,6 +12,7 @@ commits. Why and what it costs: docs/performance.md#participation."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -80,13 +81,17 @@ def _add(connection: Any, table: Any, keys: tuple[str, ...], deltas: Counter[tup
     """Add each delta to its row (made when missing), in key order so that two transactions on PostgreSQL lock
     the rows they share in the same order."""
     rows = [{**dict(zip(keys, key, strict=True)), "n": n} for key, n in sorted(deltas.items()) if n]
-    if not rows:
-        return
+    if rows:
+        connection.execute(_upsert(connection.dialect.name, table, keys), rows)
+
+
+@functools.cache
+def _upsert(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
+    """Built once per table: every submit of every member runs it."""
     column = "members" if table is _unit_t else "participants"
-    insert = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
     values = insert(table).values({k: bindparam(k) for k in keys} | {column: bindparam("n")})
-    upsert = values.on_conflict_do_update(index_elements=list(keys), set_={column: table.c[column] + values.excluded[column]})
-    connection.execute(upsert, rows)
+    return values.on_conflict_do_update(index_elements=list(keys), set_={column: table.c[column] + values.excluded[column]})
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -101,19 +106,23 @@ def _first_finishes(connection: Any, pairs: Counter[tuple[int, int]]) -> dict[tu
     by_round: dict[int, list[int]] = {}
     for round_id, member_id in pairs:
         by_round.setdefault(round_id, []).append(member_id)
-    a, m = _attempt_t.c, _member_t.c
     for round_id, member_ids in by_round.items():
         for chunk in _chunks(sorted(member_ids)):
-            stmt = (
-                select(a.member_id, m.unit_id, m.active, func.count())
-                .join(_member_t, m.id == a.member_id)
-                .where(a.round_id == round_id, a.member_id.in_(chunk), a.status != AttemptStatus.in_progress)
-                .group_by(a.member_id, m.unit_id, m.active)
-            )
-            for member_id, unit_id, active, finished in connection.execute(stmt):
+            for member_id, unit_id, active, finished in connection.execute(_FINISHED, {"round_id": round_id, "member_ids": chunk}):
                 if finished == pairs[(round_id, member_id)]:  # every finished attempt is one of this flush's
                     out[(round_id, member_id)] = (unit_id, bool(active))
     return out
+
+
+_a, _m = _attempt_t.c, _member_t.c
+# Each member's finished attempts in a round, with where the member is now (built once: every submit runs it).
+_FINISHED = (
+    select(_a.member_id, _m.unit_id, _m.active, func.count())
+    .join(_member_t, _m.id == _a.member_id)
+    .where(_a.round_id == bindparam("round_id"), _a.member_id.in_(bindparam("member_ids", expanding=True)))
+    .where(_a.status != AttemptStatus.in_progress)
+    .group_by(_a.member_id, _m.unit_id, _m.active)
+)
 
 
 def _rounds_taken(connection: Any, member_ids: list[int]) -> dict[int, set[int]]:
