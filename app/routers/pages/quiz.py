@@ -18,7 +18,7 @@ from app.models import Attempt, Round
 from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services.contests import contests, sharing
+from app.services.contests import contests
 from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, starting
 from app.services.quiz import review as attempt_review
@@ -80,17 +80,13 @@ def _take_page(
 def _enter_page(
     request: Request, actor: Actor, session: Session, round_id: int, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    card = member_rounds.card_for(session=session, actor=actor, round_id=round_id)
+    cache = request.app.state.boards
+    card = member_rounds.card_for(session=session, actor=actor, round_id=round_id, cache=cache)
+    contest, rules_html = contests.rules_page_part(session=session, contest=card.contest, locale=request_locale(request), cache=cache)
     return render(
         request,
         "pages/quiz/enter.html",
-        {
-            "actor": actor,
-            "card": card,
-            "error": error,
-            "c": contests.contest_public(session=session, contest=card.contest, locale=request_locale(request)),
-            "rules_html": sharing.render_rules(card.contest.rules_text),
-        },
+        {"actor": actor, "card": card, "error": error, "c": contest, "rules_html": rules_html},
         status_code=status_code,
     )
 

@@ -91,7 +91,7 @@ def sets_for(*, session: Session, actor: Actor, cache: offers.Cache | None = Non
     assert actor.unit is not None
     path = actor.unit.path
     return list(
-        offers.per_unit(
+        offers.shared(
             cache,
             ("study-sets", path),
             lambda: offers.detached(session, session.exec(_SETS, params={"ancestors": units.ancestor_ids(path)}).all()),

@@ -393,7 +393,7 @@ def open_for_member(
         )
         return offers.detached(session, session.exec(stmt).all())
 
-    return [c for c in offers.per_unit(cache, ("essays-open", path), make) if c.closes_at > now]
+    return [c for c in offers.shared(cache, ("essays-open", path), make) if c.closes_at > now]
 
 
 def has_essays(*, session: Session, campaign_id: int) -> bool:

@@ -1,7 +1,8 @@
 """What every member of a unit is offered (its rounds, past contests, study sets, essay campaigns) is the same
-for each of them. With the app's board cache (a few seconds, dropped when a round or contest changes in this
-worker; app.services.results.board_cache) a home page reads it once per unit, not once per member: when a
-round opens, thousands of members of a few hundred units load home within minutes (bench.journey)."""
+for each of them, as is a round's rules page but for the member's own attempts. With the app's board cache (a
+few seconds, dropped when a round or contest changes in this worker; app.services.results.board_cache) a home
+page reads it once per unit, not once per member: when a round opens, thousands of members of a few hundred
+units load home and the rules page within minutes (bench.journey)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def detached(session: Any, objects: Iterable[T]) -> list[T]:
     return out
 
 
-def per_unit(cache: Cache | None, key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
-    """make()'s value, kept under key (which names the unit's path) when there is a cache; else made now."""
+def shared(cache: Cache | None, key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
+    """make()'s value, kept under key when there is a cache; else made now. The key names what makes the value
+    the same for everyone who asks: the unit's path, the round, the contest and language."""
     return cache.get_or(key, make) if cache is not None else make()

@@ -20,24 +20,22 @@ from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, 
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
+from app.services.kit import offers
 from app.services.org.access import JUDGE, Actor
 from app.services.quiz import rules, taps
 from app.services.quiz.rules import GRACE
 from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
 
 
-def round_for_member(session: Session, actor: Actor, round_id: int) -> tuple[Round, Contest]:
-    # the round, its contest and the contest's scope in one read: every start and rules page asks
-    found = (
-        session.exec(
-            select(Round, Contest, Unit)
-            .join(Contest, col(Contest.id) == Round.contest_id)
-            .join(Unit, col(Unit.id) == Contest.scope_unit_id)
-            .where(Round.id == round_id)
-        ).first()
-        if is_db_id(round_id)
-        else None
-    )
+def round_for_member(session: Session, actor: Actor, round_id: int, cache: offers.Cache | None = None) -> tuple[Round, Contest]:
+    """The round, its contest and the contest's scope in one read: every start and rules page asks. A rules page
+    may pass the app's cache (a few seconds old at most); a start reads them as they are now."""
+
+    def read() -> Any:
+        found = session.exec(_ROUND_OFFER, params={"round_id": round_id}).first() if is_db_id(round_id) else None
+        return tuple(offers.detached(session, found)) if found is not None and cache is not None else found
+
+    found = offers.shared(cache, ("round-offer", round_id), read)
     if found is None or found[1].status == ContestStatus.draft:
         raise NotFound(N_("Không tìm thấy vòng thi."))
     round_, contest, scope = found
@@ -45,6 +43,14 @@ def round_for_member(session: Session, actor: Actor, round_id: int) -> tuple[Rou
     if not actor.unit.path.startswith(scope.path):
         raise Forbidden(N_("Cuộc thi này dành cho đảng viên, hội viên thuộc {unit}."), unit=scope.name)
     return round_, contest
+
+
+_ROUND_OFFER = (
+    select(Round, Contest, Unit)
+    .join(Contest, col(Contest.id) == Round.contest_id)
+    .join(Unit, col(Unit.id) == Contest.scope_unit_id)
+    .where(Round.id == bindparam("round_id"))
+)
 
 
 def current(*, session: Session, round_id: int, member_id: int) -> Attempt | None:

@@ -129,7 +129,7 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None, ca
         return rows
 
     # a kept list may be a few seconds old: what closed since is left out here
-    rows = [(r, c) for r, c in offers.per_unit(cache, ("home-rounds", path), offered) if r.closes_at > now]
+    rows = [(r, c) for r, c in offers.shared(cache, ("home-rounds", path), offered) if r.closes_at > now]
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
@@ -145,10 +145,12 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None, ca
     return sorted(cards, key=lambda k: (k.phase != "open", k.round.closes_at if k.phase == "open" else k.round.opens_at))
 
 
-def card_for(*, session: Session, actor: Actor, round_id: int, now: datetime | None = None) -> RoundCard:
-    """One round's card, for its rules page; NotFound / Forbidden as for starting it."""
+def card_for(*, session: Session, actor: Actor, round_id: int, now: datetime | None = None, cache: offers.Cache | None = None) -> RoundCard:
+    """One round's card, for its rules page; NotFound / Forbidden as for starting it. With the app's cache the
+    round and contest are read once for everyone opening the page within a few seconds (the start reads them
+    again as they are)."""
     now = now or utcnow()
-    round_, contest = attempts.round_for_member(session, actor, round_id)
+    round_, contest = attempts.round_for_member(session, actor, round_id, cache)
     assert round_.id is not None
     return _card(round_, contest, _mine(session, actor, [round_.id], now)[round_.id], now)
 
@@ -196,7 +198,7 @@ def past_contests(
     path = actor.unit.path
     params = {"ancestors": units.ancestor_ids(path), "now": now, "limit": limit}
     return list(
-        offers.per_unit(cache, ("home-past", path, limit), lambda: offers.detached(session, session.exec(_PAST, params=params).all()))
+        offers.shared(cache, ("home-past", path, limit), lambda: offers.detached(session, session.exec(_PAST, params=params).all()))
     )
 
 

@@ -5,6 +5,7 @@ the attempt's seed and writes the attempt and its snapshot in two statements (do
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from collections.abc import Sequence
@@ -14,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from app.errors import N_, Conflict, TooManyRequests
@@ -61,6 +64,18 @@ _PAST = (
     .where(_at.c.round_id == bindparam("round_id"), _at.c.member_id == bindparam("member_id"))
     .order_by(_at.c.number)
 )
+
+
+@functools.cache
+def _insert(dialect: str) -> Any:
+    """The new attempt, or nothing when the member has one in progress already (the partial unique index): no
+    savepoint and no error to recover from when two starts of one member race."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(_at)
+        .on_conflict_do_nothing(index_elements=["round_id", "member_id"], index_where=_at.c.status == AttemptStatus.in_progress)
+        .returning(_at.c.id)
+    )
 
 
 def _check_attempts_left(past: _Past, round_: Round, now: datetime) -> int:
@@ -135,16 +150,16 @@ def _start(
         question_count=len(ids),
         prediction=past.locked_prediction if round_.prediction_kind and round_.prediction_lock_first else None,
     )
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
+    values = {c.name: getattr(attempt, c.name) for c in _at.columns if c.name != "id"}
+    attempt.id = session.connection().execute(_insert(session.get_bind().dialect.name), values).scalar()
+    if attempt.id is None:
         # Another request of the same member started one a moment ago: the database let only one through.
         winner = attempts.current(session=session, round_id=round_id, member_id=actor.id)
         if winner is None:
-            raise
+            raise Conflict(N_("Vòng thi đang bận, vui lòng thử lại."))
         return winner, None
+    make_transient_to_detached(attempt)  # the row just written, without reading it back
+    session.add(attempt)
     assert attempt.id is not None
     rows = drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
     return attempt, rows
