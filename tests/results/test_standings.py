@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 
 import pytest
 
@@ -103,3 +104,51 @@ def test_a_stale_entry_that_needs_the_database_is_recomputed_once_by_its_first_a
     assert contextvars.copy_context().run(cache.get_or, ("k",), lambda: "not them") == "v1"  # another request
     assert first.run(cache.get_or, ("k",), lambda: "v2") == "v2"  # the first asker, in its thread
     assert cache.get_or(("k",), lambda: "never") == "v2"
+
+
+def test_a_claim_its_request_never_comes_back_to_holds_nobody_up(monkeypatch):
+    """A request on the event loop claims an entry, goes to a thread, and there asks for another key (the round's
+    standings were rebuilt meanwhile, so its page has a new key). Its claim must not leave the others waiting
+    (the pool's threads with them): they wait for HANDOVER_S at most, then the next one computes and keeps it."""
+    clock = [1000.0]
+    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
+    cache = board_cache.BoardCache(ttl=5)
+
+    def needs_database() -> str:
+        raise NeedsDatabase("session")
+
+    gone = contextvars.copy_context()
+    with pytest.raises(NeedsDatabase):
+        gone.run(cache.get_or, ("page", "built at 1"), needs_database)
+    clock[0] += board_cache.HANDOVER_S / 2
+    seen: list[tuple[str, float]] = []
+
+    def other_request() -> None:  # in a thread of the pool, as a sync endpoint's
+        started = time.perf_counter()
+        seen.append((cache.get_or(("page", "built at 1"), lambda: "w"), time.perf_counter() - started))
+
+    waiter = threading.Thread(target=other_request)
+    waiter.start()
+    waiter.join(board_cache.WAIT_S + 5)
+    assert seen[0][0] == "w" and seen[0][1] < board_cache.HANDOVER_S + 1  # waited for the claim's end, not WAIT_S
+    clock[0] += board_cache.HANDOVER_S  # the claim has ended: the next asker takes it over and keeps the entry
+    assert contextvars.copy_context().run(cache.get_or, ("page", "built at 1"), lambda: "v") == "v"
+    assert cache.get_or(("page", "built at 1"), lambda: "never") == "v"
+
+
+def test_a_claimant_that_finds_the_entry_fresh_lets_go_of_its_claim(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
+    cache = board_cache.BoardCache(ttl=5)
+
+    def needs_database() -> str:
+        raise NeedsDatabase("session")
+
+    first = contextvars.copy_context()
+    with pytest.raises(NeedsDatabase):
+        first.run(cache.get_or, ("k",), needs_database)
+    clock[0] += 2 * board_cache.HANDOVER_S  # expired: another request computes and keeps the entry
+    assert cache.get_or(("k",), lambda: "theirs") == "theirs"
+    assert first.run(cache.get_or, ("k",), lambda: "never") == "theirs"  # the first asker, back in its thread
+    clock[0] += 6  # stale now: nobody's claim is in the way of the next asker
+    assert contextvars.copy_context().run(cache.get_or, ("k",), lambda: "v2") == "v2"

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,16 @@ from app.models import Contest, EssayCampaign, Round, Topic
 
 _MISSING = object()
 WAIT_S = 10.0  # how long a request waits for another's computation of the same entry before doing it itself
+HANDOVER_S = 1.0  # how long a claim made on the event loop waits for its request to come back in a thread
+
+
+@dataclass
+class _Claim:
+    """A request computing an entry: the others wait on `done` until `expires_at` at most."""
+
+    owner: object
+    expires_at: float
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 def _on_event_loop() -> bool:
@@ -31,9 +42,9 @@ def _on_event_loop() -> bool:
     return True
 
 
-# The keys this request claimed to recompute (a context variable: the thread that answers after the event
-# loop could not runs in a copy of the request's context).
-_claimed: ContextVar[frozenset[Hashable]] = ContextVar("board_cache_claimed", default=frozenset())
+# The keys this request claimed to recompute, with its claims' owner tokens (a context variable: the thread that
+# answers after the event loop could not runs in a copy of the request's context).
+_claimed: ContextVar[dict[Hashable, object]] = ContextVar("board_cache_claimed", default={})  # noqa: B039 (never mutated)
 CHANGED_ROUNDS = "rounds"  # db.committed kind: a round or contest changed (closed, rebuilt, re-scored)
 
 
@@ -49,7 +60,7 @@ class BoardCache:
         self.ttl = ttl
         self.lasting_ttl = lasting_ttl if lasting_ttl is not None else 12 * ttl
         self._items: LRUCache | None = LRUCache(maxsize=maxsize) if ttl > 0 else None
-        self._refreshing: dict[tuple, threading.Event] = {}  # keys being computed, set when done
+        self._refreshing: dict[tuple, _Claim] = {}  # keys being computed
         self._lock = threading.Lock()
 
     def get_or(self, key: tuple, make: Callable[[], Any], *, lasting: bool = False) -> Any:
@@ -58,20 +69,21 @@ class BoardCache:
         ttl = self.lasting_ttl if lasting else self.ttl
         with self._lock:
             value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
-            age = time.monotonic() - made_at
-            if value is not _MISSING and age < ttl:
+            now = time.monotonic()
+            found = self._refreshing.get(key)
+            mine = found is not None and found.owner is _claimed.get().get(key)
+            if value is not _MISSING and now - made_at < ttl:
+                if mine:
+                    self._release(key)  # this request's claim from the event loop, not needed any more
                 return value
-            stale = value is not _MISSING and age < 2 * ttl
-            computing = self._refreshing.get(key)
-            mine = key in _claimed.get()
-            if computing is not None and not mine:
-                if stale:
+            if found is not None and not mine and now < found.expires_at:
+                if value is not _MISSING and now - made_at < 2 * ttl:
                     return value  # someone is recomputing it: the stale value meanwhile
+                claim, waiting = found, True
             else:
-                computing = None
-                self._refreshing.setdefault(key, threading.Event())
-        if computing is not None:
-            return self._wait_for(key, computing, make, lasting)
+                claim, waiting = self._claim(key, found, mine, now), False
+        if waiting:
+            return self._wait_for(key, claim, make, lasting)
         keep_claim = False
         try:
             value = make()  # outside the lock
@@ -80,23 +92,43 @@ class BoardCache:
             return value
         except NeedsDatabase:
             # tried on the event loop first (db.from_memory_or_database): this request recomputes it in a
-            # thread next; meanwhile the others get the stale value, or wait for it in their threads
+            # thread next; meanwhile the others get the stale value, or wait for it in their threads. The claim
+            # lasts a moment only: the thread may not come back to this key (the round's standings were
+            # rebuilt meanwhile, and its page has another key now).
             keep_claim = True
-            _claimed.set(_claimed.get() | {key})
+            claim.expires_at = time.monotonic() + HANDOVER_S
+            _claimed.set({**_claimed.get(), key: claim.owner})
             raise
         finally:
             if not keep_claim:
                 with self._lock:
-                    done = self._refreshing.pop(key, None)
-                if done is not None:
-                    done.set()
+                    self._release(key, claim)
 
-    def _wait_for(self, key: tuple, computing: threading.Event, make: Callable[[], Any], lasting: bool) -> Any:
+    def _claim(self, key: tuple, found: _Claim | None, mine: bool, now: float) -> _Claim:
+        """Under the lock: this request's claim on the key. Its own from the event loop, now in a thread, is
+        extended; an expired one of another request is ended (its waiters stop waiting) and replaced."""
+        if found is not None and mine:
+            found.expires_at = now + WAIT_S
+            return found
+        if found is not None:
+            found.done.set()
+        claim = self._refreshing[key] = _Claim(object(), now + WAIT_S)
+        return claim
+
+    def _release(self, key: tuple, claim: _Claim | None = None) -> None:
+        """Under the lock: drop the key's claim (only `claim`, when given) and wake its waiters."""
+        current = self._refreshing.get(key)
+        if current is not None and (claim is None or current is claim):
+            del self._refreshing[key]
+            current.done.set()
+
+    def _wait_for(self, key: tuple, claim: _Claim, make: Callable[[], Any], lasting: bool) -> Any:
         """A first miss that another request is computing: wait for it (in a thread; on the event loop, go to
-        a thread first), so that a burst of the same request computes it once, not once per request."""
+        a thread first), so that a burst of the same request computes it once, not once per request. Never
+        past the claim's end: a thread of the pool waiting here is one that serves nobody."""
         if _on_event_loop():
             raise NeedsDatabase("being computed")
-        computing.wait(WAIT_S)
+        claim.done.wait(max(0.0, claim.expires_at - time.monotonic()))
         assert self._items is not None
         with self._lock:
             value, made_at, _ = self._items.get(key, (_MISSING, 0.0, 0.0))
