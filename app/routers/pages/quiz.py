@@ -240,7 +240,8 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
         return redirect(f"/attempts/{attempt_id}")
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
-    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id)
+    # attempts left and the start button: the round's offer as the rules page reads it (kept a few seconds)
+    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id, cache=request.app.state.boards)
     visible = attempts.score_visible(session=session, attempt=attempt)
     return render(
         request,
