@@ -29,6 +29,25 @@ async def _inline_run_sync(func, *args, **_kwargs):
     return func(*args)
 
 
+def http_scope(method: str, path: str, query: str, headers: list[tuple[bytes, bytes]]) -> dict:
+    """The ASGI scope uvicorn would make for this request from 127.0.0.1."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+        "headers": headers,
+    }
+
+
 class Driver:
     """Calls an ASGI app the way uvicorn would, minus the socket."""
 
@@ -38,21 +57,8 @@ class Driver:
     async def request(self, req: Request) -> tuple[int, bytes]:
         body = req.body.encode()
         path, _, query = req.path.partition("?")
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": req.method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": query.encode(),
-            "root_path": "",
-            "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 8000),
-            "state": {},
-            "headers": [(b"host", b"127.0.0.1:8000")] + [(k.lower().encode(), v.encode()) for k, v in req.headers.items()],
-        }
+        headers = [(b"host", b"127.0.0.1:8000")] + [(k.lower().encode(), v.encode()) for k, v in req.headers.items()]
+        scope = http_scope(req.method, path, query, headers)
         delivered = False
         status, chunks = 0, []
 

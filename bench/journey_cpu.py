@@ -32,7 +32,7 @@ from urllib.parse import quote
 import anyio.to_thread
 
 from bench import attempts, flows, seed
-from bench.breakdown import Driver, _inline_run_sync
+from bench.breakdown import Driver, _inline_run_sync, http_scope
 from bench.browser import csrf_of, login_jar, questions_of
 from bench.journey import populate_tree
 
@@ -57,21 +57,7 @@ class Phone:
         if method == "POST":
             sent += [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", str(len(body)).encode())]
         sent += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": raw_path,
-            "raw_path": raw_path.encode(),
-            "query_string": query.encode(),
-            "root_path": "",
-            "client": ("127.0.0.1", 40000),
-            "server": ("127.0.0.1", 8000),
-            "state": {},
-            "headers": sent,
-        }
+        scope = http_scope(method, raw_path, query, sent)
         delivered, got = False, {"status": 0, "headers": [], "body": []}
 
         async def receive() -> dict:

@@ -106,20 +106,33 @@ def test_a_stale_entry_that_needs_the_database_is_recomputed_once_by_its_first_a
     assert cache.get_or(("k",), lambda: "never") == "v2"
 
 
-def test_a_claim_its_request_never_comes_back_to_holds_nobody_up(monkeypatch):
-    """A request on the event loop claims an entry, goes to a thread, and there asks for another key (the round's
-    standings were rebuilt meanwhile, so its page has a new key). Its claim must not leave the others waiting
-    (the pool's threads with them): they wait for HANDOVER_S at most, then the next one computes and keeps it."""
-    clock = [1000.0]
-    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
-    cache = board_cache.BoardCache(ttl=5)
+@pytest.fixture
+def clock(monkeypatch) -> list[float]:
+    """The board cache's monotonic clock, moved by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(board_cache.time, "monotonic", lambda: now[0])
+    return now
+
+
+def _claimed_on_the_loop(cache: board_cache.BoardCache, key: tuple) -> contextvars.Context:
+    """A request that asked for `key` on the event loop, could not make it there, and keeps its claim (the
+    request's context, in which it goes on)."""
 
     def needs_database() -> str:
         raise NeedsDatabase("session")
 
-    gone = contextvars.copy_context()
+    request = contextvars.copy_context()
     with pytest.raises(NeedsDatabase):
-        gone.run(cache.get_or, ("page", "built at 1"), needs_database)
+        request.run(cache.get_or, key, needs_database)
+    return request
+
+
+def test_a_claim_its_request_never_comes_back_to_holds_nobody_up(clock):
+    """A request on the event loop claims an entry, goes to a thread, and there asks for another key (the round's
+    standings were rebuilt meanwhile, so its page has a new key). Its claim must not leave the others waiting
+    (the pool's threads with them): they wait for HANDOVER_S at most, then the next one computes and keeps it."""
+    cache = board_cache.BoardCache(ttl=5)
+    _claimed_on_the_loop(cache, ("page", "built at 1"))
     clock[0] += board_cache.HANDOVER_S / 2
     seen: list[tuple[str, float]] = []
 
@@ -136,17 +149,9 @@ def test_a_claim_its_request_never_comes_back_to_holds_nobody_up(monkeypatch):
     assert cache.get_or(("page", "built at 1"), lambda: "never") == "v"
 
 
-def test_a_claimant_that_finds_the_entry_fresh_lets_go_of_its_claim(monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(board_cache.time, "monotonic", lambda: clock[0])
+def test_a_claimant_that_finds_the_entry_fresh_lets_go_of_its_claim(clock):
     cache = board_cache.BoardCache(ttl=5)
-
-    def needs_database() -> str:
-        raise NeedsDatabase("session")
-
-    first = contextvars.copy_context()
-    with pytest.raises(NeedsDatabase):
-        first.run(cache.get_or, ("k",), needs_database)
+    first = _claimed_on_the_loop(cache, ("k",))
     clock[0] += 2 * board_cache.HANDOVER_S  # expired: another request computes and keeps the entry
     assert cache.get_or(("k",), lambda: "theirs") == "theirs"
     assert first.run(cache.get_or, ("k",), lambda: "never") == "theirs"  # the first asker, back in its thread
