@@ -56,6 +56,9 @@ _READ_ONE = (
     )
     .where(_a.id == bindparam("attempt_id"))
 )
+# PostgreSQL, a batch of one tap (most of them, unless the saves come in hundreds a second): the same read, with
+# the batch reads' share lock on the attempt, in one round trip instead of two.
+_READ_ONE_LOCKED = _READ_ONE.with_for_update(read=True, of=Attempt.__table__)
 # (attempt, position) pairs as two IN lists (a few pairs too many, dropped in Python): SQLite does not use the
 # index for a row-value IN and read the whole table.
 _QUESTIONS = select(_q.attempt_id, _q.position, _q.kind, _q.options).where(
@@ -135,10 +138,12 @@ class TapWriter:
         """The batch's attempts (with their members) by id, and its questions by (attempt, position)."""
         attempts: dict[int, Any]
         questions: dict[tuple[int, int], Any]
-        if self._dialect == "sqlite":
+        keys = list(dict.fromkeys((t.attempt_id, t.position) for t in batch))
+        if self._dialect == "sqlite" or len(keys) == 1:
+            read_one = _READ_ONE if self._dialect == "sqlite" else _READ_ONE_LOCKED
             attempts, questions = {}, {}
-            for key in dict.fromkeys((t.attempt_id, t.position) for t in batch):
-                row = conn.execute(_READ_ONE, {"attempt_id": key[0], "position": key[1]}).first()
+            for key in keys:
+                row = conn.execute(read_one, {"attempt_id": key[0], "position": key[1]}).first()
                 if row is not None:
                     attempts[key[0]] = row
                     if row.kind is not None:
