@@ -313,7 +313,8 @@ def is_right(chosen: set[str] | None, options: Sequence[dict]) -> bool:
 
 
 def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
-    """(score, correct answers) from the attempt's own snapshot."""
+    """(score, correct answers) from the attempt's own snapshot. Read with statements built once, without the
+    ORM's autoflush: answers are written by statements (taps, save_answers), never left pending in a session."""
     conn = session.connection()
     params = {"attempt_id": attempt.id}
     answers = {position: set(ids) for position, ids in conn.execute(_PUBLIC_ANSWERS, params)}
