@@ -262,3 +262,32 @@ def test_quick_save_takes_only_the_usual_case(app, session, quiz_world):
     attempts.submit(session=session, actor=me, attempt_id=attempt.id)
     session.commit()
     assert quick(member_id=quiz_world.inside.id, position=2, option_ids=[opts[0]]) is None  # over: save_answer says so
+
+
+def test_a_submit_that_waits_for_a_save_is_timed_after_it(engine, session, quiz_world):
+    """A save holding the attempt (SQLite's writer lock, PostgreSQL's share lock on the row) makes a submit wait.
+    The save is in the score, so the submit's time is taken once it holds the attempt, not when it began: no
+    scored answer may look saved after the submission (tests/platform/test_concurrency.py caught it, now and then)."""
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
+    right = [next(o["id"] for o in q.options if o["correct"]) for q in attempt_questions(session, attempt)]
+    session.commit()
+    saving = Session(writer(engine), expire_on_commit=False)
+    attempts.save_answer(session=saving, actor=me, attempt_id=attempt.id, position=1, option_ids=[right[0]])
+    done: list[Attempt] = []
+
+    def submit() -> None:
+        with Session(writer(engine), expire_on_commit=False) as s:
+            done.append(attempts.submit(session=s, actor=me, attempt_id=attempt.id))
+            s.commit()
+
+    waiting = threading.Thread(target=submit)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()  # held up by the save's transaction
+    saved_at = attempts.save_answer(session=saving, actor=me, attempt_id=attempt.id, position=2, option_ids=[right[1]])
+    saving.commit()
+    saving.close()
+    waiting.join(30)
+    assert done and done[0].correct_count == 2
+    assert done[0].submitted_at >= saved_at

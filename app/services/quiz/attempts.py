@@ -326,8 +326,13 @@ _KEY = sa_select(_aq.c.position, _aq.c.options).where(_aq.c.attempt_id == bindpa
 
 
 def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+    given = now
     now = now or utcnow()
     attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="update")
+    if given is None:
+        # The submit's time is taken once it holds the attempt (SQLite's writer lock, PostgreSQL's row lock): a
+        # tap committed while the submit waited for it is in the score, so it must not look saved after it.
+        now = utcnow()
     if attempt.status == AttemptStatus.in_progress:
         attempt.status = AttemptStatus.submitted
         attempt.submitted_at = min(now, attempt.deadline_at)
