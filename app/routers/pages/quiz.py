@@ -18,7 +18,6 @@ from app.models import Attempt, Round
 from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
-from app.services.contests import contests
 from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, starting
 from app.services.quiz import review as attempt_review
@@ -28,14 +27,10 @@ from app.templating import render, request_locale, translate
 router = make_router()
 
 
-def _chosen(form: dict[str, Any], position: int) -> list[str] | None:
-    """The options posted for one question; None when the form did not carry that question at all.
-    (Checkbox questions carry an empty hidden field, so unticking every box clears the answer.)"""
-    key = f"q{position}"
-    if key not in form:
-        return None
-    value = form[key]
-    return [v for v in (value if isinstance(value, list) else [value]) if v]
+def _chosen(posted: Any) -> list[str]:
+    """The options posted for one question (one value or a list): the page tap's and the whole form's alike.
+    Checkbox questions carry an empty hidden field, dropped here, so unticking every box clears the answer."""
+    return [v for v in (posted if isinstance(posted, list) else [posted]) if isinstance(v, str) and v]
 
 
 def _prediction(text: str) -> int:
@@ -82,7 +77,7 @@ def _enter_page(
 ) -> HTMLResponse:
     cache = request.app.state.boards
     card = member_rounds.card_for(session=session, actor=actor, round_id=round_id, cache=cache)
-    contest, rules_html = contests.rules_page_part(session=session, contest=card.contest, locale=request_locale(request), cache=cache)
+    contest, rules_html = member_rounds.rules_page_part(session=session, contest=card.contest, locale=request_locale(request), cache=cache)
     return render(
         request,
         "pages/quiz/enter.html",
@@ -142,7 +137,7 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
             actor=lambda: actor,
             attempt_id=attempt_id,
             position=position,
-            option_ids=[v for v in form.getlist(f"q{position}") if isinstance(v, str) and v],
+            option_ids=_chosen(form.getlist(f"q{position}")),
         )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
         return render(
@@ -180,7 +175,7 @@ def save_all(request: Request, attempt_id: int, actor: PageActor, session: Sessi
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, grace=True)
     if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
-    answers = {int(key[1:]): _chosen(form, int(key[1:])) or [] for key in form if re.fullmatch(r"q\d{1,4}", key)}
+    answers = {int(key[1:]): _chosen(form[key]) for key in form if re.fullmatch(r"q\d{1,4}", key)}
     problems: list[str] = []
     try:
         for position, exc in attempts.save_answers(session=session, actor=actor, attempt_id=attempt_id, answers=answers).items():

@@ -18,7 +18,6 @@ from app.errors import N_, Conflict, Invalid, NotFound
 from app.models import Contest, Round, RoundQuestion, Unit
 from app.models.contests import ContestStatus
 from app.models.types import is_db_id, utcnow
-from app.services.contests import sharing
 from app.services.contests.checks import MAX_ROUNDS, MAX_RULES_TEXT, CleanRound, check_order, check_round, check_tie_break
 from app.services.contests.rules import rules_summary
 from app.services.contests.schemas import (
@@ -30,7 +29,7 @@ from app.services.contests.schemas import (
     RoundIn,
     RoundPublic,
 )
-from app.services.kit import audit, offers
+from app.services.kit import audit
 from app.services.kit.text import clean, nfc
 from app.services.org.access import Actor
 from app.services.org.members import FieldError, raise_first
@@ -268,17 +267,6 @@ def contest_public(*, session: Session, contest: Contest, locale: str = "vi") ->
         rounds=[round_public(r, contest, ids[r.id]) for r in rounds if r.id is not None],
         rules_summary=rules_summary(contest, rounds, {k: len(v) for k, v in ids.items()}, locale=locale),
     )
-
-
-def rules_page_part(*, session: Session, contest: Contest, locale: str, cache: offers.Cache | None) -> tuple[ContestPublic, str]:
-    """A round's rules page as every member sees it: the contest (its rounds, the rules summary) and its rules text
-    as HTML. With the app's cache it is made once per contest and language for everyone opening the page within
-    a few seconds (dropped when a round or contest changes in this worker)."""
-
-    def make() -> tuple[ContestPublic, str]:
-        return contest_public(session=session, contest=contest, locale=locale), sharing.render_rules(contest.rules_text)
-
-    return offers.shared(cache, ("rules-page", contest.id, locale), make)
 
 
 # --- lifecycle -----------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from app.models import Attempt, Contest, Round, Standing, Unit
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
+from app.services.contests import contests, sharing
+from app.services.contests.schemas import ContestPublic
 from app.services.kit import offers
 from app.services.org import units
 from app.services.org.access import Actor
@@ -153,6 +155,17 @@ def card_for(*, session: Session, actor: Actor, round_id: int, now: datetime | N
     round_, contest = attempts.round_for_member(session, actor, round_id, cache)
     assert round_.id is not None
     return _card(round_, contest, _mine(session, actor, [round_.id], now)[round_.id], now)
+
+
+def rules_page_part(*, session: Session, contest: Contest, locale: str, cache: offers.Cache | None) -> tuple[ContestPublic, str]:
+    """A round's rules page as every member sees it: the contest (its rounds, the rules summary) and its rules text
+    as HTML. With the app's cache it is made once per contest and language for everyone opening the page within
+    a few seconds (dropped when a round or contest changes in this worker)."""
+
+    def make() -> tuple[ContestPublic, str]:
+        return contests.contest_public(session=session, contest=contest, locale=locale), sharing.render_rules(contest.rules_text)
+
+    return offers.shared(cache, ("rules-page", contest.id, locale), make)
 
 
 @dataclass(frozen=True)
