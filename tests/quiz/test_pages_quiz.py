@@ -219,3 +219,21 @@ def test_home_shares_a_units_offer_but_not_a_members_own_state(app, client, sess
         session.add(topic)
         session.commit()  # a change of a topic drops what this worker keeps
         assert 'href="/study"' in other.get("/").text
+
+
+def test_a_closed_rounds_rules_page_says_it_has_closed(client, session, quiz_world):
+    """A link to a round shared in a group chat is opened after the round closed: the page says so, with the
+    time it closed, and offers no start."""
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+
+    round_ = session.get(Round, quiz_world.round_id)
+    round_.opens_at, round_.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(hours=1)
+    quiz_world.inside.phone = "0911000001"
+    session.add_all([round_, quiz_world.inside])
+    session.commit()
+    page_login(client, "0911000001")
+    rules = client.get(f"/rounds/{quiz_world.round_id}/enter").text
+    assert "Vòng thi đã đóng lúc" in rules and "Đóng lúc" not in rules
+    assert 'id="start-form"' not in rules and "Bắt đầu làm bài" not in rules
