@@ -225,6 +225,7 @@ def test_a_closed_rounds_rules_page_says_it_has_closed(client, session, quiz_wor
     """A link to a round shared in a group chat is opened after the round closed: the page says so, with the
     time it closed, and offers no start."""
     from datetime import timedelta
+    from zoneinfo import ZoneInfo
 
     from app.models.types import utcnow
 
@@ -234,6 +235,11 @@ def test_a_closed_rounds_rules_page_says_it_has_closed(client, session, quiz_wor
     session.add_all([round_, quiz_world.inside])
     session.commit()
     page_login(client, "0911000001")
+    closed_at = utcnow()  # the close job runs after the closing time: the page gives the closing time
+    round_.status, round_.closed_at = "closed", closed_at
+    session.add(round_)
+    session.commit()
     rules = client.get(f"/rounds/{quiz_world.round_id}/enter").text
-    assert "Vòng thi đã đóng lúc" in rules and "Đóng lúc" not in rules
+    shown = round_.closes_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+    assert f"Vòng thi đã đóng lúc {shown}." in rules and "Đóng lúc" not in rules
     assert 'id="start-form"' not in rules and "Bắt đầu làm bài" not in rules

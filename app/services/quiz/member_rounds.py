@@ -43,6 +43,12 @@ class RoundCard:
         return self.round.attempts_allowed  # 0 = unlimited
 
     @property
+    def closed_at(self) -> datetime:
+        """When the round closed: an organiser's early close, else its closing time (the close job may run later)."""
+        early = self.round.closed_at
+        return early if early is not None and early < self.round.closes_at else self.round.closes_at
+
+    @property
     def left(self) -> int | None:
         return None if not self.allowed else max(0, self.allowed - self.used)
 
