@@ -68,8 +68,10 @@ def test_a_game_with_a_console_a_projector_and_three_phones(session, live_world,
     an, binh, chi = phones
 
     expect(host.locator("#joined")).to_have_text(re.compile(r"^3 "))
-    joined = host.inner_text("#joined-units")
-    assert "Nguyễn Văn An" in joined and "Lê Văn Chí" in joined and "Đơn vị CB-A1 (2)" in joined
+    # the count and the names come from two requests of the same poll: wait for the names' answer too
+    units = host.locator("#joined-units")
+    for text in ("Nguyễn Văn An", "Lê Văn Chí", "Đơn vị CB-A1 (2)"):
+        expect(units).to_contain_text(text)
     expect(screen.locator("#joined")).to_have_text(re.compile(r"^3 "))
     assert no_horizontal_scroll(an)
     an.set_viewport_size(PHONE)
