@@ -14,15 +14,18 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
@@ -239,3 +242,47 @@ def _base_engine(bind: Engine | Connection) -> Engine:
     while hasattr(engine, "_proxied"):  # an execution_options() copy (reader, writer) stands for its engine
         engine = engine._proxied
     return engine
+
+
+class SqliteStatement:
+    """A statement compiled once and run on the DB-API connection under a SQLAlchemy connection (in its
+    transaction), its values converted by the columns' own types. On SQLite a statement is a function call,
+    and SQLAlchemy's execute of a small one costs more than the statement: this is for the hottest few
+    (a tap's read and upsert, a cold member's load; docs/performance.md#tap-writer). SQLite only: positional
+    parameters, in the order the compiler gives."""
+
+    def __init__(self, stmt: ClauseElement) -> None:
+        self._stmt = stmt
+        self._ready: tuple[str, tuple[str, ...], list[Any], Any, list[Any]] | None = None
+
+    def _compiled(self, conn: Connection) -> tuple[str, tuple[str, ...], list[Any], Any, list[Any]]:
+        if self._ready is None:  # made once; two threads making it at once make the same thing
+            dialect = conn.dialect
+            compiled = cast(SQLCompiler, self._stmt.compile(dialect=dialect))
+            names = tuple(compiled.positiontup or ())
+            types = {b.key: b.type for b in compiled.binds.values()}
+            to_db = [types[n].dialect_impl(dialect).bind_processor(dialect) for n in names]
+            columns = list(getattr(self._stmt, "selected_columns", ()))
+            row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # the names are the statement's
+            from_db = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            self._ready = (compiled.string, names, to_db, row, from_db)
+        return self._ready
+
+    @staticmethod
+    def _params(names: tuple[str, ...], to_db: list[Any], values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(v if f is None else f(v) for f, v in zip(to_db, (values[n] for n in names), strict=True))
+
+    def all(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
+        """The rows, as named tuples (attributes named as the statement's columns)."""
+        sql, names, to_db, row, from_db = self._compiled(conn)
+        raw = conn.connection.driver_connection.execute(sql, self._params(names, to_db, values)).fetchall()  # type: ignore[union-attr]
+        return [row._make(v if f is None or v is None else f(v) for f, v in zip(from_db, r, strict=True)) for r in raw]
+
+    def first(self, conn: Connection, values: dict[str, Any]) -> Any:
+        rows = self.all(conn, values)
+        return rows[0] if rows else None
+
+    def many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """The statement once per row of values (executemany)."""
+        sql, names, to_db, _row, _from_db = self._compiled(conn)
+        conn.connection.driver_connection.executemany(sql, [self._params(names, to_db, r) for r in rows])  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -22,7 +23,7 @@ from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
-from app.db import committed
+from app.db import SqliteStatement, committed
 from app.models import Member, MemberChange, MemberRole, Unit
 from app.models.types import utcnow
 from app.services.org.access import Actor, Grant
@@ -136,6 +137,7 @@ _LOAD = (
     )
     .where(_member_t.c.id == bindparam("member_id"))
 )
+_LOAD_SQLITE = SqliteStatement(_LOAD)  # SQLAlchemy's execute was a third of a cold load there
 
 
 def load(*, session: Session | Connection, member_id: int) -> Principal | None:
@@ -145,17 +147,17 @@ def load(*, session: Session | Connection, member_id: int) -> Principal | None:
     PostgreSQL, the BEGIN/ROLLBACK round trips (docs/performance.md#token-and-member-cache)."""
     conn = session.connection() if isinstance(session, Session) else session
     loaded_at = time.monotonic()
-    rows = conn.execute(_LOAD, {"member_id": member_id}).mappings().all()
+    values = {"member_id": member_id}
+    rows: Sequence[Any] = _LOAD_SQLITE.all(conn, values) if conn.dialect.name == "sqlite" else conn.execute(_LOAD, values).all()
     if not rows:
         return None
-    first = rows[0]
-    member = Member(**{c.name: first[f"m_{c.name}"] for c in _member_t.c})
-    unit = Unit(**{c.name: first[f"u_{c.name}"] for c in _unit_t.c})
-    grants = tuple(
-        Grant(role=r["g_role"], unit_id=r["g_unit_id"], unit_code=r["g_code"], unit_path=r["g_path"])
-        for r in rows
-        if r["g_role"] is not None
-    )
+    first = rows[0]._asdict()  # a Row and a named tuple alike
+    # Built without validation: the values come typed from the database's columns, and checking them again
+    # was most of a cold member's load (docs/performance.md#token-and-member-cache). Such an object reads
+    # like a loaded one but cannot be attached to a session, as this snapshot never should be.
+    member = Member.model_construct(**{c.name: first[f"m_{c.name}"] for c in _member_t.c})
+    unit = Unit.model_construct(**{c.name: first[f"u_{c.name}"] for c in _unit_t.c})
+    grants = tuple(Grant(role=r.g_role, unit_id=r.g_unit_id, unit_code=r.g_code, unit_path=r.g_path) for r in rows if r.g_role is not None)
     return Principal(member=member, unit=unit, grants=grants, loaded_at=loaded_at)
 
 

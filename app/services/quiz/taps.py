@@ -14,21 +14,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.engine import Connection, Engine
 
-from app.db import writer
+from app.db import SqliteStatement, writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member
 from app.models.types import utcnow
@@ -85,34 +82,6 @@ def upsert_statement(dialect: str) -> Any:
     )
 
 
-class _OnDriver:
-    """A statement compiled once for the dialect and run on the DB-API connection of the writer's transaction,
-    its values converted by the columns' own types. On SQLite a statement is a function call, and SQLAlchemy's
-    execute costs more than the statement itself: a tap's read and upsert took 90 and 60 µs of CPU that way
-    (docs/performance.md#tap-writer)."""
-
-    def __init__(self, stmt: ClauseElement, dialect: Dialect) -> None:
-        compiled = cast(SQLCompiler, stmt.compile(dialect=dialect))
-        self.sql, self._names = compiled.string, tuple(compiled.positiontup or ())
-        binds = {b.key: b.type for b in compiled.binds.values()}
-        self._to_db = [(binds[n].dialect_impl(dialect).bind_processor(dialect)) for n in self._names]
-        columns = getattr(stmt, "selected_columns", ())
-        self.row: Any = namedtuple("_Row", [c.key for c in columns])  # type: ignore[misc]  # names known at run time
-        self._from_db = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
-
-    def params(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(v if f is None else f(v) for f, v in zip(self._to_db, (values[n] for n in self._names), strict=True))
-
-    def first(self, driver: Any, values: dict[str, Any]) -> Any:
-        raw = driver.execute(self.sql, self.params(values)).fetchone()
-        if raw is None:
-            return None
-        return self.row._make(v if f is None or v is None else f(v) for f, v in zip(self._from_db, raw, strict=True))
-
-    def many(self, driver: Any, rows: Sequence[dict[str, Any]]) -> None:
-        driver.executemany(self.sql, [self.params(r) for r in rows])
-
-
 @dataclass
 class Tap:
     member_id: int
@@ -133,9 +102,9 @@ class TapWriter:
         self._engine = writer(engine)
         self._dialect = engine.dialect.name
         self._group: GroupCommit[Tap] = GroupCommit("hoithi-taps", self._save)
+        # SQLite: the read and the upsert on the DB-API connection (db.SqliteStatement), about 100 µs less a tap
         self._raw = self._dialect == "sqlite"
-        if self._raw:
-            self._read_one, self._upsert = _OnDriver(_READ_ONE, engine.dialect), _OnDriver(upsert_statement("sqlite"), engine.dialect)
+        self._read_one, self._upsert = SqliteStatement(_READ_ONE), SqliteStatement(upsert_statement("sqlite"))
 
     def submit(self, tap: Tap) -> Future:
         self._group.submit(tap)
@@ -159,7 +128,7 @@ class TapWriter:
                         answers[key] = {"attempt_id": tap.attempt_id, "position": tap.position, "option_ids": chosen, "saved_at": tap.now}
                     outcomes.append((tap, None if chosen is None else tap.now, None))
                 if answers and self._raw:
-                    self._upsert.many(conn.connection.driver_connection, list(answers.values()))
+                    self._upsert.many(conn, list(answers.values()))
                 elif answers:
                     conn.execute(upsert_statement(self._dialect), list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
@@ -179,8 +148,7 @@ class TapWriter:
         if self._dialect == "sqlite" or len(keys) == 1:
             read: Callable[[dict[str, Any]], Any]
             if self._raw:
-                driver = conn.connection.driver_connection
-                read = functools.partial(self._read_one.first, driver)
+                read = functools.partial(self._read_one.first, conn)
             else:
                 read = lambda values: conn.execute(_READ_ONE_LOCKED, values).first()  # noqa: E731
             attempts, questions = {}, {}
