@@ -52,6 +52,9 @@ class TransactionalRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
+_route_changes = [0]  # routes added to any Router so far: their versions are counted again after each
+
+
 class Router(APIRouter):
     """FastAPI tries every route of every included router in turn (docs/performance.md#route-matching). A
     router included by include_by_segment answers "no" at once for a path whose segment at its depth (the first
@@ -59,6 +62,18 @@ class Router(APIRouter):
 
     _segments: frozenset[str] | None = None
     _depth: int = 1  # which segment of the path the router's routes begin with
+    _version: tuple[int, int] | None = None  # (_route_changes when counted, the routes' version)
+
+    def _mark_routes_changed(self) -> None:
+        _route_changes[0] += 1
+        super()._mark_routes_changed()
+
+    def _get_routes_version(self, seen: set[int] | None = None) -> int:
+        # FastAPI adds up the versions of the whole tree of included routers at every match, to notice a route
+        # added since; the sum changes only when a route is added, so it is counted again only then.
+        if self._version is None or self._version[0] != _route_changes[0]:
+            self._version = (_route_changes[0], super()._get_routes_version(seen))
+        return self._version[1]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if self._segments is not None:
