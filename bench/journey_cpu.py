@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:18s} {best:6.2f}  ({' '.join(f'{c[name]:.2f}' for c in chunks)})" + (f"  x{times}" if times > 1 else ""))
     print(f"  journey            {total:6.1f} ms")
     if steps.profiled:
-        pstats.Stats(steps.profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
+        pstats.Stats(steps.profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "40")))
     return 0
 
 

@@ -80,6 +80,33 @@ def test_bank_edits_never_change_a_drawn_attempt(session, quiz_world):
     assert attempts.public(session=session, attempt=attempt).model_dump() == before
 
 
+def test_starts_draw_from_the_rounds_kept_pools_until_a_question_changes(app, session, quiz_world):
+    """With the app's cache the pools a round draws from are read once for the starts of a few seconds: the same
+    draw for the same seed as without it, and a question retired through this worker is never drawn after."""
+    import random
+
+    from app.models import Round
+    from app.services.contests import drawing
+
+    cache = app.state.boards
+    round_ = session.get(Round, quiz_world.round_id)
+    kept = drawing.pick_question_ids(session=session, round_=round_, rng=random.Random("x"), cache=cache)
+    assert kept == drawing.pick_question_ids(session=session, round_=round_, rng=random.Random("x"))
+    reads: list[int] = []
+    real = drawing.pools_of
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(drawing, "pools_of", lambda **kw: reads.append(1) or real(**kw))
+        for n in range(5):
+            drawing.pick_question_ids(session=session, round_=round_, rng=random.Random(n), cache=cache)
+        assert reads == []  # kept from the first pick
+        retired = quiz_world.questions[0]
+        bank.set_question_active(session=session, actor=quiz_world.org, question_id=retired.id, active=False)
+        session.commit()  # the commit drops what this worker kept (board_cache.watch_commits)
+        picks = [drawing.pick_question_ids(session=session, round_=round_, rng=random.Random(n), cache=cache) for n in range(40)]
+    assert reads == [1]
+    assert all(len(p) == 5 for p in picks) and retired.id not in {q for p in picks for q in p}
+
+
 def test_deadline_passed_is_finalised_with_its_answers(session, quiz_world):
     me = member_actor(session, quiz_world.inside)
     attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)

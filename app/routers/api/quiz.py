@@ -13,7 +13,12 @@ router = make_router(tags=["quiz"])
 @router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)
 def start_attempt(request: Request, response: Response, round_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
     out, created = starting.start_public(
-        session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        session=session,
+        actor=actor,
+        round_id=round_id,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        cache=request.app.state.boards,
     )
     if not created:
         response.status_code = 200  # the attempt already in progress, resumed

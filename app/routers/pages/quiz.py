@@ -96,7 +96,12 @@ def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep
 def start(request: Request, round_id: int, actor: PageActor, session: SessionDep) -> Response:
     try:
         attempt, _created = starting.start(
-            session=session, actor=actor, round_id=round_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+            session=session,
+            actor=actor,
+            round_id=round_id,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+            cache=request.app.state.boards,
         )
     except (Conflict, TooManyRequests) as exc:  # no attempt left, a wait, a closed round: say so on the rules page
         message, _ = form_failure(session, request, exc)

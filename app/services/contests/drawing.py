@@ -12,36 +12,53 @@ from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for a
 from sqlmodel import Session, col, select
 
 from app.models import AttemptQuestion, Question, QuestionOption, Round, RoundQuestion
+from app.services.kit import offers
 
 
-def pick_question_ids(*, session: Session, round_: Round, rng: random.Random) -> list[int]:
+def pick_question_ids(*, session: Session, round_: Round, rng: random.Random, cache: offers.Cache | None = None) -> list[int]:
     """The fixed list in its order, or each draw line sampled from the active questions it names (sorted
-    by id first, so the same seed gives the same draw)."""
-    # a round asks a fixed list or draws (contests.checks): a drawing round has no list to read
-    fixed = (
-        []
-        if round_.draw
-        else session.exec(
-            select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(col(RoundQuestion.position))
-        ).all()
-    )
+    by id first, so the same seed gives the same draw). With the app's cache the lists are read once per round
+    for the starts of a few seconds (`pools`)."""
+    assert round_.id is not None
+    fixed, pools = offers.shared(cache, ("draw-pools", round_.id), lambda: pools_of(session=session, round_=round_))
     if fixed:
         chosen = list(fixed)
     else:
         chosen = []
         taken: set[int] = set()
-        for line in round_.draw or []:
-            stmt = select(Question.id).where(Question.topic_id == line["topic_id"], col(Question.active).is_(True))
-            if line.get("difficulty"):
-                stmt = stmt.where(Question.difficulty == line["difficulty"])
-            pool = [qid for qid in session.exec(stmt.order_by(col(Question.id))).all() if qid is not None and qid not in taken]
+        for line, pool in zip(round_.draw or [], pools, strict=False):
+            left = [qid for qid in pool if qid not in taken]
             # The bank was checked at publish time; if questions were retired since, ask what is left.
-            picked = rng.sample(pool, min(line["count"], len(pool)))
+            picked = rng.sample(left, min(line["count"], len(left)))
             chosen += picked
             taken.update(picked)
     if round_.shuffle_questions:
         rng.shuffle(chosen)
     return chosen
+
+
+def pools_of(*, session: Session, round_: Round) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
+    """What a round draws from: its fixed list in order (empty for a drawing round), and the active questions of
+    each draw line by id. Kept a few seconds for the round's starts: the same for every member, and a start storm
+    asks it thousands of times (docs/performance.md#starting-attempts). A question retired or added in that time
+    may be missed by a start in another worker; its content is read as it is now all the same (drawn_rows)."""
+    # a round asks a fixed list or draws (contests.checks): a drawing round has no list to read
+    fixed = (
+        ()
+        if round_.draw
+        else tuple(
+            session.exec(
+                select(RoundQuestion.question_id).where(RoundQuestion.round_id == round_.id).order_by(col(RoundQuestion.position))
+            ).all()
+        )
+    )
+    pools = []
+    for line in [] if fixed else round_.draw or []:
+        stmt = select(Question.id).where(Question.topic_id == line["topic_id"], col(Question.active).is_(True))
+        if line.get("difficulty"):
+            stmt = stmt.where(Question.difficulty == line["difficulty"])
+        pools.append(tuple(qid for qid in session.exec(stmt.order_by(col(Question.id))).all() if qid is not None))
+    return fixed, tuple(pools)
 
 
 _q, _o = Question.__table__, QuestionOption.__table__

@@ -26,6 +26,7 @@ from app.models.contests import RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
 from app.services.contests import drawing
+from app.services.kit import offers
 from app.services.org.access import Actor
 from app.services.quiz import attempts
 from app.services.quiz.schemas import AttemptOut
@@ -96,27 +97,48 @@ def _check_attempts_left(past: _Past, round_: Round, now: datetime) -> int:
 
 
 def start(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    round_id: int,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+    cache: offers.Cache | None = None,
 ) -> tuple[Attempt, bool]:
-    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone)."""
-    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
+    """(attempt, created). A member with an attempt in progress gets that one back (reload, second phone). With
+    the app's cache, what the round draws from is read once for the starts of a few seconds (drawing.pools_of)."""
+    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now, cache=cache)
     return attempt, drawn is not None
 
 
 def start_public(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None = None, user_agent: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    round_id: int,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    cache: offers.Cache | None = None,
 ) -> tuple[AttemptOut, bool]:
     """start(), answered with what the phone may know of the attempt (public()); a new one from what was just
     drawn, without reading it back."""
     now = utcnow()
-    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now)
+    attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now, cache=cache)
     if drawn is None:
         return attempts.public(session=session, attempt=attempt, now=now), False
     return attempts.public_of(attempt, drawn, {}, now), True
 
 
 def _start(
-    *, session: Session, actor: Actor, round_id: int, ip: str | None, user_agent: str | None, now: datetime | None
+    *,
+    session: Session,
+    actor: Actor,
+    round_id: int,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime | None,
+    cache: offers.Cache | None,
 ) -> tuple[Attempt, list[dict[str, Any]] | None]:
     """The attempt, and the rows of its snapshot when it is new (None: the one in progress, resumed).
     Thousands start within a minute of a round opening: a start reads the member's earlier attempts once,
@@ -136,7 +158,7 @@ def _start(
     assert actor.unit is not None and actor.unit.id is not None
     seed = secrets.token_hex(8)
     rng = random.Random(seed)
-    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng)
+    ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng, cache=cache)
     attempt = Attempt(
         round_id=round_id,
         member_id=actor.id,

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db import NeedsDatabase, committed, on_commit
-from app.models import Contest, EssayCampaign, Round, Topic
+from app.models import Contest, EssayCampaign, Question, Round, RoundQuestion, Topic
 
 _MISSING = object()
 WAIT_S = 10.0  # how long a request waits for another's computation of the same entry before doing it itself
@@ -142,8 +142,8 @@ class BoardCache:
 
 
 def watch_commits(engine: Engine, cache: BoardCache) -> None:
-    """Drop every entry of `cache` when a session on `engine` commits a change of a round, contest, topic or
-    essay campaign."""
+    """Drop every entry of `cache` when a session on `engine` commits a change of a round, contest, topic, essay
+    campaign or question."""
     if not event.contains(OrmSession, "before_flush", _note_round_changes):
         event.listen(OrmSession, "before_flush", _note_round_changes)
         event.listen(OrmSession, "after_commit", _tell_round_changes)
@@ -151,8 +151,10 @@ def watch_commits(engine: Engine, cache: BoardCache) -> None:
 
 
 def _note_round_changes(session: OrmSession, _ctx: object, _instances: object) -> None:
-    # topics (study sets) and essay campaigns too: home keeps what a unit is offered here (kit.offers)
-    if any(isinstance(o, Round | Contest | Topic | EssayCampaign) for o in (*session.new, *session.dirty, *session.deleted)):
+    # topics (study sets) and essay campaigns too: home keeps what a unit is offered here (kit.offers); questions
+    # and a round's fixed list: what a round draws from (drawing.pools_of)
+    watched = Round | Contest | Topic | EssayCampaign | Question | RoundQuestion
+    if any(isinstance(o, watched) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info["boards_stale"] = True
 
 
