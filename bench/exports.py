@@ -274,8 +274,8 @@ def _export(fmt: str, rows: int, out: Path) -> Path:
 
 def child(fmt: str, rows: int, out: Path) -> dict:
     import fpdf  # noqa: F401 - every library loaded before the baseline, as in a running server
-    import xlsxwriter  # noqa: F401
 
+    import app.services.kit.sheets
     import app.services.results.minutes_pdf
     import app.services.results.results  # noqa: F401 - the real ranked list's columns (XLSX 14 columns)
     from bench.questions import _reset_peak_rss, _status_kib
@@ -324,7 +324,7 @@ def _machine() -> str:
 
     return (
         f"Machine: nproc = {m['nproc']} ({m['cpu_model']}), {m['mem_gib']} GiB, Linux {m['kernel']}, load average "
-        f"at start {m['loadavg_at_start'][0]:.2f}; Python {m['python']}, XlsxWriter {version('XlsxWriter')}, "
+        f"at start {m['loadavg_at_start'][0]:.2f}; Python {m['python']}, zlib {zlib.ZLIB_RUNTIME_VERSION}, "
         f"fpdf2 {version('fpdf2')}."
     )
 
@@ -362,6 +362,7 @@ def verdict(results: list[dict]) -> str:
 
 
 def section(results: list[dict], args: argparse.Namespace, started: datetime, elapsed: float) -> str:
+    from app.services.kit import xlsx
     from bench import report
 
     return "\n".join(
@@ -378,8 +379,8 @@ def section(results: list[dict], args: argparse.Namespace, started: datetime, el
             'database cursor would hand it over; "XLSX 14 columns" writes the same members in the 14 columns of the real '
             "ranked list (app.services.results.results.ranking_columns: rank, member code, name, unit code, unit, score, right "
             "answers, questions, prediction, prediction error, duration, submitted at, attempts, prize). "
-            "XLSX: app.services.kit.sheets.write_xlsx (XlsxWriter in constant-memory mode, "
-            f'typed cells, plus the "Ghi chú" sheet); CSV: sheets.iter_csv written chunk by chunk; PDF: the minutes '
+            "XLSX: app.services.kit.sheets.write_xlsx (our streaming OOXML writer app.services.kit.xlsx, deflate level "
+            f'{xlsx.COMPRESSLEVEL}, typed cells, plus the "Ghi chú" sheet); CSV: sheets.iter_csv written chunk by chunk; PDF: the minutes '
             f"(minutes_pdf.write_minutes_pdf) with {WINNERS} winners and the whole list as annex. Each line runs in a fresh "
             "process: baseline RSS is the resident size after imports, just before the export; peak is ru_maxrss "
             'after it (the peak reset just before the baseline); growth is the difference. "rows only" consumes the '

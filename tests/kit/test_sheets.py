@@ -118,8 +118,8 @@ def test_xlsx_text_that_looks_like_a_number_link_or_date_stays_text() -> None:
 
 
 def test_xlsx_is_written_in_constant_memory_mode() -> None:
-    # Inline strings and no shared string table: what XlsxWriter writes when each row goes to disk as soon as
-    # the next one starts, so that a list of any length is never held (a shared table would hold every name).
+    # Inline strings and no shared string table: each row goes into the sheet's ZIP entry as soon as it is
+    # made, so that a list of any length is never held (a shared table would hold every name).
     buf = io.BytesIO()
     write_xlsx(Report(title="x", tz=VN, parts=[Part("Xếp hạng", COLUMNS, rows_gen())]), buf)
     with zipfile.ZipFile(buf) as z:

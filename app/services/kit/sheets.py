@@ -1,12 +1,13 @@
 """Tables people download (ranked lists, winners): typed XLSX sheets and CSV, both streamed.
 
 The callers hand over rows as an iterable that may be a generator over a database cursor: a list is consumed
-once and never held whole, neither here nor in XlsxWriter (constant-memory mode). Why XlsxWriter:
-docs/performance.md#exports.
+once and never held whole. The XLSX is written by our own small OOXML writer (`kit.xlsx`), which streams each
+row's XML into the sheet's deflated ZIP entry; it replaced XlsxWriter, whose per-cell Python work was about
+nine tenths of a big export. Why: docs/performance.md#exports.
 
-A text cell is always written as text (write_string), so a spreadsheet never runs it; text that starts like a
-formula still gets the leading apostrophe of `neutralise`, as in the CSV, so that copying the cell or saving the
-sheet as CSV does not bring the formula back to life.
+A text cell is always written as text (an inline string), so a spreadsheet never runs it; text that starts
+like a formula still gets the leading apostrophe of `neutralise`, as in the CSV, so that copying the cell or
+saving the sheet as CSV does not bring the formula back to life.
 
 `format_cell` is the single text rendering of a value: CSV writes it, and the seal digest of a ranked
 list hashes it, so a judge who re-hashes the downloaded CSV gets the digest printed on the minutes.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import inspect
 import io
 import re
 import unicodedata
@@ -26,11 +26,9 @@ from datetime import date, datetime, timezone
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from xlsxwriter import Workbook
-from xlsxwriter.worksheet import Worksheet
-
 from app.errors import N_, Invalid
 from app.i18n import translate
+from app.services.kit import xlsx
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = ("text", "int", "float", "date", "datetime", "percent", "duration_ms")
@@ -45,20 +43,9 @@ _FORMULA_START = frozenset("=+-@＝＋－＠")
 _CONTROL_START = ("\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
-# The control characters XML 1.0 cannot carry (tab, line feed and carriage return it can).
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The control characters XML 1.0 cannot carry (tab, line feed and carriage return it can), and lone surrogates.
+_ILLEGAL_XML = xlsx.ILLEGAL_XML
 _XLSX_FORMATS = {"float": "0.00", "percent": "0.00%", "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm:ss", "duration_ms": "[m]:ss"}
-_HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "valign": "vcenter", "text_wrap": True}
-# constant_memory: each row goes to a temporary file as soon as the next one starts, so memory stays flat
-# whatever the length of the list (strings are then written inline, not into a shared table). The strings_to_*
-# options only matter for XlsxWriter's guessing write(), which is never used here; they are off all the same.
-_WORKBOOK_OPTIONS = {
-    "constant_memory": True,
-    "strings_to_numbers": False,
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "nan_inf_to_errors": True,
-}
 
 
 @dataclass
@@ -153,126 +140,97 @@ def _xlsx_text(value: str) -> str:
     return _ILLEGAL_XML.sub("", neutralise(unicodedata.normalize("NFC", value)))
 
 
-# How a value of one type lands in one column: the worksheet method (None: the cell stays empty), a conversion
-# (None: as is) and a cell format (None: General).
-_Plan = tuple[Callable[..., Any] | None, Callable[[Any], Any] | None, Any]
-_Step = tuple[int, Callable[..., Any], Callable[[Any], Any] | None, Any]  # a plan with a write, for one column
-_TEXTS_KEPT = 20_000  # distinct texts of one column whose cell text is kept (names, units, prizes repeat)
+_TEXTS_KEPT = 20_000  # distinct texts of one column whose cell XML is kept (names, units, prizes repeat)
 
 
 class _Texts(dict[str, str]):
-    """One column's cell texts by value. A text seen before is a dict lookup in C (`texts[value]`), not the
-    normalising and the two regular expressions of `_xlsx_text` again: units, prizes and many names repeat
-    down a ranked list (docs/performance.md#exports). Bounded, so memory stays flat."""
+    """One column's text cells by value (the XML after the cell reference). A text seen before is a dict
+    lookup in C (`texts[value]`), not the normalising, the two regular expressions of `_xlsx_text` and the
+    escaping again: units, prizes and many names repeat down a ranked list (docs/performance.md#exports).
+    Bounded, so memory stays flat."""
 
     def __missing__(self, value: str) -> str:
-        text = _xlsx_text(value)
+        tail = xlsx.text_tail(_xlsx_text(value))
         if len(self) < _TEXTS_KEPT:
-            self[value] = text
-        return text
+            self[value] = tail
+        return tail
 
 
-class _Formats:
-    """The workbook's cell formats, made once (XlsxWriter keeps one style record per Format object)."""
-
-    def __init__(self, wb: Workbook) -> None:
-        self.header = wb.add_format(_HEADER_STYLE)
-        self.number = {kind: wb.add_format({"num_format": code}) for kind, code in _XLSX_FORMATS.items()}
+def _serial_in(tz: ZoneInfo) -> Callable[[datetime], str]:
+    # Excel has no time zones: the wall-clock time of the contest's zone is what people expect to read.
+    return lambda value: xlsx.datetime_serial(_local(value, tz))
 
 
-def _typed_writes(ws: Worksheet) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
-    """The worksheet's write_string, write_number and write_datetime without their decorator, which only turns
-    "A1" cell names into row and column: cells here are named by numbers already, and the decorator's call
-    was about a twentieth of a big export (docs/performance.md#exports)."""
-
-    def plain(method: Callable[..., Any]) -> Callable[..., Any]:
-        return inspect.unwrap(method).__get__(ws)
-
-    return plain(Worksheet.write_string), plain(Worksheet.write_number), plain(Worksheet.write_datetime)
+def _duration_tail(value: float) -> str:
+    return xlsx.number_tail(value / MS_PER_DAY)  # a fraction of a day, as Excel keeps durations; exact to the ms
 
 
-def _xlsx_plan(ws: Worksheet, kind: type, column: Column, tz: ZoneInfo, formats: _Formats) -> _Plan:
-    """How a value of this type lands in this column. Every value goes through a typed write (write_string,
-    write_number, write_datetime), never XlsxWriter's guessing write(): a name is never read as a number, a
-    formula or a link."""
-    write_string, write_number, write_datetime = _typed_writes(ws)
+def _number_slot(kind: type, column: Column, book: xlsx.Book) -> xlsx.Slot:
+    # An int is written as it is (form NUMBER); a float through number_tail, which turns NaN and infinities
+    # into error values.
+    exact = not issubclass(kind, float)
+    plain = xlsx.Slot(xlsx.NUMBER, 0, int) if exact else xlsx.Slot(xlsx.TAIL, 0, xlsx.number_tail)
+    if column.kind == "percent":
+        return xlsx.Slot(plain.form, book.style(_XLSX_FORMATS["percent"]), plain.convert)
+    if column.kind == "duration_ms":
+        return xlsx.Slot(xlsx.TAIL, book.style(_XLSX_FORMATS["duration_ms"]), _duration_tail)
+    if column.kind == "float" or not exact:
+        return xlsx.Slot(plain.form, book.style(_XLSX_FORMATS["float"]), plain.convert)
+    return plain
+
+
+def _xlsx_slot(kind: type, column: Column, tz: ZoneInfo, book: xlsx.Book) -> xlsx.Slot | None:
+    """How a value of this type lands in this column (None: the cell stays empty). A str is always a text
+    cell, never guessed at: a name is never read as a number, a formula or a link."""
     if kind is type(None):
-        return None, None, None
+        return None
     if issubclass(kind, str):
-        return write_string, _Texts().__getitem__, None
+        return xlsx.Slot(xlsx.TAIL, 0, _Texts().__getitem__)
     if issubclass(kind, datetime):
-        # Excel has no time zones: the wall-clock time of the contest's zone is what people expect to read.
-        fmt = formats.number["date" if column.kind == "date" else "datetime"]
-        return write_datetime, (lambda v: _local(v, tz).replace(tzinfo=None)), fmt
+        return xlsx.Slot(xlsx.NUMBER, book.style(_XLSX_FORMATS["date" if column.kind == "date" else "datetime"]), _serial_in(tz))
     if issubclass(kind, date):
-        return write_datetime, None, formats.number["date"]
-    if issubclass(kind, bool):
-        return write_number, int, None
+        return xlsx.Slot(xlsx.NUMBER, book.style(_XLSX_FORMATS["date"]), xlsx.date_serial)
+    if issubclass(kind, bool):  # before int: a bool is an int, written 0 or 1
+        return xlsx.Slot(xlsx.NUMBER, 0, int)
     if issubclass(kind, int | float):
-        if column.kind == "percent":
-            return write_number, None, formats.number["percent"]
-        if column.kind == "duration_ms":  # a fraction of a day, as Excel keeps durations; exact to the ms
-            return write_number, (lambda v: v / MS_PER_DAY), formats.number["duration_ms"]
-        return write_number, None, formats.number["float"] if column.kind == "float" or issubclass(kind, float) else None
-    return write_string, (lambda v: _xlsx_text(format_cell(v, column, tz))), None
+        return _number_slot(kind, column, book)
+    return xlsx.Slot(xlsx.TAIL, 0, lambda v: xlsx.text_tail(_xlsx_text(format_cell(v, column, tz))))
 
 
-def _write_part(ws: Worksheet, part: Part, tz: ZoneInfo, formats: _Formats) -> None:
-    # In constant-memory mode a row is flushed to disk as soon as the next one starts, so everything about the
-    # sheet's layout is set before the first cell, and rows go strictly top to bottom.
-    for index, column in enumerate(part.columns):
-        ws.set_column(index, index, column.width)
-    ws.freeze_panes(1, 0)
-    for index, column in enumerate(part.columns):
-        ws.write_string(0, index, _xlsx_text(column.header), formats.header)
+def _write_part(book: xlsx.Book, part: Part, tz: ZoneInfo) -> None:
     # The type checks are made once per shape of row (the types of its values, a handful in a list), not per
-    # cell: a row's cells are then written by the steps of its shape (docs/performance.md#exports).
-    plans: list[dict[type, _Plan]] = [{} for _ in part.columns]
-    shapes: dict[tuple[type, ...], list[_Step]] = {}
-    for row_index, row in enumerate(part.rows, 1):
-        if row_index == XLSX_MAX_ROWS:  # XlsxWriter would drop the rest without a word
-            raise Invalid(
-                N_("Danh sách dài quá số dòng một trang tính Excel chứa được ({n}); hãy xuất tệp CSV."), field="format", n=XLSX_MAX_ROWS - 1
-            )
-        shape = tuple(map(type, row))
-        steps = shapes.get(shape)
-        if steps is None:
-            steps = shapes[shape] = _steps(ws, shape, part.columns, plans, tz, formats)
-        for col_index, write, convert, fmt in steps:
-            value = row[col_index]
-            write(row_index, col_index, value if convert is None else convert(value), fmt)
+    # cell: a row's cells are then written by the template of its shape (docs/performance.md#exports).
+    slots: list[dict[type, xlsx.Slot | None]] = [{} for _ in part.columns]
 
+    def slots_for(shape: tuple[type, ...]) -> list[xlsx.Slot | None]:
+        if len(shape) != len(part.columns):
+            raise ValueError(f"a row of {len(shape)} values for {len(part.columns)} columns")
+        for kind, column, known in zip(shape, part.columns, slots, strict=True):
+            if kind not in known:
+                known[kind] = _xlsx_slot(kind, column, tz, book)
+        return [known[kind] for kind, known in zip(shape, slots, strict=True)]
 
-def _steps(
-    ws: Worksheet, shape: tuple[type, ...], columns: list[Column], plans: list[dict[type, _Plan]], tz: ZoneInfo, formats: _Formats
-) -> list[_Step]:
-    """The writes of a row of this shape, empty cells left out."""
-    if len(shape) != len(columns):
-        raise ValueError(f"a row of {len(shape)} values for {len(columns)} columns")
-    steps: list[_Step] = []
-    for col_index, (kind, column, known) in enumerate(zip(shape, columns, plans, strict=True)):
-        plan = known.get(kind)
-        if plan is None:
-            plan = known[kind] = _xlsx_plan(ws, kind, column, tz, formats)
-        write, convert, fmt = plan
-        if write is not None:
-            steps.append((col_index, write, convert, fmt))
-    return steps
+    header = [_xlsx_text(column.header) for column in part.columns]
+    try:
+        book.write_sheet([column.width for column in part.columns], header, part.rows, slots_for, XLSX_MAX_ROWS)
+    except xlsx.SheetFull:  # Excel would refuse the file, or drop the rest without a word
+        raise Invalid(
+            N_("Danh sách dài quá số dòng một trang tính Excel chứa được ({n}); hãy xuất tệp CSV."), field="format", n=XLSX_MAX_ROWS - 1
+        ) from None
 
 
 def write_xlsx(report: Report, fh: BinaryIO) -> None:
     """One sheet per part (bold, frozen header; typed cells), then "Ghi chú" with the note lines if any."""
-    with Workbook(fh, _WORKBOOK_OPTIONS) as wb:
-        wb.set_properties({"title": unicodedata.normalize("NFC", report.title), "author": "hoithi"})
-        formats = _Formats(wb)
-        taken: set[str] = set()
-        for part in report.parts:
-            _write_part(wb.add_worksheet(sheet_title(part.title, taken)), part, report.tz, formats)
-        if report.note_lines:
-            notes = Part(NOTES_SHEET, [Column(NOTES_SHEET, width=100)], ([line] for line in report.note_lines))
-            _write_part(wb.add_worksheet(sheet_title(NOTES_SHEET, taken)), notes, report.tz, formats)
-        if not wb.worksheets():  # a workbook without sheets is a file Excel refuses to open
-            wb.add_worksheet("Sheet")
+    parts = list(report.parts)
+    if report.note_lines:
+        parts.append(Part(NOTES_SHEET, [Column(NOTES_SHEET, width=100)], ([line] for line in report.note_lines)))
+    taken: set[str] = set()
+    names = [sheet_title(_ILLEGAL_XML.sub("", part.title), taken) for part in parts]
+    # A workbook without sheets is a file Excel refuses to open: xlsx.Book then writes an empty "Sheet".
+    title = unicodedata.normalize("NFC", report.title)
+    with xlsx.Book(fh, title=title, creator="hoithi", sheet_names=names, number_formats=list(_XLSX_FORMATS.values())) as book:
+        for part in parts:
+            _write_part(book, part, report.tz)
 
 
 def iter_csv(part: Part, tz: ZoneInfo) -> Iterator[bytes]:
