@@ -244,38 +244,46 @@ def _base_engine(bind: Engine | Connection) -> Engine:
     return engine
 
 
-class SqliteStatement:
-    """A statement compiled once and run on the DB-API connection under a SQLAlchemy connection (in its
-    transaction), its values converted by the columns' own types. On SQLite a statement is a function call,
-    and SQLAlchemy's execute of a small one costs more than the statement: this is for the hottest few
-    (a tap's read and upsert, a cold member's load; docs/performance.md#tap-writer). SQLite only: positional
-    parameters, in the order the compiler gives."""
+class DriverStatement:
+    """A statement compiled once per dialect and run on the DB-API connection under a SQLAlchemy connection (in
+    its transaction), its values converted by the columns' own types. SQLAlchemy's execute of a small statement
+    costs more than the statement on SQLite, where a statement is a function call, and about as much as the
+    round trip on a local PostgreSQL: this is for the hottest few (a tap's read and upsert, a cold member's
+    load; docs/performance.md#tap-writer). No expanding IN lists."""
 
     def __init__(self, stmt: ClauseElement) -> None:
         self._stmt = stmt
-        self._ready: tuple[str, tuple[str, ...], list[Any], Any, list[Any]] | None = None
+        self._ready: dict[str, tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any]]] = {}
 
-    def _compiled(self, conn: Connection) -> tuple[str, tuple[str, ...], list[Any], Any, list[Any]]:
-        if self._ready is None:  # made once; two threads making it at once make the same thing
-            dialect = conn.dialect
+    def _compiled(self, conn: Connection) -> tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any]]:
+        dialect = conn.dialect
+        ready = self._ready.get(dialect.name)
+        if ready is None:  # made once per dialect; two threads making it at once make the same thing
             compiled = cast(SQLCompiler, self._stmt.compile(dialect=dialect))
-            names = tuple(compiled.positiontup or ())
             types = {b.key: b.type for b in compiled.binds.values()}
+            positional = compiled.positiontup is not None  # SQLite's ?; psycopg's %(name)s take a dict
+            names = tuple(compiled.positiontup) if compiled.positiontup is not None else tuple(types)
             to_db = [types[n].dialect_impl(dialect).bind_processor(dialect) for n in names]
             columns = list(getattr(self._stmt, "selected_columns", ()))
             row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # the names are the statement's
             from_db = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
-            self._ready = (compiled.string, names, to_db, row, from_db)
-        return self._ready
+            ready = self._ready[dialect.name] = (compiled.string, names, to_db, positional, row, from_db)
+        return ready
 
     @staticmethod
-    def _params(names: tuple[str, ...], to_db: list[Any], values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(v if f is None else f(v) for f, v in zip(to_db, (values[n] for n in names), strict=True))
+    def _params(names: tuple[str, ...], to_db: list[Any], positional: bool, values: dict[str, Any]) -> Any:
+        converted = (v if f is None else f(v) for f, v in zip(to_db, (values[n] for n in names), strict=True))
+        return tuple(converted) if positional else dict(zip(names, converted, strict=True))
 
     def all(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
         """The rows, as named tuples (attributes named as the statement's columns)."""
-        sql, names, to_db, row, from_db = self._compiled(conn)
-        raw = conn.connection.driver_connection.execute(sql, self._params(names, to_db, values)).fetchall()  # type: ignore[union-attr]
+        sql, names, to_db, positional, row, from_db = self._compiled(conn)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, self._params(names, to_db, positional, values))
+            raw = cursor.fetchall()
+        finally:
+            cursor.close()
         return [row._make(v if f is None or v is None else f(v) for f, v in zip(from_db, r, strict=True)) for r in raw]
 
     def first(self, conn: Connection, values: dict[str, Any]) -> Any:
@@ -284,5 +292,9 @@ class SqliteStatement:
 
     def many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """The statement once per row of values (executemany)."""
-        sql, names, to_db, _row, _from_db = self._compiled(conn)
-        conn.connection.driver_connection.executemany(sql, [self._params(names, to_db, r) for r in rows])  # type: ignore[union-attr]
+        sql, names, to_db, positional, _row, _from_db = self._compiled(conn)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, [self._params(names, to_db, positional, r) for r in rows])
+        finally:
+            cursor.close()

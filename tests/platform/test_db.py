@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from sqlmodel import func, select
 
 from app.db import session_scope
@@ -105,16 +104,15 @@ def test_sqlite_writers_of_every_process_queue_on_one_lock_held_for_the_transact
     engine.dispose()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL's statements go through SQLAlchemy
-def test_a_statement_on_sqlites_driver_reads_and_writes_as_sqlalchemy_does(engine, session, quiz_world):
-    """db.SqliteStatement (the hottest statements, on the DB-API connection): the same rows, the same types,
+def test_a_statement_on_the_driver_reads_and_writes_as_sqlalchemy_does(engine, session, quiz_world):
+    """db.DriverStatement (the hottest statements, on the DB-API connection): the same rows, the same types,
     as SQLAlchemy's own execute of the same statement, and values written that SQLAlchemy reads back."""
     from datetime import UTC, datetime
 
     from sqlalchemy import bindparam
     from sqlalchemy import select as sa_select
 
-    from app.db import SqliteStatement
+    from app.db import DriverStatement
     from app.models import Answer
     from app.services.org.principals import _LOAD
     from app.services.quiz import starting, taps
@@ -123,7 +121,7 @@ def test_a_statement_on_sqlites_driver_reads_and_writes_as_sqlalchemy_does(engin
     me = quiz_world.inside
     values = {"member_id": me.id}
     with engine.connect() as conn:
-        ours, theirs = SqliteStatement(_LOAD).all(conn, values), conn.execute(_LOAD, values).all()
+        ours, theirs = DriverStatement(_LOAD).all(conn, values), conn.execute(_LOAD, values).all()
     assert [r._asdict() for r in ours] == [r._asdict() for r in theirs]
     row = ours[0]
     assert row.m_created_at.tzinfo is UTC and row.m_active is True and isinstance(row.m_birth_date, type(theirs[0].m_birth_date))
@@ -131,12 +129,12 @@ def test_a_statement_on_sqlites_driver_reads_and_writes_as_sqlalchemy_does(engin
     attempt, _ = starting.start(session=session, actor=member_actor(session, me), round_id=quiz_world.round_id)
     session.commit()
     when = datetime(2026, 12, 6, 17, 0, 0, 123456, tzinfo=UTC)
-    upsert = SqliteStatement(taps.upsert_statement("sqlite"))
+    upsert = DriverStatement(taps.upsert_statement(engine.dialect.name))
     with engine.begin() as conn:
         upsert.many(conn, [{"attempt_id": attempt.id, "position": 1, "option_ids": ["a", "b"], "saved_at": when}])
         upsert.many(conn, [{"attempt_id": attempt.id, "position": 1, "option_ids": ["c"], "saved_at": when}])  # replaces
     read = sa_select(Answer.__table__.c.option_ids, Answer.__table__.c.saved_at).where(Answer.__table__.c.attempt_id == bindparam("a"))
     with engine.connect() as conn:
         assert conn.execute(read, {"a": attempt.id}).all() == [(["c"], when)]
-        assert SqliteStatement(read).first(conn, {"a": attempt.id}) == (["c"], when)
-        assert SqliteStatement(read).first(conn, {"a": -1}) is None
+        assert DriverStatement(read).first(conn, {"a": attempt.id}) == (["c"], when)
+        assert DriverStatement(read).first(conn, {"a": -1}) is None

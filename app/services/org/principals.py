@@ -11,7 +11,6 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -23,7 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
-from app.db import SqliteStatement, committed
+from app.db import DriverStatement, committed
 from app.models import Member, MemberChange, MemberRole, Unit
 from app.models.types import utcnow
 from app.services.org.access import Actor, Grant
@@ -137,7 +136,7 @@ _LOAD = (
     )
     .where(_member_t.c.id == bindparam("member_id"))
 )
-_LOAD_SQLITE = SqliteStatement(_LOAD)  # SQLAlchemy's execute was a third of a cold load there
+_LOAD_ON_DRIVER = DriverStatement(_LOAD)  # SQLAlchemy's execute was a third of a cold load on SQLite
 
 
 def load(*, session: Session | Connection, member_id: int) -> Principal | None:
@@ -148,10 +147,10 @@ def load(*, session: Session | Connection, member_id: int) -> Principal | None:
     conn = session.connection() if isinstance(session, Session) else session
     loaded_at = time.monotonic()
     values = {"member_id": member_id}
-    rows: Sequence[Any] = _LOAD_SQLITE.all(conn, values) if conn.dialect.name == "sqlite" else conn.execute(_LOAD, values).all()
+    rows = _LOAD_ON_DRIVER.all(conn, values)
     if not rows:
         return None
-    first = rows[0]._asdict()  # a Row and a named tuple alike
+    first = rows[0]._asdict()
     # Built without validation: the values come typed from the database's columns, and checking them again
     # was most of a cold member's load (docs/performance.md#token-and-member-cache). Such an object reads
     # like a loaded one but cannot be attached to a session, as this snapshot never should be.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from app.db import SqliteStatement, writer
+from app.db import DriverStatement, writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member
 from app.models.types import utcnow
@@ -102,9 +101,10 @@ class TapWriter:
         self._engine = writer(engine)
         self._dialect = engine.dialect.name
         self._group: GroupCommit[Tap] = GroupCommit("hoithi-taps", self._save)
-        # SQLite: the read and the upsert on the DB-API connection (db.SqliteStatement), about 100 µs less a tap
-        self._raw = self._dialect == "sqlite"
-        self._read_one, self._upsert = SqliteStatement(_READ_ONE), SqliteStatement(upsert_statement("sqlite"))
+        # a lone tap's read and every upsert on the DB-API connection (db.DriverStatement): SQLAlchemy's execute
+        # cost more than the statements (docs/performance.md#tap-writer)
+        self._read_one = DriverStatement(_READ_ONE if self._dialect == "sqlite" else _READ_ONE_LOCKED)
+        self._upsert = DriverStatement(upsert_statement(self._dialect))
 
     def submit(self, tap: Tap) -> Future:
         self._group.submit(tap)
@@ -127,10 +127,8 @@ class TapWriter:
                         answers.pop(key, None)
                         answers[key] = {"attempt_id": tap.attempt_id, "position": tap.position, "option_ids": chosen, "saved_at": tap.now}
                     outcomes.append((tap, None if chosen is None else tap.now, None))
-                if answers and self._raw:
+                if answers:
                     self._upsert.many(conn, list(answers.values()))
-                elif answers:
-                    conn.execute(upsert_statement(self._dialect), list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
             log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
             outcomes = [(tap, None, None) for tap in batch]
@@ -146,14 +144,9 @@ class TapWriter:
         questions: dict[tuple[int, int], Any]
         keys = list(dict.fromkeys((t.attempt_id, t.position) for t in batch))
         if self._dialect == "sqlite" or len(keys) == 1:
-            read: Callable[[dict[str, Any]], Any]
-            if self._raw:
-                read = functools.partial(self._read_one.first, conn)
-            else:
-                read = lambda values: conn.execute(_READ_ONE_LOCKED, values).first()  # noqa: E731
             attempts, questions = {}, {}
             for key in keys:
-                row = read({"attempt_id": key[0], "position": key[1]})
+                row = self._read_one.first(conn, {"attempt_id": key[0], "position": key[1]})
                 if row is not None:
                     attempts[key[0]] = row
                     if row.kind is not None:
