@@ -86,17 +86,16 @@ def _csrf_token(request: Request, seed: str) -> str:
 def _render_html(request: Request, name: str, context: dict[str, Any], locale: str, csrf_token: str) -> str:
     token = _locale.set(locale)
     try:
-        tz = ZoneInfo(request.app.state.settings.timezone)
 
         def local(ts: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-            return ts.astimezone(tz).strftime(fmt) if ts else ""
+            return local_time(request, ts, fmt) if ts else ""
 
         ctx = {
             "request": request,
             "locale": locale,
             "csrf_token": csrf_token,
             "local": local,
-            "path": request.url.path,
+            "path": request.scope["path"],  # request.url would build the whole URL for it
             "static_version": request.app.state.static_version,
         }
         ctx.update(context)
@@ -120,6 +119,26 @@ def render(
     seed, new_seed = _csrf_seed(request)
     html = _render_html(request, name, context or {}, request_locale(request), _csrf_token(request, seed))
     return _respond(request, html, new_seed, status_code, headers)
+
+
+_filled: dict[tuple[str, str], SharedPage] = {}  # by template and locale: the template alone decides the text
+
+
+def render_filled(request: Request, name: str, fills: dict[str, str]) -> HTMLResponse:
+    """A small piece that depends on nothing but the locale and its holes ({{ hole("time") }}; `fills` by hole
+    name, HTML already): rendered once per template and locale, then filled per request. For the answer every
+    tap gets (24 a member and round), where rendering the template again was a seventh of the tap's CPU
+    (docs/performance.md#the-members-journey)."""
+    locale = request_locale(request)
+    piece = _filled.get((name, locale))
+    if piece is None:
+        piece = _filled[(name, locale)] = SharedPage.cut(_render_html(request, name, {}, locale, ""))
+    return HTMLResponse(piece.body(fills)[0])
+
+
+def local_time(request: Request, ts: datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A timestamp in the app's time zone, as pages show it (`local` in templates)."""
+    return ts.astimezone(ZoneInfo(request.app.state.settings.timezone)).strftime(fmt)
 
 
 def render_fragment(request: Request, name: str, context: dict[str, Any]) -> str:
@@ -152,7 +171,7 @@ def render_shared(
     navigation). `lasting`: see BoardCache."""
     locale = request_locale(request)
     shared: SharedPage = cache.get_or(
-        ("html", locale, request.url.path, *key),
+        ("html", locale, request.scope["path"], *key),
         lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)),
         lasting=lasting,
     )

@@ -243,3 +243,24 @@ def test_a_closed_rounds_rules_page_says_it_has_closed(client, session, quiz_wor
     shown = round_.closes_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
     assert f"Vòng thi đã đóng lúc {shown}." in rules and "Đóng lúc" not in rules
     assert 'id="start-form"' not in rules and "Bắt đầu làm bài" not in rules
+
+
+def test_a_tap_answers_with_its_saved_time_in_the_members_language(client, session, quiz_world):
+    """The answer under a tapped question is made once per language and filled with the time of the save, in
+    the app's time zone (templating.render_filled)."""
+    from zoneinfo import ZoneInfo
+
+    from app.models import Answer
+
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
+    hx = {"HX-Request": "true", "X-CSRF-Token": token}
+    said = {}
+    for lang, position in (("vi", 1), ("en", 2)):
+        client.cookies.set("lang", lang)
+        said[position] = client.post(f"/attempts/{attempt_id}/answer/{position}", data={f"q{position}": right[position]}, headers=hx).text
+    session.rollback()
+    for position, word in ((1, "Đã lưu"), (2, "Saved")):
+        saved_at = session.exec(select(Answer.saved_at).where(Answer.attempt_id == attempt_id, Answer.position == position)).one()
+        shown = saved_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M:%S")
+        assert said[position].strip() == f'<span class="muted">✓ {word} {shown}</span>'

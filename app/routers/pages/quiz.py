@@ -22,7 +22,7 @@ from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, starting
 from app.services.quiz import review as attempt_review
 from app.services.results import share
-from app.templating import render, request_locale, translate
+from app.templating import local_time, render, render_filled, request_locale, translate
 
 router = make_router()
 
@@ -117,14 +117,19 @@ def take(request: Request, attempt_id: int, actor: PageActor, session: SessionDe
     return _take_page(request, actor, session, attempt)
 
 
+def _saved_ok(request: Request, saved_at: datetime) -> HTMLResponse:
+    """What a save answers under its field: "✓ Đã lưu 14:05:09"."""
+    return render_filled(request, "partials/quiz/saved_ok.html", {"time": local_time(request, saved_at, "%H:%M:%S")})
+
+
 def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> HTMLResponse:
     """The fragment an htmx save swaps in under its field: saved at what time, or why not."""
     try:
         saved_at = save()
     except AppError as exc:
         message, _ = form_failure(session, request, exc)
-        return render(request, "partials/quiz/saved.html", {"ok": False, "message": message}, status_code=exc.status_code)
-    return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
+        return render(request, "partials/quiz/saved.html", {"message": message}, status_code=exc.status_code)
+    return _saved_ok(request, saved_at)
 
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
@@ -146,12 +151,9 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
         )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
         return render(
-            request,
-            "partials/quiz/saved.html",
-            {"ok": False, "message": translate(request, exc.message, **exc.params)},
-            status_code=exc.status_code,
+            request, "partials/quiz/saved.html", {"message": translate(request, exc.message, **exc.params)}, status_code=exc.status_code
         )
-    return render(request, "partials/quiz/saved.html", {"ok": True, "saved_at": saved_at})
+    return _saved_ok(request, saved_at)
 
 
 @router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
