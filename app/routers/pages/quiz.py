@@ -44,8 +44,9 @@ def _take_page(
     request: Request, actor: Actor, session: Session, attempt: Attempt, *, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
     a = attempts.public(session=session, attempt=attempt)
-    round_ = session.get(Round, attempt.round_id)
-    assert round_ is not None
+    offer = attempts.round_offer(session, attempt.round_id, request.app.state.boards)  # the title and prediction settings
+    assert offer is not None
+    round_ = offer[0]
     locked = (
         attempts.locked_prediction(
             session=session,

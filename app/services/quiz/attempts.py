@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 from sqlalchemy import bindparam, func
@@ -31,11 +31,7 @@ def round_for_member(session: Session, actor: Actor, round_id: int, cache: offer
     """The round, its contest and the contest's scope in one read: every start and rules page asks. A rules page
     may pass the app's cache (a few seconds old at most); a start reads them as they are now."""
 
-    def read() -> Any:
-        found = session.exec(_ROUND_OFFER, params={"round_id": round_id}).first() if is_db_id(round_id) else None
-        return tuple(offers.detached(session, found)) if found is not None and cache is not None else found
-
-    found = offers.shared(cache, ("round-offer", round_id), read)
+    found = round_offer(session, round_id, cache)
     if found is None or found[1].status == ContestStatus.draft:
         raise NotFound(N_("Không tìm thấy vòng thi."))
     round_, contest, scope = found
@@ -43,6 +39,17 @@ def round_for_member(session: Session, actor: Actor, round_id: int, cache: offer
     if not actor.unit.path.startswith(scope.path):
         raise Forbidden(N_("Cuộc thi này dành cho đảng viên, hội viên thuộc {unit}."), unit=scope.name)
     return round_, contest
+
+
+def round_offer(session: Session, round_id: int, cache: offers.Cache | None = None) -> tuple[Round, Contest, Unit] | None:
+    """The round, its contest and the contest's scope, read together; with the app's cache, once for everyone
+    asking within a few seconds (a rules page, a quiz page: not a start, which reads them as they are now)."""
+
+    def read() -> Any:
+        found = session.exec(_ROUND_OFFER, params={"round_id": round_id}).first() if is_db_id(round_id) else None
+        return tuple(offers.detached(session, found)) if found is not None and cache is not None else found
+
+    return cast(tuple[Round, Contest, Unit] | None, offers.shared(cache, ("round-offer", round_id), read))
 
 
 _ROUND_OFFER = (
