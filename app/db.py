@@ -23,7 +23,7 @@ import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, create_engine
@@ -126,6 +126,28 @@ def make_engine(settings: Settings) -> Engine:
         pool_recycle=1800,
         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
+
+
+LOOP_BUSY_S = 0.05  # how long a read on the event loop may wait for SQLite before it goes to the thread pool
+
+
+def loop_reader(engine: Engine) -> Engine | None:
+    """SQLite: an engine for the few reads made on the event loop itself (a member the worker has not seen: one
+    SELECT by key, about 0.1 ms), where the thread hop cost more than the read
+    (docs/performance.md#token-and-member-cache). One connection per thread that uses it (the loop's), read
+    only, with a short busy timeout: a read that would wait raises, and the caller goes to the pool. None for
+    PostgreSQL, whose round trip must not hold the loop, and for a database in memory."""
+    if engine.dialect.name != "sqlite" or _lock_path(engine) is None:
+        return None
+    loop = create_engine(engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False, "timeout": LOOP_BUSY_S})
+
+    @event.listens_for(loop, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        dbapi_conn.isolation_level = None  # no BEGIN: each read is its own
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(LOOP_BUSY_S * 1000)}")
+        dbapi_conn.execute("PRAGMA query_only=ON")
+
+    return loop
 
 
 def _lock_path(engine: Engine) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -11,6 +12,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
@@ -122,6 +124,17 @@ def _load_actor(engine: Engine, cache: PrincipalCache, claims: TokenClaims, ip: 
         return auth.load_actor(session=conn, cache=cache, claims=claims, ip=ip)
 
 
+async def _cold_actor(state: Any, claims: TokenClaims, ip: str | None) -> Actor:
+    """A member this worker has not seen lately: on SQLite read on the event loop (db.loop_reader), unless the
+    database is busy; else in the thread pool."""
+    if state.loop_reader is not None:
+        try:
+            return _load_actor(state.loop_reader, state.principals, claims, ip)
+        except (sqlite3.OperationalError, OperationalError):  # busy: the pool's threads may wait, the loop may not
+            pass
+    return await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
+
+
 def _claims(request: Request, csrf: str | None) -> tuple[TokenClaims, str | None]:
     """The token's claims (from `Authorization: Bearer` or the cookie) and the client's address; a write
     authenticated by the cookie must carry the CSRF token: a browser sends cookies on its own."""
@@ -149,7 +162,7 @@ async def get_actor(request: Request) -> Actor:
     claims, ip = _claims(request, await submitted_csrf(request))
     actor = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
     if actor is None:
-        actor = await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
+        actor = await _cold_actor(state, claims, ip)
     if (
         actor.member.must_change_password
         and request.url.path.startswith("/api/")

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import openapi, sweeper
 from app.config import Settings, get_settings
-from app.db import make_engine, on_commit
+from app.db import loop_reader, make_engine, on_commit
 from app.errors import AppError
 from app.errors_http import (
     handle_app_error,
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hoithi", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
+    app.state.loop_reader = loop_reader(app.state.engine)
     app.state.secret = settings.resolved_secret_key()
     app.state.static_version = _static_version()
     # The per-process caches and the tap writer: made here, reached through app.state, told of this

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import text
 
+from app.errors import Unauthorized
 from app.services.org.principals import PrincipalCache
 from tests.factories import api_token, bearer, make_member, make_unit
 
@@ -201,3 +203,51 @@ def test_a_new_member_writes_no_feed_entry(session, engine):
     newcomer.active = False
     session.commit()
     assert session.exec(select(MemberChange.member_id).where(MemberChange.id > last)).all() == [newcomer.id]
+
+
+def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsewhere(app, client, session, monkeypatch):
+    """db.loop_reader: on SQLite a member the worker has not seen is read on the event loop, with no thread hop;
+    on PostgreSQL, or when SQLite is busy, in the thread pool. Either way the right member, and a revoked token
+    is refused."""
+    import asyncio
+    import sqlite3
+
+    from app import deps
+    from app.security import decode_token
+    from tests.databases import TEST_SECRET
+
+    member = _setup(session)
+    claims = decode_token(api_token(client, "0911000111"), secret=TEST_SECRET, audience="hoithi")
+    hops: list[object] = []
+    real_hop = deps.run_in_threadpool
+
+    async def counted(func, *args):
+        hops.append(func)
+        return await real_hop(func, *args)
+
+    monkeypatch.setattr(deps, "run_in_threadpool", counted)
+    on_sqlite = app.state.engine.dialect.name == "sqlite"
+    assert (app.state.loop_reader is not None) == on_sqlite
+
+    def cold() -> object:
+        app.state.principals.forget(None)
+        return asyncio.run(deps._cold_actor(app.state, claims, "127.0.0.1"))
+
+    assert cold().id == member.id
+    assert len(hops) == (0 if on_sqlite else 1)
+    if on_sqlite:  # busy: the loop does not wait, the pool does
+        real_load = deps._load_actor
+
+        def busy(engine, *args):
+            if engine is app.state.loop_reader:
+                raise sqlite3.OperationalError("database is locked")
+            return real_load(engine, *args)
+
+        monkeypatch.setattr(deps, "_load_actor", busy)
+        assert cold().id == member.id and len(hops) == 1
+        monkeypatch.setattr(deps, "_load_actor", real_load)
+    member.token_version += 1
+    session.add(member)
+    session.commit()
+    with pytest.raises(Unauthorized):
+        cold()
