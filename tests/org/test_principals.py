@@ -211,6 +211,7 @@ def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsew
     is refused."""
     import asyncio
     import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
 
     from app import deps
     from app.security import decode_token
@@ -231,7 +232,9 @@ def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsew
 
     def cold() -> object:
         app.state.principals.forget(None)
-        return asyncio.run(deps._cold_actor(app.state, claims, "127.0.0.1"))
+        # a loop of its own in a thread of its own, as a worker's (a browser test may have left one running here)
+        with ThreadPoolExecutor(1) as loop_thread:
+            return loop_thread.submit(asyncio.run, deps._cold_actor(app.state, claims, "127.0.0.1")).result()
 
     assert cold().id == member.id
     assert len(hops) == (0 if on_sqlite else 1)
