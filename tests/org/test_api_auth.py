@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -79,7 +81,7 @@ def test_missing_fields_are_422_not_500(client):
     assert r.status_code == 422
 
 
-def _b64(data: dict) -> str:
+def _b64(data: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
@@ -94,6 +96,39 @@ def test_good_handmade_token_is_accepted(client, member):
     # The control for the tests below: the same claims, correctly signed, work.
     token = jwt.encode(_claims(member), TEST_SECRET, algorithm="HS256")
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+
+
+def _signed(header: dict, claims: object, secret: str = TEST_SECRET) -> str:
+    """A token made by hand: any header and claims, signed HS256 with the secret."""
+    head_body = _b64(header) + "." + _b64(claims)
+    signature = hmac.new(secret.encode(), head_body.encode(), hashlib.sha256).digest()
+    return head_body + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def test_tokens_signed_by_hand_follow_the_claims_rules(client, member):
+    """app.security verifies HS256 itself: what python-jose checked, checked the same way."""
+    hs256 = {"alg": "HS256", "typ": "JWT"}
+    ok = _signed(hs256, _claims(member))
+    assert client.get("/api/v1/me", headers=bearer(ok)).status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(_signed(hs256, _claims(member, aud=["x", "hoithi"])))).status_code == 200
+    now = int(datetime.now(UTC).timestamp())
+    refused = {
+        "tampered claims": ok.split(".")[0] + "." + _b64(_claims(member, tv=99)) + "." + ok.split(".")[2],
+        "header says none, signed all the same": _signed({"alg": "none"}, _claims(member)),
+        "no iat": _signed(hs256, {k: v for k, v in _claims(member).items() if k != "iat"}),
+        "no sub": _signed(hs256, {k: v for k, v in _claims(member).items() if k != "sub"}),
+        "sub a number": _signed(hs256, _claims(member, sub=member.id)),
+        "exp a text": _signed(hs256, _claims(member, exp=str(now + 600))),
+        "exp true": _signed(hs256, _claims(member, exp=True)),
+        "not valid yet": _signed(hs256, _claims(member, nbf=now + 600)),
+        "audience list without us": _signed(hs256, _claims(member, aud=["x"])),
+        "claims not an object": _signed(hs256, [1, 2]),
+        "a fourth segment": ok + ".x",
+        "a character outside base64url": ok[:-1] + "$",
+    }
+    for case, token in refused.items():
+        r = client.get("/api/v1/me", headers=bearer(token))
+        assert r.status_code == 401, (case, r.text)
 
 
 @pytest.mark.parametrize(
