@@ -82,19 +82,15 @@ def decode_token(token: str, *, secret: str, audience: str) -> TokenClaims | Non
         return known if known.expires_at > time.time() else None
     try:
         claims = _hs256_claims(token, secret, audience)
-        result = (
-            None
-            if claims is None
-            else TokenClaims(
-                member_id=int(claims["sub"]),
-                token_version=int(claims["tv"]),
-                issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
-                expires_at=float(claims["exp"]),
-            )
+        if claims is None:
+            return None
+        result = TokenClaims(
+            member_id=int(claims["sub"]),
+            token_version=int(claims["tv"]),
+            issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+            expires_at=float(claims["exp"]),
         )
     except (KeyError, TypeError, ValueError, OverflowError):
-        return None
-    if result is None:
         return None
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
