@@ -86,6 +86,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     for task in tasks:
         task.cancel()
+    if app.state.loop_reader is not None:
+        app.state.loop_reader.dispose()
 
 
 def _resolve_member_term(app: FastAPI) -> None:
