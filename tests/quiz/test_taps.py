@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from app.errors import Invalid
-from app.models import Answer
-from app.services.quiz import starting, taps
+from app.models import Answer, Attempt, Round
+from app.services.quiz import attempts, starting, taps
 from tests.factories import member_actor
 from tests.fixtures.quiz import attempt_questions
 
@@ -90,3 +90,57 @@ def test_many_taps_at_once_are_all_saved(app, session, quiz_world, n):
     session.rollback()
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
     assert {a.position for a in saved} == {q.position for q in qs}
+
+
+def _predict(member, attempt, value: int, **changes):
+    tap = taps.new_tap(member_id=member.id, token_version=member.token_version, attempt_id=attempt.id, position=0, option_ids=[])
+    tap.prediction = value
+    for name, v in changes.items():
+        setattr(tap, name, v)
+    return tap
+
+
+def test_a_prediction_rides_with_the_taps_until_an_earlier_attempt_locks_it(engine, session, quiz_world):
+    """The quiz world's round locks the prediction to the first finished attempt: the first attempt's predictions
+    are saved in the batch (the batch's last wins); the second attempt's go the long way (None), where
+    attempts.save_prediction applies the lock."""
+    me = member_actor(session, quiz_world.inside)
+    first, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
+    one = [o["id"] for o in attempt_questions(session, first)[0].options]
+    session.commit()
+    inside, outside = quiz_world.inside, quiz_world.outside
+    batch = [
+        _predict(inside, first, 120),
+        taps.new_tap(member_id=inside.id, token_version=None, attempt_id=first.id, position=1, option_ids=[one[0]]),
+        _predict(outside, first, 5),  # not theirs
+        _predict(inside, first, 7, token_version=inside.token_version + 1),  # revoked
+        _predict(inside, first, 9, now=first.deadline_at + timedelta(seconds=6)),  # late
+        _predict(inside, first, 150),  # the later one wins
+    ]
+    taps.TapWriter(engine)._save(batch)
+    results = [t.done.result() for t in batch]
+    assert results[0] is not None and results[1] is not None and results[5] is not None
+    assert results[2] is None and results[3] is None and results[4] is None
+    session.expire_all()
+    row = session.get(Attempt, first.id)
+    assert (row.prediction, row.prediction_saved_at) == (150, batch[5].now)
+    assert session.exec(select(Answer).where(Answer.attempt_id == first.id)).one().option_ids == [one[0]]
+
+    attempts.submit(session=session, actor=me, attempt_id=first.id)
+    second, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
+    session.commit()
+    later = _predict(inside, second, 150)
+    taps.TapWriter(engine)._save([later])
+    assert later.done.result() is None  # locked by the first: the long way decides
+
+
+def test_a_round_without_a_prediction_sends_it_the_long_way(engine, session, quiz_world):
+    me = member_actor(session, quiz_world.inside)
+    attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
+    session.get(Round, quiz_world.round_id).prediction_kind = None
+    session.commit()
+    tap = _predict(quiz_world.inside, attempt, 12)
+    taps.TapWriter(engine)._save([tap])
+    assert tap.done.result() is None
+    session.expire_all()
+    assert session.get(Attempt, attempt.id).prediction is None

@@ -51,8 +51,18 @@ async def save_answer(request: Request, attempt_id: int, position: Position, dat
 
 
 @router.put("/attempts/{attempt_id}/prediction", response_model=Saved)
-def save_prediction(attempt_id: int, data: PredictionValue, actor: CurrentActor, session: SessionDep) -> Saved:
-    return Saved(saved_at=attempts.save_prediction(session=session, actor=actor, attempt_id=attempt_id, value=data.value))
+async def save_prediction(request: Request, attempt_id: int, data: PredictionValue, caller: CurrentCaller) -> Saved:
+    """Saved as a tap is (save_answer above)."""
+    saved = await attempts.save_prediction_async(
+        engine=request.app.state.engine,
+        writer=request.app.state.taps,
+        member_id=caller.claims.member_id,
+        token_version=caller.claims.token_version,
+        actor=caller.actor_now,
+        attempt_id=attempt_id,
+        value=data.value,
+    )
+    return Saved(saved_at=saved)
 
 
 @router.post("/attempts/{attempt_id}/submit", response_model=Submitted, response_model_exclude_none=True)

@@ -4,7 +4,6 @@ what is unanswered, submit, see the result the round's visibility rule allows.""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -123,16 +122,6 @@ def _saved_ok(request: Request, saved_at: datetime) -> HTMLResponse:
     return render_filled(request, "partials/quiz/saved_ok.html", {"time": local_time(request, saved_at, "%H:%M:%S")})
 
 
-def _saved(request: Request, session: Session, save: Callable[[], datetime]) -> HTMLResponse:
-    """The fragment an htmx save swaps in under its field: saved at what time, or why not."""
-    try:
-        saved_at = save()
-    except AppError as exc:
-        message, _ = form_failure(session, request, exc)
-        return render(request, "partials/quiz/saved.html", {"message": message}, status_code=exc.status_code)
-    return _saved_ok(request, saved_at)
-
-
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
 async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor) -> HTMLResponse:
     """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async). The
@@ -151,22 +140,33 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
             option_ids=_chosen(form.getlist(f"q{position}")),
         )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
-        return render(
-            request, "partials/quiz/saved.html", {"message": translate(request, exc.message, **exc.params)}, status_code=exc.status_code
-        )
+        return _not_saved(request, exc)
     return _saved_ok(request, saved_at)
 
 
-@router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
-def save_prediction(request: Request, attempt_id: int, actor: PageActor, session: SessionDep, form: FormDep) -> HTMLResponse:
-    """htmx: the prediction, saved as soon as the field changes."""
-    return _saved(
-        request,
-        session,
-        lambda: attempts.save_prediction(
-            session=session, actor=actor, attempt_id=attempt_id, value=_prediction(form.get("prediction") or "")
-        ),
+def _not_saved(request: Request, exc: AppError) -> HTMLResponse:
+    return render(
+        request, "partials/quiz/saved.html", {"message": translate(request, exc.message, **exc.params)}, status_code=exc.status_code
     )
+
+
+@router.post("/attempts/{attempt_id}/prediction", response_class=HTMLResponse)
+async def save_prediction(request: Request, attempt_id: int, actor: PageActor) -> HTMLResponse:
+    """htmx: the prediction, saved as soon as the field changes, the way a tap is (save_one)."""
+    form = await request.form()
+    try:
+        saved_at = await attempts.save_prediction_async(
+            engine=request.app.state.engine,
+            writer=request.app.state.taps,
+            member_id=actor.id,
+            token_version=None,
+            actor=lambda: actor,
+            attempt_id=attempt_id,
+            value=_prediction(str(form.get("prediction") or "")),
+        )
+    except AppError as exc:
+        return _not_saved(request, exc)
+    return _saved_ok(request, saved_at)
 
 
 @router.post("/attempts/{attempt_id}/events", status_code=204)

@@ -211,6 +211,33 @@ async def save_tap_async(
     )
 
 
+async def save_prediction_async(
+    *,
+    engine: Engine,
+    writer: taps.TapWriter,
+    member_id: int,
+    token_version: int | None,
+    actor: Callable[[], Actor],
+    attempt_id: int,
+    value: int,
+) -> datetime:
+    """The prediction field, as a tap is saved (save_tap_async): the usual case (a value in range, a round that
+    takes a prediction not locked to the first attempt) waits for the tap writer; the rest takes save_prediction
+    in the pool, which says why not."""
+    if 0 <= value <= MAX_PREDICTION:
+        tap = taps.new_tap(member_id=member_id, token_version=token_version, attempt_id=attempt_id, position=0, option_ids=[])
+        tap.prediction = value
+        saved = await taps.wait(writer.submit(tap))
+        if saved is not None:
+            return saved
+
+    def alone() -> datetime:
+        with session_scope(engine) as session:
+            return save_prediction(session=session, actor=actor(), attempt_id=attempt_id, value=value)
+
+    return await anyio.to_thread.run_sync(alone)
+
+
 # Only what the check needs (every tap of every member comes through here): not the text or explanation.
 _CHOICE_COLUMNS = (AttemptQuestion.position, AttemptQuestion.kind, AttemptQuestion.options)
 
@@ -261,6 +288,7 @@ def locked_prediction(*, session: Session, round_id: int, member_id: int, except
 
 
 _at = Attempt.__table__.c
+MAX_PREDICTION = 100_000_000
 # Built once: the quiz page and every prediction saved read it.
 _LOCKED = (
     sa_select(_at.prediction)
@@ -280,7 +308,7 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     kind, lock_first = session.connection().execute(_ROUND_PREDICTION, {"round_id": attempt.round_id}).one()
     if not kind:
         raise Conflict(N_("Vòng thi này không có câu hỏi dự đoán."))
-    if value < 0 or value > 100_000_000:
+    if value < 0 or value > MAX_PREDICTION:
         raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
     if lock_first:
         first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id)

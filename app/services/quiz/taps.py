@@ -1,4 +1,5 @@
-"""Saving taps in the usual case, many to a transaction (group commit).
+"""Saving taps in the usual case, many to a transaction (group commit). The prediction field is saved the same
+way: a tap that carries a number instead of options.
 
 A transaction per tap would queue every save of the city for the writer lock (docs/performance.md#tap-writer).
 Here one writer thread per process saves all the taps waiting in one transaction, then answers each: a save
@@ -19,14 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from app.db import DriverStatement, writer
 from app.errors import AppError
-from app.models import Answer, Attempt, AttemptQuestion, Member
+from app.models import Answer, Attempt, AttemptQuestion, Member, Round
+from app.models.quiz import AttemptStatus
 from app.models.types import utcnow
 from app.services.kit.batches import GroupCommit
 from app.services.quiz.rules import check_choice, save_refusal
@@ -34,7 +36,7 @@ from app.services.quiz.rules import check_choice, save_refusal
 log = logging.getLogger(__name__)
 
 
-_a, _q, _m = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c
+_a, _q, _m, _r = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c, Round.__table__.c
 # Built once: a batch runs these three, whatever its size (two reads, one upsert of all its answers).
 _ATTEMPTS = (
     select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version)
@@ -59,6 +61,37 @@ _READ_ONE = (
 # PostgreSQL, a batch of one tap (most of them, unless the saves come in hundreds a second): the same read, with
 # the batch reads' share lock on the attempt, in one round trip instead of two.
 _READ_ONE_LOCKED = _READ_ONE.with_for_update(read=True, of=Attempt.__table__)
+# A prediction: the attempt, whether its round takes one, and whether an earlier finished attempt of the member
+# has one (where the round locks predictions to the first, attempts.save_prediction then decides).
+_earlier = Attempt.__table__.alias("earlier")
+_LOCKED = (
+    select(_earlier.c.id)
+    .where(_earlier.c.round_id == _a.round_id, _earlier.c.member_id == _a.member_id, _earlier.c.id != _a.id)
+    .where(_earlier.c.status != bindparam("in_progress"), _earlier.c.prediction.is_not(None))
+    .exists()
+)
+_READ_PREDICTION = (
+    select(
+        _a.id,
+        _a.member_id,
+        _a.status,
+        _a.deadline_at,
+        _m.active,
+        _m.token_version,
+        _r.prediction_kind,
+        (_r.prediction_lock_first & _LOCKED).label("locked"),
+    )
+    .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id).join(Round.__table__, _r.id == _a.round_id))
+    .where(_a.id == bindparam("attempt_id"))
+)
+_SET_PREDICTION = (
+    update(Attempt.__table__)
+    .where(_a.id == bindparam("attempt_id"))
+    .values(
+        prediction=bindparam("prediction", type_=_a.prediction.type),
+        prediction_saved_at=bindparam("saved_at", type_=_a.prediction_saved_at.type),
+    )
+)
 # (attempt, position) pairs as two IN lists (a few pairs too many, dropped in Python): SQLite does not use the
 # index for a row-value IN and read the whole table.
 _QUESTIONS = select(_q.attempt_id, _q.position, _q.kind, _q.options).where(
@@ -90,6 +123,7 @@ class Tap:
     option_ids: list[str]
     now: datetime
     done: Future = field(default_factory=Future)
+    prediction: int | None = None  # set: this is the prediction field (position 0, no options), not a question
 
 
 class TapWriter:
@@ -105,6 +139,10 @@ class TapWriter:
         # cost more than the statements (docs/performance.md#tap-writer)
         self._read_one = DriverStatement(_READ_ONE if self._dialect == "sqlite" else _READ_ONE_LOCKED)
         self._upsert = DriverStatement(upsert_statement(self._dialect))
+        self._read_prediction = DriverStatement(
+            _READ_PREDICTION if self._dialect == "sqlite" else _READ_PREDICTION.with_for_update(read=True, of=Attempt.__table__)
+        )
+        self._set_prediction = DriverStatement(_SET_PREDICTION)
 
     def submit(self, tap: Tap) -> Future:
         self._group.submit(tap)
@@ -112,9 +150,14 @@ class TapWriter:
 
     def _save(self, batch: list[Tap]) -> None:
         outcomes: list[tuple[Tap, Any, BaseException | None]] = []
+        predicting = [tap for tap in batch if tap.prediction is not None]
+        if predicting:
+            batch = [tap for tap in batch if tap.prediction is None]
         try:
             with self._engine.begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
-                attempts, questions = self._read(conn, batch)
+                if predicting:
+                    outcomes += self._predictions(conn, predicting)
+                attempts, questions = self._read(conn, batch) if batch else ({}, {})
                 answers: dict[tuple[int, int], dict] = {}  # one row per answer: the batch's last tap of it
                 for tap in batch:
                     try:
@@ -131,12 +174,29 @@ class TapWriter:
                     self._upsert.many(conn, list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
             log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
-            outcomes = [(tap, None, None) for tap in batch]
+            outcomes = [(tap, None, None) for tap in batch + predicting]
         for tap, saved, error in outcomes:
             if error is not None:
                 tap.done.set_exception(error)
             else:
                 tap.done.set_result(saved)
+
+    def _predictions(self, conn: Connection, predicting: list[Tap]) -> list[tuple[Tap, Any, BaseException | None]]:
+        """Each prediction the round takes, not locked by an earlier attempt, that the attempt may still save, written
+        (the batch's last of an attempt); the others (None) take attempts.save_prediction, which says why or
+        applies the lock."""
+        rows: dict[int, dict] = {}
+        outcomes: list[tuple[Tap, Any, BaseException | None]] = []
+        for tap in predicting:
+            attempt = self._read_prediction.first(conn, {"attempt_id": tap.attempt_id, "in_progress": AttemptStatus.in_progress})
+            usual = attempt is not None and attempt.prediction_kind and not attempt.locked and self._may_save(tap, attempt)
+            if usual:
+                rows.pop(tap.attempt_id, None)
+                rows[tap.attempt_id] = {"attempt_id": tap.attempt_id, "prediction": tap.prediction, "saved_at": tap.now}
+            outcomes.append((tap, tap.now if usual else None, None))
+        if rows:
+            self._set_prediction.many(conn, list(rows.values()))
+        return outcomes
 
     def _read(self, conn: Connection, batch: list[Tap]) -> tuple[dict[int, Any], dict[tuple[int, int], Any]]:
         """The batch's attempts (with their members) by id, and its questions by (attempt, position)."""
@@ -161,17 +221,21 @@ class TapWriter:
 
     def _decide(self, tap: Tap, attempt: Any, question: Any) -> list[str] | None:
         """The options to save for this tap, or None when it is not the usual case."""
-        if (
-            attempt is None
-            or question is None
-            or not attempt.active
-            or (tap.token_version is not None and attempt.token_version != tap.token_version)
-            or save_refusal(
-                owner_id=attempt.member_id, member_id=tap.member_id, status=attempt.status, deadline_at=attempt.deadline_at, now=tap.now
-            )
-        ):
+        if attempt is None or question is None or not self._may_save(tap, attempt):
             return None
         return check_choice((question.kind, question.options), tap.position, tap.option_ids)
+
+    @staticmethod
+    def _may_save(tap: Tap, attempt: Any) -> bool:
+        """The member is active, the session still valid, and the attempt theirs and open (rules.save_refusal)."""
+        return bool(
+            attempt.active
+            and (tap.token_version is None or attempt.token_version == tap.token_version)
+            and save_refusal(
+                owner_id=attempt.member_id, member_id=tap.member_id, status=attempt.status, deadline_at=attempt.deadline_at, now=tap.now
+            )
+            is None
+        )
 
 
 def new_tap(
