@@ -68,12 +68,12 @@ def current(*, session: Session, round_id: int, member_id: int) -> Attempt | Non
 
 def finalise(*, session: Session, attempt: Attempt, at: datetime) -> Attempt:
     """End an open attempt at `at` with the answers it has (time ran out, or the round was closed)."""
+    round_ = session.get(Round, attempt.round_id)  # read first: one flush writes the attempt (submit says why)
+    assert round_ is not None
+    attempt.score, attempt.correct_count = score(session, attempt, round_)
     attempt.status = AttemptStatus.expired
     attempt.submitted_at = at
     attempt.duration_ms = max(0, int((at - attempt.started_at).total_seconds() * 1000))
-    round_ = session.get(Round, attempt.round_id)
-    assert round_ is not None
-    attempt.score, attempt.correct_count = score(session, attempt, round_)
     session.flush()
     return attempt
 
@@ -368,14 +368,16 @@ def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | N
         # The submit's time is taken once it holds the attempt (SQLite's writer lock, PostgreSQL's row lock): a
         # tap committed while the submit waited for it is in the score, so it must not look saved after it.
         now = utcnow()
-    if attempt.status == AttemptStatus.in_progress:
-        attempt.status = AttemptStatus.submitted
-        attempt.submitted_at = min(now, attempt.deadline_at)
-        attempt.duration_ms = int((attempt.submitted_at - attempt.started_at).total_seconds() * 1000)
+    # Read before anything changes, so that the attempt is written in one flush (a change first would be
+    # flushed by the reads' autoflush, and the score in a second UPDATE).
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
     if attempt.score is None:
         attempt.score, attempt.correct_count = score(session, attempt, round_)
+    if attempt.status == AttemptStatus.in_progress:
+        attempt.status = AttemptStatus.submitted
+        attempt.submitted_at = min(now, attempt.deadline_at)
+        attempt.duration_ms = int((attempt.submitted_at - attempt.started_at).total_seconds() * 1000)
     session.flush()
     return attempt
 
