@@ -200,6 +200,29 @@ def writer(engine: Engine) -> Engine:
 
 
 @contextmanager
+def reads_before_lock(session: Session) -> Iterator[bool]:
+    """SQLite, a session that has not begun: the block's statements run in a deferred transaction, which takes
+    no writer lock, ended with the block; what the session does next begins IMMEDIATE as usual, so the writer
+    lock is held for the writes alone (docs/performance.md#reads-before-the-writer-lock). Yields True then: what
+    the block read may have changed by the time the lock is held, so the caller reads again, under the lock,
+    what its writes depend on. Elsewhere (PostgreSQL, whose row locks order what matters, or a transaction
+    already under way) the block joins the session's one transaction, and it yields False."""
+    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield False
+        return
+    session.connection(execution_options={_IMMEDIATE: False})
+    try:
+        yield True
+    except BaseException:
+        session.rollback()
+        raise
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+        raise RuntimeError("reads_before_lock: a write inside the block would run without the writer lock")
+    session.commit()  # nothing to write: ends the read (objects stay loaded, expire_on_commit is off)
+
+
+@contextmanager
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A unit of work for the CLI, sweeps and tests: commit on success, roll back on error."""
     with Session(writer(engine) if write else engine, expire_on_commit=False) as session:

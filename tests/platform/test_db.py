@@ -138,3 +138,46 @@ def test_a_statement_on_the_driver_reads_and_writes_as_sqlalchemy_does(engine, s
         assert conn.execute(read, {"a": attempt.id}).all() == [(["c"], when)]
         assert DriverStatement(read).first(conn, {"a": attempt.id}) == (["c"], when)
         assert DriverStatement(read).first(conn, {"a": -1}) is None
+
+
+def test_reads_before_the_lock_take_no_writer_lock_and_the_writes_after_them_do(tmp_path):
+    """db.reads_before_lock on SQLite (its own database file): the block reads without the writer lock, a write
+    inside it is refused before anything is written, and the session's next transaction takes the lock."""
+    import pytest
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine, reads_before_lock, writer
+    from app.services import migrate
+
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path}/split.db", secret_key="x" * 32, _env_file=None))
+    migrate.upgrade(engine)
+    path = engine.url.database + "-writer.lock"
+    with Session(writer(engine), expire_on_commit=False) as s:
+        with reads_before_lock(s) as apart:
+            assert apart and s.exec(select(func.count()).select_from(Unit)).one() == 0
+            assert _lock_is_free(path)
+        assert not s.in_transaction()
+        s.add(Unit(code="SAU", name="Ghi sau khi đọc", path="/sau/"))
+        s.flush()
+        assert not _lock_is_free(path)
+        s.commit()
+        with pytest.raises(RuntimeError), reads_before_lock(s):
+            s.add(Unit(code="TRONG", name="Ghi trong khi đọc", path="/trong/"))
+        s.exec(select(Unit)).all()  # a transaction under way: the block joins it
+        with reads_before_lock(s) as apart:
+            assert not apart
+        s.rollback()
+    with Session(engine) as s:
+        assert [u.code for u in s.exec(select(Unit)).all()] == ["SAU"]
+    assert _lock_is_free(path)
+    engine.dispose()
+
+
+def test_reads_before_the_lock_join_the_one_transaction_on_postgresql(engine):
+    from sqlmodel import Session
+
+    from app.db import reads_before_lock, writer
+
+    with Session(writer(engine)) as s, reads_before_lock(s) as apart:
+        assert apart == (engine.dialect.name == "sqlite")

@@ -80,6 +80,62 @@ def test_bank_edits_never_change_a_drawn_attempt(session, quiz_world):
     assert attempts.public(session=session, attempt=attempt).model_dump() == before
 
 
+def _racing_start(engine, me, round_id: int, *, submit: bool):
+    """drawing.drawn_rows that lets another start of the member commit (and submit, if asked) while the start
+    it serves is between its reads and its writes; the list it fills gets the other attempt's id."""
+    from app.services.contests import drawing
+
+    real, raced = drawing.drawn_rows, []
+
+    def drawn(**kw):
+        if not raced:
+            raced.append(0)
+            with Session(writer(engine), expire_on_commit=False) as other:
+                won, _ = starting.start(session=other, actor=me, round_id=round_id)
+                if submit:
+                    attempts.submit(session=other, actor=me, attempt_id=won.id)
+                other.commit()
+            raced.append(won.id)
+        return real(**kw)
+
+    return drawn, raced
+
+
+def test_a_start_whose_member_started_elsewhere_meanwhile_gets_that_attempt_back(engine, session, quiz_world, monkeypatch):
+    """A start reads before it takes SQLite's writer lock (db.reads_before_lock); another start of the same
+    member committed in between is the attempt it answers with (on both databases the one-in-progress index
+    would refuse a second): one attempt, one snapshot."""
+    from app.services.contests import drawing
+
+    me = member_actor(session, quiz_world.inside)
+    session.commit()
+    drawn, raced = _racing_start(engine, me, quiz_world.round_id, submit=False)
+    monkeypatch.setattr(drawing, "drawn_rows", drawn)
+    with Session(writer(engine), expire_on_commit=False) as s:
+        attempt, created = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
+        s.commit()
+    assert (attempt.id, created) == (raced[1], False)
+    assert session.exec(select(func.count()).select_from(Attempt)).one() == 1
+    assert session.exec(select(func.count()).select_from(AttemptQuestion)).one() == 5
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_start_counts_an_attempt_finished_between_its_reads_and_its_writes(engine, session, quiz_world, monkeypatch):
+    """SQLite: the member's attempts are read again under the writer lock, so one started and submitted in
+    between counts (the new one is number 2 of the two allowed). PostgreSQL reads and writes in one transaction."""
+    from app.services.contests import drawing
+
+    me = member_actor(session, quiz_world.inside)
+    session.commit()
+    drawn, raced = _racing_start(engine, me, quiz_world.round_id, submit=True)
+    monkeypatch.setattr(drawing, "drawn_rows", drawn)
+    with Session(writer(engine), expire_on_commit=False) as s:
+        attempt, created = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
+        s.commit()
+    assert created and attempt.id != raced[1]
+    assert sorted(session.exec(select(Attempt.number)).all()) == [1, 2]
+
+
 def test_starts_draw_from_the_rounds_kept_pools_until_a_question_changes(app, session, quiz_world):
     """With the app's cache the pools a round draws from are read once for the starts of a few seconds: the same
     draw for the same seed as without it, and a question retired through this worker is never drawn after."""

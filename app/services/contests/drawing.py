@@ -111,14 +111,12 @@ def _option_keys(n: int) -> list[str]:
     return [raw[i : i + 8] for i in range(0, 8 * n, 8)]
 
 
-def snapshot(
-    *, session: Session, attempt_id: int, question_ids: list[int], rng: random.Random, shuffle_options: bool
-) -> list[dict[str, Any]]:
-    """Freeze the drawn questions into the attempt: one INSERT of all its rows."""
-    rows = drawn_rows(session=session, question_ids=question_ids, rng=rng, shuffle_options=shuffle_options, attempt_id=attempt_id)
+def store(*, session: Session, attempt_id: int, rows: list[dict[str, Any]]) -> None:
+    """drawn_rows() stored as the attempt's snapshot, in one INSERT."""
+    for row in rows:
+        row["attempt_id"] = attempt_id
     if rows:
         session.connection().execute(insert(AttemptQuestion.__table__), rows)
-    return rows
 
 
 def sample(*, session: Session, round_: Round) -> list[AttemptQuestion]:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
+from app.db import reads_before_lock
 from app.errors import N_, Conflict, TooManyRequests
 from app.models import Attempt, Round
 from app.models.contests import RoundStatus
@@ -144,44 +145,71 @@ def _start(
     Thousands start within a minute of a round opening: a start reads the member's earlier attempts once,
     draws the questions from its seed and writes the attempt and its snapshot in two statements."""
     now = now or utcnow()
-    round_, _contest = attempts.round_for_member(session, actor, round_id)
-    _check_round_open(round_, now)
-    past = _past(session, round_id, actor.id)
-    if past.in_progress is not None:
-        existing = session.get(Attempt, past.in_progress)
-        assert existing is not None
-        attempts.finalise_if_due(session=session, attempt=existing, now=now)
-        if existing.status == AttemptStatus.in_progress:
-            return existing, None
+    # What a start reads comes before the writer lock; only the member's earlier attempts, which the insert
+    # depends on, are read again under it (docs/performance.md#reads-before-the-writer-lock).
+    with reads_before_lock(session) as apart:
+        round_, _contest = attempts.round_for_member(session, actor, round_id)
+        _check_round_open(round_, now)
         past = _past(session, round_id, actor.id)
+        draw = _draw(session, round_, past, now, cache) if past.in_progress is None else None
+    if apart and (locked := _past(session, round_id, actor.id)) != past:
+        past, draw = locked, None  # another start or a submit of this member came in between: decide again
+    if draw is None:
+        if past.in_progress is not None:
+            existing = session.get(Attempt, past.in_progress)
+            assert existing is not None
+            attempts.finalise_if_due(session=session, attempt=existing, now=now)
+            if existing.status == AttemptStatus.in_progress:
+                return existing, None
+            past = _past(session, round_id, actor.id)
+        draw = _draw(session, round_, past, now, cache)
+    return _write(session, actor, round_, past, draw, now, ip=ip, user_agent=user_agent)
+
+
+@dataclass(frozen=True)
+class _Draw:
+    number: int
+    seed: str
+    rows: list[dict[str, Any]]  # the snapshot's rows, their attempt_id still to be set
+
+
+def _draw(session: Session, round_: Round, past: _Past, now: datetime, cache: offers.Cache | None) -> _Draw:
+    """The new attempt's number and questions, if the member may start one (reads only)."""
     done = _check_attempts_left(past, round_, now)
-    assert actor.unit is not None and actor.unit.id is not None
     seed = secrets.token_hex(8)
     rng = random.Random(seed)
     ids = drawing.pick_question_ids(session=session, round_=round_, rng=rng, cache=cache)
+    rows = drawing.drawn_rows(session=session, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
+    return _Draw(done + 1, seed, rows)
+
+
+def _write(
+    session: Session, actor: Actor, round_: Round, past: _Past, draw: _Draw, now: datetime, *, ip: str | None, user_agent: str | None
+) -> tuple[Attempt, list[dict[str, Any]] | None]:
+    """The attempt and its snapshot, in two statements."""
+    assert actor.unit is not None and actor.unit.id is not None and round_.id is not None
     attempt = Attempt(
-        round_id=round_id,
+        round_id=round_.id,
         member_id=actor.id,
         unit_id=actor.unit.id,
-        number=done + 1,
-        seed=seed,
+        number=draw.number,
+        seed=draw.seed,
         started_at=now,
         deadline_at=min(now + timedelta(seconds=round_.time_limit_s), round_.closes_at),
         ip=ip,
         user_agent=(user_agent or "")[:300] or None,
-        question_count=len(ids),
+        question_count=len(draw.rows),
         prediction=past.locked_prediction if round_.prediction_kind and round_.prediction_lock_first else None,
     )
     values = {c.name: getattr(attempt, c.name) for c in _at.columns if c.name != "id"}
     attempt.id = session.connection().execute(_insert(session.get_bind().dialect.name), values).scalar()
     if attempt.id is None:
         # Another request of the same member started one a moment ago: the database let only one through.
-        winner = attempts.current(session=session, round_id=round_id, member_id=actor.id)
+        winner = attempts.current(session=session, round_id=round_.id, member_id=actor.id)
         if winner is None:
             raise Conflict(N_("Vòng thi đang bận, vui lòng thử lại."))
         return winner, None
     make_transient_to_detached(attempt)  # the row just written, without reading it back
     session.add(attempt)
-    assert attempt.id is not None
-    rows = drawing.snapshot(session=session, attempt_id=attempt.id, question_ids=ids, rng=rng, shuffle_options=round_.shuffle_options)
-    return attempt, rows
+    drawing.store(session=session, attempt_id=attempt.id, rows=draw.rows)
+    return attempt, draw.rows
