@@ -124,14 +124,22 @@ def _load_actor(engine: Engine, cache: PrincipalCache, claims: TokenClaims, ip: 
         return auth.load_actor(session=conn, cache=cache, claims=claims, ip=ip)
 
 
+def _loop_actor(loop_reader: Engine | None, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor | None:
+    """A member this worker has not seen lately, read on the event loop (SQLite: db.loop_reader); None when there
+    is no such reader or the database is busy (the pool's threads may wait, the loop may not)."""
+    if loop_reader is None:
+        return None
+    try:
+        return _load_actor(loop_reader, cache, claims, ip)
+    except (sqlite3.OperationalError, OperationalError):
+        return None
+
+
 async def _cold_actor(state: Any, claims: TokenClaims, ip: str | None) -> Actor:
-    """A member this worker has not seen lately: on SQLite read on the event loop (db.loop_reader), unless the
-    database is busy; else in the thread pool."""
-    if state.loop_reader is not None:
-        try:
-            return _load_actor(state.loop_reader, state.principals, claims, ip)
-        except (sqlite3.OperationalError, OperationalError):  # busy: the pool's threads may wait, the loop may not
-            pass
+    """A member this worker has not seen lately: on the event loop if it can (_loop_actor), else in the thread pool."""
+    actor = _loop_actor(state.loop_reader, state.principals, claims, ip)
+    if actor is not None:
+        return actor
     return await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)
 
 
@@ -190,6 +198,7 @@ class Caller:
     claims: TokenClaims
     ip: str | None
     cached: Actor | None
+    loop_reader: Any = None
 
     def actor_now(self) -> Actor:
         """In a worker thread: the cached actor, or the member loaded now (one SELECT)."""
@@ -201,7 +210,11 @@ class Caller:
         if self.cached is not None:
             return self.cached
         if session is NO_DATABASE:
-            raise NeedsDatabase("member")
+            # read on the event loop if it can: a board kept in memory then needs no thread hop
+            self.cached = _loop_actor(self.loop_reader, self.cache, self.claims, self.ip)
+            if self.cached is None:
+                raise NeedsDatabase("member")
+            return self.cached
         # on the answer's own connection: one checkout per request, not two
         return auth.load_actor(session=session, cache=self.cache, claims=self.claims, ip=self.ip)
 
@@ -209,7 +222,8 @@ class Caller:
 async def get_caller(request: Request) -> Caller:
     state = request.app.state
     claims, ip = _claims(request, await submitted_csrf(request))
-    return Caller(state.engine, state.principals, claims, ip, auth.cached_actor(cache=state.principals, claims=claims, ip=ip))
+    cached = auth.cached_actor(cache=state.principals, claims=claims, ip=ip)
+    return Caller(state.engine, state.principals, claims, ip, cached, state.loop_reader)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

@@ -324,3 +324,30 @@ def test_open_round_with_immediate_results_shows_no_prediction_column(client, se
     html = client.get(f"/rounds/{r1.id}/board").text
     head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
     assert "Thời gian" in head and "Dự đoán" not in head  # the truth is not known before close
+
+
+def test_a_cold_member_gets_a_kept_board_without_a_thread_hop_on_sqlite(app, client, session, results_arena, monkeypatch):
+    """A member this worker has not seen lately: on SQLite read on the event loop (db.loop_reader), so a board
+    kept in memory is answered there; elsewhere the answer goes to the thread pool. Either way their own card."""
+    import anyio.to_thread
+
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
+    page_login(client, s.by_name["Phạm Thị Cúc"].phone)
+    assert client.get(f"/rounds/{r1.id}/board").status_code == 200  # the board is now kept
+    page_login(client, s.by_name["Vũ Thị Em"].phone)
+    client.get(f"/rounds/{r1.id}/board")  # and her card, for the check below
+    hops: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kw):
+        hops.append(getattr(func, "__name__", ""))
+        return await real(func, *args, **kw)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    app.state.principals.forget(None)  # every member cold
+    page = client.get(f"/rounds/{r1.id}/board")
+    assert page.status_code == 200 and "Bạn xếp thứ 2/2 trong Đơn vị CB-B1" in page.text
+    on_sqlite = app.state.engine.dialect.name == "sqlite"
+    assert hops.count("with_database") == (0 if on_sqlite else 1)
