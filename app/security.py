@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import hashlib
+import functools
 import hmac
 import json
 import math
@@ -113,7 +113,7 @@ def _hs256_claims(token: str, secret: str, audience: str) -> dict[str, Any] | No
     if not _TOKEN_SHAPE.fullmatch(token):
         return None
     head, body, signature = token.split(".")
-    expected = hmac.new(secret.encode(), f"{head}.{body}".encode("ascii"), hashlib.sha256).digest()
+    expected = hmac.digest(secret.encode(), f"{head}.{body}".encode("ascii"), "sha256")
     if not hmac.compare_digest(expected, _b64url(signature)):
         return None
     header, claims = json.loads(_b64url(head)), json.loads(_b64url(body))
@@ -135,8 +135,13 @@ def _number(value: Any) -> float | None:
 
 def keyed_hash(value: str, *, secret: str, purpose: str) -> str:
     """HMAC-SHA256 under a key derived for one purpose (e.g. CCCD numbers)."""
-    key = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_purpose_key(secret, purpose), value.encode(), "sha256").hex()
+
+
+@functools.lru_cache(maxsize=32)
+def _purpose_key(secret: str, purpose: str) -> bytes:
+    # derived once per secret and purpose: every form post and page checks or makes a CSRF token
+    return hmac.digest(secret.encode(), purpose.encode(), "sha256")
 
 
 def new_csrf_seed() -> str:
