@@ -88,6 +88,29 @@ def test_failed_htmx_save_says_why(client, session, quiz_world):
     assert r.status_code == 403  # no CSRF token, no save
 
 
+def test_a_prediction_is_saved_as_typed_and_then_locked_by_the_first_submit(client, session, quiz_world):
+    """The htmx prediction rides with the taps (the tap writer) until the first submitted attempt locks it; the
+    second attempt's other value is refused with the locked one named, in Vietnamese."""
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
+    hx = {"HX-Request": "true", "X-CSRF-Token": token}
+    for typed in ("12", "1.200"):
+        r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": typed}, headers=hx)
+        assert r.status_code == 200 and "✓ Đã lưu" in r.text
+    session.rollback()
+    assert session.get(Attempt, attempt_id).prediction == 1200
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token})
+    rules = client.get(f"/rounds/{quiz_world.round_id}/enter")
+    r = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": csrf_from(rules.text)}, follow_redirects=False)
+    second = int(r.headers["location"].rsplit("/", 1)[1])
+    assert second != attempt_id
+    r = client.post(f"/attempts/{second}/prediction", data={"prediction": "99"}, headers=hx)
+    assert r.status_code == 409 and "Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: 1200." in r.text
+    assert client.post(f"/attempts/{second}/prediction", data={"prediction": "1200"}, headers=hx).status_code == 200
+    session.rollback()
+    assert session.get(Attempt, second).prediction == 1200
+
+
 def test_page_events_by_beacon(client, session, quiz_world):
     attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     token = csrf_from(client.get(f"/attempts/{attempt_id}").text)
