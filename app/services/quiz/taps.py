@@ -173,7 +173,9 @@ class TapWriter:
                 if answers:
                     self._upsert.many(conn, list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
-            log.exception("saving %d taps together failed; each goes through save_answer", len(batch))
+            log.exception(
+                "saving %d taps together failed; each goes the long way (save_answer, save_prediction)", len(batch) + len(predicting)
+            )
             outcomes = [(tap, None, None) for tap in batch + predicting]
         for tap, saved, error in outcomes:
             if error is not None:
