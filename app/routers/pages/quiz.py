@@ -130,18 +130,16 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
     form = await request.form()
     try:
         saved_at = await attempts.save_tap_async(
-            engine=request.app.state.engine,
-            writer=request.app.state.taps,
-            member_id=actor.id,
-            token_version=None,
-            actor=lambda: actor,
-            attempt_id=attempt_id,
-            position=position,
-            option_ids=_chosen(form.getlist(f"q{position}")),
+            _saver(request, actor), attempt_id=attempt_id, position=position, option_ids=_chosen(form.getlist(f"q{position}"))
         )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
         return _not_saved(request, exc)
     return _saved_ok(request, saved_at)
+
+
+def _saver(request: Request, actor: Actor) -> attempts.Saver:
+    """The page's actor has had its session checked (PageActor): the tap writer need not check it again."""
+    return attempts.Saver(request.app.state.engine, request.app.state.taps, actor.id, None, lambda: actor)
 
 
 def _not_saved(request: Request, exc: AppError) -> HTMLResponse:
@@ -156,13 +154,7 @@ async def save_prediction(request: Request, attempt_id: int, actor: PageActor) -
     form = await request.form()
     try:
         saved_at = await attempts.save_prediction_async(
-            engine=request.app.state.engine,
-            writer=request.app.state.taps,
-            member_id=actor.id,
-            token_version=None,
-            actor=lambda: actor,
-            attempt_id=attempt_id,
-            value=_prediction(str(form.get("prediction") or "")),
+            _saver(request, actor), attempt_id=attempt_id, value=_prediction(str(form.get("prediction") or ""))
         )
     except AppError as exc:
         return _not_saved(request, exc)
