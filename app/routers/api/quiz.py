@@ -4,7 +4,7 @@ from fastapi import Request, Response
 
 from app.deps import Caller, CurrentActor, CurrentCaller, Position, SessionDep, client_ip
 from app.routers.base import make_router
-from app.services.quiz import attempts, starting
+from app.services.quiz import attempts, saving, starting
 from app.services.quiz.schemas import AnswerIn, AttemptOut, EventIn, PredictionValue, Saved, Submitted
 
 router = make_router(tags=["quiz"])
@@ -37,20 +37,20 @@ async def save_answer(request: Request, attempt_id: int, position: Position, dat
     """The busiest endpoint (every tap of every member): in the usual case no thread hop and no member load
     (the tap's own read checks the session), saved with the other waiting taps in one transaction; anything
     unusual goes through the full service, in the thread pool, which explains it."""
-    saved = await attempts.save_tap_async(_saver(request, caller), attempt_id=attempt_id, position=position, option_ids=data.option_ids)
+    saved = await saving.save_tap_async(_saver(request, caller), attempt_id=attempt_id, position=position, option_ids=data.option_ids)
     return Response(Saved(saved_at=saved).model_dump_json(), media_type="application/json")
 
 
 @router.put("/attempts/{attempt_id}/prediction", response_model=Saved)
 async def save_prediction(request: Request, attempt_id: int, data: PredictionValue, caller: CurrentCaller) -> Saved:
     """Saved as a tap is (save_answer above)."""
-    return Saved(saved_at=await attempts.save_prediction_async(_saver(request, caller), attempt_id=attempt_id, value=data.value))
+    return Saved(saved_at=await saving.save_prediction_async(_saver(request, caller), attempt_id=attempt_id, value=data.value))
 
 
-def _saver(request: Request, caller: Caller) -> attempts.Saver:
+def _saver(request: Request, caller: Caller) -> saving.Saver:
     """The token was checked on the event loop; its member is loaded only if the long way needs it."""
     state = request.app.state
-    return attempts.Saver(state.engine, state.taps, caller.claims.member_id, caller.claims.token_version, caller.actor_now)
+    return saving.Saver(state.engine, state.taps, caller.claims.member_id, caller.claims.token_version, caller.actor_now)
 
 
 @router.post("/attempts/{attempt_id}/submit", response_model=Submitted, response_model_exclude_none=True)

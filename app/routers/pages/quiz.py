@@ -18,7 +18,7 @@ from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.org.access import Actor
-from app.services.quiz import attempts, member_rounds, starting
+from app.services.quiz import attempts, member_rounds, saving, starting
 from app.services.quiz import review as attempt_review
 from app.services.results import share
 from app.templating import local_time, render, render_filled, request_locale, translate
@@ -124,12 +124,12 @@ def _saved_ok(request: Request, saved_at: datetime) -> HTMLResponse:
 
 @router.post("/attempts/{attempt_id}/answer/{position}", response_class=HTMLResponse)
 async def save_one(request: Request, attempt_id: int, position: Position, actor: PageActor) -> HTMLResponse:
-    """htmx: one question's choice, saved at once, the same way as the API's (attempts.save_tap_async). The
+    """htmx: one question's choice, saved at once, the same way as the API's (saving.save_tap_async). The
     form is read here, not through FormDep: every tap of every member comes through, and a dependency less is
     a good share of its cost (docs/performance.md#the-members-journey)."""
     form = await request.form()
     try:
-        saved_at = await attempts.save_tap_async(
+        saved_at = await saving.save_tap_async(
             _saver(request, actor), attempt_id=attempt_id, position=position, option_ids=_chosen(form.getlist(f"q{position}"))
         )
     except AppError as exc:  # save_tap's own unit of work has already rolled back
@@ -137,9 +137,9 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
     return _saved_ok(request, saved_at)
 
 
-def _saver(request: Request, actor: Actor) -> attempts.Saver:
+def _saver(request: Request, actor: Actor) -> saving.Saver:
     """The page's actor has had its session checked (PageActor): the tap writer need not check it again."""
-    return attempts.Saver(request.app.state.engine, request.app.state.taps, actor.id, None, lambda: actor)
+    return saving.Saver(request.app.state.engine, request.app.state.taps, actor.id, None, lambda: actor)
 
 
 def _not_saved(request: Request, exc: AppError) -> HTMLResponse:
@@ -153,7 +153,7 @@ async def save_prediction(request: Request, attempt_id: int, actor: PageActor) -
     """htmx: the prediction, saved as soon as the field changes, the way a tap is (save_one)."""
     form = await request.form()
     try:
-        saved_at = await attempts.save_prediction_async(
+        saved_at = await saving.save_prediction_async(
             _saver(request, actor), attempt_id=attempt_id, value=_prediction(str(form.get("prediction") or ""))
         )
     except AppError as exc:
