@@ -201,8 +201,12 @@ class Caller:
     loop_reader: Any = None
 
     def actor_now(self) -> Actor:
-        """In a worker thread: the cached actor, or the member loaded now (one SELECT)."""
-        return self.cached or _load_actor(self.engine, self.cache, self.claims, self.ip)
+        """In a worker thread: the cached actor, or the member loaded now (one SELECT). A member who must first
+        choose a new password is refused, as get_actor refuses them on the API."""
+        actor = self.cached or _load_actor(self.engine, self.cache, self.claims, self.ip)
+        if actor.member.must_change_password:
+            raise PasswordChangeRequired()
+        return actor
 
     def actor_with(self, session: Any) -> Actor:
         """For db.from_memory_or_database: the cached actor, else the member loaded now; on the event loop

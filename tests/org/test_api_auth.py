@@ -314,6 +314,9 @@ def test_a_forced_password_change_holds_over_the_api_too(client, session, member
     assert client.get("/api/v1/me", headers=token).status_code == 200
     refused = client.get("/api/v1/units", headers=token)
     assert refused.status_code == 403 and refused.json()["error"] == "PasswordChangeRequired"
+    # the prediction is saved by the tap writer, but its caller is still checked as every other call's
+    predicted = client.put("/api/v1/attempts/1/prediction", headers=token, json={"value": 3})
+    assert predicted.status_code == 403 and predicted.json()["error"] == "PasswordChangeRequired"
     bad = client.post("/api/v1/auth/password", headers=token, json={"current_password": "sai", "new_password": "x"})
     assert bad.status_code == 422
     common = client.post("/api/v1/auth/password", headers=token, json={"current_password": PASSWORD, "new_password": "12345678"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from tests.factories import api_token, bearer, make_member
 
 
@@ -113,3 +115,27 @@ def test_a_revoked_token_saves_nothing_whether_or_not_the_member_is_cached(app, 
     session.commit()
     app.state.principals.forget(None)
     assert client.put(url, headers=fresh, json=choice).status_code == 401
+
+
+def test_a_member_who_must_choose_a_new_password_saves_nothing_over_the_api(app, client, session, quiz_world):
+    """Taps and the prediction are saved by the tap writer without loading the caller, but a member told to choose
+    a new password (an organiser's reset, say) is refused as every other API call refuses them: in the writer's
+    own read, and again on the long way."""
+    from app.models import Answer, Attempt
+
+    me, attempt = _started(client, session, quiz_world.inside, quiz_world.round_id, "0911000001")
+    option = attempt["questions"][0]["options"][0]["id"]
+    member = session.get(type(quiz_world.inside), quiz_world.inside.id)
+    member.must_change_password = True
+    session.add(member)
+    session.commit()
+    for cold in (False, True):
+        if cold:
+            app.state.principals.forget(None)
+        tap = client.put(f"/api/v1/attempts/{attempt['id']}/answers/1", headers=me, json={"option_ids": [option]})
+        assert tap.status_code == 403 and tap.json()["error"] == "PasswordChangeRequired"
+        guess = client.put(f"/api/v1/attempts/{attempt['id']}/prediction", headers=me, json={"value": 4})
+        assert guess.status_code == 403 and guess.json()["error"] == "PasswordChangeRequired"
+    session.expire_all()
+    assert session.get(Attempt, attempt["id"]).prediction is None
+    assert session.exec(select(Answer).where(Answer.attempt_id == attempt["id"])).all() == []

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _a, _q, _m, _r = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c, Round.__table__.c
 # Built once: a batch runs these three, whatever its size (two reads, one upsert of all its answers).
 _ATTEMPTS = (
-    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version)
+    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password)
     .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id))
     .where(_a.id.in_(bindparam("ids", expanding=True)))
 )
@@ -50,7 +50,7 @@ _ATTEMPTS_LOCKED = _ATTEMPTS.with_for_update(read=True, of=Attempt.__table__)
 # On SQLite, where a statement is a function call and not a round trip, one read per tap: cheaper there than
 # the two batch reads below (docs/performance.md#tap-writer).
 _READ_ONE = (
-    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _q.kind, _q.options)
+    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password, _q.kind, _q.options)
     .select_from(
         Attempt.__table__.join(Member.__table__, _m.id == _a.member_id).outerjoin(
             AttemptQuestion.__table__, and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))
@@ -78,6 +78,7 @@ _READ_PREDICTION = (
         _a.deadline_at,
         _m.active,
         _m.token_version,
+        _m.must_change_password,
         _r.prediction_kind,
         (_r.prediction_lock_first & _LOCKED).label("locked"),
     )
@@ -229,9 +230,11 @@ class TapWriter:
 
     @staticmethod
     def _may_save(tap: Tap, attempt: Any) -> bool:
-        """The member is active, the session still valid, and the attempt theirs and open (rules.save_refusal)."""
+        """The member is active and need not first choose a new password, the session still valid, and the attempt
+        theirs and open (rules.save_refusal)."""
         return bool(
             attempt.active
+            and not attempt.must_change_password
             and (tap.token_version is None or attempt.token_version == tap.token_version)
             and save_refusal(
                 owner_id=attempt.member_id, member_id=tap.member_id, status=attempt.status, deadline_at=attempt.deadline_at, now=tap.now
