@@ -232,8 +232,15 @@ def locked_prediction(*, session: Session, round_id: int, member_id: int, except
     return session.connection().execute(_LOCKED, params).scalar()
 
 
-_at = Attempt.__table__.c
 MAX_PREDICTION = 100_000_000
+
+
+def prediction_in_range(value: int) -> bool:
+    """A prediction is a count: a whole number from 0 to MAX_PREDICTION."""
+    return 0 <= value <= MAX_PREDICTION
+
+
+_at = Attempt.__table__.c
 # Built once: the quiz page and every prediction saved read it.
 _LOCKED = (
     sa_select(_at.prediction)
@@ -253,7 +260,7 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     kind, lock_first = session.connection().execute(_ROUND_PREDICTION, {"round_id": attempt.round_id}).one()
     if not kind:
         raise Conflict(N_("Vòng thi này không có câu hỏi dự đoán."))
-    if value < 0 or value > MAX_PREDICTION:
+    if not prediction_in_range(value):
         raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
     if lock_first:
         first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id)

@@ -51,7 +51,7 @@ async def save_prediction_async(saver: Saver, *, attempt_id: int, value: int) ->
     """The prediction field, as a tap is saved (save_tap_async): the usual case (a value in range, a round that
     takes a prediction not locked to the first attempt) waits for the tap writer; the rest takes save_prediction
     in the pool, which says why not."""
-    if 0 <= value <= attempts.MAX_PREDICTION:
+    if attempts.prediction_in_range(value):
         tap = saver.tap(attempt_id, 0, [])
         tap.prediction = value
         saved = await taps.wait(saver.writer.submit(tap))
