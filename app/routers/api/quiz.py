@@ -46,7 +46,7 @@ async def save_prediction(request: Request, attempt_id: int, data: PredictionVal
     """Saved as a tap is (save_answer above), for the caller as get_actor checks them (a member who must first
     choose a new password is sent to do that, as before)."""
     state = request.app.state
-    saver = saving.Saver(state.engine, state.taps, actor.id, None, lambda: actor)
+    saver = saving.Saver.checked(state.engine, state.taps, actor)
     return Saved(saved_at=await saving.save_prediction_async(saver, attempt_id=attempt_id, value=data.value))
 
 

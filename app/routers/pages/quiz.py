@@ -139,7 +139,7 @@ async def save_one(request: Request, attempt_id: int, position: Position, actor:
 
 def _saver(request: Request, actor: Actor) -> saving.Saver:
     """The page's actor has had its session checked (PageActor): the tap writer need not check it again."""
-    return saving.Saver(request.app.state.engine, request.app.state.taps, actor.id, None, lambda: actor)
+    return saving.Saver.checked(request.app.state.engine, request.app.state.taps, actor)
 
 
 def _not_saved(request: Request, exc: AppError) -> HTMLResponse:

@@ -28,6 +28,11 @@ class Saver:
     token_version: int | None
     actor: Callable[[], Actor]
 
+    @classmethod
+    def checked(cls, engine: Engine, writer: taps.TapWriter, actor: Actor) -> Saver:
+        """For an actor whose session the request has checked already (a page's, or get_actor's)."""
+        return cls(engine, writer, actor.id, None, lambda: actor)
+
     def tap(self, attempt_id: int, position: int, option_ids: list[str]) -> taps.Tap:
         return taps.new_tap(
             member_id=self.member_id, token_version=self.token_version, attempt_id=attempt_id, position=position, option_ids=option_ids
