@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app import i18n
 from app.deps import csrf_cookie, csrf_session
 from app.security import csrf_token_for, new_csrf_seed
-from app.shared_page import SharedPage, accepts_gzip, hole
+from app.shared_page import Piece, SharedPage, accepts_gzip, hole
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=i18n.DEFAULT)
@@ -134,6 +134,21 @@ def render_filled(request: Request, name: str, fills: dict[str, str]) -> HTMLRes
     if piece is None:
         piece = _filled[(name, locale)] = SharedPage.cut(_render_html(request, name, {}, locale, ""))
     return HTMLResponse(piece.body(fills)[0])
+
+
+_pieces: dict[tuple[str, ...], Piece] = {}
+
+
+def piece(request: Request, name: str, **variant: str) -> Piece:
+    """A template rendered once per language and `variant` (the few values that pick its text, such as the
+    kind of a question: a small set, as each is kept for good) and cut at its holes ({{ hole("n") }}), for a
+    part repeated many times in a page: Piece.fill fills it per use."""
+    locale = request_locale(request)
+    key = (name, locale, *(f"{k}={v}" for k, v in sorted(variant.items())))
+    made = _pieces.get(key)
+    if made is None:
+        made = _pieces[key] = Piece.cut(_render_html(request, name, dict(variant), locale, ""))
+    return made
 
 
 def local_time(request: Request, ts: datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:

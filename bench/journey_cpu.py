@@ -10,7 +10,7 @@ the taps. The members go in chunks; each step's figure is the lowest mean of the
 disturbed by the machine's other work.
 
 `python -m bench.journey_cpu --members 520 --chunk 100` (about a minute); --profile tap prints the cProfile of
-that step (several steps: --profile tap,submit).
+that step (several steps: --profile tap,submit; DUMP=file.pstats also writes it for pstats).
 """
 
 from __future__ import annotations
@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:18s} {best:6.2f}  ({' '.join(f'{c[name]:.2f}' for c in chunks)})" + (f"  x{times}" if times > 1 else ""))
     print(f"  journey            {total:6.1f} ms")
     if steps.profiled:
+        if os.environ.get("DUMP"):
+            steps.profile.dump_stats(os.environ["DUMP"])
         pstats.Stats(steps.profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "40")))
     return 0
 

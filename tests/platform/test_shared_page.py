@@ -8,7 +8,9 @@ import gzip
 import random
 import zlib
 
-from app.shared_page import GZIP_MIN_BYTES, SharedPage, accepts_gzip, hole
+import pytest
+
+from app.shared_page import GZIP_MIN_BYTES, Piece, SharedPage, accepts_gzip, hole
 
 ROWS = "".join(f'<tr data-m="{i}"><td>{i}</td><td>Nguyễn Thị Đào {i}</td><td>Chi bộ {i % 7}</td></tr>\n' for i in range(1, 80))
 PAGE = (
@@ -70,3 +72,10 @@ def test_a_small_answer_is_not_gzipped_and_accepts_gzip_reads_the_header():
     body, gzipped = page.body({"csrf": "x"}, gzip=True)
     assert not gzipped and body == b"<p>x</p>" and len(body) < GZIP_MIN_BYTES
     assert accepts_gzip("gzip, deflate, br") and not accepts_gzip("identity") and not accepts_gzip("")
+
+
+def test_a_piece_is_filled_at_each_hole_and_a_missing_value_is_an_error():
+    piece = Piece.cut(f'<a href="#q{hole("n")}">{hole("n")}</a>{hole("done")}')
+    assert piece.fill({"n": "3", "done": " ✓"}) == '<a href="#q3">3</a> ✓'
+    with pytest.raises(KeyError):
+        piece.fill({"n": "3"})

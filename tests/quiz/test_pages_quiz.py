@@ -287,3 +287,19 @@ def test_a_tap_answers_with_its_saved_time_in_the_members_language(client, sessi
         saved_at = session.exec(select(Answer.saved_at).where(Answer.attempt_id == attempt_id, Answer.position == position)).one()
         shown = saved_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M:%S")
         assert said[position].strip() == f'<span class="muted">✓ {word} {shown}</span>'
+
+
+def test_the_quiz_page_escapes_the_question_and_option_texts(client, session, quiz_world):
+    """The question cards are filled from pieces rendered once (templating.piece), not by the template's
+    autoescape: a bank text with markup must still reach the phone as text."""
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    q = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 2)).one()
+    q.text = 'Câu <script>alert("x")</script> & "trích"'
+    q.options = [{**o, "text": "<img src=x onerror=alert(1)>"} if o["id"] == right[2] else o for o in q.options]
+    session.add(q)
+    session.commit()
+    page = client.get(f"/attempts/{attempt_id}").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "Câu &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;trích&#34;" in page
+    assert f'value="{right[2]}"><span>&lt;img src=x onerror=alert(1)&gt;</span>' in page
+    assert page.count('class="card q"') == 5 and 'aria-label="Câu 2"' in page and "Câu 2/5 ·" in page

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from app.deps import PageActor, Position, SessionDep, client_ip
@@ -20,8 +21,9 @@ from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, saving, starting
 from app.services.quiz import review as attempt_review
+from app.services.quiz.schemas import AttemptOut
 from app.services.results import share
-from app.templating import local_time, render, render_filled, request_locale, translate
+from app.templating import local_time, piece, render, render_filled, request_locale, translate
 
 router = make_router()
 
@@ -56,12 +58,15 @@ def _take_page(
         if round_.prediction_kind and round_.prediction_lock_first
         else None
     )
+    links, cards = _questions(request, a)
     return render(
         request,
         "pages/quiz/take.html",
         {
             "actor": actor,
             "a": a,
+            "links": links,
+            "cards": cards,
             "round": round_,
             "error": error,
             "locked_prediction": locked,
@@ -70,6 +75,30 @@ def _take_page(
         },
         status_code=status_code,
     )
+
+
+_QUESTION = "partials/quiz/question.html"
+
+
+def _questions(request: Request, a: AttemptOut) -> tuple[Markup, Markup]:
+    """The quiz page's grid of question links and its question cards, filled from pieces rendered once
+    (templating.piece). The texts and option ids go in escaped here, as the template would escape them."""
+    link, saved = piece(request, _QUESTION, part="link"), piece(request, _QUESTION, part="saved").fill({})
+    kinds = {q.kind for q in a.questions}
+    card_of = {k: piece(request, _QUESTION, part="card", kind=k) for k in kinds}
+    option_of = {k: piece(request, _QUESTION, part="option", kind=k) for k in kinds}
+    total, attempt = str(len(a.questions)), str(a.id)
+    links, cards = [], []
+    for q in a.questions:
+        n, chosen, option = str(q.position), a.answers.get(q.position) or [], option_of[q.kind]
+        links.append(link.fill({"n": n, "done": ' class="done"' if chosen else ""}))
+        options = "".join(
+            option.fill({"n": n, "id": escape(o.id), "checked": " checked" if o.id in chosen else "", "label": escape(o.text)})
+            for o in q.options
+        )
+        card = {"n": n, "total": total, "attempt": attempt, "text": escape(q.text), "options": options, "saved": saved if chosen else ""}
+        cards.append(card_of[q.kind].fill(card))
+    return Markup("".join(links)), Markup("".join(cards))
 
 
 def _enter_page(
@@ -248,7 +277,7 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
             "visible": visible,
             "share_url": _share_url(request, attempt, visible),
             "items": attempt_review.review(session=session, attempt=attempt),
-            "history": attempt_review.history(session=session, attempt=attempt),
+            "history": attempt_review.history(card),
             "left": card.left,
             "again": card.can_start,
         },

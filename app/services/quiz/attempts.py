@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.db import session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
-from app.models.contests import ContestStatus, RoundStatus
+from app.models.contests import ContestStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
 from app.services.kit import offers
@@ -133,10 +133,12 @@ _PUBLIC_ANSWERS = sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attemp
 
 
 def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
-    """public() from the snapshot's rows (position, text, kind, options) and the answers."""
+    """public() from the snapshot's rows (position, text, kind, options) and the answers. Built without
+    validation, as principals.load builds a member: the values come typed from the snapshot's own columns,
+    and checking a page's hundred options again was a tenth of the quiz page."""
     assert attempt.id is not None
     remaining = max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
-    return AttemptOut(
+    return AttemptOut.model_construct(
         id=attempt.id,
         round_id=attempt.round_id,
         status=attempt.status,
@@ -145,11 +147,11 @@ def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers:
         remaining_s=remaining,
         prediction=attempt.prediction,
         questions=[
-            AttemptQuestionOut(
+            AttemptQuestionOut.model_construct(
                 position=q["position"],
                 text=q["text"],
                 kind=q["kind"],
-                options=[OptionOut(id=o["id"], text=o["text"]) for o in q["options"]],
+                options=[OptionOut.model_construct(id=o["id"], text=o["text"]) for o in q["options"]],
             )
             for q in questions
         ],
@@ -337,11 +339,7 @@ def submit(*, session: Session, actor: Actor, attempt_id: int, now: datetime | N
 def score_visible(*, session: Session, attempt: Attempt, now: datetime | None = None) -> bool:
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
-    if attempt.status == AttemptStatus.in_progress:
-        return False
-    if round_.results_visibility == "immediate":
-        return True
-    return (now or utcnow()) >= round_.closes_at or round_.status == RoundStatus.closed
+    return attempt.status != AttemptStatus.in_progress and rules.results_shown(round_, now or utcnow())
 
 
 def sweep(*, session: Session, now: datetime | None = None, batch: int = 200) -> int:
