@@ -20,7 +20,7 @@ from app.services.contests.schemas import ContestPublic
 from app.services.kit import offers
 from app.services.org import units
 from app.services.org.access import Actor
-from app.services.quiz import attempts
+from app.services.quiz import attempts, rules
 
 UPCOMING_DAYS = 14  # how far ahead home announces the next round
 _s = Standing.__table__.alias("counted")
@@ -37,6 +37,7 @@ class RoundCard:
     score_visible: bool
     wait_until: datetime | None  # end of the cooldown after the last attempt
     now: datetime
+    attempts: tuple[Attempt, ...] = ()  # the member's attempts in the round, first to last
 
     @property
     def allowed(self) -> int:
@@ -77,10 +78,10 @@ def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -
     if round_.cooldown_s and last is not None and last.submitted_at is not None:
         until = last.submitted_at + timedelta(seconds=round_.cooldown_s)
         wait_until = until if until > now else None
-    visible = last is not None and (
-        round_.results_visibility == "immediate" or now >= round_.closes_at or round_.status == RoundStatus.closed
+    visible = last is not None and rules.results_shown(round_, now)
+    return RoundCard(
+        round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now, tuple(sorted(mine, key=lambda a: a.number))
     )
-    return RoundCard(round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now)
 
 
 # Home and the rules page are what every member loads when a round opens: their statements are built once.
@@ -202,7 +203,7 @@ def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime 
     )
     out = []
     for round_id, (a, r, c) in picked.items():
-        visible = r.results_visibility == "immediate" or now >= r.closes_at or r.status == RoundStatus.closed
+        visible = rules.results_shown(r, now)
         rank, ranked = ranks.get(round_id, (None, None)) if visible else (None, None)
         out.append(MyResult(r, c, a, visible, rank, ranked))
     return out

@@ -9,7 +9,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.models import Answer, Attempt, AttemptQuestion
-from app.services.quiz import attempts
+from app.models.quiz import AttemptStatus
+from app.services.quiz import attempts, rules
+from app.services.quiz.member_rounds import RoundCard
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,10 @@ def unanswered(*, session: Session, attempt: Attempt) -> list[int]:
     return [p for p in positions if p not in answered]
 
 
-def history(*, session: Session, attempt: Attempt, now: datetime | None = None) -> list[HistoryLine]:
-    """The member's attempts in this attempt's round, first to last."""
-    rows = session.exec(
-        select(Attempt).where(Attempt.round_id == attempt.round_id, Attempt.member_id == attempt.member_id).order_by(col(Attempt.number))
-    ).all()
-    return [HistoryLine(a, attempts.score_visible(session=session, attempt=a, now=now)) for a in rows]
+def history(card: RoundCard) -> list[HistoryLine]:
+    """The member's attempts in the round of their card (as read for it), first to last."""
+    shown = rules.results_shown(card.round, card.now)
+    return [HistoryLine(a, shown and a.status != AttemptStatus.in_progress) for a in card.attempts]
 
 
 def review(*, session: Session, attempt: Attempt, now: datetime | None = None) -> list[ReviewItem]:

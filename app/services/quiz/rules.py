@@ -6,11 +6,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from app.errors import N_, AppError, Conflict, Invalid, NotFound
+from app.models.contests import RoundStatus
 from app.models.quiz import AttemptStatus
 
 GRACE = timedelta(seconds=5)  # network latency: a tap just before the deadline still counts
+
+
+class _Shown(Protocol):  # a Round, or a board's RoundInfo
+    @property
+    def status(self) -> str: ...
+    @property
+    def closes_at(self) -> datetime: ...
+    @property
+    def results_visibility(self) -> str: ...
+
+
+def results_shown(round_: _Shown, now: datetime) -> bool:
+    """Whether a round's scores and key may be seen: once it has closed (or its closing time has passed), or
+    at once when its results are immediate. Boards, home, the result page and its review all ask here."""
+    return round_.status == RoundStatus.closed or now >= round_.closes_at or round_.results_visibility == "immediate"
 
 
 class Refusal(StrEnum):

@@ -22,6 +22,7 @@ from app.models.contests import ContestStatus, RoundStatus
 from app.models.types import is_db_id, utcnow
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
+from app.services.quiz import rules as quiz_rules
 from app.services.results import ranking
 from app.services.results.board_cache import BoardCache
 
@@ -172,8 +173,7 @@ def board_round(*, session: Session, actor: Actor, round_id: int) -> tuple[Round
 
 def scores_visible(round_: Round | RoundInfo, now: datetime | None = None) -> bool:
     """The ranking shows scores once the round's results may be seen: closed, or open with immediate results."""
-    now = now or utcnow()
-    return round_.status == RoundStatus.closed or now >= round_.closes_at or round_.results_visibility == "immediate"
+    return quiz_rules.results_shown(round_, now or utcnow())
 
 
 def shown_keys(contest: Contest, round_: Round | None = None, *, predicted: bool = True) -> list[str]:
