@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlalchemy.sql import ClauseElement
@@ -248,16 +249,34 @@ class _NoDatabase:
 NO_DATABASE: Any = _NoDatabase()
 
 
-async def from_memory_or_database(engine: Engine, answer: Callable[[Session], T]) -> T:
+@contextmanager
+def loop_reads(loop_reader: Engine | None) -> Iterator[Connection]:
+    """For an answer tried on the event loop (from_memory_or_database) that needs one or two small reads of
+    the caller's own rows: a connection of the loop reader (SQLite). NeedsDatabase when there is none
+    (PostgreSQL) or the database is busy, so the answer is made again in the thread pool."""
+    if loop_reader is None:
+        raise NeedsDatabase("loop reader")
+    try:
+        with loop_reader.connect() as conn:
+            yield conn
+    except (sqlite3.OperationalError, OperationalError) as exc:
+        raise NeedsDatabase("busy") from exc
+
+
+async def from_memory_or_database(engine: Engine, answer: Callable[[Session], T], *, commit: bool = False) -> T:
     """Answer on the event loop with NO_DATABASE as the session when the per-process caches hold all it
     needs; else (NeedsDatabase, raised before anything was sent or changed) answer again in the thread pool
-    on a read-only session (reader), as a sync endpoint would (docs/performance.md#board-cache)."""
+    on a read-only session (reader), as a sync endpoint would (docs/performance.md#board-cache). `commit`:
+    on a session that commits what the answer changed on the way (an attempt past its time, finalised)."""
     try:
         return answer(NO_DATABASE)
     except NeedsDatabase:
         pass
 
     def with_database() -> T:
+        if commit:
+            with session_scope(engine, write=False) as session:
+                return answer(session)
         with Session(reader(engine), expire_on_commit=False) as session:
             return answer(session)
 

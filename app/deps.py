@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -12,11 +11,10 @@ from fastapi import Depends, Header, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import NO_DATABASE, NeedsDatabase, writer
+from app.db import NO_DATABASE, NeedsDatabase, loop_reads, writer
 from app.errors import N_, Forbidden, PasswordChangeRequired, Unauthorized
 from app.security import TokenClaims, csrf_ok
 from app.services.live.guests import GuestPass
@@ -127,11 +125,10 @@ def _load_actor(engine: Engine, cache: PrincipalCache, claims: TokenClaims, ip: 
 def _loop_actor(loop_reader: Engine | None, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor | None:
     """A member this worker has not seen lately, read on the event loop (SQLite: db.loop_reader); None when there
     is no such reader or the database is busy (the pool's threads may wait, the loop may not)."""
-    if loop_reader is None:
-        return None
     try:
-        return _load_actor(loop_reader, cache, claims, ip)
-    except (sqlite3.OperationalError, OperationalError):
+        with loop_reads(loop_reader) as conn:
+            return auth.load_actor(session=conn, cache=cache, claims=claims, ip=ip)
+    except NeedsDatabase:
         return None
 
 

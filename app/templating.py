@@ -74,9 +74,16 @@ CSRF_HOLE = hole("csrf")  # the CSRF token's place in a shared page
 
 
 def _csrf_seed(request: Request) -> tuple[str, str | None]:
-    """The browser's CSRF seed, and a new one to set when it has none."""
+    """The browser's CSRF seed, and a new one to set when it has none: the same all through a request, whose
+    page and own pieces (render_fragment's `own`) must carry tokens of one seed."""
     seed = request.cookies.get(csrf_cookie(request))
-    return (seed, None) if seed else ((new := new_csrf_seed()), new)
+    if seed:
+        return seed, None
+    made: tuple[str, str | None] | None = request.scope.get("hoithi.new_csrf_seed")
+    if made is None:
+        new = new_csrf_seed()
+        made = request.scope["hoithi.new_csrf_seed"] = (new, new)
+    return made
 
 
 def _csrf_token(request: Request, seed: str) -> str:
@@ -156,9 +163,10 @@ def local_time(request: Request, ts: datetime, fmt: str = "%d/%m/%Y %H:%M") -> s
     return ts.astimezone(ZoneInfo(request.app.state.settings.timezone)).strftime(fmt)
 
 
-def render_fragment(request: Request, name: str, context: dict[str, Any]) -> str:
-    """A piece of a page as text (a hole's filling), in the request's locale."""
-    return _render_html(request, name, context, request_locale(request), "")
+def render_fragment(request: Request, name: str, context: dict[str, Any], *, own: bool = False) -> str:
+    """A piece of a page as text (a hole's filling), in the request's locale. `own`: a piece for this caller
+    alone, never kept for others, which may then carry their CSRF token (a form's csrf_token)."""
+    return _render_html(request, name, context, request_locale(request), _csrf_token(request, _csrf_seed(request)[0]) if own else "")
 
 
 class PageCache(Protocol):
@@ -175,6 +183,7 @@ def render_shared(
     fills: Callable[[], dict[str, str]] = dict,
     mark: tuple[str, str] | None = None,
     lasting: bool = False,
+    status_code: int = 200,
 ) -> HTMLResponse:
     """A page that thousands of people ask for in the same minutes and that is the same for all of them but
     for a few personal pieces (a leaderboard): rendered once per path, `key` and locale into `cache` (and
@@ -195,7 +204,7 @@ def render_shared(
         {**fills(), "csrf": _csrf_token(request, seed)}, mark=mark, gzip=accepts_gzip(request.headers.get("accept-encoding", ""))
     )
     # compressed here, the gzip middleware passes it on as it is (and says Vary for a plain answer itself)
-    return _respond(request, body, new_seed, 200, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else None)
+    return _respond(request, body, new_seed, status_code, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else None)
 
 
 def translate(request: Request, msgid: str, /, **params: Any) -> str:

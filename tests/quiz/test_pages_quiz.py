@@ -303,3 +303,60 @@ def test_the_quiz_page_escapes_the_question_and_option_texts(client, session, qu
     assert "Câu &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;trích&#34;" in page
     assert f'value="{right[2]}"><span>&lt;img src=x onerror=alert(1)&gt;</span>' in page
     assert page.count('class="card q"') == 5 and 'aria-label="Câu 2"' in page and "Câu 2/5 ·" in page
+
+
+def test_the_rules_page_is_made_on_the_event_loop_on_sqlite_and_an_attempt_past_its_time_is_finalised(
+    app, client, session, quiz_world, monkeypatch
+):
+    """The rules page every member opens when a round opens: on SQLite made on the event loop (db.loop_reads)
+    with no thread hop once the round is kept in memory; on PostgreSQL in the thread pool. An attempt past its
+    time needs a write: that page is made in the thread pool, which finalises it and says so."""
+    from datetime import timedelta
+
+    import anyio.to_thread
+
+    from app.models.types import utcnow
+
+    attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
+    rules_url = f"/rounds/{quiz_world.round_id}/enter"
+    hops: list[object] = []
+    real_hop = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kw):
+        hops.append(func)
+        return await real_hop(func, *args, **kw)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    client.get(rules_url)  # the round and its rules kept in memory
+    hops.clear()
+    page = client.get(rules_url).text
+    assert "Bạn đang làm dở bài thi: còn" in page and f'href="/attempts/{attempt_id}"' in page
+    assert (len(hops) == 0) == (app.state.engine.dialect.name == "sqlite"), hops
+
+    attempt = session.get(Attempt, attempt_id)
+    attempt.deadline_at = utcnow() - timedelta(minutes=1)
+    session.add(attempt)
+    session.commit()
+    hops.clear()
+    page = client.get(rules_url).text
+    assert "làm dở" not in page and f'href="/attempts/{attempt_id}/result"' in page and hops
+    session.expire_all()
+    assert session.get(Attempt, attempt_id).status == "expired"
+
+
+def test_a_rules_page_opened_first_gives_a_start_form_whose_token_holds(app, client, session, quiz_world):
+    """The rules page is shared by the round's members with their own parts filled in (render_shared): a phone
+    whose first page it is gets its CSRF seed there, and the start form's token (in the member's own part)
+    must belong to that seed, as the page's own token does."""
+    quiz_world.inside.phone = "0911000001"
+    session.add(quiz_world.inside)
+    session.commit()
+    page_login(client, "0911000001")
+    for name in [n for n in client.cookies.keys() if "csrf" in n]:
+        client.cookies.delete(name)
+    rules = client.get(f"/rounds/{quiz_world.round_id}/enter")
+    assert any("csrf" in c for c in rules.headers.get_list("set-cookie"))
+    form_token = re.search(r'id="start-form">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', rules.text).group(1)
+    assert form_token == csrf_from(rules.text)  # the page's token and the form's are of the same seed
+    r = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": form_token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/attempts/")

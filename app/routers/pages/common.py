@@ -12,7 +12,13 @@ from app.config import Settings
 from app.deps import TOKEN_COOKIE
 from app.errors import AppError, Invalid
 from app.services.contests import sharing
+from app.services.org.access import Actor
 from app.templating import translate
+
+
+def nav_roles(actor: Actor) -> frozenset[str]:
+    """What decides a page's navigation (base.html): part of the key of a page shared by many (render_shared)."""
+    return frozenset(g.role for g in actor.grants)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

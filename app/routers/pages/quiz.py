@@ -10,20 +10,22 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app.deps import PageActor, Position, SessionDep, client_ip
+from app.db import NO_DATABASE, from_memory_or_database, loop_reads
+from app.deps import CurrentCaller, PageActor, Position, SessionDep, client_ip, page_actor
 from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
 from app.models import Attempt, Round
 from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
-from app.routers.pages.common import FormDep, form_failure, redirect
+from app.routers.pages.common import FormDep, form_failure, nav_roles, redirect
 from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, saving, starting
 from app.services.quiz import review as attempt_review
 from app.services.quiz.schemas import AttemptOut
 from app.services.results import share
-from app.templating import local_time, piece, render, render_filled, request_locale, translate
+from app.templating import local_time, piece, render, render_filled, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
 
@@ -102,23 +104,53 @@ def _questions(request: Request, a: AttemptOut) -> tuple[Markup, Markup]:
 
 
 def _enter_page(
-    request: Request, actor: Actor, session: Session, round_id: int, error: str | None = None, status_code: int = 200
+    request: Request,
+    actor: Actor,
+    session: Session,
+    round_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+    reads: Connection | None = None,
 ) -> HTMLResponse:
     cache = request.app.state.boards
-    card = member_rounds.card_for(session=session, actor=actor, round_id=round_id, cache=cache)
-    contest, rules_html = member_rounds.rules_page_part(session=session, contest=card.contest, locale=request_locale(request), cache=cache)
-    return render(
+    card = member_rounds.card_for(session=session, actor=actor, round_id=round_id, cache=cache, reads=reads)
+
+    def shared() -> dict[str, Any]:
+        contest, rules_html = member_rounds.rules_page_part(
+            session=session, contest=card.contest, locale=request_locale(request), cache=cache
+        )
+        return {"actor": actor, "r": card.round, "contest_title": card.contest.title, "c": contest, "rules_html": rules_html}
+
+    def own(part: str) -> str:
+        return render_fragment(request, "partials/quiz/enter_own.html", {"part": part, "card": card, "error": error}, own=True)
+
+    # the same for every member of the round but for their own state: rendered once per round, roles and language
+    return render_shared(
         request,
         "pages/quiz/enter.html",
-        {"actor": actor, "card": card, "error": error, "c": contest, "rules_html": rules_html},
+        cache=cache,
+        key=("enter", nav_roles(actor)),
+        context=shared,
+        fills=lambda: {"state": own("state"), "start": own("start")},
         status_code=status_code,
     )
 
 
 @router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
-def enter(request: Request, round_id: int, actor: PageActor, session: SessionDep) -> HTMLResponse:
-    """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài"."""
-    return _enter_page(request, actor, session, round_id)
+async def enter(request: Request, round_id: int, caller: CurrentCaller) -> HTMLResponse:
+    """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài". Every member opens
+    it when a round opens: on SQLite it is made on the event loop, from the round kept in memory and the
+    member's attempts read there (db.loop_reads); else, or when that cannot be, in the thread pool."""
+    loop_reader = request.app.state.loop_reader
+
+    def answer(session: Session) -> HTMLResponse:
+        actor = page_actor(caller.actor_with(session))
+        if session is not NO_DATABASE:
+            return _enter_page(request, actor, session, round_id)
+        with loop_reads(loop_reader) as conn:
+            return _enter_page(request, actor, session, round_id, reads=conn)
+
+    return await from_memory_or_database(request.app.state.engine, answer, commit=True)
 
 
 @router.post("/rounds/{round_id}/start")

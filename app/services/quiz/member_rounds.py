@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from app.db import DriverStatement, NeedsDatabase
 from app.models import Attempt, Contest, Round, Standing, Unit
 from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
@@ -112,6 +115,22 @@ _RANKS = select(Standing.round_id, Standing.rank, select(func.count()).where(_s.
 )
 
 
+_attempt_t = Attempt.__table__
+_MINE_IN_ROUND = DriverStatement(
+    sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id"), _attempt_t.c.round_id == bindparam("round_id"))
+)
+
+
+def _mine_read(reads: Connection, actor: Actor, round_id: int, now: datetime) -> list[Attempt]:
+    """_mine of one round on a bare connection (db.loop_reads: a rules page answered on the event loop). The
+    attempts are built without validation, as a cold member is, and not attached to a session; one to
+    finalise needs a write, so the page is made again with the database (NeedsDatabase)."""
+    mine = [Attempt.model_construct(**row._asdict()) for row in _MINE_IN_ROUND.all(reads, {"member_id": actor.id, "round_id": round_id})]
+    if any(a.status == AttemptStatus.in_progress and now >= a.deadline_at for a in mine):
+        raise NeedsDatabase("an attempt to finalise")
+    return mine
+
+
 def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
     """The member's attempts in these rounds; one that ran out of time is finalised on the way (as on any
     access), so a card never shows an attempt in progress with no time left."""
@@ -154,14 +173,23 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None, ca
     return sorted(cards, key=lambda k: (k.phase != "open", k.round.closes_at if k.phase == "open" else k.round.opens_at))
 
 
-def card_for(*, session: Session, actor: Actor, round_id: int, now: datetime | None = None, cache: offers.Cache | None = None) -> RoundCard:
+def card_for(
+    *,
+    session: Session,
+    actor: Actor,
+    round_id: int,
+    now: datetime | None = None,
+    cache: offers.Cache | None = None,
+    reads: Connection | None = None,
+) -> RoundCard:
     """One round's card, for its rules page; NotFound / Forbidden as for starting it. With the app's cache the
     round and contest are read once for everyone opening the page within a few seconds (the start reads them
-    again as they are)."""
+    again as they are). `reads`: the member's attempts are read on that bare connection, not the session."""
     now = now or utcnow()
     round_, contest = attempts.round_for_member(session, actor, round_id, cache)
     assert round_.id is not None
-    return _card(round_, contest, _mine(session, actor, [round_.id], now)[round_.id], now)
+    mine = _mine_read(reads, actor, round_.id, now) if reads is not None else _mine(session, actor, [round_.id], now)[round_.id]
+    return _card(round_, contest, mine, now)
 
 
 def rules_page_part(*, session: Session, contest: Contest, locale: str, cache: offers.Cache | None) -> tuple[ContestPublic, str]:

@@ -20,6 +20,7 @@ from app.models import Contest, Round, Unit
 from app.models.contests import RoundStatus
 from app.models.types import utcnow
 from app.routers.base import make_router
+from app.routers.pages.common import nav_roles
 from app.services.contests import contests
 from app.services.contests import rules as contest_rules
 from app.services.org import units
@@ -93,10 +94,6 @@ def _board_rows(request: Request, session: Session, actor: Actor, round_: Round,
     }
 
 
-def _roles(actor: Actor) -> frozenset[str]:
-    return frozenset(g.role for g in actor.grants)
-
-
 def _mine(request: Request, session: Session, actor: Actor, scope_id: int, base: str, unit: str) -> str:
     """The links to the member's own units: shared by all members of a unit, so cached per unit."""
 
@@ -164,7 +161,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
         request,
         "pages/results/boards/round.html",
         cache=cache,
-        key=board_cache.page_key(_roles(actor), unit, page, info.standings_built_at),
+        key=board_cache.page_key(nav_roles(actor), unit, page, info.standings_built_at),
         context=shared,
         fills=fills,
         mark=board_cache.own_row(actor.id),
@@ -194,7 +191,7 @@ def _round_board_rows(request: Request, session: Session, actor: Actor, round_id
         request,
         "partials/results/rows.html",
         cache=cache,
-        key=board_cache.page_key(_roles(actor), unit, page, info.standings_built_at),
+        key=board_cache.page_key(nav_roles(actor), unit, page, info.standings_built_at),
         context=shared,
         mark=board_cache.own_row(actor.id),
         lasting=info.status == RoundStatus.closed,
@@ -279,7 +276,7 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
         request,
         "pages/results/boards/contest.html",
         cache=cache,
-        key=board_cache.page_key(_roles(actor), unit, page, None),
+        key=board_cache.page_key(nav_roles(actor), unit, page, None),
         context=shared,
         fills=fills,
         mark=board_cache.own_row(actor.id),
