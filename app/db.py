@@ -313,29 +313,35 @@ class DriverStatement:
     its transaction), its values converted by the columns' own types. SQLAlchemy's execute of a small statement
     costs more than the statement on SQLite, where a statement is a function call, and about as much as the
     round trip on a local PostgreSQL: this is for the hottest few (a tap's read and upsert, a cold member's
-    load; docs/performance.md#tap-writer). No expanding IN lists."""
+    load; docs/performance.md#tap-writer). No expanding IN lists; a value written in the statement (a LIMIT,
+    a literal compared with) is sent as SQLAlchemy would send it."""
 
     def __init__(self, stmt: ClauseElement) -> None:
         self._stmt = stmt
         self._ready: dict[str, tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any]]] = {}
+        self._fixed: dict[str, Any] = {}  # the values written in the statement, by bind name
 
     def _compiled(self, conn: Connection) -> tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any]]:
         dialect = conn.dialect
         ready = self._ready.get(dialect.name)
         if ready is None:  # made once per dialect; two threads making it at once make the same thing
             compiled = cast(SQLCompiler, self._stmt.compile(dialect=dialect))
-            types = {b.key: b.type for b in compiled.binds.values()}
+            named = {compiled.bind_names[b]: b for b in compiled.binds.values()}  # an anonymous bind's key is not its name
+            types = {name: b.type for name, b in named.items()}
             positional = compiled.positiontup is not None  # SQLite's ?; psycopg's %(name)s take a dict
             names = tuple(compiled.positiontup) if compiled.positiontup is not None else tuple(types)
             to_db = [types[n].dialect_impl(dialect).bind_processor(dialect) for n in names]
             columns = list(getattr(self._stmt, "selected_columns", ()))
             row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # the names are the statement's
             from_db = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            fixed = {name: b.effective_value for name, b in named.items() if not b.required}
             ready = self._ready[dialect.name] = (compiled.string, names, to_db, positional, row, from_db)
+            self._fixed = fixed
         return ready
 
-    @staticmethod
-    def _params(names: tuple[str, ...], to_db: list[Any], positional: bool, values: dict[str, Any]) -> Any:
+    def _params(self, names: tuple[str, ...], to_db: list[Any], positional: bool, values: dict[str, Any]) -> Any:
+        if self._fixed:
+            values = {**self._fixed, **values}
         converted = (v if f is None else f(v) for f, v in zip(to_db, (values[n] for n in names), strict=True))
         return tuple(converted) if positional else dict(zip(names, converted, strict=True))
 

@@ -138,6 +138,9 @@ def test_a_statement_on_the_driver_reads_and_writes_as_sqlalchemy_does(engine, s
         assert conn.execute(read, {"a": attempt.id}).all() == [(["c"], when)]
         assert DriverStatement(read).first(conn, {"a": attempt.id}) == (["c"], when)
         assert DriverStatement(read).first(conn, {"a": -1}) is None
+        # values written in the statement (a literal compared with, a LIMIT) are sent as SQLAlchemy sends them
+        written = read.where(Answer.__table__.c.position != 7).order_by(Answer.__table__.c.position).limit(1)
+        assert DriverStatement(written).all(conn, {"a": attempt.id}) == conn.execute(written, {"a": attempt.id}).all() == [(["c"], when)]
 
 
 def test_reads_before_the_lock_take_no_writer_lock_and_the_writes_after_them_do(tmp_path):

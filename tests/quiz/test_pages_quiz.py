@@ -4,10 +4,14 @@ no page, fragment or JSON body carrying the key or the score before the round's 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import select
 
+from app.db import NO_DATABASE
 from app.models import Attempt, AttemptEvent, AttemptQuestion, Round
+from app.models.types import utcnow
+from app.services.quiz import attempts
 from tests.factories import api_token, bearer
 from tests.fixtures.quiz import QuizWorld
 from tests.pagehelpers import csrf_from, page_login
@@ -311,11 +315,7 @@ def test_the_rules_page_is_made_on_the_event_loop_on_sqlite_and_an_attempt_past_
     """The rules page every member opens when a round opens: on SQLite made on the event loop (db.loop_reads)
     with no thread hop once the round is kept in memory; on PostgreSQL in the thread pool. An attempt past its
     time needs a write: that page is made in the thread pool, which finalises it and says so."""
-    from datetime import timedelta
-
     import anyio.to_thread
-
-    from app.models.types import utcnow
 
     attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     rules_url = f"/rounds/{quiz_world.round_id}/enter"
@@ -360,3 +360,44 @@ def test_a_rules_page_opened_first_gives_a_start_form_whose_token_holds(app, cli
     assert form_token == csrf_from(rules.text)  # the page's token and the form's are of the same seed
     r = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": form_token}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/attempts/")
+
+
+def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_never_shows_the_key(
+    app, client, session, quiz_world, monkeypatch
+):
+    """On SQLite the quiz page and, while the round's scores are hidden, the result page are made on the event
+    loop (no thread hop). The round kept in memory may be a few seconds old: it may hide scores, never show
+    them. Here it says the round has closed (its closing time was moved since): the page goes to the database,
+    which says the round is still open, so neither the score nor the key is shown."""
+    import anyio.to_thread
+
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    on_sqlite = app.state.engine.dialect.name == "sqlite"
+    hops: list[object] = []
+    real_hop = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kw):
+        hops.append(func)
+        return await real_hop(func, *args, **kw)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    client.get(f"/attempts/{attempt_id}")
+    hops.clear()
+    page = client.get(f"/attempts/{attempt_id}")
+    assert page.status_code == 200 and 'id="countdown"' in page.text and page.text.count('class="card q"') == 5
+    assert (not hops) == on_sqlite, hops
+    token = csrf_from(page.text)
+    client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1]})
+    assert client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    client.get(f"/attempts/{attempt_id}/result")
+    hops.clear()
+    result = client.get(f"/attempts/{attempt_id}/result").text
+    assert "Điểm và đáp án được công bố sau khi vòng thi đóng." in result and "Lượt 1" in result
+    assert (not hops) == on_sqlite, hops
+
+    kept_round = attempts.round_offer(NO_DATABASE, quiz_world.round_id, app.state.boards)[0]
+    monkeypatch.setattr(kept_round, "closes_at", utcnow() - timedelta(minutes=1))
+    hops.clear()
+    result = client.get(f"/attempts/{attempt_id}/result").text
+    assert hops and "Điểm và đáp án được công bố sau khi vòng thi đóng." in result
+    assert [s for s in SECRETS if s in result] == []

@@ -4,6 +4,7 @@ what is unanswered, submit, see the result the round's visibility rule allows.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app.db import NO_DATABASE, from_memory_or_database, loop_reads
+from app.db import NO_DATABASE, NeedsDatabase, from_memory_or_database, loop_reads
 from app.deps import CurrentCaller, PageActor, Position, SessionDep, client_ip, page_actor
 from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
 from app.models import Attempt, Round
@@ -21,7 +22,7 @@ from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, nav_roles, redirect
 from app.services.org.access import Actor
-from app.services.quiz import attempts, member_rounds, saving, starting
+from app.services.quiz import attempts, member_rounds, rules, saving, starting
 from app.services.quiz import review as attempt_review
 from app.services.quiz.schemas import AttemptOut
 from app.services.results import share
@@ -44,9 +45,16 @@ def _prediction(text: str) -> int:
 
 
 def _take_page(
-    request: Request, actor: Actor, session: Session, attempt: Attempt, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    actor: Actor,
+    session: Session,
+    attempt: Attempt,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    reads: Connection | None = None,
 ) -> HTMLResponse:
-    a = attempts.public(session=session, attempt=attempt)
+    a = attempts.public(session=session, attempt=attempt, reads=reads)
     offer = attempts.round_offer(session, attempt.round_id, request.app.state.boards)  # the title and prediction settings
     assert offer is not None
     round_ = offer[0]
@@ -56,6 +64,7 @@ def _take_page(
             round_id=attempt.round_id,
             member_id=actor.id,
             except_attempt_id=attempt.id,
+            reads=reads,
         )
         if round_.prediction_kind and round_.prediction_lock_first
         else None
@@ -136,21 +145,28 @@ def _enter_page(
     )
 
 
-@router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
-async def enter(request: Request, round_id: int, caller: CurrentCaller) -> HTMLResponse:
-    """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài". Every member opens
-    it when a round opens: on SQLite it is made on the event loop, from the round kept in memory and the
-    member's attempts read there (db.loop_reads); else, or when that cannot be, in the thread pool."""
+async def _on_loop_or_pool(request: Request, page: Callable[[Session, Connection | None], Response]) -> Response:
+    """A member's page that every member opens when a round opens: on SQLite made on the event loop, from
+    what is kept in memory and the member's own rows read there (db.loop_reads: page(NO_DATABASE, a
+    connection)); else, or when that cannot be (an attempt past its time to finalise), in the thread pool
+    on a session that commits (page(session, None))."""
     loop_reader = request.app.state.loop_reader
 
-    def answer(session: Session) -> HTMLResponse:
-        actor = page_actor(caller.actor_with(session))
+    def answer(session: Session) -> Response:
         if session is not NO_DATABASE:
-            return _enter_page(request, actor, session, round_id)
+            return page(session, None)
         with loop_reads(loop_reader) as conn:
-            return _enter_page(request, actor, session, round_id, reads=conn)
+            return page(session, conn)
 
     return await from_memory_or_database(request.app.state.engine, answer, commit=True)
+
+
+@router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
+async def enter(request: Request, round_id: int, caller: CurrentCaller) -> Response:
+    """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài"."""
+    return await _on_loop_or_pool(
+        request, lambda session, reads: _enter_page(request, page_actor(caller.actor_with(session)), session, round_id, reads=reads)
+    )
 
 
 @router.post("/rounds/{round_id}/start")
@@ -171,11 +187,17 @@ def start(request: Request, round_id: int, actor: PageActor, session: SessionDep
 
 
 @router.get("/attempts/{attempt_id}", response_class=HTMLResponse)
-def take(request: Request, attempt_id: int, actor: PageActor, session: SessionDep) -> Response:
-    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
-    if attempt.status != AttemptStatus.in_progress:
-        return redirect(f"/attempts/{attempt_id}/result")
-    return _take_page(request, actor, session, attempt)
+async def take(request: Request, attempt_id: int, caller: CurrentCaller) -> Response:
+    """The quiz page, opened once an attempt starts and again on every reload: made like the rules page."""
+
+    def page(session: Session, reads: Connection | None) -> Response:
+        actor = page_actor(caller.actor_with(session))
+        attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, reads=reads)
+        if attempt.status != AttemptStatus.in_progress:
+            return redirect(f"/attempts/{attempt_id}/result")
+        return _take_page(request, actor, session, attempt, reads=reads)
+
+    return await _on_loop_or_pool(request, page)
 
 
 def _saved_ok(request: Request, saved_at: datetime) -> HTMLResponse:
@@ -290,15 +312,29 @@ def _share_url(request: Request, attempt: Attempt, visible: bool) -> str | None:
 
 
 @router.get("/attempts/{attempt_id}/result", response_class=HTMLResponse)
-def result(request: Request, attempt_id: int, actor: PageActor, session: SessionDep) -> Response:
-    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
+async def result(request: Request, attempt_id: int, caller: CurrentCaller) -> Response:
+    """The page after a submit: made like the rules page while the round's scores are hidden."""
+    return await _on_loop_or_pool(
+        request, lambda session, reads: _result(request, page_actor(caller.actor_with(session)), session, reads, attempt_id)
+    )
+
+
+def _result(request: Request, actor: Actor, session: Session, reads: Connection | None, attempt_id: int) -> Response:
+    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, reads=reads)
     if attempt.status == AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}")
-    round_ = session.get(Round, attempt.round_id)
-    assert round_ is not None
     # attempts left and the start button: the round's offer as the rules page reads it (kept a few seconds)
-    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id, cache=request.app.state.boards)
-    visible = attempts.score_visible(session=session, attempt=attempt)
+    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id, cache=request.app.state.boards, reads=reads)
+    if reads is not None:
+        # the round kept a few seconds may hide the scores, never show them (nor the key): its closing
+        # time may have moved, its results been made to wait. Once they may be seen, from the database.
+        if rules.results_shown(card.round, card.now):
+            raise NeedsDatabase("scores to show")
+        round_, visible = card.round, False
+    else:
+        fresh = session.get(Round, attempt.round_id)
+        assert fresh is not None
+        round_, visible = fresh, attempts.score_visible(session=session, attempt=attempt)
     return render(
         request,
         "pages/quiz/result.html",
@@ -308,7 +344,7 @@ def result(request: Request, attempt_id: int, actor: PageActor, session: Session
             "round": round_,
             "visible": visible,
             "share_url": _share_url(request, attempt, visible),
-            "items": attempt_review.review(session=session, attempt=attempt),
+            "items": attempt_review.review(session=session, attempt=attempt) if visible else [],
             "history": attempt_review.history(card),
             "left": card.left,
             "again": card.can_start,

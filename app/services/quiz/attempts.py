@@ -10,10 +10,10 @@ from typing import Any, cast
 
 from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from app.db import session_scope
+from app.db import DriverStatement, NeedsDatabase, session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.contests import ContestStatus
@@ -85,18 +85,43 @@ def finalise_if_due(*, session: Session, attempt: Attempt, now: datetime) -> Att
 
 
 def get_own(
-    *, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None, grace: bool = False, lock: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    now: datetime | None = None,
+    grace: bool = False,
+    lock: str | None = None,
+    reads: Connection | None = None,
 ) -> Attempt:
     """The actor's own attempt, finalised first if its deadline has passed (with `grace`, only once the
     grace for answers still in flight has passed too: the caller is about to save). `lock` takes the
     attempt's row lock on PostgreSQL ("share" to save an answer, "update" to end the attempt), so a save
-    and a submit of one attempt happen one after the other; SQLite's writes are serialised anyway."""
+    and a submit of one attempt happen one after the other; SQLite's writes are serialised anyway.
+    `reads`: read on that bare connection instead (db.loop_reads), for a page made on the event loop."""
+    if reads is not None:
+        return _own_read(reads, actor, attempt_id, now or utcnow())
     options = {"read": lock == "share"} if lock else None
     attempt = session.get(Attempt, attempt_id, with_for_update=options) if is_db_id(attempt_id) else None
     if attempt is None or attempt.member_id != actor.id:
         raise NotFound(N_("Không tìm thấy lượt thi."))
     now = now or utcnow()
     return finalise_if_due(session=session, attempt=attempt, now=now - GRACE if grace else now)
+
+
+_OWN_ON_DRIVER = DriverStatement(sa_select(Attempt.__table__).where(Attempt.__table__.c.id == bindparam("attempt_id")))
+
+
+def _own_read(reads: Connection, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
+    """get_own on a bare connection: built without validation, as a cold member is, and not attached to a
+    session. One past its time must be finalised, a write: the page is then made with the database."""
+    row = _OWN_ON_DRIVER.first(reads, {"attempt_id": attempt_id}) if is_db_id(attempt_id) else None
+    if row is None or row.member_id != actor.id:
+        raise NotFound(N_("Không tìm thấy lượt thi."))
+    attempt = Attempt.model_construct(**row._asdict())
+    if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
+        raise NeedsDatabase("an attempt to finalise")
+    return attempt
 
 
 def get_readable(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
@@ -112,24 +137,26 @@ def get_readable(*, session: Session, actor: Actor, attempt_id: int, now: dateti
     return finalise_if_due(session=session, attempt=attempt, now=now or utcnow())
 
 
-def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -> AttemptOut:
+def public(*, session: Session, attempt: Attempt, now: datetime | None = None, reads: Connection | None = None) -> AttemptOut:
     """What the member's phone may know: questions and opaque option ids, their own answers, the time
-    left. Never correctness, the key or the score (those follow the round's visibility rule)."""
+    left. Never correctness, the key or the score (those follow the round's visibility rule). `reads`: as
+    for get_own."""
     assert attempt.id is not None
-    conn = session.connection()
-    questions: Sequence[Mapping[Any, Any]] = conn.execute(_PUBLIC_QUESTIONS, {"attempt_id": attempt.id}).mappings().all()
-    answers: dict[int, list[str]] = {position: ids for position, ids in conn.execute(_PUBLIC_ANSWERS, {"attempt_id": attempt.id})}
+    conn = reads if reads is not None else session.connection()
+    values = {"attempt_id": attempt.id}
+    questions = [q._asdict() for q in _PUBLIC_QUESTIONS.all(conn, values)]
+    answers: dict[int, list[str]] = {a.position: a.option_ids for a in _PUBLIC_ANSWERS.all(conn, values)}
     return public_of(attempt, questions, answers, now or utcnow())
 
 
 # Built once: every quiz page and every resumed start reads these.
 _aq, _an = AttemptQuestion.__table__, Answer.__table__
-_PUBLIC_QUESTIONS = (
+_PUBLIC_QUESTIONS = DriverStatement(
     sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options)
     .where(_aq.c.attempt_id == bindparam("attempt_id"))
     .order_by(_aq.c.position)
 )
-_PUBLIC_ANSWERS = sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id"))
+_PUBLIC_ANSWERS = DriverStatement(sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id")))
 
 
 def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
@@ -226,12 +253,15 @@ def save_answers(
     return problems
 
 
-def locked_prediction(*, session: Session, round_id: int, member_id: int, except_attempt_id: int | None = None) -> int | None:
+def locked_prediction(
+    *, session: Session, round_id: int, member_id: int, except_attempt_id: int | None = None, reads: Connection | None = None
+) -> int | None:
     """The prediction of the member's first submitted attempt that has one. Where the round locks
     predictions it stands for every later attempt: resubmitting the same answers with another guess each
-    time would otherwise buy the tie-break."""
+    time would otherwise buy the tie-break. `reads`: as for get_own."""
     params = {"round_id": round_id, "member_id": member_id, "except_id": except_attempt_id or 0}
-    return session.connection().execute(_LOCKED, params).scalar()
+    row = _LOCKED.first(reads if reads is not None else session.connection(), params)
+    return None if row is None else cast(int, row.prediction)
 
 
 MAX_PREDICTION = 100_000_000
@@ -244,10 +274,10 @@ def prediction_in_range(value: int) -> bool:
 
 _at = Attempt.__table__.c
 # Built once: the quiz page and every prediction saved read it.
-_LOCKED = (
+_LOCKED = DriverStatement(
     sa_select(_at.prediction)
     .where(_at.round_id == bindparam("round_id"), _at.member_id == bindparam("member_id"), _at.id != bindparam("except_id"))
-    .where(_at.status.in_([AttemptStatus.submitted, AttemptStatus.expired]), _at.prediction.is_not(None))
+    .where(_at.status != AttemptStatus.in_progress, _at.prediction.is_not(None))  # submitted or expired
     .order_by(_at.number)
     .limit(1)
 )
@@ -306,7 +336,7 @@ def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
     ORM's autoflush: answers are written by statements (taps, save_answers), never left pending in a session."""
     conn = session.connection()
     params = {"attempt_id": attempt.id}
-    answers = {position: set(ids) for position, ids in conn.execute(_PUBLIC_ANSWERS, params)}
+    answers = {a.position: set(a.option_ids) for a in _PUBLIC_ANSWERS.all(conn, params)}
     correct = sum(1 for position, options in conn.execute(_KEY, params) if is_right(answers.get(position), options))
     return correct * round_.points_per_question, correct
 
