@@ -333,7 +333,7 @@ class DriverStatement:
             to_db = [types[n].dialect_impl(dialect).bind_processor(dialect) for n in names]
             columns = list(getattr(self._stmt, "selected_columns", ()))
             row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # the names are the statement's
-            from_db = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            from_db: list[Any] = []  # made at the first execution, from the driver's column types (see all())
             fixed = {name: b.effective_value for name, b in named.items() if not b.required}
             ready = self._ready[dialect.name] = (compiled.string, names, to_db, positional, row, from_db)
             self._fixed = fixed
@@ -351,6 +351,10 @@ class DriverStatement:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, self._params(names, to_db, positional, values))
+            if len(from_db) < len(row._fields):
+                # a type's conversion may depend on the type the driver reports (psycopg: float8 or numeric)
+                impls = (c.type.dialect_impl(conn.dialect) for c in getattr(self._stmt, "selected_columns", ()))
+                from_db[:] = [i.result_processor(conn.dialect, d[1]) for i, d in zip(impls, cursor.description, strict=True)]
             raw = cursor.fetchall()
         finally:
             cursor.close()

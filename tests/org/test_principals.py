@@ -239,16 +239,13 @@ def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsew
     assert cold().id == member.id
     assert len(hops) == (0 if on_sqlite else 1)
     if on_sqlite:  # busy: the loop does not wait, the pool does
-        real_load = deps._load_actor
 
-        def busy(engine, *args):
-            if engine is app.state.loop_reader:
-                raise sqlite3.OperationalError("database is locked")
-            return real_load(engine, *args)
+        def busy(*args):
+            raise sqlite3.OperationalError("database is locked")
 
-        monkeypatch.setattr(deps, "_load_actor", busy)
-        assert cold().id == member.id and len(hops) == 1
-        monkeypatch.setattr(deps, "_load_actor", real_load)
+        with monkeypatch.context() as patched:
+            patched.setattr(app.state.loop_reader, "connect", busy)
+            assert cold().id == member.id and len(hops) == 1
     member.token_version += 1
     session.add(member)
     session.commit()

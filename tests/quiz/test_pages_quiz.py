@@ -401,3 +401,44 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     result = client.get(f"/attempts/{attempt_id}/result").text
     assert hops and "Điểm và đáp án được công bố sau khi vòng thi đóng." in result
     assert [s for s in SECRETS if s in result] == []
+
+
+def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(app, client, session, quiz_world, monkeypatch):
+    """Home, the first page of every member when a round opens: on SQLite made on the event loop with the
+    member's attempts and results read on the loop's own connection; those reads give the same cards and
+    results as the session's."""
+    import anyio.to_thread
+
+    from app.services.quiz import member_rounds
+    from tests.factories import member_actor
+
+    attempt_id, _right, _wrong, home = _start(client, session, quiz_world)
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home.text)})
+    hops: list[object] = []
+    real_hop = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kw):
+        hops.append(func)
+        return await real_hop(func, *args, **kw)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    client.get("/")
+    hops.clear()
+    home = client.get("/").text
+    assert f'href="/attempts/{attempt_id}/result"' in home and "đã thi 1/2 lượt" in home
+    assert (not hops) == (app.state.engine.dialect.name == "sqlite"), hops
+
+    session.rollback()
+    me = member_actor(session, quiz_world.inside)
+
+    def seen(reads=None):
+        cards = member_rounds.cards_for(session=session, actor=me, reads=reads)
+        results = member_rounds.my_results(session=session, actor=me, reads=reads)
+        return (
+            [(c.round.id, c.used, c.in_progress, c.last.id, c.last.submitted_at, c.can_start, c.score_visible) for c in cards],
+            [(r.round.id, r.contest.title, r.last.id, r.last.submitted_at, r.visible, r.rank, r.ranked) for r in results],
+        )
+
+    with app.state.engine.connect() as conn:
+        by_driver = seen(conn)
+    assert by_driver == seen() and by_driver[1][0][2] == attempt_id

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app.config import Settings
+from app.db import NO_DATABASE, from_memory_or_database, loop_reads
 from app.deps import TOKEN_COOKIE
 from app.errors import AppError, Invalid
 from app.services.contests import sharing
 from app.services.org.access import Actor
 from app.templating import translate
+
+
+async def on_loop_or_pool(request: Request, page: Callable[[Session, Connection | None], Response]) -> Response:
+    """A member's page that every member opens when a round opens: on SQLite made on the event loop, from
+    what is kept in memory and the member's own rows read there (db.loop_reads: page(NO_DATABASE, a
+    connection)); else, or when that cannot be (an attempt past its time to finalise), in the thread pool
+    on a session that commits (page(session, None))."""
+    loop_reader = request.app.state.loop_reader
+
+    def answer(session: Session) -> Response:
+        if session is not NO_DATABASE:
+            return page(session, None)
+        with loop_reads(loop_reader) as conn:
+            return page(session, conn)
+
+    return await from_memory_or_database(request.app.state.engine, answer, commit=True)
 
 
 def nav_roles(actor: Actor) -> frozenset[str]:

@@ -4,7 +4,6 @@ what is unanswered, submit, see the result the round's visibility rule allows.""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,13 +13,13 @@ from markupsafe import Markup, escape
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app.db import NO_DATABASE, NeedsDatabase, from_memory_or_database, loop_reads
+from app.db import NeedsDatabase
 from app.deps import CurrentCaller, PageActor, Position, SessionDep, client_ip, page_actor
 from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
 from app.models import Attempt, Round
 from app.models.quiz import AttemptStatus
 from app.routers.base import make_router
-from app.routers.pages.common import FormDep, form_failure, nav_roles, redirect
+from app.routers.pages.common import FormDep, form_failure, nav_roles, on_loop_or_pool, redirect
 from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, rules, saving, starting
 from app.services.quiz import review as attempt_review
@@ -145,26 +144,10 @@ def _enter_page(
     )
 
 
-async def _on_loop_or_pool(request: Request, page: Callable[[Session, Connection | None], Response]) -> Response:
-    """A member's page that every member opens when a round opens: on SQLite made on the event loop, from
-    what is kept in memory and the member's own rows read there (db.loop_reads: page(NO_DATABASE, a
-    connection)); else, or when that cannot be (an attempt past its time to finalise), in the thread pool
-    on a session that commits (page(session, None))."""
-    loop_reader = request.app.state.loop_reader
-
-    def answer(session: Session) -> Response:
-        if session is not NO_DATABASE:
-            return page(session, None)
-        with loop_reads(loop_reader) as conn:
-            return page(session, conn)
-
-    return await from_memory_or_database(request.app.state.engine, answer, commit=True)
-
-
 @router.get("/rounds/{round_id}/enter", response_class=HTMLResponse)
 async def enter(request: Request, round_id: int, caller: CurrentCaller) -> Response:
     """The round's rules and its start step: the timer starts only with "Bắt đầu làm bài"."""
-    return await _on_loop_or_pool(
+    return await on_loop_or_pool(
         request, lambda session, reads: _enter_page(request, page_actor(caller.actor_with(session)), session, round_id, reads=reads)
     )
 
@@ -197,7 +180,7 @@ async def take(request: Request, attempt_id: int, caller: CurrentCaller) -> Resp
             return redirect(f"/attempts/{attempt_id}/result")
         return _take_page(request, actor, session, attempt, reads=reads)
 
-    return await _on_loop_or_pool(request, page)
+    return await on_loop_or_pool(request, page)
 
 
 def _saved_ok(request: Request, saved_at: datetime) -> HTMLResponse:
@@ -314,7 +297,7 @@ def _share_url(request: Request, attempt: Attempt, visible: bool) -> str | None:
 @router.get("/attempts/{attempt_id}/result", response_class=HTMLResponse)
 async def result(request: Request, attempt_id: int, caller: CurrentCaller) -> Response:
     """The page after a submit: made like the rules page while the round's scores are hidden."""
-    return await _on_loop_or_pool(
+    return await on_loop_or_pool(
         request, lambda session, reads: _result(request, page_actor(caller.actor_with(session)), session, reads, attempt_id)
     )
 

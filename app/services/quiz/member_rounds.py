@@ -115,20 +115,34 @@ _RANKS = select(Standing.round_id, Standing.rank, select(func.count()).where(_s.
 )
 
 
-_attempt_t = Attempt.__table__
-_MINE_IN_ROUND = DriverStatement(
-    sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id"), _attempt_t.c.round_id == bindparam("round_id"))
+_attempt_t, _round_t, _contest_t = Attempt.__table__, Round.__table__, Contest.__table__
+_MINE_ALL = DriverStatement(sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id")))
+_RESULTS_ON_DRIVER = DriverStatement(
+    sa_select(*(c.label(f"a_{c.name}") for c in _attempt_t.c), *(c.label(f"r_{c.name}") for c in _round_t.c))
+    .add_columns(*(c.label(f"c_{c.name}") for c in _contest_t.c))
+    .join_from(_attempt_t, _round_t, _round_t.c.id == _attempt_t.c.round_id)
+    .join(_contest_t, _contest_t.c.id == _round_t.c.contest_id)
+    .where(_attempt_t.c.member_id == bindparam("member_id"), _attempt_t.c.submitted_at.is_not(None))
+    .order_by(_attempt_t.c.submitted_at.desc())
+)
+_RANK_ON_DRIVER = DriverStatement(
+    sa_select(Standing.__table__.c.rank, select(func.count()).where(_s.c.round_id == bindparam("round_id")).scalar_subquery()).where(
+        Standing.__table__.c.member_id == bindparam("member_id"), Standing.__table__.c.round_id == bindparam("round_id")
+    )
 )
 
 
-def _mine_read(reads: Connection, actor: Actor, round_id: int, now: datetime) -> list[Attempt]:
-    """_mine of one round on a bare connection (db.loop_reads: a rules page answered on the event loop). The
-    attempts are built without validation, as a cold member is, and not attached to a session; one to
-    finalise needs a write, so the page is made again with the database (NeedsDatabase)."""
-    mine = [Attempt.model_construct(**row._asdict()) for row in _MINE_IN_ROUND.all(reads, {"member_id": actor.id, "round_id": round_id})]
-    if any(a.status == AttemptStatus.in_progress and now >= a.deadline_at for a in mine):
-        raise NeedsDatabase("an attempt to finalise")
-    return mine
+def _mine_read(reads: Connection, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
+    """_mine on a bare connection (db.loop_reads: a member's page made on the event loop). The attempts are
+    built without validation, as a cold member is, and not attached to a session; one to finalise needs a
+    write, so the page is made again with the database (NeedsDatabase)."""
+    out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
+    for row in _MINE_ALL.all(reads, {"member_id": actor.id}):
+        if row.round_id in out:
+            if row.status == AttemptStatus.in_progress and now >= row.deadline_at:
+                raise NeedsDatabase("an attempt to finalise")
+            out[row.round_id].append(Attempt.model_construct(**row._asdict()))
+    return out
 
 
 def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
@@ -143,9 +157,12 @@ def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -
     return out
 
 
-def cards_for(*, session: Session, actor: Actor, now: datetime | None = None, cache: offers.Cache | None = None) -> list[RoundCard]:
+def cards_for(
+    *, session: Session, actor: Actor, now: datetime | None = None, cache: offers.Cache | None = None, reads: Connection | None = None
+) -> list[RoundCard]:
     """The rounds open now and those opening in the next two weeks, of the published contests whose scope
-    holds the member's unit: open ones first (closing soonest first), then upcoming by opening time."""
+    holds the member's unit: open ones first (closing soonest first), then upcoming by opening time.
+    `reads`: the member's attempts are read on that bare connection (card_for)."""
     now = now or utcnow()
     assert actor.unit is not None
     path = actor.unit.path
@@ -168,7 +185,8 @@ def cards_for(*, session: Session, actor: Actor, now: datetime | None = None, ca
                 continue
             seen.add(c.id)
         picked.append((r, c))
-    mine = _mine(session, actor, [r.id for r, _c in picked if r.id is not None], now)
+    round_ids = [r.id for r, _c in picked if r.id is not None]
+    mine = _mine_read(reads, actor, round_ids, now) if reads is not None else _mine(session, actor, round_ids, now)
     cards = [_card(r, c, mine[r.id], now) for r, c in picked if r.id is not None]
     return sorted(cards, key=lambda k: (k.phase != "open", k.round.closes_at if k.phase == "open" else k.round.opens_at))
 
@@ -188,8 +206,8 @@ def card_for(
     now = now or utcnow()
     round_, contest = attempts.round_for_member(session, actor, round_id, cache)
     assert round_.id is not None
-    mine = _mine_read(reads, actor, round_.id, now) if reads is not None else _mine(session, actor, [round_.id], now)[round_.id]
-    return _card(round_, contest, mine, now)
+    mine = _mine_read(reads, actor, [round_.id], now) if reads is not None else _mine(session, actor, [round_.id], now)
+    return _card(round_, contest, mine[round_.id], now)
 
 
 def rules_page_part(*, session: Session, contest: Contest, locale: str, cache: offers.Cache | None) -> tuple[ContestPublic, str]:
@@ -215,25 +233,48 @@ class MyResult:
     ranked: int | None  # how many were ranked
 
 
-def my_results(*, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None) -> list[MyResult]:
-    """The member's rounds, newest first: two queries, whatever the number of rounds."""
+def my_results(
+    *, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None, reads: Connection | None = None
+) -> list[MyResult]:
+    """The member's rounds, newest first: two queries, whatever the number of rounds. `reads`: on that bare
+    connection (card_for), with a rank read per round that shows one."""
     now = now or utcnow()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
-    for a, r, c in session.exec(_RESULTS, params={"member_id": actor.id}).all():
+    rows = _results_read(reads, actor) if reads is not None else session.exec(_RESULTS, params={"member_id": actor.id}).all()
+    for a, r, c in rows:
         assert r.id is not None
         if r.id not in picked and len(picked) < limit:
             picked[r.id] = (a, r, c)
     # (rank, how many were ranked) of each round on the board; none before the round's close
-    ranks = (
-        {rid: (rank, n) for rid, rank, n in session.exec(_RANKS, params={"member_id": actor.id, "round_ids": list(picked)})}
-        if picked
-        else {}
-    )
+    if reads is not None:
+        shown = [rid for rid, (_a, r, _c) in picked.items() if rules.results_shown(r, now)]
+        ranks = {rid: tuple(row) for rid in shown for row in _RANK_ON_DRIVER.all(reads, {"member_id": actor.id, "round_id": rid})}
+    else:
+        ranks = (
+            {rid: (rank, n) for rid, rank, n in session.exec(_RANKS, params={"member_id": actor.id, "round_ids": list(picked)})}
+            if picked
+            else {}
+        )
     out = []
     for round_id, (a, r, c) in picked.items():
         visible = rules.results_shown(r, now)
         rank, ranked = ranks.get(round_id, (None, None)) if visible else (None, None)
         out.append(MyResult(r, c, a, visible, rank, ranked))
+    return out
+
+
+def _results_read(reads: Connection, actor: Actor) -> list[tuple[Attempt, Round, Contest]]:
+    """_RESULTS on a bare connection, built as _mine_read builds attempts."""
+    out = []
+    for row in _RESULTS_ON_DRIVER.all(reads, {"member_id": actor.id}):
+        values = row._asdict()
+        out.append(
+            (
+                Attempt.model_construct(**{c.name: values[f"a_{c.name}"] for c in _attempt_t.c}),
+                Round.model_construct(**{c.name: values[f"r_{c.name}"] for c in _round_t.c}),
+                Contest.model_construct(**{c.name: values[f"c_{c.name}"] for c in _contest_t.c}),
+            )
+        )
     return out
 
 
