@@ -318,10 +318,11 @@ class DriverStatement:
 
     def __init__(self, stmt: ClauseElement) -> None:
         self._stmt = stmt
-        self._ready: dict[str, tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any]]] = {}
-        self._fixed: dict[str, Any] = {}  # the values written in the statement, by bind name
+        # by dialect: SQL, bind names, their conversions, positional?, row type, result conversions, and the values
+        # written in the statement by bind name (SQLite adds an OFFSET to a LIMIT, PostgreSQL does not)
+        self._ready: dict[str, tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any], dict[str, Any]]] = {}
 
-    def _compiled(self, conn: Connection) -> tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any]]:
+    def _compiled(self, conn: Connection) -> tuple[str, tuple[str, ...], list[Any], bool, Any, list[Any], dict[str, Any]]:
         dialect = conn.dialect
         ready = self._ready.get(dialect.name)
         if ready is None:  # made once per dialect; two threads making it at once make the same thing
@@ -335,22 +336,22 @@ class DriverStatement:
             row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # the names are the statement's
             from_db: list[Any] = []  # made at the first execution, from the driver's column types (see all())
             fixed = {name: b.effective_value for name, b in named.items() if not b.required}
-            ready = self._ready[dialect.name] = (compiled.string, names, to_db, positional, row, from_db)
-            self._fixed = fixed
+            ready = self._ready[dialect.name] = (compiled.string, names, to_db, positional, row, from_db, fixed)
         return ready
 
-    def _params(self, names: tuple[str, ...], to_db: list[Any], positional: bool, values: dict[str, Any]) -> Any:
-        if self._fixed:
-            values = {**self._fixed, **values}
+    @staticmethod
+    def _params(names: tuple[str, ...], to_db: list[Any], positional: bool, fixed: dict[str, Any], values: dict[str, Any]) -> Any:
+        if fixed:
+            values = {**fixed, **values}
         converted = (v if f is None else f(v) for f, v in zip(to_db, (values[n] for n in names), strict=True))
         return tuple(converted) if positional else dict(zip(names, converted, strict=True))
 
     def all(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
         """The rows, as named tuples (attributes named as the statement's columns)."""
-        sql, names, to_db, positional, row, from_db = self._compiled(conn)
+        sql, names, to_db, positional, row, from_db, fixed = self._compiled(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql, self._params(names, to_db, positional, values))
+            cursor.execute(sql, self._params(names, to_db, positional, fixed, values))
             if len(from_db) < len(row._fields):
                 # a type's conversion may depend on the type the driver reports (psycopg: float8 or numeric)
                 impls = (c.type.dialect_impl(conn.dialect) for c in getattr(self._stmt, "selected_columns", ()))
@@ -366,9 +367,9 @@ class DriverStatement:
 
     def many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """The statement once per row of values (executemany)."""
-        sql, names, to_db, positional, _row, _from_db = self._compiled(conn)
+        sql, names, to_db, positional, _row, _from_db, fixed = self._compiled(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, [self._params(names, to_db, positional, r) for r in rows])
+            cursor.executemany(sql, [self._params(names, to_db, positional, fixed, r) for r in rows])
         finally:
             cursor.close()
