@@ -333,6 +333,8 @@ class DriverStatement:
             names = tuple(compiled.positiontup) if compiled.positiontup is not None else tuple(types)
             to_db = [types[n].dialect_impl(dialect).bind_processor(dialect) for n in names]
             columns = list(getattr(self._stmt, "selected_columns", ()))
+            if any(not c.key for c in columns):  # a scalar subquery, an expression: .label() it
+                raise ValueError(f"every column of a DriverStatement needs a name: {self._stmt}")
             row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]  # the names are the statement's
             from_db: list[Any] = []  # made at the first execution, from the driver's column types (see all())
             fixed = {name: b.effective_value for name, b in named.items() if not b.required}

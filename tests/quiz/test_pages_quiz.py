@@ -410,6 +410,7 @@ def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(
     import anyio.to_thread
 
     from app.services.quiz import member_rounds
+    from app.services.results import closing
     from tests.factories import member_actor
 
     attempt_id, _right, _wrong, home = _start(client, session, quiz_world)
@@ -442,3 +443,8 @@ def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(
     with app.state.engine.connect() as conn:
         by_driver = seen(conn)
     assert by_driver == seen() and by_driver[1][0][2] == attempt_id
+    closing.close_round(session=session, actor=quiz_world.org, round_id=quiz_world.round_id)  # a rank to show
+    session.commit()
+    with app.state.engine.connect() as conn:
+        by_driver = seen(conn)
+    assert by_driver == seen() and by_driver[1][0][4:] == (True, 1, 1)

@@ -126,9 +126,9 @@ _RESULTS_ON_DRIVER = DriverStatement(
     .order_by(_attempt_t.c.submitted_at.desc())
 )
 _RANK_ON_DRIVER = DriverStatement(
-    sa_select(Standing.__table__.c.rank, select(func.count()).where(_s.c.round_id == bindparam("round_id")).scalar_subquery()).where(
-        Standing.__table__.c.member_id == bindparam("member_id"), Standing.__table__.c.round_id == bindparam("round_id")
-    )
+    sa_select(
+        Standing.__table__.c.rank, select(func.count()).where(_s.c.round_id == bindparam("round_id")).scalar_subquery().label("ranked")
+    ).where(Standing.__table__.c.member_id == bindparam("member_id"), Standing.__table__.c.round_id == bindparam("round_id"))
 )
 
 
