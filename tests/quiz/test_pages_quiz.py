@@ -38,6 +38,21 @@ def _start(client, session, world: QuizWorld):
     return attempt_id, right, wrong, home
 
 
+def _count_thread_hops(monkeypatch) -> list[object]:
+    """What the app sends to the thread pool from now on (a page made on the event loop sends nothing)."""
+    import anyio.to_thread
+
+    hops: list[object] = []
+    real_hop = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kw):
+        hops.append(func)
+        return await real_hop(func, *args, **kw)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return hops
+
+
 def test_take_review_submit_without_js(client, session, quiz_world):
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
     page = client.get(f"/attempts/{attempt_id}")
@@ -317,18 +332,9 @@ def test_the_rules_page_is_made_on_the_event_loop_on_sqlite_and_an_attempt_past_
     """The rules page every member opens when a round opens: on SQLite made on the event loop (db.loop_reads)
     with no thread hop once the round is kept in memory; on PostgreSQL in the thread pool. An attempt past its
     time needs a write: that page is made in the thread pool, which finalises it and says so."""
-    import anyio.to_thread
-
     attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     rules_url = f"/rounds/{quiz_world.round_id}/enter"
-    hops: list[object] = []
-    real_hop = anyio.to_thread.run_sync
-
-    async def counted(func, *args, **kw):
-        hops.append(func)
-        return await real_hop(func, *args, **kw)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    hops = _count_thread_hops(monkeypatch)
     client.get(rules_url)  # the round and its rules kept in memory
     hops.clear()
     page = client.get(rules_url).text
@@ -371,18 +377,9 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     loop (no thread hop). The round kept in memory may be a few seconds old: it may hide scores, never show
     them. Here it says the round has closed (its closing time was moved since): the page goes to the database,
     which says the round is still open, so neither the score nor the key is shown."""
-    import anyio.to_thread
-
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
     on_sqlite = app.state.engine.dialect.name == "sqlite"
-    hops: list[object] = []
-    real_hop = anyio.to_thread.run_sync
-
-    async def counted(func, *args, **kw):
-        hops.append(func)
-        return await real_hop(func, *args, **kw)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    hops = _count_thread_hops(monkeypatch)
     client.get(f"/attempts/{attempt_id}")
     hops.clear()
     page = client.get(f"/attempts/{attempt_id}")
@@ -409,22 +406,13 @@ def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(
     """Home, the first page of every member when a round opens: on SQLite made on the event loop with the
     member's attempts and results read on the loop's own connection; those reads give the same cards and
     results as the session's."""
-    import anyio.to_thread
-
     from app.services.quiz import member_rounds
     from app.services.results import closing
     from tests.factories import member_actor
 
     attempt_id, _right, _wrong, home = _start(client, session, quiz_world)
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home.text)})
-    hops: list[object] = []
-    real_hop = anyio.to_thread.run_sync
-
-    async def counted(func, *args, **kw):
-        hops.append(func)
-        return await real_hop(func, *args, **kw)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    hops = _count_thread_hops(monkeypatch)
     client.get("/")
     hops.clear()
     home = client.get("/").text
