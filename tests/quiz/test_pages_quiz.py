@@ -438,3 +438,21 @@ def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(
     with app.state.engine.connect() as conn:
         by_driver = seen(conn)
     assert by_driver == seen() and by_driver[1][0][4:] == (True, 1, 1)
+
+
+def test_another_members_attempt_is_not_found_on_the_quiz_and_result_pages(client, session, quiz_world):
+    """The quiz and result pages read the attempt on the event loop on SQLite: the owner check holds there too."""
+    from app.models import Unit
+    from tests.factories import make_member
+
+    attempt_id, _right, _wrong, home = _start(client, session, quiz_world)
+    texts = [q.text for q in session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)).all()]
+    neighbour = make_member(session, session.get(Unit, quiz_world.inside.unit_id), phone="0911000077")  # same cell
+    session.commit()
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home.text)})
+    client.cookies.clear()
+    page_login(client, neighbour.phone)
+    for url in (f"/attempts/{attempt_id}", f"/attempts/{attempt_id}/result", "/attempts/0", "/attempts/99999999/result"):
+        r = client.get(url)
+        assert r.status_code == 404 and "Không tìm thấy lượt thi." in r.text, url
+        assert not any(t in r.text for t in texts)
