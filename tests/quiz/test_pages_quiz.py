@@ -394,12 +394,18 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     assert "Điểm và đáp án được công bố sau khi vòng thi đóng." in result and "Lượt 1" in result
     assert (not hops) == on_sqlite, hops
 
+    rules_page = client.get(f"/rounds/{quiz_world.round_id}/enter").text  # a second attempt: the history's scores
+    r = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": csrf_from(rules_page)}, follow_redirects=False)
+    second = int(r.headers["location"].rsplit("/", 1)[1])
+    client.post(f"/attempts/{second}/submit", data={"csrf_token": token})
+    client.get(f"/attempts/{second}/result")
     kept_round = attempts.round_offer(NO_DATABASE, quiz_world.round_id, app.state.boards)[0]
     monkeypatch.setattr(kept_round, "closes_at", utcnow() - timedelta(minutes=1))
     hops.clear()
-    result = client.get(f"/attempts/{attempt_id}/result").text
+    result = client.get(f"/attempts/{second}/result").text
     assert hops and "Điểm và đáp án được công bố sau khi vòng thi đóng." in result
     assert [s for s in SECRETS if s in result] == []
+    assert 'id="history"' in result and result.count("<td>—</td>") == 2  # no score of either attempt
 
 
 def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(app, client, session, quiz_world, monkeypatch):

@@ -317,7 +317,7 @@ def _result(request: Request, actor: Actor, session: Session, reads: Connection 
     else:
         fresh = session.get(Round, attempt.round_id)
         assert fresh is not None
-        round_, visible = fresh, attempts.score_visible(session=session, attempt=attempt)
+        round_, visible = fresh, rules.results_shown(fresh, card.now)  # the attempt is finished: the round's rule
     return render(
         request,
         "pages/quiz/result.html",
@@ -328,7 +328,7 @@ def _result(request: Request, actor: Actor, session: Session, reads: Connection 
             "visible": visible,
             "share_url": _share_url(request, attempt, visible),
             "items": attempt_review.review(session=session, attempt=attempt) if visible else [],
-            "history": attempt_review.history(card),
+            "history": attempt_review.history(card, shown=visible),
             "left": card.left,
             "again": card.can_start,
         },

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Answer, Attempt, AttemptQuestion
 from app.models.quiz import AttemptStatus
-from app.services.quiz import attempts, rules
+from app.services.quiz import attempts
 from app.services.quiz.member_rounds import RoundCard
 
 
@@ -47,9 +47,9 @@ def unanswered(*, session: Session, attempt: Attempt) -> list[int]:
     return [p for p in positions if p not in answered]
 
 
-def history(card: RoundCard) -> list[HistoryLine]:
-    """The member's attempts in the round of their card (as read for it), first to last."""
-    shown = rules.results_shown(card.round, card.now)
+def history(card: RoundCard, *, shown: bool) -> list[HistoryLine]:
+    """The member's attempts in the round of their card (as read for it), first to last. `shown`: whether the
+    round's scores may be seen, from the round as it is now (the card's may be a few seconds old)."""
     return [HistoryLine(a, shown and a.status != AttemptStatus.in_progress) for a in card.attempts]
 
 
