@@ -81,7 +81,7 @@ def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -
     if round_.cooldown_s and last is not None and last.submitted_at is not None:
         until = last.submitted_at + timedelta(seconds=round_.cooldown_s)
         wait_until = until if until > now else None
-    visible = last is not None and rules.results_shown(round_, now)
+    visible = last is not None and rules.results_shown(round_, now, kept=True)  # a card's round is kept a few seconds
     return RoundCard(
         round_, contest, phase, len(mine), in_progress, last, visible, wait_until, now, tuple(sorted(mine, key=lambda a: a.number))
     )

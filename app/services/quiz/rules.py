@@ -24,10 +24,14 @@ class _Shown(Protocol):  # a Round, or a board's RoundInfo
     def results_visibility(self) -> str: ...
 
 
-def results_shown(round_: _Shown, now: datetime) -> bool:
+def results_shown(round_: _Shown, now: datetime, *, kept: bool = False) -> bool:
     """Whether a round's scores and key may be seen: once it has closed (or its closing time has passed), or
-    at once when its results are immediate. Boards, home, the result page and its review all ask here."""
-    return round_.status == RoundStatus.closed or now >= round_.closes_at or round_.results_visibility == "immediate"
+    at once when its results are immediate. Boards, home, the result page and its review all ask here.
+    `kept`: the round was kept in memory a few seconds (kit.offers), and its closing time may have been moved
+    since; only its status then says it has closed (the close job sets it moments after the closing time)."""
+    if round_.status == RoundStatus.closed or round_.results_visibility == "immediate":
+        return True
+    return not kept and now >= round_.closes_at
 
 
 class Refusal(StrEnum):
