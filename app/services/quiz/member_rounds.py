@@ -88,9 +88,6 @@ def _card(round_: Round, contest: Contest, mine: list[Attempt], now: datetime) -
 
 
 # Home and the rules page are what every member loads when a round opens: their statements are built once.
-_MINE = select(Attempt).where(
-    Attempt.member_id == bindparam("member_id"), col(Attempt.round_id).in_(bindparam("round_ids", expanding=True))
-)
 _CARDS = (
     select(Round, Contest)
     .join(Contest, col(Contest.id) == Round.contest_id)
@@ -103,21 +100,12 @@ _CARDS = (
     )
     .order_by(col(Round.opens_at))
 )
-_RESULTS = (
-    select(Attempt, Round, Contest)
-    .join(Round, col(Round.id) == Attempt.round_id)
-    .join(Contest, col(Contest.id) == Round.contest_id)
-    .where(Attempt.member_id == bindparam("member_id"), col(Attempt.submitted_at).is_not(None))
-    .order_by(col(Attempt.submitted_at).desc())
-)
-_RANKS = select(Standing.round_id, Standing.rank, select(func.count()).where(_s.c.round_id == Standing.round_id).scalar_subquery()).where(
-    Standing.member_id == bindparam("member_id"), col(Standing.round_id).in_(bindparam("round_ids", expanding=True))
-)
 
 
 _attempt_t, _round_t, _contest_t = Attempt.__table__, Round.__table__, Contest.__table__
+# The member's own rows, read on the session's connection or the event loop's (db.loop_reads) alike.
 _MINE_ALL = DriverStatement(sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id")))
-_RESULTS_ON_DRIVER = DriverStatement(
+_RESULTS = DriverStatement(
     sa_select(*(c.label(f"a_{c.name}") for c in _attempt_t.c), *(c.label(f"r_{c.name}") for c in _round_t.c))
     .add_columns(*(c.label(f"c_{c.name}") for c in _contest_t.c))
     .join_from(_attempt_t, _round_t, _round_t.c.id == _attempt_t.c.round_id)
@@ -125,35 +113,31 @@ _RESULTS_ON_DRIVER = DriverStatement(
     .where(_attempt_t.c.member_id == bindparam("member_id"), _attempt_t.c.submitted_at.is_not(None))
     .order_by(_attempt_t.c.submitted_at.desc())
 )
-_RANK_ON_DRIVER = DriverStatement(
+_RANK = DriverStatement(
     sa_select(
         Standing.__table__.c.rank, select(func.count()).where(_s.c.round_id == bindparam("round_id")).scalar_subquery().label("ranked")
     ).where(Standing.__table__.c.member_id == bindparam("member_id"), Standing.__table__.c.round_id == bindparam("round_id"))
 )
 
 
-def _mine_read(reads: Connection, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
-    """_mine on a bare connection (db.loop_reads: a member's page made on the event loop). The attempts are
-    built without validation, as a cold member is, and not attached to a session; one to finalise needs a
-    write, so the page is made again with the database (NeedsDatabase)."""
+def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime, reads: Connection | None) -> dict[int, list[Attempt]]:
+    """The member's attempts in these rounds, on `reads` (a page made on the event loop) or the session's
+    connection. They are built without validation, as a cold member is, and not attached to a session. One
+    that ran out of time is finalised on the way (as on any access), so a card never shows an attempt in
+    progress with no time left: in the session, or, on `reads`, by making the page again with the database
+    (NeedsDatabase)."""
     out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
-    for row in _MINE_ALL.all(reads, {"member_id": actor.id}):
-        if row.round_id in out:
-            if row.status == AttemptStatus.in_progress and now >= row.deadline_at:
+    for row in _MINE_ALL.all(reads if reads is not None else session.connection(), {"member_id": actor.id}):
+        if row.round_id not in out:
+            continue
+        attempt = Attempt.model_construct(**row._asdict())
+        if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
+            if reads is not None:
                 raise NeedsDatabase("an attempt to finalise")
-            out[row.round_id].append(Attempt.model_construct(**row._asdict()))
-    return out
-
-
-def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime) -> dict[int, list[Attempt]]:
-    """The member's attempts in these rounds; one that ran out of time is finalised on the way (as on any
-    access), so a card never shows an attempt in progress with no time left."""
-    out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
-    if not round_ids:
-        return out
-    for a in session.exec(_MINE, params={"member_id": actor.id, "round_ids": round_ids}).all():
-        attempts.finalise_if_due(session=session, attempt=a, now=now)
-        out[a.round_id].append(a)
+            attached = session.get(Attempt, attempt.id)
+            assert attached is not None
+            attempt = attempts.finalise_if_due(session=session, attempt=attached, now=now)
+        out[row.round_id].append(attempt)
     return out
 
 
@@ -186,7 +170,7 @@ def cards_for(
             seen.add(c.id)
         picked.append((r, c))
     round_ids = [r.id for r, _c in picked if r.id is not None]
-    mine = _mine_read(reads, actor, round_ids, now) if reads is not None else _mine(session, actor, round_ids, now)
+    mine = _mine(session, actor, round_ids, now, reads)
     cards = [_card(r, c, mine[r.id], now) for r, c in picked if r.id is not None]
     return sorted(cards, key=lambda k: (k.phase != "open", k.round.closes_at if k.phase == "open" else k.round.opens_at))
 
@@ -206,7 +190,7 @@ def card_for(
     now = now or utcnow()
     round_, contest = attempts.round_for_member(session, actor, round_id, cache)
     assert round_.id is not None
-    mine = _mine_read(reads, actor, [round_.id], now) if reads is not None else _mine(session, actor, [round_.id], now)
+    mine = _mine(session, actor, [round_.id], now, reads)
     return _card(round_, contest, mine[round_.id], now)
 
 
@@ -236,37 +220,28 @@ class MyResult:
 def my_results(
     *, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None, reads: Connection | None = None
 ) -> list[MyResult]:
-    """The member's rounds, newest first: two queries, whatever the number of rounds. `reads`: on that bare
-    connection (card_for), with a rank read per round that shows one."""
+    """The member's rounds, newest first: one read of the results, and one of the rank for each round that
+    shows one (at most `limit`). On `reads` or the session's connection, as _mine."""
     now = now or utcnow()
+    conn = reads if reads is not None else session.connection()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
-    rows = _results_read(reads, actor) if reads is not None else session.exec(_RESULTS, params={"member_id": actor.id}).all()
-    for a, r, c in rows:
+    for a, r, c in _results_read(conn, actor):
         assert r.id is not None
         if r.id not in picked and len(picked) < limit:
             picked[r.id] = (a, r, c)
-    # (rank, how many were ranked) of each round on the board; none before the round's close
-    if reads is not None:
-        shown = [rid for rid, (_a, r, _c) in picked.items() if rules.results_shown(r, now)]
-        ranks = {rid: tuple(row) for rid in shown for row in _RANK_ON_DRIVER.all(reads, {"member_id": actor.id, "round_id": rid})}
-    else:
-        ranks = (
-            {rid: (rank, n) for rid, rank, n in session.exec(_RANKS, params={"member_id": actor.id, "round_ids": list(picked)})}
-            if picked
-            else {}
-        )
     out = []
     for round_id, (a, r, c) in picked.items():
         visible = rules.results_shown(r, now)
-        rank, ranked = ranks.get(round_id, (None, None)) if visible else (None, None)
-        out.append(MyResult(r, c, a, visible, rank, ranked))
+        # (rank, how many were ranked) on the board; none before the round's close
+        found = _RANK.first(conn, {"member_id": actor.id, "round_id": round_id}) if visible else None
+        out.append(MyResult(r, c, a, visible, *(found or (None, None))))
     return out
 
 
-def _results_read(reads: Connection, actor: Actor) -> list[tuple[Attempt, Round, Contest]]:
-    """_RESULTS on a bare connection, built as _mine_read builds attempts."""
+def _results_read(conn: Connection, actor: Actor) -> list[tuple[Attempt, Round, Contest]]:
+    """_RESULTS' rows as detached objects, built as _mine builds attempts."""
     out = []
-    for row in _RESULTS_ON_DRIVER.all(reads, {"member_id": actor.id}):
+    for row in _RESULTS.all(conn, {"member_id": actor.id}):
         values = row._asdict()
         out.append(
             (
