@@ -128,21 +128,6 @@ def render(
     return _respond(request, html, new_seed, status_code, headers)
 
 
-_filled: dict[tuple[str, str], SharedPage] = {}  # by template and locale: the template alone decides the text
-
-
-def render_filled(request: Request, name: str, fills: dict[str, str]) -> HTMLResponse:
-    """A small piece that depends on nothing but the locale and its holes ({{ hole("time") }}; `fills` by hole
-    name, HTML already): rendered once per template and locale, then filled per request. For the answer every
-    tap gets (24 a member and round), where rendering the template again was a seventh of the tap's CPU
-    (docs/performance.md#the-members-journey)."""
-    locale = request_locale(request)
-    piece = _filled.get((name, locale))
-    if piece is None:
-        piece = _filled[(name, locale)] = SharedPage.cut(_render_html(request, name, {}, locale, ""))
-    return HTMLResponse(piece.body(fills)[0])
-
-
 _pieces: dict[tuple[str, ...], Piece] = {}
 
 
@@ -156,6 +141,14 @@ def piece(request: Request, name: str, **variant: str) -> Piece:
     if made is None:
         made = _pieces[key] = Piece.cut(_render_html(request, name, dict(variant), locale, ""))
     return made
+
+
+def render_filled(request: Request, name: str, fills: dict[str, str]) -> HTMLResponse:
+    """A small answer that depends on nothing but the locale and its holes ({{ hole("time") }}; `fills` by hole
+    name, HTML already): a piece (above), filled per request. For the answer every tap gets (24 a member and
+    round), where rendering the template again was a seventh of the tap's CPU
+    (docs/performance.md#the-members-journey)."""
+    return HTMLResponse(piece(request, name).fill(fills))
 
 
 def local_time(request: Request, ts: datetime, fmt: str = "%d/%m/%Y %H:%M") -> str:
