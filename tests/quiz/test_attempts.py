@@ -101,19 +101,26 @@ def _racing_start(engine, me, round_id: int, *, submit: bool):
     return drawn, raced
 
 
-def test_a_start_whose_member_started_elsewhere_meanwhile_gets_that_attempt_back(engine, session, quiz_world, monkeypatch):
-    """A start reads before it takes SQLite's writer lock (db.reads_before_lock); another start of the same
-    member committed in between is the attempt it answers with (on both databases the one-in-progress index
-    would refuse a second): one attempt, one snapshot."""
+def _start_while_racing(engine, session, quiz_world, monkeypatch, *, submit: bool):
+    """A start of the member during which another start of theirs (and its submit) commits (_racing_start):
+    (the attempt the start answers with, whether it created one, the racing start's ids)."""
     from app.services.contests import drawing
 
     me = member_actor(session, quiz_world.inside)
     session.commit()
-    drawn, raced = _racing_start(engine, me, quiz_world.round_id, submit=False)
+    drawn, raced = _racing_start(engine, me, quiz_world.round_id, submit=submit)
     monkeypatch.setattr(drawing, "drawn_rows", drawn)
     with Session(writer(engine), expire_on_commit=False) as s:
         attempt, created = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
         s.commit()
+    return attempt, created, raced
+
+
+def test_a_start_whose_member_started_elsewhere_meanwhile_gets_that_attempt_back(engine, session, quiz_world, monkeypatch):
+    """A start reads before it takes SQLite's writer lock (db.reads_before_lock); another start of the same
+    member committed in between is the attempt it answers with (on both databases the one-in-progress index
+    would refuse a second): one attempt, one snapshot."""
+    attempt, created, raced = _start_while_racing(engine, session, quiz_world, monkeypatch, submit=False)
     assert (attempt.id, created) == (raced[1], False)
     assert session.exec(select(func.count()).select_from(Attempt)).one() == 1
     assert session.exec(select(func.count()).select_from(AttemptQuestion)).one() == 5
@@ -123,15 +130,7 @@ def test_a_start_whose_member_started_elsewhere_meanwhile_gets_that_attempt_back
 def test_a_start_counts_an_attempt_finished_between_its_reads_and_its_writes(engine, session, quiz_world, monkeypatch):
     """SQLite: the member's attempts are read again under the writer lock, so one started and submitted in
     between counts (the new one is number 2 of the two allowed). PostgreSQL reads and writes in one transaction."""
-    from app.services.contests import drawing
-
-    me = member_actor(session, quiz_world.inside)
-    session.commit()
-    drawn, raced = _racing_start(engine, me, quiz_world.round_id, submit=True)
-    monkeypatch.setattr(drawing, "drawn_rows", drawn)
-    with Session(writer(engine), expire_on_commit=False) as s:
-        attempt, created = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
-        s.commit()
+    attempt, created, raced = _start_while_racing(engine, session, quiz_world, monkeypatch, submit=True)
     assert created and attempt.id != raced[1]
     assert sorted(session.exec(select(Attempt.number)).all()) == [1, 2]
 
