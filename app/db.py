@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import anyio.to_thread
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
@@ -132,12 +134,18 @@ def make_engine(settings: Settings) -> Engine:
 LOOP_BUSY_S = 0.05  # how long a read on the event loop may wait for SQLite before it goes to the thread pool
 
 
-def loop_reader(engine: Engine) -> Engine | None:
-    """SQLite: an engine for the few reads made on the event loop itself (a member the worker has not seen: one
-    SELECT by key, about 0.1 ms), where the thread hop cost more than the read
-    (docs/performance.md#token-and-member-cache). One connection per thread that uses it (the loop's), read
-    only, with a short busy timeout: a read that would wait raises, and the caller goes to the pool. None for
-    PostgreSQL, whose round trip must not hold the loop, and for a database in memory."""
+def loop_reader(engine: Engine, pool_size: int = 10) -> Engine | None:
+    """An engine for the few reads made on the event loop itself (a member the worker has not seen: one SELECT by
+    key; a member's own attempts for a page), where the thread hop cost more than the read
+    (docs/performance.md#token-and-member-cache). Used through on_loop and loop_reads.
+    - SQLite: one connection per thread that uses it (the loop's), read only, with a short busy timeout: a read
+      that would wait raises, and the caller goes to the pool.
+    - PostgreSQL (psycopg): the sync face of an asyncio engine, in autocommit and read only. Its reads run in a
+      greenlet (on_loop) and wait for the server without holding the loop
+      (docs/performance.md#postgresql-on-the-event-loop).
+    None for a database in memory or another driver."""
+    if engine.dialect.name == "postgresql":
+        return _async_loop_reader(engine, pool_size)
     if engine.dialect.name != "sqlite" or _lock_path(engine) is None:
         return None
     loop = create_engine(engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False, "timeout": LOOP_BUSY_S})
@@ -149,6 +157,36 @@ def loop_reader(engine: Engine) -> Engine | None:
         dbapi_conn.execute("PRAGMA query_only=ON")
 
     return loop
+
+
+def _async_loop_reader(engine: Engine, pool_size: int) -> Engine | None:
+    if engine.url.get_driver_name() != "psycopg":
+        return None
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    options = "-c plan_cache_mode=force_custom_plan -c default_transaction_read_only=on"
+    loop = create_async_engine(
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        connect_args={"options": options},
+    )
+    return loop.sync_engine
+
+
+async def on_loop(loop_reader: Engine | None, work: Callable[[], T]) -> T:
+    """work() on the event loop, where it may read through loop_reads. With an asyncio loop reader (PostgreSQL)
+    it runs in a greenlet: each read's wait for the server hands the loop to other requests."""
+    if loop_reader is not None and loop_reader.dialect.is_async:
+        return cast(T, await greenlet_spawn(work))
+    return work()
+
+
+async def dispose_loop_reader(loop_reader: Engine | None) -> None:
+    if loop_reader is not None:
+        await on_loop(loop_reader, loop_reader.dispose)
 
 
 def _lock_path(engine: Engine) -> str | None:
@@ -251,25 +289,26 @@ NO_DATABASE: Any = _NoDatabase()
 
 @contextmanager
 def loop_reads(loop_reader: Engine | None) -> Iterator[Connection]:
-    """For an answer tried on the event loop (from_memory_or_database) that needs one or two small reads of
-    the caller's own rows: a connection of the loop reader (SQLite). NeedsDatabase when there is none
-    (PostgreSQL) or the database is busy, so the answer is made again in the thread pool."""
+    """For an answer tried on the event loop (from_memory_or_database, on_loop) that needs one or two small reads
+    of the caller's own rows: a connection of the loop reader. NeedsDatabase when there is none or the database
+    is busy or out of reach, so the answer is made again in the thread pool."""
     if loop_reader is None:
         raise NeedsDatabase("loop reader")
     try:
         with loop_reader.connect() as conn:
             yield conn
-    except (sqlite3.OperationalError, OperationalError) as exc:
+    except (sqlite3.OperationalError, psycopg.OperationalError, OperationalError) as exc:
         raise NeedsDatabase("busy") from exc
 
 
-async def from_memory_or_database(engine: Engine, answer: Callable[[Session], T], *, commit: bool = False) -> T:
+async def from_memory_or_database(engine: Engine, loop_reader: Engine | None, answer: Callable[[Session], T], *, commit: bool = False) -> T:
     """Answer on the event loop with NO_DATABASE as the session when the per-process caches hold all it
-    needs; else (NeedsDatabase, raised before anything was sent or changed) answer again in the thread pool
-    on a read-only session (reader), as a sync endpoint would (docs/performance.md#board-cache). `commit`:
-    on a session that commits what the answer changed on the way (an attempt past its time, finalised)."""
+    needs, and what they do not hold can be read through `loop_reader` (on_loop, loop_reads); else
+    (NeedsDatabase, raised before anything was sent or changed) answer again in the thread pool on a
+    read-only session (reader), as a sync endpoint would (docs/performance.md#board-cache). `commit`: on a
+    session that commits what the answer changed on the way (an attempt past its time, finalised)."""
     try:
-        return answer(NO_DATABASE)
+        return await on_loop(loop_reader, lambda: answer(NO_DATABASE))
     except NeedsDatabase:
         pass
 
@@ -351,7 +390,7 @@ class DriverStatement:
     def all(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
         """The rows, as named tuples (attributes named as the statement's columns)."""
         sql, names, to_db, positional, row, from_db, fixed = self._compiled(conn)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # (asyncio: the adapter's)
         try:
             cursor.execute(sql, self._params(names, to_db, positional, fixed, values))
             if len(from_db) < len(row._fields):
@@ -370,7 +409,7 @@ class DriverStatement:
     def many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """The statement once per row of values (executemany)."""
         sql, names, to_db, positional, _row, _from_db, fixed = self._compiled(conn)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(sql, [self._params(names, to_db, positional, fixed, r) for r in rows])
         finally:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import NO_DATABASE, NeedsDatabase, loop_reads, writer
+from app.db import NO_DATABASE, NeedsDatabase, loop_reads, on_loop, writer
 from app.errors import N_, Forbidden, PasswordChangeRequired, Unauthorized
 from app.security import TokenClaims, csrf_ok
 from app.services.live.guests import GuestPass
@@ -123,8 +123,8 @@ def _load_actor(engine: Engine, cache: PrincipalCache, claims: TokenClaims, ip: 
 
 
 def _loop_actor(loop_reader: Engine | None, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor | None:
-    """A member this worker has not seen lately, read on the event loop (SQLite: db.loop_reader); None when there
-    is no such reader or the database is busy (the pool's threads may wait, the loop may not)."""
+    """A member this worker has not seen lately, read on the event loop (db.loop_reader, in db.on_loop); None when
+    there is no such reader or the database is busy (the pool's threads may wait, the loop may not)."""
     try:
         with loop_reads(loop_reader) as conn:
             return auth.load_actor(session=conn, cache=cache, claims=claims, ip=ip)
@@ -134,7 +134,7 @@ def _loop_actor(loop_reader: Engine | None, cache: PrincipalCache, claims: Token
 
 async def _cold_actor(state: Any, claims: TokenClaims, ip: str | None) -> Actor:
     """A member this worker has not seen lately: on the event loop if it can (_loop_actor), else in the thread pool."""
-    actor = _loop_actor(state.loop_reader, state.principals, claims, ip)
+    actor = await on_loop(state.loop_reader, lambda: _loop_actor(state.loop_reader, state.principals, claims, ip))
     if actor is not None:
         return actor
     return await run_in_threadpool(_load_actor, state.engine, state.principals, claims, ip)

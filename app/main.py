@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import openapi, sweeper
 from app.config import Settings, get_settings
-from app.db import loop_reader, make_engine, on_commit
+from app.db import dispose_loop_reader, loop_reader, make_engine, on_commit
 from app.errors import AppError
 from app.errors_http import (
     handle_app_error,
@@ -86,8 +86,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     for task in tasks:
         task.cancel()
-    if app.state.loop_reader is not None:
-        app.state.loop_reader.dispose()
+    await dispose_loop_reader(app.state.loop_reader)
 
 
 def _resolve_member_term(app: FastAPI) -> None:

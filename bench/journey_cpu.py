@@ -95,7 +95,7 @@ class Steps:
     def __init__(self, profiled: set[str]) -> None:
         self.cpu: dict[str, float] = defaultdict(float)
         self.count: dict[str, int] = defaultdict(int)
-        self.profiled, self.profile = profiled, cProfile.Profile()
+        self.profiled, self.profile = profiled, cProfile.Profile(time.process_time)
 
     async def run(self, phone: Phone, name: str, method: str, path: str, *, expect: int = 200, **kw) -> tuple[str, str]:
         on = name in self.profiled
@@ -148,7 +148,7 @@ async def drive(app, whos: list, rid: int, chunk: int, steps: Steps) -> list[dic
         for i, who in enumerate(warm):
             await journey(steps, Phone(app, who.token), rid, who.cell, random.Random(i))
         steps.means()
-        steps.profile = cProfile.Profile()
+        steps.profile = cProfile.Profile(time.process_time)
         for i, who in enumerate(rest, start=1):
             await journey(steps, Phone(app, who.token), rid, who.cell, random.Random(100 + i))
             if i % chunk == 0:

@@ -205,13 +205,15 @@ def test_a_new_member_writes_no_feed_entry(session, engine):
     assert session.exec(select(MemberChange.member_id).where(MemberChange.id > last)).all() == [newcomer.id]
 
 
-def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsewhere(app, client, session, monkeypatch):
-    """db.loop_reader: on SQLite a member the worker has not seen is read on the event loop, with no thread hop;
-    on PostgreSQL, or when SQLite is busy, in the thread pool. Either way the right member, and a revoked token
-    is refused."""
+def test_a_cold_member_is_read_on_the_event_loop_and_in_the_pool_when_the_database_is_busy(app, client, session, monkeypatch):
+    """db.loop_reader: a member the worker has not seen is read on the event loop, with no thread hop (PostgreSQL:
+    in a greenlet, db.on_loop); when the database is busy or out of reach, in the thread pool. Either way the
+    right member, and a revoked token is refused."""
     import asyncio
     import sqlite3
     from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
 
     from app import deps
     from app.security import decode_token
@@ -227,8 +229,7 @@ def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsew
         return await real_hop(func, *args)
 
     monkeypatch.setattr(deps, "run_in_threadpool", counted)
-    on_sqlite = app.state.engine.dialect.name == "sqlite"
-    assert (app.state.loop_reader is not None) == on_sqlite
+    assert app.state.loop_reader is not None
 
     def cold() -> object:
         app.state.principals.forget(None)
@@ -237,15 +238,15 @@ def test_a_cold_member_is_read_on_the_event_loop_on_sqlite_and_in_the_pool_elsew
             return loop_thread.submit(asyncio.run, deps._cold_actor(app.state, claims, "127.0.0.1")).result()
 
     assert cold().id == member.id
-    assert len(hops) == (0 if on_sqlite else 1)
-    if on_sqlite:  # busy: the loop does not wait, the pool does
+    assert hops == []
+    driver_error = sqlite3.OperationalError if app.state.engine.dialect.name == "sqlite" else psycopg.OperationalError
 
-        def busy(*args):
-            raise sqlite3.OperationalError("database is locked")
+    def busy(*args):
+        raise driver_error("database is locked")
 
-        with monkeypatch.context() as patched:
-            patched.setattr(app.state.loop_reader, "connect", busy)
-            assert cold().id == member.id and len(hops) == 1
+    with monkeypatch.context() as patched:  # the loop does not wait, the pool does
+        patched.setattr(app.state.loop_reader, "connect", busy)
+        assert cold().id == member.id and len(hops) == 1
     member.token_version += 1
     session.add(member)
     session.commit()

@@ -191,3 +191,43 @@ def test_reads_before_the_lock_join_the_one_transaction_on_postgresql(engine):
 
     with Session(writer(engine)) as s, reads_before_lock(s) as apart:
         assert apart == (engine.dialect.name == "sqlite")
+
+
+def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_nothing(app, engine, session, quiz_world):
+    """db.loop_reader through db.on_loop and db.loop_reads: the same rows as a session reads; on PostgreSQL two
+    reads that wait for the server wait together (the loop is not held); a write is refused on either."""
+    import asyncio
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db import NeedsDatabase, loop_reads, on_loop
+
+    reader = app.state.loop_reader
+    units = select(func.count()).select_from(Unit)
+
+    def count() -> int:
+        with loop_reads(reader) as conn:
+            return int(conn.execute(units).scalar_one())
+
+    assert asyncio.run(on_loop(reader, count)) == session.exec(units).one() > 0
+    if engine.dialect.name == "postgresql":
+
+        def slow() -> None:
+            with loop_reads(reader) as conn:
+                conn.execute(text("SELECT pg_sleep(0.3)"))
+
+        async def two_at_once() -> float:
+            started = time.perf_counter()
+            await asyncio.gather(on_loop(reader, slow), on_loop(reader, slow))
+            return time.perf_counter() - started
+
+        assert asyncio.run(two_at_once()) < 0.55
+
+    def write() -> None:
+        with loop_reads(reader) as conn:
+            conn.execute(text("UPDATE unit SET name = name"))
+
+    with pytest.raises((NeedsDatabase, DBAPIError)):
+        asyncio.run(on_loop(reader, write))

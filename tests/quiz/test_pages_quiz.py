@@ -326,11 +326,9 @@ def test_the_quiz_page_escapes_the_question_and_option_texts(client, session, qu
     assert page.count('class="card q"') == 5 and 'aria-label="Câu 2"' in page and "Câu 2/5 ·" in page
 
 
-def test_the_rules_page_is_made_on_the_event_loop_on_sqlite_and_an_attempt_past_its_time_is_finalised(
-    app, client, session, quiz_world, monkeypatch
-):
-    """The rules page every member opens when a round opens: on SQLite made on the event loop (db.loop_reads)
-    with no thread hop once the round is kept in memory; on PostgreSQL in the thread pool. An attempt past its
+def test_the_rules_page_is_made_on_the_event_loop_and_an_attempt_past_its_time_is_finalised(app, client, session, quiz_world, monkeypatch):
+    """The rules page every member opens when a round opens: made on the event loop (db.loop_reads; PostgreSQL in
+    a greenlet) with no thread hop once the round is kept in memory. An attempt past its
     time needs a write: that page is made in the thread pool, which finalises it and says so."""
     attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)
     rules_url = f"/rounds/{quiz_world.round_id}/enter"
@@ -339,7 +337,7 @@ def test_the_rules_page_is_made_on_the_event_loop_on_sqlite_and_an_attempt_past_
     hops.clear()
     page = client.get(rules_url).text
     assert "Bạn đang làm dở bài thi: còn" in page and f'href="/attempts/{attempt_id}"' in page
-    assert (len(hops) == 0) == (app.state.engine.dialect.name == "sqlite"), hops
+    assert hops == []
 
     attempt = session.get(Attempt, attempt_id)
     attempt.deadline_at = utcnow() - timedelta(minutes=1)
@@ -373,18 +371,17 @@ def test_a_rules_page_opened_first_gives_a_start_form_whose_token_holds(app, cli
 def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_never_shows_the_key(
     app, client, session, quiz_world, monkeypatch
 ):
-    """On SQLite the quiz page and, while the round's scores are hidden, the result page are made on the event
-    loop (no thread hop). The round kept in memory may be a few seconds old: it may hide scores, never show
+    """The quiz page and, while the round's scores are hidden, the result page are made on the event loop (no
+    thread hop). The round kept in memory may be a few seconds old: it may hide scores, never show
     them. Here it says the round has closed (its closing time was moved since): the page goes to the database,
     which says the round is still open, so neither the score nor the key is shown."""
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
-    on_sqlite = app.state.engine.dialect.name == "sqlite"
     hops = _count_thread_hops(monkeypatch)
     client.get(f"/attempts/{attempt_id}")
     hops.clear()
     page = client.get(f"/attempts/{attempt_id}")
     assert page.status_code == 200 and 'id="countdown"' in page.text and page.text.count('class="card q"') == 5
-    assert (not hops) == on_sqlite, hops
+    assert hops == []
     token = csrf_from(page.text)
     client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1]})
     assert client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": token}, follow_redirects=False).status_code == 303
@@ -392,7 +389,7 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     hops.clear()
     result = client.get(f"/attempts/{attempt_id}/result").text
     assert "Điểm và đáp án được công bố sau khi vòng thi đóng." in result and "Lượt 1" in result
-    assert (not hops) == on_sqlite, hops
+    assert hops == []
 
     rules_page = client.get(f"/rounds/{quiz_world.round_id}/enter").text  # a second attempt: the history's scores
     r = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": csrf_from(rules_page)}, follow_redirects=False)
@@ -408,8 +405,8 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     assert 'id="history"' in result and result.count("<td>—</td>") == 2  # no score of either attempt
 
 
-def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(app, client, session, quiz_world, monkeypatch):
-    """Home, the first page of every member when a round opens: on SQLite made on the event loop with the
+def test_home_is_made_on_the_event_loop_and_reads_the_same_either_way(app, client, session, quiz_world, monkeypatch):
+    """Home, the first page of every member when a round opens: made on the event loop with the
     member's attempts and results read on the loop's own connection; those reads give the same cards and
     results as the session's."""
     from app.services.quiz import member_rounds
@@ -423,7 +420,7 @@ def test_home_is_made_on_the_event_loop_on_sqlite_and_reads_the_same_either_way(
     hops.clear()
     home = client.get("/").text
     assert f'href="/attempts/{attempt_id}/result"' in home and "đã thi 1/2 lượt" in home
-    assert (not hops) == (app.state.engine.dialect.name == "sqlite"), hops
+    assert hops == []
 
     session.rollback()
     me = member_actor(session, quiz_world.inside)

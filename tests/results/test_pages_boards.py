@@ -326,9 +326,9 @@ def test_open_round_with_immediate_results_shows_no_prediction_column(client, se
     assert "Thời gian" in head and "Dự đoán" not in head  # the truth is not known before close
 
 
-def test_a_cold_member_gets_a_kept_board_without_a_thread_hop_on_sqlite(app, client, session, results_arena, monkeypatch):
-    """A member this worker has not seen lately: on SQLite read on the event loop (db.loop_reader), so a board
-    kept in memory is answered there; elsewhere the answer goes to the thread pool. Either way their own card."""
+def test_a_cold_member_gets_a_kept_board_without_a_thread_hop(app, client, session, results_arena, monkeypatch):
+    """A member this worker has not seen lately is read on the event loop (db.loop_reader; PostgreSQL in a
+    greenlet), so a board kept in memory is answered there, with their own card."""
     import anyio.to_thread
 
     s = seed_people(session, results_arena)
@@ -349,5 +349,4 @@ def test_a_cold_member_gets_a_kept_board_without_a_thread_hop_on_sqlite(app, cli
     app.state.principals.forget(None)  # every member cold
     page = client.get(f"/rounds/{r1.id}/board")
     assert page.status_code == 200 and "Bạn xếp thứ 2/2 trong Đơn vị CB-B1" in page.text
-    on_sqlite = app.state.engine.dialect.name == "sqlite"
-    assert hops.count("with_database") == (0 if on_sqlite else 1)
+    assert hops.count("with_database") == 0

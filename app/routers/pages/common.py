@@ -32,7 +32,7 @@ async def on_loop_or_pool(request: Request, page: Callable[[Session, Connection 
         with loop_reads(loop_reader) as conn:
             return page(session, conn)
 
-    return await from_memory_or_database(request.app.state.engine, answer, commit=True)
+    return await from_memory_or_database(request.app.state.engine, request.app.state.loop_reader, answer, commit=True)
 
 
 def nav_roles(actor: Actor) -> frozenset[str]:

@@ -93,7 +93,7 @@ async def _board(
         info = check(session=session, actor=actor, round_id=round_id, cache=cache)
         return cached_json(cache, key(info), lambda: build(session, cache), lasting=True)
 
-    return await from_memory_or_database(request.app.state.engine, answer)
+    return await from_memory_or_database(request.app.state.engine, request.app.state.loop_reader, answer)
 
 
 @router.get("/rounds/{round_id}/standings", response_model=StandingsPage)

@@ -83,7 +83,7 @@ async def round_participation(
         key = board_cache.participation_body_key(round_id, place.unit_path, sort, limit, offset)
         return cached_json(cache, key, lambda: build(session, place))
 
-    return await from_memory_or_database(request.app.state.engine, answer)
+    return await from_memory_or_database(request.app.state.engine, request.app.state.loop_reader, answer)
 
 
 @router.get("/push/key", response_model=PushKeyOut)

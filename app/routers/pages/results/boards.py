@@ -115,6 +115,7 @@ async def round_board(request: Request, round_id: int, caller: CurrentCaller, un
     """A member not seen lately is loaded in the same thread hop as the board (deps.Caller), not one of its own."""
     return await from_memory_or_database(
         request.app.state.engine,
+        request.app.state.loop_reader,
         lambda session: _round_board(request, session, page_actor(caller.actor_with(session)), round_id, unit, page),
     )
 
@@ -174,6 +175,7 @@ async def round_board_rows(request: Request, round_id: int, caller: CurrentCalle
     """htmx: the board's table alone, polled every 10 s while the round is open."""
     return await from_memory_or_database(
         request.app.state.engine,
+        request.app.state.loop_reader,
         lambda session: _round_board_rows(request, session, page_actor(caller.actor_with(session)), round_id, unit, page),
     )
 

@@ -49,6 +49,7 @@ async def participation_page(
     served from memory (as the boards)."""
     return await from_memory_or_database(
         request.app.state.engine,
+        request.app.state.loop_reader,
         lambda session: _participation_page(request, session, page_actor(caller.actor_with(session)), round_id, unit, sort, page),
     )
 
