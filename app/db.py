@@ -20,10 +20,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import anyio.to_thread
+import greenlet  # type: ignore[import-untyped]
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlalchemy.sql import ClauseElement
@@ -131,6 +133,7 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+LOOP_POOL_WAIT_S = 1.0  # PostgreSQL: how long a read on the event loop may wait for a connection of its pool
 LOOP_BUSY_S = 0.05  # how long a read on the event loop may wait for SQLite before it goes to the thread pool
 
 
@@ -165,11 +168,13 @@ def _async_loop_reader(engine: Engine, pool_size: int) -> Engine | None:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     options = "-c plan_cache_mode=force_custom_plan -c default_transaction_read_only=on"
+    # a page that finds every connection taken waits a little, then goes to the thread pool (loop_reads)
     loop = create_async_engine(
         engine.url,
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=LOOP_POOL_WAIT_S,
         pool_recycle=1800,
         connect_args={"options": options},
     )
@@ -294,11 +299,23 @@ def loop_reads(loop_reader: Engine | None) -> Iterator[Connection]:
     is busy or out of reach, so the answer is made again in the thread pool."""
     if loop_reader is None:
         raise NeedsDatabase("loop reader")
+    me = greenlet.getcurrent()  # a page's greenlet (PostgreSQL), else its thread's own
+    held = _loop_held.get(me)
+    if held is not None:  # a read inside a read (a cold member's, inside a page's): the same connection, not a
+        yield held  # second one waited for while holding the first, which a full pool would never give
+        return
     try:
         with loop_reader.connect() as conn:
-            yield conn
-    except (sqlite3.OperationalError, psycopg.OperationalError, OperationalError) as exc:
+            _loop_held[me] = conn
+            try:
+                yield conn
+            finally:
+                del _loop_held[me]
+    except (sqlite3.OperationalError, psycopg.OperationalError, OperationalError, PoolTimeout) as exc:
         raise NeedsDatabase("busy") from exc
+
+
+_loop_held: dict[object, Connection] = {}  # the loop reader's connection each greenlet holds
 
 
 async def from_memory_or_database(engine: Engine, loop_reader: Engine | None, answer: Callable[[Session], T], *, commit: bool = False) -> T:

@@ -231,3 +231,49 @@ def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_n
 
     with pytest.raises((NeedsDatabase, DBAPIError)):
         asyncio.run(on_loop(reader, write))
+
+
+def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
+    """A page reads a cold member inside its own read (db.loop_reads in loop_reads): the inner read has the
+    outer's connection. Were it to wait for a second one, pages in flight that each hold one would wait for
+    each other until the pool gave up. A pool that stays full sends the page to the thread pool."""
+    import asyncio
+
+    import pytest
+    from sqlalchemy import text
+
+    from app.db import NeedsDatabase, loop_reader, loop_reads, on_loop
+
+    reader = loop_reader(engine, pool_size=1)  # at most two connections on PostgreSQL
+    assert reader is not None
+    pause = "SELECT pg_sleep(0.05)" if engine.dialect.name == "postgresql" else "SELECT 1"
+
+    def page() -> bool:
+        with loop_reads(reader) as outer:
+            outer.execute(text(pause))
+            with loop_reads(reader) as inner:
+                inner.execute(text(pause))
+                return inner is outer
+
+    def held_long() -> None:
+        with loop_reads(reader) as conn:
+            conn.execute(text("SELECT pg_sleep(1.5)"))
+
+    async def on_one_loop() -> tuple[list[bool], float, list[object]]:  # as a worker: one loop, its pool's
+        started = time.perf_counter()
+        nested = await asyncio.gather(*(on_loop(reader, page) for _ in range(6)))
+        took = time.perf_counter() - started
+        full: list[object] = []
+        if engine.dialect.name == "postgresql":
+            full = await asyncio.gather(*(on_loop(reader, held_long) for _ in range(3)), return_exceptions=True)
+        await on_loop(reader, reader.dispose)
+        return nested, took, full
+
+    nested, took, full = asyncio.run(on_one_loop())
+    assert nested == [True] * 6
+    assert took < 0.9  # no wait for the pool's timeout (1 s)
+    if engine.dialect.name == "postgresql":  # two connections held, the third page goes to the thread pool
+        assert sum(isinstance(o, NeedsDatabase) for o in full) == 1 and full.count(None) == 2, full
+    with pytest.raises(NeedsDatabase):
+        with loop_reads(None):
+            pass
