@@ -116,11 +116,16 @@ def from_accept_language(header: str | None) -> str:
     return best
 
 
+class Quantity(int):
+    """A message's parameter that counts or measures (a prediction): written as the locale writes numbers
+    ("1.200"), where a plain int (a year, a row number) is written as it is."""
+
+
 def translate(msgid: str, locale: str, /, **params: object) -> str:
     text = translations(locale).gettext(msgid)
     if params:
         try:
-            return text.format(**params)
+            return text.format(**{k: number(v, locale) if isinstance(v, Quantity) else v for k, v in params.items()})
         except (KeyError, IndexError, ValueError):
             return text
     return text

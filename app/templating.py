@@ -48,7 +48,7 @@ def _number(value: int | float | None) -> str:
     return i18n.number(value, _locale.get())
 
 
-def _mmss(value: int | None, unit: str = "s") -> str:
+def mmss(value: int | None, unit: str = "s") -> str:
     """A duration as m:ss (time left, time taken): seconds, or milliseconds with unit="ms"."""
     if value is None:
         return ""
@@ -62,7 +62,7 @@ def _pct(rate: float | None, digits: int = 1) -> str:
 
 env.filters["number"] = _number
 env.filters["pct"] = _pct
-env.filters["mmss"] = _mmss
+env.filters["mmss"] = mmss
 
 
 def request_locale(request: Request) -> str:
@@ -177,6 +177,7 @@ def render_shared(
     mark: tuple[str, str] | None = None,
     lasting: bool = False,
     status_code: int = 200,
+    path: str | None = None,
 ) -> HTMLResponse:
     """A page that thousands of people ask for in the same minutes and that is the same for all of them but
     for a few personal pieces (a leaderboard): rendered once per path, `key` and locale into `cache` (and
@@ -185,10 +186,12 @@ def render_shared(
     request; `mark` = (text, replacement) marks one spot of the shared text for this person (their own row).
     Everything `context()` returns is shown to everyone who gets the same key, so it must hold nothing
     personal; the key must name whatever else the page depends on (e.g. the roles that decide the
-    navigation). `lasting`: see BoardCache."""
+    navigation). `lasting`: see BoardCache. `path`: the page is kept under this path instead of the request's,
+    for the pages of many paths that show the same (the quiz page of every attempt of a round); the template
+    must then take the request's path from a hole (base.html's next_path)."""
     locale = request_locale(request)
     shared: SharedPage = cache.get_or(
-        ("html", locale, request.scope["path"], *key),
+        ("html", locale, path or request.scope["path"], *key),
         lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)),
         lasting=lasting,
     )

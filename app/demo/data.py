@@ -315,7 +315,7 @@ def load_past_contest(
     from app.services.contests import contests
     from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
     from app.services.org.access import actor_for
-    from app.services.quiz import attempts, starting
+    from app.services.quiz import attempts, sheet, starting
     from app.services.results import closing
 
     organiser = session.get(Member, organiser_id)
@@ -357,7 +357,7 @@ def load_past_contest(
             session=session, actor=taker, round_id=round_.id, ip=ip, now=at, user_agent="Mozilla/5.0 (Linux; Android 11) Zalo/demo"
         )
         assert attempt.id is not None
-        shown = attempts.public(session=session, attempt=attempt, now=at)
+        shown = sheet.public(session=session, attempt=attempt, now=at)
         hurried = n % 40 == 7  # answers twenty questions in a few seconds
         picks = {q.position: [(q.options[0] if hurried or rng.random() < 0.25 else rng.choice(q.options)).id] for q in shown.questions}
         attempts.save_answers(session=session, actor=taker, attempt_id=attempt.id, answers=picks, now=at)

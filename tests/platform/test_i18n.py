@@ -70,3 +70,14 @@ def test_the_organisation_word_for_members_changes_the_interface_not_peoples_tex
         assert i18n.translate("Hội viên", "vi") == "Đoàn viên"
     finally:
         i18n.set_member_term("hoi_vien")
+
+
+def test_a_quantity_in_a_message_is_written_as_the_locale_writes_numbers_and_a_plain_int_as_it_is():
+    """i18n.Quantity: a prediction of 1200 reads "1.200" in Vietnamese and "1,200" in English; a year or a row
+    number (a plain int) is left alone."""
+    from app.i18n import Quantity, translate
+
+    message = "Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."
+    assert translate(message, "vi", value=Quantity(1200)) == "Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: 1.200."
+    assert translate(message, "en", value=Quantity(1200)).endswith(": 1,200.")
+    assert translate(message, "vi", value=2026).endswith(": 2026.")

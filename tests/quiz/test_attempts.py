@@ -14,7 +14,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.types import utcnow
 from app.services.bank import questions as bank
-from app.services.quiz import attempts, starting, taps
+from app.services.quiz import attempts, sheet, starting, taps
 from tests.factories import actor, in_parallel, make_member, member_actor
 from tests.fixtures.quiz import attempt_questions
 
@@ -24,7 +24,7 @@ def test_start_draws_a_snapshot_and_resumes(session, quiz_world):
     attempt, created = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
     assert created and attempt.number == 1
     assert attempt.deadline_at - attempt.started_at == timedelta(seconds=600)
-    out = attempts.public(session=session, attempt=attempt)
+    out = sheet.public(session=session, attempt=attempt)
     assert len(out.questions) == 5 and len({q.text for q in out.questions}) == 5
     body = out.model_dump_json()
     assert "correct" not in body and "explanation" not in body and "score" not in body
@@ -72,12 +72,12 @@ def test_outside_scope_and_attempts_used_up(session, quiz_world):
 
 def test_bank_edits_never_change_a_drawn_attempt(session, quiz_world):
     attempt, _ = starting.start(session=session, actor=member_actor(session, quiz_world.inside), round_id=quiz_world.round_id)
-    before = attempts.public(session=session, attempt=attempt).model_dump()
+    before = sheet.public(session=session, attempt=attempt).model_dump()
     first = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).first()
     q, _errors = bank.check_question(kind="single", text="Đã sửa hoàn toàn?", options=[("X", True), ("Y", False)])
     bank.update_question(session=session, actor=quiz_world.org, question_id=first.question_id, q=q)
     session.flush()
-    assert attempts.public(session=session, attempt=attempt).model_dump() == before
+    assert sheet.public(session=session, attempt=attempt).model_dump() == before
 
 
 def _racing_start(engine, me, round_id: int, *, submit: bool):

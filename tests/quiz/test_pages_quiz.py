@@ -126,7 +126,7 @@ def test_a_prediction_is_saved_as_typed_and_then_locked_by_the_first_submit(clie
     page = client.get(f"/attempts/{second}").text  # the quiz page reads the lock (on SQLite on the event loop)
     assert '<b id="prediction-locked">1.200</b>' in page and 'id="prediction"' not in page
     r = client.post(f"/attempts/{second}/prediction", data={"prediction": "99"}, headers=hx)
-    assert r.status_code == 409 and "Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: 1200." in r.text
+    assert r.status_code == 409 and "Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: 1.200." in r.text
     assert client.post(f"/attempts/{second}/prediction", data={"prediction": "1200"}, headers=hx).status_code == 200
     session.rollback()
     assert session.get(Attempt, second).prediction == 1200

@@ -4,7 +4,7 @@ from fastapi import Request, Response
 
 from app.deps import Caller, CurrentActor, CurrentCaller, Position, SessionDep, client_ip
 from app.routers.base import make_router
-from app.services.quiz import attempts, saving, starting
+from app.services.quiz import attempts, saving, sheet, starting
 from app.services.quiz.schemas import AnswerIn, AttemptOut, EventIn, PredictionValue, Saved, Submitted
 
 router = make_router(tags=["quiz"])
@@ -29,7 +29,7 @@ def start_attempt(request: Request, response: Response, round_id: int, actor: Cu
 def get_attempt(attempt_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
     """The owner, or a judge whose scope holds the member's unit."""
     attempt = attempts.get_readable(session=session, actor=actor, attempt_id=attempt_id)
-    return attempts.public(session=session, attempt=attempt)
+    return sheet.public(session=session, attempt=attempt)
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)

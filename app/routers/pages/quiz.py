@@ -6,26 +6,29 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from markupsafe import Markup, escape
+from markupsafe import escape
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app.db import NeedsDatabase
 from app.deps import CurrentCaller, PageActor, Position, SessionDep, client_ip, page_actor
 from app.errors import N_, AppError, Conflict, Invalid, TooManyRequests
+from app.i18n import number
 from app.models import Attempt, Round
 from app.models.quiz import AttemptStatus
+from app.models.types import utcnow
 from app.routers.base import make_router
 from app.routers.pages.common import FormDep, form_failure, nav_roles, on_loop_or_pool, redirect
 from app.services.org.access import Actor
-from app.services.quiz import attempts, member_rounds, rules, saving, starting
+from app.services.quiz import attempts, member_rounds, rules, saving, sheet, starting
 from app.services.quiz import review as attempt_review
-from app.services.quiz.schemas import AttemptOut
 from app.services.results import share
-from app.templating import local_time, piece, render, render_filled, render_fragment, render_shared, request_locale, translate
+from app.shared_page import hole
+from app.templating import local_time, mmss, piece, render, render_filled, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
 
@@ -53,62 +56,81 @@ def _take_page(
     status_code: int = 200,
     reads: Connection | None = None,
 ) -> HTMLResponse:
-    a = attempts.public(session=session, attempt=attempt, reads=reads)
-    offer = attempts.round_offer(session, attempt.round_id, request.app.state.boards)  # the title and prediction settings
+    """The quiz page: shared by every attempt of the round but for the attempt's own parts (holes), which are
+    filled from pieces; the round's title and prediction settings come from its offer."""
+    read = sheet.sheet(session=session, attempt=attempt, reads=reads)
+    offer = attempts.round_offer(session, attempt.round_id, request.app.state.boards)
     assert offer is not None
     round_ = offer[0]
-    locked = (
-        attempts.locked_prediction(
-            session=session,
-            round_id=attempt.round_id,
-            member_id=actor.id,
-            except_attempt_id=attempt.id,
-            reads=reads,
-        )
-        if round_.prediction_kind and round_.prediction_lock_first
-        else None
-    )
-    links, cards = _questions(request, a)
-    return render(
+    remaining = sheet.remaining_s(attempt, utcnow())
+    own = {
+        "attempt": str(attempt.id),
+        "answered": str(sum(1 for ids in read.answers.values() if ids)),
+        "total": str(len(read.questions)),
+        "remaining": str(remaining),
+        "left": mmss(remaining),
+        "alerts": _alerts(request, error),
+        "prediction": _prediction_part(request, session, actor, attempt, round_, reads) if round_.prediction_kind else "",
+        "next": escape(quote(request.scope["path"])),
+    }
+    own["links"], own["cards"] = _questions(request, attempt, read)
+    return render_shared(
         request,
         "pages/quiz/take.html",
-        {
-            "actor": actor,
-            "a": a,
-            "links": links,
-            "cards": cards,
-            "round": round_,
-            "error": error,
-            "locked_prediction": locked,
-            "answered": sum(1 for ids in a.answers.values() if ids),
-            "saved": request.query_params.get("saved"),
-        },
+        cache=request.app.state.boards,
+        key=("take", nav_roles(actor)),
+        path=f"/rounds/{attempt.round_id}/take",
+        context=lambda: {"actor": actor, "round": round_, "next_path": hole("next")},
+        fills=lambda: own,
         status_code=status_code,
     )
 
 
-_QUESTION = "partials/quiz/question.html"
+def _alerts(request: Request, error: str | None) -> str:
+    alerts = [piece(request, _PARTS, part="error").fill({"message": escape(error)})] if error else []
+    if request.query_params.get("saved"):
+        alerts.append(piece(request, _PARTS, part="saved").fill({}))
+    return "".join(alerts)
 
 
-def _questions(request: Request, a: AttemptOut) -> tuple[Markup, Markup]:
+def _prediction_part(request: Request, session: Session, actor: Actor, attempt: Attempt, round_: Round, reads: Connection | None) -> str:
+    """The prediction's field, or the value locked by the member's first submitted attempt (the round's rule)."""
+    locked = (
+        attempts.locked_prediction(
+            session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id, reads=reads
+        )
+        if round_.prediction_lock_first
+        else None
+    )
+    if locked is not None:
+        return piece(request, _PARTS, part="prediction_locked").fill({"value": escape(number(locked, request_locale(request)))})
+    saved = piece(request, _QUESTION, part="saved").fill({}) if attempt.prediction is not None else ""
+    value = "" if attempt.prediction is None else str(attempt.prediction)
+    return piece(request, _PARTS, part="prediction_open").fill({"attempt": str(attempt.id), "value": value, "saved": saved})
+
+
+_QUESTION, _PARTS = "partials/quiz/question.html", "partials/quiz/take_parts.html"
+
+
+def _questions(request: Request, attempt: Attempt, read: sheet.Sheet) -> tuple[str, str]:
     """The quiz page's grid of question links and its question cards, filled from pieces rendered once
     (templating.piece). The texts and option ids go in escaped here, as the template would escape them."""
     link, saved = piece(request, _QUESTION, part="link"), piece(request, _QUESTION, part="saved").fill({})
-    kinds = {q.kind for q in a.questions}
+    kinds = {q.kind for q in read.questions}
     card_of = {k: piece(request, _QUESTION, part="card", kind=k) for k in kinds}
     option_of = {k: piece(request, _QUESTION, part="option", kind=k) for k in kinds}
-    total, attempt = str(len(a.questions)), str(a.id)
+    total, attempt_id = str(len(read.questions)), str(attempt.id)
     links, cards = [], []
-    for q in a.questions:
-        n, chosen, option = str(q.position), a.answers.get(q.position) or [], option_of[q.kind]
+    for q in read.questions:
+        n, chosen, option = str(q.position), read.answers.get(q.position) or [], option_of[q.kind]
         links.append(link.fill({"n": n, "done": ' class="done"' if chosen else ""}))
         options = "".join(
-            option.fill({"n": n, "id": escape(o.id), "checked": " checked" if o.id in chosen else "", "label": escape(o.text)})
+            option.fill({"n": n, "id": escape(o["id"]), "checked": " checked" if o["id"] in chosen else "", "label": escape(o["text"])})
             for o in q.options
         )
-        card = {"n": n, "total": total, "attempt": attempt, "text": escape(q.text), "options": options, "saved": saved if chosen else ""}
+        card = {"n": n, "total": total, "attempt": attempt_id, "text": escape(q.text), "options": options, "saved": saved if chosen else ""}
         cards.append(card_of[q.kind].fill(card))
-    return Markup("".join(links)), Markup("".join(cards))
+    return "".join(links), "".join(cards)
 
 
 def _enter_page(
@@ -268,7 +290,7 @@ def review_before_submit(request: Request, attempt_id: int, actor: PageActor, se
     attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id)
     if attempt.status != AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}/result")
-    a = attempts.public(session=session, attempt=attempt)
+    a = sheet.public(session=session, attempt=attempt)
     return render(
         request,
         "pages/quiz/review.html",

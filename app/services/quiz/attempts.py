@@ -1,10 +1,10 @@
-"""An attempt once started (quiz.starting starts it): what the phone may see of it, saving answers and the
-prediction, submitting, and finalising it when time runs out. The server owns time: deadline = min(start + time
+"""An attempt once started (quiz.starting starts it): saving answers and the prediction, submitting, and
+finalising it when time runs out (what the phone may see of it: quiz.sheet). The server owns time: deadline = min(start + time
 limit, closes_at)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,15 +15,15 @@ from sqlmodel import Session, col, select
 
 from app.db import DriverStatement, NeedsDatabase, session_scope
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, NotFound
-from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
+from app.i18n import Quantity
+from app.models import Attempt, AttemptEvent, AttemptQuestion, Contest, Round, Unit
 from app.models.contests import ContestStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
 from app.services.kit import offers
 from app.services.org.access import JUDGE, Actor
-from app.services.quiz import rules, taps
+from app.services.quiz import rules, sheet, taps
 from app.services.quiz.rules import GRACE
-from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
 
 
 def round_for_member(session: Session, actor: Actor, round_id: int, cache: offers.Cache | None = None) -> tuple[Round, Contest]:
@@ -137,55 +137,6 @@ def get_readable(*, session: Session, actor: Actor, attempt_id: int, now: dateti
     return finalise_if_due(session=session, attempt=attempt, now=now or utcnow())
 
 
-def public(*, session: Session, attempt: Attempt, now: datetime | None = None, reads: Connection | None = None) -> AttemptOut:
-    """What the member's phone may know: questions and opaque option ids, their own answers, the time
-    left. Never correctness, the key or the score (those follow the round's visibility rule). `reads`: as
-    for get_own."""
-    assert attempt.id is not None
-    conn = reads if reads is not None else session.connection()
-    values = {"attempt_id": attempt.id}
-    questions = [q._asdict() for q in _PUBLIC_QUESTIONS.all(conn, values)]
-    answers: dict[int, list[str]] = {a.position: a.option_ids for a in _PUBLIC_ANSWERS.all(conn, values)}
-    return public_of(attempt, questions, answers, now or utcnow())
-
-
-# Built once: every quiz page and every resumed start reads these.
-_aq, _an = AttemptQuestion.__table__, Answer.__table__
-_PUBLIC_QUESTIONS = DriverStatement(
-    sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options)
-    .where(_aq.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_aq.c.position)
-)
-_PUBLIC_ANSWERS = DriverStatement(sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id")))
-
-
-def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
-    """public() from the snapshot's rows (position, text, kind, options) and the answers. Built without
-    validation, as principals.load builds a member: the values come typed from the snapshot's own columns,
-    and checking a page's hundred options again was a tenth of the quiz page."""
-    assert attempt.id is not None
-    remaining = max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
-    return AttemptOut.model_construct(
-        id=attempt.id,
-        round_id=attempt.round_id,
-        status=attempt.status,
-        started_at=attempt.started_at,
-        deadline_at=attempt.deadline_at,
-        remaining_s=remaining,
-        prediction=attempt.prediction,
-        questions=[
-            AttemptQuestionOut.model_construct(
-                position=q["position"],
-                text=q["text"],
-                kind=q["kind"],
-                options=[OptionOut.model_construct(id=o["id"], text=o["text"]) for o in q["options"]],
-            )
-            for q in questions
-        ],
-        answers=answers,
-    )
-
-
 def _in_progress(session: Session, actor: Actor, attempt_id: int, now: datetime) -> Attempt:
     """The attempt, if the member may save an answer to it now (rules.save_refusal, as the tap writer asks)."""
     attempt = get_own(session=session, actor=actor, attempt_id=attempt_id, now=now, grace=True, lock="share")
@@ -297,7 +248,7 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     if lock_first:
         first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id)
         if first is not None and first != value:
-            raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=first)
+            raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=Quantity(first))
     attempt.prediction, attempt.prediction_saved_at = value, now
     session.flush()
     return now
@@ -334,13 +285,15 @@ def is_right(chosen: set[str] | None, options: Sequence[dict]) -> bool:
 def score(session: Session, attempt: Attempt, round_: Round) -> tuple[int, int]:
     """(score, correct answers) from the attempt's own snapshot. Read with statements built once, without the
     ORM's autoflush: answers are written by statements (taps, save_answers), never left pending in a session."""
+    assert attempt.id is not None
     conn = session.connection()
     params = {"attempt_id": attempt.id}
-    answers = {a.position: set(a.option_ids) for a in _PUBLIC_ANSWERS.all(conn, params)}
+    answers = {position: set(ids) for position, ids in sheet.answers(conn, attempt.id).items()}
     correct = sum(1 for position, options in conn.execute(_KEY, params) if is_right(answers.get(position), options))
     return correct * round_.points_per_question, correct
 
 
+_aq = AttemptQuestion.__table__
 _KEY = sa_select(_aq.c.position, _aq.c.options).where(_aq.c.attempt_id == bindparam("attempt_id"))
 
 

@@ -29,7 +29,7 @@ from app.models.types import utcnow
 from app.services.contests import drawing
 from app.services.kit import offers
 from app.services.org.access import Actor
-from app.services.quiz import attempts
+from app.services.quiz import attempts, sheet
 from app.services.quiz.schemas import AttemptOut
 
 
@@ -127,8 +127,8 @@ def start_public(
     now = utcnow()
     attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now, cache=cache)
     if drawn is None:
-        return attempts.public(session=session, attempt=attempt, now=now), False
-    return attempts.public_of(attempt, drawn, {}, now), True
+        return sheet.public(session=session, attempt=attempt, now=now), False
+    return sheet.public_of(attempt, drawn, {}, now), True
 
 
 def _start(

@@ -1,0 +1,89 @@
+"""What the member's phone may know of an attempt: its questions with opaque option ids, the member's own
+answers, the time left. Never correctness, the key or the score (those follow the round's visibility rule,
+quiz.rules.results_shown)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from app.db import DriverStatement
+from app.models import Answer, Attempt, AttemptQuestion
+from app.models.quiz import AttemptStatus
+from app.models.types import utcnow
+from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
+
+
+class Sheet(NamedTuple):
+    """An attempt's snapshot as read: rows of (position, text, kind, options: [{id, text, …}]) in order, and the
+    member's answers by position. The quiz page is made from these; the API's answer is public()."""
+
+    questions: list[Any]
+    answers: dict[int, list[str]]
+
+
+def sheet(*, session: Session, attempt: Attempt, reads: Connection | None = None) -> Sheet:
+    """`reads`: a bare connection to read on instead of the session's (db.loop_reads, a page made on the event
+    loop), as for attempts.get_own."""
+    assert attempt.id is not None
+    conn = reads if reads is not None else session.connection()
+    values = {"attempt_id": attempt.id}
+    return Sheet(_QUESTIONS.all(conn, values), answers(conn, attempt.id))
+
+
+def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
+    """The member's saved answers by position (what a submit scores)."""
+    return {a.position: a.option_ids for a in _ANSWERS.all(conn, {"attempt_id": attempt_id})}
+
+
+# Built once: every quiz page and every resumed start reads these.
+_aq, _an = AttemptQuestion.__table__, Answer.__table__
+_QUESTIONS = DriverStatement(
+    sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options)
+    .where(_aq.c.attempt_id == bindparam("attempt_id"))
+    .order_by(_aq.c.position)
+)
+_ANSWERS = DriverStatement(sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id")))
+
+
+def remaining_s(attempt: Attempt, now: datetime) -> int:
+    """The seconds left to an attempt in progress (0 once it is not)."""
+    return max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
+
+
+def public(*, session: Session, attempt: Attempt, now: datetime | None = None, reads: Connection | None = None) -> AttemptOut:
+    """The API's attempt (sheet() as AttemptOut)."""
+    read = sheet(session=session, attempt=attempt, reads=reads)
+    return public_of(attempt, [q._asdict() for q in read.questions], read.answers, now or utcnow())
+
+
+def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
+    """public() from the snapshot's rows (position, text, kind, options) and the answers. Built without
+    validation, as principals.load builds a member: the values come typed from the snapshot's own columns,
+    and checking a page's hundred options again was a tenth of the quiz page."""
+    assert attempt.id is not None
+    return AttemptOut.model_construct(
+        id=attempt.id,
+        round_id=attempt.round_id,
+        status=attempt.status,
+        started_at=attempt.started_at,
+        deadline_at=attempt.deadline_at,
+        remaining_s=remaining_s(attempt, now),
+        prediction=attempt.prediction,
+        questions=[
+            AttemptQuestionOut.model_construct(
+                position=q["position"],
+                text=q["text"],
+                kind=q["kind"],
+                options=[OptionOut.model_construct(id=o["id"], text=o["text"]) for o in q["options"]],
+            )
+            for q in questions
+        ],
+        answers=answers,
+    )
