@@ -318,6 +318,17 @@ def loop_reads(loop_reader: Engine | None) -> Iterator[Connection]:
 _loop_held: dict[object, Connection] = {}  # the loop reader's connection each greenlet holds
 
 
+@contextmanager
+def loop_session() -> Iterator[Session]:
+    """An ORM session on the loop reader's connection this greenlet (or thread) holds (loop_reads), for what a
+    page's per-process caches miss (kit.offers); NeedsDatabase when it holds none. Read only, as the connection."""
+    conn = _loop_held.get(greenlet.getcurrent())
+    if conn is None:
+        raise NeedsDatabase("no loop connection")
+    with Session(bind=conn, expire_on_commit=False) as session:
+        yield session
+
+
 async def from_memory_or_database(engine: Engine, loop_reader: Engine | None, answer: Callable[[Session], T], *, commit: bool = False) -> T:
     """Answer on the event loop with NO_DATABASE as the session when the per-process caches hold all it
     needs, and what they do not hold can be read through `loop_reader` (on_loop, loop_reads); else

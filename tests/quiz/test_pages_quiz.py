@@ -407,8 +407,8 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
 
 def test_home_is_made_on_the_event_loop_and_reads_the_same_either_way(app, client, session, quiz_world, monkeypatch):
     """Home, the first page of every member when a round opens: made on the event loop with the
-    member's attempts and results read on the loop's own connection; those reads give the same cards and
-    results as the session's."""
+    member's attempts and results read on the loop's own connection, and what the unit is offered too when its
+    kept copy ran out (kit.offers); those reads give the same cards and results as the session's."""
     from app.services.quiz import member_rounds
     from app.services.results import closing
     from tests.factories import member_actor
@@ -421,6 +421,13 @@ def test_home_is_made_on_the_event_loop_and_reads_the_same_either_way(app, clien
     home = client.get("/").text
     assert f'href="/attempts/{attempt_id}/result"' in home and "đã thi 1/2 lượt" in home
     assert hops == []
+    # what the unit is offered ran out (or a round changed): read again on the loop's connection, no hop
+    app.state.boards.clear()
+    again = client.get("/").text
+    assert hops == [] and f'href="/attempts/{attempt_id}/result"' in again and "đã thi 1/2 lượt" in again
+    app.state.boards.clear()
+    rules = client.get(f"/rounds/{quiz_world.round_id}/enter")  # the round and the contest's rules part too
+    assert hops == [] and rules.status_code == 200 and f'href="/attempts/{attempt_id}/result"' in rules.text
 
     session.rollback()
     me = member_actor(session, quiz_world.inside)

@@ -94,7 +94,8 @@ def sets_for(*, session: Session, actor: Actor, cache: offers.Cache | None = Non
         offers.shared(
             cache,
             ("study-sets", path),
-            lambda: offers.detached(session, session.exec(_SETS, params={"ancestors": units.ancestor_ids(path)}).all()),
+            session,
+            lambda db: offers.detached(db, db.exec(_SETS, params={"ancestors": units.ancestor_ids(path)}).all()),
         )
     )
 

@@ -20,7 +20,7 @@ def pick_question_ids(*, session: Session, round_: Round, rng: random.Random, ca
     by id first, so the same seed gives the same draw). With the app's cache the lists are read once per round
     for the starts of a few seconds (`pools`)."""
     assert round_.id is not None
-    fixed, pools = offers.shared(cache, ("draw-pools", round_.id), lambda: pools_of(session=session, round_=round_))
+    fixed, pools = offers.shared(cache, ("draw-pools", round_.id), session, lambda db: pools_of(session=db, round_=round_))
     if fixed:
         chosen = list(fixed)
     else:

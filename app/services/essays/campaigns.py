@@ -384,16 +384,16 @@ def open_for_member(
     now = now or utcnow()
     path = home_unit(session, actor).path
 
-    def make() -> list[EssayCampaign]:
+    def make(db: Session) -> list[EssayCampaign]:
         stmt = (
             select(EssayCampaign)
             .join(Unit, col(Unit.id) == EssayCampaign.scope_unit_id)
             .where(col(Unit.path).in_(_ancestor_paths(path)), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
             .order_by(col(EssayCampaign.closes_at))
         )
-        return offers.detached(session, session.exec(stmt).all())
+        return offers.detached(db, db.exec(stmt).all())
 
-    return [c for c in offers.shared(cache, ("essays-open", path), make) if c.closes_at > now]
+    return [c for c in offers.shared(cache, ("essays-open", path), session, make) if c.closes_at > now]
 
 
 def has_essays(*, session: Session, campaign_id: int) -> bool:

@@ -7,7 +7,9 @@ units load home and the rules page within minutes (bench.journey)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
+
+from app.db import NO_DATABASE, loop_session
 
 T = TypeVar("T")
 
@@ -26,7 +28,16 @@ def detached(session: Any, objects: Iterable[T]) -> list[T]:
     return out
 
 
-def shared(cache: Cache | None, key: tuple[Hashable, ...], make: Callable[[], Any]) -> Any:
-    """make()'s value, kept under key when there is a cache; else made now. The key names what makes the value
-    the same for everyone who asks: the unit's path, the round, the contest and language."""
-    return cache.get_or(key, make) if cache is not None else make()
+def shared(cache: Cache | None, key: tuple[Hashable, ...], session: Any, make: Callable[[Any], T]) -> T:
+    """make(session)'s value, kept under key when there is a cache; else made now. The key names what makes the
+    value the same for everyone who asks: the unit's path, the round, the contest and language. On the event loop
+    (session is db.NO_DATABASE) a miss is read on the loop reader's connection the page holds (db.loop_session):
+    a unit's offer that ran out then costs one read there, not the whole page again in the thread pool."""
+
+    def made() -> T:
+        if session is not NO_DATABASE:
+            return make(session)
+        with loop_session() as on_loop:
+            return make(on_loop)
+
+    return cast(T, cache.get_or(key, made)) if cache is not None else made()

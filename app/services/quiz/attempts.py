@@ -44,11 +44,11 @@ def round_offer(session: Session, round_id: int, cache: offers.Cache | None = No
     """The round, its contest and the contest's scope, read together; with the app's cache, once for everyone
     asking within a few seconds (a rules page, a quiz page: not a start, which reads them as they are now)."""
 
-    def read() -> Any:
-        found = session.exec(_ROUND_OFFER, params={"round_id": round_id}).first() if is_db_id(round_id) else None
-        return tuple(offers.detached(session, found)) if found is not None and cache is not None else found
+    def read(db: Session) -> Any:
+        found = db.exec(_ROUND_OFFER, params={"round_id": round_id}).first() if is_db_id(round_id) else None
+        return tuple(offers.detached(db, found)) if found is not None and cache is not None else found
 
-    return cast(tuple[Round, Contest, Unit] | None, offers.shared(cache, ("round-offer", round_id), read))
+    return cast(tuple[Round, Contest, Unit] | None, offers.shared(cache, ("round-offer", round_id), session, read))
 
 
 _ROUND_OFFER = (

@@ -151,14 +151,14 @@ def cards_for(
     assert actor.unit is not None
     path = actor.unit.path
 
-    def offered() -> list[tuple[Round, Contest]]:
+    def offered(db: Session) -> list[tuple[Round, Contest]]:
         params = {"ancestors": units.ancestor_ids(path), "now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}
-        rows = [(r, c) for r, c in session.exec(_CARDS, params=params).all()]
-        offers.detached(session, [o for row in rows for o in row])
+        rows = [(r, c) for r, c in db.exec(_CARDS, params=params).all()]
+        offers.detached(db, [o for row in rows for o in row])
         return rows
 
     # a kept list may be a few seconds old: what closed since is left out here
-    rows = [(r, c) for r, c in offers.shared(cache, ("home-rounds", path), offered) if r.closes_at > now]
+    rows = [(r, c) for r, c in offers.shared(cache, ("home-rounds", path), session, offered) if r.closes_at > now]
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
@@ -199,10 +199,10 @@ def rules_page_part(*, session: Session, contest: Contest, locale: str, cache: o
     as HTML. With the app's cache it is made once per contest and language for everyone opening the page within
     a few seconds (dropped when a round or contest changes in this worker)."""
 
-    def make() -> tuple[ContestPublic, str]:
-        return contests.contest_public(session=session, contest=contest, locale=locale), sharing.render_rules(contest.rules_text)
+    def make(db: Session) -> tuple[ContestPublic, str]:
+        return contests.contest_public(session=db, contest=contest, locale=locale), sharing.render_rules(contest.rules_text)
 
-    return offers.shared(cache, ("rules-page", contest.id, locale), make)
+    return offers.shared(cache, ("rules-page", contest.id, locale), session, make)
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def past_contests(
     path = actor.unit.path
     params = {"ancestors": units.ancestor_ids(path), "now": now, "limit": limit}
     return list(
-        offers.shared(cache, ("home-past", path, limit), lambda: offers.detached(session, session.exec(_PAST, params=params).all()))
+        offers.shared(cache, ("home-past", path, limit), session, lambda db: offers.detached(db, db.exec(_PAST, params=params).all()))
     )
 
 
