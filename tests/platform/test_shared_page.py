@@ -79,3 +79,7 @@ def test_a_piece_is_filled_at_each_hole_and_a_missing_value_is_an_error():
     assert piece.fill({"n": "3", "done": " ✓"}) == '<a href="#q3">3</a> ✓'
     with pytest.raises(KeyError):
         piece.fill({"n": "3"})
+    # braces are text, in the piece (a data-hx-vals JSON, a script) and in what fills it
+    braced = Piece.cut(f"<p data-x='{{\"a\": 1}}'>{hole('v')}</p>{{}}")
+    assert braced.fill({"v": "{v} {0}"}) == "<p data-x='{\"a\": 1}'>{v} {0}</p>{}"
+    assert Piece.cut("no hole {at} all").fill({}) == "no hole {at} all"
