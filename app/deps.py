@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import NO_DATABASE, NeedsDatabase, loop_reads, on_loop, writer
+from app.db import NO_DATABASE, NeedsDatabase, writer
+from app.db_loop import loop_reads, on_loop
 from app.errors import N_, Forbidden, PasswordChangeRequired, Unauthorized
 from app.security import TokenClaims, csrf_ok
 from app.services.live.guests import GuestPass
@@ -123,7 +124,7 @@ def _load_actor(engine: Engine, cache: PrincipalCache, claims: TokenClaims, ip: 
 
 
 def _loop_actor(loop_reader: Engine | None, cache: PrincipalCache, claims: TokenClaims, ip: str | None) -> Actor | None:
-    """A member this worker has not seen lately, read on the event loop (db.loop_reader, in db.on_loop); None when
+    """A member this worker has not seen lately, read on the event loop (db_loop.loop_reader, in db_loop.on_loop); None when
     there is no such reader or the database is busy (the pool's threads may wait, the loop may not)."""
     try:
         with loop_reads(loop_reader) as conn:
@@ -206,7 +207,7 @@ class Caller:
         return actor
 
     def actor_with(self, session: Any) -> Actor:
-        """For db.from_memory_or_database: the cached actor, else the member loaded now; on the event loop
+        """For db_loop.from_memory_or_database: the cached actor, else the member loaded now; on the event loop
         (NO_DATABASE) a member to load sends the answer to the thread pool."""
         if self.cached is not None:
             return self.cached

@@ -22,7 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import openapi, sweeper
 from app.config import Settings, get_settings
-from app.db import dispose_loop_reader, loop_reader, make_engine, on_commit
+from app.db import make_engine, on_commit
+from app.db_loop import dispose_loop_reader, loop_reader
 from app.errors import AppError
 from app.errors_http import (
     handle_app_error,

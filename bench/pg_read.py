@@ -1,14 +1,14 @@
 """`python -m bench.pg_read`: what one small PostgreSQL read costs the app's process, by the way it is made
 (issue 19, docs/performance.md "Not met").
 
-A page made on the event loop reads on PostgreSQL through db.loop_reader (SQLAlchemy's asyncio adapter over
-psycopg's async connection, in a greenlet: db.on_loop, db.loop_reads, db.DriverStatement). This reads one
+A page made on the event loop reads on PostgreSQL through db_loop.loop_reader (SQLAlchemy's asyncio adapter over
+psycopg's async connection, in a greenlet: db_loop.on_loop, db_loop.loop_reads, db.DriverStatement). This reads one
 value the same number of times that way and on the layers under it, and gives the client's CPU per read
 (time.process_time: the server's is its own process). The layers:
 - sync: a psycopg connection in autocommit, the way the thread pool's reads go;
 - async: psycopg's async connection on the same asyncio loop;
-- loop checkout: db.loop_reads alone (the pool's checkout and return, the greenlet);
-- loop read: db.loop_reads and a DriverStatement, as a page makes one.
+- loop checkout: db_loop.loop_reads alone (the pool's checkout and return, the greenlet);
+- loop read: db_loop.loop_reads and a DriverStatement, as a page makes one.
 
 `python -m bench.pg_read --reads 3000` (a few seconds; HOITHI_BENCH_PG_URL names the server).
 """
@@ -23,7 +23,8 @@ from collections.abc import Awaitable, Callable
 import psycopg
 from sqlalchemy import bindparam, create_engine, select
 
-from app.db import DriverStatement, loop_reader, loop_reads, on_loop
+from app.db import DriverStatement
+from app.db_loop import loop_reader, loop_reads, on_loop
 from bench.seed import PG_ADMIN_URL
 
 WARMUP = 200

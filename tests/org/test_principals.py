@@ -206,8 +206,8 @@ def test_a_new_member_writes_no_feed_entry(session, engine):
 
 
 def test_a_cold_member_is_read_on_the_event_loop_and_in_the_pool_when_the_database_is_busy(app, client, session, monkeypatch):
-    """db.loop_reader: a member the worker has not seen is read on the event loop, with no thread hop (PostgreSQL:
-    in a greenlet, db.on_loop); when the database is busy or out of reach, in the thread pool. Either way the
+    """db_loop.loop_reader: a member the worker has not seen is read on the event loop, with no thread hop (PostgreSQL:
+    in a greenlet, db_loop.on_loop); when the database is busy or out of reach, in the thread pool. Either way the
     right member, and a revoked token is refused."""
     import asyncio
     import sqlite3

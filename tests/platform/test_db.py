@@ -194,7 +194,7 @@ def test_reads_before_the_lock_join_the_one_transaction_on_postgresql(engine):
 
 
 def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_nothing(app, engine, session, quiz_world):
-    """db.loop_reader through db.on_loop and db.loop_reads: the same rows as a session reads; on PostgreSQL two
+    """db_loop.loop_reader through db_loop.on_loop and db_loop.loop_reads: the same rows as a session reads; on PostgreSQL two
     reads that wait for the server wait together (the loop is not held); a write is refused on either."""
     import asyncio
 
@@ -202,7 +202,8 @@ def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_n
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from app.db import NeedsDatabase, loop_reads, on_loop
+    from app.db import NeedsDatabase
+    from app.db_loop import loop_reads, on_loop
 
     reader = app.state.loop_reader
     units = select(func.count()).select_from(Unit)
@@ -234,7 +235,7 @@ def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_n
 
 
 def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
-    """A page reads a cold member inside its own read (db.loop_reads in loop_reads): the inner read has the
+    """A page reads a cold member inside its own read (db_loop.loop_reads in loop_reads): the inner read has the
     outer's connection. Were it to wait for a second one, pages in flight that each hold one would wait for
     each other until the pool gave up. A pool that stays full sends the page to the thread pool."""
     import asyncio
@@ -242,7 +243,8 @@ def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
     import pytest
     from sqlalchemy import text
 
-    from app.db import NeedsDatabase, loop_reader, loop_reads, on_loop
+    from app.db import NeedsDatabase
+    from app.db_loop import loop_reader, loop_reads, on_loop
 
     reader = loop_reader(engine, pool_size=1)  # at most two connections on PostgreSQL
     assert reader is not None

@@ -330,7 +330,7 @@ def test_the_quiz_page_escapes_the_question_and_option_texts(client, session, qu
 
 
 def test_the_rules_page_is_made_on_the_event_loop_and_an_attempt_past_its_time_is_finalised(app, client, session, quiz_world, monkeypatch):
-    """The rules page every member opens when a round opens: made on the event loop (db.loop_reads; PostgreSQL in
+    """The rules page every member opens when a round opens: made on the event loop (db_loop.loop_reads; PostgreSQL in
     a greenlet) with no thread hop once the round is kept in memory. An attempt past its
     time needs a write: that page is made in the thread pool, which finalises it and says so."""
     attempt_id, _right, _wrong, _home = _start(client, session, quiz_world)

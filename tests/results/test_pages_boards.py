@@ -327,7 +327,7 @@ def test_open_round_with_immediate_results_shows_no_prediction_column(client, se
 
 
 def test_a_cold_member_gets_a_kept_board_without_a_thread_hop(app, client, session, results_arena, monkeypatch):
-    """A member this worker has not seen lately is read on the event loop (db.loop_reader; PostgreSQL in a
+    """A member this worker has not seen lately is read on the event loop (db_loop.loop_reader; PostgreSQL in a
     greenlet), so a board kept in memory is answered there, with their own card."""
     import anyio.to_thread
 

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import NO_DATABASE, from_memory_or_database, loop_reads
+from app.db import NO_DATABASE
+from app.db_loop import from_memory_or_database, loop_reads
 from app.deps import TOKEN_COOKIE
 from app.errors import AppError, Invalid
 from app.services.contests import sharing
@@ -21,7 +22,7 @@ from app.templating import translate
 
 async def on_loop_or_pool(request: Request, page: Callable[[Session, Connection | None], Response]) -> Response:
     """A member's page that every member opens when a round opens: on SQLite made on the event loop, from
-    what is kept in memory and the member's own rows read there (db.loop_reads: page(NO_DATABASE, a
+    what is kept in memory and the member's own rows read there (db_loop.loop_reads: page(NO_DATABASE, a
     connection)); else, or when that cannot be (an attempt past its time to finalise), in the thread pool
     on a session that commits (page(session, None))."""
     loop_reader = request.app.state.loop_reader

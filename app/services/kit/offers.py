@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Protocol, TypeVar, cast
 
-from app.db import NO_DATABASE, loop_session
+from app.db import NO_DATABASE
+from app.db_loop import loop_session
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ def detached(session: Any, objects: Iterable[T]) -> list[T]:
 def shared(cache: Cache | None, key: tuple[Hashable, ...], session: Any, make: Callable[[Any], T]) -> T:
     """make(session)'s value, kept under key when there is a cache; else made now. The key names what makes the
     value the same for everyone who asks: the unit's path, the round, the contest and language. On the event loop
-    (session is db.NO_DATABASE) a miss is read on the loop reader's connection the page holds (db.loop_session):
+    (session is db.NO_DATABASE) a miss is read on the loop reader's connection the page holds (db_loop.loop_session):
     a unit's offer that ran out then costs one read there, not the whole page again in the thread pool."""
 
     def made() -> T:

@@ -98,7 +98,7 @@ def get_own(
     grace for answers still in flight has passed too: the caller is about to save). `lock` takes the
     attempt's row lock on PostgreSQL ("share" to save an answer, "update" to end the attempt), so a save
     and a submit of one attempt happen one after the other; SQLite's writes are serialised anyway.
-    `reads`: read on that bare connection instead (db.loop_reads), for a page made on the event loop."""
+    `reads`: read on that bare connection instead (db_loop.loop_reads), for a page made on the event loop."""
     if reads is not None:
         return _own_read(reads, actor, attempt_id, now or utcnow())
     options = {"read": lock == "share"} if lock else None

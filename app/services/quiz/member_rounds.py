@@ -103,7 +103,7 @@ _CARDS = (
 
 
 _attempt_t, _round_t, _contest_t = Attempt.__table__, Round.__table__, Contest.__table__
-# The member's own rows, read on the session's connection or the event loop's (db.loop_reads) alike.
+# The member's own rows, read on the session's connection or the event loop's (db_loop.loop_reads) alike.
 _MINE_ALL = DriverStatement(sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id")))
 _RESULTS = DriverStatement(
     sa_select(*(c.label(f"a_{c.name}") for c in _attempt_t.c), *(c.label(f"r_{c.name}") for c in _round_t.c))

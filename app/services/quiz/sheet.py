@@ -29,7 +29,7 @@ class Sheet(NamedTuple):
 
 
 def sheet(*, session: Session, attempt: Attempt, reads: Connection | None = None) -> Sheet:
-    """`reads`: a bare connection to read on instead of the session's (db.loop_reads, a page made on the event
+    """`reads`: a bare connection to read on instead of the session's (db_loop.loop_reads, a page made on the event
     loop), as for attempts.get_own."""
     assert attempt.id is not None
     conn = reads if reads is not None else session.connection()

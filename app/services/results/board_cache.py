@@ -91,7 +91,7 @@ class BoardCache:
                 self._items[key] = (value, time.monotonic(), ttl)
             return value
         except NeedsDatabase:
-            # tried on the event loop first (db.from_memory_or_database): this request recomputes it in a
+            # tried on the event loop first (db_loop.from_memory_or_database): this request recomputes it in a
             # thread next; meanwhile the others get the stale value, or wait for it in their threads. The claim
             # lasts a moment only: the thread may not come back to this key (the round's standings were
             # rebuilt meanwhile, and its page has another key now).

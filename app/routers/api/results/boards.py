@@ -10,7 +10,7 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.db import from_memory_or_database
+from app.db_loop import from_memory_or_database
 from app.deps import CurrentActor, Offset, RequireOrganiser, SessionDep
 from app.routers.base import make_router
 from app.services.contests.contests import zone
@@ -83,7 +83,7 @@ async def _board(
     build: Callable[[Session, BoardCache], BaseModel],
 ) -> Response:
     """Thousands of phones ask for the same board within seconds: answered from this worker's memory when the
-    round and the encoded body are cached, else read in the thread pool (db.from_memory_or_database). Who
+    round and the encoded body are cached, else read in the thread pool (db_loop.from_memory_or_database). Who
     may look, and whether scores may be seen, is checked on every request. The body is keyed by the round's
     standings_built_at, so it is kept while the standings stand (BoardCache)."""
     cache: BoardCache = request.app.state.boards

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Query, Request, Response
 from sqlmodel import Session
 
-from app.db import from_memory_or_database
+from app.db_loop import from_memory_or_database
 from app.deps import CurrentActor, Offset, SessionDep
 from app.models import ReminderSend, Unit
 from app.routers.api.results.boards import cached_json

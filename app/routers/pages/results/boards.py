@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from app.db import from_memory_or_database
+from app.db_loop import from_memory_or_database
 from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import Conflict
 from app.models import Contest, Round, Unit

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
 
-from app.db import from_memory_or_database
+from app.db_loop import from_memory_or_database
 from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
 from app.errors import N_
 from app.routers.base import download, make_router, public_base_url
