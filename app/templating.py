@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
 
 from app import i18n
 from app.deps import csrf_cookie, csrf_session
@@ -187,17 +189,22 @@ def render_shared(
     Everything `context()` returns is shown to everyone who gets the same key, so it must hold nothing
     personal; the key must name whatever else the page depends on (e.g. the roles that decide the
     navigation). `lasting`: see BoardCache. `path`: the page is kept under this path instead of the request's,
-    for the pages of many paths that show the same (the quiz page of every attempt of a round); the template
-    must then take the request's path from a hole (base.html's next_path)."""
+    for the pages of many paths that show the same (the quiz page of every attempt of a round); the request's
+    own path (base.html's language links) then goes in a hole."""
     locale = request_locale(request)
+    own_path = {"next": escape(quote(request.scope["path"]))} if path else {}
     shared: SharedPage = cache.get_or(
         ("html", locale, path or request.scope["path"], *key),
-        lambda: SharedPage.cut(_render_html(request, name, context(), locale, CSRF_HOLE)),
+        lambda: SharedPage.cut(
+            _render_html(request, name, {**context(), **({"next_path": hole("next")} if path else {})}, locale, CSRF_HOLE)
+        ),
         lasting=lasting,
     )
     seed, new_seed = _csrf_seed(request)
     body, gzipped = shared.body(
-        {**fills(), "csrf": _csrf_token(request, seed)}, mark=mark, gzip=accepts_gzip(request.headers.get("accept-encoding", ""))
+        {**fills(), **own_path, "csrf": _csrf_token(request, seed)},
+        mark=mark,
+        gzip=accepts_gzip(request.headers.get("accept-encoding", "")),
     )
     # compressed here, the gzip middleware passes it on as it is (and says Vary for a plain answer itself)
     return _respond(request, body, new_seed, status_code, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else None)

@@ -384,6 +384,8 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     hops.clear()
     page = client.get(f"/attempts/{attempt_id}")
     assert page.status_code == 200 and 'id="countdown"' in page.text and page.text.count('class="card q"') == 5
+    # the page is kept per round (render_shared's path); its language links name this attempt's own page
+    assert f'href="/lang/en?next=/attempts/{attempt_id}"' in page.text
     assert hops == []
     token = csrf_from(page.text)
     client.post(f"/attempts/{attempt_id}", data={"csrf_token": token, "q1": right[1]})
@@ -397,6 +399,7 @@ def test_quiz_and_result_pages_are_made_on_the_event_loop_and_a_stale_round_neve
     rules_page = client.get(f"/rounds/{quiz_world.round_id}/enter").text  # a second attempt: the history's scores
     r = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": csrf_from(rules_page)}, follow_redirects=False)
     second = int(r.headers["location"].rsplit("/", 1)[1])
+    assert f'href="/lang/en?next=/attempts/{second}"' in client.get(f"/attempts/{second}").text  # the same kept page
     client.post(f"/attempts/{second}/submit", data={"csrf_token": token})
     client.get(f"/attempts/{second}/result")
     kept_round = attempts.round_offer(NO_DATABASE, quiz_world.round_id, app.state.boards)[0]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -27,7 +26,6 @@ from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, rules, saving, sheet, starting
 from app.services.quiz import review as attempt_review
 from app.services.results import share
-from app.shared_page import hole
 from app.templating import local_time, mmss, piece, render, render_filled, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
@@ -71,7 +69,6 @@ def _take_page(
         "left": mmss(remaining),
         "alerts": _alerts(request, error),
         "prediction": _prediction_part(request, session, actor, attempt, round_, reads) if round_.prediction_kind else "",
-        "next": escape(quote(request.scope["path"])),
     }
     own["links"], own["cards"] = _questions(request, attempt, read)
     return render_shared(
@@ -80,7 +77,7 @@ def _take_page(
         cache=request.app.state.boards,
         key=("take", nav_roles(actor)),
         path=f"/rounds/{attempt.round_id}/take",
-        context=lambda: {"actor": actor, "round": round_, "next_path": hole("next")},
+        context=lambda: {"actor": actor, "round": round_},
         fills=lambda: own,
         status_code=status_code,
     )
