@@ -472,3 +472,37 @@ def test_another_members_attempt_is_not_found_on_the_quiz_and_result_pages(clien
         r = client.get(url)
         assert r.status_code == 404 and "Không tìm thấy lượt thi." in r.text, url
         assert not any(t in r.text for t in texts)
+
+
+def test_each_member_page_loads_what_it_shows_in_one_or_two_reads(client, session, quiz_world, monkeypatch):
+    """The pages every member opens when a round opens read the member's own rows in one or two statements (a
+    round trip each on PostgreSQL): home its attempts with their rounds (cards and results alike), the rules
+    page the same, the quiz page the attempt and its questions with their answers (a first attempt has no
+    earlier prediction to be locked by), the result page the member's attempts, its own among them."""
+    from app.db import DriverStatement
+
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    client.get("/"), client.get(f"/rounds/{quiz_world.round_id}/enter")  # what everyone is offered, kept
+    page = client.get(f"/attempts/{attempt_id}")
+    client.post(f"/attempts/{attempt_id}", data={"csrf_token": csrf_from(page.text), "q1": right[1]})
+    reads: list[str] = []
+    real_all = DriverStatement.all
+
+    def counted(self, conn, values):
+        reads.append(str(self._stmt).split("FROM", 1)[1].split()[0])
+        return real_all(self, conn, values)
+
+    monkeypatch.setattr(DriverStatement, "all", counted)
+
+    def read_by(path: str) -> list[str]:
+        reads.clear()
+        assert client.get(path).status_code == 200
+        return sorted(reads)
+
+    quiz = client.get(f"/attempts/{attempt_id}")
+    assert 'id="answered">1</b>/5' in quiz.text and f'value="{right[1]}" checked' in quiz.text  # the answer, in the same read
+    assert read_by(f"/attempts/{attempt_id}") == ["attempt", "attempt_question"]
+    assert read_by("/") == ["attempt"]
+    assert read_by(f"/rounds/{quiz_world.round_id}/enter") == ["attempt"]
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(quiz.text)})
+    assert read_by(f"/attempts/{attempt_id}/result") == ["attempt"]

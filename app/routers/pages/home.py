@@ -33,6 +33,7 @@ def _home(request: Request, actor: Actor, session: Session, reads: Connection | 
     cache = request.app.state.boards  # what the member's unit is offered, read once per unit (kit.offers)
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
+    mine = member_rounds.own(session=session, actor=actor, reads=reads)  # one read for the cards and the results
     return render(
         request,
         "pages/home.html",
@@ -42,9 +43,9 @@ def _home(request: Request, actor: Actor, session: Session, reads: Connection | 
             "flash": flash,
             "manage": units.summaries(session=session, actor=actor),
             "judge_units": judge_units,
-            "cards": member_rounds.cards_for(session=session, actor=actor, cache=cache, reads=reads),
+            "cards": member_rounds.cards_for(session=session, actor=actor, cache=cache, mine=mine),
             "study_sets": len(study.sets_for(session=session, actor=actor, cache=cache)),
-            "results": member_rounds.my_results(session=session, actor=actor, reads=reads),
+            "results": member_rounds.my_results(session=session, actor=actor, reads=reads, mine=mine),
             "past": member_rounds.past_contests(session=session, actor=actor, cache=cache),
             "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor, cache=cache),
             "push_key": request.app.state.push_key,

@@ -68,7 +68,7 @@ def _take_page(
         "remaining": str(remaining),
         "left": mmss(remaining),
         "alerts": _alerts(request, error),
-        "prediction": _prediction_part(request, session, actor, attempt, round_, reads) if round_.prediction_kind else "",
+        "prediction": _prediction_part(request, session, attempt, round_, reads) if round_.prediction_kind else "",
     }
     own["links"], own["cards"] = _questions(request, attempt, read)
     return render_shared(
@@ -90,15 +90,9 @@ def _alerts(request: Request, error: str | None) -> str:
     return "".join(alerts)
 
 
-def _prediction_part(request: Request, session: Session, actor: Actor, attempt: Attempt, round_: Round, reads: Connection | None) -> str:
+def _prediction_part(request: Request, session: Session, attempt: Attempt, round_: Round, reads: Connection | None) -> str:
     """The prediction's field, or the value locked by the member's first submitted attempt (the round's rule)."""
-    locked = (
-        attempts.locked_prediction(
-            session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id, reads=reads
-        )
-        if round_.prediction_lock_first
-        else None
-    )
+    locked = attempts.locked_for(session=session, attempt=attempt, reads=reads) if round_.prediction_lock_first else None
     if locked is not None:
         return piece(request, _PARTS, part="prediction_locked").fill({"value": escape(number(locked, request_locale(request)))})
     saved = piece(request, _QUESTION, part="saved").fill({}) if attempt.prediction is not None else ""
@@ -322,11 +316,12 @@ async def result(request: Request, attempt_id: int, caller: CurrentCaller) -> Re
 
 
 def _result(request: Request, actor: Actor, session: Session, reads: Connection | None, attempt_id: int) -> Response:
-    attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, reads=reads)
+    # attempts left and the start button: the round's offer as the rules page reads it (kept a few seconds)
+    attempt, card = member_rounds.card_of_attempt(
+        session=session, actor=actor, attempt_id=attempt_id, cache=request.app.state.boards, reads=reads
+    )
     if attempt.status == AttemptStatus.in_progress:
         return redirect(f"/attempts/{attempt_id}")
-    # attempts left and the start button: the round's offer as the rules page reads it (kept a few seconds)
-    card = member_rounds.card_for(session=session, actor=actor, round_id=attempt.round_id, cache=request.app.state.boards, reads=reads)
     if reads is not None:
         # the round kept a few seconds may hide the scores, never show them (nor the key): its closing
         # time may have moved, its results been made to wait. Once they may be seen, from the database.

@@ -215,6 +215,17 @@ def locked_prediction(
     return None if row is None else cast(int, row.prediction)
 
 
+def locked_for(*, session: Session, attempt: Attempt, reads: Connection | None = None) -> int | None:
+    """locked_prediction() for an attempt in progress. A first attempt needs no read: it was numbered 1 because
+    the member had finished none, and none can finish while it is in progress (one at a time)."""
+    if attempt.number <= 1:
+        return None
+    assert attempt.id is not None
+    return locked_prediction(
+        session=session, round_id=attempt.round_id, member_id=attempt.member_id, except_attempt_id=attempt.id, reads=reads
+    )
+
+
 MAX_PREDICTION = 100_000_000
 
 
@@ -246,7 +257,7 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     if not prediction_in_range(value):
         raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
     if lock_first:
-        first = locked_prediction(session=session, round_id=attempt.round_id, member_id=actor.id, except_attempt_id=attempt.id)
+        first = locked_for(session=session, attempt=attempt)
         if first is not None and first != value:
             raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=Quantity(first))
     attempt.prediction, attempt.prediction_saved_at = value, now

@@ -103,15 +103,15 @@ _CARDS = (
 
 
 _attempt_t, _round_t, _contest_t = Attempt.__table__, Round.__table__, Contest.__table__
-# The member's own rows, read on the session's connection or the event loop's (db_loop.loop_reads) alike.
-_MINE_ALL = DriverStatement(sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id")))
-_RESULTS = DriverStatement(
+_contest_cols = [c for c in _contest_t.c if c.name != "rules_text"]  # its rules page's, not a card's: left out
+# The member's own rows, read on the session's connection or the event loop's (db_loop.loop_reads) alike: every
+# attempt with its round and contest, in one read for home's cards and results alike.
+_OWN = DriverStatement(
     sa_select(*(c.label(f"a_{c.name}") for c in _attempt_t.c), *(c.label(f"r_{c.name}") for c in _round_t.c))
-    .add_columns(*(c.label(f"c_{c.name}") for c in _contest_t.c))
+    .add_columns(*(c.label(f"c_{c.name}") for c in _contest_cols))
     .join_from(_attempt_t, _round_t, _round_t.c.id == _attempt_t.c.round_id)
     .join(_contest_t, _contest_t.c.id == _round_t.c.contest_id)
-    .where(_attempt_t.c.member_id == bindparam("member_id"), _attempt_t.c.submitted_at.is_not(None))
-    .order_by(_attempt_t.c.submitted_at.desc())
+    .where(_attempt_t.c.member_id == bindparam("member_id"))
 )
 _RANK = DriverStatement(
     sa_select(
@@ -120,33 +120,68 @@ _RANK = DriverStatement(
 )
 
 
-def _mine(session: Session, actor: Actor, round_ids: list[int], now: datetime, reads: Connection | None) -> dict[int, list[Attempt]]:
-    """The member's attempts in these rounds, on `reads` (a page made on the event loop) or the session's
-    connection. They are built without validation, as a cold member is, and not attached to a session. One
-    that ran out of time is finalised on the way (as on any access), so a card never shows an attempt in
-    progress with no time left: in the session, or, on `reads`, by making the page again with the database
-    (NeedsDatabase)."""
-    out: dict[int, list[Attempt]] = {i: [] for i in round_ids}
-    for row in _MINE_ALL.all(reads if reads is not None else session.connection(), {"member_id": actor.id}):
-        if row.round_id not in out:
-            continue
-        attempt = Attempt.model_construct(**row._asdict())
+@dataclass(frozen=True)
+class Own:
+    """The member's attempts, each with its round and contest (own()): home's cards and results, the rules and
+    result pages' card, from one read."""
+
+    rows: list[tuple[Attempt, Round, Contest]]
+
+    def in_rounds(self, round_ids: list[int] | None) -> dict[int, list[Attempt]]:
+        """The attempts by round, in these rounds (None: in every round)."""
+        out: dict[int, list[Attempt]] = {i: [] for i in round_ids or ()}
+        for attempt, _r, _c in self.rows:
+            if round_ids is None or attempt.round_id in out:
+                out.setdefault(attempt.round_id, []).append(attempt)
+        return out
+
+    def finished(self) -> list[tuple[Attempt, Round, Contest]]:
+        """The submitted or finalised attempts, the latest first."""
+        done = [row for row in self.rows if row[0].submitted_at is not None]
+        return sorted(done, key=lambda row: row[0].submitted_at or row[0].started_at, reverse=True)
+
+
+def own(*, session: Session, actor: Actor, now: datetime | None = None, reads: Connection | None = None) -> Own:
+    """The member's attempts, on `reads` (a page made on the event loop) or the session's connection. They are
+    built without validation, as a cold member is, and not attached to a session; a round or contest read with
+    several attempts is built once, without its contest's rules text. One that ran out of time is finalised on
+    the way (as on any access), so a card never shows an attempt in progress with no time left: in the
+    session, or, on `reads`, by making the page again with the database (NeedsDatabase)."""
+    now = now or utcnow()
+    rounds: dict[int, Round] = {}
+    contests_: dict[int, Contest] = {}
+    rows = []
+    for row in _OWN.all(reads if reads is not None else session.connection(), {"member_id": actor.id}):
+        values = row._asdict()
+        attempt = Attempt.model_construct(**{c.name: values[f"a_{c.name}"] for c in _attempt_t.c})
         if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
             if reads is not None:
                 raise NeedsDatabase("an attempt to finalise")
             attached = session.get(Attempt, attempt.id)
             assert attached is not None
             attempt = attempts.finalise_if_due(session=session, attempt=attached, now=now)
-        out[row.round_id].append(attempt)
-    return out
+        round_ = rounds.get(attempt.round_id)
+        if round_ is None:
+            round_ = rounds[attempt.round_id] = Round.model_construct(**{c.name: values[f"r_{c.name}"] for c in _round_t.c})
+        contest = contests_.get(round_.contest_id)
+        if contest is None:
+            contest = contests_[round_.contest_id] = Contest.model_construct(**{c.name: values[f"c_{c.name}"] for c in _contest_cols})
+        rows.append((attempt, round_, contest))
+    return Own(rows)
 
 
 def cards_for(
-    *, session: Session, actor: Actor, now: datetime | None = None, cache: offers.Cache | None = None, reads: Connection | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    now: datetime | None = None,
+    cache: offers.Cache | None = None,
+    reads: Connection | None = None,
+    mine: Own | None = None,
 ) -> list[RoundCard]:
     """The rounds open now and those opening in the next two weeks, of the published contests whose scope
     holds the member's unit: open ones first (closing soonest first), then upcoming by opening time.
-    `reads`: the member's attempts are read on that bare connection (card_for)."""
+    `mine`: the member's attempts as own() read them, else read (on `reads`, as card_for)."""
     now = now or utcnow()
     assert actor.unit is not None
     path = actor.unit.path
@@ -170,8 +205,8 @@ def cards_for(
             seen.add(c.id)
         picked.append((r, c))
     round_ids = [r.id for r, _c in picked if r.id is not None]
-    mine = _mine(session, actor, round_ids, now, reads)
-    cards = [_card(r, c, mine[r.id], now) for r, c in picked if r.id is not None]
+    by_round = (mine if mine is not None else own(session=session, actor=actor, now=now, reads=reads)).in_rounds(round_ids)
+    cards = [_card(r, c, by_round[r.id], now) for r, c in picked if r.id is not None]
     return sorted(cards, key=lambda k: (k.phase != "open", k.round.closes_at if k.phase == "open" else k.round.opens_at))
 
 
@@ -190,8 +225,28 @@ def card_for(
     now = now or utcnow()
     round_, contest = attempts.round_for_member(session, actor, round_id, cache)
     assert round_.id is not None
-    mine = _mine(session, actor, [round_.id], now, reads)
+    mine = own(session=session, actor=actor, now=now, reads=reads).in_rounds([round_.id])
     return _card(round_, contest, mine[round_.id], now)
+
+
+def card_of_attempt(
+    *,
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    now: datetime | None = None,
+    cache: offers.Cache | None = None,
+    reads: Connection | None = None,
+) -> tuple[Attempt, RoundCard]:
+    """The member's own attempt (as attempts.get_own) and its round's card (card_for), from one read of the
+    member's attempts: the result page's, which shows both."""
+    now = now or utcnow()
+    everything = own(session=session, actor=actor, now=now, reads=reads).in_rounds(None)
+    attempt = next((a for mine in everything.values() for a in mine if a.id == attempt_id), None)
+    if attempt is None:
+        raise rules.Refusal.not_found.error()
+    round_, contest = attempts.round_for_member(session, actor, attempt.round_id, cache)
+    return attempt, _card(round_, contest, everything[attempt.round_id], now)
 
 
 def rules_page_part(*, session: Session, contest: Contest, locale: str, cache: offers.Cache | None) -> tuple[ContestPublic, str]:
@@ -218,38 +273,23 @@ class MyResult:
 
 
 def my_results(
-    *, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None, reads: Connection | None = None
+    *, session: Session, actor: Actor, limit: int = 5, now: datetime | None = None, reads: Connection | None = None, mine: Own | None = None
 ) -> list[MyResult]:
-    """The member's rounds, newest first: one read of the results, and one of the rank for each round that
-    shows one (at most `limit`). On `reads` or the session's connection, as _mine."""
+    """The member's rounds, newest first: the member's attempts (`mine`, else read as own() reads them), and one
+    read of the rank for each round that shows one (at most `limit`)."""
     now = now or utcnow()
-    conn = reads if reads is not None else session.connection()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
-    for a, r, c in _results_read(conn, actor):
+    for a, r, c in (mine if mine is not None else own(session=session, actor=actor, now=now, reads=reads)).finished():
         assert r.id is not None
         if r.id not in picked and len(picked) < limit:
             picked[r.id] = (a, r, c)
     out = []
+    conn = reads if reads is not None else session.connection()
     for round_id, (a, r, c) in picked.items():
         visible = rules.results_shown(r, now)
         # (rank, how many were ranked) on the board; none before the round's close
         found = _RANK.first(conn, {"member_id": actor.id, "round_id": round_id}) if visible else None
         out.append(MyResult(r, c, a, visible, *(found or (None, None))))
-    return out
-
-
-def _results_read(conn: Connection, actor: Actor) -> list[tuple[Attempt, Round, Contest]]:
-    """_RESULTS' rows as detached objects, built as _mine builds attempts."""
-    out = []
-    for row in _RESULTS.all(conn, {"member_id": actor.id}):
-        values = row._asdict()
-        out.append(
-            (
-                Attempt.model_construct(**{c.name: values[f"a_{c.name}"] for c in _attempt_t.c}),
-                Round.model_construct(**{c.name: values[f"r_{c.name}"] for c in _round_t.c}),
-                Contest.model_construct(**{c.name: values[f"c_{c.name}"] for c in _contest_t.c}),
-            )
-        )
     return out
 
 

@@ -21,8 +21,8 @@ from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
 
 
 class Sheet(NamedTuple):
-    """An attempt's snapshot as read: rows of (position, text, kind, options: [{id, text, …}]) in order, and the
-    member's answers by position. The quiz page is made from these; the API's answer is public()."""
+    """An attempt's snapshot as read: rows of (position, text, kind, options: [{id, text, …}], option_ids: the
+    answer or None) in order, and the member's answers by position. The quiz page is made from these; the API's answer is public()."""
 
     questions: list[Any]
     answers: dict[int, list[str]]
@@ -33,8 +33,8 @@ def sheet(*, session: Session, attempt: Attempt, reads: Connection | None = None
     loop), as for attempts.get_own."""
     assert attempt.id is not None
     conn = reads if reads is not None else session.connection()
-    values = {"attempt_id": attempt.id}
-    return Sheet(_QUESTIONS.all(conn, values), answers(conn, attempt.id))
+    rows = _QUESTIONS.all(conn, {"attempt_id": attempt.id})
+    return Sheet(rows, {q.position: q.option_ids for q in rows if q.option_ids is not None})
 
 
 def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
@@ -42,10 +42,12 @@ def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
     return {a.position: a.option_ids for a in _ANSWERS.all(conn, {"attempt_id": attempt_id})}
 
 
-# Built once: every quiz page and every resumed start reads these.
+# Built once: every quiz page and every resumed start reads these. The page's questions come with their answers
+# in one read (a round trip saved on PostgreSQL; docs/performance.md#one-or-two-reads-a-page).
 _aq, _an = AttemptQuestion.__table__, Answer.__table__
 _QUESTIONS = DriverStatement(
-    sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options)
+    sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options, _an.c.option_ids)
+    .outerjoin(_an, (_an.c.attempt_id == _aq.c.attempt_id) & (_an.c.position == _aq.c.position))
     .where(_aq.c.attempt_id == bindparam("attempt_id"))
     .order_by(_aq.c.position)
 )
