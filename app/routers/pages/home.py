@@ -33,7 +33,7 @@ def _home(request: Request, actor: Actor, session: Session, reads: Connection | 
     cache = request.app.state.boards  # what the member's unit is offered, read once per unit (kit.offers)
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
     judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
-    mine = member_rounds.own(session=session, actor=actor, reads=reads)  # one read for the cards and the results
+    mine = member_rounds.own(session=session, actor=actor, reads=reads, rounds=True)  # one read for the cards and the results
     return render(
         request,
         "pages/home.html",

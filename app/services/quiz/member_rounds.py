@@ -103,11 +103,13 @@ _CARDS = (
 
 
 _attempt_t, _round_t, _contest_t = Attempt.__table__, Round.__table__, Contest.__table__
-_contest_cols = [c for c in _contest_t.c if c.name != "rules_text"]  # its rules page's, not a card's: left out
-# The member's own rows, read on the session's connection or the event loop's (db_loop.loop_reads) alike: every
-# attempt with its round and contest, in one read for home's cards and results alike.
-_OWN = DriverStatement(
-    sa_select(*(c.label(f"a_{c.name}") for c in _attempt_t.c), *(c.label(f"r_{c.name}") for c in _round_t.c))
+_round_cols = [c for c in _round_t.c if c.name != "draw"]  # the start's, not a card's or a result line's: left out
+_contest_cols = [c for c in _contest_t.c if c.name != "rules_text"]  # its rules page's: left out
+# The member's own rows, read on the session's connection or the event loop's (db_loop.loop_reads) alike: the
+# attempts alone for a round's card, with their rounds and contests for home's cards and results in one read.
+_MINE = DriverStatement(sa_select(_attempt_t).where(_attempt_t.c.member_id == bindparam("member_id")))
+_MINE_WITH_ROUNDS = DriverStatement(
+    sa_select(*(c.label(f"a_{c.name}") for c in _attempt_t.c), *(c.label(f"r_{c.name}") for c in _round_cols))
     .add_columns(*(c.label(f"c_{c.name}") for c in _contest_cols))
     .join_from(_attempt_t, _round_t, _round_t.c.id == _attempt_t.c.round_id)
     .join(_contest_t, _contest_t.c.id == _round_t.c.contest_id)
@@ -122,52 +124,52 @@ _RANK = DriverStatement(
 
 @dataclass(frozen=True)
 class Own:
-    """The member's attempts, each with its round and contest (own()): home's cards and results, the rules and
-    result pages' card, from one read."""
+    """The member's attempts (own()), and their rounds and contests when read with them."""
 
-    rows: list[tuple[Attempt, Round, Contest]]
+    attempts: list[Attempt]
+    rounds: dict[int, tuple[Round, Contest]] | None  # by round id; None: not read
 
     def in_rounds(self, round_ids: list[int] | None) -> dict[int, list[Attempt]]:
         """The attempts by round, in these rounds (None: in every round)."""
         out: dict[int, list[Attempt]] = {i: [] for i in round_ids or ()}
-        for attempt, _r, _c in self.rows:
+        for attempt in self.attempts:
             if round_ids is None or attempt.round_id in out:
                 out.setdefault(attempt.round_id, []).append(attempt)
         return out
 
     def finished(self) -> list[tuple[Attempt, Round, Contest]]:
-        """The submitted or finalised attempts, the latest first."""
-        done = [row for row in self.rows if row[0].submitted_at is not None]
-        return sorted(done, key=lambda row: row[0].submitted_at or row[0].started_at, reverse=True)
+        """The submitted or finalised attempts with their rounds and contests, the latest first."""
+        assert self.rounds is not None, "own(rounds=True)"
+        done = sorted((a for a in self.attempts if a.submitted_at is not None), key=lambda a: a.submitted_at or a.started_at, reverse=True)
+        return [(a, *self.rounds[a.round_id]) for a in done]
 
 
-def own(*, session: Session, actor: Actor, now: datetime | None = None, reads: Connection | None = None) -> Own:
-    """The member's attempts, on `reads` (a page made on the event loop) or the session's connection. They are
-    built without validation, as a cold member is, and not attached to a session; a round or contest read with
-    several attempts is built once, without its contest's rules text. One that ran out of time is finalised on
-    the way (as on any access), so a card never shows an attempt in progress with no time left: in the
-    session, or, on `reads`, by making the page again with the database (NeedsDatabase)."""
+def own(*, session: Session, actor: Actor, now: datetime | None = None, reads: Connection | None = None, rounds: bool = False) -> Own:
+    """The member's attempts, on `reads` (a page made on the event loop) or the session's connection; with
+    `rounds`, their rounds and contests in the same read (without the round's draw and the contest's rules
+    text). They are built without validation, as a cold member is, and not attached to a session. One that ran
+    out of time is finalised on the way (as on any access), so a card never shows an attempt in progress with
+    no time left: in the session, or, on `reads`, by making the page again with the database (NeedsDatabase)."""
     now = now or utcnow()
-    rounds: dict[int, Round] = {}
-    contests_: dict[int, Contest] = {}
-    rows = []
-    for row in _OWN.all(reads if reads is not None else session.connection(), {"member_id": actor.id}):
+    conn = reads if reads is not None else session.connection()
+    mine: list[Attempt] = []
+    by_round: dict[int, tuple[Round, Contest]] | None = {} if rounds else None
+    for row in (_MINE_WITH_ROUNDS if rounds else _MINE).all(conn, {"member_id": actor.id}):
         values = row._asdict()
-        attempt = Attempt.model_construct(**{c.name: values[f"a_{c.name}"] for c in _attempt_t.c})
+        attempt = Attempt.model_construct(**({c.name: values[f"a_{c.name}"] for c in _attempt_t.c} if rounds else values))
         if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
             if reads is not None:
                 raise NeedsDatabase("an attempt to finalise")
             attached = session.get(Attempt, attempt.id)
             assert attached is not None
             attempt = attempts.finalise_if_due(session=session, attempt=attached, now=now)
-        round_ = rounds.get(attempt.round_id)
-        if round_ is None:
-            round_ = rounds[attempt.round_id] = Round.model_construct(**{c.name: values[f"r_{c.name}"] for c in _round_t.c})
-        contest = contests_.get(round_.contest_id)
-        if contest is None:
-            contest = contests_[round_.contest_id] = Contest.model_construct(**{c.name: values[f"c_{c.name}"] for c in _contest_cols})
-        rows.append((attempt, round_, contest))
-    return Own(rows)
+        if by_round is not None and attempt.round_id not in by_round:
+            by_round[attempt.round_id] = (
+                Round.model_construct(**{c.name: values[f"r_{c.name}"] for c in _round_cols}),
+                Contest.model_construct(**{c.name: values[f"c_{c.name}"] for c in _contest_cols}),
+            )
+        mine.append(attempt)
+    return Own(mine, by_round)
 
 
 def cards_for(
@@ -279,7 +281,7 @@ def my_results(
     read of the rank for each round that shows one (at most `limit`)."""
     now = now or utcnow()
     picked: dict[int, tuple[Attempt, Round, Contest]] = {}
-    for a, r, c in (mine if mine is not None else own(session=session, actor=actor, now=now, reads=reads)).finished():
+    for a, r, c in (mine if mine is not None else own(session=session, actor=actor, now=now, reads=reads, rounds=True)).finished():
         assert r.id is not None
         if r.id not in picked and len(picked) < limit:
             picked[r.id] = (a, r, c)
