@@ -506,3 +506,32 @@ def test_each_member_page_loads_what_it_shows_in_one_or_two_reads(client, sessio
     assert read_by(f"/rounds/{quiz_world.round_id}/enter") == ["attempt"]
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(quiz.text)})
     assert read_by(f"/attempts/{attempt_id}/result") == ["attempt"]
+
+
+def test_home_is_shared_by_a_units_members_but_for_their_own_parts(client, session, quiz_world):
+    """Home is rendered once per unit, roles and language (render_shared): a neighbour of the same cell sees
+    the cell's offer, but their own name, code and rounds, none of the first member's; a name is escaped, so
+    it can never spell one of the page's holes."""
+    from app.models import Unit
+    from tests.factories import make_member
+
+    attempt_id, _right, _wrong, home = _start(client, session, quiz_world)
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home.text)})
+    first = client.get("/").text
+    member = quiz_world.inside
+    assert member.full_name in first and member.member_code in first and f'href="/attempts/{attempt_id}/result"' in first
+    odd = "Lê <b>Hoa</b> <!--hole:rounds-->"
+    session.rollback()  # the read snapshot taken above is older than the submit
+    neighbour = make_member(session, session.get(Unit, member.unit_id), phone="0911000078", full_name=odd, member_code="HV-<9>")
+    session.commit()
+    client.cookies.clear()
+    page_login(client, neighbour.phone)
+    page = client.get("/").text
+    assert "Lê &lt;b&gt;Hoa&lt;/b&gt; &lt;!--hole:rounds--&gt;" in page and "HV-&lt;9&gt;" in page and "<b>Hoa</b>" not in page
+    assert member.full_name not in page and member.member_code not in page and "/result" not in page
+    assert f'href="/rounds/{quiz_world.round_id}/enter"' in page and page.count('class="card round-card"') == 1
+    assert "đã thi 0/2 lượt" in page and "đã thi 1/2 lượt" in first  # the first member's attempt is theirs alone
+    client.cookies.clear()
+    page_login(client, member.phone)
+    again = client.get("/?msg=password_changed").text
+    assert "Đã đổi mật khẩu." in again and member.full_name in again and odd not in again and "HV-&lt;9&gt;" not in again

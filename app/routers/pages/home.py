@@ -1,20 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from markupsafe import escape
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app.deps import CurrentCaller, page_actor
 from app.errors import N_
 from app.routers.base import make_router
-from app.routers.pages.common import on_loop_or_pool
+from app.routers.pages.common import nav_roles, on_loop_or_pool
 from app.services.bank import study
 from app.services.essays import campaigns as essay_campaigns
 from app.services.org import units
 from app.services.org.access import JUDGE, Actor
 from app.services.quiz import member_rounds
-from app.templating import render, translate
+from app.templating import render_fragment, render_shared, translate
 
 router = make_router()
 _MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
@@ -29,28 +32,42 @@ async def home(request: Request, caller: CurrentCaller, msg: str = "") -> Respon
 
 
 def _home(request: Request, actor: Actor, session: Session, reads: Connection | None, msg: str) -> HTMLResponse:
+    """Shared by the members of a unit with the same roles (render_shared): what the unit is offered is read once
+    per unit (kit.offers) and rendered once; the member's own parts fill its holes."""
     unit = actor.unit
-    cache = request.app.state.boards  # what the member's unit is offered, read once per unit (kit.offers)
-    flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
-    judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
+    assert unit is not None
+    cache = request.app.state.boards
     mine = member_rounds.own(session=session, actor=actor, reads=reads, rounds=True)  # one read for the cards and the results
-    return render(
-        request,
-        "pages/home.html",
-        {
+    rounds = {
+        "cards": member_rounds.cards_for(session=session, actor=actor, cache=cache, mine=mine),
+        "results": member_rounds.my_results(session=session, actor=actor, reads=reads, mine=mine),
+    }
+    manage = units.summaries(session=session, actor=actor)
+    judge_units = sorted({g.unit_code for g in actor.grants if g.role in JUDGE})
+    flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
+
+    def own() -> dict[str, str]:
+        return {
+            "flash": f'<p class="alert ok">{escape(flash)}</p>' if flash else "",
+            "name": escape(actor.member.full_name),
+            "code": escape(actor.member.member_code or ""),
+            "rounds": render_fragment(request, "partials/home/rounds.html", rounds),
+            "staff": render_fragment(request, "partials/home/staff.html", {"manage": manage, "judge_units": judge_units})
+            if manage or judge_units
+            else "",
+        }
+
+    def offered() -> dict[str, Any]:
+        return {
             "actor": actor,
             "unit": unit,
-            "flash": flash,
-            "manage": units.summaries(session=session, actor=actor),
-            "judge_units": judge_units,
-            "cards": member_rounds.cards_for(session=session, actor=actor, cache=cache, mine=mine),
             "study_sets": len(study.sets_for(session=session, actor=actor, cache=cache)),
-            "results": member_rounds.my_results(session=session, actor=actor, reads=reads, mine=mine),
             "past": member_rounds.past_contests(session=session, actor=actor, cache=cache),
             "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor, cache=cache),
             "push_key": request.app.state.push_key,
-        },
-    )
+        }
+
+    return render_shared(request, "pages/home.html", cache=cache, key=("home", unit.id, nav_roles(actor)), context=offered, fills=own)
 
 
 @router.get("/healthz", include_in_schema=False)
