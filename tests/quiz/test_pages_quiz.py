@@ -508,8 +508,8 @@ def test_each_member_page_loads_what_it_shows_in_one_or_two_reads(client, sessio
     assert read_by(f"/attempts/{attempt_id}/result") == ["attempt"]
 
 
-def test_home_is_shared_by_a_units_members_but_for_their_own_parts(client, session, quiz_world):
-    """Home is rendered once per unit, roles and language (render_shared): a neighbour of the same cell sees
+def test_home_is_shared_by_members_offered_the_same_but_for_their_own_parts(client, session, quiz_world):
+    """Home is rendered once per offer, roles and language (render_shared): a neighbour of the same cell sees
     the cell's offer, but their own name, code and rounds, none of the first member's; a name is escaped, so
     it can never spell one of the page's holes."""
     from app.models import Unit
@@ -535,3 +535,14 @@ def test_home_is_shared_by_a_units_members_but_for_their_own_parts(client, sessi
     page_login(client, member.phone)
     again = client.get("/?msg=password_changed").text
     assert "Đã đổi mật khẩu." in again and member.full_name in again and odd not in again and "HV-&lt;9&gt;" not in again
+
+    # the page is kept by what it shows, not by cell: the sibling cell's member sees their own cell on it, and a
+    # member outside the contest's scope neither the round nor the cell
+    sibling = make_member(session, session.exec(select(Unit).where(Unit.code == "CB-A2")).one(), phone="0911000079")
+    session.commit()
+    for phone, cell, rounds in ((sibling.phone, "CB-A2", 1), (quiz_world.outside.phone, "CB-B1", 0)):
+        client.cookies.clear()
+        page_login(client, phone)
+        page = client.get("/").text
+        assert f'<span class="badge">{cell}</span>' in page and page.count('class="card round-card"') == rounds, cell
+        assert "CB-A1" not in page and member.full_name not in page

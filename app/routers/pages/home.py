@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import escape
@@ -32,8 +30,8 @@ async def home(request: Request, caller: CurrentCaller, msg: str = "") -> Respon
 
 
 def _home(request: Request, actor: Actor, session: Session, reads: Connection | None, msg: str) -> HTMLResponse:
-    """Shared by the members of a unit with the same roles (render_shared): what the unit is offered is read once
-    per unit (kit.offers) and rendered once; the member's own parts fill its holes."""
+    """Shared by the members offered the same with the same roles (render_shared), whatever their unit: what
+    is offered is read once (kit.offers) and rendered once; the member's own parts fill its holes."""
     unit = actor.unit
     assert unit is not None
     cache = request.app.state.boards
@@ -51,23 +49,33 @@ def _home(request: Request, actor: Actor, session: Session, reads: Connection | 
             "flash": f'<p class="alert ok">{escape(flash)}</p>' if flash else "",
             "name": escape(actor.member.full_name),
             "code": escape(actor.member.member_code or ""),
+            "unit_name": escape(unit.name),
+            "unit_code": escape(unit.code),
             "rounds": render_fragment(request, "partials/home/rounds.html", rounds),
             "staff": render_fragment(request, "partials/home/staff.html", {"manage": manage, "judge_units": judge_units})
             if manage or judge_units
             else "",
         }
 
-    def offered() -> dict[str, Any]:
-        return {
+    study_sets = len(study.sets_for(session=session, actor=actor, cache=cache))
+    past = member_rounds.past_contests(session=session, actor=actor, cache=cache)
+    campaigns = essay_campaigns.open_for_member(session=session, actor=actor, cache=cache)
+    # keyed by what it shows, not by unit: a few shared pages for a whole union, whose cells are offered the same
+    key = ("home", nav_roles(actor), study_sets > 0, tuple(c.id for c in past), tuple(c.id for c in campaigns))
+    return render_shared(
+        request,
+        "pages/home.html",
+        cache=cache,
+        key=key,
+        context=lambda: {
             "actor": actor,
-            "unit": unit,
-            "study_sets": len(study.sets_for(session=session, actor=actor, cache=cache)),
-            "past": member_rounds.past_contests(session=session, actor=actor, cache=cache),
-            "essay_campaigns": essay_campaigns.open_for_member(session=session, actor=actor, cache=cache),
+            "study_sets": study_sets,
+            "past": past,
+            "essay_campaigns": campaigns,
             "push_key": request.app.state.push_key,
-        }
-
-    return render_shared(request, "pages/home.html", cache=cache, key=("home", unit.id, nav_roles(actor)), context=offered, fills=own)
+        },
+        fills=own,
+    )
 
 
 @router.get("/healthz", include_in_schema=False)

@@ -86,8 +86,8 @@ def _refuse_if_a_contest_keeps_it(session: Session, topic: Topic) -> None:
 
 
 def sets_for(*, session: Session, actor: Actor, cache: offers.Cache | None = None) -> list[Topic]:
-    """Published study sets owned by the member's unit or any unit above it (home keeps them per unit a few
-    seconds: kit.offers)."""
+    """Published study sets owned by the member's unit or any unit above it (home keeps them per unit a minute:
+    kit.offers)."""
     assert actor.unit is not None
     path = actor.unit.path
     return list(
@@ -96,6 +96,7 @@ def sets_for(*, session: Session, actor: Actor, cache: offers.Cache | None = Non
             ("study-sets", path),
             session,
             lambda db: offers.detached(db, db.exec(_SETS, params={"ancestors": units.ancestor_ids(path)}).all()),
+            lasting=True,
         )
     )
 

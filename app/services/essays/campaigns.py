@@ -379,21 +379,18 @@ def list_managed(*, session: Session, actor: Actor) -> list[tuple[EssayCampaign,
 def open_for_member(
     *, session: Session, actor: Actor, now: datetime | None = None, cache: offers.Cache | None = None
 ) -> list[EssayCampaign]:
-    """Campaigns open right now whose scope holds the member's unit, nearest deadline first (home keeps them per
-    unit a few seconds: kit.offers; what closed since is left out)."""
+    """Campaigns open right now whose scope holds the member's unit, nearest deadline first (home keeps every
+    unit's open campaigns, a few, a few seconds: kit.offers; what closed since is left out)."""
     now = now or utcnow()
-    path = home_unit(session, actor).path
+    ancestors = set(units.ancestor_ids(home_unit(session, actor).path))
 
     def make(db: Session) -> list[EssayCampaign]:
         stmt = (
-            select(EssayCampaign)
-            .join(Unit, col(Unit.id) == EssayCampaign.scope_unit_id)
-            .where(col(Unit.path).in_(_ancestor_paths(path)), EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now)
-            .order_by(col(EssayCampaign.closes_at))
+            select(EssayCampaign).where(EssayCampaign.opens_at <= now, EssayCampaign.closes_at > now).order_by(col(EssayCampaign.closes_at))
         )
         return offers.detached(db, db.exec(stmt).all())
 
-    return [c for c in offers.shared(cache, ("essays-open", path), session, make) if c.closes_at > now]
+    return [c for c in offers.shared(cache, ("essays-open",), session, make) if c.scope_unit_id in ancestors and c.closes_at > now]
 
 
 def has_essays(*, session: Session, campaign_id: int) -> bool:

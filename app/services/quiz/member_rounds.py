@@ -93,7 +93,6 @@ _CARDS = (
     .join(Contest, col(Contest.id) == Round.contest_id)
     .where(
         Contest.status == ContestStatus.published,
-        col(Contest.scope_unit_id).in_(bindparam("ancestors", expanding=True)),
         Round.status != RoundStatus.closed,
         Round.closes_at > bindparam("now"),
         Round.opens_at <= bindparam("horizon"),
@@ -186,16 +185,16 @@ def cards_for(
     `mine`: the member's attempts as own() read them, else read (on `reads`, as card_for)."""
     now = now or utcnow()
     assert actor.unit is not None
-    path = actor.unit.path
+    ancestors = set(units.ancestor_ids(actor.unit.path))
 
-    def offered(db: Session) -> list[tuple[Round, Contest]]:
-        params = {"ancestors": units.ancestor_ids(path), "now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}
-        rows = [(r, c) for r, c in db.exec(_CARDS, params=params).all()]
+    def offered(db: Session) -> list[tuple[Round, Contest]]:  # every unit's: a few dozen rounds, kept once for all
+        rows = [(r, c) for r, c in db.exec(_CARDS, params={"now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}).all()]
         offers.detached(db, [o for row in rows for o in row])
         return rows
 
-    # a kept list may be a few seconds old: what closed since is left out here
-    rows = [(r, c) for r, c in offers.shared(cache, ("home-rounds", path), session, offered) if r.closes_at > now]
+    # those of the member's units; a kept list may be a few seconds old: what closed since is left out here
+    kept = offers.shared(cache, ("home-rounds",), session, offered)
+    rows = [(r, c) for r, c in kept if c.scope_unit_id in ancestors and r.closes_at > now]
     # only the next upcoming round of each contest: a contest's whole schedule is on its rules page
     seen: set[int] = set()
     picked = []
@@ -304,7 +303,9 @@ def past_contests(
     path = actor.unit.path
     params = {"ancestors": units.ancestor_ids(path), "now": now, "limit": limit}
     return list(
-        offers.shared(cache, ("home-past", path, limit), session, lambda db: offers.detached(db, db.exec(_PAST, params=params).all()))
+        offers.shared(
+            cache, ("home-past", path, limit), session, lambda db: offers.detached(db, db.exec(_PAST, params=params).all()), lasting=True
+        )
     )
 
 
