@@ -15,7 +15,7 @@ from app.services.essays import campaigns as essay_campaigns
 from app.services.org import units
 from app.services.org.access import JUDGE, Actor
 from app.services.quiz import member_rounds
-from app.templating import render_fragment, render_shared, translate
+from app.templating import piece, render_fragment, render_shared, translate
 
 router = make_router()
 _MESSAGES = {"password_changed": N_("Đã đổi mật khẩu.")}
@@ -45,12 +45,10 @@ def _home(request: Request, actor: Actor, session: Session, reads: Connection | 
     flash = translate(request, _MESSAGES[msg]) if msg in _MESSAGES else None
 
     def own() -> dict[str, str]:
+        who: dict[str, str] = {"name": escape(actor.member.full_name), "code": escape(actor.member.member_code or "")}
+        who |= {"unit_name": escape(unit.name), "unit_code": escape(unit.code), "flash": escape(flash or "")}
         return {
-            "flash": f'<p class="alert ok">{escape(flash)}</p>' if flash else "",
-            "name": escape(actor.member.full_name),
-            "code": escape(actor.member.member_code or ""),
-            "unit_name": escape(unit.name),
-            "unit_code": escape(unit.code),
+            "who": piece(request, "partials/home/who.html", flash="1" if flash else "").fill(who),
             "rounds": render_fragment(request, "partials/home/rounds.html", rounds),
             "staff": render_fragment(request, "partials/home/staff.html", {"manage": manage, "judge_units": judge_units})
             if manage or judge_units
