@@ -20,6 +20,8 @@ _HOLE = re.compile(r"<!--hole:([a-z_]+)-->")
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 _LAST_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empty final block
 GZIP_MIN_BYTES = 1000  # here and in the gzip middleware (app.main): smaller answers are sent as they are
+STORED_MAX = 256  # a personal piece up to this size is sent uncompressed (a stored block: 5 bytes more)
+PRIMED = 8192  # how much of the text before a personal piece its compressor is primed with
 
 
 def hole(name: str) -> Markup:
@@ -28,12 +30,23 @@ def hole(name: str) -> Markup:
     return Markup(f"<!--hole:{name}-->")
 
 
-def _deflate(data: bytes, level: int) -> bytes:
-    """Raw deflate blocks of `data` alone, ending on a byte boundary: they can be joined to others."""
+def _deflate(data: bytes, level: int, before: bytes = b"") -> bytes:
+    """Raw deflate blocks of `data`, ending on a byte boundary: they can be joined to others. `before`: the text
+    the decoder has just written, whose end the matches may reach back into (the decoder keeps it in its window)."""
     if not data:
         return b""
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    c = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=before[-PRIMED:]) if before else zlib.compressobj(level, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _personal(data: bytes, before: bytes) -> bytes:
+    """A personal piece as deflate blocks after `before`. A short one is stored as it is: making a compressor
+    (some 20–50 µs) cost more than the few bytes it saved, and a quiz page has a dozen such holes."""
+    if not data:
+        return b""
+    if len(data) <= STORED_MAX:  # one stored block (RFC 1951 3.2.4): header byte, LEN, NLEN, the bytes
+        return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+    return _deflate(data, 1, before)
 
 
 @dataclass(frozen=True)
@@ -86,11 +99,19 @@ class SharedPage:
         size = sum(len(t) for t, _ in texts)
         if not gzip or size < GZIP_MIN_BYTES:
             return b"".join(t for t, _ in texts), False
+        if sum(len(t) for t, deflated in texts if deflated is None) * 4 >= size:
+            # mostly the person's own (a quiz page's cards, home's rounds), which needs a compressor anyway: one for
+            # the whole page costs about as much, and its matches across the pieces make it a fifth smaller
+            whole = zlib.compressobj(1, zlib.DEFLATED, 31)
+            return whole.compress(b"".join(t for t, _ in texts)) + whole.flush(), True
         crc = 0
         out = [_GZIP_HEADER]
-        for text, deflated in texts:
+        for i, (text, deflated) in enumerate(texts):
             crc = zlib.crc32(text, crc)
-            out.append(deflated if deflated is not None else _deflate(text, 1))
+            if deflated is None:  # personal: its matches may reach back into the page before it
+                before = b"".join(t for t, _ in texts[max(0, i - 4) : i]) if len(text) > STORED_MAX else b""
+                deflated = _personal(text, before)
+            out.append(deflated)
         out += [_LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
         return b"".join(out), True
 

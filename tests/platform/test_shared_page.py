@@ -67,6 +67,34 @@ def test_gzipped_bodies_decompress_to_the_plain_body():
         assert len(packed) < len(plain) / 3
 
 
+def test_a_personal_piece_is_compressed_against_the_page_before_it_and_a_short_one_is_stored():
+    """Matches of a long personal piece reach back into the shared text before it, which the browser's decoder
+    holds in its window: a piece that repeats that text costs a fraction of itself compressed alone. A short
+    one goes uncompressed (a compressor cost more than it saved); both decompress to the plain body."""
+    html = f"<html><table>{ROWS}</table>{hole('late')}<p>{hole('csrf')}</p></html>"
+    page = SharedPage.cut(html)
+    copy = ROWS[:1200]  # under a quarter of the page: the shared pieces stay as deflated once
+    empty, _ = page.body({"csrf": "t"}, gzip=True)
+    repeated, _ = page.body({"csrf": "t", "late": copy}, gzip=True)
+    alone = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert len(repeated) - len(empty) < len(alone.compress(copy.encode()) + alone.flush()) * 0.6
+    assert gzip.decompress(repeated).decode() == _naive(html, {"csrf": "t", "late": copy})
+    short, _ = page.body({"csrf": "tok-ABC"}, gzip=True)
+    assert b"tok-ABC" in short and gzip.decompress(short).decode() == _naive(html, {"csrf": "tok-ABC", "late": ""})
+
+
+def test_a_page_mostly_of_personal_text_is_compressed_whole():
+    """A quiz page's cards, home's rounds: when a quarter or more of the page is the person's own, the page is
+    compressed in one go, its matches crossing the holes, and decompresses to the plain body."""
+    html = f"<html><head><title>Trang chủ</title></head><body>{hole('mine')}<footer>{hole('csrf')}</footer></body></html>"
+    page = SharedPage.cut(html)
+    mine = ROWS[:3000]
+    packed, gzipped = page.body({"mine": mine, "csrf": "tok"}, gzip=True)
+    assert gzipped and gzip.decompress(packed).decode() == _naive(html, {"mine": mine, "csrf": "tok"})
+    alone = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert len(packed) < len(alone.compress(mine.encode()) + alone.flush()) + 100
+
+
 def test_a_small_answer_is_not_gzipped_and_accepts_gzip_reads_the_header():
     page = SharedPage.cut(f"<p>{hole('csrf')}</p>")
     body, gzipped = page.body({"csrf": "x"}, gzip=True)
