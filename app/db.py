@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import await_
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
@@ -248,6 +249,14 @@ def _base_engine(bind: Engine | Connection) -> Engine:
     return engine
 
 
+async def _fetch(connection: Any, sql: str, params: Any) -> tuple[Any, list[Any]]:
+    """A read on psycopg's async connection under SQLAlchemy's adapter: the adapter's cursor around it cost a
+    tenth of a read on the event loop (docs/performance.md#postgresql-on-the-event-loop)."""
+    async with connection.cursor() as cursor:
+        await cursor.execute(sql, params)
+        return cursor.description, await cursor.fetchall()
+
+
 class DriverStatement:
     """A statement compiled once per dialect and run on the DB-API connection under a SQLAlchemy connection (in
     its transaction), its values converted by the columns' own types. SQLAlchemy's execute of a small statement
@@ -291,16 +300,22 @@ class DriverStatement:
     def all(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
         """The rows, as named tuples (attributes named as the statement's columns)."""
         sql, names, to_db, positional, row, from_db, fixed = self._compiled(conn)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # (asyncio: the adapter's)
-        try:
-            cursor.execute(sql, self._params(names, to_db, positional, fixed, values))
-            if len(from_db) < len(row._fields):
-                # a type's conversion may depend on the type the driver reports (psycopg: float8 or numeric)
-                impls = (c.type.dialect_impl(conn.dialect) for c in getattr(self._stmt, "selected_columns", ()))
-                from_db[:] = [i.result_processor(conn.dialect, d[1]) for i, d in zip(impls, cursor.description, strict=True)]
-            raw = cursor.fetchall()
-        finally:
-            cursor.close()
+        params = self._params(names, to_db, positional, fixed, values)
+        dbapi = conn.connection.dbapi_connection
+        raw: Sequence[Any]
+        if conn.dialect.is_async:  # the loop reader's (db_loop): psycopg's own async cursor, awaited in the page's
+            description, raw = await_(_fetch(dbapi._connection, sql, params))  # type: ignore[union-attr]  # greenlet
+        else:
+            cursor = dbapi.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, params)
+                description, raw = cursor.description, cursor.fetchall()
+            finally:
+                cursor.close()
+        if len(from_db) < len(row._fields):
+            # a type's conversion may depend on the type the driver reports (psycopg: float8 or numeric)
+            impls = (c.type.dialect_impl(conn.dialect) for c in getattr(self._stmt, "selected_columns", ()))
+            from_db[:] = [i.result_processor(conn.dialect, d[1]) for i, d in zip(impls, description, strict=True)]
         return [row._make(v if f is None or v is None else f(v) for f, v in zip(from_db, r, strict=True)) for r in raw]
 
     def first(self, conn: Connection, values: dict[str, Any]) -> Any:
