@@ -92,7 +92,7 @@ def _alerts(request: Request, error: str | None) -> str:
 
 def _prediction_part(request: Request, session: Session, attempt: Attempt, round_: Round, reads: Connection | None) -> str:
     """The prediction's field, or the value locked by the member's first submitted attempt (the round's rule)."""
-    locked = attempts.locked_for(session=session, attempt=attempt, reads=reads) if round_.prediction_lock_first else None
+    locked = attempts.locked_prediction(session=session, attempt=attempt, reads=reads) if round_.prediction_lock_first else None
     if locked is not None:
         return piece(request, _PARTS, part="prediction_locked").fill({"value": escape(number(locked, request_locale(request)))})
     saved = piece(request, _QUESTION, part="saved").fill({}) if attempt.prediction is not None else ""

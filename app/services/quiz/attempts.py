@@ -204,26 +204,17 @@ def save_answers(
     return problems
 
 
-def locked_prediction(
-    *, session: Session, round_id: int, member_id: int, except_attempt_id: int | None = None, reads: Connection | None = None
-) -> int | None:
-    """The prediction of the member's first submitted attempt that has one. Where the round locks
-    predictions it stands for every later attempt: resubmitting the same answers with another guess each
-    time would otherwise buy the tie-break. `reads`: as for get_own."""
-    params = {"round_id": round_id, "member_id": member_id, "except_id": except_attempt_id or 0}
-    row = _LOCKED.first(reads if reads is not None else session.connection(), params)
-    return None if row is None else cast(int, row.prediction)
-
-
-def locked_for(*, session: Session, attempt: Attempt, reads: Connection | None = None) -> int | None:
-    """locked_prediction() for an attempt in progress. A first attempt needs no read: it was numbered 1 because
-    the member had finished none, and none can finish while it is in progress (one at a time)."""
+def locked_prediction(*, session: Session, attempt: Attempt, reads: Connection | None = None) -> int | None:
+    """For an attempt in progress, the prediction of the member's first submitted attempt of the round that has
+    one. Where the round locks predictions it stands for every later attempt: resubmitting the same answers with
+    another guess each time would otherwise buy the tie-break. A first attempt needs no read: it was numbered 1
+    because the member had finished none, and none can finish while it is in progress (one at a time).
+    `reads`: as for get_own."""
     if attempt.number <= 1:
         return None
-    assert attempt.id is not None
-    return locked_prediction(
-        session=session, round_id=attempt.round_id, member_id=attempt.member_id, except_attempt_id=attempt.id, reads=reads
-    )
+    params = {"round_id": attempt.round_id, "member_id": attempt.member_id, "except_id": attempt.id or 0}
+    row = _LOCKED.first(reads if reads is not None else session.connection(), params)
+    return None if row is None else cast(int, row.prediction)
 
 
 MAX_PREDICTION = 100_000_000
@@ -257,7 +248,7 @@ def save_prediction(*, session: Session, actor: Actor, attempt_id: int, value: i
     if not prediction_in_range(value):
         raise Invalid(N_("Dự đoán phải là một số nguyên không âm."), field="value")
     if lock_first:
-        first = locked_for(session=session, attempt=attempt)
+        first = locked_prediction(session=session, attempt=attempt)
         if first is not None and first != value:
             raise Conflict(N_("Dự đoán của bạn đã được chốt ở lượt nộp đầu tiên: {value}."), value=Quantity(first))
     attempt.prediction, attempt.prediction_saved_at = value, now
