@@ -109,7 +109,7 @@ class SharedPage:
         for i, (text, deflated) in enumerate(texts):
             crc = zlib.crc32(text, crc)
             if deflated is None:  # personal: its matches may reach back into the page before it
-                before = b"".join(t for t, _ in texts[max(0, i - 4) : i]) if len(text) > STORED_MAX else b""
+                before = b"".join(t for t, _ in texts[:i])[-PRIMED:] if len(text) > STORED_MAX else b""
                 deflated = _personal(text, before)
             out.append(deflated)
         out += [_LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
