@@ -9,8 +9,10 @@ import random
 import zlib
 
 import pytest
+from markupsafe import escape
 
-from app.shared_page import GZIP_MIN_BYTES, Piece, SharedPage, accepts_gzip, hole
+from app import compression
+from app.shared_page import GZIP_MIN_BYTES, Piece, SharedPage, accepts_gzip, escape_all, hole
 
 ROWS = "".join(f'<tr data-m="{i}"><td>{i}</td><td>Nguyễn Thị Đào {i}</td><td>Chi bộ {i % 7}</td></tr>\n' for i in range(1, 80))
 PAGE = (
@@ -91,7 +93,7 @@ def test_a_page_mostly_of_personal_text_is_compressed_whole():
     mine = ROWS[:3000]
     packed, gzipped = page.body({"mine": mine, "csrf": "tok"}, gzip=True)
     assert gzipped and gzip.decompress(packed).decode() == _naive(html, {"mine": mine, "csrf": "tok"})
-    alone = zlib.compressobj(1, zlib.DEFLATED, -15)
+    alone = compression.compressor(compression.FAST, -15)  # the same compressor on the person's text alone
     assert len(packed) < len(alone.compress(mine.encode()) + alone.flush()) + 100
 
 
@@ -111,3 +113,13 @@ def test_a_piece_is_filled_at_each_hole_and_a_missing_value_is_an_error():
     braced = Piece.cut(f"<p data-x='{{\"a\": 1}}'>{hole('v')}</p>{{}}")
     assert braced.fill({"v": "{v} {0}"}) == "<p data-x='{\"a\": 1}'>{v} {0}</p>{}"
     assert Piece.cut("no hole {at} all").fill({}) == "no hole {at} all"
+    # so are percent signs (a width, a "%(n)s" typed into a question)
+    percent = Piece.cut(f'<b style="width:50%">{hole("v")} %(v)s %%</b>')
+    assert percent.fill({"v": "%(v)s 100%"}) == '<b style="width:50%">%(v)s 100% %(v)s %%</b>'
+
+
+def test_texts_escaped_together_come_out_as_each_escaped_alone():
+    texts = ['<script>alert("x")</script>', "Đúng & 'Sai'", "", "a\x00b", "<b>", "Nghị quyết số 1"]
+    assert escape_all(texts) == [str(escape(t)) for t in texts]  # one holds the separator: one at a time
+    assert escape_all(texts[:3] + texts[4:]) == [str(escape(t)) for t in texts[:3] + texts[4:]]
+    assert escape_all([]) == [] and escape_all([""]) == [""]

@@ -26,6 +26,7 @@ from app.services.org.access import Actor
 from app.services.quiz import attempts, member_rounds, rules, saving, sheet, starting
 from app.services.quiz import review as attempt_review
 from app.services.results import share
+from app.shared_page import escape_all
 from app.templating import local_time, mmss, piece, render, render_filled, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
@@ -111,15 +112,21 @@ def _questions(request: Request, attempt: Attempt, read: sheet.Sheet) -> tuple[s
     card_of = {k: piece(request, _QUESTION, part="card", kind=k) for k in kinds}
     option_of = {k: piece(request, _QUESTION, part="option", kind=k) for k in kinds}
     total, attempt_id = str(len(read.questions)), str(attempt.id)
+    texts = []  # each question's text, then each of its options' id and text
+    for q in read.questions:
+        texts.append(q.text)
+        for o in q.options:
+            texts += (o["id"], o["text"])
+    escaped = iter(escape_all(texts))
     links, cards = [], []
     for q in read.questions:
         n, chosen, option = str(q.position), read.answers.get(q.position) or [], option_of[q.kind]
         links.append(link.fill({"n": n, "done": ' class="done"' if chosen else ""}))
-        options = "".join(
-            option.fill({"n": n, "id": escape(o["id"]), "checked": " checked" if o["id"] in chosen else "", "label": escape(o["text"])})
-            for o in q.options
-        )
-        card = {"n": n, "total": total, "attempt": attempt_id, "text": escape(q.text), "options": options, "saved": saved if chosen else ""}
+        text, options = next(escaped), []
+        for o in q.options:
+            oid, label = next(escaped), next(escaped)
+            options.append(option.fill({"n": n, "id": oid, "checked": " checked" if o["id"] in chosen else "", "label": label}))
+        card = {"n": n, "total": total, "attempt": attempt_id, "text": text, "options": "".join(options), "saved": saved if chosen else ""}
         cards.append(card_of[q.kind].fill(card))
     return "".join(links), "".join(cards)
 
