@@ -13,7 +13,6 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import openapi, sweeper
+from app.compression import FastGZipMiddleware
 from app.config import Settings, get_settings
 from app.db import make_engine, on_commit
 from app.db_loop import dispose_loop_reader, loop_reader
@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Phones on 3G; small bodies (most API answers) cost more to compress than they save
     # (docs/performance.md#compression-and-static-files).
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
+    app.add_middleware(FastGZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     if settings.allowed_host_list:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(HttpGuard, secure_cookies=not settings.insecure_cookies)  # outermost: before any body
