@@ -21,7 +21,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Session, create_engine
 
-from app.db import NO_DATABASE, NeedsDatabase, lock_path, reader, session_scope
+from app.db import NO_DATABASE, NeedsDatabase, json_value, lock_path, reader, session_scope
 
 T = TypeVar("T")
 
@@ -43,7 +43,12 @@ def loop_reader(engine: Engine, pool_size: int = 10) -> Engine | None:
         return _async_loop_reader(engine, pool_size)
     if engine.dialect.name != "sqlite" or lock_path(engine) is None:
         return None
-    loop = create_engine(engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False, "timeout": LOOP_BUSY_S})
+    loop = create_engine(
+        engine.url,
+        poolclass=SingletonThreadPool,
+        connect_args={"check_same_thread": False, "timeout": LOOP_BUSY_S},
+        json_deserializer=json_value,
+    )
 
     @event.listens_for(loop, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -69,6 +74,7 @@ def _async_loop_reader(engine: Engine, pool_size: int) -> Engine | None:
         pool_timeout=LOOP_POOL_WAIT_S,
         pool_recycle=1800,
         connect_args={"options": options},
+        json_deserializer=json_value,
     )
     return loop.sync_engine
 

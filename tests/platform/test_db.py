@@ -150,6 +150,37 @@ def test_a_statement_on_the_driver_reads_and_writes_as_sqlalchemy_does(engine, s
         assert on_driver.all(conn, {"a": attempt.id}) == [(["c"], when)]
 
 
+def test_json_is_stored_as_utf8_text_and_read_back_as_written(engine, session, quiz_world):
+    """A JSON column's text keeps Vietnamese as it is (not \\u escapes), and json_value reads what json.loads reads."""
+    import json
+
+    import pytest
+    from sqlalchemy import bindparam, text
+    from sqlalchemy import select as sa_select
+
+    from app.db import DriverStatement, json_value
+    from app.models import Answer
+    from app.services.quiz import starting, taps
+    from tests.factories import member_actor
+
+    attempt, _ = starting.start(session=session, actor=member_actor(session, quiz_world.inside), round_id=quiz_world.round_id)
+    session.commit()
+    with engine.begin() as conn:
+        DriverStatement(taps.upsert_statement(engine.dialect.name)).many(
+            conn, [{"attempt_id": attempt.id, "position": 2, "option_ids": ["Đúng", 'a"b'], "saved_at": attempt.started_at}]
+        )
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT CAST(option_ids AS TEXT) FROM answer WHERE attempt_id = :a"), {"a": attempt.id}).scalar_one()
+        assert "Đúng" in stored and "\\u" not in stored
+        read = sa_select(Answer.__table__.c.option_ids).where(Answer.__table__.c.attempt_id == bindparam("a"))
+        assert DriverStatement(read).all(conn, {"a": attempt.id}) == conn.execute(read, {"a": attempt.id}).all() == [(["Đúng", 'a"b'],)]
+    for raw in ('[{"id": "x", "text": "Đúng"}]', ' {"a": [1, 2.5, null]} ', b'{"a": true}', '"\\u0110"', "3"):
+        assert json_value(raw) == json.loads(raw)
+    for bad in ("", "[1,", '{"a": 1} x', "nul"):
+        with pytest.raises(json.JSONDecodeError):
+            json_value(bad)
+
+
 def test_reads_before_the_lock_take_no_writer_lock_and_the_writes_after_them_do(tmp_path):
     """db.reads_before_lock on SQLite (its own database file): the block reads without the writer lock, a write
     inside it is refused before anything is written, and the session's next transaction takes the lock."""
