@@ -140,18 +140,20 @@ def json_text(value: Any) -> str:
 _DECODE = json.JSONDecoder().raw_decode
 
 
-def json_value(text: str | bytes) -> Any:
+def json_value(text: str | bytes | memoryview) -> Any:
     """A JSON column's value: JSONDecoder.raw_decode without the checks json.loads makes around it, a third of
-    reading one of the 20 option lists of a quiz page. Bytes (psycopg's), or text with space around it, go to
-    json.loads."""
-    if type(text) is str:
+    reading one of the 20 option lists of a quiz page. psycopg hands the UTF-8 bytes of the server's text; text
+    with space around it, or bytes that are not UTF-8, go to json.loads."""
+    if not isinstance(text, str):
         try:
-            value, end = _DECODE(text)
-        except json.JSONDecodeError:
-            return json.loads(text)  # raises the same error, or reads past leading space
-        if end == len(text):
-            return value
-    return json.loads(text)
+            text = bytes(text).decode()
+        except UnicodeDecodeError:
+            return json.loads(bytes(text))
+    try:
+        value, end = _DECODE(text)
+    except json.JSONDecodeError:
+        return json.loads(text)  # raises the same error, or reads past leading space
+    return value if end == len(text) else json.loads(text)
 
 
 def lock_path(engine: Engine) -> str | None:
@@ -277,12 +279,12 @@ def _base_engine(bind: Engine | Connection) -> Engine:
     return engine
 
 
-async def _fetch(connection: Any, sql: str, params: Any) -> tuple[Any, list[Any]]:
+async def _fetch(connection: Any, sql: str, params: Any, describe: bool) -> tuple[Any, list[Any]]:
     """A read on psycopg's async connection under SQLAlchemy's adapter: the adapter's cursor around it cost a
     tenth of a read on the event loop (docs/performance.md#postgresql-on-the-event-loop)."""
     async with connection.cursor() as cursor:
         await cursor.execute(sql, params)
-        return cursor.description, await cursor.fetchall()
+        return cursor.description if describe else None, await cursor.fetchall()
 
 
 class DriverStatement:
@@ -332,12 +334,12 @@ class DriverStatement:
         dbapi = conn.connection.dbapi_connection
         raw: Sequence[Any]
         if conn.dialect.is_async:  # the loop reader's (db_loop): psycopg's own async cursor, awaited in the page's
-            description, raw = await_(_fetch(dbapi._connection, sql, params))  # type: ignore[union-attr]  # greenlet
+            description, raw = await_(_fetch(dbapi._connection, sql, params, not from_db))  # type: ignore[union-attr]  # greenlet
         else:
             cursor = dbapi.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(sql, params)
-                description, raw = cursor.description, cursor.fetchall()
+                description, raw = cursor.description if not from_db else None, cursor.fetchall()
             finally:
                 cursor.close()
         if not from_db:
