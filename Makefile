@@ -43,6 +43,7 @@ bench: setup services
 	$(BIN)/python -m bench.attempts
 	$(BIN)/python -m bench.journey --write
 	$(BIN)/python -m bench.journey_cpu
+	$(BIN)/python -m bench.page_cpu --page home --db both
 	$(BIN)/python -m bench.pg_read
 	$(BIN)/python -m bench.standings
 	$(BIN)/python -m bench.participation

@@ -164,7 +164,9 @@ def own(*, session: Session, actor: Actor, now: datetime | None = None, reads: C
             attempt = attempts.finalise_if_due(session=session, attempt=attached, now=now)
         if by_round is not None and attempt.round_id not in by_round:
             by_round[attempt.round_id] = (
-                Round.model_construct(**{c.name: values[f"r_{c.name}"] for c in _round_cols}),
+                # the draw, not read, is given: else pydantic calls its default factory (list) through
+                # inspect.signature at each construct, 87 µs against 10
+                Round.model_construct(draw=[], **{c.name: values[f"r_{c.name}"] for c in _round_cols}),
                 Contest.model_construct(**{c.name: values[f"c_{c.name}"] for c in _contest_cols}),
             )
         mine.append(attempt)
