@@ -145,10 +145,11 @@ def json_value(text: str | bytes | memoryview) -> Any:
     reading one of the 20 option lists of a quiz page. psycopg hands the UTF-8 bytes of the server's text; text
     with space around it, or bytes that are not UTF-8, go to json.loads."""
     if not isinstance(text, str):
+        raw = bytes(text)
         try:
-            text = bytes(text).decode()
+            text = raw.decode()
         except UnicodeDecodeError:
-            return json.loads(bytes(text))
+            return json.loads(raw)
     try:
         value, end = _DECODE(text)
     except json.JSONDecodeError:
@@ -353,11 +354,11 @@ class DriverStatement:
             return [make(r) for r in raw]
         rows = []
         for r in raw:
-            values = list(r)
+            cells = list(r)
             for n, f in converts:
-                if values[n] is not None:
-                    values[n] = f(values[n])
-            rows.append(make(values))
+                if cells[n] is not None:
+                    cells[n] = f(cells[n])
+            rows.append(make(cells))
         return rows
 
     def first(self, conn: Connection, values: dict[str, Any]) -> Any:
