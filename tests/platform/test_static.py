@@ -32,3 +32,37 @@ def test_api_docs_work_offline(client):
     assert js.status_code == 200 and b"SwaggerUIBundle" in js.content[:2000]
     assert re.search(rb"5\.\d+\.\d+", js.content)
     assert client.get("/api/v1/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_the_gzip_middleware_compresses_a_streamed_answer_with_isal_and_leaves_small_ones():
+    """FastGZipMiddleware: Starlette's middleware with ISA-L's compressor, chunk after chunk (Z_SYNC_FLUSH) and
+    then the end; an answer under the minimum size, or to a client that does not ask for gzip, goes as it is."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse, StreamingResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from app.compression import FastGZipMiddleware
+
+    chunks = [f"dòng {i} của bảng xếp hạng\n".encode() * 200 for i in range(3)]
+
+    async def streamed(request):
+        async def body():
+            for c in chunks:
+                yield c
+
+        return StreamingResponse(body(), media_type="text/plain")
+
+    async def small(request):
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/big", streamed), Route("/small", small)])
+    app.add_middleware(FastGZipMiddleware, minimum_size=1000)
+    with TestClient(app) as client:
+        r = client.get("/big", headers={"Accept-Encoding": "gzip"})
+        assert r.headers["content-encoding"] == "gzip" and r.content == b"".join(chunks)  # httpx has decoded the stream
+        assert r.num_bytes_downloaded < len(r.content) / 10
+        plain = client.get("/big", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == b"".join(chunks)
+        tiny = client.get("/small", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in tiny.headers and tiny.text == "ok"
