@@ -133,7 +133,7 @@ def make_engine(settings: Settings) -> Engine:
 
 def json_text(value: Any) -> str:
     """A JSON column's text: UTF-8 as it is, not \\u escapes. A Vietnamese snapshot is two fifths smaller that
-    way, and a quiz page decodes its 20 option lists a third faster (docs/performance.md#one-or-two-reads-a-page)."""
+    way, and a quiz page decodes its 20 option lists a third faster (docs/performance.md#the-quiz-pages-own-work)."""
     return json.dumps(value, ensure_ascii=False)
 
 
