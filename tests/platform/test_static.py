@@ -66,3 +66,29 @@ def test_the_gzip_middleware_compresses_a_streamed_answer_with_isal_and_leaves_s
         assert "content-encoding" not in plain.headers and plain.content == b"".join(chunks)
         tiny = client.get("/small", headers={"Accept-Encoding": "gzip"})
         assert "content-encoding" not in tiny.headers and tiny.text == "ok"
+
+
+def test_an_excel_file_is_not_gzipped_again_but_a_pdf_is():
+    """An XLSX is a zip archive already (gzip took 3% off a judge's export): the middleware sends it as it is."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from app.compression import XLSX, FastGZipMiddleware
+
+    body = b"PK\x03\x04" + "Bảng xếp hạng vòng 1\n".encode() * 200
+
+    def answer(media_type):
+        async def endpoint(request):
+            return Response(body, media_type=media_type)
+
+        return endpoint
+
+    app = Starlette(routes=[Route("/x.xlsx", answer(XLSX)), Route("/x.pdf", answer("application/pdf"))])
+    app.add_middleware(FastGZipMiddleware, minimum_size=1000)
+    with TestClient(app) as client:
+        xlsx = client.get("/x.xlsx", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in xlsx.headers and xlsx.content == body
+        pdf = client.get("/x.pdf", headers={"Accept-Encoding": "gzip"})
+        assert pdf.headers["content-encoding"] == "gzip" and pdf.content == body
