@@ -14,7 +14,7 @@ from sqlmodel import select
 from app.errors import ImportFailed
 from app.models import AuditEntry, Member, Unit
 from app.services.kit import tables as importers
-from app.services.org import member_import
+from app.services.org import member_import, member_plan
 from app.services.org.access import Actor
 from app.services.org.member_import import COLUMNS, commit, parse, preview, template_csv, template_xlsx
 from app.services.org.members import id_number_hash
@@ -98,8 +98,8 @@ def run_commit(session, org, content: bytes, filename: str, **kw):
 
 def test_good_xlsx_creates_members(session, client, org, monkeypatch):
     calls = []
-    real_hash = member_import.hash_password
-    monkeypatch.setattr(member_import, "hash_password", lambda pw: calls.append(pw) or real_hash(pw))
+    real_hash = member_plan.hash_password  # where a plan is written, its passwords hashed
+    monkeypatch.setattr(member_plan, "hash_password", lambda pw: calls.append(pw) or real_hash(pw))
     nfd_name = unicodedata.normalize("NFD", "Nguyễn Thị Ánh")
     content = xlsx(
         [
@@ -454,7 +454,7 @@ def test_an_import_reads_and_hashes_outside_the_write_lock(engine, org, monkeypa
         time.sleep(1.5)
         return "slow$" + password
 
-    monkeypatch.setattr(member_import, "hash_password", slow_hash)
+    monkeypatch.setattr(member_plan, "hash_password", slow_hash)
     content = csv_bytes([["Người Chậm", "0933000201", "HVS201", "", "CBA1", "", "MatKhau#Rieng1"]])
     waited: list[float] = []
 
