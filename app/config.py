@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     auth_max_age_s: float = 600.0
     # Threads per worker for blocking work (database, argon2), and database connections per worker.
     threads: int = 16
+    # PostgreSQL: how a member's page reads its own rows on the event loop. "block" holds the loop for the
+    # round trip (cheaper in CPU, for a server on this machine); "wait" awaits it; "auto" blocks when the
+    # server is on a loopback address or a Unix socket (docs/performance.md#postgresql-reads-that-hold-the-loop).
+    pg_loop_reads: Literal["auto", "block", "wait"] = "auto"
     # How often each worker finalises attempts whose time ran out and closes rounds past closes_at
     # (0 turns the sweep off).
     sweep_every_s: float = 30.0

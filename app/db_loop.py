@@ -27,19 +27,28 @@ T = TypeVar("T")
 
 LOOP_POOL_WAIT_S = 1.0  # PostgreSQL: how long a read on the event loop may wait for a connection of its pool
 LOOP_BUSY_S = 0.05  # how long a read on the event loop may wait for SQLite before it goes to the thread pool
+LOOP_BLOCK_S = 0.2  # PostgreSQL, reads that hold the loop: how long one may take before it goes to the thread pool
 
 
-def loop_reader(engine: Engine, pool_size: int = 10) -> Engine | None:
+def loop_reader(engine: Engine, pool_size: int = 20, *, block: bool | None = None) -> Engine | None:
     """An engine for the few reads made on the event loop itself (a member the worker has not seen: one SELECT by
     key; a member's own attempts for a page), where the thread hop cost more than the read
     (docs/performance.md#token-and-member-cache). Used through on_loop and loop_reads.
     - SQLite: one connection per thread that uses it (the loop's), read only, with a short busy timeout: a read
       that would wait raises, and the caller goes to the pool.
-    - PostgreSQL (psycopg): the sync face of an asyncio engine, in autocommit and read only. Its reads run in a
-      greenlet (on_loop) and wait for the server without holding the loop
-      (docs/performance.md#postgresql-on-the-event-loop).
+    - PostgreSQL (psycopg), in autocommit and read only, by `block` (None: block when the server is on this
+      machine; docs/performance.md#postgresql-reads-that-hold-the-loop):
+      - block: a sync connection that holds the loop for the round trip, as SQLite's read does, with a short
+        statement timeout after which the page goes to the thread pool;
+      - else the sync face of an asyncio engine of up to `pool_size` connections, whose reads run in a greenlet
+        (on_loop) and wait for the server without holding the loop
+        (docs/performance.md#postgresql-on-the-event-loop).
     None for a database in memory or another driver."""
     if engine.dialect.name == "postgresql":
+        if engine.url.get_driver_name() != "psycopg":
+            return None
+        if block if block is not None else is_local(engine):
+            return _blocking_loop_reader(engine)
         return _async_loop_reader(engine, pool_size)
     if engine.dialect.name != "sqlite" or lock_path(engine) is None:
         return None
@@ -59,21 +68,45 @@ def loop_reader(engine: Engine, pool_size: int = 10) -> Engine | None:
     return loop
 
 
-def _async_loop_reader(engine: Engine, pool_size: int) -> Engine | None:
-    if engine.url.get_driver_name() != "psycopg":
-        return None
+_READ_ONLY = "-c plan_cache_mode=force_custom_plan -c default_transaction_read_only=on"
+
+
+def is_local(engine: Engine) -> bool:
+    """Whether the PostgreSQL server is reached on this machine (a loopback address or a Unix socket)."""
+    host = engine.url.host or str(engine.url.query.get("host") or "")
+    return host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+
+
+def _blocking_loop_reader(engine: Engine) -> Engine:
+    # One page reads at a time on the loop's thread (a read inside a read shares its connection): two
+    # connections, and a checkout that would wait goes to the thread pool (loop_reads).
+    timeout_ms = int(LOOP_BLOCK_S * 1000)
+    return create_engine(
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=2,
+        max_overflow=0,
+        pool_timeout=0.01,
+        pool_recycle=1800,
+        connect_args={"options": f"{_READ_ONLY} -c statement_timeout={timeout_ms}", "connect_timeout": 2},
+        json_deserializer=json_value,
+    )
+
+
+def _async_loop_reader(engine: Engine, pool_size: int) -> Engine:
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    options = "-c plan_cache_mode=force_custom_plan -c default_transaction_read_only=on"
-    # a page that finds every connection taken waits a little, then goes to the thread pool (loop_reads)
+    # No overflow: a connection the pool made beyond its size was closed on its return, and under load each
+    # worker opened and closed some 30 a second (docs/performance.md#postgresql-reads-that-hold-the-loop). A
+    # page that finds every connection taken waits a little, then goes to the thread pool (loop_reads).
     loop = create_async_engine(
         engine.url,
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_timeout=LOOP_POOL_WAIT_S,
         pool_recycle=1800,
-        connect_args={"options": options},
+        connect_args={"options": _READ_ONLY},
         json_deserializer=json_value,
     )
     return loop.sync_engine

@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hoithi", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
-    app.state.loop_reader = loop_reader(app.state.engine)
+    app.state.loop_reader = loop_reader(app.state.engine, block={"block": True, "wait": False}.get(settings.pg_loop_reads))
     app.state.secret = settings.resolved_secret_key()
     app.state.static_version = _static_version()
     # The per-process caches and the tap writer: made here, reached through app.state, told of this

@@ -224,9 +224,11 @@ def test_reads_before_the_lock_join_the_one_transaction_on_postgresql(engine):
         assert apart == (engine.dialect.name == "sqlite")
 
 
-def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_nothing(app, engine, session, quiz_world):
-    """db_loop.loop_reader through db_loop.on_loop and db_loop.loop_reads: the same rows as a session reads; on PostgreSQL two
-    reads that wait for the server wait together (the loop is not held); a write is refused on either."""
+def test_the_loop_reader_reads_on_the_event_loop_and_writes_nothing(app, engine, session, quiz_world):
+    """db_loop.loop_reader through db_loop.on_loop and db_loop.loop_reads: the same rows as a session reads; on PostgreSQL
+    the reader that awaits the server lets two slow reads wait together (the loop is not held), and the one that holds
+    the loop gives up on a read longer than LOOP_BLOCK_S (the page goes to the thread pool) and reads on after it; a
+    write is refused by each."""
     import asyncio
 
     import pytest
@@ -234,35 +236,61 @@ def test_the_loop_reader_reads_on_the_event_loop_without_holding_it_and_writes_n
     from sqlalchemy.exc import DBAPIError
 
     from app.db import NeedsDatabase
-    from app.db_loop import loop_reads, on_loop
+    from app.db_loop import LOOP_BLOCK_S, loop_reader, loop_reads, on_loop
 
-    reader = app.state.loop_reader
     units = select(func.count()).select_from(Unit)
+    readers = [app.state.loop_reader]
+    if engine.dialect.name == "postgresql":
+        assert app.state.loop_reader.dialect.is_async is False  # the test server is on 127.0.0.1: reads hold the loop
+        readers.append(loop_reader(engine, pool_size=4, block=False))
 
-    def count() -> int:
+    def count(reader) -> int:  # type: ignore[no-untyped-def]
         with loop_reads(reader) as conn:
             return int(conn.execute(units).scalar_one())
 
-    assert _run_loop(on_loop(reader, count)) == session.exec(units).one() > 0
-    if engine.dialect.name == "postgresql":
-
-        def slow() -> None:
-            with loop_reads(reader) as conn:
-                conn.execute(text("SELECT pg_sleep(0.3)"))
-
-        async def two_at_once() -> float:
-            started = time.perf_counter()
-            await asyncio.gather(on_loop(reader, slow), on_loop(reader, slow))
-            return time.perf_counter() - started
-
-        assert _run_loop(two_at_once()) < 0.55
-
-    def write() -> None:
+    def write(reader) -> None:  # type: ignore[no-untyped-def]
         with loop_reads(reader) as conn:
             conn.execute(text("UPDATE unit SET name = name"))
 
+    for reader in readers:
+        assert _run_loop(on_loop(reader, lambda r=reader: count(r))) == session.exec(units).one() > 0
+        with pytest.raises((NeedsDatabase, DBAPIError)):
+            _run_loop(on_loop(reader, lambda r=reader: write(r)))
+    if engine.dialect.name == "sqlite":
+        return
+    blocking, waiting = readers
+
+    def slow(reader) -> None:  # type: ignore[no-untyped-def]
+        with loop_reads(reader) as conn:
+            conn.execute(text(f"SELECT pg_sleep({LOOP_BLOCK_S + 0.1})"))
+
+    async def two_at_once() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(on_loop(waiting, lambda: slow(waiting)), on_loop(waiting, lambda: slow(waiting)))
+        return time.perf_counter() - started
+
+    assert _run_loop(two_at_once()) < 2 * LOOP_BLOCK_S + 0.15
+    started = time.perf_counter()
     with pytest.raises((NeedsDatabase, DBAPIError)):
-        _run_loop(on_loop(reader, write))
+        _run_loop(on_loop(blocking, lambda: slow(blocking)))
+    assert time.perf_counter() - started < LOOP_BLOCK_S + 0.1
+    assert _run_loop(on_loop(blocking, lambda: count(blocking))) > 0
+    _run_loop(on_loop(waiting, waiting.dispose))
+
+
+def test_postgresql_reads_hold_the_loop_only_for_a_server_on_this_machine():
+    from sqlalchemy import create_engine
+
+    from app.db_loop import is_local, loop_reader
+
+    def url(rest: str):  # type: ignore[no-untyped-def]
+        return create_engine(f"postgresql+psycopg://{rest}")
+
+    assert is_local(url("u@127.0.0.1:5432/d")) and is_local(url("u@localhost/d")) and is_local(url("u@/d?host=/run/postgresql"))
+    assert not is_local(url("u@10.0.0.5/d")) and not is_local(url("u@db.example.vn:5432/d"))
+    assert loop_reader(url("u@db.example.vn/d")).dialect.is_async  # type: ignore[union-attr]
+    assert not loop_reader(url("u@db.example.vn/d"), block=True).dialect.is_async  # type: ignore[union-attr]
+    assert loop_reader(url("u@127.0.0.1/d"), block=False).dialect.is_async  # type: ignore[union-attr]
 
 
 def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
@@ -277,11 +305,11 @@ def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
     from app.db import NeedsDatabase
     from app.db_loop import loop_reader, loop_reads, on_loop
 
-    reader = loop_reader(engine, pool_size=1)  # at most two connections on PostgreSQL
+    reader = loop_reader(engine, pool_size=2, block=False)  # at most two connections on PostgreSQL
     assert reader is not None
     pause = "SELECT pg_sleep(0.05)" if engine.dialect.name == "postgresql" else "SELECT 1"
 
-    def page() -> bool:
+    def page(reader=reader) -> bool:  # type: ignore[no-untyped-def]
         with loop_reads(reader) as outer:
             outer.execute(text(pause))
             with loop_reads(reader) as inner:
@@ -307,6 +335,9 @@ def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
     assert took < 0.9  # no wait for the pool's timeout (1 s)
     if engine.dialect.name == "postgresql":  # two connections held, the third page goes to the thread pool
         assert sum(isinstance(o, NeedsDatabase) for o in full) == 1 and full.count(None) == 2, full
+        blocking = loop_reader(engine, block=True)
+        assert blocking is not None and _run_loop(on_loop(blocking, lambda: page(blocking))) is True
+        blocking.dispose()
     with pytest.raises(NeedsDatabase):
         with loop_reads(None):
             pass
