@@ -68,7 +68,10 @@ def loop_reader(engine: Engine, pool_size: int = 20, *, block: bool | None = Non
     return loop
 
 
-_READ_ONLY = "-c plan_cache_mode=force_custom_plan -c default_transaction_read_only=on"
+# Generic plans (PostgreSQL's default), unlike the main engine's (docs/performance.md#postgresql-connections): these
+# are reads by a member's or an attempt's id, planned again when the tables' statistics change, and planning
+# each anew cost the server four times the read (docs/performance.md#postgresql-reads-that-hold-the-loop).
+_READ_ONLY = "-c default_transaction_read_only=on"
 
 
 def is_local(engine: Engine) -> bool:

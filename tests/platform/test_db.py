@@ -260,6 +260,13 @@ def test_the_loop_reader_reads_on_the_event_loop_and_writes_nothing(app, engine,
         return
     blocking, waiting = readers
 
+    def plans(reader) -> str:  # type: ignore[no-untyped-def]  # generic plans for the loop's reads by key, unlike the rest
+        with loop_reads(reader) as conn:
+            return str(conn.execute(text("SHOW plan_cache_mode")).scalar_one())
+
+    assert _run_loop(on_loop(blocking, lambda: plans(blocking))) == _run_loop(on_loop(waiting, lambda: plans(waiting))) == "auto"
+    assert session.exec(text("SHOW plan_cache_mode")).one()[0] == "force_custom_plan"  # type: ignore[call-overload]
+
     def slow(reader) -> None:  # type: ignore[no-untyped-def]
         with loop_reads(reader) as conn:
             conn.execute(text(f"SELECT pg_sleep({LOOP_BLOCK_S + 0.1})"))
