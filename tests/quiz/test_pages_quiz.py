@@ -456,6 +456,49 @@ def test_home_is_made_on_the_event_loop_and_reads_the_same_either_way(app, clien
     assert by_driver == seen() and by_driver[1][0][4:] == (True, 1, 1)
 
 
+def test_the_quiz_pages_one_read_gives_what_the_session_reads(app, client, session, quiz_world):
+    """attempts.own_sheet on the loop's bare connection (one statement: the attempt's row, then its questions with
+    their answers) gives the attempt and sheet that get_own and sheet.sheet read on a session; another member's
+    attempt is not found, and one past its time goes to the thread pool to be finalised there."""
+    import pytest
+
+    from app.db import NeedsDatabase
+    from app.errors import NotFound
+    from app.models import Unit
+    from tests.factories import make_member, member_actor
+
+    attempt_id, right, _wrong, home = _start(client, session, quiz_world)
+    client.post(
+        f"/attempts/{attempt_id}/answer/2", data={"q2": right[2]}, headers={"X-CSRF-Token": csrf_from(home.text), "HX-Request": "true"}
+    )
+    session.rollback()
+    me = member_actor(session, quiz_world.inside)
+
+    def both(actor):  # type: ignore[no-untyped-def]
+        with app.state.engine.connect() as conn:
+            on_loop = attempts.own_sheet(session=session, actor=actor, attempt_id=attempt_id, reads=conn)
+        return on_loop, attempts.own_sheet(session=session, actor=actor, attempt_id=attempt_id)
+
+    (a, read), (b, by_session) = both(me)
+    assert a.model_dump() == b.model_dump() and a.id == attempt_id
+
+    def shown(rows):  # type: ignore[no-untyped-def]
+        return [(q.position, q.text, q.kind, q.options, q.option_ids) for q in rows]
+
+    assert shown(read.questions) == shown(by_session.questions) and len(read.questions) == 5
+    assert read.answers == by_session.answers == {2: [right[2]]}
+    neighbour = make_member(session, session.get(Unit, quiz_world.inside.unit_id), phone="0911000079")
+    session.commit()
+    with pytest.raises(NotFound), app.state.engine.connect() as conn:
+        attempts.own_sheet(session=session, actor=member_actor(session, neighbour), attempt_id=attempt_id, reads=conn)
+    row = session.get(Attempt, attempt_id)
+    row.deadline_at = row.started_at - timedelta(seconds=1)
+    session.add(row)
+    session.commit()
+    with pytest.raises(NeedsDatabase), app.state.engine.connect() as conn:
+        attempts.own_sheet(session=session, actor=me, attempt_id=attempt_id, reads=conn)
+
+
 def test_another_members_attempt_is_not_found_on_the_quiz_and_result_pages(client, session, quiz_world):
     """The quiz and result pages read the attempt on the event loop on SQLite: the owner check holds there too."""
     from app.models import Unit
@@ -477,8 +520,8 @@ def test_another_members_attempt_is_not_found_on_the_quiz_and_result_pages(clien
 def test_each_member_page_loads_what_it_shows_in_one_or_two_reads(client, session, quiz_world, monkeypatch):
     """The pages every member opens when a round opens read the member's own rows in one or two statements (a
     round trip each on PostgreSQL): home its attempts with their rounds (cards and results alike), the rules
-    page the same, the quiz page the attempt and its questions with their answers (a first attempt has no
-    earlier prediction to be locked by), the result page the member's attempts, its own among them."""
+    page the same, the quiz page the attempt with its questions and their answers in one (a first attempt has
+    no earlier prediction to be locked by), the result page the member's attempts, its own among them."""
     from app.db import DriverStatement
 
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
@@ -501,7 +544,7 @@ def test_each_member_page_loads_what_it_shows_in_one_or_two_reads(client, sessio
 
     quiz = client.get(f"/attempts/{attempt_id}")
     assert 'id="answered">1</b>/5' in quiz.text and f'value="{right[1]}" checked' in quiz.text  # the answer, in the same read
-    assert read_by(f"/attempts/{attempt_id}") == ["attempt", "attempt_question"]
+    assert read_by(f"/attempts/{attempt_id}") == ["attempt"]  # attempts.own_sheet: the attempt, then its questions
     assert read_by("/") == ["attempt"]
     assert read_by(f"/rounds/{quiz_world.round_id}/enter") == ["attempt"]
     client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(quiz.text)})

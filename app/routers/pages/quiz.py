@@ -54,10 +54,12 @@ def _take_page(
     error: str | None = None,
     status_code: int = 200,
     reads: Connection | None = None,
+    read: sheet.Sheet | None = None,
 ) -> HTMLResponse:
     """The quiz page: shared by every attempt of the round but for the attempt's own parts (holes), which are
-    filled from pieces; the round's title and prediction settings come from its offer."""
-    read = sheet.sheet(session=session, attempt=attempt, reads=reads)
+    filled from pieces; the round's title and prediction settings come from its offer. `read`: the attempt's sheet,
+    when read with it (attempts.own_sheet)."""
+    read = read or sheet.sheet(session=session, attempt=attempt, reads=reads)
     offer = attempts.round_offer(session, attempt.round_id, request.app.state.boards)
     assert offer is not None
     round_ = offer[0]
@@ -195,10 +197,10 @@ async def take(request: Request, attempt_id: int, caller: CurrentCaller) -> Resp
 
     def page(session: Session, reads: Connection | None) -> Response:
         actor = page_actor(caller.actor_with(session))
-        attempt = attempts.get_own(session=session, actor=actor, attempt_id=attempt_id, reads=reads)
+        attempt, read = attempts.own_sheet(session=session, actor=actor, attempt_id=attempt_id, reads=reads)
         if attempt.status != AttemptStatus.in_progress:
             return redirect(f"/attempts/{attempt_id}/result")
-        return _take_page(request, actor, session, attempt, reads=reads)
+        return _take_page(request, actor, session, attempt, reads=reads, read=read)
 
     return await on_loop_or_pool(request, page)
 

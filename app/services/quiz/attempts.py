@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, literal_column, null, type_coerce, union_all
 from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
@@ -116,12 +116,42 @@ def _own_read(reads: Connection, actor: Actor, attempt_id: int, now: datetime) -
     """get_own on a bare connection: built without validation, as a cold member is, and not attached to a
     session. One past its time must be finalised, a write: the page is then made with the database."""
     row = _OWN_ON_DRIVER.first(reads, {"attempt_id": attempt_id}) if is_db_id(attempt_id) else None
+    return _own_of(row, actor, now, row._asdict() if row is not None else {})
+
+
+def _own_of(row: Any, actor: Actor, now: datetime, values: dict[str, Any]) -> Attempt:
     if row is None or row.member_id != actor.id:
         raise NotFound(N_("Không tìm thấy lượt thi."))
-    attempt = Attempt.model_construct(**row._asdict())
+    attempt = Attempt.model_construct(**values)
     if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
         raise NeedsDatabase("an attempt to finalise")
     return attempt
+
+
+def own_sheet(*, session: Session, actor: Actor, attempt_id: int, reads: Connection | None = None) -> tuple[Attempt, sheet.Sheet]:
+    """get_own and its sheet.sheet, for the quiz page. On a bare connection (`reads`) in one read: the attempt's
+    row, then its questions with their answers (on PostgreSQL a read is a round trip;
+    docs/performance.md#one-or-two-reads-a-page)."""
+    if reads is None:
+        attempt = get_own(session=session, actor=actor, attempt_id=attempt_id)
+        return attempt, sheet.sheet(session=session, attempt=attempt)
+    rows = _OWN_SHEET.all(reads, {"attempt_id": attempt_id, "member_id": actor.id}) if is_db_id(attempt_id) else []
+    first = rows[0] if rows and rows[0].position is None else None
+    attempt = _own_of(first, actor, utcnow(), {c.key: getattr(first, c.key) for c in _ATTEMPT_COLUMNS} if first else {})
+    return attempt, sheet.of_rows(rows[1:])
+
+
+# The attempt's row (its question columns null), then its questions with their answers (its own columns null): one
+# statement, each value read once.
+_ATTEMPT_COLUMNS = list(Attempt.__table__.c)
+_OWN_SHEET = DriverStatement(
+    union_all(
+        sa_select(*_ATTEMPT_COLUMNS, *(type_coerce(null(), c.type).label(c.key) for c in sheet.QUESTION_COLUMNS)).where(
+            Attempt.__table__.c.id == bindparam("attempt_id"), Attempt.__table__.c.member_id == bindparam("member_id")
+        ),
+        sheet.questions_of_own(*(type_coerce(null(), c.type).label(c.key) for c in _ATTEMPT_COLUMNS)),
+    ).order_by(literal_column("position").nulls_first())
+)
 
 
 def get_readable(*, session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -33,7 +33,11 @@ def sheet(*, session: Session, attempt: Attempt, reads: Connection | None = None
     loop), as for attempts.get_own."""
     assert attempt.id is not None
     conn = reads if reads is not None else session.connection()
-    rows = _QUESTIONS.all(conn, {"attempt_id": attempt.id})
+    return of_rows(_QUESTIONS.all(conn, {"attempt_id": attempt.id}))
+
+
+def of_rows(rows: list[Any]) -> Sheet:
+    """The sheet of the rows read: each with position, text, kind, options and option_ids, in order."""
     return Sheet(rows, {q.position: q.option_ids for q in rows if q.option_ids is not None})
 
 
@@ -44,12 +48,24 @@ def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
 
 # Built once: every quiz page and every resumed start reads these. The page's questions come with their answers
 # in one read (a round trip saved on PostgreSQL; docs/performance.md#one-or-two-reads-a-page).
-_aq, _an = AttemptQuestion.__table__, Answer.__table__
+_aq, _an, _at = AttemptQuestion.__table__, Answer.__table__, Attempt.__table__
+QUESTION_COLUMNS = (_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options, _an.c.option_ids)
+_ITS_ANSWER = (_an.c.attempt_id == _aq.c.attempt_id) & (_an.c.position == _aq.c.position)
+
+
+def questions_of_own(*before: Any) -> Select[Any]:
+    """The questions of the attempt `attempt_id` of the member `member_id`, with their answers, after the columns
+    `before` (attempts.own_sheet reads them with the attempt's row)."""
+    return (
+        sa_select(*before, *QUESTION_COLUMNS)
+        .select_from(_aq.join(_at, (_at.c.id == _aq.c.attempt_id) & (_at.c.member_id == bindparam("member_id"))))
+        .outerjoin(_an, _ITS_ANSWER)
+        .where(_aq.c.attempt_id == bindparam("attempt_id"))
+    )
+
+
 _QUESTIONS = DriverStatement(
-    sa_select(_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options, _an.c.option_ids)
-    .outerjoin(_an, (_an.c.attempt_id == _aq.c.attempt_id) & (_an.c.position == _aq.c.position))
-    .where(_aq.c.attempt_id == bindparam("attempt_id"))
-    .order_by(_aq.c.position)
+    sa_select(*QUESTION_COLUMNS).outerjoin(_an, _ITS_ANSWER).where(_aq.c.attempt_id == bindparam("attempt_id")).order_by(_aq.c.position)
 )
 _ANSWERS = DriverStatement(sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id")))
 
