@@ -19,6 +19,9 @@ class AttemptStatus(StrEnum):
     expired = "expired"  # finalised with its saved answers when the deadline passed
 
 
+IN_PROGRESS_ONLY = "status = 'in_progress'"  # the one-in-progress index's predicate, as starting's INSERT names it
+
+
 class Attempt(TableModel, table=True):
     __table_args__ = (
         # At most one attempt in progress per member and round, whatever the number of workers.
@@ -27,8 +30,8 @@ class Attempt(TableModel, table=True):
             "round_id",
             "member_id",
             unique=True,
-            sqlite_where=text("status = 'in_progress'"),
-            postgresql_where=text("status = 'in_progress'"),
+            sqlite_where=text(IN_PROGRESS_ONLY),
+            postgresql_where=text(IN_PROGRESS_ONLY),
         ),
         Index("ix_attempt_round_member", "round_id", "member_id", "number"),
     )

@@ -33,6 +33,30 @@ def test_start_draws_a_snapshot_and_resumes(session, quiz_world):
     assert again.id == attempt.id and not created_again
 
 
+def test_a_start_does_not_depend_on_postgresql_planning_it_for_its_values(engine, quiz_world):
+    """The start's INSERT … ON CONFLICT names the one-in-progress partial index by its predicate. Written with a
+    bound value, PostgreSQL could match it only in a plan made for that value: a statement prepared and planned
+    generically found no index to match (the main engine's custom plans hid it). The predicate is in the SQL."""
+    sql = str(starting._insert(engine.dialect.name).compile(dialect=engine.dialect))
+    assert "WHERE status = 'in_progress' DO NOTHING" in sql
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.connection.dbapi_connection.prepare_threshold = 0  # type: ignore[union-attr]  # every statement prepared
+            conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            conn.commit()
+        try:
+            with Session(bind=conn) as s:
+                me = member_actor(s, quiz_world.inside)
+                first, created = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
+                first_id = first.id
+                s.commit()
+                again, created_again = starting.start(session=s, actor=me, round_id=quiz_world.round_id)
+                assert created and not created_again and again.id == first_id is not None
+                s.commit()
+        finally:
+            conn.invalidate()  # not back to the pool with these settings
+
+
 def test_twenty_parallel_starts_make_one_attempt(engine, session, quiz_world):
     results: list[object] = []
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, text
 from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,7 +24,7 @@ from app.db import reads_before_lock
 from app.errors import N_, Conflict, TooManyRequests
 from app.models import Attempt, Round
 from app.models.contests import RoundStatus
-from app.models.quiz import AttemptStatus
+from app.models.quiz import IN_PROGRESS_ONLY, AttemptStatus
 from app.models.types import utcnow
 from app.services.contests import drawing
 from app.services.kit import offers
@@ -75,7 +75,9 @@ def _insert(dialect: str) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
         insert(_at)
-        .on_conflict_do_nothing(index_elements=["round_id", "member_id"], index_where=_at.c.status == AttemptStatus.in_progress)
+        # the index's predicate written in the SQL: as a bound value PostgreSQL matched it to the partial index only
+        # in a plan made for that value, not in a generic one
+        .on_conflict_do_nothing(index_elements=["round_id", "member_id"], index_where=text(IN_PROGRESS_ONLY))
         .returning(_at.c.id)
     )
 
