@@ -300,6 +300,41 @@ def test_postgresql_reads_hold_the_loop_only_for_a_server_on_this_machine():
     assert loop_reader(url("u@127.0.0.1/d"), block=False).dialect.is_async  # type: ignore[union-attr]
 
 
+def test_a_loop_readers_connection_lost_is_not_kept(engine):
+    """A PostgreSQL restart (here: the backend ended) breaks the loop reader's connection. The read that finds out
+    goes to the thread pool (NeedsDatabase); the connection is not put back, so the next page reads on the loop
+    again instead of failing on it until the pool recycles it."""
+    import pytest
+    from sqlalchemy import bindparam, text
+
+    from app.db import DriverStatement, NeedsDatabase
+    from app.db_loop import loop_reader, loop_reads, on_loop
+
+    one = DriverStatement(select(bindparam("x").label("x")))  # as a page reads: on the driver's own cursor
+    backend = "SELECT pg_backend_pid()" if engine.dialect.name == "postgresql" else "SELECT 0"
+
+    def pid(reader) -> int:  # type: ignore[no-untyped-def]
+        with loop_reads(reader) as conn:
+            return int(conn.execute(text(backend)).scalar_one())
+
+    def read(reader) -> int:  # type: ignore[no-untyped-def]
+        with loop_reads(reader) as conn:
+            return int(one.first(conn, {"x": 1}).x)
+
+    for block in (True, False) if engine.dialect.name == "postgresql" else (None,):
+        reader = loop_reader(engine, pool_size=1, block=block)
+        assert reader is not None
+        first = _run_loop(on_loop(reader, lambda r=reader: pid(r)))
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            time.sleep(0.2)
+            with pytest.raises(NeedsDatabase):
+                _run_loop(on_loop(reader, lambda r=reader: read(r)))
+        assert _run_loop(on_loop(reader, lambda r=reader: read(r))) == 1  # a new connection, on the loop
+        _run_loop(on_loop(reader, reader.dispose))
+
+
 def test_a_read_inside_a_read_on_the_loop_takes_no_second_connection(engine):
     """A page reads a cold member inside its own read (db_loop.loop_reads in loop_reads): the inner read has the
     outer's connection. Were it to wait for a second one, pages in flight that each hold one would wait for
