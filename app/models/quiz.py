@@ -19,7 +19,8 @@ class AttemptStatus(StrEnum):
     expired = "expired"  # finalised with its saved answers when the deadline passed
 
 
-IN_PROGRESS_ONLY = "status = 'in_progress'"  # the one-in-progress index's predicate, as starting's INSERT names it
+# the one-in-progress index's predicate, as starting's INSERT names it (written out: see starting._insert)
+IN_PROGRESS_ONLY = f"status = '{AttemptStatus.in_progress.value}'"
 
 
 class Attempt(TableModel, table=True):

@@ -116,11 +116,12 @@ def _own_read(reads: Connection, actor: Actor, attempt_id: int, now: datetime) -
     """get_own on a bare connection: built without validation, as a cold member is, and not attached to a
     session. One past its time must be finalised, a write: the page is then made with the database."""
     row = _OWN_ON_DRIVER.first(reads, {"attempt_id": attempt_id}) if is_db_id(attempt_id) else None
-    return _own_of(row, actor, now, row._asdict() if row is not None else {})
+    return _own_of(row._asdict() if row is not None else None, actor, now)
 
 
-def _own_of(row: Any, actor: Actor, now: datetime, values: dict[str, Any]) -> Attempt:
-    if row is None or row.member_id != actor.id:
+def _own_of(values: dict[str, Any] | None, actor: Actor, now: datetime) -> Attempt:
+    """The attempt of the columns read, if it is the actor's; NeedsDatabase when it must be finalised first."""
+    if values is None or values["member_id"] != actor.id:
         raise NotFound(N_("Không tìm thấy lượt thi."))
     attempt = Attempt.model_construct(**values)
     if attempt.status == AttemptStatus.in_progress and now >= attempt.deadline_at:
@@ -137,7 +138,7 @@ def own_sheet(*, session: Session, actor: Actor, attempt_id: int, reads: Connect
         return attempt, sheet.sheet(session=session, attempt=attempt)
     rows = _OWN_SHEET.all(reads, {"attempt_id": attempt_id, "member_id": actor.id}) if is_db_id(attempt_id) else []
     first = rows[0] if rows and rows[0].position is None else None
-    attempt = _own_of(first, actor, utcnow(), {c.key: getattr(first, c.key) for c in _ATTEMPT_COLUMNS} if first else {})
+    attempt = _own_of({c.key: getattr(first, c.key) for c in _ATTEMPT_COLUMNS} if first else None, actor, utcnow())
     return attempt, sheet.of_rows(rows[1:])
 
 
