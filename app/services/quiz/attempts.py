@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, literal_column, null, type_coerce, union_all
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select  # sqlmodel's select() is typed for at most four columns
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
@@ -131,27 +131,23 @@ def _own_of(values: dict[str, Any] | None, actor: Actor, now: datetime) -> Attem
 
 def own_sheet(*, session: Session, actor: Actor, attempt_id: int, reads: Connection | None = None) -> tuple[Attempt, sheet.Sheet]:
     """get_own and its sheet.sheet, for the quiz page. On a bare connection (`reads`) in one read: the attempt's
-    row, then its questions with their answers (on PostgreSQL a read is a round trip;
+    row with its questions and their answers as one value (on PostgreSQL a read is a round trip;
     docs/performance.md#one-or-two-reads-a-page)."""
     if reads is None:
         attempt = get_own(session=session, actor=actor, attempt_id=attempt_id)
         return attempt, sheet.sheet(session=session, attempt=attempt)
-    rows = _OWN_SHEET.all(reads, {"attempt_id": attempt_id, "member_id": actor.id}) if is_db_id(attempt_id) else []
-    first = rows[0] if rows and rows[0].position is None else None
-    attempt = _own_of({c.key: getattr(first, c.key) for c in _ATTEMPT_COLUMNS} if first else None, actor, utcnow())
-    return attempt, sheet.of_rows(rows[1:])
+    row = _OWN_SHEET.first(reads, {"attempt_id": attempt_id, "member_id": actor.id}) if is_db_id(attempt_id) else None
+    attempt = _own_of({c.key: getattr(row, c.key) for c in _ATTEMPT_COLUMNS} if row is not None else None, actor, utcnow())
+    assert row is not None  # _own_of found it
+    return attempt, sheet.of_value(row.questions)
 
 
-# The attempt's row (its question columns null), then its questions with their answers (its own columns null): one
-# statement, each value read once.
+# The attempt's row and its questions with their answers as one value: one row, each value read once.
 _ATTEMPT_COLUMNS = list(Attempt.__table__.c)
 _OWN_SHEET = DriverStatement(
-    union_all(
-        sa_select(*_ATTEMPT_COLUMNS, *(type_coerce(null(), c.type).label(c.key) for c in sheet.QUESTION_COLUMNS)).where(
-            Attempt.__table__.c.id == bindparam("attempt_id"), Attempt.__table__.c.member_id == bindparam("member_id")
-        ),
-        sheet.questions_of_own(*(type_coerce(null(), c.type).label(c.key) for c in _ATTEMPT_COLUMNS)),
-    ).order_by(literal_column("position").nulls_first())
+    sa_select(*_ATTEMPT_COLUMNS, sheet.questions_value(Attempt.__table__.c.id).label("questions")).where(
+        Attempt.__table__.c.id == bindparam("attempt_id"), Attempt.__table__.c.member_id == bindparam("member_id")
+    )
 )
 
 

@@ -4,11 +4,12 @@ quiz.rules.results_shown)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import ScalarSelect, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from app.db import DriverStatement
 from app.models import Answer, Attempt, AttemptQuestion
 from app.models.quiz import AttemptStatus
-from app.models.types import utcnow
+from app.models.types import json_rows, utcnow
 from app.services.quiz.schemas import AttemptOut, AttemptQuestionOut, OptionOut
 
 
@@ -41,6 +42,11 @@ def of_rows(rows: list[Any]) -> Sheet:
     return Sheet(rows, {q.position: q.option_ids for q in rows if q.option_ids is not None})
 
 
+def of_value(value: list[list[Any]] | None) -> Sheet:
+    """The sheet of the value questions_value() read: its rows come in no promised order."""
+    return of_rows(sorted((SheetRow(*v) for v in value or ()), key=lambda q: q.position))
+
+
 def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
     """The member's saved answers by position (what a submit scores)."""
     return {a.position: a.option_ids for a in _ANSWERS.all(conn, {"attempt_id": attempt_id})}
@@ -53,14 +59,17 @@ QUESTION_COLUMNS = (_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options, _an.c
 _ITS_ANSWER = (_an.c.attempt_id == _aq.c.attempt_id) & (_an.c.position == _aq.c.position)
 
 
-def questions_of_own(*before: Any) -> Select[Any]:
-    """The questions of the attempt `attempt_id` of the member `member_id`, with their answers, after the columns
-    `before` (attempts.own_sheet reads them with the attempt's row)."""
+SheetRow = namedtuple("SheetRow", [c.key for c in QUESTION_COLUMNS])  # type: ignore[misc]  # the names are the columns'
+
+
+def questions_value(attempt_id: Any) -> ScalarSelect[Any]:
+    """The questions of the attempt `attempt_id` (a column of the statement around it) with their answers, as one
+    value (types.json_rows: attempts.own_sheet reads it with the attempt's row; of_value() makes the sheet)."""
     return (
-        sa_select(*before, *QUESTION_COLUMNS)
-        .select_from(_aq.join(_at, (_at.c.id == _aq.c.attempt_id) & (_at.c.member_id == bindparam("member_id"))))
-        .outerjoin(_an, _ITS_ANSWER)
-        .where(_aq.c.attempt_id == bindparam("attempt_id"))
+        sa_select(json_rows(*QUESTION_COLUMNS))
+        .select_from(_aq.outerjoin(_an, _ITS_ANSWER))
+        .where(_aq.c.attempt_id == attempt_id)
+        .scalar_subquery()
     )
 
 
