@@ -131,6 +131,14 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+def generic_plans(conn: Connection) -> None:
+    """PostgreSQL: let this transaction's prepared statements keep a generic plan (PostgreSQL's default) instead
+    of the engine's custom plans, for statements by key on the hottest paths, whose planning cost the server more
+    than the statement (docs/performance.md#generic-plans-for-the-tap-writer). A no-op elsewhere."""
+    if conn.dialect.name == "postgresql":
+        conn.connection.dbapi_connection.execute("SET LOCAL plan_cache_mode = auto")  # type: ignore[union-attr]
+
+
 def json_text(value: Any) -> str:
     """A JSON column's text: UTF-8 as it is, not \\u escapes. A Vietnamese snapshot is two fifths smaller that
     way, and a quiz page decodes its 20 option lists a third faster (docs/performance.md#the-quiz-pages-own-work)."""
