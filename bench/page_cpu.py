@@ -33,8 +33,8 @@ from bench.journey_cpu import Phone
 WARM_UP = 50
 
 
-async def _started(app, whos: list, rid: int) -> list[str]:
-    """Each member starts an attempt as a phone does; the quiz page's path of each."""
+async def _started(app, whos: list, rid: int, submit: bool = False) -> list[str]:
+    """Each member starts an attempt as a phone does (and submits it, with `submit`); the quiz page's path of each."""
     task, inbox = await Driver(app).lifespan()
     paths = []
     try:
@@ -44,6 +44,10 @@ async def _started(app, whos: list, rid: int) -> list[str]:
             status, _, location = await phone.call("POST", f"/rounds/{rid}/start", fields=[("csrf_token", csrf_of(html) or "")])
             if status != 303:
                 raise RuntimeError(f"start answered {status}")
+            if submit:
+                status, _, _ = await phone.call("POST", f"{location}/submit", fields=[("csrf_token", csrf_of(html) or "")])
+                if status != 303:
+                    raise RuntimeError(f"submit answered {status}")
             paths.append(location)
     finally:
         await inbox.put({"type": "lifespan.shutdown"})
@@ -78,7 +82,7 @@ async def _passes(app, whos: list, paths: list[str], profile: str) -> tuple[floa
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.page_cpu", description=__doc__.split("\n\n")[0])
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    p.add_argument("--page", choices=("home", "quiz", "rules"), default="home")
+    p.add_argument("--page", choices=("home", "quiz", "rules", "result"), default="home")
     p.add_argument("--members", type=int, default=600, help=f"members, each opening the page twice ({WARM_UP} of them warm up)")
     p.add_argument("--profile", choices=("", "cold", "warm"), default="")
     args = p.parse_args(argv)
@@ -109,9 +113,14 @@ def _measure(kind: str, page: str, members: int, profile: str) -> tuple[float, f
                 return create_app(Settings(database_url=db.url, secret_key=seed.SECRET, data_dir=Path(tmp), _env_file=None))
 
             first = app()
-            quiz = asyncio.run(_started(first, whos, rid))
+            quiz = asyncio.run(_started(first, whos, rid, submit=page == "result"))
             first.state.engine.dispose()
-            paths = {"home": ["/"] * len(quiz), "quiz": quiz, "rules": [f"/rounds/{rid}/enter"] * len(quiz)}[page]
+            paths = {
+                "home": ["/"] * len(quiz),
+                "quiz": quiz,
+                "rules": [f"/rounds/{rid}/enter"] * len(quiz),
+                "result": [f"{q}/result" for q in quiz],
+            }[page]
             second = app()  # a worker that has seen none of them
             try:
                 return asyncio.run(_passes(second, whos, paths, profile))

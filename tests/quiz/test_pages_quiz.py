@@ -457,8 +457,8 @@ def test_home_is_made_on_the_event_loop_and_reads_the_same_either_way(app, clien
 
 
 def test_the_quiz_pages_one_read_gives_what_the_session_reads(app, client, session, quiz_world):
-    """attempts.own_sheet on the loop's bare connection (one statement: the attempt's row, then its questions with
-    their answers) gives the attempt and sheet that get_own and sheet.sheet read on a session; another member's
+    """attempts.own_sheet on the loop's bare connection (one row: the attempt's, its questions with their answers
+    as one JSON value) gives the attempt and sheet that get_own and sheet.sheet read on a session; another member's
     attempt is not found, and one past its time goes to the thread pool to be finalised there."""
     import pytest
 
@@ -592,3 +592,37 @@ def test_home_is_shared_by_members_offered_the_same_but_for_their_own_parts(clie
         page = client.get("/").text
         assert f'<span class="badge">{cell}</span>' in page and page.count('class="card round-card"') == rounds, cell
         assert "CB-A1" not in page and member.full_name not in page
+
+
+def test_the_result_page_is_shared_by_the_rounds_members_but_for_their_own_part(app, client, session, quiz_world):
+    """The result page is rendered once per round, roles and language (render_shared, kept under the round's
+    path): each member sees their own attempts, attempts left and start button, none of another's."""
+    from app.models import Unit
+    from tests.factories import make_member
+
+    attempt_id, _right, _wrong, home = _start(client, session, quiz_world)
+    client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": csrf_from(home.text)})
+    rules = client.get(f"/rounds/{quiz_world.round_id}/enter").text
+    second = client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": csrf_from(rules)}, follow_redirects=False)
+    second_id = int(second.headers["location"].rsplit("/", 1)[1])
+    client.post(f"/attempts/{second_id}/submit", data={"csrf_token": csrf_from(rules)})
+    mine = client.get(f"/attempts/{second_id}/result").text
+    assert 'id="history"' in mine and f'href="/attempts/{attempt_id}/result"' in mine and "Số lượt thi còn lại: 0" in mine
+    assert "Thi lượt mới" not in mine and "Đã nộp bài." in mine
+    session.rollback()
+    neighbour = make_member(session, session.get(Unit, quiz_world.inside.unit_id), phone="0911000080")
+    session.commit()
+    client.cookies.clear()
+    page_login(client, neighbour.phone)
+    rules = client.get(f"/rounds/{quiz_world.round_id}/enter").text
+    theirs_id = int(
+        client.post(f"/rounds/{quiz_world.round_id}/start", data={"csrf_token": csrf_from(rules)}, follow_redirects=False)
+        .headers["location"]
+        .rsplit("/", 1)[1]
+    )
+    client.post(f"/attempts/{theirs_id}/submit", data={"csrf_token": csrf_from(rules)})
+    theirs = client.get(f"/attempts/{theirs_id}/result").text
+    assert 'id="history"' not in theirs and f"/attempts/{attempt_id}/" not in theirs and f"/attempts/{second_id}/" not in theirs
+    assert "Số lượt thi còn lại: 1" in theirs and "Thi lượt mới" in theirs and csrf_from(theirs) == csrf_from(rules)
+    kept = [k for k in app.state.boards._items if k[:3] == ("html", "vi", f"/rounds/{quiz_world.round_id}/result")]
+    assert len(kept) == 1  # one page for both members

@@ -341,18 +341,23 @@ def _result(request: Request, actor: Actor, session: Session, reads: Connection 
         fresh = session.get(Round, attempt.round_id)
         assert fresh is not None
         round_, visible = fresh, rules.results_shown(fresh, card.now)  # the attempt is finished: the round's rule
-    return render(
+    own = {
+        "attempt": attempt,
+        "round": round_,
+        "visible": visible,
+        "share_url": _share_url(request, attempt, visible),
+        "items": attempt_review.review(session=session, attempt=attempt) if visible else [],
+        "history": attempt_review.history(card, shown=visible),
+        "left": card.left,
+        "again": card.can_start,
+    }
+    # the same for every member of the round but for their own part: rendered once per round, roles and language
+    return render_shared(
         request,
         "pages/quiz/result.html",
-        {
-            "actor": actor,
-            "attempt": attempt,
-            "round": round_,
-            "visible": visible,
-            "share_url": _share_url(request, attempt, visible),
-            "items": attempt_review.review(session=session, attempt=attempt) if visible else [],
-            "history": attempt_review.history(card, shown=visible),
-            "left": card.left,
-            "again": card.can_start,
-        },
+        cache=request.app.state.boards,
+        key=("result", nav_roles(actor)),
+        path=f"/rounds/{round_.id}/result",
+        context=lambda: {"actor": actor, "round": round_},
+        fills=lambda: {"own": render_fragment(request, "partials/quiz/result_own.html", own, own=True)},
     )
