@@ -131,12 +131,19 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
-def generic_plans(conn: Connection) -> None:
-    """PostgreSQL: let this transaction's prepared statements keep a generic plan (PostgreSQL's default) instead
-    of the engine's custom plans, for statements by key on the hottest paths, whose planning cost the server more
-    than the statement (docs/performance.md#generic-plans-for-the-tap-writer). A no-op elsewhere."""
+# Reads and writes by key on the hottest paths (the loop readers' connections, the tap writer's transactions):
+# generic plans, PostgreSQL's default, whose planning is not paid again on every execution; and no sequential
+# scan, which a generic plan made while a table was a few pages long would keep as the table grows until its
+# statistics are next updated (docs/performance.md#generic-plans-by-key).
+BY_KEY = {"plan_cache_mode": "auto", "enable_seqscan": "off"}
+BY_KEY_OPTIONS = " ".join(f"-c {name}={value}" for name, value in BY_KEY.items())
+_BY_KEY_LOCAL = "; ".join(f"SET LOCAL {name} = {value}" for name, value in BY_KEY.items())
+
+
+def by_key(conn: Connection) -> None:
+    """PostgreSQL: this transaction's statements are by key (BY_KEY), not the engine's custom plans. A no-op elsewhere."""
     if conn.dialect.name == "postgresql":
-        conn.connection.dbapi_connection.execute("SET LOCAL plan_cache_mode = auto")  # type: ignore[union-attr]
+        conn.connection.dbapi_connection.execute(_BY_KEY_LOCAL)  # type: ignore[union-attr]  # one round trip for both
 
 
 def json_text(value: Any) -> str:

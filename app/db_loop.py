@@ -21,7 +21,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Session, create_engine
 
-from app.db import NO_DATABASE, NeedsDatabase, json_value, lock_path, reader, session_scope
+from app.db import BY_KEY_OPTIONS, NO_DATABASE, NeedsDatabase, json_value, lock_path, reader, session_scope
 
 T = TypeVar("T")
 
@@ -68,10 +68,10 @@ def loop_reader(engine: Engine, pool_size: int = 20, *, block: bool | None = Non
     return loop
 
 
-# Generic plans (PostgreSQL's default), unlike the main engine's (docs/performance.md#postgresql-connections): these
-# are reads by a member's or an attempt's id, planned again when the tables' statistics change, and planning
+# Generic plans without sequential scans (db.BY_KEY), unlike the main engine's custom plans
+# (docs/performance.md#postgresql-connections): these are reads by a member's or an attempt's id, and planning
 # each anew cost the server four times the read (docs/performance.md#postgresql-reads-that-hold-the-loop).
-_READ_ONLY = "-c default_transaction_read_only=on"
+_READ_ONLY = f"-c default_transaction_read_only=on {BY_KEY_OPTIONS}"
 
 
 def is_local(engine: Engine) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from app.db import DriverStatement, generic_plans, writer
+from app.db import DriverStatement, by_key, writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member, Round
 from app.models.quiz import AttemptStatus
@@ -156,7 +156,7 @@ class TapWriter:
             batch = [tap for tap in batch if tap.prediction is None]
         try:
             with self._engine.begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
-                generic_plans(conn)  # reads and upserts by key
+                by_key(conn)  # its reads and upserts are
                 if predicting:
                     outcomes += self._predictions(conn, predicting)
                 attempts, questions = self._read(conn, batch) if batch else ({}, {})
