@@ -288,8 +288,8 @@ def test_the_loop_reader_reads_on_the_event_loop_and_writes_nothing(app, engine,
 
 def test_a_transaction_by_key_keeps_a_generic_plan_that_scans_no_table(engine):
     """db.by_key (the tap writer's transactions; the loop readers' connections have the same settings): generic plans,
-    and a generic plan made while a table was a page long still reads by its index, as the table grows before its
-    statistics are read again; the engine's own custom plans come back with the next transaction."""
+    and a generic plan made while a table is a page long reads by its index, so it still fits once the table has
+    grown; the engine's own custom plans come back with the next transaction."""
     from sqlalchemy import text
 
     from app.db import by_key

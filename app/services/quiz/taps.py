@@ -156,7 +156,7 @@ class TapWriter:
             batch = [tap for tap in batch if tap.prediction is None]
         try:
             with self._engine.begin() as conn:  # on SQLite, after the machine-wide writer lock (app.db)
-                by_key(conn)  # its reads and upserts are
+                by_key(conn)  # its reads and upserts are by key
                 if predicting:
                     outcomes += self._predictions(conn, predicting)
                 attempts, questions = self._read(conn, batch) if batch else ({}, {})
