@@ -1,6 +1,6 @@
 """What judges do with a round: look at it (scope checks, also for a contest as a whole), disqualify and
-reinstate, and read an attempt in full. Prizes are in app.services.results.prizes, the seal in app.services.results.sealing, files
-in app.services.results.results.
+reinstate. An attempt read in full is in app.services.results.auditing, prizes in app.services.results.prizes, the
+seal in app.services.results.sealing, files in app.services.results.results.
 
 Who: a judge (or admin) whose subtree holds the unit in question. A judge of a cell audits and exports
 their cell; deciding for the whole round (prizes, the seal) needs a judge of the contest's scope.
@@ -19,15 +19,13 @@ from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Contest, Member, Round, Standing, Unit
-from app.models.contests import RoundStatus
+from app.models import Attempt, Contest, Member, Round, Standing, Unit
 from app.models.results import AttemptFlag
 from app.models.types import is_db_id, utcnow
 from app.services.kit import audit
 from app.services.kit.text import clean
 from app.services.org import units
 from app.services.org.access import JUDGE, Actor
-from app.services.quiz.attempts import is_right
 from app.services.results import closing, flags
 from app.services.results.ranking import FINISHED
 
@@ -101,7 +99,7 @@ def judge_contest(*, session: Session, actor: Actor, contest_id: int, unit_code:
     return JudgedContest(contest=contest, scope=scope, unit=unit)
 
 
-def _judged_attempt(session: Session, actor: Actor, attempt_id: int) -> tuple[Attempt, Round]:
+def judged_attempt(session: Session, actor: Actor, attempt_id: int) -> tuple[Attempt, Round]:
     attempt = session.get(Attempt, attempt_id) if is_db_id(attempt_id) else None
     unit = session.get(Unit, attempt.unit_id) if attempt else None
     if attempt is None or unit is None or not actor.covers(unit, JUDGE):
@@ -131,7 +129,7 @@ def set_disqualified(
     *, session: Session, actor: Actor, attempt_id: int, disqualified: bool, reason: str | None, now: datetime | None = None
 ) -> Attempt:
     """Disqualify a finished attempt, or reinstate it; a reason is mandatory both ways. Standings follow."""
-    attempt, round_ = _judged_attempt(session, actor, attempt_id)
+    attempt, round_ = judged_attempt(session, actor, attempt_id)
     text = _reason(reason)
     _check_changeable(round_)
     if attempt.status not in FINISHED:
@@ -208,95 +206,6 @@ def set_member_disqualified(
         assert round_ is not None
         closing.rebuild_after_change(session=session, round_=round_)
     return changed
-
-
-# --- reading an attempt in full ------------------------------------------------------------------------
-@dataclass
-class AnswerView:
-    position: int
-    text: str
-    kind: str
-    options: list[dict]  # as drawn: id, text, correct, chosen
-    saved_at: datetime | None
-    right: bool | None  # None while the key is withheld
-
-
-@dataclass
-class AttemptAudit:
-    attempt: Attempt
-    member: Member
-    unit: Unit
-    round: Round
-    contest: Contest
-    answers: list[AnswerView]
-    events: list[AttemptEvent]
-    flags: list[tuple[AttemptFlag, str]]  # with its explanation
-    others: list[Attempt]  # the member's other attempts in the round
-    key_shown: bool = True  # False while the round is open: nobody sees a key before the round closes
-
-
-def attempt_audit(*, session: Session, actor: Actor, attempt_id: int) -> AttemptAudit:
-    """Everything a judge needs to decide on one attempt: the questions as drawn with the key, each answer
-    with its server time, IP, user agent, page-hide events, duration, flags, the member's other attempts."""
-    attempt, round_ = _judged_attempt(session, actor, attempt_id)
-    member = session.get(Member, attempt.member_id)
-    unit = session.get(Unit, attempt.unit_id)
-    assert member is not None and unit is not None
-    assert attempt.id is not None and round_.id is not None
-    shown = round_closed(round_)
-    drawn = session.exec(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(col(AttemptQuestion.position))
-    ).all()
-    saved = {a.position: a for a in session.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()}
-    views = []
-    for q in drawn:
-        answer = saved.get(q.position)
-        chosen = set(answer.option_ids) if answer else set()
-        views.append(
-            AnswerView(
-                position=q.position,
-                text=q.text,
-                kind=q.kind,
-                saved_at=answer.saved_at if answer else None,
-                options=[
-                    {"id": o["id"], "text": o["text"], "correct": bool(o.get("correct")) and shown, "chosen": o["id"] in chosen}
-                    for o in q.options
-                ],
-                right=is_right(chosen if answer else None, q.options) if shown else None,
-            )
-        )
-    events = list(
-        session.exec(
-            select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id).order_by(col(AttemptEvent.at), col(AttemptEvent.id))
-        ).all()
-    )
-    raised = flags.round_flags(session=session, round_id=round_.id, attempt_ids=[attempt.id])
-    others = list(
-        session.exec(
-            select(Attempt)
-            .where(Attempt.round_id == round_.id, Attempt.member_id == member.id, Attempt.id != attempt.id)
-            .order_by(col(Attempt.number))
-        ).all()
-    )
-    contest = session.get(Contest, round_.contest_id)
-    assert contest is not None
-    return AttemptAudit(
-        attempt=attempt,
-        member=member,
-        unit=unit,
-        round=round_,
-        contest=contest,
-        answers=views,
-        events=events,
-        flags=[(f, flags.explain(f)) for f in raised],
-        others=others,
-        key_shown=shown,
-    )
-
-
-def round_closed(round_: Round, now: datetime | None = None) -> bool:
-    """A round's keys may be read (by judges, on an attempt) once it has closed: by hand, or by its time."""
-    return round_.status == RoundStatus.closed or (now or utcnow()) >= round_.closes_at
 
 
 # --- flags ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.org import units
 from app.services.org.access import Actor
-from app.services.results import contest_results, judging, prizes, results, sealing, standings
+from app.services.results import auditing, contest_results, judging, prizes, results, sealing, standings
 from app.templating import render, request_locale, translate
 
 router = make_router()
@@ -147,12 +147,12 @@ def judging_contest_export(
 # --- one attempt -----------------------------------------------------------------------------------------
 @router.get("/judging/attempts/{attempt_id}", response_class=HTMLResponse)
 def judging_attempt(request: Request, attempt_id: int, actor: PageJudge, session: SessionDep) -> HTMLResponse:
-    view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
+    view = auditing.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
     done = request.query_params.get("done")
     return render(request, "pages/results/judging/attempt.html", _attempt_ctx(actor, view, done=done if done in DONE else None))
 
 
-def _attempt_ctx(actor: Actor, view: judging.AttemptAudit, **extra: Any) -> dict[str, Any]:
+def _attempt_ctx(actor: Actor, view: auditing.AttemptAudit, **extra: Any) -> dict[str, Any]:
     return {"actor": actor, "v": view, "a": view.attempt, **extra}
 
 
@@ -163,7 +163,7 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
         if form.get("confirm") != "yes" and (form.get("reason") or "").strip():  # a missing reason is said first
             raise Invalid(N_("Hãy đánh dấu ô xác nhận trước khi quyết định."), field="confirm")
         if whole_member:
-            view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
+            view = auditing.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
             judging.set_member_disqualified(
                 session=session,
                 actor=actor,
@@ -182,7 +182,7 @@ def judging_decision(request: Request, attempt_id: int, actor: PageJudge, sessio
             )
     except AppError as exc:
         message, errors = form_failure(session, request, exc)
-        view = judging.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
+        view = auditing.attempt_audit(session=session, actor=actor, attempt_id=attempt_id)
         return render(
             request,
             "pages/results/judging/attempt.html",
