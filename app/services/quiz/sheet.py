@@ -34,17 +34,15 @@ def sheet(*, session: Session, attempt: Attempt, reads: Connection | None = None
     loop), as for attempts.get_own."""
     assert attempt.id is not None
     conn = reads if reads is not None else session.connection()
-    return of_rows(_QUESTIONS.all(conn, {"attempt_id": attempt.id}))
-
-
-def of_rows(rows: list[Any]) -> Sheet:
-    """The sheet of the rows read: each with position, text, kind, options and option_ids, in order."""
-    return Sheet(rows, {q.position: q.option_ids for q in rows if q.option_ids is not None})
+    row = _SHEET.first(conn, {"attempt_id": attempt.id})
+    return of_value(row.questions if row is not None else None)
 
 
 def of_value(value: list[list[Any]] | None) -> Sheet:
-    """The sheet of the value questions_value() read: its rows come in no promised order."""
-    return of_rows(sorted((SheetRow(*v) for v in value or ()), key=lambda q: q.position))
+    """The sheet of the value questions_value() read: each row with position, text, kind, options and option_ids,
+    sorted here, as the value's rows come in no promised order."""
+    rows: list[Any] = sorted((SheetRow(*v) for v in value or ()), key=lambda q: q[0])  # by position
+    return Sheet(rows, {q.position: q.option_ids for q in rows if q.option_ids is not None})
 
 
 def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
@@ -53,29 +51,24 @@ def answers(conn: Connection, attempt_id: int) -> dict[int, list[str]]:
 
 
 # Built once: every quiz page and every resumed start reads these. The page's questions come with their answers
-# in one read (a round trip saved on PostgreSQL; docs/performance.md#one-or-two-reads-a-page).
-_aq, _an, _at = AttemptQuestion.__table__, Answer.__table__, Attempt.__table__
-QUESTION_COLUMNS = (_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options, _an.c.option_ids)
+# as one value (docs/performance.md#the-quiz-pages-one-value).
+_aq, _an = AttemptQuestion.__table__, Answer.__table__
+_COLUMNS = (_aq.c.position, _aq.c.text, _aq.c.kind, _aq.c.options, _an.c.option_ids)
 _ITS_ANSWER = (_an.c.attempt_id == _aq.c.attempt_id) & (_an.c.position == _aq.c.position)
 
 
-SheetRow = namedtuple("SheetRow", [c.key for c in QUESTION_COLUMNS])  # type: ignore[misc]  # the names are the columns'
+SheetRow = namedtuple("SheetRow", [c.key for c in _COLUMNS])  # type: ignore[misc]  # the names are the columns'
 
 
 def questions_value(attempt_id: Any) -> ScalarSelect[Any]:
     """The questions of the attempt `attempt_id` (a column of the statement around it) with their answers, as one
     value (types.json_rows: attempts.own_sheet reads it with the attempt's row; of_value() makes the sheet)."""
     return (
-        sa_select(json_rows(*QUESTION_COLUMNS))
-        .select_from(_aq.outerjoin(_an, _ITS_ANSWER))
-        .where(_aq.c.attempt_id == attempt_id)
-        .scalar_subquery()
+        sa_select(json_rows(*_COLUMNS)).select_from(_aq.outerjoin(_an, _ITS_ANSWER)).where(_aq.c.attempt_id == attempt_id).scalar_subquery()
     )
 
 
-_QUESTIONS = DriverStatement(
-    sa_select(*QUESTION_COLUMNS).outerjoin(_an, _ITS_ANSWER).where(_aq.c.attempt_id == bindparam("attempt_id")).order_by(_aq.c.position)
-)
+_SHEET = DriverStatement(sa_select(questions_value(bindparam("attempt_id")).label("questions")))
 _ANSWERS = DriverStatement(sa_select(_an.c.position, _an.c.option_ids).where(_an.c.attempt_id == bindparam("attempt_id")))
 
 
