@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.background import BackgroundTask
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Match, get_route_path
 from starlette.types import Scope
 
@@ -81,6 +82,30 @@ class Router(APIRouter):
             if len(parts) <= self._depth or parts[self._depth] not in self._segments:
                 return Match.NONE, {}
         return super().matches(scope)
+
+
+class _Bounded(Convertor[int]):
+    """A whole number in a path, matched only within bounds and without leading zeros: anything else is left
+    to the FastAPI route of the same path, which answers it as it always has (a 422)."""
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+class _RowId(_Bounded):
+    regex = "[1-9][0-9]{0,17}"  # below 10**18: fits a 64-bit column
+
+
+class _Position(_Bounded):
+    regex = "1000|[1-9][0-9]{0,2}"  # 1 to 1000, as deps.Position
+
+
+# for the routes called directly, outside FastAPI's (app.routers.pages.quiz.DIRECT)
+register_url_convertor("row_id", _RowId())
+register_url_convertor("position", _Position())
 
 
 def make_router(**kwargs: Any) -> APIRouter:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from app.db import NO_DATABASE
-from app.models import Attempt, AttemptEvent, AttemptQuestion, Round
+from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion, Round
 from app.models.types import utcnow
 from app.services.quiz import attempts
 from tests.factories import api_token, bearer
@@ -108,6 +108,39 @@ def test_failed_htmx_save_says_why(client, session, quiz_world):
     assert r.status_code == 200 and "Đã lưu" in r.text
     r = client.post(f"/attempts/{attempt_id}/answer/2", data={"q2": "x"}, headers={"HX-Request": "true"})
     assert r.status_code == 403  # no CSRF token, no save
+
+
+def test_a_tap_takes_its_direct_route_and_a_number_out_of_bounds_the_documented_one(client, session, quiz_world, monkeypatch):
+    """Taps are matched before every other route and called without FastAPI's dependency solving (quiz.DIRECT);
+    a number that route does not match (outside Position's bounds, with a leading zero, an id of 19 digits)
+    goes on to the FastAPI route of the same path and is answered as it always was."""
+    from app.routers.pages import quiz as quiz_pages
+
+    attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
+    hx = {"HX-Request": "true", "X-CSRF-Token": csrf_from(client.get(f"/attempts/{attempt_id}").text)}
+    direct: list[int] = []
+    real = quiz_pages.get_page_actor
+
+    async def counted(request):
+        direct.append(request.path_params["position"])
+        return await real(request)
+
+    monkeypatch.setattr(quiz_pages, "get_page_actor", counted)
+    r = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers=hx)
+    assert r.status_code == 200 and "Đã lưu" in r.text and direct == [1]
+    r = client.post(f"/attempts/{attempt_id}/answer/02", data={"q2": right[2]}, headers=hx)
+    assert r.status_code == 200 and "Đã lưu" in r.text and direct == [1]  # saved, by the FastAPI route
+    for position in ("0", "1001"):
+        r = client.post(f"/attempts/{attempt_id}/answer/{position}", data={f"q{position}": right[1]}, headers=hx)
+        assert r.status_code == 422 and direct == [1]
+    assert client.post(f"/attempts/{10**18 - 1}/answer/1", data={"q1": "x"}, headers=hx).status_code == 404
+    assert direct == [1, 1]
+    assert client.post(f"/attempts/{10**18}/answer/1", data={"q1": "x"}, headers=hx).status_code == 404 and direct == [1, 1]
+    assert client.get(f"/attempts/{attempt_id}/answer/1").status_code == 405
+    assert client.post(f"/attempts/{attempt_id}/answer/3", data={"q3": right[3]}, headers={"HX-Request": "true"}).status_code == 403
+    session.rollback()
+    saved = session.exec(select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.position)).all()
+    assert [(a.position, a.option_ids) for a in saved] == [(1, [right[1]]), (2, [right[2]])]  # not the tap without CSRF
 
 
 def test_a_prediction_is_saved_as_typed_and_then_locked_by_the_first_submit(client, session, quiz_world):
