@@ -145,9 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from app.routers import api, pages
     from app.routers.base import include_by_segment
-    from app.routers.pages.quiz import DIRECT
 
-    app.router.routes[:0] = DIRECT  # before every other route: the tap (docs/performance.md#a-taps-own-route)
+    app.router.routes[:0] = pages.DIRECT  # before every other route (docs/performance.md#direct-routes)
     include_by_segment(app, api.router)  # a page request skips the API's routes at once
     app.include_router(pages.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

@@ -11,7 +11,7 @@ import functools
 import inspect
 import ipaddress
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.routing import Match, get_route_path
+from starlette.routing import Match, Route, get_route_path
 from starlette.types import Scope
 
 from app.models import ReminderSend
@@ -103,9 +103,26 @@ class _Position(_Bounded):
     regex = "1000|[1-9][0-9]{0,2}"  # 1 to 1000, as deps.Position
 
 
-# for the routes called directly, outside FastAPI's (app.routers.pages.quiz.DIRECT)
+# for the routes called directly (direct() below)
 register_url_convertor("row_id", _RowId())
 register_url_convertor("position", _Position())
+
+
+def direct(
+    path: str, endpoint: Callable[..., Awaitable[Response]], *, method: str = "GET", **deps: Callable[[Request], Awaitable[Any]]
+) -> Route:
+    """One of the few paths every member calls when a round opens, as a plain Starlette route that calls the
+    endpoint of the FastAPI route of the same path itself: its path values (bounded by the path's convertors),
+    and each of `deps` awaited with the request, as the dependency it stands for. What the convertors do not
+    match goes on to the FastAPI route, which also documents the path (docs/performance.md#direct-routes)."""
+
+    async def call(request: Request) -> Response:
+        values = dict(request.path_params)
+        for name, dep in deps.items():
+            values[name] = await dep(request)
+        return await endpoint(request, **values)
+
+    return Route(path, call, methods=[method], include_in_schema=False)
 
 
 def make_router(**kwargs: Any) -> APIRouter:

@@ -110,37 +110,50 @@ def test_failed_htmx_save_says_why(client, session, quiz_world):
     assert r.status_code == 403  # no CSRF token, no save
 
 
-def test_a_tap_takes_its_direct_route_and_a_number_out_of_bounds_the_documented_one(client, session, quiz_world, monkeypatch):
-    """Taps are matched before every other route and called without FastAPI's dependency solving (quiz.DIRECT);
-    a number that route does not match (outside Position's bounds, with a leading zero, an id of 19 digits)
-    goes on to the FastAPI route of the same path and is answered as it always was."""
-    from app.routers.pages import quiz as quiz_pages
+def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_the_documented_ones(
+    client, session, quiz_world, monkeypatch
+):
+    """Home, the rules page, the quiz page, a tap and the result are answered by plain routes matched before every
+    other and called without FastAPI's dependency solving (routers.base.direct); a number those routes do not
+    match (outside Position's bounds, with a leading zero, an id of 19 digits) goes on to the FastAPI route of
+    the same path and is answered as it always was."""
+    import fastapi.routing
 
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
     hx = {"HX-Request": "true", "X-CSRF-Token": csrf_from(client.get(f"/attempts/{attempt_id}").text)}
-    direct: list[int] = []
-    real = quiz_pages.get_page_actor
+    solved: list[str] = []
+    real = fastapi.routing.solve_dependencies
 
-    async def counted(request):
-        direct.append(request.path_params["position"])
-        return await real(request)
+    async def counted(*, request, **kwargs):
+        solved.append(request.url.path)
+        return await real(request=request, **kwargs)
 
-    monkeypatch.setattr(quiz_pages, "get_page_actor", counted)
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    rid = quiz_world.round_id
+    for path in ("/", "/?msg=password_changed", f"/rounds/{rid}/enter", f"/attempts/{attempt_id}"):
+        assert client.get(path).status_code == 200
+    assert "Đã đổi mật khẩu." in client.get("/?msg=password_changed").text
     r = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers=hx)
-    assert r.status_code == 200 and "Đã lưu" in r.text and direct == [1]
+    assert r.status_code == 200 and "Đã lưu" in r.text and solved == []
     r = client.post(f"/attempts/{attempt_id}/answer/02", data={"q2": right[2]}, headers=hx)
-    assert r.status_code == 200 and "Đã lưu" in r.text and direct == [1]  # saved, by the FastAPI route
+    assert r.status_code == 200 and "Đã lưu" in r.text and solved == [f"/attempts/{attempt_id}/answer/02"]  # the FastAPI route's
     for position in ("0", "1001"):
         r = client.post(f"/attempts/{attempt_id}/answer/{position}", data={f"q{position}": right[1]}, headers=hx)
-        assert r.status_code == 422 and direct == [1]
-    assert client.post(f"/attempts/{10**18 - 1}/answer/1", data={"q1": "x"}, headers=hx).status_code == 404
-    assert direct == [1, 1]
-    assert client.post(f"/attempts/{10**18}/answer/1", data={"q1": "x"}, headers=hx).status_code == 404 and direct == [1, 1]
+        assert r.status_code == 422 and solved[-1] == f"/attempts/{attempt_id}/answer/{position}"
+    del solved[:]
+    assert client.post(f"/attempts/{10**18 - 1}/answer/1", data={"q1": "x"}, headers=hx).status_code == 404 and solved == []
+    assert client.post(f"/attempts/{10**18}/answer/1", data={"q1": "x"}, headers=hx).status_code == 404 and len(solved) == 1
+    assert client.get(f"/attempts/0{attempt_id}").status_code == 200 and len(solved) == 2
+    assert client.get("/attempts/x").status_code == 422
     assert client.get(f"/attempts/{attempt_id}/answer/1").status_code == 405
     assert client.post(f"/attempts/{attempt_id}/answer/3", data={"q3": right[3]}, headers={"HX-Request": "true"}).status_code == 403
     session.rollback()
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.position)).all()
     assert [(a.position, a.option_ids) for a in saved] == [(1, [right[1]]), (2, [right[2]])]  # not the tap without CSRF
+    del solved[:]
+    r = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": hx["X-CSRF-Token"]}, follow_redirects=False)
+    assert r.status_code == 303 and solved == [f"/attempts/{attempt_id}/submit"]
+    assert client.get(f"/attempts/{attempt_id}/result").status_code == 200 and len(solved) == 1
 
 
 def test_a_prediction_is_saved_as_typed_and_then_locked_by_the_first_submit(client, session, quiz_world):

@@ -33,3 +33,7 @@ include_by_segment(router, audit.router)
 include_by_segment(router, essay_campaigns.router)
 include_by_segment(router, essays.router)
 include_by_segment(router, live.router)
+
+# Matched before every other route of the app (routers.base.direct): home, the rules page, the quiz page, its taps
+# and the result page.
+DIRECT = [*home.DIRECT, *quiz.DIRECT]

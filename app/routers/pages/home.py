@@ -6,9 +6,9 @@ from markupsafe import escape
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app.deps import CurrentCaller, page_actor
+from app.deps import CurrentCaller, get_caller, page_actor
 from app.errors import N_
-from app.routers.base import make_router
+from app.routers.base import direct, make_router
 from app.routers.pages.common import nav_roles, on_loop_or_pool
 from app.services.bank import study
 from app.services.essays import campaigns as essay_campaigns
@@ -79,3 +79,10 @@ def _home(request: Request, actor: Actor, session: Session, reads: Connection | 
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+async def _msg(request: Request) -> str:
+    return request.query_params.get("msg", "")
+
+
+DIRECT = [direct("/", home, caller=get_caller, msg=_msg)]  # the first page of every member (routers.base.direct)
