@@ -111,7 +111,16 @@ def _resolve_member_term(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="hoithi", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json", lifespan=lifespan)
+    app = FastAPI(
+        title="hoithi",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+        # hoithi sends no OpenTelemetry; FastAPI would otherwise look for OTel providers at every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.loop_reader = loop_reader(app.state.engine, block={"block": True, "wait": False}.get(settings.pg_loop_reads))

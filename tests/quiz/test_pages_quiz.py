@@ -113,7 +113,7 @@ def test_failed_htmx_save_says_why(client, session, quiz_world):
 def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_the_documented_ones(
     client, session, quiz_world, monkeypatch
 ):
-    """Home, the rules page, the quiz page, a tap and the result are answered by plain routes matched before every
+    """Home, the rules page, the quiz page, a tap, the prediction and the result are answered by plain routes matched before every
     other and called without FastAPI's dependency solving (routers.base.direct); a number those routes do not
     match (outside Position's bounds, with a leading zero, an id of 19 digits) goes on to the FastAPI route of
     the same path and is answered as it always was."""
@@ -134,6 +134,8 @@ def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_t
         assert client.get(path).status_code == 200
     assert "Đã đổi mật khẩu." in client.get("/?msg=password_changed").text
     r = client.post(f"/attempts/{attempt_id}/answer/1", data={"q1": right[1]}, headers=hx)
+    assert r.status_code == 200 and "Đã lưu" in r.text and solved == []
+    r = client.post(f"/attempts/{attempt_id}/prediction", data={"prediction": "12"}, headers=hx)
     assert r.status_code == 200 and "Đã lưu" in r.text and solved == []
     r = client.post(f"/attempts/{attempt_id}/answer/02", data={"q2": right[2]}, headers=hx)
     assert r.status_code == 200 and "Đã lưu" in r.text and solved == [f"/attempts/{attempt_id}/answer/02"]  # the FastAPI route's

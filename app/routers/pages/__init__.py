@@ -35,5 +35,5 @@ include_by_segment(router, essays.router)
 include_by_segment(router, live.router)
 
 # Matched before every other route of the app (routers.base.direct): home, the rules page, the quiz page, its taps
-# and the result page.
+# and prediction, and the result page.
 DIRECT = [*home.DIRECT, *quiz.DIRECT]
