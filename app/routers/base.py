@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route, get_route_path
 from starlette.types import Scope
 
@@ -117,6 +118,8 @@ def direct(
     match goes on to the FastAPI route, which also documents the path (docs/performance.md#direct-routes)."""
 
     async def call(request: Request) -> Response:
+        if request.method != method:  # Starlette lets HEAD into a GET route; FastAPI's answers it 405, as here
+            raise HTTPException(405, headers={"Allow": method})
         values = dict(request.path_params)
         for name, dep in deps.items():
             values[name] = await dep(request)

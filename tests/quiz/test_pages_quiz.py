@@ -148,6 +148,9 @@ def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_t
     assert client.get(f"/attempts/0{attempt_id}").status_code == 200 and len(solved) == 2
     assert client.get("/attempts/x").status_code == 422
     assert client.get(f"/attempts/{attempt_id}/answer/1").status_code == 405
+    for path in ("/", f"/attempts/{attempt_id}", f"/attempts/0{attempt_id}"):  # HEAD, by either route, as before
+        r = client.head(path)
+        assert r.status_code == 405 and r.headers["allow"] == "GET"
     assert client.post(f"/attempts/{attempt_id}/answer/3", data={"q3": right[3]}, headers={"HX-Request": "true"}).status_code == 403
     session.rollback()
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.position)).all()
