@@ -87,7 +87,7 @@ class Router(APIRouter):
 
 class _Bounded(Convertor[int]):
     """A whole number in a path, matched only within bounds and without leading zeros: anything else is left
-    to the FastAPI route of the same path, which answers it as it always has (a 422)."""
+    to the FastAPI route of the same path, which answers it as it always has (a 422 out of bounds)."""
 
     def convert(self, value: str) -> int:
         return int(value)
