@@ -7,23 +7,26 @@ So the endpoint's own hop ends the transaction; the dependency's exit then only 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import ipaddress
 import os
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route, get_route_path
 from starlette.types import Scope
 
+from app.deps import get_session
 from app.models import ReminderSend
 from app.services.kit.files import ExportFile, attachment
 from app.services.org.access import Actor
@@ -110,20 +113,38 @@ register_url_convertor("position", _Position())
 
 
 def direct(
-    path: str, endpoint: Callable[..., Awaitable[Response]], *, method: str = "GET", **deps: Callable[[Request], Awaitable[Any]]
+    path: str,
+    endpoint: Callable[..., Any],
+    *,
+    method: str = "GET",
+    session: bool = False,
+    **deps: Callable[[Request], Awaitable[Any]],
 ) -> Route:
     """One of the few paths every member calls when a round opens, as a plain Starlette route that calls the
     endpoint of the FastAPI route of the same path itself: its path values (bounded by the path's convertors),
-    and each of `deps` awaited with the request, as the dependency it stands for. What the convertors do not
-    match goes on to the FastAPI route, which also documents the path (docs/performance.md#direct-routes)."""
+    and each of `deps` awaited with the request, as the dependency it stands for. A sync endpoint runs in the
+    thread pool as TransactionalRoute runs it, with `session` from deps.get_session, as SessionDep gives it.
+    What the convertors do not match goes on to the FastAPI route, which also documents the path
+    (docs/performance.md#direct-routes)."""
+    is_async = inspect.iscoroutinefunction(endpoint)
+    run = endpoint if is_async else _commit_in_same_thread(endpoint)
+    takes_request = "request" in inspect.signature(endpoint).parameters
+    session_scope = contextlib.asynccontextmanager(get_session)
 
     async def call(request: Request) -> Response:
         if request.method != method:  # Starlette lets HEAD into a GET route; FastAPI's answers it 405, as here
             raise HTTPException(405, headers={"Allow": method})
-        values = dict(request.path_params)
+        values: dict[str, Any] = dict(request.path_params)
+        if takes_request:
+            values["request"] = request
         for name, dep in deps.items():
             values[name] = await dep(request)
-        return await endpoint(request, **values)
+        if is_async:
+            return cast(Response, await run(**values))
+        if not session:
+            return cast(Response, await run_in_threadpool(run, **values))
+        async with session_scope(request) as values["session"]:
+            return cast(Response, await run_in_threadpool(run, **values))
 
     return Route(path, call, methods=[method], include_in_schema=False)
 

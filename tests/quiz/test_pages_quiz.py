@@ -113,10 +113,10 @@ def test_failed_htmx_save_says_why(client, session, quiz_world):
 def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_the_documented_ones(
     client, session, quiz_world, monkeypatch
 ):
-    """Home, the rules page, the quiz page, a tap, the prediction and the result are answered by plain routes matched before every
-    other and called without FastAPI's dependency solving (routers.base.direct); a number those routes do not
-    match (outside Position's bounds, with a leading zero, an id of 19 digits) goes on to the FastAPI route of
-    the same path and is answered as it always was."""
+    """Home, the rules page, the start, the quiz page, a tap, the prediction, the submit and the result are
+    answered by plain routes matched before every other and called without FastAPI's dependency solving
+    (routers.base.direct); a number those routes do not match (outside Position's bounds, with a leading zero,
+    an id of 19 digits) goes on to the FastAPI route of the same path and is answered as it always was."""
     import fastapi.routing
 
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
@@ -156,9 +156,20 @@ def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_t
     saved = session.exec(select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.position)).all()
     assert [(a.position, a.option_ids) for a in saved] == [(1, [right[1]]), (2, [right[2]])]  # not the tap without CSRF
     del solved[:]
-    r = client.post(f"/attempts/{attempt_id}/submit", data={"csrf_token": hx["X-CSRF-Token"]}, follow_redirects=False)
-    assert r.status_code == 303 and solved == [f"/attempts/{attempt_id}/submit"]
-    assert client.get(f"/attempts/{attempt_id}/result").status_code == 200 and len(solved) == 1
+    csrf = {"csrf_token": hx["X-CSRF-Token"]}
+    r = client.post(f"/attempts/{attempt_id}/submit", data=csrf, follow_redirects=False)
+    assert (r.status_code, r.headers["location"], solved) == (303, f"/attempts/{attempt_id}/result", [])
+    assert client.get(f"/attempts/{attempt_id}/result").status_code == 200 and solved == []
+    session.rollback()
+    assert session.get(Attempt, attempt_id).status == "submitted"
+    # the start and the submit commit in their own thread (routers.base.direct, as TransactionalRoute): a second
+    # start is written, and a submit without CSRF writes nothing
+    r = client.post(f"/rounds/{rid}/start", data=csrf, follow_redirects=False)
+    assert r.status_code == 303 and solved == []  # the round allows a second attempt
+    second = int(r.headers["location"].rsplit("/", 1)[1])
+    assert client.post(f"/attempts/{second}/submit", data={}, follow_redirects=False).status_code == 403
+    session.rollback()
+    assert session.get(Attempt, second).status == "in_progress"
 
 
 def test_a_prediction_is_saved_as_typed_and_then_locked_by_the_first_submit(client, session, quiz_world):

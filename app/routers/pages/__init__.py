@@ -34,6 +34,6 @@ include_by_segment(router, essay_campaigns.router)
 include_by_segment(router, essays.router)
 include_by_segment(router, live.router)
 
-# Matched before every other route of the app (routers.base.direct): home, the rules page, the quiz page, its taps
-# and prediction, and the result page.
+# Matched before every other route of the app (routers.base.direct): home, the rules page, the start, the quiz
+# page, its taps and prediction, the submit and the result page.
 DIRECT = [*home.DIRECT, *quiz.DIRECT]

@@ -363,11 +363,13 @@ def _result(request: Request, actor: Actor, session: Session, reads: Connection 
 
 
 # What every member asks for when a round opens, called without FastAPI's route search and dependency solving
-# (routers.base.direct): the taps and the prediction are 25 of a journey's 33 requests.
+# (routers.base.direct): all but the boards of a journey's 33 requests, 25 of them the taps and the prediction.
 DIRECT = [
     direct("/attempts/{attempt_id:row_id}/answer/{position:position}", save_one, method="POST", actor=get_page_actor),
     direct("/attempts/{attempt_id:row_id}/prediction", save_prediction, method="POST", actor=get_page_actor),
     direct("/rounds/{round_id:row_id}/enter", enter, caller=get_caller),
+    direct("/rounds/{round_id:row_id}/start", start, method="POST", session=True, actor=get_page_actor),
     direct("/attempts/{attempt_id:row_id}", take, caller=get_caller),
+    direct("/attempts/{attempt_id:row_id}/submit", submit, method="POST", session=True, actor=get_page_actor),
     direct("/attempts/{attempt_id:row_id}/result", result, caller=get_caller),
 ]
