@@ -127,6 +127,8 @@ def direct(
     What the convertors do not match goes on to the FastAPI route, which also documents the path
     (docs/performance.md#direct-routes)."""
     is_async = inspect.iscoroutinefunction(endpoint)
+    if session and is_async:  # an async endpoint would get no session: say so when the app is built, not later
+        raise ValueError(f"direct({path!r}): a session is for sync endpoints, as SessionDep's commit in their thread")
     run = endpoint if is_async else _commit_in_same_thread(endpoint)
     takes_request = "request" in inspect.signature(endpoint).parameters
     session_scope = contextlib.asynccontextmanager(get_session)
