@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.routers import api, pages
     from app.routers.base import include_by_segment
 
-    app.router.routes[:0] = pages.DIRECT  # before every other route (docs/performance.md#direct-routes)
+    app.router.routes[:0] = [*pages.DIRECT, *api.DIRECT]  # before every other route (docs/performance.md#direct-routes)
     include_by_segment(app, api.router)  # a page request skips the API's routes at once
     app.include_router(pages.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

@@ -18,13 +18,14 @@ from typing import Annotated, Any, Literal, cast
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route, get_route_path
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from app.deps import get_session
 from app.models import ReminderSend
@@ -111,6 +112,39 @@ class _Position(_Bounded):
 register_url_convertor("row_id", _RowId())
 register_url_convertor("position", _Position())
 
+API = "/api/v1"  # every JSON route's prefix (the public contract)
+_HANDED_ON = "hoithi.handed_on"  # in the scope of a request a direct route has handed on to the FastAPI route
+
+
+class _DirectRoute(Route):
+    json_only = False  # a route that takes a JSON body: another content type goes to the FastAPI route
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if _HANDED_ON in scope or (self.json_only and _content_type(scope) != b"application/json"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def _content_type(scope: Scope) -> bytes | None:
+    return next((value for name, value in scope["headers"] if name == b"content-type"), None)
+
+
+class _HandOn(Response):
+    """The request once more, past the direct routes, to the FastAPI route of its path, with the body the
+    direct route has read: a body it does not take as it is, FastAPI answers (its 422, say) as always."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.replayed = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        pending = [{"type": "http.request", "body": self.replayed, "more_body": False}]
+
+        async def replay() -> Any:
+            return pending.pop() if pending else await receive()
+
+        await scope["app"].router({**scope, _HANDED_ON: True}, replay, send)
+
 
 def direct(
     path: str,
@@ -118,14 +152,17 @@ def direct(
     *,
     method: str = "GET",
     session: bool = False,
+    body: tuple[str, type[BaseModel]] | None = None,
     **deps: Callable[[Request], Awaitable[Any]],
 ) -> Route:
     """One of the few paths every member calls when a round opens, as a plain Starlette route that calls the
     endpoint of the FastAPI route of the same path itself: its path values (bounded by the path's convertors),
     and each of `deps` awaited with the request, as the dependency it stands for. A sync endpoint runs in the
     thread pool as TransactionalRoute runs it, with `session` from deps.get_session, as SessionDep gives it.
-    What the convertors do not match goes on to the FastAPI route, which also documents the path
-    (docs/performance.md#direct-routes)."""
+    `body` = (name, model): the endpoint's JSON body, matched only as `application/json` and taken only when
+    the model accepts it.
+    What the convertors do not match goes on to the FastAPI route, which also documents the path, and so does
+    a body not taken (docs/performance.md#direct-routes)."""
     is_async = inspect.iscoroutinefunction(endpoint)
     if session and is_async:  # an async endpoint would get no session: say so when the app is built, not later
         raise ValueError(f"direct({path!r}): a session is for sync endpoints, as SessionDep's commit in their thread")
@@ -139,6 +176,12 @@ def direct(
         values: dict[str, Any] = dict(request.path_params)
         if takes_request:
             values["request"] = request
+        if body is not None:  # a body not taken is FastAPI's to answer, the caller's check included
+            raw = await request.body()
+            try:
+                values[body[0]] = body[1].model_validate_json(raw)
+            except ValueError:  # pydantic's ValidationError is one
+                return _HandOn(raw)
         for name, dep in deps.items():
             values[name] = await dep(request)
         if is_async:
@@ -148,7 +191,9 @@ def direct(
         async with session_scope(request) as values["session"]:
             return cast(Response, await run_in_threadpool(run, **values))
 
-    return Route(path, call, methods=[method], include_in_schema=False)
+    route = _DirectRoute(path, call, methods=[method], include_in_schema=False)
+    route.json_only = body is not None
+    return route
 
 
 def make_router(**kwargs: Any) -> APIRouter:

@@ -139,3 +139,66 @@ def test_a_member_who_must_choose_a_new_password_saves_nothing_over_the_api(app,
     session.expire_all()
     assert session.get(Attempt, attempt["id"]).prediction is None
     assert session.exec(select(Answer).where(Answer.attempt_id == attempt["id"])).all() == []
+
+
+def test_a_start_and_a_save_over_the_api_take_direct_routes_and_anything_unusual_the_documented_ones(
+    client, session, quiz_world, monkeypatch
+):
+    """The API's start and answer save are answered by plain routes called without FastAPI's dependency solving
+    (routers.base.direct), with the same bytes as the FastAPI route of the same path (reached here by a leading
+    zero); a body the direct route does not take as it is (not JSON, not the model, another content type) is
+    handed on to that route, which answers it as it always has."""
+    import fastapi.routing
+
+    solved: list[str] = []
+    real = fastapi.routing.solve_dependencies
+
+    async def counted(*, request, **kwargs):
+        solved.append(request.url.path)
+        return await real(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    me, attempt = _started(client, session, quiz_world.inside, quiz_world.round_id, "0911000001")
+    assert solved == ["/api/v1/auth/token"] and attempt["id"] and len(attempt["questions"]) == 5  # the login's alone
+    del solved[:]
+    rid, aid = quiz_world.round_id, attempt["id"]
+    direct = client.post(f"/api/v1/rounds/{rid}/attempts", headers=me)
+    documented = client.post(f"/api/v1/rounds/0{rid}/attempts", headers=me)
+    assert solved == [f"/api/v1/rounds/0{rid}/attempts"]
+    assert (direct.status_code, documented.status_code) == (200, 200)  # resumed, by either route
+    assert direct.headers["content-type"] == documented.headers["content-type"] == "application/json"
+    assert direct.json()["remaining_s"] - documented.json()["remaining_s"] in (0, 1)
+    assert {**direct.json(), "remaining_s": 0} == {**documented.json(), "remaining_s": 0}
+    options = [q["options"][0]["id"] for q in attempt["questions"]]
+    del solved[:]
+    r = client.put(f"/api/v1/attempts/{aid}/answers/1", headers=me, json={"option_ids": [options[0]]})
+    assert r.status_code == 200 and set(r.json()) == {"saved_at"} and solved == []
+    bad = [
+        ({"content": b"{not json"}, 422),
+        ({"json": {"option_ids": "x"}}, 422),
+        ({"json": {"option_ids": [1]}}, 422),
+        ({"json": {}}, 422),
+        ({"content": b""}, 422),
+        ({"json": ["a"]}, 422),
+    ]
+    for body, status in bad:
+        for position in ("2", "02"):
+            kwargs = {**body, "headers": {**me, "Content-Type": "application/json"}} if "content" in body else {**body, "headers": me}
+            r = client.put(f"/api/v1/attempts/{aid}/answers/{position}", **kwargs)
+            assert r.status_code == status, (body, r.text)
+        assert client.put(f"/api/v1/attempts/{aid}/answers/2", **kwargs).json() == r.json()  # the same 422, word for word
+    # each handed on, its body read again (FastAPI refuses the one that is not JSON before solving anything)
+    assert solved.count(f"/api/v1/attempts/{aid}/answers/2") == 2 * (len(bad) - 1)
+    # another content type: handed on, answered as FastAPI answers it (here: the form is not the model)
+    r = client.put(f"/api/v1/attempts/{aid}/answers/2", headers=me, data={"option_ids": options[1]})
+    assert r.status_code == client.put(f"/api/v1/attempts/{aid}/answers/02", headers=me, data={"option_ids": options[1]}).status_code
+    # without a caller: what FastAPI answers (a body it cannot read before the caller's check), by either route
+    for content, status in ((b"{not json", 422), (b'{"option_ids": 1}', 401), (b'{"option_ids": []}', 401)):
+        for position in ("2", "02"):
+            r = client.put(f"/api/v1/attempts/{aid}/answers/{position}", content=content, headers={"Content-Type": "application/json"})
+            assert r.status_code == status, (content, position, r.text)
+    assert client.put(f"/api/v1/attempts/{aid}/answers/1001", headers=me, json={"option_ids": []}).status_code == 422
+    assert client.get(f"/api/v1/attempts/{aid}/answers/1", headers=me).status_code == 405
+    r = client.put(f"/api/v1/attempts/{aid}/answers/03", headers=me, json={"option_ids": [options[2]]})
+    assert r.status_code == 200
+    assert client.get(f"/api/v1/attempts/{aid}", headers=me).json()["answers"] == {"1": [options[0]], "3": [options[2]]}

@@ -1,7 +1,7 @@
 from app.routers.api import bank, contests, essays, live, org, quiz, results
-from app.routers.base import include_by_segment, make_router
+from app.routers.base import API, include_by_segment, make_router
 
-router = make_router(prefix="/api/v1")
+router = make_router(prefix=API)
 # Routes are tried in order: answer saves and the boards, asked for by thousands at once, first; no two
 # routers share a path, so the order changes nothing else. Each skips at once a path whose third segment
 # none of its routes has (include_by_segment).
@@ -12,3 +12,5 @@ include_by_segment(router, bank.router)
 include_by_segment(router, contests.router)
 include_by_segment(router, essays.router)
 include_by_segment(router, live.router)
+
+DIRECT = quiz.DIRECT

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from app.deps import Caller, CurrentActor, CurrentCaller, Position, SessionDep, client_ip
-from app.routers.base import make_router
+from app.deps import Caller, CurrentActor, CurrentCaller, Position, SessionDep, client_ip, get_actor, get_caller
+from app.routers.base import API, direct, make_router
 from app.services.quiz import attempts, saving, sheet, starting
 from app.services.quiz.schemas import AnswerIn, AttemptOut, EventIn, PredictionValue, Saved, Submitted
 
@@ -11,7 +11,9 @@ router = make_router(tags=["quiz"])
 
 
 @router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)
-def start_attempt(request: Request, response: Response, round_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
+def start_attempt(request: Request, round_id: int, actor: CurrentActor, session: SessionDep) -> Response:
+    """201 and the new attempt, or 200 and the attempt already in progress (resumed). Answered as FastAPI would
+    serialise AttemptOut, so that the direct route (DIRECT) answers the same."""
     out, created = starting.start_public(
         session=session,
         actor=actor,
@@ -20,9 +22,7 @@ def start_attempt(request: Request, response: Response, round_id: int, actor: Cu
         user_agent=request.headers.get("user-agent"),
         cache=request.app.state.boards,
     )
-    if not created:
-        response.status_code = 200  # the attempt already in progress, resumed
-    return out
+    return Response(out.model_dump_json(), status_code=201 if created else 200, media_type="application/json")
 
 
 @router.get("/attempts/{attempt_id}", response_model=AttemptOut)
@@ -71,3 +71,16 @@ def page_event(attempt_id: int, data: EventIn, actor: CurrentActor, session: Ses
     """The app was hidden or shown again: a soft signal kept for the judges."""
     attempts.record_event(session=session, actor=actor, attempt_id=attempt_id, kind=data.kind)
     return Response(status_code=204)
+
+
+# the two requests of a start storm and of every tap from an app (routers.base.direct)
+DIRECT = [
+    direct(API + "/rounds/{round_id:row_id}/attempts", start_attempt, method="POST", session=True, actor=get_actor),
+    direct(
+        API + "/attempts/{attempt_id:row_id}/answers/{position:position}",
+        save_answer,
+        method="PUT",
+        body=("data", AnswerIn),
+        caller=get_caller,
+    ),
+]
