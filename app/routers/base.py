@@ -12,8 +12,10 @@ import functools
 import inspect
 import ipaddress
 import os
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, cast
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
@@ -116,12 +118,21 @@ API = "/api/v1"  # every JSON route's prefix (the public contract)
 _HANDED_ON = "hoithi.handed_on"  # in the scope of a request a direct route has handed on to the FastAPI route
 
 
+_WHOLE = re.compile("[1-9][0-9]{0,8}")  # a query's number the direct route takes (below 10**9, no sign, no zero first)
+
+
 class _DirectRoute(Route):
     json_only = False  # a route that takes a JSON body: another content type goes to the FastAPI route
+    whole_numbers: frozenset[str] = frozenset()  # query parameters taken only as _WHOLE; else the FastAPI route's
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if _HANDED_ON in scope or (self.json_only and _content_type(scope) != b"application/json"):
             return Match.NONE, {}
+        if self.whole_numbers and scope["query_string"]:
+            # read as Starlette's QueryParams reads it
+            for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+                if name in self.whole_numbers and not _WHOLE.fullmatch(value):
+                    return Match.NONE, {}
         return super().matches(scope)
 
 
@@ -153,6 +164,7 @@ def direct(
     method: str = "GET",
     session: bool = False,
     body: tuple[str, type[BaseModel]] | None = None,
+    query: dict[str, type[int] | type[str]] | None = None,
     **deps: Callable[[Request], Awaitable[Any]],
 ) -> Route:
     """One of the few paths every member calls when a round opens, as a plain Starlette route that calls the
@@ -160,14 +172,17 @@ def direct(
     and each of `deps` awaited with the request, as the dependency it stands for. A sync endpoint runs in the
     thread pool as TransactionalRoute runs it, with `session` from deps.get_session, as SessionDep gives it.
     `body` = (name, model): the endpoint's JSON body, matched only as `application/json` and taken only when
-    the model accepts it.
+    the model accepts it. `query`: the endpoint's query parameters (str or int), each its last value or the
+    endpoint's default, a number matched only as a plain positive one.
     What the convertors do not match goes on to the FastAPI route, which also documents the path, and so does
-    a body not taken (docs/performance.md#direct-routes)."""
+    a body not taken or a number not matched (docs/performance.md#direct-routes)."""
     is_async = inspect.iscoroutinefunction(endpoint)
     if session and is_async:  # an async endpoint would get no session: say so when the app is built, not later
         raise ValueError(f"direct({path!r}): a session is for sync endpoints, as SessionDep's commit in their thread")
     run = endpoint if is_async else _commit_in_same_thread(endpoint)
-    takes_request = "request" in inspect.signature(endpoint).parameters
+    parameters = inspect.signature(endpoint).parameters
+    takes_request = "request" in parameters
+    defaults = {name: parameters[name].default for name in query or {}}
     session_scope = contextlib.asynccontextmanager(get_session)
 
     async def call(request: Request) -> Response:
@@ -176,6 +191,10 @@ def direct(
         values: dict[str, Any] = dict(request.path_params)
         if takes_request:
             values["request"] = request
+        if query:
+            given = request.query_params
+            for name, kind in query.items():
+                values[name] = kind(given[name]) if name in given else defaults[name]
         if body is not None:  # a body not taken is FastAPI's to answer, the caller's check included
             raw = await request.body()
             try:
@@ -193,6 +212,7 @@ def direct(
 
     route = _DirectRoute(path, call, methods=[method], include_in_schema=False)
     route.json_only = body is not None
+    route.whole_numbers = frozenset(name for name, kind in (query or {}).items() if kind is int)
     return route
 
 

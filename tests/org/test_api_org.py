@@ -336,3 +336,24 @@ def test_malformed_member_body_is_422(client: TestClient, session: Session, org:
 
 def test_unknown_unit_is_404(client: TestClient, org: Org) -> None:
     assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(unit_code="NOPE")), 404, "NotFound")
+
+
+def test_me_takes_a_direct_route(client: TestClient, org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET /me is answered by a plain route without FastAPI's dependency solving (routers.base.direct), with the
+    JSON FastAPI would make of MemberPublic; what else comes to /me is answered as FastAPI answers it."""
+    import fastapi.routing
+
+    solved: list[str] = []
+    real = fastapi.routing.solve_dependencies
+
+    async def counted(*, request, **kwargs):  # type: ignore[no-untyped-def]
+        solved.append(request.url.path)
+        return await real(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    r = client.get("/api/v1/me", headers=org.org_a)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json" and solved == []
+    assert set(r.json()) == {"id", "full_name", "phone", "member_code", "birth_date", "id_number_masked", "active", "unit", "roles"}
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.head("/api/v1/me", headers=org.org_a).status_code == 405
+    assert client.post("/api/v1/me", headers=org.org_a).status_code == 405

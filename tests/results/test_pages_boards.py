@@ -350,3 +350,38 @@ def test_a_cold_member_gets_a_kept_board_without_a_thread_hop(app, client, sessi
     page = client.get(f"/rounds/{r1.id}/board")
     assert page.status_code == 200 and "Bạn xếp thứ 2/2 trong Đơn vị CB-B1" in page.text
     assert hops.count("with_database") == 0
+
+
+def test_a_board_and_its_table_take_direct_routes_and_odd_queries_the_documented_ones(client, session, results_arena, monkeypatch):
+    """The round's board and its polled table are answered by plain routes (routers.base.direct) with their query
+    read as FastAPI reads it (the last value, else the default); a page that is not a plain positive number goes
+    on to the FastAPI route of the same path, which answers it as it always has, so both answer alike."""
+    import fastapi.routing
+
+    s = seed_people(session, results_arena)
+    r1 = results_arena.rounds[0]
+    close_rounds(session, results_arena, r1)
+    page_login(client, s.by_name["Phạm Thị Cúc"].phone)
+    solved: list[str] = []
+    real = fastapi.routing.solve_dependencies
+
+    async def counted(*, request, **kwargs):
+        solved.append(str(request.url.query))
+        return await real(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    for path in (f"/rounds/{r1.id}/board", f"/rounds/{r1.id}/board/rows"):
+        for query in ("", "unit=CB-A1", "unit=DB-A&page=1", "page=2&unit=ROOT", "unit=X&unit=CB-A1", "unit=&page=1", "other=1"):
+            direct = client.get(f"{path}?{query}")
+            assert solved == [] and direct.status_code == 200, (path, query)
+            documented = client.get(f"{path.replace('/rounds/', '/rounds/0')}?{query}")
+            assert len(solved) == 1 and documented.status_code == 200
+            assert direct.text == documented.text.replace(f"/rounds/0{r1.id}/", f"/rounds/{r1.id}/"), (path, query)  # its own path
+            del solved[:]
+        for query in ("page=0", "page=-3", "page=%2B2", "page=02", "page=", "page=x", "page=1&page=x", "page=1.0", "page=9999999999"):
+            r = client.get(f"{path}?{query}")
+            assert len(solved) == 1 and r.status_code == client.get(f"{path.replace('/rounds/', '/rounds/0')}?{query}").status_code
+            del solved[:]
+    cell = client.get(f"/rounds/{r1.id}/board?unit=X&unit=CB-A1").text  # the last value, as FastAPI takes it
+    assert re.findall(r'<td class="rank">(\d+)</td>', cell) == ["1", "2", "3"]
+    assert client.head(f"/rounds/{r1.id}/board").status_code == 405

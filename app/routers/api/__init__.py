@@ -13,4 +13,4 @@ include_by_segment(router, contests.router)
 include_by_segment(router, essays.router)
 include_by_segment(router, live.router)
 
-DIRECT = quiz.DIRECT
+DIRECT = [*quiz.DIRECT, *org.DIRECT]

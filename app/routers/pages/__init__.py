@@ -36,4 +36,4 @@ include_by_segment(router, live.router)
 
 # Matched before every other route of the app (routers.base.direct): home, the rules page, the start, the quiz
 # page, its taps and prediction, the submit and the result page.
-DIRECT = [*home.DIRECT, *quiz.DIRECT]
+DIRECT = [*home.DIRECT, *quiz.DIRECT, *boards.DIRECT]

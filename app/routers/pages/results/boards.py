@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.db_loop import from_memory_or_database
-from app.deps import CurrentCaller, PageActor, SessionDep, page_actor
+from app.deps import CurrentCaller, PageActor, SessionDep, get_caller, page_actor
 from app.errors import Conflict
 from app.models import Contest, Round, Unit
 from app.models.contests import RoundStatus
 from app.models.types import utcnow
-from app.routers.base import make_router
+from app.routers.base import direct, make_router
 from app.routers.pages.common import nav_roles
 from app.services.contests import contests
 from app.services.contests import rules as contest_rules
@@ -283,3 +283,10 @@ def contest_board(request: Request, contest_id: int, actor: PageActor, session: 
         fills=fills,
         mark=board_cache.own_row(actor.id),
     )
+
+
+# a round's board and its table, polled every 10 s while the round is open (routers.base.direct)
+DIRECT = [
+    direct("/rounds/{round_id:row_id}/board", round_board, query={"unit": str, "page": int}, caller=get_caller),
+    direct("/rounds/{round_id:row_id}/board/rows", round_board_rows, query={"unit": str, "page": int}, caller=get_caller),
+]
