@@ -134,3 +134,20 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory):
     application = create_app(demo_settings)
     yield application
     application.state.engine.dispose()
+
+
+@pytest.fixture
+def fastapi_solved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of each request whose dependencies FastAPI solved: a request a direct route answered
+    (app.routers.base.direct) is not in it."""
+    import fastapi.routing
+
+    solved: list[str] = []
+    real = fastapi.routing.solve_dependencies
+
+    async def counted(*, request, **kwargs):  # type: ignore[no-untyped-def]
+        solved.append(request.url.path)
+        return await real(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    return solved

@@ -338,19 +338,10 @@ def test_unknown_unit_is_404(client: TestClient, org: Org) -> None:
     assert_error(client.post("/api/v1/members", headers=org.org_a, json=member_body(unit_code="NOPE")), 404, "NotFound")
 
 
-def test_me_takes_a_direct_route(client: TestClient, org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_me_takes_a_direct_route(client: TestClient, org: Org, fastapi_solved: list[str]) -> None:
     """GET /me is answered by a plain route without FastAPI's dependency solving (routers.base.direct), with the
     JSON FastAPI would make of MemberPublic; what else comes to /me is answered as FastAPI answers it."""
-    import fastapi.routing
-
-    solved: list[str] = []
-    real = fastapi.routing.solve_dependencies
-
-    async def counted(*, request, **kwargs):  # type: ignore[no-untyped-def]
-        solved.append(request.url.path)
-        return await real(request=request, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    solved = fastapi_solved
     r = client.get("/api/v1/me", headers=org.org_a)
     assert r.status_code == 200 and r.headers["content-type"] == "application/json" and solved == []
     assert set(r.json()) == {"id", "full_name", "phone", "member_code", "birth_date", "id_number_masked", "active", "unit", "roles"}

@@ -142,22 +142,13 @@ def test_a_member_who_must_choose_a_new_password_saves_nothing_over_the_api(app,
 
 
 def test_a_start_and_a_save_over_the_api_take_direct_routes_and_anything_unusual_the_documented_ones(
-    client, session, quiz_world, monkeypatch
+    client, session, quiz_world, fastapi_solved
 ):
     """The API's start and answer save are answered by plain routes called without FastAPI's dependency solving
     (routers.base.direct), with the same bytes as the FastAPI route of the same path (reached here by a leading
     zero); a body the direct route does not take as it is (not JSON, not the model, another content type) is
     handed on to that route, which answers it as it always has."""
-    import fastapi.routing
-
-    solved: list[str] = []
-    real = fastapi.routing.solve_dependencies
-
-    async def counted(*, request, **kwargs):
-        solved.append(request.url.path)
-        return await real(request=request, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    solved = fastapi_solved
     me, attempt = _started(client, session, quiz_world.inside, quiz_world.round_id, "0911000001")
     assert solved == ["/api/v1/auth/token"] and attempt["id"] and len(attempt["questions"]) == 5  # the login's alone
     del solved[:]

@@ -111,24 +111,16 @@ def test_failed_htmx_save_says_why(client, session, quiz_world):
 
 
 def test_a_members_pages_and_taps_take_direct_routes_and_numbers_out_of_bounds_the_documented_ones(
-    client, session, quiz_world, monkeypatch
+    client, session, quiz_world, fastapi_solved
 ):
     """Home, the rules page, the start, the quiz page, a tap, the prediction, the submit and the result are
     answered by plain routes matched before every other and called without FastAPI's dependency solving
     (routers.base.direct); a number those routes do not match (outside Position's bounds, with a leading zero,
     an id of 19 digits) goes on to the FastAPI route of the same path and is answered as it always was."""
-    import fastapi.routing
-
     attempt_id, right, _wrong, _home = _start(client, session, quiz_world)
     hx = {"HX-Request": "true", "X-CSRF-Token": csrf_from(client.get(f"/attempts/{attempt_id}").text)}
-    solved: list[str] = []
-    real = fastapi.routing.solve_dependencies
-
-    async def counted(*, request, **kwargs):
-        solved.append(request.url.path)
-        return await real(request=request, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    solved = fastapi_solved
+    del solved[:]  # the login's
     rid = quiz_world.round_id
     for path in ("/", "/?msg=password_changed", f"/rounds/{rid}/enter", f"/attempts/{attempt_id}"):
         assert client.get(path).status_code == 200

@@ -352,24 +352,16 @@ def test_a_cold_member_gets_a_kept_board_without_a_thread_hop(app, client, sessi
     assert hops.count("with_database") == 0
 
 
-def test_a_board_and_its_table_take_direct_routes_and_odd_queries_the_documented_ones(client, session, results_arena, monkeypatch):
+def test_a_board_and_its_table_take_direct_routes_and_odd_queries_the_documented_ones(client, session, results_arena, fastapi_solved):
     """The round's board and its polled table are answered by plain routes (routers.base.direct) with their query
     read as FastAPI reads it (the last value, else the default); a page that is not a plain positive number goes
     on to the FastAPI route of the same path, which answers it as it always has, so both answer alike."""
-    import fastapi.routing
-
     s = seed_people(session, results_arena)
     r1 = results_arena.rounds[0]
     close_rounds(session, results_arena, r1)
     page_login(client, s.by_name["Phạm Thị Cúc"].phone)
-    solved: list[str] = []
-    real = fastapi.routing.solve_dependencies
-
-    async def counted(*, request, **kwargs):
-        solved.append(str(request.url.query))
-        return await real(request=request, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    solved = fastapi_solved
+    del solved[:]  # the login's
     for path in (f"/rounds/{r1.id}/board", f"/rounds/{r1.id}/board/rows"):
         for query in ("", "unit=CB-A1", "unit=DB-A&page=1", "page=2&unit=ROOT", "unit=X&unit=CB-A1", "unit=&page=1", "other=1"):
             direct = client.get(f"{path}?{query}")
