@@ -10,7 +10,12 @@ from app.services.quiz.schemas import AnswerIn, AttemptOut, EventIn, PredictionV
 router = make_router(tags=["quiz"])
 
 
-@router.post("/rounds/{round_id}/attempts", response_model=AttemptOut, status_code=201)
+@router.post(
+    "/rounds/{round_id}/attempts",
+    response_model=AttemptOut,
+    status_code=201,
+    responses={200: {"model": AttemptOut, "description": "The attempt already in progress, resumed"}},
+)
 def start_attempt(request: Request, round_id: int, actor: CurrentActor, session: SessionDep) -> Response:
     """201 and the new attempt, or 200 and the attempt already in progress (resumed). Answered as FastAPI would
     serialise AttemptOut, so that the direct route (DIRECT) answers the same."""
