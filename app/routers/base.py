@@ -126,7 +126,7 @@ class _DirectRoute(Route):
     whole_numbers: frozenset[str] = frozenset()  # query parameters taken only as _WHOLE; else the FastAPI route's
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if _HANDED_ON in scope or (self.json_only and _content_type(scope) != b"application/json"):
+        if _HANDED_ON in scope or (self.json_only and not _is_json(scope)):
             return Match.NONE, {}
         if self.whole_numbers and scope["query_string"]:
             # read as Starlette's QueryParams reads it
@@ -136,8 +136,10 @@ class _DirectRoute(Route):
         return super().matches(scope)
 
 
-def _content_type(scope: Scope) -> bytes | None:
-    return next((value for name, value in scope["headers"] if name == b"content-type"), None)
+def _is_json(scope: Scope) -> bool:
+    """`application/json`, with or without parameters (an Android app's HTTP client adds `; charset=utf-8`)."""
+    value = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+    return value.split(b";", 1)[0].strip().lower() == b"application/json"
 
 
 class _HandOn(Response):

@@ -164,6 +164,10 @@ def test_a_start_and_a_save_over_the_api_take_direct_routes_and_anything_unusual
     del solved[:]
     r = client.put(f"/api/v1/attempts/{aid}/answers/1", headers=me, json={"option_ids": [options[0]]})
     assert r.status_code == 200 and set(r.json()) == {"saved_at"} and solved == []
+    for ctype in ("application/json; charset=utf-8", "Application/JSON"):  # as some apps' HTTP clients send it
+        body = ('{"option_ids": ["%s"]}' % options[0]).encode()
+        r = client.put(f"/api/v1/attempts/{aid}/answers/1", headers={**me, "Content-Type": ctype}, content=body)
+        assert r.status_code == 200 and solved == [], ctype
     bad = [
         ({"content": b"{not json"}, 422),
         ({"json": {"option_ids": "x"}}, 422),
