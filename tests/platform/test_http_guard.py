@@ -34,24 +34,26 @@ def test_an_upload_may_be_as_large_as_the_import_limit(client, session):
 
 
 def test_a_body_without_a_length_is_counted_as_it_comes(app):
-    """Chunked transfer carries no Content-Length: the guard counts the bytes and stops at the limit."""
+    """Chunked transfer carries no Content-Length: the guard counts the bytes and stops at the limit, on a
+    FastAPI route and on a direct one (the API's answer save, which reads its body itself; routers.base.direct)."""
     with serve(app, lifespan="off") as url:
         parts = urlsplit(url)
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
 
         def chunks():
             for _ in range(BODY_LIMIT // 16_384 + 1):
                 yield b"x" * 16_384
 
-        conn.request(
-            "POST",
-            "/api/v1/auth/token",
-            body=chunks(),
-            encode_chunked=True,
-            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
-        )
-        assert conn.getresponse().status == 413
-        conn.close()
+        for method, path in (("POST", "/api/v1/auth/token"), ("PUT", "/api/v1/attempts/1/answers/1")):
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            conn.request(
+                method,
+                path,
+                body=chunks(),
+                encode_chunked=True,
+                headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+            )
+            assert conn.getresponse().status == 413, path
+            conn.close()
 
 
 def test_security_headers_and_no_store_for_logged_in_answers(client, session):
