@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from app.services.quiz.schemas import AttemptOut
 from tests.factories import api_token, bearer, make_member
 
 
@@ -196,4 +197,8 @@ def test_a_start_and_a_save_over_the_api_take_direct_routes_and_anything_unusual
     assert client.get(f"/api/v1/attempts/{aid}/answers/1", headers=me).status_code == 405
     r = client.put(f"/api/v1/attempts/{aid}/answers/03", headers=me, json={"option_ids": [options[2]]})
     assert r.status_code == 200
-    assert client.get(f"/api/v1/attempts/{aid}", headers=me).json()["answers"] == {"1": [options[0]], "3": [options[2]]}
+    got = client.get(f"/api/v1/attempts/{aid}", headers=me)
+    assert got.json()["answers"] == {"1": [options[0]], "3": [options[2]]}
+    # each answer is AttemptOut's JSON, no field more or less (made from plain values: sheet.json_of)
+    for body in (attempt, direct.json(), got.json()):
+        assert AttemptOut.model_validate(body).model_dump(mode="json") == body

@@ -17,8 +17,8 @@ router = make_router(tags=["quiz"])
     responses={200: {"model": AttemptOut, "description": "The attempt already in progress, resumed"}},
 )
 def start_attempt(request: Request, round_id: int, actor: CurrentActor, session: SessionDep) -> Response:
-    """201 and the new attempt, or 200 and the attempt already in progress (resumed). Answered as FastAPI would
-    serialise AttemptOut, so that the direct route (DIRECT) answers the same."""
+    """201 and the new attempt, or 200 and the attempt already in progress (resumed). Answered with the JSON
+    FastAPI would make of AttemptOut, so that the direct route (DIRECT) answers the same."""
     out, created = starting.start_public(
         session=session,
         actor=actor,
@@ -27,14 +27,14 @@ def start_attempt(request: Request, round_id: int, actor: CurrentActor, session:
         user_agent=request.headers.get("user-agent"),
         cache=request.app.state.boards,
     )
-    return Response(out.model_dump_json(), status_code=201 if created else 200, media_type="application/json")
+    return Response(out, status_code=201 if created else 200, media_type="application/json")
 
 
 @router.get("/attempts/{attempt_id}", response_model=AttemptOut)
-def get_attempt(attempt_id: int, actor: CurrentActor, session: SessionDep) -> AttemptOut:
+def get_attempt(attempt_id: int, actor: CurrentActor, session: SessionDep) -> Response:
     """The owner, or a judge whose scope holds the member's unit."""
     attempt = attempts.get_readable(session=session, actor=actor, attempt_id=attempt_id)
-    return sheet.public(session=session, attempt=attempt)
+    return Response(sheet.json_of(sheet.public_values(session=session, attempt=attempt)), media_type="application/json")
 
 
 @router.put("/attempts/{attempt_id}/answers/{position}", response_model=Saved)

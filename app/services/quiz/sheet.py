@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from pydantic import TypeAdapter
 from sqlalchemy import ScalarSelect, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
@@ -77,33 +78,51 @@ def remaining_s(attempt: Attempt, now: datetime) -> int:
     return max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.status == AttemptStatus.in_progress else 0
 
 
-def public(*, session: Session, attempt: Attempt, now: datetime | None = None, reads: Connection | None = None) -> AttemptOut:
-    """The API's attempt (sheet() as AttemptOut)."""
-    read = sheet(session=session, attempt=attempt, reads=reads)
-    return public_of(attempt, [q._asdict() for q in read.questions], read.answers, now or utcnow())
+def public(*, session: Session, attempt: Attempt, now: datetime | None = None) -> AttemptOut:
+    """The API's attempt (sheet() as AttemptOut), for the pages and the demo that read it as objects."""
+    values = public_values(session=session, attempt=attempt, now=now)
+    questions = [
+        AttemptQuestionOut.model_construct(**{**q, "options": [OptionOut.model_construct(**o) for o in q["options"]]})
+        for q in values["questions"]
+    ]
+    return AttemptOut.model_construct(**{**values, "questions": questions})
 
 
-def public_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> AttemptOut:
-    """public() from the snapshot's rows (position, text, kind, options) and the answers. Built without
-    validation, as principals.load builds a member: the values come typed from the snapshot's own columns,
-    and checking a page's hundred options again was a tenth of the quiz page."""
+def public_values(*, session: Session, attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
+    """AttemptOut's fields as plain values, read from the attempt's sheet (values_of)."""
+    read = sheet(session=session, attempt=attempt)
+    return values_of(attempt, [q._asdict() for q in read.questions], read.answers, now or utcnow())
+
+
+def values_of(attempt: Attempt, questions: Sequence[Mapping[Any, Any]], answers: dict[int, list[str]], now: datetime) -> dict[str, Any]:
+    """AttemptOut's fields, as plain values, from the snapshot's rows (position, text, kind, options) and the
+    answers: the values come typed from the snapshot's own columns, so nothing is checked again."""
     assert attempt.id is not None
-    return AttemptOut.model_construct(
-        id=attempt.id,
-        round_id=attempt.round_id,
-        status=attempt.status,
-        started_at=attempt.started_at,
-        deadline_at=attempt.deadline_at,
-        remaining_s=remaining_s(attempt, now),
-        prediction=attempt.prediction,
-        questions=[
-            AttemptQuestionOut.model_construct(
-                position=q["position"],
-                text=q["text"],
-                kind=q["kind"],
-                options=[OptionOut.model_construct(id=o["id"], text=o["text"]) for o in q["options"]],
-            )
+    return {
+        "id": attempt.id,
+        "round_id": attempt.round_id,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline_at": attempt.deadline_at,
+        "remaining_s": remaining_s(attempt, now),
+        "questions": [
+            {
+                "position": q["position"],
+                "text": q["text"],
+                "kind": q["kind"],
+                "options": [{"id": o["id"], "text": o["text"]} for o in q["options"]],
+            }
             for q in questions
         ],
-        answers=answers,
-    )
+        "answers": answers,
+        "prediction": attempt.prediction,
+    }
+
+
+_PLAIN = TypeAdapter(dict[str, Any])
+
+
+def json_of(values: dict[str, Any]) -> bytes:
+    """The API's JSON of AttemptOut's values (values_of), as FastAPI would write the model: a start's answer
+    made from a hundred nested models first took six times as long (docs/performance.md#direct-routes)."""
+    return _PLAIN.dump_json(values)

@@ -30,7 +30,6 @@ from app.services.contests import drawing
 from app.services.kit import offers
 from app.services.org.access import Actor
 from app.services.quiz import attempts, sheet
-from app.services.quiz.schemas import AttemptOut
 
 
 def _check_round_open(round_: Round, now: datetime) -> None:
@@ -123,14 +122,14 @@ def start_public(
     ip: str | None = None,
     user_agent: str | None = None,
     cache: offers.Cache | None = None,
-) -> tuple[AttemptOut, bool]:
-    """start(), answered with what the phone may know of the attempt (public()); a new one from what was just
-    drawn, without reading it back."""
+) -> tuple[bytes, bool]:
+    """start(), answered with what the phone may know of the attempt, as the API's JSON (AttemptOut's,
+    sheet.json_of); a new one from what was just drawn, without reading it back. And whether it is new."""
     now = utcnow()
     attempt, drawn = _start(session=session, actor=actor, round_id=round_id, ip=ip, user_agent=user_agent, now=now, cache=cache)
     if drawn is None:
-        return sheet.public(session=session, attempt=attempt, now=now), False
-    return sheet.public_of(attempt, drawn, {}, now), True
+        return sheet.json_of(sheet.public_values(session=session, attempt=attempt, now=now)), False
+    return sheet.json_of(sheet.values_of(attempt, drawn, {}, now)), True
 
 
 def _start(
