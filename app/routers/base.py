@@ -126,14 +126,17 @@ class _DirectRoute(Route):
     whole_numbers: frozenset[str] = frozenset()  # query parameters taken only as _WHOLE; else the FastAPI route's
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if _HANDED_ON in scope or (self.json_only and not _is_json(scope)):
+        if _HANDED_ON in scope:
+            return Match.NONE, {}
+        match, child_scope = super().matches(scope)  # the path first: the other checks are for this route's requests
+        if match is Match.NONE or (self.json_only and not _is_json(scope)):
             return Match.NONE, {}
         if self.whole_numbers and scope["query_string"]:
             # read as Starlette's QueryParams reads it
             for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
                 if name in self.whole_numbers and not _WHOLE.fullmatch(value):
                     return Match.NONE, {}
-        return super().matches(scope)
+        return match, child_scope
 
 
 def _is_json(scope: Scope) -> bool:
