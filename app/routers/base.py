@@ -122,8 +122,10 @@ _WHOLE = re.compile("[1-9][0-9]{0,8}")  # a query's number the direct route take
 
 
 class _DirectRoute(Route):
-    json_only = False  # a route that takes a JSON body: another content type goes to the FastAPI route
-    whole_numbers: frozenset[str] = frozenset()  # query parameters taken only as _WHOLE; else the FastAPI route's
+    def __init__(self, path: str, endpoint: Callable[..., Any], method: str, *, json_only: bool, whole_numbers: frozenset[str]) -> None:
+        super().__init__(path, endpoint, methods=[method], include_in_schema=False)
+        self.json_only = json_only  # a route that takes a JSON body: another content type goes to the FastAPI route
+        self.whole_numbers = whole_numbers  # query parameters taken only as _WHOLE; else the FastAPI route's
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if _HANDED_ON in scope:
@@ -215,10 +217,8 @@ def direct(
         async with session_scope(request) as values["session"]:
             return cast(Response, await run_in_threadpool(run, **values))
 
-    route = _DirectRoute(path, call, methods=[method], include_in_schema=False)
-    route.json_only = body is not None
-    route.whole_numbers = frozenset(name for name, kind in (query or {}).items() if kind is int)
-    return route
+    whole_numbers = frozenset(name for name, kind in (query or {}).items() if kind is int)
+    return _DirectRoute(path, call, method, json_only=body is not None, whole_numbers=whole_numbers)
 
 
 def make_router(**kwargs: Any) -> APIRouter:

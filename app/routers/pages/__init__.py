@@ -35,5 +35,5 @@ include_by_segment(router, essays.router)
 include_by_segment(router, live.router)
 
 # Matched before every other route of the app (routers.base.direct): home, the rules page, the start, the quiz
-# page, its taps and prediction, the submit and the result page.
+# page, its taps and prediction, the submit, the result page and a round's board.
 DIRECT = [*home.DIRECT, *quiz.DIRECT, *boards.DIRECT]
