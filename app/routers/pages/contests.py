@@ -14,8 +14,7 @@ from app.errors import N_, AppError, Invalid
 from app.routers.base import make_router, public_base_url
 from app.routers.pages.common import FormDep, form_failure, qr_response, redirect
 from app.services.bank import questions as bank
-from app.services.contests import checks as contest_checks
-from app.services.contests import contests, drawing, rounds, sharing
+from app.services.contests import bank_checks, contests, drawing, rounds, sharing
 from app.services.contests.schemas import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
 from app.services.org import units
 from app.services.org.access import Actor
@@ -123,14 +122,14 @@ def contest_from_form(form: dict[str, Any]) -> ContestCreate:
 
 def source_ctx(session: Session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
     """What the question-source part of a round form shows: the draw rows with what the bank holds for each,
-    the bank to pick a fixed list from, and whether the bank can serve the draw (contest_checks)."""
+    the bank to pick a fixed list from, and whether the bank can serve the draw (bank_checks)."""
     topics = bank.list_topics(session=session, actor=actor)
-    counts = contest_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics if t.id is not None])
+    counts = bank_checks.active_counts(session=session, topic_ids=[t.id for t, _u, _n in topics if t.id is not None])
     try:
         lines = [line.model_dump() for line in draw_from_form(form)]
     except Invalid:
         lines = []
-    shortages = contest_checks.draw_shortages(lines, counts)
+    shortages = bank_checks.draw_shortages(lines, counts)
     rows = [
         {
             **line,
