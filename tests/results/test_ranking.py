@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.models import Attempt, Standing, Unit, UnitStanding
 from app.models.types import utcnow
-from app.services.results import closing, standings
+from app.services.results import closing, rank_cards, standings
 from tests.factories import make_member, member_actor
 from tests.fixtures.results import add, build, ranks
 
@@ -159,7 +159,7 @@ def test_cell_board_is_the_union_board_filtered_and_reranked(session, results_ar
     n, page = standings.round_board(session=session, actor=results_arena.org, round_id=r.id, unit_code="CB-A1", limit=2, offset=2)
     assert n == 4 and [row.rank for row in page] == [3, 4]
     me = people[5][0]
-    card = standings.rank_card(session=session, actor=member_actor(session, me), round_id=r.id)
+    card = rank_cards.rank_card(session=session, actor=member_actor(session, me), round_id=r.id)
     assert (card.rank, card.total, card.unit_rank, card.unit_total) == (6, 7, 3, 4)
 
 

@@ -210,3 +210,8 @@ def participation_body_key(round_id: int, unit_path: str, sort: str, limit: int,
 def json_body(cache: BoardCache, key: tuple[Hashable, ...], make: Callable[[], Any], *, lasting: bool = False) -> bytes:
     """An API body (a pydantic model from make()) encoded once and kept under key."""
     return cache.get_or(key, lambda: make().model_dump_json().encode(), lasting=lasting)
+
+
+def cached(cache: BoardCache | None, key: tuple, make: Callable[[], Any], lasting: bool = False) -> Any:
+    """`make()` kept in `cache` under `key`, or made each time where there is no cache (a script, a test)."""
+    return cache.get_or(key, make, lasting=lasting) if cache is not None else make()

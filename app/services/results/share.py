@@ -14,9 +14,10 @@ from app.i18n import translate
 from app.models import Member
 from app.security import keyed_hash
 from app.services.kit.cards import Line, card_png
-from app.services.results import standings
+from app.services.results import rank_cards, standings
 from app.services.results.board_cache import BoardCache
-from app.services.results.standings import RankCard, RoundInfo
+from app.services.results.rank_cards import RankCard
+from app.services.results.standings import RoundInfo
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def shared(*, session: Session, code: str, secret: str, cache: BoardCache | None
     if not hmac.compare_digest(_mac(round_id, member_id, secret), parts[2]):
         raise gone
     info = standings.any_round_info(session=session, round_id=round_id, cache=cache)
-    card = standings.card_of(session=session, info=info, member_id=member_id, cache=cache)
+    card = rank_cards.card_of(session=session, info=info, member_id=member_id, cache=cache)
     member = session.get(Member, member_id)
     if card is None or member is None:
         raise gone

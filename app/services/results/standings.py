@@ -1,5 +1,5 @@
-"""Reading the stored standings: boards for the whole scope or any unit subtree, a member's rank card, unit
-standings and contest standings. Reads only; app.services.results.ranking builds what is read here.
+"""Reading the stored standings: boards for the whole scope or any unit subtree, unit standings and contest
+standings (a member's rank card: results.rank_cards). Reads only; app.services.results.ranking builds what is read here.
 
 Who may look: members whose unit lies in the contest's scope, and organisers and judges covering it.
 What they see: name and unit only (no phone, birth date or ID), and nothing of scores before the round's
@@ -7,13 +7,11 @@ visibility rule allows (the unit table then shows participation only)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import N_, Conflict, NotFound
@@ -23,7 +21,7 @@ from app.models.types import is_db_id, utcnow
 from app.services.org import units
 from app.services.org.access import JUDGE, MANAGE, Actor
 from app.services.quiz import rules as quiz_rules
-from app.services.results import ranking
+from app.services.results import board_cache, ranking
 from app.services.results.board_cache import BoardCache
 
 
@@ -55,20 +53,6 @@ class UnitRow:
     participation_rate: float | None
     average_score: float | None
     perfect_count: int | None
-
-
-@dataclass(frozen=True)
-class RankCard:
-    rank: int
-    total: int
-    unit_rank: int
-    unit_total: int
-    unit_name: str
-    score: int
-
-
-def _cached(cache: BoardCache | None, key: tuple, make: Callable[[], Any], lasting: bool = False) -> Any:
-    return cache.get_or(key, make, lasting=lasting) if cache is not None else make()
 
 
 @dataclass(frozen=True)
@@ -132,7 +116,7 @@ def _allowed(actor: Actor, scope_path: str) -> bool:
 
 def any_round_info(*, session: Session, round_id: int, cache: BoardCache | None = None) -> RoundInfo:
     """The round, its contest and scope (404 for an unknown round or a draft contest), with no check of who asks."""
-    return _cached(cache, ("info", round_id), lambda: _load_info(session, round_id))
+    return board_cache.cached(cache, ("info", round_id), lambda: _load_info(session, round_id))
 
 
 def round_info(*, session: Session, actor: Actor, round_id: int, cache: BoardCache | None = None) -> RoundInfo:
@@ -294,68 +278,13 @@ def round_board(
         unit = _subtree(session, info.scope_id, info.scope_path, unit_code)
         return _rows(session, Standing, Standing.round_id, round_id, unit, info.scope_id, limit, offset)
 
-    return _cached(cache, ("round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset), make, lasting=True)
+    return board_cache.cached(
+        cache, ("round", round_id, info.standings_built_at, (unit_code or "").upper(), limit, offset), make, lasting=True
+    )
 
 
 def _clamp(limit: int) -> int:
     return max(1, min(limit, 500))
-
-
-def rank_card(*, session: Session, actor: Actor, round_id: int, cache: BoardCache | None = None) -> RankCard | None:
-    """ "You are 37th of 412 in Chi bộ 3, 1,204th of 8,292 in the union": None without a counted attempt."""
-    info = round_info(session=session, actor=actor, round_id=round_id, cache=cache)
-    return card_of(session=session, info=info, member_id=actor.id, cache=cache)
-
-
-def card_of(*, session: Session, info: RoundInfo, member_id: int, cache: BoardCache | None = None) -> RankCard | None:
-    """A member's rank card with no check of who asks (a shared result card): None while scores are hidden."""
-    if not scores_visible(info):
-        return None
-    built = info.standings_built_at
-    return _cached(
-        cache, ("card", info.round_id, built, member_id), lambda: _card(session, info.round_id, built, member_id, cache), lasting=True
-    )
-
-
-def _my_rank_statement() -> Any:
-    ahead = aliased(Standing)
-    in_unit_ahead = (
-        select(func.count())
-        .select_from(ahead)
-        .where(col(ahead.round_id) == Standing.round_id, col(ahead.unit_id) == Standing.unit_id, col(ahead.rank) < Standing.rank)
-        .scalar_subquery()
-    )
-    return select(col(Standing.rank), col(Standing.score), col(Standing.unit_id), in_unit_ahead).where(
-        col(Standing.round_id) == bindparam("round_id"), col(Standing.member_id) == bindparam("member_id")
-    )
-
-
-_MY_RANK = _my_rank_statement()  # built once: an aliased subquery costs more to build than to run
-
-
-def _card(session: Session, round_id: int, built: datetime | None, member_id: int, cache: BoardCache | None) -> RankCard | None:
-    """One query for the member (their rank, and how many of their unit rank ahead of them); the counts and
-    the unit's name are shared by everyone who looks, so cached apart."""
-    mine = session.execute(_MY_RANK, {"round_id": round_id, "member_id": member_id}).first()
-    if mine is None:
-        return None
-    rank, score, unit_id, unit_ahead = mine
-    total = _cached(
-        cache,
-        ("count", round_id, built),
-        lambda: session.execute(select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_id)).scalar_one(),
-        lasting=True,
-    )
-
-    def unit_facts() -> tuple[int, str]:
-        count = session.execute(
-            select(func.count()).select_from(Standing).where(col(Standing.round_id) == round_id, Standing.unit_id == unit_id)
-        ).scalar_one()
-        unit = session.get(Unit, unit_id)
-        return int(count), unit.name if unit else ""
-
-    unit_total, unit_name = _cached(cache, ("unit_count", round_id, built, unit_id), unit_facts, lasting=True)
-    return RankCard(rank=rank, total=int(total), unit_rank=int(unit_ahead) + 1, unit_total=unit_total, unit_name=unit_name, score=score)
 
 
 def unit_board(
@@ -390,7 +319,7 @@ def unit_board(
             for s, code, name, kind in rows
         ]
 
-    return _cached(cache, ("units", round_id, info.standings_built_at, (parent_code or "").upper(), visible), make, lasting=True)
+    return board_cache.cached(cache, ("units", round_id, info.standings_built_at, (parent_code or "").upper(), visible), make, lasting=True)
 
 
 def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = None) -> dict[str, int]:
@@ -400,7 +329,7 @@ def round_totals(*, session: Session, round_: Round, cache: BoardCache | None = 
         return dict(round_.totals)
     round_id = round_.id
     assert round_id is not None
-    return _cached(cache, ("totals", round_id), lambda: ranking.official_counts(session=session, round_id=round_id))
+    return board_cache.cached(cache, ("totals", round_id), lambda: ranking.official_counts(session=session, round_id=round_id))
 
 
 def contest_board(
@@ -425,5 +354,5 @@ def contest_board(
         unit = _subtree(session, scope_id, scope.path, unit_code)
         return _rows(session, ContestStanding, ContestStanding.contest_id, contest_id, unit, scope_id, limit, offset)
 
-    total, rows = _cached(cache, ("contest", contest_id, (unit_code or "").upper(), limit, offset), make)
+    total, rows = board_cache.cached(cache, ("contest", contest_id, (unit_code or "").upper(), limit, offset), make)
     return contest, total, rows

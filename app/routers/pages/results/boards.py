@@ -25,7 +25,7 @@ from app.services.contests import contests
 from app.services.contests import rules as contest_rules
 from app.services.org import units
 from app.services.org.access import Actor
-from app.services.results import board_cache, standings
+from app.services.results import board_cache, rank_cards, standings
 from app.templating import render, render_fragment, render_shared, request_locale, translate
 
 router = make_router()
@@ -146,7 +146,7 @@ def _round_board(request: Request, session: Session, actor: Actor, round_id: int
         }
 
     def card() -> str:
-        mine = standings.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
+        mine = rank_cards.rank_card(session=session, actor=actor, round_id=round_id, cache=cache)
         return render_fragment(request, "partials/results/card.html", {"card": mine, "scope_name": info.scope_name}) if mine else ""
 
     def fills() -> dict[str, str]:
