@@ -74,7 +74,7 @@ def xlsx_file(items: list[dict]) -> bytes:
 def moodle_file(items: list[dict]) -> bytes:
     from app.models import Question, QuestionOption, Topic
     from app.services.bank.question_export import moodle_xml
-    from app.services.bank.questions import tags_column
+    from app.services.bank.question_rules import tags_column
 
     pairs = [
         (

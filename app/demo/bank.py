@@ -7,7 +7,7 @@ Content rules (the platform is used by real Party members):
   resolution's general direction rather than its text, its source is "Minh hoạ (demo)";
 - "Tài liệu tìm hiểu (demo)" marks general knowledge; a named document is cited only when certain.
 
-Every question goes through bank.check_question before it is stored (load_bank raises on any problem).
+Every question goes through question_rules.check_question before it is stored (load_bank raises on any problem).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Topic, Unit
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 
 # The questions themselves are data: app/demo/bank.json, [{"name", "description", "questions": [{"kind",
@@ -26,14 +27,14 @@ from app.services.bank import questions as bank
 DEMO_TOPICS: list[dict[str, Any]] = json.loads((Path(__file__).resolve().parent / "bank.json").read_text(encoding="utf-8"))
 
 
-def checked_topics() -> list[tuple[dict[str, Any], list[bank.CleanQuestion]]]:
-    """Every demo topic with its questions run through bank.check_question; raises ValueError on any problem."""
-    out: list[tuple[dict[str, Any], list[bank.CleanQuestion]]] = []
+def checked_topics() -> list[tuple[dict[str, Any], list[question_rules.CleanQuestion]]]:
+    """Every demo topic with its questions run through question_rules.check_question; raises ValueError on any problem."""
+    out: list[tuple[dict[str, Any], list[question_rules.CleanQuestion]]] = []
     problems: list[str] = []
     for topic in DEMO_TOPICS:
-        cleaned: list[bank.CleanQuestion] = []
+        cleaned: list[question_rules.CleanQuestion] = []
         for q in topic["questions"]:
-            clean_q, errors = bank.check_question(
+            clean_q, errors = question_rules.check_question(
                 kind=q["kind"],
                 text=q["text"],
                 options=q["options"],

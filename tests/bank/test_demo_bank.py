@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.demo import bank as demo_bank
 from app.models import Question, QuestionOption, Topic
-from app.services.bank import questions as bank
+from app.services.bank import question_rules
 from app.services.kit.text import fold
 from tests.factories import make_unit
 
@@ -28,7 +28,7 @@ def _id(q: dict) -> str:
 
 @pytest.mark.parametrize("q", ALL_QUESTIONS, ids=_id)
 def test_every_question_passes_the_bank_check(q: dict) -> None:
-    clean, errors = bank.check_question(
+    clean, errors = question_rules.check_question(
         kind=q["kind"],
         text=q["text"],
         options=q["options"],
@@ -42,7 +42,7 @@ def test_every_question_passes_the_bank_check(q: dict) -> None:
     assert 2 <= len(clean.options) <= 4
     n_correct = sum(c for _, c in clean.options)
     if clean.kind == "true_false":
-        assert [t for t, _ in clean.options] == list(bank.TRUE_FALSE)
+        assert [t for t, _ in clean.options] == list(question_rules.TRUE_FALSE)
     elif clean.kind == "multiple":
         assert n_correct == 2 and len(clean.options) >= 3
     else:
@@ -78,7 +78,7 @@ def test_load_bank_creates_every_topic_and_question(session: Session) -> None:
     n_correct = session.exec(select(func.count()).select_from(QuestionOption).where(col(QuestionOption.correct).is_(True))).one()
     assert n_correct == sum(c for q in ALL_QUESTIONS for _, c in q["options"])
     stored = session.exec(select(Question).where(Question.text_folded == fold(ALL_QUESTIONS[0]["text"]))).one()
-    assert stored.tags == bank.tags_column(ALL_QUESTIONS[0]["tags"])
+    assert stored.tags == question_rules.tags_column(ALL_QUESTIONS[0]["tags"])
     assert session.exec(select(func.count()).select_from(Topic)).one() == len(TOPIC_NAMES)
 
 

@@ -12,6 +12,7 @@ from app.errors import NotFound
 from app.models import Question, Topic
 from app.services.bank import question_export as qe
 from app.services.bank import question_import as qi
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.bank.schemas import OptionIn, QuestionCreate, TopicCreate
 from app.services.org.access import Actor
@@ -87,7 +88,7 @@ def snapshot(session, topic_id: int, *, with_sheet_fields: bool) -> list[tuple]:
     options = bank.options_of(session=session, question_ids=[q.id for q in questions])
     out = []
     for q in questions:
-        item = (q.kind, q.text, [(o.text, o.correct) for o in options[q.id]], q.explanation, q.difficulty, bank.tags_list(q.tags))
+        item = (q.kind, q.text, [(o.text, o.correct) for o in options[q.id]], q.explanation, q.difficulty, question_rules.tags_list(q.tags))
         out.append((*item, q.source_ref) if with_sheet_fields else item)
     return out
 

@@ -13,6 +13,7 @@ from sqlmodel import select
 from app.errors import ImportFailed, NotFound
 from app.models import AuditEntry, Question, QuestionOption, Topic
 from app.services.bank import question_import as qi
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.bank.import_sheet import COLUMNS, template_csv, template_xlsx, workbook_bytes
 from app.services.bank.schemas import TopicCreate
@@ -101,7 +102,7 @@ def test_xlsx_good_file(session, ctx):
     )
     assert run(session, ctx, content, "ngan-hang.xlsx").created == 4
     (q1, o1), (q2, o2), (q3, o3), (q4, o4) = stored(session)
-    assert (q1.kind, q1.difficulty, q1.source_ref, bank.tags_list(q1.tags)) == (
+    assert (q1.kind, q1.difficulty, q1.source_ref, question_rules.tags_list(q1.tags)) == (
         "single",
         "easy",
         "Phần II, mục 3",
@@ -395,7 +396,7 @@ def test_moodle_xml_good_file_and_skipped_kinds(session, ctx):
     assert [s["line"] for s in result.skipped] == [46, 51, 55]
     assert "shortanswer" in result.skipped[0]["reason"] and "essay" in result.skipped[1]["reason"]
     (q1, o1), (q2, o2), (q3, o3) = stored(session)
-    assert (q1.kind, q1.text, q1.explanation, q1.difficulty, bank.tags_list(q1.tags)) == (
+    assert (q1.kind, q1.text, q1.explanation, q1.difficulty, question_rules.tags_list(q1.tags)) == (
         "single",
         "Nghị quyết xác định mấy khâu đột phá?",
         "Ba khâu đột phá & sáu nhiệm vụ trọng tâm.",
@@ -545,7 +546,7 @@ def test_tables_and_preformatted_text_keep_their_lines(session, ctx):
 
 
 def test_a_typed_question_keeps_line_breaks_but_not_empty_lines():
-    from app.services.bank.questions import check_question
+    from app.services.bank.question_rules import check_question
 
     clean, errors = check_question(kind="single", text="  Câu  hỏi\r\n\r\n  dòng   hai \n", options=[("A", True), ("B", False)])
     assert errors == [] and clean.text == "Câu hỏi\ndòng hai"

@@ -13,6 +13,7 @@ from app.db import writer
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Answer, Attempt, AttemptEvent, AttemptQuestion
 from app.models.types import utcnow
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.quiz import attempts, sheet, starting, taps
 from tests.factories import actor, in_parallel, make_member, member_actor
@@ -98,7 +99,7 @@ def test_bank_edits_never_change_a_drawn_attempt(session, quiz_world):
     attempt, _ = starting.start(session=session, actor=member_actor(session, quiz_world.inside), round_id=quiz_world.round_id)
     before = sheet.public(session=session, attempt=attempt).model_dump()
     first = session.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)).first()
-    q, _errors = bank.check_question(kind="single", text="Đã sửa hoàn toàn?", options=[("X", True), ("Y", False)])
+    q, _errors = question_rules.check_question(kind="single", text="Đã sửa hoàn toàn?", options=[("X", True), ("Y", False)])
     bank.update_question(session=session, actor=quiz_world.org, question_id=first.question_id, q=q)
     session.flush()
     assert sheet.public(session=session, attempt=attempt).model_dump() == before

@@ -12,6 +12,7 @@ from app.db import writer
 from app.errors import Conflict
 from app.models import Attempt, AttemptQuestion, AuditEntry, Contest, Round, Standing
 from app.models.types import utcnow
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.quiz import attempts, starting
 from app.services.results import closing, ranking, rescoring
@@ -138,7 +139,9 @@ def test_rescore_after_a_key_correction(session, quiz_world):
     closing.close_round(session=session, actor=quiz_world.org, round_id=quiz_world.round_id)
     assert attempt.score == 0
     # the organiser finds the key was wrong: "Sai" is the right answer to this question
-    fixed, _ = bank.check_question(kind="single", text="Câu đã sửa đáp án?", options=[("Đúng", False), ("Sai", True), ("Không rõ", False)])
+    fixed, _ = question_rules.check_question(
+        kind="single", text="Câu đã sửa đáp án?", options=[("Đúng", False), ("Sai", True), ("Không rõ", False)]
+    )
     bank.update_question(session=session, actor=quiz_world.org, question_id=q1.question_id, q=fixed)
     assert attempt.score == 0  # editing alone never touches an attempt
     result = rescoring.rescore_question(session=session, actor=quiz_world.org, question_id=q1.question_id)
@@ -150,7 +153,9 @@ def test_rescore_after_a_key_correction(session, quiz_world):
     # a sealed round is never changed
     round_ = session.get(Round, quiz_world.round_id)
     round_.sealed_at = utcnow()
-    undo, _ = bank.check_question(kind="single", text="Câu đã sửa đáp án?", options=[("Đúng", True), ("Sai", False), ("Không rõ", False)])
+    undo, _ = question_rules.check_question(
+        kind="single", text="Câu đã sửa đáp án?", options=[("Đúng", True), ("Sai", False), ("Không rõ", False)]
+    )
     bank.update_question(session=session, actor=quiz_world.org, question_id=q1.question_id, q=undo)
     again = rescoring.rescore_question(session=session, actor=quiz_world.org, question_id=q1.question_id)
     assert (again.attempts_changed, again.sealed_skipped) == (0, 1) and session.get(Attempt, attempt.id).score == 1

@@ -15,6 +15,8 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 from sqlmodel import Session, col, select
 
 from app.models import Question, QuestionOption, Topic
+from app.models.bank import QuestionKind
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.bank.import_base import DIFFICULTY_LABELS, DIFFICULTY_TAG
 from app.services.bank.import_sheet import sheet_row, workbook_bytes
@@ -61,7 +63,7 @@ def to_xlsx(*, session: Session, actor: Actor, topic_id: int, include_inactive: 
             explanation=q.explanation,
             difficulty=q.difficulty,
             source_ref=q.source_ref,
-            tags=bank.tags_list(q.tags),
+            tags=question_rules.tags_list(q.tags),
         )
         for q, opts in items
     ]
@@ -111,7 +113,7 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
     SubElement(SubElement(category, "category"), "text").text = _category(topic.name)
     _text_block(category, "info", topic.description)
     for q, opts in items:
-        kind = "truefalse" if q.kind == bank.QuestionKind.true_false else "multichoice"
+        kind = "truefalse" if q.kind == QuestionKind.true_false else "multichoice"
         element = SubElement(quiz, "question", {"type": kind})
         SubElement(SubElement(element, "name"), "text").text = _x(clean(q.text))[:80]
         _text_block(element, "questiontext", q.text)
@@ -126,7 +128,7 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
                 SubElement(answer, "text").text = word
                 _text_block(answer, "feedback", "", paragraph=False)
         else:
-            single = q.kind == bank.QuestionKind.single
+            single = q.kind == QuestionKind.single
             right = sum(1 for o in opts if o.correct) or 1
             wrong = len(opts) - right or 1
             SubElement(element, "single").text = "true" if single else "false"
@@ -140,7 +142,7 @@ def moodle_xml(topic: Topic, items: list[tuple[Question, list[QuestionOption]]])
                 answer = SubElement(element, "answer", {"fraction": fraction, "format": "html"})
                 SubElement(answer, "text").text = html.escape(_x(option.text))
                 _text_block(answer, "feedback", "", paragraph=False)
-        tags = [*bank.tags_list(q.tags), DIFFICULTY_TAG.format(label=DIFFICULTY_LABELS.get(q.difficulty, q.difficulty))]
+        tags = [*question_rules.tags_list(q.tags), DIFFICULTY_TAG.format(label=DIFFICULTY_LABELS.get(q.difficulty, q.difficulty))]
         tags_element = SubElement(element, "tags")
         for tag in tags:
             SubElement(SubElement(tags_element, "tag"), "text").text = _x(tag)

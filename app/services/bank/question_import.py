@@ -2,7 +2,7 @@
 
 Formats: the XLSX/CSV template (question_sheet), Aiken and GIFT (question_text), Moodle XML (question_xml).
 Each reader turns the file into drafts with their line (or Excel row) number; every draft then goes
-through bank.check_question, the one place a question's rules live. One error anywhere and nothing is
+through question_rules.check_question, the one place a question's rules live. One error anywhere and nothing is
 written; questions of kinds we do not support are listed as skipped, never silently dropped.
 """
 
@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.errors import N_, ImportFailed
 from app.models import Question, QuestionOption, Topic
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.bank.import_base import Parsed, decode_text
 from app.services.bank.import_sheet import COLUMNS, FIELD_ORDER, template_csv, template_xlsx
@@ -37,7 +38,7 @@ _FIELDS = {"kind": -3, "text": -2, "options": -1}  # check_question's fields, in
 @dataclass
 class Plan:
     filename: str
-    questions: list[tuple[int, bank.CleanQuestion]] = field(default_factory=list)  # (line, question)
+    questions: list[tuple[int, question_rules.CleanQuestion]] = field(default_factory=list)  # (line, question)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)  # {line, reason}: imported with a change, said
@@ -71,7 +72,7 @@ def parse(content: bytes, filename: str, *, locale: str = "vi", legacy: str | No
     plan = Plan(filename=filename, skipped=parsed.skipped, errors=parsed.errors, notes=parsed.notes)
     # Every question is checked even when others are broken: the organiser fixes the file in one pass.
     for draft in parsed.drafts:
-        q, problems = bank.check_question(
+        q, problems = question_rules.check_question(
             kind=draft.kind,
             text=draft.text,
             options=draft.options,

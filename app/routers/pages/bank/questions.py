@@ -14,6 +14,7 @@ from app.models.bank import Difficulty, Question, QuestionKind, QuestionOption, 
 from app.routers.base import make_router, public_base_url
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.bank import import_sheet as question_sheet
+from app.services.bank import question_rules
 from app.services.bank import questions as bank
 from app.services.bank.schemas import TopicCreate
 from app.services.contests import sharing
@@ -44,8 +45,8 @@ def _editor_values(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check(values: dict[str, Any]) -> tuple[bank.CleanQuestion, list]:
-    return bank.check_question(
+def _check(values: dict[str, Any]) -> tuple[question_rules.CleanQuestion, list]:
+    return question_rules.check_question(
         kind=values["kind"],
         text=values["text"],
         options=[(o["text"], o["correct"]) for o in values["options"] if o["text"]],
@@ -65,7 +66,7 @@ def _values_of(question: Question, options: list[QuestionOption]) -> dict[str, A
         "explanation": question.explanation,
         "difficulty": question.difficulty,
         "source_ref": question.source_ref,
-        "tags": ", ".join(bank.tags_list(question.tags)),
+        "tags": ", ".join(question_rules.tags_list(question.tags)),
         "options": slots,
     }
 
@@ -167,7 +168,7 @@ def topic_ctx(
         "difficulty": difficulty,
         "tag": tag,
         "done": done,
-        "tags_list": bank.tags_list,
+        "tags_list": question_rules.tags_list,
         "error": error,
         "share_url": sharing.study_url(public_base_url(request), topic.study_slug) if topic.study_slug else None,
     }
