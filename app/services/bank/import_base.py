@@ -1,7 +1,7 @@
 """What every question-file reader produces: drafts with the line (or Excel row) they start on, the
 questions left out on purpose (skipped, with the reason) and the problems found (errors).
 
-A draft is not checked here: app.services.bank.questions.check_question does that, once, for every format."""
+A draft is not checked here: app.services.bank.question_rules.check_question does that, once, for every format."""
 
 from __future__ import annotations
 
