@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -10,114 +9,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.deps import PageOrganiser, SessionDep
-from app.errors import N_, AppError, Invalid
+from app.errors import AppError, Invalid
 from app.routers.base import make_router, public_base_url
 from app.routers.pages.common import FormDep, form_failure, qr_response, redirect
+from app.routers.pages.contest_forms import (
+    TIE_BREAK_PRESETS,
+    contest_from_form,
+    draw_from_form,
+    form_int,
+    form_list,
+    form_time,
+    prediction_from_form,
+    source_from_form,
+)
 from app.services.bank import questions as bank
 from app.services.contests import bank_checks, contests, drawing, rounds, sharing
-from app.services.contests.schemas import ContestCreate, ContestUpdate, DrawLine, PredictionIn, RoundIn, RoundUpdate
+from app.services.contests.schemas import ContestUpdate, RoundUpdate
 from app.services.org import units
 from app.services.org.access import Actor
 from app.services.results import closing
 from app.templating import render
 
 router = make_router()
-TIE_BREAK_PRESETS = {
-    "default": ["score", "prediction_error", "duration", "submitted_at"],
-    "duration_first": ["score", "duration", "prediction_error", "submitted_at"],
-    "no_prediction": ["score", "duration", "submitted_at"],
-}
-
-
-def _int(form: dict[str, Any], key: str, default: int) -> int:
-    value = (form.get(key) or "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid(N_("Ô này cần một số nguyên (đang là {value})."), field=key, value=value) from None
-
-
-def _when(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _list(form: dict[str, Any], key: str) -> list[str]:
-    value = form.get(key)
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
-def draw_from_form(form: dict[str, Any]) -> list[DrawLine]:
-    """The draw rows (topic × difficulty × count); a row without a topic is an empty row of the form."""
-    topics, diffs, counts = _list(form, "draw_topic_id"), _list(form, "draw_difficulty"), _list(form, "draw_count")
-    lines = []
-    for i, topic in enumerate(topics):
-        if not topic.strip():
-            continue
-        row = {"topic": topic, "count": counts[i] if i < len(counts) else ""}
-        lines.append(
-            DrawLine(topic_id=_int(row, "topic", 0), count=_int(row, "count", 0), difficulty=(diffs[i] if i < len(diffs) else "") or None)
-        )
-    return lines
-
-
-def source_from_form(form: dict[str, Any]) -> tuple[list[DrawLine] | None, list[int] | None]:
-    """(draw, question_ids): one source of questions, as the organiser chose it."""
-    if form.get("source") == "fixed":
-        ids = [_int({"id": v}, "id", 0) for v in _list(form, "question_ids")]
-        return None, ids
-    return draw_from_form(form), None
-
-
-def prediction_from_form(form: dict[str, Any]) -> PredictionIn | None:
-    if not form.get("prediction_kind"):
-        return None
-    return PredictionIn(
-        kind=form["prediction_kind"], prompt=form.get("prediction_prompt") or "", lock_first=bool(form.get("prediction_lock_first"))
-    )
-
-
-def contest_from_form(form: dict[str, Any]) -> ContestCreate:
-    """The create form: one round's settings repeated weekly (Monday to Monday is the common pattern)."""
-    weeks = max(1, min(_int(form, "weeks", 1), 52))
-    opens, closes = _when(form.get("opens_at")), _when(form.get("closes_at"))
-    draw, question_ids = source_from_form(form)
-    prediction = prediction_from_form(form)
-    rounds = []
-    for week in range(weeks):
-        shift = timedelta(days=7 * week)
-        rounds.append(
-            RoundIn(
-                title=f"{(form.get('round_title') or 'Tuần').strip()} {week + 1}" if weeks > 1 else (form.get("round_title") or ""),
-                opens_at=opens + shift if opens else None,
-                closes_at=closes + shift if closes else None,
-                time_limit_s=_int(form, "time_limit_min", 15) * 60,
-                draw=draw,
-                question_ids=question_ids,
-                shuffle_questions=bool(form.get("shuffle_questions")),
-                shuffle_options=bool(form.get("shuffle_options")),
-                attempts_allowed=_int(form, "attempts_allowed", 1),
-                cooldown_s=_int(form, "cooldown_min", 0) * 60,
-                counted_attempt=form.get("counted_attempt") or "best",
-                points_per_question=_int(form, "points", 1),
-                results_visibility=form.get("results_visibility") or "after_close",
-                prediction=prediction,
-            )
-        )
-    return ContestCreate(
-        title=form.get("title") or "",
-        rules_text=form.get("rules_text") or "",
-        scope_unit_code=form.get("scope_unit_code") or "",
-        tie_break=TIE_BREAK_PRESETS.get(form.get("tie_break") or "default"),
-        study_draw=bool(form.get("study_draw")),
-        rounds=rounds,
-    )
 
 
 def source_ctx(session: Session, actor: Actor, form: dict[str, Any], *, blank_rows: int = 2) -> dict[str, Any]:
@@ -143,7 +56,7 @@ def source_ctx(session: Session, actor: Actor, form: dict[str, Any], *, blank_ro
         for line in lines
     ]
     rows += [{"topic_id": None, "difficulty": None, "count": None, "available": None, "short": False}] * blank_rows
-    chosen = {str(v) for v in _list(form, "question_ids")}
+    chosen = {str(v) for v in form_list(form, "question_ids")}
     return {
         "topics": topics,
         "counts": counts,
@@ -372,12 +285,12 @@ def round_update(request: Request, round_id: int, actor: PageOrganiser, session:
             round_id=round_id,
             data=RoundUpdate(
                 title=form.get("title"),
-                opens_at=_when(form.get("opens_at")),
-                closes_at=_when(form.get("closes_at")),
-                time_limit_s=_int(form, "time_limit_min", 15) * 60,
-                attempts_allowed=_int(form, "attempts_allowed", 1),
-                cooldown_s=_int(form, "cooldown_min", 0) * 60,
-                points_per_question=_int(form, "points", 1),
+                opens_at=form_time(form.get("opens_at")),
+                closes_at=form_time(form.get("closes_at")),
+                time_limit_s=form_int(form, "time_limit_min", 15) * 60,
+                attempts_allowed=form_int(form, "attempts_allowed", 1),
+                cooldown_s=form_int(form, "cooldown_min", 0) * 60,
+                points_per_question=form_int(form, "points", 1),
                 counted_attempt=form.get("counted_attempt"),
                 results_visibility=form.get("results_visibility"),
                 shuffle_questions=bool(form.get("shuffle_questions")),
