@@ -13,7 +13,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.models import AuditEntry, Role
 from app.models.essays import Essay
 from app.services.essays import campaigns as essay_campaigns
-from app.services.essays import essays
+from app.services.essays import essays, overview
 from app.services.essays.schemas import CriterionIn, EssayCampaignUpdate
 from tests.essays.helpers import NOW, WORDS, draft, make_campaign, submit
 from tests.factories import actor, make_member
@@ -201,7 +201,7 @@ def test_the_cells_overview_and_the_diacritic_insensitive_search(essay_world):
     draft(essay_world, drafting, "mới viết")
     draft(essay_world, far, WORDS)
     submit(essay_world, far)
-    view = essays.overview(
+    view = overview.overview(
         session=essay_world.session, actor=actor(essay_world.session, essay_world.cell_org), campaign_id=essay_world.campaign.id
     )
     assert view.reach.unit.code == "CB-A1"
@@ -216,16 +216,16 @@ def test_the_cells_overview_and_the_diacritic_insensitive_search(essay_world):
         ("tran van", {"Trần Văn Bình"}),
         ("100%_", set()),
     ):
-        hits = essays.overview(
+        hits = overview.overview(
             session=essay_world.session, actor=actor(essay_world.session, essay_world.cell_org), campaign_id=essay_world.campaign.id, q=q
         )
         assert {m.full_name for _e, m, _u in hits.essays} == found, q
-    whole = essays.overview(
+    whole = overview.overview(
         session=essay_world.session, actor=actor(essay_world.session, essay_world.org), campaign_id=essay_world.campaign.id, q="Nghị quyết"
     )
     assert {m.full_name for _e, m, _u in whole.essays} == {"Nguyễn Thị Ánh Tuyết", "Phạm Văn Đức"}
     with pytest.raises(Exception) as err:
-        essays.overview(
+        overview.overview(
             session=essay_world.session,
             actor=actor(essay_world.session, essay_world.cell_org),
             campaign_id=essay_world.campaign.id,

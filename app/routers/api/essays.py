@@ -9,7 +9,7 @@ from app.deps import CurrentActor, RequireOrganiser, SessionDep
 from app.models.essays import Essay, EssayGrade
 from app.routers.base import download, make_router
 from app.services.essays import campaigns as essay_campaigns
-from app.services.essays import essays
+from app.services.essays import essays, overview
 from app.services.essays import exports as essay_exports
 from app.services.essays import grading as essay_grading
 from app.services.essays.schemas import (
@@ -74,7 +74,7 @@ def list_essays(
     campaign_id: int, actor: RequireOrganiser, session: SessionDep, unit_code: str | None = None, q: str = "", status: str | None = None
 ) -> EssayList:
     """The cell's view: essays handed in (q searches topic, text and name, ignoring diacritics) and who has not."""
-    view = essays.overview(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, q=q, status=status)
+    view = overview.overview(session=session, actor=actor, campaign_id=campaign_id, unit_code=unit_code, q=q, status=status)
     tz = essay_campaigns.zone(view.reach.campaign)
     return EssayList(
         unit_code=view.reach.unit.code,

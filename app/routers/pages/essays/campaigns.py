@@ -19,7 +19,7 @@ from app.routers.base import download, make_router
 from app.routers.pages.common import FormDep, form_failure, redirect
 from app.services.contests import contests
 from app.services.essays import campaigns as essay_campaigns
-from app.services.essays import essays
+from app.services.essays import essays, overview
 from app.services.essays import exports as essay_exports
 from app.services.essays import grading as essay_grading
 from app.services.essays.campaigns import DEFAULT_RUBRIC
@@ -185,7 +185,7 @@ def _units_inside(session: Session, actor: Actor, scope_path: str) -> list:
 def review_page(
     request: Request, campaign_id: int, actor: PageOrganiser, session: SessionDep, unit_code: str = "", q: str = "", status: str = ""
 ) -> HTMLResponse:
-    view = essays.overview(
+    view = overview.overview(
         session=session,
         actor=actor,
         campaign_id=campaign_id,
