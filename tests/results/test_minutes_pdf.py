@@ -11,8 +11,9 @@ from datetime import date, datetime, timezone
 
 from pypdf import PdfReader
 
+from app.services.kit.pdf import FONT_DIR
 from app.services.kit.sheets import Column, Part
-from app.services.results.minutes_pdf import ANNEX_TITLE, FONT_DIR, NOT_SEALED, Minutes, write_minutes_pdf
+from app.services.results.minutes_pdf import ANNEX_TITLE, NOT_SEALED, Minutes, write_minutes_pdf
 
 SUBMITTED = datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
 DIGEST = hashlib.sha256("danh sách xếp hạng tuần 1".encode()).hexdigest()

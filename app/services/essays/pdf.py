@@ -1,7 +1,7 @@
 """The compiled essays of a unit (tập bài thu hoạch) as a PDF the cell prints and sends upward: a cover sheet
 (organisation, unit, campaign, counts, participation, date), then each essay on its own pages.
 
-fpdf2 with the DejaVu fonts vendored for the prize minutes (app.services.results.minutes_pdf.FONT_DIR), so every
+fpdf2 with the DejaVu fonts vendored for the prize minutes (app.services.kit.pdf.FONT_DIR), so every
 Vietnamese letter renders and stays searchable. Essay text is the members' own: it is written as plain text
 (no markdown, no HTML), paragraphs as the member separated them by blank lines.
 """
@@ -15,9 +15,9 @@ from typing import BinaryIO
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from app.services.kit.pdf import MARGIN, SANS, prepare
 from app.services.kit.sheets import VN_TZ, Part, format_cell
 from app.services.kit.text import nfc
-from app.services.results.minutes_pdf import MARGIN, SANS, prepare
 
 
 @dataclass

@@ -24,10 +24,10 @@ from app.models.contests import ContestStatus, RoundStatus
 from app.models.quiz import AttemptStatus
 from app.models.types import is_db_id, utcnow
 from app.services.contests import contests
+from app.services.kit.pdf import SANS, national_heading, prepare
 from app.services.kit.text import nfc
 from app.services.org.access import Actor
 from app.services.results import participation
-from app.services.results.minutes_pdf import SANS, national_heading, prepare
 
 PARTICIPATION, PRIZE = "participation", "prize"
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from paper

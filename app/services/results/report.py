@@ -24,12 +24,12 @@ from app.models.essays import Essay, EssayCampaign, EssayStatus
 from app.models.types import is_db_id, utcnow
 from app.services.essays import campaigns as essay_campaigns
 from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
+from app.services.kit.pdf import SANS, draw_table, national_heading, prepare, signatures
 from app.services.kit.sheets import Column, Part, Report, translated, write_xlsx
 from app.services.kit.text import nfc
 from app.services.org import units
 from app.services.org.access import Actor
 from app.services.results import participation
-from app.services.results.minutes_pdf import SANS, draw_table, national_heading, prepare, signatures
 
 HANDED_IN = (EssayStatus.submitted, EssayStatus.reviewed)
 
