@@ -23,6 +23,7 @@ from app.models.types import utcnow
 from app.services.essays import essays
 from app.services.essays.campaigns import Reach, reach, rubric_max, zone
 from app.services.essays.grading import weighted_scores
+from app.services.essays.overview import handed_in_counts
 from app.services.essays.pdf import Bundle, EssayPage, write_bundle_pdf
 from app.services.kit.files import XLSX, ExportFile, ascii_slug, temp_file
 from app.services.kit.sheets import Column, Part, Report, write_xlsx
@@ -248,26 +249,7 @@ def counts(*, session: Session, reached: Reach, locale: str = "vi") -> list[tupl
     t = _t(locale)
     rows = participation(session=session, campaign=reached.campaign, unit=reached.unit)
     headcount, handed = sum(r.headcount for r in rows), sum(r.submitted for r in rows)
-    by_status = dict(
-        session.exec(
-            select(Essay.status, func.count())
-            .join(Unit, col(Unit.id) == Essay.unit_id)
-            .where(
-                Essay.campaign_id == reached.campaign.id,
-                col(Essay.submitted_at).is_not(None),
-                col(Unit.path).startswith(reached.unit.path, autoescape=True),
-            )
-            .group_by(Essay.status)
-        ).all()
-    )
-    graded = session.exec(
-        select(func.count())
-        .select_from(Essay)
-        .join(Unit, col(Unit.id) == Essay.unit_id)
-        .where(
-            Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, col(Unit.path).startswith(reached.unit.path, autoescape=True)
-        )
-    ).one()
+    by_status, graded = handed_in_counts(session=session, reached=reached)
     rate = percent(handed / headcount if headcount else None, locale)
     return [
         (t(N_("Số hội viên (khai báo)")), number(headcount, locale)),

@@ -57,6 +57,23 @@ def submitted_essays(*, session: Session, reached: Reach, q: str = "", status: s
     return [(e, m, u) for e, m, u in session.exec(stmt.order_by(col(Member.sort_key), col(Member.id))).all()]
 
 
+def handed_in_counts(*, session: Session, reached: Reach) -> tuple[dict[str, int], int]:
+    """The essays handed in inside the unit, by their status now, and how many of them are graded."""
+    by_status = session.exec(
+        select(Essay.status, func.count())
+        .join(Unit, col(Unit.id) == Essay.unit_id)
+        .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit))
+        .group_by(Essay.status)
+    ).all()
+    graded = session.exec(
+        select(func.count())
+        .select_from(Essay)
+        .join(Unit, col(Unit.id) == Essay.unit_id)
+        .where(Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, _inside(reached.unit))
+    ).one()
+    return {status: int(n) for status, n in by_status}, int(graded)
+
+
 def overview(
     *, session: Session, actor: Actor, campaign_id: int, unit_code: str | None = None, q: str = "", status: str | None = None
 ) -> Overview:
@@ -71,26 +88,13 @@ def overview(
     )
     total = session.exec(select(func.count()).select_from(not_in.subquery())).one()
     rows = session.exec(not_in.order_by(col(Unit.path), col(Member.sort_key), col(Member.id)).limit(MISSING_SHOWN)).all()
-    counts = dict(
-        session.exec(
-            select(Essay.status, func.count())
-            .join(Unit, col(Unit.id) == Essay.unit_id)
-            .where(Essay.campaign_id == reached.campaign.id, col(Essay.submitted_at).is_not(None), _inside(reached.unit))
-            .group_by(Essay.status)
-        ).all()
-    )
-    graded = session.exec(
-        select(func.count())
-        .select_from(Essay)
-        .join(Unit, col(Unit.id) == Essay.unit_id)
-        .where(Essay.campaign_id == reached.campaign.id, Essay.grade_count > 0, _inside(reached.unit))
-    ).one()
+    by_status, graded = handed_in_counts(session=session, reached=reached)
     counts = {
-        "submitted": sum(counts.values()),
-        "reviewed": counts.get(EssayStatus.reviewed, 0),
-        "returned": counts.get(EssayStatus.returned, 0),
-        "waiting": counts.get(EssayStatus.submitted, 0),
-        "graded": int(graded),
+        "submitted": sum(by_status.values()),
+        "reviewed": by_status.get(EssayStatus.reviewed, 0),
+        "returned": by_status.get(EssayStatus.returned, 0),
+        "waiting": by_status.get(EssayStatus.submitted, 0),
+        "graded": graded,
         "missing": int(total),
     }
     return Overview(
