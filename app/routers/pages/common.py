@@ -14,7 +14,7 @@ from app.config import Settings
 from app.db import NO_DATABASE
 from app.db_loop import from_memory_or_database, loop_reads
 from app.deps import TOKEN_COOKIE
-from app.errors import AppError, Invalid
+from app.errors import N_, AppError, Invalid
 from app.services.contests import sharing
 from app.services.org.access import Actor
 from app.templating import translate
@@ -94,3 +94,22 @@ def qr_response(request: Request, url: str, ext: str) -> Response:
     if ext == "png":
         return Response(sharing.qr_png(url), media_type="image/png", headers=headers)
     return Response(status_code=404)
+
+
+def whole_number(value: Any, field: str, default: int) -> int:
+    """A form's whole number: `default` when left empty, a message naming the field when it is not one."""
+    text = str(value or "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise Invalid(N_("Ô này cần một số nguyên (đang là {value})."), field=field, value=text) from None
+
+
+def form_list(form: dict[str, Any], key: str) -> list[str]:
+    """All the values a form sent under `key` (repeated fields, a multiple select), none when it sent none."""
+    value = form.get(key)
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.errors import N_, Invalid
+from app.routers.pages.common import form_list, whole_number
 from app.services.contests.schemas import ContestCreate, DrawLine, PredictionIn, RoundIn
 
 TIE_BREAK_PRESETS = {
@@ -17,13 +17,7 @@ TIE_BREAK_PRESETS = {
 
 
 def form_int(form: dict[str, Any], key: str, default: int) -> int:
-    value = (form.get(key) or "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid(N_("Ô này cần một số nguyên (đang là {value})."), field=key, value=value) from None
+    return whole_number(form.get(key), key, default)
 
 
 def form_time(value: str | None) -> datetime | None:
@@ -31,13 +25,6 @@ def form_time(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def form_list(form: dict[str, Any], key: str) -> list[str]:
-    value = form.get(key)
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def draw_from_form(form: dict[str, Any]) -> list[DrawLine]:

@@ -11,13 +11,12 @@ from sqlmodel import Session
 from app.deps import PageOrganiser, SessionDep
 from app.errors import AppError, Invalid
 from app.routers.base import make_router, public_base_url
-from app.routers.pages.common import FormDep, form_failure, qr_response, redirect
+from app.routers.pages.common import FormDep, form_failure, form_list, qr_response, redirect
 from app.routers.pages.contest_forms import (
     TIE_BREAK_PRESETS,
     contest_from_form,
     draw_from_form,
     form_int,
-    form_list,
     form_time,
     prediction_from_form,
     source_from_form,

@@ -30,7 +30,7 @@ from app.models import LiveGame, Unit
 from app.models.live import LiveMode, LiveStatus
 from app.models.types import is_db_id
 from app.routers.base import download, make_router, public_base_url
-from app.routers.pages.common import FormDep, form_failure, qr_response, redirect, set_private_cookie
+from app.routers.pages.common import FormDep, form_failure, form_list, qr_response, redirect, set_private_cookie, whole_number
 from app.services.bank import questions as bank
 from app.services.live import games, guests, play, review
 from app.services.live.schemas import DrawIn, LiveGameIn, ResultRow
@@ -52,26 +52,9 @@ DEFAULT_FORM: dict[str, Any] = {
 
 
 # --- the organiser's list and form -----------------------------------------------------------------------------------
-def _int(value: Any, field: str, default: int) -> int:
-    text = str(value or "").strip()
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise Invalid(N_("Ô này cần một số nguyên (đang là {value})."), field=field, value=text) from None
-
-
-def _list(form: dict[str, Any], key: str) -> list[str]:
-    value = form.get(key)
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
 def _draw_rows(form: dict[str, Any]) -> list[dict[str, str]]:
     """The draw lines as posted (topic, difficulty, count), padded with blank ones."""
-    topics, diffs, counts = _list(form, "draw_topic_id"), _list(form, "draw_difficulty"), _list(form, "draw_count")
+    topics, diffs, counts = form_list(form, "draw_topic_id"), form_list(form, "draw_difficulty"), form_list(form, "draw_count")
     size = max(len(topics), len(diffs), len(counts))
     rows = [
         {
@@ -87,7 +70,7 @@ def _draw_rows(form: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _topic_id(value: str) -> int:
-    topic_id = _int(value, "draw", 0)
+    topic_id = whole_number(value, "draw", 0)
     if not is_db_id(topic_id):  # beyond a database id: no such topic (and no overflow in the query)
         raise Invalid(N_("Không tìm thấy chủ đề."), field="draw")
     return topic_id
@@ -96,7 +79,7 @@ def _topic_id(value: str) -> int:
 def game_from_form(form: dict[str, Any]) -> LiveGameIn:
     """The create form as the API's body: questions drawn by topic (a line without a topic is a blank line)."""
     draw = [
-        DrawIn(topic_id=_topic_id(r["topic_id"]), difficulty=r["difficulty"] or None, count=_int(r["count"], "draw", 0))
+        DrawIn(topic_id=_topic_id(r["topic_id"]), difficulty=r["difficulty"] or None, count=whole_number(r["count"], "draw", 0))
         for r in _draw_rows(form)
         if r["topic_id"].strip()
     ]
@@ -107,10 +90,10 @@ def game_from_form(form: dict[str, Any]) -> LiveGameIn:
             scope_unit_code=str(form.get("scope_unit_code") or ""),
             draw=draw,
             mode=mode,
-            seconds_per_question=_int(form.get("seconds_per_question"), "seconds_per_question", 20),
+            seconds_per_question=whole_number(form.get("seconds_per_question"), "seconds_per_question", 20),
             streak_bonus=bool(form.get("streak_bonus")),
             allow_guests=bool(form.get("allow_guests")),
-            survivors=_int(form.get("survivors"), "survivors", 1),
+            survivors=whole_number(form.get("survivors"), "survivors", 1),
         )
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0]) if exc.errors() and exc.errors()[0]["loc"] else None
