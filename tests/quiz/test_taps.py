@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 
 from app.errors import Invalid
-from app.models import Answer, Attempt, Round
+from app.models import Answer, Attempt, Round, Unit
 from app.services.quiz import attempts, starting, taps
-from tests.factories import member_actor
+from tests.factories import make_member, member_actor
 from tests.fixtures.quiz import attempt_questions
 
 
@@ -49,6 +49,44 @@ def test_each_tap_of_a_batch_gets_its_own_answer(engine, session, quiz_world):
     assert [(a.position, a.option_ids) for a in saved] == [(1, [one[2]]), (2, [two[1]])]
 
 
+def test_a_batch_of_several_attempts_reads_and_saves_exactly_its_own_answers(engine, session, quiz_world):
+    """Taps of two members at different positions, in one batch: each answer goes to its own attempt and
+    position, and nothing else is written (PostgreSQL reads the batch's (attempt, position) pairs in one
+    statement; no pair of one tap's attempt and another's position may count)."""
+    other = make_member(session, session.get(Unit, quiz_world.inside.unit_id))
+    session.commit()
+    mine, _ = starting.start(session=session, actor=member_actor(session, quiz_world.inside), round_id=quiz_world.round_id)
+    theirs, _ = starting.start(session=session, actor=member_actor(session, other), round_id=quiz_world.round_id)
+    my_qs, their_qs = attempt_questions(session, mine), attempt_questions(session, theirs)
+    not_at_my_4 = next(o["id"] for q in their_qs for o in q.options if o not in my_qs[3].options)
+    session.commit()
+    me = {"member_id": quiz_world.inside.id, "token_version": None, "attempt_id": mine.id}
+    them = {"member_id": other.id, "token_version": None, "attempt_id": theirs.id}
+    results = _batch(
+        engine,
+        [
+            {**them, "position": 4, "option_ids": [their_qs[3].options[1]["id"]]},
+            {**me, "position": 2, "option_ids": [my_qs[1].options[0]["id"]]},
+            {**me, "position": 4, "option_ids": [not_at_my_4]},  # another question's option
+            {**me, "position": 99, "option_ids": []},  # no such question: the long way explains
+            {**them, "attempt_id": mine.id + theirs.id + 1000, "position": 1, "option_ids": []},  # no such attempt
+            {**me, "position": 5, "option_ids": [my_qs[4].options[2]["id"]]},
+        ],
+    )
+    assert results[0] is not None and results[1] is not None and results[5] is not None
+    assert isinstance(results[2], Invalid)
+    assert results[3] is None and results[4] is None
+    session.rollback()
+    saved = session.exec(
+        select(Answer).where(Answer.attempt_id.in_([mine.id, theirs.id])).order_by(Answer.attempt_id, Answer.position)
+    ).all()
+    assert [(a.attempt_id, a.position, a.option_ids) for a in saved] == [
+        (mine.id, 2, [my_qs[1].options[0]["id"]]),
+        (mine.id, 5, [my_qs[4].options[2]["id"]]),
+        (theirs.id, 4, [their_qs[3].options[1]["id"]]),
+    ]
+
+
 def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(app, engine, session, quiz_world, monkeypatch):
     me = member_actor(session, quiz_world.inside)
     attempt, _ = starting.start(session=session, actor=me, round_id=quiz_world.round_id)
@@ -57,6 +95,7 @@ def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(app, engi
     from sqlalchemy import text
 
     monkeypatch.setattr(taps, "upsert_statement", lambda _dialect: text("INSERT INTO no_such_table VALUES (:attempt_id)"))
+    monkeypatch.setattr(taps, "upsert_all_statement", lambda: text("INSERT INTO no_such_table VALUES (:attempt_ids)"))  # PostgreSQL's
     base = {"member_id": quiz_world.inside.id, "token_version": None, "attempt_id": attempt.id, "position": 1}
     assert _batch(engine, [{**base, "option_ids": [one[0]]}, {**base, "option_ids": [one[1]]}]) == [None, None]
     session.rollback()

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import ARRAY, Integer, Text, and_, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from app.db import DriverStatement, by_key, writer
+from app.db import DriverStatement, by_key, json_text, writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member, Round
 from app.models.quiz import AttemptStatus
@@ -37,18 +37,8 @@ log = logging.getLogger(__name__)
 
 
 _a, _q, _m, _r = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c, Round.__table__.c
-# Built once: a batch runs these three, whatever its size (two reads, one upsert of all its answers).
-_ATTEMPTS = (
-    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password)
-    .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id))
-    .where(_a.id.in_(bindparam("ids", expanding=True)))
-)
-# PostgreSQL: the batch's attempts are read with a share lock, which a submit's row lock waits for (and
-# the other way round), so a tap is checked against the attempt's status as it is when it is written: a
-# save racing a submit is either in the score or refused, never acknowledged and left out.
-_ATTEMPTS_LOCKED = _ATTEMPTS.with_for_update(read=True, of=Attempt.__table__)
 # On SQLite, where a statement is a function call and not a round trip, one read per tap: cheaper there than
-# the two batch reads below (docs/performance.md#tap-writer).
+# a read of the batch (docs/performance.md#tap-writer).
 _READ_ONE = (
     select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password, _q.kind, _q.options)
     .select_from(
@@ -58,9 +48,36 @@ _READ_ONE = (
     )
     .where(_a.id == bindparam("attempt_id"))
 )
-# PostgreSQL, a batch of one tap (most of them, unless the saves come in hundreds a second): the same read, with
-# the batch reads' share lock on the attempt, in one round trip instead of two.
-_READ_ONE_LOCKED = _READ_ONE.with_for_update(read=True, of=Attempt.__table__)
+# PostgreSQL, one read for the batch whatever its size: each (attempt, position) pair's attempt, member and
+# question, the pairs given as two arrays (two IN lists read every question of the batch's positions in each
+# of its attempts, 64 rows of options for 8 taps). The attempts are read with a share lock, which a submit's
+# row lock waits for (and the other way round), so a tap is checked against the attempt's status as it is
+# when it is written: a save racing a submit is either in the score or refused, never acknowledged and left out.
+_PAIRS = (
+    func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("positions", type_=ARRAY(Integer)))
+    .table_valued("attempt_id", "position")
+    .render_derived(name="pair")
+)
+_READ_PAIRS = (
+    select(
+        _PAIRS.c.attempt_id.label("id"),
+        _PAIRS.c.position,
+        _a.member_id,
+        _a.status,
+        _a.deadline_at,
+        _m.active,
+        _m.token_version,
+        _m.must_change_password,
+        _q.kind,
+        _q.options,
+    )
+    .select_from(
+        _PAIRS.join(Attempt.__table__, _a.id == _PAIRS.c.attempt_id)
+        .join(Member.__table__, _m.id == _a.member_id)
+        .outerjoin(AttemptQuestion.__table__, and_(_q.attempt_id == _PAIRS.c.attempt_id, _q.position == _PAIRS.c.position))
+    )
+    .with_for_update(read=True, of=Attempt.__table__)
+)
 # A prediction: the attempt, whether its round takes one, and whether an earlier finished attempt of the member
 # has one (where the round locks predictions to the first, attempts.save_prediction then decides).
 _earlier = Attempt.__table__.alias("earlier")
@@ -93,11 +110,6 @@ _SET_PREDICTION = (
         prediction_saved_at=bindparam("saved_at", type_=_a.prediction_saved_at.type),
     )
 )
-# (attempt, position) pairs as two IN lists (a few pairs too many, dropped in Python): SQLite does not use the
-# index for a row-value IN and read the whole table.
-_QUESTIONS = select(_q.attempt_id, _q.position, _q.kind, _q.options).where(
-    _q.attempt_id.in_(bindparam("ids", expanding=True)), _q.position.in_(bindparam("positions", expanding=True))
-)
 
 
 @functools.cache
@@ -109,6 +121,30 @@ def upsert_statement(dialect: str) -> Any:
         position=bindparam("position"),
         option_ids=bindparam("option_ids"),
         saved_at=bindparam("saved_at"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "position"], set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at}
+    )
+
+
+@functools.cache
+def upsert_all_statement() -> Any:
+    """PostgreSQL: save a batch's answers in one statement, given as four arrays (attempt_ids, positions,
+    option_ids as JSON text, saved_ats): one round trip and one plan, where executemany runs it per answer."""
+    answers = Answer.__table__
+    rows = (
+        func.unnest(
+            bindparam("attempt_ids", type_=ARRAY(Integer)),
+            bindparam("positions", type_=ARRAY(Integer)),
+            bindparam("option_ids", type_=ARRAY(Text)),
+            bindparam("saved_ats", type_=ARRAY(answers.c.saved_at.type)),
+        )
+        .table_valued("attempt_id", "position", "option_ids", "saved_at")
+        .render_derived(name="saving")
+    )
+    stmt = pg_insert(answers).from_select(
+        ["attempt_id", "position", "option_ids", "saved_at"],
+        select(rows.c.attempt_id, rows.c.position, cast(rows.c.option_ids, answers.c.option_ids.type), rows.c.saved_at),
     )
     return stmt.on_conflict_do_update(
         index_elements=["attempt_id", "position"], set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at}
@@ -136,10 +172,12 @@ class TapWriter:
         self._engine = writer(engine)
         self._dialect = engine.dialect.name
         self._group: GroupCommit[Tap] = GroupCommit("hoithi-taps", self._save)
-        # a lone tap's read and every upsert on the DB-API connection (db.DriverStatement): SQLAlchemy's execute
-        # cost more than the statements (docs/performance.md#tap-writer)
-        self._read_one = DriverStatement(_READ_ONE if self._dialect == "sqlite" else _READ_ONE_LOCKED)
+        # every read and upsert on the DB-API connection (db.DriverStatement): SQLAlchemy's execute cost more than
+        # the statements (docs/performance.md#tap-writer)
+        self._read_one = DriverStatement(_READ_ONE)
+        self._read_pairs = DriverStatement(_READ_PAIRS)
         self._upsert = DriverStatement(upsert_statement(self._dialect))
+        self._upsert_all = DriverStatement(upsert_all_statement()) if self._dialect == "postgresql" else None
         self._read_prediction = DriverStatement(
             _READ_PREDICTION if self._dialect == "sqlite" else _READ_PREDICTION.with_for_update(read=True, of=Attempt.__table__)
         )
@@ -173,7 +211,7 @@ class TapWriter:
                         answers[key] = {"attempt_id": tap.attempt_id, "position": tap.position, "option_ids": chosen, "saved_at": tap.now}
                     outcomes.append((tap, None if chosen is None else tap.now, None))
                 if answers:
-                    self._upsert.many(conn, list(answers.values()))
+                    self._write(conn, list(answers.values()))
         except Exception:  # the transaction failed: nothing of it is saved; each tap takes the full path
             log.exception(
                 "saving %d taps together failed; each goes the long way (save_answer, save_prediction)", len(batch) + len(predicting)
@@ -204,24 +242,38 @@ class TapWriter:
 
     def _read(self, conn: Connection, batch: list[Tap]) -> tuple[dict[int, Any], dict[tuple[int, int], Any]]:
         """The batch's attempts (with their members) by id, and its questions by (attempt, position)."""
-        attempts: dict[int, Any]
-        questions: dict[tuple[int, int], Any]
-        keys = list(dict.fromkeys((t.attempt_id, t.position) for t in batch))
-        if self._dialect == "sqlite" or len(keys) == 1:
-            attempts, questions = {}, {}
-            for key in keys:
-                row = self._read_one.first(conn, {"attempt_id": key[0], "position": key[1]})
-                if row is not None:
-                    attempts[key[0]] = row
-                    if row.kind is not None:
-                        questions[key] = row
-            return attempts, questions
-        ids = sorted({t.attempt_id for t in batch})
-        attempts = {r.id: r for r in conn.execute(_ATTEMPTS_LOCKED, {"ids": ids})}
-        questions = {
-            (r.attempt_id, r.position): r for r in conn.execute(_QUESTIONS, {"ids": ids, "positions": sorted({t.position for t in batch})})
-        }
+        keys = sorted({(t.attempt_id, t.position) for t in batch})
+        found: list[tuple[tuple[int, int], Any]]
+        if self._dialect == "sqlite":
+            found = [(key, self._read_one.first(conn, {"attempt_id": key[0], "position": key[1]})) for key in keys]
+        else:
+            rows = self._read_pairs.all(conn, {"ids": [k[0] for k in keys], "positions": [k[1] for k in keys]})
+            found = [((r.id, r.position), r) for r in rows]
+        attempts: dict[int, Any] = {}
+        questions: dict[tuple[int, int], Any] = {}
+        for key, row in found:
+            if row is not None:
+                attempts[key[0]] = row
+                if row.kind is not None:
+                    questions[key] = row
         return attempts, questions
+
+    def _write(self, conn: Connection, answers: list[dict[str, Any]]) -> None:
+        """The batch's answers, in key order: two workers' writers saving the same answers wait for each other,
+        never in a circle."""
+        answers.sort(key=lambda r: (r["attempt_id"], r["position"]))
+        if self._upsert_all is None:
+            self._upsert.many(conn, answers)
+            return
+        self._upsert_all.run(
+            conn,
+            {
+                "attempt_ids": [r["attempt_id"] for r in answers],
+                "positions": [r["position"] for r in answers],
+                "option_ids": [json_text(r["option_ids"]) for r in answers],
+                "saved_ats": [r["saved_at"] for r in answers],
+            },
+        )
 
     def _decide(self, tap: Tap, attempt: Any, question: Any) -> list[str] | None:
         """The options to save for this tap, or None when it is not the usual case."""
