@@ -70,12 +70,13 @@ def test_a_batch_of_several_attempts_reads_and_saves_exactly_its_own_answers(eng
             {**me, "position": 4, "option_ids": [not_at_my_4]},  # another question's option
             {**me, "position": 99, "option_ids": []},  # no such question: the long way explains
             {**them, "attempt_id": mine.id + theirs.id + 1000, "position": 1, "option_ids": []},  # no such attempt
+            {**them, "attempt_id": 10**17, "position": 1, "option_ids": []},  # nor could there be: not a database id
             {**me, "position": 5, "option_ids": [my_qs[4].options[2]["id"]]},
         ],
     )
-    assert results[0] is not None and results[1] is not None and results[5] is not None
+    assert results[0] is not None and results[1] is not None and results[6] is not None
     assert isinstance(results[2], Invalid)
-    assert results[3] is None and results[4] is None
+    assert results[3] is None and results[4] is None and results[5] is None
     session.rollback()
     saved = session.exec(
         select(Answer).where(Answer.attempt_id.in_([mine.id, theirs.id])).order_by(Answer.attempt_id, Answer.position)
@@ -155,11 +156,12 @@ def test_a_prediction_rides_with_the_taps_until_an_earlier_attempt_locks_it(engi
         _predict(inside, first, 7, token_version=inside.token_version + 1),  # revoked
         _predict(inside, first, 9, now=first.deadline_at + timedelta(seconds=6)),  # late
         _predict(inside, first, 150),  # the later one wins
+        _predict(inside, first, 3, attempt_id=10**17),  # not a database id: the long way, the batch unharmed
     ]
     taps.TapWriter(engine)._save(batch)
     results = [t.done.result() for t in batch]
     assert results[0] is not None and results[1] is not None and results[5] is not None
-    assert results[2] is None and results[3] is None and results[4] is None
+    assert results[2] is None and results[3] is None and results[4] is None and results[6] is None
     session.expire_all()
     row = session.get(Attempt, first.id)
     assert (row.prediction, row.prediction_saved_at) == (150, batch[5].now)

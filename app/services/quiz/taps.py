@@ -29,7 +29,7 @@ from app.db import DriverStatement, by_key, json_text, writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member, Round
 from app.models.quiz import AttemptStatus
-from app.models.types import utcnow
+from app.models.types import is_db_id, utcnow
 from app.services.kit.batches import GroupCommit
 from app.services.quiz.rules import check_choice, save_refusal
 
@@ -230,7 +230,8 @@ class TapWriter:
         rows: dict[int, dict] = {}
         outcomes: list[tuple[Tap, Any, BaseException | None]] = []
         for tap in predicting:
-            attempt = self._read_prediction.first(conn, {"attempt_id": tap.attempt_id, "in_progress": AttemptStatus.in_progress})
+            values = {"attempt_id": tap.attempt_id, "in_progress": AttemptStatus.in_progress}
+            attempt = self._read_prediction.first(conn, values) if is_db_id(tap.attempt_id) else None  # as in _read
             usual = attempt is not None and attempt.prediction_kind and not attempt.locked and self._may_save(tap, attempt)
             if usual:
                 rows.pop(tap.attempt_id, None)
@@ -242,7 +243,9 @@ class TapWriter:
 
     def _read(self, conn: Connection, batch: list[Tap]) -> tuple[dict[int, Any], dict[tuple[int, int], Any]]:
         """The batch's attempts (with their members) by id, and its questions by (attempt, position)."""
-        keys = sorted({(t.attempt_id, t.position) for t in batch})
+        # an id no row can have is left out (its tap goes the long way, which answers it): in the batch's
+        # statement PostgreSQL would refuse it, and every other tap of the batch with it
+        keys = sorted({(t.attempt_id, t.position) for t in batch if is_db_id(t.attempt_id)})
         found: list[tuple[tuple[int, int], Any]]
         if self._dialect == "sqlite":
             found = [(key, self._read_one.first(conn, {"attempt_id": key[0], "position": key[1]})) for key in keys]
