@@ -382,20 +382,9 @@ class DriverStatement:
 
     def many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """The statement once per row of values (executemany)."""
-        self._write(conn, rows, many=True)
-
-    def run(self, conn: Connection, values: dict[str, Any]) -> None:
-        """The statement once, for what it writes."""
-        self._write(conn, [values], many=False)
-
-    def _write(self, conn: Connection, rows: Sequence[dict[str, Any]], *, many: bool) -> None:
         sql, names, to_db, positional, _row, _from_db, fixed = self._compiled(conn)
-        params = [self._params(names, to_db, positional, fixed, r) for r in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            if many:
-                cursor.executemany(sql, params)
-            else:
-                cursor.execute(sql, params[0])
+            cursor.executemany(sql, [self._params(names, to_db, positional, fixed, r) for r in rows])
         finally:
             cursor.close()

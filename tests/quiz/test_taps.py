@@ -96,7 +96,6 @@ def test_a_failed_batch_saves_nothing_and_sends_every_tap_the_long_way(app, engi
     from sqlalchemy import text
 
     monkeypatch.setattr(taps, "upsert_statement", lambda _dialect: text("INSERT INTO no_such_table VALUES (:attempt_id)"))
-    monkeypatch.setattr(taps, "upsert_all_statement", lambda: text("INSERT INTO no_such_table VALUES (:attempt_ids)"))  # PostgreSQL's
     base = {"member_id": quiz_world.inside.id, "token_version": None, "attempt_id": attempt.id, "position": 1}
     assert _batch(engine, [{**base, "option_ids": [one[0]]}, {**base, "option_ids": [one[1]]}]) == [None, None]
     session.rollback()

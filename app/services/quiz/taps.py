@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Text, and_, bindparam, cast, func, select, update
+from sqlalchemy import ARRAY, Integer, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from app.db import DriverStatement, by_key, json_text, writer
+from app.db import DriverStatement, by_key, writer
 from app.errors import AppError
 from app.models import Answer, Attempt, AttemptQuestion, Member, Round
 from app.models.quiz import AttemptStatus
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 _a, _q, _m, _r = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c, Round.__table__.c
 # On SQLite, where a statement is a function call and not a round trip, one read per tap: cheaper there than
-# a read of the batch (docs/performance.md#tap-writer).
+# a read of the batch (docs/performance.md#tap-writer). On PostgreSQL a lone tap's read, with the share lock of
+# the batch read below.
 _READ_ONE = (
     select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password, _q.kind, _q.options)
     .select_from(
@@ -48,7 +49,7 @@ _READ_ONE = (
     )
     .where(_a.id == bindparam("attempt_id"))
 )
-# PostgreSQL, one read for the batch whatever its size: each (attempt, position) pair's attempt, member and
+# PostgreSQL, one read for a batch of several taps: each (attempt, position) pair's attempt, member and
 # question, the pairs given as two arrays (two IN lists read every question of the batch's positions in each
 # of its attempts, 64 rows of options for 8 taps). The attempts are read with a share lock, which a submit's
 # row lock waits for (and the other way round), so a tap is checked against the attempt's status as it is
@@ -127,30 +128,6 @@ def upsert_statement(dialect: str) -> Any:
     )
 
 
-@functools.cache
-def upsert_all_statement() -> Any:
-    """PostgreSQL: save a batch's answers in one statement, given as four arrays (attempt_ids, positions,
-    option_ids as JSON text, saved_ats): one round trip and one plan, where executemany runs it per answer."""
-    answers = Answer.__table__
-    rows = (
-        func.unnest(
-            bindparam("attempt_ids", type_=ARRAY(Integer)),
-            bindparam("positions", type_=ARRAY(Integer)),
-            bindparam("option_ids", type_=ARRAY(Text)),
-            bindparam("saved_ats", type_=ARRAY(answers.c.saved_at.type)),
-        )
-        .table_valued("attempt_id", "position", "option_ids", "saved_at")
-        .render_derived(name="saving")
-    )
-    stmt = pg_insert(answers).from_select(
-        ["attempt_id", "position", "option_ids", "saved_at"],
-        select(rows.c.attempt_id, rows.c.position, cast(rows.c.option_ids, answers.c.option_ids.type), rows.c.saved_at),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=["attempt_id", "position"], set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at}
-    )
-
-
 @dataclass
 class Tap:
     member_id: int
@@ -174,10 +151,11 @@ class TapWriter:
         self._group: GroupCommit[Tap] = GroupCommit("hoithi-taps", self._save)
         # every read and upsert on the DB-API connection (db.DriverStatement): SQLAlchemy's execute cost more than
         # the statements (docs/performance.md#tap-writer)
-        self._read_one = DriverStatement(_READ_ONE)
+        self._read_one = DriverStatement(
+            _READ_ONE if self._dialect == "sqlite" else _READ_ONE.with_for_update(read=True, of=Attempt.__table__)
+        )
         self._read_pairs = DriverStatement(_READ_PAIRS)
         self._upsert = DriverStatement(upsert_statement(self._dialect))
-        self._upsert_all = DriverStatement(upsert_all_statement()) if self._dialect == "postgresql" else None
         self._read_prediction = DriverStatement(
             _READ_PREDICTION if self._dialect == "sqlite" else _READ_PREDICTION.with_for_update(read=True, of=Attempt.__table__)
         )
@@ -247,7 +225,7 @@ class TapWriter:
         # statement PostgreSQL would refuse it, and every other tap of the batch with it
         keys = sorted({(t.attempt_id, t.position) for t in batch if is_db_id(t.attempt_id)})
         found: list[tuple[tuple[int, int], Any]]
-        if self._dialect == "sqlite":
+        if self._dialect == "sqlite" or len(keys) == 1:  # a lone tap on PostgreSQL: no arrays to make and read
             found = [(key, self._read_one.first(conn, {"attempt_id": key[0], "position": key[1]})) for key in keys]
         else:
             rows = self._read_pairs.all(conn, {"ids": [k[0] for k in keys], "positions": [k[1] for k in keys]})
@@ -265,18 +243,7 @@ class TapWriter:
         """The batch's answers, in key order: two workers' writers saving the same answers wait for each other,
         never in a circle."""
         answers.sort(key=lambda r: (r["attempt_id"], r["position"]))
-        if self._upsert_all is None:
-            self._upsert.many(conn, answers)
-            return
-        self._upsert_all.run(
-            conn,
-            {
-                "attempt_ids": [r["attempt_id"] for r in answers],
-                "positions": [r["position"] for r in answers],
-                "option_ids": [json_text(r["option_ids"]) for r in answers],
-                "saved_ats": [r["saved_at"] for r in answers],
-            },
-        )
+        self._upsert.many(conn, answers)
 
     def _decide(self, tap: Tap, attempt: Any, question: Any) -> list[str] | None:
         """The options to save for this tap, or None when it is not the usual case."""
