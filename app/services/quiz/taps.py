@@ -37,11 +37,13 @@ log = logging.getLogger(__name__)
 
 
 _a, _q, _m, _r = Attempt.__table__.c, AttemptQuestion.__table__.c, Member.__table__.c, Round.__table__.c
+# what TapWriter._may_save checks of a tap's attempt and its member
+_CHECKED = (_a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password)
 # On SQLite, where a statement is a function call and not a round trip, one read per tap: cheaper there than
 # a read of the batch (docs/performance.md#tap-writer). On PostgreSQL a lone tap's read, with the share lock of
 # the batch read below.
 _READ_ONE = (
-    select(_a.id, _a.member_id, _a.status, _a.deadline_at, _m.active, _m.token_version, _m.must_change_password, _q.kind, _q.options)
+    select(_a.id, *_CHECKED, _q.kind, _q.options)
     .select_from(
         Attempt.__table__.join(Member.__table__, _m.id == _a.member_id).outerjoin(
             AttemptQuestion.__table__, and_(_q.attempt_id == _a.id, _q.position == bindparam("position"))
@@ -60,18 +62,7 @@ _PAIRS = (
     .render_derived(name="pair")
 )
 _READ_PAIRS = (
-    select(
-        _PAIRS.c.attempt_id.label("id"),
-        _PAIRS.c.position,
-        _a.member_id,
-        _a.status,
-        _a.deadline_at,
-        _m.active,
-        _m.token_version,
-        _m.must_change_password,
-        _q.kind,
-        _q.options,
-    )
+    select(_PAIRS.c.attempt_id.label("id"), _PAIRS.c.position, *_CHECKED, _q.kind, _q.options)
     .select_from(
         _PAIRS.join(Attempt.__table__, _a.id == _PAIRS.c.attempt_id)
         .join(Member.__table__, _m.id == _a.member_id)
@@ -89,17 +80,7 @@ _LOCKED = (
     .exists()
 )
 _READ_PREDICTION = (
-    select(
-        _a.id,
-        _a.member_id,
-        _a.status,
-        _a.deadline_at,
-        _m.active,
-        _m.token_version,
-        _m.must_change_password,
-        _r.prediction_kind,
-        (_r.prediction_lock_first & _LOCKED).label("locked"),
-    )
+    select(_a.id, *_CHECKED, _r.prediction_kind, (_r.prediction_lock_first & _LOCKED).label("locked"))
     .select_from(Attempt.__table__.join(Member.__table__, _m.id == _a.member_id).join(Round.__table__, _r.id == _a.round_id))
     .where(_a.id == bindparam("attempt_id"))
 )
