@@ -184,3 +184,30 @@ def test_a_round_without_a_prediction_sends_it_the_long_way(engine, session, qui
     assert tap.done.result() is None
     session.expire_all()
     assert session.get(Attempt, attempt.id).prediction is None
+
+
+def test_the_tap_reads_are_by_index(engine, quiz_world):
+    """The tap writer's reads, planned as its transactions plan them. PostgreSQL's read of a batch's pairs, under
+    db.by_key and a generic plan (kept after psycopg's fifth execution): every table read by an index, however few
+    rows it holds now, so the plan still fits a table of millions of attempts. SQLite's read of one tap: by key."""
+    from sqlalchemy import text
+
+    from app.db import by_key
+
+    if engine.dialect.name == "sqlite":
+        sql = str(taps._READ_ONE.compile(dialect=engine.dialect))
+        with engine.connect() as conn:
+            plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (1, 1)))
+        assert "SCAN" not in plan and plan.count("SEARCH") == 3, plan
+        return
+    sql = str(taps._READ_PAIRS.compile(dialect=engine.dialect))
+    sql = sql.replace("%(ids)s::INTEGER[]", "$1").replace("%(positions)s::INTEGER[]", "$2")
+    with engine.begin() as conn:
+        by_key(conn)
+        conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        conn.exec_driver_sql(f"PREPARE pairs_read(int[], int[]) AS {sql}")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN EXECUTE pairs_read('{1,2}', '{1,2}')"))
+        conn.exec_driver_sql("DEALLOCATE pairs_read")
+    assert "Seq Scan" not in plan and plan.count("Index Scan using") == 3, plan
+    for table in ("attempt", "member", "attempt_question"):
+        assert f" on {table} " in plan, plan
